@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One settings list, applied to every Swift target.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ObservationReview",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "obsreview", targets: ["obsreview"]),
+        .library(name: "MediaIndex", targets: ["MediaIndex"]),
+        .library(name: "ReviewDomain", targets: ["ReviewDomain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+        .target(
+            name: "MediaIndex",
+            dependencies: [
+                "CFFmpeg",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ReviewDomain",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "obsreview",
+            dependencies: [
+                "MediaIndex",
+                "ReviewDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MediaIndexTests",
+            dependencies: ["MediaIndex"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReviewDomainTests",
+            dependencies: [
+                "ReviewDomain",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+import MediaIndex
+print(Placeholder.version())
