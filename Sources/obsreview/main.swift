@@ -1,2 +1,0 @@
-import MediaIndex
-print(Placeholder.version())
