@@ -11,7 +11,7 @@ extension KeyframeTimeline {
             if let timeline = try mp4SampleTables(file: file, streamIndex: streamIndex, fileSize: fileSize) {
                 return timeline
             }
-        } else if name.hasPrefix("matroska") {
+        } else if name.hasPrefix("matroska"), MatroskaLayout.read(path: file.path)?.cuesPosition != nil {
             // Matroska cues load lazily: one seek to the start reads them without reading media.
             let stream = file.streams[streamIndex]
             _ = av_seek_frame(file.formatContext, Int32(streamIndex), stream.pointee.start_time == FFmpeg.noPTS ? 0 : stream.pointee.start_time, AVSEEK_FLAG_BACKWARD)

@@ -106,7 +106,9 @@ public enum MediaIndexer {
         guard size <= limits.maxBytes else {
             throw MediaIndexError(.tooLarge, "The file is \(size) bytes, over the limit of \(limits.maxBytes) bytes. Trim or compress the recording before uploading.", file: path, stage: "open")
         }
-        if let problem = ISOBMFFSignature.truncation(path: path, fileSize: size) {
+        if let problem = ISOBMFFSignature.truncation(path: path, fileSize: size)
+            ?? MatroskaLayout.read(path: path)?.truncation(fileSize: size)
+        {
             throw MediaIndexError(.truncated, problem, file: path, stage: "open")
         }
         return size

@@ -117,7 +117,8 @@ private final class Decoder {
     func frame(near seconds: Double, bytePosition: Int64?) throws(MediaIndexError) -> (frame: UnsafeMutablePointer<AVFrame>, seconds: Double)? {
         guard let context else { return nil }
         let fc = file.formatContext
-        if let bytePosition {
+        // Byte seeking is exact where a demuxer allows it (MPEG-TS); indexed containers seek by time.
+        if let bytePosition, fc.pointee.iformat.pointee.flags & AVFMT_NO_BYTE_SEEK == 0, fc.pointee.iformat.pointee.read_seek == nil {
             _ = av_seek_frame(fc, Int32(streamIndex), bytePosition, AVSEEK_FLAG_BYTE)
         } else {
             let timestamp = Int64((seconds / av_q2d(timeBase)).rounded())
