@@ -1,11 +1,13 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
-/// One settings list, applied to every Swift target.
-let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
-]
+/// One settings list, applied to every Swift target. CI sets OBSREVIEW_STRICT=1: warnings are errors.
+let swiftSettings: [SwiftSetting] =
+    [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ] + (ProcessInfo.processInfo.environment["OBSREVIEW_STRICT"] == "1" ? [.unsafeFlags(["-warnings-as-errors"])] : [])
 
 let package = Package(
     name: "ObservationReview",

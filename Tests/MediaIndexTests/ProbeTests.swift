@@ -103,3 +103,34 @@ struct ProbeTests {
         #expect(abs(value - expected) < 0.000_51, "\(what): \(value) vs ffprobe \(text)", sourceLocation: sourceLocation)
     }
 }
+
+/// Facts of the committed samples that matter for review (samples/README.md lists them).
+@Suite struct SampleFactTests {
+    @Test func phoneRecordingIsPortraitAndCarriesPersonalData() throws {
+        let info = try MediaIndexer.probe(path: Fixtures.sample("phone-portrait-hevc.mov"))
+        #expect(info.mainVideoStream?.codec == "hevc")
+        #expect(info.mainVideoStream?.rotationDegrees == 90)
+        #expect(info.displaySize?.width == 240 && info.displaySize?.height == 320)
+        for key in ["location", "com.apple.quicktime.location.ISO6709", "com.apple.quicktime.make", "com.apple.quicktime.model"] {
+            #expect(info.format.personalDataTags.contains(key), "\(key) not flagged")
+        }
+        #expect(!info.format.personalDataTags.contains("creation_time"))
+        #expect(info.format.creationTime == "2026-02-03T09:12:44.000000Z")
+    }
+
+    @Test func variableFrameRateSampleIsFlagged() throws {
+        let info = try MediaIndexer.probe(path: Fixtures.sample("variable-frame-rate.mp4"))
+        #expect(info.mainVideoStream?.variableFrameRate == true)
+        let constant = try MediaIndexer.probe(path: Fixtures.sample("observation-faststart.mp4"))
+        #expect(constant.mainVideoStream?.variableFrameRate == false)
+    }
+
+    @Test func chaptersAndTagsAreRead() throws {
+        let info = try MediaIndexer.probe(path: Fixtures.sample("observation-h264-aac.mp4"))
+        #expect(info.chapters.map(\.title) == ["Introduction", "Assessment"])
+        #expect(info.format.tags["title"] == "Simulated practice observation (sample)")
+        #expect(info.format.creationTime == "2026-03-14T10:30:00.000000Z")
+        // The chapter text track is data, not a second video.
+        #expect(info.streams.filter { $0.kind == .video }.count == 1)
+    }
+}
