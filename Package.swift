@@ -16,11 +16,16 @@ let package = Package(
         .executable(name: "obsreview", targets: ["obsreview"]),
         .library(name: "MediaIndex", targets: ["MediaIndex"]),
         .library(name: "ReviewDomain", targets: ["ReviewDomain"]),
+        .library(name: "ReviewStore", targets: ["ReviewStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -40,11 +45,24 @@ let package = Package(
             name: "ReviewDomain",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ReviewStore",
+            dependencies: [
+                "ReviewDomain",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "obsreview",
             dependencies: [
                 "MediaIndex",
                 "ReviewDomain",
+                "ReviewStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -52,6 +70,11 @@ let package = Package(
         .testTarget(
             name: "MediaIndexTests",
             dependencies: ["MediaIndex"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReviewStoreTests",
+            dependencies: ["ReviewStore", "ReviewDomain"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
