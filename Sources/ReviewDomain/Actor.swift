@@ -1,0 +1,76 @@
+/// Whether a moderator sits as a practising professional or as a lay / lived-experience member.
+public enum ModeratorKind: String, Hashable, Codable, Sendable, CaseIterable {
+    /// A practising professional.
+    case professional
+    /// A lay or lived-experience member (e.g. from a care-leaver or family-rights panel).
+    case lay
+}
+
+/// What a user may do in the scheme.
+///
+/// Encodes as a string: `assessor`, `employer`, `moderator.professional`, `moderator.lay`, `lead`,
+/// `auditor`, `administrator`.
+public enum Role: Hashable, Sendable, CaseIterable, RawRepresentable, Codable, CustomStringConvertible {
+    /// Accrediting-body assessor: uploads recordings, records the assessor rating, may flag a dispute.
+    case assessor
+    /// Employer representative: rates and flags for its own staff only.
+    case employer
+    /// Moderator: watches assigned recordings and records a second opinion.
+    case moderator(ModeratorKind)
+    /// Moderation lead: sets policy, moves cases to moderation, resolves escalations, reopens and withdraws.
+    case lead
+    /// Reads the audit trail and reports; changes nothing.
+    case auditor
+    /// Manages organisations, users and retention; takes no part in cases.
+    case administrator
+
+    public static let allCases: [Role] = [
+        .assessor, .employer, .moderator(.professional), .moderator(.lay), .lead, .auditor, .administrator,
+    ]
+
+    public init?(rawValue: String) {
+        guard let role = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = role
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .assessor: "assessor"
+        case .employer: "employer"
+        case .moderator(let kind): "moderator.\(kind.rawValue)"
+        case .lead: "lead"
+        case .auditor: "auditor"
+        case .administrator: "administrator"
+        }
+    }
+
+    /// Whether the role is a moderator of either kind.
+    public var isModerator: Bool {
+        if case .moderator = self { true } else { false }
+    }
+
+    public var description: String { rawValue }
+}
+
+/// A user acting in one role on behalf of one organisation: who did something, and with what authority.
+public struct Actor: Hashable, Codable, Sendable {
+    /// The user.
+    public let userID: UserID
+    /// The role the user is acting in.
+    public let role: Role
+    /// The organisation the user acts for (an employer, the accrediting body or a moderation panel).
+    public let organisationID: OrganisationID
+
+    /// Creates an actor.
+    public init(userID: UserID, role: Role, organisationID: OrganisationID) {
+        self.userID = userID
+        self.role = role
+        self.organisationID = organisationID
+    }
+
+    /// Whether an employer representative acts for `employerID`; always `true` for other roles,
+    /// whose reach is decided by their role alone.
+    func actsFor(employer employerID: OrganisationID) -> Bool {
+        role != .employer || organisationID == employerID
+    }
+}

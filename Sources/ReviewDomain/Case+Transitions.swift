@@ -1,0 +1,280 @@
+public import Foundation
+
+/// A command to move a case on, with what it needs beyond actor, time and reason.
+public enum CaseCommand: Hashable, Sendable {
+    /// Record a further manual flag (the reason is the flag's reason).
+    case flag
+    /// Start local review between employer and assessor.
+    case startLocalReview
+    /// The actor's side (assessor or employer) agrees this score.
+    case agreeLocalScore(Score)
+    /// Send to moderation.
+    case requestModeration
+    /// Moderators are at work.
+    case startModeration
+    /// Escalate unreconciled opinions.
+    case escalate
+    /// Record the outcome.
+    case decide(Outcome)
+    /// Close a decided case.
+    case close
+    /// Withdraw an active case.
+    case withdraw
+    /// Reopen a decided or closed case for moderation.
+    case reopen
+
+    /// The action this command takes.
+    public var action: CaseAction {
+        switch self {
+        case .flag: .flag
+        case .startLocalReview: .startLocalReview
+        case .agreeLocalScore: .agreeLocalScore
+        case .requestModeration: .requestModeration
+        case .startModeration: .startModeration
+        case .escalate: .escalate
+        case .decide: .decide
+        case .close: .close
+        case .withdraw: .withdraw
+        case .reopen: .reopen
+        }
+    }
+}
+
+extension Case {
+    /// A successful transition: the case after it, and the audit event recording it.
+    public typealias Transition = (updated: Case, event: AuditEvent)
+
+    /// Opens an automatic dispute for a finding of the ``DisputePolicy``.
+    ///
+    /// Opened on behalf of whoever recorded the rating that produced the finding (an assessor, the
+    /// candidate's employer) or by a lead re-running detection.
+    public static func openDispute(
+        _ finding: DisputeFinding,
+        observationID: ObservationID,
+        employerID: OrganisationID,
+        by actor: Actor,
+        at time: Date,
+        id: CaseID = CaseID(),
+        eventID: AuditEventID = AuditEventID()
+    ) throws(CaseTransitionError) -> Transition {
+        let reason = finding.reasons.map(\.rawValue).joined(separator: ",")
+        return try open(.automaticDispute, finding: finding, observationID: observationID, employerID: employerID,
+                        by: actor, at: time, reason: reason, id: id, eventID: eventID)
+    }
+
+    /// Opens a quality-sample case; only a lead may.
+    public static func openSample(
+        observationID: ObservationID,
+        employerID: OrganisationID,
+        by actor: Actor,
+        at time: Date,
+        reason: String? = nil,
+        id: CaseID = CaseID(),
+        eventID: AuditEventID = AuditEventID()
+    ) throws(CaseTransitionError) -> Transition {
+        guard actor.role == .lead else {
+            throw CaseTransitionError(
+                code: .notPermitted, action: .open, state: nil, role: actor.role,
+                message: "Only a moderation lead can draw a sample case; a user acting as \(actor.role) cannot."
+            )
+        }
+        return try open(.sample, finding: nil, observationID: observationID, employerID: employerID,
+                        by: actor, at: time, reason: reason.nonBlank ?? "quality_sample", id: id, eventID: eventID)
+    }
+
+    /// Flags an observation by hand, with a reason.
+    ///
+    /// If one of `existing` is an active case on the same observation, the flag joins it (recorded on
+    /// that case as a ``CaseAction/flag`` transition) instead of opening another; otherwise a new
+    /// manual-flag case opens.
+    public static func flag(
+        observationID: ObservationID,
+        employerID: OrganisationID,
+        existing: [Case],
+        by actor: Actor,
+        at time: Date,
+        reason: String?,
+        id: CaseID = CaseID(),
+        eventID: AuditEventID = AuditEventID()
+    ) throws(CaseTransitionError) -> Transition {
+        if let active = existing.first(where: { $0.observationID == observationID && $0.state.isActive }) {
+            return try active.apply(.flag, by: actor, at: time, reason: reason, eventID: eventID)
+        }
+        guard let reason = reason.nonBlank else {
+            throw CaseTransitionError(
+                code: .missingReason, action: .open, state: nil, role: actor.role,
+                message: "A manual flag needs a reason: say why this observation should be reviewed."
+            )
+        }
+        var (opened, event) = try open(.manualFlag, finding: nil, observationID: observationID, employerID: employerID,
+                                       by: actor, at: time, reason: reason, id: id, eventID: eventID)
+        opened.flags = [Flag(raisedBy: actor.userID, role: actor.role, at: time, reason: reason)]
+        return (opened, event)
+    }
+
+    private static func open(
+        _ kind: Kind,
+        finding: DisputeFinding?,
+        observationID: ObservationID,
+        employerID: OrganisationID,
+        by actor: Actor,
+        at time: Date,
+        reason: String,
+        id: CaseID,
+        eventID: AuditEventID
+    ) throws(CaseTransitionError) -> Transition {
+        guard CaseAction.open.permits(actor.role, from: .open), actor.actsFor(employer: employerID) else {
+            throw CaseTransitionError(
+                code: .notPermitted, action: .open, state: nil, role: actor.role,
+                message: actor.role == .employer
+                    ? "An employer can open a case only for its own staff."
+                    : "A user acting as \(actor.role) cannot open a case; assessors, employers and leads can."
+            )
+        }
+        let opened = Case(
+            id: id, observationID: observationID, employerID: employerID, kind: kind, finding: finding,
+            openedBy: actor.userID, openedAt: time, state: .open, version: 1, updatedAt: time, flags: [],
+            localAgreement: LocalAgreement(), outcome: nil, previousOutcomes: []
+        )
+        var details = ["kind": kind.rawValue]
+        if let finding {
+            details["employer_score"] = finding.employer.description
+            details["assessor_score"] = finding.assessor.description
+            details["tolerance"] = String(finding.tolerance)
+        }
+        return (opened, opened.event(.open, from: nil, by: actor, at: time, reason: reason, details: details, id: eventID))
+    }
+
+    /// Applies `command` by `actor` at `time`: the next case (version + 1) and its audit event, or the
+    /// reason it is refused. The receiver is never changed.
+    ///
+    /// Checks, in order: the role may take the action at all, the state allows it, the role may take it
+    /// from this state, an employer acts for the candidate's employer, a required reason is given, and
+    /// the `policy` and the case's kind allow it (local review).
+    public func apply(
+        _ command: CaseCommand,
+        by actor: Actor,
+        at time: Date,
+        reason: String? = nil,
+        policy: DisputePolicy = .default,
+        eventID: AuditEventID = AuditEventID()
+    ) throws(CaseTransitionError) -> Transition {
+        let action = command.action
+        let reason = reason.nonBlank
+        try authorise(action, by: actor, reason: reason)
+
+        var next = self
+        var details: [String: String] = [:]
+        switch command {
+        case .flag:
+            next.flags.append(Flag(raisedBy: actor.userID, role: actor.role, at: time, reason: reason ?? ""))
+            details["flags"] = String(next.flags.count)
+        case .startLocalReview:
+            guard kind != .sample, policy.localReviewAllowed else {
+                throw refusal(.notAllowedByPolicy, action, actor, kind == .sample
+                    ? "A sample case goes straight to moderation; it has no local review."
+                    : "The dispute policy does not allow local review; send the case to moderation instead.")
+            }
+            next.state = .localReview
+        case .agreeLocalScore(let score):
+            if actor.role == .assessor { next.localAgreement.assessor = score } else { next.localAgreement.employer = score }
+            details["score"] = score.description
+            if let agreed = next.localAgreement.agreedScore {
+                next.outcome = Outcome(score: agreed, basis: .rule(.localAgreement), reasonCodes: ["local_agreement"])
+                next.state = .decided
+            }
+        case .requestModeration:
+            next.state = .awaitingModeration
+        case .startModeration:
+            next.state = .inModeration
+        case .escalate:
+            next.state = .escalated
+        case .decide(let outcome):
+            next.outcome = outcome
+            next.state = .decided
+        case .close:
+            next.state = .closed
+        case .withdraw:
+            next.state = .withdrawn
+        case .reopen:
+            if let outcome { next.previousOutcomes.append(outcome) }
+            next.outcome = nil
+            next.localAgreement = LocalAgreement()
+            next.state = .awaitingModeration
+        }
+        if let outcome = next.outcome, next.outcome != self.outcome {
+            details["outcome_score"] = outcome.score.description
+            details["outcome_meets_standard"] = String(outcome.meetsStandard)
+            switch outcome.basis {
+            case .rule(let rule): details["outcome_rule"] = rule.rawValue
+            case .person(let userID): details["outcome_decided_by"] = userID.description
+            }
+            if !outcome.reasonCodes.isEmpty { details["outcome_reasons"] = outcome.reasonCodes.joined(separator: ",") }
+        }
+        next.version += 1
+        next.updatedAt = time
+        return (next, next.event(action, from: state, by: actor, at: time, reason: reason, details: details, id: eventID))
+    }
+
+    /// The actions `actor` could take on this case now (before reason and policy checks).
+    public func availableActions(for actor: Actor) -> [CaseAction] {
+        CaseAction.allCases.filter { action in
+            action.sourceStates.contains(state) && action.permits(actor.role, from: state)
+                && actor.actsFor(employer: employerID)
+        }
+    }
+
+    private func authorise(_ action: CaseAction, by actor: Actor, reason: String?) throws(CaseTransitionError) {
+        let roles = action.permittedRoles
+        guard roles.contains(actor.role) else {
+            let who = roles.isEmpty ? "nobody" : roles.map(\.rawValue).joined(separator: ", ")
+            throw refusal(.notPermitted, action, actor,
+                          "A user acting as \(actor.role) cannot \(action.verb) a case; only: \(who).")
+        }
+        guard action.sourceStates.contains(state) else {
+            let possible = CaseAction.allCases.filter { $0.sourceStates.contains(state) }.map(\.verb)
+            throw refusal(.wrongState, action, actor,
+                          "Cannot \(action.verb) a case that is \(state.rawValue); from \(state.rawValue) one can only "
+                          + (possible.isEmpty ? "do nothing." : possible.joined(separator: " / ") + "."))
+        }
+        guard action.permits(actor.role, from: state) else {
+            throw refusal(.notPermitted, action, actor,
+                          "A user acting as \(actor.role) cannot \(action.verb) a case that is \(state.rawValue); ask a lead.")
+        }
+        guard actor.actsFor(employer: employerID) else {
+            throw refusal(.notPermitted, action, actor, "An employer can act only on cases about its own staff.")
+        }
+        guard !action.requiresReason || reason != nil else {
+            throw refusal(.missingReason, action, actor, "To \(action.verb) a case, give a reason; it is kept in the audit trail.")
+        }
+    }
+
+    private func refusal(_ code: CaseTransitionError.Code, _ action: CaseAction, _ actor: Actor, _ message: String)
+        -> CaseTransitionError
+    {
+        CaseTransitionError(code: code, action: action, state: state, role: actor.role, message: message)
+    }
+
+    private func event(
+        _ action: CaseAction,
+        from previous: State?,
+        by actor: Actor,
+        at time: Date,
+        reason: String?,
+        details: [String: String],
+        id: AuditEventID
+    ) -> AuditEvent {
+        var details = details
+        details["role"] = actor.role.rawValue
+        details["organisation"] = actor.organisationID.description
+        details["observation"] = observationID.description
+        details["from"] = previous?.rawValue
+        details["to"] = state.rawValue
+        details["version"] = String(version)
+        return AuditEvent(
+            id: id, at: time, actorID: actor.userID, action: action.auditAction,
+            subject: AuditEvent.Subject(type: "case", id: self.id.description),
+            reason: reason, details: details
+        )
+    }
+}

@@ -1,0 +1,35 @@
+/// Why a case transition was refused: wrong state, a role that may not take the action, a missing
+/// reason, or a policy that does not allow it. The case is unchanged.
+public struct CaseTransitionError: Error, Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// A stable, machine-readable code; extensible.
+    public struct Code: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The action is not possible from the case's current state.
+        public static let wrongState = Code(rawValue: "case.wrong_state")
+        /// The actor's role (or, for an employer, organisation) may not take the action.
+        public static let notPermitted = Code(rawValue: "case.not_permitted")
+        /// The action needs a reason and none was given.
+        public static let missingReason = Code(rawValue: "case.missing_reason")
+        /// The dispute policy or the case's kind rules the action out.
+        public static let notAllowedByPolicy = Code(rawValue: "case.not_allowed_by_policy")
+    }
+
+    /// Why the transition was refused.
+    public let code: Code
+    /// The action attempted.
+    public let action: CaseAction
+    /// The case's state when it was attempted (`nil` when opening a case).
+    public let state: Case.State?
+    /// The role of the actor who attempted it.
+    public let role: Role
+    /// What was wrong and what to do; safe to show to the actor.
+    public let message: String
+
+    public var description: String { message }
+    public var debugDescription: String {
+        "CaseTransitionError(\(code), action: \(action.rawValue), state: \(state?.rawValue ?? "none"), role: \(role)): \(message)"
+    }
+}

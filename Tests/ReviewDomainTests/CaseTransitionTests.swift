@@ -1,0 +1,312 @@
+import Foundation
+import ReviewDomain
+import Testing
+
+/// One attempted transition: an action by a role from a state.
+struct Attempt: CustomTestStringConvertible, Sendable {
+    let action: CaseAction
+    let role: Role
+    let state: Case.State
+    var testDescription: String { "\(role) \(action.rawValue) from \(state.rawValue)" }
+
+    static let all: [Attempt] = CaseAction.allCases.filter { $0 != .open }.flatMap { action in
+        Role.allCases.flatMap { role in Case.State.allCases.map { Attempt(action: action, role: role, state: $0) } }
+    }
+}
+
+/// The permission rules written out independently of the implementation.
+enum Expected {
+    static let moderators: Set<Role> = [.moderator(.professional), .moderator(.lay)]
+    static let active: Set<Case.State> = [.open, .localReview, .awaitingModeration, .inModeration, .escalated]
+
+    static let roles: [CaseAction: Set<Role>] = [
+        .flag: [.assessor, .employer, .lead],
+        .startLocalReview: [.assessor, .employer, .lead],
+        .agreeLocalScore: [.assessor, .employer],
+        .requestModeration: [.lead],
+        .startModeration: [.lead],
+        .escalate: moderators.union([.lead]),
+        .decide: moderators.union([.lead]),
+        .close: [.lead],
+        .withdraw: [.lead],
+        .reopen: [.lead],
+    ]
+
+    static let from: [CaseAction: Set<Case.State>] = [
+        .flag: active,
+        .startLocalReview: [.open],
+        .agreeLocalScore: [.localReview],
+        .requestModeration: [.open, .localReview],
+        .startModeration: [.awaitingModeration],
+        .escalate: [.inModeration],
+        .decide: [.inModeration, .escalated],
+        .close: [.decided],
+        .withdraw: active,
+        .reopen: [.decided, .closed],
+    ]
+
+    static func target(_ action: CaseAction, from state: Case.State) -> Case.State {
+        switch action {
+        case .flag, .agreeLocalScore, .open: state   // one side agreeing alone does not decide
+        case .startLocalReview: .localReview
+        case .requestModeration, .reopen: .awaitingModeration
+        case .startModeration: .inModeration
+        case .escalate: .escalated
+        case .decide: .decided
+        case .close: .closed
+        case .withdraw: .withdrawn
+        }
+    }
+
+    /// `nil` when allowed, otherwise the refusal code.
+    static func refusal(_ attempt: Attempt) -> CaseTransitionError.Code? {
+        guard roles[attempt.action]!.contains(attempt.role) else { return .notPermitted }
+        guard from[attempt.action]!.contains(attempt.state) else { return .wrongState }
+        if attempt.action == .decide, attempt.state == .escalated, moderators.contains(attempt.role) { return .notPermitted }
+        return nil
+    }
+}
+
+func command(for action: CaseAction) -> CaseCommand {
+    switch action {
+    case .open, .flag: .flag
+    case .startLocalReview: .startLocalReview
+    case .agreeLocalScore: .agreeLocalScore(Fixture.score(4))
+    case .requestModeration: .requestModeration
+    case .startModeration: .startModeration
+    case .escalate: .escalate
+    case .decide: .decide(Fixture.outcome)
+    case .close: .close
+    case .withdraw: .withdraw
+    case .reopen: .reopen
+    }
+}
+
+@Suite("Case transitions")
+struct CaseTransitionTests {
+    @Test("Every action by every role from every state", arguments: Attempt.all)
+    func transition(attempt: Attempt) {
+        let before = Fixture.caseIn(attempt.state)
+        let actor = Fixture.actorsByRole[attempt.role]!
+        let time = Fixture.start.addingTimeInterval(3600)
+        let result = Result { () throws(CaseTransitionError) in
+            try before.apply(command(for: attempt.action), by: actor, at: time, reason: "a reason")
+        }
+        switch (result, Expected.refusal(attempt)) {
+        case (.success(let (after, event)), nil):
+            #expect(after.state == Expected.target(attempt.action, from: attempt.state))
+            #expect(after.version == before.version + 1)
+            #expect(after.updatedAt == time)
+            #expect(after.state.hasOutcome == (after.outcome != nil))
+            #expect(event.action.rawValue == attempt.action.rawValue)
+            #expect(event.actorID == actor.userID)
+            #expect(event.subject == AuditEvent.Subject(type: "case", id: before.id.description))
+            #expect(event.reason == "a reason")
+            #expect(event.details["from"] == attempt.state.rawValue)
+            #expect(event.details["to"] == after.state.rawValue)
+            #expect(event.details["version"] == String(after.version))
+            #expect(event.at == time)
+        case (.failure(let error), let expected?):
+            #expect(error.code == expected)
+            #expect(error.action == attempt.action && error.state == attempt.state && error.role == attempt.role)
+            #expect(!error.message.isEmpty)
+        case (.success, let expected?):
+            Issue.record("allowed, expected \(expected)")
+        case (.failure(let error), nil):
+            Issue.record("refused (\(error.debugDescription)), expected allowed")
+        }
+    }
+
+    @Test("The library's permission table matches the expected one", arguments: CaseAction.allCases.filter { $0 != .open })
+    func permissionTable(action: CaseAction) {
+        #expect(Set(action.permittedRoles) == Expected.roles[action])
+        #expect(action.sourceStates == Expected.from[action])
+    }
+
+    @Test("Auditors and administrators can do nothing", arguments: [Fixture.auditor, Fixture.administrator])
+    func readOnlyRoles(actor: Actor) {
+        for state in Case.State.allCases {
+            #expect(Fixture.caseIn(state).availableActions(for: actor).isEmpty)
+        }
+        #expect(throws: CaseTransitionError.self) {
+            try Case.flag(observationID: ObservationID(), employerID: Fixture.employer, existing: [],
+                          by: actor, at: Fixture.start, reason: "x")
+        }
+        #expect(throws: CaseTransitionError.self) {
+            try Case.openSample(observationID: ObservationID(), employerID: Fixture.employer, by: actor, at: Fixture.start)
+        }
+    }
+
+    @Test("Who may open which kind of case", arguments: Role.allCases, Case.Kind.allCases)
+    func opening(role: Role, kind: Case.Kind) {
+        let actor = Fixture.actorsByRole[role]!
+        let allowed: Set<Role> = kind == .sample ? [.lead] : [.assessor, .employer, .lead]
+        let result = Result { () throws(CaseTransitionError) -> Case.Transition in
+            switch kind {
+            case .manualFlag:
+                try Case.flag(observationID: Fixture.observation, employerID: Fixture.employer, existing: [],
+                              by: actor, at: Fixture.start, reason: "looks wrong")
+            case .automaticDispute:
+                try Case.openDispute(
+                    DisputePolicy.default.evaluate(employer: Fixture.score(4), assessor: Fixture.score(3))!,
+                    observationID: Fixture.observation, employerID: Fixture.employer, by: actor, at: Fixture.start)
+            case .sample:
+                try Case.openSample(observationID: Fixture.observation, employerID: Fixture.employer,
+                                    by: actor, at: Fixture.start)
+            }
+        }
+        switch result {
+        case .success(let (opened, event)):
+            #expect(allowed.contains(role))
+            #expect(opened.state == .open && opened.kind == kind && opened.version == 1)
+            #expect(event.action == "case.opened")
+            #expect(event.details["kind"] == kind.rawValue)
+            #expect(opened.flags.count == (kind == .manualFlag ? 1 : 0))
+            #expect((opened.finding != nil) == (kind == .automaticDispute))
+        case .failure(let error):
+            #expect(!allowed.contains(role))
+            #expect(error.code == .notPermitted && error.action == .open && error.state == nil)
+        }
+    }
+
+    @Test("An automatic dispute records the finding in the event")
+    func automaticEvent() throws {
+        let finding = try #require(DisputePolicy.default.evaluate(employer: Fixture.score(5), assessor: Fixture.score(3)))
+        let (_, event) = try Case.openDispute(finding, observationID: Fixture.observation, employerID: Fixture.employer,
+                                              by: Fixture.employerRep, at: Fixture.start)
+        #expect(event.reason == "straddles_pass_line,exceeds_tolerance")
+        #expect(event.details["employer_score"] == "5" && event.details["assessor_score"] == "3")
+    }
+
+    @Test("Actions needing a reason refuse a missing or blank one",
+          arguments: CaseAction.allCases.filter(\.requiresReason).filter { $0 != .open }, [nil, "", "  \n"] as [String?])
+    func missingReason(action: CaseAction, reason: String?) {
+        let state = Expected.from[action]!.sorted { $0.rawValue < $1.rawValue }.first!
+        let error = #expect(throws: CaseTransitionError.self) {
+            try Fixture.caseIn(state).apply(command(for: action), by: Fixture.lead, at: Fixture.start, reason: reason)
+        }
+        #expect(error?.code == .missingReason)
+    }
+
+    @Test("Reasons are required exactly for flag, escalate, withdraw and reopen")
+    func reasonTable() {
+        #expect(Set(CaseAction.allCases.filter(\.requiresReason)) == [.flag, .escalate, .withdraw, .reopen])
+    }
+
+    @Test("A manual flag without a reason opens nothing", arguments: [nil, " "] as [String?])
+    func manualFlagNeedsReason(reason: String?) {
+        let error = #expect(throws: CaseTransitionError.self) {
+            try Case.flag(observationID: ObservationID(), employerID: Fixture.employer, existing: [],
+                          by: Fixture.assessor, at: Fixture.start, reason: reason)
+        }
+        #expect(error?.code == .missingReason)
+    }
+
+    @Test("An employer acts only on its own staff's cases", arguments: [CaseAction.flag, .startLocalReview])
+    func otherEmployer(action: CaseAction) {
+        let error = #expect(throws: CaseTransitionError.self) {
+            try Fixture.caseIn(.open).apply(command(for: action), by: Fixture.otherEmployerRep, at: Fixture.start, reason: "x")
+        }
+        #expect(error?.code == .notPermitted)
+        #expect(throws: CaseTransitionError.self) {
+            try Case.flag(observationID: ObservationID(), employerID: Fixture.employer, existing: [],
+                          by: Fixture.otherEmployerRep, at: Fixture.start, reason: "x")
+        }
+        #expect(Fixture.caseIn(.open).availableActions(for: Fixture.otherEmployerRep).isEmpty)
+    }
+
+    @Test("A second flag on the same observation joins the active case", arguments: [
+        Case.State.open, .localReview, .awaitingModeration, .inModeration, .escalated,
+    ])
+    func flagJoins(state: Case.State) throws {
+        let active = Fixture.caseIn(state)
+        let withdrawn = Fixture.caseIn(.withdrawn)
+        let (joined, event) = try Case.flag(
+            observationID: Fixture.observation, employerID: Fixture.employer, existing: [withdrawn, active],
+            by: Fixture.employerRep, at: Fixture.start.addingTimeInterval(60), reason: "employer disagrees")
+        #expect(joined.id == active.id)
+        #expect(joined.state == state && joined.version == active.version + 1)
+        #expect(joined.flags.count == active.flags.count + 1)
+        #expect(joined.flags.last?.reason == "employer disagrees" && joined.flags.last?.role == .employer)
+        #expect(event.action == "case.flagged" && event.subject.id == active.id.description)
+    }
+
+    @Test("A flag opens a new case when the observation's cases are all finished", arguments: [
+        Case.State.decided, .closed, .withdrawn,
+    ])
+    func flagOpensNew(state: Case.State) throws {
+        let finished = Fixture.caseIn(state)
+        let (opened, event) = try Case.flag(
+            observationID: Fixture.observation, employerID: Fixture.employer, existing: [finished],
+            by: Fixture.assessor, at: Fixture.start, reason: "new concern")
+        #expect(opened.id != finished.id && opened.state == .open && opened.kind == .manualFlag)
+        #expect(event.action == "case.opened")
+    }
+
+    @Test("A flag on another observation never joins")
+    func flagOtherObservation() throws {
+        let (opened, _) = try Case.flag(
+            observationID: ObservationID(), employerID: Fixture.employer, existing: [Fixture.caseIn(.open)],
+            by: Fixture.assessor, at: Fixture.start, reason: "x")
+        #expect(opened.version == 1 && opened.flags.count == 1)
+    }
+
+    @Test("Local review follows the policy and the case kind")
+    func localReviewPolicy() throws {
+        let noLocal = try DisputePolicy(localReviewAllowed: false)
+        let refused = #expect(throws: CaseTransitionError.self) {
+            try Fixture.caseIn(.open).apply(.startLocalReview, by: Fixture.lead, at: Fixture.start, policy: noLocal)
+        }
+        #expect(refused?.code == .notAllowedByPolicy)
+        let sample = #expect(throws: CaseTransitionError.self) {
+            try Fixture.caseIn(.open, kind: .sample).apply(.startLocalReview, by: Fixture.lead, at: Fixture.start)
+        }
+        #expect(sample?.code == .notAllowedByPolicy)
+    }
+
+    @Test("Both sides agreeing the same local score decides the case")
+    func localAgreement() throws {
+        var current = Fixture.caseIn(.localReview)
+        current = try current.apply(.agreeLocalScore(Fixture.score(3)), by: Fixture.assessor, at: Fixture.start).updated
+        #expect(current.state == .localReview && current.localAgreement.assessor == Fixture.score(3))
+        current = try current.apply(.agreeLocalScore(Fixture.score(4)), by: Fixture.employerRep, at: Fixture.start).updated
+        #expect(current.state == .localReview && current.localAgreement.agreedScore == nil)
+        let (decided, event) = try current.apply(.agreeLocalScore(Fixture.score(3)), by: Fixture.employerRep, at: Fixture.start)
+        #expect(decided.state == .decided)
+        #expect(decided.outcome == Outcome(score: Fixture.score(3), basis: .rule(.localAgreement), reasonCodes: ["local_agreement"]))
+        #expect(decided.outcome?.meetsStandard == false)
+        #expect(event.details["outcome_rule"] == "local_agreement" && event.details["outcome_score"] == "3")
+        #expect(decided.version == current.version + 1)
+    }
+
+    @Test("Reopening keeps the earlier outcome and clears the current one", arguments: [Case.State.decided, .closed])
+    func reopenKeepsHistory(state: Case.State) throws {
+        let (reopened, event) = try Fixture.caseIn(state).apply(.reopen, by: Fixture.lead, at: Fixture.start, reason: "appeal")
+        #expect(reopened.state == .awaitingModeration && reopened.outcome == nil)
+        #expect(reopened.previousOutcomes == [Fixture.outcome])
+        #expect(event.reason == "appeal" && event.action == "case.reopened")
+    }
+
+    @Test("Wrong-state messages say what is possible instead")
+    func wrongStateMessage() {
+        let error = #expect(throws: CaseTransitionError.self) {
+            try Fixture.caseIn(.closed).apply(.escalate, by: Fixture.lead, at: Fixture.start, reason: "x")
+        }
+        #expect(error?.code == .wrongState)
+        #expect(error?.message.contains("closed") == true && error?.message.contains("reopen") == true)
+    }
+
+    @Test("Roles encode as stable strings")
+    func roleCoding() throws {
+        let data = try JSONEncoder().encode(Role.allCases)
+        #expect(String(decoding: data, as: UTF8.self)
+            == #"["assessor","employer","moderator.professional","moderator.lay","lead","auditor","administrator"]"#)
+        #expect(try JSONDecoder().decode([Role].self, from: data) == Role.allCases)
+    }
+
+    @Test("A case round-trips through JSON")
+    func caseCoding() throws {
+        let decided = Fixture.caseIn(.decided)
+        #expect(try JSONDecoder().decode(Case.self, from: JSONEncoder().encode(decided)) == decided)
+    }
+}

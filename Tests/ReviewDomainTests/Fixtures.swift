@@ -1,0 +1,77 @@
+import Foundation
+import ReviewDomain
+
+/// Shared organisations, actors and helpers for the domain tests.
+enum Fixture {
+    static let accreditingBody = OrganisationID()
+    static let employer = OrganisationID()
+    static let otherEmployer = OrganisationID()
+    static let panel = OrganisationID()
+
+    static let assessor = Actor(userID: UserID(), role: .assessor, organisationID: accreditingBody)
+    static let otherAssessor = Actor(userID: UserID(), role: .assessor, organisationID: accreditingBody)
+    static let employerRep = Actor(userID: UserID(), role: .employer, organisationID: employer)
+    static let otherEmployerRep = Actor(userID: UserID(), role: .employer, organisationID: otherEmployer)
+    static let professional = Actor(userID: UserID(), role: .moderator(.professional), organisationID: panel)
+    static let lay = Actor(userID: UserID(), role: .moderator(.lay), organisationID: panel)
+    static let lead = Actor(userID: UserID(), role: .lead, organisationID: panel)
+    static let auditor = Actor(userID: UserID(), role: .auditor, organisationID: accreditingBody)
+    static let administrator = Actor(userID: UserID(), role: .administrator, organisationID: accreditingBody)
+
+    /// One actor per role, each acting for the candidate's employer where that matters.
+    static let actorsByRole: [Role: Actor] = Dictionary(
+        uniqueKeysWithValues: [assessor, employerRep, professional, lay, lead, auditor, administrator].map { ($0.role, $0) }
+    )
+
+    /// Every actor, including ones from another employer.
+    static let allActors = [
+        assessor, otherAssessor, employerRep, otherEmployerRep, professional, lay, lead, auditor, administrator,
+    ]
+
+    static let start = Date(timeIntervalSince1970: 1_750_000_000)
+    static let observation = ObservationID()
+
+    static func score(_ value: Int) -> Score { Score(exactly: value)! }
+
+    static let outcome = Outcome(score: score(4), basis: .rule(.median), reasonCodes: ["opinions_within_tolerance"])
+
+    /// A freshly flagged case on ``observation``.
+    static func openCase(kind: Case.Kind = .manualFlag) -> Case {
+        let result: Case.Transition
+        switch kind {
+        case .manualFlag:
+            result = try! Case.flag(observationID: observation, employerID: employer, existing: [],
+                                    by: assessor, at: start, reason: "scores look inconsistent")
+        case .automaticDispute:
+            let finding = DisputePolicy.default.evaluate(employer: score(5), assessor: score(3))!
+            result = try! Case.openDispute(finding, observationID: observation, employerID: employer,
+                                           by: assessor, at: start)
+        case .sample:
+            result = try! Case.openSample(observationID: observation, employerID: employer, by: lead, at: start)
+        }
+        return result.updated
+    }
+
+    /// The lead's path from `open` to each state.
+    static let pathTo: [Case.State: [CaseCommand]] = [
+        .open: [],
+        .localReview: [.startLocalReview],
+        .awaitingModeration: [.requestModeration],
+        .inModeration: [.requestModeration, .startModeration],
+        .escalated: [.requestModeration, .startModeration, .escalate],
+        .decided: [.requestModeration, .startModeration, .decide(outcome)],
+        .closed: [.requestModeration, .startModeration, .decide(outcome), .close],
+        .withdrawn: [.withdraw],
+    ]
+
+    /// A manual-flag case driven by the lead into `state`.
+    static func caseIn(_ state: Case.State, kind: Case.Kind = .manualFlag) -> Case {
+        var current = openCase(kind: kind)
+        for (step, command) in pathTo[state]!.enumerated() {
+            current = try! current.apply(command, by: lead, at: start.addingTimeInterval(Double(step + 1)),
+                                         reason: "path step").updated
+        }
+        precondition(current.state == state)
+        return current
+    }
+}
