@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@testable import ReviewDomain
+
+@Suite struct RatingsCSVTests {
+    static let header = RatingsCSV.columns.joined(separator: ",")
+    static let good = "OBS-1,CAND-1,Ann Example,SW000001,Northshire County Council,2026-01-14,Home visit,assessor,Priya A,National Accreditation Body,3,\"Near miss, see notes\",2026-01-16T11:40:00Z"
+
+    @Test func theSampleDataSetParses() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("samples/ratings.csv")
+        let rows = try RatingsCSV.parse(String(contentsOf: url, encoding: .utf8)).get()
+        #expect(rows.count == 88)
+        #expect(Set(rows.map(\.observationRef)).count == 44)
+        #expect(Set(rows.map(\.candidateRef)).count == 40)
+        #expect(rows.allSatisfy { $0.source == .assessor || $0.source == .employer })
+    }
+
+    @Test func quotedFieldsKeepTheirCommasAndQuotes() throws {
+        let rows = try RatingsCSV.parse(Self.header + "\n" + Self.good + "\n").get()
+        #expect(rows.first?.rationale == "Near miss, see notes")
+        #expect(rows.first?.score == (try Score(3)))
+        #expect(rows.first?.line == 2)
+        let records = RatingsCSV.splitRecords("a,\"b \"\"quoted\"\"\nsecond line\",c\r\nd,e,f")
+        #expect(records.map(\.fields) == [["a", "b \"quoted\"\nsecond line", "c"], ["d", "e", "f"]])
+        #expect(records.map(\.line) == [1, 3])
+        #expect(RatingsCSV.escape("a, \"b\"") == "\"a, \"\"b\"\"\"")
+    }
+
+    @Test(arguments: [
+        ("score", "8", "score"), ("score", "0", "score"), ("score", "four", "score"), ("source", "moderatorr", "source"),
+        ("rated_at", "yesterday", "rated_at"), ("rater", "", "rater"), ("observation_date", "14/01/2026", "observation_date"),
+    ])
+    func eachBadFieldIsReportedWithItsLine(column: String, value: String, reported: String) throws {
+        var fields = RatingsCSV.splitRecords(Self.good)[0].fields
+        fields[RatingsCSV.columns.firstIndex(of: column)!] = value
+        let text = [Self.header, Self.good.replacingOccurrences(of: "OBS-1", with: "OBS-0"), fields.map(RatingsCSV.escape).joined(separator: ",")].joined(separator: "\n")
+        guard case .failure(let list) = RatingsCSV.parse(text) else {
+            Issue.record("a bad \(column) was accepted")
+            return
+        }
+        #expect(list.problems.map(\.line) == [3])
+        #expect(list.problems.first?.column == reported)
+    }
+
+    @Test func employerRatingsComeFromTheCandidatesEmployer() {
+        let row = Self.good.replacingOccurrences(of: "assessor,Priya A,National Accreditation Body", with: "employer,Dee B,Riverside Borough Council")
+        guard case .failure(let list) = RatingsCSV.parse(Self.header + "\n" + row) else { Issue.record("accepted"); return }
+        #expect(list.problems.first?.column == "rater_organisation")
+    }
+
+    @Test func rowsMustAgreeWithEachOther() {
+        let otherEmployer = Self.good.replacingOccurrences(of: "Northshire", with: "Eastgate").replacingOccurrences(of: "OBS-1", with: "OBS-2")
+        let duplicate = Self.good
+        guard case .failure(let list) = RatingsCSV.parse([Self.header, Self.good, otherEmployer, duplicate].joined(separator: "\n")) else {
+            Issue.record("inconsistent rows accepted")
+            return
+        }
+        #expect(list.problems.map(\.line) == [3, 4])
+    }
+
+    @Test func headerProblemsAreNamed() {
+        guard case .failure(let list) = RatingsCSV.parse("observation_ref,score\nOBS-1,4") else { Issue.record("accepted"); return }
+        #expect(list.problems.first?.reason.contains("candidate_ref") == true)
+        guard case .failure(let empty) = RatingsCSV.parse("") else { Issue.record("accepted"); return }
+        #expect(empty.problems.first?.line == 1)
+        guard case .failure(let ragged) = RatingsCSV.parse(Self.header + "\nOBS-1,too,few") else { Issue.record("accepted"); return }
+        #expect(ragged.problems.first?.reason.contains("fields") == true)
+    }
+}
