@@ -4,14 +4,14 @@ extension KeyframeTimeline {
     /// Reads the keyframe timeline of `streamIndex` from the container's own index where it has one,
     /// else by scanning packets (no decoding).
     static func read(
-        from file: InputFile, streamIndex: Int, fileSize: UInt64, declaredDuration: Double?
+        from file: InputFile, streamIndex: Int, layout: ContainerLayout, fileSize: UInt64, declaredDuration: Double?
     ) throws(MediaIndexError) -> KeyframeTimeline {
         let name = String(cString: file.formatContext.pointee.iformat.pointee.name)
-        if name.hasPrefix("mov,") {
-            if let timeline = try mp4SampleTables(file: file, streamIndex: streamIndex, fileSize: fileSize) {
+        if name.hasPrefix("mov,"), let movie = layout.mp4 {
+            if let timeline = mp4SampleTables(movie: movie, streamID: file.streams[streamIndex].pointee.id) {
                 return timeline
             }
-        } else if name.hasPrefix("matroska"), MatroskaLayout.read(path: file.path)?.cuesPosition != nil {
+        } else if name.hasPrefix("matroska"), layout.matroska?.cuesPosition != nil {
             // Matroska cues load lazily: one seek to the start reads them without reading media.
             let stream = file.streams[streamIndex]
             _ = av_seek_frame(file.formatContext, Int32(streamIndex), stream.pointee.start_time == FFmpeg.noPTS ? 0 : stream.pointee.start_time, AVSEEK_FLAG_BACKWARD)
@@ -125,9 +125,29 @@ extension KeyframeTimeline {
             bytePositions: positions.allSatisfy { $0 >= 0 } ? positions : nil)
     }
 
-    /// Placeholder until the MP4 sample-table reader is wired in: nil means "use another source".
-    private static func mp4SampleTables(file: InputFile, streamIndex: Int, fileSize: UInt64) throws(MediaIndexError) -> KeyframeTimeline? {
-        nil
+    /// Keyframes and every frame's timestamps from the MP4/MOV sample tables (`ISOBMFF/`), exactly as
+    /// FFmpeg's mov demuxer would produce them, without reading media. Nil (use a packet scan) for
+    /// fragmented files and for tables only the bitstream can settle.
+    private static func mp4SampleTables(movie: MP4Movie, streamID: Int32) -> KeyframeTimeline? {
+        guard !movie.isFragmented,
+            let track = movie.tracks.first(where: { Int64($0.trackID) == Int64(streamID) }),
+            let packets = try? track.packetTimeline(movieTimescale: movie.movieTimescale),
+            !packets.presentationTicks.isEmpty
+        else { return nil }
+        let scale = Double(packets.timescale)
+        var keyframes: [Double] = []
+        var decodeOrder: [Double] = []
+        decodeOrder.reserveCapacity(packets.decodeTicks.count)
+        for i in packets.presentationTicks.indices {
+            if packets.isKeyframe[i] { keyframes.append(Double(packets.presentationTicks[i]) / scale) }
+            if !packets.isDiscarded[i] { decodeOrder.append(Double(packets.decodeTicks[i]) / scale) }
+        }
+        guard !keyframes.isEmpty else { return nil }
+        return KeyframeTimeline(
+            source: .mp4SampleTables, seconds: keyframes.sorted(),
+            discontinuities: Discontinuity.detect(decodeOrderSeconds: decodeOrder, check: .everyFrame)
+                + Discontinuity.splices(in: track, movieTimescale: movie.movieTimescale),
+            discontinuityCheck: .everyFrame)
     }
 }
 
@@ -152,6 +172,28 @@ extension Discontinuity {
             } else if step > threshold {
                 found.append(Discontinuity(kind: .gap, atSeconds: times[i], jumpSeconds: step))
             }
+        }
+        return found
+    }
+
+    /// An edit list with more than one piece of media splices them together: each join is reported, with
+    /// the jump in media time it makes (positive: media skipped; negative: media replayed).
+    static func splices(in track: MP4Track, movieTimescale: UInt32) -> [Discontinuity] {
+        let edits = track.editList
+        guard edits.filter({ !$0.isEmpty }).count > 1, movieTimescale > 0, track.mediaTimescale > 0 else { return [] }
+        var found: [Discontinuity] = []
+        var timelineTicks: UInt64 = 0  // movie ticks
+        var previousMediaEnd: Int64? = nil
+        for edit in edits {
+            defer { timelineTicks &+= edit.segmentDuration }
+            guard !edit.isEmpty else { continue }
+            let durationInMedia = Int64(Double(edit.segmentDuration) * Double(track.mediaTimescale) / Double(movieTimescale))
+            if let previousMediaEnd, edit.mediaTime != previousMediaEnd {
+                found.append(Discontinuity(
+                    kind: .splice, atSeconds: Double(timelineTicks) / Double(movieTimescale),
+                    jumpSeconds: Double(edit.mediaTime - previousMediaEnd) / Double(track.mediaTimescale)))
+            }
+            previousMediaEnd = edit.mediaTime &+ durationInMedia
         }
         return found
     }

@@ -66,11 +66,13 @@ public enum MediaIndexer {
     /// thumbnails.
     public static func index(path: String, options: IndexOptions = .init()) throws(MediaIndexError) -> IndexResult {
         let size = try checkFile(path: path, limits: options.limits)
+        let layout = try ContainerLayout.inspect(path: path, fileSize: size)
         return try InputFile.with(path: path) { file throws(MediaIndexError) in
             let info = MediaProbe.info(of: file, size: size)
             let video = try acceptedVideoStream(info: info, limits: options.limits)
             let timeline = try KeyframeTimeline.read(
-                from: file, streamIndex: video.index, fileSize: size, declaredDuration: info.format.durationSeconds)
+                from: file, streamIndex: video.index, layout: layout, fileSize: size,
+                declaredDuration: info.format.durationSeconds)
             var thumbnails: [Thumbnail]? = nil
             if let directory = options.thumbnailDirectory {
                 thumbnails = try ThumbnailWriter.write(
@@ -106,11 +108,6 @@ public enum MediaIndexer {
         guard size <= limits.maxBytes else {
             throw MediaIndexError(.tooLarge, "The file is \(size) bytes, over the limit of \(limits.maxBytes) bytes. Trim or compress the recording before uploading.", file: path, stage: "open")
         }
-        if let problem = ISOBMFFSignature.truncation(path: path, fileSize: size)
-            ?? MatroskaLayout.read(path: path)?.truncation(fileSize: size)
-        {
-            throw MediaIndexError(.truncated, problem, file: path, stage: "open")
-        }
         return size
     }
 
@@ -142,45 +139,4 @@ public enum MediaIndexer {
         }
         return video
     }
-}
-
-/// A cheap look at an ISO BMFF (MP4/MOV) file's top-level boxes, before libavformat opens it: a phone
-/// recording cut short loses its `moov` box (written last), which libavformat reports only as invalid data.
-enum ISOBMFFSignature {
-    /// A message when the file starts like an MP4/MOV but a top-level box runs past the end of the file.
-    static func truncation(path: String, fileSize: UInt64) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        var offset: UInt64 = 0
-        var sawMovie = false
-        var first = true
-        while offset + 8 <= fileSize {
-            guard (try? handle.seek(toOffset: offset)) != nil, let header = try? handle.read(upToCount: 16), header.count >= 8 else { return nil }
-            let bytes = [UInt8](header)
-            var size = bytes[0..<4].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            // A type that is not four printable characters is not a box: stop looking (trailing junk).
-            guard bytes[4..<8].allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return first ? nil : (sawMovie ? nil : missingIndex) }
-            let type = String(decoding: bytes[4..<8], as: UTF8.self)
-            if first {
-                guard ["ftyp", "styp", "moov", "mdat", "free", "wide", "skip"].contains(type) else { return nil }
-                first = false
-            }
-            if size == 1 {
-                guard bytes.count >= 16 else { return nil }
-                size = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            } else if size == 0 {
-                size = fileSize - offset
-            }
-            guard size >= 8 else { return nil }
-            if type == "moov" || type == "moof" { sawMovie = true }
-            if offset + size > fileSize {
-                return "The recording is cut short: its “\(type)” box needs \(offset + size) bytes but the file has \(fileSize)\(sawMovie ? "" : ", and the index (moov) that phones write last is missing"). Upload the complete file."
-            }
-            offset += size
-        }
-        return first || sawMovie ? nil : missingIndex
-    }
-
-    private static let missingIndex = "The recording has no index (moov box): the recording was not finished or the file was cut short. Upload the complete file."
-
 }

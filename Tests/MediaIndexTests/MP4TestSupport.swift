@@ -53,10 +53,6 @@ enum TestProcess {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-}
-
 /// Makes fixture files with the ffmpeg CLI in a fresh temporary directory.
 enum MP4Fixtures {
     static let ffmpeg = TestProcess.executable(named: "ffmpeg")
@@ -74,11 +70,11 @@ enum MP4Fixtures {
     /// Runs `ffmpeg -v error -y <arguments> <output>` and returns the output path.
     @discardableResult
     static func ffmpeg(_ arguments: [String], output: URL) throws -> String {
-        guard let ffmpeg else { throw FixtureError(description: "ffmpeg not found") }
+        guard let ffmpeg else { throw FixtureError(message: "ffmpeg not found") }
         let result = try TestProcess.run(
             ffmpeg, ["-v", "error", "-nostdin", "-y"] + arguments + [output.path])
         guard result.status == 0 else {
-            throw FixtureError(description: "ffmpeg \(arguments) failed: \(result.standardError)")
+            throw FixtureError(message: "ffmpeg \(arguments) failed: \(result.standardError)")
         }
         return output.path
     }
@@ -103,16 +99,16 @@ struct ProbedPacket: Equatable, CustomStringConvertible {
 enum FFprobeOracle {
     /// The first video stream's packets: `ffprobe -select_streams v:0 -show_packets`.
     static func videoPackets(_ path: String) throws -> [ProbedPacket] {
-        guard let ffprobe = MP4Fixtures.ffprobe else { throw FixtureError(description: "ffprobe not found") }
+        guard let ffprobe = MP4Fixtures.ffprobe else { throw FixtureError(message: "ffprobe not found") }
         let result = try TestProcess.run(
             ffprobe,
             ["-v", "error", "-select_streams", "v:0", "-show_packets", "-show_entries", "packet=pts,flags",
              "-of", "csv=p=0", path])
-        guard result.status == 0 else { throw FixtureError(description: "ffprobe failed: \(result.standardError)") }
+        guard result.status == 0 else { throw FixtureError(message: "ffprobe failed: \(result.standardError)") }
         return try result.standardOutput.split(separator: "\n").map { line in
             let fields = line.split(separator: ",")
             guard fields.count == 2, let pts = Int64(fields[0]) else {
-                throw FixtureError(description: "unexpected ffprobe line '\(line)'")
+                throw FixtureError(message: "unexpected ffprobe line '\(line)'")
             }
             return ProbedPacket(pts: pts, isKeyframe: fields[1].contains("K"), isDiscarded: fields[1].contains("D"))
         }
@@ -120,12 +116,12 @@ enum FFprobeOracle {
 
     /// `pts_time` of the packets with flag K, as `ffprobe -show_entries packet=pts_time,flags` prints them.
     static func keyframeSeconds(_ path: String) throws -> [Double] {
-        guard let ffprobe = MP4Fixtures.ffprobe else { throw FixtureError(description: "ffprobe not found") }
+        guard let ffprobe = MP4Fixtures.ffprobe else { throw FixtureError(message: "ffprobe not found") }
         let result = try TestProcess.run(
             ffprobe,
             ["-v", "error", "-select_streams", "v:0", "-show_packets", "-show_entries", "packet=pts_time,flags",
              "-of", "csv=p=0", path])
-        guard result.status == 0 else { throw FixtureError(description: "ffprobe failed: \(result.standardError)") }
+        guard result.status == 0 else { throw FixtureError(message: "ffprobe failed: \(result.standardError)") }
         return result.standardOutput.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: ",")
             guard fields.count == 2, fields[1].contains("K") else { return nil }
@@ -164,7 +160,7 @@ indirect enum TestBox {
                 size = bytes.endIndex - position
             }
             guard size >= header, position + size <= bytes.endIndex else {
-                throw FixtureError(description: "bad box '\(type)' at \(position)")
+                throw FixtureError(message: "bad box '\(type)' at \(position)")
             }
             let payload = bytes[(position + header)..<(position + size)]
             if containerTypes.contains(type) {
@@ -211,7 +207,7 @@ func rewriteMovie(
 ) throws -> String {
     let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source)))
     let topLevel = try TestBox.parse(bytes[...])
-    guard topLevel.last?.type == "moov" else { throw FixtureError(description: "moov is not the last box") }
+    guard topLevel.last?.type == "moov" else { throw FixtureError(message: "moov is not the last box") }
     var output: [UInt8] = []
     var index = 0
     while index < topLevel.count {

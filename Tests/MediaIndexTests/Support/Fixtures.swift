@@ -3,19 +3,11 @@ import Testing
 
 /// Runs a command and returns its standard output; fails the test on a non-zero exit.
 func run(_ executable: String, _ arguments: [String]) throws -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw FixtureError(message: "\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+    let result = try TestProcess.run(executable, arguments)
+    guard result.status == 0 else {
+        throw FixtureError(message: "\(executable) \(arguments.joined(separator: " ")) exited with \(result.status): \(result.standardError)")
     }
-    return data
+    return Data(result.standardOutput.utf8)
 }
 
 struct FixtureError: Error, CustomStringConvertible { var message: String; var description: String { message } }
