@@ -59,8 +59,13 @@ public final class ReviewStore: Repositories, SQLContextProvider, Sendable {
     }
 
     /// Runs raw SQL on one pooled connection, bypassing the repositories: for operations tooling and tests only.
+    /// Database errors become ``StoreError``s, as everywhere else.
     public func withRawDatabase<R: Sendable>(_ body: (any SQLDatabase) async throws -> R) async throws -> R {
-        try await backend.withConnection(body)
+        do {
+            return try await backend.withConnection(body)
+        } catch {
+            throw StoreError.fromDriver(error, dialect: backend.dialect) ?? error
+        }
     }
 
     /// Closes the connections and stops the store's threads; the store cannot be used afterwards.

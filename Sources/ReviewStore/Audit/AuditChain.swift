@@ -27,11 +27,6 @@ public enum AuditChain {
             return byte < 16 ? "0" + hex : hex
         }.joined()
     }
-
-    /// `date` rounded to the millisecond, the precision the chain hashes.
-    static func normalised(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
-    }
 }
 
 /// A stored audit event with its place in the chain.

@@ -22,10 +22,10 @@ struct SQLJobQueue: JobQueue {
             try await db.raw("""
                 INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
                 VALUES (\(d.id(id)), \(bind: kind.rawValue), \(d.json(text)), 'queued', 0, \(bind: maxAttempts),
-                        \(bind: runAt), \(bind: Date()), \(bind: Date()))
+                        \(d.time(runAt)), \(d.time(Date())), \(d.time(Date())))
                 """).run()
         }
-        return Job(id: id, kind: kind, payload: text, state: .queued, attempts: 0, maxAttempts: maxAttempts, runAt: runAt,
+        return Job(id: id, kind: kind, payload: text, state: .queued, attempts: 0, maxAttempts: maxAttempts, runAt: Dialect.normalised(runAt),
                    leaseOwner: nil, leaseExpiresAt: nil, lastError: nil)
     }
 
@@ -34,9 +34,9 @@ struct SQLJobQueue: JobQueue {
         return try await context.atomically { db in
             try await db.raw("""
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = \(bind: worker),
-                    lease_expires_at = \(bind: now.addingTimeInterval(TimeInterval(leaseSeconds))), updated_at = \(bind: now)
+                    lease_expires_at = \(d.time(now.addingTimeInterval(TimeInterval(leaseSeconds)))), updated_at = \(d.time(now))
                 WHERE state IN ('queued', 'failed') AND id = (
-                    SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= \(bind: now)\(kindFilter)
+                    SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= \(d.time(now))\(kindFilter)
                     ORDER BY run_at, created_at LIMIT 1\(d.forUpdateSkipLocked))
                 RETURNING \(returning)
                 """).first().map(Self.job)
@@ -45,13 +45,13 @@ struct SQLJobQueue: JobQueue {
 
     func heartbeat(_ id: JobID, worker: String, leaseSeconds: Int, now: Date) async throws(StoreError) {
         try await leased(id, worker: worker, """
-            UPDATE jobs SET lease_expires_at = \(bind: now.addingTimeInterval(TimeInterval(leaseSeconds))), updated_at = \(bind: now)
+            UPDATE jobs SET lease_expires_at = \(d.time(now.addingTimeInterval(TimeInterval(leaseSeconds)))), updated_at = \(d.time(now))
             """)
     }
 
     func complete(_ id: JobID, worker: String, now: Date) async throws(StoreError) {
         try await leased(id, worker: worker, """
-            UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = \(bind: now)
+            UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = \(d.time(now))
             """)
     }
 
@@ -67,8 +67,8 @@ struct SQLJobQueue: JobQueue {
             let retry = retryable && attempts < maxAttempts
             let runAt = retry ? now.addingTimeInterval(JobBackoff.delay(afterAttempt: attempts)) : now
             let updated = try await db.raw("""
-                UPDATE jobs SET state = \(bind: retry ? "failed" : "dead"), run_at = \(bind: runAt), last_error = \(bind: error),
-                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(bind: now)
+                UPDATE jobs SET state = \(bind: retry ? "failed" : "dead"), run_at = \(d.time(runAt)), last_error = \(bind: error),
+                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(d.time(now))
                 WHERE id = \(d.id(id)) RETURNING \(returning)
                 """).first()
             guard let updated else { throw Self.leaseLost(id, worker) }
@@ -80,9 +80,9 @@ struct SQLJobQueue: JobQueue {
         try await context.atomically { db in
             try await db.raw("""
                 UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
-                    last_error = 'lease of ' || lease_owner || ' expired', run_at = \(bind: now),
-                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(bind: now)
-                WHERE state = 'running' AND lease_expires_at < \(bind: now)
+                    last_error = 'lease of ' || lease_owner || ' expired', run_at = \(d.time(now)),
+                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(d.time(now))
+                WHERE state = 'running' AND lease_expires_at < \(d.time(now))
                 RETURNING id
                 """).all().count
         }
@@ -118,8 +118,8 @@ struct SQLJobQueue: JobQueue {
         Job(
             id: try row.id("id"), kind: Job.Kind(rawValue: try row.value("kind")), payload: try row.value("payload"),
             state: try row.raw("state"), attempts: try row.value("attempts"), maxAttempts: try row.value("max_attempts"),
-            runAt: try row.value("run_at"), leaseOwner: try row.value("lease_owner", as: String?.self),
-            leaseExpiresAt: try row.value("lease_expires_at", as: Date?.self), lastError: try row.value("last_error", as: String?.self)
+            runAt: try row.time("run_at"), leaseOwner: try row.value("lease_owner", as: String?.self),
+            leaseExpiresAt: try row.optionalTime("lease_expires_at"), lastError: try row.value("last_error", as: String?.self)
         )
     }
 }

@@ -36,7 +36,7 @@ enum Migrator {
                 }
                 try await database.raw("""
                     INSERT INTO schema_migrations (version, name, applied_at)
-                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date()))
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(dialect.time(Date())))
                     """).run()
                 newlyApplied.append(migration.version)
             }

@@ -40,7 +40,10 @@ enum Backend: Sendable {
                 database: parsed.database, tls: tls
             )
             clientConfiguration.options.maximumConnections = 10
-            let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+            // The pool logs a warning when a lease races the start of `run()`; only its errors are worth seeing.
+            var backgroundLogger = logger
+            backgroundLogger.logLevel = max(logger.logLevel, .error)
+            let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: backgroundLogger)
             return .postgres(client, runner: Task { await client.run() })
         }
     }

@@ -44,6 +44,19 @@ enum Dialect: String, Sendable {
         return self.id(id)
     }
 
+    /// Binds a time, rounded to the millisecond: the precision every time column keeps (see ``normalised(_:)``).
+    func time(_ date: Date) -> SQLQueryString { "\(bind: Self.normalised(date))" }
+
+    /// `date` rounded to the millisecond.
+    ///
+    /// SQLite keeps a `Double`, PostgreSQL whole microseconds, and each driver converts differently, so a
+    /// `Date` with arbitrary sub-second digits would not read back equal. The store rounds every time to the
+    /// millisecond on the way in and again on the way out, so a value reads back exactly as it was written
+    /// (as rounded). The audit chain's canonical form has the same precision.
+    static func normalised(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+
     /// Binds JSON text.
     func json(_ text: String) -> SQLQueryString {
         self == .sqlite ? "\(bind: text)" : "CAST(\(bind: text) AS JSONB)"

@@ -18,13 +18,13 @@ struct SQLAuditLog: AuditLog {
         }
         let previousHash: String = try head.value("hash")
         let stored = AuditEvent(
-            id: event.id, sequence: try head.value("sequence", as: Int64.self) + 1, at: AuditChain.normalised(event.at),
+            id: event.id, sequence: try head.value("sequence", as: Int64.self) + 1, at: Dialect.normalised(event.at),
             actorID: event.actorID, action: event.action, subject: event.subject, reason: event.reason, details: event.details
         )
         let hash = AuditChain.hash(of: stored, previousHash: previousHash)
         try await db.raw("""
             INSERT INTO audit_events (sequence, id, at, actor_id, action, subject_type, subject_id, reason, details, previous_hash, hash)
-            VALUES (\(bind: stored.sequence), \(d.id(stored.id)), \(bind: stored.at), \(d.id(stored.actorID)), \(bind: stored.action.rawValue),
+            VALUES (\(bind: stored.sequence), \(d.id(stored.id)), \(d.time(stored.at)), \(d.id(stored.actorID)), \(bind: stored.action.rawValue),
                     \(bind: stored.subject.type), \(bind: stored.subject.id), \(bind: stored.reason),
                     \(d.json(try JSONCoding.text(stored.details))), \(bind: previousHash), \(bind: hash))
             """).run()
@@ -107,7 +107,7 @@ struct SQLAuditLog: AuditLog {
     static func entry(_ row: any SQLRow) throws -> AuditEntry {
         AuditEntry(
             event: AuditEvent(
-                id: try row.id("id"), sequence: try row.value("sequence"), at: try row.value("at"), actorID: try row.id("actor_id"),
+                id: try row.id("id"), sequence: try row.value("sequence"), at: try row.time("at"), actorID: try row.id("actor_id"),
                 action: AuditEvent.Action(rawValue: try row.value("action")),
                 subject: AuditEvent.Subject(type: try row.value("subject_type"), id: try row.value("subject_id")),
                 reason: try row.value("reason", as: String?.self), details: try row.json("details")

@@ -13,8 +13,8 @@ struct SQLCases: CaseRepository {
             try await db.raw("""
                 INSERT INTO cases (id, observation_id, employer_id, kind, state, version, document, opened_at, updated_at)
                 VALUES (\(d.id(opened.id)), \(d.id(opened.observationID)), \(d.id(opened.employerID)), \(bind: opened.kind.rawValue),
-                        \(bind: opened.state.rawValue), \(bind: opened.version), \(d.json(document)), \(bind: opened.openedAt),
-                        \(bind: opened.updatedAt))
+                        \(bind: opened.state.rawValue), \(bind: opened.version), \(d.json(document)), \(d.time(opened.openedAt)),
+                        \(d.time(opened.updatedAt)))
                 """).run()
             return try await SQLAuditLog.append(event, on: db, dialect: d)
         }
@@ -31,7 +31,7 @@ struct SQLCases: CaseRepository {
         return try await context.atomically { db in
             let changed = try await db.raw("""
                 UPDATE cases SET state = \(bind: updated.state.rawValue), version = \(bind: updated.version),
-                    document = \(d.json(document)), updated_at = \(bind: updated.updatedAt)
+                    document = \(d.json(document)), updated_at = \(d.time(updated.updatedAt))
                 WHERE id = \(d.id(updated.id)) AND version = \(bind: expectedVersion)
                 RETURNING version
                 """).first() != nil

@@ -113,7 +113,7 @@ struct SQLObservations: ObservationRepository {
         try await context.run { db in
             try await db.raw("""
                 INSERT INTO observations (id, ref, candidate_id, observed_at, scenario, practice_area)
-                VALUES (\(d.id(observation.id)), \(bind: ref), \(d.id(observation.candidateID)), \(bind: observation.date),
+                VALUES (\(d.id(observation.id)), \(bind: ref), \(d.id(observation.candidateID)), \(d.time(observation.date)),
                         \(bind: observation.scenario), \(bind: observation.practiceArea.rawValue))
                 """).run()
         }
@@ -141,7 +141,7 @@ struct SQLObservations: ObservationRepository {
     static func observation(_ row: any SQLRow) throws -> ObservationRecord {
         ObservationRecord(
             observation: Observation(
-                id: try row.id("id"), candidateID: try row.id("candidate_id"), date: try row.value("observed_at"),
+                id: try row.id("id"), candidateID: try row.id("candidate_id"), date: try row.time("observed_at"),
                 scenario: try row.value("scenario"), practiceArea: try row.raw("practice_area")
             ),
             ref: try row.value("ref", as: String?.self)

@@ -24,7 +24,7 @@ struct SQLRatings: RatingRepository {
             try await db.raw("""
                 INSERT INTO ratings (id, observation_id, source, score, rater_id, rationale, rated_at, supersedes, correction_reason)
                 VALUES (\(d.id(rating.id)), \(d.id(rating.observationID)), \(bind: rating.source.rawValue), \(bind: rating.score.value),
-                        \(d.id(rating.raterID)), \(bind: rating.rationale), \(bind: rating.ratedAt), \(d.optionalID(rating.supersedes)),
+                        \(d.id(rating.raterID)), \(bind: rating.rationale), \(d.time(rating.ratedAt)), \(d.optionalID(rating.supersedes)),
                         \(bind: rating.correctionReason))
                 """).run()
             var details = [
@@ -80,7 +80,7 @@ struct SQLRatings: RatingRepository {
         return Rating(
             id: try row.id("id"), observationID: try row.id("observation_id"), source: try row.raw("source"),
             raterID: try row.id("rater_id"), score: score, rationale: try row.value("rationale"),
-            ratedAt: try row.value("rated_at"), supersedes: try row.optionalID("supersedes"),
+            ratedAt: try row.time("rated_at"), supersedes: try row.optionalID("supersedes"),
             correctionReason: try row.value("correction_reason", as: String?.self)
         )
     }

@@ -13,7 +13,7 @@ struct SQLRecordings: RecordingRepository {
                                         rejection_reason, created_at, updated_at)
                 VALUES (\(d.id(recording.id)), \(d.id(recording.observationID)), \(d.id(recording.uploadedBy)),
                         \(bind: recording.fileName), \(bind: recording.sha256), \(bind: recording.byteCount),
-                        \(bind: recording.status.name), \(bind: recording.status.rejectionReason), \(bind: time), \(bind: time))
+                        \(bind: recording.status.name), \(bind: recording.status.rejectionReason), \(d.time(time)), \(d.time(time)))
                 """).run()
         }
     }
@@ -23,7 +23,7 @@ struct SQLRecordings: RecordingRepository {
             try await db.raw("""
                 UPDATE recordings SET sha256 = \(bind: recording.sha256), byte_count = \(bind: recording.byteCount),
                     status = \(bind: recording.status.name), rejection_reason = \(bind: recording.status.rejectionReason),
-                    updated_at = \(bind: time)
+                    updated_at = \(d.time(time))
                 WHERE id = \(d.id(recording.id)) RETURNING id
                 """).first() != nil
         }

@@ -25,6 +25,15 @@ extension SQLRow {
         try decode(column: column, as: T.self)
     }
 
+    /// A time column, rounded to the millisecond as it was written (see ``Dialect/normalised(_:)``).
+    func time(_ column: String) throws -> Date {
+        Dialect.normalised(try decode(column: column, as: Date.self))
+    }
+
+    func optionalTime(_ column: String) throws -> Date? {
+        try decode(column: column, as: Date?.self).map(Dialect.normalised)
+    }
+
     /// A column holding a domain raw value.
     func raw<T: RawRepresentable>(_ column: String, as type: T.Type = T.self) throws -> T where T.RawValue == String {
         let text = try decode(column: column, as: String.self)
