@@ -47,7 +47,8 @@ struct SQLRatings: RatingRepository {
     }
 
     func ledger(of observationID: ObservationID) async throws(StoreError) -> RatingLedger {
-        try await context.atomically { db in
+        // Two reads need no transaction: ratings are append-only and an observation's employer is fixed.
+        try await context.run { db in
             guard let employerID = try await Self.employer(of: observationID, on: db, dialect: d) else {
                 throw StoreError(.notFound, "There is no observation \(observationID).")
             }
