@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReviewStoreTests",
-            dependencies: ["ReviewStore", "ReviewDomain"],
+            dependencies: ["ReviewStore", "ReviewDomain", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+public import ReviewDomain
+
+/// The audit trail's hash chain.
+///
+/// Event *n* (sequence numbers start at 1 and have no gaps) stores
+///
+///     hash(n) = lowercase_hex( SHA-256( ascii(hash(n-1)) ‖ canonicalBytes(event n) ) )
+///
+/// where `ascii(hash(n-1))` is the previous event's hash as its 64 lower-case hexadecimal characters (for the
+/// first event, ``genesisHash``: 64 zeros) and `canonicalBytes` is ``AuditEvent/canonicalBytes()`` of the event
+/// with its `sequence` set — so the position is hashed too, and moving, removing or editing any event breaks
+/// every later link. `at` is rounded to the millisecond before hashing and storing (the canonical form's
+/// precision), so a re-read event hashes the same on every backend.
+public enum AuditChain {
+    /// The "previous hash" of the first event.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// The hash of `event` (whose `sequence` must be set) following `previousHash`.
+    public static func hash(of event: AuditEvent, previousHash: String) -> String {
+        var sha = SHA256()
+        sha.update(data: Array(previousHash.utf8))
+        sha.update(data: event.canonicalBytes())
+        return sha.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+/// A stored audit event with its place in the chain.
+public struct AuditEntry: Hashable, Sendable {
+    /// The event, with its `sequence` set.
+    public let event: AuditEvent
+    /// The hash of the event before it (``AuditChain/genesisHash`` for the first).
+    public let previousHash: String
+    /// This event's hash.
+    public let hash: String
+}
+
+/// The result of walking the audit chain.
+public struct AuditVerification: Hashable, Sendable, CustomStringConvertible {
+    /// A place where the chain does not hold.
+    public struct Break: Hashable, Sendable, CustomStringConvertible {
+        /// What does not match.
+        public enum Kind: String, Hashable, Sendable {
+            /// The event's stored hash is not the hash of its contents: the row was edited.
+            case hashMismatch = "hash_mismatch"
+            /// The event's `previous_hash` is not the hash of the event before it.
+            case previousHashMismatch = "previous_hash_mismatch"
+            /// The sequence skips a number: an event was removed.
+            case sequenceGap = "sequence_gap"
+            /// The chain head does not name the last event: events were removed from the end, or added around the store.
+            case headMismatch = "head_mismatch"
+            /// The row cannot be read back as an event.
+            case unreadable
+        }
+
+        /// The sequence number of the first event that fails (for a head mismatch, the head's sequence).
+        public let sequence: Int64
+        /// What failed.
+        public let kind: Kind
+        /// A sentence for people.
+        public let message: String
+
+        public var description: String { "audit chain broken at sequence \(sequence) (\(kind.rawValue)): \(message)" }
+    }
+
+    /// How many events were checked.
+    public let eventCount: Int64
+    /// The hash of the last good event (``AuditChain/genesisHash`` for an empty trail).
+    public let lastGoodHash: String
+    /// The first broken link, or `nil` when the whole chain holds.
+    public let firstBreak: Break?
+
+    /// Whether the whole chain holds.
+    public var isIntact: Bool { firstBreak == nil }
+
+    public var description: String {
+        firstBreak?.description ?? "audit chain intact: \(eventCount) events, head \(lastGoodHash)"
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import SQLKit
+
+/// The job queue. A claim is one `UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING`: on PostgreSQL the inner
+/// select takes the row with `FOR UPDATE SKIP LOCKED`, so concurrent claimers pass over each other's rows; on
+/// SQLite it runs in an immediate write transaction, so claims are serialised. Either way the outer `UPDATE`
+/// re-checks the state, and a job has at most one lease holder.
+struct SQLJobQueue: JobQueue {
+    let context: SQLContext
+    private var d: Dialect { context.dialect }
+
+    func enqueue(kind: Job.Kind, payload: some Encodable & Sendable, runAt: Date, maxAttempts: Int) async throws(StoreError) -> Job {
+        guard maxAttempts >= 1 else { throw StoreError(.invalidArgument, "A job needs at least one attempt (maxAttempts ≥ 1).") }
+        let text: String
+        do {
+            text = try JSONCoding.text(payload)
+        } catch {
+            throw StoreError(.invalidArgument, "The payload of a \(kind) job cannot be encoded as JSON.", cause: error)
+        }
+        let id = JobID()
+        try await context.run { db in
+            try await db.raw("""
+                INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
+                VALUES (\(d.id(id)), \(bind: kind.rawValue), \(d.json(text)), 'queued', 0, \(bind: maxAttempts),
+                        \(d.time(runAt)), \(d.time(Date())), \(d.time(Date())))
+                """).run()
+        }
+        return Job(id: id, kind: kind, payload: text, state: .queued, attempts: 0, maxAttempts: maxAttempts, runAt: Dialect.normalised(runAt),
+                   leaseOwner: nil, leaseExpiresAt: nil, lastError: nil)
+    }
+
+    func claim(kinds: [Job.Kind], worker: String, leaseSeconds: Int, now: Date) async throws(StoreError) -> Job? {
+        let kindFilter: SQLQueryString = kinds.isEmpty ? "" : " AND kind IN (\(binds: kinds.map(\.rawValue)))"
+        return try await context.atomically { db in
+            try await db.raw("""
+                UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = \(bind: worker),
+                    lease_expires_at = \(d.time(now.addingTimeInterval(TimeInterval(leaseSeconds)))), updated_at = \(d.time(now))
+                WHERE state IN ('queued', 'failed') AND id = (
+                    SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= \(d.time(now))\(kindFilter)
+                    ORDER BY run_at, created_at LIMIT 1\(d.forUpdateSkipLocked))
+                RETURNING \(returning)
+                """).first().map(Self.job)
+        }
+    }
+
+    func heartbeat(_ id: JobID, worker: String, leaseSeconds: Int, now: Date) async throws(StoreError) {
+        try await leased(id, worker: worker, """
+            UPDATE jobs SET lease_expires_at = \(d.time(now.addingTimeInterval(TimeInterval(leaseSeconds)))), updated_at = \(d.time(now))
+            """)
+    }
+
+    func complete(_ id: JobID, worker: String, now: Date) async throws(StoreError) {
+        try await leased(id, worker: worker, """
+            UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = \(d.time(now))
+            """)
+    }
+
+    func fail(_ id: JobID, worker: String, error: String, retryable: Bool, now: Date) async throws(StoreError) -> Job {
+        try await context.atomically { db in
+            guard let row = try await db.raw("""
+                SELECT attempts, max_attempts FROM jobs
+                WHERE id = \(d.id(id)) AND state = 'running' AND lease_owner = \(bind: worker)\(d.forUpdate)
+                """).first()
+            else { throw Self.leaseLost(id, worker) }
+            let attempts: Int = try row.value("attempts")
+            let maxAttempts: Int = try row.value("max_attempts")
+            let retry = retryable && attempts < maxAttempts
+            let runAt = retry ? now.addingTimeInterval(JobBackoff.delay(afterAttempt: attempts)) : now
+            let updated = try await db.raw("""
+                UPDATE jobs SET state = \(bind: retry ? "failed" : "dead"), run_at = \(d.time(runAt)), last_error = \(bind: error),
+                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(d.time(now))
+                WHERE id = \(d.id(id)) RETURNING \(returning)
+                """).first()
+            guard let updated else { throw Self.leaseLost(id, worker) }
+            return try Self.job(updated)
+        }
+    }
+
+    func reclaimExpiredLeases(now: Date) async throws(StoreError) -> Int {
+        try await context.atomically { db in
+            try await db.raw("""
+                UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+                    last_error = 'lease of ' || lease_owner || ' expired', run_at = \(d.time(now)),
+                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(d.time(now))
+                WHERE state = 'running' AND lease_expires_at < \(d.time(now))
+                RETURNING id
+                """).all().count
+        }
+    }
+
+    func find(_ id: JobID) async throws(StoreError) -> Job? {
+        try await context.run { db in
+            try await db.raw("SELECT \(returning) FROM jobs WHERE id = \(d.id(id))").first().map(Self.job)
+        }
+    }
+
+    /// Runs `update` on the job only while `worker` holds its lease.
+    private func leased(_ id: JobID, worker: String, _ update: SQLQueryString) async throws(StoreError) {
+        let held = try await context.run { db in
+            try await db.raw("""
+                \(update) WHERE id = \(d.id(id)) AND state = 'running' AND lease_owner = \(bind: worker) RETURNING id
+                """).first() != nil
+        }
+        guard held else { throw Self.leaseLost(id, worker) }
+    }
+
+    private static func leaseLost(_ id: JobID, _ worker: String) -> StoreError {
+        StoreError(.leaseLost, "Worker \(worker) no longer holds job \(id): its lease expired or it finished.")
+    }
+
+    private var returning: SQLQueryString {
+        """
+        id, kind, \(d.jsonText("payload")), state, attempts, max_attempts, run_at, lease_owner, lease_expires_at, last_error
+        """
+    }
+
+    static func job(_ row: any SQLRow) throws -> Job {
+        Job(
+            id: try row.id("id"), kind: Job.Kind(rawValue: try row.value("kind")), payload: try row.value("payload"),
+            state: try row.raw("state"), attempts: try row.value("attempts"), maxAttempts: try row.value("max_attempts"),
+            runAt: try row.time("run_at"), leaseOwner: try row.value("lease_owner", as: String?.self),
+            leaseExpiresAt: try row.optionalTime("lease_expires_at"), lastError: try row.value("last_error", as: String?.self)
+        )
+    }
+}

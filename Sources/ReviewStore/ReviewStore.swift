@@ -1,0 +1,80 @@
+import Foundation
+public import Logging
+public import SQLKit
+
+/// The persistence service: owns the connection pool (and, for SQLite, its thread pool), runs migrations, and
+/// hands out the repositories — directly (each call is its own transaction) or inside ``transaction(_:)``.
+///
+/// Create one per process, call ``migrate()`` at start-up and ``shutdown()`` before exit.
+public final class ReviewStore: Repositories, SQLContextProvider, Sendable {
+    /// Where the data lives.
+    public let configuration: DatabaseConfiguration
+    private let backend: Backend
+    private let logger: Logger
+
+    /// Connects lazily: the first query opens the first connection.
+    public init(_ configuration: DatabaseConfiguration = .default, logger: Logger = Logger(label: "obsreview.store")) throws(StoreError) {
+        self.configuration = configuration
+        self.logger = logger
+        self.backend = try Backend.connect(configuration, logger: logger)
+    }
+
+    var context: SQLContext { SQLContext(target: .pool(backend), dialect: backend.dialect) }
+
+    /// `sqlite` or `postgres`.
+    public var backendName: String { backend.dialect.rawValue }
+
+    /// Applies the migrations not yet applied, in order, and returns their numbers (empty when up to date).
+    /// Safe to call from several processes at once.
+    @discardableResult
+    public func migrate() async throws(StoreError) -> [Int] {
+        let applied = try await context.run { db in try await Migrator.migrate(db, dialect: backend.dialect) }
+        if !applied.isEmpty { logger.info("applied migrations \(applied)", metadata: ["database": "\(configuration)"]) }
+        return applied
+    }
+
+    /// Runs `body` in one transaction: everything it writes through `tx` commits together, or nothing does when
+    /// it throws (its error is rethrown unchanged; database errors become ``StoreError``s).
+    ///
+    /// `tx` is valid only inside `body`. The transaction takes the write lock up front on SQLite
+    /// (`BEGIN IMMEDIATE`); on PostgreSQL it runs at READ COMMITTED, with row locks where the store needs them.
+    public func transaction<R: Sendable>(_ body: (StoreTransaction) async throws -> R) async throws -> R {
+        let dialect = backend.dialect
+        do {
+            return try await backend.withConnection { db in
+                try await SQLContext.inTransaction(db, dialect: dialect) { db in
+                    try await body(StoreTransaction(context: SQLContext(target: .transaction(db), dialect: dialect)))
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.fromDriver(error, dialect: dialect) ?? error
+        }
+    }
+
+    /// Walks the audit chain; see ``AuditLog/verify()``.
+    public func verifyAuditChain() async throws(StoreError) -> AuditVerification {
+        try await audit.verify()
+    }
+
+    /// Runs raw SQL on one pooled connection, bypassing the repositories: for operations tooling and tests only.
+    /// Database errors become ``StoreError``s, as everywhere else.
+    public func withRawDatabase<R: Sendable>(_ body: (any SQLDatabase) async throws -> R) async throws -> R {
+        do {
+            return try await backend.withConnection(body)
+        } catch {
+            throw StoreError.fromDriver(error, dialect: backend.dialect) ?? error
+        }
+    }
+
+    /// Closes the connections and stops the store's threads; the store cannot be used afterwards.
+    public func shutdown() async {
+        await backend.shutdown()
+    }
+}
+
+/// The repositories of one open transaction; see ``ReviewStore/transaction(_:)``.
+public struct StoreTransaction: Repositories, SQLContextProvider {
+    let context: SQLContext
+}

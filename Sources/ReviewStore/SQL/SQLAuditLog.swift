@@ -1,0 +1,119 @@
+import Foundation
+import ReviewDomain
+import SQLKit
+
+struct SQLAuditLog: AuditLog {
+    let context: SQLContext
+    private var d: Dialect { context.dialect }
+
+    func append(_ event: AuditEvent) async throws(StoreError) -> AuditEntry {
+        try await context.atomically { db in try await Self.append(event, on: db, dialect: d) }
+    }
+
+    /// Appends inside the caller's transaction. Locking the chain head (PostgreSQL: `FOR UPDATE`; SQLite: the
+    /// write transaction already excludes other writers) serialises appenders, so the chain never forks.
+    static func append(_ event: AuditEvent, on db: any SQLDatabase, dialect d: Dialect) async throws -> AuditEntry {
+        guard let head = try await db.raw("SELECT sequence, hash FROM audit_chain_head WHERE id = 1\(d.forUpdate)").first() else {
+            throw StoreError(.corruptData, "The audit chain head is missing; run migrate().")
+        }
+        let previousHash: String = try head.value("hash")
+        let stored = AuditEvent(
+            id: event.id, sequence: try head.value("sequence", as: Int64.self) + 1, at: Dialect.normalised(event.at),
+            actorID: event.actorID, action: event.action, subject: event.subject, reason: event.reason, details: event.details
+        )
+        let hash = AuditChain.hash(of: stored, previousHash: previousHash)
+        try await db.raw("""
+            INSERT INTO audit_events (sequence, id, at, actor_id, action, subject_type, subject_id, reason, details, previous_hash, hash)
+            VALUES (\(bind: stored.sequence), \(d.id(stored.id)), \(d.time(stored.at)), \(d.id(stored.actorID)), \(bind: stored.action.rawValue),
+                    \(bind: stored.subject.type), \(bind: stored.subject.id), \(bind: stored.reason),
+                    \(d.json(try JSONCoding.text(stored.details))), \(bind: previousHash), \(bind: hash))
+            """).run()
+        try await db.raw("UPDATE audit_chain_head SET sequence = \(bind: stored.sequence), hash = \(bind: hash) WHERE id = 1").run()
+        return AuditEntry(event: stored, previousHash: previousHash, hash: hash)
+    }
+
+    func entries(about subject: AuditEvent.Subject) async throws(StoreError) -> [AuditEntry] {
+        try await context.run { db in
+            try await db.raw("""
+                SELECT \(columns) FROM audit_events
+                WHERE subject_type = \(bind: subject.type) AND subject_id = \(bind: subject.id) ORDER BY sequence
+                """).all().map(Self.entry)
+        }
+    }
+
+    func entries(after sequence: Int64, limit: Int) async throws(StoreError) -> [AuditEntry] {
+        try await context.run { db in
+            try await db.raw("""
+                SELECT \(columns) FROM audit_events WHERE sequence > \(bind: sequence) ORDER BY sequence LIMIT \(literal: max(0, limit))
+                """).all().map(Self.entry)
+        }
+    }
+
+    /// Reads the head, then walks the events up to it in pages, recomputing every hash.
+    func verify() async throws(StoreError) -> AuditVerification {
+        try await context.run { db in
+            guard let head = try await db.raw("SELECT sequence, hash FROM audit_chain_head WHERE id = 1").first() else {
+                throw StoreError(.corruptData, "The audit chain head is missing; run migrate().")
+            }
+            let headSequence: Int64 = try head.value("sequence")
+            let headHash: String = try head.value("hash")
+            var count: Int64 = 0
+            var lastHash = AuditChain.genesisHash
+            func broken(_ sequence: Int64, _ kind: AuditVerification.Break.Kind, _ message: String) -> AuditVerification {
+                AuditVerification(eventCount: count, lastGoodHash: lastHash,
+                                  firstBreak: .init(sequence: sequence, kind: kind, message: message))
+            }
+            while count < headSequence {
+                let rows = try await db.raw("""
+                    SELECT \(columns) FROM audit_events WHERE sequence > \(bind: count) AND sequence <= \(bind: headSequence)
+                    ORDER BY sequence LIMIT 500
+                    """).all()
+                if rows.isEmpty { break }
+                for row in rows {
+                    let expected = count + 1
+                    let sequence: Int64 = try row.value("sequence")
+                    guard sequence == expected else {
+                        return broken(expected, .sequenceGap, "event \(expected) is missing (the next stored event is \(sequence)).")
+                    }
+                    let entry: AuditEntry
+                    do {
+                        entry = try Self.entry(row)
+                    } catch {
+                        return broken(sequence, .unreadable, "event \(sequence) cannot be read back: \(error).")
+                    }
+                    guard entry.previousHash == lastHash else {
+                        return broken(sequence, .previousHashMismatch, "event \(sequence) does not name the hash of event \(count).")
+                    }
+                    guard AuditChain.hash(of: entry.event, previousHash: entry.previousHash) == entry.hash else {
+                        return broken(sequence, .hashMismatch, "event \(sequence) was changed after it was written: its contents do not match its hash.")
+                    }
+                    count = sequence
+                    lastHash = entry.hash
+                }
+            }
+            guard count == headSequence, lastHash == headHash else {
+                return broken(headSequence, .headMismatch, count < headSequence
+                    ? "the chain head names event \(headSequence), but the trail ends at event \(count)."
+                    : "the chain head's hash does not match event \(count).")
+            }
+            return AuditVerification(eventCount: count, lastGoodHash: lastHash, firstBreak: nil)
+        }
+    }
+
+    private var columns: SQLQueryString {
+        "sequence, id, at, actor_id, action, subject_type, subject_id, reason, \(d.jsonText("details")), previous_hash, hash"
+    }
+
+    static func entry(_ row: any SQLRow) throws -> AuditEntry {
+        AuditEntry(
+            event: AuditEvent(
+                id: try row.id("id"), sequence: try row.value("sequence"), at: try row.time("at"), actorID: try row.id("actor_id"),
+                action: AuditEvent.Action(rawValue: try row.value("action")),
+                subject: AuditEvent.Subject(type: try row.value("subject_type"), id: try row.value("subject_id")),
+                reason: try row.value("reason", as: String?.self), details: try row.json("details")
+            ),
+            previousHash: try row.value("previous_hash"),
+            hash: try row.value("hash")
+        )
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import ReviewDomain
+import SQLKit
+
+/// Cases: the queue columns (state, kind, version, times) beside the whole case as a JSON document.
+struct SQLCases: CaseRepository {
+    let context: SQLContext
+    private var d: Dialect { context.dialect }
+
+    func create(_ opened: Case, event: AuditEvent) async throws(StoreError) -> AuditEntry {
+        let document = try Self.document(opened)
+        return try await context.atomically { db in
+            try await db.raw("""
+                INSERT INTO cases (id, observation_id, employer_id, kind, state, version, document, opened_at, updated_at)
+                VALUES (\(d.id(opened.id)), \(d.id(opened.observationID)), \(d.id(opened.employerID)), \(bind: opened.kind.rawValue),
+                        \(bind: opened.state.rawValue), \(bind: opened.version), \(d.json(document)), \(d.time(opened.openedAt)),
+                        \(d.time(opened.updatedAt)))
+                """).run()
+            return try await SQLAuditLog.append(event, on: db, dialect: d)
+        }
+    }
+
+    func update(_ updated: Case, expectedVersion: Int, event: AuditEvent) async throws(StoreError) -> AuditEntry {
+        guard updated.version == expectedVersion + 1 else {
+            throw StoreError(
+                .invalidArgument,
+                "Case \(updated.id) at version \(updated.version) does not follow version \(expectedVersion): save the result of one transition."
+            )
+        }
+        let document = try Self.document(updated)
+        return try await context.atomically { db in
+            let changed = try await db.raw("""
+                UPDATE cases SET state = \(bind: updated.state.rawValue), version = \(bind: updated.version),
+                    document = \(d.json(document)), updated_at = \(d.time(updated.updatedAt))
+                WHERE id = \(d.id(updated.id)) AND version = \(bind: expectedVersion)
+                RETURNING version
+                """).first() != nil
+            guard changed else {
+                let stored = try await db.raw("SELECT version FROM cases WHERE id = \(d.id(updated.id))").first(decodingColumn: "version", as: Int.self)
+                guard let stored else { throw StoreError(.notFound, "There is no case \(updated.id).") }
+                throw StoreError(
+                    .conflict,
+                    "Case \(updated.id) changed meanwhile (it is at version \(stored), not \(expectedVersion)): reload it and try again."
+                )
+            }
+            return try await SQLAuditLog.append(event, on: db, dialect: d)
+        }
+    }
+
+    func find(_ id: CaseID) async throws(StoreError) -> Case? {
+        try await context.run { db in
+            try await db.raw("SELECT \(d.jsonText("document")) FROM cases WHERE id = \(d.id(id))").first().map(Self.case)
+        }
+    }
+
+    func cases(in state: Case.State, limit: Int) async throws(StoreError) -> [Case] {
+        try await context.run { db in
+            try await db.raw("""
+                SELECT \(d.jsonText("document")) FROM cases WHERE state = \(bind: state.rawValue)
+                ORDER BY updated_at, id LIMIT \(literal: max(0, limit))
+                """).all().map(Self.case)
+        }
+    }
+
+    func cases(of observationID: ObservationID) async throws(StoreError) -> [Case] {
+        try await context.run { db in
+            try await db.raw("""
+                SELECT \(d.jsonText("document")) FROM cases WHERE observation_id = \(d.id(observationID)) ORDER BY opened_at, id
+                """).all().map(Self.case)
+        }
+    }
+
+    static func document(_ value: Case) throws(StoreError) -> String {
+        do {
+            return try JSONCoding.text(value)
+        } catch {
+            throw StoreError(.invalidArgument, "Case \(value.id) cannot be encoded.", cause: error)
+        }
+    }
+
+    static func `case`(_ row: any SQLRow) throws -> Case {
+        try row.json("document")
+    }
+}

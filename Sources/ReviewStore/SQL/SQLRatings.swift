@@ -1,0 +1,88 @@
+import Foundation
+import ReviewDomain
+import SQLKit
+
+struct SQLRatings: RatingRepository {
+    let context: SQLContext
+    private var d: Dialect { context.dialect }
+
+    func append(_ rating: Rating, by actor: Actor) async throws(StoreError) -> AuditEntry {
+        guard actor.userID == rating.raterID else {
+            throw StoreError(.invalidArgument, "Rating \(rating.id) was made by another user than the actor recording it.")
+        }
+        return try await context.atomically { db in
+            if let employerID = try await Self.employer(of: rating.observationID, on: db, dialect: d) {
+                // The stored ratings plus this one must still form a ledger (a correction supersedes a current
+                // rating of the same source, …); the database checks what it can express, the domain the rest.
+                let existing = try await Self.ratings(of: rating.observationID, on: db, dialect: d)
+                do {
+                    _ = try RatingLedger(observationID: rating.observationID, employerID: employerID, restoring: existing + [rating])
+                } catch let error as DomainError {
+                    throw StoreError(.constraintViolation, error.message, cause: error)
+                }
+            }
+            try await db.raw("""
+                INSERT INTO ratings (id, observation_id, source, score, rater_id, rationale, rated_at, supersedes, correction_reason)
+                VALUES (\(d.id(rating.id)), \(d.id(rating.observationID)), \(bind: rating.source.rawValue), \(bind: rating.score.value),
+                        \(d.id(rating.raterID)), \(bind: rating.rationale), \(d.time(rating.ratedAt)), \(d.optionalID(rating.supersedes)),
+                        \(bind: rating.correctionReason))
+                """).run()
+            var details = [
+                "observation": rating.observationID.description, "source": rating.source.rawValue,
+                "score": rating.score.description, "role": actor.role.rawValue,
+            ]
+            details["supersedes"] = rating.supersedes?.description
+            let event = AuditEvent(
+                at: rating.ratedAt, actorID: actor.userID,
+                action: rating.supersedes == nil ? "rating.recorded" : "rating.corrected",
+                subject: AuditEvent.Subject(type: "rating", id: rating.id.description),
+                reason: rating.correctionReason, details: details
+            )
+            return try await SQLAuditLog.append(event, on: db, dialect: d)
+        }
+    }
+
+    func ratings(of observationID: ObservationID) async throws(StoreError) -> [Rating] {
+        try await context.run { db in try await Self.ratings(of: observationID, on: db, dialect: d) }
+    }
+
+    func ledger(of observationID: ObservationID) async throws(StoreError) -> RatingLedger {
+        // Two reads need no transaction: ratings are append-only and an observation's employer is fixed.
+        try await context.run { db in
+            guard let employerID = try await Self.employer(of: observationID, on: db, dialect: d) else {
+                throw StoreError(.notFound, "There is no observation \(observationID).")
+            }
+            let ratings = try await Self.ratings(of: observationID, on: db, dialect: d)
+            do {
+                return try RatingLedger(observationID: observationID, employerID: employerID, restoring: ratings)
+            } catch let error as DomainError {
+                throw StoreError(.corruptData, error.message, cause: error)
+            }
+        }
+    }
+
+    static func employer(of observationID: ObservationID, on db: any SQLDatabase, dialect d: Dialect) async throws -> OrganisationID? {
+        try await db.raw("""
+            SELECT c.employer_id FROM observations o JOIN candidates c ON c.id = o.candidate_id
+            WHERE o.id = \(d.id(observationID))
+            """).first().map { try $0.id("employer_id") }
+    }
+
+    static func ratings(of observationID: ObservationID, on db: any SQLDatabase, dialect d: Dialect) async throws -> [Rating] {
+        try await db.raw("SELECT * FROM ratings WHERE observation_id = \(d.id(observationID)) ORDER BY append_order")
+            .all().map(rating)
+    }
+
+    static func rating(_ row: any SQLRow) throws -> Rating {
+        let value: Int = try row.value("score")
+        guard let score = Score(exactly: value) else {
+            throw StoreError(.corruptData, "A stored rating has the score \(value), outside 1–7.")
+        }
+        return Rating(
+            id: try row.id("id"), observationID: try row.id("observation_id"), source: try row.raw("source"),
+            raterID: try row.id("rater_id"), score: score, rationale: try row.value("rationale"),
+            ratedAt: try row.time("rated_at"), supersedes: try row.optionalID("supersedes"),
+            correctionReason: try row.value("correction_reason", as: String?.self)
+        )
+    }
+}

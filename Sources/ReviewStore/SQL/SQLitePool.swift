@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SQLiteKit
+
+/// A small pool of SQLite connections to one file, each opened with the store's pragmas.
+///
+/// Connections are opened on demand up to `capacity`; the thread pool has as many threads, so a connection
+/// waiting in SQLite's busy handler can never starve the one holding the write lock.
+actor SQLitePool {
+    private let path: String
+    private let capacity: Int
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+    private var idle: [SQLiteConnection] = []
+    private var opened = 0
+    private var waiters: [CheckedContinuation<SQLiteConnection, any Error>] = []
+    private var isShutDown = false
+
+    /// How long a connection waits for another's write lock before failing with `SQLITE_BUSY`.
+    static let busyTimeoutMilliseconds = 10_000
+
+    init(path: String, capacity: Int = 4, logger: Logger) {
+        self.path = path
+        self.capacity = capacity
+        self.logger = logger
+        self.threadPool = NIOThreadPool(numberOfThreads: capacity)
+        threadPool.start()
+    }
+
+    /// Runs `body` with a connection leased for its duration.
+    nonisolated func withConnection<R: Sendable>(_ body: (SQLiteConnection) async throws -> R) async throws -> R {
+        let connection = try await lease()
+        do {
+            let result = try await body(connection)
+            await release(connection)
+            return result
+        } catch {
+            await release(connection)
+            throw error
+        }
+    }
+
+    private func lease() async throws -> SQLiteConnection {
+        guard !isShutDown else { throw StoreError(.unavailable, "The store is shut down.") }
+        if let connection = idle.popLast() { return connection }
+        if opened < capacity {
+            opened += 1
+            do {
+                return try await open()
+            } catch {
+                opened -= 1
+                throw error
+            }
+        }
+        return try await withCheckedThrowingContinuation { waiters.append($0) }
+    }
+
+    private func release(_ connection: SQLiteConnection) async {
+        if !waiters.isEmpty {
+            waiters.removeFirst().resume(returning: connection)
+        } else if isShutDown {
+            try? await connection.close()
+        } else {
+            idle.append(connection)
+        }
+    }
+
+    private func open() async throws -> SQLiteConnection {
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threadPool, logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any()
+        )
+        do {
+            // foreign_keys and busy_timeout are per connection; WAL is a property of the file, kept once set.
+            for pragma in [
+                "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)",
+                "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+            ] {
+                _ = try await connection.query(pragma)
+            }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return connection
+    }
+
+    /// Closes idle connections now and busy ones when released, fails waiters, then stops the threads.
+    func shutdown() async {
+        isShutDown = true
+        for waiter in waiters { waiter.resume(throwing: StoreError(.unavailable, "The store is shutting down.")) }
+        waiters = []
+        for connection in idle { try? await connection.close() }
+        idle = []
+        try? await threadPool.shutdownGracefully()
+    }
+}
