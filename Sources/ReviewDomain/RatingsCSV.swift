@@ -198,3 +198,18 @@ public struct ProblemList: Error, Hashable, Sendable, CustomStringConvertible {
     public init(_ problems: [RatingsCSV.Problem]) { self.problems = problems }
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
+
+extension RatingsCSV {
+    /// The rows that parse on their own, leaving out the given lines (those with problems): for an import
+    /// that skips invalid rows. Rows that only fail the cross-row checks are left out with them.
+    public static func validRows(in text: String, excluding lines: Set<Int>) -> [Row] {
+        let records = splitRecords(text)
+        guard let header = records.first else { return [] }
+        let kept = records.dropFirst().filter { !lines.contains($0.line) }
+        let rebuilt = ([header] + kept).map { $0.fields.map(escape).joined(separator: ",") }.joined(separator: "\n")
+        switch parse(rebuilt) {
+        case .success(let rows): return rows
+        case .failure: return []
+        }
+    }
+}

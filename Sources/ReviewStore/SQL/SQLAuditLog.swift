@@ -13,23 +13,36 @@ struct SQLAuditLog: AuditLog {
     /// Appends inside the caller's transaction. Locking the chain head (PostgreSQL: `FOR UPDATE`; SQLite: the
     /// write transaction already excludes other writers) serialises appenders, so the chain never forks.
     static func append(_ event: AuditEvent, on db: any SQLDatabase, dialect d: Dialect) async throws -> AuditEntry {
+        guard let entry = try await append(contentsOf: [event], on: db, dialect: d).last else {
+            throw StoreError(.corruptData, "The audit event was not appended.")
+        }
+        return entry
+    }
+
+    /// Appends `events` in order, inside the caller's transaction: the head is read and locked once, the
+    /// chain is extended in memory, the rows go in with multi-row inserts, and the head moves once.
+    static func append(contentsOf events: [AuditEvent], on db: any SQLDatabase, dialect d: Dialect) async throws -> [AuditEntry] {
+        guard !events.isEmpty else { return [] }
         guard let head = try await db.raw("SELECT sequence, hash FROM audit_chain_head WHERE id = 1\(d.forUpdate)").first() else {
             throw StoreError(.corruptData, "The audit chain head is missing; run migrate().")
         }
-        let previousHash: String = try head.value("hash")
-        let stored = AuditEvent(
-            id: event.id, sequence: try head.value("sequence", as: Int64.self) + 1, at: Dialect.normalised(event.at),
-            actorID: event.actorID, action: event.action, subject: event.subject, reason: event.reason, details: event.details
-        )
-        let hash = AuditChain.hash(of: stored, previousHash: previousHash)
-        try await db.raw("""
-            INSERT INTO audit_events (sequence, id, at, actor_id, action, subject_type, subject_id, reason, details, previous_hash, hash)
-            VALUES (\(bind: stored.sequence), \(d.id(stored.id)), \(d.time(stored.at)), \(d.id(stored.actorID)), \(bind: stored.action.rawValue),
-                    \(bind: stored.subject.type), \(bind: stored.subject.id), \(bind: stored.reason),
-                    \(d.json(try JSONCoding.text(stored.details))), \(bind: previousHash), \(bind: hash))
-            """).run()
-        try await db.raw("UPDATE audit_chain_head SET sequence = \(bind: stored.sequence), hash = \(bind: hash) WHERE id = 1").run()
-        return AuditEntry(event: stored, previousHash: previousHash, hash: hash)
+        var sequence: Int64 = try head.value("sequence")
+        var previousHash: String = try head.value("hash")
+        var entries: [AuditEntry] = []
+        entries.reserveCapacity(events.count)
+        for event in events {
+            sequence += 1
+            let stored = AuditEvent(
+                id: event.id, sequence: sequence, at: Dialect.normalised(event.at),
+                actorID: event.actorID, action: event.action, subject: event.subject, reason: event.reason, details: event.details
+            )
+            let hash = AuditChain.hash(of: stored, previousHash: previousHash)
+            entries.append(AuditEntry(event: stored, previousHash: previousHash, hash: hash))
+            previousHash = hash
+        }
+        try await SQLInserts.auditEvent.run(entries, on: db, dialect: d)
+        try await db.raw("UPDATE audit_chain_head SET sequence = \(bind: sequence), hash = \(bind: previousHash) WHERE id = 1").run()
+        return entries
     }
 
     func entries(about subject: AuditEvent.Subject) async throws(StoreError) -> [AuditEntry] {

@@ -8,14 +8,9 @@ struct SQLCases: CaseRepository {
     private var d: Dialect { context.dialect }
 
     func create(_ opened: Case, event: AuditEvent) async throws(StoreError) -> AuditEntry {
-        let document = try Self.document(opened)
+        _ = try Self.document(opened)  // refuse an unencodable case before touching the database
         return try await context.atomically { db in
-            try await db.raw("""
-                INSERT INTO cases (id, observation_id, employer_id, kind, state, version, document, opened_at, updated_at)
-                VALUES (\(d.id(opened.id)), \(d.id(opened.observationID)), \(d.id(opened.employerID)), \(bind: opened.kind.rawValue),
-                        \(bind: opened.state.rawValue), \(bind: opened.version), \(d.json(document)), \(d.time(opened.openedAt)),
-                        \(d.time(opened.updatedAt)))
-                """).run()
+            try await SQLInserts.case.run(opened, on: db, dialect: d)
             return try await SQLAuditLog.append(event, on: db, dialect: d)
         }
     }
@@ -63,11 +58,13 @@ struct SQLCases: CaseRepository {
     }
 
     func cases(of observationID: ObservationID) async throws(StoreError) -> [Case] {
-        try await context.run { db in
-            try await db.raw("""
-                SELECT \(d.jsonText("document")) FROM cases WHERE observation_id = \(d.id(observationID)) ORDER BY opened_at, id
-                """).all().map(Self.case)
-        }
+        try await context.run { db in try await Self.cases(of: observationID, on: db, dialect: d) }
+    }
+
+    static func cases(of observationID: ObservationID, on db: any SQLDatabase, dialect d: Dialect) async throws -> [Case] {
+        try await db.raw("""
+            SELECT \(d.jsonText("document")) FROM cases WHERE observation_id = \(d.id(observationID)) ORDER BY opened_at, id
+            """).all().map(Self.case)
     }
 
     static func document(_ value: Case) throws(StoreError) -> String {

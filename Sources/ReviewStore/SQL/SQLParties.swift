@@ -9,10 +9,7 @@ struct SQLOrganisations: OrganisationRepository {
 
     func insert(_ organisation: Organisation) async throws(StoreError) {
         try await context.run { db in
-            try await db.raw("""
-                INSERT INTO organisations (id, name, kind)
-                VALUES (\(d.id(organisation.id)), \(bind: organisation.name), \(bind: organisation.kind.rawValue))
-                """).run()
+            try await SQLInserts.organisation.run(organisation, on: db, dialect: d)
         }
     }
 
@@ -39,10 +36,7 @@ struct SQLUsers: UserRepository {
 
     func insert(_ user: User) async throws(StoreError) {
         try await context.run { db in
-            try await db.raw("""
-                INSERT INTO users (id, name, role, organisation_id, active)
-                VALUES (\(d.id(user.id)), \(bind: user.name), \(bind: user.role.rawValue), \(d.id(user.organisationID)), \(bind: user.active))
-                """).run()
+            try await SQLInserts.user.run(user, on: db, dialect: d)
         }
     }
 
@@ -77,10 +71,7 @@ struct SQLCandidates: CandidateRepository {
 
     func insert(_ candidate: Candidate, name: String) async throws(StoreError) {
         try await context.run { db in
-            try await db.raw("""
-                INSERT INTO candidates (id, registration_number, name, employer_id)
-                VALUES (\(d.id(candidate.id)), \(bind: candidate.registrationNumber), \(bind: name), \(d.id(candidate.employerID)))
-                """).run()
+            try await SQLInserts.candidate.run(CandidateRecord(candidate: candidate, name: name), on: db, dialect: d)
         }
     }
 
@@ -111,11 +102,7 @@ struct SQLObservations: ObservationRepository {
 
     func insert(_ observation: Observation, ref: String?) async throws(StoreError) {
         try await context.run { db in
-            try await db.raw("""
-                INSERT INTO observations (id, ref, candidate_id, observed_at, scenario, practice_area)
-                VALUES (\(d.id(observation.id)), \(bind: ref), \(d.id(observation.candidateID)), \(d.time(observation.date)),
-                        \(bind: observation.scenario), \(bind: observation.practiceArea.rawValue))
-                """).run()
+            try await SQLInserts.observation.run(ObservationRecord(observation: observation, ref: ref), on: db, dialect: d)
         }
     }
 

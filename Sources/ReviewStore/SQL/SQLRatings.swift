@@ -21,25 +21,24 @@ struct SQLRatings: RatingRepository {
                     throw StoreError(.constraintViolation, error.message, cause: error)
                 }
             }
-            try await db.raw("""
-                INSERT INTO ratings (id, observation_id, source, score, rater_id, rationale, rated_at, supersedes, correction_reason)
-                VALUES (\(d.id(rating.id)), \(d.id(rating.observationID)), \(bind: rating.source.rawValue), \(bind: rating.score.value),
-                        \(d.id(rating.raterID)), \(bind: rating.rationale), \(d.time(rating.ratedAt)), \(d.optionalID(rating.supersedes)),
-                        \(bind: rating.correctionReason))
-                """).run()
-            var details = [
-                "observation": rating.observationID.description, "source": rating.source.rawValue,
-                "score": rating.score.description, "role": actor.role.rawValue,
-            ]
-            details["supersedes"] = rating.supersedes?.description
-            let event = AuditEvent(
-                at: rating.ratedAt, actorID: actor.userID,
-                action: rating.supersedes == nil ? "rating.recorded" : "rating.corrected",
-                subject: AuditEvent.Subject(type: "rating", id: rating.id.description),
-                reason: rating.correctionReason, details: details
-            )
-            return try await SQLAuditLog.append(event, on: db, dialect: d)
+            try await SQLInserts.rating.run(rating, on: db, dialect: d)
+            return try await SQLAuditLog.append(Self.event(for: rating, by: actor), on: db, dialect: d)
         }
+    }
+
+    /// The audit event that records `rating` (`rating.recorded`, or `rating.corrected` for a correction).
+    static func event(for rating: Rating, by actor: Actor) -> AuditEvent {
+        var details = [
+            "observation": rating.observationID.description, "source": rating.source.rawValue,
+            "score": rating.score.description, "role": actor.role.rawValue,
+        ]
+        details["supersedes"] = rating.supersedes?.description
+        return AuditEvent(
+            at: rating.ratedAt, actorID: actor.userID,
+            action: rating.supersedes == nil ? "rating.recorded" : "rating.corrected",
+            subject: AuditEvent.Subject(type: "rating", id: rating.id.description),
+            reason: rating.correctionReason, details: details
+        )
     }
 
     func ratings(of observationID: ObservationID) async throws(StoreError) -> [Rating] {
@@ -52,12 +51,16 @@ struct SQLRatings: RatingRepository {
             guard let employerID = try await Self.employer(of: observationID, on: db, dialect: d) else {
                 throw StoreError(.notFound, "There is no observation \(observationID).")
             }
-            let ratings = try await Self.ratings(of: observationID, on: db, dialect: d)
-            do {
-                return try RatingLedger(observationID: observationID, employerID: employerID, restoring: ratings)
-            } catch let error as DomainError {
-                throw StoreError(.corruptData, error.message, cause: error)
-            }
+            return try await Self.ledger(of: observationID, employerID: employerID, on: db, dialect: d)
+        }
+    }
+
+    static func ledger(of observationID: ObservationID, employerID: OrganisationID, on db: any SQLDatabase, dialect d: Dialect) async throws -> RatingLedger {
+        let ratings = try await Self.ratings(of: observationID, on: db, dialect: d)
+        do {
+            return try RatingLedger(observationID: observationID, employerID: employerID, restoring: ratings)
+        } catch {
+            throw StoreError(.corruptData, error.message, cause: error)
         }
     }
 

@@ -1,0 +1,226 @@
+public import Foundation
+public import ReviewDomain
+import SQLKit
+
+/// What an import did.
+public struct RatingsImportSummary: Hashable, Sendable, Codable {
+    public var rows = 0
+    public var organisationsCreated = 0
+    public var usersCreated = 0
+    public var candidatesCreated = 0
+    public var observationsCreated = 0
+    public var ratingsRecorded = 0
+    /// Rows whose rating was already stored (the same rater, source, score and time): a re-import.
+    public var ratingsAlreadyPresent = 0
+    public var disputesOpened = 0
+    public var auditEvents = 0
+}
+
+extension ReviewStore {
+    /// Imports checked rows of the ratings CSV (``RatingsCSV``) in one transaction: all or nothing.
+    ///
+    /// Creates the organisations, raters, candidates and observations the rows name (matched by name,
+    /// registration number and observation ref), records each rating through ``RatingLedger`` (a rater's
+    /// second, different rating for the same observation is refused: corrections are made in the service),
+    /// opens an automatic dispute case for every observation whose employer and assessor ratings trigger
+    /// `policy`, and writes an audit event for every change plus one `import.completed` event naming the
+    /// file and its SHA-256. Everything is validated in memory first and written with multi-row inserts.
+    public func importRatings(
+        _ rows: [RatingsCSV.Row], file: String, sha256: String, policy: DisputePolicy = .default, at time: Date = Date()
+    ) async throws -> RatingsImportSummary {
+        try await transaction { tx in
+            try await RatingsImporter(rows: rows, file: file, sha256: sha256, policy: policy, time: time, context: tx.context).run()
+        }
+    }
+}
+
+/// One import, inside one transaction.
+private struct RatingsImporter {
+    let rows: [RatingsCSV.Row]
+    let file: String
+    let sha256: String
+    let policy: DisputePolicy
+    let time: Date
+    let context: SQLContext
+
+    private var d: Dialect { context.dialect }
+
+    func run() async throws -> RatingsImportSummary {
+        try await context.run { db in try await run(on: db) }
+    }
+
+    private func run(on db: any SQLDatabase) async throws -> RatingsImportSummary {
+        var summary = RatingsImportSummary()
+        summary.rows = rows.count
+        var events: [AuditEvent] = []
+
+        // Organisations by name: employers from the employer column, the others from the assessors' organisation.
+        var organisations = Dictionary(try await db.raw("SELECT * FROM organisations").all().map(SQLOrganisations.organisation).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let employerNames = Set(rows.map(\.employer))
+        var newOrganisations: [Organisation] = []
+        for name in Set(rows.map(\.employer) + rows.map(\.raterOrganisation)).sorted() where organisations[name] == nil {
+            let organisation = Organisation(name: name, kind: employerNames.contains(name) ? .employer : .accreditingBody)
+            organisations[name] = organisation
+            newOrganisations.append(organisation)
+        }
+        let body = rows.first.flatMap { row in organisations[row.raterOrganisation].flatMap { $0.kind == .employer ? nil : $0 } }
+            ?? organisations.values.sorted { $0.name < $1.name }.first { $0.kind == .accreditingBody }
+
+        // The import acts as an administrator of the accrediting body.
+        var users = Dictionary(try await db.raw("SELECT * FROM users").all().map(SQLUsers.user).map { (UserKey($0), $0) }, uniquingKeysWith: { a, _ in a })
+        var newUsers: [User] = []
+        func user(_ name: String, _ role: Role, _ organisation: Organisation) -> User {
+            let key = UserKey(name: name, role: role, organisationID: organisation.id)
+            if let existing = users[key] { return existing }
+            let created = User(name: name, role: role, organisationID: organisation.id)
+            users[key] = created
+            newUsers.append(created)
+            return created
+        }
+        guard let body else { throw StoreError(.invalidArgument, "The import names no accrediting body (the assessors' organisation).") }
+        let importer = user("Ratings import (obsreview import)", .administrator, body)
+        for organisation in newOrganisations { events.append(created("organisation", organisation.id.description, ["name": organisation.name, "kind": organisation.kind.rawValue], by: importer)) }
+
+        // Candidates by registration number, observations by ref.
+        var candidates = Dictionary(try await db.raw("SELECT * FROM candidates").all().map(SQLCandidates.candidate).map { ($0.candidate.registrationNumber, $0) }, uniquingKeysWith: { a, _ in a })
+        var observations = Dictionary(try await db.raw("SELECT * FROM observations WHERE ref IS NOT NULL").all().map(SQLObservations.observation).compactMap { record in record.ref.map { ($0, record) } }, uniquingKeysWith: { a, _ in a })
+        var newCandidates: [CandidateRecord] = []
+        var newObservations: [ObservationRecord] = []
+        var ledgers: [ObservationID: RatingLedger] = [:]
+        var existingObservations: Set<ObservationID> = []
+        var newRatings: [Rating] = []
+        var raters: [RatingID: User] = [:]
+
+        for row in rows {
+            guard let employer = organisations[row.employer], let raterOrganisation = organisations[row.raterOrganisation] else { continue }
+            let candidate: CandidateRecord
+            if let existing = candidates[row.registrationNumber] {
+                guard existing.candidate.employerID == employer.id else {
+                    throw StoreError(.constraintViolation, "line \(row.line): candidate \(row.registrationNumber) is stored with another employer than \(row.employer).")
+                }
+                candidate = existing
+            } else {
+                candidate = CandidateRecord(candidate: Candidate(registrationNumber: row.registrationNumber, employerID: employer.id), name: row.candidateName)
+                candidates[row.registrationNumber] = candidate
+                newCandidates.append(candidate)
+                events.append(created("candidate", candidate.candidate.id.description, ["registration_number": row.registrationNumber, "employer": employer.id.description], by: importer))
+            }
+            let observation: ObservationRecord
+            if let existing = observations[row.observationRef] {
+                guard existing.observation.candidateID == candidate.candidate.id else {
+                    throw StoreError(.constraintViolation, "line \(row.line): observation \(row.observationRef) is stored for another candidate.")
+                }
+                observation = existing
+                if ledgers[existing.observation.id] == nil {
+                    ledgers[existing.observation.id] = try await SQLRatings.ledger(of: existing.observation.id, employerID: employer.id, on: db, dialect: d)
+                    existingObservations.insert(existing.observation.id)
+                }
+            } else {
+                observation = ObservationRecord(
+                    observation: Observation(candidateID: candidate.candidate.id, date: row.observationDate, scenario: row.scenario, practiceArea: .inferred(from: row.scenario)),
+                    ref: row.observationRef)
+                observations[row.observationRef] = observation
+                newObservations.append(observation)
+                ledgers[observation.observation.id] = RatingLedger(observationID: observation.observation.id, employerID: employer.id)
+                events.append(created("observation", observation.observation.id.description, ["ref": row.observationRef, "candidate": candidate.candidate.id.description], by: importer))
+            }
+
+            let rater = user(row.rater, row.source == .employer ? .employer : row.source == .assessor ? .assessor : .moderator(.professional), raterOrganisation)
+            var ledger = ledgers[observation.observation.id] ?? RatingLedger(observationID: observation.observation.id, employerID: employer.id)
+            if let stored = ledger.currentRatings.first(where: { $0.raterID == rater.id && $0.source == row.source }),
+                stored.score == row.score, Dialect.normalised(stored.ratedAt) == Dialect.normalised(row.ratedAt)
+            {
+                summary.ratingsAlreadyPresent += 1
+                continue
+            }
+            do {
+                let rating = try ledger.record(source: row.source, score: row.score, rationale: row.rationale, by: rater.actor, at: row.ratedAt)
+                newRatings.append(rating)
+                raters[rating.id] = rater
+            } catch {
+                throw StoreError(.constraintViolation, "line \(row.line): \(error.message)", cause: error)
+            }
+            ledgers[observation.observation.id] = ledger
+        }
+        for user in newUsers { events.insert(created("user", user.id.description, ["name": user.name, "role": user.role.rawValue, "organisation": user.organisationID.description], by: importer), at: min(events.count, newOrganisations.count)) }
+        events += newRatings.compactMap { rating in raters[rating.id].map { SQLRatings.event(for: rating, by: $0.actor) } }
+
+        // Disputes: an observation whose current employer and assessor ratings trigger the policy, with no case yet.
+        var openCases: Set<ObservationID> = []
+        if !existingObservations.isEmpty {
+            for id in existingObservations where try await !SQLCases.cases(of: id, on: db, dialect: d).filter(\.state.isActive).isEmpty {
+                openCases.insert(id)
+            }
+        }
+        var newCases: [Case] = []
+        let touched = Set(newRatings.map(\.observationID))
+        for observationID in touched.sorted(by: { $0.description < $1.description }) where !openCases.contains(observationID) {
+            guard let ledger = ledgers[observationID],
+                let employerRating = ledger.current(source: .employer), let assessorRating = ledger.current(source: .assessor),
+                let finding = policy.evaluate(employer: employerRating.score, assessor: assessorRating.score)
+            else { continue }
+            // Opened automatically by the rating that completed the pair.
+            let trigger = employerRating.ratedAt > assessorRating.ratedAt ? employerRating : assessorRating
+            guard let actor = raters[trigger.id]?.actor ?? users.values.first(where: { $0.id == trigger.raterID })?.actor else { continue }
+            let (opened, event) = try Case.openDispute(finding, observationID: observationID, employerID: ledger.employerID, by: actor, at: trigger.ratedAt)
+            newCases.append(opened)
+            events.append(event)
+        }
+
+        events.append(AuditEvent(
+            at: time, actorID: importer.id, action: "import.completed",
+            subject: AuditEvent.Subject(type: "import", id: sha256),
+            reason: nil,
+            details: [
+                "file": file, "sha256": sha256, "rows": String(rows.count), "ratings": String(newRatings.count),
+                "disputes_opened": String(newCases.count), "already_present": String(summary.ratingsAlreadyPresent),
+            ]))
+
+        try await SQLInserts.organisation.run(newOrganisations, on: db, dialect: d)
+        try await SQLInserts.user.run(newUsers, on: db, dialect: d)
+        try await SQLInserts.candidate.run(newCandidates, on: db, dialect: d)
+        try await SQLInserts.observation.run(newObservations, on: db, dialect: d)
+        try await SQLInserts.rating.run(newRatings, on: db, dialect: d)
+        try await SQLInserts.case.run(newCases, on: db, dialect: d)
+        _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: d)
+
+        summary.organisationsCreated = newOrganisations.count
+        summary.usersCreated = newUsers.count
+        summary.candidatesCreated = newCandidates.count
+        summary.observationsCreated = newObservations.count
+        summary.ratingsRecorded = newRatings.count
+        summary.disputesOpened = newCases.count
+        summary.auditEvents = events.count
+        return summary
+    }
+
+    private func created(_ type: String, _ id: String, _ details: [String: String], by importer: User) -> AuditEvent {
+        AuditEvent(at: time, actorID: importer.id, action: AuditEvent.Action(rawValue: "\(type).created"),
+                   subject: AuditEvent.Subject(type: type, id: id), reason: "imported from \(file)", details: details)
+    }
+}
+
+private struct UserKey: Hashable {
+    let name: String
+    let role: Role
+    let organisationID: OrganisationID
+
+    init(name: String, role: Role, organisationID: OrganisationID) {
+        self.name = name
+        self.role = role
+        self.organisationID = organisationID
+    }
+
+    init(_ user: User) { self.init(name: user.name, role: user.role, organisationID: user.organisationID) }
+}
+
+extension Observation.PracticeArea {
+    /// The practice area a scenario's wording suggests, for imports that do not say it.
+    static func inferred(from scenario: String) -> Self {
+        let text = scenario.lowercased()
+        if text.contains("mental health") || text.contains("amhp") { return .mentalHealth }
+        if ["child", "parent", "family", "foster", "adoption", "looked after", "care leaver"].contains(where: text.contains) { return .childrens }
+        if ["adult", "hospital", "discharge", "older", "safeguarding adults", "carer", "dementia"].contains(where: text.contains) { return .adults }
+        return .other
+    }
+}

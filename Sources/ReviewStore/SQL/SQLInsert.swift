@@ -1,0 +1,69 @@
+import Foundation
+import ReviewDomain
+import SQLKit
+
+/// One table's insert: its columns and how a value becomes a row of binds. The repositories' single-row
+/// inserts and the bulk import write through the same definitions, so a row is encoded one way only.
+struct SQLInsert<Value>: Sendable {
+    let table: String
+    let columns: [String]
+    let row: @Sendable (Value, Dialect) throws -> SQLQueryString
+
+    /// Inserts `values` with multi-row statements, as many rows per statement as the bind limits of both
+    /// databases allow (SQLite 32,766 binds, PostgreSQL 65,535).
+    func run(_ values: [Value], on db: any SQLDatabase, dialect: Dialect) async throws {
+        guard !values.isEmpty else { return }
+        let perStatement = max(1, 30_000 / columns.count)
+        var start = values.startIndex
+        while start < values.endIndex {
+            let end = min(start + perStatement, values.endIndex)
+            let rows = try values[start..<end].map { try row($0, dialect) }
+            try await db.raw("INSERT INTO \(ident: table) (\(idents: columns, joinedBy: ", ")) VALUES \(rows.joined(separator: ", "))").run()
+            start = end
+        }
+    }
+
+    func run(_ value: Value, on db: any SQLDatabase, dialect: Dialect) async throws {
+        try await run([value], on: db, dialect: dialect)
+    }
+}
+
+enum SQLInserts {
+    static let organisation = SQLInsert<Organisation>(table: "organisations", columns: ["id", "name", "kind"]) { o, d in
+        "(\(d.id(o.id)), \(bind: o.name), \(bind: o.kind.rawValue))"
+    }
+
+    static let user = SQLInsert<User>(table: "users", columns: ["id", "name", "role", "organisation_id", "active"]) { u, d in
+        "(\(d.id(u.id)), \(bind: u.name), \(bind: u.role.rawValue), \(d.id(u.organisationID)), \(bind: u.active))"
+    }
+
+    static let candidate = SQLInsert<CandidateRecord>(table: "candidates", columns: ["id", "registration_number", "name", "employer_id"]) { c, d in
+        "(\(d.id(c.candidate.id)), \(bind: c.candidate.registrationNumber), \(bind: c.name), \(d.id(c.candidate.employerID)))"
+    }
+
+    static let observation = SQLInsert<ObservationRecord>(
+        table: "observations", columns: ["id", "ref", "candidate_id", "observed_at", "scenario", "practice_area"]
+    ) { o, d in
+        "(\(d.id(o.observation.id)), \(bind: o.ref), \(d.id(o.observation.candidateID)), \(d.time(o.observation.date)), \(bind: o.observation.scenario), \(bind: o.observation.practiceArea.rawValue))"
+    }
+
+    static let rating = SQLInsert<Rating>(
+        table: "ratings",
+        columns: ["id", "observation_id", "source", "score", "rater_id", "rationale", "rated_at", "supersedes", "correction_reason"]
+    ) { r, d in
+        "(\(d.id(r.id)), \(d.id(r.observationID)), \(bind: r.source.rawValue), \(bind: r.score.value), \(d.id(r.raterID)), \(bind: r.rationale), \(d.time(r.ratedAt)), \(d.optionalID(r.supersedes)), \(bind: r.correctionReason))"
+    }
+
+    static let `case` = SQLInsert<Case>(
+        table: "cases", columns: ["id", "observation_id", "employer_id", "kind", "state", "version", "document", "opened_at", "updated_at"]
+    ) { c, d in
+        "(\(d.id(c.id)), \(d.id(c.observationID)), \(d.id(c.employerID)), \(bind: c.kind.rawValue), \(bind: c.state.rawValue), \(bind: c.version), \(d.json(try SQLCases.document(c))), \(d.time(c.openedAt)), \(d.time(c.updatedAt)))"
+    }
+
+    static let auditEvent = SQLInsert<AuditEntry>(
+        table: "audit_events",
+        columns: ["sequence", "id", "at", "actor_id", "action", "subject_type", "subject_id", "reason", "details", "previous_hash", "hash"]
+    ) { e, d in
+        "(\(bind: e.event.sequence), \(d.id(e.event.id)), \(d.time(e.event.at)), \(d.id(e.event.actorID)), \(bind: e.event.action.rawValue), \(bind: e.event.subject.type), \(bind: e.event.subject.id), \(bind: e.event.reason), \(d.json(try JSONCoding.text(e.event.details))), \(bind: e.previousHash), \(bind: e.hash))"
+    }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import Logging
+import ReviewDomain
+import ReviewStore
+
+/// Where the data lives: `--database`, else `OBSREVIEW_DATABASE_URL`, else the embedded SQLite file.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Database URL: sqlite:///path/to/file.sqlite or postgres://user@host:port/db (default: $OBSREVIEW_DATABASE_URL, else ./data/obsreview.sqlite).",
+        valueName: "URL"))
+    var database: String?
+
+    /// Opens the store and applies pending migrations; the caller shuts it down.
+    func openStore(migrate: Bool = true) async throws -> ReviewStore {
+        let url = database ?? ProcessInfo.processInfo.environment["OBSREVIEW_DATABASE_URL"]
+        var logger = Logger(label: "obsreview.store")
+        logger.logLevel = .warning
+        let store = try ReviewStore(url.map { try DatabaseConfiguration(url: $0) } ?? .default, logger: logger)
+        if migrate {
+            do { try await store.migrate() } catch {
+                await store.shutdown()
+                throw error
+            }
+        }
+        return store
+    }
+
+    /// Runs `body` with an open store, shutting it down afterwards whatever happens.
+    func withStore<T>(migrate: Bool = true, _ body: (ReviewStore) async throws -> T) async throws -> T {
+        let store = try await openStore(migrate: migrate)
+        do {
+            let result = try await body(store)
+            await store.shutdown()
+            return result
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+    }
+}
+
+/// Prints to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Create or upgrade the database schema.")
+
+    @OptionGroup var options: DatabaseOptions
+
+    func run() async throws {
+        try await options.withStore(migrate: false) { store in
+            let applied = try await store.migrate()
+            print(applied.isEmpty ? "The \(store.backendName) database is up to date." : "Applied migrations \(applied.map(String.init).joined(separator: ", ")) to the \(store.backendName) database.")
+        }
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import ratings from a CSV file (one row per rating; see samples/README.md for the columns).",
+        discussion: "All or nothing: if any row is wrong, every problem is listed with its line number and nothing is imported, unless --skip-invalid is given."
+    )
+
+    @Argument(help: "The CSV file.") var file: String
+    @OptionGroup var options: DatabaseOptions
+    @Flag(help: "Import the valid rows and report the others, instead of importing nothing.") var skipInvalid = false
+    @Option(help: "Dispute tolerance: employer and assessor scores this far apart open a case.") var tolerance = DisputePolicy.default.tolerance
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func run() async throws {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+            printError("error: cannot read \(file): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            printError("error: \(file) is not UTF-8 text; save it as CSV (UTF-8) and try again.")
+            throw ExitCode(2)
+        }
+        var rows: [RatingsCSV.Row]
+        switch RatingsCSV.parse(text) {
+        case .success(let parsed): rows = parsed
+        case .failure(let list):
+            for problem in list.problems { printError("\(file):\(problem.line): \(problem.column.map { "\($0): " } ?? "")\(problem.reason)") }
+            guard skipInvalid else {
+                printError("\(list.problems.count) problem(s); nothing was imported. Fix the rows (or pass --skip-invalid) and import again.")
+                throw ExitCode(1)
+            }
+            let bad = Set(list.problems.map(\.line))
+            rows = RatingsCSV.validRows(in: text, excluding: bad)
+            printError("importing the \(rows.count) valid row(s); \(bad.count) row(s) skipped.")
+        }
+        let policy = try DisputePolicy(tolerance: tolerance)
+        let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let summary = try await options.withStore { store in
+            try await store.importRatings(rows, file: (file as NSString).lastPathComponent, sha256: hash, policy: policy)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print("""
+                Imported \(file): \(summary.rows) rows
+                  ratings recorded      \(summary.ratingsRecorded)\(summary.ratingsAlreadyPresent > 0 ? " (\(summary.ratingsAlreadyPresent) already present)" : "")
+                  observations created  \(summary.observationsCreated)
+                  candidates created    \(summary.candidatesCreated)
+                  organisations created \(summary.organisationsCreated)
+                  raters created        \(summary.usersCreated)
+                  disputes opened       \(summary.disputesOpened)
+                  audit events          \(summary.auditEvents)
+                """)
+        }
+    }
+}
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export ratings (CSV or JSON) or cases (JSON).")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json }
+    enum Subject: String, ExpressibleByArgument, CaseIterable { case ratings, cases }
+
+    @OptionGroup var options: DatabaseOptions
+    @Option(help: "csv or json.") var format: Format = .csv
+    @Option(help: "ratings or cases.") var what: Subject = .ratings
+    @Option(help: "Write to this file instead of standard output.") var output: String?
+
+    func run() async throws {
+        let text: String = try await options.withStore { store in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            encoder.dateEncodingStrategy = .iso8601
+            switch (what, format) {
+            case (.ratings, .csv):
+                let rows = try await store.exportRatings()
+                return ([RatingExportRow.csvHeader] + rows.map(\.csvFields)).map { $0.map(RatingsCSV.escape).joined(separator: ",") }.joined(separator: "\n") + "\n"
+            case (.ratings, .json):
+                return String(decoding: try encoder.encode(try await store.exportRatings()), as: UTF8.self) + "\n"
+            case (.cases, .json):
+                return String(decoding: try encoder.encode(try await store.exportCases()), as: UTF8.self) + "\n"
+            case (.cases, .csv):
+                throw ValidationError("Cases export as JSON only (--format json): a case holds nested flags and outcomes.")
+            }
+        }
+        if let output {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Walk the audit chain and name the first broken link.",
+        discussion: "Exit status 0 when the chain is intact, 3 when it is broken."
+    )
+
+    @OptionGroup var options: DatabaseOptions
+
+    func run() async throws {
+        let result = try await options.withStore { store in try await store.verifyAuditChain() }
+        if let broken = result.firstBreak {
+            printError("audit chain BROKEN at event \(broken.sequence) (\(broken.kind.rawValue)): \(broken.message)")
+            printError("\(result.eventCount) event(s) before it verify. Restore the database from a backup and investigate who changed it.")
+            throw ExitCode(3)
+        }
+        print("audit chain intact: \(result.eventCount) event(s) verified.")
+    }
+}

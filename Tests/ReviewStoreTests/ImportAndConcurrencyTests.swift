@@ -1,0 +1,130 @@
+import Foundation
+import ReviewDomain
+import ReviewStore
+import SQLKit
+import Testing
+
+/// The ratings import and concurrent case writers, on both backends.
+@Suite("Import and concurrency conformance")
+struct ImportAndConcurrencyTests {
+    static let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("samples/ratings.csv")
+
+    static func sampleRows() throws -> [RatingsCSV.Row] {
+        try RatingsCSV.parse(String(contentsOf: sample, encoding: .utf8)).get()
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func theSampleImportsOpensItsDisputesAndVerifies(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let rows = try Self.sampleRows()
+            let summary = try await store.importRatings(rows, file: "ratings.csv", sha256: "abc")
+            #expect(summary.ratingsRecorded == 88)
+            #expect(summary.observationsCreated == 44)
+            #expect(summary.candidatesCreated == 40)
+            #expect(summary.organisationsCreated == 5)
+            // Independently of the importer: the disputes the policy finds in the file itself.
+            let expected = Dictionary(grouping: rows, by: \.observationRef).values.filter { group in
+                guard let employer = group.first(where: { $0.source == .employer })?.score,
+                    let assessor = group.first(where: { $0.source == .assessor })?.score else { return false }
+                return DisputePolicy.default.evaluate(employer: employer, assessor: assessor) != nil
+            }.count
+            #expect(expected == 9)
+            #expect(summary.disputesOpened == expected)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM cases WHERE kind = 'automatic_dispute'") == expected)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings") == 88)
+
+            let verification = try await store.verifyAuditChain()
+            #expect(verification.firstBreak == nil)
+            #expect(verification.eventCount == Int64(summary.auditEvents))
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'rating.recorded'") == 88)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'import.completed'") == 1)
+
+            // Importing the same file again changes nothing but records that it happened.
+            let again = try await store.importRatings(rows, file: "ratings.csv", sha256: "abc")
+            #expect(again.ratingsRecorded == 0)
+            #expect(again.ratingsAlreadyPresent == 88)
+            #expect(again.disputesOpened == 0)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings") == 88)
+
+            // The export reads back as the same ratings.
+            let exported = try await store.exportRatings()
+            #expect(exported.count == 88)
+            #expect(Set(exported.map { "\($0.observationRef ?? "")|\($0.source)|\($0.rater)|\($0.score)" })
+                == Set(rows.map { "\($0.observationRef)|\($0.source.rawValue)|\($0.rater)|\($0.score.value)" }))
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aTamperedRatingEventIsNamedByVerify(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            _ = try await store.importRatings(try Self.sampleRows(), file: "ratings.csv", sha256: "abc")
+            let target = try await store.count("SELECT MIN(sequence) AS n FROM audit_events WHERE action = 'rating.recorded'") + 5
+            // Point a rating event at another rating, as someone covering their tracks might.
+            try await store.tamperWithAuditEvents("UPDATE audit_events SET subject_id = 'forged' WHERE sequence = \(bind: target)")
+            let broken = try await store.verifyAuditChain()
+            #expect(broken.firstBreak?.sequence == Int64(target))
+            #expect(broken.firstBreak?.kind == .hashMismatch)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aConflictingRowRollsBackTheWholeImport(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let rows = try Self.sampleRows()
+            _ = try await store.importRatings(Array(rows.prefix(10)), file: "first.csv", sha256: "1")
+            let before = try await store.count("SELECT COUNT(*) AS n FROM audit_events")
+            // The same rater rating the same observation differently: refused (a correction is made in the service).
+            let changed = rows[0]
+            let conflicting = try RatingsCSV.parse(
+                RatingsCSV.columns.joined(separator: ",") + "\n" + [
+                    changed.observationRef, changed.candidateRef, changed.candidateName, changed.registrationNumber, changed.employer,
+                    "2026-01-14", changed.scenario, changed.source.rawValue, changed.rater, changed.raterOrganisation,
+                    String(changed.score.value == 7 ? 6 : 7), "changed my mind", "2026-02-01T10:00:00Z",
+                ].map(RatingsCSV.escape).joined(separator: ",")
+            ).get()
+            await #expect(throws: StoreError.self) {
+                _ = try await store.importRatings(Array(rows.dropFirst(10)) + conflicting, file: "second.csv", sha256: "2")
+            }
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings") == 10)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM audit_events") == before)
+            #expect(try await store.verifyAuditChain().firstBreak == nil)
+        }
+    }
+
+    /// 20 writers race to move one case out of `open`: exactly one succeeds, the others get conflicts, and the
+    /// stored case and audit trail show that one transition only.
+    @Test(arguments: TestBackend.allCases)
+    func twentyConcurrentWritersOnOneCase(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let seed = try await Seed.insert(into: store)
+            let (opened, openedEvent) = try seed.openCase()
+            try await store.cases.create(opened, event: openedEvent)
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                for writer in 0..<20 {
+                    group.addTask {
+                        // Half start local review, half withdraw: both are allowed from `open`, by different people.
+                        let transition = writer.isMultiple(of: 2)
+                            ? try opened.apply(.startLocalReview, by: seed.assessor.actor, at: Seed.start.addingTimeInterval(Double(writer)))
+                            : try opened.apply(.withdraw, by: seed.lead.actor, at: Seed.start.addingTimeInterval(Double(writer)), reason: "writer \(writer)")
+                        do {
+                            try await store.cases.update(transition.updated, expectedVersion: opened.version, event: transition.event)
+                            return "ok"
+                        } catch let error as StoreError where error.code == .conflict {
+                            return "conflict"
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == "ok" }.count == 1)
+            #expect(outcomes.filter { $0 == "conflict" }.count == 19)
+            let stored = try #require(try await store.cases.find(opened.id))
+            #expect(stored.version == 2)
+            #expect([Case.State.localReview, .withdrawn].contains(stored.state))
+            let trail = try await store.audit.entries(about: AuditEvent.Subject(type: "case", id: opened.id.description))
+            #expect(trail.count == 2)
+            #expect(try await store.verifyAuditChain().firstBreak == nil)
+        }
+    }
+}
