@@ -114,6 +114,22 @@ struct ProxyTests {
         #expect(error?.stage == "proxy")
     }
 
+    @Test func reportCarriesTheProxyOnlyWhenMade() throws {
+        let source = Fixtures.sample("observation-faststart.mp4")
+        var report = IndexReport(result: try MediaIndexer.index(path: source), includeKeyframeTimes: false)
+        let encoder = JSONEncoder()
+        let without = try #require(try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any])
+        #expect(without["proxy"] == nil && without["keyframes"] != nil)
+        report.proxy = try ProxyMaker.make(input: source, outputDirectory: try Fixtures.temporaryDirectory())
+        let with = try #require(try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any])
+        let proxy = try #require(with["proxy"] as? [String: Any])
+        for key in ["file", "method", "container", "mimeType", "videoCodec", "audioCodec", "width", "height", "durationSeconds", "size", "sourceStartSeconds"] {
+            #expect(proxy[key] != nil, "missing proxy.\(key)")
+        }
+        #expect(proxy["method"] as? String == "remux")
+        #expect(try JSONDecoder().decode(IndexReport.self, from: encoder.encode(report)) == report)
+    }
+
     // MARK: Pure decisions
 
     @Test(arguments: [

@@ -15,10 +15,13 @@ public struct ProxyOptions: Sendable, Equatable {
     public var audioBitRate: Int
     /// Threads per decoder and encoder: a proxy runs beside other work on a small machine.
     public var threads: Int
+    /// The same limits indexing applies: a recording refused there is refused here.
+    public var limits: IndexLimits
 
     public init(
         maxHeight: Int = 720, videoCRF: Int = 23, videoPreset: String = "veryfast",
-        keyframeIntervalSeconds: Double = 2, audioBitRate: Int = 128_000, threads: Int = 2
+        keyframeIntervalSeconds: Double = 2, audioBitRate: Int = 128_000, threads: Int = 2,
+        limits: IndexLimits = .init()
     ) {
         self.maxHeight = maxHeight
         self.videoCRF = videoCRF
@@ -26,6 +29,7 @@ public struct ProxyOptions: Sendable, Equatable {
         self.keyframeIntervalSeconds = keyframeIntervalSeconds
         self.audioBitRate = audioBitRate
         self.threads = threads
+        self.limits = limits
     }
 }
 
@@ -109,7 +113,7 @@ public enum ProxyMaker {
     private static func makeProxy(
         input: String, outputDirectory: URL, options: ProxyOptions, progress: (@Sendable (Double) -> Void)?
     ) throws(MediaIndexError) -> ProxyResult {
-        let limits = IndexLimits()
+        let limits = options.limits
         let size = try MediaIndexer.checkFile(path: input, limits: limits)
         let (plan, sourceStart) = try InputFile.with(path: input) { file throws(MediaIndexError) -> (ProxyPlan, Double) in
             let info = MediaProbe.info(of: file, size: size)
@@ -177,7 +181,7 @@ final class ProgressReporter {
         guard let callback, fraction.isFinite else { return }
         // 1.0 is reported once, by the caller, when the proxy is in place.
         let value = min(max(fraction, 0), 0.99)
-        guard value >= last + 0.01 || (last < 0) else { return }
+        guard value >= last + 0.01 else { return }
         last = value
         callback(value)
     }
