@@ -350,3 +350,22 @@ enum ProxyFixtures {
         return path
     }
 }
+
+/// `OBSREVIEW_PROXY_TIMINGS=1 swift test --filter ProxyTimings` prints how long each sample's proxy takes
+/// (median of 5 runs, in process) — the figures in docs/decisions/0004-proxy.md.
+@Suite(.enabled(if: Fixtures.haveFFmpegTools && ProcessInfo.processInfo.environment["OBSREVIEW_PROXY_TIMINGS"] == "1"))
+struct ProxyTimings {
+    @Test func timeEachSample() throws {
+        for expected in ProxyTests.samples {
+            var times: [Double] = []
+            for _ in 0..<5 {
+                let directory = try Fixtures.temporaryDirectory()
+                let clock = ContinuousClock()
+                let elapsed = try clock.measure { _ = try ProxyMaker.make(input: Fixtures.sample(expected.name), outputDirectory: directory) }
+                times.append(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+            }
+            let median = times.sorted()[times.count / 2]
+            print(String(format: "proxy timing: %@ %@ %.0f ms (min %.0f ms)", expected.name, expected.method.rawValue, median * 1000, (times.min() ?? 0) * 1000))
+        }
+    }
+}
