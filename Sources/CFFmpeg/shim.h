@@ -4,7 +4,7 @@
 // The only C that ObservationReview sees. MediaIndex is the only Swift module that imports it.
 // Function-like and cast macros that Swift cannot import are re-exported as static inline
 // functions; so are the few pointer manipulations that are clearer in C than through
-// imported tuples (AVFrame.data / linesize).
+// imported tuples (AVFrame.data / linesize) or double pointers (filter graph in/out lists).
 
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
@@ -15,6 +15,10 @@
 #include <libavutil/pixdesc.h>
 #include <libavutil/channel_layout.h>
 #include <libswscale/swscale.h>
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersrc.h>
+#include <libavfilter/buffersink.h>
+#include <libavutil/opt.h>
 #include <string.h>
 
 // FFmpeg 5.1 (libavformat 59, libavcodec 59, libavutil 57) is the oldest we support: it introduced
@@ -22,6 +26,42 @@
 #if LIBAVFORMAT_VERSION_MAJOR < 59 || LIBAVCODEC_VERSION_MAJOR < 59 || LIBAVUTIL_VERSION_MAJOR < 57 || \
     (LIBAVUTIL_VERSION_MAJOR == 57 && LIBAVUTIL_VERSION_MINOR < 28)
 #error "ObservationReview needs FFmpeg 5.1 or newer (libavformat >= 59, libavcodec >= 59, libavutil >= 57.28)"
+/// Links `description` (a filter chain such as "transpose=clock,scale=426:240") between an already
+/// created buffer source and buffer sink, and configures the graph. Returns a negative AVERROR on failure.
+/// The AVFilterInOut list handling is clearer in C than through imported double pointers.
+static inline int obs_filter_graph_configure(AVFilterGraph *graph, AVFilterContext *source,
+                                             AVFilterContext *sink, const char *description) {
+    AVFilterInOut *outputs = avfilter_inout_alloc();
+    AVFilterInOut *inputs = avfilter_inout_alloc();
+    int ret = AVERROR(ENOMEM);
+    if (outputs && inputs) {
+        outputs->name = av_strdup("in");
+        outputs->filter_ctx = source;
+        outputs->pad_idx = 0;
+        outputs->next = NULL;
+        inputs->name = av_strdup("out");
+        inputs->filter_ctx = sink;
+        inputs->pad_idx = 0;
+        inputs->next = NULL;
+        ret = avfilter_graph_parse_ptr(graph, description, &inputs, &outputs, NULL);
+        if (ret >= 0) ret = avfilter_graph_config(graph, NULL);
+    }
+    avfilter_inout_free(&inputs);
+    avfilter_inout_free(&outputs);
+    return ret;
+}
+
+/// Copies a stream's display matrix (rotation) to another stream; returns 1 when there was one.
+static inline int obs_copy_display_matrix(const AVStream *from, AVStream *to) {
+    size_t size = 0;
+    const uint8_t *data = av_stream_get_side_data(from, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (!data || size < 9 * sizeof(int32_t)) return 0;
+    uint8_t *copy = av_stream_new_side_data(to, AV_PKT_DATA_DISPLAYMATRIX, size);
+    if (!copy) return AVERROR(ENOMEM);
+    memcpy(copy, data, size);
+    return 1;
+}
+
 #endif
 
 static inline int obs_averror(int e) { return AVERROR(e); }
@@ -31,6 +71,7 @@ static inline int obs_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
 static inline int obs_averror_enomem(void) { return AVERROR(ENOMEM); }
 static inline int64_t obs_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int obs_time_base(void) { return AV_TIME_BASE; }
+static inline AVRational obs_time_base_q(void) { return AV_TIME_BASE_Q; }
 
 /// The FFmpeg message for an error code (av_err2str is a macro with a compound literal).
 static inline void obs_strerror(int code, char *buffer, size_t size) {
@@ -72,6 +113,42 @@ static inline void obs_rotate_planes(const AVFrame *src, AVFrame *dst, int degre
             }
         }
     }
+}
+
+/// Links `description` (a filter chain such as "transpose=clock,scale=426:240") between an already
+/// created buffer source and buffer sink, and configures the graph. Returns a negative AVERROR on failure.
+/// The AVFilterInOut list handling is clearer in C than through imported double pointers.
+static inline int obs_filter_graph_configure(AVFilterGraph *graph, AVFilterContext *source,
+                                             AVFilterContext *sink, const char *description) {
+    AVFilterInOut *outputs = avfilter_inout_alloc();
+    AVFilterInOut *inputs = avfilter_inout_alloc();
+    int ret = AVERROR(ENOMEM);
+    if (outputs && inputs) {
+        outputs->name = av_strdup("in");
+        outputs->filter_ctx = source;
+        outputs->pad_idx = 0;
+        outputs->next = NULL;
+        inputs->name = av_strdup("out");
+        inputs->filter_ctx = sink;
+        inputs->pad_idx = 0;
+        inputs->next = NULL;
+        ret = avfilter_graph_parse_ptr(graph, description, &inputs, &outputs, NULL);
+        if (ret >= 0) ret = avfilter_graph_config(graph, NULL);
+    }
+    avfilter_inout_free(&inputs);
+    avfilter_inout_free(&outputs);
+    return ret;
+}
+
+/// Copies a stream's display matrix (rotation) to another stream; returns 1 when there was one.
+static inline int obs_copy_display_matrix(const AVStream *from, AVStream *to) {
+    size_t size = 0;
+    const uint8_t *data = av_stream_get_side_data(from, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (!data || size < 9 * sizeof(int32_t)) return 0;
+    uint8_t *copy = av_stream_new_side_data(to, AV_PKT_DATA_DISPLAYMATRIX, size);
+    if (!copy) return AVERROR(ENOMEM);
+    memcpy(copy, data, size);
+    return 1;
 }
 
 #endif

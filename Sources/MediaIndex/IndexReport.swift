@@ -14,6 +14,14 @@ public struct IndexReport: Sendable, Codable, Equatable {
         public var stage: String?
         public var ffmpegCode: Int32?
         public var ffmpegMessage: String?
+
+        public init(_ error: MediaIndexError) {
+            code = error.code.rawValue
+            message = error.message
+            stage = error.stage
+            ffmpegCode = error.ffmpegCode
+            ffmpegMessage = error.ffmpegMessage
+        }
     }
 
     public var file: String
@@ -27,6 +35,8 @@ public struct IndexReport: Sendable, Codable, Equatable {
     public var discontinuities: [Discontinuity]?
     public var discontinuityCheck: DiscontinuityCheck?
     public var thumbnails: [Thumbnail]?
+    /// The browser-playable proxy, when asked for (`--proxy`).
+    public var proxy: ProxyResult?
     public var error: Failure?
 
     /// The report of a file that was indexed.
@@ -49,8 +59,6 @@ public struct IndexReport: Sendable, Codable, Equatable {
     /// The report of a file that could not be indexed.
     public init(file: String, error: MediaIndexError) {
         self.file = file
-        self.error = Failure(
-            code: error.code.rawValue, message: error.message, stage: error.stage,
-            ffmpegCode: error.ffmpegCode, ffmpegMessage: error.ffmpegMessage)
+        self.error = Failure(error)
     }
 }

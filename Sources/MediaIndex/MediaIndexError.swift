@@ -27,7 +27,7 @@ public struct MediaIndexError: Error, Sendable, Equatable, CustomStringConvertib
         public static let tooLarge = Code(rawValue: "tooLarge")
         /// The file is damaged in a way the demuxer or decoder reported.
         public static let corrupt = Code(rawValue: "corrupt")
-        /// Writing an output (a thumbnail) failed.
+        /// Writing an output (a thumbnail, a proxy) failed.
         public static let outputFailed = Code(rawValue: "outputFailed")
     }
 
@@ -40,7 +40,7 @@ public struct MediaIndexError: Error, Sendable, Equatable, CustomStringConvertib
     public var ffmpegCode: Int32?
     /// FFmpeg's text for `ffmpegCode`.
     public var ffmpegMessage: String?
-    /// Where in the pipeline it happened (`open`, `probe`, `timeline`, `thumbnails`, `hash`).
+    /// Where in the pipeline it happened (`open`, `probe`, `timeline`, `thumbnails`, `hash`, `proxy`).
     public var stage: String
 
     public init(

@@ -11,7 +11,8 @@ struct IndexCommand: ParsableCommand {
         discussion: """
             Prints a human-readable summary per file, or with --json one JSON document per file per line \
             (JSON Lines). A file that cannot be indexed gets {"file": …, "error": {"code": …, "message": …}}; \
-            the other files are still indexed and the exit status is 1.
+            the other files are still indexed and the exit status is 1. With --proxy, a proxy that cannot be made \
+            sets "error" (stage "proxy") beside the index facts.
             """
     )
 
@@ -26,6 +27,9 @@ struct IndexCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write a poster and thumbnails for each file into DIR/<file name>/.", valueName: "DIR"))
     var thumbnails: String?
+
+    @Option(help: ArgumentHelp("Write a browser-playable proxy of each file to DIR/<file name>/proxy.mp4 or proxy.webm.", valueName: "DIR"))
+    var proxy: String?
 
     @Option(help: "How many evenly spaced thumbnails to write.")
     var thumbnailCount = 8
@@ -60,7 +64,9 @@ struct IndexCommand: ParsableCommand {
                 slots.wait()
                 queue.async(group: group) {
                     defer { slots.signal() }
-                    let report = Self.report(for: path, options: options(for: path, limits: limits), keyframes: keyframes)
+                    let report = Self.report(
+                        for: path, options: options(for: path, limits: limits), keyframes: keyframes,
+                        proxyDirectory: proxyDirectory(for: path), proxyOptions: ProxyOptions(limits: limits))
                     reports.withLock { $0[offset] = report }
                 }
             }
@@ -85,12 +91,28 @@ struct IndexCommand: ParsableCommand {
         return IndexOptions(sha256: sha256, thumbnailDirectory: directory, thumbnails: ThumbnailOptions(count: thumbnailCount), limits: limits)
     }
 
-    private static func report(for path: String, options: IndexOptions, keyframes: Bool) -> IndexReport {
+    private func proxyDirectory(for path: String) -> URL? {
+        proxy.map { URL(fileURLWithPath: $0).appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent) }
+    }
+
+    private static func report(
+        for path: String, options: IndexOptions, keyframes: Bool, proxyDirectory: URL?, proxyOptions: ProxyOptions
+    ) -> IndexReport {
+        var report: IndexReport
         do {
-            return IndexReport(result: try MediaIndexer.index(path: path, options: options), includeKeyframeTimes: keyframes)
+            report = IndexReport(result: try MediaIndexer.index(path: path, options: options), includeKeyframeTimes: keyframes)
         } catch {
             return IndexReport(file: path, error: error)
         }
+        // A proxy is made only of a recording that indexed; if it fails, the index facts are still reported.
+        if let proxyDirectory {
+            do {
+                report.proxy = try ProxyMaker.make(input: path, outputDirectory: proxyDirectory, options: proxyOptions)
+            } catch {
+                report.error = IndexReport.Failure(error)
+            }
+        }
+        return report
     }
 }
 

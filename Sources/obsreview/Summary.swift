@@ -7,7 +7,8 @@ enum Summary {
         var lines = [report.file]
         if let error = report.error {
             lines.append("  error      \(error.code): \(error.message)")
-            return lines.joined(separator: "\n")
+            // A proxy that failed after indexing succeeded: the index facts follow.
+            if report.format == nil { return lines.joined(separator: "\n") }
         }
         if let format = report.format {
             var line = "  container  \(format.longName) (\(format.name))"
@@ -41,6 +42,9 @@ enum Summary {
         }
         if let sha256 = report.sha256 { lines.append("  sha256     \(sha256)") }
         if let thumbnails = report.thumbnails { lines.append("  thumbnails \(thumbnails.count) written") }
+        if let proxy = report.proxy {
+            lines.append("  proxy      \(proxy.method.rawValue) → \(proxy.file)  \(proxy.videoCodec)\(proxy.audioCodec.map { "/" + $0 } ?? "") \(proxy.width)x\(proxy.height) " + seconds(proxy.durationSeconds))
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -4,7 +4,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 # The Debian packages the project needs: FFmpeg's libraries and tools (indexing, tests as a reference).
-APT_PACKAGES=(pkg-config ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev)
+APT_PACKAGES=(pkg-config ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libavfilter-dev)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
