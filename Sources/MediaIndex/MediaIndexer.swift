@@ -65,8 +65,7 @@ public enum MediaIndexer {
     /// Probes `path`, reads its keyframe timeline and discontinuities, and optionally hashes it and writes
     /// thumbnails.
     public static func index(path: String, options: IndexOptions = .init()) throws(MediaIndexError) -> IndexResult {
-        let size = try checkFile(path: path, limits: options.limits)
-        let layout = try ContainerLayout.inspect(path: path, fileSize: size)
+        let (size, layout) = try admit(path: path, limits: options.limits)
         return try InputFile.with(path: path) { file throws(MediaIndexError) in
             let info = MediaProbe.info(of: file, size: size)
             let video = try acceptedVideoStream(info: info, limits: options.limits)
@@ -88,6 +87,13 @@ public enum MediaIndexer {
     public static func probe(path: String, limits: IndexLimits = .init()) throws(MediaIndexError) -> MediaInfo {
         let size = try checkFile(path: path, limits: limits)
         return try InputFile.with(path: path) { file in MediaProbe.info(of: file, size: size) }
+    }
+
+    /// Everything checked before FFmpeg opens a file: it exists, is readable, not empty, under the size
+    /// limit, and not cut short by its own container's account.
+    static func admit(path: String, limits: IndexLimits) throws(MediaIndexError) -> (size: UInt64, layout: ContainerLayout) {
+        let size = try checkFile(path: path, limits: limits)
+        return (size, try ContainerLayout.inspect(path: path, fileSize: size))
     }
 
     /// Existence, readability, emptiness and size, before FFmpeg sees the file.

@@ -114,7 +114,7 @@ public enum ProxyMaker {
         input: String, outputDirectory: URL, options: ProxyOptions, progress: (@Sendable (Double) -> Void)?
     ) throws(MediaIndexError) -> ProxyResult {
         let limits = options.limits
-        let size = try MediaIndexer.checkFile(path: input, limits: limits)
+        let (size, _) = try MediaIndexer.admit(path: input, limits: limits)
         let (plan, sourceStart) = try InputFile.with(path: input) { file throws(MediaIndexError) -> (ProxyPlan, Double) in
             let info = MediaProbe.info(of: file, size: size)
             _ = try MediaIndexer.acceptedVideoStream(info: info, limits: limits)
