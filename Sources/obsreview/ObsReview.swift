@@ -5,6 +5,6 @@ struct ObsReview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsreview",
         abstract: "ObservationReview: moderation and review of video-recorded practice observations.",
-        subcommands: [IndexCommand.self, MigrateCommand.self, ImportCommand.self, ExportCommand.self, VerifyCommand.self]
+        subcommands: [IndexCommand.self, MigrateCommand.self, ImportCommand.self, ExportCommand.self, VerifyCommand.self, CasesCommand.self]
     )
 }

@@ -174,3 +174,58 @@ struct VerifyCommand: AsyncParsableCommand {
         print("audit chain intact: \(result.eventCount) event(s) verified.")
     }
 }
+
+struct CasesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cases",
+        abstract: "List a work queue: cases in a state, oldest first, optionally for one employer, a page at a time."
+    )
+
+    @OptionGroup var options: DatabaseOptions
+    @Option(help: "open, local_review, awaiting_moderation, in_moderation, escalated, decided, closed or withdrawn.")
+    var state = "awaiting_moderation"
+    @Option(help: "The employer's name (exactly as stored).") var employer: String?
+    @Option(help: "Page number, from 1.") var page = 1
+    @Option(help: "Cases per page.") var pageSize = 20
+    @Option(help: "Run the query this many times and print latency percentiles to standard error (benchmarking).")
+    var timingRuns = 0
+
+    func run() async throws {
+        guard let state = Case.State(rawValue: state) else {
+            throw ValidationError("Unknown state “\(self.state)”: use one of \(Case.State.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        try await options.withStore { store in
+            var employerID: OrganisationID? = nil
+            if let employer {
+                guard let found = try await store.organisations.all().first(where: { $0.name == employer && $0.kind == .employer }) else {
+                    throw ValidationError("No employer named “\(employer)”.")
+                }
+                employerID = found.id
+            }
+            func query() async throws -> [Case] {
+                if let employerID {
+                    return try await store.cases.cases(in: state, employer: employerID, page: page, pageSize: pageSize)
+                }
+                return Array(try await store.cases.cases(in: state, limit: page * pageSize).dropFirst((page - 1) * pageSize))
+            }
+            let cases = try await query()
+            if timingRuns > 0 {
+                var samples: [Double] = []
+                for _ in 0..<timingRuns {
+                    let start = ContinuousClock.now
+                    _ = try await query()
+                    let elapsed = ContinuousClock.now - start
+                    samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                }
+                samples.sort()
+                func percentile(_ p: Double) -> Double { samples[min(samples.count - 1, Int((Double(samples.count) * p).rounded(.up)) - 1)] }
+                printError(String(format: "query latency over %d runs: p50 %.3f ms, p99 %.3f ms, max %.3f ms", samples.count, percentile(0.5), percentile(0.99), samples.last ?? 0))
+            }
+            let formatter = ISO8601DateFormatter()
+            for item in cases {
+                print("\(item.id)  \(item.kind.rawValue)  \(item.state.rawValue)  opened \(formatter.string(from: item.openedAt))  version \(item.version)")
+            }
+            if cases.isEmpty { print("No cases on page \(page).") }
+        }
+    }
+}

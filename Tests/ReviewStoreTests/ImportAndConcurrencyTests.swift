@@ -128,3 +128,36 @@ struct ImportAndConcurrencyTests {
         }
     }
 }
+
+@Suite("Case queues conformance")
+struct CaseQueueTests {
+    @Test(arguments: TestBackend.allCases)
+    func anEmployersQueueIsPagedOldestFirst(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            _ = try await store.importRatings(try ImportAndConcurrencyTests.sampleRows(), file: "ratings.csv", sha256: "abc")
+            let lead = User(name: "Lead", role: .lead, organisationID: try #require(try await store.organisations.all().first { $0.kind == .accreditingBody }).id)
+            try await store.users.insert(lead)
+            let open = try await store.cases.cases(in: .open, limit: 100)
+            // Send every dispute to moderation, then read each employer's queue a page at a time.
+            for (index, opened) in open.enumerated() {
+                let (moved, event) = try opened.apply(.requestModeration, by: lead.actor, at: Seed.start.addingTimeInterval(Double(index)))
+                try await store.cases.update(moved, expectedVersion: opened.version, event: event)
+            }
+            let byEmployer = Dictionary(grouping: open, by: \.employerID)
+            for (employer, cases) in byEmployer {
+                var seen: [Case] = []
+                var page = 1
+                while true {
+                    let slice = try await store.cases.cases(in: .awaitingModeration, employer: employer, page: page, pageSize: 2)
+                    if slice.isEmpty { break }
+                    seen += slice
+                    page += 1
+                }
+                #expect(Set(seen.map(\.id)) == Set(cases.map(\.id)))
+                #expect(seen.map(\.openedAt) == seen.map(\.openedAt).sorted())
+                #expect(seen.allSatisfy { $0.employerID == employer && $0.state == .awaitingModeration })
+            }
+            #expect(try await store.cases.cases(in: .open, employer: open[0].employerID, page: 1, pageSize: 10).isEmpty)
+        }
+    }
+}

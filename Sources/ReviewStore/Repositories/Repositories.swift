@@ -94,6 +94,8 @@ public protocol CaseRepository: Sendable {
     func cases(in state: Case.State, limit: Int) async throws(StoreError) -> [Case]
     /// An observation's cases, oldest first.
     func cases(of observationID: ObservationID) async throws(StoreError) -> [Case]
+    /// One page of an employer's queue: its cases in `state`, oldest opened first (pages count from 1).
+    func cases(in state: Case.State, employer: OrganisationID, page: Int, pageSize: Int) async throws(StoreError) -> [Case]
 }
 
 /// The hash-chained audit trail; see ``AuditChain`` for the hash.

@@ -61,6 +61,18 @@ struct SQLCases: CaseRepository {
         try await context.run { db in try await Self.cases(of: observationID, on: db, dialect: d) }
     }
 
+    func cases(in state: Case.State, employer: OrganisationID, page: Int, pageSize: Int) async throws(StoreError) -> [Case] {
+        let size = min(max(pageSize, 1), 500)
+        let offset = (max(page, 1) - 1) * size
+        return try await context.run { db in
+            try await db.raw("""
+                SELECT \(d.jsonText("document")) FROM cases
+                WHERE employer_id = \(d.id(employer)) AND state = \(bind: state.rawValue)
+                ORDER BY opened_at, id LIMIT \(literal: size) OFFSET \(literal: offset)
+                """).all().map(Self.case)
+        }
+    }
+
     static func cases(of observationID: ObservationID, on db: any SQLDatabase, dialect d: Dialect) async throws -> [Case] {
         try await db.raw("""
             SELECT \(d.jsonText("document")) FROM cases WHERE observation_id = \(d.id(observationID)) ORDER BY opened_at, id
