@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct ObsReview: ParsableCommand {
+struct ObsReview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsreview",
         abstract: "ObservationReview: moderation and review of video-recorded practice observations.",
-        subcommands: [IndexCommand.self]
+        subcommands: [ServeCommand.self, IndexCommand.self]
     )
 }
