@@ -111,7 +111,11 @@ struct TusProtocolTests {
             let retry = try await Tus.patch(client, location, offset: 100_000, [])
             #expect(retry.status == .noContent)
             #expect(retry.headers[.uploadRecordingID] == recordingID)
+            try await Self.checkStored(file, in: server)
         }
+    }
+
+    static func checkStored(_ file: [UInt8], in server: TestServer) async throws {
         let blob = try Data(contentsOf: server.blobURL(sha256: Tus.sha256Hex(file)))
         #expect(Array(blob) == file)
         let recordings = await server.registry.recordings

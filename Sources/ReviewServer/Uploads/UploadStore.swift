@@ -52,6 +52,11 @@ public final class UploadStore: Sendable {
         public var expired = 0
         /// Old records (completed uploads, tombstones, orphaned files) deleted.
         public var forgotten = 0
+
+        public init(expired: Int = 0, forgotten: Int = 0) {
+            self.expired = expired
+            self.forgotten = forgotten
+        }
     }
 
     public let configuration: Configuration

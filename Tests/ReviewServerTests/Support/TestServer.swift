@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import ReviewDomain
 import ReviewServer
@@ -60,7 +61,8 @@ struct TestServer {
                 now: clock.function
             ),
             blobs: BlobStore(root: .init(directory.appendingPathComponent("blobs").path)),
-            completionHandler: registry
+            completionHandler: registry,
+            logger: Logger(label: "test.uploads")
         )
     }
 
