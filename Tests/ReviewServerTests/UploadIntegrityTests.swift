@@ -227,3 +227,47 @@ extension TestServer {
         try await application().test(.live) { client in try await test(client) }
     }
 }
+
+/// Fails the first completion, as if the server died between storing the blob and creating the recording.
+actor FailingOnceHandler: UploadCompletionHandler {
+    private var failed = false
+    func uploadCompleted(_ upload: CompletedUpload) async throws -> RecordingReference {
+        if !failed {
+            failed = true
+            throw TestFailure("database unavailable")
+        }
+        return RecordingReference(recordingID: RecordingID())
+    }
+}
+
+@Suite("Upload completion recovery")
+struct UploadRecoveryTests {
+    @Test("A completion interrupted after the blob was stored is finished at the next start")
+    func recoverCompletion() async throws {
+        let server = TestServer()
+        defer { server.removeDirectory() }
+        let file = Tus.bytes(10_000, seed: 17)
+        let failing = try await buildApplication(
+            configuration: server.configuration,
+            dependencies: ServerDependencies(authenticator: TestServer.authenticator, completionHandler: FailingOnceHandler())
+        )
+        let location = try await failing.test(.router) { client in
+            let location = try await Tus.create(client, length: file.count)
+            let last = try await Tus.patch(client, location, offset: 0, file)
+            #expect(last.status == .internalServerError)
+            #expect(errorCode(last) == "internal")
+            #expect(last.headers[.tusResumable] == "1.0.0")
+            #expect(try await Tus.head(client, location).headers[.uploadOffset] == "10000")
+            return location
+        }
+        #expect(FileManager.default.fileExists(atPath: server.blobURL(sha256: Tus.sha256Hex(file)).path))
+
+        // The next start runs recovery before serving: the recording exists and HEAD names it.
+        try await server.application().test(.router) { client in
+            let head = try await Tus.head(client, location)
+            #expect(head.headers[.uploadRecordingID] != nil)
+            #expect(head.headers[.uploadSHA256] == Tus.sha256Hex(file))
+        }
+        #expect(await server.registry.completions.map(\.sha256) == [Tus.sha256Hex(file)])
+    }
+}
