@@ -5,6 +5,9 @@ struct ObsReview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obsreview",
         abstract: "ObservationReview: moderation and review of video-recorded practice observations.",
-        subcommands: [IndexCommand.self, MigrateCommand.self, ImportCommand.self, ExportCommand.self, VerifyCommand.self, CasesCommand.self]
+        subcommands: [
+            ServeCommand.self, IndexCommand.self, MigrateCommand.self, ImportCommand.self, ExportCommand.self, VerifyCommand.self,
+            CasesCommand.self,
+        ]
     )
 }

@@ -1,0 +1,99 @@
+import Foundation
+public import Hummingbird
+import Logging
+
+/// The one place errors become HTTP responses: `{"error": {"code": …, "message": …}}` with the right status.
+///
+/// - ``APIError``: its status, code, message and headers; the cause is logged.
+/// - Hummingbird's own `HTTPResponseError`s (unknown route 404, body too large 413…): their status with a code
+///   derived from it.
+/// - Anything else: a bare 500 `internal` and an error log line with the request id, never the details.
+///
+/// Responses to `HEAD` carry no body. ``ErrorWithHeaders`` adds headers to whatever its base maps to.
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return try Self.response(for: error, request: request, context: context)
+        }
+    }
+
+    static func response(for error: any Error, request: Request, context: Context) throws -> Response {
+        var extraHeaders: HTTPFields = [:]
+        var error = error
+        while let wrapped = error as? ErrorWithHeaders {
+            extraHeaders.append(contentsOf: wrapped.headers)
+            error = wrapped.base
+        }
+        let status: HTTPResponse.Status
+        let code: String
+        let message: String
+        if let uploadError = error as? UploadError {
+            error = uploadError.apiError
+        }
+        switch error {
+        case let apiError as APIError:
+            status = apiError.status
+            code = apiError.code.rawValue
+            message = apiError.message
+            extraHeaders.append(contentsOf: apiError.headers)
+            let level: Logger.Level = status.kind == .serverError ? .error : .debug
+            context.logger.log(level: level, "\(request.method) \(request.uri.path): \(apiError.debugDescription)")
+        case let httpError as any HTTPResponseError:
+            status = httpError.status
+            code = Self.code(for: status)
+            message = (httpError as? HTTPError)?.body ?? status.reasonPhrase
+            context.logger.debug("\(request.method) \(request.uri.path): \(httpError)")
+        default:
+            status = .internalServerError
+            code = APIError.Code.internalError.rawValue
+            message = "Something went wrong on the server; it has been logged (request \(context.id))."
+            context.logger.error(
+                "Unhandled error",
+                metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))"]
+            )
+        }
+        var response: Response
+        if request.method == .head {
+            response = Response(status: status)
+        } else {
+            response = try JSONEncoder().encode(
+                Envelope(error: .init(code: code, message: message)),
+                from: request,
+                context: context
+            )
+            response.status = status
+        }
+        for field in extraHeaders {
+            response.headers[field.name] = field.value
+        }
+        return response
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .badRequest: APIError.Code.badRequest.rawValue
+        case .unauthorized: APIError.Code.unauthenticated.rawValue
+        case .forbidden: APIError.Code.forbidden.rawValue
+        case .notFound: APIError.Code.notFound.rawValue
+        case .methodNotAllowed: APIError.Code.methodNotAllowed.rawValue
+        case .contentTooLarge: APIError.Code.contentTooLarge.rawValue
+        default: status.kind == .serverError ? APIError.Code.internalError.rawValue : "http_\(status.code)"
+        }
+    }
+
+    struct Envelope: Encodable {
+        struct Body: Encodable {
+            let code: String
+            let message: String
+        }
+        let error: Body
+    }
+}

@@ -1,0 +1,42 @@
+import HTTPTypes
+
+/// Why the upload store refused an operation. HTTP-agnostic; ``ErrorMiddleware`` maps it through
+/// ``apiError`` (the tus status codes are listed there).
+public struct UploadError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case notFound
+        case gone
+        case offsetMismatch
+        case locked
+        case tooLarge
+        case invalidLength
+        case checksumMismatch
+        case fileChecksumMismatch
+        case notReceiving
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// The HTTP face of the error.
+    var apiError: APIError {
+        switch code {
+        case .notFound: APIError(.notFound, code: .notFound, message: message)
+        case .gone: APIError(.gone, code: .uploadGone, message: message)
+        case .offsetMismatch: APIError(.conflict, code: .offsetMismatch, message: message)
+        case .locked: APIError(HTTPResponse.Status(code: 423, reasonPhrase: "Locked"), code: .uploadLocked, message: message)
+        case .tooLarge: APIError(.contentTooLarge, code: .uploadTooLarge, message: message)
+        case .invalidLength: APIError(.badRequest, code: .invalidHeader, message: message)
+        case .checksumMismatch: APIError(.checksumMismatch, code: .checksumMismatch, message: message)
+        case .fileChecksumMismatch: APIError(.checksumMismatch, code: .fileChecksumMismatch, message: message)
+        case .notReceiving: APIError(.conflict, code: .offsetMismatch, message: message)
+        }
+    }
+}

@@ -1,0 +1,632 @@
+public import Foundation
+public import Logging
+public import NIOCore
+public import NIOFileSystem
+public import ReviewDomain
+import Synchronization
+
+/// Disk-backed storage of resumable uploads: `<directory>/<id>.part` holds the bytes received,
+/// `<id>.json` the ``UploadRecord``. Completed files move into a ``BlobStore``.
+///
+/// - **Constant memory**: a PATCH body streams to disk through a bounded buffer (`writeBufferBytes`).
+/// - **Whole-file SHA-256 without a second read**: the digest is updated as bytes are written and kept in memory
+///   between requests. swift-crypto cannot serialise a hash state, so after a server restart the bytes already on
+///   disk are hashed once, on the first PATCH that resumes the upload; from then on hashing is incremental again.
+/// - **Restart-safe**: the data file's size is the offset after a crash, except while a PATCH with
+///   `Upload-Checksum` is in flight (its unverified bytes are cut off). A crash between storing the blob and
+///   telling the app is finished by ``recover()`` at start-up.
+/// - **One writer per upload** in this process (a second concurrent PATCH gets ``UploadError/Code/locked``).
+///   Several processes must not share the `uploads` directory (the blob directory they may share).
+public final class UploadStore: Sendable {
+    public struct Configuration: Sendable {
+        /// Where uploads in progress live.
+        public var directory: FilePath
+        /// The largest upload accepted (`Tus-Max-Size`).
+        public var maxUploadBytes: Int64
+        /// How long an incomplete upload lives after its last PATCH (and how long records of completed or
+        /// expired uploads are kept, so late HEADs get an answer).
+        public var expiry: TimeInterval
+        /// How many bytes a PATCH gathers before writing (bounds memory per request).
+        public var writeBufferBytes: Int
+        /// The clock (injected in tests).
+        public var now: @Sendable () -> Date
+
+        public init(
+            directory: FilePath,
+            maxUploadBytes: Int64 = 20 * 1024 * 1024 * 1024,
+            expiry: TimeInterval = 24 * 60 * 60,
+            writeBufferBytes: Int = 256 * 1024,
+            now: @escaping @Sendable () -> Date = { Date() }
+        ) {
+            self.directory = directory
+            self.maxUploadBytes = maxUploadBytes
+            self.expiry = expiry
+            self.writeBufferBytes = writeBufferBytes
+            self.now = now
+        }
+    }
+
+    /// What ``removeExpired()`` did.
+    public struct CleanupReport: Sendable, Hashable {
+        /// Incomplete uploads whose bytes were deleted.
+        public var expired = 0
+        /// Old records (completed uploads, tombstones, orphaned files) deleted.
+        public var forgotten = 0
+
+        public init(expired: Int = 0, forgotten: Int = 0) {
+            self.expired = expired
+            self.forgotten = forgotten
+        }
+    }
+
+    public let configuration: Configuration
+    public let blobs: BlobStore
+    private let completionHandler: any UploadCompletionHandler
+    private let logger: Logger
+    private let live = Mutex<[UploadID: LiveUpload]>([:])
+
+    /// In-memory state of an upload: its writer lock and the running whole-file digest.
+    private struct LiveUpload {
+        var busy = false
+        var digest: RunningDigest?
+        var digestOffset: Int64 = 0
+    }
+
+    public init(
+        configuration: Configuration,
+        blobs: BlobStore,
+        completionHandler: any UploadCompletionHandler,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.blobs = blobs
+        self.completionHandler = completionHandler
+        self.logger = logger
+    }
+
+    /// Creates the directories.
+    public func prepare() async throws {
+        try await FileSystem.shared.createDirectory(at: configuration.directory, withIntermediateDirectories: true)
+        try await FileSystem.shared.createDirectory(at: blobs.root, withIntermediateDirectories: true)
+    }
+
+    // MARK: Operations
+
+    /// Creates an upload with no bytes yet.
+    public func create(_ new: NewUpload) async throws -> UploadInfo {
+        if let length = new.length {
+            try checkLength(length, offset: 0)
+        }
+        let now = configuration.now()
+        let record = UploadRecord(
+            id: UploadID(),
+            owner: new.owner.userID,
+            observationID: new.observationID,
+            fileName: new.fileName,
+            metadataHeader: new.metadataHeader,
+            length: new.length,
+            offset: 0,
+            expectedSHA256: new.expectedSHA256,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(configuration.expiry),
+            state: .receiving
+        )
+        try await FileSystem.shared.withFileHandle(
+            forWritingAt: dataPath(record.id),
+            options: .newFile(replaceExisting: false)
+        ) { _ in }
+        try writeRecord(record)
+        logger.info("Upload created", metadata: ["upload": "\(record.id)", "length": "\(new.length.map(String.init) ?? "deferred")"])
+        return UploadInfo(record: record, completedNow: false)
+    }
+
+    /// The upload's current state (HEAD).
+    public func info(_ id: UploadID, for owner: ReviewDomain.Actor) async throws -> UploadInfo {
+        var record = try load(id, for: owner)
+        if tryAcquire(id) {
+            defer { release(id) }
+            record = try await reconcile(record)
+        } else if record.state == .receiving, record.uncommittedFrom == nil {
+            // A PATCH is writing: report what is on disk.
+            record.offset = try await fileSize(dataPath(id)) ?? record.offset
+        }
+        return UploadInfo(record: record, completedNow: false)
+    }
+
+    /// Appends a request body at `offset` (PATCH, or the body of a creation-with-upload POST).
+    ///
+    /// - Parameters:
+    ///   - declaredLength: `Upload-Length` sent with a PATCH to end a deferred length.
+    ///   - contentLength: the request's `Content-Length`, if any, to refuse oversize bodies before reading them.
+    ///   - checksum: `Upload-Checksum`: the body is kept only if it matches.
+    /// - Returns: the new state; `completedNow` if these bytes finished the upload (the blob is stored and the
+    ///   completion handler has answered).
+    public func append<Body: AsyncSequence & Sendable>(
+        to id: UploadID,
+        for owner: ReviewDomain.Actor,
+        at offset: Int64,
+        declaredLength: Int64? = nil,
+        contentLength: Int64? = nil,
+        checksum: ChunkChecksum? = nil,
+        body: Body
+    ) async throws -> UploadInfo where Body.Element == ByteBuffer {
+        guard tryAcquire(id) else {
+            // Look first, so that an unknown id is a 404 and not a 423.
+            _ = try load(id, for: owner)
+            throw UploadError(.locked, "Another request is writing to this upload: wait for it to finish, then resume.")
+        }
+        defer { release(id) }
+        var record = try await reconcile(try load(id, for: owner))
+        switch record.state {
+        case .receiving:
+            break
+        case .completing where offset == record.offset:
+            return try await finish(record, digest: nil)
+        case .completed where offset == record.offset:
+            return UploadInfo(record: record, completedNow: false)
+        case .completing, .completed, .expired:
+            throw UploadError(.offsetMismatch, "The upload is complete at byte \(record.offset); nothing more can be added.")
+        }
+        guard offset == record.offset else {
+            throw UploadError(
+                .offsetMismatch,
+                "The upload is at byte \(record.offset), not \(offset): send HEAD and resume from the offset it gives."
+            )
+        }
+        if let declaredLength {
+            if let length = record.length {
+                guard length == declaredLength else {
+                    throw UploadError(.invalidLength, "The upload's length is already \(length) bytes; it cannot change.")
+                }
+            } else {
+                try checkLength(declaredLength, offset: record.offset)
+                record.length = declaredLength
+                try writeRecord(record)
+            }
+        }
+        let limit = record.length ?? configuration.maxUploadBytes
+        if let contentLength, record.offset + contentLength > limit {
+            throw tooLarge(record: record)
+        }
+
+        let digest = try await wholeFileDigest(record)
+        if checksum != nil {
+            record.uncommittedFrom = record.offset
+            try writeRecord(record)
+        }
+        let outcome = await write(
+            body,
+            at: record.offset,
+            limit: limit,
+            to: dataPath(id),
+            digest: digest,
+            chunkDigest: checksum.map { RunningDigest($0.algorithm) }
+        )
+        let checksumMatches = checksum.map { outcome.chunkDigest?.finalize() == $0.digest } ?? true
+        let keep: Bool
+        if let error = outcome.error {
+            // A broken connection keeps what arrived (the protocol asks servers to store as much as they can),
+            // unless the bytes were to be verified first or went past the length.
+            keep = checksum == nil && !((error as? UploadError)?.code == .tooLarge) && outcome.digest != nil
+        } else {
+            keep = checksumMatches && outcome.digest != nil
+        }
+        let current: RunningDigest
+        if keep, let newDigest = outcome.digest {
+            record.offset = outcome.position
+            current = newDigest
+        } else {
+            try await truncate(dataPath(id), to: record.offset)
+            current = digest
+        }
+        record.uncommittedFrom = nil
+        record.expiresAt = configuration.now().addingTimeInterval(configuration.expiry)
+        try writeRecord(record)
+        if let error = outcome.error {
+            setDigest(current, at: record.offset, for: id)
+            if let uploadError = error as? UploadError, uploadError.code == .tooLarge { throw tooLarge(record: record) }
+            throw error
+        }
+        guard checksumMatches else {
+            setDigest(current, at: record.offset, for: id)
+            throw UploadError(
+                .checksumMismatch,
+                "The body does not match its Upload-Checksum: it was discarded; resume from byte \(record.offset)."
+            )
+        }
+        if record.isFinished {
+            return try await finish(record, digest: current)
+        }
+        setDigest(current, at: record.offset, for: id)
+        return UploadInfo(record: record, completedNow: false)
+    }
+
+    /// Deletes an upload and its bytes (termination). A completed upload's blob belongs to its recording and stays.
+    public func terminate(_ id: UploadID, for owner: ReviewDomain.Actor) async throws {
+        guard tryAcquire(id) else {
+            _ = try load(id, for: owner, allowExpired: true)
+            throw UploadError(.locked, "Another request is writing to this upload: try again when it has finished.")
+        }
+        defer { release(id, forget: true) }
+        _ = try load(id, for: owner, allowExpired: true)
+        try await remove(id)
+        logger.info("Upload terminated", metadata: ["upload": "\(id)"])
+    }
+
+    /// Deletes the bytes of incomplete uploads past their expiry (leaving a tombstone so clients get 410), and
+    /// forgets records of completed uploads and tombstones after another expiry period. Uploads being written
+    /// are skipped.
+    @discardableResult
+    public func removeExpired() async throws -> CleanupReport {
+        var report = CleanupReport()
+        let now = configuration.now()
+        var names: [String] = []
+        try await FileSystem.shared.withDirectoryHandle(atPath: configuration.directory) { directory in
+            for try await entry in directory.listContents() {
+                names.append(entry.name.string)
+            }
+        }
+        let ids = Set(names.compactMap { name -> UploadID? in
+            guard let dot = name.firstIndex(of: ".") else { return nil }
+            return UploadID(name[..<dot])
+        })
+        for id in ids {
+            guard tryAcquire(id) else { continue }
+            defer { release(id) }
+            guard var record = try readRecord(id) else {
+                // Bytes without a record: a crash during creation. Delete once they are old.
+                if let info = try await FileSystem.shared.info(forFileAt: dataPath(id)),
+                    Double(info.lastDataModificationTime.seconds) + configuration.expiry < now.timeIntervalSince1970
+                {
+                    try await FileSystem.shared.removeItem(at: dataPath(id))
+                    report.forgotten += 1
+                }
+                continue
+            }
+            switch record.state {
+            case .receiving where now >= record.expiresAt:
+                try await FileSystem.shared.removeItem(at: dataPath(id))
+                record.state = .expired
+                record.expiresAt = now.addingTimeInterval(configuration.expiry)
+                try writeRecord(record)
+                live.withLock { $0[id]?.digest = nil }
+                report.expired += 1
+                logger.info("Upload expired", metadata: ["upload": "\(id)", "offset": "\(record.offset)"])
+            case .completed where now >= record.expiresAt, .expired where now >= record.expiresAt:
+                try await remove(id)
+                report.forgotten += 1
+            case .receiving, .completing, .completed, .expired:
+                break
+            }
+        }
+        return report
+    }
+
+    /// Finishes uploads a crash interrupted after all their bytes had arrived (state `completing`), and cuts off
+    /// unverified bytes of checksummed PATCHes. Run once at start-up.
+    public func recover() async throws {
+        var names: [String] = []
+        try await FileSystem.shared.withDirectoryHandle(atPath: configuration.directory) { directory in
+            for try await entry in directory.listContents() where entry.name.extension == "json" {
+                names.append(entry.name.stem)
+            }
+        }
+        for id in names.compactMap(UploadID.init) {
+            guard tryAcquire(id) else { continue }
+            defer { release(id) }
+            guard let record = try readRecord(id) else { continue }
+            do {
+                let reconciled = try await reconcile(record)
+                if reconciled.state == .completing || (reconciled.state == .receiving && reconciled.isFinished) {
+                    _ = try await finish(reconciled, digest: nil)
+                    logger.notice("Recovered an interrupted upload completion", metadata: ["upload": "\(id)"])
+                }
+            } catch {
+                logger.error("Could not recover upload", metadata: ["upload": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Completion
+
+    private func finish(_ record: UploadRecord, digest: RunningDigest?) async throws -> UploadInfo {
+        var record = record
+        let id = record.id
+        if record.state == .receiving {
+            let sha256: String
+            if let digest {
+                sha256 = digest.finalize().hexString
+            } else {
+                sha256 = try await digestOfFile(dataPath(id), upTo: record.offset).finalize().hexString
+            }
+            if let expected = record.expectedSHA256, expected != sha256 {
+                try await remove(id)
+                live.withLock { $0[id]?.digest = nil }
+                logger.notice("Upload rejected: SHA-256 mismatch", metadata: ["upload": "\(id)", "expected": "\(expected)", "actual": "\(sha256)"])
+                throw UploadError(
+                    .fileChecksumMismatch,
+                    "The file's SHA-256 is \(sha256), not the \(expected) given in Upload-Metadata: nothing was kept; upload it again."
+                )
+            }
+            record.sha256 = sha256
+            record.state = .completing
+            try writeRecord(record)
+        }
+        guard let sha256 = record.sha256 else {
+            throw UploadError(.notReceiving, "The upload has no checksum recorded.")
+        }
+        if try await FileSystem.shared.info(forFileAt: dataPath(id)) != nil {
+            let adopted = try await blobs.adopt(file: dataPath(id), sha256: sha256)
+            record.isDuplicate = adopted.isDuplicate
+            try writeRecord(record)
+        } else if try await !blobs.contains(sha256: sha256) {
+            throw UploadError(.gone, "The upload's bytes are missing from the server: upload the file again.")
+        }
+        let completed = CompletedUpload(
+            uploadID: id,
+            observationID: record.observationID,
+            uploadedBy: record.owner,
+            fileName: record.fileName,
+            sha256: sha256,
+            byteCount: record.offset,
+            blobPath: blobs.path(forSHA256: sha256).string,
+            isDuplicate: record.isDuplicate ?? false
+        )
+        let reference = try await completionHandler.uploadCompleted(completed)
+        record.recordingID = reference.recordingID
+        record.state = .completed
+        record.expiresAt = configuration.now().addingTimeInterval(configuration.expiry)
+        try writeRecord(record)
+        live.withLock { $0[id]?.digest = nil }
+        logger.info(
+            "Upload completed",
+            metadata: [
+                "upload": "\(id)", "sha256": "\(sha256)", "bytes": "\(record.offset)",
+                "duplicate": "\(completed.isDuplicate)", "recording": "\(reference.recordingID)",
+            ]
+        )
+        return UploadInfo(record: record, completedNow: true)
+    }
+
+    // MARK: Streaming
+
+    private struct WriteOutcome {
+        /// The offset after the last byte written.
+        var position: Int64
+        /// The whole-file digest through `position`; `nil` if a write failed and it no longer matches the file.
+        var digest: RunningDigest?
+        var chunkDigest: RunningDigest?
+        var error: (any Error)?
+    }
+
+    /// Streams `body` into the file from `start`, hashing exactly the bytes that reach the disk.
+    private func write<Body: AsyncSequence & Sendable>(
+        _ body: Body,
+        at start: Int64,
+        limit: Int64,
+        to path: FilePath,
+        digest: RunningDigest,
+        chunkDigest: RunningDigest?
+    ) async -> WriteOutcome where Body.Element == ByteBuffer {
+        var outcome = WriteOutcome(position: start, digest: digest, chunkDigest: chunkDigest)
+        let bufferBytes = configuration.writeBufferBytes
+        do {
+            try await FileSystem.shared.withFileHandle(
+                forWritingAt: path,
+                options: .modifyFile(createIfNecessary: true)
+            ) { handle in
+                var pending = ByteBuffer()
+                pending.reserveCapacity(bufferBytes)
+                func flush() async throws {
+                    guard pending.readableBytes > 0 else { return }
+                    do {
+                        try await handle.write(contentsOf: pending, toAbsoluteOffset: outcome.position)
+                    } catch {
+                        outcome.digest = nil
+                        throw error
+                    }
+                    outcome.digest?.update(pending)
+                    outcome.chunkDigest?.update(pending)
+                    outcome.position += Int64(pending.readableBytes)
+                    pending.clear()
+                }
+                do {
+                    for try await chunk in body {
+                        guard outcome.position + Int64(pending.readableBytes + chunk.readableBytes) <= limit else {
+                            throw UploadError(.tooLarge, "The body goes past the upload's length.")
+                        }
+                        pending.writeImmutableBuffer(chunk)
+                        if pending.readableBytes >= bufferBytes {
+                            try await flush()
+                        }
+                    }
+                    try await flush()
+                } catch {
+                    outcome.error = error
+                    // Keep what arrived before the connection broke (a too-large body is discarded by the caller).
+                    if !((error as? UploadError)?.code == .tooLarge), outcome.digest != nil {
+                        try? await flush()
+                    }
+                }
+            }
+        } catch {
+            outcome.error = outcome.error ?? error
+            outcome.digest = nil
+        }
+        return outcome
+    }
+
+    private func wholeFileDigest(_ record: UploadRecord) async throws -> RunningDigest {
+        if let digest = takeDigest(for: record.id, at: record.offset) { return digest }
+        if record.offset > 0 {
+            logger.info("Re-hashing received bytes to resume", metadata: ["upload": "\(record.id)", "bytes": "\(record.offset)"])
+        }
+        return try await digestOfFile(dataPath(record.id), upTo: record.offset)
+    }
+
+    private func digestOfFile(_ path: FilePath, upTo length: Int64) async throws -> RunningDigest {
+        var digest = RunningDigest(.sha256)
+        guard length > 0 else { return digest }
+        try await FileSystem.shared.withFileHandle(forReadingAt: path) { handle in
+            for try await chunk in handle.readChunks(in: 0..<length, chunkLength: .mebibytes(1)) {
+                digest.update(chunk)
+            }
+        }
+        return digest
+    }
+
+    // MARK: Records and files
+
+    private func dataPath(_ id: UploadID) -> FilePath { configuration.directory.appending("\(id).part") }
+    private func recordPath(_ id: UploadID) -> FilePath { configuration.directory.appending("\(id).json") }
+
+    private func load(_ id: UploadID, for owner: ReviewDomain.Actor, allowExpired: Bool = false) throws -> UploadRecord {
+        // Someone else's upload is indistinguishable from no upload.
+        guard let record = try readRecord(id), record.owner == owner.userID else {
+            throw UploadError(.notFound, "There is no upload \(id).")
+        }
+        if !allowExpired {
+            if record.state == .expired
+                || (record.state == .receiving && configuration.now() >= record.expiresAt)
+            {
+                throw UploadError(.gone, "The upload \(id) expired before it was finished: start a new upload.")
+            }
+        }
+        return record
+    }
+
+    /// Brings a record in line with its data file after a crash. Call with the upload's lock held.
+    private func reconcile(_ record: UploadRecord) async throws -> UploadRecord {
+        guard record.state == .receiving else { return record }
+        let original = record
+        var record = record
+        let path = dataPath(record.id)
+        let size = try await fileSize(path)
+        if let from = record.uncommittedFrom {
+            try await truncate(path, to: from)
+            record.offset = from
+            record.uncommittedFrom = nil
+        } else if let size {
+            record.offset = min(size, record.length ?? size)
+            if size > record.offset { try await truncate(path, to: record.offset) }
+        } else {
+            try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .modifyFile(createIfNecessary: true)) { _ in }
+            record.offset = 0
+        }
+        if record != original {
+            try writeRecord(record)
+        }
+        return record
+    }
+
+    private func readRecord(_ id: UploadID) throws -> UploadRecord? {
+        let url = URL(fileURLWithPath: recordPath(id).string)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
+            return nil
+        }
+        return try Self.decoder.decode(UploadRecord.self, from: data)
+    }
+
+    /// Replaces the sidecar atomically (write to a temporary file, then rename). It is a few hundred bytes, so the
+    /// blocking write is shorter than a hop to a thread pool.
+    private func writeRecord(_ record: UploadRecord) throws {
+        let data = try Self.encoder.encode(record)
+        try data.write(to: URL(fileURLWithPath: recordPath(record.id).string), options: .atomic)
+    }
+
+    private func remove(_ id: UploadID) async throws {
+        try await FileSystem.shared.removeItem(at: dataPath(id))
+        try await FileSystem.shared.removeItem(at: recordPath(id))
+    }
+
+    private func fileSize(_ path: FilePath) async throws -> Int64? {
+        try await FileSystem.shared.info(forFileAt: path)?.size
+    }
+
+    private func truncate(_ path: FilePath, to size: Int64) async throws {
+        try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .modifyFile(createIfNecessary: true)) { handle in
+            try await handle.resize(to: .bytes(size))
+        }
+    }
+
+    private func checkLength(_ length: Int64, offset: Int64) throws(UploadError) {
+        guard length > 0 else {
+            throw UploadError(.invalidLength, "A recording cannot be empty: Upload-Length must be at least 1.")
+        }
+        guard length >= offset else {
+            throw UploadError(.invalidLength, "Upload-Length \(length) is less than the \(offset) bytes already received.")
+        }
+        guard length <= configuration.maxUploadBytes else {
+            throw UploadError(
+                .tooLarge,
+                "The upload is \(length) bytes; the largest accepted is \(configuration.maxUploadBytes) bytes."
+            )
+        }
+    }
+
+    private func tooLarge(record: UploadRecord) -> UploadError {
+        if let length = record.length {
+            return UploadError(.tooLarge, "The body goes past the upload's length of \(length) bytes.")
+        }
+        return UploadError(.tooLarge, "The upload would pass the largest accepted size of \(configuration.maxUploadBytes) bytes.")
+    }
+
+    // MARK: Locks and digests
+
+    private func tryAcquire(_ id: UploadID) -> Bool {
+        live.withLock { uploads in
+            if uploads[id]?.busy == true { return false }
+            uploads[id, default: LiveUpload()].busy = true
+            return true
+        }
+    }
+
+    private func release(_ id: UploadID, forget: Bool = false) {
+        live.withLock { uploads in
+            uploads[id]?.busy = false
+            if forget || uploads[id]?.digest == nil { uploads[id] = nil }
+        }
+    }
+
+    /// Takes the running digest out of the live state if it covers exactly `offset` bytes.
+    private func takeDigest(for id: UploadID, at offset: Int64) -> RunningDigest? {
+        live.withLock { uploads -> RunningDigest? in
+            guard uploads[id]?.digestOffset == offset else { return nil }
+            return uploads[id]?.digest.take()
+        }
+    }
+
+    private func setDigest(_ digest: RunningDigest, at offset: Int64, for id: UploadID) {
+        live.withLock { uploads in
+            uploads[id, default: LiveUpload()].digest = digest
+            uploads[id, default: LiveUpload()].digestOffset = offset
+        }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+}
+
+/// A per-request checksum (`Upload-Checksum`).
+public struct ChunkChecksum: Sendable, Hashable {
+    public var algorithm: ChecksumAlgorithm
+    public var digest: Data
+
+    public init(algorithm: ChecksumAlgorithm, digest: Data) {
+        self.algorithm = algorithm
+        self.digest = digest
+    }
+}
