@@ -42,6 +42,14 @@ struct BadInputTests {
 
     @Test func audioOnly() throws { expectError(.noVideoStream, indexing: try Fixtures.generated("audio.m4a")) }
 
+    @Test func coverArtIsNotAVideoStream() throws {
+        let path = try Fixtures.generated("cover-art.m4a")
+        let info = try MediaIndexer.probe(path: path)
+        #expect(info.streams.map(\.kind) == [.audio, .attachment])
+        #expect(info.mainVideoStream == nil)
+        expectError(.noVideoStream, indexing: path)
+    }
+
     @Test func moovAtTheEndCutInHalf() throws {
         let path = try Fixtures.generated("bframes.mp4")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)

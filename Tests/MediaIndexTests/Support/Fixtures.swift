@@ -60,6 +60,12 @@ enum Fixtures {
             let path = directory.appendingPathComponent(name).path
             if (try? run(ffmpeg, ["-v", "error", "-y"] + arguments + [path])) != nil { made[name] = path }
         }
+        // Audio with cover art: the picture is an attached picture, not a video stream.
+        if let audio = made["audio.m4a"], let still = made["still.png"] {
+            let path = directory.appendingPathComponent("cover-art.m4a").path
+            if (try? run(ffmpeg, ["-v", "error", "-y", "-i", audio, "-i", still, "-map", "0", "-map", "1", "-c:a", "copy", "-c:v", "mjpeg",
+                                  "-disposition:v", "attached_pic", path])) != nil { made["cover-art.m4a"] = path }
+        }
         // Rotated copy: FFmpeg 5.1's mov muxer turns the rotate tag into a display matrix.
         if let plain = made["faststart.mp4"] {
             let path = directory.appendingPathComponent("rotated.mp4").path
