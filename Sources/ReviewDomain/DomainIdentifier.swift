@@ -22,7 +22,7 @@ extension DomainIdentifier {
         try container.encode(rawValue)
     }
 
-    public var description: String { rawValue.uuidString.lowercased() }
+    public var description: String { rawValue.lowercasedString }
 }
 
 /// Identifies an ``Organisation``.
@@ -71,4 +71,27 @@ public struct CaseID: DomainIdentifier {
 public struct AuditEventID: DomainIdentifier {
     public let rawValue: UUID
     public init(rawValue: UUID) { self.rawValue = rawValue }
+}
+
+extension UUID {
+    /// The lower-case 8-4-4-4-12 form, written directly: `uuidString` goes through `snprintf` and
+    /// `lowercased()` copies again, which showed in large imports (several ids per row and audit event).
+    public var lowercasedString: String {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { buffer in
+                var out = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        buffer[out] = UInt8(ascii: "-")
+                        out += 1
+                    }
+                    buffer[out] = hex[Int(byte >> 4)]
+                    buffer[out + 1] = hex[Int(byte & 0x0f)]
+                    out += 2
+                }
+                return out
+            }
+        }
+    }
 }

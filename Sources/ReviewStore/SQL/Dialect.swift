@@ -34,7 +34,7 @@ enum Dialect: String, Sendable {
 
     /// Binds an id: a UUID for PostgreSQL, the lower-case text for SQLite (so ids read the same as in audit events).
     func id(_ uuid: UUID) -> SQLQueryString {
-        self == .sqlite ? "\(bind: uuid.uuidString.lowercased())" : "\(bind: uuid)"
+        self == .sqlite ? "\(bind: uuid.lowercasedString)" : "\(bind: uuid)"
     }
 
     func id(_ id: some RawRepresentable<UUID>) -> SQLQueryString { self.id(id.rawValue) }
