@@ -24,6 +24,14 @@ extension AuditEvent {
         return bytes
     }
 
+    /// ``details`` as canonical JSON text (sorted keys, minimal escaping): what the store keeps in its
+    /// `details` column, written without a general-purpose encoder.
+    public var canonicalDetailsJSON: String {
+        var bytes: [UInt8] = []
+        CanonicalJSON.object(details.mapValues(CanonicalJSON.string)).write(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// `date` as ISO-8601 UTC rounded to the nearest millisecond, e.g. `2025-06-15T09:30:00.250Z`.
     ///
     /// Rounding (not truncation) makes the text survive a round trip through any store that keeps at

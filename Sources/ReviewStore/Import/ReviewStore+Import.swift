@@ -50,6 +50,11 @@ private struct RatingsImporter {
     }
 
     private func run(on db: any SQLDatabase) async throws -> RatingsImportSummary {
+        if d == .sqlite {
+            // A large import touches more pages than SQLite's default 2 MB cache holds; spilling them to the
+            // WAL mid-transaction and reading them back dominated the writes. 256 MB for this connection.
+            try await db.raw("PRAGMA cache_size = -262144").run()
+        }
         var summary = RatingsImportSummary()
         summary.rows = rows.count
         var events: [AuditEvent] = []
@@ -183,6 +188,7 @@ private struct RatingsImporter {
         try await SQLInserts.rating.run(newRatings, on: db, dialect: d)
         try await SQLInserts.case.run(newCases, on: db, dialect: d)
         _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: d)
+        if d == .sqlite { try await db.raw("PRAGMA cache_size = -2000").run() }  // back to SQLite's default
 
         summary.organisationsCreated = newOrganisations.count
         summary.usersCreated = newUsers.count

@@ -64,6 +64,6 @@ enum SQLInserts {
         table: "audit_events",
         columns: ["sequence", "id", "at", "actor_id", "action", "subject_type", "subject_id", "reason", "details", "previous_hash", "hash"]
     ) { e, d in
-        "(\(bind: e.event.sequence), \(d.id(e.event.id)), \(d.time(e.event.at)), \(d.id(e.event.actorID)), \(bind: e.event.action.rawValue), \(bind: e.event.subject.type), \(bind: e.event.subject.id), \(bind: e.event.reason), \(d.json(try JSONCoding.text(e.event.details))), \(bind: e.previousHash), \(bind: e.hash))"
+        "(\(bind: e.event.sequence), \(d.id(e.event.id)), \(d.time(e.event.at)), \(d.id(e.event.actorID)), \(bind: e.event.action.rawValue), \(bind: e.event.subject.type), \(bind: e.event.subject.id), \(bind: e.event.reason), \(d.json(e.event.canonicalDetailsJSON)), \(bind: e.previousHash), \(bind: e.hash))"
     }
 }
