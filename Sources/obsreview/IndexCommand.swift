@@ -49,8 +49,24 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "How many files to index at once (default: one per core).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: ArgumentHelp("Also index each file this many more times in this process and print the median time per file to standard error (benchmarking; excludes process start-up).", visibility: .hidden))
+    var timingRuns = 0
+
     func run() throws {
         let limits = IndexLimits(maxBytes: maxBytes, maxWidth: maxDimension, maxHeight: maxDimension, maxDurationSeconds: maxDuration)
+        if timingRuns > 0 {
+            for path in files {
+                var samples: [Double] = []
+                for _ in 0..<timingRuns {
+                    let start = ContinuousClock.now
+                    _ = Self.report(for: path, options: options(for: path, limits: limits), keyframes: keyframes, proxyDirectory: nil, proxyOptions: ProxyOptions())
+                    let elapsed = ContinuousClock.now - start
+                    samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                }
+                samples.sort()
+                FileHandle.standardError.write(Data(String(format: "in-process: %@ median %.6f s over %d runs\n", path, samples[samples.count / 2], samples.count).utf8))
+            }
+        }
         let width = max(jobs, 1)
         var failures = 0
         // Index a batch at a time on a bounded number of threads, printing in the order given.
