@@ -26,42 +26,6 @@
 #if LIBAVFORMAT_VERSION_MAJOR < 59 || LIBAVCODEC_VERSION_MAJOR < 59 || LIBAVUTIL_VERSION_MAJOR < 57 || \
     (LIBAVUTIL_VERSION_MAJOR == 57 && LIBAVUTIL_VERSION_MINOR < 28)
 #error "ObservationReview needs FFmpeg 5.1 or newer (libavformat >= 59, libavcodec >= 59, libavutil >= 57.28)"
-/// Links `description` (a filter chain such as "transpose=clock,scale=426:240") between an already
-/// created buffer source and buffer sink, and configures the graph. Returns a negative AVERROR on failure.
-/// The AVFilterInOut list handling is clearer in C than through imported double pointers.
-static inline int obs_filter_graph_configure(AVFilterGraph *graph, AVFilterContext *source,
-                                             AVFilterContext *sink, const char *description) {
-    AVFilterInOut *outputs = avfilter_inout_alloc();
-    AVFilterInOut *inputs = avfilter_inout_alloc();
-    int ret = AVERROR(ENOMEM);
-    if (outputs && inputs) {
-        outputs->name = av_strdup("in");
-        outputs->filter_ctx = source;
-        outputs->pad_idx = 0;
-        outputs->next = NULL;
-        inputs->name = av_strdup("out");
-        inputs->filter_ctx = sink;
-        inputs->pad_idx = 0;
-        inputs->next = NULL;
-        ret = avfilter_graph_parse_ptr(graph, description, &inputs, &outputs, NULL);
-        if (ret >= 0) ret = avfilter_graph_config(graph, NULL);
-    }
-    avfilter_inout_free(&inputs);
-    avfilter_inout_free(&outputs);
-    return ret;
-}
-
-/// Copies a stream's display matrix (rotation) to another stream; returns 1 when there was one.
-static inline int obs_copy_display_matrix(const AVStream *from, AVStream *to) {
-    size_t size = 0;
-    const uint8_t *data = av_stream_get_side_data(from, AV_PKT_DATA_DISPLAYMATRIX, &size);
-    if (!data || size < 9 * sizeof(int32_t)) return 0;
-    uint8_t *copy = av_stream_new_side_data(to, AV_PKT_DATA_DISPLAYMATRIX, size);
-    if (!copy) return AVERROR(ENOMEM);
-    memcpy(copy, data, size);
-    return 1;
-}
-
 #endif
 
 static inline int obs_averror(int e) { return AVERROR(e); }

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPTypes
+public import HTTPTypes
 
 /// tus 1.0.0 header names and value parsing (https://tus.io/protocols/resumable-upload).
 public enum Tus {
@@ -13,26 +13,27 @@ public enum Tus {
     public static let offsetOctetStream = "application/offset+octet-stream"
 }
 
+/// The tus protocol's header names (public so clients and tests in Swift use the same spelling).
 extension HTTPField.Name {
-    static let tusResumable = Self("Tus-Resumable")!
-    static let tusVersion = Self("Tus-Version")!
-    static let tusExtension = Self("Tus-Extension")!
-    static let tusMaxSize = Self("Tus-Max-Size")!
-    static let tusChecksumAlgorithm = Self("Tus-Checksum-Algorithm")!
-    static let uploadOffset = Self("Upload-Offset")!
-    static let uploadLength = Self("Upload-Length")!
-    static let uploadDeferLength = Self("Upload-Defer-Length")!
-    static let uploadMetadata = Self("Upload-Metadata")!
-    static let uploadExpires = Self("Upload-Expires")!
-    static let uploadChecksum = Self("Upload-Checksum")!
-    static let uploadConcat = Self("Upload-Concat")!
-    static let xHTTPMethodOverride = Self("X-HTTP-Method-Override")!
+    public static let tusResumable = Self("Tus-Resumable")!
+    public static let tusVersion = Self("Tus-Version")!
+    public static let tusExtension = Self("Tus-Extension")!
+    public static let tusMaxSize = Self("Tus-Max-Size")!
+    public static let tusChecksumAlgorithm = Self("Tus-Checksum-Algorithm")!
+    public static let uploadOffset = Self("Upload-Offset")!
+    public static let uploadLength = Self("Upload-Length")!
+    public static let uploadDeferLength = Self("Upload-Defer-Length")!
+    public static let uploadMetadata = Self("Upload-Metadata")!
+    public static let uploadExpires = Self("Upload-Expires")!
+    public static let uploadChecksum = Self("Upload-Checksum")!
+    public static let uploadConcat = Self("Upload-Concat")!
+    public static let xHTTPMethodOverride = Self("X-HTTP-Method-Override")!
     /// Ours: the recording a completed upload became.
-    static let uploadRecordingID = Self("Upload-Recording-Id")!
+    public static let uploadRecordingID = Self("Upload-Recording-Id")!
     /// Ours: `true` when the completed file was already in the blob store.
-    static let uploadDuplicate = Self("Upload-Duplicate")!
+    public static let uploadDuplicate = Self("Upload-Duplicate")!
     /// Ours: the lower-case hex SHA-256 of the completed file.
-    static let uploadSHA256 = Self("Upload-Sha256")!
+    public static let uploadSHA256 = Self("Upload-Sha256")!
 }
 
 extension Tus {

@@ -86,24 +86,6 @@ struct TestServer {
     }
 }
 
-extension HTTPField.Name {
-    static let tusResumable = Self("Tus-Resumable")!
-    static let tusVersion = Self("Tus-Version")!
-    static let tusExtension = Self("Tus-Extension")!
-    static let tusMaxSize = Self("Tus-Max-Size")!
-    static let tusChecksumAlgorithm = Self("Tus-Checksum-Algorithm")!
-    static let uploadOffset = Self("Upload-Offset")!
-    static let uploadLength = Self("Upload-Length")!
-    static let uploadDeferLength = Self("Upload-Defer-Length")!
-    static let uploadMetadata = Self("Upload-Metadata")!
-    static let uploadExpires = Self("Upload-Expires")!
-    static let uploadChecksum = Self("Upload-Checksum")!
-    static let uploadRecordingID = Self("Upload-Recording-Id")!
-    static let uploadDuplicate = Self("Upload-Duplicate")!
-    static let uploadSHA256 = Self("Upload-Sha256")!
-    static let xHTTPMethodOverride = Self("X-HTTP-Method-Override")!
-}
-
 /// Request-building helpers for the tus tests.
 enum Tus {
     static let observation = ObservationID()
