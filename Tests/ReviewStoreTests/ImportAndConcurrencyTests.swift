@@ -161,3 +161,69 @@ struct CaseQueueTests {
         }
     }
 }
+
+@Suite("Recording ingest conformance")
+struct RecordingIngestTests {
+    @Test(arguments: TestBackend.allCases)
+    func aCompletedUploadBecomesAStoredRecordingWithAnIndexingJob(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            _ = try await store.importRatings(try ImportAndConcurrencyTests.sampleRows(), file: "ratings.csv", sha256: "abc")
+            let observation = try #require(try await store.observations.find(ref: "OBS-2026-0001"))
+            let assessor = try #require(try await store.organisations.all().first { $0.kind == .accreditingBody })
+            let uploader = try #require(try await store.users.users(of: assessor.id).first { $0.role == .assessor })
+            let hash = String(repeating: "ab", count: 32)
+            let stored = try await store.storeUploadedRecording(
+                uploadID: "u1", observationID: observation.observation.id, uploadedBy: uploader.id, fileName: "visit.mp4",
+                sha256: hash, byteCount: 1234, blobPath: "blobs/ab/ab/\(hash)", at: Seed.start)
+            let recording = try #require(try await store.recordings.find(stored.recordingID))
+            #expect(recording.status == .stored)
+            #expect(recording.sha256 == hash)
+
+            // A retried completion returns the same recording and enqueues nothing more.
+            let again = try await store.storeUploadedRecording(
+                uploadID: "u1", observationID: observation.observation.id, uploadedBy: uploader.id, fileName: "visit.mp4",
+                sha256: hash, byteCount: 1234, blobPath: "blobs/ab/ab/\(hash)", at: Seed.start)
+            #expect(again.recordingID == stored.recordingID)
+            #expect(again.job == nil)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM jobs") == 1)
+
+            let job = try #require(try await store.jobs.claim(kinds: [.indexRecording], worker: "w1", leaseSeconds: 60, now: Seed.start))
+            #expect(job.id == stored.job)
+            #expect(try job.decodePayload(as: IndexJobPayload.self) == IndexJobPayload(recordingID: stored.recordingID, blobPath: "blobs/ab/ab/\(hash)"))
+
+            try await store.beginIndexing(stored.recordingID, at: Seed.start.addingTimeInterval(1))
+            let ready = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","keyframes":{"count":5}}"#, at: Seed.start.addingTimeInterval(2))
+            #expect(ready.status == .ready)
+            let report = try #require(try await store.indexReport(of: stored.recordingID))
+            #expect(report.contains("keyframes"))
+            // Ready is final: it cannot be rejected afterwards.
+            await expectStoreError(.conflict) { try await store.rejectRecording(stored.recordingID, reason: "late", at: Seed.start.addingTimeInterval(3)) }
+
+            let subject = AuditEvent.Subject(type: "recording", id: stored.recordingID.description)
+            #expect(try await store.audit.entries(about: subject).map(\.event.action.rawValue) == ["recording.stored", "recording.indexing", "recording.ready"])
+            #expect(try await store.verifyAuditChain().firstBreak == nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aBadRecordingIsRejectedWithItsReasonAndUnknownObservationsAreRefused(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let seed = try await Seed.insert(into: store)
+            let hash = String(repeating: "cd", count: 32)
+            await expectStoreError(.notFound) {
+                _ = try await store.storeUploadedRecording(
+                    uploadID: "u0", observationID: ObservationID(), uploadedBy: seed.assessor.id, fileName: "x.mp4",
+                    sha256: hash, byteCount: 10, blobPath: "b")
+            }
+            let stored = try await store.storeUploadedRecording(
+                uploadID: "u2", observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "cut.mp4",
+                sha256: hash, byteCount: 10, blobPath: "b", at: Seed.start)
+            try await store.beginIndexing(stored.recordingID, at: Seed.start)
+            let reason = "The recording is cut short: upload the complete file."
+            let rejected = try await store.rejectRecording(stored.recordingID, reason: reason, at: Seed.start)
+            #expect(rejected.status == .rejected(reason: reason))
+            #expect(try await store.recordings.find(stored.recordingID)?.status == .rejected(reason: reason))
+            #expect(try await store.indexReport(of: stored.recordingID) == nil)
+        }
+    }
+}
