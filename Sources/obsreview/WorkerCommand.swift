@@ -1,0 +1,140 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import MediaIndex
+import ReviewDomain
+import ReviewStore
+
+/// `obsreview worker`: claims indexing jobs and indexes each recording in a child process.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Index stored recordings: claim indexing jobs and run each in a child process with a time limit.",
+        discussion: """
+            Each recording is indexed by a child `obsreview index` process (probe, keyframes, thumbnails, proxy), so a \
+            demuxer that crashes or hangs on a malformed file fails that job, never the worker. A file FFmpeg cannot \
+            index is rejected with the reason; a crash or a timeout is retried with back-off and, after the last \
+            attempt, rejects the recording.
+            """
+    )
+
+    @OptionGroup var options: DatabaseOptions
+    @Option(help: "The data folder (blobs are resolved against it; media go to DATA/media).") var data = "./data"
+    @Option(help: "Seconds a child may take before it is killed.") var timeout: Double = 1800
+    @Option(help: "Seconds between polls when no job is due.") var poll: Double = 2
+    @Flag(help: "Work until no job is due, then exit (for scripts and cron).") var once = false
+
+    func run() async throws {
+        try await options.withStore { store in
+            let worker = IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: data), timeout: timeout)
+            while true {
+                try await store.jobs.reclaimExpiredLeases(now: Date())
+                if try await worker.runOne() { continue }
+                if once { break }
+                try await Task.sleep(for: .seconds(poll))
+            }
+        }
+    }
+}
+
+/// One worker: claims a job, runs the child, records the outcome.
+struct IndexingWorker {
+    let store: ReviewStore
+    let dataDirectory: URL
+    let timeout: Double
+    let name = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+
+    /// Processes one due job; false when none was due.
+    func runOne() async throws -> Bool {
+        guard let job = try await store.jobs.claim(kinds: [.indexRecording], worker: name, leaseSeconds: Int(timeout) + 60, now: Date()) else {
+            return false
+        }
+        let payload: IndexJobPayload
+        do { payload = try job.decodePayload(as: IndexJobPayload.self) } catch {
+            _ = try await store.jobs.fail(job.id, worker: name, error: "unreadable job payload: \(error)", retryable: false, now: Date())
+            return true
+        }
+        if try await store.recordings.find(payload.recordingID)?.status == .stored {
+            try await store.beginIndexing(payload.recordingID)
+        }
+        let blob = payload.blobPath.hasPrefix("/") ? URL(fileURLWithPath: payload.blobPath) : dataDirectory.appendingPathComponent(payload.blobPath)
+        let media = dataDirectory.appendingPathComponent("media").appendingPathComponent(payload.recordingID.description)
+        let outcome = try await ChildProcess.run(
+            arguments: ["index", "--json", "--keyframes", "--thumbnails", media.path, "--proxy", media.path, blob.path], timeout: timeout)
+        switch outcome {
+        case .finished(let status, let output) where status <= 1:
+            let line = output.split(separator: "\n").first.map(String.init) ?? ""
+            guard let report = try? JSONDecoder().decode(IndexReport.self, from: Data(line.utf8)) else {
+                try await retryOrReject(job, payload, "the indexer printed no report (exit status \(status))")
+                return true
+            }
+            if report.format == nil {
+                // FFmpeg could not index the file: that is final, and the message says what to do.
+                try await store.rejectRecording(payload.recordingID, reason: report.error?.message ?? "The file could not be indexed.")
+            } else {
+                // Indexed; a proxy that could not be made stays visible as the report's error (stage `proxy`).
+                try await store.finishIndexing(payload.recordingID, report: line)
+            }
+            try await store.jobs.complete(job.id, worker: name, now: Date())
+        case .finished(let status, _):
+            try await retryOrReject(job, payload, "the indexer exited with status \(status)")
+        case .crashed(let signal):
+            try await retryOrReject(job, payload, "the indexer crashed (signal \(signal)) on this file")
+        case .timedOut:
+            try await retryOrReject(job, payload, String(format: "indexing took longer than %.0f s and was stopped", timeout))
+        }
+        return true
+    }
+
+    /// A crash or a timeout may be passing (memory, load): retry with back-off; after the last attempt the
+    /// recording is rejected with what happened.
+    private func retryOrReject(_ job: Job, _ payload: IndexJobPayload, _ what: String) async throws {
+        let failed = try await store.jobs.fail(job.id, worker: name, error: what, retryable: true, now: Date())
+        if failed.state == .dead {
+            try await store.rejectRecording(
+                payload.recordingID,
+                reason: "The recording could not be indexed: \(what), \(failed.attempts) times. The file may be damaged: upload it again from the original.")
+        }
+    }
+}
+
+/// Runs `obsreview` itself as a child process with a time limit; its standard output goes to a temporary file
+/// (a pipe could fill and block the child).
+enum ChildProcess {
+    enum Outcome: Sendable {
+        case finished(status: Int32, output: String)
+        case crashed(signal: Int32)
+        case timedOut
+    }
+
+    static func run(arguments: [String], timeout: Double) async throws -> Outcome {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-child-\(UUID().uuidString).out")
+        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output.path])
+        }
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        defer { try? handle.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+        var timedOut = false
+        while process.isRunning {
+            if ContinuousClock.now >= deadline {
+                timedOut = true
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if timedOut { return .timedOut }
+        if process.terminationReason == .uncaughtSignal { return .crashed(signal: process.terminationStatus) }
+        return .finished(status: process.terminationStatus, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+    }
+}
