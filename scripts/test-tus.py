@@ -103,6 +103,12 @@ def bytes_on_disk(data):
     return sum(os.path.getsize(os.path.join(uploads, n)) for n in os.listdir(uploads) if n.endswith(".part"))
 
 
+def sqlite(database, query):
+    """One value from the server's SQLite database (read-only while the server runs: WAL allows it)."""
+    out = subprocess.run(["sqlite3", database, query], check=True, capture_output=True, text=True).stdout.strip()
+    return out or None
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary", nargs="?")
@@ -124,12 +130,20 @@ def main():
             sha256 = hashlib.sha256(f.read()).hexdigest()
         log(f"{args.size} bytes, sha256 {sha256}, chunks of {args.chunk}")
 
+        # The upload names a real observation: import the sample ratings into the server's database first.
+        os.makedirs(data, exist_ok=True)
+        database = os.path.join(data, "obsreview.sqlite")
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        subprocess.run([binary, "import", os.path.join(root, "samples", "ratings.csv"), "--database", f"sqlite://{database}"],
+                       check=True, stdout=subprocess.DEVNULL)
+        observation = sqlite(database, "SELECT id FROM observations WHERE ref = 'OBS-2026-0001'")
+
         server.start()
         tus = client.TusClient(
             f"http://127.0.0.1:{server.port}/uploads/", headers={"Authorization": f"Bearer {TOKEN}"}
         )
         storage = filestorage.FileStorage(os.path.join(work, "tus-urls.json"))
-        metadata = {"observation": str(uuid.uuid4()), "filename": "upload.bin", "sha256": sha256}
+        metadata = {"observation": observation, "filename": "upload.bin", "sha256": sha256}
 
         def uploader():
             return tus.uploader(
@@ -184,6 +198,19 @@ def main():
         leftovers = [n for n in os.listdir(os.path.join(data, "uploads")) if n.endswith(".part")]
         if leftovers:
             raise RuntimeError(f"partial files left behind: {leftovers}")
+
+        # The completed upload is a stored Recording; the built-in worker indexes it in a child process.
+        # These bytes are random, so it must end rejected, with a reason a person can act on.
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            status = sqlite(database, f"SELECT status FROM recordings WHERE id = '{recording}'")
+            if status in ("ready", "rejected"):
+                break
+            time.sleep(0.2)
+        reason = sqlite(database, f"SELECT rejection_reason FROM recordings WHERE id = '{recording}'")
+        if status != "rejected" or "not a recording" not in (reason or ""):
+            raise RuntimeError(f"recording {recording} is {status!r} ({reason!r}); expected rejected as not a recording")
+        log(f"recording {recording} indexed by the worker: rejected ({reason[:60]}…)")
         server.stop()
         log(f"OK: blob {os.path.relpath(blob, work)} matches")
         ok = True

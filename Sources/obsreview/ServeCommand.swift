@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import ReviewDomain
 import ReviewServer
+import ReviewStore
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Stops gracefully on SIGINT or SIGTERM. Until sign-in exists, callers authenticate with \
             --dev-token TOKEN:ROLE (Authorization: Bearer TOKEN); without one, nobody can upload. \
-            Completed uploads are kept in DATA/blobs/ and, for now, recorded in memory only.
+            Completed uploads are kept in DATA/blobs/ and become Recordings (database: --database, else \
+            DATA/obsreview.sqlite) with an indexing job, which a built-in worker runs unless --no-worker.
             """
     )
 
@@ -47,6 +49,15 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var devTokens: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Database URL (default: $OBSREVIEW_DATABASE_URL, else DATA/obsreview.sqlite).", valueName: "URL"))
+    var database: String?
+
+    @Flag(help: "Do not run the built-in indexing worker (run `obsreview worker` processes instead).")
+    var noWorker = false
+
+    @Option(help: "Seconds an indexing child process may take.")
+    var indexTimeout: Double = 1800
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535.") }
         guard maxUploadBytes > 0 else { throw ValidationError("--max-upload-bytes must be positive.") }
@@ -72,15 +83,46 @@ struct ServeCommand: AsyncParsableCommand {
             uploadCleanupInterval: .milliseconds(Int64(cleanupInterval * 1000)),
             publicBaseURL: publicBaseURL
         )
-        let app = try await buildApplication(
-            configuration: configuration,
-            dependencies: ServerDependencies(
-                authenticator: StaticTokenAuthenticator(actors),
-                completionHandler: InMemoryRecordingRegistry()
-            ),
-            logger: logger
-        )
-        try await app.runService()
+        let databaseURL = database ?? ProcessInfo.processInfo.environment["OBSREVIEW_DATABASE_URL"]
+            ?? "sqlite://" + URL(fileURLWithPath: data).appendingPathComponent("obsreview.sqlite").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try await DatabaseOptions.withStore(url: databaseURL) { store in
+            try await Self.ensureDevelopmentAccounts(actors, in: store)
+            let app = try await buildApplication(
+                configuration: configuration,
+                dependencies: ServerDependencies(
+                    authenticator: StaticTokenAuthenticator(actors),
+                    completionHandler: StoreUploadCompletion(store: store)
+                ),
+                logger: logger
+            )
+            let workerLogger = logger
+            let worker = noWorker ? nil : Task { [data, indexTimeout] in
+                let worker = IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: data), timeout: indexTimeout)
+                while !Task.isCancelled {
+                    do {
+                        try await store.jobs.reclaimExpiredLeases(now: Date())
+                        if try await worker.runOne() { continue }
+                    } catch {
+                        workerLogger.error("indexing worker: \(error)")
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            defer { worker?.cancel() }
+            try await app.runService()
+        }
+    }
+
+    /// The development accounts exist as users (recordings name their uploader), in one organisation.
+    static func ensureDevelopmentAccounts(_ actors: [String: ReviewDomain.Actor], in store: ReviewStore) async throws {
+        guard let organisationID = actors.values.first?.organisationID else { return }
+        if try await store.organisations.find(organisationID) == nil {
+            try await store.organisations.insert(Organisation(id: organisationID, name: "Development accounts", kind: .accreditingBody))
+        }
+        for (token, actor) in actors.sorted(by: { $0.key < $1.key }) where try await store.users.find(actor.userID) == nil {
+            try await store.users.insert(User(id: actor.userID, name: "dev token \(token)", role: actor.role, organisationID: organisationID))
+        }
     }
 
     /// `TOKEN:ROLE` pairs → actors. The user id is derived from the token, so it is the same after a restart

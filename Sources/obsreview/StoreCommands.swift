@@ -12,9 +12,16 @@ struct DatabaseOptions: ParsableArguments {
         valueName: "URL"))
     var database: String?
 
-    /// Opens the store and applies pending migrations; the caller shuts it down.
-    func openStore(migrate: Bool = true) async throws -> ReviewStore {
-        let url = database ?? ProcessInfo.processInfo.environment["OBSREVIEW_DATABASE_URL"]
+    /// `--database`, else `OBSREVIEW_DATABASE_URL`; nil means the embedded default.
+    var url: String? { database ?? ProcessInfo.processInfo.environment["OBSREVIEW_DATABASE_URL"] }
+
+    /// Runs `body` with an open store, shutting it down afterwards whatever happens.
+    func withStore<T>(migrate: Bool = true, _ body: (ReviewStore) async throws -> T) async throws -> T {
+        try await Self.withStore(url: url, migrate: migrate, body)
+    }
+
+    /// Opens the store at `url` (nil: ./data/obsreview.sqlite) and applies pending migrations; the caller shuts it down.
+    static func openStore(url: String?, migrate: Bool = true) async throws -> ReviewStore {
         var logger = Logger(label: "obsreview.store")
         logger.logLevel = .warning
         let store = try ReviewStore(url.map { try DatabaseConfiguration(url: $0) } ?? .default, logger: logger)
@@ -27,9 +34,9 @@ struct DatabaseOptions: ParsableArguments {
         return store
     }
 
-    /// Runs `body` with an open store, shutting it down afterwards whatever happens.
-    func withStore<T>(migrate: Bool = true, _ body: (ReviewStore) async throws -> T) async throws -> T {
-        let store = try await openStore(migrate: migrate)
+    /// Runs `body` with the store at `url` open, shutting it down afterwards whatever happens.
+    static func withStore<T>(url: String?, migrate: Bool = true, _ body: (ReviewStore) async throws -> T) async throws -> T {
+        let store = try await openStore(url: url, migrate: migrate)
         do {
             let result = try await body(store)
             await store.shutdown()
