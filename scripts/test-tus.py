@@ -11,6 +11,9 @@ DATA/blobs/ab/cd/<sha256> has the file's SHA-256. Exits non-zero on any failure.
 Needs `pip install tuspy` (the script installs it if missing).
 """
 import argparse
+import base64
+import urllib.error
+import urllib.request
 import hashlib
 import os
 import shutil
@@ -139,6 +142,19 @@ def main():
         observation = sqlite(database, "SELECT id FROM observations WHERE ref = 'OBS-2026-0001'")
 
         server.start()
+        # An upload for an observation that does not exist is refused at creation, before any bytes.
+        probe = urllib.request.Request(
+            f"http://127.0.0.1:{server.port}/uploads/", method="POST",
+            headers={"Authorization": f"Bearer {TOKEN}", "Tus-Resumable": "1.0.0", "Upload-Length": "10",
+                     "Upload-Metadata": "observation " + base64.b64encode(str(uuid.uuid4()).encode()).decode()
+                                        + ",filename " + base64.b64encode(b"x.mp4").decode()})
+        try:
+            urllib.request.urlopen(probe)
+            raise RuntimeError("an upload for an unknown observation was accepted")
+        except urllib.error.HTTPError as error:
+            if error.code != 422:
+                raise RuntimeError(f"unknown observation answered {error.code}, expected 422")
+        log("an upload for an unknown observation is refused with 422 at creation")
         tus = client.TusClient(
             f"http://127.0.0.1:{server.port}/uploads/", headers={"Authorization": f"Bearer {TOKEN}"}
         )

@@ -8,6 +8,17 @@ import ReviewStore
 struct StoreUploadCompletion: UploadCompletionHandler {
     let store: ReviewStore
 
+    /// Assessors (and the moderation lead) upload recordings, for observations that exist.
+    func authorizeUpload(observationID: ObservationID, by actor: ReviewDomain.Actor) async throws {
+        guard actor.role == .assessor || actor.role == .lead else {
+            throw APIError(.forbidden, code: .forbidden, message: "Only assessors upload observation recordings; you are signed in as \(actor.role).")
+        }
+        guard try await store.observations.find(observationID) != nil else {
+            throw APIError(.unprocessableContent, code: .invalidMetadata,
+                           message: "There is no observation \(observationID): check the observation in Upload-Metadata.")
+        }
+    }
+
     func uploadCompleted(_ upload: CompletedUpload) async throws -> RecordingReference {
         do {
             let stored = try await store.storeUploadedRecording(

@@ -73,6 +73,7 @@ public struct UploadController: Sendable {
             throw APIError(.badRequest, code: .invalidHeader, message: "Upload-Defer-Length must be 1, not \"\(value)\".")
         }
         let metadata = try UploadMetadata(header: request.headers[.uploadMetadata])
+        try await store.completionHandler.authorizeUpload(observationID: metadata.observationID, by: actor)
         let contentLength = try Tus.nonNegativeInteger(request.headers[.contentLength], header: .contentLength)
         let carriesBody = Self.isOffsetOctetStream(request.headers[.contentType])
         if !carriesBody, let contentLength, contentLength > 0 {

@@ -51,7 +51,14 @@ public struct RecordingReference: Sendable, Hashable, Codable {
 /// recovery after a crash between storing the blob and recording the result): return the same reference.
 /// A duplicate file (`isDuplicate`) for an observation that already has that recording may return it.
 public protocol UploadCompletionHandler: Sendable {
+    /// Called when an upload is created, before any bytes are accepted: throw an ``APIError`` to refuse it
+    /// (no such observation, or the actor may not upload for it). The default allows every upload.
+    func authorizeUpload(observationID: ObservationID, by actor: Actor) async throws
     func uploadCompleted(_ upload: CompletedUpload) async throws -> RecordingReference
+}
+
+extension UploadCompletionHandler {
+    public func authorizeUpload(observationID: ObservationID, by actor: Actor) async throws {}
 }
 
 /// An in-memory ``UploadCompletionHandler`` for tests and development servers until ReviewStore is wired in:

@@ -61,7 +61,7 @@ public final class UploadStore: Sendable {
 
     public let configuration: Configuration
     public let blobs: BlobStore
-    private let completionHandler: any UploadCompletionHandler
+    let completionHandler: any UploadCompletionHandler
     private let logger: Logger
     private let live = Mutex<[UploadID: LiveUpload]>([:])
 
