@@ -60,8 +60,7 @@ struct IndexCommand: ParsableCommand {
                 for _ in 0..<timingRuns {
                     let start = ContinuousClock.now
                     _ = Self.report(for: path, options: options(for: path, limits: limits), keyframes: keyframes, proxyDirectory: nil, proxyOptions: ProxyOptions())
-                    let elapsed = ContinuousClock.now - start
-                    samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                    samples.append((ContinuousClock.now - start).seconds)
                 }
                 samples.sort()
                 FileHandle.standardError.write(Data(String(format: "in-process: %@ median %.6f s over %d runs\n", path, samples[samples.count / 2], samples.count).utf8))

@@ -98,16 +98,9 @@ struct ServeCommand: AsyncParsableCommand {
             )
             let workerLogger = logger
             let worker = noWorker ? nil : Task { [data, indexTimeout] in
-                let worker = IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: data), timeout: indexTimeout)
-                while !Task.isCancelled {
-                    do {
-                        try await store.jobs.reclaimExpiredLeases(now: Date())
-                        if try await worker.runOne() { continue }
-                    } catch {
-                        workerLogger.error("indexing worker: \(error)")
-                    }
-                    try? await Task.sleep(for: .seconds(1))
-                }
+                // Ends only when cancelled (Task.sleep throws then); a failing round is logged, not fatal.
+                try? await IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: data), timeout: indexTimeout)
+                    .run(poll: .seconds(1)) { error in workerLogger.error("indexing worker: \(error)") }
             }
             defer { worker?.cancel() }
             try await app.runService()

@@ -221,8 +221,7 @@ struct CasesCommand: AsyncParsableCommand {
                 for _ in 0..<timingRuns {
                     let start = ContinuousClock.now
                     _ = try await query()
-                    let elapsed = ContinuousClock.now - start
-                    samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                    samples.append((ContinuousClock.now - start).seconds * 1000)
                 }
                 samples.sort()
                 func percentile(_ p: Double) -> Double { samples[min(samples.count - 1, Int((Double(samples.count) * p).rounded(.up)) - 1)] }
@@ -235,4 +234,9 @@ struct CasesCommand: AsyncParsableCommand {
             if cases.isEmpty { print("No cases on page \(page).") }
         }
     }
+}
+
+extension Duration {
+    /// The duration in seconds, for timings printed by the benchmarking options.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

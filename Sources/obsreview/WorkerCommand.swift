@@ -26,13 +26,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.withStore { store in
-            let worker = IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: data), timeout: timeout)
-            while true {
-                try await store.jobs.reclaimExpiredLeases(now: Date())
-                if try await worker.runOne() { continue }
-                if once { break }
-                try await Task.sleep(for: .seconds(poll))
-            }
+            try await IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: data), timeout: timeout)
+                .run(poll: .seconds(poll), stopWhenIdle: once)
         }
     }
 }
@@ -43,6 +38,23 @@ struct IndexingWorker {
     let dataDirectory: URL
     let timeout: Double
     let name = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+
+    /// Works until cancelled, or with `stopWhenIdle` until no job is due. Expired leases (a worker that died)
+    /// are returned to the queue first in every round. An error in a round goes to `onError` and the loop
+    /// carries on after `poll`; without `onError` it ends the loop.
+    func run(poll: Duration, stopWhenIdle: Bool = false, onError: (@Sendable (any Error) -> Void)? = nil) async throws {
+        while !Task.isCancelled {
+            do {
+                try await store.jobs.reclaimExpiredLeases(now: Date())
+                if try await runOne() { continue }
+            } catch {
+                guard let onError else { throw error }
+                onError(error)
+            }
+            if stopWhenIdle { return }
+            try await Task.sleep(for: poll)
+        }
+    }
 
     /// Processes one due job; false when none was due.
     func runOne() async throws -> Bool {
