@@ -78,8 +78,7 @@ extension KeyframeTimeline {
             throw MediaIndexError(.corrupt, "Out of memory while reading packets.", file: file.path, stage: "timeline")
         }
         defer {
-            var optional: UnsafeMutablePointer<AVPacket>? = packet
-            av_packet_free(&optional)
+            FFmpeg.free(packet)
         }
         var keyframes: [(seconds: Double, position: Int64)] = []
         var decodeTimes: [Double] = []

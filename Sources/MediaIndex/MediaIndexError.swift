@@ -83,6 +83,18 @@ enum FFmpeg {
     /// Keeps libav's own logging off stdout/stderr: errors reach the caller as `MediaIndexError`s.
     static let quietLogging: Void = { av_log_set_level(AV_LOG_QUIET) }()
 
+    /// Frees a frame or packet allocated with `av_frame_alloc`/`av_packet_alloc` (their free functions
+    /// take a pointer to the pointer).
+    static func free(_ frame: UnsafeMutablePointer<AVFrame>) {
+        var pointer: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&pointer)
+    }
+
+    static func free(_ packet: UnsafeMutablePointer<AVPacket>) {
+        var pointer: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&pointer)
+    }
+
     static let noPTS: Int64 = obs_nopts_value()
     static let eof: Int32 = obs_averror_eof()
     static let again: Int32 = obs_averror_eagain()

@@ -62,7 +62,7 @@ enum ThumbnailWriter {
                 position = timeline.bytePositions?[nearest]
             }
             guard let frame = try decoder.frame(near: time, bytePosition: position) else { continue }
-            defer { var f: UnsafeMutablePointer<AVFrame>? = frame.frame; av_frame_free(&f) }
+            defer { FFmpeg.free(frame.frame) }
             let image = try JPEGEncoder.encode(
                 frame: frame.frame, sampleAspect: stream.sampleAspectRatio, rotation: stream.rotationDegrees ?? 0,
                 width: options.width, quality: options.quality, file: info.file)
@@ -127,7 +127,7 @@ private final class Decoder {
         avcodec_flush_buffers(context)
 
         guard let packet = av_packet_alloc() else { return nil }
-        defer { var p: UnsafeMutablePointer<AVPacket>? = packet; av_packet_free(&p) }
+        defer { FFmpeg.free(packet) }
         guard let frame = av_frame_alloc() else { return nil }
         var draining = false
         // Bounded: a broken file must not keep us decoding forever.
@@ -150,8 +150,7 @@ private final class Decoder {
             }
             if received == FFmpeg.eof || (draining && received != FFmpeg.again) { break }
         }
-        var f: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&f)
+        FFmpeg.free(frame)
         return nil
     }
 }
@@ -182,7 +181,7 @@ private enum JPEGEncoder {
         let (scaledWidth, scaledHeight) = sideways ? (outHeight, outWidth) : (outWidth, outHeight)
 
         let scaled = try allocateFrame(width: scaledWidth, height: scaledHeight, file: file)
-        defer { var f: UnsafeMutablePointer<AVFrame>? = scaled; av_frame_free(&f) }
+        defer { FFmpeg.free(scaled) }
         guard let sws = sws_getContext(
             Int32(sourceWidth), Int32(sourceHeight), AVPixelFormat(rawValue: frame.pointee.format),
             Int32(scaledWidth), Int32(scaledHeight), AV_PIX_FMT_YUVJ420P, SWS_BICUBIC, nil, nil, nil)
@@ -216,8 +215,7 @@ private enum JPEGEncoder {
         frame.pointee.height = Int32(height)
         frame.pointee.format = AV_PIX_FMT_YUVJ420P.rawValue
         if av_frame_get_buffer(frame, 0) < 0 {
-            var f: UnsafeMutablePointer<AVFrame>? = frame
-            av_frame_free(&f)
+            FFmpeg.free(frame)
             throw MediaIndexError(.corrupt, "Out of memory allocating a \(width)x\(height) frame.", file: file, stage: "thumbnails")
         }
         return frame
@@ -250,7 +248,7 @@ private enum JPEGEncoder {
         guard let packet = av_packet_alloc() else {
             throw MediaIndexError(.outputFailed, "Out of memory encoding a JPEG.", file: file, stage: "thumbnails")
         }
-        defer { var p: UnsafeMutablePointer<AVPacket>? = packet; av_packet_free(&p) }
+        defer { FFmpeg.free(packet) }
         status = avcodec_receive_packet(context, packet)
         guard status >= 0, let bytes = packet.pointee.data else {
             throw .ffmpeg(.outputFailed, "Encoding a JPEG thumbnail failed.", file: file, stage: "thumbnails", averror: status)

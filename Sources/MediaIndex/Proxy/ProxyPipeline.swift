@@ -54,7 +54,7 @@ enum ProxyPipeline {
         guard let packet = av_packet_alloc() else {
             throw MediaIndexError(.outputFailed, "Out of memory reading the recording.", file: input.path, stage: "proxy")
         }
-        defer { var p: UnsafeMutablePointer<AVPacket>? = packet; av_packet_free(&p) }
+        defer { FFmpeg.free(packet) }
         let videoTimeBase = av_q2d(streams[videoIndex].pointee.time_base)
         let startSeconds = Double(startTime) / Double(obs_time_base())
         let duration = info.format.durationSeconds ?? videoInfo.durationSeconds ?? 0
