@@ -37,8 +37,9 @@ public enum RatingsCSV {
         public let ratedAt: Date
     }
 
-    /// Parses and checks the whole file; returns every valid row, or every problem found.
-    public static func parse(_ text: String) -> Result<[Row], ProblemList> {
+    /// Parses and checks the whole file (less the `skipping` lines); returns every valid row, or every
+    /// problem found. Line numbers are always those of the file.
+    public static func parse(_ text: String, skipping skipped: Set<Int> = []) -> Result<[Row], ProblemList> {
         let records = splitRecords(text)
         guard let header = records.first else {
             return .failure(ProblemList([Problem(line: 1, column: nil, reason: "the file is empty; expected a header row: \(columns.joined(separator: ","))")]))
@@ -52,7 +53,7 @@ public enum RatingsCSV {
 
         var rows: [Row] = []
         var problems: [Problem] = []
-        for record in records.dropFirst() where !(record.fields.count == 1 && record.fields[0].isEmpty) {
+        for record in records.dropFirst() where !(record.fields.count == 1 && record.fields[0].isEmpty) && !skipped.contains(record.line) {
             guard record.fields.count == names.count else {
                 problems.append(Problem(line: record.line, column: nil, reason: "has \(record.fields.count) fields, the header has \(names.count) (a comma inside a value needs double quotes)"))
                 continue
@@ -204,14 +205,10 @@ public struct ProblemList: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 extension RatingsCSV {
-    /// The rows that parse on their own, leaving out the given lines (those with problems): for an import
-    /// that skips invalid rows. Rows that only fail the cross-row checks are left out with them.
+    /// The rows left once the given lines (those with problems) are left out, keeping the file's line
+    /// numbers: for an import that skips invalid rows. Empty if what is left still has problems.
     public static func validRows(in text: String, excluding lines: Set<Int>) -> [Row] {
-        let records = splitRecords(text)
-        guard let header = records.first else { return [] }
-        let kept = records.dropFirst().filter { !lines.contains($0.line) }
-        let rebuilt = ([header] + kept).map { $0.fields.map(escape).joined(separator: ",") }.joined(separator: "\n")
-        switch parse(rebuilt) {
+        switch parse(text, skipping: lines) {
         case .success(let rows): return rows
         case .failure: return []
         }

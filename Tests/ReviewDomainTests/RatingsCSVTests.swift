@@ -69,3 +69,14 @@ import Testing
         #expect(ragged.problems.first?.reason.contains("fields") == true)
     }
 }
+
+extension RatingsCSVTests {
+    @Test func skippingBadLinesKeepsTheFilesLineNumbers() {
+        let bad = Self.good.replacingOccurrences(of: ",3,", with: ",9,").replacingOccurrences(of: "OBS-1", with: "OBS-2")
+        let last = Self.good.replacingOccurrences(of: "OBS-1", with: "OBS-3")
+        let text = [Self.header, Self.good, bad, last].joined(separator: "\n")
+        let rows = RatingsCSV.validRows(in: text, excluding: [3])
+        #expect(rows.map(\.line) == [2, 4])
+        #expect(rows.map(\.observationRef) == ["OBS-1", "OBS-3"])
+    }
+}
