@@ -84,7 +84,6 @@ private struct RatingsImporter {
         }
         guard let body else { throw StoreError(.invalidArgument, "The import names no accrediting body (the assessors' organisation).") }
         let importer = user("Ratings import (obsreview import)", .administrator, body)
-        for organisation in newOrganisations { events.append(created("organisation", organisation.id.description, ["name": organisation.name, "kind": organisation.kind.rawValue], by: importer)) }
 
         // Candidates by registration number, observations by ref.
         var candidates = Dictionary(try await db.raw("SELECT * FROM candidates").all().map(SQLCandidates.candidate).map { ($0.candidate.registrationNumber, $0) }, uniquingKeysWith: { a, _ in a })
@@ -147,7 +146,10 @@ private struct RatingsImporter {
             }
             ledgers[observation.observation.id] = ledger
         }
-        for user in newUsers { events.insert(created("user", user.id.description, ["name": user.name, "role": user.role.rawValue, "organisation": user.organisationID.description], by: importer), at: min(events.count, newOrganisations.count)) }
+        // In the order things were created: organisations, users (raters are met during the rows), then the rest.
+        events = newOrganisations.map { created("organisation", $0.id.description, ["name": $0.name, "kind": $0.kind.rawValue], by: importer) }
+            + newUsers.map { created("user", $0.id.description, ["name": $0.name, "role": $0.role.rawValue, "organisation": $0.organisationID.description], by: importer) }
+            + events
         events += newRatings.compactMap { rating in raters[rating.id].map { SQLRatings.event(for: rating, by: $0.actor) } }
 
         // Disputes: an observation whose current employer and assessor ratings trigger the policy, with no case yet.
