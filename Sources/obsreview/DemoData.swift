@@ -88,7 +88,7 @@ struct DemoData {
             Sign in at /signin; \(files.count) sample recordings are queued for indexing.
 
             """)
-        fflush(stdout)
+        fflush(nil)  // flush stdout now: the server logs to stderr after this
     }
 }
 

@@ -68,7 +68,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.method == .head {
             response = Response(status: status)
         } else {
-            response = try Self.encoder.encode(
+            response = try errorEncoder.encode(
                 Envelope(error: .init(code: code, message: message)),
                 from: request,
                 context: context
@@ -128,12 +128,6 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     struct Envelope: Encodable {
         struct Body: Encodable {
             let code: String
@@ -142,3 +136,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let error: Body
     }
 }
+
+/// Error bodies: keys sorted, slashes unescaped (messages quote paths).
+private let errorEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}()
