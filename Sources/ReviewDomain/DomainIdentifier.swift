@@ -18,8 +18,9 @@ extension DomainIdentifier {
     }
 
     public func encode(to encoder: any Encoder) throws {
+        // Lower case, as everywhere else we print an id (Foundation's UUID encodes upper case).
         var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
+        try container.encode(description)
     }
 
     public var description: String { rawValue.lowercasedString }

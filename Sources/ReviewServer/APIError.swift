@@ -20,6 +20,13 @@ public struct APIError: Error, Sendable, CustomStringConvertible, CustomDebugStr
         public static let methodNotAllowed = Code(rawValue: "method_not_allowed")
         public static let internalError = Code(rawValue: "internal")
         public static let contentTooLarge = Code(rawValue: "content_too_large")
+        public static let conflict = Code(rawValue: "conflict")
+        public static let invalid = Code(rawValue: "invalid")
+        public static let csrfFailed = Code(rawValue: "csrf_failed")
+        public static let tooManyAttempts = Code(rawValue: "too_many_attempts")
+        public static let signInFailed = Code(rawValue: "sign_in_failed")
+        public static let notReady = Code(rawValue: "not_ready")
+        public static let rangeNotSatisfiable = Code(rawValue: "range_not_satisfiable")
         // tus
         public static let unsupportedTusVersion = Code(rawValue: "unsupported_tus_version")
         public static let unsupportedMediaType = Code(rawValue: "unsupported_media_type")

@@ -2,6 +2,7 @@ public import Foundation
 public import Hummingbird
 public import Logging
 import NIOFileSystem
+public import ReviewStore
 
 /// How the server is set up. Defaults suit a development machine; `obsreview serve` fills it from flags.
 public struct ServerConfiguration: Sendable {
@@ -21,6 +22,12 @@ public struct ServerConfiguration: Sendable {
     public var publicBaseURL: String?
     /// `Server` response header.
     public var serverName: String?
+    /// bcrypt cost for passwords (12: about a quarter of a second; 4 in tests).
+    public var bcryptCost: UInt8
+    /// How long a browser session lasts.
+    public var sessionLifetime: TimeInterval
+    /// A pause longer than this between range requests of one user for one recording ends a viewing.
+    public var viewingIdleGap: TimeInterval
 
     public init(
         hostname: String = "127.0.0.1",
@@ -30,8 +37,14 @@ public struct ServerConfiguration: Sendable {
         uploadExpiry: TimeInterval = 24 * 60 * 60,
         uploadCleanupInterval: Duration = .seconds(15 * 60),
         publicBaseURL: String? = nil,
-        serverName: String? = "obsreview"
+        serverName: String? = "obsreview",
+        bcryptCost: UInt8 = 12,
+        sessionLifetime: TimeInterval = 12 * 60 * 60,
+        viewingIdleGap: TimeInterval = 30 * 60
     ) {
+        self.bcryptCost = bcryptCost
+        self.sessionLifetime = sessionLifetime
+        self.viewingIdleGap = viewingIdleGap
         self.hostname = hostname
         self.port = port
         self.dataDirectory = dataDirectory
@@ -46,7 +59,10 @@ public struct ServerConfiguration: Sendable {
 /// The collaborators the server is given rather than builds: the seams for authentication, for what a
 /// completed upload becomes, and for time.
 public struct ServerDependencies: Sendable {
-    /// Who is asking (until real sign-in: ``StaticTokenAuthenticator``).
+    /// The store behind the JSON API, sign-in and streaming. `nil` serves the tus upload endpoints alone
+    /// (the protocol tests run them so).
+    public var store: ReviewStore?
+    /// Who is asking: ``StoreAuthenticator`` (API tokens and sessions) in the service.
     public var authenticator: any Authenticator
     /// Creates the Recording and its indexing job when an upload completes.
     public var completionHandler: any UploadCompletionHandler
@@ -54,11 +70,13 @@ public struct ServerDependencies: Sendable {
     public var now: @Sendable () -> Date
 
     public init(
-        authenticator: any Authenticator,
+        store: ReviewStore? = nil,
+        authenticator: (any Authenticator)? = nil,
         completionHandler: any UploadCompletionHandler,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.authenticator = authenticator
+        self.store = store
+        self.authenticator = authenticator ?? store.map { StoreAuthenticator(store: $0) } ?? StaticTokenAuthenticator([:])
         self.completionHandler = completionHandler
         self.now = now
     }
@@ -66,8 +84,10 @@ public struct ServerDependencies: Sendable {
 
 /// Builds the application: used by `obsreview serve` and by the tests.
 ///
-/// Routes: `GET /healthz`; tus uploads at `/uploads/`. Middleware: errors are mapped to JSON by
-/// ``ErrorMiddleware`` (outermost); the upload group checks the tus version and authenticates.
+/// Routes (docs/api.md): `/healthz`, `/readyz`, `/metrics`, `/openapi.json`; the JSON API under `/api/v1/`;
+/// the HTML pages; tus uploads at `/uploads/`. Middleware, outermost first: a log line per request with its
+/// id, request metrics, errors mapped to JSON by ``ErrorMiddleware``; then authentication (bearer token or
+/// session cookie with CSRF); the upload group also checks the tus version.
 /// Before the server starts, the data directories are created and interrupted upload completions finished;
 /// a background service removes expired uploads.
 public func buildApplication(
@@ -88,7 +108,12 @@ public func buildApplication(
         completionHandler: dependencies.completionHandler,
         logger: logger
     )
-    let router = buildRouter(uploads: uploads, configuration: configuration, dependencies: dependencies)
+    var services: APIServices?
+    if let store = dependencies.store {
+        let decoy = try await PasswordHasher(cost: configuration.bcryptCost).hash(Secrets.generate())
+        services = APIServices(store: store, configuration: configuration, decoyHash: decoy, now: dependencies.now)
+    }
+    let router = buildRouter(uploads: uploads, services: services, configuration: configuration, dependencies: dependencies)
     var app = Application(
         responder: MethodOverrideResponder(router.buildResponder()),
         configuration: .init(
@@ -108,15 +133,32 @@ public func buildApplication(
 /// The routes and middleware, separate so that the upload store can be shared with tests.
 func buildRouter(
     uploads: UploadStore,
+    services: APIServices?,
     configuration: ServerConfiguration,
     dependencies: ServerDependencies
 ) -> Router<ReviewRequestContext> {
+    _ = Observability.registry  // metrics bootstrapped before the first request
     let router = Router(context: ReviewRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
     HealthController().addRoutes(to: router)
+    let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator)
+    if let services {
+        OperationsController(store: services.store).addRoutes(to: router)
+        let signedIn = router.group().add(middleware: authentication)
+        Pages(services: services).addRoutes(to: signedIn)
+        let api = signedIn.group("api/v1")
+        SessionController(services: services).addRoutes(to: api)
+        DirectoryController(services: services).addRoutes(to: api)
+        ObservationController(services: services).addRoutes(to: api)
+        RecordingController(services: services).addRoutes(to: api)
+        CaseController(services: services).addRoutes(to: api)
+        AuditController(services: services).addRoutes(to: api)
+    }
     let uploadGroup = router.group("uploads")
         .add(middleware: TusProtocolMiddleware())
-        .add(middleware: AuthenticationMiddleware(authenticator: dependencies.authenticator))
+        .add(middleware: authentication)
     UploadController(store: uploads, publicBaseURL: configuration.publicBaseURL).addRoutes(to: uploadGroup)
     return router
 }

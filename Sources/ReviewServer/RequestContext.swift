@@ -1,19 +1,45 @@
+public import Foundation
 public import Hummingbird
+public import NIOCore
 public import ReviewDomain
 
 /// Per-request data: the core Hummingbird storage and who is asking.
 ///
 /// `identity` is set by ``AuthenticationMiddleware`` from the `Authorization` header; handlers that need a
 /// caller use ``requireIdentity()``. Nothing long-lived belongs here (stores and clients are services).
-public struct ReviewRequestContext: RequestContext {
+public struct ReviewRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated caller, if the request carried valid credentials.
     public var identity: ReviewDomain.Actor?
+    /// The session cookie's value when the caller signed in with a browser session (not a bearer token).
+    public var sessionToken: String?
+    /// The peer's address (for the sign-in throttle and the logs).
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
         self.identity = nil
+        self.sessionToken = nil
     }
+
+    /// JSON with ISO 8601 times, as the OpenAPI document describes.
+    public var responseEncoder: JSONEncoder { Self.encoder }
+    /// Request bodies: ISO 8601 times.
+    public var requestDecoder: JSONDecoder { Self.decoder }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
 
     /// The authenticated caller, or a 401 `unauthenticated` error.
     public func requireIdentity() throws(APIError) -> ReviewDomain.Actor {
@@ -21,7 +47,8 @@ public struct ReviewRequestContext: RequestContext {
             throw APIError(
                 .unauthorized,
                 code: .unauthenticated,
-                message: "Sign in first: send an Authorization: Bearer <token> header."
+                message: "Sign in first: POST /api/v1/session, or send an Authorization: Bearer <API token> header.",
+                headers: [.wwwAuthenticate: "Bearer"]
             )
         }
         return identity

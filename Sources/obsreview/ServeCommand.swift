@@ -10,99 +10,122 @@ import ReviewStore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the HTTP server: tus resumable uploads at /uploads/, health at /healthz.",
+        abstract: "Run the service: JSON API, sign-in, streaming, tus uploads and (by default) an indexing worker.",
         discussion: """
-            Stops gracefully on SIGINT or SIGTERM. Until sign-in exists, callers authenticate with \
-            --dev-token TOKEN:ROLE (Authorization: Bearer TOKEN); without one, nobody can upload. \
-            Completed uploads are kept in DATA/blobs/ and become Recordings (database: --database, else \
-            DATA/obsreview.sqlite) with an indexing job, which a built-in worker runs unless --no-worker.
+            Settings are layered: defaults < --config FILE (JSON) < environment (OBSREVIEW_PORT, OBSREVIEW_DATABASE_URL, \
+            …) < flags; see docs/operations.md for every key. With no settings it runs on the embedded default: SQLite \
+            and files under ./data, on 127.0.0.1:8080. --demo also loads the sample data and recordings and creates \
+            demo accounts (printed at start). Stops gracefully on SIGINT or SIGTERM, finishing requests under way.
             """
     )
 
-    @Option(help: "Address to listen on.")
-    var hostname = "127.0.0.1"
-
-    @Option(help: "Port to listen on (0: any free port).")
-    var port = 8080
-
-    @Option(help: ArgumentHelp("Data directory (uploads/ and blobs/).", valueName: "DIR"))
-    var data = "./data"
-
-    @Option(help: "Largest upload accepted, in bytes (Tus-Max-Size).")
-    var maxUploadBytes: Int64 = ServerConfiguration().maxUploadBytes
-
-    @Option(help: "Seconds an incomplete upload lives after its last PATCH.")
-    var uploadExpiry: Double = ServerConfiguration().uploadExpiry
-
-    @Option(help: "Seconds between sweeps for expired uploads.")
-    var cleanupInterval: Double = 15 * 60
-
-    @Option(help: "Prefix for upload Location headers, e.g. https://review.example.org (default: path only).")
+    @Option(help: ArgumentHelp("A JSON file of settings (keys as in docs/operations.md).", valueName: "FILE"))
+    var config: String?
+    @Option(help: "Address to listen on.") var hostname: String?
+    @Option(help: "Port to listen on (0: any free port).") var port: Int?
+    @Option(help: ArgumentHelp("Data directory (uploads/, blobs/, media/; the SQLite database by default).", valueName: "DIR"))
+    var data: String?
+    @Option(name: [.customLong("database-url"), .customLong("database")], help: ArgumentHelp("Database URL (postgres://… or sqlite://…; default DATA/obsreview.sqlite).", valueName: "URL"))
+    var databaseURL: String?
+    @Option(help: "Largest upload accepted, in bytes (Tus-Max-Size).") var maxUploadBytes: Int64?
+    @Option(help: "Seconds an incomplete upload lives after its last PATCH.") var uploadExpiry: Double?
+    @Option(help: "Seconds between sweeps for expired uploads.") var cleanupInterval: Double?
+    @Option(help: "The public address, e.g. https://review.example.org (upload Location headers; Secure cookies when https).")
     var publicBaseURL: String?
-
+    @Flag(help: "Do not run the built-in indexing worker (run `obsreview worker` processes instead).") var noWorker = false
+    @Option(help: "Seconds an indexing child process may take.") var indexTimeout: Double?
+    @Option(help: "bcrypt cost for passwords (4…31; default 12).") var bcryptCost: Int?
+    @Flag(help: "Load the sample data and recordings and create demo accounts (password demo-password).") var demo = false
+    @Option(help: ArgumentHelp("Where the samples are, for --demo.", valueName: "DIR")) var samples = "./samples"
     @Option(
         name: .customLong("dev-token"),
         help: ArgumentHelp(
-            "Development only: accept bearer TOKEN as a user in ROLE (assessor, employer, moderator.lay, …). Repeatable.",
+            "Development only: accept bearer TOKEN as a user in ROLE (assessor, employer, moderator.lay, …). Repeatable; refused in production mode.",
             valueName: "TOKEN:ROLE"
         )
     )
     var devTokens: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Database URL (default: $OBSREVIEW_DATABASE_URL, else DATA/obsreview.sqlite).", valueName: "URL"))
-    var database: String?
-
-    @Flag(help: "Do not run the built-in indexing worker (run `obsreview worker` processes instead).")
-    var noWorker = false
-
-    @Option(help: "Seconds an indexing child process may take.")
-    var indexTimeout: Double = 1800
-
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535.") }
-        guard maxUploadBytes > 0 else { throw ValidationError("--max-upload-bytes must be positive.") }
-        guard uploadExpiry > 0, cleanupInterval > 0 else {
-            throw ValidationError("--upload-expiry and --cleanup-interval must be positive.")
-        }
         _ = try Self.actors(devTokens)
+    }
+
+    /// Defaults < file < environment < flags.
+    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeSettings {
+        var settings = ServeSettings()
+        if let config { try settings.apply(ServeSettings.fileValues(config), from: config) }
+        try settings.apply(ServeSettings.environmentValues(environment), from: "environment")
+        var flags: [String: String] = [:]
+        flags["hostname"] = hostname
+        flags["port"] = port.map(String.init)
+        flags["data_directory"] = data
+        flags["database_url"] = databaseURL
+        flags["max_upload_bytes"] = maxUploadBytes.map(String.init)
+        flags["upload_expiry_seconds"] = uploadExpiry.map { String($0) }
+        flags["cleanup_interval_seconds"] = cleanupInterval.map { String($0) }
+        flags["public_base_url"] = publicBaseURL
+        flags["worker"] = noWorker ? "false" : nil
+        flags["index_timeout_seconds"] = indexTimeout.map { String($0) }
+        flags["bcrypt_cost"] = bcryptCost.map(String.init)
+        try settings.apply(flags, from: "flags")
+        try settings.checkComplete()
+        if settings.mode == .production, !devTokens.isEmpty || demo {
+            throw ServeSettings.Problem(description: "--dev-token and --demo are for development; production mode refuses them.")
+        }
+        return settings
     }
 
     func run() async throws {
         var logger = Logger(label: "obsreview.server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
-        let actors = try Self.actors(devTokens)
-        if actors.isEmpty {
-            logger.warning("No --dev-token given: every upload request will be refused with 401.")
+        let settings: ServeSettings
+        do { settings = try self.settings() } catch let problem as ServeSettings.Problem {
+            printError("obsreview serve: \(problem)")
+            throw ExitCode(78)  // EX_CONFIG
         }
+        let actors = try Self.actors(devTokens)
         let configuration = ServerConfiguration(
-            hostname: hostname,
-            port: port,
-            dataDirectory: data,
-            maxUploadBytes: maxUploadBytes,
-            uploadExpiry: uploadExpiry,
-            uploadCleanupInterval: .milliseconds(Int64(cleanupInterval * 1000)),
-            publicBaseURL: publicBaseURL
+            hostname: settings.hostname,
+            port: settings.port,
+            dataDirectory: settings.dataDirectory,
+            maxUploadBytes: settings.maxUploadBytes,
+            uploadExpiry: settings.uploadExpirySeconds,
+            uploadCleanupInterval: .milliseconds(Int64(settings.cleanupIntervalSeconds * 1000)),
+            publicBaseURL: settings.publicBaseURL,
+            bcryptCost: UInt8(settings.bcryptCost),
+            sessionLifetime: settings.sessionHours * 3600
         )
-        let databaseURL = database ?? ProcessInfo.processInfo.environment["OBSREVIEW_DATABASE_URL"]
-            ?? "sqlite://" + URL(fileURLWithPath: data).appendingPathComponent("obsreview.sqlite").path
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let databaseURL = settings.databaseURL
+            ?? "sqlite://" + URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("obsreview.sqlite").path
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
         try await DatabaseOptions.withStore(url: databaseURL) { store in
             try await Self.ensureDevelopmentAccounts(actors, in: store)
+            if demo {
+                try await DemoData(store: store, samples: URL(fileURLWithPath: samples), data: URL(fileURLWithPath: settings.dataDirectory),
+                                   passwords: PasswordHasher(cost: UInt8(settings.bcryptCost)))
+                    .load(logger: logger)
+            }
+            let tokens = StaticTokenAuthenticator(actors)
             let app = try await buildApplication(
                 configuration: configuration,
                 dependencies: ServerDependencies(
-                    authenticator: StaticTokenAuthenticator(actors),
+                    store: store,
+                    authenticator: actors.isEmpty ? nil : EitherAuthenticator(first: tokens, second: StoreAuthenticator(store: store)),
                     completionHandler: StoreUploadCompletion(store: store)
                 ),
                 logger: logger
             )
             let workerLogger = logger
-            let worker = noWorker ? nil : Task { [data, indexTimeout] in
+            let worker = settings.worker ? Task { [settings] in
                 // Ends only when cancelled (Task.sleep throws then); a failing round is logged, not fatal.
-                try? await IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: data), timeout: indexTimeout)
+                try? await IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: settings.dataDirectory), timeout: settings.indexTimeoutSeconds)
                     .run(poll: .seconds(1)) { error in workerLogger.error("indexing worker: \(error)") }
-            }
+            } : nil
             defer { worker?.cancel() }
+            logger.info("serving", metadata: [
+                "address": "http://\(settings.hostname):\(settings.port)", "database": "\(store.configuration)", "data": "\(settings.dataDirectory)",
+                "worker": "\(settings.worker)", "mode": "\(settings.mode.rawValue)",
+            ])
             try await app.runService()
         }
     }
@@ -144,5 +167,20 @@ struct ServeCommand: AsyncParsableCommand {
             actors[token] = ReviewDomain.Actor(userID: UserID(rawValue: uuid), role: role, organisationID: organisation)
         }
         return actors
+    }
+}
+
+/// Development tokens first, then the store's API tokens and sessions.
+struct EitherAuthenticator: Authenticator {
+    let first: any Authenticator
+    let second: any Authenticator
+
+    func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor? {
+        if let actor = try await first.authenticate(bearerToken: bearerToken, request: request) { return actor }
+        return try await second.authenticate(bearerToken: bearerToken, request: request)
+    }
+
+    func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)? {
+        try await second.authenticate(sessionToken: sessionToken, request: request)
     }
 }

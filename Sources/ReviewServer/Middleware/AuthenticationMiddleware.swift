@@ -1,11 +1,20 @@
+public import HTTPTypes
 public import Hummingbird
 
-/// Sets ``ReviewRequestContext/identity`` from an `Authorization: Bearer <token>` header.
+/// Sets ``ReviewRequestContext/identity`` from an `Authorization: Bearer <token>` header or, failing that, from
+/// the session cookie; checks the CSRF token on cookie-authenticated requests that change something.
 ///
-/// No header: the request goes on anonymously (routes that need a caller call `requireIdentity()`).
-/// A header that is malformed or names no one: 401 `unauthenticated`, whatever the route.
+/// No credentials: the request goes on anonymously (routes that need a caller call `requireIdentity()`).
+/// A bearer header that is malformed or names no one: 401 `unauthenticated`, whatever the route. An unknown
+/// or expired session cookie is ignored (the request is anonymous), so that a stale cookie never blocks
+/// signing in again.
 public struct AuthenticationMiddleware: RouterMiddleware {
     public typealias Context = ReviewRequestContext
+    /// The session cookie's name.
+    public static let sessionCookie = "obsreview_session"
+    /// The header a cookie-authenticated unsafe request must carry.
+    public static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
     let authenticator: any Authenticator
 
     public init(authenticator: any Authenticator) {
@@ -17,31 +26,49 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         context: ReviewRequestContext,
         next: (Request, ReviewRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization] else {
-            return try await next(request, context)
-        }
-        let prefix = "bearer "
-        guard header.count > prefix.count, header.lowercased().hasPrefix(prefix) else {
-            throw APIError(
-                .unauthorized,
-                code: .unauthenticated,
-                message: "Use an Authorization header of the form \"Bearer <token>\".",
-                headers: [.wwwAuthenticate: "Bearer"]
-            )
-        }
-        let token = String(header.dropFirst(prefix.count)).trimmingSpaces
-        guard let actor = try await authenticator.authenticate(bearerToken: token, request: request) else {
-            throw APIError(
-                .unauthorized,
-                code: .unauthenticated,
-                message: "The bearer token is not recognised: sign in again.",
-                headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""]
-            )
-        }
         var context = context
-        context.identity = actor
+        if let header = request.headers[.authorization] {
+            let prefix = "bearer "
+            guard header.count > prefix.count, header.lowercased().hasPrefix(prefix) else {
+                throw APIError(
+                    .unauthorized,
+                    code: .unauthenticated,
+                    message: "Use an Authorization header of the form \"Bearer <token>\".",
+                    headers: [.wwwAuthenticate: "Bearer"]
+                )
+            }
+            let token = String(header.dropFirst(prefix.count)).trimmingSpaces
+            guard let actor = try await authenticator.authenticate(bearerToken: token, request: request) else {
+                throw APIError(
+                    .unauthorized,
+                    code: .unauthenticated,
+                    message: "The bearer token is not recognised (revoked, or mistyped): create a new API token.",
+                    headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""]
+                )
+            }
+            context.identity = actor
+        } else if let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty,
+            let (actor, csrfToken) = try await authenticator.authenticate(sessionToken: cookie, request: request)
+        {
+            if !request.method.isSafe {
+                guard let sent = request.headers[Self.csrfHeader], Secrets.equal(sent, csrfToken) else {
+                    throw APIError(
+                        .forbidden,
+                        code: .csrfFailed,
+                        message: "This change needs the session's CSRF token in the X-CSRF-Token header (GET /api/v1/session gives it)."
+                    )
+                }
+            }
+            context.identity = actor
+            context.sessionToken = cookie
+        }
         return try await next(request, context)
     }
+}
+
+extension HTTPRequest.Method {
+    /// GET, HEAD and OPTIONS change nothing (RFC 9110 §9.2.1).
+    var isSafe: Bool { self == .get || self == .head || self == .options }
 }
 
 extension StringProtocol {

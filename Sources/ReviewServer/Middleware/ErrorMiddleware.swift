@@ -1,6 +1,8 @@
 import Foundation
 public import Hummingbird
 import Logging
+import ReviewDomain
+import ReviewStore
 
 /// The one place errors become HTTP responses: `{"error": {"code": …, "message": …}}` with the right status.
 ///
@@ -37,6 +39,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let message: String
         if let uploadError = error as? UploadError {
             error = uploadError.apiError
+        } else if let mapped = Self.apiError(for: error) {
+            error = mapped
         }
         switch error {
         case let apiError as APIError:
@@ -64,7 +68,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.method == .head {
             response = Response(status: status)
         } else {
-            response = try JSONEncoder().encode(
+            response = try errorEncoder.encode(
                 Envelope(error: .init(code: code, message: message)),
                 from: request,
                 context: context
@@ -75,6 +79,41 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers[field.name] = field.value
         }
         return response
+    }
+
+    /// Errors of the layers below, as the API reports them: the message is theirs (written for people), the
+    /// status says whose move it is.
+    static func apiError(for error: any Error) -> APIError? {
+        switch error {
+        case let error as StoreError:
+            let status: HTTPResponse.Status
+            switch error.code {
+            case .notFound: status = .notFound
+            case .conflict, .duplicate: status = .conflict
+            case .invalidArgument, .constraintViolation: status = .unprocessableContent
+            case .unavailable: status = .serviceUnavailable
+            default: return nil
+            }
+            if let cause = error.cause, let inner = apiError(for: cause), error.code == .invalidArgument || error.code == .constraintViolation {
+                return inner
+            }
+            return APIError(status, code: APIError.Code(rawValue: error.code.rawValue.replacingOccurrences(of: "store.", with: "")),
+                            message: error.message, cause: error)
+        case let error as CaseTransitionError:
+            let status: HTTPResponse.Status = switch error.code {
+            case .notPermitted: .forbidden
+            case .missingReason: .unprocessableContent
+            default: .conflict
+            }
+            return APIError(status, code: APIError.Code(rawValue: error.code.rawValue.replacingOccurrences(of: ".", with: "_")),
+                            message: error.message, cause: error)
+        case let error as DomainError:
+            let status: HTTPResponse.Status = error.code == .notPermitted ? .forbidden : .unprocessableContent
+            return APIError(status, code: APIError.Code(rawValue: error.code.rawValue.replacingOccurrences(of: ".", with: "_")),
+                            message: error.message, cause: error)
+        default:
+            return nil
+        }
     }
 
     static func code(for status: HTTPResponse.Status) -> String {
@@ -97,3 +136,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let error: Body
     }
 }
+
+/// Error bodies: keys sorted, slashes unescaped (messages quote paths).
+private let errorEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}()

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import NIOFileSystem
+import ReviewDomain
+import ReviewStore
+
+/// What the API controllers share: the store, the access rules, password hashing, the sign-in throttle,
+/// the viewing tracker and where media live.
+struct APIServices: Sendable {
+    let store: ReviewStore
+    let access: Access
+    let passwords: PasswordHasher
+    let throttle: SignInThrottle
+    let viewings: ViewingTracker
+    /// `DATA/`: blobs in `blobs/`, indexing output (proxy, thumbnails) in `media/<recording id>/`.
+    let dataDirectory: FilePath
+    let sessionLifetime: TimeInterval
+    /// Whether cookies carry `Secure` (the public address is https).
+    let secureCookies: Bool
+    let now: @Sendable () -> Date
+    /// A hash, at the configured cost, of a random password nobody knows: checked when a username is unknown,
+    /// so that the time a sign-in takes does not tell which usernames exist.
+    let decoyHash: String
+
+    init(store: ReviewStore, configuration: ServerConfiguration, decoyHash: String, now: @escaping @Sendable () -> Date) {
+        self.decoyHash = decoyHash
+        self.store = store
+        self.access = Access(store: store)
+        self.passwords = PasswordHasher(cost: configuration.bcryptCost)
+        self.throttle = SignInThrottle()
+        self.viewings = ViewingTracker(idleGap: configuration.viewingIdleGap)
+        self.dataDirectory = FilePath(configuration.dataDirectory)
+        self.sessionLifetime = configuration.sessionLifetime
+        self.secureCookies = configuration.publicBaseURL?.lowercased().hasPrefix("https://") ?? false
+        self.now = now
+    }
+
+    var blobs: BlobStore { BlobStore(root: dataDirectory.appending("blobs")) }
+
+    func mediaDirectory(of id: RecordingID) -> FilePath {
+        dataDirectory.appending("media").appending(id.description)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import ReviewDomain
+import ReviewStore
+
+/// Who may see what: role **and** relationship, in one place.
+///
+/// - The accrediting body's assessors, the moderation lead and auditors read everything in the scheme.
+/// - An employer representative reads only its own candidates, their observations, ratings, recordings and cases.
+/// - A moderator reads only the cases assigned to them, and those cases' observations and recordings; never
+///   ratings (blind review; issue 5 opens them after the moderator's own opinion is in).
+/// - An administrator manages organisations and users and takes no part in cases.
+///
+/// Something a role can never see is 403; something of a kind the role can see but this caller may not (another
+/// employer's candidate, an unassigned case) is 404, so that identifiers do not leak.
+struct Access: Sendable {
+    let store: ReviewStore
+
+    /// Roles that read the scheme's review data across employers.
+    static let schemeReaders: Set<Role> = [.assessor, .lead, .auditor]
+
+    static func forbidden(_ message: String) -> APIError {
+        APIError(.forbidden, code: .forbidden, message: message)
+    }
+
+    static func notFound(_ what: String) -> APIError {
+        APIError(.notFound, code: .notFound, message: "There is no \(what), or you may not see it.")
+    }
+
+    /// For lists of candidates, observations, recordings: `nil` for every employer, or the one employer the
+    /// caller may see; 403 for roles that never see them (moderators see their assigned cases instead).
+    func employerScope(of actor: Actor, listing what: String) throws(APIError) -> OrganisationID? {
+        if Self.schemeReaders.contains(actor.role) { return nil }
+        if actor.role == .employer { return actor.organisationID }
+        throw Self.forbidden("A user acting as \(actor.role) cannot list \(what).")
+    }
+
+    /// Requires one of `roles`.
+    func require(_ actor: Actor, in roles: Set<Role>, to doWhat: String) throws(APIError) {
+        guard roles.contains(actor.role) else {
+            let allowed = Role.allCases.filter(roles.contains).map(\.rawValue).joined(separator: ", ")
+            throw Self.forbidden("A user acting as \(actor.role) cannot \(doWhat); \(allowed) can.")
+        }
+    }
+
+    func candidate(_ id: CandidateID, for actor: Actor) async throws -> CandidateRecord {
+        let scope = try employerScope(of: actor, listing: "candidates")
+        guard let record = try await store.candidates.find(id), scope == nil || scope == record.candidate.employerID else {
+            throw Self.notFound("candidate \(id)")
+        }
+        return record
+    }
+
+    /// An observation the caller may see, and its candidate's employer.
+    func observation(_ id: ObservationID, for actor: Actor) async throws -> (record: ObservationRecord, employerID: OrganisationID) {
+        guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see observations.") }
+        guard let record = try await store.observations.find(id), let employerID = try await store.employer(ofObservation: id) else {
+            throw Self.notFound("observation \(id)")
+        }
+        switch actor.role {
+        case .employer where employerID != actor.organisationID: throw Self.notFound("observation \(id)")
+        case .moderator where try await !store.isAssigned(actor.userID, toObservation: id): throw Self.notFound("observation \(id)")
+        default: return (record, employerID)
+        }
+    }
+
+    func recording(_ id: RecordingID, for actor: Actor) async throws -> Recording {
+        guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see recordings.") }
+        guard let recording = try await store.recordings.find(id) else { throw Self.notFound("recording \(id)") }
+        do {
+            _ = try await observation(recording.observationID, for: actor)
+        } catch let error as APIError where error.status == .notFound {
+            throw Self.notFound("recording \(id)")
+        }
+        return recording
+    }
+
+    /// A case the caller may see, and whether they see it blind (a moderator).
+    func `case`(_ id: CaseID, for actor: Actor) async throws -> (value: Case, blind: Bool) {
+        guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases.") }
+        guard let value = try await store.cases.find(id) else { throw Self.notFound("case \(id)") }
+        switch actor.role {
+        case .employer where value.employerID != actor.organisationID: throw Self.notFound("case \(id)")
+        case .moderator:
+            guard try await store.isAssigned(actor.userID, toCase: id) else { throw Self.notFound("case \(id)") }
+            return (value, true)
+        default: return (value, false)
+        }
+    }
+}

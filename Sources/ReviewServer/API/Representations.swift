@@ -1,0 +1,288 @@
+public import Foundation
+public import Hummingbird
+public import ReviewDomain
+public import ReviewStore
+
+// What the JSON API sends and accepts. The domain types stay free of wire concerns: each resource has its
+// representation here (camelCase keys, `…Id` identifiers, ISO 8601 times), and `/openapi.json` describes
+// exactly these shapes (a test and schemathesis keep the two together).
+
+/// One page of a list: `nextPage` is null on the last page.
+public struct Page<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
+    public let items: [Item]
+    public let page: Int
+    public let pageSize: Int
+    public let nextPage: Int?
+
+    /// `fetched` holds up to `pageSize + 1` rows: the extra one only says that another page exists.
+    public init(fetched: [Item], page: PageRequest) {
+        self.items = Array(fetched.prefix(page.size))
+        self.page = page.number
+        self.pageSize = page.size
+        self.nextPage = fetched.count > page.size ? page.number + 1 : nil
+    }
+}
+
+struct OrganisationRepresentation: ResponseEncodable, Sendable {
+    let id: OrganisationID
+    let name: String
+    let kind: Organisation.Kind
+
+    init(_ organisation: Organisation) {
+        id = organisation.id
+        name = organisation.name
+        kind = organisation.kind
+    }
+}
+
+struct UserRepresentation: ResponseEncodable, Sendable {
+    let id: UserID
+    let name: String
+    let role: Role
+    let organisationId: OrganisationID
+    let active: Bool
+    let username: String?
+
+    init(_ user: User, username: String?) {
+        id = user.id
+        name = user.name
+        role = user.role
+        organisationId = user.organisationID
+        active = user.active
+        self.username = username
+    }
+}
+
+struct SessionRepresentation: ResponseEncodable, Sendable {
+    let user: UserRepresentation
+    let csrfToken: String
+}
+
+struct APITokenRepresentation: ResponseEncodable, Sendable {
+    let id: String
+    let name: String
+    let createdAt: Date
+    let lastUsedAt: Date?
+
+    init(_ token: APITokenRecord) {
+        id = token.id
+        name = token.name
+        createdAt = token.createdAt
+        lastUsedAt = token.lastUsedAt
+    }
+}
+
+struct CreatedAPIToken: ResponseEncodable, Sendable {
+    let token: APITokenRepresentation
+    /// The secret to send as `Authorization: Bearer …`; shown once, stored only as a hash.
+    let secret: String
+}
+
+struct CandidateRepresentation: ResponseEncodable, Sendable {
+    let id: CandidateID
+    let registrationNumber: String
+    let name: String
+    let employerId: OrganisationID
+
+    init(_ record: CandidateRecord) {
+        id = record.candidate.id
+        registrationNumber = record.candidate.registrationNumber
+        name = record.name
+        employerId = record.candidate.employerID
+    }
+}
+
+struct ObservationRepresentation: ResponseEncodable, Sendable {
+    let id: ObservationID
+    let ref: String?
+    let candidateId: CandidateID
+    let observedAt: Date
+    let scenario: String
+    let practiceArea: Observation.PracticeArea
+
+    init(_ record: ObservationRecord) {
+        id = record.observation.id
+        ref = record.ref
+        candidateId = record.observation.candidateID
+        observedAt = record.observation.date
+        scenario = record.observation.scenario
+        practiceArea = record.observation.practiceArea
+    }
+}
+
+struct RatingRepresentation: ResponseEncodable, Sendable {
+    let id: RatingID
+    let observationId: ObservationID
+    let source: RatingSource
+    let score: Int
+    let raterId: UserID
+    let rationale: String
+    let ratedAt: Date
+    let supersedes: RatingID?
+    let correctionReason: String?
+
+    init(_ rating: Rating) {
+        id = rating.id
+        observationId = rating.observationID
+        source = rating.source
+        score = rating.score.value
+        raterId = rating.raterID
+        rationale = rating.rationale
+        ratedAt = rating.ratedAt
+        supersedes = rating.supersedes
+        correctionReason = rating.correctionReason
+    }
+}
+
+struct RecordingRepresentation: ResponseEncodable, Sendable {
+    struct Links: Encodable, Sendable {
+        let media: String
+        let proxy: String
+        let index: String
+        let poster: String
+    }
+
+    let id: RecordingID
+    let observationId: ObservationID
+    let uploadedBy: UserID
+    let fileName: String
+    /// `uploading`, `stored`, `indexing`, `ready` or `rejected`.
+    let status: String
+    let rejectionReason: String?
+    let sha256: String?
+    let byteCount: Int64?
+    let links: Links
+
+    init(_ recording: Recording) {
+        id = recording.id
+        observationId = recording.observationID
+        uploadedBy = recording.uploadedBy
+        fileName = recording.fileName
+        status = recording.status.name
+        if case .rejected(let reason) = recording.status { rejectionReason = reason } else { rejectionReason = nil }
+        sha256 = recording.sha256
+        byteCount = recording.byteCount
+        let base = "/api/v1/recordings/\(recording.id)"
+        links = Links(media: base + "/media", proxy: base + "/proxy", index: base + "/index", poster: base + "/thumbnails/0")
+    }
+}
+
+/// A case as the API shows it. For a moderator who has not yet submitted an opinion, everything that
+/// carries an earlier score (the dispute finding, the local agreement, outcomes) is left out: blind review.
+struct CaseRepresentation: ResponseEncodable, Sendable {
+    struct FlagRepresentation: Encodable, Sendable {
+        let raisedBy: UserID
+        let role: Role
+        let at: Date
+        let reason: String
+    }
+
+    struct FindingRepresentation: Encodable, Sendable {
+        let employerScore: Int
+        let assessorScore: Int
+        let tolerance: Int
+        let reasons: [DisputeFinding.Reason]
+    }
+
+    struct OutcomeRepresentation: Encodable, Sendable {
+        let score: Int
+        let meetsStandard: Bool
+        /// The rule that decided (`median`, `local_agreement`), or null when a person did.
+        let rule: String?
+        /// The person who decided, when a person did.
+        let decidedBy: UserID?
+        let reasonCodes: [String]
+
+        init(_ outcome: Outcome) {
+            score = outcome.score.value
+            meetsStandard = outcome.meetsStandard
+            switch outcome.basis {
+            case .rule(let rule): self.rule = rule.rawValue; decidedBy = nil
+            case .person(let person): self.rule = nil; decidedBy = person
+            }
+            reasonCodes = outcome.reasonCodes
+        }
+    }
+
+    let id: CaseID
+    let observationId: ObservationID
+    let employerId: OrganisationID
+    let kind: Case.Kind
+    let state: Case.State
+    let version: Int
+    let openedBy: UserID
+    let openedAt: Date
+    let updatedAt: Date
+    let flags: [FlagRepresentation]
+    /// Whether scores were left out because the caller is a moderator reviewing blind.
+    let blind: Bool
+    let finding: FindingRepresentation?
+    let localAgreement: [String: Int]?
+    let outcome: OutcomeRepresentation?
+    let previousOutcomes: [OutcomeRepresentation]?
+
+    init(_ value: Case, blind: Bool) {
+        id = value.id
+        observationId = value.observationID
+        employerId = value.employerID
+        kind = value.kind
+        state = value.state
+        version = value.version
+        openedBy = value.openedBy
+        openedAt = value.openedAt
+        updatedAt = value.updatedAt
+        flags = value.flags.map { FlagRepresentation(raisedBy: $0.raisedBy, role: $0.role, at: $0.at, reason: $0.reason) }
+        self.blind = blind
+        if blind {
+            finding = nil
+            localAgreement = nil
+            outcome = nil
+            previousOutcomes = nil
+        } else {
+            finding = value.finding.map {
+                FindingRepresentation(employerScore: $0.employer.value, assessorScore: $0.assessor.value, tolerance: $0.tolerance, reasons: $0.reasons)
+            }
+            var agreement: [String: Int] = [:]
+            agreement["assessor"] = value.localAgreement.assessor?.value
+            agreement["employer"] = value.localAgreement.employer?.value
+            localAgreement = agreement
+            outcome = value.outcome.map(OutcomeRepresentation.init)
+            previousOutcomes = value.previousOutcomes.map(OutcomeRepresentation.init)
+        }
+    }
+}
+
+struct AssignmentRepresentation: ResponseEncodable, Sendable {
+    let caseId: CaseID
+    let moderatorId: UserID
+    let assignedBy: UserID
+    let assignedAt: Date
+}
+
+struct AuditEntryRepresentation: ResponseEncodable, Sendable {
+    let sequence: Int64
+    let id: AuditEventID
+    let at: Date
+    let actorId: UserID
+    let action: String
+    let subjectType: String
+    let subjectId: String
+    let reason: String?
+    let details: [String: String]
+    let hash: String
+    let previousHash: String
+
+    init(_ entry: AuditEntry) {
+        sequence = entry.event.sequence ?? 0
+        id = entry.event.id
+        at = entry.event.at
+        actorId = entry.event.actorID
+        action = entry.event.action.rawValue
+        subjectType = entry.event.subject.type
+        subjectId = entry.event.subject.id
+        reason = entry.event.reason
+        details = entry.event.details
+        hash = entry.hash
+        previousHash = entry.previousHash
+    }
+}

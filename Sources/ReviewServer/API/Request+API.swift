@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import ReviewDomain
+import ReviewStore
+
+/// Reading requests the same way everywhere: ids, query parameters, pages and JSON bodies, each with a clear
+/// 400 / 413 / 415 / 422 when the caller sent something we cannot use.
+extension Request {
+    /// The largest JSON body the API reads.
+    static let maximumJSONBytes = 1 << 20
+
+    /// A query parameter converted with `convert`; 400 naming the parameter if present but unusable.
+    func query<T>(_ name: String, _ expected: String, _ convert: (String) -> T?) throws(APIError) -> T? {
+        guard let text = uri.queryParameters[Substring(name)] else { return nil }
+        guard let value = convert(String(text)) else {
+            throw APIError(.badRequest, code: .badRequest, message: "The query parameter \(name)=\"\(text)\" is not \(expected).")
+        }
+        return value
+    }
+
+    func queryID<T: DomainIdentifier>(_ name: String, as type: T.Type = T.self) throws(APIError) -> T? where T.RawValue == UUID {
+        try query(name, "an id (a UUID)") { UUID(uuidString: $0).map(T.init(rawValue:)) }
+    }
+
+    /// `?page=&pageSize=`.
+    func page() throws(APIError) -> PageRequest {
+        let number = try query("page", "a page number (1 or more)") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 1
+        let size = try query("pageSize", "a page size from 1 to \(PageRequest.maximumSize)") {
+            Int($0).flatMap { (1...PageRequest.maximumSize).contains($0) ? $0 : nil }
+        } ?? 50
+        return PageRequest(number: number, size: size)
+    }
+
+    /// The JSON body as `T`: 415 unless `Content-Type: application/json`, 413 beyond 1 MiB, 400 if it is not
+    /// JSON, 422 if it is JSON of the wrong shape (naming the field).
+    func json<T: Decodable>(_ type: T.Type, context: ReviewRequestContext) async throws -> T {
+        let contentType = headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType,
+                           message: "Send the body as JSON with Content-Type: application/json.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: Self.maximumJSONBytes)
+        } catch {
+            throw APIError(.contentTooLarge, code: .contentTooLarge, message: "The JSON body is larger than 1 MiB.")
+        }
+        let data = Data(buffer.readableBytesView)
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            throw APIError(.badRequest, code: .badRequest, message: "The body is not valid JSON.")
+        }
+        do {
+            return try context.requestDecoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw APIError(.unprocessableContent, code: .invalid, message: Self.describe(error))
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.isEmpty ? "the body" : "\"" + codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") + "\""
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is required."
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context.codingPath)) has the wrong type."
+        case .dataCorrupted(let context): return "\(path(context.codingPath)) is not valid: \(context.debugDescription)"
+        @unknown default: return "The body does not have the expected shape."
+        }
+    }
+}
+
+extension ReviewRequestContext {
+    /// A path parameter that is an id; 400 if it is not a UUID.
+    func id<T: DomainIdentifier>(_ name: String, as type: T.Type = T.self) throws(APIError) -> T where T.RawValue == UUID {
+        guard let text = parameters.get(name), let uuid = UUID(uuidString: text) else {
+            throw APIError(.badRequest, code: .badRequest, message: "\"\(parameters.get(name) ?? "")\" is not an id (a UUID).")
+        }
+        return T(rawValue: uuid)
+    }
+}
+
+/// A response with a status other than 200 around an encodable body.
+struct Created<Body: ResponseEncodable & Sendable>: ResponseGenerator {
+    let body: Body
+    var status: HTTPResponse.Status = .created
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try body.response(from: request, context: context)
+        response.status = status
+        return response
+    }
+}

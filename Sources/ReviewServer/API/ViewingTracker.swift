@@ -1,0 +1,38 @@
+import Foundation
+import ReviewDomain
+
+/// Tells a new viewing from the next range request of one already under way, so that each viewing of a
+/// recording is one audit event however many `Range` requests a player makes.
+///
+/// A viewing is one user watching one recording (either variant); it ends after `idleGap` without a request.
+/// In memory, per server process: after a restart, or on another server, the next request starts a viewing
+/// (one event too many, never one too few).
+actor ViewingTracker {
+    struct Key: Hashable {
+        let user: UserID
+        let recording: RecordingID
+    }
+
+    let idleGap: TimeInterval
+    private var lastSeen: [Key: Date] = [:]
+
+    init(idleGap: TimeInterval) {
+        self.idleGap = idleGap
+    }
+
+    /// Notes a request; `true` if it starts a new viewing.
+    func noteRequest(by user: UserID, of recording: RecordingID, at now: Date) -> Bool {
+        let key = Key(user: user, recording: recording)
+        let isNew = lastSeen[key].map { now.timeIntervalSince($0) > idleGap } ?? true
+        lastSeen[key] = now
+        if lastSeen.count > 50_000 {
+            lastSeen = lastSeen.filter { now.timeIntervalSince($0.value) <= idleGap }
+        }
+        return isNew
+    }
+
+    /// Forgets a viewing whose audit event could not be written, so the next request tries again.
+    func forget(_ user: UserID, _ recording: RecordingID) {
+        lastSeen[Key(user: user, recording: recording)] = nil
+    }
+}

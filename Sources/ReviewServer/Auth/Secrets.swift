@@ -1,0 +1,50 @@
+import Crypto
+public import Foundation
+import HummingbirdBcrypt
+import NIOPosix
+
+/// Random secrets (session cookies, API tokens, CSRF tokens) and the hashes the store keeps of them.
+public enum Secrets {
+    /// 32 random bytes, base64url without padding (43 characters).
+    public static func generate(byteCount: Int = 32) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The SHA-256 of a high-entropy secret, lower-case hex: what the store keeps. (A random 256-bit token
+    /// needs no slow hash: there is nothing to guess.)
+    public static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Constant-time comparison of two strings.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// Passwords: bcrypt with a configurable cost (12 in production: about a quarter of a second here; tests
+/// use the minimum, 4).
+public struct PasswordHasher: Sendable {
+    public let cost: UInt8
+
+    public init(cost: UInt8 = 12) {
+        self.cost = min(max(cost, 4), 31)
+    }
+
+    /// A bcrypt hash of `password`. Runs on NIO's blocking thread pool, not the cooperative pool: it is
+    /// slow on purpose and must not stall other requests.
+    public func hash(_ password: String) async throws -> String {
+        let cost = cost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// Whether `password` matches `hash` (also on the blocking pool).
+    public func verify(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+}

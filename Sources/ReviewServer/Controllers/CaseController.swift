@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import ReviewDomain
+import ReviewStore
+
+/// Dispute cases: lists, one case, transitions through the workflow, and moderator assignments.
+struct CaseController: Sendable {
+    let services: APIServices
+
+    func addRoutes(to group: RouterGroup<ReviewRequestContext>) {
+        group.get("cases", use: list)
+        group.get("cases/:caseId", use: show)
+        group.post("cases/:caseId/transitions", use: transition)
+        group.post("cases/:caseId/assignments", use: assign)
+    }
+
+    @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<CaseRepresentation> {
+        let actor = try context.requireIdentity()
+        let page = try request.page()
+        let state = try request.query("state", "a case state (\(Case.State.allCases.map(\.rawValue).joined(separator: ", ")))", Case.State.init(rawValue:))
+        let asked: OrganisationID? = try request.queryID("employerId")
+        var filter = CaseFilter(state: state, employerID: asked)
+        switch actor.role {
+        case .administrator: throw Access.forbidden("An administrator takes no part in cases.")
+        case .employer:
+            if let asked, asked != actor.organisationID { return Page(fetched: [], page: page) }
+            filter.employerID = actor.organisationID
+        case .moderator: filter.assignedTo = actor.userID
+        case .assessor, .lead, .auditor: break
+        }
+        let blind = actor.role.isModerator
+        let cases = try await services.store.cases(filter, page: page)
+        return Page(fetched: cases.map { CaseRepresentation($0, blind: blind) }, page: page)
+    }
+
+    @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> CaseRepresentation {
+        let actor = try context.requireIdentity()
+        let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
+        return CaseRepresentation(value, blind: blind)
+    }
+
+    struct TransitionRequest: Decodable {
+        let action: String
+        let expectedVersion: Int
+        let reason: String?
+        let score: Int?
+    }
+
+    /// The actions a caller may name, by their API spelling.
+    static let actions: [String: CaseAction] = [
+        "flag": .flag, "startLocalReview": .startLocalReview, "agreeLocalScore": .agreeLocalScore,
+        "requestModeration": .requestModeration, "startModeration": .startModeration, "escalate": .escalate,
+        "decide": .decide, "close": .close, "withdraw": .withdraw, "reopen": .reopen,
+    ]
+
+    @Sendable func transition(_ request: Request, context: ReviewRequestContext) async throws -> CaseRepresentation {
+        let actor = try context.requireIdentity()
+        let (current, blind) = try await services.access.case(try context.id("caseId"), for: actor)
+        let body = try await request.json(TransitionRequest.self, context: context)
+        guard let action = Self.actions[body.action] else {
+            throw APIError(.unprocessableContent, code: .invalid,
+                           message: "\"action\" must be one of \(Self.actions.keys.sorted().joined(separator: ", ")), not \"\(body.action)\".")
+        }
+        guard action.permittedRoles.contains(actor.role) else {
+            throw Access.forbidden("A user acting as \(actor.role) cannot \(body.action) a case.")
+        }
+        func score() throws(APIError) -> Score {
+            guard let value = body.score, let score = try? Score(value) else {
+                throw APIError(.unprocessableContent, code: .invalid, message: "\(body.action) needs \"score\", a whole number from 1 to 7.")
+            }
+            return score
+        }
+        let command: CaseCommand
+        switch action {
+        case .flag: command = .flag
+        case .startLocalReview: command = .startLocalReview
+        case .agreeLocalScore: command = .agreeLocalScore(try score())
+        case .requestModeration: command = .requestModeration
+        case .startModeration: command = .startModeration
+        case .escalate: command = .escalate
+        case .decide: command = .decide(Outcome(score: try score(), basis: .person(actor.userID), reasonCodes: ["decided_by_person"]))
+        case .close: command = .close
+        case .withdraw: command = .withdraw
+        case .reopen: command = .reopen
+        case .open: throw APIError(.unprocessableContent, code: .invalid, message: "Cases open by rating or flagging an observation.")
+        }
+        let updated = try await services.store.transition(
+            current.id, command, expectedVersion: body.expectedVersion, reason: body.reason, by: actor, at: services.now())
+        return CaseRepresentation(updated, blind: blind)
+    }
+
+    struct NewAssignment: Decodable {
+        let moderatorId: UserID
+    }
+
+    @Sendable func assign(_ request: Request, context: ReviewRequestContext) async throws -> Created<AssignmentRepresentation> {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.lead], to: "assign moderators")
+        let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
+        let body = try await request.json(NewAssignment.self, context: context)
+        guard let moderator = try await services.store.users.find(body.moderatorId), moderator.role.isModerator, moderator.active else {
+            throw APIError(.unprocessableContent, code: .invalid, message: "\(body.moderatorId) is not an active moderator's account.")
+        }
+        guard moderator.organisationID != value.employerID else {
+            throw APIError(.unprocessableContent, code: .invalid, message: "A moderator from the candidate's own employer has a conflict of interest.")
+        }
+        let assignment = try await services.store.assign(moderator: moderator.id, to: value.id, by: actor, at: services.now())
+        return Created(body: AssignmentRepresentation(
+            caseId: assignment.caseID, moderatorId: assignment.moderatorID, assignedBy: assignment.assignedBy, assignedAt: assignment.assignedAt))
+    }
+}
+
+/// The audit trail (`/api/v1/audit`): auditors, the lead and administrators read it; nobody changes it.
+struct AuditController: Sendable {
+    let services: APIServices
+
+    func addRoutes(to group: RouterGroup<ReviewRequestContext>) {
+        group.get("audit", use: list)
+    }
+
+    @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<AuditEntryRepresentation> {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.auditor, .lead, .administrator], to: "read the audit trail")
+        let page = try request.page()
+        let after = try request.query("after", "a sequence number (0 or more)") { Int64($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 0
+        let type = request.uri.queryParameters["subjectType"].map(String.init)
+        let id = request.uri.queryParameters["subjectId"].map(String.init)
+        guard (type == nil) == (id == nil) else {
+            throw APIError(.badRequest, code: .badRequest, message: "Give subjectType and subjectId together (e.g. subjectType=recording&subjectId=…).")
+        }
+        let subject = type.flatMap { type in id.map { AuditEvent.Subject(type: type, id: $0) } }
+        let entries = try await services.store.auditEntries(after: after, subject: subject, page: page)
+        return Page(fetched: entries.map(AuditEntryRepresentation.init), page: page)
+    }
+}

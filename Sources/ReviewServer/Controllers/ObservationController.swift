@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import ReviewDomain
+import ReviewStore
+
+/// Candidates, observations, their ratings and dispute flags.
+struct ObservationController: Sendable {
+    let services: APIServices
+
+    func addRoutes(to group: RouterGroup<ReviewRequestContext>) {
+        group.get("candidates", use: listCandidates)
+        group.get("candidates/:candidateId", use: candidate)
+        group.get("observations", use: listObservations)
+        group.get("observations/:observationId", use: observation)
+        group.get("observations/:observationId/ratings", use: ratings)
+        group.post("observations/:observationId/ratings", use: rate)
+        group.post("observations/:observationId/flags", use: flag)
+    }
+
+    @Sendable func listCandidates(_ request: Request, context: ReviewRequestContext) async throws -> Page<CandidateRepresentation> {
+        let actor = try context.requireIdentity()
+        let scope = try services.access.employerScope(of: actor, listing: "candidates")
+        let page = try request.page()
+        let asked: OrganisationID? = try request.queryID("employerId")
+        if let scope, let asked, asked != scope { return Page(fetched: [], page: page) }
+        let records = try await services.store.candidates(employerID: scope ?? asked, page: page)
+        return Page(fetched: records.map(CandidateRepresentation.init), page: page)
+    }
+
+    @Sendable func candidate(_ request: Request, context: ReviewRequestContext) async throws -> CandidateRepresentation {
+        let actor = try context.requireIdentity()
+        return CandidateRepresentation(try await services.access.candidate(try context.id("candidateId"), for: actor))
+    }
+
+    @Sendable func listObservations(_ request: Request, context: ReviewRequestContext) async throws -> Page<ObservationRepresentation> {
+        let actor = try context.requireIdentity()
+        let scope = try services.access.employerScope(of: actor, listing: "observations")
+        let page = try request.page()
+        let candidateID: CandidateID? = try request.queryID("candidateId")
+        let records = try await services.store.observations(candidateID: candidateID, employerID: scope, page: page)
+        return Page(fetched: records.map(ObservationRepresentation.init), page: page)
+    }
+
+    @Sendable func observation(_ request: Request, context: ReviewRequestContext) async throws -> ObservationRepresentation {
+        let actor = try context.requireIdentity()
+        return ObservationRepresentation(try await services.access.observation(try context.id("observationId"), for: actor).record)
+    }
+
+    @Sendable func ratings(_ request: Request, context: ReviewRequestContext) async throws -> Page<RatingRepresentation> {
+        let actor = try context.requireIdentity()
+        guard !actor.role.isModerator else {
+            throw Access.forbidden("Moderators review blind: the earlier ratings are not shown to them.")
+        }
+        let id: ObservationID = try context.id("observationId")
+        _ = try await services.access.observation(id, for: actor)
+        let ratings = try await services.store.ratings.ratings(of: id).map(RatingRepresentation.init)
+        return Page(fetched: ratings, page: PageRequest(number: 1, size: max(1, min(ratings.count, PageRequest.maximumSize))))
+    }
+
+    struct NewRating: Decodable {
+        let score: Int
+        let rationale: String
+        let supersedes: RatingID?
+        let correctionReason: String?
+    }
+
+    struct RatingResult: ResponseEncodable, Sendable {
+        let rating: RatingRepresentation
+        /// The dispute case the rating opened, if it did.
+        let openedCase: CaseRepresentation?
+    }
+
+    @Sendable func rate(_ request: Request, context: ReviewRequestContext) async throws -> Created<RatingResult> {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.assessor, .employer], to: "record an assessor or employer rating (moderators give second opinions)")
+        let id: ObservationID = try context.id("observationId")
+        _ = try await services.access.observation(id, for: actor)
+        let body = try await request.json(NewRating.self, context: context)
+        let score: Score
+        do { score = try Score(body.score) } catch {
+            throw APIError(.unprocessableContent, code: .invalid, message: "\"score\" must be a whole number from 1 to 7, not \(body.score).")
+        }
+        let recorded = try await services.store.recordRating(
+            observationID: id, score: score, rationale: body.rationale, supersedes: body.supersedes, correctionReason: body.correctionReason,
+            by: actor, at: services.now())
+        return Created(body: RatingResult(rating: RatingRepresentation(recorded.rating), openedCase: recorded.openedCase.map { CaseRepresentation($0, blind: false) }))
+    }
+
+    struct NewFlag: Decodable {
+        let reason: String
+    }
+
+    @Sendable func flag(_ request: Request, context: ReviewRequestContext) async throws -> Created<CaseRepresentation> {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.assessor, .employer, .lead], to: "flag an observation for review")
+        let id: ObservationID = try context.id("observationId")
+        _ = try await services.access.observation(id, for: actor)
+        let body = try await request.json(NewFlag.self, context: context)
+        let result = try await services.store.flag(observationID: id, reason: body.reason, by: actor, at: services.now())
+        return Created(body: CaseRepresentation(result, blind: false))
+    }
+}

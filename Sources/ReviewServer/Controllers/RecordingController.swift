@@ -1,0 +1,143 @@
+import Foundation
+import Hummingbird
+import NIOFileSystem
+import ReviewDomain
+import ReviewStore
+
+/// Recordings: their status and index, and streaming of the original, the browser proxy and thumbnails.
+///
+/// Streaming answers `Range` requests (see ``FileStreamer``). Every viewing is one audit event
+/// (`recording.viewed`): a player's many range requests within ``ViewingTracker/idleGap`` of each other are
+/// one viewing. HEAD requests and conditional requests answered 304 are not viewings.
+struct RecordingController: Sendable {
+    let services: APIServices
+
+    func addRoutes(to group: RouterGroup<ReviewRequestContext>) {
+        group.get("recordings", use: list)
+        group.get("recordings/:recordingId", use: show)
+        group.get("recordings/:recordingId/index", use: index)
+        group.on("recordings/:recordingId/media", method: .get, use: media)
+        group.on("recordings/:recordingId/media", method: .head, use: media)
+        group.on("recordings/:recordingId/proxy", method: .get, use: proxy)
+        group.on("recordings/:recordingId/proxy", method: .head, use: proxy)
+        group.get("recordings/:recordingId/thumbnails/:n", use: thumbnail)
+    }
+
+    /// A recording with its indexing job's state and progress.
+    struct RecordingDetail: ResponseEncodable, Sendable {
+        struct JobState: Encodable, Sendable {
+            let state: String
+            let attempts: Int
+            let progress: Double?
+            let lastError: String?
+        }
+        let recording: RecordingRepresentation
+        let job: JobState?
+    }
+
+    @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<RecordingRepresentation> {
+        let actor = try context.requireIdentity()
+        let scope = try services.access.employerScope(of: actor, listing: "recordings")
+        let page = try request.page()
+        let observationID: ObservationID? = try request.queryID("observationId")
+        let statuses = ["uploading", "stored", "indexing", "ready", "rejected"]
+        let status = try request.query("status", "one of \(statuses.joined(separator: ", "))") { statuses.contains($0) ? $0 : nil }
+        let recordings = try await services.store.recordings(observationID: observationID, employerID: scope, status: status, page: page)
+        return Page(fetched: recordings.map(RecordingRepresentation.init), page: page)
+    }
+
+    @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> RecordingDetail {
+        let actor = try context.requireIdentity()
+        let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        let job = try await services.store.indexJob(of: recording.id).map {
+            RecordingDetail.JobState(state: $0.job.state.rawValue, attempts: $0.job.attempts, progress: $0.progress, lastError: $0.job.lastError)
+        }
+        return RecordingDetail(recording: RecordingRepresentation(recording), job: job)
+    }
+
+    @Sendable func index(_ request: Request, context: ReviewRequestContext) async throws -> Response {
+        let actor = try context.requireIdentity()
+        let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        guard let report = try await services.store.indexReport(of: recording.id) else {
+            throw APIError(.notFound, code: .notReady,
+                           message: "Recording \(recording.id) is \(recording.status.name): its index exists once it is ready.")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: report)))
+    }
+
+    @Sendable func media(_ request: Request, context: ReviewRequestContext) async throws -> Response {
+        let actor = try context.requireIdentity()
+        let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        guard let sha256 = recording.sha256 else {
+            throw APIError(.notFound, code: .notReady, message: "Recording \(recording.id) is still uploading: there is nothing to stream yet.")
+        }
+        let file = StreamedFile(
+            path: services.blobs.path(forSHA256: sha256), etag: sha256,
+            contentType: Self.contentType(of: recording.fileName), fileName: recording.fileName)
+        return try await stream(file, of: recording, variant: "original", request: request, context: context, actor: actor)
+    }
+
+    @Sendable func proxy(_ request: Request, context: ReviewRequestContext) async throws -> Response {
+        let actor = try context.requireIdentity()
+        let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        let directory = services.mediaDirectory(of: recording.id)
+        for (name, type) in [("proxy.mp4", "video/mp4"), ("proxy.webm", "video/webm")] {
+            let path = directory.appending(name)
+            guard let info = try await FileSystem.shared.info(forFileAt: path) else { continue }
+            // The proxy is made once per recording; its size and time tell one making from another.
+            let file = StreamedFile(path: path, etag: "\(recording.sha256 ?? "proxy")-\(info.size)-\(info.lastDataModificationTime.seconds)",
+                                    contentType: type, fileName: nil)
+            return try await stream(file, of: recording, variant: "proxy", request: request, context: context, actor: actor)
+        }
+        throw APIError(.notFound, code: .notReady, message: recording.status == .ready
+            ? "Recording \(recording.id) has no browser proxy (making it failed; see its index): stream the original instead."
+            : "Recording \(recording.id) is \(recording.status.name): its proxy exists once it is ready.")
+    }
+
+    @Sendable func thumbnail(_ request: Request, context: ReviewRequestContext) async throws -> Response {
+        let actor = try context.requireIdentity()
+        let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        guard let n = context.parameters.get("n", as: Int.self), n >= 0, n < 1000 else {
+            throw APIError(.badRequest, code: .badRequest, message: "A thumbnail number is a whole number from 0 (the poster) up.")
+        }
+        let name = n == 0 ? "poster.jpg" : String(format: "thumb-%03d.jpg", n - 1)
+        let path = services.mediaDirectory(of: recording.id).appending(name)
+        guard try await FileSystem.shared.info(forFileAt: path) != nil else {
+            throw APIError(.notFound, code: .notFound, message: "Recording \(recording.id) has no thumbnail \(n).")
+        }
+        return try await FileStreamer.response(
+            to: request, file: StreamedFile(path: path, etag: "\(recording.id)-\(n)", contentType: "image/jpeg", fileName: nil), context: context)
+    }
+
+    private func stream(
+        _ file: StreamedFile, of recording: Recording, variant: String, request: Request, context: ReviewRequestContext, actor: Actor
+    ) async throws -> Response {
+        let response = try await FileStreamer.response(to: request, file: file, context: context)
+        if request.method == .get, response.status == .ok || response.status == .partialContent,
+            await services.viewings.noteRequest(by: actor.userID, of: recording.id, at: services.now())
+        {
+            do {
+                try await services.store.recordViewing(of: recording.id, variant: variant, by: actor, at: services.now())
+            } catch {
+                // No audit event, no viewing: the trail must hold every viewing.
+                await services.viewings.forget(actor.userID, recording.id)
+                throw error
+            }
+        }
+        return response
+    }
+
+    static func contentType(of fileName: String) -> String {
+        switch (fileName as NSString).pathExtension.lowercased() {
+        case "mp4", "m4v": "video/mp4"
+        case "mov": "video/quicktime"
+        case "webm": "video/webm"
+        case "mkv": "video/x-matroska"
+        case "avi": "video/x-msvideo"
+        case "ts", "mts", "m2ts": "video/mp2t"
+        case "wmv": "video/x-ms-wmv"
+        case "mpg", "mpeg": "video/mpeg"
+        default: "application/octet-stream"
+        }
+    }
+}

@@ -1,0 +1,218 @@
+public import Foundation
+public import ReviewDomain
+import SQLKit
+
+/// An API token as stored: never the secret, only its hash (kept in the database, not here).
+public struct APITokenRecord: Hashable, Sendable {
+    /// A short public identifier (shown in lists, used to revoke).
+    public let id: String
+    public let userID: UserID
+    public let name: String
+    public let createdAt: Date
+    public let lastUsedAt: Date?
+    public let revokedAt: Date?
+}
+
+/// A signed-in browser session: whose, and the token a form must echo (CSRF).
+public struct SessionRecord: Hashable, Sendable {
+    public let user: User
+    public let csrfToken: String
+    public let expiresAt: Date
+}
+
+/// A moderator assigned to a case.
+public struct CaseAssignment: Hashable, Sendable {
+    public let caseID: CaseID
+    public let moderatorID: UserID
+    public let assignedBy: UserID
+    public let assignedAt: Date
+}
+
+/// Accounts: credentials, sessions and API tokens. Secrets arrive here already hashed (SHA-256 hex for
+/// random tokens, bcrypt for passwords); the store never sees a secret.
+extension ReviewStore {
+    /// Sets (or replaces) a user's username and password hash; `.duplicate` if another user has the username.
+    public func setCredentials(of userID: UserID, username: String, passwordHash: String, at time: Date = Date()) async throws(StoreError) {
+        let d = context.dialect
+        try await context.atomically { db in
+            try await db.raw("DELETE FROM credentials WHERE user_id = \(d.id(userID))").run()
+            try await db.raw("""
+                INSERT INTO credentials (user_id, username, password_hash, updated_at)
+                VALUES (\(d.id(userID)), \(bind: username), \(bind: passwordHash), \(d.time(time)))
+                """).run()
+            _ = try await SQLAuditLog.append(AuditEvent(
+                at: time, actorID: userID, action: "user.credentials_set", subject: .init(type: "user", id: userID.description),
+                details: ["username": username]), on: db, dialect: d)
+        }
+    }
+
+    /// The user with this username and their password hash.
+    public func credentials(username: String) async throws(StoreError) -> (user: User, passwordHash: String)? {
+        try await context.run { db in
+            guard let row = try await db.raw("""
+                SELECT u.*, c.password_hash FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.username = \(bind: username)
+                """).first() else { return nil }
+            return (try SQLUsers.user(row), try row.value("password_hash", as: String.self))
+        }
+    }
+
+    /// Usernames by user (users without credentials are absent).
+    public func usernames(of userIDs: [UserID]) async throws(StoreError) -> [UserID: String] {
+        guard !userIDs.isEmpty else { return [:] }
+        let d = context.dialect
+        return try await context.run { db in
+            let list = SQLList(userIDs.map { d.id($0) })
+            var names: [UserID: String] = [:]
+            for row in try await db.raw("SELECT user_id, username FROM credentials WHERE user_id IN (\(list))").all() {
+                names[try row.id("user_id")] = try row.value("username")
+            }
+            return names
+        }
+    }
+
+    /// Starts a session.
+    public func createSession(tokenHash: String, userID: UserID, csrfToken: String, expiresAt: Date, at time: Date = Date()) async throws(StoreError) {
+        let d = context.dialect
+        try await context.atomically { db in
+            try await db.raw("DELETE FROM sessions WHERE expires_at < \(d.time(time))").run()
+            try await db.raw("""
+                INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+                VALUES (\(bind: tokenHash), \(d.id(userID)), \(bind: csrfToken), \(d.time(time)), \(d.time(expiresAt)))
+                """).run()
+            _ = try await SQLAuditLog.append(AuditEvent(
+                at: time, actorID: userID, action: "session.started", subject: .init(type: "user", id: userID.description)), on: db, dialect: d)
+        }
+    }
+
+    /// The live session with this token hash, if it has not expired and its user is active.
+    public func session(tokenHash: String, at time: Date = Date()) async throws(StoreError) -> SessionRecord? {
+        let d = context.dialect
+        return try await context.run { db in
+            guard let row = try await db.raw("""
+                SELECT u.*, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+                WHERE s.token_hash = \(bind: tokenHash) AND s.expires_at > \(d.time(time))
+                """).first() else { return nil }
+            let user = try SQLUsers.user(row)
+            guard user.active else { return nil }
+            return SessionRecord(user: user, csrfToken: try row.value("csrf_token"), expiresAt: try row.time("expires_at"))
+        }
+    }
+
+    /// Ends a session (signing out); audited.
+    public func endSession(tokenHash: String, userID: UserID, at time: Date = Date()) async throws(StoreError) {
+        let d = context.dialect
+        try await context.atomically { db in
+            try await db.raw("DELETE FROM sessions WHERE token_hash = \(bind: tokenHash)").run()
+            _ = try await SQLAuditLog.append(AuditEvent(
+                at: time, actorID: userID, action: "session.ended", subject: .init(type: "user", id: userID.description)), on: db, dialect: d)
+        }
+    }
+
+    /// Stores a new API token for `userID` (its secret already hashed); audited.
+    public func createAPIToken(id: String, userID: UserID, name: String, tokenHash: String, at time: Date = Date()) async throws(StoreError) -> APITokenRecord {
+        let d = context.dialect
+        try await context.atomically { db in
+            try await db.raw("""
+                INSERT INTO api_tokens (id, user_id, name, token_hash, created_at)
+                VALUES (\(bind: id), \(d.id(userID)), \(bind: name), \(bind: tokenHash), \(d.time(time)))
+                """).run()
+            _ = try await SQLAuditLog.append(AuditEvent(
+                at: time, actorID: userID, action: "api_token.created", subject: .init(type: "api_token", id: id),
+                details: ["name": name]), on: db, dialect: d)
+        }
+        return APITokenRecord(id: id, userID: userID, name: name, createdAt: Dialect.normalised(time), lastUsedAt: nil, revokedAt: nil)
+    }
+
+    /// The active user owning the unrevoked token with this hash. Notes the token's use at most every five
+    /// minutes (a write per request would cost every API call).
+    public func apiTokenUser(tokenHash: String, at time: Date = Date()) async throws(StoreError) -> User? {
+        let d = context.dialect
+        return try await context.run { db in
+            guard let row = try await db.raw("""
+                SELECT u.*, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+                WHERE t.token_hash = \(bind: tokenHash) AND t.revoked_at IS NULL
+                """).first() else { return nil }
+            let user = try SQLUsers.user(row)
+            guard user.active else { return nil }
+            if let lastUsed = try row.optionalTime("last_used_at"), time.timeIntervalSince(lastUsed) < 300 { return user }
+            let tokenID: String = try row.value("token_id")
+            try await db.raw("UPDATE api_tokens SET last_used_at = \(d.time(time)) WHERE id = \(bind: tokenID)").run()
+            return user
+        }
+    }
+
+    /// A user's tokens, newest first, revoked ones left out.
+    public func apiTokens(of userID: UserID) async throws(StoreError) -> [APITokenRecord] {
+        let d = context.dialect
+        return try await context.run { db in
+            try await db.raw("""
+                SELECT * FROM api_tokens WHERE user_id = \(d.id(userID)) AND revoked_at IS NULL ORDER BY created_at DESC, id
+                """).all().map { row in
+                APITokenRecord(id: try row.value("id"), userID: try row.id("user_id"), name: try row.value("name"),
+                               createdAt: try row.time("created_at"), lastUsedAt: try row.optionalTime("last_used_at"),
+                               revokedAt: try row.optionalTime("revoked_at"))
+            }
+        }
+    }
+
+    /// Revokes `userID`'s token `id`; `false` if they have no such live token. Audited.
+    public func revokeAPIToken(id: String, of userID: UserID, at time: Date = Date()) async throws(StoreError) -> Bool {
+        let d = context.dialect
+        return try await context.atomically { db in
+            let revoked = try await db.raw("""
+                UPDATE api_tokens SET revoked_at = \(d.time(time))
+                WHERE id = \(bind: id) AND user_id = \(d.id(userID)) AND revoked_at IS NULL RETURNING id
+                """).first() != nil
+            if revoked {
+                _ = try await SQLAuditLog.append(AuditEvent(
+                    at: time, actorID: userID, action: "api_token.revoked", subject: .init(type: "api_token", id: id)), on: db, dialect: d)
+            }
+            return revoked
+        }
+    }
+
+    /// Assigns a moderator to a case; audited. `.duplicate` if already assigned.
+    public func assign(moderator moderatorID: UserID, to caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> CaseAssignment {
+        let d = context.dialect
+        try await context.atomically { db in
+            try await db.raw("""
+                INSERT INTO case_assignments (case_id, moderator_id, assigned_by, assigned_at)
+                VALUES (\(d.id(caseID)), \(d.id(moderatorID)), \(d.id(actor.userID)), \(d.time(time)))
+                """).run()
+            _ = try await SQLAuditLog.append(AuditEvent(
+                at: time, actorID: actor.userID, action: "case.moderator_assigned", subject: .init(type: "case", id: caseID.description),
+                details: ["moderator": moderatorID.description]), on: db, dialect: d)
+        }
+        return CaseAssignment(caseID: caseID, moderatorID: moderatorID, assignedBy: actor.userID, assignedAt: Dialect.normalised(time))
+    }
+
+    /// Whether the moderator is assigned to the case.
+    public func isAssigned(_ moderatorID: UserID, toCase caseID: CaseID) async throws(StoreError) -> Bool {
+        let d = context.dialect
+        return try await context.run { db in
+            try await db.raw("""
+                SELECT 1 AS one FROM case_assignments WHERE case_id = \(d.id(caseID)) AND moderator_id = \(d.id(moderatorID))
+                """).first() != nil
+        }
+    }
+
+    /// Whether the moderator is assigned to a case on the observation.
+    public func isAssigned(_ moderatorID: UserID, toObservation observationID: ObservationID) async throws(StoreError) -> Bool {
+        let d = context.dialect
+        return try await context.run { db in
+            try await db.raw("""
+                SELECT 1 AS one FROM case_assignments a JOIN cases c ON c.id = a.case_id
+                WHERE c.observation_id = \(d.id(observationID)) AND a.moderator_id = \(d.id(moderatorID))
+                """).first() != nil
+        }
+    }
+
+    /// Reports an indexing job's progress (0…1).
+    public func reportProgress(of jobID: JobID, _ fraction: Double) async throws(StoreError) {
+        let d = context.dialect
+        let clamped = min(max(fraction, 0), 1)
+        try await context.run { db in
+            try await db.raw("UPDATE jobs SET progress = \(bind: clamped) WHERE id = \(d.id(jobID))").run()
+        }
+    }
+}

@@ -1,0 +1,154 @@
+public import Foundation
+public import ReviewDomain
+import SQLKit
+
+/// One page of a list: `number` counts from 1; `size` is 1…500.
+public struct PageRequest: Sendable, Hashable {
+    public static let maximumSize = 500
+    public let number: Int
+    public let size: Int
+
+    public init(number: Int = 1, size: Int = 50) {
+        self.number = max(1, number)
+        self.size = min(max(1, size), Self.maximumSize)
+    }
+
+    /// Rows to skip.
+    public var offset: Int { (number - 1) * size }
+    /// Rows to fetch: one more than the page, to learn whether another page follows.
+    var fetch: Int { size + 1 }
+}
+
+/// Which cases a list shows.
+public struct CaseFilter: Sendable, Hashable {
+    public var state: Case.State?
+    /// Only this employer's cases.
+    public var employerID: OrganisationID?
+    /// Only cases this moderator is assigned to.
+    public var assignedTo: UserID?
+
+    public init(state: Case.State? = nil, employerID: OrganisationID? = nil, assignedTo: UserID? = nil) {
+        self.state = state
+        self.employerID = employerID
+        self.assignedTo = assignedTo
+    }
+}
+
+/// The paged, filtered lists the API serves. Each returns up to `page.size + 1` rows (see ``PageRequest``),
+/// in a stable order, so pages never skip or repeat a row while nothing changes.
+extension ReviewStore {
+    public func users(organisationID: OrganisationID?, role: Role?, page: PageRequest) async throws(StoreError) -> [User] {
+        let d = context.dialect
+        var conditions: [SQLQueryString] = []
+        if let organisationID { conditions.append("organisation_id = \(d.id(organisationID))") }
+        if let role { conditions.append("role = \(bind: role.rawValue)") }
+        return try await list("SELECT * FROM users", conditions, order: "name, id", page: page, SQLUsers.user)
+    }
+
+    public func candidates(employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [CandidateRecord] {
+        let d = context.dialect
+        let conditions: [SQLQueryString] = employerID.map { ["employer_id = \(d.id($0))"] } ?? []
+        return try await list("SELECT * FROM candidates", conditions, order: "registration_number, id", page: page, SQLCandidates.candidate)
+    }
+
+    public func observations(candidateID: CandidateID?, employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [ObservationRecord] {
+        let d = context.dialect
+        var conditions: [SQLQueryString] = []
+        if let candidateID { conditions.append("o.candidate_id = \(d.id(candidateID))") }
+        if let employerID { conditions.append("c.employer_id = \(d.id(employerID))") }
+        return try await list("SELECT o.* FROM observations o JOIN candidates c ON c.id = o.candidate_id", conditions,
+                              order: "o.observed_at, o.id", page: page, SQLObservations.observation)
+    }
+
+    public func recordings(observationID: ObservationID?, employerID: OrganisationID?, status: String?, page: PageRequest) async throws(StoreError) -> [Recording] {
+        let d = context.dialect
+        var conditions: [SQLQueryString] = []
+        if let observationID { conditions.append("r.observation_id = \(d.id(observationID))") }
+        if let employerID { conditions.append("c.employer_id = \(d.id(employerID))") }
+        if let status { conditions.append("r.status = \(bind: status)") }
+        return try await list("""
+            SELECT r.* FROM recordings r JOIN observations o ON o.id = r.observation_id JOIN candidates c ON c.id = o.candidate_id
+            """, conditions, order: "r.created_at, r.id", page: page, SQLRecordings.recording)
+    }
+
+    public func cases(_ filter: CaseFilter, page: PageRequest) async throws(StoreError) -> [Case] {
+        let d = context.dialect
+        var conditions: [SQLQueryString] = []
+        if let state = filter.state { conditions.append("state = \(bind: state.rawValue)") }
+        if let employerID = filter.employerID { conditions.append("employer_id = \(d.id(employerID))") }
+        if let moderator = filter.assignedTo {
+            conditions.append("id IN (SELECT case_id FROM case_assignments WHERE moderator_id = \(d.id(moderator)))")
+        }
+        return try await list("SELECT \(d.jsonText("document")) FROM cases", conditions, order: "opened_at, id", page: page, SQLCases.case)
+    }
+
+    /// Audit events after `sequence`, optionally about one subject, in chain order.
+    public func auditEntries(after sequence: Int64, subject: AuditEvent.Subject?, page: PageRequest) async throws(StoreError) -> [AuditEntry] {
+        var conditions: [SQLQueryString] = ["sequence > \(bind: sequence)"]
+        if let subject {
+            conditions.append("subject_type = \(bind: subject.type)")
+            conditions.append("subject_id = \(bind: subject.id)")
+        }
+        let d = context.dialect
+        return try await list("""
+            SELECT sequence, id, at, actor_id, action, subject_type, subject_id, reason, \(d.jsonText("details")), previous_hash, hash
+            FROM audit_events
+            """, conditions, order: "sequence", page: page, SQLAuditLog.entry)
+    }
+
+    /// The employer of the candidate observed.
+    public func employer(ofObservation observationID: ObservationID) async throws(StoreError) -> OrganisationID? {
+        let d = context.dialect
+        return try await context.run { db in try await SQLRatings.employer(of: observationID, on: db, dialect: d) }
+    }
+
+    /// The newest indexing job of a recording and its reported progress (0…1), if one was queued.
+    public func indexJob(of recordingID: RecordingID) async throws(StoreError) -> (job: Job, progress: Double?)? {
+        let d = context.dialect
+        let key = recordingID.description
+        let found: (JobID, Double?)? = try await context.run { db in
+            let match: SQLQueryString = d == .postgres
+                ? "lower(payload->>'recordingID') = \(bind: key)" : "lower(json_extract(payload, '$.recordingID')) = \(bind: key)"
+            return try await db.raw("""
+                SELECT id, progress FROM jobs WHERE kind = \(bind: Job.Kind.indexRecording.rawValue) AND \(match)
+                ORDER BY created_at DESC LIMIT 1
+                """).first().map { (try $0.id("id"), try $0.value("progress", as: Double?.self)) }
+        }
+        guard let (id, progress) = found, let job = try await jobs.find(id) else { return nil }
+        return (job, progress)
+    }
+
+    /// Whether the database answers and every migration this build knows is applied.
+    public func readiness() async throws(StoreError) -> (reachable: Bool, pendingMigrations: [Int]) {
+        let applied: Set<Int> = try await context.run { db in
+            Set(try await db.raw("SELECT version FROM schema_migrations").all(decodingColumn: "version", as: Int.self))
+        }
+        return (true, Migrator.all.map(\.version).filter { !applied.contains($0) })
+    }
+
+    private func list<T>(
+        _ select: SQLQueryString, _ conditions: [SQLQueryString], order: String, page: PageRequest,
+        _ decode: @escaping @Sendable (any SQLRow) throws -> T
+    ) async throws(StoreError) -> [T] where T: Sendable {
+        var query = select
+        if !conditions.isEmpty {
+            query = query + " WHERE " + conditions.joined(separator: " AND ")
+        }
+        query = query + " ORDER BY \(unsafeRaw: order) LIMIT \(literal: page.fetch) OFFSET \(literal: page.offset)"
+        let sql = query
+        return try await context.run { db in try await db.raw(sql).all().map(decode) }
+    }
+}
+
+extension ReviewStore {
+    /// How many jobs are in each state.
+    public func jobCounts() async throws(StoreError) -> [String: Int] {
+        try await context.run { db in
+            var counts: [String: Int] = [:]
+            for row in try await db.raw("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").all() {
+                counts[try row.value("state")] = try row.value("n")
+            }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,95 @@
+public import Foundation
+public import ReviewDomain
+import SQLKit
+
+/// What recording a rating did: the rating, and the dispute case it opened (when the employer's and the
+/// assessor's current scores now trigger the policy and no case is active on the observation).
+public struct RecordedRating: Sendable, Hashable {
+    public let rating: Rating
+    public let openedCase: Case?
+}
+
+/// The workflow steps the API takes, each in one transaction with its audit events: the domain decides,
+/// the store keeps.
+extension ReviewStore {
+    /// Records a rating (or, with `supersedes`, a correction) by `actor` and opens an automatic dispute when
+    /// the policy says so. Domain refusals (wrong role, blank rationale, a second rating) are
+    /// `.invalidArgument` with the domain's message and code as cause; `.notFound` for an unknown observation.
+    public func recordRating(
+        observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
+        by actor: Actor, policy: DisputePolicy = .default, at time: Date = Date()
+    ) async throws -> RecordedRating {
+        try await transaction { (tx: StoreTransaction) async throws -> RecordedRating in
+            let d = tx.context.dialect
+            let (ledger, active) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, Bool) in
+                guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
+                    throw StoreError(.notFound, "There is no observation \(observationID).")
+                }
+                let ledger = try await SQLRatings.ledger(of: observationID, employerID: employerID, on: db, dialect: d)
+                let active = try await SQLCases.cases(of: observationID, on: db, dialect: d).contains { $0.state.isActive }
+                return (ledger, active)
+            }
+            var next = ledger
+            let rating: Rating
+            do {
+                if let supersedes {
+                    rating = try next.correct(supersedes, newScore: score, reason: correctionReason ?? "", by: actor, at: time)
+                } else {
+                    let source: RatingSource = actor.role == .employer ? .employer : actor.role.isModerator ? .moderator : .assessor
+                    rating = try next.record(source: source, score: score, rationale: rationale, by: actor, at: time)
+                }
+            } catch let error as DomainError {
+                throw StoreError(.invalidArgument, error.message, cause: error)
+            }
+            try await tx.ratings.append(rating, by: actor)
+            guard !active, let employer = next.current(source: .employer), let assessor = next.current(source: .assessor),
+                let finding = policy.evaluate(employer: employer.score, assessor: assessor.score)
+            else { return RecordedRating(rating: rating, openedCase: nil) }
+            let (opened, event) = try Case.openDispute(finding, observationID: observationID, employerID: next.employerID, by: actor, at: time)
+            try await tx.cases.create(opened, event: event)
+            return RecordedRating(rating: rating, openedCase: opened)
+        }
+    }
+
+    /// Flags an observation by hand: opens a manual-flag case, or joins the active case on it.
+    public func flag(observationID: ObservationID, reason: String, by actor: Actor, at time: Date = Date()) async throws -> Case {
+        try await transaction { (tx: StoreTransaction) async throws -> Case in
+            let d = tx.context.dialect
+            let (employerID, existing) = try await tx.context.run { (db: any SQLDatabase) async throws -> (OrganisationID, [Case]) in
+                guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
+                    throw StoreError(.notFound, "There is no observation \(observationID).")
+                }
+                return (employerID, try await SQLCases.cases(of: observationID, on: db, dialect: d))
+            }
+            let (result, event) = try Case.flag(observationID: observationID, employerID: employerID, existing: existing, by: actor, at: time, reason: reason)
+            if let joined = existing.first(where: { $0.id == result.id }) {
+                try await tx.cases.update(result, expectedVersion: joined.version, event: event)
+            } else {
+                try await tx.cases.create(result, event: event)
+            }
+            return result
+        }
+    }
+
+    /// Applies `command` to case `id` if it is still at `expectedVersion` (`.conflict` otherwise).
+    public func transition(
+        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor,
+        policy: DisputePolicy = .default, at time: Date = Date()
+    ) async throws -> Case {
+        guard let current = try await cases.find(id) else { throw StoreError(.notFound, "There is no case \(id).") }
+        guard current.version == expectedVersion else {
+            throw StoreError(.conflict, "Case \(id) changed meanwhile (it is at version \(current.version), not \(expectedVersion)): reload it and try again.")
+        }
+        let (updated, event) = try current.apply(command, by: actor, at: time, reason: reason, policy: policy)
+        try await cases.update(updated, expectedVersion: expectedVersion, event: event)
+        return updated
+    }
+
+    /// Records that `actor` viewed (or downloaded) a recording: one event per viewing.
+    public func recordViewing(of recordingID: RecordingID, variant: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) {
+        try await audit.append(AuditEvent(
+            at: time, actorID: actor.userID, action: "recording.viewed",
+            subject: .init(type: "recording", id: recordingID.description),
+            details: ["variant": variant, "role": actor.role.rawValue]))
+    }
+}

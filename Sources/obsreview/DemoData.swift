@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+import Logging
+import MediaIndex
+import ReviewDomain
+import ReviewServer
+import ReviewStore
+
+/// `serve --demo`: the sample ratings, the sample recordings (queued for indexing) and one account per role,
+/// so that someone trying the service can sign in as anyone. Safe to run again: everything is recognised.
+struct DemoData {
+    static let password = "demo-password"
+
+    let store: ReviewStore
+    let samples: URL
+    let data: URL
+    let passwords: PasswordHasher
+
+    /// username, display name, role, and which organisation (by name) the account acts for.
+    static let accounts: [(username: String, name: String, role: Role, organisation: String)] = [
+        ("assessor", "Demo Assessor", .assessor, "National Accreditation Body"),
+        ("employer", "Demo Employer Representative", .employer, "Eastgate City Council"),
+        ("lead", "Demo Moderation Lead", .lead, "National Accreditation Body"),
+        ("moderator", "Demo Professional Moderator", .moderator(.professional), "Demo Moderation Panel"),
+        ("lay", "Demo Lay Moderator", .moderator(.lay), "Demo Moderation Panel"),
+        ("auditor", "Demo Auditor", .auditor, "National Accreditation Body"),
+        ("admin", "Demo Administrator", .administrator, "National Accreditation Body"),
+    ]
+
+    func load(logger: Logger) async throws {
+        let csv = samples.appendingPathComponent("ratings.csv")
+        guard let bytes = FileManager.default.contents(atPath: csv.path), let text = String(data: bytes, encoding: .utf8) else {
+            throw ValidationErrorText("--demo needs the samples folder (\(samples.path)/ratings.csv): run from the repository, or pass --samples DIR.")
+        }
+        guard case .success(let rows) = RatingsCSV.parse(text) else {
+            throw ValidationErrorText("\(csv.path) has invalid rows: check it with `obsreview import`.")
+        }
+        let summary = try await store.importRatings(rows, file: "ratings.csv", sha256: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+        logger.info("demo: sample ratings imported", metadata: ["ratings": "\(summary.ratingsRecorded)", "disputes": "\(summary.disputesOpened)"])
+
+        var organisations = Dictionary(uniqueKeysWithValues: try await store.organisations.all().map { ($0.name, $0) })
+        if organisations["Demo Moderation Panel"] == nil {
+            let panel = Organisation(name: "Demo Moderation Panel", kind: .moderationPanel)
+            try await store.organisations.insert(panel)
+            organisations[panel.name] = panel
+        }
+        var users: [String: User] = [:]
+        let setup = AccountSetup(store: store, passwords: passwords)
+        for account in Self.accounts {
+            if let existing = try await store.credentials(username: account.username) {
+                users[account.username] = existing.user
+                continue
+            }
+            guard let organisation = organisations[account.organisation] else {
+                throw ValidationErrorText("The sample data has no organisation \"\(account.organisation)\" for the demo \(account.username).")
+            }
+            users[account.username] = try await setup.createUser(
+                name: account.name, username: account.username, password: Self.password, role: account.role,
+                organisationID: organisation.id, by: nil)
+        }
+
+        // The sample recordings go to the disputed observations first (so moderators have something to watch),
+        // uploaded by the demo assessor; the worker indexes them (the bad samples are rejected, with the reason).
+        let disputed = try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 500))
+        let files = try FileManager.default.contentsOfDirectory(atPath: samples.path)
+            .filter { ["mp4", "mov", "webm", "avi", "ts", "m4a"].contains(($0 as NSString).pathExtension) }.sorted()
+        guard let assessor = users["assessor"] else { return }
+        for (file, target) in zip(files, disputed + disputed) {
+            let path = samples.appendingPathComponent(file).path
+            let hash = try FileHasher.sha256(path: path)
+            let relative = "blobs/\(hash.prefix(2))/\(hash.dropFirst(2).prefix(2))/\(hash)"
+            let size = try IngestCommand.copyIntoBlobStore(path, to: data.appendingPathComponent(relative))
+            _ = try await store.storeUploadedRecording(
+                uploadID: "demo:\(hash):\(target.observationID)", observationID: target.observationID, uploadedBy: assessor.id,
+                fileName: file, sha256: hash, byteCount: size, blobPath: relative)
+        }
+        // Both demo moderators sit on the first disputed case.
+        if let first = disputed.first, let lead = users["lead"] {
+            for name in ["moderator", "lay"] {
+                guard let moderator = users[name], try await !store.isAssigned(moderator.id, toCase: first.id) else { continue }
+                _ = try await store.assign(moderator: moderator.id, to: first.id, by: lead.actor)
+            }
+        }
+        print("""
+
+            Demo accounts (password: \(Self.password)):
+            \(Self.accounts.map { "  \($0.username.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.role.rawValue) — \($0.organisation)" }.joined(separator: "\n"))
+            Sign in at /signin; \(files.count) sample recordings are queued for indexing.
+
+            """)
+        fflush(nil)  // flush stdout now: the server logs to stderr after this
+    }
+}
+
+/// A message for the person running the command.
+struct ValidationErrorText: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import ReviewServer
+
+/// `obsreview serve`'s settings, layered: built-in defaults < a JSON file (`--config`) < environment
+/// (`OBSREVIEW_<KEY>`) < flags. In `production` mode the keys that have no safe default must be given; the
+/// server refuses to start and names the first missing one.
+struct ServeSettings: Equatable {
+    enum Mode: String, Decodable { case embedded, production }
+
+    var mode: Mode = .embedded
+    var hostname = "127.0.0.1"
+    var port = 8080
+    var dataDirectory = "./data"
+    var databaseURL: String?
+    var maxUploadBytes: Int64 = ServerConfiguration().maxUploadBytes
+    var uploadExpirySeconds: Double = ServerConfiguration().uploadExpiry
+    var cleanupIntervalSeconds: Double = 15 * 60
+    var publicBaseURL: String?
+    var worker = true
+    var indexTimeoutSeconds: Double = 1800
+    var bcryptCost = 12
+    var sessionHours: Double = 12
+
+    /// Every key, as written in the file (snake_case) and, upper-cased with `OBSREVIEW_`, in the environment.
+    static let keys = [
+        "mode", "hostname", "port", "data_directory", "database_url", "max_upload_bytes", "upload_expiry_seconds",
+        "cleanup_interval_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
+    ]
+
+    /// Keys production needs: where the data lives and the public address (cookies, upload URLs).
+    static let requiredInProduction = ["database_url", "data_directory", "public_base_url"]
+
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Applies `values` (key → text) from `source` (for messages) over the current settings.
+    mutating func apply(_ values: [String: String], from source: String) throws {
+        for (key, text) in values.sorted(by: { $0.key < $1.key }) {
+            func bad(_ expected: String) -> Problem { Problem(description: "\(source): \(key) = \"\(text)\" is not \(expected).") }
+            switch key {
+            case "mode": mode = try Mode(rawValue: text) ?? { throw bad("embedded or production") }()
+            case "hostname": hostname = text
+            case "port": port = try Int(text).flatMap { (0...65535).contains($0) ? $0 : nil } ?? { throw bad("a port 0…65535") }()
+            case "data_directory": dataDirectory = text
+            case "database_url": databaseURL = text
+            case "max_upload_bytes": maxUploadBytes = try Int64(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of bytes") }()
+            case "upload_expiry_seconds": uploadExpirySeconds = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of seconds") }()
+            case "cleanup_interval_seconds": cleanupIntervalSeconds = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of seconds") }()
+            case "public_base_url":
+                guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else { throw bad("an http(s) URL") }
+                publicBaseURL = text
+            case "worker": worker = try ["true": true, "1": true, "false": false, "0": false][text.lowercased()] ?? { throw bad("true or false") }()
+            case "index_timeout_seconds": indexTimeoutSeconds = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of seconds") }()
+            case "bcrypt_cost": bcryptCost = try Int(text).flatMap { (4...31).contains($0) ? $0 : nil } ?? { throw bad("a bcrypt cost 4…31") }()
+            case "session_hours": sessionHours = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of hours") }()
+            default: throw Problem(description: "\(source): unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", ")).")
+            }
+        }
+    }
+
+    /// The values of a JSON configuration file (an object of keys to strings, numbers or booleans).
+    static func fileValues(_ path: String) throws -> [String: String] {
+        struct Scalar: Decodable {
+            let text: String
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let value = try? container.decode(Bool.self) { text = value ? "true" : "false" }
+                else if let value = try? container.decode(Int64.self) { text = String(value) }
+                else if let value = try? container.decode(Double.self) { text = String(value) }
+                else { text = try container.decode(String.self) }
+            }
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Problem(description: "Cannot read the configuration file \(path).")
+        }
+        guard let object = try? JSONDecoder().decode([String: Scalar].self, from: data) else {
+            throw Problem(description: "\(path) is not a JSON object of settings, each a string, number or boolean (e.g. {\"port\": 8080}).")
+        }
+        return object.mapValues(\.text)
+    }
+
+    /// The `OBSREVIEW_<KEY>` variables that are set.
+    static func environmentValues(_ environment: [String: String]) -> [String: String] {
+        var values: [String: String] = [:]
+        for key in keys {
+            if let value = environment["OBSREVIEW_" + key.uppercased()], !value.isEmpty { values[key] = value }
+        }
+        return values
+    }
+
+    /// Throws naming the first key production needs that is not set.
+    func checkComplete() throws {
+        guard mode == .production else { return }
+        let given: [String: Bool] = [
+            "database_url": databaseURL != nil, "data_directory": dataDirectory != "./data", "public_base_url": publicBaseURL != nil,
+        ]
+        if let missing = Self.requiredInProduction.first(where: { given[$0] != true }) {
+            throw Problem(description: """
+                The configuration is incomplete: \(missing) is required in production mode. Set it in the configuration \
+                file ("\(missing)": …), as OBSREVIEW_\(missing.uppercased()), or with --\(missing.replacingOccurrences(of: "_", with: "-")).
+                """)
+        }
+        if databaseURL?.hasPrefix("sqlite") == true {
+            throw Problem(description: "database_url: production mode runs on PostgreSQL (postgres://…); SQLite is the embedded default.")
+        }
+    }
+}
