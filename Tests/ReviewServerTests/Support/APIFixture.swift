@@ -82,7 +82,7 @@ struct APIFixture {
             sha256: sha256, byteCount: Int64(bytes.count), blobPath: blob.path)
         _ = try await store.beginIndexing(stored.recordingID)
         let recording = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4"}"#)
-        let media = directory.appendingPathComponent("media/\(recording.id)")
+        let media = directory.appendingPathComponent("media/\(recording.id)/\(sha256)")
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
         try Data(Tus.bytes(50_000, seed: 8)).write(to: media.appendingPathComponent("proxy.mp4"))
         try Data(Tus.bytes(2_000, seed: 9)).write(to: media.appendingPathComponent("poster.jpg"))
