@@ -39,8 +39,6 @@ public struct APIError: Error, Sendable, CustomStringConvertible, CustomDebugStr
         public static let checksumMismatch = Code(rawValue: "checksum_mismatch")
         public static let checksumAlgorithmUnsupported = Code(rawValue: "checksum_algorithm_unsupported")
         public static let fileChecksumMismatch = Code(rawValue: "file_checksum_mismatch")
-        // media streaming
-        public static let rangeNotSatisfiable = Code(rawValue: "range_not_satisfiable")
     }
 
     /// The response status.
