@@ -31,6 +31,9 @@ struct IndexCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write a browser-playable proxy of each file to DIR/<file name>/proxy.mp4 or proxy.webm.", valueName: "DIR"))
     var proxy: String?
 
+    @Option(help: ArgumentHelp("Write the proxy's progress (a fraction 0…1) to FILE as it goes (the worker reports it on the job).", valueName: "FILE"))
+    var progressFile: String?
+
     @Option(help: "How many evenly spaced thumbnails to write.")
     var thumbnailCount = 8
 
@@ -81,7 +84,7 @@ struct IndexCommand: ParsableCommand {
                     defer { slots.signal() }
                     let report = Self.report(
                         for: path, options: options(for: path, limits: limits), keyframes: keyframes,
-                        proxyDirectory: proxyDirectory(for: path), proxyOptions: ProxyOptions(limits: limits))
+                        proxyDirectory: proxyDirectory(for: path), proxyOptions: ProxyOptions(limits: limits), progressFile: progressFile)
                     reports.withLock { $0[offset] = report }
                 }
             }
@@ -111,7 +114,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     private static func report(
-        for path: String, options: IndexOptions, keyframes: Bool, proxyDirectory: URL?, proxyOptions: ProxyOptions
+        for path: String, options: IndexOptions, keyframes: Bool, proxyDirectory: URL?, proxyOptions: ProxyOptions, progressFile: String? = nil
     ) -> IndexReport {
         var report: IndexReport
         do {
@@ -120,9 +123,17 @@ struct IndexCommand: ParsableCommand {
             return IndexReport(file: path, error: error)
         }
         // A proxy is made only of a recording that indexed; if it fails, the index facts are still reported.
+        var progress: (@Sendable (Double) -> Void)?
+        if let progressFile {
+            let url = URL(fileURLWithPath: progressFile)
+            progress = { (fraction: Double) -> Void in
+                let text = String(format: "%.3f\n", fraction)
+                try? Data(text.utf8).write(to: url, options: .atomic)
+            }
+        }
         if let proxyDirectory {
             do {
-                report.proxy = try ProxyMaker.make(input: path, outputDirectory: proxyDirectory, options: proxyOptions)
+                report.proxy = try ProxyMaker.make(input: path, outputDirectory: proxyDirectory, options: proxyOptions, progress: progress)
             } catch {
                 report.error = IndexReport.Failure(error)
             }

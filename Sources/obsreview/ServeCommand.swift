@@ -51,10 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Defaults < file < environment < flags.
-    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeSettings {
-        var settings = ServeSettings()
-        if let config { try settings.apply(ServeSettings.fileValues(config), from: config) }
-        try settings.apply(ServeSettings.environmentValues(environment), from: "environment")
+    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerSettings {
+        var settings = ServerSettings()
+        if let config { try settings.apply(ServerSettings.fileValues(config), from: config) }
+        try settings.apply(ServerSettings.environmentValues(environment), from: "environment")
         var flags: [String: String] = [:]
         flags["hostname"] = hostname
         flags["port"] = port.map(String.init)
@@ -70,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         try settings.apply(flags, from: "flags")
         try settings.checkComplete()
         if settings.mode == .production, !devTokens.isEmpty || demo {
-            throw ServeSettings.Problem(description: "--dev-token and --demo are for development; production mode refuses them.")
+            throw ServerSettings.Problem(description: "--dev-token and --demo are for development; production mode refuses them.")
         }
         return settings
     }
@@ -78,8 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "obsreview.server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
-        let settings: ServeSettings
-        do { settings = try self.settings() } catch let problem as ServeSettings.Problem {
+        let settings: ServerSettings
+        do { settings = try self.settings() } catch let problem as ServerSettings.Problem {
             printError("obsreview serve: \(problem)")
             throw ExitCode(78)  // EX_CONFIG
         }

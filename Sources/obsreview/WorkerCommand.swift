@@ -71,8 +71,18 @@ struct IndexingWorker {
         }
         let blob = payload.blobPath.hasPrefix("/") ? URL(fileURLWithPath: payload.blobPath) : dataDirectory.appendingPathComponent(payload.blobPath)
         let media = dataDirectory.appendingPathComponent("media").appendingPathComponent(payload.recordingID.description)
+        try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
+        let progressFile = media.appendingPathComponent(".progress")
+        defer { try? FileManager.default.removeItem(at: progressFile) }
         let outcome = try await ChildProcess.run(
-            arguments: ["index", "--json", "--keyframes", "--thumbnails", media.path, "--proxy", media.path, blob.path], timeout: timeout)
+            arguments: ["index", "--json", "--keyframes", "--thumbnails", media.path, "--proxy", media.path, "--progress-file", progressFile.path, blob.path],
+            timeout: timeout
+        ) {
+            // Every second: the proxy's progress onto the job, for the API and the player page.
+            guard let text = try? String(contentsOf: progressFile, encoding: .utf8),
+                let fraction = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+            try? await store.reportProgress(of: job.id, fraction)
+        }
         switch outcome {
         case .finished(let status, let output) where status <= 1:
             let line = output.split(separator: "\n").first.map(String.init) ?? ""
@@ -119,7 +129,8 @@ enum ChildProcess {
         case timedOut
     }
 
-    static func run(arguments: [String], timeout: Double) async throws -> Outcome {
+    /// Runs the child; `everySecond` is called about once a second while it runs.
+    static func run(arguments: [String], timeout: Double, everySecond: (() async -> Void)? = nil) async throws -> Outcome {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-child-\(UUID().uuidString).out")
         guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output.path])
@@ -136,7 +147,12 @@ enum ChildProcess {
         try process.run()
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         var timedOut = false
+        var nextTick = ContinuousClock.now + .seconds(1)
         while process.isRunning {
+            if let everySecond, ContinuousClock.now >= nextTick {
+                await everySecond()
+                nextTick = ContinuousClock.now + .seconds(1)
+            }
             if ContinuousClock.now >= deadline {
                 timedOut = true
                 kill(process.processIdentifier, SIGKILL)

@@ -37,7 +37,9 @@ struct APIServices: Sendable {
 
     var blobs: BlobStore { BlobStore(root: dataDirectory.appending("blobs")) }
 
-    func mediaDirectory(of id: RecordingID) -> FilePath {
-        dataDirectory.appending("media").appending(id.description)
+    /// Where the worker put a recording's proxy and thumbnails: `media/<recording id>/<blob name>/`, the blob
+    /// being named by its SHA-256 (`obsreview index --proxy DIR` writes into `DIR/<file name>/`).
+    func mediaDirectory(of recording: Recording) -> FilePath {
+        dataDirectory.appending("media").appending(recording.id.description).appending(recording.sha256 ?? "none")
     }
 }

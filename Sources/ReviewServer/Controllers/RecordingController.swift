@@ -80,7 +80,7 @@ struct RecordingController: Sendable {
     @Sendable func proxy(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let actor = try context.requireIdentity()
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        let directory = services.mediaDirectory(of: recording.id)
+        let directory = services.mediaDirectory(of: recording)
         for (name, type) in [("proxy.mp4", "video/mp4"), ("proxy.webm", "video/webm")] {
             let path = directory.appending(name)
             guard let info = try await FileSystem.shared.info(forFileAt: path) else { continue }
@@ -101,7 +101,7 @@ struct RecordingController: Sendable {
             throw APIError(.badRequest, code: .badRequest, message: "A thumbnail number is a whole number from 0 (the poster) up.")
         }
         let name = n == 0 ? "poster.jpg" : String(format: "thumb-%03d.jpg", n - 1)
-        let path = services.mediaDirectory(of: recording.id).appending(name)
+        let path = services.mediaDirectory(of: recording).appending(name)
         guard try await FileSystem.shared.info(forFileAt: path) != nil else {
             throw APIError(.notFound, code: .notFound, message: "Recording \(recording.id) has no thumbnail \(n).")
         }

@@ -1,15 +1,18 @@
 import Foundation
-import ReviewDomain
-import ReviewServer
-import ReviewStore
+public import ReviewDomain
+public import ReviewStore
 
 /// Completed uploads become stored Recordings with an indexing job (the composition root joins the HTTP
 /// layer's seam to the store).
-struct StoreUploadCompletion: UploadCompletionHandler {
+public struct StoreUploadCompletion: UploadCompletionHandler {
     let store: ReviewStore
 
+    public init(store: ReviewStore) {
+        self.store = store
+    }
+
     /// Assessors (and the moderation lead) upload recordings, for observations that exist.
-    func authorizeUpload(observationID: ObservationID, by actor: ReviewDomain.Actor) async throws {
+    public func authorizeUpload(observationID: ObservationID, by actor: Actor) async throws {
         guard actor.role == .assessor || actor.role == .lead else {
             throw APIError(.forbidden, code: .forbidden, message: "Only assessors upload observation recordings; you are signed in as \(actor.role).")
         }
@@ -19,7 +22,7 @@ struct StoreUploadCompletion: UploadCompletionHandler {
         }
     }
 
-    func uploadCompleted(_ upload: CompletedUpload) async throws -> RecordingReference {
+    public func uploadCompleted(_ upload: CompletedUpload) async throws -> RecordingReference {
         do {
             let stored = try await store.storeUploadedRecording(
                 uploadID: upload.uploadID.description, observationID: upload.observationID, uploadedBy: upload.uploadedBy,

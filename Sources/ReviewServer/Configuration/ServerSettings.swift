@@ -1,42 +1,44 @@
-import ArgumentParser
 import Foundation
-import ReviewServer
 
-/// `obsreview serve`'s settings, layered: built-in defaults < a JSON file (`--config`) < environment
+/// The service's settings (`obsreview serve`), layered: built-in defaults < a JSON file (`--config`) < environment
 /// (`OBSREVIEW_<KEY>`) < flags. In `production` mode the keys that have no safe default must be given; the
 /// server refuses to start and names the first missing one.
-struct ServeSettings: Equatable {
-    enum Mode: String, Decodable { case embedded, production }
+public struct ServerSettings: Equatable, Sendable {
+    public init() {}
 
-    var mode: Mode = .embedded
-    var hostname = "127.0.0.1"
-    var port = 8080
-    var dataDirectory = "./data"
-    var databaseURL: String?
-    var maxUploadBytes: Int64 = ServerConfiguration().maxUploadBytes
-    var uploadExpirySeconds: Double = ServerConfiguration().uploadExpiry
-    var cleanupIntervalSeconds: Double = 15 * 60
-    var publicBaseURL: String?
-    var worker = true
-    var indexTimeoutSeconds: Double = 1800
-    var bcryptCost = 12
-    var sessionHours: Double = 12
+    public enum Mode: String, Decodable, Sendable { case embedded, production }
+
+    public var mode: Mode = .embedded
+    public var hostname = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./data"
+    public var databaseURL: String?
+    public var maxUploadBytes: Int64 = 20 * 1024 * 1024 * 1024
+    public var uploadExpirySeconds: Double = 24 * 60 * 60
+    public var cleanupIntervalSeconds: Double = 15 * 60
+    public var publicBaseURL: String?
+    public var worker = true
+    public var indexTimeoutSeconds: Double = 1800
+    public var bcryptCost = 12
+    public var sessionHours: Double = 12
 
     /// Every key, as written in the file (snake_case) and, upper-cased with `OBSREVIEW_`, in the environment.
-    static let keys = [
+    public static let keys = [
         "mode", "hostname", "port", "data_directory", "database_url", "max_upload_bytes", "upload_expiry_seconds",
         "cleanup_interval_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
     ]
 
     /// Keys production needs: where the data lives and the public address (cookies, upload URLs).
-    static let requiredInProduction = ["database_url", "data_directory", "public_base_url"]
+    public static let requiredInProduction = ["database_url", "data_directory", "public_base_url"]
 
-    struct Problem: Error, CustomStringConvertible {
-        let description: String
+    /// A setting that is wrong or missing, said so that the operator can fix it.
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Applies `values` (key → text) from `source` (for messages) over the current settings.
-    mutating func apply(_ values: [String: String], from source: String) throws {
+    public mutating func apply(_ values: [String: String], from source: String) throws {
         for (key, text) in values.sorted(by: { $0.key < $1.key }) {
             func bad(_ expected: String) -> Problem { Problem(description: "\(source): \(key) = \"\(text)\" is not \(expected).") }
             switch key {
@@ -61,7 +63,7 @@ struct ServeSettings: Equatable {
     }
 
     /// The values of a JSON configuration file (an object of keys to strings, numbers or booleans).
-    static func fileValues(_ path: String) throws -> [String: String] {
+    public static func fileValues(_ path: String) throws -> [String: String] {
         struct Scalar: Decodable {
             let text: String
             init(from decoder: any Decoder) throws {
@@ -82,7 +84,7 @@ struct ServeSettings: Equatable {
     }
 
     /// The `OBSREVIEW_<KEY>` variables that are set.
-    static func environmentValues(_ environment: [String: String]) -> [String: String] {
+    public static func environmentValues(_ environment: [String: String]) -> [String: String] {
         var values: [String: String] = [:]
         for key in keys {
             if let value = environment["OBSREVIEW_" + key.uppercased()], !value.isEmpty { values[key] = value }
@@ -91,7 +93,7 @@ struct ServeSettings: Equatable {
     }
 
     /// Throws naming the first key production needs that is not set.
-    func checkComplete() throws {
+    public func checkComplete() throws {
         guard mode == .production else { return }
         let given: [String: Bool] = [
             "database_url": databaseURL != nil, "data_directory": dataDirectory != "./data", "public_base_url": publicBaseURL != nil,

@@ -1,0 +1,70 @@
+public import NIOFileSystem
+
+/// A file to stream with ``FileStreamer``: where it is, its strong validator, and how to present it.
+public struct StreamedFile: Sendable {
+    /// How the browser should present the file (`Content-Disposition`, RFC 6266).
+    public enum Disposition: String, Sendable {
+        /// Show it in the page (a `<video>` source).
+        case inline
+        /// Save it (a download link).
+        case attachment
+    }
+
+    /// Where the file is.
+    public var path: FilePath
+    /// A strong validator of the file's bytes without quotes, e.g. its SHA-256 in hex; sent as `ETag: "<etag>"`.
+    /// It must change whenever the bytes change, and must not contain `"`.
+    public var etag: String
+    /// `Content-Type`, e.g. `video/mp4`.
+    public var contentType: String
+    /// The name offered to the browser in `Content-Disposition`; `nil` sends no `Content-Disposition`.
+    public var fileName: String?
+    /// `inline` or `attachment`; used only with a `fileName`.
+    public var disposition: Disposition
+    /// `Cache-Control`, sent on 200, 206 and 304 (e.g. `private, max-age=3600`); `nil` sends none.
+    public var cacheControl: String?
+
+    public init(
+        path: FilePath,
+        etag: String,
+        contentType: String,
+        fileName: String? = nil,
+        disposition: Disposition = .inline,
+        cacheControl: String? = nil
+    ) {
+        precondition(!etag.contains("\""), "An entity tag's opaque value cannot contain a double quote.")
+        self.path = path
+        self.etag = etag
+        self.contentType = contentType
+        self.fileName = fileName
+        self.disposition = disposition
+        self.cacheControl = cacheControl
+    }
+
+    /// `inline; filename="…"; filename*=UTF-8''…`: an ASCII fallback for old clients and the exact name
+    /// percent-encoded (RFC 6266 §4.3, RFC 8187).
+    var contentDisposition: String? {
+        guard let fileName else { return nil }
+        let fallback = String(
+            String.UnicodeScalarView(
+                fileName.unicodeScalars.map { scalar in
+                    (0x20...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "\\" ? scalar : "_"
+                }
+            )
+        )
+        // attr-char (RFC 8187 §3.2.1); every other byte of the UTF-8 is percent-encoded.
+        let attrChars = Set("!#$&+-.^_`|~".utf8)
+        var encoded = ""
+        for byte in fileName.utf8 {
+            let isAlphanumeric =
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            if isAlphanumeric || attrChars.contains(byte) {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                encoded += "%" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return "\(disposition.rawValue); filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+    }
+}

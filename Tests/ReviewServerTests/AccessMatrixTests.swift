@@ -1,0 +1,143 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ReviewDomain
+@testable import ReviewServer
+import ReviewStore
+import Testing
+
+/// Every route × every caller: allowed (the access check let the request through: whatever the domain then
+/// says, the status is not 401, 403 or 404) or denied (403 for a role that may never, 404 for something of a
+/// kind the caller may see but not this one). And every route refuses an anonymous caller with 401.
+@Suite struct AccessMatrixTests {
+    typealias Caller = APIFixture.Caller
+
+    struct Route: Sendable, CustomStringConvertible {
+        let method: HTTPRequest.Method
+        let path: String
+        let body: String?
+        let extraHeaders: HTTPFields
+        /// Who gets through; everyone else is denied.
+        let allowed: Set<Caller>
+        /// Public routes answer anonymous callers too.
+        var isPublic = false
+
+        var description: String { "\(method) \(path)" }
+    }
+
+    static let everyone = Set(Caller.allCases)
+    static let schemeReaders: Set<Caller> = [.assessor, .employer, .lead, .auditor]
+    static let recordingViewers: Set<Caller> = schemeReaders.union([.assignedModerator])
+    /// Lists are scoped rather than refused: another employer gets a page without employer A's rows.
+    static let listReaders: Set<Caller> = schemeReaders.union([.otherEmployer])
+
+    /// The routes, in an order where nothing an earlier one changes denies a later one (sign-out last).
+    static func routes(_ f: APIFixture) -> [Route] {
+        let o = f.observation.observation.id, r = f.recording.id, c = f.dispute.id
+        let lay = f.users[.unassignedModerator]!.id, employerUser = f.users[.employer]!.id
+        func route(_ method: HTTPRequest.Method, _ path: String, _ allowed: Set<Caller>, body: String? = nil, headers: HTTPFields = [:]) -> Route {
+            Route(method: method, path: path, body: body, extraHeaders: headers, allowed: allowed)
+        }
+        let metadata = "observation \(Data(o.description.utf8).base64EncodedString()),filename \(Data("x.mp4".utf8).base64EncodedString())"
+        return [
+            route(.get, "/api/v1/session", everyone),
+            route(.get, "/api/v1/tokens", everyone),
+            route(.post, "/api/v1/tokens", everyone, body: #"{"name":"script"}"#),
+            route(.get, "/api/v1/organisations", everyone.subtracting([.assignedModerator, .unassignedModerator])),
+            route(.post, "/api/v1/organisations", [.administrator], body: #"{"name":"New Council","kind":"employer"}"#),
+            route(.get, "/api/v1/users", [.administrator, .lead]),
+            route(.post, "/api/v1/users", [.administrator], body: #"{"name":"New User","username":"new.user","password":"a long enough password","role":"assessor","organisationId":"\#(f.employerA.id)"}"#),
+            route(.patch, "/api/v1/users/\(employerUser)", [.administrator], body: #"{"active":true}"#),
+            route(.get, "/api/v1/candidates", listReaders),
+            route(.get, "/api/v1/candidates/\(f.candidate.candidate.id)", schemeReaders),
+            route(.get, "/api/v1/observations", listReaders),
+            route(.get, "/api/v1/observations/\(o)", recordingViewers),
+            route(.get, "/api/v1/observations/\(o)/ratings", schemeReaders),
+            route(.post, "/api/v1/observations/\(o)/ratings", [.assessor, .employer], body: #"{"score":4,"rationale":"Seen again."}"#),
+            route(.post, "/api/v1/observations/\(o)/flags", [.assessor, .employer, .lead], body: #"{"reason":"Please look again."}"#),
+            route(.get, "/api/v1/recordings", listReaders),
+            route(.get, "/api/v1/recordings/\(r)", recordingViewers),
+            route(.get, "/api/v1/recordings/\(r)/index", recordingViewers),
+            route(.get, "/api/v1/recordings/\(r)/media", recordingViewers, headers: [.range: "bytes=0-99"]),
+            route(.head, "/api/v1/recordings/\(r)/media", recordingViewers),
+            route(.get, "/api/v1/recordings/\(r)/proxy", recordingViewers),
+            route(.get, "/api/v1/recordings/\(r)/thumbnails/0", recordingViewers),
+            route(.get, "/recordings/\(r)", recordingViewers),
+            route(.get, "/api/v1/cases", everyone.subtracting([.administrator])),
+            route(.get, "/api/v1/cases/\(c)", recordingViewers),
+            route(.post, "/api/v1/cases/\(c)/transitions", [.assessor, .employer, .lead], body: #"{"action":"startLocalReview","expectedVersion":1}"#),
+            route(.post, "/api/v1/cases/\(c)/assignments", [.lead], body: #"{"moderatorId":"\#(lay)"}"#),
+            route(.get, "/api/v1/audit", [.auditor, .lead, .administrator]),
+            route(.post, "/uploads", [.assessor, .lead], headers: [.tusResumable: "1.0.0", .uploadLength: "10", .uploadMetadata: metadata]),
+            route(.delete, "/api/v1/session", everyone),
+        ]
+    }
+
+    @Test("every route × every caller is allowed or denied as the access rules say", arguments: Caller.allCases)
+    func matrix(caller: Caller) async throws {
+        let fixture = try await APIFixture.make()
+        let routes = Self.routes(fixture)
+        try await fixture.withClient { client in
+            for route in routes {
+                var headers = fixture.headers(caller, json: route.body != nil)
+                headers.append(contentsOf: route.extraHeaders)
+                let response = try await client.execute(
+                    uri: route.path, method: route.method, headers: headers, body: route.body.map { ByteBuffer(string: $0) })
+                let denied = [403, 404].contains(response.status.code)
+                if route.allowed.contains(caller) {
+                    #expect(!denied && response.status.code != 401 && response.status.code < 500, "\(caller) should be allowed \(route): \(response.status) \(String(buffer: response.body))")
+                } else {
+                    #expect(denied, "\(caller) should be denied \(route): \(response.status) \(String(buffer: response.body))")
+                }
+            }
+        }
+    }
+
+    @Test("every API route refuses an anonymous caller with 401 and the error envelope")
+    func anonymous() async throws {
+        let fixture = try await APIFixture.make()
+        let routes = Self.routes(fixture).filter { $0.path.hasPrefix("/api/") }
+        try await fixture.withClient { client in
+            for route in routes {
+                let response = try await client.execute(
+                    uri: route.path, method: route.method, headers: route.body == nil ? [:] : [.contentType: "application/json"],
+                    body: route.body.map { ByteBuffer(string: $0) })
+                #expect(response.status == .unauthorized, "\(route): \(response.status)")
+                if route.method != .head {
+                    let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: [String: String]]
+                    #expect(body?["error"]?["code"] == "unauthenticated", "\(route)")
+                }
+            }
+            // The player page sends a browser to sign in instead.
+            let page = try await client.execute(uri: "/recordings/\(fixture.recording.id)", method: .get)
+            #expect(page.status == .seeOther)
+            #expect(page.headers[.location]?.hasPrefix("/signin") == true)
+        }
+    }
+
+    @Test("an employer sees only its own staff; a moderator only assigned cases, and blind")
+    func relationships() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            let own = try await client.execute(uri: "/api/v1/candidates", method: .get, headers: fixture.headers(.employer))
+            #expect(String(buffer: own.body).contains(fixture.candidate.candidate.id.description))
+            let other = try await client.execute(uri: "/api/v1/candidates", method: .get, headers: fixture.headers(.otherEmployer))
+            #expect(!String(buffer: other.body).contains(fixture.candidate.candidate.id.description))
+            let otherCases = try await client.execute(uri: "/api/v1/cases?employerId=\(fixture.employerA.id)", method: .get, headers: fixture.headers(.otherEmployer))
+            #expect(!String(buffer: otherCases.body).contains(fixture.dispute.id.description))
+
+            // The assigned moderator sees the case without any score; the lead sees the finding.
+            let blind = try await client.execute(uri: "/api/v1/cases/\(fixture.dispute.id)", method: .get, headers: fixture.headers(.assignedModerator))
+            let blindCase = try #require(try JSONSerialization.jsonObject(with: Data(buffer: blind.body)) as? [String: Any])
+            #expect(blindCase["blind"] as? Bool == true)
+            #expect(blindCase["finding"] == nil && blindCase["outcome"] == nil && blindCase["localAgreement"] == nil)
+            let open = try await client.execute(uri: "/api/v1/cases/\(fixture.dispute.id)", method: .get, headers: fixture.headers(.lead))
+            let openCase = try #require(try JSONSerialization.jsonObject(with: Data(buffer: open.body)) as? [String: Any])
+            let finding = try #require(openCase["finding"] as? [String: Any])
+            #expect(finding["assessorScore"] as? Int == 3 && finding["employerScore"] as? Int == 5)
+            let list = try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.unassignedModerator))
+            #expect(!String(buffer: list.body).contains(fixture.dispute.id.description))
+        }
+    }
+}

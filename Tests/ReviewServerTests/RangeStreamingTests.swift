@@ -1,0 +1,344 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+@testable import ReviewServer
+import Testing
+
+/// A temporary file of known pseudo-random bytes, served by a one-route app through ``FileStreamer``.
+struct StreamingFixture {
+    /// Larger than two read chunks (256 KiB), so bodies are streamed in several pieces.
+    static let size = 600_001
+    static let etag = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    static let modified = Date(timeIntervalSince1970: 1_800_000_000)
+    static let lastModified = "Fri, 15 Jan 2027 08:00:00 GMT"
+
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-range-\(UUID().uuidString)")
+    let bytes = Tus.bytes(Self.size, seed: 7)
+
+    var path: String { directory.appendingPathComponent("media.mp4").path }
+    var emptyPath: String { directory.appendingPathComponent("empty.webm").path }
+
+    /// Writes the files, runs `test` against the app (through the router, or `.live` over a socket), then
+    /// deletes them.
+    func withClient(
+        _ setup: TestingSetup = .router,
+        _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.modificationDate: Self.modified], ofItemAtPath: path)
+        try Data().write(to: URL(fileURLWithPath: emptyPath))
+
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(ErrorMiddleware<BasicRequestContext>())
+        let files: [String: StreamedFile] = [
+            "media": StreamedFile(
+                path: .init(path),
+                etag: Self.etag,
+                contentType: "video/mp4",
+                fileName: "Séance 1 \"final\".mp4",
+                cacheControl: "private, max-age=60"
+            ),
+            "empty": StreamedFile(path: .init(emptyPath), etag: "e3b0c442", contentType: "video/webm"),
+            "missing": StreamedFile(
+                path: .init(directory.appendingPathComponent("gone.mp4").path),
+                etag: "00",
+                contentType: "video/mp4"
+            ),
+            "directory": StreamedFile(path: .init(directory.path), etag: "00", contentType: "video/mp4"),
+        ]
+        let stream: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+            let name = context.parameters.get("name") ?? ""
+            guard let file = files[name] else { throw HTTPError(.notFound) }
+            return try await FileStreamer.response(to: request, file: file, context: context)
+        }
+        router.get("/files/:name", use: stream)
+        router.head("/files/:name", use: stream)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(setup) { client in try await test(client) }
+    }
+}
+
+extension TestClientProtocol {
+    func fetch(_ headers: HTTPFields = [:], name: String = "media", method: HTTPRequest.Method = .get) async throws -> TestResponse {
+        try await execute(uri: "/files/\(name)", method: method, headers: headers)
+    }
+}
+
+@Suite("HTTP Range streaming of files")
+struct RangeStreamingTests {
+    let fixture = StreamingFixture()
+    var size: Int { StreamingFixture.size }
+    var quotedETag: String { "\"\(StreamingFixture.etag)\"" }
+
+    /// The headers every 200 and 206 of the media file carries, whatever the range.
+    func expectRepresentationHeaders(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(response.headers[.acceptRanges] == "bytes", sourceLocation: sourceLocation)
+        #expect(response.headers[.eTag] == quotedETag, sourceLocation: sourceLocation)
+        #expect(response.headers[.lastModified] == StreamingFixture.lastModified, sourceLocation: sourceLocation)
+        #expect(response.headers[.contentType] == "video/mp4", sourceLocation: sourceLocation)
+        #expect(response.headers[.cacheControl] == "private, max-age=60", sourceLocation: sourceLocation)
+        #expect(
+            response.headers[.contentDisposition]
+                == #"inline; filename="S_ance 1 _final_.mp4"; filename*=UTF-8''S%C3%A9ance%201%20%22final%22.mp4"#,
+            sourceLocation: sourceLocation
+        )
+    }
+
+    /// A 206 for `range`, with exactly those bytes.
+    func expectPartial(
+        _ response: TestResponse,
+        _ range: ClosedRange<Int>,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(response.status == .partialContent, sourceLocation: sourceLocation)
+        expectRepresentationHeaders(response, sourceLocation: sourceLocation)
+        #expect(
+            response.headers[.contentRange] == "bytes \(range.lowerBound)-\(range.upperBound)/\(size)",
+            sourceLocation: sourceLocation
+        )
+        #expect(response.headers[.contentLength] == String(range.count), sourceLocation: sourceLocation)
+        #expect(Array(response.body.readableBytesView) == Array(fixture.bytes[range]), sourceLocation: sourceLocation)
+    }
+
+    /// A 200 with the whole file.
+    func expectWhole(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(response.status == .ok, sourceLocation: sourceLocation)
+        expectRepresentationHeaders(response, sourceLocation: sourceLocation)
+        #expect(response.headers[.contentRange] == nil, sourceLocation: sourceLocation)
+        #expect(response.headers[.contentLength] == String(size), sourceLocation: sourceLocation)
+        #expect(Array(response.body.readableBytesView) == fixture.bytes, sourceLocation: sourceLocation)
+    }
+
+    @Test("GET without Range is 200 with the whole file and its headers")
+    func wholeFile() async throws {
+        try await fixture.withClient { client in
+            expectWhole(try await client.fetch())
+        }
+    }
+
+    @Test("HEAD has the GET headers and no body, and ignores Range")
+    func head() async throws {
+        try await fixture.withClient { client in
+            for headers: HTTPFields in [[:], [.range: "bytes=0-99"]] {
+                let response = try await client.fetch(headers, method: .head)
+                #expect(response.status == .ok)
+                expectRepresentationHeaders(response)
+                #expect(response.headers[.contentLength] == String(size))
+                #expect(response.headers[.contentRange] == nil)
+                #expect(response.body.readableBytes == 0)
+            }
+        }
+    }
+
+    @Test("bytes=a-b, a-, -n and ranges across read chunks are 206 with exactly those bytes")
+    func ranges() async throws {
+        try await fixture.withClient { client in
+            expectPartial(try await client.fetch([.range: "bytes=0-99"]), 0...99)
+            expectPartial(try await client.fetch([.range: "bytes=100-"]), 100...(size - 1))
+            expectPartial(try await client.fetch([.range: "bytes=-10"]), (size - 10)...(size - 1))
+            expectPartial(try await client.fetch([.range: "bytes=262000-524500"]), 262_000...524_500)
+            expectPartial(try await client.fetch([.range: "bytes=0-0"]), 0...0)
+            expectPartial(try await client.fetch([.range: "bytes=\(size - 1)-"]), (size - 1)...(size - 1))
+            expectPartial(try await client.fetch([.range: "bytes=0-"]), 0...(size - 1))
+        }
+    }
+
+    @Test("A last position past the end, or a suffix longer than the file, is clamped to the file")
+    func clamped() async throws {
+        try await fixture.withClient { client in
+            expectPartial(try await client.fetch([.range: "bytes=599990-700000"]), 599_990...(size - 1))
+            expectPartial(try await client.fetch([.range: "bytes=5-99999999999999999999999"]), 5...(size - 1))
+            expectPartial(try await client.fetch([.range: "bytes=-700000"]), 0...(size - 1))
+        }
+    }
+
+    @Test("Several ranges: only the first satisfiable one is served, as a single part")
+    func severalRanges() async throws {
+        try await fixture.withClient { client in
+            expectPartial(try await client.fetch([.range: "bytes=10-19, 50-59"]), 10...19)
+            expectPartial(try await client.fetch([.range: "bytes=700000-, -5"]), (size - 5)...(size - 1))
+        }
+    }
+
+    @Test("No satisfiable range is 416 with Content-Range */size and a JSON error")
+    func unsatisfiable() async throws {
+        try await fixture.withClient { client in
+            for range in ["bytes=\(size)-", "bytes=700000-800000", "bytes=-0", "bytes=700000-, 600001-600002"] {
+                let response = try await client.fetch([.range: range])
+                #expect(response.status == .rangeNotSatisfiable, "\(range)")
+                #expect(response.headers[.contentRange] == "bytes */\(size)", "\(range)")
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8", "\(range)")
+                #expect(errorCode(response) == "range_not_satisfiable", "\(range)")
+            }
+        }
+    }
+
+    @Test("An empty file: 200 with no bytes, and any range is 416 bytes */0")
+    func emptyFile() async throws {
+        try await fixture.withClient { client in
+            let whole = try await client.fetch(name: "empty")
+            #expect(whole.status == .ok)
+            #expect(whole.headers[.contentLength] == "0")
+            #expect(whole.headers[.contentType] == "video/webm")
+            #expect(whole.headers[.contentDisposition] == nil)
+            #expect(whole.body.readableBytes == 0)
+            for range in ["bytes=0-", "bytes=-1", "bytes=0-0"] {
+                let response = try await client.fetch([.range: range], name: "empty")
+                #expect(response.status == .rangeNotSatisfiable, "\(range)")
+                #expect(response.headers[.contentRange] == "bytes */0", "\(range)")
+                #expect(errorCode(response) == "range_not_satisfiable", "\(range)")
+            }
+        }
+    }
+
+    @Test("A malformed Range or another unit is ignored: 200 with the whole file")
+    func malformedRange() async throws {
+        try await fixture.withClient { client in
+            for range in ["bytes=abc", "items=0-99", "bytes=99-10", "bytes=", "bytes 0-99", "bytes=0-99,x", "bytes=0 - 99"] {
+                expectWhole(try await client.fetch([.range: range]))
+            }
+        }
+    }
+
+    @Test("If-Range with our strong ETag honours Range; any other tag, a weak tag or a date sends the whole file")
+    func ifRange() async throws {
+        try await fixture.withClient { client in
+            expectPartial(try await client.fetch([.range: "bytes=0-99", .ifRange: quotedETag]), 0...99)
+            for ifRange in ["\"0123\"", "W/\(quotedETag)", StreamingFixture.lastModified, StreamingFixture.etag] {
+                expectWhole(try await client.fetch([.range: "bytes=0-99", .ifRange: ifRange]))
+            }
+        }
+    }
+
+    @Test("If-None-Match with our ETag (in a list, weak, or *) is 304 with the ETag and no body")
+    func ifNoneMatch() async throws {
+        try await fixture.withClient { client in
+            for value in [quotedETag, "W/\(quotedETag)", "\"other\", \(quotedETag)", "*"] {
+                for method in [HTTPRequest.Method.get, .head] {
+                    let response = try await client.fetch([.ifNoneMatch: value, .range: "bytes=0-9"], method: method)
+                    #expect(response.status == .notModified, "\(value) \(method)")
+                    #expect(response.headers[.eTag] == quotedETag)
+                    #expect(response.headers[.cacheControl] == "private, max-age=60")
+                    #expect(response.headers[.contentRange] == nil)
+                    #expect(response.body.readableBytes == 0)
+                }
+            }
+            expectWhole(try await client.fetch([.ifNoneMatch: "\"other\""]))
+            expectPartial(try await client.fetch([.ifNoneMatch: "\"other\"", .range: "bytes=0-9"]), 0...9)
+        }
+    }
+
+    @Test("Over a socket, HEAD keeps its Content-Length and ranges stream in full")
+    func live() async throws {
+        try await fixture.withClient(.live) { client in
+            let head = try await client.fetch(method: .head)
+            #expect(head.status == .ok)
+            #expect(head.headers[.contentLength] == String(size))
+            #expect(head.body.readableBytes == 0)
+            expectWhole(try await client.fetch())
+            expectPartial(try await client.fetch([.range: "bytes=1000-590000"]), 1000...590_000)
+        }
+    }
+
+    @Test("A missing file, or a directory, is 404 with a JSON error")
+    func missingFile() async throws {
+        try await fixture.withClient { client in
+            for name in ["missing", "directory"] {
+                let response = try await client.fetch(name: name)
+                #expect(response.status == .notFound, "\(name)")
+                #expect(errorCode(response) == "not_found", "\(name)")
+                let head = try await client.fetch(name: name, method: .head)
+                #expect(head.status == .notFound, "\(name)")
+                #expect(head.body.readableBytes == 0)
+            }
+        }
+    }
+}
+
+@Suite("Range and entity-tag header parsing")
+struct RangeHeaderParsingTests {
+    typealias Spec = ByteRangeSet.Spec
+
+    static let validHeaders: [(String, [Spec])] = [
+        ("bytes=0-99", [.interval(first: 0, last: 99)]),
+        ("bytes=100-", [.interval(first: 100, last: nil)]),
+        ("bytes=-10", [.suffix(length: 10)]),
+        ("bytes=-0", [.suffix(length: 0)]),
+        ("BYTES=0-0", [.interval(first: 0, last: 0)]),
+        ("bytes=0-1,5-6", [.interval(first: 0, last: 1), .interval(first: 5, last: 6)]),
+        ("bytes= 0-1 ,\t-5 ", [.interval(first: 0, last: 1), .suffix(length: 5)]),
+        ("bytes=0-1,,5-", [.interval(first: 0, last: 1), .interval(first: 5, last: nil)]),
+        ("bytes=,0-1,", [.interval(first: 0, last: 1)]),
+        ("bytes=5-1000, 0-3", [.interval(first: 5, last: 1000), .interval(first: 0, last: 3)]),
+        ("bytes=007-010", [.interval(first: 7, last: 10)]),
+        ("bytes=9223372036854775807-", [.interval(first: .max, last: nil)]),
+        // Overflowing digits saturate.
+        ("bytes=99999999999999999999-", [.interval(first: .max, last: nil)]),
+        ("bytes=9223372036854775808-", [.interval(first: .max, last: nil)]),
+        ("bytes=0-99999999999999999999999999999999", [.interval(first: 0, last: .max)]),
+        ("bytes=-99999999999999999999", [.suffix(length: .max)]),
+    ]
+
+    @Test("Valid byte range sets", arguments: validHeaders)
+    func valid(header: String, specs: [Spec]) {
+        #expect(ByteRangeSet(header: header) == ByteRangeSet(specs))
+    }
+
+    @Test(
+        "Malformed or foreign range headers are nil",
+        arguments: [
+            "", "bytes", "bytes=", "bytes=,", "bytes=-", "bytes=--1", "bytes=1--", "bytes=a-b", "bytes=1-a", "bytes=0 - 1",
+            "bytes=0- 1", "bytes=+1-2", "bytes=1-+2", "bytes=0x10-", "bytes=5-1", "bytes=0-1,x", "bytes=0-1;2-3",
+            "items=0-1", "bytes 0-1", "bytes=٣-٤", "bytes=1.5-2", "bytes=99999999999999999999-1",
+        ]
+    )
+    func malformed(header: String) {
+        #expect(ByteRangeSet(header: header) == nil)
+    }
+
+    @Test("Specs resolve against the file size: clamped, or nil when they select nothing")
+    func resolution() {
+        #expect(Spec.interval(first: 0, last: 99).resolved(size: 1000) == 0...99)
+        #expect(Spec.interval(first: 990, last: nil).resolved(size: 1000) == 990...999)
+        #expect(Spec.interval(first: 999, last: 5000).resolved(size: 1000) == 999...999)
+        #expect(Spec.interval(first: 0, last: .max).resolved(size: 1000) == 0...999)
+        #expect(Spec.interval(first: 1000, last: nil).resolved(size: 1000) == nil)
+        #expect(Spec.interval(first: .max, last: nil).resolved(size: 1000) == nil)
+        #expect(Spec.suffix(length: 10).resolved(size: 1000) == 990...999)
+        #expect(Spec.suffix(length: .max).resolved(size: 1000) == 0...999)
+        #expect(Spec.suffix(length: 0).resolved(size: 1000) == nil)
+        #expect(Spec.interval(first: 0, last: nil).resolved(size: 0) == nil)
+        #expect(Spec.suffix(length: 1).resolved(size: 0) == nil)
+        let set = ByteRangeSet([.interval(first: 2000, last: nil), .suffix(length: 0), .suffix(length: 1), .interval(first: 0, last: 0)])
+        #expect(set.firstSatisfiable(size: 1000) == 999...999)
+        #expect(set.firstSatisfiable(size: 0) == nil)
+    }
+
+    @Test("Entity-tag lists and If-Range tags")
+    func entityTags() {
+        #expect(EntityTag.list(#""a""#) == [EntityTag("a")])
+        #expect(EntityTag.list(#" "a" , W/"b",,"c,d""#) == [EntityTag("a"), EntityTag("b", weak: true), EntityTag("c,d")])
+        #expect(EntityTag.list(#""""#) == [EntityTag("")])
+        for bad in [#"a"#, #""a"#, #""a"x"#, #"w/"a""#, #""a" "b""#, #""a b""#] {
+            #expect(EntityTag.list(bad) == nil, "\(bad)")
+        }
+        #expect(EntityTag(header: #" "a" "#) == EntityTag("a"))
+        #expect(EntityTag(header: #"W/"a""#) == EntityTag("a", weak: true))
+        for bad in [#""a","b""#, #""a","#, "Fri, 15 Jan 2027 08:00:00 GMT", "*"] {
+            #expect(EntityTag(header: bad) == nil, "\(bad)")
+        }
+        let ours = EntityTag("a")
+        #expect(FileStreamer.ifRangeHolds(nil, etag: ours))
+        #expect(FileStreamer.ifRangeHolds(#""a""#, etag: ours))
+        #expect(!FileStreamer.ifRangeHolds(#"W/"a""#, etag: ours))
+        #expect(!FileStreamer.ifRangeHolds(#""b""#, etag: ours))
+        #expect(FileStreamer.noneMatchFails([#""b", W/"a""#], etag: ours))
+        #expect(FileStreamer.noneMatchFails(["\"b\"", " * "], etag: ours))
+        #expect(!FileStreamer.noneMatchFails([], etag: ours))
+        #expect(!FileStreamer.noneMatchFails([#""b""#, "garbage"], etag: ours))
+    }
+}

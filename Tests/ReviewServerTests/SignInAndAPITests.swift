@@ -1,0 +1,246 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ReviewDomain
+@testable import ReviewServer
+import ReviewStore
+import Testing
+
+@Suite struct SignInAndAPITests {
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    /// Gives the fixture's lead a password.
+    static func withPassword(_ fixture: APIFixture, _ password: String = "correct horse battery") async throws {
+        let hash = try await PasswordHasher(cost: 4).hash(password)
+        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: hash)
+    }
+
+    @Test("password sign-in sets a strict HttpOnly session cookie; changes need the CSRF token; sign-out ends the session")
+    func sessionLifecycle() async throws {
+        let fixture = try await APIFixture.make()
+        try await Self.withPassword(fixture)
+        try await fixture.withClient { client in
+            let signIn = try await client.execute(
+                uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"username":"lead","password":"correct horse battery"}"#))
+            #expect(signIn.status == .ok)
+            let setCookie = try #require(signIn.headers[.setCookie])
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && !setCookie.contains("Secure"))
+            let cookieValue = try #require(setCookie.split(separator: ";").first.map(String.init))
+            let csrf = try #require(try Self.json(signIn)["csrfToken"] as? String)
+
+            let me = try await client.execute(uri: "/api/v1/session", method: .get, headers: [.cookie: cookieValue])
+            #expect(me.status == .ok)
+            #expect(((try Self.json(me)["user"] as? [String: Any])?["role"] as? String) == "lead")
+
+            // A change without the CSRF token is refused; with it, it goes through.
+            let noToken = try await client.execute(
+                uri: "/api/v1/tokens", method: .post, headers: [.cookie: cookieValue, .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"name":"x"}"#))
+            #expect(noToken.status == .forbidden)
+            #expect(String(buffer: noToken.body).contains("csrf_failed"))
+            var headers: HTTPFields = [.cookie: cookieValue, .contentType: "application/json"]
+            headers[AuthenticationMiddleware.csrfHeader] = csrf
+            let withToken = try await client.execute(uri: "/api/v1/tokens", method: .post, headers: headers, body: ByteBuffer(string: #"{"name":"x"}"#))
+            #expect(withToken.status == .created)
+
+            headers[.contentType] = nil
+            let signOut = try await client.execute(uri: "/api/v1/session", method: .delete, headers: headers)
+            #expect(signOut.status == .noContent)
+            let after = try await client.execute(uri: "/api/v1/session", method: .get, headers: [.cookie: cookieValue])
+            #expect(after.status == .unauthorized)
+        }
+    }
+
+    @Test("wrong passwords are refused alike for unknown users, and repeated failures are slowed with 429")
+    func failedSignIns() async throws {
+        let fixture = try await APIFixture.make()
+        try await Self.withPassword(fixture)
+        try await fixture.withClient { client in
+            func attempt(_ username: String, _ password: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"username":"\#(username)","password":"\#(password)"}"#))
+            }
+            let unknown = try await attempt("nobody", "whatever it is")
+            let wrong = try await attempt("lead", "not the password")
+            #expect(unknown.status == .unauthorized && wrong.status == .unauthorized)
+            #expect(try Self.json(unknown)["error"] as? [String: String] == Self.json(wrong)["error"] as? [String: String])
+            for _ in 0..<3 { _ = try await attempt("lead", "still wrong") }
+            let throttled = try await attempt("lead", "correct horse battery")
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.headers[.retryAfter].flatMap(Int.init).map { $0 > 0 } == true)
+            // Time passes: the right password works again.
+            fixture.clock.advance(by: 16 * 60)
+            #expect(try await attempt("lead", "correct horse battery").status == .ok)
+        }
+    }
+
+    @Test("an API token is shown once, works as a bearer token, and stops working when revoked")
+    func apiTokens() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            let created = try await client.execute(
+                uri: "/api/v1/tokens", method: .post, headers: fixture.headers(.auditor, json: true), body: ByteBuffer(string: #"{"name":"reports"}"#))
+            #expect(created.status == .created)
+            let body = try Self.json(created)
+            let secret = try #require(body["secret"] as? String)
+            let id = try #require((body["token"] as? [String: Any])?["id"] as? String)
+            let bearer: HTTPFields = [.authorization: "Bearer \(secret)"]
+            #expect(try await client.execute(uri: "/api/v1/audit", method: .get, headers: bearer).status == .ok)
+            let list = try await client.execute(uri: "/api/v1/tokens", method: .get, headers: bearer)
+            #expect(!String(buffer: list.body).contains(secret))
+            #expect(try await client.execute(uri: "/api/v1/tokens/\(id)", method: .delete, headers: bearer).status == .noContent)
+            #expect(try await client.execute(uri: "/api/v1/audit", method: .get, headers: bearer).status == .unauthorized)
+            // Another user's token cannot be revoked by id.
+            let other = fixture.tokenIDs[.lead]!
+            #expect(try await client.execute(uri: "/api/v1/tokens/\(other)", method: .delete, headers: fixture.headers(.auditor)).status == .notFound)
+        }
+    }
+
+    @Test("a viewing is one audit event however many range requests it makes; a pause starts another")
+    func viewingsAreAudited() async throws {
+        let fixture = try await APIFixture.make()
+        let id = fixture.recording.id
+        try await fixture.withClient { client in
+            var headers = fixture.headers(.assessor)
+            for start in stride(from: 0, to: 300_000, by: 100_000) {
+                headers[.range] = "bytes=\(start)-\(start + 99_999)"
+                let response = try await client.execute(uri: "/api/v1/recordings/\(id)/media", method: .get, headers: headers)
+                #expect(response.status == .partialContent)
+                let sameBytes = Array(buffer: response.body) == Array(fixture.originalBytes[start..<(start + 100_000)])
+                #expect(sameBytes, "bytes \(start)… differ from the file")
+            }
+            _ = try await client.execute(uri: "/api/v1/recordings/\(id)/media", method: .head, headers: fixture.headers(.assessor))
+            func viewings() async throws -> [AuditEntry] {
+                try await fixture.store.auditEntries(after: 0, subject: .init(type: "recording", id: id.description), page: PageRequest(size: 500))
+                    .filter { $0.event.action == "recording.viewed" }
+            }
+            var events = try await viewings()
+            #expect(events.count == 1)
+            #expect(events.first?.event.actorID == fixture.users[.assessor]!.id)
+            #expect(events.first?.event.details["variant"] == "original")
+
+            // Another user is another viewing; the same user after a long pause is another too.
+            _ = try await client.execute(uri: "/api/v1/recordings/\(id)/proxy", method: .get, headers: fixture.headers(.lead))
+            fixture.clock.advance(by: 31 * 60)
+            _ = try await client.execute(uri: "/api/v1/recordings/\(id)/media", method: .get, headers: fixture.headers(.assessor))
+            events = try await viewings()
+            #expect(events.map(\.event.details["variant"]) == ["original", "proxy", "original"])
+            // A refused viewer leaves no viewing behind.
+            _ = try await client.execute(uri: "/api/v1/recordings/\(id)/media", method: .get, headers: fixture.headers(.otherEmployer))
+            #expect(try await viewings().count == 3)
+        }
+    }
+
+    @Test("bad input gets the error envelope with the right status")
+    func badInput() async throws {
+        let fixture = try await APIFixture.make()
+        let o = fixture.observation.observation.id
+        try await fixture.withClient { client in
+            func post(_ path: String, _ body: String, contentType: String = "application/json", as caller: APIFixture.Caller = .assessor) async throws -> TestResponse {
+                var headers = fixture.headers(caller)
+                headers[.contentType] = contentType
+                return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
+            }
+            let cases: [(TestResponse, HTTPResponse.Status, String)] = [
+                (try await post("/api/v1/observations/\(o)/ratings", #"{"score":9,"rationale":"x"}"#), .unprocessableContent, "invalid"),
+                (try await post("/api/v1/observations/\(o)/ratings", #"{"score":4}"#), .unprocessableContent, "invalid"),
+                (try await post("/api/v1/observations/\(o)/ratings", #"{"score":"#), .badRequest, "bad_request"),
+                (try await post("/api/v1/observations/\(o)/ratings", "score=4", contentType: "application/x-www-form-urlencoded"), .unsupportedMediaType, "unsupported_media_type"),
+                (try await post("/api/v1/observations/not-an-id/ratings", #"{"score":4,"rationale":"x"}"#), .badRequest, "bad_request"),
+                (try await post("/api/v1/observations/\(ObservationID())/flags", #"{"reason":"x"}"#), .notFound, "not_found"),
+                (try await post("/api/v1/observations/\(o)/flags", #"{"reason":"  "}"#), .unprocessableContent, "case_missing_reason"),
+                (try await post("/api/v1/cases/\(fixture.dispute.id)/transitions", #"{"action":"startLocalReview","expectedVersion":7}"#), .conflict, "conflict"),
+                (try await post("/api/v1/cases/\(fixture.dispute.id)/transitions", #"{"action":"fly","expectedVersion":1}"#), .unprocessableContent, "invalid"),
+            ]
+            for (response, status, code) in cases {
+                #expect(response.status == status, "\(String(buffer: response.body))")
+                let error = try Self.json(response)["error"] as? [String: String]
+                #expect(error?["code"] == code, "\(String(buffer: response.body))")
+                #expect(error?["message"]?.isEmpty == false)
+            }
+            let page = try await client.execute(uri: "/api/v1/cases?pageSize=0", method: .get, headers: fixture.headers(.lead))
+            #expect(page.status == .badRequest)
+        }
+    }
+
+    @Test("a rating that makes the scores straddle the pass line opens a dispute; the employer's correction is kept beside it")
+    func ratingsOpenDisputes() async throws {
+        let fixture = try await APIFixture.make()
+        let candidate = fixture.candidate.candidate.id
+        let observation = Observation(candidateID: candidate, date: Date(), scenario: "Duty call", practiceArea: .adults)
+        try await fixture.store.observations.insert(observation, ref: nil)
+        try await fixture.withClient { client in
+            func rate(_ caller: APIFixture.Caller, _ body: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/observations/\(observation.id)/ratings", method: .post,
+                                         headers: fixture.headers(caller, json: true), body: ByteBuffer(string: body))
+            }
+            let first = try await rate(.assessor, #"{"score":3,"rationale":"Near miss."}"#)
+            #expect(first.status == .created)
+            #expect(try Self.json(first)["openedCase"] == nil)
+            let second = try await rate(.employer, #"{"score":4,"rationale":"Meets the standard."}"#)
+            let opened = try #require(try Self.json(second)["openedCase"] as? [String: Any])
+            #expect(opened["kind"] as? String == "automatic_dispute")
+            #expect((opened["finding"] as? [String: Any])?["reasons"] as? [String] == ["straddles_pass_line"])
+            let ratingID = try #require((try Self.json(second)["rating"] as? [String: Any])?["id"] as? String)
+            let correction = try await rate(.employer, #"{"score":3,"rationale":"x","supersedes":"\#(ratingID)","correctionReason":"Misread the rubric."}"#)
+            #expect(correction.status == .created)
+            let list = try await client.execute(uri: "/api/v1/observations/\(observation.id)/ratings", method: .get, headers: fixture.headers(.employer))
+            #expect((try Self.json(list)["items"] as? [Any])?.count == 3)
+        }
+    }
+
+    @Test("readiness, metrics and the OpenAPI document")
+    func operations() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            #expect(try Self.json(ready)["database"] as? String == "sqlite")
+            _ = try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.lead))
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            let text = String(buffer: metrics.body)
+            #expect(metrics.status == .ok)
+            #expect(text.contains("hb_requests") && text.contains("http_server_request_duration"))
+            #expect(text.contains("obsreview_jobs{state=\"done\"}"))
+            let openAPI = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(openAPI.status == .ok)
+            _ = try Self.json(openAPI)
+        }
+    }
+}
+
+@Suite struct ServerSettingsTests {
+    @Test("defaults < file < environment < flags")
+    func layering() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-settings-\(UUID().uuidString).json")
+        try Data(#"{"port": 9000, "hostname": "0.0.0.0", "worker": false, "session_hours": 8}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var settings = ServerSettings()
+        try settings.apply(ServerSettings.fileValues(file.path), from: file.path)
+        try settings.apply(ServerSettings.environmentValues(["OBSREVIEW_PORT": "9100", "OBSREVIEW_DATA_DIRECTORY": "/srv/data", "HOME": "/root"]), from: "environment")
+        try settings.apply(["port": "9200"], from: "flags")
+        #expect(settings.port == 9200)
+        #expect(settings.hostname == "0.0.0.0")
+        #expect(settings.worker == false)
+        #expect(settings.dataDirectory == "/srv/data")
+        #expect(settings.sessionHours == 8)
+        #expect(settings.bcryptCost == 12)
+    }
+
+    @Test("production refuses to start without the keys it needs, naming the first missing one")
+    func incomplete() throws {
+        var settings = ServerSettings()
+        try settings.apply(["mode": "production", "database_url": "postgres://review@db/review"], from: "environment")
+        #expect(throws: ServerSettings.Problem.self) { try settings.checkComplete() }
+        do { try settings.checkComplete() } catch { #expect("\(error)".contains("data_directory is required")) }
+        try settings.apply(["data_directory": "/srv/data", "public_base_url": "https://review.example.org"], from: "flags")
+        try settings.checkComplete()
+        #expect(throws: ServerSettings.Problem.self) { try settings.apply(["prot": "80"], from: "config.json") }
+        #expect(throws: ServerSettings.Problem.self) { try settings.apply(["port": "eighty"], from: "flags") }
+    }
+}

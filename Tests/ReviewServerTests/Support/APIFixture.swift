@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ReviewDomain
+@testable import ReviewServer
+import ReviewStore
+
+/// A real SQLite store in a temporary directory with one of everything, an API token per caller, and the app
+/// built as `serve` builds it (bcrypt at its minimum cost so that tests stay quick).
+///
+/// Employer A's candidate has an observation rated 3 by the assessor and 5 by employer A (a dispute case),
+/// and a ready recording with its original, proxy, poster and index report on disk. The professional
+/// moderator is assigned to that case; the lay moderator is not. Employer B is another employer.
+struct APIFixture {
+    enum Caller: String, CaseIterable, Sendable {
+        case assessor, employer, otherEmployer, assignedModerator, unassignedModerator, lead, auditor, administrator
+    }
+
+    let directory: URL
+    let store: ReviewStore
+    let clock = TestClock()
+    let tokens: [Caller: String]
+    let users: [Caller: User]
+    let employerA: Organisation
+    let candidate: CandidateRecord
+    let observation: ObservationRecord
+    let dispute: Case
+    let recording: Recording
+    let originalBytes: [UInt8]
+    let tokenIDs: [Caller: String]
+
+    static func make() async throws -> APIFixture {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try ReviewStore(.sqlite(path: directory.appendingPathComponent("test.sqlite").path))
+        try await store.migrate()
+        let body = Organisation(name: "Accrediting Body", kind: .accreditingBody)
+        let employerA = Organisation(name: "Employer A", kind: .employer)
+        let employerB = Organisation(name: "Employer B", kind: .employer)
+        let panel = Organisation(name: "Panel", kind: .moderationPanel)
+        for organisation in [body, employerA, employerB, panel] { try await store.organisations.insert(organisation) }
+        let roles: [Caller: (Role, Organisation)] = [
+            .assessor: (.assessor, body), .employer: (.employer, employerA), .otherEmployer: (.employer, employerB),
+            .assignedModerator: (.moderator(.professional), panel), .unassignedModerator: (.moderator(.lay), panel),
+            .lead: (.lead, body), .auditor: (.auditor, body), .administrator: (.administrator, body),
+        ]
+        var users: [Caller: User] = [:]
+        var tokens: [Caller: String] = [:]
+        var tokenIDs: [Caller: String] = [:]
+        for caller in Caller.allCases {
+            let (role, organisation) = roles[caller]!
+            let user = User(name: "Test \(caller.rawValue)", role: role, organisationID: organisation.id)
+            try await store.users.insert(user)
+            let secret = "token-\(caller.rawValue)-\(UUID().uuidString)"
+            let record = try await store.createAPIToken(id: "id-\(caller.rawValue)", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
+            users[caller] = user
+            tokens[caller] = secret
+            tokenIDs[caller] = record.id
+        }
+        let candidate = CandidateRecord(candidate: Candidate(registrationNumber: "SW000001", employerID: employerA.id), name: "Casey Candidate")
+        try await store.candidates.insert(candidate.candidate, name: candidate.name)
+        let observation = ObservationRecord(
+            observation: Observation(candidateID: candidate.candidate.id, date: Date(timeIntervalSince1970: 1_790_000_000), scenario: "Home visit", practiceArea: .childrens),
+            ref: "OBS-T-1")
+        try await store.observations.insert(observation.observation, ref: observation.ref)
+        _ = try await store.recordRating(observationID: observation.observation.id, score: try Score(3), rationale: "Below the standard.",
+                                         supersedes: nil, correctionReason: nil, by: users[.assessor]!.actor)
+        let rated = try await store.recordRating(observationID: observation.observation.id, score: try Score(5), rationale: "Good practice.",
+                                                 supersedes: nil, correctionReason: nil, by: users[.employer]!.actor)
+        guard let dispute = rated.openedCase else { throw TestFailure("the ratings 3 and 5 should open a dispute") }
+        _ = try await store.assign(moderator: users[.assignedModerator]!.id, to: dispute.id, by: users[.lead]!.actor)
+
+        // A ready recording with its files on disk.
+        let bytes = Tus.bytes(300_000, seed: 7)
+        let sha256 = Tus.sha256Hex(bytes)
+        let blob = directory.appendingPathComponent("blobs/\(sha256.prefix(2))/\(sha256.dropFirst(2).prefix(2))/\(sha256)")
+        try FileManager.default.createDirectory(at: blob.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: blob)
+        let stored = try await store.storeUploadedRecording(
+            uploadID: "fixture", observationID: observation.observation.id, uploadedBy: users[.assessor]!.id, fileName: "visit.mp4",
+            sha256: sha256, byteCount: Int64(bytes.count), blobPath: blob.path)
+        _ = try await store.beginIndexing(stored.recordingID)
+        let recording = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4"}"#)
+        let media = directory.appendingPathComponent("media/\(recording.id)/\(sha256)")
+        try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
+        try Data(Tus.bytes(50_000, seed: 8)).write(to: media.appendingPathComponent("proxy.mp4"))
+        try Data(Tus.bytes(2_000, seed: 9)).write(to: media.appendingPathComponent("poster.jpg"))
+
+        return APIFixture(
+            directory: directory, store: store, tokens: tokens, users: users, employerA: employerA, candidate: candidate,
+            observation: observation, dispute: dispute, recording: recording, originalBytes: bytes, tokenIDs: tokenIDs)
+    }
+
+    var configuration: ServerConfiguration {
+        ServerConfiguration(hostname: "127.0.0.1", port: 0, dataDirectory: directory.path, maxUploadBytes: 10 * 1024 * 1024,
+                            uploadCleanupInterval: .seconds(3600), bcryptCost: 4)
+    }
+
+    func application() async throws -> some ApplicationProtocol {
+        try await buildApplication(
+            configuration: configuration,
+            dependencies: ServerDependencies(store: store, completionHandler: StoreUploadCompletion(store: store), now: clock.function))
+    }
+
+    /// Runs `test` against the app through the router, then shuts the store and removes the directory.
+    func withClient(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        do {
+            try await application().test(.router) { client in try await test(client) }
+        } catch {
+            await store.shutdown()
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        await store.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func headers(_ caller: Caller?, json: Bool = false) -> HTTPFields {
+        var fields: HTTPFields = [:]
+        if let caller { fields[.authorization] = "Bearer \(tokens[caller]!)" }
+        if json { fields[.contentType] = "application/json" }
+        return fields
+    }
+}

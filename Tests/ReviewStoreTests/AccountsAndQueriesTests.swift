@@ -1,0 +1,115 @@
+import Foundation
+import ReviewDomain
+import ReviewStore
+import Testing
+
+/// Accounts, sessions, API tokens, assignments, the workflow steps and the API's paged queries, on SQLite and
+/// on PostgreSQL.
+@Suite("Accounts, workflow and queries")
+struct AccountsAndQueriesTests {
+    static let hashA = String(repeating: "a", count: 64)
+    static let hashB = String(repeating: "b", count: 64)
+
+    @Test(arguments: TestBackend.allCases)
+    func credentialsSessionsAndTokens(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let seed = try await Seed.insert(into: store)
+            try await store.setCredentials(of: seed.lead.id, username: "morag", passwordHash: "$2b$04$hash")
+            #expect(try await store.credentials(username: "morag")?.user.id == seed.lead.id)
+            #expect(try await store.credentials(username: "nobody") == nil)
+            await expectStoreError(.duplicate) {
+                try await store.setCredentials(of: seed.assessor.id, username: "morag", passwordHash: "x")
+            }
+            #expect(try await store.usernames(of: [seed.lead.id, seed.assessor.id]) == [seed.lead.id: "morag"])
+
+            try await store.createSession(tokenHash: Self.hashA, userID: seed.lead.id, csrfToken: "csrf", expiresAt: Seed.start + 3600, at: Seed.start)
+            #expect(try await store.session(tokenHash: Self.hashA, at: Seed.start + 60)?.csrfToken == "csrf")
+            #expect(try await store.session(tokenHash: Self.hashA, at: Seed.start + 3601) == nil)
+            try await store.endSession(tokenHash: Self.hashA, userID: seed.lead.id, at: Seed.start + 120)
+            #expect(try await store.session(tokenHash: Self.hashA, at: Seed.start + 121) == nil)
+
+            _ = try await store.createAPIToken(id: "t1", userID: seed.assessor.id, name: "script", tokenHash: Self.hashB, at: Seed.start)
+            #expect(try await store.apiTokenUser(tokenHash: Self.hashB, at: Seed.start)?.id == seed.assessor.id)
+            #expect(try await store.apiTokens(of: seed.assessor.id).map(\.id) == ["t1"])
+            #expect(try await store.revokeAPIToken(id: "t1", of: seed.lead.id) == false)
+            #expect(try await store.revokeAPIToken(id: "t1", of: seed.assessor.id) == true)
+            #expect(try await store.apiTokenUser(tokenHash: Self.hashB) == nil)
+            // A deactivated user's session is over.
+            try await store.createSession(tokenHash: Self.hashB, userID: seed.lead.id, csrfToken: "c2", expiresAt: Seed.start + 3600, at: Seed.start)
+            try await store.users.setActive(seed.lead.id, false)
+            #expect(try await store.session(tokenHash: Self.hashB, at: Seed.start + 1) == nil)
+            #expect(try await store.verifyAuditChain().firstBreak == nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func ratingsFlagsTransitionsAndAssignments(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let seed = try await Seed.insert(into: store)
+            let o = seed.observation.id
+            let first = try await store.recordRating(observationID: o, score: score(6), rationale: "Strong.", supersedes: nil, correctionReason: nil,
+                                                     by: seed.employerRep.actor, at: Seed.start)
+            #expect(first.openedCase == nil)
+            let second = try await store.recordRating(observationID: o, score: score(3), rationale: "Near miss.", supersedes: nil, correctionReason: nil,
+                                                      by: seed.assessor.actor, at: Seed.start + 60)
+            let opened = try #require(second.openedCase)
+            #expect(opened.kind == .automaticDispute)
+            // A flag joins the active case instead of opening another.
+            let flagged = try await store.flag(observationID: o, reason: "Look again.", by: seed.employerRep.actor, at: Seed.start + 120)
+            #expect(flagged.id == opened.id && flagged.version == 2)
+            await expectStoreError(.conflict) {
+                _ = try await store.transition(opened.id, .startLocalReview, expectedVersion: 1, reason: nil, by: seed.lead.actor)
+            }
+            let moved = try await store.transition(opened.id, .requestModeration, expectedVersion: 2, reason: nil, by: seed.lead.actor, at: Seed.start + 180)
+            #expect(moved.state == .awaitingModeration)
+
+            _ = try await store.assign(moderator: seed.moderator.id, to: opened.id, by: seed.lead.actor, at: Seed.start + 240)
+            #expect(try await store.isAssigned(seed.moderator.id, toCase: opened.id))
+            #expect(try await store.isAssigned(seed.moderator.id, toObservation: o))
+            #expect(try await !store.isAssigned(seed.lead.id, toCase: opened.id))
+            await expectStoreError(.duplicate) { _ = try await store.assign(moderator: seed.moderator.id, to: opened.id, by: seed.lead.actor) }
+            let assigned = try await store.cases(CaseFilter(assignedTo: seed.moderator.id), page: PageRequest())
+            #expect(assigned.map(\.id) == [opened.id])
+            #expect(try await store.cases(CaseFilter(state: .open), page: PageRequest()).isEmpty)
+            #expect(try await store.cases(CaseFilter(employerID: seed.employer.id), page: PageRequest()).count == 1)
+            #expect(try await store.verifyAuditChain().firstBreak == nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func pagedQueriesAreStableAndScoped(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let seed = try await Seed.insert(into: store)
+            let other = Organisation(name: "Westgate", kind: .employer)
+            try await store.organisations.insert(other)
+            for n in 0..<7 {
+                try await store.candidates.insert(Candidate(registrationNumber: "SW10\(n)", employerID: n < 5 ? seed.employer.id : other.id), name: "C \(n)")
+            }
+            let first = try await store.candidates(employerID: seed.employer.id, page: PageRequest(number: 1, size: 4))
+            let second = try await store.candidates(employerID: seed.employer.id, page: PageRequest(number: 2, size: 4))
+            // Pages fetch one extra row to tell whether another page follows.
+            #expect(first.count == 5)
+            #expect(second.count == 2)
+            #expect(Set(first.prefix(4).map(\.candidate.id)).isDisjoint(with: second.map(\.candidate.id)))
+            #expect(try await store.candidates(employerID: other.id, page: PageRequest()).count == 2)
+            #expect(try await store.observations(candidateID: nil, employerID: other.id, page: PageRequest()).isEmpty)
+            #expect(try await store.observations(candidateID: seed.candidate.id, employerID: nil, page: PageRequest()).count == 1)
+
+            let stored = try await store.storeUploadedRecording(
+                uploadID: "u1", observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "a.mp4",
+                sha256: String(repeating: "c", count: 64), byteCount: 10, blobPath: "blobs/cc/cc/x")
+            #expect(try await store.recordings(observationID: nil, employerID: seed.employer.id, status: "stored", page: PageRequest()).map(\.id) == [stored.recordingID])
+            #expect(try await store.recordings(observationID: nil, employerID: other.id, status: nil, page: PageRequest()).isEmpty)
+            let job = try #require(try await store.indexJob(of: stored.recordingID))
+            #expect(job.job.id == stored.job && job.progress == nil)
+            try await store.reportProgress(of: job.job.id, 0.5)
+            #expect(try await store.indexJob(of: stored.recordingID)?.progress == 0.5)
+            #expect(try await store.jobCounts()["queued"] == 1)
+            #expect(try await store.readiness().pendingMigrations.isEmpty)
+
+            try await store.recordViewing(of: stored.recordingID, variant: "proxy", by: seed.lead.actor)
+            let about = try await store.auditEntries(after: 0, subject: .init(type: "recording", id: stored.recordingID.description), page: PageRequest())
+            #expect(about.map(\.event.action.rawValue) == ["recording.stored", "recording.viewed"])
+        }
+    }
+}
