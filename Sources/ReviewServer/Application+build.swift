@@ -96,6 +96,30 @@ public func buildApplication(
     logger: Logger? = nil
 ) async throws -> some ApplicationProtocol {
     let logger: Logger = logger ?? Logger(label: "obsreview.server")
+    let (router, uploads) = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
+    var app = Application(
+        responder: MethodOverrideResponder(router.buildResponder()),
+        configuration: .init(
+            address: .hostname(configuration.hostname, port: configuration.port),
+            serverName: configuration.serverName
+        ),
+        services: [UploadCleanupService(store: uploads, interval: configuration.uploadCleanupInterval, logger: logger)],
+        logger: logger
+    )
+    app.beforeServerStarts {
+        try await uploads.prepare()
+        try await uploads.recover()
+    }
+    return app
+}
+
+/// The router with every route and middleware, and the upload store it serves (separate so that tests can
+/// list the routes).
+func buildRouter(
+    configuration: ServerConfiguration,
+    dependencies: ServerDependencies,
+    logger: Logger
+) async throws -> (Router<ReviewRequestContext>, UploadStore) {
     let data = FilePath(configuration.dataDirectory)
     let uploads = UploadStore(
         configuration: .init(
@@ -114,20 +138,7 @@ public func buildApplication(
         services = APIServices(store: store, configuration: configuration, decoyHash: decoy, now: dependencies.now)
     }
     let router = buildRouter(uploads: uploads, services: services, configuration: configuration, dependencies: dependencies)
-    var app = Application(
-        responder: MethodOverrideResponder(router.buildResponder()),
-        configuration: .init(
-            address: .hostname(configuration.hostname, port: configuration.port),
-            serverName: configuration.serverName
-        ),
-        services: [UploadCleanupService(store: uploads, interval: configuration.uploadCleanupInterval, logger: logger)],
-        logger: logger
-    )
-    app.beforeServerStarts {
-        try await uploads.prepare()
-        try await uploads.recover()
-    }
-    return app
+    return (router, uploads)
 }
 
 /// The routes and middleware, separate so that the upload store can be shared with tests.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import MediaIndex
+import Metrics
 import ReviewDomain
 import ReviewStore
 
@@ -74,6 +75,8 @@ struct IndexingWorker {
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
         let progressFile = media.appendingPathComponent(".progress")
         defer { try? FileManager.default.removeItem(at: progressFile) }
+        let started = ContinuousClock.now
+        defer { Timer(label: "obsreview_index_job_duration_seconds", preferredDisplayUnit: .seconds).record(duration: ContinuousClock.now - started) }
         let outcome = try await ChildProcess.run(
             arguments: ["index", "--json", "--keyframes", "--thumbnails", media.path, "--proxy", media.path, "--progress-file", progressFile.path, blob.path],
             timeout: timeout
@@ -98,6 +101,7 @@ struct IndexingWorker {
                 try await store.finishIndexing(payload.recordingID, report: line)
             }
             try await store.jobs.complete(job.id, worker: name, now: Date())
+            Counter(label: "obsreview_index_jobs_total", dimensions: [("outcome", report.format == nil ? "rejected" : "ready")]).increment()
         case .finished(let status, _):
             try await retryOrReject(job, payload, "the indexer exited with status \(status)")
         case .crashed(let signal):
@@ -111,6 +115,7 @@ struct IndexingWorker {
     /// A crash or a timeout may be passing (memory, load): retry with back-off; after the last attempt the
     /// recording is rejected with what happened.
     private func retryOrReject(_ job: Job, _ payload: IndexJobPayload, _ what: String) async throws {
+        Counter(label: "obsreview_index_jobs_total", dimensions: [("outcome", "failed")]).increment()
         let failed = try await store.jobs.fail(job.id, worker: name, error: what, retryable: true, now: Date())
         if failed.state == .dead {
             try await store.rejectRecording(

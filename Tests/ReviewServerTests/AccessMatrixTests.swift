@@ -62,6 +62,7 @@ import Testing
             route(.get, "/api/v1/recordings/\(r)/media", recordingViewers, headers: [.range: "bytes=0-99"]),
             route(.head, "/api/v1/recordings/\(r)/media", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/proxy", recordingViewers),
+            route(.head, "/api/v1/recordings/\(r)/proxy", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/thumbnails/0", recordingViewers),
             route(.get, "/recordings/\(r)", recordingViewers),
             route(.get, "/api/v1/cases", everyone.subtracting([.administrator])),
@@ -71,6 +72,8 @@ import Testing
             route(.get, "/api/v1/audit", [.auditor, .lead, .administrator]),
             route(.post, "/uploads", [.assessor, .lead], headers: [.tusResumable: "1.0.0", .uploadLength: "10", .uploadMetadata: metadata]),
             route(.delete, "/api/v1/session", everyone),
+            // Only its owner revokes a token (last: the assessor's own token stops working).
+            route(.delete, "/api/v1/tokens/\(f.tokenIDs[.assessor]!)", [.assessor]),
         ]
     }
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import Metrics
 public import NIOCore
 public import NIOFileSystem
 public import ReviewDomain
@@ -373,6 +374,8 @@ public final class UploadStore: Sendable {
             isDuplicate: record.isDuplicate ?? false
         )
         let reference = try await completionHandler.uploadCompleted(completed)
+        Counter(label: "obsreview_uploads_completed_total", dimensions: [("duplicate", "\(completed.isDuplicate)")]).increment()
+        Counter(label: "obsreview_upload_bytes_total").increment(by: record.offset)
         record.recordingID = reference.recordingID
         record.state = .completed
         record.expiresAt = configuration.now().addingTimeInterval(configuration.expiry)
