@@ -13,12 +13,17 @@ and through the API checks the audit trail for the recording has exactly ONE new
 the lead, for all those requests (the browser's own requests are counted from Chromium's network log).
 Exits non-zero with a message on any failure, saving a screenshot and keeping the temporary directory.
 
-    python3 scripts/test-browser.py [path/to/obsreview] [--keep] [--show]
+    python3 scripts/test-browser.py [path/to/obsreview] [--long] [--keep] [--show]
+
+The demo samples are small (a few hundred KB): Chromium fetches one whole in its first request, so the seek is
+served from its buffer. --long also uploads (tus, as the lead) a generated 2-minute 640x360 recording (~45 MB,
+ffmpeg) and plays that instead, so that the seek makes the player itself send a new Range request.
 
 The binary is the argument, else $OBSREVIEW_BIN, else the debug build (`swift build --show-bin-path`).
 Installs Debian's chromium and chromium-driver (apt) and selenium (pip) when missing.
 """
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -163,6 +168,39 @@ def wait_for_ready_recording(server, timeout=180):
     raise Failure(f"no sample recording was ready within {timeout} s")
 
 
+def upload_long_recording(server, work):
+    """A 2-minute H.264/AAC MP4 (moov at the end, as phones write it), uploaded with tus as the lead."""
+    path = os.path.join(work, "long-observation.mp4")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi",
+                    "-i", "sine=frequency=440:sample_rate=48000", "-t", "120", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-b:v", "3M", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", path], check=True)
+    observation = server.get("/api/v1/observations?pageSize=1")["items"][0]["id"]
+    size = os.path.getsize(path)
+    metadata = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in
+                        (("observation", observation), ("filename", os.path.basename(path))))
+    tus = {"Authorization": f"Bearer {server.token}", "Tus-Resumable": "1.0.0"}
+    status, headers, body = http("POST", server.base + "/uploads/", headers=dict(tus, **{
+        "Upload-Length": str(size), "Upload-Metadata": metadata}))
+    check(status == 201, f"tus creation answered {status}: {body[:300]!r}")
+    location = headers["Location"]
+    with open(path, "rb") as f:
+        request = urllib.request.Request(server.base + location if location.startswith("/") else location, data=f.read(),
+                                         method="PATCH", headers=dict(tus, **{
+                                             "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}))
+    with urllib.request.urlopen(request, timeout=120) as r:
+        recording = r.headers.get("Upload-Recording-Id")
+    check(recording, "the final PATCH carried no Upload-Recording-Id")
+    log(f"uploaded {os.path.basename(path)} ({size / 1e6:.1f} MB): recording {recording}")
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        detail = server.get(f"/api/v1/recordings/{recording}")["recording"]
+        if detail["status"] in ("ready", "rejected"):
+            check(detail["status"] == "ready", f"the long recording was rejected: {detail.get('rejectionReason')}")
+            return detail
+        time.sleep(0.5)
+    raise Failure("the long recording was not indexed within 180 s")
+
+
 def viewed_events(server, recording_id):
     events, page = [], 1
     while page:
@@ -286,8 +324,9 @@ def run_browser_checks(driver, server, recording, lead):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary", nargs="?")
+    parser.add_argument("--long", action="store_true", help="play a generated 2-minute recording (uploaded with tus)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--show", action="store_true", help="show the browser window (needs a display)")
     args = parser.parse_args()
@@ -303,6 +342,8 @@ def main():
         log(f"obsreview serve --demo on {server.base}")
         lead, server.token = server.sign_in_with_token("lead")
         recording = wait_for_ready_recording(server)
+        if args.long:
+            recording = upload_long_recording(server, work)
         rid = recording["id"]
         log(f"recording {rid} ({recording['fileName']}) is ready")
         before = viewed_events(server, rid)
@@ -313,6 +354,8 @@ def main():
         log(f"the browser made {len(requests)} request(s) for the proxy ({len(player)} by the player): "
             + ", ".join(f"{m} {r or '(no Range)'} → {s}" for m, r, s in requests))
         check(len(requests) >= 2, "the browser made fewer than 2 requests for the proxy")
+        if args.long:
+            check(len(player) >= 2, "the player made only one request for the long recording: the seek made no Range request")
 
         time.sleep(0.5)
         after = viewed_events(server, rid)
