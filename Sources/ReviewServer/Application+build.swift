@@ -62,8 +62,9 @@ public struct ServerDependencies: Sendable {
     /// The store behind the JSON API, sign-in and streaming. `nil` serves the tus upload endpoints alone
     /// (the protocol tests run them so).
     public var store: ReviewStore?
-    /// Who is asking: ``StoreAuthenticator`` (API tokens and sessions) in the service.
-    public var authenticator: any Authenticator
+    /// Consulted before the store's API tokens and sessions: development tokens (`--dev-token`), test
+    /// identities. With no store, the only authenticator.
+    public var authenticator: (any Authenticator)?
     /// Creates the Recording and its indexing job when an upload completes.
     public var completionHandler: any UploadCompletionHandler
     /// The clock for upload expiry.
@@ -76,7 +77,7 @@ public struct ServerDependencies: Sendable {
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
-        self.authenticator = authenticator ?? store.map { StoreAuthenticator(store: $0) } ?? StaticTokenAuthenticator([:])
+        self.authenticator = authenticator
         self.completionHandler = completionHandler
         self.now = now
     }
@@ -133,11 +134,15 @@ func buildRouter(
         logger: logger
     )
     var services: APIServices?
+    var authenticators: [any Authenticator] = dependencies.authenticator.map { [$0] } ?? []
     if let store = dependencies.store {
         let decoy = try await PasswordHasher(cost: configuration.bcryptCost).hash(Secrets.generate())
-        services = APIServices(store: store, configuration: configuration, decoyHash: decoy, now: dependencies.now)
+        let cache = AuthenticationCache()
+        services = APIServices(store: store, configuration: configuration, decoyHash: decoy, credentials: cache, now: dependencies.now)
+        authenticators.append(StoreAuthenticator(store: store, cache: cache))
     }
-    let router = buildRouter(uploads: uploads, services: services, configuration: configuration, dependencies: dependencies)
+    let router = buildRouter(
+        uploads: uploads, services: services, authenticator: AuthenticatorChain(authenticators), configuration: configuration)
     return (router, uploads)
 }
 
@@ -145,8 +150,8 @@ func buildRouter(
 func buildRouter(
     uploads: UploadStore,
     services: APIServices?,
-    configuration: ServerConfiguration,
-    dependencies: ServerDependencies
+    authenticator: any Authenticator,
+    configuration: ServerConfiguration
 ) -> Router<ReviewRequestContext> {
     _ = Observability.registry  // metrics bootstrapped before the first request
     let router = Router(context: ReviewRequestContext.self)
@@ -154,7 +159,7 @@ func buildRouter(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
     HealthController().addRoutes(to: router)
-    let authentication = AuthenticationMiddleware(authenticator: dependencies.authenticator)
+    let authentication = AuthenticationMiddleware(authenticator: authenticator)
     if let services {
         OperationsController(store: services.store).addRoutes(to: router)
         let signedIn = router.group().add(middleware: authentication)

@@ -110,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: configuration,
                 dependencies: ServerDependencies(
                     store: store,
-                    authenticator: actors.isEmpty ? nil : EitherAuthenticator(first: tokens, second: StoreAuthenticator(store: store)),
+                    authenticator: actors.isEmpty ? nil : tokens,
                     completionHandler: StoreUploadCompletion(store: store)
                 ),
                 logger: logger
@@ -167,20 +167,5 @@ struct ServeCommand: AsyncParsableCommand {
             actors[token] = ReviewDomain.Actor(userID: UserID(rawValue: uuid), role: role, organisationID: organisation)
         }
         return actors
-    }
-}
-
-/// Development tokens first, then the store's API tokens and sessions.
-struct EitherAuthenticator: Authenticator {
-    let first: any Authenticator
-    let second: any Authenticator
-
-    func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor? {
-        if let actor = try await first.authenticate(bearerToken: bearerToken, request: request) { return actor }
-        return try await second.authenticate(bearerToken: bearerToken, request: request)
-    }
-
-    func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)? {
-        try await second.authenticate(sessionToken: sessionToken, request: request)
     }
 }

@@ -101,6 +101,19 @@ import Testing
         }
     }
 
+    @Test("a deactivated user's token stops working at once, even just after it was used")
+    func deactivation() async throws {
+        let fixture = try await APIFixture.make()
+        let employer = fixture.users[.employer]!.id
+        try await fixture.withClient { client in
+            #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.employer)).status == .ok)
+            let change = try await client.execute(uri: "/api/v1/users/\(employer)", method: .patch, headers: fixture.headers(.administrator, json: true),
+                                                  body: ByteBuffer(string: #"{"active":false}"#))
+            #expect(change.status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.employer)).status == .unauthorized)
+        }
+    }
+
     @Test("a viewing is one audit event however many range requests it makes; a pause starts another")
     func viewingsAreAudited() async throws {
         let fixture = try await APIFixture.make()

@@ -22,8 +22,13 @@ struct APIServices: Sendable {
     /// so that the time a sign-in takes does not tell which usernames exist.
     let decoyHash: String
 
-    init(store: ReviewStore, configuration: ServerConfiguration, decoyHash: String, now: @escaping @Sendable () -> Date) {
+    /// Recently authenticated credentials: forgotten when a token is revoked, a session ends or a user is
+    /// deactivated.
+    let credentials: AuthenticationCache
+
+    init(store: ReviewStore, configuration: ServerConfiguration, decoyHash: String, credentials: AuthenticationCache, now: @escaping @Sendable () -> Date) {
         self.decoyHash = decoyHash
+        self.credentials = credentials
         self.store = store
         self.access = Access(store: store)
         self.passwords = PasswordHasher(cost: configuration.bcryptCost)

@@ -53,25 +53,29 @@ struct Access: Sendable {
     /// An observation the caller may see, and its candidate's employer.
     func observation(_ id: ObservationID, for actor: Actor) async throws -> (record: ObservationRecord, employerID: OrganisationID) {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see observations.") }
-        guard let record = try await store.observations.find(id), let employerID = try await store.employer(ofObservation: id) else {
-            throw Self.notFound("observation \(id)")
-        }
-        switch actor.role {
-        case .employer where employerID != actor.organisationID: throw Self.notFound("observation \(id)")
-        case .moderator where try await !store.isAssigned(actor.userID, toObservation: id): throw Self.notFound("observation \(id)")
-        default: return (record, employerID)
-        }
+        guard let (record, employerID) = try await store.observationWithEmployer(id),
+            try await mayRead(observation: id, employerID: employerID, as: actor)
+        else { throw Self.notFound("observation \(id)") }
+        return (record, employerID)
     }
 
     func recording(_ id: RecordingID, for actor: Actor) async throws -> Recording {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see recordings.") }
-        guard let recording = try await store.recordings.find(id) else { throw Self.notFound("recording \(id)") }
-        do {
-            _ = try await observation(recording.observationID, for: actor)
-        } catch let error as APIError where error.status == .notFound {
-            throw Self.notFound("recording \(id)")
-        }
+        guard let (recording, employerID) = try await store.recordingWithEmployer(id),
+            try await mayRead(observation: recording.observationID, employerID: employerID, as: actor)
+        else { throw Self.notFound("recording \(id)") }
         return recording
+    }
+
+    /// The relationship rule for an observation and what hangs off it: an employer reads its own staff's, a
+    /// moderator those of the cases assigned to them, the scheme's readers all.
+    private func mayRead(observation id: ObservationID, employerID: OrganisationID, as actor: Actor) async throws -> Bool {
+        switch actor.role {
+        case .employer: employerID == actor.organisationID
+        case .moderator: try await store.isAssigned(actor.userID, toObservation: id)
+        case .assessor, .lead, .auditor: true
+        case .administrator: false
+        }
     }
 
     /// A case the caller may see, and whether they see it blind (a moderator).

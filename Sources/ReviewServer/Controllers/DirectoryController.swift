@@ -98,6 +98,7 @@ struct DirectoryController: Sendable {
                 at: services.now(), actorID: actor.userID, action: body.active ? "user.activated" : "user.deactivated",
                 subject: .init(type: "user", id: id.description)))
         }
+        if !body.active { services.credentials.forget(user: id) }
         user.active = body.active
         let username = try await services.store.usernames(of: [id])[id]
         return UserRepresentation(user, username: username)

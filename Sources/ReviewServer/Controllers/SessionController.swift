@@ -76,6 +76,7 @@ struct SessionController: Sendable {
         let actor = try context.requireIdentity()
         if let token = context.sessionToken {
             try await services.store.endSession(tokenHash: Secrets.hash(token), userID: actor.userID, at: services.now())
+            services.credentials.forget(tokenHash: Secrets.hash(token))
         }
         var response = Response(status: .noContent)
         response.setCookie(Cookie(
@@ -114,6 +115,7 @@ struct SessionController: Sendable {
         guard try await services.store.revokeAPIToken(id: id, of: actor.userID, at: services.now()) else {
             throw Access.notFound("API token \(id)")
         }
+        services.credentials.forget(user: actor.userID)  // the cache knows tokens by hash, not by id
         return .noContent
     }
 }

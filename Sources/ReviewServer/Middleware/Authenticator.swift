@@ -31,3 +31,26 @@ public struct StaticTokenAuthenticator: Authenticator {
         actors[bearerToken]
     }
 }
+
+/// Asks each authenticator in turn; the first that recognises the credentials wins.
+public struct AuthenticatorChain: Authenticator {
+    let authenticators: [any Authenticator]
+
+    public init(_ authenticators: [any Authenticator]) {
+        self.authenticators = authenticators
+    }
+
+    public func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor? {
+        for authenticator in authenticators {
+            if let actor = try await authenticator.authenticate(bearerToken: bearerToken, request: request) { return actor }
+        }
+        return nil
+    }
+
+    public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)? {
+        for authenticator in authenticators {
+            if let found = try await authenticator.authenticate(sessionToken: sessionToken, request: request) { return found }
+        }
+        return nil
+    }
+}

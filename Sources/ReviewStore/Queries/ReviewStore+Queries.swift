@@ -152,3 +152,26 @@ extension ReviewStore {
         }
     }
 }
+
+extension ReviewStore {
+    /// An observation and its candidate's employer, in one query (every access check needs both).
+    public func observationWithEmployer(_ id: ObservationID) async throws(StoreError) -> (record: ObservationRecord, employerID: OrganisationID)? {
+        let d = context.dialect
+        return try await context.run { db in
+            try await db.raw("""
+                SELECT o.*, c.employer_id FROM observations o JOIN candidates c ON c.id = o.candidate_id WHERE o.id = \(d.id(id))
+                """).first().map { (try SQLObservations.observation($0), try $0.id("employer_id")) }
+        }
+    }
+
+    /// A recording and the employer of the candidate it shows, in one query (each streamed range checks access).
+    public func recordingWithEmployer(_ id: RecordingID) async throws(StoreError) -> (recording: Recording, employerID: OrganisationID)? {
+        let d = context.dialect
+        return try await context.run { db in
+            try await db.raw("""
+                SELECT r.*, c.employer_id FROM recordings r JOIN observations o ON o.id = r.observation_id
+                JOIN candidates c ON c.id = o.candidate_id WHERE r.id = \(d.id(id))
+                """).first().map { (try SQLRecordings.recording($0), try $0.id("employer_id")) }
+        }
+    }
+}
