@@ -52,17 +52,16 @@ struct ByteRangeSet: Hashable, Sendable {
         self.specs = specs
     }
 
-    /// The range to serve from a file of `size` bytes: the first spec that selects any bytes, clamped to the
-    /// file. `nil` means none does, which is a 416.
+    /// The range to serve from a file of `size` bytes: the smallest range covering every spec that selects
+    /// any bytes, each clamped to the file. `nil` means none does, which is a 416.
     ///
-    /// Only one range is ever served: a request for several gets a single-part 206 with the first satisfiable
-    /// one (RFC 9110 §14.2 lets a server send "one or more" of them; `Content-Range` says which), and never
-    /// `multipart/byteranges`. Players ask for one range at a time; a client that wanted more asks again.
-    func firstSatisfiable(size: Int64) -> ClosedRange<Int64>? {
-        for spec in specs {
-            if let range = spec.resolved(size: size) { return range }
-        }
-        return nil
+    /// One part is ever served, never `multipart/byteranges`: a request for several ranges gets them
+    /// coalesced into one (RFC 9110 §14.2 lets a server coalesce ranges; `Content-Range` says what was sent,
+    /// and every requested byte is in it). Players ask for one range at a time.
+    func covering(size: Int64) -> ClosedRange<Int64>? {
+        let ranges = specs.compactMap { $0.resolved(size: size) }
+        guard let lower = ranges.map(\.lowerBound).min(), let upper = ranges.map(\.upperBound).max() else { return nil }
+        return lower...upper
     }
 
     /// `int-range` (`first-last`, `first-`) or `suffix-range` (`-length`); no whitespace inside.

@@ -9,7 +9,7 @@ import NIOFileSystem
 ///   `Content-Length`, and `Content-Disposition` / `Cache-Control` when the ``StreamedFile`` asks for them.
 /// - `If-None-Match` (`*` or a list, weak comparison) that matches: 304 with `ETag` (and `Cache-Control`).
 /// - `Range: bytes=…` on a GET: 206 with `Content-Range: bytes first-last/size` for **the first satisfiable
-///   range only** (several ranges never give `multipart/byteranges`; see ``ByteRangeSet/firstSatisfiable(size:)``).
+///   range only** (several ranges are coalesced, never `multipart/byteranges`; see ``ByteRangeSet/covering(size:)``).
 ///   A last position past the end is clamped; `bytes=-n` is the last n bytes.
 /// - No satisfiable range (every start at or past the end, an empty file, `bytes=-0`): 416 `range_not_satisfiable`
 ///   with `Content-Range: bytes */size`, as an ``APIError``.
@@ -56,7 +56,7 @@ public enum FileStreamer {
             let rangeSet = ByteRangeSet(header: rangeHeader),
             Self.ifRangeHolds(request.headers[.ifRange], etag: etag)
         {
-            guard let selected = rangeSet.firstSatisfiable(size: size) else {
+            guard let selected = rangeSet.covering(size: size) else {
                 throw APIError(
                     .rangeNotSatisfiable,
                     code: .rangeNotSatisfiable,
