@@ -16,7 +16,14 @@ public enum Secrets {
     /// The SHA-256 of a high-entropy secret, lower-case hex: what the store keeps. (A random 256-bit token
     /// needs no slow hash: there is nothing to guess.)
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(secret.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// Constant-time comparison of two strings.

@@ -19,17 +19,19 @@ public struct StoreAuthenticator: Authenticator {
     }
 
     public func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor? {
-        let key = "bearer:" + Secrets.hash(bearerToken)
+        let hash = Secrets.hash(bearerToken)
+        let key = "bearer:" + hash
         if let hit = cache.lookup(key) { return hit.actor }
-        guard let user = try await store.apiTokenUser(tokenHash: Secrets.hash(bearerToken)) else { return nil }
+        guard let user = try await store.apiTokenUser(tokenHash: hash) else { return nil }
         cache.remember(key, actor: user.actor, csrfToken: nil)
         return user.actor
     }
 
     public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)? {
-        let key = "session:" + Secrets.hash(sessionToken)
+        let hash = Secrets.hash(sessionToken)
+        let key = "session:" + hash
         if let hit = cache.lookup(key), let csrf = hit.csrfToken { return (hit.actor, csrf) }
-        guard let session = try await store.session(tokenHash: Secrets.hash(sessionToken)) else { return nil }
+        guard let session = try await store.session(tokenHash: hash) else { return nil }
         cache.remember(key, actor: session.user.actor, csrfToken: session.csrfToken)
         return (session.user.actor, session.csrfToken)
     }
