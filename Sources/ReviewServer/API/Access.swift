@@ -1,6 +1,7 @@
 import Foundation
 import ReviewDomain
 import ReviewStore
+import Synchronization
 
 /// Who may see what: role **and** relationship, in one place.
 ///
@@ -14,6 +15,9 @@ import ReviewStore
 /// employer's candidate, an unassigned case) is 404, so that identifiers do not leak.
 struct Access: Sendable {
     let store: ReviewStore
+    /// Recordings in a final state (`ready`, `rejected`) and their candidate's employer, which never change
+    /// again: a player's many range requests need not each ask the database.
+    let finalRecordings = FinalRecordingCache()
 
     /// Roles that read the scheme's review data across employers.
     static let schemeReaders: Set<Role> = [.assessor, .lead, .auditor]
@@ -61,7 +65,7 @@ struct Access: Sendable {
 
     func recording(_ id: RecordingID, for actor: Actor) async throws -> Recording {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see recordings.") }
-        guard let (recording, employerID) = try await store.recordingWithEmployer(id),
+        guard let (recording, employerID) = try await finalRecordings.lookup(id, else: { try await store.recordingWithEmployer(id) }),
             try await mayRead(observation: recording.observationID, employerID: employerID, as: actor)
         else { throw Self.notFound("recording \(id)") }
         return recording
@@ -89,5 +93,25 @@ struct Access: Sendable {
             return (value, true)
         default: return (value, false)
         }
+    }
+}
+
+/// Remembers, for a minute, recordings whose status is final together with their employer; bounded.
+final class FinalRecordingCache: Sendable {
+    private let entries = Mutex<[RecordingID: (recording: Recording, employerID: OrganisationID, until: ContinuousClock.Instant)]>([:])
+
+    func lookup(
+        _ id: RecordingID, else load: () async throws -> (recording: Recording, employerID: OrganisationID)?
+    ) async throws -> (recording: Recording, employerID: OrganisationID)? {
+        let now = ContinuousClock.now
+        if let hit = entries.withLock({ $0[id] }), hit.until > now { return (hit.recording, hit.employerID) }
+        guard let found = try await load() else { return nil }
+        if found.recording.status.isFinal {
+            entries.withLock { entries in
+                if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
+                entries[id] = (found.recording, found.employerID, now + .seconds(60))
+            }
+        }
+        return found
     }
 }

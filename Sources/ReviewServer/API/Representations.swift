@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import Hummingbird
-public import ReviewDomain
+import ReviewDomain
 public import ReviewStore
 
 // What the JSON API sends and accepts. The domain types stay free of wire concerns: each resource has its

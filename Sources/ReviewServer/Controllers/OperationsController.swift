@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Metrics
 import Prometheus
 import ReviewStore
 
@@ -41,7 +42,7 @@ struct OperationsController: Sendable {
         let registry = Observability.registry
         if let counts = try? await store.jobCounts() {
             for state in ["queued", "running", "done", "failed", "dead"] {
-                registry.makeGauge(name: "obsreview_jobs", labels: [("state", state)]).set(Double(counts[state] ?? 0))
+                Gauge(label: "obsreview_jobs", dimensions: [("state", state)]).record(Double(counts[state] ?? 0))
             }
         }
         return Response(

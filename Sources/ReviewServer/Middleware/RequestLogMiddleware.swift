@@ -1,5 +1,5 @@
 import Foundation
-public import HTTPTypes
+import HTTPTypes
 public import Hummingbird
 
 /// One structured log line per request, after it is answered: method, route, status and duration, with the
