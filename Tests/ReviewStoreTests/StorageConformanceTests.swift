@@ -90,7 +90,7 @@ struct StorageConformanceTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             #expect(try await store.organisations.find(seed.employer.id) == seed.employer)
-            #expect(try await store.organisations.all().count == 4)
+            #expect(try await store.organisations.all().count == 3)
             #expect(try await store.users.find(seed.moderator.id) == seed.moderator)
             #expect(try await store.users.users(of: seed.panel.id).map(\.id).sorted { $0.description < $1.description }
                 == [seed.lead.id, seed.moderator.id].sorted { $0.description < $1.description })
@@ -162,7 +162,7 @@ struct StorageConformanceTests {
                                score: try score(5), rationale: "Again.", ratedAt: Seed.start, supersedes: assessed.id,
                                correctionReason: "Again.")
             await expectStoreError(.constraintViolation) { try await store.ratings.append(stale, by: seed.assessor.actor) }
-            #expect(try await store.ratings.ratings(of: seed.observation.id).count == 4)
+            #expect(try await store.ratings.ratings(of: seed.observation.id).count == 3)
             await expectStoreError(.notFound) { _ = try await store.ratings.ledger(of: ObservationID()) }
         }
     }
@@ -267,7 +267,7 @@ struct StorageConformanceTests {
 
             try await store.tamperWithAuditEvents("UPDATE audit_events SET reason = 'x' WHERE sequence = 3")
             let broken = try await store.verifyAuditChain()
-            #expect(broken.firstBreak?.sequence == 4)
+            #expect(broken.firstBreak?.sequence == 3)
             #expect(broken.firstBreak?.kind == .hashMismatch)
             #expect(broken.eventCount == 2)
         }
