@@ -108,7 +108,7 @@ P={
    "get":op("An observation's ratings, corrections included (never to moderators: blind review)","observations",{**ok("RatingPage"),**err(*READ)},params=[pparam("observationId")],opid="listRatings"),
    "post":op("Record an assessor or employer rating (or, with supersedes, a correction); may open a dispute","observations",{**ok("RatingResult","201","Created"),**err(*WRITE)},params=[pparam("observationId")],reqbody=body("NewRating"),opid="rate")},
  "/api/v1/observations/{observationId}/flags":{"post":op("Flag an observation for review: opens a case or joins the active one","observations",{**ok("Case","201","Created"),**err(*WRITE)},params=[pparam("observationId")],reqbody=body("NewFlag"),opid="flag")},
- "/api/v1/recordings":{"get":op("Recordings","recordings",{**ok("RecordingPage"),**err(*READ)},params=pageq+[q("observationId",uuid),q("status",{"type":"string","enum":recstat})],opid="listRecordings")},
+ "/api/v1/recordings":{"get":op("Recordings (an employer: its own staff's; a moderator: those of assigned cases)","recordings",{**ok("RecordingPage"),**err(*READ)},params=pageq+[q("observationId",uuid),q("status",{"type":"string","enum":recstat})],opid="listRecordings")},
  "/api/v1/recordings/{recordingId}":{"get":op("A recording, its status and its indexing job","recordings",{**ok("RecordingDetail"),**err(*READ)},params=[rid],opid="getRecording")},
  "/api/v1/recordings/{recordingId}/index":{"get":op("The index report: probe, keyframe timeline, discontinuities, proxy","recordings",{"200":{"description":"The index report of `obsreview index --json`","content":{"application/json":{"schema":{"type":"object"}}}},**err(*READ)},params=[rid],opid="getRecordingIndex")},
  "/api/v1/recordings/{recordingId}/media":{

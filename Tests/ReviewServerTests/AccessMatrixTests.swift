@@ -56,7 +56,7 @@ import Testing
             route(.get, "/api/v1/observations/\(o)/ratings", schemeReaders),
             route(.post, "/api/v1/observations/\(o)/ratings", [.assessor, .employer], body: #"{"score":4,"rationale":"Seen again."}"#),
             route(.post, "/api/v1/observations/\(o)/flags", [.assessor, .employer, .lead], body: #"{"reason":"Please look again."}"#),
-            route(.get, "/api/v1/recordings", listReaders),
+            route(.get, "/api/v1/recordings", listReaders.union([.assignedModerator, .unassignedModerator])),
             route(.get, "/api/v1/recordings/\(r)", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/index", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/media", recordingViewers, headers: [.range: "bytes=0-99"]),
@@ -141,6 +141,11 @@ import Testing
             #expect(finding["assessorScore"] as? Int == 3 && finding["employerScore"] as? Int == 5)
             let list = try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.unassignedModerator))
             #expect(!String(buffer: list.body).contains(fixture.dispute.id.description))
+            // A moderator's recordings are those of the cases assigned to them.
+            let assigned = try await client.execute(uri: "/api/v1/recordings", method: .get, headers: fixture.headers(.assignedModerator))
+            #expect(String(buffer: assigned.body).contains(fixture.recording.id.description))
+            let unassigned = try await client.execute(uri: "/api/v1/recordings", method: .get, headers: fixture.headers(.unassignedModerator))
+            #expect(!String(buffer: unassigned.body).contains(fixture.recording.id.description))
         }
     }
 }

@@ -1675,7 +1675,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/recordings": {
       "get": {
-        "summary": "Recordings",
+        "summary": "Recordings (an employer: its own staff's; a moderator: those of assigned cases)",
         "tags": [
           "recordings"
         ],

@@ -37,12 +37,14 @@ struct RecordingController: Sendable {
 
     @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<RecordingRepresentation> {
         let actor = try context.requireIdentity()
-        let scope = try services.access.employerScope(of: actor, listing: "recordings")
+        // A moderator's list is the recordings of the cases assigned to them.
+        let scope = actor.role.isModerator ? nil : try services.access.employerScope(of: actor, listing: "recordings")
         let page = try request.page()
         let observationID: ObservationID? = try request.queryID("observationId")
         let statuses = ["uploading", "stored", "indexing", "ready", "rejected"]
         let status = try request.query("status", "one of \(statuses.joined(separator: ", "))") { statuses.contains($0) ? $0 : nil }
-        let recordings = try await services.store.recordings(observationID: observationID, employerID: scope, status: status, page: page)
+        let recordings = try await services.store.recordings(
+            observationID: observationID, employerID: scope, status: status, assignedTo: actor.role.isModerator ? actor.userID : nil, page: page)
         return Page(fetched: recordings.map(RecordingRepresentation.init), page: page)
     }
 

@@ -60,9 +60,19 @@ extension ReviewStore {
                               order: "o.observed_at, o.id", page: page, SQLObservations.observation)
     }
 
-    public func recordings(observationID: ObservationID?, employerID: OrganisationID?, status: String?, page: PageRequest) async throws(StoreError) -> [Recording] {
+    /// Recordings, optionally of one observation, of one employer's staff, in one status, or of the observations
+    /// of cases assigned to one moderator.
+    public func recordings(
+        observationID: ObservationID?, employerID: OrganisationID?, status: String?, assignedTo moderator: UserID? = nil, page: PageRequest
+    ) async throws(StoreError) -> [Recording] {
         let d = context.dialect
         var conditions: [SQLQueryString] = []
+        if let moderator {
+            conditions.append("""
+                r.observation_id IN (SELECT k.observation_id FROM cases k JOIN case_assignments a ON a.case_id = k.id
+                                     WHERE a.moderator_id = \(d.id(moderator)))
+                """)
+        }
         if let observationID { conditions.append("r.observation_id = \(d.id(observationID))") }
         if let employerID { conditions.append("c.employer_id = \(d.id(employerID))") }
         if let status { conditions.append("r.status = \(bind: status)") }
