@@ -59,7 +59,7 @@ run_schemathesis() {
     st run "$BASE/openapi.json" \
         --header "Authorization: Bearer $secret" \
         --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
-        --max-examples "$examples" --seed 20261122 --workers 2 --request-timeout 20 \
+        --max-examples "$examples" --seed "${SCHEMATHESIS_SEED:-20261122}" --workers 2 --request-timeout 20 \
         --exclude-operation-id signIn --exclude-operation-id revokeToken --exclude-operation-id signOut \
         --suppress-health-check all --warnings off
 }

@@ -62,7 +62,7 @@ def err(*codes): return {c:{"description":errdesc[c],"content":{"application/jso
 def ok(schema, code="200", desc="OK"): return {code:{"description":desc,"content":{"application/json":{"schema":ref(schema)}}}}
 def pparam(name, schema=None): return {"name":name,"in":"path","required":True,"schema":schema or uuid}
 def q(name, schema): return {"name":name,"in":"query","required":False,"schema":schema}
-pageq=[q("page",{"type":"integer","minimum":1}),q("pageSize",{"type":"integer","minimum":1,"maximum":500})]
+pageq=[q("page",{"type":"integer","minimum":1,"maximum":1000000}),q("pageSize",{"type":"integer","minimum":1,"maximum":500})]
 def body(name): return {"required":True,"content":{"application/json":{"schema":ref(name)}}}
 READ=("400","401","403","404")
 WRITE=("400","401","403","404","409","413","415","422")

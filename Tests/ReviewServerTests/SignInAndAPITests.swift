@@ -178,6 +178,11 @@ import Testing
             }
             let page = try await client.execute(uri: "/api/v1/cases?pageSize=0", method: .get, headers: fixture.headers(.lead))
             #expect(page.status == .badRequest)
+            // A page number whose offset would overflow (schemathesis found it) is refused, not a crash.
+            let huge = try await client.execute(uri: "/api/v1/cases?page=2305843009213693951", method: .get, headers: fixture.headers(.lead))
+            #expect(huge.status == .badRequest)
+            let last = try await client.execute(uri: "/api/v1/cases?page=\(PageRequest.maximumNumber)&pageSize=500", method: .get, headers: fixture.headers(.lead))
+            #expect(last.status == .ok)
         }
     }
 

@@ -569,7 +569,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 1000000
             }
           },
           {
@@ -760,7 +761,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 1000000
             }
           },
           {
@@ -1099,7 +1101,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 1000000
             }
           },
           {
@@ -1262,7 +1265,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 1000000
             }
           },
           {
@@ -1739,7 +1743,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 1000000
             }
           },
           {
@@ -2520,7 +2525,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 1000000
             }
           },
           {
@@ -2945,7 +2951,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 1000000
             }
           },
           {

@@ -24,7 +24,9 @@ extension Request {
 
     /// `?page=&pageSize=`.
     func page() throws(APIError) -> PageRequest {
-        let number = try query("page", "a page number (1 or more)") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 1
+        let number = try query("page", "a page number from 1 to \(PageRequest.maximumNumber)") {
+            Int($0).flatMap { (1...PageRequest.maximumNumber).contains($0) ? $0 : nil }
+        } ?? 1
         let size = try query("pageSize", "a page size from 1 to \(PageRequest.maximumSize)") {
             Int($0).flatMap { (1...PageRequest.maximumSize).contains($0) ? $0 : nil }
         } ?? 50

@@ -5,11 +5,13 @@ import SQLKit
 /// One page of a list: `number` counts from 1; `size` is 1…500.
 public struct PageRequest: Sendable, Hashable {
     public static let maximumSize = 500
+    /// The highest page number (far past any list; it keeps `offset` from overflowing).
+    public static let maximumNumber = 1_000_000
     public let number: Int
     public let size: Int
 
     public init(number: Int = 1, size: Int = 50) {
-        self.number = max(1, number)
+        self.number = min(max(1, number), Self.maximumNumber)
         self.size = min(max(1, size), Self.maximumSize)
     }
 
