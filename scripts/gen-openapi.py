@@ -6,12 +6,18 @@ served routes, and scripts/check-api.sh runs schemathesis against the live serve
 """
 import json, os
 uuid={"type":"string","format":"uuid"}
+INT64_MAX=2**63-1  # the server reads whole numbers as 64-bit
 dt={"type":"string","format":"date-time"}
 def ref(n): return {"$ref":f"#/components/schemas/{n}"}
 def obj(props, required, closed=True):
     o={"type":"object","properties":props,"required":required}
     if closed: o["additionalProperties"]=False
     return o
+# Text the server trims and refuses when nothing is left (names, reasons, rationales).
+def text(maxLength=None):
+    t={"type":"string","minLength":1,"pattern":"\\S"}
+    if maxLength: t["maxLength"]=maxLength
+    return t
 def page(item): return obj({"items":{"type":"array","items":ref(item)},"page":{"type":"integer","minimum":1},"pageSize":{"type":"integer","minimum":1,"maximum":500},"nextPage":{"type":"integer","minimum":2}},["items","page","pageSize"])
 roles=["assessor","employer","moderator.professional","moderator.lay","lead","auditor","administrator"]
 states=["open","local_review","awaiting_moderation","in_moderation","escalated","decided","closed","withdrawn"]
@@ -44,18 +50,24 @@ S={
 }
 for n in ["Organisation","User","ApiToken","Candidate","Observation","Rating","Recording","Case","AuditEntry"]:
     S[n+"Page"]=page(n)
-# request bodies
+# request bodies: open, as the server ignores members it does not know (responses are closed)
 R={
  "SignIn":obj({"username":{"type":"string"},"password":{"type":"string"}},["username","password"]),
- "NewToken":obj({"name":{"type":"string","minLength":1,"maxLength":100}},["name"]),
- "NewOrganisation":obj({"name":{"type":"string","minLength":1,"maxLength":200},"kind":{"type":"string","enum":["employer","accrediting_body","moderation_panel"]}},["name","kind"]),
- "NewUser":obj({"name":{"type":"string"},"username":{"type":"string","minLength":3,"maxLength":64},"password":{"type":"string","minLength":12},"role":{"type":"string","enum":roles},"organisationId":uuid},["name","username","password","role","organisationId"]),
+ "NewToken":obj({"name":text(100)},["name"]),
+ "NewOrganisation":obj({"name":text(200),"kind":{"type":"string","enum":["employer","accrediting_body","moderation_panel"]}},["name","kind"]),
+ "NewUser":obj({"name":text(200),"username":{"type":"string","minLength":3,"maxLength":64,"pattern":"^[A-Za-z0-9._@-]+$","description":"Letters, digits, dots, dashes, underscores or @ (letters beyond ASCII are accepted too)"},"password":{"type":"string","minLength":12},"role":{"type":"string","enum":roles},"organisationId":uuid},["name","username","password","role","organisationId"]),
  "UserChange":obj({"active":{"type":"boolean"}},["active"]),
- "NewRating":obj({"score":{"type":"integer","minimum":1,"maximum":7},"rationale":{"type":"string"},"supersedes":uuid,"correctionReason":{"type":"string"}},["score","rationale"]),
- "NewFlag":obj({"reason":{"type":"string"}},["reason"]),
- "Transition":obj({"action":{"type":"string","enum":["flag","startLocalReview","agreeLocalScore","requestModeration","startModeration","escalate","decide","close","withdraw","reopen"]},"expectedVersion":{"type":"integer","minimum":1},"reason":{"type":"string"},"score":{"type":"integer","minimum":1,"maximum":7}},["action","expectedVersion"]),
+ "NewRating":{**obj({"score":{"type":"integer","minimum":1,"maximum":7},"rationale":text(),"supersedes":uuid,"correctionReason":text()},["score","rationale"]),
+   "description":"With supersedes, a correction of that rating: correctionReason is then required.",
+   "dependentRequired":{"supersedes":["correctionReason"]}},
+ "NewFlag":obj({"reason":text()},["reason"]),
+ "Transition":{**obj({"action":{"type":"string","enum":["flag","startLocalReview","agreeLocalScore","requestModeration","startModeration","escalate","decide","close","withdraw","reopen"]},"expectedVersion":{"type":"integer","minimum":1,"maximum":INT64_MAX},"reason":text(),"score":{"type":"integer","minimum":1,"maximum":7}},["action","expectedVersion"]),
+   "description":"flag, escalate, withdraw and reopen need a reason; agreeLocalScore and decide need a score.",
+   "allOf":[{"if":{"properties":{"action":{"enum":["flag","escalate","withdraw","reopen"]}}},"then":{"required":["reason"]}},
+            {"if":{"properties":{"action":{"enum":["agreeLocalScore","decide"]}}},"then":{"required":["score"]}}]},
  "NewAssignment":obj({"moderatorId":uuid},["moderatorId"]),
 }
+for body in R.values(): body.pop("additionalProperties")
 S.update(R)
 errdesc={"400":"Malformed request (a parameter or body that cannot be read)","401":"Not signed in, or the token is not recognised","403":"Signed in, but not allowed (or the CSRF token is missing)","404":"No such thing, or you may not see it","409":"Conflict: a stale expectedVersion or a duplicate","413":"Body too large","415":"The body is not JSON","416":"No part of the requested range exists","422":"Well-formed but invalid (a score of 9, a missing reason)","429":"Too many failed sign-ins: wait Retry-After seconds","503":"Not ready"}
 def err(*codes): return {c:{"description":errdesc[c],"content":{"application/json":{"schema":ref("Error")}}} for c in codes}
@@ -117,12 +129,12 @@ P={
  "/api/v1/recordings/{recordingId}/proxy":{
    "get":op("Stream the browser-playable proxy (Range); each viewing is audited","recordings",media_responses(["video/mp4","video/webm"]),params=[rid]+rangeh,opid="streamProxy"),
    "head":op("The proxy's headers","recordings",head_responses,params=[rid],opid="headProxy")},
- "/api/v1/recordings/{recordingId}/thumbnails/{n}":{"get":op("Thumbnail n (0 is the poster)","recordings",{"200":{"description":"JPEG","content":{"image/jpeg":{"schema":{"type":"string","format":"binary"}}}},"304":{"description":"Not modified"},**err("400","401","403","404","416")},params=[rid,pparam("n",{"type":"integer","minimum":0})],opid="getThumbnail")},
+ "/api/v1/recordings/{recordingId}/thumbnails/{n}":{"get":op("Thumbnail n (0 is the poster)","recordings",{"200":{"description":"JPEG","content":{"image/jpeg":{"schema":{"type":"string","format":"binary"}}}},"304":{"description":"Not modified"},**err("400","401","403","404","416")},params=[rid,pparam("n",{"type":"integer","minimum":0,"maximum":999})],opid="getThumbnail")},
  "/api/v1/cases":{"get":op("Cases (an employer: its own; a moderator: assigned ones, blind)","cases",{**ok("CasePage"),**err(*READ)},params=pageq+[q("state",{"type":"string","enum":states}),q("employerId",uuid)],opid="listCases")},
  "/api/v1/cases/{caseId}":{"get":op("A case","cases",{**ok("Case"),**err(*READ)},params=[pparam("caseId")],opid="getCase")},
  "/api/v1/cases/{caseId}/transitions":{"post":op("Move a case on (per the case's role table); expectedVersion guards against concurrent changes","cases",{**ok("Case"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("Transition"),opid="transition")},
  "/api/v1/cases/{caseId}/assignments":{"post":op("Assign a moderator to a case (lead)","cases",{**ok("Assignment","201","Created"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("NewAssignment"),opid="assign")},
- "/api/v1/audit":{"get":op("The hash-chained audit trail (auditor, lead, administrator)","audit",{**ok("AuditEntryPage"),**err(*READ)},params=pageq+[q("after",{"type":"integer","minimum":0}),q("subjectType",{"type":"string"}),q("subjectId",{"type":"string"})],opid="listAudit")},
+ "/api/v1/audit":{"get":op("The hash-chained audit trail (auditor, lead, administrator)","audit",{**ok("AuditEntryPage"),**err(*READ)},params=pageq+[q("after",{"type":"integer","minimum":0,"maximum":INT64_MAX}),{**q("subjectType",{"type":"string","minLength":1}),"description":"Give with subjectId (400 otherwise)"},{**q("subjectId",{"type":"string","minLength":1}),"description":"Give with subjectType (400 otherwise)"}],opid="listAudit")},
 }
 doc={"openapi":"3.1.0","info":{"title":"ObservationReview API","version":"1.0.0","description":"Moderation and review of video-recorded practice observations. Sign in with POST /api/v1/session (cookie; send X-CSRF-Token on changes) or use an API token as a bearer token. Errors are {\"error\": {\"code\", \"message\"}}. Resumable uploads use the tus 1.0.0 protocol at /uploads/ (not described here; see docs/decisions/0005-resumable-uploads.md)."},
  "servers":[{"url":"/"}],

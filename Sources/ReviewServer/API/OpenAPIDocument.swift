@@ -2453,7 +2453,8 @@ enum OpenAPIDocument {
             "required": true,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 999
             }
           }
         ]
@@ -2971,7 +2972,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 9223372036854775807
             }
           },
           {
@@ -2979,16 +2981,20 @@ enum OpenAPIDocument {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
-            }
+              "type": "string",
+              "minLength": 1
+            },
+            "description": "Give with subjectId (400 otherwise)"
           },
           {
             "name": "subjectId",
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
-            }
+              "type": "string",
+              "minLength": 1
+            },
+            "description": "Give with subjectType (400 otherwise)"
           }
         ]
       }
@@ -4021,8 +4027,7 @@ enum OpenAPIDocument {
         "required": [
           "username",
           "password"
-        ],
-        "additionalProperties": false
+        ]
       },
       "NewToken": {
         "type": "object",
@@ -4030,13 +4035,13 @@ enum OpenAPIDocument {
           "name": {
             "type": "string",
             "minLength": 1,
+            "pattern": "\\S",
             "maxLength": 100
           }
         },
         "required": [
           "name"
-        ],
-        "additionalProperties": false
+        ]
       },
       "NewOrganisation": {
         "type": "object",
@@ -4044,6 +4049,7 @@ enum OpenAPIDocument {
           "name": {
             "type": "string",
             "minLength": 1,
+            "pattern": "\\S",
             "maxLength": 200
           },
           "kind": {
@@ -4058,19 +4064,23 @@ enum OpenAPIDocument {
         "required": [
           "name",
           "kind"
-        ],
-        "additionalProperties": false
+        ]
       },
       "NewUser": {
         "type": "object",
         "properties": {
           "name": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S",
+            "maxLength": 200
           },
           "username": {
             "type": "string",
             "minLength": 3,
-            "maxLength": 64
+            "maxLength": 64,
+            "pattern": "^[A-Za-z0-9._@-]+$",
+            "description": "Letters, digits, dots, dashes, underscores or @ (letters beyond ASCII are accepted too)"
           },
           "password": {
             "type": "string",
@@ -4099,8 +4109,7 @@ enum OpenAPIDocument {
           "password",
           "role",
           "organisationId"
-        ],
-        "additionalProperties": false
+        ]
       },
       "UserChange": {
         "type": "object",
@@ -4111,8 +4120,7 @@ enum OpenAPIDocument {
         },
         "required": [
           "active"
-        ],
-        "additionalProperties": false
+        ]
       },
       "NewRating": {
         "type": "object",
@@ -4123,33 +4131,43 @@ enum OpenAPIDocument {
             "maximum": 7
           },
           "rationale": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S"
           },
           "supersedes": {
             "type": "string",
             "format": "uuid"
           },
           "correctionReason": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S"
           }
         },
         "required": [
           "score",
           "rationale"
         ],
-        "additionalProperties": false
+        "description": "With supersedes, a correction of that rating: correctionReason is then required.",
+        "dependentRequired": {
+          "supersedes": [
+            "correctionReason"
+          ]
+        }
       },
       "NewFlag": {
         "type": "object",
         "properties": {
           "reason": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S"
           }
         },
         "required": [
           "reason"
-        ],
-        "additionalProperties": false
+        ]
       },
       "Transition": {
         "type": "object",
@@ -4171,10 +4189,13 @@ enum OpenAPIDocument {
           },
           "expectedVersion": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 9223372036854775807
           },
           "reason": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S"
           },
           "score": {
             "type": "integer",
@@ -4186,7 +4207,45 @@ enum OpenAPIDocument {
           "action",
           "expectedVersion"
         ],
-        "additionalProperties": false
+        "description": "flag, escalate, withdraw and reopen need a reason; agreeLocalScore and decide need a score.",
+        "allOf": [
+          {
+            "if": {
+              "properties": {
+                "action": {
+                  "enum": [
+                    "flag",
+                    "escalate",
+                    "withdraw",
+                    "reopen"
+                  ]
+                }
+              }
+            },
+            "then": {
+              "required": [
+                "reason"
+              ]
+            }
+          },
+          {
+            "if": {
+              "properties": {
+                "action": {
+                  "enum": [
+                    "agreeLocalScore",
+                    "decide"
+                  ]
+                }
+              }
+            },
+            "then": {
+              "required": [
+                "score"
+              ]
+            }
+          }
+        ]
       },
       "NewAssignment": {
         "type": "object",
@@ -4198,8 +4257,7 @@ enum OpenAPIDocument {
         },
         "required": [
           "moderatorId"
-        ],
-        "additionalProperties": false
+        ]
       }
     }
   }
