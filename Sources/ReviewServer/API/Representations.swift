@@ -7,7 +7,7 @@ public import ReviewStore
 // representation here (camelCase keys, `…Id` identifiers, ISO 8601 times), and `/openapi.json` describes
 // exactly these shapes (a test and schemathesis keep the two together).
 
-/// One page of a list: `nextPage` is null on the last page.
+/// One page of a list: `nextPage` is left out on the last page.
 public struct Page<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
     public let items: [Item]
     public let page: Int
