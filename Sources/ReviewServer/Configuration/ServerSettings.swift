@@ -13,8 +13,9 @@ public struct ServerSettings: Equatable, Sendable {
     public var port = 8080
     public var dataDirectory = "./data"
     public var databaseURL: String?
-    public var maxUploadBytes: Int64 = 20 * 1024 * 1024 * 1024
-    public var uploadExpirySeconds: Double = 24 * 60 * 60
+    // The server's own defaults, stated once in ServerConfiguration.
+    public var maxUploadBytes: Int64 = ServerConfiguration().maxUploadBytes
+    public var uploadExpirySeconds: Double = ServerConfiguration().uploadExpiry
     public var cleanupIntervalSeconds: Double = 15 * 60
     public var publicBaseURL: String?
     public var worker = true
