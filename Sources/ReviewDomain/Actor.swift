@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether a moderator sits as a practising professional or as a lay / lived-experience member.
 public enum ModeratorKind: String, Hashable, Codable, Sendable, CaseIterable {
     /// A practising professional.
@@ -73,4 +75,23 @@ public struct Actor: Hashable, Codable, Sendable {
     func actsFor(employer employerID: OrganisationID) -> Bool {
         role != .employer || organisationID == employerID
     }
+}
+
+extension Actor {
+    /// The service itself, for the steps it takes on its own: routing cases to moderators, moving a case into
+    /// moderation when its panel is complete, reconciling opinions by rule, expiring overdue assignments.
+    ///
+    /// It acts with a lead's authority for those steps only; its account cannot sign in. Every event it
+    /// records names, in its details, the person or event that triggered it.
+    public static let system = Actor(userID: UserID.system, role: .lead, organisationID: OrganisationID.system)
+}
+
+extension UserID {
+    /// The account of ``Actor/system``: `00000000-0000-0000-0000-000000000001`.
+    public static let system = UserID(rawValue: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)))
+}
+
+extension OrganisationID {
+    /// The organisation ``Actor/system`` acts for: `00000000-0000-0000-0000-000000000001`.
+    public static let system = OrganisationID(rawValue: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)))
 }

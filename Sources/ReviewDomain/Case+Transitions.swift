@@ -20,8 +20,8 @@ public enum CaseCommand: Hashable, Sendable {
     case close
     /// Withdraw an active case.
     case withdraw
-    /// Reopen a decided or closed case for moderation.
-    case reopen
+    /// Reopen a decided or closed case for a fresh moderation, on one of the two grounds that allow it.
+    case reopen(Outcome.ReopenGround)
 
     /// The action this command takes.
     public var action: CaseAction {
@@ -82,6 +82,27 @@ extension Case {
                         by: actor, at: time, reason: reason.nonBlank ?? "quality_sample", id: id, eventID: eventID)
     }
 
+    /// Opens a calibration case on a seed: routed to moderators like any sample case and indistinguishable
+    /// to them, but decided by the seed's definitive score, so that their opinions measure them. Only a lead
+    /// (or the service acting as one) may.
+    public static func openCalibration(
+        observationID: ObservationID,
+        employerID: OrganisationID,
+        definitiveScore: Score,
+        by actor: Actor,
+        at time: Date,
+        id: CaseID = CaseID(),
+        eventID: AuditEventID = AuditEventID()
+    ) throws(CaseTransitionError) -> Transition {
+        var (opened, event) = try openSample(observationID: observationID, employerID: employerID, by: actor, at: time,
+                                             reason: "calibration_seed", id: id, eventID: eventID)
+        opened.calibrationScore = definitiveScore
+        var details = event.details
+        details["calibration_score"] = definitiveScore.description
+        return (opened, AuditEvent(id: event.id, at: event.at, actorID: event.actorID, action: event.action, subject: event.subject,
+                                   reason: event.reason, details: details))
+    }
+
     /// Flags an observation by hand, with a reason.
     ///
     /// If one of `existing` is an active case on the same observation, the flag joins it (recorded on
@@ -97,7 +118,7 @@ extension Case {
         id: CaseID = CaseID(),
         eventID: AuditEventID = AuditEventID()
     ) throws(CaseTransitionError) -> Transition {
-        if let active = existing.first(where: { $0.observationID == observationID && $0.state.isActive }) {
+        if let active = existing.first(where: { $0.observationID == observationID && $0.state.isActive && !$0.isCalibration }) {
             return try active.apply(.flag, by: actor, at: time, reason: reason, eventID: eventID)
         }
         guard let reason = reason.nonBlank else {
@@ -134,7 +155,7 @@ extension Case {
         let opened = Case(
             id: id, observationID: observationID, employerID: employerID, kind: kind, finding: finding,
             openedBy: actor.userID, openedAt: time, state: .open, version: 1, updatedAt: time, flags: [],
-            localAgreement: LocalAgreement(), outcome: nil, previousOutcomes: []
+            localAgreement: LocalAgreement(), outcome: nil, previousOutcomes: [], calibrationScore: nil
         )
         var details = ["kind": kind.rawValue]
         if let finding {
@@ -177,10 +198,19 @@ extension Case {
             }
             next.state = .localReview
         case .agreeLocalScore(let score):
-            if actor.role == .assessor { next.localAgreement.assessor = score } else { next.localAgreement.employer = score }
+            if actor.role == .assessor {
+                next.localAgreement.assessor = score
+                next.localAgreement.assessorBy = actor.userID
+            } else {
+                next.localAgreement.employer = score
+                next.localAgreement.employerBy = actor.userID
+            }
             details["score"] = score.description
             if let agreed = next.localAgreement.agreedScore {
-                next.outcome = Outcome(score: agreed, basis: .rule(.localAgreement), reasonCodes: ["local_agreement"])
+                let names = [next.localAgreement.assessorBy, next.localAgreement.employerBy].compactMap { $0?.description }
+                next.outcome = Outcome(score: agreed, basis: .rule(.localAgreement), reasonCodes: ["local_agreement"],
+                                       reason: "Agreed in local review by the assessor and the employer (\(names.joined(separator: ", "))).")
+                details["agreed_by"] = names.joined(separator: ",")
                 next.state = .decided
             }
         case .requestModeration:
@@ -190,13 +220,17 @@ extension Case {
         case .escalate:
             next.state = .escalated
         case .decide(let outcome):
+            if case .person = outcome.basis, reason == nil, outcome.reason.nonBlank == nil {
+                throw refusal(.missingReason, action, actor, "To decide a case yourself, give your reasons; they are kept with the outcome.")
+            }
             next.outcome = outcome
             next.state = .decided
         case .close:
             next.state = .closed
         case .withdraw:
             next.state = .withdrawn
-        case .reopen:
+        case .reopen(let ground):
+            details["ground"] = ground.rawValue
             if let outcome { next.previousOutcomes.append(outcome) }
             next.outcome = nil
             next.localAgreement = LocalAgreement()
@@ -210,6 +244,7 @@ extension Case {
             case .person(let userID): details["outcome_decided_by"] = userID.description
             }
             if !outcome.reasonCodes.isEmpty { details["outcome_reasons"] = outcome.reasonCodes.joined(separator: ",") }
+            if !outcome.basedOn.isEmpty { details["outcome_opinions"] = outcome.basedOn.map(\.description).joined(separator: ",") }
         }
         next.version += 1
         next.updatedAt = time

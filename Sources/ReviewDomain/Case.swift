@@ -68,6 +68,10 @@ public struct Case: Identifiable, Hashable, Codable, Sendable {
         public internal(set) var assessor: Score?
         /// The score the employer agreed to.
         public internal(set) var employer: Score?
+        /// Who agreed for the accrediting body.
+        public internal(set) var assessorBy: UserID?
+        /// Who agreed for the employer.
+        public internal(set) var employerBy: UserID?
 
         /// The score both sides agreed to, if they agree.
         public var agreedScore: Score? {
@@ -104,4 +108,12 @@ public struct Case: Identifiable, Hashable, Codable, Sendable {
     public internal(set) var outcome: Outcome?
     /// Outcomes set aside by reopening, oldest first; nothing decided is thrown away.
     public internal(set) var previousOutcomes: [Outcome]
+    /// For a calibration seed case, the definitive score the lead set (never shown to its moderators).
+    public internal(set) var calibrationScore: Score?
+
+    /// The moderation round: 1, and one more each time the case is reopened.
+    public var round: Int { previousOutcomes.count + 1 }
+
+    /// Whether the case is a calibration seed routed to test moderators, not a review of the candidate.
+    public var isCalibration: Bool { calibrationScore != nil }
 }

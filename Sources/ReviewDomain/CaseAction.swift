@@ -48,8 +48,9 @@ public enum CaseAction: String, Hashable, Codable, Sendable, CaseIterable {
     /// The roles that may take the action in some state.
     ///
     /// Assessors and employers (for their own staff) flag, start local review and agree a local score;
-    /// the lead moves cases to moderation, decides escalations, closes, reopens and withdraws;
-    /// moderators escalate and decide cases in moderation; auditors and administrators change nothing.
+    /// the lead moves cases to moderation, decides escalations, closes, reopens and withdraws. Moderators
+    /// take no case action: they submit opinions, and the service (``Actor/system``, with a lead's
+    /// authority) starts moderation, escalates and decides by rule. Auditors and administrators change nothing.
     public var permittedRoles: [Role] {
         Role.allCases.filter { role in Case.State.allCases.contains { permits(role, from: $0) } }
     }
@@ -62,10 +63,7 @@ public enum CaseAction: String, Hashable, Codable, Sendable, CaseIterable {
         case (.flag, .assessor), (.flag, .employer), (.flag, .lead): true
         case (.startLocalReview, .assessor), (.startLocalReview, .employer), (.startLocalReview, .lead): true
         case (.agreeLocalScore, .assessor), (.agreeLocalScore, .employer): true
-        case (.escalate, .moderator), (.escalate, .lead): true
-        // A moderator may record the outcome of moderation; an escalation is the lead's to resolve.
-        case (.decide, .moderator): state != .escalated
-        case (.decide, .lead): true
+        case (.escalate, .lead), (.decide, .lead): true
         case (.requestModeration, .lead), (.startModeration, .lead), (.close, .lead), (.withdraw, .lead), (.reopen, .lead):
             true
         default: false

@@ -33,6 +33,10 @@ public struct DomainError: Error, Hashable, Codable, Sendable, CustomStringConve
         public static let ingestTransition = Code(rawValue: "recording.invalid_transition")
         /// A recording's checksum or size is malformed.
         public static let invalidContent = Code(rawValue: "recording.invalid_content")
+        /// A time-coded note is malformed or outside the recording.
+        public static let invalidAnnotation = Code(rawValue: "opinion.invalid_annotation")
+        /// An assignment cannot move as requested.
+        public static let assignmentTransition = Code(rawValue: "assignment.invalid_transition")
     }
 
     /// What kind of rule was broken.

@@ -68,6 +68,18 @@ public struct CaseID: DomainIdentifier {
     public init(rawValue: UUID) { self.rawValue = rawValue }
 }
 
+/// Identifies a moderator's ``SecondOpinion``.
+public struct OpinionID: DomainIdentifier {
+    public let rawValue: UUID
+    public init(rawValue: UUID) { self.rawValue = rawValue }
+}
+
+/// Identifies a message in a case's discussion thread.
+public struct MessageID: DomainIdentifier {
+    public let rawValue: UUID
+    public init(rawValue: UUID) { self.rawValue = rawValue }
+}
+
 /// Identifies an ``AuditEvent``.
 public struct AuditEventID: DomainIdentifier {
     public let rawValue: UUID

@@ -2,6 +2,7 @@ public import Foundation
 public import Hummingbird
 public import Logging
 import NIOFileSystem
+import ServiceLifecycle
 public import ReviewStore
 
 /// How the server is set up. Defaults suit a development machine; `obsreview serve` fills it from flags.
@@ -28,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     public var sessionLifetime: TimeInterval
     /// A pause longer than this between range requests of one user for one recording ends a viewing.
     public var viewingIdleGap: TimeInterval
+    /// How often the server runs a routing pass (expiries, calibration cases, missing moderators); nil: never.
+    public var routingInterval: Duration?
 
     public init(
         hostname: String = "127.0.0.1",
@@ -40,8 +43,10 @@ public struct ServerConfiguration: Sendable {
         serverName: String? = "obsreview",
         bcryptCost: UInt8 = 12,
         sessionLifetime: TimeInterval = 12 * 60 * 60,
-        viewingIdleGap: TimeInterval = 30 * 60
+        viewingIdleGap: TimeInterval = 30 * 60,
+        routingInterval: Duration? = .seconds(60)
     ) {
+        self.routingInterval = routingInterval
         self.bcryptCost = bcryptCost
         self.sessionLifetime = sessionLifetime
         self.viewingIdleGap = viewingIdleGap
@@ -104,7 +109,10 @@ public func buildApplication(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: configuration.serverName
         ),
-        services: [UploadCleanupService(store: uploads, interval: configuration.uploadCleanupInterval, logger: logger)],
+        services: [UploadCleanupService(store: uploads, interval: configuration.uploadCleanupInterval, logger: logger) as any Service]
+            + (dependencies.store.flatMap { store in
+                configuration.routingInterval.map { RoutingService(store: store, interval: $0, logger: logger) as any Service }
+            }.map { [$0] } ?? []),
         logger: logger
     )
     app.beforeServerStarts {
@@ -171,6 +179,7 @@ func buildRouter(
         RecordingController(services: services).addRoutes(to: api)
         CaseController(services: services).addRoutes(to: api)
         AuditController(services: services).addRoutes(to: api)
+        ModerationController(services: services).addRoutes(to: api)
     }
     let uploadGroup = router.group("uploads")
         .add(middleware: TusProtocolMiddleware())

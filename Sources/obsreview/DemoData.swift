@@ -27,6 +27,12 @@ struct DemoData {
         ("admin", "Demo Administrator", .administrator, "National Accreditation Body"),
     ]
 
+    /// Moderators created after the first dispute is routed (so that it goes to `moderator` and `lay`).
+    static let laterModerators: [(username: String, name: String, role: Role, organisation: String)] = [
+        ("moderator2", "Demo Second Professional Moderator", .moderator(.professional), "Demo Moderation Panel"),
+        ("lay2", "Demo Second Lay Moderator", .moderator(.lay), "Demo Moderation Panel"),
+    ]
+
     func load(logger: Logger) async throws {
         let csv = samples.appendingPathComponent("ratings.csv")
         guard let bytes = FileManager.default.contents(atPath: csv.path), let text = String(data: bytes, encoding: .utf8) else {
@@ -74,17 +80,34 @@ struct DemoData {
                 uploadID: "demo:\(hash):\(target.observationID)", observationID: target.observationID, uploadedBy: assessor.id,
                 fileName: file, sha256: hash, byteCount: size, blobPath: relative)
         }
-        // Both demo moderators sit on the first disputed case.
-        if let first = disputed.first, let lead = users["lead"] {
-            for name in ["moderator", "lay"] {
-                guard let moderator = users[name], try await !store.isAssigned(moderator.id, toCase: first.id) else { continue }
-                _ = try await store.assign(moderator: moderator.id, to: first.id, by: lead.actor)
+        // The first dispute goes to moderation at once: routing gives it to the demo professional and lay moderators
+        // (the only ones yet). The second pair joins afterwards, so an escalation has someone to go to.
+        if let first = disputed.first, first.state == .open, let lead = users["lead"] {
+            _ = try await store.transition(first.id, .requestModeration, expectedVersion: first.version, reason: "demo", by: lead.actor)
+        }
+        for account in Self.laterModerators where users[account.username] == nil {
+            if let existing = try await store.credentials(username: account.username) {
+                users[account.username] = existing.user
+                continue
+            }
+            guard let organisation = organisations[account.organisation] else { continue }
+            users[account.username] = try await setup.createUser(
+                name: account.name, username: account.username, password: Self.password, role: account.role,
+                organisationID: organisation.id, by: nil)
+        }
+        if let lead = users["lead"] {
+            let areas: [String: Set<Observation.PracticeArea>] = [
+                "moderator": [.childrens, .adults], "lay": [.childrens], "moderator2": [.adults, .mentalHealth], "lay2": [.adults, .childrens],
+            ]
+            for (name, practice) in areas {
+                guard let user = users[name] else { continue }
+                try await store.setModeratorProfile(of: user.id, practiceAreas: practice, capacity: ModeratorProfile.defaultCapacity, by: lead.actor)
             }
         }
         print("""
 
             Demo accounts (password: \(Self.password)):
-            \(Self.accounts.map { "  \($0.username.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.role.rawValue) — \($0.organisation)" }.joined(separator: "\n"))
+            \((Self.accounts + Self.laterModerators).map { "  \($0.username.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.role.rawValue) — \($0.organisation)" }.joined(separator: "\n"))
             Sign in at /signin; \(files.count) sample recordings are queued for indexing.
 
             """)

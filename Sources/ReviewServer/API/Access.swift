@@ -7,8 +7,8 @@ import Synchronization
 ///
 /// - The accrediting body's assessors, the moderation lead and auditors read everything in the scheme.
 /// - An employer representative reads only its own candidates, their observations, ratings, recordings and cases.
-/// - A moderator reads only the cases assigned to them, and those cases' observations and recordings; never
-///   ratings (blind review; issue 5 opens them after the moderator's own opinion is in).
+/// - A moderator reads only the cases assigned to them, and those cases' observations and recordings; the
+///   earlier ratings and the other opinions only once their own opinion is in (blind review).
 /// - An administrator manages organisations and users and takes no part in cases.
 ///
 /// Something a role can never see is 403; something of a kind the role can see but this caller may not (another
@@ -82,17 +82,20 @@ struct Access: Sendable {
         }
     }
 
-    /// A case the caller may see, and whether they see it blind (a moderator).
+    /// A case the caller may see, and whether they see it blind: a moderator who has not yet submitted their own
+    /// opinion on it. Calibration cases exist only for the lead, the auditor and their moderators.
     func `case`(_ id: CaseID, for actor: Actor) async throws -> (value: Case, blind: Bool) {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases.") }
         guard let value = try await store.cases.find(id) else { throw Self.notFound("case \(id)") }
         switch actor.role {
         case .employer where value.employerID != actor.organisationID: throw Self.notFound("case \(id)")
+        case .employer, .assessor: if value.isCalibration { throw Self.notFound("case \(id)") }
         case .moderator:
             guard try await store.isAssigned(actor.userID, toCase: id) else { throw Self.notFound("case \(id)") }
-            return (value, true)
-        default: return (value, false)
+            return (value, !(try await store.hasSubmittedOpinion(actor.userID, on: id)))
+        default: break
         }
+        return (value, false)
     }
 }
 

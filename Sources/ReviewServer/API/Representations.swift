@@ -192,8 +192,14 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
         /// The person who decided, when a person did.
         let decidedBy: UserID?
         let reasonCodes: [String]
+        /// The opinions the decision drew on.
+        let basedOn: [OpinionID]
+        /// The decider's reasons in words.
+        let reason: String?
 
         init(_ outcome: Outcome) {
+            basedOn = outcome.basedOn
+            reason = outcome.reason
             score = outcome.score.value
             meetsStandard = outcome.meetsStandard
             switch outcome.basis {
@@ -207,8 +213,11 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
     let id: CaseID
     let observationId: ObservationID
     let employerId: OrganisationID
-    let kind: Case.Kind
+    /// Left out for a blind moderator: a sample, a dispute and a calibration seed look the same to them.
+    let kind: Case.Kind?
     let state: Case.State
+    /// The moderation round (one more each time the case is reopened).
+    let round: Int
     let version: Int
     let openedBy: UserID
     let openedAt: Date
@@ -220,18 +229,22 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
     let localAgreement: [String: Int]?
     let outcome: OutcomeRepresentation?
     let previousOutcomes: [OutcomeRepresentation]?
+    /// A calibration seed's definitive score: shown to the lead and the auditor only.
+    let calibrationScore: Int?
 
-    init(_ value: Case, blind: Bool) {
+    init(_ value: Case, blind: Bool, showCalibration: Bool) {
         id = value.id
         observationId = value.observationID
         employerId = value.employerID
-        kind = value.kind
+        kind = blind ? nil : value.kind
         state = value.state
+        round = value.round
+        calibrationScore = showCalibration ? value.calibrationScore?.value : nil
         version = value.version
         openedBy = value.openedBy
         openedAt = value.openedAt
         updatedAt = value.updatedAt
-        flags = value.flags.map { FlagRepresentation(raisedBy: $0.raisedBy, role: $0.role, at: $0.at, reason: $0.reason) }
+        flags = blind ? [] : value.flags.map { FlagRepresentation(raisedBy: $0.raisedBy, role: $0.role, at: $0.at, reason: $0.reason) }
         self.blind = blind
         if blind {
             finding = nil
@@ -250,13 +263,6 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
             previousOutcomes = value.previousOutcomes.map(OutcomeRepresentation.init)
         }
     }
-}
-
-struct AssignmentRepresentation: ResponseEncodable, Sendable {
-    let caseId: CaseID
-    let moderatorId: UserID
-    let assignedBy: UserID
-    let assignedAt: Date
 }
 
 struct AuditEntryRepresentation: ResponseEncodable, Sendable {

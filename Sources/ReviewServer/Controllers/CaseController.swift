@@ -12,6 +12,7 @@ struct CaseController: Sendable {
         group.get("cases/:caseId", use: show)
         group.post("cases/:caseId/transitions", use: transition)
         group.post("cases/:caseId/assignments", use: assign)
+        addModerationRoutes(to: group)
     }
 
     @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<CaseRepresentation> {
@@ -26,17 +27,25 @@ struct CaseController: Sendable {
             if let asked, asked != actor.organisationID { return Page(fetched: [], page: page) }
             filter.employerID = actor.organisationID
         case .moderator: filter.assignedTo = actor.userID
-        case .assessor, .lead, .auditor: break
+        case .assessor: filter.includeCalibration = false
+        case .lead, .auditor: break
         }
-        let blind = actor.role.isModerator
+        if actor.role == .employer { filter.includeCalibration = false }
+        // A moderator sees a case blind until their own opinion on it is in.
+        let submitted = actor.role.isModerator
+            ? Set(try await services.store.assignments(ofModerator: actor.userID).filter { $0.state == .submitted }.map(\.caseID))
+            : []
+        let showCalibration = actor.role == .lead || actor.role == .auditor
         let cases = try await services.store.cases(filter, page: page)
-        return Page(fetched: cases.map { CaseRepresentation($0, blind: blind) }, page: page)
+        return Page(fetched: cases.map {
+            CaseRepresentation($0, blind: actor.role.isModerator && !submitted.contains($0.id), showCalibration: showCalibration)
+        }, page: page)
     }
 
     @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> CaseRepresentation {
         let actor = try context.requireIdentity()
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        return CaseRepresentation(value, blind: blind)
+        return CaseRepresentation(value, blind: blind, showCalibration: actor.role == .lead || actor.role == .auditor)
     }
 
     struct TransitionRequest: Decodable {
@@ -44,6 +53,12 @@ struct CaseController: Sendable {
         let expectedVersion: Int
         let reason: String?
         let score: Int?
+        /// For `decide`: codes for the decision (default `decided_by_lead`).
+        let reasonCodes: [String]?
+        /// For `decide`: the opinions the decision draws on (default: the round's current opinions).
+        let basedOn: [OpinionID]?
+        /// For `reopen`: `material_flaw` or `new_information`.
+        let ground: String?
     }
 
     /// The actions a caller may name, by their API spelling.
@@ -78,15 +93,27 @@ struct CaseController: Sendable {
         case .requestModeration: command = .requestModeration
         case .startModeration: command = .startModeration
         case .escalate: command = .escalate
-        case .decide: command = .decide(Outcome(score: try score(), basis: .person(actor.userID), reasonCodes: ["decided_by_person"]))
+        case .decide:
+            let score = try score()
+            var basedOn = body.basedOn ?? []
+            if body.basedOn == nil {
+                basedOn = SecondOpinion.current(try await services.store.opinions(ofCase: current.id)).filter { $0.round == current.round }.map(\.id)
+            }
+            let codes = (body.reasonCodes ?? []).compactMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            command = .decide(Outcome(score: score, basis: .person(actor.userID), reasonCodes: codes.isEmpty ? ["decided_by_lead"] : codes,
+                                      basedOn: basedOn, reason: body.reason))
         case .close: command = .close
         case .withdraw: command = .withdraw
-        case .reopen: command = .reopen
+        case .reopen:
+            guard let text = body.ground, let ground = Outcome.ReopenGround(rawValue: text) else {
+                throw APIError(.unprocessableContent, code: .invalid, message: "reopen needs \"ground\": material_flaw or new_information (and a reason).")
+            }
+            command = .reopen(ground)
         case .open: throw APIError(.unprocessableContent, code: .invalid, message: "Cases open by rating or flagging an observation.")
         }
         let updated = try await services.store.transition(
             current.id, command, expectedVersion: body.expectedVersion, reason: body.reason, by: actor, at: services.now())
-        return CaseRepresentation(updated, blind: blind)
+        return CaseRepresentation(updated, blind: blind, showCalibration: actor.role == .lead || actor.role == .auditor)
     }
 
     struct NewAssignment: Decodable {
@@ -101,12 +128,8 @@ struct CaseController: Sendable {
         guard let moderator = try await services.store.users.find(body.moderatorId), moderator.role.isModerator, moderator.active else {
             throw APIError(.unprocessableContent, code: .invalid, message: "\(body.moderatorId) is not an active moderator's account.")
         }
-        guard moderator.organisationID != value.employerID else {
-            throw APIError(.unprocessableContent, code: .invalid, message: "A moderator from the candidate's own employer has a conflict of interest.")
-        }
         let assignment = try await services.store.assign(moderator: moderator.id, to: value.id, by: actor, at: services.now())
-        return Created(body: AssignmentRepresentation(
-            caseId: assignment.caseID, moderatorId: assignment.moderatorID, assignedBy: assignment.assignedBy, assignedAt: assignment.assignedAt))
+        return Created(body: AssignmentRepresentation(assignment, now: services.now()))
     }
 }
 

@@ -48,10 +48,10 @@ struct ObservationController: Sendable {
 
     @Sendable func ratings(_ request: Request, context: ReviewRequestContext) async throws -> Page<RatingRepresentation> {
         let actor = try context.requireIdentity()
-        guard !actor.role.isModerator else {
-            throw Access.forbidden("Moderators review blind: the earlier ratings are not shown to them.")
-        }
         let id: ObservationID = try context.id("observationId")
+        if actor.role.isModerator, !(try await services.store.hasSubmittedOpinion(actor.userID, onObservation: id)) {
+            throw Access.forbidden("Moderators review blind: the earlier ratings are shown once you have submitted your own opinion.")
+        }
         _ = try await services.access.observation(id, for: actor)
         let ratings = try await services.store.ratings.ratings(of: id).map(RatingRepresentation.init)
         return Page(fetched: ratings, page: PageRequest(number: 1, size: max(1, min(ratings.count, PageRequest.maximumSize))))
@@ -83,7 +83,7 @@ struct ObservationController: Sendable {
         let recorded = try await services.store.recordRating(
             observationID: id, score: score, rationale: body.rationale, supersedes: body.supersedes, correctionReason: body.correctionReason,
             by: actor, at: services.now())
-        return Created(body: RatingResult(rating: RatingRepresentation(recorded.rating), openedCase: recorded.openedCase.map { CaseRepresentation($0, blind: false) }))
+        return Created(body: RatingResult(rating: RatingRepresentation(recorded.rating), openedCase: recorded.openedCase.map { CaseRepresentation($0, blind: false, showCalibration: false) }))
     }
 
     struct NewFlag: Decodable {
@@ -97,6 +97,6 @@ struct ObservationController: Sendable {
         _ = try await services.access.observation(id, for: actor)
         let body = try await request.json(NewFlag.self, context: context)
         let result = try await services.store.flag(observationID: id, reason: body.reason, by: actor, at: services.now())
-        return Created(body: CaseRepresentation(result, blind: false))
+        return Created(body: CaseRepresentation(result, blind: false, showCalibration: false))
     }
 }

@@ -20,14 +20,6 @@ public struct SessionRecord: Hashable, Sendable {
     public let expiresAt: Date
 }
 
-/// A moderator assigned to a case.
-public struct CaseAssignment: Hashable, Sendable {
-    public let caseID: CaseID
-    public let moderatorID: UserID
-    public let assignedBy: UserID
-    public let assignedAt: Date
-}
-
 /// Accounts: credentials, sessions and API tokens. Secrets arrive here already hashed (SHA-256 hex for
 /// random tokens, bcrypt for passwords); the store never sees a secret.
 extension ReviewStore {
@@ -171,27 +163,13 @@ extension ReviewStore {
         }
     }
 
-    /// Assigns a moderator to a case; audited. `.duplicate` if already assigned.
-    public func assign(moderator moderatorID: UserID, to caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> CaseAssignment {
-        let d = context.dialect
-        try await context.atomically { db in
-            try await db.raw("""
-                INSERT INTO case_assignments (case_id, moderator_id, assigned_by, assigned_at)
-                VALUES (\(d.id(caseID)), \(d.id(moderatorID)), \(d.id(actor.userID)), \(d.time(time)))
-                """).run()
-            _ = try await SQLAuditLog.append(AuditEvent(
-                at: time, actorID: actor.userID, action: "case.moderator_assigned", subject: .init(type: "case", id: caseID.description),
-                details: ["moderator": moderatorID.description]), on: db, dialect: d)
-        }
-        return CaseAssignment(caseID: caseID, moderatorID: moderatorID, assignedBy: actor.userID, assignedAt: Dialect.normalised(time))
-    }
-
-    /// Whether the moderator is assigned to the case.
+    /// Whether the moderator is on the case (offered, accepted or submitted; not declined, expired or cancelled).
     public func isAssigned(_ moderatorID: UserID, toCase caseID: CaseID) async throws(StoreError) -> Bool {
         let d = context.dialect
         return try await context.run { db in
             try await db.raw("""
                 SELECT 1 AS one FROM case_assignments WHERE case_id = \(d.id(caseID)) AND moderator_id = \(d.id(moderatorID))
+                AND state IN ('offered', 'accepted', 'submitted')
                 """).first() != nil
         }
     }
@@ -203,6 +181,7 @@ extension ReviewStore {
             try await db.raw("""
                 SELECT 1 AS one FROM case_assignments a JOIN cases c ON c.id = a.case_id
                 WHERE c.observation_id = \(d.id(observationID)) AND a.moderator_id = \(d.id(moderatorID))
+                AND a.state IN ('offered', 'accepted', 'submitted')
                 """).first() != nil
         }
     }

@@ -28,11 +28,14 @@ public struct CaseFilter: Sendable, Hashable {
     public var employerID: OrganisationID?
     /// Only cases this moderator is assigned to.
     public var assignedTo: UserID?
+    /// Whether calibration seed cases are listed (not for employers and assessors: they review no candidate).
+    public var includeCalibration: Bool
 
-    public init(state: Case.State? = nil, employerID: OrganisationID? = nil, assignedTo: UserID? = nil) {
+    public init(state: Case.State? = nil, employerID: OrganisationID? = nil, assignedTo: UserID? = nil, includeCalibration: Bool = true) {
         self.state = state
         self.employerID = employerID
         self.assignedTo = assignedTo
+        self.includeCalibration = includeCalibration
     }
 }
 
@@ -72,7 +75,7 @@ extension ReviewStore {
         if let moderator {
             conditions.append("""
                 r.observation_id IN (SELECT k.observation_id FROM cases k JOIN case_assignments a ON a.case_id = k.id
-                                     WHERE a.moderator_id = \(d.id(moderator)))
+                                     WHERE a.moderator_id = \(d.id(moderator)) AND a.state IN ('offered', 'accepted', 'submitted'))
                 """)
         }
         if let observationID { conditions.append("r.observation_id = \(d.id(observationID))") }
@@ -89,8 +92,9 @@ extension ReviewStore {
         if let state = filter.state { conditions.append("state = \(bind: state.rawValue)") }
         if let employerID = filter.employerID { conditions.append("employer_id = \(d.id(employerID))") }
         if let moderator = filter.assignedTo {
-            conditions.append("id IN (SELECT case_id FROM case_assignments WHERE moderator_id = \(d.id(moderator)))")
+            conditions.append("id IN (SELECT case_id FROM case_assignments WHERE moderator_id = \(d.id(moderator)) AND state IN ('offered', 'accepted', 'submitted'))")
         }
+        if !filter.includeCalibration { conditions.append("calibration = \(bind: false)") }
         return try await list("SELECT \(d.jsonText("document")) FROM cases", conditions, order: "opened_at, id", page: page, SQLCases.case)
     }
 

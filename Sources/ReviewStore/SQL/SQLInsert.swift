@@ -55,9 +55,9 @@ enum SQLInserts {
     }
 
     static let `case` = SQLInsert<Case>(
-        table: "cases", columns: ["id", "observation_id", "employer_id", "kind", "state", "version", "document", "opened_at", "updated_at"]
+        table: "cases", columns: ["id", "observation_id", "employer_id", "kind", "state", "version", "document", "opened_at", "updated_at", "calibration"]
     ) { c, d in
-        "(\(d.id(c.id)), \(d.id(c.observationID)), \(d.id(c.employerID)), \(bind: c.kind.rawValue), \(bind: c.state.rawValue), \(bind: c.version), \(d.json(try SQLCases.document(c))), \(d.time(c.openedAt)), \(d.time(c.updatedAt)))"
+        "(\(d.id(c.id)), \(d.id(c.observationID)), \(d.id(c.employerID)), \(bind: c.kind.rawValue), \(bind: c.state.rawValue), \(bind: c.version), \(d.json(try SQLCases.document(c))), \(d.time(c.openedAt)), \(d.time(c.updatedAt)), \(bind: c.isCalibration))"
     }
 
     static let auditEvent = SQLInsert<AuditEntry>(

@@ -71,18 +71,36 @@ extension ReviewStore {
         }
     }
 
-    /// Applies `command` to case `id` if it is still at `expectedVersion` (`.conflict` otherwise).
+    /// Applies `command` to case `id` if it is still at `expectedVersion` (`.conflict` otherwise), with what
+    /// follows in the same transaction: a case sent to (or reopened for) moderation is routed at once; a decided
+    /// case ends its open assignments and, for a near miss, gets a development plan; a withdrawn one ends its
+    /// assignments. Returns the case as it then stands (routing may have moved it into moderation).
     public func transition(
         _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor,
         policy: DisputePolicy = .default, at time: Date = Date()
     ) async throws -> Case {
-        guard let current = try await cases.find(id) else { throw StoreError(.notFound, "There is no case \(id).") }
-        guard current.version == expectedVersion else {
-            throw StoreError(.conflict, "Case \(id) changed meanwhile (it is at version \(current.version), not \(expectedVersion)): reload it and try again.")
+        try await moderation { sql in
+            let current = try await sql.lockedCase(id)
+            guard current.version == expectedVersion else {
+                throw StoreError(.conflict, "Case \(id) changed meanwhile (it is at version \(current.version), not \(expectedVersion)): reload it and try again.")
+            }
+            let updated = try await sql.save(try current.apply(command, by: actor, at: time, reason: reason, policy: policy), from: current)
+            switch updated.state {
+            case .decided:
+                try await sql.afterDecision(updated, at: time)
+            case .withdrawn:
+                try await sql.cancelOpenAssignments(of: updated, reason: "the case was withdrawn", at: time)
+                try await sql.setRoutingProblem(nil, of: id, at: time)
+            case .awaitingModeration:
+                let policy = try await sql.policy()
+                var router = try await sql.router(policy: policy)
+                _ = try await sql.routeCases(caseIDs: [id], router: &router, policy: policy, trigger: "\(command.action.rawValue) by \(actor.userID)", at: time)
+                return try await sql.lockedCase(id)
+            default:
+                break
+            }
+            return updated
         }
-        let (updated, event) = try current.apply(command, by: actor, at: time, reason: reason, policy: policy)
-        try await cases.update(updated, expectedVersion: expectedVersion, event: event)
-        return updated
     }
 
     /// Records that `actor` viewed (or downloaded) a recording: one event per viewing.

@@ -1,0 +1,109 @@
+/// The moderation rules the lead sets (DESIGN.md §3), with their defaults.
+///
+/// Decodes with a default for every missing key and validates each value, so a policy file or request
+/// names what is wrong instead of being half-applied.
+public struct ModerationPolicy: Hashable, Sendable {
+    /// Moderators per case (k): 1–5, default 2.
+    public var moderatorsPerCase: Int
+    /// The make-up the first panel places ask for, in order (default one professional, one lay). A place
+    /// nobody of the asked kind can fill goes to the best eligible moderator of any kind, and says so.
+    public var panel: [ModeratorKind]
+    /// Opinions differing by less than this (and on one side of the pass line) are reconciled by their
+    /// median: 1–6, default 2 (the dispute tolerance).
+    public var tolerance: Int
+    /// Further moderators an escalated case gets before the lead decides: 0–3, default 1.
+    public var escalationModerators: Int
+    /// Days a moderator has to submit an opinion before the assignment expires and the case is re-routed:
+    /// 1–90, default 14.
+    public var assignmentDays: Int
+    /// How many open cases a matching practice area is worth when choosing between moderators: 0–10,
+    /// default 2 (a match wins unless the matching moderator carries 2 or more open cases more).
+    public var practiceAreaWeight: Int
+    /// The share of non-disputed observations drawn for quality sampling: 0–1, default 0.1.
+    public var sampleRate: Double
+    /// How much likelier a boundary score (3 or 4) is to be sampled than any other: 1–20, default 3.
+    public var boundaryWeight: Double
+    /// Calibration seed cases opened per ordinary case routed: 0–0.5, default 0.05.
+    public var calibrationRate: Double
+
+    /// The defaults of DESIGN.md §3.
+    public static let `default` = ModerationPolicy(
+        moderatorsPerCase: 2, panel: [.professional, .lay], tolerance: DisputePolicy.defaultTolerance, escalationModerators: 1,
+        assignmentDays: 14, practiceAreaWeight: 2, sampleRate: 0.1, boundaryWeight: 3, calibrationRate: 0.05)
+
+    private init(
+        moderatorsPerCase: Int, panel: [ModeratorKind], tolerance: Int, escalationModerators: Int, assignmentDays: Int,
+        practiceAreaWeight: Int, sampleRate: Double, boundaryWeight: Double, calibrationRate: Double
+    ) {
+        self.moderatorsPerCase = moderatorsPerCase
+        self.panel = panel
+        self.tolerance = tolerance
+        self.escalationModerators = escalationModerators
+        self.assignmentDays = assignmentDays
+        self.practiceAreaWeight = practiceAreaWeight
+        self.sampleRate = sampleRate
+        self.boundaryWeight = boundaryWeight
+        self.calibrationRate = calibrationRate
+    }
+
+    /// Checks every setting, naming the first one out of range and its allowed range.
+    public func validated() throws(DomainError) -> ModerationPolicy {
+        func check(_ ok: Bool, _ message: String) throws(DomainError) {
+            guard ok else { throw DomainError(code: .policyOutOfRange, message: message) }
+        }
+        try check((1...5).contains(moderatorsPerCase), "moderatorsPerCase \(moderatorsPerCase) is outside 1–5 (default 2).")
+        try check(panel.count <= moderatorsPerCase, "panel names \(panel.count) places but a case gets only \(moderatorsPerCase) moderators.")
+        try check(DisputePolicy.toleranceRange.contains(tolerance), "tolerance \(tolerance) is outside 1–6 (default 2).")
+        try check((0...3).contains(escalationModerators), "escalationModerators \(escalationModerators) is outside 0–3 (default 1).")
+        try check((1...90).contains(assignmentDays), "assignmentDays \(assignmentDays) is outside 1–90 (default 14).")
+        try check((0...10).contains(practiceAreaWeight), "practiceAreaWeight \(practiceAreaWeight) is outside 0–10 (default 2).")
+        try check(sampleRate >= 0 && sampleRate <= 1, "sampleRate \(sampleRate) is outside 0–1 (default 0.1).")
+        try check(boundaryWeight >= 1 && boundaryWeight <= 20, "boundaryWeight \(boundaryWeight) is outside 1–20 (default 3).")
+        try check(calibrationRate >= 0 && calibrationRate <= 0.5, "calibrationRate \(calibrationRate) is outside 0–0.5 (default 0.05).")
+        return self
+    }
+
+    /// The policy with `change` applied, validated.
+    public func with(_ change: (inout ModerationPolicy) -> Void) throws(DomainError) -> ModerationPolicy {
+        var copy = self
+        change(&copy)
+        return try copy.validated()
+    }
+}
+
+extension ModerationPolicy: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case moderatorsPerCase, panel, tolerance, escalationModerators, assignmentDays, practiceAreaWeight, sampleRate,
+            boundaryWeight, calibrationRate
+    }
+
+    /// Decodes with defaults for missing keys, then validates.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self.default
+        self.init(
+            moderatorsPerCase: try c.decodeIfPresent(Int.self, forKey: .moderatorsPerCase) ?? d.moderatorsPerCase,
+            panel: try c.decodeIfPresent([ModeratorKind].self, forKey: .panel) ?? d.panel,
+            tolerance: try c.decodeIfPresent(Int.self, forKey: .tolerance) ?? d.tolerance,
+            escalationModerators: try c.decodeIfPresent(Int.self, forKey: .escalationModerators) ?? d.escalationModerators,
+            assignmentDays: try c.decodeIfPresent(Int.self, forKey: .assignmentDays) ?? d.assignmentDays,
+            practiceAreaWeight: try c.decodeIfPresent(Int.self, forKey: .practiceAreaWeight) ?? d.practiceAreaWeight,
+            sampleRate: try c.decodeIfPresent(Double.self, forKey: .sampleRate) ?? d.sampleRate,
+            boundaryWeight: try c.decodeIfPresent(Double.self, forKey: .boundaryWeight) ?? d.boundaryWeight,
+            calibrationRate: try c.decodeIfPresent(Double.self, forKey: .calibrationRate) ?? d.calibrationRate)
+        _ = try validated()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(moderatorsPerCase, forKey: .moderatorsPerCase)
+        try c.encode(panel, forKey: .panel)
+        try c.encode(tolerance, forKey: .tolerance)
+        try c.encode(escalationModerators, forKey: .escalationModerators)
+        try c.encode(assignmentDays, forKey: .assignmentDays)
+        try c.encode(practiceAreaWeight, forKey: .practiceAreaWeight)
+        try c.encode(sampleRate, forKey: .sampleRate)
+        try c.encode(boundaryWeight, forKey: .boundaryWeight)
+        try c.encode(calibrationRate, forKey: .calibrationRate)
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import Hummingbird
+import ReviewDomain
+import ReviewStore
+
+/// A case's moderation: its panel (assignments), a moderator accepting or declining, blind second opinions with
+/// time-coded notes, the escalated panel's discussion thread, and a near miss's development plan.
+extension CaseController {
+    func addModerationRoutes(to group: RouterGroup<ReviewRequestContext>) {
+        group.get("cases/:caseId/assignments", use: listAssignments)
+        group.post("cases/:caseId/assignment/accept", use: accept)
+        group.post("cases/:caseId/assignment/decline", use: decline)
+        group.get("cases/:caseId/opinions", use: listOpinions)
+        group.post("cases/:caseId/opinions", use: submitOpinion)
+        group.get("cases/:caseId/messages", use: listMessages)
+        group.post("cases/:caseId/messages", use: postMessage)
+        group.get("cases/:caseId/development-plan", use: developmentPlan)
+        group.post("cases/:caseId/development-plan/acknowledgement", use: acknowledgePlan)
+    }
+
+    /// The lead and the auditor see the whole panel; a moderator only their own assignment.
+    @Sendable func listAssignments(_ request: Request, context: ReviewRequestContext) async throws -> CaseAssignmentsRepresentation {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.lead, .auditor, .moderator(.professional), .moderator(.lay)], to: "see a case's moderators")
+        let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
+        var assignments = try await services.store.assignments(ofCase: value.id)
+        let now = services.now()
+        if actor.role.isModerator {
+            assignments = assignments.filter { $0.moderatorID == actor.userID }
+            return CaseAssignmentsRepresentation(items: assignments.map { AssignmentRepresentation($0, now: now) }, routingProblem: nil, sampleReason: nil)
+        }
+        return CaseAssignmentsRepresentation(
+            items: assignments.map { AssignmentRepresentation($0, now: now) },
+            routingProblem: try await services.store.routingProblem(ofCase: value.id),
+            sampleReason: try await services.store.sampleReason(ofCase: value.id))
+    }
+
+    @Sendable func accept(_ request: Request, context: ReviewRequestContext) async throws -> AssignmentRepresentation {
+        let actor = try context.requireIdentity()
+        try requireModerator(actor, to: "accept a case")
+        let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
+        return AssignmentRepresentation(try await services.store.acceptAssignment(of: value.id, by: actor, at: services.now()), now: services.now())
+    }
+
+    struct Decline: Decodable {
+        let reason: String
+        /// `candidate` or `employer`: also record a standing conflict with them.
+        let conflictWith: String?
+    }
+
+    struct DeclineResult: ResponseEncodable, Sendable {
+        let declined: AssignmentRepresentation
+        /// Who the case was re-routed to at once.
+        let replacements: [AssignmentRepresentation]
+    }
+
+    @Sendable func decline(_ request: Request, context: ReviewRequestContext) async throws -> DeclineResult {
+        let actor = try context.requireIdentity()
+        try requireModerator(actor, to: "decline a case")
+        let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
+        let body = try await request.json(Decline.self, context: context)
+        let subject: DeclaredConflict.Subject?
+        switch body.conflictWith {
+        case nil: subject = nil
+        case "employer": subject = .organisation(value.employerID)
+        case "candidate":
+            guard let observation = try await services.store.observations.find(value.observationID) else { throw Access.notFound("case \(value.id)") }
+            subject = .candidate(observation.observation.candidateID)
+        case let other?:
+            throw APIError(.unprocessableContent, code: .invalid, message: "\"conflictWith\" is \"candidate\", \"employer\" or absent, not \"\(other)\".")
+        }
+        let (declined, replacements) = try await services.store.declineAssignment(
+            of: value.id, reason: body.reason, conflictWith: subject, by: actor, at: services.now())
+        let now = services.now()
+        return DeclineResult(declined: AssignmentRepresentation(declined, now: now), replacements: replacements.map { AssignmentRepresentation($0, now: now) })
+    }
+
+    /// Blind review: a moderator sees the opinions only after submitting their own; assessors and the employer once
+    /// the case is decided; the lead and the auditor always. Nothing is thrown away: corrections and earlier rounds
+    /// stay in the list.
+    @Sendable func listOpinions(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<OpinionRepresentation> {
+        let actor = try context.requireIdentity()
+        let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
+        switch actor.role {
+        case .moderator where blind:
+            throw Access.forbidden("Blind review: the other opinions are shown once you have submitted your own.")
+        case .assessor, .employer:
+            guard value.state.hasOutcome else {
+                throw Access.forbidden("The moderators' opinions are shown once the case is decided.")
+            }
+        default: break
+        }
+        return ItemList(items: OpinionRepresentation.all(try await services.store.opinions(ofCase: value.id)))
+    }
+
+    struct NewOpinion: Decodable {
+        let score: Int
+        let rationale: String
+        let annotations: [AnnotationRepresentation]?
+        let supersedes: OpinionID?
+        let correctionReason: String?
+    }
+
+    @Sendable func submitOpinion(_ request: Request, context: ReviewRequestContext) async throws -> Created<SubmittedOpinionRepresentation> {
+        let actor = try context.requireIdentity()
+        try requireModerator(actor, to: "give a second opinion")
+        let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
+        let body = try await request.json(NewOpinion.self, context: context)
+        guard let score = try? Score(body.score) else {
+            throw APIError(.unprocessableContent, code: .invalid, message: "\"score\" must be a whole number from 1 to 7, not \(body.score).")
+        }
+        let duration = try await recordingDuration(of: value.observationID)
+        var annotations: [Annotation] = []
+        for (index, note) in (body.annotations ?? []).enumerated() {
+            do {
+                annotations.append(try Annotation(start: note.start, end: note.end, text: note.text, tag: note.tag, duration: duration))
+            } catch {
+                throw APIError(.unprocessableContent, code: .invalid, message: "Note \(index + 1): \(error.message)")
+            }
+        }
+        let submitted = try await services.store.submitOpinion(
+            on: value.id, score: score, rationale: body.rationale, annotations: annotations, correcting: body.supersedes,
+            correctionReason: body.correctionReason, by: actor, at: services.now())
+        let all = try await services.store.opinions(ofCase: value.id)
+        let superseded = Set(all.compactMap(\.supersedes))
+        let now = services.now()
+        return Created(body: SubmittedOpinionRepresentation(
+            opinion: OpinionRepresentation(submitted.opinion, superseded: superseded.contains(submitted.opinion.id)),
+            caseAfter: CaseRepresentation(submitted.caseAfter, blind: false, showCalibration: false),
+            escalationAssignments: submitted.escalationAssignments.map { AssignmentRepresentation($0, now: now) }))
+    }
+
+    /// The escalated panel's thread: the lead, the auditor (reading) and the case's moderators once their own
+    /// opinion is in.
+    @Sendable func listMessages(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<MessageRepresentation> {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.lead, .auditor, .moderator(.professional), .moderator(.lay)], to: "read a case's panel discussion")
+        let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
+        if blind { throw Access.forbidden("The panel's discussion opens to you once you have submitted your own opinion.") }
+        return ItemList(items: try await services.store.messages(ofCase: value.id).map(MessageRepresentation.init))
+    }
+
+    struct NewMessage: Decodable {
+        let body: String
+        /// A moment of the recording the message is about, in seconds.
+        let atSeconds: Double?
+    }
+
+    @Sendable func postMessage(_ request: Request, context: ReviewRequestContext) async throws -> Created<MessageRepresentation> {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.lead, .moderator(.professional), .moderator(.lay)], to: "post to a case's panel discussion")
+        let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
+        if blind { throw Access.forbidden("The panel's discussion opens to you once you have submitted your own opinion.") }
+        guard value.state == .escalated else {
+            throw APIError(.conflict, code: .conflict, message: "The panel discusses escalated cases; this one is \(value.state.rawValue).")
+        }
+        let body = try await request.json(NewMessage.self, context: context)
+        if let at = body.atSeconds {
+            let duration = try await recordingDuration(of: value.observationID)
+            guard at.isFinite, at >= 0, duration.map({ at <= $0 }) ?? true else {
+                throw APIError(.unprocessableContent, code: .invalid,
+                               message: "\"atSeconds\" must be a time within the recording (0–\(duration.map { String($0) } ?? "its end") s).")
+            }
+        }
+        return Created(body: MessageRepresentation(try await services.store.postMessage(
+            on: value.id, body: body.body, atSeconds: body.atSeconds, by: actor, at: services.now())))
+    }
+
+    @Sendable func developmentPlan(_ request: Request, context: ReviewRequestContext) async throws -> DevelopmentPlanRepresentation {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.lead, .auditor, .assessor, .employer], to: "see a development plan")
+        let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
+        guard let plan = try await services.store.developmentPlan(ofCase: value.id) else {
+            throw APIError(.notFound, code: .notFound, message: "Case \(value.id) has no development plan (only a final score of 3 has one).")
+        }
+        return DevelopmentPlanRepresentation(plan)
+    }
+
+    struct Acknowledgement: Decodable {
+        let note: String?
+    }
+
+    @Sendable func acknowledgePlan(_ request: Request, context: ReviewRequestContext) async throws -> DevelopmentPlanRepresentation {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.employer], to: "acknowledge a development plan (the candidate's employer does)")
+        let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
+        let body = try await request.json(Acknowledgement.self, context: context)
+        return DevelopmentPlanRepresentation(try await services.store.acknowledgeDevelopmentPlan(
+            ofCase: value.id, note: body.note?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false ? body.note : nil,
+            by: actor, at: services.now()))
+    }
+
+    private func requireModerator(_ actor: Actor, to doWhat: String) throws(APIError) {
+        try services.access.require(actor, in: [.moderator(.professional), .moderator(.lay)], to: doWhat)
+    }
+
+    /// The duration of the observation's newest indexed recording, to check time-coded notes against.
+    func recordingDuration(of observationID: ObservationID) async throws -> Double? {
+        for recording in try await services.store.recordings.recordings(of: observationID).reversed() where recording.status == .ready {
+            guard let report = try await services.store.indexReport(of: recording.id),
+                let object = try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any],
+                let format = object["format"] as? [String: Any], let duration = format["durationSeconds"] as? Double
+            else { continue }
+            return duration
+        }
+        return nil
+    }
+}

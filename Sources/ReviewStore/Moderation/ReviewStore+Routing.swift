@@ -1,0 +1,239 @@
+public import Foundation
+public import ReviewDomain
+import SQLKit
+
+/// What one routing pass did.
+public struct RoutingReport: Sendable, Hashable {
+    /// One case the pass looked at.
+    public struct RoutedCase: Sendable, Hashable {
+        public let caseID: CaseID
+        /// The assignments it made (offered, with their reasons).
+        public let assigned: [Assignment]
+        /// Why places stay unfilled, in plain words; nil when the panel is complete.
+        public let problem: String?
+    }
+
+    /// Assignments that were past due and expired (their cases were re-routed in the same pass).
+    public let expired: [Assignment]
+    /// Cases that needed moderators.
+    public let routed: [RoutedCase]
+    /// Calibration seed cases opened to keep the seed rate.
+    public let calibrationCasesOpened: [CaseID]
+}
+
+extension ReviewStore {
+    /// One routing pass, in one transaction: expires overdue assignments, opens calibration cases due by the seed
+    /// rate, and gives every case in moderation the moderators it lacks (DESIGN.md §3), moving complete panels
+    /// into moderation. `cases` limits it to some cases (expiry still runs everywhere). `trigger` says in the
+    /// audit trail what started it (e.g. "lead <id>", "decline by <id>", "schedule").
+    public func route(cases ids: [CaseID]? = nil, trigger: String, at time: Date = Date()) async throws -> RoutingReport {
+        try await moderation { sql in
+            try await sql.routePass(caseIDs: ids, policy: try await sql.policy(), trigger: trigger, at: time)
+        }
+    }
+
+    /// Runs `body` in one transaction with the moderation SQL on its connection. Domain refusals
+    /// (``DomainError``, ``CaseTransitionError``) pass through unchanged; database errors become ``StoreError``s.
+    func moderation<R: Sendable>(_ body: (ModerationSQL) async throws -> R) async throws -> R {
+        try await transaction { tx in
+            guard case .transaction(let db) = tx.context.target else {
+                throw StoreError(.database, "A transaction has no connection.")
+            }
+            return try await body(ModerationSQL(db: db, d: tx.context.dialect))
+        }
+    }
+}
+
+extension ModerationSQL {
+    /// Everything the router needs about the moderators: profiles (defaults for moderators without one),
+    /// declared conflicts and open workload.
+    func router(policy: ModerationPolicy) async throws -> Router {
+        var profiles: [ModeratorProfile] = []
+        for row in try await db.raw("""
+            SELECT u.id, u.role, u.organisation_id, u.active, p.practice_areas, p.capacity
+            FROM users u LEFT JOIN moderator_profiles p ON p.user_id = u.id
+            WHERE u.role IN ('moderator.professional', 'moderator.lay')
+            """).all() {
+            let role: Role = try row.raw("role")
+            guard case .moderator(let kind) = role else { continue }
+            let areas = (try row.value("practice_areas", as: String?.self) ?? "").split(separator: ",").compactMap { Observation.PracticeArea(rawValue: String($0)) }
+            profiles.append(try ModeratorProfile(
+                id: try row.id("id"), kind: kind, organisationID: try row.id("organisation_id"), practiceAreas: Set(areas),
+                capacity: try row.value("capacity", as: Int?.self) ?? ModeratorProfile.defaultCapacity, active: try row.value("active")))
+        }
+        let conflicts = try await db.raw("SELECT moderator_id, candidate_id, organisation_id, reason FROM moderator_conflicts").all().map { row in
+            let subject: DeclaredConflict.Subject = if let candidate: CandidateID = try row.optionalID("candidate_id") {
+                .candidate(candidate)
+            } else {
+                .organisation(try row.id("organisation_id"))
+            }
+            return try DeclaredConflict(moderatorID: try row.id("moderator_id"), subject: subject, reason: try row.value("reason"))
+        }
+        var workload: [UserID: Int] = [:]
+        for row in try await db.raw("""
+            SELECT moderator_id, COUNT(*) AS n FROM case_assignments WHERE state IN \(Self.openStates) GROUP BY moderator_id
+            """).all() {
+            workload[try row.id("moderator_id")] = try row.value("n", as: Int.self)
+        }
+        return Router(moderators: profiles, conflicts: conflicts, openWorkload: workload, policy: policy)
+    }
+
+    /// How many moderators a case's current round needs in all: k, plus the escalation places once escalated.
+    static func places(for value: Case, policy: ModerationPolicy) -> Int {
+        policy.moderatorsPerCase + (value.state == .escalated ? policy.escalationModerators : 0)
+    }
+
+    /// The routing request for a case given all its assignments, or nil when it needs nobody.
+    func request(
+        for value: Case, candidateID: CandidateID, practiceArea: Observation.PracticeArea, raters: Set<UserID>,
+        assignments: [Assignment], seedReviewers: Set<UserID>, policy: ModerationPolicy
+    ) -> RoutingRequest {
+        var exclusions: [UserID: RoutingRequest.CaseExclusion] = [:]
+        for moderator in seedReviewers { exclusions[moderator] = .reviewedSeed }
+        var panel: [ModeratorKind] = []
+        for assignment in assignments {
+            switch assignment.state {
+            case .declined: exclusions[assignment.moderatorID] = .declinedCase
+            case .expired, .cancelled: exclusions[assignment.moderatorID] = .earlierRound
+            case .offered, .accepted, .submitted:
+                if assignment.round < value.round {
+                    exclusions[assignment.moderatorID] = .earlierRound
+                } else {
+                    exclusions[assignment.moderatorID] = .alreadyOnCase
+                    panel.append(assignment.kind)
+                }
+            }
+        }
+        return RoutingRequest(
+            caseID: value.id, candidateID: candidateID, employerID: value.employerID, practiceArea: practiceArea, raters: raters,
+            caseExclusions: exclusions, panelSoFar: panel, places: max(0, Self.places(for: value, policy: policy) - panel.count))
+    }
+
+    func routePass(caseIDs: [CaseID]?, policy: ModerationPolicy, trigger: String, at time: Date) async throws -> RoutingReport {
+        if d == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(literal: 7_347_002))").run() }
+        // 1. Expire what is overdue; those cases are routed again below.
+        var expired: [Assignment] = []
+        for row in try await db.raw("""
+            SELECT \(Self.assignmentColumns) FROM case_assignments a WHERE a.state IN \(Self.openStates) AND a.due_at < \(d.time(time))
+            """).all() {
+            let assignment = try Self.assignment(row)
+            let ended = try assignment.expired(at: time)
+            try await update(ended)
+            try await append(AuditEvent(
+                at: time, actorID: UserID.system, action: "assignment.expired", subject: .init(type: "case", id: assignment.caseID.description),
+                reason: "No opinion by the due date; the case is re-routed.",
+                details: ["moderator": assignment.moderatorID.description, "due_at": String(assignment.dueAt.timeIntervalSince1970), "trigger": trigger]))
+            expired.append(ended)
+        }
+        var router = try await router(policy: policy)
+        var routed = try await routeCases(caseIDs: caseIDs.map { $0 + expired.map(\.caseID) }, router: &router, policy: policy, trigger: trigger, at: time)
+        // 2. Calibration: keep seed cases at the set rate of ordinary cases routed.
+        let opened = try await openDueCalibrationCases(policy: policy, trigger: trigger, at: time)
+        if !opened.isEmpty {
+            routed += try await routeCases(caseIDs: opened, router: &router, policy: policy, trigger: trigger, at: time)
+        }
+        return RoutingReport(expired: expired, routed: routed, calibrationCasesOpened: opened)
+    }
+
+    /// Routes the cases in moderation (all, or `caseIDs`) that lack moderators, oldest opened first.
+    func routeCases(caseIDs: [CaseID]?, router: inout Router, policy: ModerationPolicy, trigger: String, at time: Date) async throws -> [RoutingReport.RoutedCase] {
+        if let caseIDs, caseIDs.isEmpty { return [] }
+        let only: SQLQueryString = caseIDs.map { " AND c.id IN (\(SQLList(Array(Set($0)).map { d.id($0) })))" } ?? ""
+        let rows = try await db.raw("""
+            SELECT \(d.jsonText("document")), o.candidate_id, o.practice_area FROM cases c JOIN observations o ON o.id = c.observation_id
+            WHERE c.state IN \(Self.moderationStates)\(only) ORDER BY c.opened_at, c.id
+            """).all()
+        guard !rows.isEmpty else { return [] }
+        var assignmentsByCase: [CaseID: [Assignment]] = [:]
+        for row in try await db.raw("""
+            SELECT \(Self.assignmentColumns) FROM case_assignments a JOIN cases c ON c.id = a.case_id
+            WHERE c.state IN \(Self.moderationStates)\(only)
+            """).all() {
+            let assignment = try Self.assignment(row)
+            assignmentsByCase[assignment.caseID, default: []].append(assignment)
+        }
+        var raters: [ObservationID: Set<UserID>] = [:]
+        for row in try await db.raw("""
+            SELECT DISTINCT r.observation_id, r.rater_id FROM ratings r JOIN cases c ON c.observation_id = r.observation_id
+            WHERE c.state IN \(Self.moderationStates)\(only)
+            """).all() {
+            raters[try row.id("observation_id"), default: []].insert(try row.id("rater_id"))
+        }
+        var seedReviewers: [ObservationID: Set<UserID>] = [:]
+        for row in try await db.raw("""
+            SELECT c.observation_id, a.moderator_id FROM case_assignments a JOIN cases c ON c.id = a.case_id WHERE c.calibration = \(bind: true)
+            """).all() {
+            seedReviewers[try row.id("observation_id"), default: []].insert(try row.id("moderator_id"))
+        }
+        var cases: [CaseID: Case] = [:]
+        var requests: [RoutingRequest] = []
+        for row in rows {
+            let value = try SQLCases.case(row)
+            let request = request(
+                for: value, candidateID: try row.id("candidate_id"), practiceArea: try row.raw("practice_area"),
+                raters: raters[value.observationID] ?? [], assignments: assignmentsByCase[value.id] ?? [],
+                seedReviewers: value.isCalibration ? seedReviewers[value.observationID] ?? [] : [], policy: policy)
+            guard request.places > 0 else { continue }
+            cases[value.id] = value
+            requests.append(request)
+        }
+        var results: [RoutingReport.RoutedCase] = []
+        for (request, decision) in zip(requests, router.route(requests)) {
+            guard let value = cases[decision.caseID] else { continue }
+            var assigned: [Assignment] = []
+            for choice in decision.chosen {
+                let assignment = Assignment(
+                    caseID: value.id, moderatorID: choice.moderatorID, kind: choice.kind, round: value.round, assignedBy: UserID.system,
+                    assignedAt: time, dueAt: time.addingTimeInterval(Double(policy.assignmentDays) * 86_400), reasons: choice.reasons)
+                try await insert(assignment)
+                try await append(AuditEvent(
+                    at: time, actorID: UserID.system, action: "case.moderator_assigned", subject: .init(type: "case", id: value.id.description),
+                    details: ["moderator": choice.moderatorID.description, "kind": choice.kind.rawValue, "round": String(value.round),
+                              "reasons": choice.reasons.joined(separator: "; "), "trigger": trigger]))
+                assigned.append(assignment)
+            }
+            try await setRoutingProblem(decision.problem, of: value.id, at: time)
+            if decision.shortfall > 0 {
+                try await append(AuditEvent(
+                    at: time, actorID: UserID.system, action: "case.routing_short", subject: .init(type: "case", id: value.id.description),
+                    reason: decision.problem, details: ["shortfall": String(decision.shortfall), "trigger": trigger]))
+            }
+            if value.state == .awaitingModeration, decision.shortfall == 0, request.panelSoFar.count + assigned.count >= policy.moderatorsPerCase {
+                try await save(try value.apply(.startModeration, by: .system, at: time, reason: "panel complete (\(trigger))"), from: value)
+            }
+            results.append(.init(caseID: value.id, assigned: assigned, problem: decision.problem))
+        }
+        return results
+    }
+
+    /// Opens calibration cases so that seed cases stay at `calibrationRate` of the ordinary cases routed so far:
+    /// each on the active seed used least (ties by observation id), sent straight to moderation.
+    func openDueCalibrationCases(policy: ModerationPolicy, trigger: String, at time: Date) async throws -> [CaseID] {
+        guard policy.calibrationRate > 0 else { return [] }
+        let ordinary = try await db.raw("""
+            SELECT COUNT(DISTINCT a.case_id) AS n FROM case_assignments a JOIN cases c ON c.id = a.case_id WHERE c.calibration = \(bind: false)
+            """).first(decodingColumn: "n", as: Int.self) ?? 0
+        let seedCases = try await db.raw("SELECT COUNT(*) AS n FROM cases WHERE calibration = \(bind: true)").first(decodingColumn: "n", as: Int.self) ?? 0
+        let due = Int(Double(ordinary) * policy.calibrationRate) - seedCases
+        guard due > 0 else { return [] }
+        let seeds = try await db.raw("""
+            SELECT s.observation_id, s.score, ca.employer_id,
+                (SELECT COUNT(*) FROM cases c WHERE c.observation_id = s.observation_id AND c.calibration = \(bind: true)) AS used
+            FROM calibration_seeds s JOIN observations o ON o.id = s.observation_id JOIN candidates ca ON ca.id = o.candidate_id
+            WHERE s.active = \(bind: true)
+            """).all().map { row in
+            (observation: try row.id("observation_id", as: ObservationID.self), score: try Score(row.value("score", as: Int.self)),
+             employer: try row.id("employer_id", as: OrganisationID.self), used: try row.value("used", as: Int.self))
+        }.sorted { ($0.used, $0.observation.description) < ($1.used, $1.observation.description) }
+        guard !seeds.isEmpty else { return [] }
+        var opened: [CaseID] = []
+        for n in 0..<due {
+            let seed = seeds[n % seeds.count]
+            let (value, event) = try Case.openCalibration(observationID: seed.observation, employerID: seed.employer, definitiveScore: seed.score, by: .system, at: time)
+            _ = try await cases.create(value, event: event)
+            try await save(try value.apply(.requestModeration, by: .system, at: time, reason: "calibration seed (\(trigger))"), from: value)
+            opened.append(value.id)
+        }
+        return opened
+    }
+}
