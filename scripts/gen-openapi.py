@@ -20,6 +20,13 @@ def text(maxLength=None):
     return t
 def page(item): return obj({"items":{"type":"array","items":ref(item)},"page":{"type":"integer","minimum":1},"pageSize":{"type":"integer","minimum":1,"maximum":500},"nextPage":{"type":"integer","minimum":2}},["items","page","pageSize"])
 roles=["assessor","employer","moderator.professional","moderator.lay","lead","auditor","administrator"]
+areas=["childrens","adults","mental_health","other"]
+def policy(closed):
+    return obj({"moderatorsPerCase":{"type":"integer","minimum":1,"maximum":5},"panel":{"type":"array","maxItems":5,"items":{"type":"string","enum":["professional","lay"]},"description":"the make-up of the first panel places, in order"},
+      "tolerance":{"type":"integer","minimum":1,"maximum":6},"escalationModerators":{"type":"integer","minimum":0,"maximum":3},"assignmentDays":{"type":"integer","minimum":1,"maximum":90},
+      "practiceAreaWeight":{"type":"integer","minimum":0,"maximum":10},"sampleRate":{"type":"number","minimum":0,"maximum":1},"boundaryWeight":{"type":"number","minimum":1,"maximum":20},"calibrationRate":{"type":"number","minimum":0,"maximum":0.5}},
+      ["moderatorsPerCase","panel","tolerance","escalationModerators","assignmentDays","practiceAreaWeight","sampleRate","boundaryWeight","calibrationRate"] if closed else [])
+POLICY=policy(True)
 states=["open","local_review","awaiting_moderation","in_moderation","escalated","decided","closed","withdrawn"]
 recstat=["uploading","stored","indexing","ready","rejected"]
 S={
@@ -38,14 +45,36 @@ S={
  "Recording":obj({"id":uuid,"observationId":uuid,"uploadedBy":uuid,"fileName":{"type":"string"},"status":{"type":"string","enum":recstat},"rejectionReason":{"type":"string"},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"byteCount":{"type":"integer","minimum":1},
    "links":obj({"media":{"type":"string"},"proxy":{"type":"string"},"index":{"type":"string"},"poster":{"type":"string"}},["media","proxy","index","poster"])},["id","observationId","uploadedBy","fileName","status","links"]),
  "RecordingDetail":obj({"recording":ref("Recording"),"job":obj({"state":{"type":"string","enum":["queued","running","done","failed","dead"]},"attempts":{"type":"integer","minimum":0},"progress":{"type":"number","minimum":0,"maximum":1},"lastError":{"type":"string"}},["state","attempts"])},["recording"]),
- "Outcome":obj({"score":{"type":"integer","minimum":1,"maximum":7},"meetsStandard":{"type":"boolean"},"rule":{"type":"string"},"decidedBy":uuid,"reasonCodes":{"type":"array","items":{"type":"string"}}},["score","meetsStandard","reasonCodes"]),
- "Case":obj({"id":uuid,"observationId":uuid,"employerId":uuid,"kind":{"type":"string","enum":["automatic_dispute","manual_flag","sample"]},"state":{"type":"string","enum":states},"version":{"type":"integer","minimum":1},"openedBy":uuid,"openedAt":dt,"updatedAt":dt,
+ "Outcome":obj({"score":{"type":"integer","minimum":1,"maximum":7},"meetsStandard":{"type":"boolean"},"rule":{"type":"string","description":"median, local_agreement or calibration_seed; absent when a person decided"},"decidedBy":uuid,"reasonCodes":{"type":"array","items":{"type":"string"}},"basedOn":{"type":"array","items":uuid,"description":"the second opinions the decision drew on"},"reason":{"type":"string"}},["score","meetsStandard","reasonCodes","basedOn"]),
+ "Case":obj({"id":uuid,"observationId":uuid,"employerId":uuid,"kind":{"type":"string","enum":["automatic_dispute","manual_flag","sample"],"description":"absent for a moderator reviewing blind"},"state":{"type":"string","enum":states},"round":{"type":"integer","minimum":1},"version":{"type":"integer","minimum":1},"calibrationScore":{"type":"integer","minimum":1,"maximum":7,"description":"a calibration seed's definitive score (lead and auditor only)"},"openedBy":uuid,"openedAt":dt,"updatedAt":dt,
    "flags":{"type":"array","items":obj({"raisedBy":uuid,"role":{"type":"string","enum":roles},"at":dt,"reason":{"type":"string"}},["raisedBy","role","at","reason"])},
-   "blind":{"type":"boolean","description":"true for a moderator reviewing blind: the scores (finding, localAgreement, outcomes) are left out"},
+   "blind":{"type":"boolean","description":"true for a moderator who has not yet submitted their own opinion: the scores (finding, localAgreement, outcomes), the kind and the flags are left out"},
    "finding":obj({"employerScore":{"type":"integer","minimum":1,"maximum":7},"assessorScore":{"type":"integer","minimum":1,"maximum":7},"tolerance":{"type":"integer"},"reasons":{"type":"array","items":{"type":"string","enum":["straddles_pass_line","exceeds_tolerance"]}}},["employerScore","assessorScore","tolerance","reasons"]),
    "localAgreement":obj({"assessor":{"type":"integer","minimum":1,"maximum":7},"employer":{"type":"integer","minimum":1,"maximum":7}},[]),
-   "outcome":ref("Outcome"),"previousOutcomes":{"type":"array","items":ref("Outcome")}},["id","observationId","employerId","kind","state","version","openedBy","openedAt","updatedAt","flags","blind"]),
- "Assignment":obj({"caseId":uuid,"moderatorId":uuid,"assignedBy":uuid,"assignedAt":dt},["caseId","moderatorId","assignedBy","assignedAt"]),
+   "outcome":ref("Outcome"),"previousOutcomes":{"type":"array","items":ref("Outcome")}},["id","observationId","employerId","state","round","version","openedBy","openedAt","updatedAt","flags","blind"]),
+ "Assignment":obj({"caseId":uuid,"moderatorId":uuid,"kind":{"type":"string","enum":["professional","lay"]},"round":{"type":"integer","minimum":1},"state":{"type":"string","enum":["offered","accepted","declined","submitted","expired","cancelled"]},"assignedBy":uuid,"assignedAt":dt,"dueAt":dt,"overdue":{"type":"boolean"},"reasons":{"type":"array","items":{"type":"string"},"description":"why routing (or the lead) chose this moderator"},"endedAt":dt,"endReason":{"type":"string"}},["caseId","moderatorId","kind","round","state","assignedBy","assignedAt","dueAt","overdue","reasons"]),
+ "CaseAssignments":obj({"items":{"type":"array","items":ref("Assignment")},"routingProblem":{"type":"string","description":"why places stay unfilled, in plain words"},"sampleReason":{"type":"string","description":"why quality sampling drew the case"}},["items"]),
+ "AssignmentList":obj({"items":{"type":"array","items":ref("Assignment")}},["items"]),
+ "DeclineResult":obj({"declined":ref("Assignment"),"replacements":{"type":"array","items":ref("Assignment")}},["declined","replacements"]),
+ "Annotation":obj({"start":{"type":"number","minimum":0},"end":{"type":"number","minimum":0},"text":{"type":"string"},"tag":{"type":"string"}},["start","text"]),
+ "Opinion":obj({"id":uuid,"caseId":uuid,"moderatorId":uuid,"round":{"type":"integer","minimum":1},"score":{"type":"integer","minimum":1,"maximum":7},"rationale":{"type":"string"},"annotations":{"type":"array","items":ref("Annotation")},"submittedAt":dt,"supersedes":uuid,"correctionReason":{"type":"string"},"superseded":{"type":"boolean"}},["id","caseId","moderatorId","round","score","rationale","annotations","submittedAt","superseded"]),
+ "OpinionList":obj({"items":{"type":"array","items":ref("Opinion")}},["items"]),
+ "SubmittedOpinion":obj({"opinion":ref("Opinion"),"caseAfter":ref("Case"),"escalationAssignments":{"type":"array","items":ref("Assignment")}},["opinion","caseAfter","escalationAssignments"]),
+ "Message":obj({"id":uuid,"caseId":uuid,"authorId":uuid,"body":{"type":"string"},"atSeconds":{"type":"number","minimum":0},"postedAt":dt},["id","caseId","authorId","body","postedAt"]),
+ "MessageList":obj({"items":{"type":"array","items":ref("Message")}},["items"]),
+ "DevelopmentPlan":obj({"caseId":uuid,"employerId":uuid,"createdAt":dt,"acknowledged":{"type":"boolean"},"acknowledgedBy":uuid,"acknowledgedAt":dt,"note":{"type":"string"}},["caseId","employerId","createdAt","acknowledged"]),
+ "DevelopmentPlanStatus":obj({"required":{"type":"boolean","description":"true for a near miss (final score 3)"},"plan":ref("DevelopmentPlan")},["required"]),
+ "Moderator":obj({"userId":uuid,"kind":{"type":"string","enum":["professional","lay"]},"organisationId":uuid,"practiceAreas":{"type":"array","items":{"type":"string","enum":areas}},"capacity":{"type":"integer","minimum":0,"maximum":100},"active":{"type":"boolean"},"openWorkload":{"type":"integer","minimum":0}},["userId","kind","organisationId","practiceAreas","capacity","active","openWorkload"]),
+ "ModeratorList":obj({"items":{"type":"array","items":ref("Moderator")}},["items"]),
+ "Conflict":obj({"id":uuid,"moderatorId":uuid,"candidateId":uuid,"organisationId":uuid,"reason":{"type":"string"},"declaredBy":uuid,"declaredAt":dt},["id","moderatorId","reason","declaredBy","declaredAt"]),
+ "ConflictList":obj({"items":{"type":"array","items":ref("Conflict")}},["items"]),
+ "RoutingReport":obj({"expired":{"type":"array","items":ref("Assignment")},"routed":{"type":"array","items":obj({"caseId":uuid,"assigned":{"type":"array","items":ref("Assignment")},"problem":{"type":"string"}},["caseId","assigned"])},"calibrationCasesOpened":{"type":"array","items":uuid}},["expired","routed","calibrationCasesOpened"]),
+ "SampleDraw":obj({"id":uuid,"seed":{"type":"integer","minimum":0},"rate":{"type":"number","minimum":0,"maximum":1},"population":{"type":"integer","minimum":0},"dryRun":{"type":"boolean"},"picks":{"type":"array","items":obj({"observationId":uuid,"employerId":uuid,"assessorId":uuid,"boundary":{"type":"boolean"},"weight":{"type":"number"},"stratumSize":{"type":"integer","minimum":1},"stratumDrawn":{"type":"integer","minimum":1},"why":{"type":"string","minLength":1},"caseId":uuid},["observationId","employerId","boundary","weight","stratumSize","stratumDrawn","why"])}},["seed","rate","population","dryRun","picks"]),
+ "Seed":obj({"observationId":uuid,"score":{"type":"integer","minimum":1,"maximum":7},"reason":{"type":"string"},"markedBy":uuid,"markedAt":dt,"active":{"type":"boolean"},"timesUsed":{"type":"integer","minimum":0}},["observationId","score","reason","markedBy","markedAt","active","timesUsed"]),
+ "SeedList":obj({"items":{"type":"array","items":ref("Seed")}},["items"]),
+ "CalibrationResults":obj({"moderators":{"type":"array","items":obj({"moderatorId":uuid,"opinions":{"type":"integer","minimum":1},"meanDeviation":{"type":"number"},"meanAbsoluteDeviation":{"type":"number","minimum":0},"passFailAgreement":{"type":"number","minimum":0,"maximum":1}},["moderatorId","opinions","meanDeviation","meanAbsoluteDeviation","passFailAgreement"])},
+   "results":{"type":"array","items":obj({"moderatorId":uuid,"caseId":uuid,"observationId":uuid,"definitiveScore":{"type":"integer","minimum":1,"maximum":7},"givenScore":{"type":"integer","minimum":1,"maximum":7},"deviation":{"type":"integer","minimum":-6,"maximum":6},"submittedAt":dt},["moderatorId","caseId","observationId","definitiveScore","givenScore","deviation","submittedAt"])}},["moderators","results"]),
+ "Policy":POLICY,
  "AuditEntry":obj({"sequence":{"type":"integer","minimum":1},"id":uuid,"at":dt,"actorId":uuid,"action":{"type":"string"},"subjectType":{"type":"string"},"subjectId":{"type":"string"},"reason":{"type":"string"},"details":{"type":"object","additionalProperties":{"type":"string"}},"hash":{"type":"string","pattern":"^[0-9a-f]{64}$"},"previousHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}},["sequence","id","at","actorId","action","subjectType","subjectId","details","hash","previousHash"]),
 }
 for n in ["Organisation","User","ApiToken","Candidate","Observation","Rating","Recording","Case","AuditEntry"]:
@@ -61,11 +90,27 @@ R={
    "description":"With supersedes, a correction of that rating: correctionReason is then required.",
    "dependentRequired":{"supersedes":["correctionReason"]}},
  "NewFlag":obj({"reason":text()},["reason"]),
- "Transition":{**obj({"action":{"type":"string","enum":["flag","startLocalReview","agreeLocalScore","requestModeration","startModeration","escalate","decide","close","withdraw","reopen"]},"expectedVersion":{"type":"integer","minimum":1,"maximum":INT64_MAX},"reason":text(),"score":{"type":"integer","minimum":1,"maximum":7}},["action","expectedVersion"]),
-   "description":"flag, escalate, withdraw and reopen need a reason; agreeLocalScore and decide need a score.",
-   "allOf":[{"if":{"properties":{"action":{"enum":["flag","escalate","withdraw","reopen"]}}},"then":{"required":["reason"]}},
-            {"if":{"properties":{"action":{"enum":["agreeLocalScore","decide"]}}},"then":{"required":["score"]}}]},
+ "Transition":{**obj({"action":{"type":"string","enum":["flag","startLocalReview","agreeLocalScore","requestModeration","startModeration","escalate","decide","close","withdraw","reopen"]},"expectedVersion":{"type":"integer","minimum":1,"maximum":INT64_MAX},"reason":text(),"score":{"type":"integer","minimum":1,"maximum":7},
+     "reasonCodes":{"type":"array","items":{"type":"string"},"description":"decide: codes for the decision (default decided_by_lead)"},"basedOn":{"type":"array","items":uuid,"description":"decide: the opinions drawn on (default: the round's current opinions)"},
+     "ground":{"type":"string","enum":["material_flaw","new_information"],"description":"reopen: the only two grounds for reopening a decided case"}},["action","expectedVersion"]),
+   "description":"flag, escalate, withdraw need a reason; decide needs a score and the lead's reasons; reopen a ground and a reason; agreeLocalScore a score.",
+   "allOf":[{"if":{"properties":{"action":{"enum":["flag","escalate","withdraw","reopen","decide"]}}},"then":{"required":["reason"]}},
+            {"if":{"properties":{"action":{"enum":["agreeLocalScore","decide"]}}},"then":{"required":["score"]}},
+            {"if":{"properties":{"action":{"const":"reopen"}}},"then":{"required":["ground"]}}]},
  "NewAssignment":obj({"moderatorId":uuid},["moderatorId"]),
+ "Decline":obj({"reason":text(),"conflictWith":{"type":"string","enum":["candidate","employer"],"description":"also record a standing conflict with the candidate or the employer"}},["reason"]),
+ "NewOpinion":{**obj({"score":{"type":"integer","minimum":1,"maximum":7},"rationale":text(20000),
+     "annotations":{"type":"array","maxItems":500,"items":obj({"start":{"type":"number","minimum":0,"description":"seconds from the start of the recording, within its duration"},"end":{"type":"number","minimum":0},"text":text(4000),"tag":{"type":"string","maxLength":64}},["start","text"],closed=False)},
+     "supersedes":uuid,"correctionReason":text()},["score","rationale"]),
+   "description":"With supersedes, a correction of your current opinion: correctionReason is then required.","dependentRequired":{"supersedes":["correctionReason"]}},
+ "NewMessage":obj({"body":text(10000),"atSeconds":{"type":"number","minimum":0}},["body"]),
+ "Acknowledgement":obj({"note":{"type":"string"}},[]),
+ "NewPolicy":policy(False),
+ "Profile":obj({"practiceAreas":{"type":"array","items":{"type":"string","enum":areas}},"capacity":{"type":"integer","minimum":0,"maximum":100}},["practiceAreas","capacity"]),
+ "NewConflict":{**obj({"candidateId":uuid,"organisationId":uuid,"reason":text()},["reason"]),"oneOf":[{"required":["candidateId"]},{"required":["organisationId"]}],"description":"Exactly one of candidateId or organisationId."},
+ "RoutingRun":obj({"caseIds":{"type":"array","items":uuid,"description":"limit the pass to these cases (expiry still runs everywhere)"}},[]),
+ "SampleRequest":obj({"rate":{"type":"number","minimum":0,"maximum":1},"seed":{"type":"integer","minimum":0,"maximum":INT64_MAX},"dryRun":{"type":"boolean"}},["seed"]),
+ "NewSeed":obj({"observationId":uuid,"score":{"type":"integer","minimum":1,"maximum":7},"reason":text()},["observationId","score","reason"]),
 }
 for body in R.values(): body.pop("additionalProperties")
 S.update(R)
@@ -117,7 +162,7 @@ P={
  "/api/v1/observations":{"get":op("Observations","observations",{**ok("ObservationPage"),**err(*READ)},params=pageq+[q("candidateId",uuid)],opid="listObservations")},
  "/api/v1/observations/{observationId}":{"get":op("An observation","observations",{**ok("Observation"),**err(*READ)},params=[pparam("observationId")],opid="getObservation")},
  "/api/v1/observations/{observationId}/ratings":{
-   "get":op("An observation's ratings, corrections included (never to moderators: blind review)","observations",{**ok("RatingPage"),**err(*READ)},params=[pparam("observationId")],opid="listRatings"),
+   "get":op("An observation's ratings, corrections included (to a moderator only after their own opinion: blind review)","observations",{**ok("RatingPage"),**err(*READ)},params=[pparam("observationId")],opid="listRatings"),
    "post":op("Record an assessor or employer rating (or, with supersedes, a correction); may open a dispute","observations",{**ok("RatingResult","201","Created"),**err(*WRITE)},params=[pparam("observationId")],reqbody=body("NewRating"),opid="rate")},
  "/api/v1/observations/{observationId}/flags":{"post":op("Flag an observation for review: opens a case or joins the active one","observations",{**ok("Case","201","Created"),**err(*WRITE)},params=[pparam("observationId")],reqbody=body("NewFlag"),opid="flag")},
  "/api/v1/recordings":{"get":op("Recordings (an employer: its own staff's; a moderator: those of assigned cases)","recordings",{**ok("RecordingPage"),**err(*READ)},params=pageq+[q("observationId",uuid),q("status",{"type":"string","enum":recstat})],opid="listRecordings")},
@@ -133,13 +178,40 @@ P={
  "/api/v1/cases":{"get":op("Cases (an employer: its own; a moderator: assigned ones, blind)","cases",{**ok("CasePage"),**err(*READ)},params=pageq+[q("state",{"type":"string","enum":states}),q("employerId",uuid)],opid="listCases")},
  "/api/v1/cases/{caseId}":{"get":op("A case","cases",{**ok("Case"),**err(*READ)},params=[pparam("caseId")],opid="getCase")},
  "/api/v1/cases/{caseId}/transitions":{"post":op("Move a case on (per the case's role table); expectedVersion guards against concurrent changes","cases",{**ok("Case"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("Transition"),opid="transition")},
- "/api/v1/cases/{caseId}/assignments":{"post":op("Assign a moderator to a case (lead)","cases",{**ok("Assignment","201","Created"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("NewAssignment"),opid="assign")},
+ "/api/v1/cases/{caseId}/assignments":{
+   "get":op("A case's panel: every assignment with why it was made, why places are unfilled, why it was sampled (lead, auditor; a moderator sees their own)","moderation",{**ok("CaseAssignments"),**err(*READ)},params=[pparam("caseId")],opid="listCaseAssignments"),
+   "post":op("Assign a moderator by hand (lead): the same exclusions as routing","moderation",{**ok("Assignment","201","Created"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("NewAssignment"),opid="assign")},
+ "/api/v1/cases/{caseId}/assignment/accept":{"post":op("Accept the case offered to you (moderator)","moderation",{**ok("Assignment"),**err(*WRITE)},params=[pparam("caseId")],opid="acceptAssignment")},
+ "/api/v1/cases/{caseId}/assignment/decline":{"post":op("Decline with a conflict of interest (moderator): the case is re-routed at once","moderation",{**ok("DeclineResult"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("Decline"),opid="declineAssignment")},
+ "/api/v1/cases/{caseId}/opinions":{
+   "get":op("Every opinion and correction, every round (blind: a moderator after their own; assessor and employer once decided)","moderation",{**ok("OpinionList"),**err(*READ)},params=[pparam("caseId")],opid="listOpinions"),
+   "post":op("Submit your blind second opinion with time-coded notes (assigned moderator); the last one reconciles the case","moderation",{**ok("SubmittedOpinion","201","Created"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("NewOpinion"),opid="submitOpinion")},
+ "/api/v1/cases/{caseId}/messages":{
+   "get":op("The escalated panel's discussion (lead, auditor, the case's moderators after their own opinion)","moderation",{**ok("MessageList"),**err(*READ)},params=[pparam("caseId")],opid="listMessages"),
+   "post":op("Post to the discussion of an escalated case, optionally at a moment of the recording","moderation",{**ok("Message","201","Created"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("NewMessage"),opid="postMessage")},
+ "/api/v1/cases/{caseId}/development-plan":{"get":op("Whether the case has a development plan (a near miss, final score 3) and where it stands","moderation",{**ok("DevelopmentPlanStatus"),**err(*READ)},params=[pparam("caseId")],opid="getDevelopmentPlan")},
+ "/api/v1/cases/{caseId}/development-plan/acknowledgement":{"post":op("The candidate's employer acknowledges the development plan","moderation",{**ok("DevelopmentPlan"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("Acknowledgement"),opid="acknowledgeDevelopmentPlan")},
+ "/api/v1/moderation/policy":{
+   "get":op("The moderation policy (lead, auditor)","moderation",{**ok("Policy"),**err(*READ)},opid="getPolicy"),
+   "put":op("Replace the moderation policy (lead); missing keys take their defaults","moderation",{**ok("Policy"),**err(*WRITE)},reqbody=body("NewPolicy"),opid="setPolicy")},
+ "/api/v1/moderators":{"get":op("Moderators with their routing profile and open workload (lead, auditor, administrator)","moderation",{**ok("ModeratorList"),**err(*READ)},opid="listModerators")},
+ "/api/v1/moderators/{userId}/profile":{"put":op("Set a moderator's practice areas and capacity (lead, administrator)","moderation",{**ok("Moderator"),**err(*WRITE)},params=[pparam("userId")],reqbody=body("Profile"),opid="setModeratorProfile")},
+ "/api/v1/moderators/{userId}/conflicts":{
+   "get":op("A moderator's declared conflicts (the moderator, lead, auditor)","moderation",{**ok("ConflictList"),**err(*READ)},params=[pparam("userId")],opid="listConflicts"),
+   "post":op("Declare a conflict of interest with a candidate or an organisation (the moderator, or the lead for them)","moderation",{**ok("Conflict","201","Created"),**err(*WRITE)},params=[pparam("userId")],reqbody=body("NewConflict"),opid="declareConflict")},
+ "/api/v1/assignments":{"get":op("Your assignments (moderator); overdue assignments (lead, auditor)","moderation",{**ok("AssignmentList"),**err(*READ)},opid="listAssignments")},
+ "/api/v1/routing":{"post":op("Run a routing pass now (lead): expiries, calibration cases, missing moderators","moderation",{**ok("RoutingReport"),**err(*WRITE)},reqbody=body("RoutingRun"),opid="route")},
+ "/api/v1/samples":{"post":op("Draw a seeded quality sample (lead); with dryRun, only show what it would pick and why","moderation",{**ok("SampleDraw","200","Dry run"),**ok("SampleDraw","201","Drawn"),**err(*WRITE)},reqbody=body("SampleRequest"),opid="drawSample")},
+ "/api/v1/calibration/seeds":{
+   "get":op("Calibration seeds (lead, auditor)","moderation",{**ok("SeedList"),**err(*READ)},opid="listSeeds"),
+   "post":op("Mark an observation's recording as a calibration seed with a definitive score (lead)","moderation",{**ok("Seed","201","Created"),**err(*WRITE)},reqbody=body("NewSeed"),opid="markSeed")},
+ "/api/v1/calibration/results":{"get":op("Each moderator's deviation from seeds' definitive scores (lead, auditor)","moderation",{**ok("CalibrationResults"),**err(*READ)},opid="calibrationResults")},
  "/api/v1/audit":{"get":op("The hash-chained audit trail (auditor, lead, administrator)","audit",{**ok("AuditEntryPage"),**err(*READ)},params=pageq+[q("after",{"type":"integer","minimum":0,"maximum":INT64_MAX}),{**q("subjectType",{"type":"string","minLength":1}),"description":"Give with subjectId (400 otherwise)"},{**q("subjectId",{"type":"string","minLength":1}),"description":"Give with subjectType (400 otherwise)"}],opid="listAudit")},
 }
 doc={"openapi":"3.1.0","info":{"title":"ObservationReview API","version":"1.0.0","description":"Moderation and review of video-recorded practice observations. Sign in with POST /api/v1/session (cookie; send X-CSRF-Token on changes) or use an API token as a bearer token. Errors are {\"error\": {\"code\", \"message\"}}. Resumable uploads use the tus 1.0.0 protocol at /uploads/ (not described here; see docs/decisions/0005-resumable-uploads.md)."},
  "servers":[{"url":"/"}],
  "security":[{"bearerAuth":[]},{"cookieAuth":[]}],
- "tags":[{"name":t} for t in ["operations","session","directory","observations","recordings","cases","audit"]],
+ "tags":[{"name":t} for t in ["operations","session","directory","observations","recordings","cases","moderation","audit"]],
  "paths":P,
  "components":{"securitySchemes":{"bearerAuth":{"type":"http","scheme":"bearer","description":"An API token from POST /api/v1/tokens"},"cookieAuth":{"type":"apiKey","in":"cookie","name":"obsreview_session"}},"schemas":S}}
 text=json.dumps(doc,indent=2,sort_keys=False)

@@ -13,7 +13,7 @@ struct Step: Sendable, CustomStringConvertible {
     static let commands: [CaseCommand] = [
         .flag, .startLocalReview, .agreeLocalScore(Fixture.score(3)), .agreeLocalScore(Fixture.score(5)),
         .requestModeration, .startModeration, .escalate, .decide(Fixture.outcome),
-        .decide(Outcome(score: Fixture.score(2), basis: .person(Fixture.lead.userID))), .close, .withdraw, .reopen,
+        .decide(Outcome(score: Fixture.score(2), basis: .person(Fixture.lead.userID))), .close, .withdraw, .reopen(.materialFlaw),
     ]
 
     /// Every actor, with the lead and a moderator weighted up so that walks get deep into the workflow.
@@ -52,7 +52,7 @@ struct CasePropertyTests {
                     #expect(event.actorID == step.actor.userID && event.at == time)
                     // Finished cases accept nothing but a lead's reopen of a closed case.
                     if before.state == .withdrawn { Issue.record("withdrawn case accepted \(step)") }
-                    if before.state == .closed { #expect(step.command == .reopen && step.actor.role == .lead) }
+                    if before.state == .closed { #expect(step.command == .reopen(.materialFlaw) && step.actor.role == .lead) }
                     // Read-only roles and other employers never change anything.
                     #expect(![Role.auditor, .administrator].contains(step.actor.role))
                     #expect(step.actor.role != .employer || step.actor.organisationID == before.employerID)

@@ -78,7 +78,7 @@ func command(for action: CaseAction) -> CaseCommand {
     case .decide: .decide(Fixture.outcome)
     case .close: .close
     case .withdraw: .withdraw
-    case .reopen: .reopen
+    case .reopen: .reopen(.materialFlaw)
     }
 }
 
@@ -281,7 +281,7 @@ struct CaseTransitionTests {
 
     @Test("Reopening keeps the earlier outcome and clears the current one", arguments: [Case.State.decided, .closed])
     func reopenKeepsHistory(state: Case.State) throws {
-        let (reopened, event) = try Fixture.caseIn(state).apply(.reopen, by: Fixture.lead, at: Fixture.start, reason: "appeal")
+        let (reopened, event) = try Fixture.caseIn(state).apply(.reopen(.newInformation), by: Fixture.lead, at: Fixture.start, reason: "appeal")
         #expect(reopened.state == .awaitingModeration && reopened.outcome == nil)
         #expect(reopened.previousOutcomes == [Fixture.outcome])
         #expect(event.reason == "appeal" && event.action == "case.reopened")

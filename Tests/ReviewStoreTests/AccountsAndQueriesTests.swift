@@ -61,13 +61,16 @@ struct AccountsAndQueriesTests {
                 _ = try await store.transition(opened.id, .startLocalReview, expectedVersion: 1, reason: nil, by: seed.lead.actor)
             }
             let moved = try await store.transition(opened.id, .requestModeration, expectedVersion: 2, reason: nil, by: seed.lead.actor, at: Seed.start + 180)
+            // Sending it to moderation routed it at once: the one moderator there is took a place, and the case
+            // waits for a second, saying why.
             #expect(moved.state == .awaitingModeration)
-
-            _ = try await store.assign(moderator: seed.moderator.id, to: opened.id, by: seed.lead.actor, at: Seed.start + 240)
+            #expect(try await store.assignments(ofCase: opened.id).map(\.moderatorID) == [seed.moderator.id])
+            let problem = try #require(try await store.routingProblem(ofCase: opened.id))
+            #expect(problem.hasPrefix("1 of 2 places unfilled: 1 of 1 moderators eligible"))
             #expect(try await store.isAssigned(seed.moderator.id, toCase: opened.id))
             #expect(try await store.isAssigned(seed.moderator.id, toObservation: o))
             #expect(try await !store.isAssigned(seed.lead.id, toCase: opened.id))
-            await expectStoreError(.duplicate) { _ = try await store.assign(moderator: seed.moderator.id, to: opened.id, by: seed.lead.actor) }
+            await expectStoreError(.invalidArgument) { _ = try await store.assign(moderator: seed.moderator.id, to: opened.id, by: seed.lead.actor) }
             let assigned = try await store.cases(CaseFilter(assignedTo: seed.moderator.id), page: PageRequest())
             #expect(assigned.map(\.id) == [opened.id])
             #expect(try await store.cases(CaseFilter(state: .open), page: PageRequest()).isEmpty)

@@ -27,7 +27,7 @@ struct ConfigurationTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-\(UUID().uuidString)/nested")
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         let store = try ReviewStore(.sqlite(path: folder.appendingPathComponent("db.sqlite").path))
-        #expect(try await store.migrate() == [1, 2, 3, 4, 5])
+        #expect(try await store.migrate() == [1, 2, 3, 4, 5, 6])
         await store.shutdown()
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("db.sqlite").path))
     }
@@ -42,6 +42,8 @@ struct ConfigurationTests {
         #expect(M.caseKinds == Case.Kind.allCases.map(\.rawValue))
         #expect(M.caseStates == Case.State.allCases.map(\.rawValue))
         #expect(M.jobStates == Job.State.allCases.map(\.rawValue))
+        #expect(Migration0006Moderation.assignmentStates == Assignment.State.allCases.map(\.rawValue))
+        #expect(Migration0006Moderation.moderatorKinds == ModeratorKind.allCases.map(\.rawValue))
     }
 
     @Test func backOffDoublesAndIsCapped() {

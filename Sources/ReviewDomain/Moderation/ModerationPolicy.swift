@@ -5,8 +5,9 @@
 public struct ModerationPolicy: Hashable, Sendable {
     /// Moderators per case (k): 1–5, default 2.
     public var moderatorsPerCase: Int
-    /// The make-up the first panel places ask for, in order (default one professional, one lay). A place
-    /// nobody of the asked kind can fill goes to the best eligible moderator of any kind, and says so.
+    /// The make-up the first panel places ask for, in order (default one professional, one lay); entries beyond
+    /// ``moderatorsPerCase`` are not used. A place nobody of the asked kind can fill goes to the best eligible
+    /// moderator of any kind, and says so.
     public var panel: [ModeratorKind]
     /// Opinions differing by less than this (and on one side of the pass line) are reconciled by their
     /// median: 1–6, default 2 (the dispute tolerance).
@@ -52,7 +53,6 @@ public struct ModerationPolicy: Hashable, Sendable {
             guard ok else { throw DomainError(code: .policyOutOfRange, message: message) }
         }
         try check((1...5).contains(moderatorsPerCase), "moderatorsPerCase \(moderatorsPerCase) is outside 1–5 (default 2).")
-        try check(panel.count <= moderatorsPerCase, "panel names \(panel.count) places but a case gets only \(moderatorsPerCase) moderators.")
         try check(DisputePolicy.toleranceRange.contains(tolerance), "tolerance \(tolerance) is outside 1–6 (default 2).")
         try check((0...3).contains(escalationModerators), "escalationModerators \(escalationModerators) is outside 0–3 (default 1).")
         try check((1...90).contains(assignmentDays), "assignmentDays \(assignmentDays) is outside 1–90 (default 14).")

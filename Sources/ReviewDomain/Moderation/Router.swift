@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One case that needs moderators, with everything routing must respect.
 public struct RoutingRequest: Hashable, Sendable {
@@ -94,8 +94,8 @@ public struct RoutingDecision: Hashable, Sendable {
     /// How many active moderators were eligible before choosing.
     public let eligible: Int
 
-    /// A plain sentence for the lead when places are unfilled, e.g. "Needs 2 more moderators; 1 eligible
-    /// (of 9: 3 from the candidate's employer, 5 at capacity)."
+    /// A plain sentence for the lead when places are unfilled, e.g. "1 of 2 places unfilled: 1 of 9 moderators
+    /// eligible (3 from the candidate's employer, 5 at capacity). Add moderators, …"
     public var problem: String? {
         guard shortfall > 0 else { return nil }
         let total = exclusions.values.reduce(eligible, +)
@@ -103,8 +103,8 @@ public struct RoutingDecision: Hashable, Sendable {
             exclusions[reason].map { "\($0) \(reason.explanation)" }
         }
         let places = chosen.count + shortfall
-        return "Needs \(places) more moderator\(places == 1 ? "" : "s"); \(eligible) eligible (of \(total)"
-            + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")) + "). Add moderators, raise capacities or review conflicts."
+        return "\(shortfall) of \(places) place\(places == 1 ? "" : "s") unfilled: \(eligible) of \(total) moderators eligible"
+            + (parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")") + ". Add moderators, raise capacities or review conflicts."
     }
 }
 

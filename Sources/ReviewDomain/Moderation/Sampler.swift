@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// An observation that quality sampling may draw: not in dispute, with its current scores.
 public struct SamplingUnit: Hashable, Sendable {

@@ -44,6 +44,9 @@ enum OpenAPIDocument {
       "name": "cases"
     },
     {
+      "name": "moderation"
+    },
+    {
       "name": "audit"
     }
   ],
@@ -1365,7 +1368,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/observations/{observationId}/ratings": {
       "get": {
-        "summary": "An observation's ratings, corrections included (never to moderators: blind review)",
+        "summary": "An observation's ratings, corrections included (to a moderator only after their own opinion: blind review)",
         "tags": [
           "observations"
         ],
@@ -2765,10 +2768,80 @@ enum OpenAPIDocument {
       }
     },
     "/api/v1/cases/{caseId}/assignments": {
-      "post": {
-        "summary": "Assign a moderator to a case (lead)",
+      "get": {
+        "summary": "A case's panel: every assignment with why it was made, why places are unfilled, why it was sampled (lead, auditor; a moderator sees their own)",
         "tags": [
-          "cases"
+          "moderation"
+        ],
+        "operationId": "listCaseAssignments",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CaseAssignments"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      },
+      "post": {
+        "summary": "Assign a moderator by hand (lead): the same exclusions as routing",
+        "tags": [
+          "moderation"
         ],
         "operationId": "assign",
         "responses": {
@@ -2880,6 +2953,1887 @@ enum OpenAPIDocument {
             "application/json": {
               "schema": {
                 "$ref": "#/components/schemas/NewAssignment"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/cases/{caseId}/assignment/accept": {
+      "post": {
+        "summary": "Accept the case offered to you (moderator)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "acceptAssignment",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Assignment"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      }
+    },
+    "/api/v1/cases/{caseId}/assignment/decline": {
+      "post": {
+        "summary": "Decline with a conflict of interest (moderator): the case is re-routed at once",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "declineAssignment",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeclineResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Decline"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/cases/{caseId}/opinions": {
+      "get": {
+        "summary": "Every opinion and correction, every round (blind: a moderator after their own; assessor and employer once decided)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "listOpinions",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OpinionList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      },
+      "post": {
+        "summary": "Submit your blind second opinion with time-coded notes (assigned moderator); the last one reconciles the case",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "submitOpinion",
+        "responses": {
+          "201": {
+            "description": "Created",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SubmittedOpinion"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NewOpinion"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/cases/{caseId}/messages": {
+      "get": {
+        "summary": "The escalated panel's discussion (lead, auditor, the case's moderators after their own opinion)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "listMessages",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MessageList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      },
+      "post": {
+        "summary": "Post to the discussion of an escalated case, optionally at a moment of the recording",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "postMessage",
+        "responses": {
+          "201": {
+            "description": "Created",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Message"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NewMessage"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/cases/{caseId}/development-plan": {
+      "get": {
+        "summary": "Whether the case has a development plan (a near miss, final score 3) and where it stands",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "getDevelopmentPlan",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DevelopmentPlanStatus"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      }
+    },
+    "/api/v1/cases/{caseId}/development-plan/acknowledgement": {
+      "post": {
+        "summary": "The candidate's employer acknowledges the development plan",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "acknowledgeDevelopmentPlan",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DevelopmentPlan"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Acknowledgement"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/moderation/policy": {
+      "get": {
+        "summary": "The moderation policy (lead, auditor)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "getPolicy",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Policy"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "put": {
+        "summary": "Replace the moderation policy (lead); missing keys take their defaults",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "setPolicy",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Policy"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NewPolicy"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/moderators": {
+      "get": {
+        "summary": "Moderators with their routing profile and open workload (lead, auditor, administrator)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "listModerators",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModeratorList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/moderators/{userId}/profile": {
+      "put": {
+        "summary": "Set a moderator's practice areas and capacity (lead, administrator)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "setModeratorProfile",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Moderator"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "userId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/Profile"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/moderators/{userId}/conflicts": {
+      "get": {
+        "summary": "A moderator's declared conflicts (the moderator, lead, auditor)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "listConflicts",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ConflictList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "userId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      },
+      "post": {
+        "summary": "Declare a conflict of interest with a candidate or an organisation (the moderator, or the lead for them)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "declareConflict",
+        "responses": {
+          "201": {
+            "description": "Created",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Conflict"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "name": "userId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NewConflict"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/assignments": {
+      "get": {
+        "summary": "Your assignments (moderator); overdue assignments (lead, auditor)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "listAssignments",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AssignmentList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/routing": {
+      "post": {
+        "summary": "Run a routing pass now (lead): expiries, calibration cases, missing moderators",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "route",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RoutingReport"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RoutingRun"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/samples": {
+      "post": {
+        "summary": "Draw a seeded quality sample (lead); with dryRun, only show what it would pick and why",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "drawSample",
+        "responses": {
+          "200": {
+            "description": "Dry run",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SampleDraw"
+                }
+              }
+            }
+          },
+          "201": {
+            "description": "Drawn",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SampleDraw"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SampleRequest"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/calibration/seeds": {
+      "get": {
+        "summary": "Calibration seeds (lead, auditor)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "listSeeds",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SeedList"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "post": {
+        "summary": "Mark an observation's recording as a calibration seed with a definitive score (lead)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "markSeed",
+        "responses": {
+          "201": {
+            "description": "Created",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Seed"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Conflict: a stale expectedVersion or a duplicate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "The body is not JSON",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Well-formed but invalid (a score of 9, a missing reason)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NewSeed"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/calibration/results": {
+      "get": {
+        "summary": "Each moderator's deviation from seeds' definitive scores (lead, auditor)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "calibrationResults",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CalibrationResults"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed request (a parameter or body that cannot be read)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not signed in, or the token is not recognised",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Signed in, but not allowed (or the CSRF token is missing)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such thing, or you may not see it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
               }
             }
           }
@@ -3465,7 +5419,8 @@ enum OpenAPIDocument {
             "type": "boolean"
           },
           "rule": {
-            "type": "string"
+            "type": "string",
+            "description": "median, local_agreement or calibration_seed; absent when a person decided"
           },
           "decidedBy": {
             "type": "string",
@@ -3476,12 +5431,24 @@ enum OpenAPIDocument {
             "items": {
               "type": "string"
             }
+          },
+          "basedOn": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "format": "uuid"
+            },
+            "description": "the second opinions the decision drew on"
+          },
+          "reason": {
+            "type": "string"
           }
         },
         "required": [
           "score",
           "meetsStandard",
-          "reasonCodes"
+          "reasonCodes",
+          "basedOn"
         ],
         "additionalProperties": false
       },
@@ -3506,7 +5473,8 @@ enum OpenAPIDocument {
               "automatic_dispute",
               "manual_flag",
               "sample"
-            ]
+            ],
+            "description": "absent for a moderator reviewing blind"
           },
           "state": {
             "type": "string",
@@ -3521,9 +5489,19 @@ enum OpenAPIDocument {
               "withdrawn"
             ]
           },
+          "round": {
+            "type": "integer",
+            "minimum": 1
+          },
           "version": {
             "type": "integer",
             "minimum": 1
+          },
+          "calibrationScore": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 7,
+            "description": "a calibration seed's definitive score (lead and auditor only)"
           },
           "openedBy": {
             "type": "string",
@@ -3577,7 +5555,7 @@ enum OpenAPIDocument {
           },
           "blind": {
             "type": "boolean",
-            "description": "true for a moderator reviewing blind: the scores (finding, localAgreement, outcomes) are left out"
+            "description": "true for a moderator who has not yet submitted their own opinion: the scores (finding, localAgreement, outcomes), the kind and the flags are left out"
           },
           "finding": {
             "type": "object",
@@ -3645,8 +5623,8 @@ enum OpenAPIDocument {
           "id",
           "observationId",
           "employerId",
-          "kind",
           "state",
+          "round",
           "version",
           "openedBy",
           "openedAt",
@@ -3667,6 +5645,28 @@ enum OpenAPIDocument {
             "type": "string",
             "format": "uuid"
           },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "professional",
+              "lay"
+            ]
+          },
+          "round": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "offered",
+              "accepted",
+              "declined",
+              "submitted",
+              "expired",
+              "cancelled"
+            ]
+          },
           "assignedBy": {
             "type": "string",
             "format": "uuid"
@@ -3674,13 +5674,805 @@ enum OpenAPIDocument {
           "assignedAt": {
             "type": "string",
             "format": "date-time"
+          },
+          "dueAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "overdue": {
+            "type": "boolean"
+          },
+          "reasons": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "why routing (or the lead) chose this moderator"
+          },
+          "endedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "endReason": {
+            "type": "string"
           }
         },
         "required": [
           "caseId",
           "moderatorId",
+          "kind",
+          "round",
+          "state",
           "assignedBy",
-          "assignedAt"
+          "assignedAt",
+          "dueAt",
+          "overdue",
+          "reasons"
+        ],
+        "additionalProperties": false
+      },
+      "CaseAssignments": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Assignment"
+            }
+          },
+          "routingProblem": {
+            "type": "string",
+            "description": "why places stay unfilled, in plain words"
+          },
+          "sampleReason": {
+            "type": "string",
+            "description": "why quality sampling drew the case"
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "AssignmentList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Assignment"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "DeclineResult": {
+        "type": "object",
+        "properties": {
+          "declined": {
+            "$ref": "#/components/schemas/Assignment"
+          },
+          "replacements": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Assignment"
+            }
+          }
+        },
+        "required": [
+          "declined",
+          "replacements"
+        ],
+        "additionalProperties": false
+      },
+      "Annotation": {
+        "type": "object",
+        "properties": {
+          "start": {
+            "type": "number",
+            "minimum": 0
+          },
+          "end": {
+            "type": "number",
+            "minimum": 0
+          },
+          "text": {
+            "type": "string"
+          },
+          "tag": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "start",
+          "text"
+        ],
+        "additionalProperties": false
+      },
+      "Opinion": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "caseId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "moderatorId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "round": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "score": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 7
+          },
+          "rationale": {
+            "type": "string"
+          },
+          "annotations": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Annotation"
+            }
+          },
+          "submittedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "supersedes": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "correctionReason": {
+            "type": "string"
+          },
+          "superseded": {
+            "type": "boolean"
+          }
+        },
+        "required": [
+          "id",
+          "caseId",
+          "moderatorId",
+          "round",
+          "score",
+          "rationale",
+          "annotations",
+          "submittedAt",
+          "superseded"
+        ],
+        "additionalProperties": false
+      },
+      "OpinionList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Opinion"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "SubmittedOpinion": {
+        "type": "object",
+        "properties": {
+          "opinion": {
+            "$ref": "#/components/schemas/Opinion"
+          },
+          "caseAfter": {
+            "$ref": "#/components/schemas/Case"
+          },
+          "escalationAssignments": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Assignment"
+            }
+          }
+        },
+        "required": [
+          "opinion",
+          "caseAfter",
+          "escalationAssignments"
+        ],
+        "additionalProperties": false
+      },
+      "Message": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "caseId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "authorId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "body": {
+            "type": "string"
+          },
+          "atSeconds": {
+            "type": "number",
+            "minimum": 0
+          },
+          "postedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "id",
+          "caseId",
+          "authorId",
+          "body",
+          "postedAt"
+        ],
+        "additionalProperties": false
+      },
+      "MessageList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Message"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "DevelopmentPlan": {
+        "type": "object",
+        "properties": {
+          "caseId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "employerId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "acknowledged": {
+            "type": "boolean"
+          },
+          "acknowledgedBy": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "acknowledgedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "note": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "caseId",
+          "employerId",
+          "createdAt",
+          "acknowledged"
+        ],
+        "additionalProperties": false
+      },
+      "DevelopmentPlanStatus": {
+        "type": "object",
+        "properties": {
+          "required": {
+            "type": "boolean",
+            "description": "true for a near miss (final score 3)"
+          },
+          "plan": {
+            "$ref": "#/components/schemas/DevelopmentPlan"
+          }
+        },
+        "required": [
+          "required"
+        ],
+        "additionalProperties": false
+      },
+      "Moderator": {
+        "type": "object",
+        "properties": {
+          "userId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "professional",
+              "lay"
+            ]
+          },
+          "organisationId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "practiceAreas": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "enum": [
+                "childrens",
+                "adults",
+                "mental_health",
+                "other"
+              ]
+            }
+          },
+          "capacity": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100
+          },
+          "active": {
+            "type": "boolean"
+          },
+          "openWorkload": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "userId",
+          "kind",
+          "organisationId",
+          "practiceAreas",
+          "capacity",
+          "active",
+          "openWorkload"
+        ],
+        "additionalProperties": false
+      },
+      "ModeratorList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Moderator"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "Conflict": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "moderatorId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "candidateId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "organisationId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "reason": {
+            "type": "string"
+          },
+          "declaredBy": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "declaredAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "id",
+          "moderatorId",
+          "reason",
+          "declaredBy",
+          "declaredAt"
+        ],
+        "additionalProperties": false
+      },
+      "ConflictList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Conflict"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "RoutingReport": {
+        "type": "object",
+        "properties": {
+          "expired": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Assignment"
+            }
+          },
+          "routed": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "caseId": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "assigned": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/Assignment"
+                  }
+                },
+                "problem": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "caseId",
+                "assigned"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "calibrationCasesOpened": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        },
+        "required": [
+          "expired",
+          "routed",
+          "calibrationCasesOpened"
+        ],
+        "additionalProperties": false
+      },
+      "SampleDraw": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "seed": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "rate": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1
+          },
+          "population": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "dryRun": {
+            "type": "boolean"
+          },
+          "picks": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "observationId": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "employerId": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "assessorId": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "boundary": {
+                  "type": "boolean"
+                },
+                "weight": {
+                  "type": "number"
+                },
+                "stratumSize": {
+                  "type": "integer",
+                  "minimum": 1
+                },
+                "stratumDrawn": {
+                  "type": "integer",
+                  "minimum": 1
+                },
+                "why": {
+                  "type": "string",
+                  "minLength": 1
+                },
+                "caseId": {
+                  "type": "string",
+                  "format": "uuid"
+                }
+              },
+              "required": [
+                "observationId",
+                "employerId",
+                "boundary",
+                "weight",
+                "stratumSize",
+                "stratumDrawn",
+                "why"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "seed",
+          "rate",
+          "population",
+          "dryRun",
+          "picks"
+        ],
+        "additionalProperties": false
+      },
+      "Seed": {
+        "type": "object",
+        "properties": {
+          "observationId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "score": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 7
+          },
+          "reason": {
+            "type": "string"
+          },
+          "markedBy": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "markedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "active": {
+            "type": "boolean"
+          },
+          "timesUsed": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "observationId",
+          "score",
+          "reason",
+          "markedBy",
+          "markedAt",
+          "active",
+          "timesUsed"
+        ],
+        "additionalProperties": false
+      },
+      "SeedList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Seed"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "CalibrationResults": {
+        "type": "object",
+        "properties": {
+          "moderators": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "moderatorId": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "opinions": {
+                  "type": "integer",
+                  "minimum": 1
+                },
+                "meanDeviation": {
+                  "type": "number"
+                },
+                "meanAbsoluteDeviation": {
+                  "type": "number",
+                  "minimum": 0
+                },
+                "passFailAgreement": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1
+                }
+              },
+              "required": [
+                "moderatorId",
+                "opinions",
+                "meanDeviation",
+                "meanAbsoluteDeviation",
+                "passFailAgreement"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "results": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "moderatorId": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "caseId": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "observationId": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "definitiveScore": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 7
+                },
+                "givenScore": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 7
+                },
+                "deviation": {
+                  "type": "integer",
+                  "minimum": -6,
+                  "maximum": 6
+                },
+                "submittedAt": {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              },
+              "required": [
+                "moderatorId",
+                "caseId",
+                "observationId",
+                "definitiveScore",
+                "givenScore",
+                "deviation",
+                "submittedAt"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "moderators",
+          "results"
+        ],
+        "additionalProperties": false
+      },
+      "Policy": {
+        "type": "object",
+        "properties": {
+          "moderatorsPerCase": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 5
+          },
+          "panel": {
+            "type": "array",
+            "maxItems": 5,
+            "items": {
+              "type": "string",
+              "enum": [
+                "professional",
+                "lay"
+              ]
+            },
+            "description": "the make-up of the first panel places, in order"
+          },
+          "tolerance": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 6
+          },
+          "escalationModerators": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3
+          },
+          "assignmentDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 90
+          },
+          "practiceAreaWeight": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 10
+          },
+          "sampleRate": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1
+          },
+          "boundaryWeight": {
+            "type": "number",
+            "minimum": 1,
+            "maximum": 20
+          },
+          "calibrationRate": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 0.5
+          }
+        },
+        "required": [
+          "moderatorsPerCase",
+          "panel",
+          "tolerance",
+          "escalationModerators",
+          "assignmentDays",
+          "practiceAreaWeight",
+          "sampleRate",
+          "boundaryWeight",
+          "calibrationRate"
         ],
         "additionalProperties": false
       },
@@ -4201,13 +6993,36 @@ enum OpenAPIDocument {
             "type": "integer",
             "minimum": 1,
             "maximum": 7
+          },
+          "reasonCodes": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "decide: codes for the decision (default decided_by_lead)"
+          },
+          "basedOn": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "format": "uuid"
+            },
+            "description": "decide: the opinions drawn on (default: the round's current opinions)"
+          },
+          "ground": {
+            "type": "string",
+            "enum": [
+              "material_flaw",
+              "new_information"
+            ],
+            "description": "reopen: the only two grounds for reopening a decided case"
           }
         },
         "required": [
           "action",
           "expectedVersion"
         ],
-        "description": "flag, escalate, withdraw and reopen need a reason; agreeLocalScore and decide need a score.",
+        "description": "flag, escalate, withdraw need a reason; decide needs a score and the lead's reasons; reopen a ground and a reason; agreeLocalScore a score.",
         "allOf": [
           {
             "if": {
@@ -4217,7 +7032,8 @@ enum OpenAPIDocument {
                     "flag",
                     "escalate",
                     "withdraw",
-                    "reopen"
+                    "reopen",
+                    "decide"
                   ]
                 }
               }
@@ -4244,6 +7060,20 @@ enum OpenAPIDocument {
                 "score"
               ]
             }
+          },
+          {
+            "if": {
+              "properties": {
+                "action": {
+                  "const": "reopen"
+                }
+              }
+            },
+            "then": {
+              "required": [
+                "ground"
+              ]
+            }
           }
         ]
       },
@@ -4257,6 +7087,298 @@ enum OpenAPIDocument {
         },
         "required": [
           "moderatorId"
+        ]
+      },
+      "Decline": {
+        "type": "object",
+        "properties": {
+          "reason": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S"
+          },
+          "conflictWith": {
+            "type": "string",
+            "enum": [
+              "candidate",
+              "employer"
+            ],
+            "description": "also record a standing conflict with the candidate or the employer"
+          }
+        },
+        "required": [
+          "reason"
+        ]
+      },
+      "NewOpinion": {
+        "type": "object",
+        "properties": {
+          "score": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 7
+          },
+          "rationale": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S",
+            "maxLength": 20000
+          },
+          "annotations": {
+            "type": "array",
+            "maxItems": 500,
+            "items": {
+              "type": "object",
+              "properties": {
+                "start": {
+                  "type": "number",
+                  "minimum": 0,
+                  "description": "seconds from the start of the recording, within its duration"
+                },
+                "end": {
+                  "type": "number",
+                  "minimum": 0
+                },
+                "text": {
+                  "type": "string",
+                  "minLength": 1,
+                  "pattern": "\\S",
+                  "maxLength": 4000
+                },
+                "tag": {
+                  "type": "string",
+                  "maxLength": 64
+                }
+              },
+              "required": [
+                "start",
+                "text"
+              ]
+            }
+          },
+          "supersedes": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "correctionReason": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S"
+          }
+        },
+        "required": [
+          "score",
+          "rationale"
+        ],
+        "description": "With supersedes, a correction of your current opinion: correctionReason is then required.",
+        "dependentRequired": {
+          "supersedes": [
+            "correctionReason"
+          ]
+        }
+      },
+      "NewMessage": {
+        "type": "object",
+        "properties": {
+          "body": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S",
+            "maxLength": 10000
+          },
+          "atSeconds": {
+            "type": "number",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "body"
+        ]
+      },
+      "Acknowledgement": {
+        "type": "object",
+        "properties": {
+          "note": {
+            "type": "string"
+          }
+        },
+        "required": []
+      },
+      "NewPolicy": {
+        "type": "object",
+        "properties": {
+          "moderatorsPerCase": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 5
+          },
+          "panel": {
+            "type": "array",
+            "maxItems": 5,
+            "items": {
+              "type": "string",
+              "enum": [
+                "professional",
+                "lay"
+              ]
+            },
+            "description": "the make-up of the first panel places, in order"
+          },
+          "tolerance": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 6
+          },
+          "escalationModerators": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3
+          },
+          "assignmentDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 90
+          },
+          "practiceAreaWeight": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 10
+          },
+          "sampleRate": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1
+          },
+          "boundaryWeight": {
+            "type": "number",
+            "minimum": 1,
+            "maximum": 20
+          },
+          "calibrationRate": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 0.5
+          }
+        },
+        "required": []
+      },
+      "Profile": {
+        "type": "object",
+        "properties": {
+          "practiceAreas": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "enum": [
+                "childrens",
+                "adults",
+                "mental_health",
+                "other"
+              ]
+            }
+          },
+          "capacity": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100
+          }
+        },
+        "required": [
+          "practiceAreas",
+          "capacity"
+        ]
+      },
+      "NewConflict": {
+        "type": "object",
+        "properties": {
+          "candidateId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "organisationId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "reason": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S"
+          }
+        },
+        "required": [
+          "reason"
+        ],
+        "oneOf": [
+          {
+            "required": [
+              "candidateId"
+            ]
+          },
+          {
+            "required": [
+              "organisationId"
+            ]
+          }
+        ],
+        "description": "Exactly one of candidateId or organisationId."
+      },
+      "RoutingRun": {
+        "type": "object",
+        "properties": {
+          "caseIds": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "format": "uuid"
+            },
+            "description": "limit the pass to these cases (expiry still runs everywhere)"
+          }
+        },
+        "required": []
+      },
+      "SampleRequest": {
+        "type": "object",
+        "properties": {
+          "rate": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1
+          },
+          "seed": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 9223372036854775807
+          },
+          "dryRun": {
+            "type": "boolean"
+          }
+        },
+        "required": [
+          "seed"
+        ]
+      },
+      "NewSeed": {
+        "type": "object",
+        "properties": {
+          "observationId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "score": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 7
+          },
+          "reason": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S"
+          }
+        },
+        "required": [
+          "observationId",
+          "score",
+          "reason"
         ]
       }
     }

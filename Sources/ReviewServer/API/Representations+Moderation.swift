@@ -133,6 +133,12 @@ struct DevelopmentPlanRepresentation: ResponseEncodable, Sendable {
     }
 }
 
+/// A case's development plan, if it has one (a near miss).
+struct DevelopmentPlanStatus: ResponseEncodable, Sendable {
+    let required: Bool
+    let plan: DevelopmentPlanRepresentation?
+}
+
 struct ModeratorRepresentation: ResponseEncodable, Sendable {
     let userId: UserID
     let kind: ModeratorKind

@@ -166,14 +166,13 @@ extension CaseController {
             on: value.id, body: body.body, atSeconds: body.atSeconds, by: actor, at: services.now())))
     }
 
-    @Sendable func developmentPlan(_ request: Request, context: ReviewRequestContext) async throws -> DevelopmentPlanRepresentation {
+    /// Whether the case has a development plan (a near miss: final score 3) and where it stands.
+    @Sendable func developmentPlan(_ request: Request, context: ReviewRequestContext) async throws -> DevelopmentPlanStatus {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: [.lead, .auditor, .assessor, .employer], to: "see a development plan")
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
-        guard let plan = try await services.store.developmentPlan(ofCase: value.id) else {
-            throw APIError(.notFound, code: .notFound, message: "Case \(value.id) has no development plan (only a final score of 3 has one).")
-        }
-        return DevelopmentPlanRepresentation(plan)
+        let plan = try await services.store.developmentPlan(ofCase: value.id)
+        return DevelopmentPlanStatus(required: plan != nil, plan: plan.map(DevelopmentPlanRepresentation.init))
     }
 
     struct Acknowledgement: Decodable {

@@ -384,7 +384,7 @@ extension ReviewStore {
                 let exists = try await sql.db.raw("SELECT 1 AS one FROM development_plans WHERE case_id = \(sql.d.id(caseID))").first() != nil
                 throw exists
                     ? StoreError(.conflict, "The development plan of case \(caseID) is already acknowledged.")
-                    : StoreError(.notFound, "Case \(caseID) has no development plan (only a final score of 3 has one).")
+                    : StoreError(.conflict, "Case \(caseID) has no development plan to acknowledge (only a final score of 3 has one).")
             }
             try await sql.append(AuditEvent(at: time, actorID: actor.userID, action: "development_plan.acknowledged",
                                             subject: .init(type: "case", id: caseID.description), details: note.map { ["note": $0] } ?? [:]))

@@ -44,7 +44,8 @@ public struct CaseFilter: Sendable, Hashable {
 extension ReviewStore {
     public func users(organisationID: OrganisationID?, role: Role?, page: PageRequest) async throws(StoreError) -> [User] {
         let d = context.dialect
-        var conditions: [SQLQueryString] = []
+        // The service's own account (Actor.system) is nobody's to manage.
+        var conditions: [SQLQueryString] = ["id <> \(d.id(UserID.system))"]
         if let organisationID { conditions.append("organisation_id = \(d.id(organisationID))") }
         if let role { conditions.append("role = \(bind: role.rawValue)") }
         return try await list("SELECT * FROM users", conditions, order: "name, id", page: page, SQLUsers.user)

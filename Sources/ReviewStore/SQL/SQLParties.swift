@@ -21,7 +21,8 @@ struct SQLOrganisations: OrganisationRepository {
 
     func all() async throws(StoreError) -> [Organisation] {
         try await context.run { db in
-            try await db.raw("SELECT * FROM organisations ORDER BY name, id").all().map(Self.organisation)
+            // The service's own organisation (Actor.system, migration 6) takes no part in the scheme.
+            try await db.raw("SELECT * FROM organisations WHERE id <> \(d.id(OrganisationID.system)) ORDER BY name, id").all().map(Self.organisation)
         }
     }
 

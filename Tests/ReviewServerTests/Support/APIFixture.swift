@@ -68,8 +68,15 @@ struct APIFixture {
                                          supersedes: nil, correctionReason: nil, by: users[.assessor]!.actor)
         let rated = try await store.recordRating(observationID: observation.observation.id, score: try Score(5), rationale: "Good practice.",
                                                  supersedes: nil, correctionReason: nil, by: users[.employer]!.actor)
-        guard let dispute = rated.openedCase else { throw TestFailure("the ratings 3 and 5 should open a dispute") }
-        _ = try await store.assign(moderator: users[.assignedModerator]!.id, to: dispute.id, by: users[.lead]!.actor)
+        guard let opened = rated.openedCase else { throw TestFailure("the ratings 3 and 5 should open a dispute") }
+        // One moderator per case, a professional: sending the dispute to moderation routes it to the assigned
+        // (professional) moderator, never to the lay one.
+        let lead = users[.lead]!.actor
+        try await store.setModerationPolicy(try ModerationPolicy.default.with { $0.moderatorsPerCase = 1; $0.panel = [.professional] }, by: lead)
+        let dispute = try await store.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: lead)
+        guard try await store.isAssigned(users[.assignedModerator]!.id, toCase: dispute.id), dispute.state == .inModeration else {
+            throw TestFailure("routing should give the dispute to the professional moderator")
+        }
 
         // A ready recording with its files on disk.
         let bytes = Tus.bytes(300_000, seed: 7)
@@ -81,7 +88,7 @@ struct APIFixture {
             uploadID: "fixture", observationID: observation.observation.id, uploadedBy: users[.assessor]!.id, fileName: "visit.mp4",
             sha256: sha256, byteCount: Int64(bytes.count), blobPath: blob.path)
         _ = try await store.beginIndexing(stored.recordingID)
-        let recording = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4"}"#)
+        let recording = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","format":{"durationSeconds":120.0}}"#)
         let media = directory.appendingPathComponent("media/\(recording.id)/\(sha256)")
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
         try Data(Tus.bytes(50_000, seed: 8)).write(to: media.appendingPathComponent("proxy.mp4"))

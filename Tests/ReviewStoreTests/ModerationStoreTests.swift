@@ -1,0 +1,291 @@
+import Foundation
+import ReviewDomain
+import ReviewStore
+import Testing
+
+/// A world for moderation: two employers, a panel of three professional and two lay moderators (and a
+/// professional who works for the candidate's employer), a disputed observation of a children's social worker.
+struct ModerationWorld {
+    let body = Organisation(name: "National Accreditation Body", kind: .accreditingBody)
+    let employer = Organisation(name: "Eastgate City Council", kind: .employer)
+    let otherEmployer = Organisation(name: "Westmoor Borough", kind: .employer)
+    let panel = Organisation(name: "Moderation Panel", kind: .moderationPanel)
+    let assessor: User, employerRep: User, lead: User
+    let professionals: [User], lays: [User], colleague: User
+    let candidate: Candidate
+    let observation: Observation
+    let dispute: Case
+
+    static let start = Date(timeIntervalSince1970: 1_780_000_000)
+
+    var moderators: [User] { professionals + lays + [colleague] }
+
+    static func make(in store: ReviewStore) async throws -> ModerationWorld {
+        try await ModerationWorld(store: store)
+    }
+
+    private init(store: ReviewStore) async throws {
+        assessor = User(name: "Asha Assessor", role: .assessor, organisationID: body.id)
+        employerRep = User(name: "Eddie Employer", role: .employer, organisationID: employer.id)
+        lead = User(name: "Lena Lead", role: .lead, organisationID: body.id)
+        let panelID = panel.id
+        professionals = (1...3).map { User(name: "Pro \($0)", role: .moderator(.professional), organisationID: panelID) }
+        lays = (1...2).map { User(name: "Lay \($0)", role: .moderator(.lay), organisationID: panelID) }
+        colleague = User(name: "Colleague Pro", role: .moderator(.professional), organisationID: employer.id)
+        candidate = Candidate(registrationNumber: "SW100001", employerID: employer.id)
+        observation = Observation(candidateID: candidate.id, date: Self.start, scenario: "Child protection visit", practiceArea: .childrens)
+        for organisation in [body, employer, otherEmployer, panel] { try await store.organisations.insert(organisation) }
+        for user in [assessor, employerRep, lead] + professionals + lays + [colleague] { try await store.users.insert(user) }
+        try await store.candidates.insert(candidate, name: "Casey Candidate")
+        try await store.observations.insert(observation, ref: "OBS-M-1")
+        _ = try await store.recordRating(observationID: observation.id, score: try Score(5), rationale: "Endorsed.", supersedes: nil,
+                                         correctionReason: nil, by: employerRep.actor, at: Self.start)
+        let rated = try await store.recordRating(observationID: observation.id, score: try Score(3), rationale: "Near miss.", supersedes: nil,
+                                                 correctionReason: nil, by: assessor.actor, at: Self.start + 60)
+        dispute = try #require(rated.openedCase)
+    }
+
+    /// Sends the dispute to moderation (which routes it) and returns it with its assignments.
+    func sendToModeration(_ store: ReviewStore, at time: Date = start + 600) async throws -> (Case, [Assignment]) {
+        let moved = try await store.transition(dispute.id, .requestModeration, expectedVersion: dispute.version, reason: nil, by: lead.actor, at: time)
+        return (moved, try await store.assignments(ofCase: dispute.id))
+    }
+
+    func user(_ id: UserID) -> User { moderators.first { $0.id == id }! }
+
+    func submit(_ store: ReviewStore, _ moderator: UserID, score value: Int, at time: Date = start + 3600,
+                notes: [Annotation] = []) async throws -> SubmittedOpinion {
+        try await store.submitOpinion(on: dispute.id, score: try Score(value), rationale: "Watched it all.", annotations: notes,
+                                      correcting: nil, correctionReason: nil, by: user(moderator).actor, at: time)
+    }
+}
+
+/// Moderation through the store, on SQLite and PostgreSQL: routing with its exclusions and reasons, declines,
+/// expiry, blind opinions, reconciliation and escalation, the lead's decision, reopening, sampling and
+/// calibration — each step in one transaction with its audit events.
+@Suite("Moderation workflow")
+struct ModerationStoreTests {
+    @Test(arguments: TestBackend.allCases)
+    func routingRespectsExclusionsFillsThePanelAndSaysWhy(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            // Pro 1 declared a conflict with the candidate; the colleague works for the candidate's employer.
+            try await store.declareConflict(try DeclaredConflict(moderatorID: world.professionals[0].id, subject: .candidate(world.candidate.id),
+                                                                 reason: "Supervised the candidate in 2024."), by: world.professionals[0].actor)
+            let (moved, assignments) = try await world.sendToModeration(store)
+            #expect(moved.state == .inModeration)
+            #expect(assignments.count == 2 && Set(assignments.map(\.moderatorID)).count == 2)
+            #expect(Set(assignments.map(\.kind)) == [.professional, .lay])
+            let chosen = Set(assignments.map(\.moderatorID))
+            #expect(!chosen.contains(world.professionals[0].id) && !chosen.contains(world.colleague.id))
+            #expect(assignments.allSatisfy { $0.state == .offered && $0.assignedBy == UserID.system && !$0.reasons.isEmpty })
+            #expect(assignments.allSatisfy { $0.dueAt == $0.assignedAt.addingTimeInterval(14 * 86_400) })
+            #expect(try await store.routingProblem(ofCase: world.dispute.id) == nil)
+            // A lead cannot put an excluded moderator on the case by hand either, and is told why.
+            do {
+                _ = try await store.assign(moderator: world.colleague.id, to: world.dispute.id, by: world.lead.actor)
+                Issue.record("the colleague should be refused")
+            } catch let error as StoreError {
+                #expect(error.code == .invalidArgument && error.message.contains("from the candidate's employer"))
+            }
+            let events = try await store.audit.entries(about: .init(type: "case", id: world.dispute.id.description))
+            #expect(events.filter { $0.event.action == "case.moderator_assigned" }.count == 2)
+            #expect(events.contains { $0.event.action == "case.moderation_started" && $0.event.actorID == UserID.system })
+            #expect(try await store.verifyAuditChain().firstBreak == nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aDeclineIsReroutedAtOnceAndTheConflictKept(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let (_, assignments) = try await world.sendToModeration(store)
+            let lay = try #require(assignments.first { $0.kind == .lay })
+            let (declined, replacements) = try await store.declineAssignment(
+                of: world.dispute.id, reason: "I used to work at Eastgate.", conflictWith: .organisation(world.employer.id),
+                by: world.user(lay.moderatorID).actor, at: ModerationWorld.start + 900)
+            #expect(declined.state == .declined && declined.endReason == "I used to work at Eastgate.")
+            #expect(replacements.count == 1 && replacements[0].kind == .lay && replacements[0].moderatorID != lay.moderatorID)
+            #expect(try await !store.isAssigned(lay.moderatorID, toCase: world.dispute.id))
+            #expect(try await store.conflicts(of: lay.moderatorID).map(\.conflict.subject) == [.organisation(world.employer.id)])
+            // Declining twice is refused, with the reason.
+            await expectStoreError(.conflict) {
+                _ = try await store.declineAssignment(of: world.dispute.id, reason: "again", conflictWith: nil, by: world.user(lay.moderatorID).actor)
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func agreeingOpinionsDecideByTheMedianAndKeepEverything(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let (_, assignments) = try await world.sendToModeration(store)
+            let notes = [try Annotation(start: 12.5, end: 20, text: "Explains the concern clearly.", tag: "PCF 6", duration: nil)]
+            let first = try await world.submit(store, assignments[0].moderatorID, score: 5, notes: notes)
+            #expect(first.caseAfter.state == .inModeration)
+            #expect(try await store.hasSubmittedOpinion(assignments[0].moderatorID, on: world.dispute.id))
+            #expect(try await !store.hasSubmittedOpinion(assignments[1].moderatorID, on: world.dispute.id))
+            // The same moderator cannot submit twice; a correction needs a reason and keeps the original.
+            await expectStoreError(.conflict) { _ = try await world.submit(store, assignments[0].moderatorID, score: 4) }
+            let corrected = try await store.submitOpinion(
+                on: world.dispute.id, score: try Score(4), rationale: "On reflection.", annotations: notes, correcting: first.opinion.id,
+                correctionReason: "Misread the scale.", by: world.user(assignments[0].moderatorID).actor, at: ModerationWorld.start + 4000)
+            let second = try await world.submit(store, assignments[1].moderatorID, score: 5)
+            let decided = second.caseAfter
+            #expect(decided.state == .decided)
+            let outcome = try #require(decided.outcome)
+            // 4 and 5: the median 4.5 rounds down.
+            #expect(outcome.score.value == 4 && outcome.basis == .rule(.median))
+            #expect(Set(outcome.basedOn) == [corrected.opinion.id, second.opinion.id])
+            let opinions = try await store.opinions(ofCase: world.dispute.id)
+            #expect(opinions.count == 3 && opinions[0].annotations == notes)
+            #expect(try await store.assignments(ofCase: world.dispute.id).allSatisfy { $0.state == .submitted })
+            #expect(try await store.developmentPlan(ofCase: world.dispute.id) == nil)
+            // Opinions are append-only in the database itself.
+            await #expect(throws: (any Error).self) { try await store.raw("UPDATE opinions SET score = 7") }
+            await #expect(throws: (any Error).self) { try await store.raw("DELETE FROM opinions") }
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func disagreementEscalatesToAFurtherModeratorThenTheLead(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let (_, assignments) = try await world.sendToModeration(store)
+            _ = try await world.submit(store, assignments[0].moderatorID, score: 3)
+            let split = try await world.submit(store, assignments[1].moderatorID, score: 5)
+            #expect(split.caseAfter.state == .escalated)
+            let further = try #require(split.escalationAssignments.first)
+            #expect(split.escalationAssignments.count == 1 && !assignments.map(\.moderatorID).contains(further.moderatorID))
+            // The panel discusses, pointing at the recording.
+            let message = try await store.postMessage(on: world.dispute.id, body: "At 2:05 the plan is agreed.", atSeconds: 125,
+                                                      by: world.user(assignments[0].moderatorID).actor)
+            #expect(try await store.messages(ofCase: world.dispute.id) == [message])
+            let third = try await world.submit(store, further.moderatorID, score: 4, at: ModerationWorld.start + 7200)
+            // 3, 4, 5 still straddle the pass line: the lead decides.
+            #expect(third.caseAfter.state == .escalated)
+            #expect(try await store.routingProblem(ofCase: world.dispute.id)?.contains("The lead decides") == true)
+            let current = try #require(try await store.cases.find(world.dispute.id))
+            await #expect(throws: CaseTransitionError.self) {
+                _ = try await store.transition(world.dispute.id, .decide(Outcome(score: try Score(3), basis: .person(world.lead.id))),
+                                               expectedVersion: current.version, reason: nil, by: world.lead.actor)
+            }
+            let decided = try await store.transition(
+                world.dispute.id, .decide(Outcome(score: try Score(3), basis: .person(world.lead.id), reasonCodes: ["evidence_at_2_05"],
+                                                  basedOn: try await store.opinions(ofCase: world.dispute.id).map(\.id), reason: "Plan not checked.")),
+                expectedVersion: current.version, reason: "Plan not checked.", by: world.lead.actor)
+            #expect(decided.state == .decided && decided.outcome?.basedOn.count == 3)
+            // A near miss: the employer acknowledges the development plan, once.
+            let plan = try #require(try await store.developmentPlan(ofCase: world.dispute.id))
+            #expect(plan.acknowledgedBy == nil && plan.employerID == world.employer.id)
+            let acknowledged = try await store.acknowledgeDevelopmentPlan(ofCase: world.dispute.id, note: "Agreed.", by: world.employerRep.actor)
+            #expect(acknowledged.acknowledgedBy == world.employerRep.id)
+            await expectStoreError(.conflict) {
+                _ = try await store.acknowledgeDevelopmentPlan(ofCase: world.dispute.id, note: nil, by: world.employerRep.actor)
+            }
+            #expect(try await store.verifyAuditChain().firstBreak == nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func overdueAssignmentsExpireAndAreRerouted(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let (_, first) = try await world.sendToModeration(store)
+            #expect(try await store.overdueAssignments(at: ModerationWorld.start + 86_400).isEmpty)
+            let late = ModerationWorld.start + 15 * 86_400
+            #expect(try await store.overdueAssignments(at: late).count == 2)
+            let report = try await store.route(trigger: "test", at: late)
+            #expect(report.expired.count == 2 && report.expired.allSatisfy { $0.state == .expired })
+            let now = try await store.assignments(ofCase: world.dispute.id).filter { $0.state.isOpen }
+            #expect(now.count == 2 && Set(now.map(\.moderatorID)).isDisjoint(with: first.map(\.moderatorID)))
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func reopeningStartsAFreshModerationWithNewModerators(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let (_, round1) = try await world.sendToModeration(store)
+            _ = try await world.submit(store, round1[0].moderatorID, score: 4)
+            let decided = try await world.submit(store, round1[1].moderatorID, score: 4).caseAfter
+            #expect(decided.state == .decided)
+            let reopened = try await store.transition(world.dispute.id, .reopen(.newInformation), expectedVersion: decided.version,
+                                                      reason: "A second recording came to light.", by: world.lead.actor)
+            #expect(reopened.round == 2 && reopened.previousOutcomes.count == 1 && reopened.state == .inModeration)
+            let round2 = try await store.assignments(ofCase: world.dispute.id).filter { $0.round == 2 }
+            #expect(round2.count == 2 && Set(round2.map(\.moderatorID)).isDisjoint(with: round1.map(\.moderatorID)))
+            // Round 1's opinions are still there.
+            #expect(try await store.opinions(ofCase: world.dispute.id).filter { $0.round == 1 }.count == 2)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func samplingIsReproducibleAndADryRunOpensNothing(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            for n in 0..<30 {
+                let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Visit \(n)", practiceArea: .adults)
+                try await store.observations.insert(observation, ref: "OBS-S-\(n)")
+                for (user, value) in [(world.employerRep, 4 + n % 2), (world.assessor, 4)] {
+                    _ = try await store.recordRating(observationID: observation.id, score: try Score(value), rationale: "Fine.", supersedes: nil,
+                                                     correctionReason: nil, by: user.actor)
+                }
+            }
+            #expect(try await store.samplingPopulation().count == 30)
+            let dry = try await store.drawSample(rate: 0.2, seed: 7, dryRun: true, by: world.lead.actor)
+            let again = try await store.drawSample(rate: 0.2, seed: 7, dryRun: true, by: world.lead.actor)
+            #expect(dry.draw.picks.count == 6 && dry.draw.picks == again.draw.picks && dry.cases.isEmpty)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM cases WHERE kind = 'sample'") == 0)
+            let drawn = try await store.drawSample(rate: 0.2, seed: 7, dryRun: false, by: world.lead.actor)
+            #expect(drawn.draw.picks.map(\.observationID) == dry.draw.picks.map(\.observationID) && drawn.cases.count == 6)
+            for caseID in drawn.cases.values {
+                let sample = try #require(try await store.cases.find(caseID))
+                #expect(sample.kind == .sample && [.awaitingModeration, .inModeration].contains(sample.state))
+                #expect(try await store.sampleReason(ofCase: caseID)?.isEmpty == false)
+            }
+            // Sampled observations leave the population.
+            #expect(try await store.samplingPopulation().count == 24)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func calibrationSeedsAreRoutedAtTheRateAndMeasureModerators(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            try await store.setModerationPolicy(try ModerationPolicy.default.with { $0.calibrationRate = 0.5 }, by: world.lead.actor)
+            let seedObservation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Seed", practiceArea: .childrens)
+            try await store.observations.insert(seedObservation, ref: "OBS-SEED")
+            _ = try await store.markSeed(seedObservation.id, score: try Score(5), reason: "Agreed by the standards panel.", by: world.lead.actor)
+            // Two ordinary cases routed → at rate 0.5 one calibration case.
+            _ = try await world.sendToModeration(store)
+            let second = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Second", practiceArea: .adults)
+            try await store.observations.insert(second, ref: "OBS-M-2")
+            _ = try await store.recordRating(observationID: second.id, score: try Score(6), rationale: "Strong.", supersedes: nil,
+                                             correctionReason: nil, by: world.employerRep.actor)
+            let opened = try #require(try await store.recordRating(observationID: second.id, score: try Score(3), rationale: "Weak.", supersedes: nil,
+                                                                   correctionReason: nil, by: world.assessor.actor).openedCase)
+            _ = try await store.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: world.lead.actor)
+            let report = try await store.route(trigger: "test")
+            #expect(report.calibrationCasesOpened.count == 1)
+            let seedCase = try #require(try await store.cases.find(report.calibrationCasesOpened[0]))
+            #expect(seedCase.kind == .sample && seedCase.isCalibration && seedCase.state == .inModeration)
+            let panel = try await store.assignments(ofCase: seedCase.id)
+            #expect(panel.count == 2)
+            var last: SubmittedOpinion?
+            for (assignment, value) in zip(panel, [4, 7]) {
+                last = try await store.submitOpinion(on: seedCase.id, score: try Score(value), rationale: "Seen.", annotations: [], correcting: nil,
+                                                     correctionReason: nil, by: world.user(assignment.moderatorID).actor)
+            }
+            let decided = try #require(last?.caseAfter)
+            #expect(decided.state == .decided && decided.outcome?.basis == .rule(.calibrationSeed) && decided.outcome?.score.value == 5)
+            #expect(try await store.developmentPlan(ofCase: seedCase.id) == nil)
+            let results = try await store.calibrationResults()
+            #expect(results.map(\.deviation).sorted() == [-1, 2])
+            #expect(try await store.seeds().first?.timesUsed == 1)
+            // Employers' lists never show calibration cases.
+            #expect(try await store.cases(CaseFilter(employerID: world.employer.id, includeCalibration: false), page: PageRequest())
+                .allSatisfy { !$0.isCalibration })
+        }
+    }
+}
