@@ -96,6 +96,22 @@ struct ModerationStoreTests {
     }
 
     @Test(arguments: TestBackend.allCases)
+    func aCorrectionReevaluatesTheDisputeOnItsCase(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let employerRating = try #require(try await store.ratings.ratings(of: world.observation.id).first { $0.source == .employer })
+            let corrected = try await store.recordRating(
+                observationID: world.observation.id, score: try Score(3), rationale: "Agreed on reflection.", supersedes: employerRating.id,
+                correctionReason: "Misread the standard.", by: world.employerRep.actor)
+            #expect(corrected.openedCase == nil)
+            let events = try await store.audit.entries(about: .init(type: "case", id: world.dispute.id.description))
+            let changed = try #require(events.last { $0.event.action == "case.ratings_changed" })
+            #expect(changed.event.details["still_disputed"] == "false" && changed.event.details["employer_score"] == "3")
+            #expect(try await store.cases.find(world.dispute.id)?.state == .open)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
     func aDeclineIsReroutedAtOnceAndTheConflictKept(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)

@@ -53,6 +53,7 @@ public struct ModerationPolicy: Hashable, Sendable {
             guard ok else { throw DomainError(code: .policyOutOfRange, message: message) }
         }
         try check((1...5).contains(moderatorsPerCase), "moderatorsPerCase \(moderatorsPerCase) is outside 1–5 (default 2).")
+        try check(panel.count <= 5, "panel names \(panel.count) places; a case has at most 5 moderators.")
         try check(DisputePolicy.toleranceRange.contains(tolerance), "tolerance \(tolerance) is outside 1–6 (default 2).")
         try check((0...3).contains(escalationModerators), "escalationModerators \(escalationModerators) is outside 0–3 (default 1).")
         try check((1...90).contains(assignmentDays), "assignmentDays \(assignmentDays) is outside 1–90 (default 14).")

@@ -8,8 +8,16 @@ public struct SamplingUnit: Hashable, Sendable {
     public let assessorID: UserID?
     public let employerScore: Score?
     public let assessorScore: Score?
+    /// Names for the reasons the lead reads (ids when absent).
+    public let employerName: String?
+    public let assessorName: String?
 
-    public init(observationID: ObservationID, employerID: OrganisationID, assessorID: UserID?, employerScore: Score?, assessorScore: Score?) {
+    public init(
+        observationID: ObservationID, employerID: OrganisationID, assessorID: UserID?, employerScore: Score?, assessorScore: Score?,
+        employerName: String? = nil, assessorName: String? = nil
+    ) {
+        self.employerName = employerName
+        self.assessorName = assessorName
         self.observationID = observationID
         self.employerID = employerID
         self.assessorID = assessorID
@@ -97,7 +105,7 @@ public enum Sampler {
             }.sorted { $0.key != $1.key ? $0.key > $1.key : $0.unit.observationID.description < $1.unit.observationID.description }
             for (_, unit, weight) in keyed.prefix(stratum.quota) {
                 let boundary = unit.isBoundary
-                var why = "Stratum employer \(unit.employerID) × assessor \(unit.assessorID?.description ?? "none"): "
+                var why = "Stratum \(unit.employerName ?? unit.employerID.description) × \(unit.assessorName ?? unit.assessorID?.description ?? "no assessor"): "
                     + "\(stratum.quota) of \(stratum.members.count) drawn at rate \(rate) with seed \(seed)"
                 why += boundary
                     ? "; a boundary score (\(scoreText(unit))) made it \(weight)× as likely."

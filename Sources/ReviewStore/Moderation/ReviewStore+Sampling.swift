@@ -66,13 +66,22 @@ extension ReviewStore {
 
 extension ModerationSQL {
     func samplingPopulation() async throws -> [SamplingUnit] {
-        struct Current { var employer: Score?; var assessor: Score?; var assessorID: UserID?; var employerID: OrganisationID }
+        struct Current {
+            var employer: Score?
+            var assessor: Score?
+            var assessorID: UserID?
+            var assessorName: String?
+            let employerID: OrganisationID
+            let employerName: String
+        }
         var byObservation: [ObservationID: Current] = [:]
         var order: [ObservationID] = []
         var superseded = Set<RatingID>()
         let rows = try await db.raw("""
-            SELECT r.id, r.observation_id, r.source, r.score, r.rater_id, r.supersedes, ca.employer_id
+            SELECT r.id, r.observation_id, r.source, r.score, r.rater_id, r.supersedes, ca.employer_id, e.name AS employer_name,
+                u.name AS rater_name
             FROM ratings r JOIN observations o ON o.id = r.observation_id JOIN candidates ca ON ca.id = o.candidate_id
+                JOIN organisations e ON e.id = ca.employer_id JOIN users u ON u.id = r.rater_id
             WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.observation_id = r.observation_id)
             ORDER BY r.append_order DESC
             """).all()
@@ -83,7 +92,7 @@ extension ModerationSQL {
             guard !superseded.contains(id) else { continue }
             let observation: ObservationID = try row.id("observation_id")
             if byObservation[observation] == nil {
-                byObservation[observation] = Current(employerID: try row.id("employer_id"))
+                byObservation[observation] = Current(employerID: try row.id("employer_id"), employerName: try row.value("employer_name"))
                 order.append(observation)
             }
             let score = try Score(row.value("score", as: Int.self))
@@ -92,12 +101,14 @@ extension ModerationSQL {
             case .assessor where byObservation[observation]!.assessor == nil:
                 byObservation[observation]!.assessor = score
                 byObservation[observation]!.assessorID = try row.id("rater_id")
+                byObservation[observation]!.assessorName = try row.value("rater_name")
             default: break
             }
         }
         return order.reversed().compactMap { id in
             byObservation[id].map {
-                SamplingUnit(observationID: id, employerID: $0.employerID, assessorID: $0.assessorID, employerScore: $0.employer, assessorScore: $0.assessor)
+                SamplingUnit(observationID: id, employerID: $0.employerID, assessorID: $0.assessorID, employerScore: $0.employer,
+                             assessorScore: $0.assessor, employerName: $0.employerName, assessorName: $0.assessorName)
             }
         }
     }

@@ -21,14 +21,15 @@ extension ReviewStore {
     ) async throws -> RecordedRating {
         try await transaction { (tx: StoreTransaction) async throws -> RecordedRating in
             let d = tx.context.dialect
-            let (ledger, active) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, Bool) in
+            let (ledger, activeCase) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, Case?) in
                 guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
                     throw StoreError(.notFound, "There is no observation \(observationID).")
                 }
                 let ledger = try await SQLRatings.ledger(of: observationID, employerID: employerID, on: db, dialect: d)
-                let active = try await SQLCases.cases(of: observationID, on: db, dialect: d).contains { $0.state.isActive }
+                let active = try await SQLCases.cases(of: observationID, on: db, dialect: d).first { $0.state.isActive && !$0.isCalibration }
                 return (ledger, active)
             }
+            let active = activeCase != nil
             var next = ledger
             let rating: Rating
             do {
@@ -42,6 +43,18 @@ extension ReviewStore {
                 throw StoreError(.invalidArgument, error.message, cause: error)
             }
             try await tx.ratings.append(rating, by: actor)
+            // The dispute rules are re-evaluated on every rating and correction: an active case is told how the
+            // current scores now stand (the lead decides what follows; nothing is withdrawn by itself).
+            if let activeCase, rating.source != .moderator {
+                let employer = next.current(source: .employer)?.score, assessor = next.current(source: .assessor)?.score
+                var details = ["rating": rating.id.description, "source": rating.source.rawValue,
+                               "still_disputed": String(policy.evaluate(employer: employer, assessor: assessor) != nil)]
+                details["employer_score"] = employer?.description
+                details["assessor_score"] = assessor?.description
+                try await tx.audit.append(AuditEvent(
+                    at: time, actorID: actor.userID, action: "case.ratings_changed", subject: .init(type: "case", id: activeCase.id.description),
+                    details: details))
+            }
             guard !active, let employer = next.current(source: .employer), let assessor = next.current(source: .assessor),
                 let finding = policy.evaluate(employer: employer.score, assessor: assessor.score)
             else { return RecordedRating(rating: rating, openedCase: nil) }
