@@ -2,7 +2,6 @@ public import Foundation
 public import Hummingbird
 public import Logging
 import NIOFileSystem
-import ServiceLifecycle
 public import ReviewStore
 
 /// How the server is set up. Defaults suit a development machine; `obsreview serve` fills it from flags.
@@ -109,9 +108,9 @@ public func buildApplication(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: configuration.serverName
         ),
-        services: [UploadCleanupService(store: uploads, interval: configuration.uploadCleanupInterval, logger: logger) as any Service]
+        services: [PeriodicService.uploadCleanup(uploads, interval: configuration.uploadCleanupInterval, logger: logger)]
             + (dependencies.store.flatMap { store in
-                configuration.routingInterval.map { RoutingService(store: store, interval: $0, logger: logger) as any Service }
+                configuration.routingInterval.map { PeriodicService.routing(store, interval: $0, logger: logger) }
             }.map { [$0] } ?? []),
         logger: logger
     )

@@ -15,7 +15,7 @@ struct BenchRoutingCommand: ParsableCommand {
     @Option var seed: UInt64 = 20_261_122
 
     func run() throws {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let employers = (0..<40).map { _ in OrganisationID() }
         let panels = (0..<8).map { _ in OrganisationID() }
         let areas = Observation.PracticeArea.allCases
@@ -82,18 +82,4 @@ struct BenchRoutingCommand: ParsableCommand {
         }
         return eligible
     }
-}
-
-/// SplitMix64: a small seeded generator, so the synthetic data are the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

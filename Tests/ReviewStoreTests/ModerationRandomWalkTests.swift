@@ -9,24 +9,11 @@ import Testing
 /// valid panel, no routing broke an exclusion, and the audit chain holds. Seeded: a failure names its seed.
 @Suite("Moderation random walks")
 struct ModerationRandomWalkTests {
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ items: [T]) -> T? { items.isEmpty ? nil : items[below(items.count)] }
-    }
-
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func noSequenceLosesAnOpinionOrBreaksARule(seed: UInt64) async throws {
         try await withStore(.sqlite) { store in
             let world = try await ModerationWorld.make(in: store)
-            var random = Generator(state: seed)
+            var random = SplitMix64(seed: seed)
             // Three more disputed observations, so that routing has choices and workload to balance.
             var caseIDs = [world.dispute.id]
             for n in 0..<3 {
@@ -48,7 +35,7 @@ struct ModerationRandomWalkTests {
             var statesSeen = Set<Case.State>()
             for step in 0..<80 {
                 time += Double(random.below(5 * 86_400))
-                let id = random.pick(caseIDs)!
+                let id = caseIDs[random.below(caseIDs.count)]
                 let value = try #require(try await store.cases.find(id))
                 let assignments = try await store.assignments(ofCase: id)
                 let open = assignments.filter { $0.state.isOpen && $0.round == value.round }
@@ -56,7 +43,7 @@ struct ModerationRandomWalkTests {
                 do {
                     switch random.below(8) {
                     case 0, 1, 2:  // an opinion from someone on the panel
-                        guard let assignment = random.pick(open) else { continue }
+                        guard let assignment = open.randomElement(using: &random) else { continue }
                         _ = try await store.submitOpinion(on: id, score: try Score(1 + random.below(7)), rationale: "Step \(step).",
                                                           annotations: [try Annotation(start: Double(random.below(600)), text: "note", duration: nil)],
                                                           correcting: nil, correctionReason: nil, by: world.user(assignment.moderatorID).actor, at: time)
@@ -66,7 +53,7 @@ struct ModerationRandomWalkTests {
                                                           correcting: original.id, correctionReason: "On reflection.",
                                                           by: world.user(original.moderatorID).actor, at: time)
                     case 4:  // a decline with a conflict
-                        guard let assignment = random.pick(open) else { continue }
+                        guard let assignment = open.randomElement(using: &random) else { continue }
                         _ = try await store.declineAssignment(of: id, reason: "Conflict found.", conflictWith: nil,
                                                               by: world.user(assignment.moderatorID).actor, at: time)
                     case 5:  // time passes: a routing pass expires what is overdue

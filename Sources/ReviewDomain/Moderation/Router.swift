@@ -280,11 +280,8 @@ public struct Router: Sendable {
         }
     }
 
-    /// SplitMix64's finaliser: a fixed, well-mixed permutation of 64-bit values.
+    /// A fixed, well-mixed permutation of 64-bit values (SplitMix64's step and finaliser).
     static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.mix(value &+ 0x9E37_79B9_7F4A_7C15)
     }
 }

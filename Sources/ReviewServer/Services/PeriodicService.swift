@@ -1,0 +1,63 @@
+public import Logging
+public import ReviewStore
+public import ServiceLifecycle
+
+/// Runs `work` every `interval` until graceful shutdown; a failure is logged and the next round comes anyway.
+public struct PeriodicService: Service {
+    let name: String
+    let interval: Duration
+    let logger: Logger
+    let work: @Sendable (Logger) async throws -> Void
+
+    public init(name: String, interval: Duration, logger: Logger, work: @escaping @Sendable (Logger) async throws -> Void) {
+        self.name = name
+        self.interval = interval
+        self.logger = logger
+        self.work = work
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    return
+                }
+                do {
+                    try await work(logger)
+                } catch {
+                    logger.error("\(name) failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}
+
+extension PeriodicService {
+    /// Removes expired uploads (``UploadStore/removeExpired()``).
+    static func uploadCleanup(_ store: UploadStore, interval: Duration, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "Upload cleanup", interval: interval, logger: logger) { logger in
+            let report = try await store.removeExpired()
+            if report.expired + report.forgotten > 0 {
+                logger.info("Upload cleanup", metadata: ["expired": "\(report.expired)", "forgotten": "\(report.forgotten)"])
+            }
+        }
+    }
+
+    /// A routing pass (``ReviewStore/route(cases:trigger:at:)``): overdue assignments expire and their cases are
+    /// re-routed, due calibration cases open, and cases waiting for moderators get them as moderators become free.
+    public static func routing(_ store: ReviewStore, interval: Duration, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "Routing pass", interval: interval, logger: logger) { logger in
+            let report = try await store.route(trigger: "schedule")
+            let assigned = report.routed.reduce(0) { $0 + $1.assigned.count }
+            if assigned + report.expired.count + report.calibrationCasesOpened.count > 0 {
+                logger.info("Routing pass", metadata: [
+                    "assigned": "\(assigned)", "expired": "\(report.expired.count)",
+                    "calibration_cases": "\(report.calibrationCasesOpened.count)",
+                    "short": "\(report.routed.filter { $0.problem != nil }.count)",
+                ])
+            }
+        }
+    }
+}
