@@ -115,7 +115,9 @@ R={
 for body in R.values(): body.pop("additionalProperties")
 S.update(R)
 errdesc={"400":"Malformed request (a parameter or body that cannot be read)","401":"Not signed in, or the token is not recognised","403":"Signed in, but not allowed (or the CSRF token is missing)","404":"No such thing, or you may not see it","409":"Conflict: a stale expectedVersion or a duplicate","413":"Body too large","415":"The body is not JSON","416":"No part of the requested range exists","422":"Well-formed but invalid (a score of 9, a missing reason)","429":"Too many failed sign-ins: wait Retry-After seconds","503":"Not ready"}
-def err(*codes): return {c:{"description":errdesc[c],"content":{"application/json":{"schema":ref("Error")}}} for c in codes}
+# Each error response is described once, in components.responses, and referred to from every operation.
+def err(*codes): return {c:{"$ref":f"#/components/responses/Error{c}"} for c in codes}
+ERRORS={f"Error{c}":{"description":d,"content":{"application/json":{"schema":ref("Error")}}} for c,d in errdesc.items()}
 def ok(schema, code="200", desc="OK"): return {code:{"description":desc,"content":{"application/json":{"schema":ref(schema)}}}}
 def pparam(name, schema=None): return {"name":name,"in":"path","required":True,"schema":schema or uuid}
 def q(name, schema): return {"name":name,"in":"query","required":False,"schema":schema}
@@ -213,7 +215,7 @@ doc={"openapi":"3.1.0","info":{"title":"ObservationReview API","version":"1.0.0"
  "security":[{"bearerAuth":[]},{"cookieAuth":[]}],
  "tags":[{"name":t} for t in ["operations","session","directory","observations","recordings","cases","moderation","audit"]],
  "paths":P,
- "components":{"securitySchemes":{"bearerAuth":{"type":"http","scheme":"bearer","description":"An API token from POST /api/v1/tokens"},"cookieAuth":{"type":"apiKey","in":"cookie","name":"obsreview_session"}},"schemas":S}}
+ "components":{"responses":ERRORS,"securitySchemes":{"bearerAuth":{"type":"http","scheme":"bearer","description":"An API token from POST /api/v1/tokens"},"cookieAuth":{"type":"apiKey","in":"cookie","name":"obsreview_session"}},"schemas":S}}
 text=json.dumps(doc,indent=2,sort_keys=False)
 assert '"""#' not in text
 open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Sources', 'ReviewServer', 'API', 'OpenAPIDocument.swift'), 'w').write(
