@@ -217,9 +217,12 @@ public struct Router: Sendable {
             var bestAny: (cost: Int, tie: UInt64, i: Int)?
             for i in ids.indices where exclusion(i) == nil {
                 let cost = loads[i] + (areas[i] & area == 0 ? policy.practiceAreaWeight : 0)
+                let ofKind = kinds[i] == wantedKind
+                // The tie-break is computed only when the cost could win (most candidates lose on cost alone).
+                guard cost <= bestAny?.cost ?? .max || (ofKind && cost <= bestOfKind?.cost ?? .max) else { continue }
                 let tie = Self.mix(caseHash ^ idHashes[i])
                 if bestAny.map({ (cost, tie) < ($0.cost, $0.tie) }) ?? true { bestAny = (cost, tie, i) }
-                if kinds[i] == wantedKind, bestOfKind.map({ (cost, tie) < ($0.cost, $0.tie) }) ?? true { bestOfKind = (cost, tie, i) }
+                if ofKind, bestOfKind.map({ (cost, tie) < ($0.cost, $0.tie) }) ?? true { bestOfKind = (cost, tie, i) }
             }
             guard let best = bestOfKind ?? bestAny else { break }
             let i = best.i
