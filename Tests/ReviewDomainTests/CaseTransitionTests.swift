@@ -16,7 +16,6 @@ struct Attempt: CustomTestStringConvertible, Sendable {
 
 /// The permission rules written out independently of the implementation.
 enum Expected {
-    static let moderators: Set<Role> = [.moderator(.professional), .moderator(.lay)]
     static let active: Set<Case.State> = [.open, .localReview, .awaitingModeration, .inModeration, .escalated]
 
     static let roles: [CaseAction: Set<Role>] = [
@@ -25,8 +24,9 @@ enum Expected {
         .agreeLocalScore: [.assessor, .employer],
         .requestModeration: [.lead],
         .startModeration: [.lead],
-        .escalate: moderators.union([.lead]),
-        .decide: moderators.union([.lead]),
+        // Moderators give opinions; the service (acting as a lead) and the lead escalate and decide.
+        .escalate: [.lead],
+        .decide: [.lead],
         .close: [.lead],
         .withdraw: [.lead],
         .reopen: [.lead],
@@ -62,7 +62,6 @@ enum Expected {
     static func refusal(_ attempt: Attempt) -> CaseTransitionError.Code? {
         guard roles[attempt.action]!.contains(attempt.role) else { return .notPermitted }
         guard from[attempt.action]!.contains(attempt.state) else { return .wrongState }
-        if attempt.action == .decide, attempt.state == .escalated, moderators.contains(attempt.role) { return .notPermitted }
         return nil
     }
 }
@@ -273,7 +272,12 @@ struct CaseTransitionTests {
         #expect(current.state == .localReview && current.localAgreement.agreedScore == nil)
         let (decided, event) = try current.apply(.agreeLocalScore(Fixture.score(3)), by: Fixture.employerRep, at: Fixture.start)
         #expect(decided.state == .decided)
-        #expect(decided.outcome == Outcome(score: Fixture.score(3), basis: .rule(.localAgreement), reasonCodes: ["local_agreement"]))
+        let outcome = try #require(decided.outcome)
+        #expect(outcome.score == Fixture.score(3) && outcome.basis == .rule(.localAgreement) && outcome.reasonCodes == ["local_agreement"])
+        // Both names are recorded: on the case, in the outcome's reason and in the audit event.
+        #expect(decided.localAgreement.assessorBy == Fixture.assessor.userID && decided.localAgreement.employerBy == Fixture.employerRep.userID)
+        #expect(outcome.reason?.contains(Fixture.assessor.userID.description) == true && outcome.reason?.contains(Fixture.employerRep.userID.description) == true)
+        #expect(event.details["agreed_by"] == "\(Fixture.assessor.userID),\(Fixture.employerRep.userID)")
         #expect(decided.outcome?.meetsStandard == false)
         #expect(event.details["outcome_rule"] == "local_agreement" && event.details["outcome_score"] == "3")
         #expect(decided.version == current.version + 1)
