@@ -93,7 +93,8 @@ struct ServeCommand: AsyncParsableCommand {
             uploadCleanupInterval: .milliseconds(Int64(settings.cleanupIntervalSeconds * 1000)),
             publicBaseURL: settings.publicBaseURL,
             bcryptCost: UInt8(settings.bcryptCost),
-            sessionLifetime: settings.sessionHours * 3600
+            sessionLifetime: settings.sessionHours * 3600,
+            routingInterval: settings.routingIntervalSeconds > 0 ? .milliseconds(Int64(settings.routingIntervalSeconds * 1000)) : nil
         )
         let databaseURL = settings.databaseURL
             ?? "sqlite://" + URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("obsreview.sqlite").path

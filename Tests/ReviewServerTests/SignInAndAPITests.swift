@@ -260,5 +260,10 @@ import Testing
         try settings.checkComplete()
         #expect(throws: ServerSettings.Problem.self) { try settings.apply(["prot": "80"], from: "config.json") }
         #expect(throws: ServerSettings.Problem.self) { try settings.apply(["port": "eighty"], from: "flags") }
+        // The routing schedule: a number of seconds, 0 to turn it off, never negative.
+        #expect(settings.routingIntervalSeconds == 60)
+        try settings.apply(["routing_interval_seconds": "0"], from: "flags")
+        #expect(settings.routingIntervalSeconds == 0)
+        #expect(throws: ServerSettings.Problem.self) { try settings.apply(["routing_interval_seconds": "-5"], from: "flags") }
     }
 }

@@ -22,11 +22,14 @@ public struct ServerSettings: Equatable, Sendable {
     public var indexTimeoutSeconds: Double = 1800
     public var bcryptCost = 12
     public var sessionHours: Double = 12
+    /// Seconds between routing passes (expiries, calibration cases, missing moderators); 0 turns the schedule off.
+    public var routingIntervalSeconds: Double = 60
 
     /// Every key, as written in the file (snake_case) and, upper-cased with `OBSREVIEW_`, in the environment.
     public static let keys = [
         "mode", "hostname", "port", "data_directory", "database_url", "max_upload_bytes", "upload_expiry_seconds",
         "cleanup_interval_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
+        "routing_interval_seconds",
     ]
 
     /// Keys production needs: where the data lives and the public address (cookies, upload URLs).
@@ -51,6 +54,7 @@ public struct ServerSettings: Equatable, Sendable {
             case "max_upload_bytes": maxUploadBytes = try Int64(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of bytes") }()
             case "upload_expiry_seconds": uploadExpirySeconds = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of seconds") }()
             case "cleanup_interval_seconds": cleanupIntervalSeconds = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of seconds") }()
+            case "routing_interval_seconds": routingIntervalSeconds = try Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of seconds, 0 or more (0: no scheduled routing)") }()
             case "public_base_url":
                 guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else { throw bad("an http(s) URL") }
                 publicBaseURL = text

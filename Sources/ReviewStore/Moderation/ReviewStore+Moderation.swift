@@ -68,7 +68,7 @@ extension ReviewStore {
 
     /// The moderation policy in force (the defaults until a lead sets one).
     public func moderationPolicy() async throws -> ModerationPolicy {
-        try await moderation { try await $0.policy() }
+        try await reading { try await $0.policy() }
     }
 
     /// Sets the moderation policy; audited with the whole policy.
@@ -88,7 +88,7 @@ extension ReviewStore {
 
     /// Every moderator's routing profile (defaults for those without one), by id, with their open workload.
     public func moderatorProfiles() async throws -> [(profile: ModeratorProfile, openWorkload: Int)] {
-        try await moderation { sql in
+        try await reading { sql in
             let router = try await sql.router(policy: .default)
             let profiles = try await sql.db.raw("""
                 SELECT u.id, u.role, u.organisation_id, u.active, p.practice_areas, p.capacity
@@ -140,7 +140,7 @@ extension ReviewStore {
 
     /// Declared conflicts, of one moderator or of all.
     public func conflicts(of moderatorID: UserID? = nil) async throws -> [ConflictRecord] {
-        try await moderation { sql in
+        try await reading { sql in
             let filter: SQLQueryString = moderatorID.map { " WHERE moderator_id = \(sql.d.id($0))" } ?? ""
             return try await sql.db.raw("""
                 SELECT id, moderator_id, candidate_id, organisation_id, reason, declared_by, declared_at FROM moderator_conflicts\(filter)
@@ -163,12 +163,12 @@ extension ReviewStore {
 
     /// A case's assignments (every round), oldest first.
     public func assignments(ofCase id: CaseID) async throws -> [Assignment] {
-        try await moderation { try await $0.assignments(ofCase: id) }
+        try await reading { try await $0.assignments(ofCase: id) }
     }
 
     /// A moderator's assignments, open ones first then newest first.
     public func assignments(ofModerator id: UserID) async throws -> [Assignment] {
-        try await moderation { sql in
+        try await reading { sql in
             try await sql.db.raw("""
                 SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a WHERE a.moderator_id = \(sql.d.id(id))
                 ORDER BY CASE WHEN a.state IN \(ModerationSQL.openStates) THEN 0 ELSE 1 END, a.assigned_at DESC, a.case_id
@@ -178,7 +178,7 @@ extension ReviewStore {
 
     /// Open assignments past their due date (the next routing pass expires them).
     public func overdueAssignments(at time: Date = Date()) async throws -> [Assignment] {
-        try await moderation { sql in
+        try await reading { sql in
             try await sql.db.raw("""
                 SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a
                 WHERE a.state IN \(ModerationSQL.openStates) AND a.due_at < \(sql.d.time(time)) ORDER BY a.due_at, a.case_id
@@ -188,7 +188,7 @@ extension ReviewStore {
 
     /// Why routing could not complete a case's panel, if it could not.
     public func routingProblem(ofCase id: CaseID) async throws -> String? {
-        try await moderation { sql in
+        try await reading { sql in
             try await sql.db.raw("SELECT problem FROM case_routing WHERE case_id = \(sql.d.id(id))").first(decodingColumn: "problem", as: String?.self) ?? nil
         }
     }
@@ -263,12 +263,12 @@ extension ReviewStore {
 
     /// A case's opinions, every round and every correction, in the order submitted.
     public func opinions(ofCase id: CaseID) async throws -> [SecondOpinion] {
-        try await moderation { try await $0.opinions(ofCase: id) }
+        try await reading { try await $0.opinions(ofCase: id) }
     }
 
     /// Whether the moderator has submitted an opinion on the case in its current round: blind review ends for them.
     public func hasSubmittedOpinion(_ moderatorID: UserID, on caseID: CaseID) async throws -> Bool {
-        try await moderation { sql in
+        try await reading { sql in
             try await sql.db.raw("""
                 SELECT 1 AS one FROM case_assignments WHERE case_id = \(sql.d.id(caseID)) AND moderator_id = \(sql.d.id(moderatorID))
                 AND state = 'submitted'
@@ -278,7 +278,7 @@ extension ReviewStore {
 
     /// Whether the moderator has submitted an opinion on any case about the observation.
     public func hasSubmittedOpinion(_ moderatorID: UserID, onObservation observationID: ObservationID) async throws -> Bool {
-        try await moderation { sql in
+        try await reading { sql in
             try await sql.db.raw("""
                 SELECT 1 AS one FROM case_assignments a JOIN cases c ON c.id = a.case_id
                 WHERE c.observation_id = \(sql.d.id(observationID)) AND a.moderator_id = \(sql.d.id(moderatorID)) AND a.state = 'submitted'
@@ -351,7 +351,7 @@ extension ReviewStore {
 
     /// A case's thread, oldest first.
     public func messages(ofCase caseID: CaseID) async throws -> [CaseMessage] {
-        try await moderation { sql in
+        try await reading { sql in
             try await sql.db.raw("""
                 SELECT id, case_id, author_id, body, at_seconds, posted_at FROM case_messages WHERE case_id = \(sql.d.id(caseID)) ORDER BY append_order
                 """).all().map { row in
@@ -364,7 +364,7 @@ extension ReviewStore {
     // MARK: development plans
 
     public func developmentPlan(ofCase caseID: CaseID) async throws -> DevelopmentPlan? {
-        try await moderation { sql in
+        try await reading { sql in
             try await sql.db.raw("SELECT * FROM development_plans WHERE case_id = \(sql.d.id(caseID))").first().map { row in
                 DevelopmentPlan(caseID: try row.id("case_id"), employerID: try row.id("employer_id"), createdAt: try row.time("created_at"),
                                 acknowledgedBy: try row.optionalID("acknowledged_by"), acknowledgedAt: try row.optionalTime("acknowledged_at"),
@@ -422,7 +422,7 @@ extension ReviewStore {
 
     /// Every seed, with how often it has been used.
     public func seeds() async throws -> [CalibrationSeed] {
-        try await moderation { sql in
+        try await reading { sql in
             try await sql.db.raw("""
                 SELECT s.*, (SELECT COUNT(*) FROM cases c WHERE c.observation_id = s.observation_id AND c.calibration = \(bind: true)) AS used
                 FROM calibration_seeds s ORDER BY s.marked_at, s.observation_id
@@ -436,7 +436,7 @@ extension ReviewStore {
 
     /// Every current opinion given on a calibration case, against the seed's definitive score.
     public func calibrationResults() async throws -> [CalibrationResult] {
-        try await moderation { sql in
+        try await reading { sql in
             var definitive: [CaseID: (Score, ObservationID)] = [:]
             for row in try await sql.db.raw("SELECT \(sql.d.jsonText("document")) FROM cases WHERE calibration = \(bind: true)").all() {
                 let value = try SQLCases.case(row)

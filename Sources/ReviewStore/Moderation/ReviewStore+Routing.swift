@@ -32,15 +32,26 @@ extension ReviewStore {
         }
     }
 
-    /// Runs `body` in one transaction with the moderation SQL on its connection. Domain refusals
+    /// Runs a moderation step in one transaction with the moderation SQL on its connection. Domain refusals
     /// (``DomainError``, ``CaseTransitionError``) pass through unchanged; database errors become ``StoreError``s.
+    ///
+    /// On PostgreSQL every step first takes one transaction-scoped advisory lock, before any row lock, so that
+    /// steps that route (a decline, a submission that escalates, a scheduled pass on another server) never fill the
+    /// same place twice and never deadlock; they are short. SQLite's write transaction already runs one at a time.
     func moderation<R: Sendable>(_ body: (ModerationSQL) async throws -> R) async throws -> R {
         try await transaction { tx in
             guard case .transaction(let db) = tx.context.target else {
                 throw StoreError(.database, "A transaction has no connection.")
             }
+            if tx.context.dialect == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(literal: 7_347_002))").run() }
             return try await body(ModerationSQL(db: db, d: tx.context.dialect))
         }
+    }
+
+    /// Runs reads with the moderation SQL on one pooled connection, without a transaction or lock.
+    func reading<R: Sendable>(_ body: (ModerationSQL) async throws -> R) async throws -> R {
+        let dialect = context.dialect
+        return try await context.run { db in try await body(ModerationSQL(db: db, d: dialect)) }
     }
 }
 
@@ -110,7 +121,6 @@ extension ModerationSQL {
     }
 
     func routePass(caseIDs: [CaseID]?, policy: ModerationPolicy, trigger: String, at time: Date) async throws -> RoutingReport {
-        if d == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(literal: 7_347_002))").run() }
         // 1. Expire what is overdue; those cases are routed again below.
         var expired: [Assignment] = []
         for row in try await db.raw("""

@@ -16,7 +16,7 @@ extension ReviewStore {
     /// The observations quality sampling may draw: never in a case (not disputed, not sampled before), with
     /// their current employer and assessor scores; oldest first.
     public func samplingPopulation() async throws -> [SamplingUnit] {
-        try await moderation { sql in try await sql.samplingPopulation() }
+        try await reading { sql in try await sql.samplingPopulation() }
     }
 
     /// Draws a seeded quality sample at `rate` (DESIGN.md §3, ``Sampler``). Unless `dryRun`, keeps the draw, opens
@@ -58,7 +58,7 @@ extension ReviewStore {
 
     /// Why a sample case was drawn, if it was.
     public func sampleReason(ofCase id: CaseID) async throws -> String? {
-        try await moderation { sql in
+        try await reading { sql in
             try await sql.db.raw("SELECT why FROM sample_picks WHERE case_id = \(sql.d.id(id))").first(decodingColumn: "why", as: String.self)
         }
     }
