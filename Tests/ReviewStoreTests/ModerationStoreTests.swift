@@ -204,6 +204,32 @@ struct ModerationStoreTests {
     }
 
     @Test(arguments: TestBackend.allCases)
+    func concurrentRoutingNeverOverfillsAPanel(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            // Nobody has capacity: the dispute waits, saying why.
+            for moderator in world.moderators {
+                try await store.setModeratorProfile(of: moderator.id, practiceAreas: [], capacity: 0, by: world.lead.actor)
+            }
+            let (waiting, none) = try await world.sendToModeration(store)
+            #expect(waiting.state == .awaitingModeration && none.isEmpty)
+            #expect(try await store.routingProblem(ofCase: world.dispute.id)?.contains("at capacity") == true)
+            // Capacity returns; eight passes race (on PostgreSQL, from eight connections).
+            for moderator in world.moderators {
+                try await store.setModeratorProfile(of: moderator.id, practiceAreas: [], capacity: 5, by: world.lead.actor)
+            }
+            try await withThrowingTaskGroup(of: RoutingReport.self) { group in
+                for n in 0..<8 { group.addTask { try await store.route(trigger: "race \(n)") } }
+                for try await _ in group {}
+            }
+            let assignments = try await store.assignments(ofCase: world.dispute.id)
+            #expect(assignments.count == 2 && Set(assignments.map(\.kind)) == [.professional, .lay])
+            #expect(try await store.cases.find(world.dispute.id)?.state == .inModeration)
+            #expect(try await store.routingProblem(ofCase: world.dispute.id) == nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
     func overdueAssignmentsExpireAndAreRerouted(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
