@@ -201,7 +201,7 @@ P={
  "/api/v1/moderators/{userId}/conflicts":{
    "get":op("A moderator's declared conflicts (the moderator, lead, auditor)","moderation",{**ok("ConflictList"),**err(*READ)},params=[pparam("userId")],opid="listConflicts"),
    "post":op("Declare a conflict of interest with a candidate or an organisation (the moderator, or the lead for them)","moderation",{**ok("Conflict","201","Created"),**err(*WRITE)},params=[pparam("userId")],reqbody=body("NewConflict"),opid="declareConflict")},
- "/api/v1/assignments":{"get":op("Your assignments (moderator); overdue assignments (lead, auditor)","moderation",{**ok("AssignmentList"),**err(*READ)},opid="listAssignments")},
+ "/api/v1/assignments":{"get":op("Your assignments (moderator); overdue assignments, or with state the latest 500 in that state (lead, auditor)","moderation",{**ok("AssignmentList"),**err(*READ)},params=[q("state",{"type":"string","enum":["offered","accepted","declined","submitted","expired","cancelled"]})],opid="listAssignments")},
  "/api/v1/routing":{"post":op("Run a routing pass now (lead): expiries, calibration cases, missing moderators","moderation",{**ok("RoutingReport"),**err(*WRITE)},reqbody=body("RoutingRun"),opid="route")},
  "/api/v1/samples":{"post":op("Draw a seeded quality sample (lead); with dryRun, only show what it would pick and why","moderation",{**ok("SampleDraw","200","Dry run"),**ok("SampleDraw","201","Drawn"),**err(*WRITE)},reqbody=body("SampleRequest"),opid="drawSample")},
  "/api/v1/calibration/seeds":{

@@ -241,6 +241,10 @@ struct ModerationStoreTests {
             #expect(report.expired.count == 2 && report.expired.allSatisfy { $0.state == .expired })
             let now = try await store.assignments(ofCase: world.dispute.id).filter { $0.state.isOpen }
             #expect(now.count == 2 && Set(now.map(\.moderatorID)).isDisjoint(with: first.map(\.moderatorID)))
+            // The lead sees what expired, and the audit trail says so.
+            #expect(Set(try await store.assignments(in: .expired).map(\.moderatorID)) == Set(first.map(\.moderatorID)))
+            let events = try await store.audit.entries(about: .init(type: "case", id: world.dispute.id.description))
+            #expect(events.filter { $0.event.action == "assignment.expired" }.count == 2)
         }
     }
 

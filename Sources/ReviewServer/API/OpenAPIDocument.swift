@@ -2680,7 +2680,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/assignments": {
       "get": {
-        "summary": "Your assignments (moderator); overdue assignments (lead, auditor)",
+        "summary": "Your assignments (moderator); overdue assignments, or with state the latest 500 in that state (lead, auditor)",
         "tags": [
           "moderation"
         ],
@@ -2708,7 +2708,25 @@ enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/Error404"
           }
-        }
+        },
+        "parameters": [
+          {
+            "name": "state",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "offered",
+                "accepted",
+                "declined",
+                "submitted",
+                "expired",
+                "cancelled"
+              ]
+            }
+          }
+        ]
       }
     },
     "/api/v1/routing": {

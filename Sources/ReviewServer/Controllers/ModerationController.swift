@@ -124,7 +124,8 @@ struct ModerationController: Sendable {
         return Created(body: ConflictRepresentation(try await services.store.declareConflict(conflict, by: actor, at: services.now())))
     }
 
-    /// A moderator's own assignments (their work, open first); for the lead and the auditor, the overdue ones.
+    /// A moderator's own assignments (their work, open first); for the lead and the auditor, the overdue ones, or
+    /// with `?state=` the latest 500 in that state across cases (e.g. `expired`, `declined`).
     @Sendable func assignments(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<AssignmentRepresentation> {
         let actor = try context.requireIdentity()
         let now = services.now()
@@ -132,6 +133,10 @@ struct ModerationController: Sendable {
             return ItemList(items: try await services.store.assignments(ofModerator: actor.userID).map { AssignmentRepresentation($0, now: now) })
         }
         try services.access.require(actor, in: Self.readers.union([.moderator(.professional), .moderator(.lay)]), to: "list assignments")
+        let states = Assignment.State.allCases.map(\.rawValue).joined(separator: ", ")
+        if let state = try request.query("state", "an assignment state (\(states))", Assignment.State.init(rawValue:)) {
+            return ItemList(items: try await services.store.assignments(in: state).map { AssignmentRepresentation($0, now: now) })
+        }
         return ItemList(items: try await services.store.overdueAssignments(at: now).map { AssignmentRepresentation($0, now: now) })
     }
 

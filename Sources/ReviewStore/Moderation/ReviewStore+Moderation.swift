@@ -186,6 +186,17 @@ extension ReviewStore {
         }
     }
 
+    /// Every assignment in `state` across cases, most recent first, at most `limit` (the lead's board: declined,
+    /// expired…).
+    public func assignments(in state: Assignment.State, limit: Int = 500) async throws -> [Assignment] {
+        try await reading { sql in
+            try await sql.db.raw("""
+                SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a WHERE a.state = \(bind: state.rawValue)
+                ORDER BY COALESCE(a.ended_at, a.assigned_at) DESC, a.case_id LIMIT \(literal: max(1, min(limit, 500)))
+                """).all().map(ModerationSQL.assignment)
+        }
+    }
+
     /// Why routing could not complete a case's panel, if it could not.
     public func routingProblem(ofCase id: CaseID) async throws -> String? {
         try await reading { sql in
