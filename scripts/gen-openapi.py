@@ -63,6 +63,7 @@ S={
  "Message":obj({"id":uuid,"caseId":uuid,"authorId":uuid,"body":{"type":"string"},"atSeconds":{"type":"number","minimum":0},"postedAt":dt},["id","caseId","authorId","body","postedAt"]),
  "MessageList":obj({"items":{"type":"array","items":ref("Message")}},["items"]),
  "DevelopmentPlan":obj({"caseId":uuid,"employerId":uuid,"createdAt":dt,"acknowledged":{"type":"boolean"},"acknowledgedBy":uuid,"acknowledgedAt":dt,"note":{"type":"string"}},["caseId","employerId","createdAt","acknowledged"]),
+ "DevelopmentPlanList":obj({"items":{"type":"array","items":ref("DevelopmentPlan")}},["items"]),
  "DevelopmentPlanStatus":obj({"required":{"type":"boolean","description":"true for a near miss (final score 3)"},"plan":ref("DevelopmentPlan")},["required"]),
  "Moderator":obj({"userId":uuid,"kind":{"type":"string","enum":["professional","lay"]},"organisationId":uuid,"practiceAreas":{"type":"array","items":{"type":"string","enum":areas}},"capacity":{"type":"integer","minimum":0,"maximum":100},"active":{"type":"boolean"},"openWorkload":{"type":"integer","minimum":0}},["userId","kind","organisationId","practiceAreas","capacity","active","openWorkload"]),
  "ModeratorList":obj({"items":{"type":"array","items":ref("Moderator")}},["items"]),
@@ -207,6 +208,7 @@ P={
  "/api/v1/calibration/seeds":{
    "get":op("Calibration seeds (lead, auditor)","moderation",{**ok("SeedList"),**err(*READ)},opid="listSeeds"),
    "post":op("Mark an observation's recording as a calibration seed with a definitive score (lead)","moderation",{**ok("Seed","201","Created"),**err(*WRITE)},reqbody=body("NewSeed"),opid="markSeed")},
+ "/api/v1/development-plans":{"get":op("Near misses' development plans, oldest first, at most 500 (an employer: its own staff's)","moderation",{**ok("DevelopmentPlanList"),**err(*READ)},params=[q("acknowledged",{"type":"boolean"})],opid="listDevelopmentPlans")},
  "/api/v1/calibration/results":{"get":op("Each moderator's deviation from seeds' definitive scores (lead, auditor)","moderation",{**ok("CalibrationResults"),**err(*READ)},opid="calibrationResults")},
  "/api/v1/audit":{"get":op("The hash-chained audit trail (auditor, lead, administrator)","audit",{**ok("AuditEntryPage"),**err(*READ)},params=pageq+[q("after",{"type":"integer","minimum":0,"maximum":INT64_MAX}),{**q("subjectType",{"type":"string","minLength":1}),"description":"Give with subjectId (400 otherwise)"},{**q("subjectId",{"type":"string","minLength":1}),"description":"Give with subjectType (400 otherwise)"}],opid="listAudit")},
 }

@@ -91,6 +91,7 @@ import Testing
             route(.get, "/api/v1/calibration/seeds", [.lead, .auditor]),
             route(.post, "/api/v1/calibration/seeds", [.lead], body: #"{"observationId":"\#(o)","score":4,"reason":"Clear evidence throughout."}"#),
             route(.get, "/api/v1/calibration/results", [.lead, .auditor]),
+            route(.get, "/api/v1/development-plans?acknowledged=false", [.lead, .auditor, .assessor, .employer, .otherEmployer]),
             route(.post, "/api/v1/cases/\(c)/assignment/decline", [.assignedModerator], body: #"{"reason":"I know the candidate."}"#),
             route(.get, "/api/v1/audit", [.auditor, .lead, .administrator]),
             route(.post, "/uploads", [.assessor, .lead], headers: [.tusResumable: "1.0.0", .uploadLength: "10", .uploadMetadata: metadata]),

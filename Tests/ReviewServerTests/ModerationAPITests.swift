@@ -121,7 +121,13 @@ import Testing
             // A final 3: the employer has a development plan to acknowledge, once.
             let plan = try Self.json(try await client.execute(uri: "/api/v1/cases/\(c)/development-plan", method: .get, headers: fixture.headers(.employer)))
             #expect(plan["required"] as? Bool == true)
+            let pending = try Self.json(try await client.execute(uri: "/api/v1/development-plans?acknowledged=false", method: .get, headers: fixture.headers(.employer)))
+            #expect((pending["items"] as? [[String: Any]])?.map { $0["caseId"] as? String } == [c.description])
+            let otherEmployers = try Self.json(try await client.execute(uri: "/api/v1/development-plans", method: .get, headers: fixture.headers(.otherEmployer)))
+            #expect((otherEmployers["items"] as? [Any])?.isEmpty == true)
             #expect(try await post("/api/v1/cases/\(c)/development-plan/acknowledgement", #"{"note":"Agreed."}"#, as: .employer).status == .ok)
+            let still = try Self.json(try await client.execute(uri: "/api/v1/development-plans?acknowledged=false", method: .get, headers: fixture.headers(.employer)))
+            #expect((still["items"] as? [Any])?.isEmpty == true)
             #expect(try await post("/api/v1/cases/\(c)/development-plan/acknowledgement", #"{"note":"Again."}"#, as: .employer).status == .conflict)
             // Once decided without their opinion, the offered moderator's assignment is cancelled: the case is gone for them.
             #expect(try await client.execute(uri: "/api/v1/cases/\(c)", method: .get, headers: fixture.headers(.assignedModerator)).status == .notFound)

@@ -2935,6 +2935,49 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/development-plans": {
+      "get": {
+        "summary": "Near misses' development plans, oldest first, at most 500 (an employer: its own staff's)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "listDevelopmentPlans",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DevelopmentPlanList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "acknowledged",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "boolean"
+            }
+          }
+        ]
+      }
+    },
     "/api/v1/calibration/results": {
       "get": {
         "summary": "Each moderator's deviation from seeds' definitive scores (lead, auditor)",
@@ -4189,6 +4232,21 @@ enum OpenAPIDocument {
           "employerId",
           "createdAt",
           "acknowledged"
+        ],
+        "additionalProperties": false
+      },
+      "DevelopmentPlanList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/DevelopmentPlan"
+            }
+          }
+        },
+        "required": [
+          "items"
         ],
         "additionalProperties": false
       },

@@ -24,6 +24,17 @@ struct ModerationController: Sendable {
         group.get("calibration/seeds", use: seeds)
         group.post("calibration/seeds", use: markSeed)
         group.get("calibration/results", use: calibrationResults)
+        group.get("development-plans", use: developmentPlans)
+    }
+
+    /// Near misses' development plans (`?acknowledged=false`: those still to acknowledge): the lead, the auditor
+    /// and assessors see all; an employer its own staff's.
+    @Sendable func developmentPlans(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<DevelopmentPlanRepresentation> {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.lead, .auditor, .assessor, .employer], to: "list development plans")
+        let acknowledged = try request.query("acknowledged", "true or false") { Bool($0) }
+        let plans = try await services.store.developmentPlans(employerID: actor.role == .employer ? actor.organisationID : nil, acknowledged: acknowledged)
+        return ItemList(items: plans.map(DevelopmentPlanRepresentation.init))
     }
 
     @Sendable func policy(_ request: Request, context: ReviewRequestContext) async throws -> PolicyRepresentation {

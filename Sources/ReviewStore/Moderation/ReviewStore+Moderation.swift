@@ -376,11 +376,18 @@ extension ReviewStore {
 
     public func developmentPlan(ofCase caseID: CaseID) async throws -> DevelopmentPlan? {
         try await reading { sql in
-            try await sql.db.raw("SELECT * FROM development_plans WHERE case_id = \(sql.d.id(caseID))").first().map { row in
-                DevelopmentPlan(caseID: try row.id("case_id"), employerID: try row.id("employer_id"), createdAt: try row.time("created_at"),
-                                acknowledgedBy: try row.optionalID("acknowledged_by"), acknowledgedAt: try row.optionalTime("acknowledged_at"),
-                                note: try row.value("note", as: String?.self))
-            }
+            try await sql.db.raw("SELECT * FROM development_plans WHERE case_id = \(sql.d.id(caseID))").first().map(ModerationSQL.plan)
+        }
+    }
+
+    /// Development plans, oldest first: of one employer or all, acknowledged or not or both (at most 500).
+    public func developmentPlans(employerID: OrganisationID?, acknowledged: Bool?) async throws -> [DevelopmentPlan] {
+        try await reading { sql in
+            var conditions: [SQLQueryString] = []
+            if let employerID { conditions.append("employer_id = \(sql.d.id(employerID))") }
+            if let acknowledged { conditions.append(acknowledged ? "acknowledged_by IS NOT NULL" : "acknowledged_by IS NULL") }
+            let filter: SQLQueryString = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            return try await sql.db.raw("SELECT * FROM development_plans\(filter) ORDER BY created_at, case_id LIMIT 500").all().map(ModerationSQL.plan)
         }
     }
 
@@ -402,8 +409,7 @@ extension ReviewStore {
             guard let row = try await sql.db.raw("SELECT * FROM development_plans WHERE case_id = \(sql.d.id(caseID))").first() else {
                 throw StoreError(.notFound, "Case \(caseID) has no development plan.")
             }
-            return DevelopmentPlan(caseID: caseID, employerID: try row.id("employer_id"), createdAt: try row.time("created_at"),
-                                   acknowledgedBy: actor.userID, acknowledgedAt: Dialect.normalised(time), note: note)
+            return try ModerationSQL.plan(row)
         }
     }
 
@@ -468,6 +474,12 @@ extension ReviewStore {
 }
 
 extension ModerationSQL {
+    static func plan(_ row: any SQLRow) throws -> DevelopmentPlan {
+        DevelopmentPlan(caseID: try row.id("case_id"), employerID: try row.id("employer_id"), createdAt: try row.time("created_at"),
+                        acknowledgedBy: try row.optionalID("acknowledged_by"), acknowledgedAt: try row.optionalTime("acknowledged_at"),
+                        note: try row.value("note", as: String?.self))
+    }
+
     @discardableResult
     func declare(_ conflict: DeclaredConflict, by actor: Actor, at time: Date) async throws -> ConflictRecord {
         let id = UUID()
