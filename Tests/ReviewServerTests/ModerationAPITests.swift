@@ -30,7 +30,8 @@ import Testing
             }
             // Before: no kind, no flags, no scores; ratings, opinions and the thread refused.
             let before = try Self.json(try await get("/api/v1/cases/\(c)", as: .assignedModerator))
-            #expect(before["blind"] as? Bool == true && before["kind"] == nil && before["finding"] == nil && (before["flags"] as? [Any])?.isEmpty == true)
+            #expect(before["blind"] as? Bool == true && before["kind"] == nil && before["finding"] == nil && before["openedBy"] == nil
+                && (before["flags"] as? [Any])?.isEmpty == true)
             #expect(try await get("/api/v1/observations/\(o)/ratings", as: .assignedModerator).status == .forbidden)
             #expect(try await get("/api/v1/cases/\(c)/opinions", as: .assignedModerator).status == .forbidden)
             #expect(try await get("/api/v1/cases/\(c)/messages", as: .assignedModerator).status == .forbidden)

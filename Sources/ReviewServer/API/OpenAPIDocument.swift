@@ -3810,7 +3810,7 @@ enum OpenAPIDocument {
           },
           "blind": {
             "type": "boolean",
-            "description": "true for a moderator who has not yet submitted their own opinion: the scores (finding, localAgreement, outcomes), the kind and the flags are left out"
+            "description": "true for a moderator who has not yet submitted their own opinion: the scores (finding, localAgreement, outcomes), the kind, who opened it and the flags are left out"
           },
           "finding": {
             "type": "object",
@@ -3881,7 +3881,6 @@ enum OpenAPIDocument {
           "state",
           "round",
           "version",
-          "openedBy",
           "openedAt",
           "updatedAt",
           "flags",

@@ -219,7 +219,9 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
     /// The moderation round (one more each time the case is reopened).
     let round: Int
     let version: Int
-    let openedBy: UserID
+    /// Left out for a blind moderator: who opened a case (an assessor, an employer, the lead, the service) would
+    /// say what kind of case it is.
+    let openedBy: UserID?
     let openedAt: Date
     let updatedAt: Date
     let flags: [FlagRepresentation]
@@ -241,7 +243,7 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
         round = value.round
         calibrationScore = showCalibration ? value.calibrationScore?.value : nil
         version = value.version
-        openedBy = value.openedBy
+        openedBy = blind ? nil : value.openedBy
         openedAt = value.openedAt
         updatedAt = value.updatedAt
         flags = blind ? [] : value.flags.map { FlagRepresentation(raisedBy: $0.raisedBy, role: $0.role, at: $0.at, reason: $0.reason) }
