@@ -5,7 +5,7 @@ import ReviewDomain
 /// `obsreview bench-routing` (hidden; run by `scripts/bench-routing`): routes N open cases among M moderators
 /// with realistic conflicts in one call, against a named baseline measured in the same run — one pass that only
 /// checks every moderator's exclusions for every case (the work any exact router must do) without choosing.
-struct BenchRoutingCommand: ParsableCommand {
+struct BenchRoutingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-routing", abstract: "Benchmark routing (synthetic data, seeded).", shouldDisplay: false)
 
@@ -13,8 +13,14 @@ struct BenchRoutingCommand: ParsableCommand {
     @Option var moderators = 500
     @Option var runs = 7
     @Option var seed: UInt64 = 20_261_122
+    @Flag(help: "Also time the store's whole routing pass on a fresh SQLite database of that size.") var store = false
 
-    func run() throws {
+    func run() async throws {
+        try routeInOneCall()
+        if store { try await routeThroughTheStore() }
+    }
+
+    func routeInOneCall() throws {
         var rng = SplitMix64(seed: seed)
         let employers = (0..<40).map { _ in OrganisationID() }
         let panels = (0..<8).map { _ in OrganisationID() }
