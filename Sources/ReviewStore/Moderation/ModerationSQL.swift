@@ -58,12 +58,7 @@ struct ModerationSQL {
     }
 
     func insert(_ assignment: Assignment) async throws {
-        try await db.raw("""
-            INSERT INTO case_assignments (case_id, moderator_id, assigned_by, assigned_at, kind, state, round, due_at, reasons)
-            VALUES (\(d.id(assignment.caseID)), \(d.id(assignment.moderatorID)), \(d.id(assignment.assignedBy)),
-                \(d.time(assignment.assignedAt)), \(bind: assignment.kind.rawValue), \(bind: assignment.state.rawValue),
-                \(bind: assignment.round), \(d.time(assignment.dueAt)), \(d.json(try JSONCoding.text(assignment.reasons))))
-            """).run()
+        try await SQLInserts.assignment.run(assignment, on: db, dialect: d)
     }
 
     func update(_ assignment: Assignment) async throws {

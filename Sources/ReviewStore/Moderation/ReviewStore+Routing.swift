@@ -187,32 +187,51 @@ extension ModerationSQL {
             cases[value.id] = value
             requests.append(request)
         }
+        // The writes of the whole pass go in together: assignments and audit events with multi-row inserts (the
+        // audit chain extended in memory), routing notes per chunk of cases, one update per case that starts.
         var results: [RoutingReport.RoutedCase] = []
+        var assignments: [Assignment] = []
+        var events: [AuditEvent] = []
+        var problems: [(CaseID, String)] = []
         for (request, decision) in zip(requests, router.route(requests)) {
             guard let value = cases[decision.caseID] else { continue }
             var assigned: [Assignment] = []
             for choice in decision.chosen {
-                let assignment = Assignment(
+                assigned.append(Assignment(
                     caseID: value.id, moderatorID: choice.moderatorID, kind: choice.kind, round: value.round, assignedBy: UserID.system,
-                    assignedAt: time, dueAt: time.addingTimeInterval(Double(policy.assignmentDays) * 86_400), reasons: choice.reasons)
-                try await insert(assignment)
-                try await append(AuditEvent(
+                    assignedAt: time, dueAt: time.addingTimeInterval(Double(policy.assignmentDays) * 86_400), reasons: choice.reasons))
+                events.append(AuditEvent(
                     at: time, actorID: UserID.system, action: "case.moderator_assigned", subject: .init(type: "case", id: value.id.description),
                     details: ["moderator": choice.moderatorID.description, "kind": choice.kind.rawValue, "round": String(value.round),
                               "reasons": choice.reasons.joined(separator: "; "), "trigger": trigger]))
-                assigned.append(assignment)
             }
-            try await setRoutingProblem(decision.problem, of: value.id, at: time)
-            if decision.shortfall > 0 {
-                try await append(AuditEvent(
+            if let problem = decision.problem {
+                problems.append((value.id, problem))
+                events.append(AuditEvent(
                     at: time, actorID: UserID.system, action: "case.routing_short", subject: .init(type: "case", id: value.id.description),
-                    reason: decision.problem, details: ["shortfall": String(decision.shortfall), "trigger": trigger]))
+                    reason: problem, details: ["shortfall": String(decision.shortfall), "trigger": trigger]))
             }
             if value.state == .awaitingModeration, decision.shortfall == 0, request.panelSoFar.count + assigned.count >= policy.moderatorsPerCase {
-                try await save(try value.apply(.startModeration, by: .system, at: time, reason: "panel complete (\(trigger))"), from: value)
+                let (started, event) = try value.apply(.startModeration, by: .system, at: time, reason: "panel complete (\(trigger))")
+                try await SQLCases.replace(started, expectedVersion: value.version, on: db, dialect: d)
+                events.append(event)
             }
+            assignments += assigned
             results.append(.init(caseID: value.id, assigned: assigned, problem: decision.problem))
         }
+        try await SQLInserts.assignment.run(assignments, on: db, dialect: d)
+        let routedIDs = results.map(\.caseID)
+        for start in stride(from: 0, to: routedIDs.count, by: 1_000) {
+            let chunk = routedIDs[start..<min(start + 1_000, routedIDs.count)]
+            try await db.raw("DELETE FROM case_routing WHERE case_id IN (\(SQLList(chunk.map { d.id($0) })))").run()
+        }
+        for start in stride(from: 0, to: problems.count, by: 1_000) {
+            let rows = problems[start..<min(start + 1_000, problems.count)].map { id, problem -> SQLQueryString in
+                "(\(d.id(id)), \(bind: problem), \(d.time(time)))"
+            }
+            try await db.raw("INSERT INTO case_routing (case_id, problem, updated_at) VALUES \(SQLList(rows))").run()
+        }
+        _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: d)
         return results
     }
 

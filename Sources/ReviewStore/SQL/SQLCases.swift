@@ -24,21 +24,28 @@ struct SQLCases: CaseRepository {
         }
         let document = try Self.document(updated)
         return try await context.atomically { db in
-            let changed = try await db.raw("""
-                UPDATE cases SET state = \(bind: updated.state.rawValue), version = \(bind: updated.version),
-                    document = \(d.json(document)), updated_at = \(d.time(updated.updatedAt))
-                WHERE id = \(d.id(updated.id)) AND version = \(bind: expectedVersion)
-                RETURNING version
-                """).first() != nil
-            guard changed else {
-                let stored = try await db.raw("SELECT version FROM cases WHERE id = \(d.id(updated.id))").first(decodingColumn: "version", as: Int.self)
-                guard let stored else { throw StoreError(.notFound, "There is no case \(updated.id).") }
-                throw StoreError(
-                    .conflict,
-                    "Case \(updated.id) changed meanwhile (it is at version \(stored), not \(expectedVersion)): reload it and try again."
-                )
-            }
+            try await Self.replace(updated, document: document, expectedVersion: expectedVersion, on: db, dialect: d)
             return try await SQLAuditLog.append(event, on: db, dialect: d)
+        }
+    }
+
+    /// Replaces the stored case with `updated` if it is still at `expectedVersion` (`.conflict` otherwise); the
+    /// caller appends the transition's audit event in the same transaction.
+    static func replace(_ updated: Case, document: String? = nil, expectedVersion: Int, on db: any SQLDatabase, dialect d: Dialect) async throws {
+        let document = try document ?? Self.document(updated)
+        let changed = try await db.raw("""
+            UPDATE cases SET state = \(bind: updated.state.rawValue), version = \(bind: updated.version),
+                document = \(d.json(document)), updated_at = \(d.time(updated.updatedAt))
+            WHERE id = \(d.id(updated.id)) AND version = \(bind: expectedVersion)
+            RETURNING version
+            """).first() != nil
+        guard changed else {
+            let stored = try await db.raw("SELECT version FROM cases WHERE id = \(d.id(updated.id))").first(decodingColumn: "version", as: Int.self)
+            guard let stored else { throw StoreError(.notFound, "There is no case \(updated.id).") }
+            throw StoreError(
+                .conflict,
+                "Case \(updated.id) changed meanwhile (it is at version \(stored), not \(expectedVersion)): reload it and try again."
+            )
         }
     }
 

@@ -60,6 +60,13 @@ enum SQLInserts {
         "(\(d.id(c.id)), \(d.id(c.observationID)), \(d.id(c.employerID)), \(bind: c.kind.rawValue), \(bind: c.state.rawValue), \(bind: c.version), \(d.json(try SQLCases.document(c))), \(d.time(c.openedAt)), \(d.time(c.updatedAt)), \(bind: c.isCalibration))"
     }
 
+    static let assignment = SQLInsert<Assignment>(
+        table: "case_assignments",
+        columns: ["case_id", "moderator_id", "assigned_by", "assigned_at", "kind", "state", "round", "due_at", "reasons"]
+    ) { a, d in
+        "(\(d.id(a.caseID)), \(d.id(a.moderatorID)), \(d.id(a.assignedBy)), \(d.time(a.assignedAt)), \(bind: a.kind.rawValue), \(bind: a.state.rawValue), \(bind: a.round), \(d.time(a.dueAt)), \(d.json(try JSONCoding.text(a.reasons))))"
+    }
+
     static let auditEvent = SQLInsert<AuditEntry>(
         table: "audit_events",
         columns: ["sequence", "id", "at", "actor_id", "action", "subject_type", "subject_id", "reason", "details", "previous_hash", "hash"]
