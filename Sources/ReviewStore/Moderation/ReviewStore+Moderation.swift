@@ -152,7 +152,7 @@ extension ReviewStore {
                     .organisation(try row.id("organisation_id"))
                 }
                 return ConflictRecord(
-                    id: try row.id("id", as: CaseID.self).rawValue,
+                    id: try row.uuid("id"),
                     conflict: try DeclaredConflict(moderatorID: try row.id("moderator_id"), subject: subject, reason: try row.value("reason")),
                     declaredBy: try row.id("declared_by"), declaredAt: try row.time("declared_at"))
             }

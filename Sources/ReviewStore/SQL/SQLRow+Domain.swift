@@ -12,7 +12,7 @@ extension SQLRow {
     }
 
     /// A UUID column: native on PostgreSQL, text on SQLite.
-    private func uuid(_ column: String) throws -> UUID {
+    func uuid(_ column: String) throws -> UUID {
         if let uuid = try? decode(column: column, as: UUID.self) { return uuid }
         let text = try decode(column: column, as: String.self)
         guard let uuid = UUID(uuidString: text) else {
