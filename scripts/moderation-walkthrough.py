@@ -12,17 +12,18 @@ seed is marked → the audit trail's hash chain links up and `obsreview verify` 
 Usage: scripts/moderation-walkthrough.py [path/to/obsreview]   (default: the debug build)
 Exits non-zero naming the first step that failed; prints one line per step.
 """
-import http.cookiejar, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
+import json, os, shutil, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+from demo_server import DemoServer, Failure  # noqa: E402
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("OBSREVIEW_BIN", os.path.join(ROOT, ".build", "debug", "obsreview"))
 USERS = ["assessor", "employer", "lead", "moderator", "lay", "moderator2", "lay2", "auditor"]
 steps = 0
 
 
 def fail(message):
-    print(f"FAILED: {message}", file=sys.stderr)
-    raise SystemExit(1)
+    raise Failure(message)
 
 
 def check(condition, message):
@@ -62,30 +63,11 @@ class Client:
         return self.call("POST", path, {} if body is None else body, expect=expect)[1]
 
 
-def sign_in(base, username):
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-
-    def post(path, body, headers={}):
-        request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json", **headers})
-        return json.load(opener.open(request))
-
-    session = post("/api/v1/session", {"username": username, "password": "demo-password"})
-    secret = post("/api/v1/tokens", {"name": "walkthrough"}, {"X-CSRF-Token": session["csrfToken"]})["secret"]
-    return session["user"]["id"], Client(base, secret)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def walk(base, data):
+def walk(server):
     ids, api = {}, {}
     for name in USERS:
-        ids[name], api[name] = sign_in(base, name)
+        user, secret = server.sign_in_with_token(name, "walkthrough")
+        ids[name], api[name] = user["id"], Client(server.base, secret)
     who = {v: k for k, v in ids.items()}
     lead, auditor, employer, assessor = api["lead"], api["auditor"], api["employer"], api["assessor"]
     employer_org = employer.get("/api/v1/session")["user"]["organisationId"]
@@ -262,38 +244,25 @@ def walk(base, data):
 
 def main():
     data = tempfile.mkdtemp(prefix="obsreview-walk-")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = open(os.path.join(data, "server.log"), "w")
-    server = subprocess.Popen([BIN, "serve", "--demo", "--samples", os.path.join(ROOT, "samples"), "--hostname", "127.0.0.1",
-                               "--port", str(port), "--data", data, "--bcrypt-cost", "4"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    ok = False
+    server = DemoServer(BIN, os.path.join(data, "data"), os.path.join(data, "server.log"),
+                        ["--samples", os.path.join(ROOT, "samples"), "--bcrypt-cost", "4"])
     try:
-        for _ in range(240):
-            try:
-                if Client(base).call("GET", "/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            check(server.poll() is None, "the server exited")
-            time.sleep(0.5)
+        server.start()
         print("moderation walkthrough (the whole path through the JSON API, as each demo role):", flush=True)
-        walk(base, data)
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-        verify = subprocess.run([BIN, "verify", "--database", f"sqlite://{os.path.join(data, 'obsreview.sqlite')}"], capture_output=True, text=True)
+        walk(server)
+        server.stop()
+        database = os.path.join(data, "data", "obsreview.sqlite")
+        verify = subprocess.run([BIN, "verify", "--database", f"sqlite://{database}"], capture_output=True, text=True)
         check(verify.returncode == 0, f"obsreview verify failed: {verify.stdout}{verify.stderr}")
         step(f"obsreview verify: {verify.stdout.strip()}")
         print(f"moderation walkthrough: {steps} steps passed")
-        ok = True
+    except Failure as failure:
+        print(f"FAILED: {failure}", file=sys.stderr)
+        if os.path.exists(server.log_path):
+            print("--- server log (tail) ---\n" + server.log_tail(), file=sys.stderr)
+        raise SystemExit(1)
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-        log.close()
-        if not ok:
-            with open(os.path.join(data, "server.log")) as f:
-                print("--- server log (tail) ---\n" + "".join(f.readlines()[-30:]), file=sys.stderr)
+        server.kill()
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -27,8 +27,6 @@ import base64
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,22 +35,14 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+from demo_server import PASSWORD, DemoServer as Server, Failure, check, http  # noqa: E402
 PREFERRED = ["observation-h264-aac.mp4", "observation-faststart.mp4", "room-camera-vp9-opus.webm"]
-PASSWORD = "demo-password"
 FETCHED_RANGES = ("bytes=0-1023", "bytes=1024-4095", "bytes=-512")  # step 4's requests from the page
 
 
 def log(message):
     print(f"test-browser: {message}", flush=True)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 def ensure_tools():
@@ -78,77 +68,6 @@ def default_binary():
     path = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, check=True,
                           env=env).stdout.strip()
     return os.path.join(path, "obsreview")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http(method, url, body=None, headers=None):
-    """(status, headers, bytes) without raising on 4xx/5xx."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
-class Server:
-    def __init__(self, binary, data, log_path):
-        self.binary, self.data, self.log_path = binary, data, log_path
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = None
-        self.token = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [self.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(self.port), "--data", self.data],
-            stdout=open(self.log_path, "a"), stderr=subprocess.STDOUT, cwd=ROOT)  # --demo reads ./samples
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            check(self.process.poll() is None, f"the server exited with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise Failure("the server did not answer /healthz within 60 s")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-                raise Failure("the server did not stop within 15 s of SIGTERM")
-            check(self.process.returncode == 0, f"the server exited with {self.process.returncode} after SIGTERM")
-
-    def sign_in_with_token(self, username):
-        """Signs in through the API and makes an API token; returns (user, secret)."""
-        status, headers, body = http("POST", self.base + "/api/v1/session", {"username": username, "password": PASSWORD})
-        check(status == 200, f"POST /api/v1/session as {username} answered {status}: {body[:300]!r}")
-        session = json.loads(body)
-        cookies = [c.split(";")[0] for c in headers.get_all("Set-Cookie") or [] if c.startswith("obsreview_session=")]
-        check(cookies, f"sign-in set no obsreview_session cookie: {headers.get_all('Set-Cookie')}")
-        status, _, body = http("POST", self.base + "/api/v1/tokens", {"name": "test-browser"},
-                               {"Cookie": cookies[0], "X-CSRF-Token": session["csrfToken"]})
-        check(status == 201, f"POST /api/v1/tokens answered {status}: {body[:300]!r}")
-        return session["user"], json.loads(body)["secret"]
-
-    def get(self, path):
-        status, _, body = http("GET", self.base + path, headers={"Authorization": f"Bearer {self.token}"})
-        check(status == 200, f"GET {path} answered {status}: {body[:300]!r}")
-        return json.loads(body)
 
 
 def wait_for_ready_recording(server, timeout=180):
@@ -340,7 +259,7 @@ def main():
     try:
         server.start()
         log(f"obsreview serve --demo on {server.base}")
-        lead, server.token = server.sign_in_with_token("lead")
+        lead, server.token = server.sign_in_with_token("lead", "test-browser")
         recording = wait_for_ready_recording(server)
         if args.long:
             recording = upload_long_recording(server, work)

@@ -1,0 +1,98 @@
+"""`obsreview serve --demo` for the end-to-end scripts: start on a free port with a throwaway data folder, wait until
+it answers, sign in as a demo account and make an API token, stop gracefully (SIGTERM) and check it exited cleanly.
+
+Used by scripts/test-browser.py and scripts/moderation-walkthrough.py (Python standard library only).
+"""
+import json, os, signal, socket, subprocess, time, urllib.error, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PASSWORD = "demo-password"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None):
+    """(status, headers, bytes) without raising on 4xx/5xx."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+class DemoServer:
+    def __init__(self, binary, data, log_path, extra_args=()):
+        self.binary, self.data, self.log_path, self.extra_args = binary, data, log_path, list(extra_args)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.token = None
+
+    def start(self, timeout=60):
+        self.process = subprocess.Popen(
+            [self.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(self.port), "--data", self.data] + self.extra_args,
+            stdout=open(self.log_path, "a"), stderr=subprocess.STDOUT, cwd=ROOT)  # --demo reads ./samples
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            check(self.process.poll() is None, f"the server exited with {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise Failure(f"the server did not answer /healthz within {timeout} s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise Failure("the server did not stop within 15 s of SIGTERM")
+            check(self.process.returncode == 0, f"the server exited with {self.process.returncode} after SIGTERM")
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def log_tail(self, lines=30):
+        with open(self.log_path) as f:
+            return "".join(f.readlines()[-lines:])
+
+    def sign_in_with_token(self, username, token_name="script"):
+        """Signs in through the API and makes an API token; returns (user, secret)."""
+        status, headers, body = http("POST", self.base + "/api/v1/session", {"username": username, "password": PASSWORD})
+        check(status == 200, f"POST /api/v1/session as {username} answered {status}: {body[:300]!r}")
+        session = json.loads(body)
+        cookies = [c.split(";")[0] for c in headers.get_all("Set-Cookie") or [] if c.startswith("obsreview_session=")]
+        check(cookies, f"sign-in set no obsreview_session cookie: {headers.get_all('Set-Cookie')}")
+        status, _, body = http("POST", self.base + "/api/v1/tokens", {"name": token_name},
+                               {"Cookie": cookies[0], "X-CSRF-Token": session["csrfToken"]})
+        check(status == 201, f"POST /api/v1/tokens answered {status}: {body[:300]!r}")
+        return session["user"], json.loads(body)["secret"]
+
+    def get(self, path):
+        status, _, body = http("GET", self.base + path, headers={"Authorization": f"Bearer {self.token}"})
+        check(status == 200, f"GET {path} answered {status}: {body[:300]!r}")
+        return json.loads(body)
