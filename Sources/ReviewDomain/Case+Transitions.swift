@@ -219,9 +219,15 @@ extension Case {
             next.state = .inModeration
         case .escalate:
             next.state = .escalated
-        case .decide(let outcome):
-            if case .person = outcome.basis, reason == nil, outcome.reason.nonBlank == nil {
-                throw refusal(.missingReason, action, actor, "To decide a case yourself, give your reasons; they are kept with the outcome.")
+        case .decide(var outcome):
+            if case .person(let decider) = outcome.basis {
+                guard decider == actor.userID else {
+                    throw refusal(.notPermitted, action, actor, "A decision by a person is recorded as the decision of the user who takes it.")
+                }
+                guard let reasons = outcome.reason.nonBlank ?? reason else {
+                    throw refusal(.missingReason, action, actor, "To decide a case yourself, give your reasons; they are kept with the outcome.")
+                }
+                outcome = Outcome(score: outcome.score, basis: outcome.basis, reasonCodes: outcome.reasonCodes, basedOn: outcome.basedOn, reason: reasons)
             }
             next.outcome = outcome
             next.state = .decided

@@ -314,3 +314,132 @@ struct CaseTransitionTests {
         #expect(try JSONDecoder().decode(Case.self, from: JSONEncoder().encode(decided)) == decided)
     }
 }
+
+/// The rules issue 5 changed: the lead's reasons, the service's actor, calibration seeds and rounds.
+extension CaseTransitionTests {
+    @Test("A lead deciding in person must give reasons, in the outcome or with the transition", arguments: [Case.State.inModeration, .escalated])
+    func personDecisionNeedsReasons(state: Case.State) throws {
+        let before = Fixture.caseIn(state)
+        let bare = Outcome(score: Fixture.score(5), basis: .person(Fixture.lead.userID), reasonCodes: ["decided_by_lead"])
+        for (outcome, reason) in [(bare, nil), (bare, "  "), (Outcome(score: Fixture.score(5), basis: .person(Fixture.lead.userID), reason: " \n"), nil)]
+            as [(Outcome, String?)]
+        {
+            let error = #expect(throws: CaseTransitionError.self) {
+                try before.apply(.decide(outcome), by: Fixture.lead, at: Fixture.start, reason: reason)
+            }
+            #expect(error?.code == .missingReason && error?.action == .decide && error?.state == state)
+            #expect(error?.message.contains("reasons") == true)
+        }
+        // Reasons in the outcome: kept with it and named in the event with the person.
+        let reasoned = Outcome(score: Fixture.score(5), basis: .person(Fixture.lead.userID), reasonCodes: ["decided_by_lead"],
+                               reason: "The second half shows the standard is met.")
+        let (decided, event) = try before.apply(.decide(reasoned), by: Fixture.lead, at: Fixture.start)
+        #expect(decided.state == .decided && decided.outcome == reasoned)
+        #expect(event.details["outcome_decided_by"] == Fixture.lead.userID.description && event.details["outcome_rule"] == nil)
+        #expect(event.details["outcome_reasons"] == "decided_by_lead")
+        // Reasons with the transition alone are accepted too: kept in the audit event and with the outcome.
+        let (withOutcome, withReason) = try before.apply(.decide(bare), by: Fixture.lead, at: Fixture.start, reason: "Watched it twice.")
+        #expect(withReason.reason == "Watched it twice." && withOutcome.outcome?.reason == "Watched it twice.")
+        // A decision in person is the decision of the user who takes it, never recorded in someone else's name.
+        let inAnotherName = Outcome(score: Fixture.score(3), basis: .person(UserID()), reason: "Not mine to give.")
+        #expect(throws: CaseTransitionError.self) { try before.apply(.decide(inAnotherName), by: Fixture.lead, at: Fixture.start) }
+        // A decision by rule needs none: the service reconciling opinions gives the rule's own reasons.
+        let opinions = [OpinionID(), OpinionID()]
+        let byRule = Outcome(score: Fixture.score(4), basis: .rule(.median), reasonCodes: ["opinions_within_tolerance"], basedOn: opinions)
+        let (_, ruled) = try before.apply(.decide(byRule), by: .system, at: Fixture.start)
+        #expect(ruled.details["outcome_rule"] == "median" && ruled.details["outcome_opinions"] == opinions.map(\.description).joined(separator: ","))
+    }
+
+    @Test("Moderators take no case action: deciding and escalating are the lead's",
+          arguments: [Fixture.professional, Fixture.lay], [CaseCommand.escalate, .decide(Fixture.outcome)])
+    func moderatorsCannotDecide(moderator: Actor, command: CaseCommand) {
+        for state in [Case.State.inModeration, .escalated] {
+            let error = #expect(throws: CaseTransitionError.self) {
+                try Fixture.caseIn(state).apply(command, by: moderator, at: Fixture.start, reason: "we disagree")
+            }
+            #expect(error?.code == .notPermitted && error?.role == moderator.role)
+            #expect(error?.message.contains("only: lead") == true)
+            #expect(Fixture.caseIn(state).availableActions(for: moderator).isEmpty)
+        }
+    }
+
+    @Test("The service acts as a lead-role system actor for the automatic steps")
+    func systemActor() throws {
+        #expect(Actor.system.role == .lead)
+        #expect(Actor.system.userID.description == "00000000-0000-0000-0000-000000000001")
+        #expect(Actor.system.organisationID.description == "00000000-0000-0000-0000-000000000001")
+        var current = Fixture.caseIn(.awaitingModeration)
+        var actions: [String] = []
+        for (command, reason) in [(CaseCommand.startModeration, nil), (.escalate, "opinions 2 and 5"), (.decide(Fixture.outcome), "trigger: submission")]
+            as [(CaseCommand, String?)]
+        {
+            let (next, event) = try current.apply(command, by: .system, at: Fixture.start, reason: reason)
+            #expect(event.actorID == UserID.system && event.details["role"] == "lead")
+            actions.append(event.action.rawValue)
+            current = next
+        }
+        #expect(actions == ["case.moderation_started", "case.escalated", "case.decided"] && current.state == .decided)
+    }
+
+    @Test("A calibration seed case: opened only by a lead or the service, a sample with a definitive score", arguments: Role.allCases)
+    func calibration(role: Role) throws {
+        let actor = Fixture.actorsByRole[role]!
+        let result = Result { () throws(CaseTransitionError) in
+            try Case.openCalibration(observationID: Fixture.observation, employerID: Fixture.employer, definitiveScore: Fixture.score(3),
+                                     by: actor, at: Fixture.start)
+        }
+        switch result {
+        case .success(let (seed, event)):
+            #expect(role == .lead)
+            #expect(seed.isCalibration && seed.calibrationScore == Fixture.score(3))
+            #expect(seed.kind == .sample && seed.state == .open && seed.version == 1 && seed.round == 1 && seed.outcome == nil)
+            #expect(event.action == "case.opened" && event.reason == "calibration_seed")
+            #expect(event.details["calibration_score"] == "3" && event.details["kind"] == "sample")
+            #expect(try JSONDecoder().decode(Case.self, from: JSONEncoder().encode(seed)) == seed)
+        case .failure(let error):
+            #expect(role != .lead)
+            #expect(error.code == .notPermitted && error.action == .open && error.state == nil)
+        }
+    }
+
+    @Test("A flag never joins a calibration seed case; an ordinary sample is not a seed")
+    func calibrationStandsApart() throws {
+        let (seed, _) = try Case.openCalibration(observationID: Fixture.observation, employerID: Fixture.employer, definitiveScore: Fixture.score(6),
+                                                 by: .system, at: Fixture.start)
+        let (flagged, event) = try Case.flag(observationID: Fixture.observation, employerID: Fixture.employer, existing: [seed],
+                                             by: Fixture.assessor, at: Fixture.start + 60, reason: "looks high")
+        #expect(flagged.id != seed.id && flagged.kind == .manualFlag && !flagged.isCalibration && event.action == "case.opened")
+        #expect(!Fixture.caseIn(.open, kind: .sample).isCalibration && Fixture.caseIn(.open, kind: .sample).calibrationScore == nil)
+    }
+
+    @Test("Each reopening starts a new round, names its ground and keeps every earlier outcome in order")
+    func rounds() throws {
+        var current = Fixture.caseIn(.closed)
+        #expect(current.round == 1 && Fixture.caseIn(.open).round == 1)
+        let second = Outcome(score: Fixture.score(2), basis: .person(Fixture.lead.userID), reason: "Second panel.")
+        var outcomes = [Fixture.outcome]
+        for (ground, next) in [(Outcome.ReopenGround.materialFlaw, second), (.newInformation, Fixture.outcome)] {
+            let (reopened, event) = try current.apply(.reopen(ground), by: Fixture.lead, at: Fixture.start, reason: "appeal")
+            #expect(event.details["ground"] == ground.rawValue && event.details["to"] == "awaiting_moderation")
+            #expect(reopened.round == outcomes.count + 1 && reopened.previousOutcomes == outcomes && reopened.outcome == nil)
+            current = try reopened.apply(.startModeration, by: .system, at: Fixture.start).updated
+            current = try current.apply(.decide(next), by: Fixture.lead, at: Fixture.start).updated
+            outcomes.append(next)
+        }
+        #expect(current.round == 3 && current.outcome == Fixture.outcome && current.previousOutcomes == [Fixture.outcome, second])
+        #expect(Set(Outcome.ReopenGround.allCases.map(\.rawValue)) == ["material_flaw", "new_information"])
+    }
+
+    @Test("Reopening a case agreed locally clears the agreement and keeps its outcome")
+    func reopenLocalAgreement() throws {
+        var current = Fixture.caseIn(.localReview)
+        current = try current.apply(.agreeLocalScore(Fixture.score(4)), by: Fixture.assessor, at: Fixture.start).updated
+        current = try current.apply(.agreeLocalScore(Fixture.score(4)), by: Fixture.employerRep, at: Fixture.start).updated
+        let agreed = try #require(current.outcome)
+        #expect(current.state == .decided && agreed.basis == .rule(.localAgreement))
+        let (reopened, _) = try current.apply(.reopen(.materialFlaw), by: Fixture.lead, at: Fixture.start, reason: "the assessor had a conflict")
+        let cleared = reopened.localAgreement
+        #expect(cleared.assessor == nil && cleared.employer == nil && cleared.assessorBy == nil && cleared.employerBy == nil)
+        #expect(reopened.previousOutcomes == [agreed] && reopened.round == 2 && reopened.outcome == nil)
+    }
+}

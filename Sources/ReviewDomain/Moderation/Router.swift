@@ -206,7 +206,7 @@ public struct Router: Sendable {
         for i in ids.indices {
             if let reason = exclusion(i) { exclusions[reason, default: 0] += 1 } else { eligible += 1 }
         }
-        var wanted = policy.panel
+        var wanted = Array(policy.panel.prefix(policy.moderatorsPerCase))  // entries beyond k are not used
         for kind in request.panelSoFar { if let at = wanted.firstIndex(of: kind) { wanted.remove(at: at) } }
         let area = Self.bit(request.practiceArea)
         let caseHash = Self.hash(request.caseID.rawValue)
