@@ -26,11 +26,11 @@ struct CaseController: Sendable {
         case .employer:
             if let asked, asked != actor.organisationID { return Page(fetched: [], page: page) }
             filter.employerID = actor.organisationID
+            filter.includeCalibration = false
         case .moderator: filter.assignedTo = actor.userID
         case .assessor: filter.includeCalibration = false
         case .lead, .auditor: break
         }
-        if actor.role == .employer { filter.includeCalibration = false }
         // A moderator sees a case blind until their own opinion on it is in.
         let submitted = actor.role.isModerator
             ? Set(try await services.store.assignments(ofModerator: actor.userID).filter { $0.state == .submitted }.map(\.caseID))

@@ -89,23 +89,8 @@ extension ReviewStore {
     /// Every moderator's routing profile (defaults for those without one), by id, with their open workload.
     public func moderatorProfiles() async throws -> [(profile: ModeratorProfile, openWorkload: Int)] {
         try await reading { sql in
-            let router = try await sql.router(policy: .default)
-            let profiles = try await sql.db.raw("""
-                SELECT u.id, u.role, u.organisation_id, u.active, p.practice_areas, p.capacity
-                FROM users u LEFT JOIN moderator_profiles p ON p.user_id = u.id
-                WHERE u.role IN ('moderator.professional', 'moderator.lay') ORDER BY u.name, u.id
-                """).all()
-            let workload = router.workload
-            return try profiles.compactMap { row -> (ModeratorProfile, Int)? in
-                let role: Role = try row.raw("role")
-                guard case .moderator(let kind) = role else { return nil }
-                let areas = (try row.value("practice_areas", as: String?.self) ?? "").split(separator: ",")
-                    .compactMap { Observation.PracticeArea(rawValue: String($0)) }
-                let profile = try ModeratorProfile(
-                    id: try row.id("id"), kind: kind, organisationID: try row.id("organisation_id"), practiceAreas: Set(areas),
-                    capacity: try row.value("capacity", as: Int?.self) ?? ModeratorProfile.defaultCapacity, active: try row.value("active"))
-                return (profile, workload[profile.id] ?? 0)
-            }
+            let workload = try await sql.workload()
+            return try await sql.profiles().map { ($0, workload[$0.id] ?? 0) }
         }
     }
 
@@ -146,15 +131,8 @@ extension ReviewStore {
                 SELECT id, moderator_id, candidate_id, organisation_id, reason, declared_by, declared_at FROM moderator_conflicts\(filter)
                 ORDER BY declared_at, id
                 """).all().map { row in
-                let subject: DeclaredConflict.Subject = if let candidate: CandidateID = try row.optionalID("candidate_id") {
-                    .candidate(candidate)
-                } else {
-                    .organisation(try row.id("organisation_id"))
-                }
-                return ConflictRecord(
-                    id: try row.uuid("id"),
-                    conflict: try DeclaredConflict(moderatorID: try row.id("moderator_id"), subject: subject, reason: try row.value("reason")),
-                    declaredBy: try row.id("declared_by"), declaredAt: try row.time("declared_at"))
+                ConflictRecord(id: try row.uuid("id"), conflict: try ModerationSQL.conflict(row), declaredBy: try row.id("declared_by"),
+                               declaredAt: try row.time("declared_at"))
             }
         }
     }

@@ -59,34 +59,46 @@ extension ModerationSQL {
     /// Everything the router needs about the moderators: profiles (defaults for moderators without one),
     /// declared conflicts and open workload.
     func router(policy: ModerationPolicy) async throws -> Router {
-        var profiles: [ModeratorProfile] = []
-        for row in try await db.raw("""
+        let conflicts = try await db.raw("SELECT moderator_id, candidate_id, organisation_id, reason FROM moderator_conflicts").all().map(Self.conflict)
+        return Router(moderators: try await profiles(), conflicts: conflicts, openWorkload: try await workload(), policy: policy)
+    }
+
+    /// Every moderator's routing profile, by name: defaults (no practice area, the default capacity) for those
+    /// without a stored one.
+    func profiles() async throws -> [ModeratorProfile] {
+        try await db.raw("""
             SELECT u.id, u.role, u.organisation_id, u.active, p.practice_areas, p.capacity
             FROM users u LEFT JOIN moderator_profiles p ON p.user_id = u.id
-            WHERE u.role IN ('moderator.professional', 'moderator.lay')
-            """).all() {
-            let role: Role = try row.raw("role")
-            guard case .moderator(let kind) = role else { continue }
-            let areas = (try row.value("practice_areas", as: String?.self) ?? "").split(separator: ",").compactMap { Observation.PracticeArea(rawValue: String($0)) }
-            profiles.append(try ModeratorProfile(
+            WHERE u.role IN ('moderator.professional', 'moderator.lay') ORDER BY u.name, u.id
+            """).all().compactMap { row in
+            guard case .moderator(let kind) = try row.raw("role", as: Role.self) else { return nil }
+            let areas = (try row.value("practice_areas", as: String?.self) ?? "").split(separator: ",")
+                .compactMap { Observation.PracticeArea(rawValue: String($0)) }
+            return try ModeratorProfile(
                 id: try row.id("id"), kind: kind, organisationID: try row.id("organisation_id"), practiceAreas: Set(areas),
-                capacity: try row.value("capacity", as: Int?.self) ?? ModeratorProfile.defaultCapacity, active: try row.value("active")))
+                capacity: try row.value("capacity", as: Int?.self) ?? ModeratorProfile.defaultCapacity, active: try row.value("active"))
         }
-        let conflicts = try await db.raw("SELECT moderator_id, candidate_id, organisation_id, reason FROM moderator_conflicts").all().map { row in
-            let subject: DeclaredConflict.Subject = if let candidate: CandidateID = try row.optionalID("candidate_id") {
-                .candidate(candidate)
-            } else {
-                .organisation(try row.id("organisation_id"))
-            }
-            return try DeclaredConflict(moderatorID: try row.id("moderator_id"), subject: subject, reason: try row.value("reason"))
-        }
+    }
+
+    /// Open assignments (offered or accepted) per moderator.
+    func workload() async throws -> [UserID: Int] {
         var workload: [UserID: Int] = [:]
         for row in try await db.raw("""
             SELECT moderator_id, COUNT(*) AS n FROM case_assignments WHERE state IN \(Self.openStates) GROUP BY moderator_id
             """).all() {
             workload[try row.id("moderator_id")] = try row.value("n", as: Int.self)
         }
-        return Router(moderators: profiles, conflicts: conflicts, openWorkload: workload, policy: policy)
+        return workload
+    }
+
+    /// A `moderator_conflicts` row as the domain's conflict.
+    static func conflict(_ row: any SQLRow) throws -> DeclaredConflict {
+        let subject: DeclaredConflict.Subject = if let candidate: CandidateID = try row.optionalID("candidate_id") {
+            .candidate(candidate)
+        } else {
+            .organisation(try row.id("organisation_id"))
+        }
+        return try DeclaredConflict(moderatorID: try row.id("moderator_id"), subject: subject, reason: try row.value("reason"))
     }
 
     /// How many moderators a case's current round needs in all: k, plus the escalation places once escalated.
