@@ -2,116 +2,161 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ReviewDomain
+import ReviewStore
 
-/// The HTML pages: sign-in, the list of recordings and a recording's player. They are thin shells: the data
-/// comes from the JSON API with the session cookie, under the same access rules as every other caller.
+/// The HTML pages, one per task: sign-in, each role's home, upload, recordings, observations, cases, the
+/// moderator's review screen, the lead's board and the audit trail.
+///
+/// A page is rendered on the server (``PageRenderer``) from the JSON API's own handlers, called in-process as
+/// the viewer (``PageContext/read(_:query:_:)``): a page can show nothing that its viewer could not get from
+/// the API, and the access rules live in one place. Changes go through the JSON API from the pages' small
+/// scripts (`Views/Static/app.js`), with the session's CSRF token, so they are checked and audited like any
+/// other call.
 struct Pages: Sendable {
     let services: APIServices
 
     func addRoutes(to router: RouterGroup<ReviewRequestContext>) {
-        router.get("/") { request, context in try await home(request, context: context) }
-        router.get("signin") { _, _ in Self.html(Self.signInPage) }
-        router.get("recordings/:recordingId") { request, context in try await player(request, context: context) }
-    }
-
-    func home(_ request: Request, context: ReviewRequestContext) async throws -> Response {
-        guard context.identity != nil else { return Self.redirect(to: "/signin") }
-        return Self.html(Self.homePage)
-    }
-
-    func player(_ request: Request, context: ReviewRequestContext) async throws -> Response {
-        guard let actor = context.identity else {
-            return Self.redirect(to: "/signin?next=" + (request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+        StaticAssets.shared.addRoutes(to: router)
+        router.get("signin") { request, context in
+            if context.identity != nil { return Response(status: .seeOther, headers: [.location: "/"]) }
+            return try Self.renderer().render("signin", ["title": "Sign in"])
         }
-        let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        return Self.html(Self.playerPage(id: recording.id.description, fileName: Self.escape(recording.fileName)))
+        router.get("/") { request, context in try await page(request, context, home) }
+        router.get("upload") { request, context in try await page(request, context, upload) }
+        router.get("recordings") { request, context in try await page(request, context, recordings) }
+        router.get("recordings/:recordingId") { request, context in try await page(request, context, recording) }
+        router.get("observations") { request, context in try await page(request, context, observations) }
+        router.get("observations/:observationId") { request, context in try await page(request, context, observation) }
+        router.get("cases") { request, context in try await page(request, context, cases) }
+        router.get("cases/:caseId") { request, context in try await page(request, context, casePage) }
+        router.get("cases/:caseId/review") { request, context in try await page(request, context, review) }
+        router.get("board") { request, context in try await page(request, context, board) }
+        router.get("audit") { request, context in try await page(request, context, audit) }
     }
 
-    static func redirect(to location: String) -> Response {
-        Response(status: .seeOther, headers: [.location: location])
+    static func renderer() throws -> PageRenderer {
+        switch PageRenderer.shared {
+        case .success(let renderer): return renderer
+        case .failure(let error): throw APIError(.internalServerError, code: .internalError, message: error.message)
+        }
     }
 
-    static func html(_ body: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/html; charset=utf-8",
-                .contentSecurityPolicy: "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self'; media-src 'self'; frame-ancestors 'none'",
-                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-                .cacheControl: "no-store",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
+    /// What a page handler gives back: its template and values (the layout's are added).
+    struct View {
+        let template: String
+        let title: String
+        var values: [String: Any]
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+    /// Runs a page handler for a signed-in viewer: anonymous viewers go to sign-in and come back; an API error
+    /// (403, 404, 422) becomes an error page that says what was wrong, with the API's status.
+    func page(
+        _ request: Request, _ context: ReviewRequestContext, _ handler: (PageContext) async throws -> View
+    ) async throws -> Response {
+        let renderer = try Self.renderer()
+        guard let actor = context.identity else {
+            var next = request.uri.path
+            if let query = request.uri.query, !query.isEmpty { next += "?" + query }
+            let encoded = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2F"
+            return Response(status: .seeOther, headers: [.location: "/signin?next=" + encoded])
+        }
+        let pageContext = PageContext(request: request, context: context, actor: actor, services: services)
+        let layout = try await pageContext.layout()
+        do {
+            let view = try await handler(pageContext)
+            return renderer.render(view.template, layout.merging(view.values) { $1 }.merging(["title": view.title]) { $1 })
+        } catch {
+            // The same mapping as the JSON API's errors; faults (500) go on to the error middleware and its log.
+            guard let error = (error as? APIError) ?? ErrorMiddleware<ReviewRequestContext>.apiError(for: error), error.status.code < 500 else {
+                throw error
+            }
+            let values: [String: Any] = ["title": error.status.reasonPhrase, "status": Int(error.status.code), "message": error.message]
+            return renderer.render("error", layout.merging(values) { $1 }, status: error.status)
+        }
+    }
+}
+
+/// One page request: the viewer, and reads through the JSON API's handlers as that viewer.
+struct PageContext {
+    let request: Request
+    let context: ReviewRequestContext
+    let actor: ReviewDomain.Actor
+    let services: APIServices
+
+    var role: Role { actor.role }
+    var isLead: Bool { actor.role == .lead }
+    var isModerator: Bool { actor.role.isModerator }
+
+    /// The answer of an API handler, as template values: called with `parameters` as its path parameters and
+    /// `query` as its query string, with the viewer's identity. Throws the API's error.
+    func read<T: Encodable>(
+        _ handler: (Request, ReviewRequestContext) async throws -> T, query: String = "", _ parameters: [String: String] = [:]
+    ) async throws -> [String: Any] {
+        var inner = context
+        inner.coreContext.parameters = Parameters(parameters.map { (Substring($0.key), Substring($0.value)) })
+        let head = HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/api/v1/page" + (query.isEmpty ? "" : "?" + query))
+        let answer = try await handler(Request(head: head, body: RequestBody(buffer: ByteBuffer())), inner)
+        return try TemplateValue.from(answer, encoder: context.responseEncoder) as? [String: Any] ?? [:]
     }
 
-    static let style = """
-        <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
-        label{display:block;margin:.6rem 0 .2rem}input{font-size:1rem;padding:.4rem;width:18rem}
-        button{font-size:1rem;padding:.4rem 1rem;margin-top:1rem}.error{color:#b00020}
-        table{border-collapse:collapse}td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}
-        video{width:100%;max-height:70vh;background:#000}</style>
-        """
+    /// As ``read(_:query:_:)``, or `nil` when the viewer may not see it (403, 404) or it does not exist yet.
+    func readIfAllowed<T: Encodable>(
+        _ handler: (Request, ReviewRequestContext) async throws -> T, query: String = "", _ parameters: [String: String] = [:]
+    ) async throws -> [String: Any]? {
+        do {
+            return try await read(handler, query: query, parameters)
+        } catch let error as APIError where error.status == .forbidden || error.status == .notFound {
+            return nil
+        }
+    }
 
-    static let signInPage = """
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in · ObservationReview</title>\(style)</head>
-        <body><h1>ObservationReview</h1><form id="signin">
-        <label for="username">Username</label><input id="username" name="username" autocomplete="username" required>
-        <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-        <div><button type="submit">Sign in</button></div><p id="error" class="error" role="alert"></p></form>
-        <script>
-        document.getElementById('signin').addEventListener('submit', async (event) => {
-          event.preventDefault();
-          const body = JSON.stringify({username: event.target.username.value, password: event.target.password.value});
-          const response = await fetch('/api/v1/session', {method: 'POST', headers: {'Content-Type': 'application/json'}, body, credentials: 'same-origin'});
-          if (response.ok) {
-            const next = new URLSearchParams(location.search).get('next');
-            location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
-          } else {
-            const problem = await response.json().catch(() => ({error: {message: 'Sign-in failed.'}}));
-            document.getElementById('error').textContent = problem.error.message;
-          }
-        });
-        </script></body></html>
-        """
+    /// The items of a list answer.
+    func items<T: Encodable>(
+        _ handler: (Request, ReviewRequestContext) async throws -> T, query: String = "", _ parameters: [String: String] = [:]
+    ) async throws -> [[String: Any]] {
+        try await read(handler, query: query, parameters)["items"] as? [[String: Any]] ?? []
+    }
 
-    static let homePage = """
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Recordings · ObservationReview</title>\(style)</head>
-        <body><h1>Recordings</h1><p id="who"></p><table><thead><tr><th>File</th><th>Status</th></tr></thead><tbody id="list"></tbody></table>
-        <script>
-        (async () => {
-          const me = await (await fetch('/api/v1/session')).json();
-          document.getElementById('who').textContent = 'Signed in as ' + me.user.name + ' (' + me.user.role + ')';
-          const response = await fetch('/api/v1/recordings?pageSize=100');
-          if (!response.ok) { document.getElementById('list').textContent = 'You have no recordings to see.'; return; }
-          for (const r of (await response.json()).items) {
-            const row = document.createElement('tr');
-            const link = document.createElement('a'); link.href = '/recordings/' + r.id; link.textContent = r.fileName;
-            const file = document.createElement('td'); file.appendChild(link);
-            const status = document.createElement('td'); status.textContent = r.status + (r.rejectionReason ? ': ' + r.rejectionReason : '');
-            row.append(file, status); document.getElementById('list').appendChild(row);
-          }
-        })();
-        </script></body></html>
-        """
+    /// The values every page's layout needs: the viewer, their navigation, the CSRF token for scripts.
+    func layout() async throws -> [String: Any] {
+        var session: SessionRecord?
+        if let token = context.sessionToken { session = try await services.store.session(tokenHash: Secrets.hash(token)) }
+        var name = session?.user.name
+        if name == nil { name = try await services.store.users.find(actor.userID)?.name }
+        let path = request.uri.path
+        let nav = Self.navigation(for: actor.role).map { item -> [String: Any] in
+            let current = item.href == "/" ? path == "/" : path.hasPrefix(item.href)
+            return ["href": item.href, "label": item.label, "current": current]
+        }
+        return [
+            "csrfToken": session?.csrfToken ?? "",
+            "user": ["name": name ?? "Signed in", "roleText": Self.roleName(actor.role), "nav": nav] as [String: Any],
+        ]
+    }
 
-    static func playerPage(id: String, fileName: String) -> String {
-        """
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(fileName) · ObservationReview</title>\(style)</head>
-        <body><p><a href="/">All recordings</a></p><h1>\(fileName)</h1>
-        <video id="player" controls preload="metadata" poster="/api/v1/recordings/\(id)/thumbnails/0" src="/api/v1/recordings/\(id)/proxy"></video>
-        <p id="status"></p>
-        <script>
-        (async () => {
-          const detail = await (await fetch('/api/v1/recordings/\(id)')).json();
-          const r = detail.recording;
-          document.getElementById('status').textContent = 'Status: ' + r.status + (r.rejectionReason ? ' (' + r.rejectionReason + ')' : '')
-            + (detail.job && detail.job.progress != null && r.status === 'indexing' ? ', ' + Math.round(detail.job.progress * 100) + '% indexed' : '');
-        })();
-        </script></body></html>
-        """
+    static func navigation(for role: Role) -> [(href: String, label: String)] {
+        switch role {
+        case .assessor:
+            [("/", "Home"), ("/upload", "Upload"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/cases", "Cases")]
+        case .employer: [("/", "Home"), ("/observations", "Our observations"), ("/cases", "Cases"), ("/recordings", "Recordings")]
+        case .moderator: [("/", "My reviews")]
+        case .lead:
+            [("/", "Home"), ("/board", "Board"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"),
+             ("/upload", "Upload"), ("/audit", "Audit trail")]
+        case .auditor: [("/", "Home"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/audit", "Audit trail")]
+        case .administrator: [("/", "Home"), ("/audit", "Audit trail")]
+        }
+    }
+
+    static func roleName(_ role: Role) -> String {
+        switch role {
+        case .assessor: "Assessor"
+        case .employer: "Employer"
+        case .moderator(.professional): "Practitioner moderator"
+        case .moderator(.lay): "Lay panel moderator"
+        case .lead: "Moderation lead"
+        case .auditor: "Auditor"
+        case .administrator: "Administrator"
+        }
     }
 }
