@@ -8,7 +8,7 @@ struct ObsReview: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, IndexCommand.self, MigrateCommand.self, ImportCommand.self, ExportCommand.self, VerifyCommand.self,
             CasesCommand.self, IngestCommand.self, WorkerCommand.self, AccountCommand.self, SampleCommand.self, RouteCommand.self,
-            BenchRoutingCommand.self,
+            BenchRoutingCommand.self, AgreementCommand.self,
         ]
     )
 }

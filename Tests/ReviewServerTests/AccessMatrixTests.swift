@@ -65,6 +65,17 @@ import Testing
             route(.head, "/api/v1/recordings/\(r)/proxy", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/thumbnails/0", recordingViewers),
             route(.get, "/recordings/\(r)", recordingViewers),
+            // The pages: the same rules as the API calls they are made of.
+            route(.get, "/", everyone),
+            route(.get, "/upload", [.assessor, .lead]),
+            route(.get, "/recordings", listReaders.union([.assignedModerator, .unassignedModerator])),
+            route(.get, "/observations", listReaders),
+            route(.get, "/observations/\(o)", schemeReaders),
+            route(.get, "/cases", everyone.subtracting([.administrator])),
+            route(.get, "/cases/\(c)", schemeReaders.union([.assignedModerator])),
+            route(.get, "/cases/\(c)/review", [.assignedModerator]),
+            route(.get, "/board", [.lead]),
+            route(.get, "/audit", [.auditor, .lead, .administrator]),
             route(.get, "/api/v1/cases", everyone.subtracting([.administrator])),
             route(.get, "/api/v1/cases/\(c)", recordingViewers),
             route(.post, "/api/v1/cases/\(c)/transitions", [.assessor, .employer, .lead], body: #"{"action":"startLocalReview","expectedVersion":1}"#),
@@ -136,10 +147,13 @@ import Testing
                     #expect(body?["error"]?["code"] == "unauthenticated", "\(route)")
                 }
             }
-            // The player page sends a browser to sign in instead.
-            let page = try await client.execute(uri: "/recordings/\(fixture.recording.id)", method: .get)
-            #expect(page.status == .seeOther)
-            #expect(page.headers[.location]?.hasPrefix("/signin") == true)
+            // The pages send a browser to sign in instead, and back afterwards.
+            for route in Self.routes(fixture) where !route.path.hasPrefix("/api/") && !route.path.hasPrefix("/uploads") {
+                let page = try await client.execute(uri: route.path, method: .get)
+                #expect(page.status == .seeOther, "\(route)")
+                let encoded = route.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                #expect(page.headers[.location] == "/signin?next=" + encoded, "\(route)")
+            }
         }
     }
 

@@ -159,6 +159,9 @@ extension Pages {
         let last = items.last?["sequence"] as? Int
         return View(template: "audit", title: "Audit trail", values: [
             "items": items, "empty": items.isEmpty, "subjectType": type ?? "", "subjectId": subject ?? "",
+            "subjectTypes": [("case", "Case"), ("recording", "Recording"), ("observation", "Observation"), ("user", "User")].map {
+                ["value": $0.0, "label": $0.1, "selected": $0.0 == type]
+            },
             "next": list["nextPage"] != nil ? last.map { "after=\($0)" + (type.map { "&subjectType=\($0)&subjectId=\(subject ?? "")" } ?? "") } as Any : NSNull(),
         ])
     }

@@ -1,0 +1,127 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ReviewDomain
+@testable import ReviewServer
+import ReviewStore
+import Testing
+
+/// The HTML pages: they show what the viewer may see and nothing more (the blind review above all), carry the
+/// security headers, and are well-formed enough for assistive technology (one `h1`, a `main`, labelled fields).
+@Suite struct PagesTests {
+    typealias Caller = APIFixture.Caller
+
+    static func page(_ client: some TestClientProtocol, _ fixture: APIFixture, _ path: String, as caller: Caller) async throws -> (HTTPResponse.Status, String, HTTPFields) {
+        let response = try await client.execute(uri: path, method: .get, headers: fixture.headers(caller))
+        return (response.status, String(buffer: response.body), response.headers)
+    }
+
+    @Test("the templates load and every page has one h1, a main landmark, and no inline script or style")
+    func structure() async throws {
+        if case .failure(let error) = PageRenderer.shared { Issue.record("templates: \(error)") }
+        let fixture = try await APIFixture.make()
+        let pages: [(String, Caller)] = [
+            ("/", .assessor), ("/", .employer), ("/", .assignedModerator), ("/", .lead), ("/", .auditor), ("/", .administrator),
+            ("/upload", .assessor), ("/recordings", .assessor), ("/recordings/\(fixture.recording.id)", .lead),
+            ("/observations", .employer), ("/observations/\(fixture.observation.observation.id)", .employer),
+            ("/cases", .lead), ("/cases/\(fixture.dispute.id)", .lead), ("/cases/\(fixture.dispute.id)/review", .assignedModerator),
+            ("/board", .lead), ("/audit", .auditor),
+        ]
+        try await fixture.withClient { client in
+            for (path, caller) in pages {
+                let (status, html, headers) = try await Self.page(client, fixture, path, as: caller)
+                #expect(status == .ok, "\(path) as \(caller): \(status)")
+                #expect(html.components(separatedBy: "<h1").count == 2, "\(path) as \(caller) should have exactly one h1")
+                #expect(html.contains(#"<main id="main""#) && html.contains(#"<html lang="en">"#), "\(path)")
+                #expect(!html.contains("<script>") && !html.contains(" style=\""), "\(path) has inline script or style (the CSP forbids them)")
+                let csp = headers[.contentSecurityPolicy] ?? ""
+                #expect(csp.contains("script-src 'self';") && !csp.contains("unsafe-inline"), "\(path): \(csp)")
+                // Every input, select and textarea has a label.
+                for id in Self.fieldIDs(html) {
+                    #expect(html.contains("for=\"\(id)\""), "\(path) as \(caller): field #\(id) has no label")
+                }
+            }
+        }
+    }
+
+    @Test("the review screen is blind until the moderator's opinion is in; the lead's case page shows the scores")
+    func blindReview() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            let accept = try await client.execute(
+                uri: "/api/v1/cases/\(fixture.dispute.id)/assignment/accept", method: .post, headers: fixture.headers(.assignedModerator, json: true),
+                body: ByteBuffer(string: "{}"))
+            #expect(accept.status == .ok)
+            let (_, blind, _) = try await Self.page(client, fixture, "/cases/\(fixture.dispute.id)/review", as: .assignedModerator)
+            #expect(blind.contains("Your second opinion") && blind.contains(#"id="opinion-form""#))
+            for secret in ["Good practice.", "Below the standard.", "Employer 5", "assessor 3", "Earlier ratings"] {
+                #expect(!blind.contains(secret), "the blind review screen shows \(secret)")
+            }
+            // The case page sends a moderator to the same blind screen.
+            let (_, casePage, _) = try await Self.page(client, fixture, "/cases/\(fixture.dispute.id)", as: .assignedModerator)
+            #expect(!casePage.contains("Good practice.") && casePage.contains("Your second opinion"))
+
+            let opinion = try await client.execute(
+                uri: "/api/v1/cases/\(fixture.dispute.id)/opinions", method: .post, headers: fixture.headers(.assignedModerator, json: true),
+                body: ByteBuffer(string: #"{"score":4,"rationale":"Meets it.","annotations":[{"start":1.5,"text":"Clear purpose"}]}"#))
+            #expect(opinion.status == .created)
+            let (_, after, _) = try await Self.page(client, fixture, "/cases/\(fixture.dispute.id)/review", as: .assignedModerator)
+            #expect(after.contains("Good practice.") && after.contains("Below the standard.") && after.contains("Meets it."))
+            #expect(!after.contains(#"id="opinion-form""#))
+
+            let (_, lead, _) = try await Self.page(client, fixture, "/cases/\(fixture.dispute.id)", as: .lead)
+            #expect(lead.contains("Employer 5, assessor 3") && lead.contains("Clear purpose") && lead.contains("History (audit trail)"))
+        }
+    }
+
+    @Test("no page shows another employer's staff; forms appear only for those who may use them")
+    func scopeAndForms() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            let name = fixture.candidate.name
+            let (_, own, _) = try await Self.page(client, fixture, "/observations", as: .employer)
+            #expect(own.contains(name))
+            let (_, other, _) = try await Self.page(client, fixture, "/observations", as: .otherEmployer)
+            #expect(!other.contains(name) && !other.contains(fixture.observation.observation.id.description))
+            let (status, notFound, _) = try await Self.page(client, fixture, "/cases/\(fixture.dispute.id)", as: .otherEmployer)
+            #expect(status == .notFound && notFound.contains("There is no case") && !notFound.contains("Good practice."))
+
+            let observation = "/observations/\(fixture.observation.observation.id)"
+            let (_, employer, _) = try await Self.page(client, fixture, observation, as: .employer)
+            #expect(employer.contains("/ratings\"") && employer.contains("/flags\""))
+            let (_, auditor, _) = try await Self.page(client, fixture, observation, as: .auditor)
+            #expect(!auditor.contains("data-api="), "an auditor changes nothing, so sees no forms")
+            let (_, lead, _) = try await Self.page(client, fixture, "/cases/\(fixture.dispute.id)", as: .lead)
+            #expect(lead.contains("Decide the outcome") || lead.contains("Escalate") || lead.contains("Withdraw the case"))
+            let (_, employerCase, _) = try await Self.page(client, fixture, "/cases/\(fixture.dispute.id)", as: .employer)
+            #expect(!employerCase.contains("Decide the outcome") && !employerCase.contains("Assign a moderator"))
+        }
+    }
+
+    @Test("static files are served with a content hash and revalidated")
+    func staticFiles() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            for name in ["app.css", "app.js", "upload.js", "player.js", "review.js"] {
+                let response = try await client.execute(uri: "/static/\(name)", method: .get)
+                #expect(response.status == .ok, "\(name)")
+                let etag = try #require(response.headers[.eTag])
+                let again = try await client.execute(uri: "/static/\(name)", method: .get, headers: [.ifNoneMatch: etag])
+                #expect(again.status == .notModified)
+            }
+            let missing = try await client.execute(uri: "/static/nothing.js", method: .get)
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    /// The ids of the form fields in `html` (hidden inputs and the sign-out button excepted).
+    static func fieldIDs(_ html: String) -> [String] {
+        let pattern = try! Regex(#"<(input|select|textarea)\b[^>]*>"#)
+        return html.matches(of: pattern).compactMap { match -> String? in
+            let tag = String(html[match.range])
+            guard !tag.contains(#"type="hidden""#), let id = tag.firstMatch(of: try! Regex(#"id="([^"]+)""#)) else { return nil }
+            return id.output[1].substring.map(String.init)
+        }
+    }
+}

@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""The web pages in a real browser (Debian's headless Chromium driven by Selenium), with an accessibility check.
+
+Starts `obsreview serve --demo` on a free port with a temporary data folder and waits for the demo's indexing. Then,
+signing in through the sign-in page as each role (by keyboard: type, then Enter):
+  1. assessor: uploads a generated 12-second H.264/AAC recording through /upload for the first disputed observation,
+     with the connection throttled; reloads the page mid-way (the upload is interrupted), chooses the file again and
+     checks it RESUMES from the server's offset (not from 0); waits until the page says it is ready; opens it and
+     PLAYS it (currentTime advances); a thumbnail in the strip seeks the player; "Next keyframe" lands on a keyframe;
+  2. moderator: opens the offer from their home page, accepts it, plays the recording, presses N twice at two moments
+     and types two notes (Enter saves), clicks the first note (the player seeks there), picks a score and a rationale
+     and submits the blind opinion; the page then shows the earlier ratings; the API holds the opinion with both notes;
+  3. lay moderator: accepts and submits a different opinion;
+  4. lead: the board, then the case: decides the outcome if it is theirs to decide, and sees the outcome;
+  5. employer: the observations and cases lists; flags a dispute on an observation with a reason (lands on its case);
+  6. auditor and administrator: their home pages and the audit trail.
+On every page visited, axe-core 4.12 runs the WCAG 2.0/2.1/2.2 A and AA rules: any
+serious or critical violation fails the run. Every page is also checked at a tablet width (768 px) for sideways
+scrolling. Screenshots of the main pages go to docs/screenshots/ (--screenshots DIR to put them elsewhere).
+
+    python3 scripts/test-pages.py [path/to/obsreview] [--keep] [--show] [--screenshots DIR]
+
+Installs chromium and chromium-driver (apt) and selenium (pip) when missing, and axe-core: its axe.min.js is taken from
+the `axe-playwright-python` package (installed with --no-deps: only the script is used, injected through Selenium).
+`axe-selenium-python` ships axe-core 3.1, which predates WCAG 2.2's rules (docs/decisions/0009-web-pages.md).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+from demo_server import PASSWORD, DemoServer, Failure, check, http  # noqa: E402
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def log(message):
+    print(f"test-pages: {message}", flush=True)
+
+
+def ensure_tools():
+    missing = [p for p in ("chromium", "chromium-driver", "ffmpeg") if "install ok installed" not in subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True).stdout]
+    if missing:
+        log(f"installing Debian packages: {' '.join(missing)}")
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    for module, package in (("selenium", "selenium"), ("axe_playwright_python", "axe-playwright-python")):
+        try:
+            __import__(module)
+        except ImportError:
+            log(f"installing {package} (pip)")
+            command = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", package]
+            if subprocess.run(command + ["--break-system-packages"]).returncode != 0:
+                subprocess.check_call(command)
+
+
+def default_binary():
+    if os.environ.get("OBSREVIEW_BIN"):
+        return os.environ["OBSREVIEW_BIN"]
+    env = dict(os.environ, PATH="/opt/swift/usr/bin:" + os.environ["PATH"])
+    path = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env=env).stdout.strip()
+    return os.path.join(path, "obsreview")
+
+
+def wait(description, predicate, timeout=30, interval=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise Failure(f"timed out after {timeout} s waiting for {description}")
+
+
+class Browser:
+    """One Chromium, the pages it visits, and the accessibility and layout findings on each."""
+
+    def __init__(self, base, show, screenshots):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not go to the network
+        os.environ.setdefault("SE_AVOID_STATS", "true")
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for argument in ("--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
+                         "--window-size=1280,900", "--disable-dev-shm-usage"):
+            options.add_argument(argument)
+        if not show:
+            options.add_argument("--headless=new")
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.base, self.screenshots = base, screenshots
+        self.checked, self.violations = [], []
+
+    def by(self, css):
+        from selenium.webdriver.common.by import By
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def all(self, css):
+        from selenium.webdriver.common.by import By
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def open(self, path):
+        self.driver.get(self.base + path)
+        self.wait_loaded()
+
+    def wait_loaded(self):
+        wait("the page to load", lambda: self.driver.execute_script("return document.readyState") == "complete")
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def sign_in(self, username):
+        from selenium.webdriver.common.keys import Keys
+        self.driver.delete_all_cookies()
+        self.open("/signin")
+        self.audit("sign-in")
+        self.by("#username").send_keys(username)
+        self.by("#password").send_keys(PASSWORD + Keys.ENTER)  # by keyboard
+        wait(f"{username}'s home page", lambda: self.driver.current_url.rstrip("/") == self.base and self.all("h1"))
+        self.wait_loaded()
+        who = self.by(".who").text
+        check(who, f"the header does not say who is signed in as {username}")
+        log(f"signed in as {username}: {who.splitlines()[0]}")
+
+    def audit(self, name, screenshot=None):
+        """axe-core's WCAG A/AA rules on the page as it is now; sideways scrolling at tablet width."""
+        self.js(axe_script())
+        results = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+            ".then(r => done({violations: r.violations})).catch(e => done({error: String(e)}));", WCAG_TAGS)
+        check("error" not in results, f"axe-core failed on {name}: {results.get('error')}")
+        bad = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+        for violation in bad:
+            targets = [" ".join(node["target"]) for node in violation["nodes"]][:3]
+            self.violations.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+        self.checked.append(name)
+        if screenshot and self.screenshots:
+            self.driver.save_screenshot(os.path.join(self.screenshots, screenshot + ".png"))
+        size = self.driver.get_window_size()
+        self.driver.set_window_size(768, 1024)
+        overflow = self.js("return document.documentElement.scrollWidth - window.innerWidth")
+        self.driver.set_window_size(size["width"], size["height"])
+        if overflow > 1:
+            self.violations.append(f"{name}: the page scrolls sideways by {overflow}px at a tablet width (768 px)")
+
+    def player_state(self):
+        return self.js("const v = document.getElementById('player'); return v ? {t: v.currentTime, ready: v.readyState, "
+                       "paused: v.paused, error: v.error && v.error.code} : null")
+
+    def play(self, what):
+        self.js("const v = document.getElementById('player'); v.muted = true; v.play();")
+        state = wait(f"{what} to play past 1 s", lambda: (lambda s: s if s and s["t"] > 1.0 and not s["error"] else None)(
+            self.player_state()), timeout=40)
+        log(f"{what} plays: currentTime {state['t']:.2f} s, readyState {state['ready']}")
+
+
+_AXE = []
+
+
+def axe_script():
+    """axe-core's axe.min.js, from the axe-playwright-python package (read once)."""
+    if not _AXE:
+        import importlib.util
+        folder = importlib.util.find_spec("axe_playwright_python").submodule_search_locations[0]
+        with open(os.path.join(folder, "axe.min.js"), encoding="utf-8") as f:
+            _AXE.append(f.read())
+    return _AXE[0]
+
+
+def make_video(path):
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi",
+                    "-i", "sine=frequency=440:sample_rate=48000", "-t", "12", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-b:v", "5M", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", path], check=True)
+
+
+def api(server, method, path, body=None):
+    status, _, data = http(method, server.base + path, body, {"Authorization": f"Bearer {server.token}"})
+    check(200 <= status < 300, f"{method} {path} answered {status}: {data[:300]!r}")
+    return json.loads(data) if data else None
+
+
+def wait_for_demo_indexing(server):
+    def settled():
+        busy = api(server, "GET", "/api/v1/recordings?status=stored&pageSize=500")["items"] + \
+            api(server, "GET", "/api/v1/recordings?status=indexing&pageSize=500")["items"]
+        return not busy
+    wait("the demo recordings to be indexed", settled, timeout=240, interval=1)
+
+
+def assessor_uploads(b, server, observation_id, video):
+    b.sign_in("assessor")
+    b.audit("assessor home", "home-assessor")
+    b.open(f"/upload?observation={observation_id}&chunk=262144")
+    check(b.by("#observation").get_attribute("value") == observation_id, "the upload page did not preselect the observation")
+    b.audit("upload")
+    b.driver.execute_cdp_cmd("Network.enable", {})
+    b.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 5, "downloadThroughput": -1, "uploadThroughput": 1_000_000})
+    b.by("#file").send_keys(video)
+    b.by("#start").click()
+    wait("the upload to pass 20%", lambda: int(b.by("#progress").get_attribute("value") or 0) >= 20, timeout=60, interval=0.05)
+    progress_text = b.by("#progress-text").text
+    check("MB/s" in progress_text and "left" in progress_text, f"the progress shows no speed or time left: {progress_text!r}")
+    if b.screenshots:
+        b.driver.save_screenshot(os.path.join(b.screenshots, "upload-progress.png"))
+    log(f"interrupting the upload by reloading the page at: {progress_text}")
+    b.driver.refresh()  # the request under way is cut off
+    b.wait_loaded()
+    b.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    b.by("#file").send_keys(video)
+    b.by("#start").click()
+    resumed = wait("the upload to resume", lambda: (lambda t: t if t.startswith("Resuming at") or "rror" in t else None)(
+        b.by("#upload-status").text + b.by("#upload-error").text), timeout=20)
+    check(resumed.startswith("Resuming at") and not resumed.startswith("Resuming at 0.0 MB"), f"the upload did not resume: {resumed!r}")
+    log(f"after the reload: {resumed.splitlines()[0]}")
+    link = wait("the page to say the recording is ready", lambda: (b.all("#recording-link") or [None])[0] or
+                (None if "rejected" not in b.by("#upload-status").text else Failure(b.by("#upload-status").text)), timeout=180, interval=0.5)
+    if isinstance(link, Failure):
+        raise link
+    check(b.by("#upload-error").text == "", f"the upload page shows an error: {b.by('#upload-error').text}")
+    recording_id = link.get_attribute("href").rsplit("/", 1)[1]
+    detail = api(server, "GET", f"/api/v1/recordings/{recording_id}")["recording"]
+    check(detail["status"] == "ready" and detail["byteCount"] == os.path.getsize(video),
+          f"the uploaded recording is {detail['status']} with {detail['byteCount']} bytes, not ready with {os.path.getsize(video)}")
+    b.audit("upload finished")
+    link.click()
+    b.wait_loaded()
+    b.play("the uploaded recording")
+    strip = b.all("ol.strip button")
+    check(len(strip) >= 3, f"the recording page has {len(strip)} thumbnails in its strip")
+    target = float(strip[2].get_attribute("data-seek-to"))
+    b.js("document.getElementById('player').pause()")
+    strip[2].click()
+    wait("the thumbnail to seek the player", lambda: abs(b.player_state()["t"] - target) < 0.3)
+    keyframes = [float(t) for t in b.by("[data-player]").get_attribute("data-keyframes").split()]
+    b.by("[data-keyframe=next]").click()
+    landed = wait("the next keyframe", lambda: (lambda t: t if t > target + 0.05 else None)(b.player_state()["t"]))
+    check(any(abs(landed - k) < 0.002 for k in keyframes), f"'Next keyframe' landed at {landed}, not on a keyframe {keyframes[:8]}")
+    check(b.all("dl.facts dt") and "SHA-256" in b.by("dl.facts").text, "the recording page shows no metadata")
+    b.audit("recording", "recording")
+    return recording_id
+
+
+def moderator_reviews(b, server, case_id, username, score, notes):
+    b.sign_in(username)
+    b.audit(f"{username} home", "home-moderator" if notes else None)
+    b.by(f"a[href='/cases/{case_id}/review']").click()
+    b.wait_loaded()
+    check("Scores and opinions" not in b.driver.page_source, "the review screen shows scores before the opinion")
+    b.audit(f"{username} offer")
+    b.by("form[data-api$='/assignment/accept'] button").click()
+    wait("the review screen", lambda: b.all("#opinion-form"), timeout=20)
+    b.wait_loaded()
+    page = b.driver.page_source
+    for hidden in ("Employer ", "Assessor (accrediting body)", "Another moderator"):
+        check(hidden not in page, f"the blind review screen shows {hidden!r}")
+    if notes:
+        from selenium.webdriver.common.keys import Keys
+        b.play("the recording on the review screen")
+        taken = []
+        for text in notes:
+            wait("playback to move on", lambda: b.player_state()["t"] > (taken[-1] + 0.8 if taken else 1.0), timeout=30)
+            b.by("body").send_keys("n")  # the N key, with focus outside any field
+            wait("the note box to take focus", lambda: b.js("return document.activeElement.id") == "note-text")
+            at = float(b.by("#note-time").get_attribute("value"))
+            check(b.player_state()["paused"], "N did not pause the video")
+            b.driver.switch_to.active_element.send_keys(text + Keys.ENTER)
+            taken.append(at)
+            b.js("document.getElementById('player').play()")
+        items = wait("two notes in the list", lambda: (lambda i: i if len(i) == len(notes) else None)(b.all("#notes li")))
+        check(notes[0] in items[0].text and notes[1] in items[1].text, f"the notes list reads {[i.text for i in items]}")
+        b.js("document.getElementById('player').pause()")
+        items[0].find_element("css selector", "button").click()
+        wait("a note to seek the player", lambda: abs(b.player_state()["t"] - taken[0]) < 0.3)
+        log(f"{username} took notes at {', '.join(f'{t:.2f}' for t in taken)} s; clicking the first seeks back to it")
+        b.audit("review screen", "review")
+    b.by(f"label[for='opinion-score-{score}']").click()
+    b.by("#opinion-rationale").send_keys(f"Second opinion by {username}: score {score} for the practice seen.")
+    b.by("#opinion-form button[type=submit]").click()
+    wait("the scores after the opinion", lambda: "Scores and opinions" in b.driver.page_source, timeout=20)
+    b.wait_loaded()
+    check("Employer" in b.by("#after-heading").find_element("xpath", "..").text, "the earlier ratings are not shown after the opinion")
+    b.audit(f"{username} after opinion", "review-after" if notes else None)
+    opinions = api(server, "GET", f"/api/v1/cases/{case_id}/opinions")["items"]
+    mine = [o for o in opinions if o["score"] == score and username in o["rationale"]]
+    check(mine, f"the API has no opinion of {username} with score {score}: {opinions}")
+    check(len(mine[0]["annotations"]) == len(notes), f"{username}'s opinion has {len(mine[0]['annotations'])} notes, not {len(notes)}")
+    log(f"{username} submitted a blind opinion ({score}) with {len(notes)} notes")
+
+
+def lead_decides(b, server, case_id):
+    b.sign_in("lead")
+    b.audit("lead home", "home-lead")
+    b.open("/board")
+    b.audit("board", "board")
+    b.open(f"/cases/{case_id}")
+    b.audit("case (lead)")
+    decide = [s for s in b.all("details.action summary") if s.text == "Decide the outcome"]
+    if decide:
+        decide[0].click()
+        form = decide[0].find_element("xpath", "..").find_element("css selector", "form")
+        form.find_element("css selector", "label[for='decide-score-4']").click()
+        form.find_element("css selector", "textarea[name=reason]").send_keys("The panel's opinions differ; the practice meets the standard.")
+        form.find_element("css selector", "button[type=submit]").click()
+    outcome = wait("the outcome on the case page", lambda: b.all("#outcome-heading"), timeout=20)[0].text
+    b.wait_loaded()
+    check(outcome.startswith("Outcome:"), f"the case page shows {outcome!r}")
+    state = api(server, "GET", f"/api/v1/cases/{case_id}")
+    check(state["outcome"] is not None, "the API has no outcome for the case")
+    check(b.all("#history-heading"), "the lead's case page has no history")
+    b.audit("case decided", "case")
+    log(f"the lead sees {outcome!r} ({'decided by the lead' if decide else 'reconciled by rule'})")
+    for path in ("/cases", "/observations", "/recordings", "/audit"):
+        b.open(path)
+        b.audit(f"lead {path}")
+
+
+def employer_flags(b, server):
+    b.sign_in("employer")
+    b.audit("employer home", "home-employer")
+    b.open("/cases")
+    b.audit("employer cases", "cases")
+    b.open("/observations")
+    b.audit("employer observations")
+    links = b.all("table a[href^='/observations/']")
+    check(links, "the employer sees no observations")
+    links[-1].click()
+    b.wait_loaded()
+    b.audit("observation")
+    b.by("#flag-reason").send_keys("We believe the assessor did not see the whole recording.")
+    b.by("form[data-api$='/flags'] button").click()
+    wait("the case page after flagging", lambda: "/cases/" in b.driver.current_url and b.all("h1"), timeout=20)
+    b.wait_loaded()
+    check("Flagged" in b.driver.page_source or "flag" in b.driver.page_source.lower(), "the case page does not show the flag")
+    b.audit("employer case")
+    log(f"the employer flagged a dispute: {b.by('h1').text}")
+
+
+def others(b, recording_id):
+    b.sign_in("auditor")
+    b.audit("auditor home")
+    b.open("/audit")
+    b.audit("audit trail")
+    b.open(f"/audit?subjectType=recording&subjectId={recording_id}")
+    rows = [row.text for row in b.all("tbody tr")]
+    check(any("Viewed" in row for row in rows), f"the audit trail of the uploaded recording shows no viewing: {rows}")
+    b.audit("audit trail", "audit")
+    b.sign_in("admin")
+    b.audit("administrator home")
+    b.by("[data-signout]").click()
+    wait("sign-out", lambda: "/signin" in b.driver.current_url)
+    b.open("/cases")
+    check("/signin" in b.driver.current_url, "a signed-out browser can open /cases")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("binary", nargs="?")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--show", action="store_true")
+    parser.add_argument("--screenshots", default=os.path.join(ROOT, "docs", "screenshots"))
+    args = parser.parse_args()
+    ensure_tools()
+    binary = args.binary or default_binary()
+    work = tempfile.mkdtemp(prefix="obsreview-pages-")
+    os.makedirs(args.screenshots, exist_ok=True)
+    server = DemoServer(binary, os.path.join(work, "data"), os.path.join(work, "server.log"))
+    b = None
+    ok = False
+    try:
+        server.start()
+        _, server.token = server.sign_in_with_token("lead")
+        wait_for_demo_indexing(server)
+        case = api(server, "GET", "/api/v1/cases?state=in_moderation")["items"]
+        case = case or api(server, "GET", "/api/v1/cases?state=awaiting_moderation")["items"]
+        check(case, "the demo has no case in moderation")
+        case = case[0]
+        video = os.path.join(work, "observation-upload.mp4")
+        make_video(video)
+        b = Browser(server.base, args.show, args.screenshots)
+        recording_id = assessor_uploads(b, server, case["observationId"], video)
+        moderator_reviews(b, server, case["id"], "moderator", 5, ["Warm introduction, explains purpose", "Misses a risk cue"])
+        moderator_reviews(b, server, case["id"], "lay", 2, [])
+        lead_decides(b, server, case["id"])
+        employer_flags(b, server)
+        others(b, recording_id)
+        check(not b.violations, "accessibility or layout problems:\n  " + "\n  ".join(b.violations))
+        log(f"axe-core (WCAG 2.2 A/AA): no serious or critical violations on {len(b.checked)} page states")
+        ok = True
+    except Failure as failure:
+        log(f"FAILED: {failure}")
+        if b:
+            b.driver.save_screenshot(os.path.join(work, "failure.png"))
+            log(f"at {b.driver.current_url}; screenshot {work}/failure.png")
+            for entry in b.driver.get_log("browser")[-10:]:
+                log(f"browser console: {entry['message']}")
+        log("server log (last lines):\n" + server.log_tail())
+    finally:
+        if b:
+            b.driver.quit()
+        server.stop()
+        if ok and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        elif not ok:
+            log(f"kept {work}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
