@@ -10,7 +10,7 @@ signing in through the sign-in page as each role (by keyboard: type, then Enter)
   2. moderator: opens the offer from their home page, accepts it, plays the recording, presses N twice at two moments
      and types two notes (Enter saves), clicks the first note (the player seeks there), picks a score and a rationale
      and submits the blind opinion; the page then shows the earlier ratings; the API holds the opinion with both notes;
-  3. lay moderator: accepts and submits a different opinion;
+  3. lay moderator, by keyboard only (Enter, Space, typing): opens the offer, accepts, submits a different opinion;
   4. lead: the board, then the case: decides the outcome if it is theirs to decide, and sees the outcome;
   5. employer: the observations and cases lists; flags a dispute on an observation with a reason (lands on its case);
   6. auditor and administrator: their home pages and the audit trail.
@@ -250,18 +250,32 @@ def assessor_uploads(b, server, observation_id, video):
     landed = wait("the next keyframe", lambda: (lambda t: t if t > target + 0.05 else None)(b.player_state()["t"]))
     check(any(abs(landed - k) < 0.002 for k in keyframes), f"'Next keyframe' landed at {landed}, not on a keyframe {keyframes[:8]}")
     check(b.all("dl.facts dt") and "SHA-256" in b.by("dl.facts").text, "the recording page shows no metadata")
+    captions = os.path.join(os.path.dirname(video), "captions.vtt")
+    with open(captions, "w") as f:
+        f.write("WEBVTT\n\n00:00.000 --> 00:04.000\nAssessor: thank you for coming in today.\n")
+    b.by("#captions-file").send_keys(captions)
+    b.by("form[data-put-file] button").click()
+    wait("the captions track after the upload", lambda: b.js(
+        "const v = document.getElementById('player'); return v && v.textTracks.length === 1 && v.textTracks[0].kind === 'captions'"), timeout=20)
+    log("captions uploaded: the player has a captions track")
     b.audit("recording", "recording")
     return recording_id
 
 
-def moderator_reviews(b, server, case_id, username, score, notes):
+def moderator_reviews(b, server, case_id, username, score, notes, keyboard=False):
+    """With keyboard=True every step is a key press on the focused element (Enter, Space, typing): no clicks."""
+    from selenium.webdriver.common.keys import Keys
+
+    def press(element, key=Keys.ENTER):
+        element.send_keys(key) if keyboard else element.click()
+
     b.sign_in(username)
     b.audit(f"{username} home", "home-moderator" if notes else None)
-    b.by(f"a[href='/cases/{case_id}/review']").click()
+    press(b.by(f"a[href='/cases/{case_id}/review']"))
     b.wait_loaded()
     check("Scores and opinions" not in b.driver.page_source, "the review screen shows scores before the opinion")
     b.audit(f"{username} offer")
-    b.by("form[data-api$='/assignment/accept'] button").click()
+    press(b.by("form[data-api$='/assignment/accept'] button"))
     wait("the review screen", lambda: b.all("#opinion-form"), timeout=20)
     b.wait_loaded()
     page = b.driver.page_source
@@ -287,9 +301,12 @@ def moderator_reviews(b, server, case_id, username, score, notes):
         wait("a note to seek the player", lambda: abs(b.player_state()["t"] - taken[0]) < 0.3)
         log(f"{username} took notes at {', '.join(f'{t:.2f}' for t in taken)} s; clicking the first seeks back to it")
         b.audit("review screen", "review")
-    b.by(f"label[for='opinion-score-{score}']").click()
+    if keyboard:
+        b.by(f"#opinion-score-{score}").send_keys(Keys.SPACE)
+    else:
+        b.by(f"label[for='opinion-score-{score}']").click()
     b.by("#opinion-rationale").send_keys(f"Second opinion by {username}: score {score} for the practice seen.")
-    b.by("#opinion-form button[type=submit]").click()
+    press(b.by("#opinion-form button[type=submit]"))
     wait("the scores after the opinion", lambda: "Scores and opinions" in b.driver.page_source, timeout=20)
     b.wait_loaded()
     check("Employer" in b.by("#after-heading").find_element("xpath", "..").text, "the earlier ratings are not shown after the opinion")
@@ -393,7 +410,7 @@ def main():
         b = Browser(server.base, args.show, args.screenshots)
         recording_id = assessor_uploads(b, server, case["observationId"], video)
         moderator_reviews(b, server, case["id"], "moderator", 5, ["Warm introduction, explains purpose", "Misses a risk cue"])
-        moderator_reviews(b, server, case["id"], "lay", 2, [])
+        moderator_reviews(b, server, case["id"], "lay", 2, [], keyboard=True)
         lead_decides(b, server, case["id"])
         employer_flags(b, server)
         others(b, recording_id)

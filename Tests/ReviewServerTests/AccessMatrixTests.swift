@@ -64,6 +64,9 @@ import Testing
             route(.get, "/api/v1/recordings/\(r)/proxy", recordingViewers),
             route(.head, "/api/v1/recordings/\(r)/proxy", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/thumbnails/0", recordingViewers),
+            route(.put, "/api/v1/recordings/\(r)/captions", [.assessor, .lead], body: "WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n",
+                  headers: [.contentType: "text/vtt"]),
+            route(.get, "/api/v1/recordings/\(r)/captions", recordingViewers),
             route(.get, "/recordings/\(r)", recordingViewers),
             // The pages: the same rules as the API calls they are made of.
             route(.get, "/", everyone),
@@ -119,7 +122,7 @@ import Testing
         try await fixture.withClient { client in
             for route in routes {
                 var headers = fixture.headers(caller, json: route.body != nil)
-                headers.append(contentsOf: route.extraHeaders)
+                for field in route.extraHeaders { headers[field.name] = field.value }
                 let response = try await client.execute(
                     uri: route.path, method: route.method, headers: headers, body: route.body.map { ByteBuffer(string: $0) })
                 let denied = [403, 404].contains(response.status.code)

@@ -99,6 +99,28 @@ import Testing
         }
     }
 
+    @Test("captions: WebVTT only, replaced atomically, audited, and offered as the player's captions track")
+    func captions() async throws {
+        let fixture = try await APIFixture.make()
+        let uri = "/api/v1/recordings/\(fixture.recording.id)/captions"
+        try await fixture.withClient { client in
+            var headers = fixture.headers(.assessor)
+            headers[.contentType] = "text/vtt"
+            let wrong = try await client.execute(uri: uri, method: .put, headers: headers, body: ByteBuffer(string: "1\n00:00:01,000 --> 00:00:02,000\nSRT"))
+            #expect(wrong.status == .unprocessableContent && String(buffer: wrong.body).contains("WEBVTT"))
+            let vtt = "WEBVTT\n\n00:00.500 --> 00:03.000\nShe introduces herself.\n"
+            let put = try await client.execute(uri: uri, method: .put, headers: headers, body: ByteBuffer(string: vtt))
+            #expect(put.status == .ok)
+            let get = try await client.execute(uri: uri, method: .get, headers: fixture.headers(.assignedModerator))
+            #expect(String(buffer: get.body) == vtt && get.headers[.contentType]?.hasPrefix("text/vtt") == true)
+            let audit = try await client.execute(uri: "/api/v1/audit?subjectType=recording&subjectId=\(fixture.recording.id)", method: .get,
+                                                 headers: fixture.headers(.auditor))
+            #expect(String(buffer: audit.body).contains("recording.captions_added"))
+            let (_, page, _) = try await Self.page(client, fixture, "/recordings/\(fixture.recording.id)", as: .lead)
+            #expect(page.contains(#"<track kind="captions""#))
+        }
+    }
+
     @Test("static files are served with a content hash and revalidated")
     func staticFiles() async throws {
         let fixture = try await APIFixture.make()

@@ -1576,6 +1576,120 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/api/v1/recordings/{recordingId}/captions": {
+      "get": {
+        "summary": "The recording's captions (WebVTT) for the player's captions track",
+        "tags": [
+          "recordings"
+        ],
+        "operationId": "getCaptions",
+        "responses": {
+          "200": {
+            "description": "WebVTT",
+            "content": {
+              "text/vtt": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "304": {
+            "description": "Not modified"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "416": {
+            "$ref": "#/components/responses/Error416"
+          }
+        },
+        "parameters": [
+          {
+            "name": "recordingId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      },
+      "put": {
+        "summary": "Add or replace the captions of a ready recording (WebVTT; assessor, lead); audited",
+        "tags": [
+          "recordings"
+        ],
+        "operationId": "putCaptions",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Captions"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "parameters": [
+          {
+            "name": "recordingId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "text/vtt": {
+              "schema": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/v1/recordings/{recordingId}/thumbnails/{n}": {
       "get": {
         "summary": "Thumbnail n (0 is the poster)",
@@ -3615,6 +3729,33 @@ enum OpenAPIDocument {
           "fileName",
           "status",
           "links"
+        ],
+        "additionalProperties": false
+      },
+      "Captions": {
+        "type": "object",
+        "properties": {
+          "recordingId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "bytes": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "link": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "recordingId",
+          "bytes",
+          "sha256",
+          "link"
         ],
         "additionalProperties": false
       },

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import NIOFileSystem
@@ -21,6 +22,68 @@ struct RecordingController: Sendable {
         group.on("recordings/:recordingId/proxy", method: .get, use: proxy)
         group.on("recordings/:recordingId/proxy", method: .head, use: proxy)
         group.get("recordings/:recordingId/thumbnails/:n", use: thumbnail)
+        group.put("recordings/:recordingId/captions", use: putCaptions)
+        group.get("recordings/:recordingId/captions", use: captions)
+    }
+
+    /// The largest captions file accepted.
+    static let maximumCaptionsBytes = 1024 * 1024
+
+    struct CaptionsRepresentation: ResponseEncodable, Sendable {
+        let recordingId: RecordingID
+        let bytes: Int
+        let sha256: String
+        let link: String
+    }
+
+    /// Adds or replaces a ready recording's captions: a WebVTT file (`Content-Type: text/vtt`), which the player
+    /// offers as its captions track. Assessors and the lead (who upload recordings) may; the change is audited.
+    @Sendable func putCaptions(_ request: Request, context: ReviewRequestContext) async throws -> CaptionsRepresentation {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.assessor, .lead], to: "add captions to a recording")
+        let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        guard recording.status == .ready else {
+            throw APIError(.conflict, code: .notReady, message: "Recording \(recording.id) is \(recording.status.name): add captions once it is ready.")
+        }
+        guard request.headers[.contentType]?.lowercased().hasPrefix("text/vtt") == true else {
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Send the captions as WebVTT with Content-Type: text/vtt.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maximumCaptionsBytes)
+        } catch {
+            throw APIError(.contentTooLarge, code: .contentTooLarge, message: "A captions file may be at most 1 MiB.")
+        }
+        let data = Data(buffer.readableBytesView)
+        guard let text = String(data: data, encoding: .utf8),
+            text.replacingOccurrences(of: "\u{FEFF}", with: "").hasPrefix("WEBVTT")
+        else {
+            throw APIError(.unprocessableContent, code: .invalid,
+                           message: "This is not a WebVTT file: it must be UTF-8 text whose first line starts with WEBVTT (export captions as .vtt).")
+        }
+        let path = services.mediaDirectory(of: recording).appending("captions.vtt")
+        let temporary = services.mediaDirectory(of: recording).appending("captions.vtt.part")
+        try data.write(to: URL(fileURLWithPath: temporary.string), options: .atomic)
+        _ = try? FileManager.default.removeItem(atPath: path.string)
+        try FileManager.default.moveItem(atPath: temporary.string, toPath: path.string)
+        let sha256 = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        try await services.store.recordCaptions(of: recording.id, bytes: data.count, sha256: sha256, by: actor, at: services.now())
+        return CaptionsRepresentation(recordingId: recording.id, bytes: data.count, sha256: sha256, link: "/api/v1/recordings/\(recording.id)/captions")
+    }
+
+    /// A recording's captions (WebVTT), for the player's captions track.
+    @Sendable func captions(_ request: Request, context: ReviewRequestContext) async throws -> Response {
+        let actor = try context.requireIdentity()
+        let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        let path = services.mediaDirectory(of: recording).appending("captions.vtt")
+        guard let info = try await FileSystem.shared.info(forFileAt: path) else {
+            throw APIError(.notFound, code: .notFound, message: "Recording \(recording.id) has no captions yet.")
+        }
+        return try await FileStreamer.response(
+            to: request,
+            file: StreamedFile(path: path, etag: "\(recording.id)-captions-\(info.size)-\(info.lastDataModificationTime.seconds)",
+                               contentType: "text/vtt; charset=utf-8", fileName: nil),
+            context: context)
     }
 
     /// A recording with its indexing job's state and progress.

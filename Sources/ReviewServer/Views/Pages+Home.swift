@@ -128,6 +128,9 @@ extension Pages {
             return
         }
         values["recording"] = chosen.recording
+        if let id = (chosen.recording["id"] as? String).flatMap(UUID.init(uuidString:)).map(RecordingID.init(rawValue:)) {
+            values["captions"] = try await hasCaptions(id, page)
+        }
         values.merge(MediaFacts(index: chosen.index).values) { $1 }
         values["otherRecordings"] = reports.filter { $0.recording["id"] as? String != chosen.recording["id"] as? String }
             .map { ["href": "/cases/\(caseID)/review?recording=\($0.recording["id"] as? String ?? "")", "fileName": $0.recording["fileName"] as Any] }

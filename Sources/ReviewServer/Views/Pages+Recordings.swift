@@ -57,7 +57,15 @@ extension Pages {
             values.merge(MediaFacts(index: tree).values) { $1 }
         }
         values["observationLink"] = page.role.isModerator ? NSNull() : recording["observationId"] as Any
+        values["captions"] = try await hasCaptions(id, page)
+        values["mayAddCaptions"] = status == "ready" && (page.role == .assessor || page.role == .lead)
         return View(template: "recording", title: recording["fileName"] as? String ?? "Recording", values: values)
+    }
+
+    /// Whether a recording the viewer may see has a captions file (the player then offers the track).
+    func hasCaptions(_ id: RecordingID, _ page: PageContext) async throws -> Bool {
+        let recording = try await services.access.recording(id, for: page.actor)
+        return FileManager.default.fileExists(atPath: services.mediaDirectory(of: recording).appending("captions.vtt").string)
     }
 
     /// Names of the candidates the viewer may see, by id (for labels); empty for roles that see none.

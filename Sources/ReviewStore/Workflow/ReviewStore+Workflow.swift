@@ -123,4 +123,12 @@ extension ReviewStore {
             subject: .init(type: "recording", id: recordingID.description),
             details: ["variant": variant, "role": actor.role.rawValue]))
     }
+
+    /// Records that `actor` added or replaced a recording's captions (WebVTT): the file's size and hash.
+    public func recordCaptions(of recordingID: RecordingID, bytes: Int, sha256: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) {
+        try await audit.append(AuditEvent(
+            at: time, actorID: actor.userID, action: "recording.captions_added",
+            subject: .init(type: "recording", id: recordingID.description),
+            details: ["bytes": String(bytes), "sha256": sha256, "role": actor.role.rawValue]))
+    }
 }

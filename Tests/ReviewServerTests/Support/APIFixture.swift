@@ -93,6 +93,7 @@ struct APIFixture {
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
         try Data(Tus.bytes(50_000, seed: 8)).write(to: media.appendingPathComponent("proxy.mp4"))
         try Data(Tus.bytes(2_000, seed: 9)).write(to: media.appendingPathComponent("poster.jpg"))
+        try Data("WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n".utf8).write(to: media.appendingPathComponent("captions.vtt"))
 
         return APIFixture(
             directory: directory, store: store, tokens: tokens, users: users, employerA: employerA, candidate: candidate,

@@ -77,6 +77,22 @@ document.addEventListener('submit', async (event) => {
   }
 });
 
+// A file sent as the body of a PUT (captions): the API checks what it is.
+document.addEventListener('submit', async (event) => {
+  const form = event.target;
+  if (!form.matches('form[data-put-file]')) return;
+  event.preventDefault();
+  const file = form.querySelector('input[type=file]').files[0];
+  if (!file) { showError(form, 'Choose a file first.'); return; }
+  const response = await fetch(form.dataset.putFile, {
+    method: 'PUT', credentials: 'same-origin', body: file,
+    headers: { 'Content-Type': form.dataset.contentType || file.type, 'X-CSRF-Token': csrfToken() },
+  });
+  if (response.ok) { location.reload(); return; }
+  const answer = await response.json().catch(() => null);
+  showError(form, (answer && answer.error && answer.error.message) || `The server answered ${response.status}.`);
+});
+
 // Sign-in: the JSON API sets the session cookie; then go where the viewer was going.
 document.getElementById('signin')?.addEventListener('submit', async (event) => {
   event.preventDefault();
