@@ -44,6 +44,15 @@ S={
  "RatingResult":obj({"rating":ref("Rating"),"openedCase":ref("Case")},["rating"]),
  "Recording":obj({"id":uuid,"observationId":uuid,"uploadedBy":uuid,"fileName":{"type":"string"},"status":{"type":"string","enum":recstat},"rejectionReason":{"type":"string"},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"byteCount":{"type":"integer","minimum":1},
    "links":obj({"media":{"type":"string"},"proxy":{"type":"string"},"index":{"type":"string"},"poster":{"type":"string"}},["media","proxy","index","poster"])},["id","observationId","uploadedBy","fileName","status","links"]),
+ "CandidateAttributes":obj({"candidateId":uuid,"attributes":{"type":"object","additionalProperties":{"type":"string"}},"consentReference":{"type":"string"},"consentedAt":dt,"recordedBy":uuid,"recordedAt":dt},["candidateId","attributes","consentReference","consentedAt","recordedBy","recordedAt"]),
+ "NewCandidateAttributes":obj({"attributes":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[a-z][a-z0-9_]{0,39}$"},"additionalProperties":{"type":"string","minLength":1,"maxLength":100,"pattern":"\\S"}},"consentReference":{"type":"string","minLength":1,"pattern":"\\S"},"consentedAt":dt},["attributes","consentReference"]),
+ "Statistic":{"oneOf":[obj({"value":{"type":"number"}},["value"]),obj({"notDefined":{"type":"string"}},["notDefined"])],"description":"A figure, or why it is not defined (never NaN)."},
+ "InsightReport":{"type":"object","description":"Every figure of docs/statistics.md: agreement (kappa, alpha with bootstrap interval, confusion matrix), outcomes overall and by month, leniency, calibration, fairness (cells under 5 people suppressed), score distributions.",
+   "properties":{k:{"type":"object"} for k in ["filter","counts","agreement","outcomes","leniency","calibration","fairness"]}|{"distribution":{"type":"array","items":{"type":"object"}}},
+   "required":["filter","counts","agreement","outcomes","leniency","calibration","fairness","distribution"]},
+ "Statistics":obj({"scope":{"type":"string","enum":["scheme","employer"]},"generatedAt":dt,"report":ref("InsightReport"),
+   "overall":{"type":"object","description":"For an employer: the scheme's overall counts, agreement, outcomes and distributions."}},["scope","generatedAt","report"]),
+ "StatisticsTables":obj({"items":{"type":"array","items":obj({"name":{"type":"string"},"columns":{"type":"array","items":{"type":"string"}},"rows":{"type":"integer","minimum":0},"link":{"type":"string"}},["name","columns","rows","link"])}},["items"]),
  "Captions":obj({"recordingId":uuid,"bytes":{"type":"integer","minimum":0},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"link":{"type":"string"}},["recordingId","bytes","sha256","link"]),
  "RecordingDetail":obj({"recording":ref("Recording"),"job":obj({"state":{"type":"string","enum":["queued","running","done","failed","dead"]},"attempts":{"type":"integer","minimum":0},"progress":{"type":"number","minimum":0,"maximum":1},"lastError":{"type":"string"}},["state","attempts"])},["recording"]),
  "Outcome":obj({"score":{"type":"integer","minimum":1,"maximum":7},"meetsStandard":{"type":"boolean"},"rule":{"type":"string","description":"median, local_agreement or calibration_seed; absent when a person decided"},"decidedBy":uuid,"reasonCodes":{"type":"array","items":{"type":"string"}},"basedOn":{"type":"array","items":uuid,"description":"the second opinions the decision drew on"},"reason":{"type":"string"}},["score","meetsStandard","reasonCodes","basedOn"]),
@@ -141,6 +150,7 @@ rid=pparam("recordingId")
 # A HEAD response has no body, so its errors carry no content either.
 head_responses={"200":{"description":"Headers only"},"304":{"description":"Not modified"},**{c:{"description":errdesc[c]} for c in ("400","401","403","404")}}
 rangeh=[{"name":"Range","in":"header","required":False,"schema":{"type":"string"},"example":"bytes=0-1048575"},{"name":"If-Range","in":"header","required":False,"schema":{"type":"string"}}]
+statq=[q("from",{"type":"string","format":"date"}),q("to",{"type":"string","format":"date"}),q("employerId",uuid)]
 P={
  "/healthz":{"get":op("Liveness","operations",{**ok("Health")},security=[],opid="health")},
  "/readyz":{"get":op("Readiness: the database answers and is migrated","operations",{**ok("Ready"),**err("503")},security=[],opid="ready")},
@@ -163,6 +173,10 @@ P={
  "/api/v1/users/{userId}":{"patch":op("Activate or deactivate a user (administrator)","directory",{**ok("User"),**err(*WRITE)},params=[pparam("userId")],reqbody=body("UserChange"),opid="updateUser")},
  "/api/v1/candidates":{"get":op("Candidates (an employer: its own staff)","observations",{**ok("CandidatePage"),**err(*READ)},params=pageq+[q("employerId",uuid)],opid="listCandidates")},
  "/api/v1/candidates/{candidateId}":{"get":op("A candidate","observations",{**ok("Candidate"),**err(*READ)},params=[pparam("candidateId")],opid="getCandidate")},
+ "/api/v1/candidates/{candidateId}/attributes":{
+   "get":op("A candidate's attributes for fairness statistics, held with consent (lead, administrator)","observations",{**ok("CandidateAttributes"),**err(*READ)},params=[pparam("candidateId")],opid="getCandidateAttributes"),
+   "put":op("Record (replace) a candidate's attributes with the consent they rest on (lead, administrator); audited by name, never value","observations",{**ok("CandidateAttributes"),**err(*WRITE)},params=[pparam("candidateId")],reqbody=body("NewCandidateAttributes"),opid="putCandidateAttributes"),
+   "delete":op("Consent withdrawn: erase the candidate's attributes (lead, administrator); audited","observations",{"204":{"description":"Erased"},**err("400","401","403","404")},params=[pparam("candidateId")],opid="deleteCandidateAttributes")},
  "/api/v1/observations":{"get":op("Observations","observations",{**ok("ObservationPage"),**err(*READ)},params=pageq+[q("candidateId",uuid)],opid="listObservations")},
  "/api/v1/observations/{observationId}":{"get":op("An observation","observations",{**ok("Observation"),**err(*READ)},params=[pparam("observationId")],opid="getObservation")},
  "/api/v1/observations/{observationId}/ratings":{
@@ -214,12 +228,15 @@ P={
    "post":op("Mark an observation's recording as a calibration seed with a definitive score (lead)","moderation",{**ok("Seed","201","Created"),**err(*WRITE)},reqbody=body("NewSeed"),opid="markSeed")},
  "/api/v1/development-plans":{"get":op("Near misses' development plans, oldest first, at most 500 (an employer: its own staff's)","moderation",{**ok("DevelopmentPlanList"),**err(*READ)},params=[q("acknowledged",{"type":"boolean"})],opid="listDevelopmentPlans")},
  "/api/v1/calibration/results":{"get":op("Each moderator's deviation from seeds' definitive scores (lead, auditor)","moderation",{**ok("CalibrationResults"),**err(*READ)},opid="calibrationResults")},
+ "/api/v1/statistics":{"get":op("The insight report: agreement, outcomes, leniency and calibration, fairness (lead, auditor: the scheme; an employer: its own staff and the scheme's overall figures)","statistics",{**ok("Statistics"),**err(*READ)},params=statq,opid="getStatistics")},
+ "/api/v1/statistics/tables":{"get":op("The report's tables, with links to each as CSV","statistics",{**ok("StatisticsTables"),**err(*READ)},params=statq,opid="listStatisticsTables")},
+ "/api/v1/statistics/tables/{table}":{"get":op("One table of the report as CSV (RFC 4180, header row; groups under 5 people suppressed)","statistics",{"200":{"description":"CSV","content":{"text/csv":{"schema":{"type":"string"}}}},**err(*READ)},params=[pparam("table",{"type":"string","pattern":"^[a-z0-9_-]+$"})]+statq,opid="getStatisticsTable")},
  "/api/v1/audit":{"get":op("The hash-chained audit trail (auditor, lead, administrator)","audit",{**ok("AuditEntryPage"),**err(*READ)},params=pageq+[q("after",{"type":"integer","minimum":0,"maximum":INT64_MAX}),{**q("subjectType",{"type":"string","minLength":1}),"description":"Give with subjectId (400 otherwise)"},{**q("subjectId",{"type":"string","minLength":1}),"description":"Give with subjectType (400 otherwise)"}],opid="listAudit")},
 }
 doc={"openapi":"3.1.0","info":{"title":"ObservationReview API","version":"1.0.0","description":"Moderation and review of video-recorded practice observations. Sign in with POST /api/v1/session (cookie; send X-CSRF-Token on changes) or use an API token as a bearer token. Errors are {\"error\": {\"code\", \"message\"}}. Resumable uploads use the tus 1.0.0 protocol at /uploads/ (not described here; see docs/decisions/0005-resumable-uploads.md)."},
  "servers":[{"url":"/"}],
  "security":[{"bearerAuth":[]},{"cookieAuth":[]}],
- "tags":[{"name":t} for t in ["operations","session","directory","observations","recordings","cases","moderation","audit"]],
+ "tags":[{"name":t} for t in ["operations","session","directory","observations","recordings","cases","moderation","statistics","audit"]],
  "paths":P,
  "components":{"responses":ERRORS,"securitySchemes":{"bearerAuth":{"type":"http","scheme":"bearer","description":"An API token from POST /api/v1/tokens"},"cookieAuth":{"type":"apiKey","in":"cookie","name":"obsreview_session"}},"schemas":S}}
 text=json.dumps(doc,indent=2,sort_keys=False)

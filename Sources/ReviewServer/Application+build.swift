@@ -179,6 +179,7 @@ func buildRouter(
         CaseController(services: services).addRoutes(to: api)
         AuditController(services: services).addRoutes(to: api)
         ModerationController(services: services).addRoutes(to: api)
+        StatisticsController(services: services).addRoutes(to: api)
     }
     let uploadGroup = router.group("uploads")
         .add(middleware: TusProtocolMiddleware())

@@ -4,7 +4,8 @@ import ReviewDomain
 
 /// `obsreview agreement` (hidden): the agreement statistics on data sets read as JSON from stdin, for
 /// `scripts/check-stats.py`, which compares every figure with scikit-learn and the `krippendorff` package; with
-/// `--bench`, times the figures on a seeded synthetic year of observations against a baseline measured in the same run.
+/// `--bench`, times the figures — and the whole ``InsightReport`` on a seeded synthetic ``InsightData`` — on a seeded
+/// synthetic year of observations against a baseline measured in the same run.
 struct AgreementCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agreement",
@@ -17,7 +18,8 @@ struct AgreementCommand: ParsableCommand {
             """,
         shouldDisplay: false)
 
-    @Flag(help: "Benchmark on seeded synthetic data instead of reading stdin.") var bench = false
+    @Flag(help: "Benchmark the agreement figures and the whole insight report on seeded synthetic data instead of reading stdin.")
+    var bench = false
     @Option(help: "Benchmark: observations (each rated by the employer and the assessor, about half by moderators).")
     var observations = 100_000
     @Option(help: "Benchmark: bootstrap resamples.") var samples = 1000
@@ -131,6 +133,33 @@ extension AgreementCommand {
         var baseline: Baseline
         /// total / baseline.
         var ratio: Double
+        /// `InsightReport.compute` and its JSON on a synthetic `InsightData` of the same size.
+        var insightReport: InsightReportBench
+    }
+
+    /// The insight report part of `--bench`.
+    struct InsightReportBench: Encodable {
+        struct Milliseconds: Encodable {
+            var compute, encodeJSON, total: Double
+        }
+
+        struct Ratio: Encodable {
+            var compute, encodeJSON, total: Double
+        }
+
+        struct Figures: Encodable {
+            var failRate, nearMissShareOfFailures, overturnRate, localResolutionRate: Statistic
+            var alphaOrdinal: AlphaInterval
+            var medianDaysToDecision: Statistic
+        }
+
+        var observations, cases, calibrationCases, opinions, assignments, attributes, ratings: Int
+        var jsonBytes: Int
+        var figures: Figures
+        /// Medians over the runs.
+        var milliseconds: Milliseconds
+        /// Over the baseline of the agreement benchmark (sorting its ratings once).
+        var ratio: Ratio
     }
 
     /// Seeded observations: quality 1–7 peaking at 4; the assessor scores it ±1, the employer one higher two times in
@@ -200,9 +229,163 @@ extension AgreementCommand {
             kappaAndConfusion: median(kappaTimes), alphaOrdinal: median(alphaTimes), bootstrap: median(bootstrapTimes),
             total: median(zip(zip(kappaTimes, alphaTimes), bootstrapTimes).map { $0.0 + $0.1 + $1 }))
         let baseline = median(baselineTimes)
+        let insight = try insightReportBenchmark(baseline: baseline)
         try Self.printJSON(BenchReport(
             observations: observations, ratings: ratings, runs: runs, seed: seed, figures: figures, milliseconds: times,
             baseline: .init(name: "sort the \(scores.count) ratings once", milliseconds: baseline),
-            ratio: baseline > 0 ? times.total / baseline : 0))
+            ratio: baseline > 0 ? times.total / baseline : 0, insightReport: insight))
+    }
+
+    /// Times `InsightReport.compute` (with the bootstrap) and its JSON encoding on ``syntheticInsightData(observations:seed:)``.
+    func insightReportBenchmark(baseline: Double) throws -> InsightReportBench {
+        let data = Self.syntheticInsightData(observations: observations, seed: seed)
+        func milliseconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
+        func median(_ times: [Double]) -> Double { Descriptive.median(times).value ?? 0 }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var computeTimes: [Double] = [], encodeTimes: [Double] = []
+        var report: InsightReport?
+        var bytes = 0
+        for _ in 0..<runs {
+            var start = DispatchTime.now().uptimeNanoseconds
+            let computed = InsightReport.compute(data, bootstrapSamples: samples, seed: seed)
+            computeTimes.append(milliseconds(since: start))
+            start = DispatchTime.now().uptimeNanoseconds
+            bytes = try encoder.encode(computed).count
+            encodeTimes.append(milliseconds(since: start))
+            report = computed
+        }
+        guard let report else { throw ValidationError("--runs must be positive.") }
+        let times = InsightReportBench.Milliseconds(
+            compute: median(computeTimes), encodeJSON: median(encodeTimes),
+            total: median(zip(computeTimes, encodeTimes).map { $0 + $1 }))
+        func ratio(_ value: Double) -> Double { baseline > 0 ? value / baseline : 0 }
+        let overall = report.outcomes.overall
+        return InsightReportBench(
+            observations: data.observations.count, cases: report.counts.cases, calibrationCases: report.calibration.cases,
+            opinions: data.opinions.count, assignments: data.assignments.count, attributes: data.attributes.count,
+            ratings: 2 * data.observations.count + data.opinions.count, jsonBytes: bytes,
+            figures: .init(
+                failRate: overall.failRate.value, nearMissShareOfFailures: overall.nearMissShareOfFailures.value,
+                overturnRate: overall.overturnRate.value, localResolutionRate: overall.localResolutionRate.value,
+                alphaOrdinal: report.agreement.alpha.ordinalBootstrap,
+                medianDaysToDecision: overall.timeToDecision.medianDays),
+            milliseconds: times, ratio: .init(compute: ratio(times.compute), encodeJSON: ratio(times.encodeJSON),
+                                              total: ratio(times.total)))
+    }
+
+    /// A seeded year of insight data: `observations` observations (quality 1–7 peaking at 4, the assessor ±1, the
+    /// employer one higher two times in five) of `observations / 3` candidates at 40 employers, by 60 assessors; a case
+    /// on two observations in five (a dispute when employer and assessor fall either side of the pass mark, else a
+    /// manual flag or a sample), 85 % of them decided — disputes a third of the time locally — and the others decided by
+    /// a panel of 2 or 3 of 150 moderators (their opinions the quality ±1, the outcome their median), an assignment per
+    /// opinion (a few late) and one open per undecided case; 500 calibration cases with four opinions each; consented
+    /// attributes for half the candidates. About 40,000 cases and 100,000 opinions for 100,000 observations.
+    static func syntheticInsightData(observations count: Int, seed: UInt64) -> InsightData {
+        var generator = SplitMix64(seed: seed ^ 0x1_2026_1203)
+        func uuid() -> UUID {
+            let (high, low) = (generator.next(), generator.next())
+            var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &bytes) { raw in
+                raw.storeBytes(of: high, toByteOffset: 0, as: UInt64.self)
+                raw.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
+            }
+            return UUID(uuid: bytes)
+        }
+        func clamp(_ score: Int) -> Int { min(7, max(1, score)) }
+        func noise() -> Int { [-1, 0, 0, 0, 1][generator.below(5)] }
+        let day = 86_400.0
+        let start = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
+        let employers = (0..<40).map { _ in OrganisationID(rawValue: uuid()) }
+        let assessors = (0..<60).map { _ in UserID(rawValue: uuid()) }
+        let moderators = (0..<150).map { _ in UserID(rawValue: uuid()) }
+        let candidates = (0..<max(1, count / 3)).map { _ in CandidateID(rawValue: uuid()) }
+        var observations: [InsightData.ObservationFacts] = [], cases: [InsightData.CaseFacts] = []
+        var opinions: [InsightData.OpinionFacts] = [], assignments: [InsightData.AssignmentFacts] = []
+        observations.reserveCapacity(count)
+        func moderatorKind(_ index: Int) -> ModeratorKind { index % 4 == 0 ? .lay : .professional }
+
+        for index in 0..<count {
+            let quality = 1 + generator.below(4) + generator.below(4)
+            let assessor = clamp(quality + noise())
+            let employer = clamp(quality + (generator.below(5) < 2 ? 1 : 0) + noise())
+            let candidate = generator.below(candidates.count)
+            let observedAt = start.addingTimeInterval(Double(generator.below(365 * 24)) * 3600)
+            let uploadedAt = generator.below(10) == 0 ? nil : observedAt.addingTimeInterval(Double(generator.below(72)) * 3600)
+            let observation = ObservationID(rawValue: uuid())
+            observations.append(.init(
+                id: observation, candidateID: candidates[candidate], employerID: employers[candidate % employers.count],
+                observedAt: observedAt, employerScore: employer, assessorScore: assessor,
+                assessorID: assessors[generator.below(assessors.count)], firstUploadAt: uploadedAt))
+            guard index % 5 < 2 else { continue }
+
+            let disputed = (employer >= 4) != (assessor >= 4)
+            let kind: Case.Kind = disputed ? .automaticDispute : (generator.below(3) == 0 ? .manualFlag : .sample)
+            let caseID = CaseID(rawValue: uuid())
+            let openedAt = (uploadedAt ?? observedAt).addingTimeInterval(day)
+            let decided = generator.below(100) < 85
+            let local = decided && kind != .sample && generator.below(3) == 0
+            var outcome: Int?
+            var decidedAt: Date?
+            if local {
+                outcome = generator.below(2) == 0 ? employer : assessor
+                decidedAt = openedAt.addingTimeInterval(Double(1 + generator.below(7)) * day)
+            } else {
+                let panel = generator.below(5) < 4 ? 3 : 2
+                var scores: [Int] = []
+                var latest = openedAt
+                for _ in 0..<panel {
+                    let moderator = generator.below(moderators.count)
+                    let assignedAt = openedAt.addingTimeInterval(Double(generator.below(48)) * 3600)
+                    let dueAt = assignedAt.addingTimeInterval(7 * day)
+                    let submittedAt = assignedAt.addingTimeInterval(Double(1 + generator.below(9 * 24)) * 3600)
+                    let score = clamp(quality + noise())
+                    scores.append(score)
+                    latest = max(latest, submittedAt)
+                    opinions.append(.init(caseID: caseID, moderatorID: moderators[moderator],
+                                          moderatorKind: moderatorKind(moderator), round: 1, score: score,
+                                          submittedAt: submittedAt))
+                    assignments.append(.init(caseID: caseID, moderatorID: moderators[moderator], assignedAt: assignedAt,
+                                             dueAt: dueAt, endedAt: submittedAt, isOpen: false))
+                }
+                if decided {
+                    outcome = scores.sorted()[scores.count / 2]
+                    decidedAt = latest.addingTimeInterval(Double(generator.below(48)) * 3600)
+                } else {
+                    let moderator = generator.below(moderators.count)
+                    assignments.append(.init(caseID: caseID, moderatorID: moderators[moderator], assignedAt: latest,
+                                             dueAt: latest.addingTimeInterval(7 * day), endedAt: nil, isOpen: true))
+                }
+            }
+            cases.append(.init(
+                id: caseID, observationID: observation, kind: kind,
+                state: decided ? (generator.below(2) == 0 ? .closed : .decided) : .inModeration, openedAt: openedAt,
+                decidedAt: decidedAt, outcomeScore: outcome, decidedLocally: local, calibrationScore: nil))
+        }
+        for _ in 0..<min(500, count) {
+            let seeded = observations[generator.below(observations.count)]
+            let definitive = seeded.assessorScore ?? 4
+            let caseID = CaseID(rawValue: uuid())
+            cases.append(.init(id: caseID, observationID: seeded.id, kind: nil, state: .inModeration,
+                               openedAt: seeded.observedAt, decidedAt: nil, outcomeScore: nil, decidedLocally: false,
+                               calibrationScore: definitive))
+            for _ in 0..<4 {
+                let moderator = generator.below(moderators.count)
+                let submittedAt = start.addingTimeInterval(Double(generator.below(365 * 24)) * 3600)
+                opinions.append(.init(caseID: caseID, moderatorID: moderators[moderator],
+                                      moderatorKind: moderatorKind(moderator), round: 1,
+                                      score: clamp(definitive + noise()), submittedAt: submittedAt))
+            }
+        }
+        var attributes: [InsightData.AttributeFacts] = []
+        let ethnicities = ["Asian", "Black", "Mixed", "White", "Other"]
+        for (index, candidate) in candidates.enumerated() where index % 2 == 0 {
+            attributes.append(.init(candidateID: candidate, name: "ethnicity", value: ethnicities[generator.below(5)]))
+            attributes.append(.init(candidateID: candidate, name: "disability", value: generator.below(6) == 0 ? "yes" : "no"))
+        }
+        var names: [OrganisationID: String] = [:]
+        for (index, employer) in employers.enumerated() { names[employer] = "Employer \(index + 1)" }
+        return InsightData(observations: observations, cases: cases, opinions: opinions, assignments: assignments,
+                           attributes: attributes, employerNames: names, now: start.addingTimeInterval(380 * day))
     }
 }

@@ -103,6 +103,7 @@ struct DemoData {
                 guard let user = users[name] else { continue }
                 try await store.setModeratorProfile(of: user.id, practiceAreas: practice, capacity: ModeratorProfile.defaultCapacity, by: lead.actor)
             }
+            try await Self.recordDemoAttributes(store, by: lead.actor)
         }
         print("""
 
@@ -112,6 +113,26 @@ struct DemoData {
 
             """)
         fflush(nil)  // flush stdout now: the server logs to stderr after this
+    }
+}
+
+extension DemoData {
+    /// Made-up attributes for four in five demo candidates, "given with consent", so that the fairness tables
+    /// have something to break down (and, with so few people, something to suppress). Deterministic.
+    static func recordDemoAttributes(_ store: ReviewStore, by lead: Actor) async throws {
+        let bands = ["under 30", "30 to 44", "45 and over"]
+        let ethnicities = ["White", "Black, Black British", "Asian, Asian British", "Mixed or multiple", "Another group"]
+        for record in try await store.candidates(employerID: nil, page: PageRequest(number: 1, size: 500)) {
+            let seed = SplitMix64.mix(UInt64(truncatingIfNeeded: record.candidate.registrationNumber.unicodeScalars.reduce(17) { $0 &* 31 &+ Int($1.value) }))
+            guard seed % 5 != 0, try await store.attributes(of: record.candidate.id) == nil else { continue }
+            let values = [
+                "age_band": bands[Int((seed >> 8) % 3)],
+                "ethnicity": ethnicities[Int((seed >> 16) % 100) < 60 ? 0 : 1 + Int((seed >> 24) % 4)],
+                "disability": (seed >> 32) % 6 == 0 ? "Yes" : "No",
+            ]
+            _ = try await store.recordAttributes(of: record.candidate.id, values, consentReference: "DEMO-CONSENT-\(record.candidate.registrationNumber)",
+                                                 consentedAt: Date(), by: lead)
+        }
     }
 }
 

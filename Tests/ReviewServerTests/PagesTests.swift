@@ -121,6 +121,36 @@ import Testing
         }
     }
 
+    @Test("statistics: the page draws five charts each with its numbers; JSON and CSV agree; an employer sees its own staff only")
+    func statistics() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            let (status, page, _) = try await Self.page(client, fixture, "/statistics", as: .lead)
+            #expect(status == .ok)
+            #expect(page.components(separatedBy: #"role="img""#).count - 1 == 5, "five charts")
+            #expect(page.contains("<title id=\"confusion-title\">") && page.contains("The numbers behind this chart"))
+            #expect(page.contains("/api/v1/statistics/tables/confusion-matrix"))
+            let json = try await client.execute(uri: "/api/v1/statistics", method: .get, headers: fixture.headers(.lead))
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: json.body)) as? [String: Any])
+            #expect(body["scope"] as? String == "scheme")
+            let report = try #require(body["report"] as? [String: Any])
+            let agreement = try #require(report["agreement"] as? [String: Any])
+            #expect(agreement["pairs"] as? Int == 1)
+            let csv = try await client.execute(uri: "/api/v1/statistics/tables/confusion-matrix", method: .get, headers: fixture.headers(.auditor))
+            #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(String(buffer: csv.body).contains("\r\n"))
+            let missing = try await client.execute(uri: "/api/v1/statistics/tables/nothing", method: .get, headers: fixture.headers(.lead))
+            #expect(missing.status == .notFound)
+            // Employer B sees its own (empty) figures and the scheme's, not employer A's rows.
+            let other = try await client.execute(uri: "/api/v1/statistics", method: .get, headers: fixture.headers(.otherEmployer))
+            let otherBody = try #require(try JSONSerialization.jsonObject(with: Data(buffer: other.body)) as? [String: Any])
+            #expect(otherBody["scope"] as? String == "employer" && otherBody["overall"] != nil)
+            #expect(!String(buffer: other.body).contains(fixture.employerA.id.description))
+            let bad = try await client.execute(uri: "/api/v1/statistics?from=yesterday", method: .get, headers: fixture.headers(.lead))
+            #expect(bad.status == .badRequest && String(buffer: bad.body).contains("2026-03-31"))
+        }
+    }
+
     @Test("static files are served with a content hash and revalidated")
     func staticFiles() async throws {
         let fixture = try await APIFixture.make()

@@ -47,6 +47,9 @@ enum OpenAPIDocument {
       "name": "moderation"
     },
     {
+      "name": "statistics"
+    },
+    {
       "name": "audit"
     }
   ],
@@ -734,6 +737,149 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "candidateId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      }
+    },
+    "/api/v1/candidates/{candidateId}/attributes": {
+      "get": {
+        "summary": "A candidate's attributes for fairness statistics, held with consent (lead, administrator)",
+        "tags": [
+          "observations"
+        ],
+        "operationId": "getCandidateAttributes",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CandidateAttributes"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "candidateId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      },
+      "put": {
+        "summary": "Record (replace) a candidate's attributes with the consent they rest on (lead, administrator); audited by name, never value",
+        "tags": [
+          "observations"
+        ],
+        "operationId": "putCandidateAttributes",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CandidateAttributes"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "parameters": [
+          {
+            "name": "candidateId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NewCandidateAttributes"
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "summary": "Consent withdrawn: erase the candidate's attributes (lead, administrator); audited",
+        "tags": [
+          "observations"
+        ],
+        "operationId": "deleteCandidateAttributes",
+        "responses": {
+          "204": {
+            "description": "Erased"
           },
           "400": {
             "$ref": "#/components/responses/Error400"
@@ -3125,6 +3271,201 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/statistics": {
+      "get": {
+        "summary": "The insight report: agreement, outcomes, leniency and calibration, fairness (lead, auditor: the scheme; an employer: its own staff and the scheme's overall figures)",
+        "tags": [
+          "statistics"
+        ],
+        "operationId": "getStatistics",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Statistics"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "from",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "date"
+            }
+          },
+          {
+            "name": "to",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "date"
+            }
+          },
+          {
+            "name": "employerId",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      }
+    },
+    "/api/v1/statistics/tables": {
+      "get": {
+        "summary": "The report's tables, with links to each as CSV",
+        "tags": [
+          "statistics"
+        ],
+        "operationId": "listStatisticsTables",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/StatisticsTables"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "from",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "date"
+            }
+          },
+          {
+            "name": "to",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "date"
+            }
+          },
+          {
+            "name": "employerId",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      }
+    },
+    "/api/v1/statistics/tables/{table}": {
+      "get": {
+        "summary": "One table of the report as CSV (RFC 4180, header row; groups under 5 people suppressed)",
+        "tags": [
+          "statistics"
+        ],
+        "operationId": "getStatisticsTable",
+        "responses": {
+          "200": {
+            "description": "CSV",
+            "content": {
+              "text/csv": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "table",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[a-z0-9_-]+$"
+            }
+          },
+          {
+            "name": "from",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "date"
+            }
+          },
+          {
+            "name": "to",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "date"
+            }
+          },
+          {
+            "name": "employerId",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      }
+    },
     "/api/v1/audit": {
       "get": {
         "summary": "The hash-chained audit trail (auditor, lead, administrator)",
@@ -3729,6 +4070,218 @@ enum OpenAPIDocument {
           "fileName",
           "status",
           "links"
+        ],
+        "additionalProperties": false
+      },
+      "CandidateAttributes": {
+        "type": "object",
+        "properties": {
+          "candidateId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "attributes": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "consentReference": {
+            "type": "string"
+          },
+          "consentedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "recordedBy": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "recordedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "candidateId",
+          "attributes",
+          "consentReference",
+          "consentedAt",
+          "recordedBy",
+          "recordedAt"
+        ],
+        "additionalProperties": false
+      },
+      "NewCandidateAttributes": {
+        "type": "object",
+        "properties": {
+          "attributes": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {
+              "pattern": "^[a-z][a-z0-9_]{0,39}$"
+            },
+            "additionalProperties": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 100,
+              "pattern": "\\S"
+            }
+          },
+          "consentReference": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S"
+          },
+          "consentedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "attributes",
+          "consentReference"
+        ],
+        "additionalProperties": false
+      },
+      "Statistic": {
+        "oneOf": [
+          {
+            "type": "object",
+            "properties": {
+              "value": {
+                "type": "number"
+              }
+            },
+            "required": [
+              "value"
+            ],
+            "additionalProperties": false
+          },
+          {
+            "type": "object",
+            "properties": {
+              "notDefined": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "notDefined"
+            ],
+            "additionalProperties": false
+          }
+        ],
+        "description": "A figure, or why it is not defined (never NaN)."
+      },
+      "InsightReport": {
+        "type": "object",
+        "description": "Every figure of docs/statistics.md: agreement (kappa, alpha with bootstrap interval, confusion matrix), outcomes overall and by month, leniency, calibration, fairness (cells under 5 people suppressed), score distributions.",
+        "properties": {
+          "filter": {
+            "type": "object"
+          },
+          "counts": {
+            "type": "object"
+          },
+          "agreement": {
+            "type": "object"
+          },
+          "outcomes": {
+            "type": "object"
+          },
+          "leniency": {
+            "type": "object"
+          },
+          "calibration": {
+            "type": "object"
+          },
+          "fairness": {
+            "type": "object"
+          },
+          "distribution": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          }
+        },
+        "required": [
+          "filter",
+          "counts",
+          "agreement",
+          "outcomes",
+          "leniency",
+          "calibration",
+          "fairness",
+          "distribution"
+        ]
+      },
+      "Statistics": {
+        "type": "object",
+        "properties": {
+          "scope": {
+            "type": "string",
+            "enum": [
+              "scheme",
+              "employer"
+            ]
+          },
+          "generatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "report": {
+            "$ref": "#/components/schemas/InsightReport"
+          },
+          "overall": {
+            "type": "object",
+            "description": "For an employer: the scheme's overall counts, agreement, outcomes and distributions."
+          }
+        },
+        "required": [
+          "scope",
+          "generatedAt",
+          "report"
+        ],
+        "additionalProperties": false
+      },
+      "StatisticsTables": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "columns": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                },
+                "rows": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "link": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "name",
+                "columns",
+                "rows",
+                "link"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "items"
         ],
         "additionalProperties": false
       },

@@ -15,6 +15,7 @@ struct ObservationController: Sendable {
         group.get("observations/:observationId/ratings", use: ratings)
         group.post("observations/:observationId/ratings", use: rate)
         group.post("observations/:observationId/flags", use: flag)
+        addAttributeRoutes(to: group)
     }
 
     @Sendable func listCandidates(_ request: Request, context: ReviewRequestContext) async throws -> Page<CandidateRepresentation> {

@@ -32,6 +32,7 @@ struct Pages: Sendable {
         router.get("cases/:caseId/review") { request, context in try await page(request, context, review) }
         router.get("board") { request, context in try await page(request, context, board) }
         router.get("audit") { request, context in try await page(request, context, audit) }
+        router.get("statistics") { request, context in try await page(request, context, statistics) }
     }
 
     static func renderer() throws -> PageRenderer {
@@ -138,12 +139,15 @@ struct PageContext {
         switch role {
         case .assessor:
             [("/", "Home"), ("/upload", "Upload"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/cases", "Cases")]
-        case .employer: [("/", "Home"), ("/observations", "Our observations"), ("/cases", "Cases"), ("/recordings", "Recordings")]
+        case .employer:
+            [("/", "Home"), ("/observations", "Our observations"), ("/cases", "Cases"), ("/recordings", "Recordings"), ("/statistics", "Statistics")]
         case .moderator: [("/", "My reviews")]
         case .lead:
             [("/", "Home"), ("/board", "Board"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"),
-             ("/upload", "Upload"), ("/audit", "Audit trail")]
-        case .auditor: [("/", "Home"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/audit", "Audit trail")]
+             ("/upload", "Upload"), ("/statistics", "Statistics"), ("/audit", "Audit trail")]
+        case .auditor:
+            [("/", "Home"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/statistics", "Statistics"),
+             ("/audit", "Audit trail")]
         case .administrator: [("/", "Home"), ("/audit", "Audit trail")]
         }
     }

@@ -1,0 +1,169 @@
+import Foundation
+import Hummingbird
+import ReviewDomain
+import ReviewStore
+
+// The statistics page: the headline figures, five server-drawn SVG charts each with its table, the other
+// tables, and a CSV link for every table. The numbers are the API's (`StatisticsController.report`).
+extension Pages {
+    func statistics(_ page: PageContext) async throws -> View {
+        let controller = StatisticsController(services: services)
+        let answer = try await controller.report(page.request, context: page.context)
+        let report = answer.report
+        let query = page.request.uri.query.map { "?" + $0 } ?? ""
+        let tables = Dictionary(report.tables().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        func table(_ name: String) -> [String: Any] {
+            guard let table = tables[name] else { return ["missing": true] }
+            return Self.tableValues(table, csv: "/api/v1/statistics/tables/\(name)\(query)")
+        }
+        var people = try await directory(page)
+        for item in report.leniency.byEmployer { people[item.employerID.description] = item.name }
+
+        var charts: [[String: Any]] = []
+        let confusion = report.agreement.confusionMatrix
+        charts.append([
+            "id": "confusion", "heading": "Employer and assessor scores compared",
+            "text": "Each cell counts observations with that employer score (row) and assessor score (column); the diagonal is exact agreement, cells above it are employers scoring higher.",
+            "svg": SVGChart.heatMap(
+                id: "confusion", title: "Employer × assessor confusion matrix",
+                description: "Counts of \(report.agreement.pairs) observations by employer score (rows 1 to 7) and assessor score (columns 1 to 7).",
+                rowAxis: "Employer score", columnAxis: "Assessor score", rows: Score.range.map(String.init), columns: Score.range.map(String.init),
+                counts: confusion.counts),
+            "table": table("confusion-matrix"),
+        ])
+        charts.append([
+            "id": "distribution", "heading": "Score distribution by source",
+            "text": "How often each score was given by employers, assessors and moderators, and decided as the outcome.",
+            "svg": SVGChart.groupedBars(
+                id: "distribution", title: "Score distribution by source", description: "Number of scores 1 to 7 from each source.",
+                categories: Score.range.map(String.init),
+                series: report.distribution.map { SVGChart.Series(name: $0.source.rawValue.capitalized, values: $0.counts.map(Double.init)) }),
+            "table": table("distribution"),
+        ])
+        charts.append([
+            "id": "leniency", "heading": "Leniency per employer",
+            "text": "The mean of employer − assessor scores with its 95% interval: to the right of 0 an employer scores its staff more generously than the assessors.",
+            "svg": SVGChart.intervals(
+                id: "leniency", title: "Mean employer minus assessor score per employer, with 95% intervals",
+                description: report.leniency.byEmployer.map { "\($0.name ?? "employer"): \(Self.number($0.difference.mean))" }.joined(separator: "; "),
+                axis: "employer − assessor (score points)",
+                items: report.leniency.byEmployer.compactMap { item in
+                    item.difference.mean.value.map {
+                        SVGChart.Interval(label: item.name ?? Self.short(item.employerID.description), value: $0, lower: item.difference.lower.value,
+                                          upper: item.difference.upper.value, note: "n = \(item.difference.count)")
+                    }
+                }),
+            "table": table("leniency-by-employer"),
+        ])
+        charts.append([
+            "id": "calibration", "heading": "Moderator calibration",
+            "text": "Each moderator's mean deviation from the definitive score of calibration seeds, with its 95% interval; 0 is perfectly calibrated.",
+            "svg": SVGChart.intervals(
+                id: "calibration", title: "Moderators' mean deviation from seed scores, with 95% intervals",
+                description: report.calibration.byModerator.map { "\(people[$0.moderatorID.description] ?? "moderator"): \(Self.number($0.deviation.mean))" }
+                    .joined(separator: "; "),
+                axis: "given − definitive (score points)",
+                items: report.calibration.byModerator.compactMap { item in
+                    item.deviation.mean.value.map {
+                        SVGChart.Interval(label: people[item.moderatorID.description] ?? Self.short(item.moderatorID.description), value: $0,
+                                          lower: item.deviation.lower.value, upper: item.deviation.upper.value, note: "n = \(item.deviation.count)")
+                    }
+                }),
+            "table": table("calibration-by-moderator"),
+            "empty": report.calibration.byModerator.isEmpty,
+        ])
+        let months = report.outcomes.byMonth
+        charts.append([
+            "id": "over-time", "heading": "Outcome rates over time",
+            "text": "Per month of observation: the share failing, the share disputed and the share of moderated cases overturned.",
+            "svg": SVGChart.lines(
+                id: "over-time", title: "Fail, dispute and overturn rates by month", description: months.map {
+                    "\($0.month): fail \(Self.percent($0.outcomes.failRate.value)), disputed \(Self.percent($0.outcomes.disputeRate.value))"
+                }.joined(separator: "; "),
+                xLabels: months.map(\.month),
+                series: [
+                    SVGChart.Series(name: "Fail rate", values: months.map { $0.outcomes.failRate.value.value }),
+                    SVGChart.Series(name: "Dispute rate", values: months.map { $0.outcomes.disputeRate.value.value }),
+                    SVGChart.Series(name: "Overturn rate", values: months.map { $0.outcomes.overturnRate.value.value }),
+                ]),
+            "table": table("outcomes-by-month"),
+        ])
+        let charted: Set<String> = ["confusion-matrix", "distribution", "leniency-by-employer", "calibration-by-moderator", "outcomes-by-month"]
+        let others = report.tables().filter { !charted.contains($0.name) }.map { table in
+            Self.tableValues(table, csv: "/api/v1/statistics/tables/\(table.name)\(query)")
+                .merging(["heading": Self.tableHeading(table.name)]) { $1 }
+        }
+        var values: [String: Any] = [
+            "scopeEmployer": answer.scope == "employer", "headline": Self.headline(report), "charts": charts, "tables": others,
+            "from": page.request.uri.queryParameters["from"].map(String.init) ?? "", "to": page.request.uri.queryParameters["to"].map(String.init) ?? "",
+            "jsonLink": "/api/v1/statistics\(query)",
+        ]
+        if let overall = answer.overall {
+            values["overall"] = Self.headline(counts: overall.counts, agreement: overall.agreement, outcomes: overall.outcomes)
+        }
+        if answer.scope == "scheme" {
+            let chosen = page.request.uri.queryParameters["employerId"].map(String.init)
+            let organisations = try await page.items(DirectoryController(services: services).listOrganisations, query: "pageSize=500")
+            values["employers"] = organisations.filter { $0["kind"] as? String == "employer" }.map {
+                ["id": $0["id"] as? String ?? "", "name": $0["name"] as? String ?? "", "selected": $0["id"] as? String == chosen]
+            }
+        }
+        return View(template: "statistics", title: "Statistics", values: values)
+    }
+
+    static func headline(_ report: InsightReport) -> [[String: String]] {
+        headline(counts: report.counts, agreement: report.agreement, outcomes: report.outcomes.overall)
+    }
+
+    /// The figures a reader looks for first, each with what it means.
+    static func headline(counts: InsightReport.Counts, agreement: InsightReport.AgreementFigures, outcomes: InsightReport.PeriodOutcomes) -> [[String: String]] {
+        let alpha = agreement.alpha.ordinalBootstrap
+        let interval = alpha.lower.value.flatMap { lower in alpha.upper.value.map { " (95% interval \(number(.value(lower))) to \(number(.value($0))))" } } ?? ""
+        return [
+            ["label": "Observations", "value": "\(counts.observations)", "note": "\(counts.observationsWithBothScores) with both an employer and an assessor score"],
+            ["label": "Cohen's κ, employer vs assessor", "value": number(agreement.kappa.unweighted),
+             "note": "linear weights \(number(agreement.kappa.linear)), quadratic \(number(agreement.kappa.quadratic))"],
+            ["label": "κ on pass/fail", "value": number(agreement.passFailKappa), "note": "scores 1–3 fail, 4–7 pass"],
+            ["label": "Exact agreement", "value": percent(agreement.exactAgreement), "note": "within one point: \(percent(agreement.withinOneAgreement))"],
+            ["label": "Krippendorff's α (ordinal), all raters", "value": number(alpha.alpha), "note": "\(agreement.alpha.units) observations\(interval)"],
+            ["label": "Employer − assessor, mean", "value": number(agreement.meanDifference.mean),
+             "note": "positive: employers score more generously"],
+            ["label": "Fail rate", "value": percent(outcomes.failRate.value), "note": of(outcomes.failRate)],
+            ["label": "Near misses among failures", "value": percent(outcomes.nearMissShareOfFailures.value), "note": "scored 3: " + of(outcomes.nearMissShareOfFailures)],
+            ["label": "Dispute rate", "value": percent(outcomes.disputeRate.value), "note": of(outcomes.disputeRate)],
+            ["label": "Overturned by moderation", "value": percent(outcomes.overturnRate.value), "note": "pass/fail differs from the assessor's: " + of(outcomes.overturnRate)],
+            ["label": "Resolved locally", "value": percent(outcomes.localResolutionRate.value), "note": of(outcomes.localResolutionRate)],
+            ["label": "Upload to decision", "value": days(outcomes.timeToDecision.medianDays) + " (median)",
+             "note": "90th percentile \(days(outcomes.timeToDecision.p90Days)), \(outcomes.timeToDecision.count) decisions"],
+            ["label": "Overdue assignments", "value": "\(outcomes.overdueAssignments.numerator)", "note": "of \(outcomes.overdueAssignments.denominator) open"],
+        ]
+    }
+
+    static func tableValues(_ table: InsightTable, csv: String) -> [String: Any] {
+        ["name": table.name, "columns": table.columns.map { ["column": $0] }, "rows": table.rows.map { ["cells": $0.map { ["cell": $0] }] },
+         "csv": csv, "empty": table.rows.isEmpty, "caption": tableHeading(table.name)]
+    }
+
+    static func tableHeading(_ name: String) -> String {
+        let text = name.replacingOccurrences(of: "-", with: " ")
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+
+    static func number(_ statistic: Statistic) -> String {
+        statistic.value.map { String(format: "%.3f", $0) } ?? "not defined"
+    }
+
+    static func percent(_ statistic: Statistic) -> String {
+        statistic.value.map { String(format: "%.1f%%", $0 * 100) } ?? "not defined"
+    }
+
+    static func days(_ statistic: Statistic) -> String {
+        statistic.value.map { String(format: "%.1f days", $0) } ?? "not defined"
+    }
+
+    static func of(_ rate: InsightReport.Rate) -> String {
+        rate.denominator == 0 ? (rate.value.reason ?? "none in the selection") : "\(rate.numerator) of \(rate.denominator)"
+    }
+
+    static func short(_ id: String) -> String { String(id.prefix(8)) }
+}

@@ -1,0 +1,178 @@
+public import Foundation
+public import ReviewDomain
+import SQLKit
+
+/// A candidate's attributes for fairness statistics, and the consent they rest on.
+public struct CandidateAttributes: Sendable, Equatable {
+    public let candidateID: CandidateID
+    /// Attribute name → value, e.g. `ethnicity` → `Black British`.
+    public let values: [String: String]
+    /// The consent form or record the attributes rest on.
+    public let consentReference: String
+    public let consentedAt: Date
+    public let recordedBy: UserID
+    public let recordedAt: Date
+}
+
+extension ReviewStore {
+    /// Attribute names: lower-case letters, digits and underscores, starting with a letter (at most 40).
+    public static func isValidAttributeName(_ name: String) -> Bool {
+        guard let first = name.first, first.isLetter, first.isLowercase, name.count <= 40 else { return false }
+        return name.allSatisfy { ($0.isLetter && $0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "_" }
+    }
+
+    /// Replaces a candidate's attributes with `values`, held on the consent `consentReference` given at
+    /// `consentedAt`. Audited with the attribute names (never the values: the trail is widely read).
+    public func recordAttributes(
+        of candidateID: CandidateID, _ values: [String: String], consentReference: String, consentedAt: Date, by actor: Actor, at time: Date = Date()
+    ) async throws -> CandidateAttributes {
+        let reference = consentReference.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reference.isEmpty else {
+            throw StoreError(.invalidArgument, "Attributes are held only with recorded consent: give consentReference (e.g. the consent form's number).")
+        }
+        guard !values.isEmpty else { throw StoreError(.invalidArgument, "Give at least one attribute; to erase them all, withdraw consent instead.") }
+        for (name, value) in values {
+            guard Self.isValidAttributeName(name) else {
+                throw StoreError(.invalidArgument, "\"\(name)\" is not an attribute name: use lower-case letters, digits and underscores (e.g. age_band).")
+            }
+            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (1...100).contains(trimmed.count) else {
+                throw StoreError(.invalidArgument, "The value of \(name) must be 1 to 100 characters.")
+            }
+        }
+        return try await moderation { sql in
+            guard try await sql.db.raw("SELECT 1 AS one FROM candidates WHERE id = \(sql.d.id(candidateID))").first() != nil else {
+                throw StoreError(.notFound, "There is no candidate \(candidateID).")
+            }
+            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").run()
+            for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+                try await sql.db.raw("""
+                    INSERT INTO candidate_attributes (candidate_id, name, value, consent_reference, consented_at, recorded_by, recorded_at)
+                    VALUES (\(sql.d.id(candidateID)), \(bind: name), \(bind: value.trimmingCharacters(in: .whitespacesAndNewlines)),
+                            \(bind: reference), \(sql.d.time(consentedAt)), \(sql.d.id(actor.userID)), \(sql.d.time(time)))
+                    """).run()
+            }
+            try await sql.append(AuditEvent(
+                at: time, actorID: actor.userID, action: "candidate.attributes_recorded",
+                subject: .init(type: "candidate", id: candidateID.description),
+                details: ["names": values.keys.sorted().joined(separator: ","), "consent_reference": reference]))
+            return CandidateAttributes(
+                candidateID: candidateID, values: values.mapValues { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
+                consentReference: reference, consentedAt: consentedAt, recordedBy: actor.userID, recordedAt: time)
+        }
+    }
+
+    /// Consent withdrawn: deletes every attribute of the candidate (audited); `false` if there were none.
+    @discardableResult
+    public func withdrawAttributes(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws -> Bool {
+        try await moderation { sql in
+            let had = try await sql.db.raw("SELECT 1 AS one FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").first() != nil
+            guard had else { return false }
+            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").run()
+            try await sql.append(AuditEvent(
+                at: time, actorID: actor.userID, action: "candidate.attributes_withdrawn",
+                subject: .init(type: "candidate", id: candidateID.description), details: [:]))
+            return true
+        }
+    }
+
+    /// A candidate's attributes, or `nil` when none are held.
+    public func attributes(of candidateID: CandidateID) async throws -> CandidateAttributes? {
+        try await reading { sql in
+            let rows = try await sql.db.raw("SELECT * FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID)) ORDER BY name").all()
+            guard let first = rows.first else { return nil }
+            var values: [String: String] = [:]
+            for row in rows { values[try row.value("name", as: String.self)] = try row.value("value", as: String.self) }
+            return CandidateAttributes(
+                candidateID: candidateID, values: values, consentReference: try first.value("consent_reference"),
+                consentedAt: try first.time("consented_at"), recordedBy: try first.id("recorded_by"), recordedAt: try first.time("recorded_at"))
+        }
+    }
+
+    /// Every fact the insight statistics are computed from, in one read: observations with their current
+    /// employer and assessor scores and first upload, cases with their outcomes and when they were decided,
+    /// current second opinions, assignments, and consented candidate attributes.
+    public func insightData(now: Date = Date()) async throws -> InsightData {
+        try await reading { sql in
+            let d = sql.d
+            var observations: [ObservationID: InsightData.ObservationFacts] = [:]
+            var order: [ObservationID] = []
+            for row in try await sql.db.raw("""
+                SELECT o.id, o.candidate_id, c.employer_id, o.observed_at FROM observations o JOIN candidates c ON c.id = o.candidate_id
+                ORDER BY o.observed_at, o.id
+                """).all() {
+                let id: ObservationID = try row.id("id")
+                order.append(id)
+                observations[id] = InsightData.ObservationFacts(
+                    id: id, candidateID: try row.id("candidate_id"), employerID: try row.id("employer_id"), observedAt: try row.time("observed_at"),
+                    employerScore: nil, assessorScore: nil, assessorID: nil, firstUploadAt: nil)
+            }
+            // The current rating of each source: the latest appended one that no correction supersedes.
+            for row in try await sql.db.raw("""
+                SELECT r.observation_id, r.source, r.score, r.rater_id FROM ratings r
+                WHERE NOT EXISTS (SELECT 1 FROM ratings s WHERE s.supersedes = r.id) ORDER BY r.append_order
+                """).all() {
+                let id: ObservationID = try row.id("observation_id")
+                let score: Int = try row.value("score")
+                switch try row.value("source", as: String.self) {
+                case RatingSource.employer.rawValue: observations[id]?.employerScore = score
+                case RatingSource.assessor.rawValue:
+                    observations[id]?.assessorScore = score
+                    observations[id]?.assessorID = try row.id("rater_id")
+                default: break
+                }
+            }
+            for row in try await sql.db.raw("""
+                SELECT observation_id, MIN(created_at) AS first_upload FROM recordings WHERE status <> 'uploading' GROUP BY observation_id
+                """).all() {
+                observations[try row.id("observation_id", as: ObservationID.self)]?.firstUploadAt = try row.time("first_upload")
+            }
+            var decidedAt: [String: Date] = [:]
+            for row in try await sql.db.raw("""
+                SELECT subject_id, MAX(at) AS decided_at FROM audit_events
+                WHERE subject_type = 'case' AND action IN ('case.decided', 'case.local_score_agreed') GROUP BY subject_id
+                """).all() {
+                decidedAt[try row.value("subject_id", as: String.self)] = try row.time("decided_at")
+            }
+            var cases: [InsightData.CaseFacts] = []
+            for row in try await sql.db.raw("SELECT \(d.jsonText("document")) FROM cases ORDER BY opened_at, id").all() {
+                let value = try SQLCases.case(row)
+                let outcome = value.state.hasOutcome ? value.outcome : nil
+                cases.append(InsightData.CaseFacts(
+                    id: value.id, observationID: value.observationID, kind: value.isCalibration ? nil : value.kind, state: value.state,
+                    openedAt: value.openedAt, decidedAt: outcome == nil ? nil : decidedAt[value.id.description] ?? value.updatedAt,
+                    outcomeScore: outcome?.score.value, decidedLocally: outcome?.basis == .rule(.localAgreement),
+                    calibrationScore: value.calibrationScore?.value))
+            }
+            var kinds: [String: ModeratorKind] = [:]
+            var assignments: [InsightData.AssignmentFacts] = []
+            for row in try await sql.db.raw("SELECT case_id, moderator_id, kind, state, assigned_at, due_at, ended_at FROM case_assignments").all() {
+                let caseID: CaseID = try row.id("case_id"), moderatorID: UserID = try row.id("moderator_id")
+                kinds["\(caseID)/\(moderatorID)"] = ModeratorKind(rawValue: try row.value("kind", as: String.self)) ?? .professional
+                let assignedAt = try row.time("assigned_at")
+                let state: String = try row.value("state")
+                assignments.append(InsightData.AssignmentFacts(
+                    caseID: caseID, moderatorID: moderatorID, assignedAt: assignedAt, dueAt: try row.optionalTime("due_at") ?? assignedAt,
+                    endedAt: try row.optionalTime("ended_at"), isOpen: state == "offered" || state == "accepted"))
+            }
+            let opinions = SecondOpinion.current(
+                try await sql.db.raw("SELECT \(ModerationSQL.opinionColumns) FROM opinions o ORDER BY o.append_order").all().map(ModerationSQL.opinion)
+            ).map { opinion in
+                InsightData.OpinionFacts(
+                    caseID: opinion.caseID, moderatorID: opinion.moderatorID,
+                    moderatorKind: kinds["\(opinion.caseID)/\(opinion.moderatorID)"] ?? .professional, round: opinion.round,
+                    score: opinion.score.value, submittedAt: opinion.submittedAt)
+            }
+            let attributes = try await sql.db.raw("SELECT candidate_id, name, value FROM candidate_attributes").all().map { row in
+                InsightData.AttributeFacts(candidateID: try row.id("candidate_id"), name: try row.value("name"), value: try row.value("value"))
+            }
+            var names: [OrganisationID: String] = [:]
+            for row in try await sql.db.raw("SELECT id, name FROM organisations WHERE kind = 'employer'").all() {
+                names[try row.id("id")] = try row.value("name")
+            }
+            return InsightData(
+                observations: order.compactMap { observations[$0] }, cases: cases, opinions: opinions, assignments: assignments,
+                attributes: attributes, employerNames: names, now: now)
+        }
+    }
+}

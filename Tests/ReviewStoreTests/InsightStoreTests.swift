@@ -1,0 +1,78 @@
+import Foundation
+import ReviewDomain
+import ReviewStore
+import Testing
+
+/// The facts behind the insight statistics, read from the store, and candidate attributes held with consent.
+@Suite("Insight facts and candidate attributes")
+struct InsightStoreTests {
+    @Test("insight facts: current scores after a correction, the case's outcome and decision time, current opinions, assignments",
+          arguments: TestBackend.allCases)
+    func facts(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            // The employer corrects 5 to 6: the facts carry the current score only.
+            let ratings = try await store.ratings.ratings(of: world.observation.id)
+            let employerRating = try #require(ratings.first { $0.source == .employer })
+            _ = try await store.recordRating(observationID: world.observation.id, score: try Score(6), rationale: "Re-watched.",
+                                             supersedes: employerRating.id, correctionReason: "Mistyped.", by: world.employerRep.actor,
+                                             at: ModerationWorld.start + 120)
+            let (_, assignments) = try await world.sendToModeration(store)
+            _ = try await world.submit(store, assignments[0].moderatorID, score: 4, at: ModerationWorld.start + 3600)
+            let decidedAt = ModerationWorld.start + 7200
+            let decided = try await world.submit(store, assignments[1].moderatorID, score: 5, at: decidedAt).caseAfter
+            #expect(decided.state == .decided)
+
+            let data = try await store.insightData(now: ModerationWorld.start + 86_400)
+            let observation = try #require(data.observations.first { $0.id == world.observation.id })
+            #expect(observation.employerScore == 6 && observation.assessorScore == 3 && observation.assessorID == world.assessor.id)
+            #expect(observation.employerID == world.employer.id && observation.candidateID == world.candidate.id)
+            let facts = try #require(data.cases.first { $0.id == world.dispute.id })
+            #expect(facts.kind == .automaticDispute && facts.state == .decided && facts.outcomeScore == 4 && !facts.decidedLocally)
+            #expect(facts.decidedAt == decidedAt)
+            #expect(data.opinions.count == 2 && Set(data.opinions.map(\.moderatorKind)) == [.professional, .lay])
+            #expect(data.assignments.count == 2 && data.assignments.allSatisfy { !$0.isOpen && $0.endedAt != nil })
+            #expect(data.employerNames[world.employer.id] == "Eastgate City Council")
+
+            // The report on these facts: one moderated case, overturned (assessor 3 fails, the outcome 4 passes).
+            let report = InsightReport.compute(data, bootstrapSamples: 10)
+            #expect(report.outcomes.overall.overturnRate.numerator == 1 && report.outcomes.overall.overturnRate.denominator == 1)
+        }
+    }
+
+    @Test("attributes need consent and valid names; they are replaced, read and erased, audited without their values",
+          arguments: TestBackend.allCases)
+    func attributes(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let id = world.candidate.id
+            await expectStoreError(.invalidArgument) {
+                _ = try await store.recordAttributes(of: id, ["ethnicity": "Mixed"], consentReference: " ", consentedAt: ModerationWorld.start,
+                                                     by: world.lead.actor)
+            }
+            await expectStoreError(.invalidArgument) {
+                _ = try await store.recordAttributes(of: id, ["Ethnic Group": "Mixed"], consentReference: "CF-1", consentedAt: ModerationWorld.start,
+                                                     by: world.lead.actor)
+            }
+            await expectStoreError(.notFound) {
+                _ = try await store.recordAttributes(of: CandidateID(), ["ethnicity": "Mixed"], consentReference: "CF-1",
+                                                     consentedAt: ModerationWorld.start, by: world.lead.actor)
+            }
+            _ = try await store.recordAttributes(of: id, ["ethnicity": "Mixed", "disability": "No"], consentReference: "CF-1",
+                                                 consentedAt: ModerationWorld.start, by: world.lead.actor)
+            _ = try await store.recordAttributes(of: id, ["ethnicity": " White "], consentReference: "CF-2", consentedAt: ModerationWorld.start,
+                                                 by: world.lead.actor)
+            let held = try #require(try await store.attributes(of: id))
+            #expect(held.values == ["ethnicity": "White"] && held.consentReference == "CF-2")
+            #expect(try await store.insightData().attributes.map(\.value) == ["White"])
+            #expect(try await store.withdrawAttributes(of: id, by: world.lead.actor))
+            #expect(try await store.attributes(of: id) == nil)
+            #expect(try await !store.withdrawAttributes(of: id, by: world.lead.actor))
+            let events = try await store.audit.entries(about: .init(type: "candidate", id: id.description))
+            #expect(events.map(\.event.action) == ["candidate.attributes_recorded", "candidate.attributes_recorded", "candidate.attributes_withdrawn"])
+            #expect(events[0].event.details["names"] == "disability,ethnicity")
+            #expect(!events.contains { $0.event.details.values.contains("Mixed") || $0.event.details.values.contains("White") })
+            #expect(try await store.verifyAuditChain().firstBreak == nil)
+        }
+    }
+}
