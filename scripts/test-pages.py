@@ -343,6 +343,16 @@ def lead_decides(b, server, case_id):
     for path in ("/cases", "/observations", "/recordings", "/audit"):
         b.open(path)
         b.audit(f"lead {path}")
+    b.open("/statistics")
+    charts = b.all("figure svg[role=img]")
+    check(len(charts) == 5, f"the statistics page has {len(charts)} charts, not 5")
+    check(all(c.find_elements("css selector", "title") for c in charts), "a chart has no title for assistive technology")
+    figures = {dt.text: dt.find_element("xpath", "following-sibling::dd").text for dt in b.all("dl.figures dt")}
+    check(figures.get("Observations", "").startswith("44"), f"the statistics page counts {figures.get('Observations')!r} observations, not 44")
+    decided = api(server, "GET", "/api/v1/statistics")["report"]["counts"]["decidedCases"]
+    check(decided >= 1, "the statistics do not count the lead's decision")
+    b.audit("statistics", "statistics")
+    log(f"statistics: {len(charts)} charts; κ {figures.get('Cohen' + chr(39) + 's κ, employer vs assessor', '?').splitlines()[0]}, {decided} decided case(s)")
 
 
 def employer_flags(b, server):
@@ -350,6 +360,9 @@ def employer_flags(b, server):
     b.audit("employer home", "home-employer")
     b.open("/cases")
     b.audit("employer cases", "cases")
+    b.open("/statistics")
+    check("your own staff" in b.driver.page_source and "The whole scheme" in b.driver.page_source, "the employer's statistics are not scoped")
+    b.audit("employer statistics")
     b.open("/observations")
     b.audit("employer observations")
     links = b.all("table a[href^='/observations/']")
