@@ -28,7 +28,8 @@ import sys
 import warnings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = ["scikit-learn", "krippendorff", "numpy"]
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+from tools import default_binary, ensure_pip  # noqa: E402
 WEIGHTS = {"unweighted": None, "linear": "linear", "quadratic": "quadratic"}
 LEVELS = ["nominal", "ordinal", "interval"]
 ODD_VALUES = [-3.5, 0.25, 1.0, 2.75, 10.0, 100.125, 1e-3]  # a value domain that is not 1–7
@@ -36,29 +37,6 @@ ODD_VALUES = [-3.5, 0.25, 1.0, 2.75, 10.0, 100.125, 1e-3]  # a value domain that
 
 def log(message):
     print(f"check-stats: {message}", flush=True)
-
-
-def ensure_tools():
-    try:
-        import krippendorff  # noqa: F401
-        import numpy  # noqa: F401
-        import sklearn  # noqa: F401
-    except ImportError:
-        log(f"installing {' '.join(PACKAGES)} (pip)")
-        command = [sys.executable, "-m", "pip", "install", "-q"]
-        try:
-            subprocess.check_call(command + ["--break-system-packages"] + PACKAGES)
-        except subprocess.CalledProcessError:
-            subprocess.check_call(command + PACKAGES)
-
-
-def default_binary():
-    if os.environ.get("OBSREVIEW_BIN"):
-        return os.environ["OBSREVIEW_BIN"]
-    env = dict(os.environ, PATH="/opt/swift/usr/bin:" + os.environ["PATH"])
-    path = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, check=True,
-                          env=env).stdout.strip()
-    return os.path.join(path, "obsreview")
 
 
 # MARK: data sets
@@ -186,7 +164,7 @@ def main():
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--tolerance", type=float, default=1e-9)
     args = parser.parse_args()
-    ensure_tools()
+    ensure_pip({"krippendorff": "krippendorff", "numpy": "numpy", "sklearn": "scikit-learn"}, log)
     binary = args.binary or default_binary()
 
     rng = random.Random(args.seed)

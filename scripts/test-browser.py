@@ -37,37 +37,13 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 from demo_server import PASSWORD, DemoServer as Server, Failure, check, http  # noqa: E402
+from tools import chromium, default_binary, ensure_debian, ensure_pip  # noqa: E402
 PREFERRED = ["observation-h264-aac.mp4", "observation-faststart.mp4", "room-camera-vp9-opus.webm"]
 FETCHED_RANGES = ("bytes=0-1023", "bytes=1024-4095", "bytes=-512")  # step 4's requests from the page
 
 
 def log(message):
     print(f"test-browser: {message}", flush=True)
-
-
-def ensure_tools():
-    missing = [p for p in ("chromium", "chromium-driver") if "install ok installed" not in subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True).stdout]
-    if missing:
-        log(f"installing Debian packages: {' '.join(missing)}")
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
-        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, check=True,
-                       stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        log("installing selenium (pip)")
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "selenium"])
-
-
-def default_binary():
-    if os.environ.get("OBSREVIEW_BIN"):
-        return os.environ["OBSREVIEW_BIN"]
-    env = dict(os.environ, PATH="/opt/swift/usr/bin:" + os.environ["PATH"])
-    path = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, check=True,
-                          env=env).stdout.strip()
-    return os.path.join(path, "obsreview")
 
 
 def wait_for_ready_recording(server, timeout=180):
@@ -127,23 +103,6 @@ def viewed_events(server, recording_id):
         events += [e for e in answer["items"] if e["action"] == "recording.viewed"]
         page = answer.get("nextPage")
     return events
-
-
-def browser(show):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not go to the network
-    os.environ.setdefault("SE_AVOID_STATS", "true")
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
-                     "--window-size=1280,900", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    if not show:
-        options.add_argument("--headless=new")
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
 def wait(description, predicate, timeout=20, interval=0.2):
@@ -249,7 +208,8 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--show", action="store_true", help="show the browser window (needs a display)")
     args = parser.parse_args()
-    ensure_tools()
+    ensure_debian(["chromium", "chromium-driver"], log)
+    ensure_pip({"selenium": "selenium"}, log)
     binary = os.path.abspath(args.binary or default_binary())
     check(os.access(binary, os.X_OK), f"no obsreview binary at {binary}: build it first (swift build)")
 
@@ -267,7 +227,7 @@ def main():
         log(f"recording {rid} ({recording['fileName']}) is ready")
         before = viewed_events(server, rid)
 
-        driver = browser(args.show)
+        driver = chromium(args.show, logging=("performance", "browser"))
         requests = run_browser_checks(driver, server, recording, lead)
         player = [r for r in requests if r[1] not in FETCHED_RANGES]
         log(f"the browser made {len(requests)} request(s) for the proxy ({len(player)} by the player): "

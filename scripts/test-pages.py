@@ -36,40 +36,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 from demo_server import PASSWORD, DemoServer, Failure, check, http  # noqa: E402
+from tools import chromium, default_binary, ensure_debian, ensure_pip  # noqa: E402
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def log(message):
     print(f"test-pages: {message}", flush=True)
-
-
-def ensure_tools():
-    missing = [p for p in ("chromium", "chromium-driver", "ffmpeg") if "install ok installed" not in subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True).stdout]
-    if missing:
-        log(f"installing Debian packages: {' '.join(missing)}")
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
-        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, check=True,
-                       stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-    for module, package in (("selenium", "selenium"), ("axe_playwright_python", "axe-playwright-python")):
-        try:
-            __import__(module)
-        except ImportError:
-            log(f"installing {package} (pip)")
-            command = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", package]
-            if subprocess.run(command + ["--break-system-packages"]).returncode != 0:
-                subprocess.check_call(command)
-
-
-def default_binary():
-    if os.environ.get("OBSREVIEW_BIN"):
-        return os.environ["OBSREVIEW_BIN"]
-    env = dict(os.environ, PATH="/opt/swift/usr/bin:" + os.environ["PATH"])
-    path = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, check=True,
-                          env=env).stdout.strip()
-    return os.path.join(path, "obsreview")
 
 
 def wait(description, predicate, timeout=30, interval=0.1):
@@ -86,19 +59,7 @@ class Browser:
     """One Chromium, the pages it visits, and the accessibility and layout findings on each."""
 
     def __init__(self, base, show, screenshots):
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-        os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not go to the network
-        os.environ.setdefault("SE_AVOID_STATS", "true")
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for argument in ("--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
-                         "--window-size=1280,900", "--disable-dev-shm-usage"):
-            options.add_argument(argument)
-        if not show:
-            options.add_argument("--headless=new")
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.driver = chromium(show)
         self.base, self.screenshots = base, screenshots
         self.checked, self.violations = [], []
 
@@ -403,7 +364,9 @@ def main():
     parser.add_argument("--show", action="store_true")
     parser.add_argument("--screenshots", default=os.path.join(ROOT, "docs", "screenshots"))
     args = parser.parse_args()
-    ensure_tools()
+    ensure_debian(["chromium", "chromium-driver", "ffmpeg"], log)
+    ensure_pip({"selenium": "selenium"}, log)
+    ensure_pip({"axe_playwright_python": "axe-playwright-python"}, log, no_deps=True)  # only its axe.min.js
     binary = args.binary or default_binary()
     work = tempfile.mkdtemp(prefix="obsreview-pages-")
     os.makedirs(args.screenshots, exist_ok=True)
