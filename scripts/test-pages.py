@@ -108,6 +108,7 @@ class Browser:
             self.violations.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
         self.checked.append(name)
         if screenshot and self.screenshots:
+            self.js("window.scrollTo(0, 0)")
             self.driver.save_screenshot(os.path.join(self.screenshots, screenshot + ".png"))
         size = self.driver.get_window_size()
         self.driver.set_window_size(768, 1024)

@@ -140,8 +140,9 @@ extension Pages {
 
     /// People's names by user id, for those who may read the directory (the lead, administrators); empty otherwise.
     func directory(_ page: PageContext) async throws -> [String: String] {
-        guard page.isLead || page.role == .administrator else { return [:] }
-        var names: [String: String] = [:]
+        // The service's own steps (routing, reconciling by rule) are signed by its account, hidden from the directory.
+        var names: [String: String] = [UserID.system.description: "ObservationReview (automatic step)"]
+        guard page.isLead || page.role == .administrator else { return names }
         for user in try await page.items(DirectoryController(services: services).listUsers, query: "pageSize=500") {
             if let id = user["id"] as? String { names[id] = user["name"] as? String }
         }
