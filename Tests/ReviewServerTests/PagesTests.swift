@@ -35,6 +35,7 @@ import Testing
                 #expect(html.components(separatedBy: "<h1").count == 2, "\(path) as \(caller) should have exactly one h1")
                 #expect(html.contains(#"<main id="main""#) && html.contains(#"<html lang="en">"#), "\(path)")
                 #expect(!html.contains("<script>") && !html.contains(" style=\""), "\(path) has inline script or style (the CSP forbids them)")
+                #expect(html.firstMatch(of: try Regex(#"\bnil\b"#)) == nil, "\(path) as \(caller) shows a Swift nil")
                 let csp = headers[.contentSecurityPolicy] ?? ""
                 #expect(csp.contains("script-src 'self';") && !csp.contains("unsafe-inline"), "\(path): \(csp)")
                 // Every input, select and textarea has a label.

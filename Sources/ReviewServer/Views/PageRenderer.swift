@@ -79,6 +79,14 @@ struct PageRendererError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+/// A template value for an optional: `NSNull` (which Mustache treats as absent) for `nil`. An `Optional` stored
+/// in `Any` would render as "nil" and open its section as if present.
+func orNull(_ value: Any?) -> Any {
+    guard let value else { return NSNull() }
+    if case Optional<Any>.none = value { return NSNull() }
+    return value
+}
+
 /// A point in time for templates: `{{at}}` renders it for people ("3 Dec 2026, 14:05 UTC"), `{{at.iso}}` for
 /// `<time datetime>` and scripts.
 struct Timestamp: MustacheCustomRenderable, MustacheParent {

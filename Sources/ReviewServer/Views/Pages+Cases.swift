@@ -17,7 +17,7 @@ extension Pages {
             return item
         }
         return View(template: "observations", title: page.role == .employer ? "Our observations" : "Observations", values: [
-            "items": items, "empty": items.isEmpty, "nextPage": list["nextPage"] as Any, "previousPage": number > 1 ? number - 1 : NSNull(),
+            "items": items, "empty": items.isEmpty, "nextPage": orNull(list["nextPage"]), "previousPage": number > 1 ? number - 1 : NSNull(),
         ])
     }
 
@@ -63,7 +63,7 @@ extension Pages {
         let filters = Case.State.allCases.map { ["value": $0.rawValue, "label": Self.stateText($0.rawValue), "selected": $0 == state] }
         return View(template: "cases", title: "Cases", values: [
             "items": items, "empty": items.isEmpty, "filters": filters, "stateQuery": state.map { "&state=\($0.rawValue)" } ?? "",
-            "nextPage": list["nextPage"] as Any, "previousPage": number > 1 ? number - 1 : NSNull(),
+            "nextPage": orNull(list["nextPage"]), "previousPage": number > 1 ? number - 1 : NSNull(),
         ])
     }
 
@@ -76,7 +76,7 @@ extension Pages {
         var values: [String: Any] = ["case": Self.caseRow(try await page.read(controller.show, parameters))]
         let observationController = ObservationController(services: services)
         let observationParameters = ["observationId": value.observationID.description]
-        values["observation"] = try await page.readIfAllowed(observationController.observation, observationParameters) as Any
+        values["observation"] = orNull(try await page.readIfAllowed(observationController.observation, observationParameters))
         values["ratings"] = try await (page.readIfAllowed(observationController.ratings, query: "pageSize=100", observationParameters)?["items"] as? [[String: Any]] ?? []).map { rating in
             rating.merging(["sourceText": Self.sourceText(rating["source"] as? String)]) { $1 }
         }
@@ -84,8 +84,8 @@ extension Pages {
         let people = try await directory(page)
         let assignments = try await page.readIfAllowed(controller.listAssignments, parameters) ?? [:]
         values["assignments"] = (assignments["items"] as? [[String: Any]] ?? []).map { Self.assignmentRow($0, people: people) }
-        values["routingProblem"] = assignments["routingProblem"] as Any
-        values["sampleReason"] = assignments["sampleReason"] as Any
+        values["routingProblem"] = orNull(assignments["routingProblem"])
+        values["sampleReason"] = orNull(assignments["sampleReason"])
         values["opinions"] = try await page.readIfAllowed(controller.listOpinions, parameters).map { list in
             (list["items"] as? [[String: Any]] ?? []).map { opinion in
                 opinion.merging(["moderatorName": people[opinion["moderatorId"] as? String ?? ""] ?? "A moderator",
@@ -96,7 +96,7 @@ extension Pages {
             (list["items"] as? [[String: Any]] ?? []).map { $0.merging(["authorName": people[$0["authorId"] as? String ?? ""] ?? "Panel member"]) { $1 } }
         } ?? [[String: Any]]()
         if page.role == .employer || page.isLead || page.role == .auditor {
-            values["plan"] = try await page.readIfAllowed(controller.developmentPlan, parameters) as Any
+            values["plan"] = orNull(try await page.readIfAllowed(controller.developmentPlan, parameters))
         }
         values["mayAcknowledge"] = page.role == .employer
         values["mayPost"] = page.isLead
@@ -130,7 +130,7 @@ extension Pages {
             let list = try await page.read(controller.list, query: "pageSize=25&state=\(state.rawValue)")
             let items = (list["items"] as? [[String: Any]] ?? []).map(Self.caseRow)
             columns.append(["state": state.rawValue, "label": Self.stateText(state.rawValue), "items": items, "count": items.count,
-                            "more": list["nextPage"] != nil, "empty": items.isEmpty])
+                            "more": list["nextPage"] is Int, "empty": items.isEmpty])
         }
         let overdue = try await page.items(ModerationController(services: services).assignments).map { Self.assignmentRow($0, people: people) }
         return View(template: "board", title: "Moderation board", values: [
@@ -190,6 +190,17 @@ extension Pages {
         default: "—"
         }
         item["shortId"] = shortID(item["id"])
+        if var finding = item["finding"] as? [String: Any] {
+            let tolerance = finding["tolerance"] as? Int ?? 0
+            finding["reasonText"] = (finding["reasons"] as? [String] ?? []).map { reason in
+                switch reason {
+                case "straddles_pass_line": "one is below the standard and the other meets it"
+                case "exceeds_tolerance": "they differ by \(tolerance) or more"
+                default: reason.replacingOccurrences(of: "_", with: " ")
+                }
+            }
+            item["finding"] = finding
+        }
         item["hasFlags"] = !(item["flags"] as? [Any] ?? []).isEmpty
         item["hasPreviousOutcomes"] = !(item["previousOutcomes"] as? [Any] ?? []).isEmpty
         if let outcome = item["outcome"] as? [String: Any] {

@@ -49,7 +49,7 @@ extension Pages {
                 let list = try await page.read(cases.list, query: "pageSize=100&state=\(state.rawValue)")
                 let count = (list["items"] as? [Any])?.count ?? 0
                 counts.append(["state": state.rawValue, "label": Self.stateText(state.rawValue),
-                               "count": list["nextPage"] != nil ? "100+" : "\(count)"])
+                               "count": list["nextPage"] is Int ? "100+" : "\(count)"])
             }
             values["counts"] = counts
             let escalated = try await page.items(cases.list, query: "pageSize=20&state=escalated").map(Self.caseRow)
@@ -78,7 +78,7 @@ extension Pages {
         var values: [String: Any] = ["case": Self.caseRow(try await page.read(controller.show, parameters)), "blind": blind]
         let mine = try await page.items(controller.listAssignments, parameters).last
         let state = mine?["state"] as? String ?? ""
-        values["assignment"] = mine.map { Self.assignmentRow($0, people: [:]) } as Any
+        values["assignment"] = orNull(mine.map { Self.assignmentRow($0, people: [:]) })
         values["offered"] = state == "offered"
         values["reviewing"] = state == "accepted"
         values["submitted"] = state == "submitted"
@@ -133,7 +133,7 @@ extension Pages {
         }
         values.merge(MediaFacts(index: chosen.index).values) { $1 }
         values["otherRecordings"] = reports.filter { $0.recording["id"] as? String != chosen.recording["id"] as? String }
-            .map { ["href": "/cases/\(caseID)/review?recording=\($0.recording["id"] as? String ?? "")", "fileName": $0.recording["fileName"] as Any] }
+            .map { ["href": "/cases/\(caseID)/review?recording=\($0.recording["id"] as? String ?? "")", "fileName": orNull($0.recording["fileName"])] }
     }
 
     /// Tags a note can carry: the standard's domains that reviewers comment on.
@@ -165,7 +165,7 @@ extension Pages {
             "subjectTypes": [("case", "Case"), ("recording", "Recording"), ("observation", "Observation"), ("user", "User")].map {
                 ["value": $0.0, "label": $0.1, "selected": $0.0 == type]
             },
-            "next": list["nextPage"] != nil ? last.map { "after=\($0)" + (type.map { "&subjectType=\($0)&subjectId=\(subject ?? "")" } ?? "") } as Any : NSNull(),
+            "next": list["nextPage"] is Int ? orNull(last.map { "after=\($0)" + (type.map { "&subjectType=\($0)&subjectId=\(subject ?? "")" } ?? "") }) : NSNull(),
         ])
     }
 }

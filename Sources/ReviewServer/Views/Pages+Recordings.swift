@@ -32,7 +32,7 @@ extension Pages {
         let filters = ["ready", "indexing", "stored", "rejected"].map { ["value": $0, "label": Self.recordingStatusText($0), "selected": $0 == status] }
         return View(template: "recordings", title: "Recordings", values: [
             "items": items, "empty": items.isEmpty, "filters": filters,
-            "nextPage": list["nextPage"] as Any, "previousPage": number > 1 ? number - 1 : NSNull(),
+            "nextPage": orNull(list["nextPage"]), "previousPage": number > 1 ? number - 1 : NSNull(),
             "statusQuery": status.map { "&status=\($0)" } ?? "",
             "mayUpload": page.role == .assessor || page.role == .lead,
         ])
@@ -45,7 +45,7 @@ extension Pages {
         var recording = detail["recording"] as? [String: Any] ?? [:]
         let status = recording["status"] as? String ?? ""
         recording["statusText"] = Self.recordingStatusText(status)
-        var values: [String: Any] = ["recording": recording, "ready": status == "ready", "job": detail["job"] as Any,
+        var values: [String: Any] = ["recording": recording, "ready": status == "ready", "job": orNull(detail["job"]),
                                      "final": status == "ready" || status == "rejected"]
         if let progress = (detail["job"] as? [String: Any])?["progress"] as? Double {
             values["percent"] = Int((progress * 100).rounded())
@@ -56,7 +56,7 @@ extension Pages {
         {
             values.merge(MediaFacts(index: tree).values) { $1 }
         }
-        values["observationLink"] = page.role.isModerator ? NSNull() : recording["observationId"] as Any
+        values["observationLink"] = page.role.isModerator ? NSNull() : orNull(recording["observationId"])
         values["captions"] = try await hasCaptions(id, page)
         values["mayAddCaptions"] = status == "ready" && (page.role == .assessor || page.role == .lead)
         return View(template: "recording", title: recording["fileName"] as? String ?? "Recording", values: values)
@@ -144,7 +144,7 @@ struct MediaFacts {
             return ["at": Self.clock(at), "seconds": String(format: "%.3f", at), "what": what]
         }
         return [
-            "facts": facts, "sha256": index["sha256"] as Any, "thumbnails": thumbnails, "hasThumbnails": !thumbnails.isEmpty,
+            "facts": facts, "sha256": orNull(index["sha256"]), "thumbnails": thumbnails, "hasThumbnails": !thumbnails.isEmpty,
             "keyframes": keyframeSeconds.map { String(format: "%.3f", $0) }.joined(separator: " "),
             "discontinuities": discontinuities, "hasDiscontinuities": !discontinuities.isEmpty,
             "durationSeconds": duration.map { String(format: "%.3f", $0) } ?? "",
