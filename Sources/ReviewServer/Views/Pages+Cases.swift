@@ -43,7 +43,7 @@ extension Pages {
                 return item
             }
         let cases = try await services.store.cases.cases(of: id)
-        let visible = try await cases.asyncFilter { (try? await services.access.case($0.id, for: page.actor)) != nil }
+        let visible = await cases.asyncFilter { (try? await services.access.case($0.id, for: page.actor)) != nil }
         let mayRate = page.role == .assessor || page.role == .employer
         return View(template: "observation", title: "Observation", values: [
             "observation": observation, "ratings": ratings, "hasRatings": !ratings.isEmpty,
