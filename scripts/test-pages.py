@@ -348,7 +348,7 @@ def others(b, recording_id):
     b.audit("audit trail")
     b.open(f"/audit?subjectType=recording&subjectId={recording_id}")
     rows = [row.text for row in b.all("tbody tr")]
-    check(any("Viewed" in row for row in rows), f"the audit trail of the uploaded recording shows no viewing: {rows}")
+    check(any("Recording viewed" in row for row in rows), f"the audit trail of the uploaded recording shows no viewing: {rows}")
     b.audit("audit trail", "audit")
     b.sign_in("admin")
     b.audit("administrator home")

@@ -71,6 +71,8 @@ import Testing
             #expect(after.contains("Good practice.") && after.contains("Below the standard.") && after.contains("Meets it."))
             #expect(!after.contains(#"id="opinion-form""#))
 
+            let (_, trail, _) = try await Self.page(client, fixture, "/audit?subjectType=case&subjectId=\(fixture.dispute.id)", as: .auditor)
+            #expect(trail.contains("Test assignedModerator") && trail.contains("Opinion submitted"), "the auditor's trail names the actors")
             let (_, lead, _) = try await Self.page(client, fixture, "/cases/\(fixture.dispute.id)", as: .lead)
             #expect(lead.contains("Employer 5, assessor 3") && lead.contains("Clear purpose") && lead.contains("History (audit trail)"))
         }

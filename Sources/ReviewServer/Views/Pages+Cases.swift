@@ -284,8 +284,10 @@ extension Pages {
 
     static func shortID(_ id: Any?) -> String { String((id as? String ?? "").prefix(8)) }
 
+    /// `case.moderation_requested` → "Case moderation requested".
     static func auditActionText(_ action: String) -> String {
-        action.split(separator: ".").last.map { $0.replacingOccurrences(of: "_", with: " ") }.map { $0.prefix(1).uppercased() + $0.dropFirst() } ?? action
+        let words = action.replacingOccurrences(of: ".", with: " ").replacingOccurrences(of: "_", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
     }
 }
 

@@ -153,7 +153,12 @@ extension Pages {
                       "subjectId=\(subject.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"]
         }
         let list = try await page.read(AuditController(services: services).list, query: parts.joined(separator: "&"))
-        let people = try await directory(page)
+        var people = try await directory(page)
+        // Whoever may read the trail may know who acted: the actors on this page are named even for an auditor, who
+        // cannot list the directory.
+        for id in Set((list["items"] as? [[String: Any]] ?? []).compactMap { $0["actorId"] as? String }) where people[id] == nil {
+            if let uuid = UUID(uuidString: id), let user = try await services.store.users.find(UserID(rawValue: uuid)) { people[id] = user.name }
+        }
         let items = (list["items"] as? [[String: Any]] ?? []).map { entry in
             entry.merging(["actorName": people[entry["actorId"] as? String ?? ""] ?? Self.shortID(entry["actorId"]),
                            "actionText": Self.auditActionText(entry["action"] as? String ?? ""),
