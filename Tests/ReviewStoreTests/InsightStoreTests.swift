@@ -40,6 +40,24 @@ struct InsightStoreTests {
         }
     }
 
+    @Test("a score agreed in local review is a local decision, with its time", arguments: TestBackend.allCases)
+    func localAgreement(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let start = ModerationWorld.start
+            var current = try await store.transition(world.dispute.id, .startLocalReview, expectedVersion: world.dispute.version, reason: nil,
+                                                     by: world.employerRep.actor, at: start + 100)
+            current = try await store.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
+                                                 by: world.employerRep.actor, at: start + 200)
+            current = try await store.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
+                                                 by: world.assessor.actor, at: start + 300)
+            #expect(current.state == .decided)
+            let facts = try #require(try await store.insightData().cases.first { $0.id == world.dispute.id })
+            #expect(facts.decidedLocally && facts.outcomeScore == 4 && facts.kind == .automaticDispute && facts.calibrationScore == nil)
+            #expect(facts.decidedAt == start + 300)
+        }
+    }
+
     @Test("attributes need consent and valid names; they are replaced, read and erased, audited without their values",
           arguments: TestBackend.allCases)
     func attributes(_ backend: TestBackend) async throws {
