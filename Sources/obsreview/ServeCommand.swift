@@ -122,12 +122,21 @@ struct ServeCommand: AsyncParsableCommand {
                 try? await IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: settings.dataDirectory), timeout: settings.indexTimeoutSeconds)
                     .run(poll: .seconds(1)) { error in workerLogger.error("indexing worker: \(error)") }
             } : nil
-            defer { worker?.cancel() }
             logger.info("serving", metadata: [
                 "address": "http://\(settings.hostname):\(settings.port)", "database": "\(store.configuration)", "data": "\(settings.dataDirectory)",
                 "worker": "\(settings.worker)", "mode": "\(settings.mode.rawValue)",
             ])
-            try await app.runService()
+            // The worker must be finished before the store shuts down (after this closure): a round still in a query
+            // when the connections close traps in the database driver.
+            do {
+                try await app.runService()
+            } catch {
+                worker?.cancel()
+                _ = await worker?.result
+                throw error
+            }
+            worker?.cancel()
+            _ = await worker?.result
         }
     }
 

@@ -69,12 +69,21 @@ class DemoServer:
                 self.process.kill()
                 self.process.wait()
                 raise Failure("the server did not stop within 15 s of SIGTERM")
-            check(self.process.returncode == 0, f"the server exited with {self.process.returncode} after SIGTERM")
+            check(self.process.returncode == 0, f"the server exited with {self.process.returncode} after SIGTERM:\n" + self.crash_report())
 
     def kill(self):
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+    def crash_report(self, lines=25):
+        """The lines of the log from the first sign of a crash (a Swift runtime error or backtrace header) on."""
+        with open(self.log_path, errors="replace") as f:
+            log = f.readlines()
+        for i, line in enumerate(log):
+            if "Fatal error" in line or "Crash" in line or "precondition" in line.lower() or "Thread " in line and "crashed" in line:
+                return "".join(log[max(0, i - 3):i + lines])
+        return "".join(log[-lines:])
 
     def log_tail(self, lines=30):
         with open(self.log_path) as f:
