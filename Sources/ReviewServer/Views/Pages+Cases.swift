@@ -9,7 +9,7 @@ extension Pages {
         let controller = ObservationController(services: services)
         let number = max(Int(page.request.uri.queryParameters["page"] ?? "1") ?? 1, 1)
         let list = try await page.read(controller.listObservations, query: "pageSize=50&page=\(number)")
-        let names = try await candidateNames(page)
+        let names = try await candidateNames(page, of: list["items"] as? [[String: Any]] ?? [])
         let items = (list["items"] as? [[String: Any]] ?? []).map { item -> [String: Any] in
             var item = item
             item["candidateName"] = names[item["candidateId"] as? String ?? ""] ?? "—"
@@ -27,7 +27,7 @@ extension Pages {
         let id = try page.context.id("observationId", as: ObservationID.self)
         let parameters = ["observationId": id.description]
         var observation = try await page.read(controller.observation, parameters)
-        let names = try await candidateNames(page)
+        let names = try await candidateNames(page, of: [observation])
         observation["candidateName"] = names[observation["candidateId"] as? String ?? ""] ?? "—"
         observation["practiceAreaText"] = Self.practiceAreaText(observation["practiceArea"] as? String)
         let ratings = try await page.items(controller.ratings, query: "pageSize=100", parameters).map { rating -> [String: Any] in
@@ -138,13 +138,20 @@ extension Pages {
         ])
     }
 
-    /// People's names by user id, for those who may read the directory (the lead, administrators); empty otherwise.
-    func directory(_ page: PageContext) async throws -> [String: String] {
+    /// People's names by user id: the directory for those who may read it (the lead, administrators); and `ids`,
+    /// people a page must name whoever reads it (the actors on a page of the audit trail), for those who may read the
+    /// audit trail (auditors too), looked up one by one when the directory's first 500 do not have them.
+    func directory(_ page: PageContext, naming ids: [String] = []) async throws -> [String: String] {
         // The service's own steps (routing, reconciling by rule) are signed by its account, hidden from the directory.
         var names: [String: String] = [UserID.system.description: "ObservationReview (automatic step)"]
-        guard page.isLead || page.role == .administrator else { return names }
-        for user in try await page.items(DirectoryController(services: services).listUsers, query: "pageSize=500") {
-            if let id = user["id"] as? String { names[id] = user["name"] as? String }
+        if page.isLead || page.role == .administrator {
+            for user in try await page.items(DirectoryController(services: services).listUsers, query: "pageSize=500") {
+                if let id = user["id"] as? String { names[id] = user["name"] as? String }
+            }
+        }
+        guard [.lead, .administrator, .auditor].contains(page.role) else { return names }
+        for id in Set(ids) where names[id] == nil {
+            if let uuid = UUID(uuidString: id), let user = try await services.store.users.find(UserID(rawValue: uuid)) { names[id] = user.name }
         }
         return names
     }

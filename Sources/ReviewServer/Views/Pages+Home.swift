@@ -114,9 +114,7 @@ extension Pages {
         var reports: [(recording: [String: Any], index: [String: Any])] = []
         for recording in ready.reversed() {
             guard let id = (recording["id"] as? String).flatMap(UUID.init(uuidString:)).map(RecordingID.init(rawValue:)),
-                let report = try await services.store.indexReport(of: id),
-                let index = try? JSONDecoder().decode(JSONValue.self, from: Data(report.utf8)),
-                let tree = TemplateValue.convert(index) as? [String: Any]
+                let tree = try await indexTree(of: id)
             else { continue }
             reports.append((recording, tree))
         }
@@ -153,12 +151,7 @@ extension Pages {
                       "subjectId=\(subject.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"]
         }
         let list = try await page.read(AuditController(services: services).list, query: parts.joined(separator: "&"))
-        var people = try await directory(page)
-        // Whoever may read the trail may know who acted: the actors on this page are named even for an auditor, who
-        // cannot list the directory.
-        for id in Set((list["items"] as? [[String: Any]] ?? []).compactMap { $0["actorId"] as? String }) where people[id] == nil {
-            if let uuid = UUID(uuidString: id), let user = try await services.store.users.find(UserID(rawValue: uuid)) { people[id] = user.name }
-        }
+        let people = try await directory(page, naming: (list["items"] as? [[String: Any]] ?? []).compactMap { $0["actorId"] as? String })
         let items = (list["items"] as? [[String: Any]] ?? []).map { entry in
             entry.merging(["actorName": people[entry["actorId"] as? String ?? ""] ?? Self.shortID(entry["actorId"]),
                            "actionText": Self.auditActionText(entry["action"] as? String ?? ""),

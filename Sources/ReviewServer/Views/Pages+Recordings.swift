@@ -9,7 +9,7 @@ extension Pages {
         try services.access.require(page.actor, in: [.assessor, .lead], to: "upload recordings")
         let controller = ObservationController(services: services)
         let observations = try await page.items(controller.listObservations, query: "pageSize=500")
-        let names = try await candidateNames(page)
+        let names = try await candidateNames(page, of: observations)
         let chosen = page.request.uri.queryParameters["observation"].map(String.init)
         let options = observations.map { item -> [String: Any] in
             let id = item["id"] as? String ?? ""
@@ -50,10 +50,7 @@ extension Pages {
         if let progress = (detail["job"] as? [String: Any])?["progress"] as? Double {
             values["percent"] = Int((progress * 100).rounded())
         }
-        if status == "ready", let report = try await services.store.indexReport(of: id),
-            let index = try? JSONDecoder().decode(JSONValue.self, from: Data(report.utf8)),
-            let tree = TemplateValue.convert(index) as? [String: Any]
-        {
+        if status == "ready", let tree = try await indexTree(of: id) {
             values.merge(MediaFacts(index: tree).values) { $1 }
         }
         values["observationLink"] = page.role.isModerator ? NSNull() : orNull(recording["observationId"])
@@ -68,15 +65,28 @@ extension Pages {
         return FileManager.default.fileExists(atPath: services.mediaDirectory(of: recording).appending("captions.vtt").string)
     }
 
-    /// Names of the candidates the viewer may see, by id (for labels); empty for roles that see none.
-    func candidateNames(_ page: PageContext) async throws -> [String: String] {
+    /// The names of the candidates of `observations` (template values), by candidate id, as far as the viewer may
+    /// see them (the API's rule for a candidate); for labels.
+    func candidateNames(_ page: PageContext, of observations: [[String: Any]]) async throws -> [String: String] {
         guard page.role != .administrator, !page.isModerator else { return [:] }
-        let controller = ObservationController(services: services)
         var names: [String: String] = [:]
-        for item in try await page.items(controller.listCandidates, query: "pageSize=500") {
-            if let id = item["id"] as? String { names[id] = item["name"] as? String }
+        for id in Set(observations.compactMap { $0["candidateId"] as? String }) {
+            guard let uuid = UUID(uuidString: id) else { continue }
+            do {
+                names[id] = try await services.access.candidate(CandidateID(rawValue: uuid), for: page.actor).name
+            } catch let error as APIError where error.status == .forbidden || error.status == .notFound {
+                continue
+            }
         }
         return names
+    }
+
+    /// A ready recording's index report (`obsreview index --json`) as template values, or `nil`.
+    func indexTree(of id: RecordingID) async throws -> [String: Any]? {
+        guard let report = try await services.store.indexReport(of: id),
+            let index = try? JSONDecoder().decode(JSONValue.self, from: Data(report.utf8))
+        else { return nil }
+        return TemplateValue.convert(index) as? [String: Any]
     }
 
     static func observationLabel(_ item: [String: Any], names: [String: String]) -> String {
