@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""Resumable upload end to end with the official tus client (tuspy), across a server crash.
+"""Resumable upload end to end with the official tus client (tuspy), across dozens of server crashes, on the
+default configuration.
 
-Starts `obsreview serve` on a free port with a temporary data directory, uploads a ~30 MB file in small chunks
-(sha1 Upload-Checksum on every PATCH, the whole file's sha256 in Upload-Metadata), kills the server with SIGKILL
-in the middle, starts it again, resumes with tuspy from the URL it stored, and checks that the completed blob in
-DATA/blobs/ab/cd/<sha256> has the file's SHA-256. Exits non-zero on any failure.
+Starts `obsreview serve` as a newcomer does: in a fresh folder, with no --data (so the default, relative
+`./data`), on a free port. Uploads a ~30 MB video (made with ffmpeg, seeded) in small chunks (sha1
+Upload-Checksum on every PATCH, the whole file's sha256 in Upload-Metadata), kills the server with SIGKILL
+--kills times at evenly spaced points, restarts it and resumes with tuspy from the URL it stored each time. Then:
+exactly one recording, `ready`, with the file's SHA-256; the proxy plays (a Range request on it answers 206); no
+partial or temporary file anywhere in the data folder. Uploading the same file again to the same observation makes
+no second recording. Seeded random bytes are rejected by the worker with the code `notMedia` (the code, not the
+prose, is checked). Exits non-zero on any failure.
 
-    python3 scripts/test-tus.py [path/to/obsreview] [--size BYTES] [--chunk BYTES] [--keep]
+    python3 scripts/test-tus.py [path/to/obsreview] [--kills N] [--chunk BYTES] [--keep]
 
 Needs `pip install tuspy` (the script installs it if missing).
 """
@@ -16,6 +21,7 @@ import urllib.error
 import urllib.request
 import hashlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -57,19 +63,17 @@ def default_binary():
 
 
 class Server:
-    def __init__(self, binary, port, data, log_path):
-        self.binary, self.port, self.data, self.log_path = binary, port, data, log_path
+    """`obsreview serve` started in `cwd` with no --data: the default ./data, as the README runs it."""
+
+    def __init__(self, binary, port, cwd, log_path):
+        self.binary, self.port, self.cwd, self.log_path = binary, port, cwd, log_path
         self.process = None
 
     def start(self):
         log_file = open(self.log_path, "a")
         self.process = subprocess.Popen(
-            [
-                self.binary, "serve", "--port", str(self.port), "--data", self.data,
-                "--dev-token", f"{TOKEN}:assessor", "--max-upload-bytes", str(1 << 31),
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+            [self.binary, "serve", "--port", str(self.port), "--dev-token", f"{TOKEN}:assessor"],
+            cwd=self.cwd, stdout=log_file, stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -112,33 +116,55 @@ def sqlite(database, query):
     return out or None
 
 
+def stray_files(data):
+    """Partial, temporary or unfinished files anywhere under the data folder."""
+    found = []
+    for folder, _, names in os.walk(data):
+        for name in names:
+            if name.endswith(".part") or ".partial" in name or ".nosync" in name or name == ".progress":
+                found.append(os.path.relpath(os.path.join(folder, name), data))
+    return found
+
+
+def wait_for_final(database, recording, seconds=120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        status = sqlite(database, f"SELECT status FROM recordings WHERE id = '{recording}'")
+        if status in ("ready", "rejected"):
+            return status
+        time.sleep(0.25)
+    raise RuntimeError(f"recording {recording} was not indexed within {seconds} s")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary", nargs="?")
-    parser.add_argument("--size", type=int, default=30 * 1024 * 1024)
+    parser.add_argument("--kills", type=int, default=24, help="how many times the server is killed mid-upload")
     parser.add_argument("--chunk", type=int, default=256 * 1024)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
-    binary = args.binary or default_binary()
+    binary = os.path.abspath(args.binary or default_binary())
 
     work = tempfile.mkdtemp(prefix="obsreview-tus-")
-    data = os.path.join(work, "data")
-    source = os.path.join(work, "upload.bin")
-    server = Server(binary, free_port(), data, os.path.join(work, "server.log"))
+    data = os.path.join(work, "data")          # what `serve` makes of the default ./data in `work`
+    source = os.path.join(work, "session.mp4")
+    server = Server(binary, free_port(), work, os.path.join(work, "server.log"))
     ok = False
     try:
-        with open(source, "wb") as f:
-            f.write(os.urandom(args.size))
+        # A real, seeded video of about 30 MB (noise keeps it large), so that it ends as a ready recording.
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+                        "-f", "lavfi", "-i", "sine=f=440:sample_rate=48000", "-t", "5",
+                        "-vf", "noise=alls=30:allf=t+u:all_seed=20261206", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-crf", "12", "-g", "50", "-c:a", "aac", "-threads", "1", source], check=True)
+        size = os.path.getsize(source)
         with open(source, "rb") as f:
             sha256 = hashlib.sha256(f.read()).hexdigest()
-        log(f"{args.size} bytes, sha256 {sha256}, chunks of {args.chunk}")
+        log(f"{size} bytes, sha256 {sha256}, chunks of {args.chunk}, {args.kills} kills")
 
-        # The upload names a real observation: import the sample ratings into the server's database first.
-        os.makedirs(data, exist_ok=True)
+        # The upload names a real observation: import the sample ratings into the default database first.
         database = os.path.join(data, "obsreview.sqlite")
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        subprocess.run([binary, "import", os.path.join(root, "samples", "ratings.csv"), "--database", f"sqlite://{database}"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([binary, "import", os.path.join(root, "samples", "ratings.csv")], cwd=work, check=True, stdout=subprocess.DEVNULL)
         observation = sqlite(database, "SELECT id FROM observations WHERE ref = 'OBS-2026-0001'")
 
         server.start()
@@ -155,78 +181,106 @@ def main():
             if error.code != 422:
                 raise RuntimeError(f"unknown observation answered {error.code}, expected 422")
         log("an upload for an unknown observation is refused with 422 at creation")
-        tus = client.TusClient(
-            f"http://127.0.0.1:{server.port}/uploads/", headers={"Authorization": f"Bearer {TOKEN}"}
-        )
         storage = filestorage.FileStorage(os.path.join(work, "tus-urls.json"))
-        metadata = {"observation": observation, "filename": "upload.bin", "sha256": sha256}
 
-        def uploader():
-            return tus.uploader(
-                source, chunk_size=args.chunk, metadata=metadata,
-                store_url=True, url_storage=storage, upload_checksum=True,
-            )
+        def uploader(path, name, digest, resumable=True):
+            tus = client.TusClient(f"http://127.0.0.1:{server.port}/uploads/", headers={"Authorization": f"Bearer {TOKEN}"})
+            return tus.uploader(path, chunk_size=args.chunk, metadata={"observation": observation, "filename": name, "sha256": digest},
+                                store_url=resumable, url_storage=storage if resumable else None, upload_checksum=True)
 
-        # Upload in a thread; kill the server once about 40% is on disk, whatever request is in flight.
-        first = uploader()
-        failure = []
+        # Upload in a thread; kill the server each time another 1/(kills+1) of the file is on disk.
+        first_url = None
+        for kill in range(1, args.kills + 1):
+            current = uploader(source, "session.mp4", sha256)
+            if first_url is None:
+                first_url = current.url
+            elif current.url != first_url:
+                raise RuntimeError(f"resumed with {current.url}, not the stored {first_url}")
+            failure = []
 
-        def run():
-            try:
-                first.upload()
-            except Exception as error:  # the connection breaks when the server dies
-                failure.append(error)
+            def run():
+                try:
+                    current.upload()
+                except Exception as error:  # the connection breaks when the server dies
+                    failure.append(error)
 
-        thread = threading.Thread(target=run)
-        thread.start()
-        while bytes_on_disk(data) < args.size * 0.4:
-            if not thread.is_alive():
-                raise RuntimeError(f"upload ended before the kill: {failure or 'completed'}")
-            time.sleep(0.005)
-        server.kill()
-        thread.join(timeout=60)
-        if thread.is_alive():
-            raise RuntimeError("tuspy did not notice the server dying within 60 s")
-        if not failure:
-            raise RuntimeError("the upload finished before the server was killed: use a larger --size")
-        log(f"killed the server at {bytes_on_disk(data)} bytes on disk; tuspy said: {type(failure[0]).__name__}")
-
-        server.start()
-        resumed = uploader()  # finds the URL in its storage and asks the server for the offset (HEAD)
-        if resumed.url != first.url:
-            raise RuntimeError(f"resumed with {resumed.url}, not the stored {first.url}")
-        if resumed.offset <= 0:
-            raise RuntimeError("the resumed upload starts from 0: nothing survived the crash")
+            thread = threading.Thread(target=run)
+            thread.start()
+            target = size * kill / (args.kills + 1)
+            while bytes_on_disk(data) < target:
+                if not thread.is_alive():
+                    raise RuntimeError(f"upload ended before kill {kill}: {failure or 'completed'}")
+                time.sleep(0.002)
+            server.kill()
+            thread.join(timeout=60)
+            if thread.is_alive():
+                raise RuntimeError("tuspy did not notice the server dying within 60 s")
+            server.start()
+        log(f"killed the server {args.kills} times mid-upload")
+        resumed = uploader(source, "session.mp4", sha256)
+        if resumed.url != first_url or resumed.offset <= 0:
+            raise RuntimeError(f"resumed {resumed.url} at {resumed.offset}: expected {first_url} past 0")
         log(f"resuming {resumed.url} from offset {resumed.offset}")
         resumed.upload()
-        if resumed.offset != args.size:
-            raise RuntimeError(f"upload ended at {resumed.offset}, not {args.size}")
+        if resumed.offset != size:
+            raise RuntimeError(f"upload ended at {resumed.offset}, not {size}")
         recording = resumed.request.response_headers.get("upload-recording-id")
-        log(f"complete: recording {recording}")
         if not recording:
             raise RuntimeError("the final PATCH carried no Upload-Recording-Id")
+        log(f"complete: recording {recording}")
 
         blob = os.path.join(data, "blobs", sha256[0:2], sha256[2:4], sha256)
         with open(blob, "rb") as f:
             stored = hashlib.sha256(f.read()).hexdigest()
         if stored != sha256:
             raise RuntimeError(f"blob sha256 {stored} != {sha256}")
-        leftovers = [n for n in os.listdir(os.path.join(data, "uploads")) if n.endswith(".part")]
-        if leftovers:
-            raise RuntimeError(f"partial files left behind: {leftovers}")
-
-        # The completed upload is a stored Recording; the built-in worker indexes it in a child process.
-        # These bytes are random, so it must end rejected, with a reason a person can act on.
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            status = sqlite(database, f"SELECT status FROM recordings WHERE id = '{recording}'")
-            if status in ("ready", "rejected"):
-                break
-            time.sleep(0.2)
+        status = wait_for_final(database, recording)
         reason = sqlite(database, f"SELECT rejection_reason FROM recordings WHERE id = '{recording}'")
-        if status != "rejected" or "not a recording" not in (reason or ""):
-            raise RuntimeError(f"recording {recording} is {status!r} ({reason!r}); expected rejected as not a recording")
-        log(f"recording {recording} indexed by the worker: rejected ({reason[:60]}…)")
+        if status != "ready":
+            raise RuntimeError(f"recording {recording} is {status} ({reason}); expected ready")
+        count = sqlite(database, f"SELECT count(*) FROM recordings WHERE observation_id = '{observation}' AND sha256 = '{sha256}'")
+        if count != "1":
+            raise RuntimeError(f"{count} recordings of the file, expected exactly one")
+        # The proxy plays: a Range request answers 206 with video bytes.
+        request = urllib.request.Request(f"http://127.0.0.1:{server.port}/api/v1/recordings/{recording}/proxy",
+                                         headers={"Authorization": f"Bearer {TOKEN}", "Range": "bytes=0-1023"})
+        with urllib.request.urlopen(request) as answer:
+            if answer.status != 206 or answer.headers.get("Content-Type") not in ("video/mp4", "video/webm"):
+                raise RuntimeError(f"the proxy answered {answer.status} {answer.headers.get('Content-Type')}")
+        leftovers = stray_files(data)
+        if leftovers:
+            raise RuntimeError(f"stray files left behind: {leftovers}")
+        log(f"recording {recording} is ready with the file's SHA-256; its proxy streams; no stray files")
+
+        # The same file again, to the same observation: no second recording.
+        storage_again = os.path.join(work, "again.mp4")
+        shutil.copyfile(source, storage_again)
+        again = uploader(storage_again, "session-again.mp4", sha256, resumable=False)
+        again.upload()
+        headers = again.request.response_headers
+        if headers.get("upload-recording-id") != recording or headers.get("upload-already-uploaded") != "true":
+            raise RuntimeError(f"uploading the same file again answered {dict(headers)}")
+        count = sqlite(database, f"SELECT count(*) FROM recordings WHERE observation_id = '{observation}'")
+        if count != "1":
+            raise RuntimeError(f"{count} recordings after uploading the same file twice")
+        log("the same file uploaded again is recognised: no second recording")
+
+        # Seeded random bytes: the worker rejects them with the code notMedia (checked by code, not by words).
+        noise = os.path.join(work, "noise.mp4")
+        with open(noise, "wb") as f:
+            f.write(random.Random(20261206).randbytes(200_000))
+        with open(noise, "rb") as f:
+            noise_sha = hashlib.sha256(f.read()).hexdigest()
+        bad = uploader(noise, "noise.mp4", noise_sha, resumable=False)
+        bad.upload()
+        bad_recording = bad.request.response_headers.get("upload-recording-id")
+        if wait_for_final(database, bad_recording) != "rejected":
+            raise RuntimeError("random bytes were not rejected")
+        code = sqlite(database, f"SELECT json_extract(details, '$.code') FROM audit_events WHERE action = 'recording.rejected' AND subject_id = '{bad_recording}'")
+        reason = sqlite(database, f"SELECT rejection_reason FROM recordings WHERE id = '{bad_recording}'") or ""
+        if code != "notMedia" or work in reason or "/" + "blobs" in reason:
+            raise RuntimeError(f"random bytes rejected with code {code!r} ({reason!r}); expected notMedia and no server path")
+        log(f"random bytes rejected with code {code}")
         server.stop()
         log(f"OK: blob {os.path.relpath(blob, work)} matches")
         ok = True

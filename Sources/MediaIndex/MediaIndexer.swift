@@ -53,13 +53,19 @@ public enum MediaIndexer {
     /// Containers we accept (libavformat short names): libavformat opens almost anything, including text
     /// (`tty`) and images, so acceptance is by allow-list.
     public static let acceptedContainers: Set<String> = [
-        "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts", "mpeg", "flv", "asf", "mxf",
+        "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts", "mpeg", "flv", "asf", "mxf", "dv", "ogg",
     ]
 
     /// Video codecs we accept: what cameras and phones record.
     public static let acceptedVideoCodecs: Set<String> = [
-        "h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mpeg2video", "mpeg1video", "h263", "mjpeg", "prores",
-        "dvvideo", "vc1", "wmv3", "msmpeg4v3",
+        "h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mpeg2video", "mpeg1video", "h263", "h263p", "mjpeg", "prores",
+        "dvvideo", "vc1", "wmv1", "wmv2", "wmv3", "msmpeg4v1", "msmpeg4v2", "msmpeg4v3", "theora",
+    ]
+
+    /// Containers that hold sound only (or sound with cover art): a file FFmpeg reads as one of these is a
+    /// recording without video (`noVideoStream`), not "not media".
+    public static let audioContainers: Set<String> = [
+        "mp3", "wav", "w64", "ogg", "flac", "aac", "aiff", "amr", "caf", "wv", "ape", "mpc", "tta", "au",
     ]
 
     /// Probes `path`, reads its keyframe timeline and discontinuities, and optionally hashes it and writes
@@ -119,7 +125,7 @@ public enum MediaIndexer {
 
     /// The main video stream, checked against the container and codec allow-lists and the limits.
     static func acceptedVideoStream(info: MediaInfo, limits: IndexLimits) throws(MediaIndexError) -> MediaInfo.Stream {
-        guard acceptedContainers.contains(info.format.name) else {
+        guard acceptedContainers.contains(info.format.name) || audioContainers.contains(info.format.name) else {
             throw MediaIndexError(
                 .notMedia,
                 "The file is not a video recording (FFmpeg reads it as “\(info.format.longName.isEmpty ? info.format.name : info.format.longName)”). Upload an MP4, MOV, MKV/WebM, AVI or MPEG-TS video.",

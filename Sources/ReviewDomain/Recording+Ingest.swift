@@ -89,4 +89,21 @@ extension Recording {
     public mutating func reject(reason: String) throws(DomainError) {
         status = try status.moving(to: .rejected(reason: reason))
     }
+
+    /// Sends a rejected recording back to `stored`, to be indexed again from its preserved original (after a
+    /// passing failure: memory, load, a worker that died). Outside the ingest graph on purpose: only this named
+    /// act, by the uploader or the lead, reopens a final status, and only when the original's bytes are kept.
+    public mutating func requeueForIndexing() throws(DomainError) {
+        guard case .rejected = status else {
+            throw DomainError(
+                code: .ingestTransition,
+                message: "Only a rejected recording can be indexed again; this one is \(status.name).")
+        }
+        guard sha256 != nil, byteCount != nil else {
+            throw DomainError(
+                code: .ingestTransition,
+                message: "This recording's upload never completed, so there is no original to index again: upload the file again.")
+        }
+        status = .stored
+    }
 }

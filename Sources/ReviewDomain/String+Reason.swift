@@ -1,6 +1,6 @@
 extension String {
     /// The text without leading and trailing whitespace, or `nil` when nothing is left.
-    var nonBlank: String? {
+    package var nonBlank: String? {
         let trimmed = self.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
         return trimmed.isEmpty ? nil : String(trimmed)
     }
@@ -8,5 +8,5 @@ extension String {
 
 extension Optional<String> {
     /// The trimmed text, or `nil` when absent or blank.
-    var nonBlank: String? { self?.nonBlank }
+    package var nonBlank: String? { self?.nonBlank }
 }

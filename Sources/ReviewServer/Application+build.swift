@@ -30,6 +30,17 @@ public struct ServerConfiguration: Sendable {
     public var viewingIdleGap: TimeInterval
     /// How often the server runs a routing pass (expiries, calibration cases, missing moderators); nil: never.
     public var routingInterval: Duration?
+    /// A connection that sends nothing for this long is closed: idle keep-alive sockets, and requests whose body
+    /// stalls (a stalled PATCH then frees its upload's lock; a trickling one is ended by the upload store's
+    /// minimum rate).
+    public var idleTimeout: Duration = .seconds(60)
+    /// Free space the uploads folder keeps in reserve (uploads that would eat into it are refused with 507).
+    public var reservedFreeBytes: Int64 = 1 << 30
+    /// Incomplete uploads one person may have at once, and the bytes they may still expect in all.
+    public var maxUploadsPerUser: Int = 10
+    public var maxPendingBytesPerUser: Int64 = 100 << 30
+    /// Blobs no recording refers to are removed after this long (a re-upload of the same file within it reuses them).
+    public var unreferencedBlobGrace: TimeInterval = 24 * 3600
 
     public init(
         hostname: String = "127.0.0.1",
@@ -104,11 +115,17 @@ public func buildApplication(
     let (router, uploads) = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
     var app = Application(
         responder: MethodOverrideResponder(router.buildResponder()),
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
+            + configuration.idleTimeout.components.attoseconds / 1_000_000_000))),
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: configuration.serverName
         ),
         services: [PeriodicService.uploadCleanup(uploads, interval: configuration.uploadCleanupInterval, logger: logger)]
+            + (dependencies.store.map { store in
+                [PeriodicService.blobCollection(store, blobs: uploads.blobs, grace: configuration.unreferencedBlobGrace,
+                                                interval: configuration.uploadCleanupInterval, logger: logger)]
+            } ?? [])
             + (dependencies.store.flatMap { store in
                 configuration.routingInterval.map { PeriodicService.routing(store, interval: $0, logger: logger) }
             }.map { [$0] } ?? []),
@@ -128,15 +145,18 @@ func buildRouter(
     dependencies: ServerDependencies,
     logger: Logger
 ) async throws -> (Router<ReviewRequestContext>, UploadStore) {
-    let data = FilePath(configuration.dataDirectory)
+    let data = DataLayout(configuration.dataDirectory)
     let uploads = UploadStore(
         configuration: .init(
-            directory: data.appending("uploads"),
+            directory: data.uploads,
             maxUploadBytes: configuration.maxUploadBytes,
             expiry: configuration.uploadExpiry,
-            now: dependencies.now
+            now: dependencies.now,
+            reservedFreeBytes: configuration.reservedFreeBytes,
+            maxUploadsPerUser: configuration.maxUploadsPerUser,
+            maxPendingBytesPerUser: configuration.maxPendingBytesPerUser
         ),
-        blobs: BlobStore(root: data.appending("blobs")),
+        blobs: data.blobs,
         completionHandler: dependencies.completionHandler,
         logger: logger
     )
@@ -170,7 +190,7 @@ func buildRouter(
     if let services {
         OperationsController(store: services.store).addRoutes(to: router)
         let signedIn = router.group().add(middleware: authentication)
-        Pages(services: services).addRoutes(to: signedIn)
+        Pages(services: services, uploads: uploads).addRoutes(to: signedIn)
         let api = signedIn.group("api/v1")
         SessionController(services: services).addRoutes(to: api)
         DirectoryController(services: services).addRoutes(to: api)

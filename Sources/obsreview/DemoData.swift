@@ -12,9 +12,27 @@ struct DemoData {
     static let password = "demo-password"
 
     let store: ReviewStore
-    let samples: URL
-    let data: URL
+    /// Where the sample ratings and recordings are; nil when none was found (accounts only).
+    let samples: URL?
+    let data: DataLayout
     let passwords: PasswordHasher
+
+    /// The samples folder: the one given, else `./samples`, else the repository the running binary was built in
+    /// (so `serve --demo` finds them from any folder). Nil when there is none.
+    static func findSamples(given: String?) -> URL? {
+        let manager = FileManager.default
+        func hasRatings(_ url: URL) -> Bool { manager.fileExists(atPath: url.appendingPathComponent("ratings.csv").path) }
+        if let given { return URL(fileURLWithPath: given) }
+        let local = URL(fileURLWithPath: "samples", relativeTo: URL(fileURLWithPath: manager.currentDirectoryPath, isDirectory: true))
+        if hasRatings(local) { return local.standardizedFileURL }
+        var folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("samples")
+            if hasRatings(candidate), manager.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return nil
+    }
 
     /// username, display name, role, and which organisation (by name) the account acts for.
     static let accounts: [(username: String, name: String, role: Role, organisation: String)] = [
@@ -34,21 +52,26 @@ struct DemoData {
     ]
 
     func load(logger: Logger) async throws {
-        let csv = samples.appendingPathComponent("ratings.csv")
-        guard let bytes = FileManager.default.contents(atPath: csv.path), let text = String(data: bytes, encoding: .utf8) else {
-            throw ValidationErrorText("--demo needs the samples folder (\(samples.path)/ratings.csv): run from the repository, or pass --samples DIR.")
+        if let samples {
+            let csv = samples.appendingPathComponent("ratings.csv")
+            guard let bytes = FileManager.default.contents(atPath: csv.path), let text = String(data: bytes, encoding: .utf8) else {
+                throw ValidationErrorText("--demo found no sample ratings at \(csv.lastPathComponent) in the samples folder given: pass --samples with the repository's samples folder.")
+            }
+            guard case .success(let rows) = RatingsCSV.parse(text) else {
+                throw ValidationErrorText("The sample ratings.csv has invalid rows: check it with `obsreview import`.")
+            }
+            let summary = try await store.importRatings(rows, file: "ratings.csv", sha256: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+            logger.info("demo: sample ratings imported", metadata: ["ratings": "\(summary.ratingsRecorded)", "disputes": "\(summary.disputesOpened)"])
         }
-        guard case .success(let rows) = RatingsCSV.parse(text) else {
-            throw ValidationErrorText("\(csv.path) has invalid rows: check it with `obsreview import`.")
-        }
-        let summary = try await store.importRatings(rows, file: "ratings.csv", sha256: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
-        logger.info("demo: sample ratings imported", metadata: ["ratings": "\(summary.ratingsRecorded)", "disputes": "\(summary.disputesOpened)"])
 
         var organisations = Dictionary(uniqueKeysWithValues: try await store.organisations.all().map { ($0.name, $0) })
-        if organisations["Demo Moderation Panel"] == nil {
-            let panel = Organisation(name: "Demo Moderation Panel", kind: .moderationPanel)
-            try await store.organisations.insert(panel)
-            organisations[panel.name] = panel
+        let kinds: [String: Organisation.Kind] = [
+            "Demo Moderation Panel": .moderationPanel, "National Accreditation Body": .accreditingBody, "Eastgate City Council": .employer,
+        ]
+        for (name, kind) in kinds.sorted(by: { $0.key < $1.key }) where organisations[name] == nil {
+            let organisation = Organisation(name: name, kind: kind)
+            try await store.organisations.insert(organisation)
+            organisations[name] = organisation
         }
         var users: [String: User] = [:]
         let setup = AccountSetup(store: store, passwords: passwords)
@@ -68,17 +91,17 @@ struct DemoData {
         // The sample recordings go to the disputed observations first (so moderators have something to watch),
         // uploaded by the demo assessor; the worker indexes them (the bad samples are rejected, with the reason).
         let disputed = try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 500))
-        let files = try FileManager.default.contentsOfDirectory(atPath: samples.path)
-            .filter { ["mp4", "mov", "webm", "avi", "ts", "m4a"].contains(($0 as NSString).pathExtension) }.sorted()
+        let files = try samples.map {
+            try FileManager.default.contentsOfDirectory(atPath: $0.path)
+                .filter { ["mp4", "mov", "webm", "avi", "ts", "m4a"].contains(($0 as NSString).pathExtension) }.sorted()
+        } ?? []
         guard let assessor = users["assessor"] else { return }
         for (file, target) in zip(files, disputed + disputed) {
-            let path = samples.appendingPathComponent(file).path
-            let hash = try FileHasher.sha256(path: path)
-            let relative = "blobs/\(hash.prefix(2))/\(hash.dropFirst(2).prefix(2))/\(hash)"
-            let size = try IngestCommand.copyIntoBlobStore(path, to: data.appendingPathComponent(relative))
+            guard let path = samples?.appendingPathComponent(file).path else { continue }
+            let size = try await IngestCommand.store(path, in: data)
             _ = try await store.storeUploadedRecording(
-                uploadID: "demo:\(hash):\(target.observationID)", observationID: target.observationID, uploadedBy: assessor.id,
-                fileName: file, sha256: hash, byteCount: size, blobPath: relative)
+                uploadID: "demo:\(size.key):\(target.observationID)", observationID: target.observationID, uploadedBy: assessor.id,
+                fileName: file, sha256: size.key.sha256, byteCount: size.bytes)
         }
         // The first dispute goes to moderation at once: routing gives it to the demo professional and lay moderators
         // (the only ones yet). The second pair joins afterwards, so an escalation has someone to go to.
@@ -109,7 +132,9 @@ struct DemoData {
 
             Demo accounts (password: \(Self.password)):
             \((Self.accounts + Self.laterModerators).map { "  \($0.username.padding(toLength: 10, withPad: " ", startingAt: 0)) \($0.role.rawValue) — \($0.organisation)" }.joined(separator: "\n"))
-            Sign in at /signin; \(files.count) sample recordings are queued for indexing.
+            Sign in at /signin; \(samples == nil
+                ? "no samples folder was found, so there are no sample ratings or recordings: start from the repository root or pass --samples DIR to load them."
+                : "\(files.count) sample recordings are queued for indexing.")
 
             """)
         fflush(nil)  // flush stdout now: the server logs to stderr after this

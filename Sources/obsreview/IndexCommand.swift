@@ -52,10 +52,13 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "How many files to index at once (default: one per core).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
+    @OptionGroup var sandbox: IndexSandbox
+
     @Option(help: ArgumentHelp("Also index each file this many more times in this process and print the median time per file to standard error (benchmarking; excludes process start-up).", visibility: .hidden))
     var timingRuns = 0
 
     func run() throws {
+        sandbox.apply()
         let limits = IndexLimits(maxBytes: maxBytes, maxWidth: maxDimension, maxHeight: maxDimension, maxDurationSeconds: maxDuration)
         if timingRuns > 0 {
             for path in files {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import MediaIndex
+import NIOFileSystem
 import ReviewDomain
+import ReviewServer
 import ReviewStore
 
 /// `obsreview ingest`: recordings already on disk (a room camera's card, an export) become Recordings with
@@ -15,7 +17,7 @@ struct IngestCommand: AsyncParsableCommand {
     @Argument(help: "Recording files.") var files: [String]
     @Option(help: "The observation's ref (as in the ratings CSV, e.g. OBS-2026-0001).") var observation: String
     @OptionGroup var options: DatabaseOptions
-    @Option(help: "The data folder; files are copied to DATA/blobs/ab/cd/<sha256>.") var data = "./data"
+    @Option(help: "The data folder (relative to the working directory or absolute); files are copied into its blob store.") var data = "./data"
 
     func run() async throws {
         try await options.withStore { store in
@@ -26,29 +28,30 @@ struct IngestCommand: AsyncParsableCommand {
             guard let uploader = try await store.ratings.ledger(of: record.observation.id).current(source: .assessor)?.raterID else {
                 throw ValidationError("Observation \(observation) has no assessor rating yet; its assessor uploads the recording.")
             }
+            let layout = DataLayout(data)
             for file in files {
-                let hash = try FileHasher.sha256(path: file)
-                let relative = "blobs/\(hash.prefix(2))/\(hash.dropFirst(2).prefix(2))/\(hash)"
-                let blob = URL(fileURLWithPath: data).appendingPathComponent(relative)
-                let size = try Self.copyIntoBlobStore(file, to: blob)
+                let blob = try await Self.store(file, in: layout)
                 let stored = try await store.storeUploadedRecording(
-                    uploadID: "file:\(hash):\(record.observation.id)", observationID: record.observation.id, uploadedBy: uploader,
-                    fileName: URL(fileURLWithPath: file).lastPathComponent, sha256: hash, byteCount: size, blobPath: relative)
-                print("\(file): recording \(stored.recordingID) \(stored.job == nil ? "(already stored)" : "queued for indexing")")
+                    uploadID: "file:\(blob.key):\(record.observation.id)", observationID: record.observation.id, uploadedBy: uploader,
+                    fileName: URL(fileURLWithPath: file).lastPathComponent, sha256: blob.key.sha256, byteCount: blob.bytes)
+                let what = stored.alreadyUploaded ? "(already uploaded for this observation)" : stored.job == nil ? "(already stored)" : "queued for indexing"
+                print("\(file): recording \(stored.recordingID) \(what)")
             }
         }
     }
 
-    /// Copies `file` to `blob` (written to a temporary name, then renamed); an existing blob is the same bytes.
-    static func copyIntoBlobStore(_ file: String, to blob: URL) throws -> Int64 {
+    /// Copies `file` into the data folder's blob store under its SHA-256 (a copy in `uploads/`, then adopted, so a
+    /// blob appears only whole); returns its key and size.
+    static func store(_ file: String, in layout: DataLayout) async throws -> (key: BlobKey, bytes: Int64) {
         let manager = FileManager.default
         let size = Int64((try manager.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0)
         guard size > 0 else { throw ValidationError("\(file) is empty: nothing to store.") }
-        if manager.fileExists(atPath: blob.path) { return size }
-        try manager.createDirectory(at: blob.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let partial = blob.deletingLastPathComponent().appendingPathComponent(".\(blob.lastPathComponent).\(UUID().uuidString).partial")
-        try manager.copyItem(atPath: file, toPath: partial.path)
-        try manager.moveItem(at: partial, to: blob)
-        return size
+        guard let key = BlobKey(try FileHasher.sha256(path: file)) else { throw ValidationError("\(file) could not be hashed.") }
+        if try await layout.blobs.contains(key) { return (key, size) }
+        try manager.createDirectory(atPath: layout.uploads.string, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let partial = layout.uploads.appending("ingest-\(UUID().uuidString).partial")
+        try manager.copyItem(atPath: file, toPath: partial.string)
+        _ = try await layout.blobs.adopt(file: partial, key: key)
+        return (key, size)
     }
 }

@@ -36,7 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds an indexing child process may take.") var indexTimeout: Double?
     @Option(help: "bcrypt cost for passwords (4…31; default 12).") var bcryptCost: Int?
     @Flag(help: "Load the sample data and recordings and create demo accounts (password demo-password).") var demo = false
-    @Option(help: ArgumentHelp("Where the samples are, for --demo.", valueName: "DIR")) var samples = "./samples"
+    @Option(help: ArgumentHelp("Where the samples are, for --demo (default: ./samples, else the repository this binary was built in).", valueName: "DIR"))
+    var samples: String?
     @Option(
         name: .customLong("dev-token"),
         help: ArgumentHelp(
@@ -84,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(78)  // EX_CONFIG
         }
         let actors = try Self.actors(devTokens)
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             hostname: settings.hostname,
             port: settings.port,
             dataDirectory: settings.dataDirectory,
@@ -96,13 +97,21 @@ struct ServeCommand: AsyncParsableCommand {
             sessionLifetime: settings.sessionHours * 3600,
             routingInterval: settings.routingIntervalSeconds > 0 ? .milliseconds(Int64(settings.routingIntervalSeconds * 1000)) : nil
         )
-        let databaseURL = settings.databaseURL
-            ?? "sqlite://" + URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("obsreview.sqlite").path
-        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        // The data directory is resolved once, here: everything below uses absolute paths from it, and nothing
+        // stored (jobs, recordings) holds a path at all.
+        let data = DataLayout(settings.dataDirectory)
+        configuration.dataDirectory = data.root.string
+        configuration.idleTimeout = .milliseconds(Int64(settings.idleTimeoutSeconds * 1000))
+        configuration.reservedFreeBytes = settings.uploadReserveBytes
+        configuration.maxUploadsPerUser = settings.maxUploadsPerUser
+        configuration.maxPendingBytesPerUser = settings.maxPendingUploadBytesPerUser
+        let databaseURL = settings.databaseURL ?? data.defaultDatabaseURL
+        try FileManager.default.createDirectory(atPath: data.root.string, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        IndexingWorker.removeStrayFiles(in: data)
         try await DatabaseOptions.withStore(url: databaseURL) { store in
             try await Self.ensureDevelopmentAccounts(actors, in: store)
             if demo {
-                try await DemoData(store: store, samples: URL(fileURLWithPath: samples), data: URL(fileURLWithPath: settings.dataDirectory),
+                try await DemoData(store: store, samples: DemoData.findSamples(given: samples), data: data,
                                    passwords: PasswordHasher(cost: UInt8(settings.bcryptCost)))
                     .load(logger: logger)
             }
@@ -119,11 +128,11 @@ struct ServeCommand: AsyncParsableCommand {
             let workerLogger = logger
             let worker = settings.worker ? Task { [settings] in
                 // Ends only when cancelled (Task.sleep throws then); a failing round is logged, not fatal.
-                try? await IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: settings.dataDirectory), timeout: settings.indexTimeoutSeconds)
+                try? await IndexingWorker(store: store, data: data, limits: IndexingLimits(timeoutCap: settings.indexTimeoutSeconds))
                     .run(poll: .seconds(1)) { error in workerLogger.error("indexing worker: \(error)") }
             } : nil
             logger.info("serving", metadata: [
-                "address": "http://\(settings.hostname):\(settings.port)", "database": "\(store.configuration)", "data": "\(settings.dataDirectory)",
+                "address": "http://\(settings.hostname):\(settings.port)", "database": "\(store.configuration)", "data": "\(data.root)",
                 "worker": "\(settings.worker)", "mode": "\(settings.mode.rawValue)",
             ])
             // The worker must be finished before the store shuts down (after this closure): a round still in a query

@@ -4,6 +4,7 @@ import Foundation
 import MediaIndex
 import Metrics
 import ReviewDomain
+import ReviewServer
 import ReviewStore
 
 /// `obsreview worker`: claims indexing jobs and indexes each recording in a child process.
@@ -12,41 +13,62 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Index stored recordings: claim indexing jobs and run each in a child process with a time limit.",
         discussion: """
-            Each recording is indexed by a child `obsreview index` process (probe, keyframes, thumbnails, proxy), so a \
-            demuxer that crashes or hangs on a malformed file fails that job, never the worker. A file FFmpeg cannot \
-            index is rejected with the reason; a crash or a timeout is retried with back-off and, after the last \
-            attempt, rejects the recording.
+            Each recording is indexed by a child `obsreview index` process (probe, keyframes, thumbnails, proxy) with \
+            resource limits and no credentials in its environment, so a demuxer that crashes, hangs or balloons on a \
+            malformed file fails that job, never the worker. A file FFmpeg cannot index is rejected with the reason; a \
+            crash or a timeout is retried with back-off and, after the last attempt, rejects the recording.
             """
     )
 
     @OptionGroup var options: DatabaseOptions
-    @Option(help: "The data folder (blobs are resolved against it; media go to DATA/media).") var data = "./data"
-    @Option(help: "Seconds a child may take before it is killed.") var timeout: Double = 1800
+    @Option(help: "The data folder (relative to the working directory or absolute; blobs are found in DATA/blobs by key, media go to DATA/media).")
+    var data = "./data"
+    @Option(help: "The most seconds a child may take (the limit grows with the file's size up to this).") var timeout: Double = 1800
     @Option(help: "Seconds between polls when no job is due.") var poll: Double = 2
     @Flag(help: "Work until no job is due, then exit (for scripts and cron).") var once = false
 
     func run() async throws {
+        let layout = DataLayout(data)
+        IndexingWorker.removeStrayFiles(in: layout)
         try await options.withStore { store in
-            try await IndexingWorker(store: store, dataDirectory: URL(fileURLWithPath: data), timeout: timeout)
+            try await IndexingWorker(store: store, data: layout, limits: IndexingLimits(timeoutCap: timeout))
                 .run(poll: .seconds(poll), stopWhenIdle: once)
         }
+    }
+}
+
+/// What a child indexer may use. The time limit scales with the file's size (a minute per 200 MB on top of five
+/// minutes), capped, rather than a fixed half hour for every file.
+struct IndexingLimits: Sendable {
+    var timeoutCap: Double = 1800
+    var baseSeconds: Double = 300
+    var secondsPerMegabyte: Double = 0.3
+    var addressSpaceBytes: UInt64 = 2 << 30
+    var cpuSeconds: UInt64 = 2 * 3600
+    var fileBytes: UInt64 = 8 << 30
+    var openFiles: UInt64 = 256
+
+    func timeout(forBytes bytes: Int64?) -> Double {
+        min(timeoutCap, baseSeconds + Double(bytes ?? 0) / 1_000_000 * secondsPerMegabyte)
     }
 }
 
 /// One worker: claims a job, runs the child, records the outcome.
 struct IndexingWorker {
     let store: ReviewStore
-    let dataDirectory: URL
-    let timeout: Double
+    let data: DataLayout
+    var limits = IndexingLimits()
     let name = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
 
     /// Works until cancelled, or with `stopWhenIdle` until no job is due. Expired leases (a worker that died)
-    /// are returned to the queue first in every round. An error in a round goes to `onError` and the loop
-    /// carries on after `poll`; without `onError` it ends the loop.
+    /// are returned to the queue first in every round, and recordings whose jobs have died become `rejected`.
+    /// An error in a round goes to `onError` and the loop carries on after `poll`; without `onError` it ends the
+    /// loop.
     func run(poll: Duration, stopWhenIdle: Bool = false, onError: (@Sendable (any Error) -> Void)? = nil) async throws {
         while !Task.isCancelled {
             do {
                 try await store.jobs.reclaimExpiredLeases(now: Date())
+                try await store.rejectRecordingsOfDeadJobs()
                 if try await runOne() { continue }
             } catch {
                 guard let onError else { throw error }
@@ -59,7 +81,7 @@ struct IndexingWorker {
 
     /// Processes one due job; false when none was due.
     func runOne() async throws -> Bool {
-        guard let job = try await store.jobs.claim(kinds: [.indexRecording], worker: name, leaseSeconds: Int(timeout) + 60, now: Date()) else {
+        guard let job = try await store.jobs.claim(kinds: [.indexRecording], worker: name, leaseSeconds: Int(limits.timeoutCap) + 60, now: Date()) else {
             return false
         }
         let payload: IndexJobPayload
@@ -67,19 +89,35 @@ struct IndexingWorker {
             _ = try await store.jobs.fail(job.id, worker: name, error: "unreadable job payload: \(error)", retryable: false, now: Date())
             return true
         }
-        if try await store.recordings.find(payload.recordingID)?.status == .stored {
+        guard let recording = try await store.recordings.find(payload.recordingID) else {
+            _ = try await store.jobs.fail(job.id, worker: name, error: "the recording no longer exists", retryable: false, now: Date())
+            return true
+        }
+        if recording.status == .stored {
             try await store.beginIndexing(payload.recordingID)
         }
-        let blob = payload.blobPath.hasPrefix("/") ? URL(fileURLWithPath: payload.blobPath) : dataDirectory.appendingPathComponent(payload.blobPath)
-        let media = dataDirectory.appendingPathComponent("media").appendingPathComponent(payload.recordingID.description)
-        try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
+        guard let key = BlobKey(payload.blobKey), try await data.blobs.contains(key) else {
+            try await store.jobs.complete(job.id, worker: name, now: Date())
+            try await store.rejectRecording(
+                payload.recordingID, reason: "The recording's original file is missing from the server: upload it again.", code: "blobMissing")
+            return true
+        }
+        let blob = data.blobs.localFile(key)
+        let media = URL(fileURLWithPath: data.media.appending(payload.recordingID.description).string)
+        try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let progressFile = media.appendingPathComponent(".progress")
         defer { try? FileManager.default.removeItem(at: progressFile) }
         let started = ContinuousClock.now
         defer { Timer(label: "obsreview_index_job_duration_seconds", preferredDisplayUnit: .seconds).record(duration: ContinuousClock.now - started) }
+        let timeout = limits.timeout(forBytes: recording.byteCount)
         let outcome = try await ChildProcess.run(
-            arguments: ["index", "--json", "--keyframes", "--thumbnails", media.path, "--proxy", media.path, "--progress-file", progressFile.path, blob.path],
-            timeout: timeout
+            arguments: [
+                "index", "--json", "--keyframes", "--thumbnails", media.path, "--proxy", media.path, "--progress-file", progressFile.path,
+                "--parent-process", String(getpid()), "--limit-memory", String(limits.addressSpaceBytes),
+                "--limit-cpu-seconds", String(limits.cpuSeconds), "--limit-file-bytes", String(limits.fileBytes),
+                "--limit-open-files", String(limits.openFiles), blob.string,
+            ],
+            workingDirectory: media, timeout: timeout
         ) {
             // Every second: the proxy's progress onto the job, for the API and the player page.
             guard let text = try? String(contentsOf: progressFile, encoding: .utf8),
@@ -89,44 +127,86 @@ struct IndexingWorker {
         switch outcome {
         case .finished(let status, let output) where status <= 1:
             let line = output.split(separator: "\n").first.map(String.init) ?? ""
-            guard let report = try? JSONDecoder().decode(IndexReport.self, from: Data(line.utf8)) else {
-                try await retryOrReject(job, payload, "the indexer printed no report (exit status \(status))")
+            guard var report = try? JSONDecoder().decode(IndexReport.self, from: Data(line.utf8)) else {
+                try await retryOrReject(job, payload, "the indexer printed no report (exit status \(status))", media: media)
                 return true
             }
             if report.format == nil {
                 // FFmpeg could not index the file: that is final, and the message says what to do.
-                try await store.rejectRecording(payload.recordingID, reason: report.error?.message ?? "The file could not be indexed.")
+                // Messages name the recording's own file, never the blob's path on this server.
+                let reason = (report.error?.message ?? "The file could not be indexed.").replacingOccurrences(of: blob.string, with: recording.fileName)
+                try await store.rejectRecording(payload.recordingID, reason: reason, code: report.error?.code ?? "notMedia")
+                Self.removeLeftovers(in: media)
             } else {
-                // Indexed; a proxy that could not be made stays visible as the report's error (stage `proxy`).
-                try await store.finishIndexing(payload.recordingID, report: line)
+                // Indexed; a proxy that could not be made stays visible as the report's error (stage `proxy`). The
+                // report names the recording's own file, never a path on this server.
+                report.file = recording.fileName
+                if var proxy = report.proxy {
+                    proxy.file = URL(fileURLWithPath: proxy.file).lastPathComponent
+                    report.proxy = proxy
+                }
+                try await store.finishIndexing(payload.recordingID, report: JSONLines.line(report))
             }
             try await store.jobs.complete(job.id, worker: name, now: Date())
             Counter(label: "obsreview_index_jobs_total", dimensions: [("outcome", report.format == nil ? "rejected" : "ready")]).increment()
         case .finished(let status, _):
-            try await retryOrReject(job, payload, "the indexer exited with status \(status)")
+            try await retryOrReject(job, payload, "the indexer exited with status \(status)", media: media)
         case .crashed(let signal):
-            try await retryOrReject(job, payload, "the indexer crashed (signal \(signal)) on this file")
+            let what = signal == SIGXCPU || signal == SIGKILL || signal == SIGSEGV || signal == SIGABRT
+                ? "the indexer ran out of its memory or CPU allowance, or crashed (signal \(signal)), on this file"
+                : "the indexer crashed (signal \(signal)) on this file"
+            try await retryOrReject(job, payload, what, media: media)
         case .timedOut:
-            try await retryOrReject(job, payload, String(format: "indexing took longer than %.0f s and was stopped", timeout))
+            try await retryOrReject(job, payload, String(format: "indexing took longer than %.0f s and was stopped", timeout), media: media)
         }
         return true
     }
 
     /// A crash or a timeout may be passing (memory, load): retry with back-off; after the last attempt the
-    /// recording is rejected with what happened.
-    private func retryOrReject(_ job: Job, _ payload: IndexJobPayload, _ what: String) async throws {
+    /// recording is rejected with what happened. Partial output is removed either way.
+    private func retryOrReject(_ job: Job, _ payload: IndexJobPayload, _ what: String, media: URL) async throws {
+        Self.removeLeftovers(in: media)
         Counter(label: "obsreview_index_jobs_total", dimensions: [("outcome", "failed")]).increment()
         let failed = try await store.jobs.fail(job.id, worker: name, error: what, retryable: true, now: Date())
         if failed.state == .dead {
             try await store.rejectRecording(
                 payload.recordingID,
-                reason: "The recording could not be indexed: \(what), \(failed.attempts) times. The file may be damaged: upload it again from the original.")
+                reason: """
+                    The recording could not be indexed: \(what), \(failed.attempts) times. The original is kept: use \
+                    "Index again" on the recording's page after a passing problem, or upload the file again if it may be damaged.
+                    """, code: "indexingFailed")
+        }
+    }
+
+    /// Deletes what a failed or killed child left in a recording's media folder (a partial proxy, thumbnails).
+    static func removeLeftovers(in media: URL) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: media.path) else { return }
+        for entry in entries where entry != "captions.vtt" {
+            try? FileManager.default.removeItem(at: media.appendingPathComponent(entry))
+        }
+    }
+
+    /// At start: temporary files that a killed process left behind (`.proxy-*.partial.*`, Foundation's
+    /// `.dat.nosync*` from atomic writes, `.progress`) anywhere under `media/` and `uploads/`, when older than
+    /// an hour (another process may be writing a younger one).
+    static func removeStrayFiles(in layout: DataLayout, olderThan age: TimeInterval = 3600) {
+        let manager = FileManager.default
+        let cutoff = Date().addingTimeInterval(-age)
+        for folder in [layout.media.string, layout.uploads.string] {
+            guard let walker = manager.enumerator(atPath: folder) else { continue }
+            while let relative = walker.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                guard name.contains(".partial") || name.contains(".dat.nosync") || name == ".progress" else { continue }
+                let path = (folder as NSString).appendingPathComponent(relative)
+                guard let modified = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < cutoff else { continue }
+                try? manager.removeItem(atPath: path)
+            }
         }
     }
 }
 
-/// Runs `obsreview` itself as a child process with a time limit; its standard output goes to a temporary file
-/// (a pipe could fill and block the child).
+/// Runs `obsreview` itself as a child process with a time limit, in its own process group and with an
+/// allow-listed environment; its standard output goes to a temporary file (a pipe could fill and block the child).
 enum ChildProcess {
     enum Outcome: Sendable {
         case finished(status: Int32, output: String)
@@ -134,10 +214,17 @@ enum ChildProcess {
         case timedOut
     }
 
+    /// The only environment a child gets: no database URL, no credentials.
+    static let environment: [String: String] = {
+        var allowed = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"]
+        if let tmp = ProcessInfo.processInfo.environment["TMPDIR"] { allowed["TMPDIR"] = tmp }
+        return allowed
+    }()
+
     /// Runs the child; `everySecond` is called about once a second while it runs.
-    static func run(arguments: [String], timeout: Double, everySecond: (() async -> Void)? = nil) async throws -> Outcome {
+    static func run(arguments: [String], workingDirectory: URL? = nil, timeout: Double, everySecond: (() async -> Void)? = nil) async throws -> Outcome {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-child-\(UUID().uuidString).out")
-        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
+        guard FileManager.default.createFile(atPath: output.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output.path])
         }
         defer { try? FileManager.default.removeItem(at: output) }
@@ -146,6 +233,8 @@ enum ChildProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = arguments
+        process.environment = environment
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         process.standardOutput = handle
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
@@ -158,15 +247,20 @@ enum ChildProcess {
                 await everySecond()
                 nextTick = ContinuousClock.now + .seconds(1)
             }
-            if ContinuousClock.now >= deadline {
+            if ContinuousClock.now >= deadline || Task.isCancelled {
                 timedOut = true
+                // The child leads its own process group: end it and anything it started.
+                kill(-process.processIdentifier, SIGKILL)
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 break
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try? await Task.sleep(for: .milliseconds(20))
         }
-        if timedOut { return .timedOut }
+        if timedOut {
+            try Task.checkCancellation()
+            return .timedOut
+        }
         if process.terminationReason == .uncaughtSignal { return .crashed(signal: process.terminationStatus) }
         return .finished(status: process.terminationStatus, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }

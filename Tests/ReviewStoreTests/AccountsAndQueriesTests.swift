@@ -100,7 +100,7 @@ struct AccountsAndQueriesTests {
 
             let stored = try await store.storeUploadedRecording(
                 uploadID: "u1", observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "a.mp4",
-                sha256: String(repeating: "c", count: 64), byteCount: 10, blobPath: "blobs/cc/cc/x")
+                sha256: String(repeating: "c", count: 64), byteCount: 10)
             #expect(try await store.recordings(observationID: nil, employerID: seed.employer.id, status: "stored", page: PageRequest()).map(\.id) == [stored.recordingID])
             #expect(try await store.recordings(observationID: nil, employerID: other.id, status: nil, page: PageRequest()).isEmpty)
             let job = try #require(try await store.indexJob(of: stored.recordingID))

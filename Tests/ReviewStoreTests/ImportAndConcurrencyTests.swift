@@ -174,7 +174,7 @@ struct RecordingIngestTests {
             let hash = String(repeating: "ab", count: 32)
             let stored = try await store.storeUploadedRecording(
                 uploadID: "u1", observationID: observation.observation.id, uploadedBy: uploader.id, fileName: "visit.mp4",
-                sha256: hash, byteCount: 1234, blobPath: "blobs/ab/ab/\(hash)", at: Seed.start)
+                sha256: hash, byteCount: 1234, at: Seed.start)
             let recording = try #require(try await store.recordings.find(stored.recordingID))
             #expect(recording.status == .stored)
             #expect(recording.sha256 == hash)
@@ -182,14 +182,14 @@ struct RecordingIngestTests {
             // A retried completion returns the same recording and enqueues nothing more.
             let again = try await store.storeUploadedRecording(
                 uploadID: "u1", observationID: observation.observation.id, uploadedBy: uploader.id, fileName: "visit.mp4",
-                sha256: hash, byteCount: 1234, blobPath: "blobs/ab/ab/\(hash)", at: Seed.start)
+                sha256: hash, byteCount: 1234, at: Seed.start)
             #expect(again.recordingID == stored.recordingID)
             #expect(again.job == nil)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM jobs") == 1)
 
             let job = try #require(try await store.jobs.claim(kinds: [.indexRecording], worker: "w1", leaseSeconds: 60, now: Seed.start))
             #expect(job.id == stored.job)
-            #expect(try job.decodePayload(as: IndexJobPayload.self) == IndexJobPayload(recordingID: stored.recordingID, blobPath: "blobs/ab/ab/\(hash)"))
+            #expect(try job.decodePayload(as: IndexJobPayload.self) == IndexJobPayload(recordingID: stored.recordingID, blobKey: hash))
 
             try await store.beginIndexing(stored.recordingID, at: Seed.start.addingTimeInterval(1))
             let ready = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","keyframes":{"count":5}}"#, at: Seed.start.addingTimeInterval(2))
@@ -213,11 +213,11 @@ struct RecordingIngestTests {
             await expectStoreError(.notFound) {
                 _ = try await store.storeUploadedRecording(
                     uploadID: "u0", observationID: ObservationID(), uploadedBy: seed.assessor.id, fileName: "x.mp4",
-                    sha256: hash, byteCount: 10, blobPath: "b")
+                    sha256: hash, byteCount: 10)
             }
             let stored = try await store.storeUploadedRecording(
                 uploadID: "u2", observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "cut.mp4",
-                sha256: hash, byteCount: 10, blobPath: "b", at: Seed.start)
+                sha256: hash, byteCount: 10, at: Seed.start)
             try await store.beginIndexing(stored.recordingID, at: Seed.start)
             let reason = "The recording is cut short: upload the complete file."
             let rejected = try await store.rejectRecording(stored.recordingID, reason: reason, at: Seed.start)

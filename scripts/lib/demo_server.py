@@ -38,8 +38,10 @@ def http(method, url, body=None, headers=None):
 
 
 class DemoServer:
-    def __init__(self, binary, data, log_path, extra_args=()):
+    def __init__(self, binary, data, log_path, extra_args=(), cwd=ROOT):
+        """`data` None: no --data, so the server uses its default ./data in `cwd` (as a newcomer runs it)."""
         self.binary, self.data, self.log_path, self.extra_args = binary, data, log_path, list(extra_args)
+        self.cwd = cwd
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = None
@@ -47,8 +49,9 @@ class DemoServer:
 
     def start(self, timeout=60):
         self.process = subprocess.Popen(
-            [self.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(self.port), "--data", self.data] + self.extra_args,
-            stdout=open(self.log_path, "a"), stderr=subprocess.STDOUT, cwd=ROOT)  # --demo reads ./samples
+            [self.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(self.port)]
+            + (["--data", self.data] if self.data else []) + self.extra_args,
+            stdout=open(self.log_path, "a"), stderr=subprocess.STDOUT, cwd=self.cwd)  # --demo reads ./samples
         deadline = time.time() + timeout
         while time.time() < deadline:
             check(self.process.poll() is None, f"the server exited with {self.process.returncode}")

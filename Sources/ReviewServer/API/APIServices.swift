@@ -12,8 +12,8 @@ struct APIServices: Sendable {
     let passwords: PasswordHasher
     let throttle: SignInThrottle
     let viewings: ViewingTracker
-    /// `DATA/`: blobs in `blobs/`, indexing output (proxy, thumbnails) in `media/<recording id>/`.
-    let dataDirectory: FilePath
+    /// `DATA/` (absolute): blobs by key in `blobs/`, indexing output (proxy, thumbnails) in `media/<recording id>/`.
+    let data: DataLayout
     let sessionLifetime: TimeInterval
     /// Whether cookies carry `Secure` (the public address is https).
     let secureCookies: Bool
@@ -34,17 +34,17 @@ struct APIServices: Sendable {
         self.passwords = PasswordHasher(cost: configuration.bcryptCost)
         self.throttle = SignInThrottle()
         self.viewings = ViewingTracker(idleGap: configuration.viewingIdleGap)
-        self.dataDirectory = FilePath(configuration.dataDirectory)
+        self.data = DataLayout(configuration.dataDirectory)
         self.sessionLifetime = configuration.sessionLifetime
         self.secureCookies = configuration.publicBaseURL?.lowercased().hasPrefix("https://") ?? false
         self.now = now
     }
 
-    var blobs: BlobStore { BlobStore(root: dataDirectory.appending("blobs")) }
+    var blobs: any BlobStore { data.blobs }
 
     /// Where the worker put a recording's proxy and thumbnails: `media/<recording id>/<blob name>/`, the blob
     /// being named by its SHA-256 (`obsreview index --proxy DIR` writes into `DIR/<file name>/`).
     func mediaDirectory(of recording: Recording) -> FilePath {
-        dataDirectory.appending("media").appending(recording.id.description).appending(recording.sha256 ?? "none")
+        data.media.appending(recording.id.description).appending(recording.sha256 ?? "none")
     }
 }

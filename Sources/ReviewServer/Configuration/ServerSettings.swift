@@ -24,12 +24,19 @@ public struct ServerSettings: Equatable, Sendable {
     public var sessionHours: Double = 12
     /// Seconds between routing passes (expiries, calibration cases, missing moderators); 0 turns the schedule off.
     public var routingIntervalSeconds: Double = 60
+    /// Connections silent this long are closed (idle sockets, stalled request bodies).
+    public var idleTimeoutSeconds: Double = 60
+    /// Free space kept in reserve on the uploads' disk; uploads that would eat into it are refused (507).
+    public var uploadReserveBytes: Int64 = ServerConfiguration().reservedFreeBytes
+    public var maxUploadsPerUser = ServerConfiguration().maxUploadsPerUser
+    public var maxPendingUploadBytesPerUser: Int64 = ServerConfiguration().maxPendingBytesPerUser
 
     /// Every key, as written in the file (snake_case) and, upper-cased with `OBSREVIEW_`, in the environment.
     public static let keys = [
         "mode", "hostname", "port", "data_directory", "database_url", "max_upload_bytes", "upload_expiry_seconds",
         "cleanup_interval_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
-        "routing_interval_seconds",
+        "routing_interval_seconds", "idle_timeout_seconds", "upload_reserve_bytes", "max_uploads_per_user",
+        "max_pending_upload_bytes_per_user",
     ]
 
     /// Keys production needs: where the data lives and the public address (cookies, upload URLs).
@@ -61,6 +68,10 @@ public struct ServerSettings: Equatable, Sendable {
             case "worker": worker = try ["true": true, "1": true, "false": false, "0": false][text.lowercased()] ?? { throw bad("true or false") }()
             case "index_timeout_seconds": indexTimeoutSeconds = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of seconds") }()
             case "bcrypt_cost": bcryptCost = try Int(text).flatMap { (4...31).contains($0) ? $0 : nil } ?? { throw bad("a bcrypt cost 4…31") }()
+            case "idle_timeout_seconds": idleTimeoutSeconds = try Double(text).flatMap { $0 >= 1 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of seconds, at least 1") }()
+            case "upload_reserve_bytes": uploadReserveBytes = try Int64(text).flatMap { $0 >= 0 ? $0 : nil } ?? { throw bad("a number of bytes, 0 or more") }()
+            case "max_uploads_per_user": maxUploadsPerUser = try Int(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive whole number") }()
+            case "max_pending_upload_bytes_per_user": maxPendingUploadBytesPerUser = try Int64(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of bytes") }()
             case "session_hours": sessionHours = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of hours") }()
             default: throw Problem(description: "\(source): unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", ")).")
             }

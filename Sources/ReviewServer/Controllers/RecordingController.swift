@@ -24,6 +24,33 @@ struct RecordingController: Sendable {
         group.get("recordings/:recordingId/thumbnails/:n", use: thumbnail)
         group.put("recordings/:recordingId/captions", use: putCaptions)
         group.get("recordings/:recordingId/captions", use: captions)
+        group.post("recordings/:recordingId/reindex", use: reindex)
+    }
+
+    struct ReindexRequest: Decodable {
+        let reason: String?
+    }
+
+    /// Indexes a rejected recording again from its preserved original (after a passing failure): the uploader or
+    /// the lead; `rejected → stored` with a new job, audited with the reason. 202: the worker takes it from there.
+    @Sendable func reindex(_ request: Request, context: ReviewRequestContext) async throws -> Created<RecordingDetail> {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.assessor, .lead], to: "index a recording again")
+        let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        guard actor.role == .lead || recording.uploadedBy == actor.userID else {
+            throw APIError(.forbidden, code: .forbidden, message: "Only the person who uploaded this recording, or the moderation lead, can have it indexed again.")
+        }
+        let body = request.headers[.contentLength] == "0" || request.headers[.contentLength] == nil
+            ? ReindexRequest(reason: nil) : try await request.json(ReindexRequest.self, context: context)
+        guard let key = recording.sha256.flatMap(BlobKey.init), try await services.blobs.contains(key) else {
+            throw APIError(.conflict, code: .conflict, message: "The original of this recording is not on the server any more, so it cannot be indexed again: upload the file again.")
+        }
+        let reason = body.reason?.nonBlank ?? "index again"
+        let (requeued, _) = try await services.store.requeueRecording(recording.id, reason: reason, by: actor, at: services.now())
+        let job = try await services.store.indexJob(of: requeued.id).map {
+            RecordingDetail.JobState(state: $0.job.state.rawValue, attempts: $0.job.attempts, progress: $0.progress, lastError: $0.job.lastError)
+        }
+        return Created(body: RecordingDetail(recording: RecordingRepresentation(requeued), job: job), status: .accepted)
     }
 
     /// The largest captions file accepted.
@@ -127,7 +154,8 @@ struct RecordingController: Sendable {
             throw APIError(.notFound, code: .notReady,
                            message: "Recording \(recording.id) is \(recording.status.name): its index exists once it is ready.")
         }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: report)))
+        let view = IndexReportView.json(report, of: recording, for: actor)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: view)))
     }
 
     @Sendable func media(_ request: Request, context: ReviewRequestContext) async throws -> Response {
@@ -136,8 +164,11 @@ struct RecordingController: Sendable {
         guard let sha256 = recording.sha256 else {
             throw APIError(.notFound, code: .notReady, message: "Recording \(recording.id) is still uploading: there is nothing to stream yet.")
         }
+        guard let key = BlobKey(sha256) else {
+            throw APIError(.notFound, code: .notReady, message: "Recording \(recording.id) has no stored file to stream.")
+        }
         let file = StreamedFile(
-            path: services.blobs.path(forSHA256: sha256), etag: sha256,
+            path: services.blobs.localFile(key), etag: sha256,
             contentType: Self.contentType(of: recording.fileName), fileName: recording.fileName)
         return try await stream(file, of: recording, variant: "original", request: request, context: context, actor: actor)
     }

@@ -32,6 +32,8 @@ extension HTTPField.Name {
     public static let uploadRecordingID = Self("Upload-Recording-Id")!
     /// Ours: `true` when the completed file was already in the blob store.
     public static let uploadDuplicate = Self("Upload-Duplicate")!
+    /// `true` when the same file was already a recording of the observation: no second one was made.
+    public static let uploadAlreadyUploaded = Self("Upload-Already-Uploaded")!
     /// Ours: the lower-case hex SHA-256 of the completed file.
     public static let uploadSHA256 = Self("Upload-Sha256")!
 }

@@ -188,6 +188,7 @@ public struct UploadController: Sendable {
         if info.record.state == .completed || info.record.state == .completing, let sha256 = info.record.sha256 {
             headers[.uploadSHA256] = sha256
             headers[.uploadDuplicate] = (info.record.isDuplicate ?? false) ? "true" : "false"
+            headers[.uploadAlreadyUploaded] = (info.record.alreadyUploaded ?? false) ? "true" : "false"
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 public import ReviewStore
 public import ServiceLifecycle
@@ -42,6 +43,15 @@ extension PeriodicService {
             if report.expired + report.forgotten > 0 {
                 logger.info("Upload cleanup", metadata: ["expired": "\(report.expired)", "forgotten": "\(report.forgotten)"])
             }
+        }
+    }
+
+    /// Removes blobs that no recording refers to any more (an erased recording, an upload whose recording was never
+    /// made) once they are older than `grace`.
+    static func blobCollection(_ store: ReviewStore, blobs: any BlobStore, grace: TimeInterval, interval: Duration, logger: Logger) -> PeriodicService {
+        PeriodicService(name: "Blob collection", interval: interval, logger: logger) { logger in
+            let removed = try await BlobCollector(store: store, blobs: blobs, grace: grace).collect()
+            if !removed.isEmpty { logger.info("Unreferenced blobs removed", metadata: ["count": "\(removed.count)"]) }
         }
     }
 

@@ -1,43 +1,129 @@
+public import Foundation
 public import NIOFileSystem
 
-/// Content-addressed storage of completed files: `<root>/ab/cd/<sha256>` (lower-case hex).
+/// A blob's name: the lower-case hex SHA-256 of its bytes. Jobs, recordings and responses carry the key, never
+/// a file-system path, so a blob is found the same way whatever the data directory is called or where the
+/// process was started.
+public struct BlobKey: Hashable, Sendable, CustomStringConvertible, Codable {
+    /// 64 lower-case hex digits.
+    public let sha256: String
+
+    /// Nil unless `text` is a SHA-256 digest (64 hex digits, either case).
+    public init?(_ text: String) {
+        let lower = text.lowercased()
+        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            return nil
+        }
+        sha256 = lower
+    }
+
+    public var description: String { sha256 }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let key = BlobKey(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a SHA-256 digest"))
+        }
+        self = key
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(sha256)
+    }
+}
+
+/// Content-addressed storage of whole, verified files, named by ``BlobKey``. Today a folder
+/// (``FolderBlobStore``); an object store can take its place behind the same five operations.
+public protocol BlobStore: Sendable {
+    /// Moves `file` into the store under `key`. Returns `true` if that content was already stored, in which case
+    /// `file` is deleted and the existing copy kept.
+    func adopt(file: FilePath, key: BlobKey) async throws -> Bool
+    /// Whether a blob with this key exists.
+    func contains(_ key: BlobKey) async throws -> Bool
+    /// A local file with the blob's bytes, for streaming and indexing.
+    func localFile(_ key: BlobKey) -> FilePath
+    /// Deletes the blob (nothing happens when it is not there).
+    func remove(_ key: BlobKey) async throws
+    /// Every stored key with the time its blob was stored.
+    func keys() async throws -> [(key: BlobKey, storedAt: Date)]
+}
+
+/// A ``BlobStore`` in a folder: `<root>/ab/cd/<sha256>`.
 ///
 /// A blob appears only by an atomic rename of a complete, verified file, so a path that exists is whole.
-/// Several `serve` processes may share the directory: two uploads of the same content race harmlessly.
-public struct BlobStore: Sendable {
+/// Several `serve` processes may share the folder: two uploads of the same content race harmlessly.
+public struct FolderBlobStore: BlobStore {
     public let root: FilePath
 
+    /// `root` should be absolute (``DataLayout`` resolves it once at start).
     public init(root: FilePath) {
         self.root = root
     }
 
-    /// The path for a digest (64 lower-case hex digits).
-    public func path(forSHA256 sha256: String) -> FilePath {
-        let utf8 = Array(sha256.utf8)
+    public func localFile(_ key: BlobKey) -> FilePath {
+        let utf8 = Array(key.sha256.utf8)
         let first = String(decoding: utf8[0..<2], as: UTF8.self)
         let second = String(decoding: utf8[2..<4], as: UTF8.self)
-        return root.appending(first).appending(second).appending(sha256)
+        return root.appending(first).appending(second).appending(key.sha256)
     }
 
-    /// Moves `file` into the store under its digest. Returns `true` if that content was already stored, in which
-    /// case `file` is deleted and the existing copy kept.
-    public func adopt(file: FilePath, sha256: String) async throws -> (path: FilePath, isDuplicate: Bool) {
-        let destination = path(forSHA256: sha256)
+    public func adopt(file: FilePath, key: BlobKey) async throws -> Bool {
+        let destination = localFile(key)
         let fileSystem = FileSystem.shared
         if let directory = destination.removingLastComponent() as FilePath? {
-            try await fileSystem.createDirectory(at: directory, withIntermediateDirectories: true)
+            try await fileSystem.createDirectory(
+                at: directory, withIntermediateDirectories: true, permissions: [.ownerReadWriteExecute])
         }
         do {
             try await fileSystem.moveItem(at: file, to: destination)
-            return (destination, false)
+            return false
         } catch let error as FileSystemError where error.code == .fileAlreadyExists {
             try await fileSystem.removeItem(at: file, strategy: .platformDefault)
-            return (destination, true)
+            // Newly wanted again: restart its grace period, so that collection cannot take it from the new recording.
+            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: destination.string)
+            return true
         }
     }
 
-    /// Whether a blob with this digest exists.
-    public func contains(sha256: String) async throws -> Bool {
-        try await FileSystem.shared.info(forFileAt: path(forSHA256: sha256)) != nil
+    public func contains(_ key: BlobKey) async throws -> Bool {
+        try await FileSystem.shared.info(forFileAt: localFile(key)) != nil
     }
+
+    public func remove(_ key: BlobKey) async throws {
+        try await FileSystem.shared.removeItem(at: localFile(key), strategy: .platformDefault)
+    }
+
+    public func keys() async throws -> [(key: BlobKey, storedAt: Date)] {
+        let manager = FileManager.default
+        guard let walker = manager.enumerator(atPath: root.string) else { return [] }
+        var found: [(key: BlobKey, storedAt: Date)] = []
+        while let relative = walker.nextObject() as? String {
+            guard let key = BlobKey((relative as NSString).lastPathComponent), relative.split(separator: "/").count == 3 else { continue }
+            let attributes = try? manager.attributesOfItem(atPath: root.appending(relative).string)
+            found.append((key, attributes?[.modificationDate] as? Date ?? Date()))
+        }
+        return found
+    }
+}
+
+/// Where the service keeps its files, resolved once at start from a directory given relative (to the working
+/// directory) or absolute: `uploads/` (in progress), `blobs/` (whole files by key), `media/<recording>/…`
+/// (proxies, thumbnails, captions) and, by default, the SQLite database.
+public struct DataLayout: Sendable, Hashable {
+    /// Absolute and normalised.
+    public let root: FilePath
+
+    /// Resolves `directory` against `workingDirectory` (the process's, by default).
+    public init(_ directory: String, workingDirectory: String = FileManager.default.currentDirectoryPath) {
+        let base = URL(fileURLWithPath: workingDirectory, isDirectory: true)
+        let url = directory.hasPrefix("/") ? URL(fileURLWithPath: directory) : URL(fileURLWithPath: directory, relativeTo: base)
+        root = FilePath(url.standardizedFileURL.path)
+    }
+
+    public var uploads: FilePath { root.appending("uploads") }
+    public var media: FilePath { root.appending("media") }
+    public var blobs: any BlobStore { FolderBlobStore(root: root.appending("blobs")) }
+    /// The default database: `sqlite://<root>/obsreview.sqlite`.
+    public var defaultDatabaseURL: String { "sqlite://" + root.appending("obsreview.sqlite").string }
 }

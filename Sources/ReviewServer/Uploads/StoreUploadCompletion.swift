@@ -26,8 +26,8 @@ public struct StoreUploadCompletion: UploadCompletionHandler {
         do {
             let stored = try await store.storeUploadedRecording(
                 uploadID: upload.uploadID.description, observationID: upload.observationID, uploadedBy: upload.uploadedBy,
-                fileName: upload.fileName, sha256: upload.sha256, byteCount: upload.byteCount, blobPath: upload.blobPath)
-            return RecordingReference(recordingID: stored.recordingID)
+                fileName: upload.fileName, sha256: upload.sha256, byteCount: upload.byteCount)
+            return RecordingReference(recordingID: stored.recordingID, alreadyUploaded: stored.alreadyUploaded)
         } catch let error as StoreError where error.code == .notFound {
             throw APIError(.unprocessableContent, code: .invalidMetadata, message: error.message, cause: error)
         }

@@ -10,18 +10,16 @@ public struct CompletedUpload: Sendable, Hashable {
     public let uploadedBy: UserID
     /// The file name from `Upload-Metadata` (`filename` or `name`).
     public let fileName: String
-    /// Lower-case hex SHA-256 of the whole file.
+    /// Lower-case hex SHA-256 of the whole file: also its key in the ``BlobStore``.
     public let sha256: String
     /// The file's size in bytes.
     public let byteCount: Int64
-    /// Where the blob lives (`blobs/ab/cd/<sha256>`).
-    public let blobPath: String
     /// Whether a file with the same SHA-256 was already in the blob store (only one copy is kept).
     public let isDuplicate: Bool
 
     public init(
         uploadID: UploadID, observationID: ObservationID, uploadedBy: UserID, fileName: String,
-        sha256: String, byteCount: Int64, blobPath: String, isDuplicate: Bool
+        sha256: String, byteCount: Int64, isDuplicate: Bool
     ) {
         self.uploadID = uploadID
         self.observationID = observationID
@@ -29,7 +27,6 @@ public struct CompletedUpload: Sendable, Hashable {
         self.fileName = fileName
         self.sha256 = sha256
         self.byteCount = byteCount
-        self.blobPath = blobPath
         self.isDuplicate = isDuplicate
     }
 }
@@ -38,9 +35,12 @@ public struct CompletedUpload: Sendable, Hashable {
 public struct RecordingReference: Sendable, Hashable, Codable {
     /// The recording's id (sent back as `Upload-Recording-Id`).
     public let recordingID: RecordingID
+    /// The same file was already this observation's recording: no second one was made (`Upload-Already-Uploaded`).
+    public let alreadyUploaded: Bool
 
-    public init(recordingID: RecordingID) {
+    public init(recordingID: RecordingID, alreadyUploaded: Bool = false) {
         self.recordingID = recordingID
+        self.alreadyUploaded = alreadyUploaded
     }
 }
 

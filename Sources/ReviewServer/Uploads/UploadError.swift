@@ -13,6 +13,12 @@ public struct UploadError: Error, Sendable, Hashable, CustomStringConvertible {
         case checksumMismatch
         case fileChecksumMismatch
         case notReceiving
+        /// The server has not the space for the upload (at creation) or ran out of it (while writing).
+        case insufficientStorage
+        /// The user has too many uploads under way, or too many bytes still to send.
+        case quota
+        /// A PATCH's bytes arrived slower than the minimum rate: it was ended, its bytes kept.
+        case tooSlow
     }
 
     public var code: Code
@@ -37,6 +43,10 @@ public struct UploadError: Error, Sendable, Hashable, CustomStringConvertible {
         case .checksumMismatch: APIError(.checksumMismatch, code: .checksumMismatch, message: message)
         case .fileChecksumMismatch: APIError(.checksumMismatch, code: .fileChecksumMismatch, message: message)
         case .notReceiving: APIError(.conflict, code: .offsetMismatch, message: message)
+        case .insufficientStorage:
+            APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: .insufficientStorage, message: message)
+        case .quota: APIError(.tooManyRequests, code: .uploadQuota, message: message)
+        case .tooSlow: APIError(.requestTimeout, code: .uploadTooSlow, message: message)
         }
     }
 }

@@ -96,6 +96,8 @@ public struct UploadRecord: Codable, Sendable, Hashable {
     /// The whole file's SHA-256, from `completing` on.
     public var sha256: String?
     public var isDuplicate: Bool?
+    /// The same file was already a recording of this observation (``recordingID`` is that one).
+    public var alreadyUploaded: Bool?
     public var recordingID: RecordingID?
 
     /// Whether all bytes have arrived.

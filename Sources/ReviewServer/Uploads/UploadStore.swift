@@ -6,6 +6,10 @@ public import NIOFileSystem
 public import ReviewDomain
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Disk-backed storage of resumable uploads: `<directory>/<id>.part` holds the bytes received,
 /// `<id>.json` the ``UploadRecord``. Completed files move into a ``BlobStore``.
 ///
@@ -31,14 +35,35 @@ public final class UploadStore: Sendable {
         public var writeBufferBytes: Int
         /// The clock (injected in tests).
         public var now: @Sendable () -> Date
+        /// Free space the uploads folder keeps in reserve: an upload whose declared length would eat into it is
+        /// refused at creation (507).
+        public var reservedFreeBytes: Int64
+        /// How many incomplete uploads one user may have at once.
+        public var maxUploadsPerUser: Int
+        /// How many bytes one user's incomplete uploads may still expect in all.
+        public var maxPendingBytesPerUser: Int64
+        /// Free bytes on the uploads folder's file system (injected in tests).
+        public var freeBytes: @Sendable (FilePath) -> Int64?
+        /// A PATCH slower than this over ``rateWindow`` is ended (its bytes kept), so that a trickling client cannot
+        /// hold an upload's lock; a client that sends nothing at all is cut off by the server's idle timeout.
+        public var minimumBytesPerSecond: Int64 = 1024
+        public var rateWindow: Duration = .seconds(30)
 
         public init(
             directory: FilePath,
             maxUploadBytes: Int64 = 20 * 1024 * 1024 * 1024,
             expiry: TimeInterval = 24 * 60 * 60,
             writeBufferBytes: Int = 256 * 1024,
-            now: @escaping @Sendable () -> Date = { Date() }
+            now: @escaping @Sendable () -> Date = { Date() },
+            reservedFreeBytes: Int64 = 1 << 30,
+            maxUploadsPerUser: Int = 10,
+            maxPendingBytesPerUser: Int64 = 100 << 30,
+            freeBytes: @escaping @Sendable (FilePath) -> Int64? = UploadStore.freeBytes(at:)
         ) {
+            self.reservedFreeBytes = reservedFreeBytes
+            self.maxUploadsPerUser = maxUploadsPerUser
+            self.maxPendingBytesPerUser = maxPendingBytesPerUser
+            self.freeBytes = freeBytes
             self.directory = directory
             self.maxUploadBytes = maxUploadBytes
             self.expiry = expiry
@@ -61,7 +86,7 @@ public final class UploadStore: Sendable {
     }
 
     public let configuration: Configuration
-    public let blobs: BlobStore
+    public let blobs: any BlobStore
     let completionHandler: any UploadCompletionHandler
     private let logger: Logger
     private let live = Mutex<[UploadID: LiveUpload]>([:])
@@ -75,7 +100,7 @@ public final class UploadStore: Sendable {
 
     public init(
         configuration: Configuration,
-        blobs: BlobStore,
+        blobs: any BlobStore,
         completionHandler: any UploadCompletionHandler,
         logger: Logger
     ) {
@@ -88,7 +113,6 @@ public final class UploadStore: Sendable {
     /// Creates the directories.
     public func prepare() async throws {
         try await FileSystem.shared.createDirectory(at: configuration.directory, withIntermediateDirectories: true)
-        try await FileSystem.shared.createDirectory(at: blobs.root, withIntermediateDirectories: true)
     }
 
     // MARK: Operations
@@ -98,6 +122,7 @@ public final class UploadStore: Sendable {
         if let length = new.length {
             try checkLength(length, offset: 0)
         }
+        try checkRoom(for: new)
         let now = configuration.now()
         let record = UploadRecord(
             id: UploadID(),
@@ -226,6 +251,12 @@ public final class UploadStore: Sendable {
         if let error = outcome.error {
             setDigest(current, at: record.offset, for: id)
             if let uploadError = error as? UploadError, uploadError.code == .tooLarge { throw tooLarge(record: record) }
+            if Self.isDiskFull(error) {
+                logger.error("Upload paused: the disk is full", metadata: ["upload": "\(id)", "offset": "\(record.offset)"])
+                throw UploadError(
+                    .insufficientStorage,
+                    "The server ran out of disk space: your upload is kept safely up to byte \(record.offset). Resume it later; the service's administrator has been told.")
+            }
             throw error
         }
         guard checksumMatches else {
@@ -307,11 +338,16 @@ public final class UploadStore: Sendable {
     /// unverified bytes of checksummed PATCHes. Run once at start-up.
     public func recover() async throws {
         var names: [String] = []
+        var temporary: [FilePath] = []
         try await FileSystem.shared.withDirectoryHandle(atPath: configuration.directory) { directory in
-            for try await entry in directory.listContents() where entry.name.extension == "json" {
-                names.append(entry.name.stem)
+            for try await entry in directory.listContents() {
+                if entry.name.extension == "json" { names.append(entry.name.stem) }
+                // Half-written sidecars of a process killed mid-write (Foundation's atomic writes): this folder has
+                // one owner, so at start none is being written.
+                if entry.name.string.hasPrefix(".dat.nosync") { temporary.append(configuration.directory.appending(entry.name)) }
             }
         }
+        for path in temporary { try? await FileSystem.shared.removeItem(at: path) }
         for id in names.compactMap(UploadID.init) {
             guard tryAcquire(id) else { continue }
             defer { release(id) }
@@ -356,11 +392,13 @@ public final class UploadStore: Sendable {
         guard let sha256 = record.sha256 else {
             throw UploadError(.notReceiving, "The upload has no checksum recorded.")
         }
+        guard let key = BlobKey(sha256) else {
+            throw UploadError(.notReceiving, "The upload has no checksum recorded.")
+        }
         if try await FileSystem.shared.info(forFileAt: dataPath(id)) != nil {
-            let adopted = try await blobs.adopt(file: dataPath(id), sha256: sha256)
-            record.isDuplicate = adopted.isDuplicate
+            record.isDuplicate = try await blobs.adopt(file: dataPath(id), key: key)
             try writeRecord(record)
-        } else if try await !blobs.contains(sha256: sha256) {
+        } else if try await !blobs.contains(key) {
             throw UploadError(.gone, "The upload's bytes are missing from the server: upload the file again.")
         }
         let completed = CompletedUpload(
@@ -370,13 +408,13 @@ public final class UploadStore: Sendable {
             fileName: record.fileName,
             sha256: sha256,
             byteCount: record.offset,
-            blobPath: blobs.path(forSHA256: sha256).string,
             isDuplicate: record.isDuplicate ?? false
         )
         let reference = try await completionHandler.uploadCompleted(completed)
         Counter(label: "obsreview_uploads_completed_total", dimensions: [("duplicate", "\(completed.isDuplicate)")]).increment()
         Counter(label: "obsreview_upload_bytes_total").increment(by: record.offset)
         record.recordingID = reference.recordingID
+        record.alreadyUploaded = reference.alreadyUploaded
         record.state = .completed
         record.expiresAt = configuration.now().addingTimeInterval(configuration.expiry)
         try writeRecord(record)
@@ -433,10 +471,26 @@ public final class UploadStore: Sendable {
                     outcome.position += Int64(pending.readableBytes)
                     pending.clear()
                 }
+                let minimumRate = configuration.minimumBytesPerSecond
+                let window = configuration.rateWindow
+                var windowStart = ContinuousClock.now
+                var windowBytes: Int64 = 0
                 do {
                     for try await chunk in body {
                         guard outcome.position + Int64(pending.readableBytes + chunk.readableBytes) <= limit else {
                             throw UploadError(.tooLarge, "The body goes past the upload's length.")
+                        }
+                        windowBytes += Int64(chunk.readableBytes)
+                        let elapsed = ContinuousClock.now - windowStart
+                        if elapsed >= window {
+                            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                            guard Double(windowBytes) >= Double(minimumRate) * seconds else {
+                                throw UploadError(
+                                    .tooSlow,
+                                    "The upload arrived too slowly (under \(ByteSize(minimumRate))/s) and was paused; what arrived is kept: resume when the connection is better.")
+                            }
+                            windowStart = ContinuousClock.now
+                            windowBytes = 0
                         }
                         pending.writeImmutableBuffer(chunk)
                         if pending.readableBytes >= bufferBytes {
@@ -568,6 +622,59 @@ public final class UploadStore: Sendable {
                 "The upload is \(length) bytes; the largest accepted is \(configuration.maxUploadBytes) bytes."
             )
         }
+    }
+
+    /// A user's incomplete uploads that have not expired, newest first: the upload page offers to resume them,
+    /// on any device, and nothing about them need be kept in the browser.
+    public func unfinished(of owner: ReviewDomain.UserID) -> [UploadRecord] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: configuration.directory.string)) ?? []
+        let now = configuration.now()
+        return names.compactMap { name -> UploadRecord? in
+            guard name.hasSuffix(".json"), let id = UploadID(String(name.dropLast(5))), let record = try? readRecord(id),
+                record.owner == owner, record.state == .receiving, record.expiresAt > now
+            else { return nil }
+            return record
+        }.sorted { $0.createdAt > $1.createdAt }
+    }
+
+    /// Refuses an upload the disk cannot take (declared length beyond the free space less the reserve) and one that
+    /// would take its user past the per-user limits of uploads under way and bytes still expected.
+    private func checkRoom(for new: NewUpload) throws {
+        let declared = new.length ?? 0
+        if let free = configuration.freeBytes(configuration.directory), declared > free - configuration.reservedFreeBytes {
+            throw UploadError(
+                .insufficientStorage,
+                "The server has not enough free space for a file of \(ByteSize(declared)) just now: nothing was stored. Try again later, and tell the service's administrator.")
+        }
+        let mine = unfinished(of: new.owner.userID)
+        let open = mine.count
+        let pending = mine.reduce(Int64(0)) { $0 + max(0, ($1.length ?? $1.offset) - $1.offset) }
+        guard open < configuration.maxUploadsPerUser else {
+            throw UploadError(
+                .quota,
+                "You have \(open) uploads under way, the most one person may have at once: finish or cancel one of them first.")
+        }
+        guard pending + declared <= configuration.maxPendingBytesPerUser else {
+            throw UploadError(
+                .quota,
+                "Your uploads under way still expect \(ByteSize(pending)); with this one that would pass the \(ByteSize(configuration.maxPendingBytesPerUser)) one person may have pending: finish the others first.")
+        }
+    }
+
+    /// Free bytes on the file system holding `path` (or its nearest existing ancestor); nil if unknown.
+    public static func freeBytes(at path: FilePath) -> Int64? {
+        var probe = path
+        var info = statvfs()
+        while statvfs(probe.string, &info) != 0 {
+            guard !probe.isEmpty, probe.removeLastComponent() else { return nil }
+        }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
+    /// Whether a write failed because the disk is full.
+    static func isDiskFull(_ error: any Error) -> Bool {
+        let text = String(reflecting: error)
+        return text.contains("ENOSPC") || text.contains("No space left") || text.contains("noSpace")
     }
 
     private func tooLarge(record: UploadRecord) -> UploadError {

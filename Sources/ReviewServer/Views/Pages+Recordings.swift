@@ -15,7 +15,18 @@ extension Pages {
             let id = item["id"] as? String ?? ""
             return ["id": id, "label": Self.observationLabel(item, names: names), "selected": id == chosen]
         }
-        return View(template: "upload", title: "Upload a recording", values: ["observations": options, "hasObservations": !options.isEmpty])
+        let labels = Dictionary(options.map { ($0["id"] as? String ?? "", $0["label"] as? String ?? "") }) { first, _ in first }
+        let unfinished = (uploads?.unfinished(of: page.actor.userID) ?? []).map { record -> [String: Any] in
+            [
+                "url": "/uploads/\(record.id)", "observation": record.observationID.description, "fileName": record.fileName,
+                "observationLabel": labels[record.observationID.description] ?? "an observation",
+                "length": record.length.map { String($0) } ?? "", "offset": String(record.offset),
+                "progress": record.length.map { "\(ByteSize(record.offset)) of \(ByteSize($0))" } ?? "\(ByteSize(record.offset))",
+            ]
+        }
+        return View(template: "upload", title: "Upload a recording", values: [
+            "observations": options, "hasObservations": !options.isEmpty, "unfinished": unfinished, "hasUnfinished": !unfinished.isEmpty,
+        ])
     }
 
     func recordings(_ page: PageContext) async throws -> View {
@@ -56,6 +67,8 @@ extension Pages {
         values["observationLink"] = page.role.isModerator ? NSNull() : orNull(recording["observationId"])
         values["captions"] = try await hasCaptions(id, page)
         values["mayAddCaptions"] = status == "ready" && (page.role == .assessor || page.role == .lead)
+        values["mayReindex"] = status == "rejected"
+            && (page.role == .lead || (page.role == .assessor && recording["uploadedBy"] as? String == page.actor.userID.description))
         return View(template: "recording", title: recording["fileName"] as? String ?? "Recording", values: values)
     }
 
@@ -134,7 +147,7 @@ struct MediaFacts {
             "\(a["codec"] as? String ?? "")" + ((a["channels"] as? Int).map { ", \($0) channel\($0 == 1 ? "" : "s")" } ?? "")
         } ?? "no sound track")
         add("Container", format["longName"] as? String ?? format["name"] as? String)
-        if let size = index["size"] as? Int { add("File size", ByteCountFormatter.string(fromByteCount: Int64(size), countStyle: .file)) }
+        if let size = index["size"] as? Int { add("File size", ByteSize(Int64(size)).description) }
         let keyframes = (index["keyframes"] as? [String: Any])?["seconds"] as? [Any] ?? []
         let keyframeSeconds = keyframes.compactMap { ($0 as? Double) ?? ($0 as? Int).map(Double.init) }
         add("Keyframes", "\(keyframeSeconds.count)")

@@ -14,6 +14,8 @@ import ReviewStore
 /// other call.
 struct Pages: Sendable {
     let services: APIServices
+    /// The tus uploads, for the upload page's list of the viewer's unfinished uploads.
+    var uploads: UploadStore? = nil
 
     func addRoutes(to router: RouterGroup<ReviewRequestContext>) {
         StaticAssets.shared.addRoutes(to: router)

@@ -2,23 +2,55 @@ public import Foundation
 public import ReviewDomain
 import SQLKit
 
-/// What an indexing job carries.
+/// What an indexing job carries: the recording and the key of its bytes in the blob store (the file's SHA-256),
+/// never a path — the worker resolves the key against its own data directory.
 public struct IndexJobPayload: Codable, Sendable, Hashable {
     public let recordingID: RecordingID
-    /// Where the recording's bytes are (the content-addressed blob).
-    public let blobPath: String
+    /// The blob's key: lower-case hex SHA-256.
+    public let blobKey: String
 
-    public init(recordingID: RecordingID, blobPath: String) {
+    public init(recordingID: RecordingID, blobKey: String) {
         self.recordingID = recordingID
-        self.blobPath = blobPath
+        self.blobKey = blobKey
+    }
+
+    private enum CodingKeys: String, CodingKey { case recordingID, blobKey, blobPath }
+
+    /// Jobs queued before blobs were addressed by key carry `blobPath` (`…/ab/cd/<sha256>`): its last component
+    /// is the key.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        recordingID = try container.decode(RecordingID.self, forKey: .recordingID)
+        if let key = try container.decodeIfPresent(String.self, forKey: .blobKey) {
+            blobKey = key
+        } else {
+            let path = try container.decode(String.self, forKey: .blobPath)
+            blobKey = String(path.split(separator: "/").last ?? "")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(recordingID, forKey: .recordingID)
+        try container.encode(blobKey, forKey: .blobKey)
     }
 }
 
 /// The recording a completed upload became, and its indexing job when this call created them.
 public struct StoredUpload: Sendable, Hashable {
     public let recordingID: RecordingID
-    /// Nil when the upload had already been stored (a retried completion).
+    /// Nil when the upload had already been stored (a retried completion) or the same file was already a
+    /// recording of the observation.
     public let job: JobID?
+    /// The same file (same SHA-256) was already a recording of this observation: that recording is returned and
+    /// no second one is made.
+    public let alreadyUploaded: Bool
+
+    public init(recordingID: RecordingID, job: JobID?, alreadyUploaded: Bool = false) {
+        self.recordingID = recordingID
+        self.job = job
+        self.alreadyUploaded = alreadyUploaded
+    }
 }
 
 extension ReviewStore {
@@ -27,10 +59,12 @@ extension ReviewStore {
 
     /// Stores a completed upload as a Recording (status `stored`) with its `recording.stored` audit event and an
     /// indexing job, in one transaction. Idempotent per `uploadID`: a retried completion returns the same
-    /// recording and enqueues nothing.
+    /// recording and enqueues nothing. The same file (SHA-256) uploaded again for the same observation returns
+    /// the recording it already is (`alreadyUploaded`), under a lock on the observation, so two concurrent
+    /// uploads of one file make one recording on PostgreSQL too.
     public func storeUploadedRecording(
         uploadID: String, observationID: ObservationID, uploadedBy: UserID, fileName: String,
-        sha256: String, byteCount: Int64, blobPath: String, at time: Date = Date()
+        sha256: String, byteCount: Int64, at time: Date = Date()
     ) async throws -> StoredUpload {
         try await transaction { tx in
             let d = tx.context.dialect
@@ -39,8 +73,23 @@ extension ReviewStore {
             }) {
                 return StoredUpload(recordingID: try existing.id("recording_id"), job: nil)
             }
-            guard try await tx.observations.find(observationID) != nil else {
+            let observationExists = try await tx.context.run { db in
+                try await db.raw("SELECT id FROM observations WHERE id = \(d.id(observationID))\(d.forUpdate)").first() != nil
+            }
+            guard observationExists else {
                 throw StoreError(.notFound, "There is no observation \(observationID): create the observation (import its ratings) before uploading its recording.")
+            }
+            if let same = try await tx.context.run({ db in
+                try await db.raw("""
+                    SELECT id FROM recordings WHERE observation_id = \(d.id(observationID)) AND sha256 = \(bind: sha256.lowercased())
+                    ORDER BY created_at LIMIT 1
+                    """).first()
+            }) {
+                let recordingID: RecordingID = try same.id("id")
+                try await tx.context.run { db in
+                    try await db.raw("INSERT INTO recording_uploads (upload_id, recording_id) VALUES (\(bind: uploadID), \(d.id(recordingID)))").run()
+                }
+                return StoredUpload(recordingID: recordingID, job: nil, alreadyUploaded: true)
             }
             var recording = Recording(observationID: observationID, uploadedBy: uploadedBy, fileName: fileName)
             do { try recording.markStored(sha256: sha256, byteCount: byteCount) } catch {
@@ -54,7 +103,7 @@ extension ReviewStore {
                 "observation": observationID.description, "sha256": sha256, "bytes": String(byteCount), "file_name": fileName,
             ]))
             let job = try await tx.jobs.enqueue(
-                kind: .indexRecording, payload: IndexJobPayload(recordingID: recording.id, blobPath: blobPath), runAt: time, maxAttempts: 3)
+                kind: .indexRecording, payload: IndexJobPayload(recordingID: recording.id, blobKey: recording.sha256 ?? sha256), runAt: time, maxAttempts: 3)
             return StoredUpload(recordingID: recording.id, job: job.id)
         }
     }
@@ -71,10 +120,73 @@ extension ReviewStore {
         try await moveRecording(id, "recording.ready", at: time, report: report) { try $0.markReady() }
     }
 
-    /// `→ rejected` with the reason people will read (what was wrong and what to do), audited.
+    /// `→ rejected` with the reason people will read (what was wrong and what to do), audited with `code` (the
+    /// indexer's error code, e.g. `notMedia`, or `indexingFailed`) for scripts and statistics.
     @discardableResult
-    public func rejectRecording(_ id: RecordingID, reason: String, at time: Date = Date()) async throws -> Recording {
-        try await moveRecording(id, "recording.rejected", at: time, reason: reason) { try $0.reject(reason: reason) }
+    public func rejectRecording(_ id: RecordingID, reason: String, code: String? = nil, at time: Date = Date()) async throws -> Recording {
+        try await moveRecording(id, "recording.rejected", at: time, reason: reason, code: code) { try $0.reject(reason: reason) }
+    }
+
+    /// Recordings left `stored` or `indexing` whose latest indexing job is dead (every attempt used: crashes,
+    /// time-outs, or leases that died with their worker) become `rejected`, with what happened and what to do,
+    /// so that nothing stays "indexing" for ever. Returns the recordings rejected.
+    @discardableResult
+    public func rejectRecordingsOfDeadJobs(at time: Date = Date()) async throws -> [RecordingID] {
+        let waiting: [RecordingID] = try await context.run { db in
+            try await db.raw("SELECT id FROM recordings WHERE status IN ('stored', 'indexing') ORDER BY created_at")
+                .all().map { try $0.id("id") }
+        }
+        var rejected: [RecordingID] = []
+        for id in waiting {
+            guard let (job, _) = try await indexJob(of: id), job.state == .dead else { continue }
+            let what = job.lastError.map { " (\($0))" } ?? ""
+            do {
+                try await rejectRecording(id, reason: """
+                    The recording could not be indexed after \(job.attempts) attempts\(what). The original is kept: \
+                    use "Index again" on the recording's page, or upload the file again if it may be damaged.
+                    """, code: "indexingFailed", at: time)
+                rejected.append(id)
+            } catch let error as StoreError where error.code == .conflict {
+                continue  // moved on meanwhile (another worker finished it)
+            }
+        }
+        return rejected
+    }
+
+    /// Indexes a rejected recording again from its preserved original: `rejected → stored`, a new indexing job,
+    /// and a `recording.reindex_requested` audit event naming who asked and why, in one transaction.
+    public func requeueRecording(_ id: RecordingID, reason: String, by actor: Actor, at time: Date = Date()) async throws -> (Recording, JobID) {
+        try await transaction { tx in
+            let d = tx.context.dialect
+            let locked = try await tx.context.run { db in
+                try await db.raw("SELECT id FROM recordings WHERE id = \(d.id(id))\(d.forUpdate)").first() != nil
+            }
+            guard locked, var recording = try await tx.recordings.find(id) else {
+                throw StoreError(.notFound, "There is no recording \(id).")
+            }
+            let before = recording.status
+            do { try recording.requeueForIndexing() } catch let error as DomainError {
+                throw StoreError(.conflict, error.message, cause: error)
+            }
+            try await tx.recordings.update(recording, at: time)
+            try await tx.context.run { db in
+                try await db.raw("DELETE FROM recording_indexes WHERE recording_id = \(d.id(id))").run()
+            }
+            var details = ["from": before.name]
+            if case .rejected(let why) = before { details["rejection"] = why }
+            _ = try await tx.audit.append(
+                Self.event(recording, "recording.reindex_requested", by: actor.userID, at: time, reason: reason, details: details))
+            let job = try await tx.jobs.enqueue(
+                kind: .indexRecording, payload: IndexJobPayload(recordingID: id, blobKey: recording.sha256 ?? ""), runAt: time, maxAttempts: 3)
+            return (recording, job.id)
+        }
+    }
+
+    /// The SHA-256 (blob key) of every recording's file: what the blob store must keep.
+    public func recordingBlobKeys() async throws -> Set<String> {
+        try await context.run { db in
+            Set(try await db.raw("SELECT DISTINCT sha256 FROM recordings WHERE sha256 IS NOT NULL").all(decodingColumn: "sha256", as: String.self))
+        }
     }
 
     /// The stored index report of a recording that became ready.
@@ -87,7 +199,7 @@ extension ReviewStore {
     }
 
     private func moveRecording(
-        _ id: RecordingID, _ action: AuditEvent.Action, at time: Date, reason: String? = nil, report: String? = nil,
+        _ id: RecordingID, _ action: AuditEvent.Action, at time: Date, reason: String? = nil, code: String? = nil, report: String? = nil,
         _ change: (inout Recording) throws -> Void
     ) async throws -> Recording {
         try await transaction { tx in
@@ -107,7 +219,9 @@ extension ReviewStore {
                         """).run()
                 }
             }
-            _ = try await tx.audit.append(Self.event(recording, action, by: Self.indexingWorker, at: time, reason: reason, details: ["from": before]))
+            var details = ["from": before]
+            if let code { details["code"] = code }
+            _ = try await tx.audit.append(Self.event(recording, action, by: Self.indexingWorker, at: time, reason: reason, details: details))
             return recording
         }
     }

@@ -86,7 +86,7 @@ struct APIFixture {
         try Data(bytes).write(to: blob)
         let stored = try await store.storeUploadedRecording(
             uploadID: "fixture", observationID: observation.observation.id, uploadedBy: users[.assessor]!.id, fileName: "visit.mp4",
-            sha256: sha256, byteCount: Int64(bytes.count), blobPath: blob.path)
+            sha256: sha256, byteCount: Int64(bytes.count))
         _ = try await store.beginIndexing(stored.recordingID)
         let recording = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","format":{"durationSeconds":120.0}}"#)
         let media = directory.appendingPathComponent("media/\(recording.id)/\(sha256)")

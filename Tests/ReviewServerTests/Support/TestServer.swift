@@ -60,7 +60,7 @@ struct TestServer {
                 expiry: configuration.uploadExpiry,
                 now: clock.function
             ),
-            blobs: BlobStore(root: .init(directory.appendingPathComponent("blobs").path)),
+            blobs: FolderBlobStore(root: .init(directory.appendingPathComponent("blobs").path)),
             completionHandler: registry,
             logger: Logger(label: "test.uploads")
         )

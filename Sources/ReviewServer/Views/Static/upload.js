@@ -1,6 +1,7 @@
-// Resumable upload through the tus 1.0 endpoint (/uploads/): create, then PATCH the file in chunks. The upload's
-// address is remembered in this browser for that file and observation, so after a reload or a dropped connection
-// choosing the same file again continues from the server's offset. Then the recording's status is followed live.
+// Resumable upload through the tus 1.0 endpoint (/uploads/): create, then PATCH the file in chunks. The server
+// lists the person's unfinished uploads on this page (observation, file name, size, address), so after a reload,
+// a dropped connection or on another computer, choosing the same file again continues from the server's offset;
+// nothing is kept in the browser. Then the recording's status is followed live.
 'use strict';
 
 (() => {
@@ -20,10 +21,24 @@
   const csrf = () => window.obsreview.csrfToken();
   let current = null;   // the XMLHttpRequest under way
   let paused = false;
+  let uploading = false;
+  // The server's list of this person's unfinished uploads.
+  const unfinished = [...document.querySelectorAll('[data-resume-url]')].map((button) => ({
+    button, url: button.dataset.resumeUrl, observation: button.dataset.observation, fileName: button.dataset.fileName,
+    length: Number(button.dataset.length),
+  }));
 
   const b64 = (value) => btoa(unescape(encodeURIComponent(value)));
-  const storageKey = (file) => `obsreview-upload:${observation.value}:${file.name}:${file.size}:${file.lastModified}`;
-  const megabytes = (bytes) => (bytes / 1048576).toFixed(1);
+  // Sizes in one unit system everywhere (as the server writes them): decimal kB, MB, GB.
+  const size = (bytes) => {
+    for (const [scale, unit] of [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']]) {
+      if (bytes >= scale) {
+        const value = bytes / scale;
+        return `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${unit}`;
+      }
+    }
+    return bytes === 1 ? '1 byte' : `${bytes} bytes`;
+  };
   const duration = (seconds) => (!Number.isFinite(seconds) ? 'a moment' : seconds < 60 ? `${Math.ceil(seconds)} s`
     : `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`);
 
@@ -47,19 +62,20 @@
     try { return JSON.parse(xhr.responseText).error.message; } catch (_) { return `The server answered ${xhr.status}.`; }
   };
 
-  /** The upload's address and offset: the remembered one if the server still has it, else a new one. */
+  /** The upload's address and offset: an unfinished upload of this file to this observation if the server still
+   * has it, else a new one. */
   async function prepare(file) {
-    const remembered = localStorage.getItem(storageKey(file));
-    if (remembered) {
-      const head = await request('HEAD', remembered, {});
-      if (head.status === 200) return { url: remembered, offset: Number(head.getResponseHeader('Upload-Offset')), resumed: true };
-      localStorage.removeItem(storageKey(file));
+    const match = unfinished.find((u) => u.observation === observation.value && u.fileName === file.name && u.length === file.size);
+    if (match) {
+      const head = await request('HEAD', match.url, {});
+      if (head.status === 200) return { url: match.url, offset: Number(head.getResponseHeader('Upload-Offset')), resumed: true };
+      unfinished.splice(unfinished.indexOf(match), 1);
     }
     const metadata = `observation ${b64(observation.value)},filename ${b64(file.name)},filetype ${b64(file.type || 'application/octet-stream')}`;
     const created = await request('POST', '/uploads/', { 'Upload-Length': String(file.size), 'Upload-Metadata': metadata });
     if (created.status !== 201) throw new Error(apiMessage(created));
     const url = created.getResponseHeader('Location');
-    localStorage.setItem(storageKey(file), url);
+    unfinished.push({ url, observation: observation.value, fileName: file.name, length: file.size });
     return { url, offset: 0, resumed: false };
   }
 
@@ -70,7 +86,7 @@
     startButton.disabled = true;
     paused = false;
     let { url, offset, resumed } = await prepare(file);
-    status.textContent = resumed ? `Resuming at ${megabytes(offset)} MB of ${megabytes(file.size)} MB.` : 'Uploading…';
+    status.textContent = resumed ? `Resuming at ${size(offset)} of ${size(file.size)}.` : 'Uploading…';
     const started = performance.now();
     const startOffset = offset;
     const show = (sent) => {
@@ -80,17 +96,17 @@
       const seconds = (performance.now() - started) / 1000;
       const speed = seconds > 0 ? (sent - startOffset) / seconds : 0;
       const left = speed > 0 ? (file.size - sent) / speed : Infinity;
-      text.textContent = `${percent}% · ${megabytes(sent)} of ${megabytes(file.size)} MB · ${megabytes(speed)} MB/s · about ${duration(left)} left`;
+      text.textContent = `${percent}% · ${size(sent)} of ${size(file.size)} · ${size(speed)}/s · about ${duration(left)} left`;
     };
     show(offset);
     let recordingId = null;
+    let alreadyUploaded = false;
     while (offset < file.size || (file.size === 0 && !recordingId)) {
       const end = Math.min(offset + chunkSize, file.size);
       const base = offset;
       const answer = await request('PATCH', url, { 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' },
         file.slice(offset, end), (loaded) => show(base + loaded));
       if (answer.status === 404 || answer.status === 410) {
-        localStorage.removeItem(storageKey(file));
         throw new Error('The server no longer has this upload (it expired). Start again: the whole file is sent anew.');
       }
       if (answer.status === 409) {   // our offset was stale: ask the server where it is
@@ -101,11 +117,23 @@
       if (answer.status !== 204) throw new Error(apiMessage(answer));
       offset = Number(answer.getResponseHeader('Upload-Offset'));
       recordingId = answer.getResponseHeader('Upload-Recording-Id') || recordingId;
+      alreadyUploaded = answer.getResponseHeader('Upload-Already-Uploaded') === 'true';
       show(offset);
       if (file.size === 0) break;
     }
-    localStorage.removeItem(storageKey(file));
     pauseButton.hidden = true;
+    document.querySelector(`[data-resume-url="${url}"]`)?.closest('li')?.remove();
+    if (alreadyUploaded && recordingId) {
+      const detail = await window.obsreview.api('GET', `/api/v1/recordings/${recordingId}`);
+      status.replaceChildren('This file was already uploaded for this observation as ');
+      const link = document.createElement('a');
+      link.href = `/recordings/${recordingId}`;
+      link.textContent = `${detail.recording.fileName} (${detail.recording.status})`;
+      link.id = 'recording-link';
+      status.append(link, ': no second recording was made.');
+      startButton.disabled = false;
+      return;
+    }
     status.textContent = 'Uploaded. The recording is being checked and indexed…';
     if (recordingId) follow(recordingId);
   }
@@ -139,6 +167,7 @@
     event.preventDefault();
     const file = fileInput.files[0];
     if (!file) { error.textContent = 'Choose a video file first.'; fileInput.focus(); return; }
+    uploading = true;
     try {
       await upload(file);
     } catch (e) {
@@ -146,8 +175,24 @@
       if (paused) { status.textContent = 'Paused. Press Resume to continue.'; return; }
       error.textContent = `${e.message} Press Start upload again to continue from where it stopped.`;
       pauseButton.hidden = true;
+    } finally {
+      uploading = false;
     }
   });
+
+  // Leaving mid-upload loses nothing (the server keeps what arrived), but ask first.
+  window.addEventListener('beforeunload', (event) => {
+    if (uploading && !paused) { event.preventDefault(); event.returnValue = ''; }
+  });
+
+  for (const entry of unfinished) {
+    entry.button.addEventListener('click', () => {
+      observation.value = entry.observation;
+      status.textContent = `Choose ${entry.fileName} again, then press Start upload: it continues where it stopped.`;
+      fileInput.focus();
+      fileInput.click();
+    });
+  }
 
   pauseButton.addEventListener('click', () => {
     if (!paused) {

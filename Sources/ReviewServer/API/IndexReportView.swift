@@ -1,0 +1,36 @@
+import Foundation
+import ReviewDomain
+
+/// A recording's index report as a person may see it: the recording's own file name instead of any path on the
+/// server (reports stored before the worker wrote file names held one), file names only for the proxy, and the
+/// values of tags that carry personal data (a phone's location, make, model, owner) only for those who manage
+/// the recordings (the lead and administrators); everyone else sees which tags were withheld, not their values.
+enum IndexReportView {
+    static func json(_ report: String, of recording: Recording, for actor: Actor) -> String {
+        guard var document = (try? JSONSerialization.jsonObject(with: Data(report.utf8))) as? [String: Any] else { return report }
+        document["file"] = recording.fileName
+        if var proxy = document["proxy"] as? [String: Any], let file = proxy["file"] as? String {
+            proxy["file"] = (file as NSString).lastPathComponent
+            document["proxy"] = proxy
+        }
+        let seesPersonal = actor.role == .lead || actor.role == .administrator
+        if !seesPersonal, var format = document["format"] as? [String: Any] {
+            let personal = Set(format["personalDataTags"] as? [String] ?? [])
+            if var tags = format["tags"] as? [String: Any] {
+                for key in personal where tags[key] != nil { tags[key] = "(withheld: personal data)" }
+                format["tags"] = tags
+            }
+            document["format"] = format
+            if var streams = document["streams"] as? [[String: Any]] {
+                for (position, stream) in streams.enumerated() {
+                    guard var tags = stream["tags"] as? [String: Any], let index = stream["index"] as? Int else { continue }
+                    for key in tags.keys where personal.contains("stream:\(index):\(key)") { tags[key] = "(withheld: personal data)" }
+                    streams[position]["tags"] = tags
+                }
+                document["streams"] = streams
+            }
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]) else { return report }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
