@@ -234,7 +234,13 @@ def production_example(binary, work):
                               stdout=open(os.path.join(work, "worker.log"), "a"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait("the production server", lambda: http("GET", base + "/readyz")[0] == 200, timeout=60)
+        def ready():
+            check(serve.poll() is None, f"the production server exited with {serve.returncode}")
+            try:
+                return http("GET", base + "/readyz")[0] == 200
+            except OSError:
+                return False
+        wait("the production server", ready, timeout=60)
         status, headers, body = http("POST", base + "/api/v1/session", {"username": "assessor1", "password": passphrase})
         check(status == 200, f"sign-in answered {status}: {body[:200]!r}")
         session = json.loads(body)

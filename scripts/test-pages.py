@@ -174,19 +174,28 @@ def assessor_uploads(b, server, observation_id, video):
     b.by("#start").click()
     wait("the upload to pass 20%", lambda: int(b.by("#progress").get_attribute("value") or 0) >= 20, timeout=60, interval=0.05)
     progress_text = b.by("#progress-text").text
-    check("MB/s" in progress_text and "left" in progress_text, f"the progress shows no speed or time left: {progress_text!r}")
+    check("B/s" in progress_text and "left" in progress_text, f"the progress shows no speed or time left: {progress_text!r}")
     if b.screenshots:
         b.driver.save_screenshot(os.path.join(b.screenshots, "upload-progress.png"))
     log(f"interrupting the upload by reloading the page at: {progress_text}")
+    # Leaving now would ask first (WebDriver's own navigation skips such prompts, so the event is sent by hand).
+    check(b.js("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented;"),
+          "the upload page does not ask before it is left mid-upload")
     b.driver.refresh()  # the request under way is cut off
     b.wait_loaded()
+    # The server lists the unfinished upload: nothing about it was kept in the browser.
+    offers = [e.text for e in b.all("[data-resume-url]")]
+    check(any("Resume uploading observation-upload.mp4" in text for text in offers), f"the page offers no resumption: {offers}")
+    check(b.js("return Object.keys(localStorage).filter(k => k.startsWith('obsreview')).length") == 0,
+          "the upload page keeps something in the browser's storage")
+    b.audit("upload with an unfinished upload")
     b.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
         "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     b.by("#file").send_keys(video)
     b.by("#start").click()
     resumed = wait("the upload to resume", lambda: (lambda t: t if t.startswith("Resuming at") or "rror" in t else None)(
         b.by("#upload-status").text + b.by("#upload-error").text), timeout=20)
-    check(resumed.startswith("Resuming at") and not resumed.startswith("Resuming at 0.0 MB"), f"the upload did not resume: {resumed!r}")
+    check(resumed.startswith("Resuming at") and not resumed.startswith("Resuming at 0 bytes"), f"the upload did not resume: {resumed!r}")
     log(f"after the reload: {resumed.splitlines()[0]}")
     link = wait("the page to say the recording is ready", lambda: (b.all("#recording-link") or [None])[0] or
                 (None if "rejected" not in b.by("#upload-status").text else Failure(b.by("#upload-status").text)), timeout=180, interval=0.5)
