@@ -29,7 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
-from demo_server import PASSWORD, DemoServer, Failure, check, free_port, http  # noqa: E402
+from demo_server import PASSWORD, DemoServer, Failure, check, free_port, http, wait  # noqa: E402
 from tools import chromium, default_binary, ensure_debian, ensure_pip  # noqa: E402
 
 BAD_SAMPLES = {"audio-only.m4a": "noVideoStream", "corrupt-truncated.mp4": None, "not-a-video.mp4": "notMedia"}
@@ -37,16 +37,6 @@ BAD_SAMPLES = {"audio-only.m4a": "noVideoStream", "corrupt-truncated.mp4": None,
 
 def log(message):
     print(f"test-newcomer: {message}", flush=True)
-
-
-def wait(description, predicate, timeout=60, interval=0.25):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise Failure(f"timed out after {timeout} s waiting for {description}")
 
 
 def api(base, token, method, path, body=None):

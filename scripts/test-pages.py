@@ -35,7 +35,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
-from demo_server import PASSWORD, DemoServer, Failure, check, http  # noqa: E402
+from demo_server import PASSWORD, DemoServer, Failure, check, http, wait  # noqa: E402
 from tools import chromium, default_binary, ensure_debian, ensure_pip  # noqa: E402
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -43,16 +43,6 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 def log(message):
     print(f"test-pages: {message}", flush=True)
-
-
-def wait(description, predicate, timeout=30, interval=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise Failure(f"timed out after {timeout} s waiting for {description}")
 
 
 class Browser:

@@ -31,7 +31,7 @@ struct IndexSandbox: ParsableArguments {
         #endif
         guard let parentProcess else { return }
         _ = setpgid(0, 0)
-        _ = nice(10)
+        Self.lowerPriority(by: 10)
         // Polling rather than PR_SET_PDEATHSIG, which fires when the *thread* that started us ends, and the worker
         // starts children from a pool thread that may be retired while the child still runs.
         guard getppid() == parentProcess else { Glibc.exit(75) }
@@ -41,6 +41,16 @@ struct IndexSandbox: ParsableArguments {
         }
         watcher.stackSize = 64 * 1024
         watcher.start()
+    }
+
+    /// Linux sets a niceness per thread, and this command may run on a pool thread rather than the main one: renice
+    /// every thread there is (threads made later inherit from their maker).
+    private static func lowerPriority(by amount: Int32) {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for task in tasks.compactMap({ id_t($0) }) {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), task, amount)
+        }
+        if tasks.isEmpty { _ = nice(amount) }
     }
 
     #if os(Linux)

@@ -105,6 +105,8 @@ struct IndexingWorker {
         let blob = data.blobs.localFile(key)
         let media = URL(fileURLWithPath: data.media.appending(payload.recordingID.description).string)
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // This job is ours (leased): whatever an earlier, killed attempt left here is stale.
+        Self.removeLeftovers(in: media)
         let progressFile = media.appendingPathComponent(".progress")
         defer { try? FileManager.default.removeItem(at: progressFile) }
         let started = ContinuousClock.now
@@ -179,10 +181,15 @@ struct IndexingWorker {
     }
 
     /// Deletes what a failed or killed child left in a recording's media folder (a partial proxy, thumbnails).
+    /// Captions (added by people to a ready recording) are kept.
     static func removeLeftovers(in media: URL) {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: media.path) else { return }
-        for entry in entries where entry != "captions.vtt" {
-            try? FileManager.default.removeItem(at: media.appendingPathComponent(entry))
+        guard let walker = FileManager.default.enumerator(atPath: media.path) else { return }
+        while let relative = walker.nextObject() as? String {
+            let path = media.appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                path.lastPathComponent != "captions.vtt" else { continue }
+            try? FileManager.default.removeItem(at: path)
         }
     }
 

@@ -18,6 +18,17 @@ def check(condition, message):
         raise Failure(message)
 
 
+def wait(description, predicate, timeout=30, interval=0.1):
+    """The predicate's first true value, polled in real time; a Failure naming `description` after `timeout` s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise Failure(f"timed out after {timeout} s waiting for {description}")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
