@@ -150,6 +150,12 @@ def demo_from_repository_root(binary, work):
             status, _, body = http("GET", f"{server.base}/api/v1/recordings/{item['id']}" + ("/index" if item["status"] == "ready" else ""),
                                    headers={"Authorization": f"Bearer {token}"})
             no_server_paths(body.decode(errors="replace"), [cwd, data, "/blobs/"])
+        # Files private to the service's account: 0600, folders 0700.
+        for folder, names, files in os.walk(data):
+            check(os.stat(folder).st_mode & 0o077 == 0, f"{os.path.relpath(folder, cwd)} is open to others: {oct(os.stat(folder).st_mode)}")
+            for name in files:
+                mode = os.stat(os.path.join(folder, name)).st_mode
+                check(mode & 0o077 == 0, f"{os.path.relpath(os.path.join(folder, name), cwd)} is open to others: {oct(mode)}")
         log(f"{len(items)} sample recordings indexed from the default ./data: "
             f"{sum(r['status'] == 'ready' for r in items)} ready, {sum(r['status'] == 'rejected' for r in items)} rejected")
         observations = api(server.base, token, "GET", "/api/v1/observations?pageSize=500")["items"]

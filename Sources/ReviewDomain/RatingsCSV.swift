@@ -58,7 +58,7 @@ public enum RatingsCSV {
                 problems.append(Problem(line: record.line, column: nil, reason: "has \(record.fields.count) fields, the header has \(names.count) (a comma inside a value needs double quotes)"))
                 continue
             }
-            func field(_ name: String) -> String { trimmed(record.fields[position[name] ?? 0]) }
+            func field(_ name: String) -> String { trimmed(unguarded(record.fields[position[name] ?? 0])) }
             var rowProblems: [Problem] = []
             func require(_ name: String) -> String {
                 let value = field(name)
@@ -191,9 +191,17 @@ public enum RatingsCSV {
     }
 
     /// Quotes a value for CSV output when it needs it.
+    /// One field as exports write it: a text starting with `=`, `+`, `-`, `@`, a tab or a carriage return (which a
+    /// spreadsheet would run as a formula) gets a leading `'`, as the statistics tables do; then quoted if need be.
+    /// The importer takes the guard off again, so an export reads back as the same ratings.
     public static func escape(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        InsightTable.field(value)
+    }
+
+    /// The value of an exported field without the formula guard ``escape(_:)`` put on it.
+    static func unguarded(_ value: String) -> String {
+        guard value.hasPrefix("'"), let next = value.unicodeScalars.dropFirst().first, "=+-@\t\r".unicodeScalars.contains(next) else { return value }
+        return String(value.dropFirst())
     }
 }
 

@@ -183,6 +183,7 @@ func buildRouter(
     _ = Observability.registry  // metrics bootstrapped before the first request
     let router = Router(context: ReviewRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: PrivacyHeadersMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
     HealthController().addRoutes(to: router)

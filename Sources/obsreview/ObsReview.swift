@@ -1,7 +1,24 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct ObsReview: AsyncParsableCommand {
+    /// Every file and folder the tool makes (database, blobs, media, uploads, exports) is private to the service's
+    /// account: 0600 and 0700. Set before anything is parsed or opened.
+    static func main() async {
+        umask(0o077)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "obsreview",
         abstract: "ObservationReview: moderation and review of video-recorded practice observations.",

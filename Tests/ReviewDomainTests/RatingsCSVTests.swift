@@ -28,6 +28,21 @@ import Testing
         #expect(RatingsCSV.escape("a, \"b\"") == "\"a, \"\"b\"\"\"")
     }
 
+    /// Reproduces the export that wrote `=HYPERLINK(…)` cells for a spreadsheet to run: every cell a spreadsheet would
+    /// read as a formula is guarded, numbers are not, and the importer reads the guarded export back unchanged.
+    @Test func exportedCellsCannotBeFormulasAndStillReadBack() throws {
+        for formula in [#"=HYPERLINK("http://evil.example","Click")"#, "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"] {
+            let cell = RatingsCSV.escape(formula)
+            #expect(cell.hasPrefix("'") || cell.hasPrefix("\"'"), "unguarded: \(cell)")
+            var fields = RatingsCSV.splitRecords(Self.good)[0].fields
+            fields[RatingsCSV.columns.firstIndex(of: "rationale")!] = formula
+            let rows = try RatingsCSV.parse(Self.header + "\n" + fields.map(RatingsCSV.escape).joined(separator: ",") + "\n").get()
+            #expect(rows.first?.rationale.trimmingCharacters(in: .whitespacesAndNewlines) == formula.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        #expect(RatingsCSV.escape("-3") == "-3" && RatingsCSV.escape("4.5") == "4.5")
+        #expect(RatingsCSV.escape("Near miss") == "Near miss")
+    }
+
     @Test(arguments: [
         ("score", "8", "score"), ("score", "0", "score"), ("score", "four", "score"), ("source", "moderatorr", "source"),
         ("rated_at", "yesterday", "rated_at"), ("rater", "", "rater"), ("observation_date", "14/01/2026", "observation_date"),

@@ -127,6 +127,23 @@ import Testing
         }
     }
 
+    /// Reproduces the finding: API, media and caption answers carried no `Cache-Control: no-store` or `nosniff`.
+    @Test func everyAnswerWithPersonalDataIsNeitherCachedNorSniffed() async throws {
+        let fixture = try await APIFixture.make()
+        let r = fixture.recording.id
+        try await fixture.withClient { client in
+            for path in ["/api/v1/recordings/\(r)", "/api/v1/recordings/\(r)/media", "/api/v1/recordings/\(r)/proxy",
+                         "/api/v1/recordings/\(r)/captions", "/api/v1/recordings/\(r)/thumbnails/0", "/api/v1/cases",
+                         "/api/v1/recordings/\(RecordingID())", "/recordings/\(r)"] {
+                let response = try await client.execute(uri: path, method: .get, headers: fixture.headers(.lead))
+                #expect(response.headers[.cacheControl] == "no-store", "\(path) \(response.status)")
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff", "\(path)")
+            }
+            let anonymous = try await client.execute(uri: "/api/v1/cases", method: .get, headers: [:])
+            #expect(anonymous.status == .unauthorized && anonymous.headers[.cacheControl] == "no-store")
+        }
+    }
+
     @Test("an upload the disk cannot take is refused at creation with 507; a person's uploads under way are limited")
     func diskAndQuota() async throws {
         var full = TestServer()

@@ -65,7 +65,7 @@ extension ReviewStore {
     /// Consent withdrawn: deletes every attribute of the candidate (audited); `false` if there were none.
     @discardableResult
     public func withdrawAttributes(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws -> Bool {
-        try await moderation { sql in
+        let withdrawn = try await moderation { sql in
             let had = try await sql.db.raw("SELECT 1 AS one FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").first() != nil
             guard had else { return false }
             try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").run()
@@ -74,6 +74,16 @@ extension ReviewStore {
                 subject: .init(type: "candidate", id: candidateID.description), details: [:]))
             return true
         }
+        if withdrawn { try await purgeDeletedPages() }
+        return withdrawn
+    }
+
+    /// After personal data is deleted: on SQLite, the write-ahead log still holds the pages as they were; a
+    /// checkpoint copies the (zeroed, `secure_delete`) pages into the database file and TRUNCATE empties the log.
+    /// PostgreSQL keeps deleted row versions until VACUUM (docs/data-protection.md).
+    public func purgeDeletedPages() async throws {
+        guard context.dialect == .sqlite else { return }
+        try await withRawDatabase { db in _ = try await db.raw("PRAGMA wal_checkpoint(TRUNCATE)").all() }
     }
 
     /// A candidate's attributes, or `nil` when none are held.

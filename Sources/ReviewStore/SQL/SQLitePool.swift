@@ -77,6 +77,8 @@ actor SQLitePool {
             for pragma in [
                 "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)",
                 "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+                // Deleted content is overwritten with zeros, so erased personal data does not linger in free pages.
+                "PRAGMA secure_delete = ON",
             ] {
                 _ = try await connection.query(pragma)
             }

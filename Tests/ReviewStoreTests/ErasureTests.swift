@@ -1,0 +1,35 @@
+import Foundation
+import ReviewDomain
+import ReviewStore
+import Testing
+
+/// Deleted personal data leaves no trace in the SQLite files: not in free pages (`secure_delete`), not in the
+/// write-ahead log (checkpointed and truncated after the deletion).
+@Suite struct ErasureTests {
+    /// Reproduces the finding: after `DELETE …/attributes` the value was still readable in `obsreview.sqlite-wal`.
+    @Test func withdrawnAttributesAreGoneFromTheDatabaseFilesAndTheLog() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-erasure-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("obsreview.sqlite").path
+        let store = try ReviewStore(.sqlite(path: path))
+        try await store.migrate()
+        let seed = try await Seed.insert(into: store)
+        let marker = "Zyxwvut-Unrepeatable-Heritage-\(UUID().uuidString.prefix(8))"
+        _ = try await store.recordAttributes(of: seed.candidate.id, ["ethnicity": marker], consentReference: "CF-1",
+                                             consentedAt: Seed.start, by: seed.lead.actor)
+        func traces() throws -> [String] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("obsreview.sqlite") }
+            return try names.filter { name in
+                let bytes = try Data(contentsOf: folder.appendingPathComponent(name))
+                return bytes.range(of: Data(marker.utf8)) != nil
+            }
+        }
+        #expect(try !traces().isEmpty, "the marker should be stored before it is withdrawn")
+        #expect(try await store.withdrawAttributes(of: seed.candidate.id, by: seed.lead.actor))
+        let left = try traces()
+        #expect(left.isEmpty, "the withdrawn value is still in \(left)")
+        #expect(try await store.attributes(of: seed.candidate.id) == nil)
+        #expect(try await store.verifyAuditChain().firstBreak == nil)
+        await store.shutdown()
+    }
+}
