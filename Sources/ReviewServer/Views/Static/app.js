@@ -101,8 +101,9 @@ document.getElementById('signin')?.addEventListener('submit', async (event) => {
   if (!form.username.value || !form.password.value) { error.textContent = 'Enter your username and password.'; return; }
   try {
     await api('POST', '/api/v1/session', { username: form.username.value, password: form.password.value });
-    const next = new URLSearchParams(location.search).get('next');
-    location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    // The server checked `next` (a path on this site only) and put it on the form; never read it from the URL.
+    const next = form.dataset.next || '/';
+    location.assign(/^\/(?![\/\\])[\x21-\x7e]*$/.test(next) && !next.includes('\\') ? next : '/');
   } catch (e) {
     error.textContent = e.message;
     form.password.focus();
