@@ -238,6 +238,71 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/session/password": {
+      "post": {
+        "summary": "Change your password (needs the current one; ends your other sessions)",
+        "tags": [
+          "session"
+        ],
+        "operationId": "changePassword",
+        "responses": {
+          "204": {
+            "description": "Changed"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          },
+          "429": {
+            "$ref": "#/components/responses/Error429"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/PasswordChange"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/sessions": {
+      "delete": {
+        "summary": "Sign out everywhere: ends all your sessions and revokes all your API tokens",
+        "tags": [
+          "session"
+        ],
+        "operationId": "signOutEverywhere",
+        "responses": {
+          "204": {
+            "description": "Signed out everywhere"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          }
+        }
+      }
+    },
     "/api/v1/tokens": {
       "get": {
         "summary": "Your API tokens (never their secrets)",
@@ -592,7 +657,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/users/{userId}": {
       "patch": {
-        "summary": "Activate or deactivate a user (administrator)",
+        "summary": "Activate or deactivate a user (administrator); deactivation ends their sessions and tokens for good",
         "tags": [
           "directory"
         ],
@@ -654,6 +719,53 @@ enum OpenAPIDocument {
             }
           }
         }
+      }
+    },
+    "/api/v1/users/{userId}/approval": {
+      "post": {
+        "summary": "Approve a lead, auditor or administrator account another administrator created (two-person rule)",
+        "tags": [
+          "directory"
+        ],
+        "operationId": "approveUser",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/User"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          }
+        },
+        "parameters": [
+          {
+            "name": "userId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
       }
     },
     "/api/v1/candidates": {
@@ -3871,6 +3983,10 @@ enum OpenAPIDocument {
           },
           "username": {
             "type": "string"
+          },
+          "awaitingApproval": {
+            "type": "boolean",
+            "description": "a lead, auditor or administrator account waiting (inactive) for a second administrator's approval"
           }
         },
         "required": [
@@ -3878,7 +3994,8 @@ enum OpenAPIDocument {
           "name",
           "role",
           "organisationId",
-          "active"
+          "active",
+          "awaitingApproval"
         ],
         "additionalProperties": false
       },
@@ -3914,12 +4031,22 @@ enum OpenAPIDocument {
           "lastUsedAt": {
             "type": "string",
             "format": "date-time"
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "readOnly": {
+            "type": "boolean",
+            "description": "only GET and HEAD requests"
           }
         },
         "required": [
           "id",
           "name",
-          "createdAt"
+          "createdAt",
+          "expiresAt",
+          "readOnly"
         ],
         "additionalProperties": false
       },
@@ -5868,10 +5995,37 @@ enum OpenAPIDocument {
             "minLength": 1,
             "pattern": "\\S",
             "maxLength": 100
+          },
+          "expiresInDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 365,
+            "default": 90
+          },
+          "readOnly": {
+            "type": "boolean",
+            "default": false
           }
         },
         "required": [
           "name"
+        ]
+      },
+      "PasswordChange": {
+        "type": "object",
+        "properties": {
+          "currentPassword": {
+            "type": "string"
+          },
+          "newPassword": {
+            "type": "string",
+            "minLength": 12,
+            "description": "at least 12 characters; not the username or organisation; not a common password"
+          }
+        },
+        "required": [
+          "currentPassword",
+          "newPassword"
         ]
       },
       "NewOrganisation": {
@@ -5915,7 +6069,8 @@ enum OpenAPIDocument {
           },
           "password": {
             "type": "string",
-            "minLength": 12
+            "minLength": 12,
+            "description": "at least 12 characters; not the username or organisation; not a common password"
           },
           "role": {
             "type": "string",
