@@ -347,7 +347,7 @@ public final class UploadStore: Sendable {
                 if entry.name.string.hasPrefix(".dat.nosync") { temporary.append(configuration.directory.appending(entry.name)) }
             }
         }
-        for path in temporary { try? await FileSystem.shared.removeItem(at: path) }
+        for path in temporary { _ = try? await FileSystem.shared.removeItem(at: path) }
         for id in names.compactMap(UploadID.init) {
             guard tryAcquire(id) else { continue }
             defer { release(id) }
