@@ -35,7 +35,7 @@ S={
  "Ready":obj({"status":{"type":"string","const":"ready"},"database":{"type":"string","enum":["sqlite","postgres"]}},["status","database"]),
  "Organisation":obj({"id":uuid,"name":{"type":"string"},"kind":{"type":"string","enum":["employer","accrediting_body","moderation_panel"]}},["id","name","kind"]),
  "User":obj({"id":uuid,"name":{"type":"string"},"role":{"type":"string","enum":roles},"organisationId":uuid,"active":{"type":"boolean"},"username":{"type":"string"},"awaitingApproval":{"type":"boolean","description":"a lead, auditor or administrator account waiting (inactive) for a second administrator's approval"}},["id","name","role","organisationId","active","awaitingApproval"]),
- "Session":obj({"user":ref("User"),"csrfToken":{"type":"string"}},["user","csrfToken"]),
+ "Session":obj({"user":ref("User"),"csrfToken":{"type":"string"},"recoveryCodes":{"type":"array","items":{"type":"string"},"description":"only at the sign-in that confirms a new second factor, shown once"}},["user","csrfToken"]),
  "ApiToken":obj({"id":{"type":"string"},"name":{"type":"string"},"createdAt":dt,"lastUsedAt":dt,"expiresAt":dt,"readOnly":{"type":"boolean","description":"only GET and HEAD requests"}},["id","name","createdAt","expiresAt","readOnly"]),
  "CreatedApiToken":obj({"token":ref("ApiToken"),"secret":{"type":"string","minLength":32}},["token","secret"]),
  "Candidate":obj({"id":uuid,"registrationNumber":{"type":"string"},"name":{"type":"string"},"employerId":uuid},["id","registrationNumber","name","employerId"]),
@@ -92,7 +92,9 @@ for n in ["Organisation","User","ApiToken","Candidate","Observation","Rating","R
     S[n+"Page"]=page(n)
 # request bodies: open, as the server ignores members it does not know (responses are closed)
 R={
- "SignIn":obj({"username":{"type":"string"},"password":{"type":"string"}},["username","password"]),
+ "SignIn":obj({"username":{"type":"string"},"password":{"type":"string"},"code":{"type":"string","description":"the authenticator app's code, or a recovery code, when the account has a second factor (or is setting one up)"}},["username","password"]),
+ "StartSecondFactor":obj({"username":{"type":"string"},"password":{"type":"string"}},["username","password"]),
+ "SecondFactorSetup":obj({"secret":{"type":"string","description":"base32"},"otpauthUri":{"type":"string"},"digits":{"type":"integer"},"period":{"type":"integer"},"algorithm":{"type":"string"}},["secret","otpauthUri","digits","period","algorithm"]),
  "NewToken":obj({"name":text(100),"expiresInDays":{"type":"integer","minimum":1,"maximum":365,"default":90},"readOnly":{"type":"boolean","default":False}},["name"]),
  "PasswordChange":obj({"currentPassword":{"type":"string"},"newPassword":{"type":"string","minLength":12,"description":"at least 12 characters; not the username or organisation; not a common password"}},["currentPassword","newPassword"]),
  "NewOrganisation":obj({"name":text(200),"kind":{"type":"string","enum":["employer","accrediting_body","moderation_panel"]}},["name","kind"]),
@@ -158,9 +160,11 @@ P={
  "/metrics":{"get":op("Prometheus metrics","operations",{"200":{"description":"Prometheus text exposition format","content":{"text/plain":{"schema":{"type":"string"}}}}},security=[],opid="metrics")},
  "/openapi.json":{"get":op("This document","operations",{"200":{"description":"OpenAPI 3.1","content":{"application/json":{"schema":{"type":"object"}}}}},security=[],opid="openapi")},
  "/api/v1/session":{
-   "post":op("Sign in with a username and password: sets the session cookie","session",{**ok("Session"),**err("400","401","413","415","422","429")},reqbody=body("SignIn"),security=[],opid="signIn"),
+   "post":op("Sign in with a username and password (and a second factor's code): sets the session cookie","session",{**ok("Session"),**err("400","401","403","413","415","422","429")},reqbody=body("SignIn"),security=[],opid="signIn"),
    "get":op("The signed-in user and the session's CSRF token","session",{**ok("Session"),**err("401","404")},opid="currentSession"),
    "delete":op("Sign out","session",{"204":{"description":"Signed out"},**err("401","403")},opid="signOut")},
+ "/api/v1/session/second-factor":{
+   "post":op("Start setting up a second factor (TOTP) with your username and password: it counts from the first sign-in with its code","session",{**ok("SecondFactorSetup"),**err("400","401","409","413","415","422","429")},reqbody=body("StartSecondFactor"),security=[],opid="startSecondFactor")},
  "/api/v1/session/password":{
    "post":op("Change your password (needs the current one; ends your other sessions)","session",{"204":{"description":"Changed"},**err("400","401","403","413","415","422","429")},reqbody=body("PasswordChange"),opid="changePassword")},
  "/api/v1/sessions":{

@@ -43,6 +43,8 @@ public struct ServerConfiguration: Sendable {
     public var unreferencedBlobGrace: TimeInterval = 24 * 3600
     /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in limits are per client address).
     public var trustedProxies: TrustedProxies = .none
+    /// Whether leads, auditors and administrators must sign in with a second factor (TOTP).
+    public var requireSecondFactor = false
 
     public init(
         hostname: String = "127.0.0.1",

@@ -316,3 +316,63 @@ enum NIOThreadPoolRun {
         Bcrypt.hash(password, cost: cost)
     }
 }
+
+/// Second factors (TOTP) through the API, with `require_second_factor` on.
+@Suite struct SecondFactorTests {
+    @Test("a lead must set up a second factor, then signs in with its code once per step, or a recovery code once")
+    func requiredForTheLead() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
+        try await fixture.store.setCredentials(of: fixture.users[.assessor]!.id, username: "assessor", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
+        var configuration = fixture.configuration
+        configuration.requireSecondFactor = true
+        let app = try await buildApplication(
+            configuration: configuration,
+            dependencies: ServerDependencies(store: fixture.store, completionHandler: StoreUploadCompletion(store: fixture.store), now: fixture.clock.function))
+        try await app.test(.router) { client async throws in
+            func signIn(_ username: String, code: String? = nil) async throws -> TestResponse {
+                var body = ["username": username, "password": "correct horse battery"]
+                body["code"] = code
+                return try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
+                                                body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            }
+            // An assessor need not; the lead may not sign in without one.
+            #expect(try await signIn("assessor").status == .ok)
+            let refused = try await signIn("lead")
+            #expect(refused.status == .forbidden)
+            #expect(SecurityHardeningTests.message(refused).contains("POST /api/v1/session/second-factor"))
+            // Setting up takes the password; the factor counts from its first code.
+            let wrongPassword = try await client.execute(uri: "/api/v1/session/second-factor", method: .post, headers: [.contentType: "application/json"],
+                                                         body: ByteBuffer(string: #"{"username":"lead","password":"not it"}"#))
+            #expect(wrongPassword.status == .unauthorized)
+            let setup = try await client.execute(uri: "/api/v1/session/second-factor", method: .post, headers: [.contentType: "application/json"],
+                                                 body: ByteBuffer(string: #"{"username":"lead","password":"correct horse battery"}"#))
+            #expect(setup.status == .ok)
+            let secret = try #require(try SecurityHardeningTests.json(setup)["secret"] as? String)
+            let totp = TOTP(secret: try #require(Base32.decode(secret)))
+            #expect(try await signIn("lead", code: "000000").status == .unauthorized || totp.code(at: fixture.clock.now) == "000000")
+            let first = try await signIn("lead", code: totp.code(at: fixture.clock.now))
+            #expect(first.status == .ok)
+            let recovery = try #require(try SecurityHardeningTests.json(first)["recoveryCodes"] as? [String])
+            #expect(recovery.count == 10 && Set(recovery).count == 10)
+            // From now on the code is needed, each good once.
+            let noCode = try await signIn("lead")
+            #expect(noCode.status == .unauthorized)
+            #expect((try SecurityHardeningTests.json(noCode)["error"] as? [String: Any])?["code"] as? String == "second_factor_required")
+            #expect(try await signIn("lead", code: totp.code(at: fixture.clock.now)).status == .unauthorized)
+            fixture.clock.advance(by: 30)
+            #expect(try await signIn("lead", code: totp.code(at: fixture.clock.now)).status == .ok)
+            // A recovery code works once, however it is typed.
+            #expect(try await signIn("lead", code: recovery[0].lowercased()).status == .ok)
+            #expect(try await signIn("lead", code: recovery[0]).status == .unauthorized)
+            // Setting up again is refused while one is confirmed.
+            let again = try await client.execute(uri: "/api/v1/session/second-factor", method: .post, headers: [.contentType: "application/json"],
+                                                 body: ByteBuffer(string: #"{"username":"lead","password":"correct horse battery"}"#))
+            #expect(again.status == .conflict)
+            let actions = try await fixture.store.auditEntries(after: 0, subject: .init(type: "user", id: fixture.users[.lead]!.id.description), page: PageRequest(size: 500))
+                .map(\.event.action.rawValue)
+            #expect(actions.contains("user.second_factor_enabled") && actions.contains("user.recovery_code_used"))
+        }
+        await fixture.store.shutdown()
+    }
+}

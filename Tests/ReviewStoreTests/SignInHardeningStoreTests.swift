@@ -113,6 +113,32 @@ struct SignInHardeningStoreTests {
             #expect(actions == ["user.created", "user.approval_requested", "user.approved"])
         }
     }
+
+    @Test("a second factor: confirmed by its first code, each step accepted once even when raced, recovery codes once",
+          arguments: TestBackend.allCases)
+    func secondFactors(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let seed = try await Seed.insert(into: store)
+            let user = seed.lead.id
+            try await store.beginSecondFactor(of: user, secret: "MZXW6YTBOIMZXW6YTBOI", at: Seed.start)
+            #expect(try await store.secondFactor(of: user)?.confirmedAt == nil)
+            let codes = [String(repeating: "1", count: 64), String(repeating: "2", count: 64)]
+            let first = try await store.acceptSecondFactorStep(of: user, step: 100, recoveryCodeHashes: codes, at: Seed.start)
+            #expect(first.accepted && first.confirmedNow)
+            #expect(try await store.secondFactor(of: user)?.confirmedAt != nil)
+            await expectStoreError(.duplicate) { try await store.beginSecondFactor(of: user, secret: "MZXW6YTBOIMZXW6YTBOI", at: Seed.start) }
+            // Ten requests with the code of step 101 at once: one gets through.
+            let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<10 { group.addTask { try await store.acceptSecondFactorStep(of: user, step: 101, recoveryCodeHashes: [], at: Seed.start).accepted } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(accepted == 1)
+            #expect(try await store.acceptSecondFactorStep(of: user, step: 100, recoveryCodeHashes: [], at: Seed.start).accepted == false)
+            #expect(try await store.useRecoveryCode(of: user, codeHash: codes[0], at: Seed.start) == true)
+            #expect(try await store.useRecoveryCode(of: user, codeHash: codes[0], at: Seed.start) == false)
+            #expect(try await store.useRecoveryCode(of: user, codeHash: String(repeating: "3", count: 64), at: Seed.start) == false)
+        }
+    }
 }
 
 /// `admitSignInAttempt` with untyped throws (typed throws inside `#expect` does not compile).

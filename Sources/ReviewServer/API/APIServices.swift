@@ -17,6 +17,8 @@ struct APIServices: Sendable {
     let sessionLifetime: TimeInterval
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     let trustedProxies: TrustedProxies
+    /// Roles that must sign in with a second factor (none unless `require_second_factor`).
+    let secondFactorRoles: Set<Role>
     /// Whether cookies carry `Secure` (the public address is https).
     let secureCookies: Bool
     let now: @Sendable () -> Date
@@ -36,6 +38,7 @@ struct APIServices: Sendable {
         self.passwords = PasswordHasher(cost: configuration.bcryptCost)
         self.throttle = SignInThrottle(store: store)
         self.trustedProxies = configuration.trustedProxies
+        self.secondFactorRoles = configuration.requireSecondFactor ? AccountSetup.rolesNeedingApproval : []
         self.viewings = ViewingTracker(idleGap: configuration.viewingIdleGap)
         self.data = DataLayout(configuration.dataDirectory)
         self.sessionLifetime = configuration.sessionLifetime

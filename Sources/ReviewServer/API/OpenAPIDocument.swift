@@ -147,7 +147,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/session": {
       "post": {
-        "summary": "Sign in with a username and password: sets the session cookie",
+        "summary": "Sign in with a username and password (and a second factor's code): sets the session cookie",
         "tags": [
           "session"
         ],
@@ -168,6 +168,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
           },
           "413": {
             "$ref": "#/components/responses/Error413"
@@ -236,6 +239,59 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/Error403"
           }
         }
+      }
+    },
+    "/api/v1/session/second-factor": {
+      "post": {
+        "summary": "Start setting up a second factor (TOTP) with your username and password: it counts from the first sign-in with its code",
+        "tags": [
+          "session"
+        ],
+        "operationId": "startSecondFactor",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SecondFactorSetup"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          },
+          "429": {
+            "$ref": "#/components/responses/Error429"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/StartSecondFactor"
+              }
+            }
+          }
+        },
+        "security": []
       }
     },
     "/api/v1/session/password": {
@@ -4007,6 +4063,13 @@ enum OpenAPIDocument {
           },
           "csrfToken": {
             "type": "string"
+          },
+          "recoveryCodes": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "only at the sign-in that confirms a new second factor, shown once"
           }
         },
         "required": [
@@ -5980,11 +6043,58 @@ enum OpenAPIDocument {
           },
           "password": {
             "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "the authenticator app's code, or a recovery code, when the account has a second factor (or is setting one up)"
           }
         },
         "required": [
           "username",
           "password"
+        ]
+      },
+      "StartSecondFactor": {
+        "type": "object",
+        "properties": {
+          "username": {
+            "type": "string"
+          },
+          "password": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "username",
+          "password"
+        ]
+      },
+      "SecondFactorSetup": {
+        "type": "object",
+        "properties": {
+          "secret": {
+            "type": "string",
+            "description": "base32"
+          },
+          "otpauthUri": {
+            "type": "string"
+          },
+          "digits": {
+            "type": "integer"
+          },
+          "period": {
+            "type": "integer"
+          },
+          "algorithm": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "secret",
+          "otpauthUri",
+          "digits",
+          "period",
+          "algorithm"
         ]
       },
       "NewToken": {

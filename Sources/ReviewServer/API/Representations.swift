@@ -59,6 +59,8 @@ struct UserRepresentation: ResponseEncodable, Sendable {
 struct SessionRepresentation: ResponseEncodable, Sendable {
     let user: UserRepresentation
     let csrfToken: String
+    /// Only at the sign-in that confirms a new second factor: ten one-time recovery codes, shown this once.
+    var recoveryCodes: [String]? = nil
 }
 
 struct APITokenRepresentation: ResponseEncodable, Sendable {

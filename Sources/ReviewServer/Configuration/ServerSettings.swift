@@ -32,6 +32,8 @@ public struct ServerSettings: Equatable, Sendable {
     public var maxPendingUploadBytesPerUser: Int64 = ServerConfiguration().maxPendingBytesPerUser
     /// Reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` is believed.
     public var trustedProxies = ""
+    /// Whether leads, auditors and administrators must sign in with a second factor (TOTP).
+    public var requireSecondFactor = false
     /// The lowest bcrypt cost production mode accepts.
     public static let minimumProductionBcryptCost = 10
 
@@ -40,7 +42,7 @@ public struct ServerSettings: Equatable, Sendable {
         "mode", "hostname", "port", "data_directory", "database_url", "max_upload_bytes", "upload_expiry_seconds",
         "cleanup_interval_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
         "routing_interval_seconds", "idle_timeout_seconds", "upload_reserve_bytes", "max_uploads_per_user",
-        "max_pending_upload_bytes_per_user", "trusted_proxies",
+        "max_pending_upload_bytes_per_user", "trusted_proxies", "require_second_factor",
     ]
 
     /// Keys production needs: where the data lives and the public address (cookies, upload URLs).
@@ -76,6 +78,8 @@ public struct ServerSettings: Equatable, Sendable {
             case "upload_reserve_bytes": uploadReserveBytes = try Int64(text).flatMap { $0 >= 0 ? $0 : nil } ?? { throw bad("a number of bytes, 0 or more") }()
             case "max_uploads_per_user": maxUploadsPerUser = try Int(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive whole number") }()
             case "max_pending_upload_bytes_per_user": maxPendingUploadBytesPerUser = try Int64(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of bytes") }()
+            case "require_second_factor":
+                requireSecondFactor = try ["true": true, "1": true, "false": false, "0": false][text.lowercased()] ?? { throw bad("true or false") }()
             case "trusted_proxies":
                 guard TrustedProxies(text) != nil else { throw bad("a comma-separated list of IP addresses or networks (10.0.0.1, 10.1.0.0/16, ::1)") }
                 trustedProxies = text

@@ -19,6 +19,7 @@ struct SessionController: Sendable {
         group.get("session", use: current)
         group.delete("session", use: signOut)
         group.post("session/password", use: changePassword)
+        group.post("session/second-factor", use: startSecondFactor)
         group.delete("sessions", use: signOutEverywhere)
         group.get("tokens", use: listTokens)
         group.post("tokens", use: createToken)
@@ -28,6 +29,8 @@ struct SessionController: Sendable {
     struct SignIn: Decodable {
         let username: String
         let password: String
+        /// The authenticator app's code, or a recovery code, when the account has a second factor (or is setting one up).
+        let code: String?
     }
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
@@ -72,6 +75,7 @@ struct SessionController: Sendable {
             try await auditFailure(username: body.username, user: stored?.user, address: address, reason: reason, now: now)
             throw APIError(.unauthorized, code: .signInFailed, message: "The username or password is wrong, or the account is inactive.")
         }
+        let recoveryCodes = try await checkSecondFactor(body, user: user, address: address, now: now, context: context)
         try await services.throttle.succeeded(username: body.username, address: address, now: now)
         if let stored, PasswordHasher.isOutdated(stored.passwordHash), body.password.utf8.count <= 72 {
             // A hash from before pre-hashing: re-hash in the current format while the password is at hand (only
@@ -84,12 +88,130 @@ struct SessionController: Sendable {
         try await services.store.createSession(
             tokenHash: Secrets.hash(token), userID: user.id, csrfToken: csrf, expiresAt: now.addingTimeInterval(services.sessionLifetime), at: now)
         context.logger.info("signed in", metadata: ["user": "\(user.id)", "role": "\(user.role)"])
-        var response = try SessionRepresentation(user: UserRepresentation(user, username: body.username), csrfToken: csrf)
+        var response = try SessionRepresentation(user: UserRepresentation(user, username: body.username), csrfToken: csrf, recoveryCodes: recoveryCodes)
             .response(from: request, context: context)
         response.setCookie(Cookie(
             name: AuthenticationMiddleware.sessionCookie, value: token, maxAge: Int(services.sessionLifetime), path: "/",
             secure: services.secureCookies, httpOnly: true, sameSite: .strict))
         return response
+    }
+
+    /// The second step of a sign-in whose password was right: a confirmed factor needs its code (a TOTP code,
+    /// good once, or an unused recovery code); a factor being set up is confirmed by its first code, which
+    /// returns ten recovery codes (shown once); a role that must have one and has none is refused (403) with
+    /// the way to set it up. Returns the new recovery codes, if any.
+    func checkSecondFactor(_ body: SignIn, user: User, address: String, now: Date, context: ReviewRequestContext) async throws -> [String]? {
+        let factor = try await services.store.secondFactor(of: user.id)
+        let code = body.code.map { $0.filter { !$0.isWhitespace } } ?? ""
+        func refuse(_ reason: String, _ message: String) async throws -> Never {
+            context.logger.warning("sign-in failed", metadata: ["username": "\(body.username)", "address": "\(address)", "reason": "\(reason)"])
+            try await auditFailure(username: body.username, user: user, address: address, reason: reason, now: now)
+            throw APIError(.unauthorized, code: .signInFailed, message: message)
+        }
+        guard let factor, let key = Base32.decode(factor.secret) else {
+            guard !services.secondFactorRoles.contains(user.role) else {
+                throw APIError(.forbidden, code: .secondFactorSetupRequired, message: """
+                    A \(PageContext.roleName(user.role).lowercased()) account must sign in with a second factor, and this one has none yet: \
+                    set one up with POST /api/v1/session/second-factor (your username and password), add its secret to an \
+                    authenticator app, then sign in with the app's code.
+                    """)
+            }
+            return nil
+        }
+        let totp = TOTP(secret: key)
+        guard factor.confirmedAt != nil else {
+            // Setting up: the first right code confirms the factor; without a code, a sign-in goes on as before
+            // unless the role must have one.
+            guard !code.isEmpty else {
+                guard !services.secondFactorRoles.contains(user.role) else {
+                    throw APIError(.forbidden, code: .secondFactorSetupRequired, message: """
+                        Finish setting up your second factor: sign in with the code your authenticator app shows for the secret you were given.
+                        """)
+                }
+                return nil
+            }
+            guard let step = totp.matchingStep(code, at: now) else {
+                try await refuse("wrong second factor code (setting up)", """
+                    The code does not match the secret being set up: check that the app holds the secret you were given and that \
+                    the device's clock is right, then try the code it shows now.
+                    """)
+            }
+            let codes = (0..<10).map { _ in Self.recoveryCode() }
+            let result = try await services.store.acceptSecondFactorStep(
+                of: user.id, step: step, recoveryCodeHashes: codes.map { Secrets.hash(Self.normalisedRecoveryCode($0)) }, at: now)
+            guard result.accepted else { try await refuse("second factor code used twice", "That code has been used already: wait for the next one.") }
+            return codes
+        }
+        guard !code.isEmpty else {
+            throw APIError(.unauthorized, code: .secondFactorRequired,
+                           message: "Enter the 6-digit code from your authenticator app (or one of your recovery codes) as well.")
+        }
+        if let step = totp.matchingStep(code, at: now) {
+            guard try await services.store.acceptSecondFactorStep(of: user.id, step: step, recoveryCodeHashes: [], at: now).accepted else {
+                try await refuse("second factor code used twice", "That code has been used already: wait for the next one and try again.")
+            }
+            return nil
+        }
+        guard try await services.store.useRecoveryCode(of: user.id, codeHash: Secrets.hash(Self.normalisedRecoveryCode(code)), at: now) else {
+            try await refuse("wrong second factor code", "The username, password or code is wrong.")
+        }
+        return nil
+    }
+
+    /// A recovery code: ten base32 characters (50 bits) as two groups, `ABCDE-FGHJK`.
+    static func recoveryCode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let characters = (0..<10).map { _ in Base32.alphabet[Int.random(in: 0..<32, using: &generator)] }
+        return String(decoding: characters[0..<5], as: UTF8.self) + "-" + String(decoding: characters[5...], as: UTF8.self)
+    }
+
+    static func normalisedRecoveryCode(_ code: String) -> String {
+        code.uppercased().filter { $0 != "-" && !$0.isWhitespace }
+    }
+
+    struct StartSecondFactor: Decodable {
+        let username: String
+        let password: String
+    }
+
+    struct SecondFactorSetup: ResponseEncodable {
+        /// The shared secret, base32: type it into an authenticator app, or use `otpauthUri` (as a QR code).
+        let secret: String
+        let otpauthUri: String
+        let digits: Int
+        let period: Int
+        let algorithm: String
+    }
+
+    /// Starts setting up a second factor (TOTP), with the username and password (so that an account that must
+    /// have one can set it up before it can sign in): a new secret, replacing one not yet confirmed. The
+    /// factor counts from the first sign-in with its code. Throttled and audited like a sign-in.
+    @Sendable func startSecondFactor(_ request: Request, context: ReviewRequestContext) async throws -> SecondFactorSetup {
+        let body = try await request.json(StartSecondFactor.self, context: context)
+        let now = services.now()
+        let address = clientAddress(request, context)
+        try await admit(username: body.username, address: address, now: now, context: context)
+        let stored = try await services.store.credentials(username: body.username)
+        let matches = try await services.passwords.verify(body.password, hash: stored?.passwordHash ?? services.decoyHash)
+        guard let user = stored?.user, matches, user.active else {
+            let reason = stored == nil ? "unknown username" : !matches ? "wrong password" : "account inactive"
+            try await auditFailure(username: body.username, user: stored?.user, address: address, reason: reason + " (second factor set-up)", now: now)
+            throw APIError(.unauthorized, code: .signInFailed, message: "The username or password is wrong, or the account is inactive.")
+        }
+        try await services.throttle.succeeded(username: body.username, address: address, now: now)
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<20).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        if try await services.store.secondFactor(of: user.id)?.confirmedAt != nil {
+            throw APIError(.conflict, code: .conflict, message: """
+                This account already has a second factor. Lost the device? Sign in with a recovery code, or ask an administrator.
+                """)
+        }
+        // (The store refuses too, should a confirmation slip in between.)
+        try await services.store.beginSecondFactor(of: user.id, secret: Base32.encode(key), at: now)
+        let totp = TOTP(secret: key)
+        return SecondFactorSetup(
+            secret: Base32.encode(key), otpauthUri: totp.provisioningURI(account: body.username, issuer: "ObservationReview"),
+            digits: totp.digits, period: Int(totp.period), algorithm: totp.algorithm.rawValue)
     }
 
     struct PasswordChange: Decodable {

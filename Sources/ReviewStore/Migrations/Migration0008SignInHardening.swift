@@ -1,8 +1,9 @@
 /// Issue 16, accounts people can trust: sign-in attempts counted in the database (one limit for every server),
-/// API tokens that expire and may be read-only, and the second administrator's approval of a privileged account.
+/// API tokens that expire and may be read-only, the second administrator's approval of a privileged account,
+/// and second factors (TOTP) with recovery codes.
 struct Migration0008SignInHardening: Migration {
     let version = 8
-    let name = "sign-in throttle, token expiry and scope, account approvals"
+    let name = "sign-in throttle, token expiry and scope, account approvals, second factors"
 
     func statements(for d: Dialect) -> [String] {
         let id = d.idType, time = d.timestampType
@@ -33,6 +34,22 @@ struct Migration0008SignInHardening: Migration {
                 approved_at \(time),
                 CHECK (approved_by IS NULL OR approved_by <> requested_by),
                 CHECK ((approved_by IS NULL) = (approved_at IS NULL)))
+            """,
+            // The TOTP secret must be readable (it is the HMAC key); last_step makes each code good once.
+            """
+            CREATE TABLE second_factors (
+                user_id \(id) PRIMARY KEY REFERENCES users (id),
+                secret TEXT NOT NULL CHECK (length(secret) >= 16),
+                confirmed_at \(time),
+                last_step BIGINT NOT NULL DEFAULT 0,
+                created_at \(time) NOT NULL)
+            """,
+            """
+            CREATE TABLE recovery_codes (
+                user_id \(id) NOT NULL REFERENCES users (id),
+                code_hash TEXT NOT NULL CHECK (length(code_hash) = 64),
+                used_at \(time),
+                PRIMARY KEY (user_id, code_hash))
             """,
         ]
     }
