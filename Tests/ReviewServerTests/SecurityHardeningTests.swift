@@ -71,7 +71,7 @@ import Testing
         #expect(try await !hasher.verify(long + "a wrong tail", hash: hash))
         #expect(try await !hasher.verify(long, hash: hash))
         // A hash from before (plain bcrypt) still verifies, and is outdated.
-        let legacy = try await NIOThreadPoolRun.bcrypt("an older password here", cost: 4)
+        let legacy = try await LegacyHash.bcrypt("an older password here", cost: 4)
         #expect(PasswordHasher.isOutdated(legacy))
         #expect(try await hasher.verify("an older password here", hash: legacy))
         #expect(try await !hasher.verify("an older password HERE", hash: legacy))
@@ -102,7 +102,7 @@ import Testing
         let fixture = try await APIFixture.make()
         let long = String(repeating: "p", count: 72)
         try await fixture.store.setCredentials(of: fixture.users[.auditor]!.id, username: "audrey", passwordHash: try await PasswordHasher(cost: 4).hash(long + "right"))
-        let legacy = try await NIOThreadPoolRun.bcrypt("an older password here", cost: 4)
+        let legacy = try await LegacyHash.bcrypt("an older password here", cost: 4)
         try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lena", passwordHash: legacy)
         try await fixture.withClient { client async throws in
             #expect(try await Self.signIn(client, "audrey", long + "wrong").status == .unauthorized)
@@ -311,7 +311,7 @@ import Testing
 }
 
 /// Plain bcrypt hashes, as the server made them before issue 16.
-enum NIOThreadPoolRun {
+enum LegacyHash {
     static func bcrypt(_ password: String, cost: UInt8) async throws -> String {
         Bcrypt.hash(password, cost: cost)
     }
