@@ -85,7 +85,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Views/Templates"), .copy("Views/Static")],
+            resources: [.copy("Views/Templates"), .copy("Views/Static"), .copy("Auth/common-passwords.txt")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -121,6 +121,7 @@ let package = Package(
                 "ReviewStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

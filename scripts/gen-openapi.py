@@ -34,9 +34,9 @@ S={
  "Health":obj({"status":{"type":"string","const":"ok"}},["status"]),
  "Ready":obj({"status":{"type":"string","const":"ready"},"database":{"type":"string","enum":["sqlite","postgres"]}},["status","database"]),
  "Organisation":obj({"id":uuid,"name":{"type":"string"},"kind":{"type":"string","enum":["employer","accrediting_body","moderation_panel"]}},["id","name","kind"]),
- "User":obj({"id":uuid,"name":{"type":"string"},"role":{"type":"string","enum":roles},"organisationId":uuid,"active":{"type":"boolean"},"username":{"type":"string"}},["id","name","role","organisationId","active"]),
- "Session":obj({"user":ref("User"),"csrfToken":{"type":"string"}},["user","csrfToken"]),
- "ApiToken":obj({"id":{"type":"string"},"name":{"type":"string"},"createdAt":dt,"lastUsedAt":dt},["id","name","createdAt"]),
+ "User":obj({"id":uuid,"name":{"type":"string"},"role":{"type":"string","enum":roles},"organisationId":uuid,"active":{"type":"boolean"},"username":{"type":"string"},"awaitingApproval":{"type":"boolean","description":"a lead, auditor or administrator account waiting (inactive) for a second administrator's approval"}},["id","name","role","organisationId","active","awaitingApproval"]),
+ "Session":obj({"user":ref("User"),"csrfToken":{"type":"string"},"recoveryCodes":{"type":"array","items":{"type":"string"},"description":"only at the sign-in that confirms a new second factor, shown once"}},["user","csrfToken"]),
+ "ApiToken":obj({"id":{"type":"string"},"name":{"type":"string"},"createdAt":dt,"lastUsedAt":dt,"expiresAt":dt,"readOnly":{"type":"boolean","description":"only GET and HEAD requests"}},["id","name","createdAt","expiresAt","readOnly"]),
  "CreatedApiToken":obj({"token":ref("ApiToken"),"secret":{"type":"string","minLength":32}},["token","secret"]),
  "Candidate":obj({"id":uuid,"registrationNumber":{"type":"string"},"name":{"type":"string"},"employerId":uuid},["id","registrationNumber","name","employerId"]),
  "Observation":obj({"id":uuid,"ref":{"type":"string"},"candidateId":uuid,"observedAt":dt,"scenario":{"type":"string"},"practiceArea":{"type":"string","enum":["childrens","adults","mental_health","other"]}},["id","candidateId","observedAt","scenario","practiceArea"]),
@@ -92,10 +92,13 @@ for n in ["Organisation","User","ApiToken","Candidate","Observation","Rating","R
     S[n+"Page"]=page(n)
 # request bodies: open, as the server ignores members it does not know (responses are closed)
 R={
- "SignIn":obj({"username":{"type":"string"},"password":{"type":"string"}},["username","password"]),
- "NewToken":obj({"name":text(100)},["name"]),
+ "SignIn":obj({"username":{"type":"string"},"password":{"type":"string"},"code":{"type":"string","description":"the authenticator app's code, or a recovery code, when the account has a second factor (or is setting one up)"}},["username","password"]),
+ "StartSecondFactor":obj({"username":{"type":"string"},"password":{"type":"string"}},["username","password"]),
+ "SecondFactorSetup":obj({"secret":{"type":"string","description":"base32"},"otpauthUri":{"type":"string"},"digits":{"type":"integer"},"period":{"type":"integer"},"algorithm":{"type":"string"}},["secret","otpauthUri","digits","period","algorithm"]),
+ "NewToken":obj({"name":text(100),"expiresInDays":{"type":"integer","minimum":1,"maximum":365,"default":90},"readOnly":{"type":"boolean","default":False}},["name"]),
+ "PasswordChange":obj({"currentPassword":{"type":"string"},"newPassword":{"type":"string","minLength":12,"description":"at least 12 characters; not the username or organisation; not a common password"}},["currentPassword","newPassword"]),
  "NewOrganisation":obj({"name":text(200),"kind":{"type":"string","enum":["employer","accrediting_body","moderation_panel"]}},["name","kind"]),
- "NewUser":obj({"name":text(200),"username":{"type":"string","minLength":3,"maxLength":64,"pattern":"^[A-Za-z0-9._@-]+$","description":"Letters, digits, dots, dashes, underscores or @ (letters beyond ASCII are accepted too)"},"password":{"type":"string","minLength":12},"role":{"type":"string","enum":roles},"organisationId":uuid},["name","username","password","role","organisationId"]),
+ "NewUser":obj({"name":text(200),"username":{"type":"string","minLength":3,"maxLength":64,"pattern":"^[A-Za-z0-9._@-]+$","description":"Letters, digits, dots, dashes, underscores or @ (letters beyond ASCII are accepted too)"},"password":{"type":"string","minLength":12,"description":"at least 12 characters; not the username or organisation; not a common password"},"role":{"type":"string","enum":roles},"organisationId":uuid},["name","username","password","role","organisationId"]),
  "UserChange":obj({"active":{"type":"boolean"}},["active"]),
  "NewRating":{**obj({"score":{"type":"integer","minimum":1,"maximum":7},"rationale":text(),"supersedes":uuid,"correctionReason":text()},["score","rationale"]),
    "description":"With supersedes, a correction of that rating: correctionReason is then required.",
@@ -157,9 +160,15 @@ P={
  "/metrics":{"get":op("Prometheus metrics","operations",{"200":{"description":"Prometheus text exposition format","content":{"text/plain":{"schema":{"type":"string"}}}}},security=[],opid="metrics")},
  "/openapi.json":{"get":op("This document","operations",{"200":{"description":"OpenAPI 3.1","content":{"application/json":{"schema":{"type":"object"}}}}},security=[],opid="openapi")},
  "/api/v1/session":{
-   "post":op("Sign in with a username and password: sets the session cookie","session",{**ok("Session"),**err("400","401","413","415","422","429")},reqbody=body("SignIn"),security=[],opid="signIn"),
+   "post":op("Sign in with a username and password (and a second factor's code): sets the session cookie","session",{**ok("Session"),**err("400","401","403","413","415","422","429")},reqbody=body("SignIn"),security=[],opid="signIn"),
    "get":op("The signed-in user and the session's CSRF token","session",{**ok("Session"),**err("401","404")},opid="currentSession"),
    "delete":op("Sign out","session",{"204":{"description":"Signed out"},**err("401","403")},opid="signOut")},
+ "/api/v1/session/second-factor":{
+   "post":op("Start setting up a second factor (TOTP) with your username and password: it counts from the first sign-in with its code","session",{**ok("SecondFactorSetup"),**err("400","401","409","413","415","422","429")},reqbody=body("StartSecondFactor"),security=[],opid="startSecondFactor")},
+ "/api/v1/session/password":{
+   "post":op("Change your password (needs the current one; ends your other sessions)","session",{"204":{"description":"Changed"},**err("400","401","403","413","415","422","429")},reqbody=body("PasswordChange"),opid="changePassword")},
+ "/api/v1/sessions":{
+   "delete":op("Sign out everywhere: ends all your sessions and revokes all your API tokens","session",{"204":{"description":"Signed out everywhere"},**err("401","403")},opid="signOutEverywhere")},
  "/api/v1/tokens":{
    "get":op("Your API tokens (never their secrets)","session",{**ok("ApiTokenPage"),**err("401")},opid="listTokens"),
    "post":op("Create an API token: the secret is shown once","session",{**ok("CreatedApiToken","201","Created"),**err(*WRITE)},reqbody=body("NewToken"),opid="createToken")},
@@ -170,7 +179,8 @@ P={
  "/api/v1/users":{
    "get":op("Users (administrator, lead)","directory",{**ok("UserPage"),**err(*READ)},params=pageq+[q("organisationId",uuid),q("role",{"type":"string","enum":roles})],opid="listUsers"),
    "post":op("Create a user with a password (administrator)","directory",{**ok("User","201","Created"),**err(*WRITE)},reqbody=body("NewUser"),opid="createUser")},
- "/api/v1/users/{userId}":{"patch":op("Activate or deactivate a user (administrator)","directory",{**ok("User"),**err(*WRITE)},params=[pparam("userId")],reqbody=body("UserChange"),opid="updateUser")},
+ "/api/v1/users/{userId}":{"patch":op("Activate or deactivate a user (administrator); deactivation ends their sessions and tokens for good","directory",{**ok("User"),**err(*WRITE)},params=[pparam("userId")],reqbody=body("UserChange"),opid="updateUser")},
+ "/api/v1/users/{userId}/approval":{"post":op("Approve a lead, auditor or administrator account another administrator created (two-person rule)","directory",{**ok("User"),**err("400","401","403","404","409")},params=[pparam("userId")],opid="approveUser")},
  "/api/v1/candidates":{"get":op("Candidates (an employer: its own staff)","observations",{**ok("CandidatePage"),**err(*READ)},params=pageq+[q("employerId",uuid)],opid="listCandidates")},
  "/api/v1/candidates/{candidateId}":{"get":op("A candidate","observations",{**ok("Candidate"),**err(*READ)},params=[pparam("candidateId")],opid="getCandidate")},
  "/api/v1/candidates/{candidateId}/attributes":{

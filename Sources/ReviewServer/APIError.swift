@@ -25,6 +25,10 @@ public struct APIError: Error, Sendable, CustomStringConvertible, CustomDebugStr
         public static let csrfFailed = Code(rawValue: "csrf_failed")
         public static let tooManyAttempts = Code(rawValue: "too_many_attempts")
         public static let signInFailed = Code(rawValue: "sign_in_failed")
+        /// The password was right; the account's second factor code is needed too.
+        public static let secondFactorRequired = Code(rawValue: "second_factor_required")
+        /// The account's role must use a second factor and has none yet.
+        public static let secondFactorSetupRequired = Code(rawValue: "second_factor_setup_required")
         public static let notReady = Code(rawValue: "not_ready")
         public static let rangeNotSatisfiable = Code(rawValue: "range_not_satisfiable")
         // tus

@@ -41,6 +41,10 @@ public struct ServerConfiguration: Sendable {
     public var maxPendingBytesPerUser: Int64 = 100 << 30
     /// Blobs no recording refers to are removed after this long (a re-upload of the same file within it reuses them).
     public var unreferencedBlobGrace: TimeInterval = 24 * 3600
+    /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in limits are per client address).
+    public var trustedProxies: TrustedProxies = .none
+    /// Whether leads, auditors and administrators must sign in with a second factor (TOTP).
+    public var requireSecondFactor = false
 
     public init(
         hostname: String = "127.0.0.1",
@@ -185,6 +189,9 @@ func buildRouter(
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: PrivacyHeadersMiddleware())
     router.add(middleware: MetricsMiddleware())
+    if configuration.publicBaseURL?.lowercased().hasPrefix("https://") == true {
+        router.add(middleware: StrictTransportSecurityMiddleware())  // outside the error mapping: error pages get it too
+    }
     router.add(middleware: ErrorMiddleware())
     HealthController().addRoutes(to: router)
     let authentication = AuthenticationMiddleware(authenticator: authenticator)

@@ -9,7 +9,7 @@ import ReviewStore
 /// `serve --demo`: the sample ratings, the sample recordings (queued for indexing) and one account per role,
 /// so that someone trying the service can sign in as anyone. Safe to run again: everything is recognised.
 struct DemoData {
-    static let password = "demo-password"
+    static let password = "practice-review-demo"
 
     let store: ReviewStore
     /// Where the sample ratings and recordings are; nil when none was found (accounts only).

@@ -35,7 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not run the built-in indexing worker (run `obsreview worker` processes instead).") var noWorker = false
     @Option(help: "Seconds an indexing child process may take.") var indexTimeout: Double?
     @Option(help: "bcrypt cost for passwords (4…31; default 12).") var bcryptCost: Int?
-    @Flag(help: "Load the sample data and recordings and create demo accounts (password demo-password).") var demo = false
+    @Flag(help: "Load the sample data and recordings and create demo accounts (password practice-review-demo).") var demo = false
     @Option(help: ArgumentHelp("Where the samples are, for --demo (default: ./samples, else the repository this binary was built in).", valueName: "DIR"))
     var samples: String?
     @Option(
@@ -97,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
             sessionLifetime: settings.sessionHours * 3600,
             routingInterval: settings.routingIntervalSeconds > 0 ? .milliseconds(Int64(settings.routingIntervalSeconds * 1000)) : nil
         )
+        configuration.trustedProxies = TrustedProxies(settings.trustedProxies) ?? .none
+        configuration.requireSecondFactor = settings.requireSecondFactor
         // The data directory is resolved once, here: everything below uses absolute paths from it, and nothing
         // stored (jobs, recordings) holds a path at all.
         let data = DataLayout(settings.dataDirectory)

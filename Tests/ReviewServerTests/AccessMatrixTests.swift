@@ -49,6 +49,10 @@ import Testing
             route(.get, "/api/v1/users", [.administrator, .lead]),
             route(.post, "/api/v1/users", [.administrator], body: #"{"name":"New User","username":"new.user","password":"a long enough password","role":"assessor","organisationId":"\#(f.employerA.id)"}"#),
             route(.patch, "/api/v1/users/\(employerUser)", [.administrator], body: #"{"active":true}"#),
+            // Nothing awaits approval here (409): the route lets administrators through and no one else.
+            route(.post, "/api/v1/users/\(employerUser)/approval", [.administrator]),
+            // The fixture's callers use API tokens and have no password (422): the route lets everyone through.
+            route(.post, "/api/v1/session/password", everyone, body: #"{"currentPassword":"not set here","newPassword":"another long passphrase"}"#),
             route(.get, "/api/v1/candidates", listReaders),
             route(.get, "/api/v1/candidates/\(f.candidate.candidate.id)", schemeReaders),
             route(.put, "/api/v1/candidates/\(f.candidate.candidate.id)/attributes", [.lead, .administrator],
@@ -120,8 +124,10 @@ import Testing
             route(.get, "/api/v1/audit", [.auditor, .lead, .administrator]),
             route(.post, "/uploads", [.assessor, .lead], headers: [.tusResumable: "1.0.0", .uploadLength: "10", .uploadMetadata: metadata]),
             route(.delete, "/api/v1/session", everyone),
-            // Only its owner revokes a token (last: the assessor's own token stops working).
-            route(.delete, "/api/v1/tokens/\(f.tokenIDs[.assessor]!)", [.assessor]),
+            // Only its owner revokes a token (the assessor's spare one: the token in use stays for the last route).
+            route(.delete, "/api/v1/tokens/\(f.spareTokenID)", [.assessor]),
+            // Last: signing out everywhere revokes the caller's own token.
+            route(.delete, "/api/v1/sessions", everyone),
         ]
     }
 

@@ -22,7 +22,7 @@ import Testing
     func sessionLifecycle() async throws {
         let fixture = try await APIFixture.make()
         try await Self.withPassword(fixture)
-        try await fixture.withClient { client in
+        try await fixture.withClient { client async throws in
             let signIn = try await client.execute(
                 uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: #"{"username":"lead","password":"correct horse battery"}"#))
@@ -55,11 +55,11 @@ import Testing
         }
     }
 
-    @Test("wrong passwords are refused alike for unknown users, and repeated failures are slowed with 429")
+    @Test("wrong passwords are refused alike for unknown users; past five, each attempt waits twice as long, never for good")
     func failedSignIns() async throws {
         let fixture = try await APIFixture.make()
         try await Self.withPassword(fixture)
-        try await fixture.withClient { client in
+        try await fixture.withClient { client async throws in
             func attempt(_ username: String, _ password: String) async throws -> TestResponse {
                 try await client.execute(
                     uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
@@ -69,20 +69,38 @@ import Testing
             let wrong = try await attempt("lead", "not the password")
             #expect(unknown.status == .unauthorized && wrong.status == .unauthorized)
             #expect(try Self.json(unknown)["error"] as? [String: String] == Self.json(wrong)["error"] as? [String: String])
-            for _ in 0..<3 { _ = try await attempt("lead", "still wrong") }
+            for _ in 0..<4 { #expect(try await attempt("lead", "still wrong").status == .unauthorized) }
+            // Five failures for the lead from this address: even the right password waits now (1 s).
             let throttled = try await attempt("lead", "correct horse battery")
             #expect(throttled.status == .tooManyRequests)
-            #expect(throttled.headers[.retryAfter].flatMap(Int.init).map { $0 > 0 } == true)
-            // Time passes: the right password works again.
-            fixture.clock.advance(by: 16 * 60)
+            #expect(throttled.headers[.retryAfter] == "1")
+            #expect(try Self.json(throttled)["error"].flatMap { ($0 as? [String: String])?["message"] }?.contains("wait 1 seconds") == true)
+            // The waits double: 1 s, then 2 s, then 4 s.
+            fixture.clock.advance(by: 1)
+            #expect(try await attempt("lead", "wrong again").status == .unauthorized)
+            #expect(try await attempt("lead", "correct horse battery").headers[.retryAfter] == "2")
+            fixture.clock.advance(by: 2)
+            #expect(try await attempt("lead", "wrong again").status == .unauthorized)
+            #expect(try await attempt("lead", "correct horse battery").headers[.retryAfter] == "4")
+            // A delay, not a lock-out: once it has passed, the right password works and clears the count.
+            fixture.clock.advance(by: 4)
             #expect(try await attempt("lead", "correct horse battery").status == .ok)
+            #expect(try await attempt("lead", "one more wrong").status == .unauthorized)
+            #expect(try await attempt("lead", "correct horse battery").status == .ok)
+            // Every failure is in the audit trail, with the address and the reason.
+            let failures = try await fixture.store.auditEntries(after: 0, subject: nil, page: PageRequest(size: 500))
+                .filter { $0.event.action == "session.sign_in_failed" }
+            #expect(failures.count == 9)
+            #expect(failures.first?.event.details["reason"] == "unknown username")
+            #expect(failures.dropFirst().first?.event.actorID == fixture.users[.lead]!.id)
+            #expect(failures.dropFirst().first?.event.details["reason"] == "wrong password")
         }
     }
 
     @Test("an API token is shown once, works as a bearer token, and stops working when revoked")
     func apiTokens() async throws {
         let fixture = try await APIFixture.make()
-        try await fixture.withClient { client in
+        try await fixture.withClient { client async throws in
             let created = try await client.execute(
                 uri: "/api/v1/tokens", method: .post, headers: fixture.headers(.auditor, json: true), body: ByteBuffer(string: #"{"name":"reports"}"#))
             #expect(created.status == .created)
@@ -101,16 +119,21 @@ import Testing
         }
     }
 
-    @Test("a deactivated user's token stops working at once, even just after it was used")
+    @Test("a deactivated user's token stops working at once, and activating them again does not revive it")
     func deactivation() async throws {
         let fixture = try await APIFixture.make()
         let employer = fixture.users[.employer]!.id
-        try await fixture.withClient { client in
+        try await fixture.withClient { client async throws in
             #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.employer)).status == .ok)
-            let change = try await client.execute(uri: "/api/v1/users/\(employer)", method: .patch, headers: fixture.headers(.administrator, json: true),
-                                                  body: ByteBuffer(string: #"{"active":false}"#))
-            #expect(change.status == .ok)
+            func setActive(_ active: Bool) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/users/\(employer)", method: .patch, headers: fixture.headers(.administrator, json: true),
+                                         body: ByteBuffer(string: #"{"active":\#(active)}"#))
+            }
+            #expect(try await setActive(false).status == .ok)
             #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.employer)).status == .unauthorized)
+            #expect(try await setActive(true).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.employer)).status == .unauthorized)
+            #expect(try await fixture.store.apiTokens(of: employer).isEmpty)
         }
     }
 
@@ -118,7 +141,7 @@ import Testing
     func viewingsAreAudited() async throws {
         let fixture = try await APIFixture.make()
         let id = fixture.recording.id
-        try await fixture.withClient { client in
+        try await fixture.withClient { client async throws in
             var headers = fixture.headers(.assessor)
             for start in stride(from: 0, to: 300_000, by: 100_000) {
                 headers[.range] = "bytes=\(start)-\(start + 99_999)"
@@ -153,7 +176,7 @@ import Testing
     func badInput() async throws {
         let fixture = try await APIFixture.make()
         let o = fixture.observation.observation.id
-        try await fixture.withClient { client in
+        try await fixture.withClient { client async throws in
             func post(_ path: String, _ body: String, contentType: String = "application/json", as caller: APIFixture.Caller = .assessor) async throws -> TestResponse {
                 var headers = fixture.headers(caller)
                 headers[.contentType] = contentType
@@ -192,7 +215,7 @@ import Testing
         let candidate = fixture.candidate.candidate.id
         let observation = Observation(candidateID: candidate, date: Date(), scenario: "Duty call", practiceArea: .adults)
         try await fixture.store.observations.insert(observation, ref: nil)
-        try await fixture.withClient { client in
+        try await fixture.withClient { client async throws in
             func rate(_ caller: APIFixture.Caller, _ body: String) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/observations/\(observation.id)/ratings", method: .post,
                                          headers: fixture.headers(caller, json: true), body: ByteBuffer(string: body))
@@ -215,7 +238,7 @@ import Testing
     @Test("readiness, metrics and the OpenAPI document")
     func operations() async throws {
         let fixture = try await APIFixture.make()
-        try await fixture.withClient { client in
+        try await fixture.withClient { client async throws in
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok)
             #expect(try Self.json(ready)["database"] as? String == "sqlite")
@@ -258,6 +281,17 @@ import Testing
         do { try settings.checkComplete() } catch { #expect("\(error)".contains("data_directory is required")) }
         try settings.apply(["data_directory": "/srv/data", "public_base_url": "https://review.example.org"], from: "flags")
         try settings.checkComplete()
+        // Production refuses an http:// public address and a cheap bcrypt cost, saying what to do.
+        var plain = settings
+        try plain.apply(["public_base_url": "http://review.example.org"], from: "flags")
+        do { try plain.checkComplete(); Issue.record("http:// accepted in production") } catch { #expect("\(error)".contains("https://")) }
+        var cheap = settings
+        try cheap.apply(["bcrypt_cost": "4"], from: "flags")
+        do { try cheap.checkComplete(); Issue.record("bcrypt cost 4 accepted in production") } catch { #expect("\(error)".contains("10 or more")) }
+        try cheap.apply(["bcrypt_cost": "10"], from: "flags")
+        try cheap.checkComplete()
+        #expect(throws: ServerSettings.Problem.self) { try settings.apply(["trusted_proxies": "10.0.0.1, not-an-address"], from: "flags") }
+        try settings.apply(["trusted_proxies": "10.0.0.1, 172.16.0.0/12, ::1"], from: "flags")
         #expect(throws: ServerSettings.Problem.self) { try settings.apply(["prot": "80"], from: "config.json") }
         #expect(throws: ServerSettings.Problem.self) { try settings.apply(["port": "eighty"], from: "flags") }
         // The routing schedule: a number of seconds, 0 to turn it off, never negative.

@@ -6,7 +6,7 @@ Used by scripts/test-browser.py and scripts/moderation-walkthrough.py (Python st
 import json, os, signal, socket, subprocess, time, urllib.error, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PASSWORD = "demo-password"
+PASSWORD = "practice-review-demo"
 
 
 class Failure(Exception):

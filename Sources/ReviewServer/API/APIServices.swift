@@ -15,6 +15,10 @@ struct APIServices: Sendable {
     /// `DATA/` (absolute): blobs by key in `blobs/`, indexing output (proxy, thumbnails) in `media/<recording id>/`.
     let data: DataLayout
     let sessionLifetime: TimeInterval
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    let trustedProxies: TrustedProxies
+    /// Roles that must sign in with a second factor (none unless `require_second_factor`).
+    let secondFactorRoles: Set<Role>
     /// Whether cookies carry `Secure` (the public address is https).
     let secureCookies: Bool
     let now: @Sendable () -> Date
@@ -32,7 +36,9 @@ struct APIServices: Sendable {
         self.store = store
         self.access = Access(store: store)
         self.passwords = PasswordHasher(cost: configuration.bcryptCost)
-        self.throttle = SignInThrottle()
+        self.throttle = SignInThrottle(store: store)
+        self.trustedProxies = configuration.trustedProxies
+        self.secondFactorRoles = configuration.requireSecondFactor ? AccountSetup.rolesNeedingApproval : []
         self.viewings = ViewingTracker(idleGap: configuration.viewingIdleGap)
         self.data = DataLayout(configuration.dataDirectory)
         self.sessionLifetime = configuration.sessionLifetime

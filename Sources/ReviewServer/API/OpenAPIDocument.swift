@@ -147,7 +147,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/session": {
       "post": {
-        "summary": "Sign in with a username and password: sets the session cookie",
+        "summary": "Sign in with a username and password (and a second factor's code): sets the session cookie",
         "tags": [
           "session"
         ],
@@ -168,6 +168,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
           },
           "413": {
             "$ref": "#/components/responses/Error413"
@@ -228,6 +231,124 @@ enum OpenAPIDocument {
         "responses": {
           "204": {
             "description": "Signed out"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          }
+        }
+      }
+    },
+    "/api/v1/session/second-factor": {
+      "post": {
+        "summary": "Start setting up a second factor (TOTP) with your username and password: it counts from the first sign-in with its code",
+        "tags": [
+          "session"
+        ],
+        "operationId": "startSecondFactor",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SecondFactorSetup"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          },
+          "429": {
+            "$ref": "#/components/responses/Error429"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/StartSecondFactor"
+              }
+            }
+          }
+        },
+        "security": []
+      }
+    },
+    "/api/v1/session/password": {
+      "post": {
+        "summary": "Change your password (needs the current one; ends your other sessions)",
+        "tags": [
+          "session"
+        ],
+        "operationId": "changePassword",
+        "responses": {
+          "204": {
+            "description": "Changed"
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          },
+          "429": {
+            "$ref": "#/components/responses/Error429"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/PasswordChange"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/sessions": {
+      "delete": {
+        "summary": "Sign out everywhere: ends all your sessions and revokes all your API tokens",
+        "tags": [
+          "session"
+        ],
+        "operationId": "signOutEverywhere",
+        "responses": {
+          "204": {
+            "description": "Signed out everywhere"
           },
           "401": {
             "$ref": "#/components/responses/Error401"
@@ -592,7 +713,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/users/{userId}": {
       "patch": {
-        "summary": "Activate or deactivate a user (administrator)",
+        "summary": "Activate or deactivate a user (administrator); deactivation ends their sessions and tokens for good",
         "tags": [
           "directory"
         ],
@@ -654,6 +775,53 @@ enum OpenAPIDocument {
             }
           }
         }
+      }
+    },
+    "/api/v1/users/{userId}/approval": {
+      "post": {
+        "summary": "Approve a lead, auditor or administrator account another administrator created (two-person rule)",
+        "tags": [
+          "directory"
+        ],
+        "operationId": "approveUser",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/User"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          }
+        },
+        "parameters": [
+          {
+            "name": "userId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
       }
     },
     "/api/v1/candidates": {
@@ -3871,6 +4039,10 @@ enum OpenAPIDocument {
           },
           "username": {
             "type": "string"
+          },
+          "awaitingApproval": {
+            "type": "boolean",
+            "description": "a lead, auditor or administrator account waiting (inactive) for a second administrator's approval"
           }
         },
         "required": [
@@ -3878,7 +4050,8 @@ enum OpenAPIDocument {
           "name",
           "role",
           "organisationId",
-          "active"
+          "active",
+          "awaitingApproval"
         ],
         "additionalProperties": false
       },
@@ -3890,6 +4063,13 @@ enum OpenAPIDocument {
           },
           "csrfToken": {
             "type": "string"
+          },
+          "recoveryCodes": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "only at the sign-in that confirms a new second factor, shown once"
           }
         },
         "required": [
@@ -3914,12 +4094,22 @@ enum OpenAPIDocument {
           "lastUsedAt": {
             "type": "string",
             "format": "date-time"
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "readOnly": {
+            "type": "boolean",
+            "description": "only GET and HEAD requests"
           }
         },
         "required": [
           "id",
           "name",
-          "createdAt"
+          "createdAt",
+          "expiresAt",
+          "readOnly"
         ],
         "additionalProperties": false
       },
@@ -5853,11 +6043,58 @@ enum OpenAPIDocument {
           },
           "password": {
             "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "the authenticator app's code, or a recovery code, when the account has a second factor (or is setting one up)"
           }
         },
         "required": [
           "username",
           "password"
+        ]
+      },
+      "StartSecondFactor": {
+        "type": "object",
+        "properties": {
+          "username": {
+            "type": "string"
+          },
+          "password": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "username",
+          "password"
+        ]
+      },
+      "SecondFactorSetup": {
+        "type": "object",
+        "properties": {
+          "secret": {
+            "type": "string",
+            "description": "base32"
+          },
+          "otpauthUri": {
+            "type": "string"
+          },
+          "digits": {
+            "type": "integer"
+          },
+          "period": {
+            "type": "integer"
+          },
+          "algorithm": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "secret",
+          "otpauthUri",
+          "digits",
+          "period",
+          "algorithm"
         ]
       },
       "NewToken": {
@@ -5868,10 +6105,37 @@ enum OpenAPIDocument {
             "minLength": 1,
             "pattern": "\\S",
             "maxLength": 100
+          },
+          "expiresInDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 365,
+            "default": 90
+          },
+          "readOnly": {
+            "type": "boolean",
+            "default": false
           }
         },
         "required": [
           "name"
+        ]
+      },
+      "PasswordChange": {
+        "type": "object",
+        "properties": {
+          "currentPassword": {
+            "type": "string"
+          },
+          "newPassword": {
+            "type": "string",
+            "minLength": 12,
+            "description": "at least 12 characters; not the username or organisation; not a common password"
+          }
+        },
+        "required": [
+          "currentPassword",
+          "newPassword"
         ]
       },
       "NewOrganisation": {
@@ -5915,7 +6179,8 @@ enum OpenAPIDocument {
           },
           "password": {
             "type": "string",
-            "minLength": 12
+            "minLength": 12,
+            "description": "at least 12 characters; not the username or organisation; not a common password"
           },
           "role": {
             "type": "string",

@@ -42,20 +42,25 @@ struct UserRepresentation: ResponseEncodable, Sendable {
     let organisationId: OrganisationID
     let active: Bool
     let username: String?
+    /// A lead, auditor or administrator account waiting for a second administrator's approval (inactive till then).
+    let awaitingApproval: Bool
 
-    init(_ user: User, username: String?) {
+    init(_ user: User, username: String?, awaitingApproval: Bool = false) {
         id = user.id
         name = user.name
         role = user.role
         organisationId = user.organisationID
         active = user.active
         self.username = username
+        self.awaitingApproval = awaitingApproval
     }
 }
 
 struct SessionRepresentation: ResponseEncodable, Sendable {
     let user: UserRepresentation
     let csrfToken: String
+    /// Only at the sign-in that confirms a new second factor: ten one-time recovery codes, shown this once.
+    var recoveryCodes: [String]? = nil
 }
 
 struct APITokenRepresentation: ResponseEncodable, Sendable {
@@ -63,12 +68,18 @@ struct APITokenRepresentation: ResponseEncodable, Sendable {
     let name: String
     let createdAt: Date
     let lastUsedAt: Date?
+    /// When it stops working.
+    let expiresAt: Date
+    /// Whether it may only read (GET, HEAD).
+    let readOnly: Bool
 
     init(_ token: APITokenRecord) {
         id = token.id
         name = token.name
         createdAt = token.createdAt
         lastUsedAt = token.lastUsedAt
+        expiresAt = token.expiresAt
+        readOnly = token.readOnly
     }
 }
 

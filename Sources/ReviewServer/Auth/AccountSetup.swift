@@ -13,12 +13,19 @@ public struct AccountSetup: Sendable {
     }
 
     /// The shortest password accepted.
-    public static let minimumPasswordLength = 12
+    public static let minimumPasswordLength = PasswordPolicy.minimumLength
+
+    /// Roles whose accounts one administrator alone cannot create (two-person rule): they read everything in
+    /// the scheme, decide cases, or manage accounts.
+    public static let rolesNeedingApproval: Set<Role> = [.lead, .auditor, .administrator]
 
     /// Creates a user with a username and password (checked: username 3–64 of letters, digits, `.-_@`;
-    /// password at least 12 characters), audited as done by `actorID`.
+    /// password by ``PasswordPolicy``), audited as done by `actorID`. With `requireApproval` (an
+    /// administrator through the API) a lead, auditor or administrator is created inactive, awaiting another
+    /// administrator's approval; `obsreview account` and the demo, run by whoever holds the database, do not ask.
     public func createUser(
-        name: String, username: String, password: String, role: Role, organisationID: OrganisationID, by actorID: UserID?, at time: Date = Date()
+        name: String, username: String, password: String, role: Role, organisationID: OrganisationID, by actorID: UserID?,
+        requireApproval: Bool = false, at time: Date = Date()
     ) async throws -> User {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 200 else {
@@ -29,18 +36,23 @@ public struct AccountSetup: Sendable {
             throw APIError(.unprocessableContent, code: .invalid,
                            message: "A username is 3 to 64 letters, digits, dots, dashes, underscores or @.")
         }
-        guard password.count >= Self.minimumPasswordLength else {
-            throw APIError(.unprocessableContent, code: .invalid,
-                           message: "A password needs at least \(Self.minimumPasswordLength) characters.")
-        }
-        guard try await store.organisations.find(organisationID) != nil else {
+        guard let organisation = try await store.organisations.find(organisationID) else {
             throw APIError(.unprocessableContent, code: .invalid, message: "There is no organisation \(organisationID): create it first.")
+        }
+        if let problem = PasswordPolicy.standard.problem(with: password, username: username, organisationName: organisation.name) {
+            throw APIError(.unprocessableContent, code: .invalid, message: problem)
         }
         guard try await store.credentials(username: username) == nil else {
             throw APIError(.conflict, code: .conflict, message: "The username \"\(username)\" is taken: choose another.")
         }
         let hash = try await passwords.hash(password)
-        let user = User(name: name, role: role, organisationID: organisationID)
+        var user = User(name: name, role: role, organisationID: organisationID)
+        if requireApproval, let actorID, Self.rolesNeedingApproval.contains(role) {
+            try await store.insertUserAwaitingApproval(user, requestedBy: actorID, at: time)
+            user.active = false
+            try await store.setCredentials(of: user.id, username: username, passwordHash: hash, at: time)
+            return user
+        }
         try await store.transaction { tx in
             try await tx.users.insert(user)
             try await tx.audit.append(AuditEvent(

@@ -1,60 +1,44 @@
 import Foundation
+import ReviewStore
 
-/// Slows repeated failed sign-ins: after `freeAttempts` failures for one username (or from one client address)
-/// within `window`, further attempts are refused with 429 until the window has passed since the last failure,
-/// doubling the wait with each further failure (capped at `maximumDelay`). A success clears the username.
+/// Slows password guessing without letting a guesser lock the real user out (issue 16).
 ///
-/// In memory, per server process: behind several servers each limits on its own, which still slows a
-/// guesser by the bcrypt cost and this factor. Every failure is logged by the caller.
-actor SignInThrottle {
-    struct Entry {
-        var failures: Int
-        var lastFailure: Date
+/// Every attempt is counted in the database **before** its password is checked (``ReviewStore/admitSignInAttempt(_:at:maximumDelay:forgetAfter:)``),
+/// so that every server enforces one limit and concurrent attempts cannot race past it. Three limits apply:
+/// - an account from one address: 5 attempts, then each further one waits 1 s, 2 s, 4 s … up to 15 minutes;
+/// - one address, whatever the account: 20 (guessing many accounts; behind a trusted proxy the address is
+///   the client's, from `X-Forwarded-For`);
+/// - one account, from anywhere: 50 (a guesser spread over many addresses).
+/// A guesser from elsewhere therefore delays the real user only after 50 attempts, and then for a while, never
+/// for good. A success clears the account's counts.
+struct SignInThrottle: Sendable {
+    static let perAccountFromAddress = 5
+    static let perAddress = 20
+    static let perAccount = 50
+    static let maximumDelay: TimeInterval = 15 * 60
+
+    let store: ReviewStore
+
+    static func limits(username: String, address: String) -> [SignInLimit] {
+        let account = username.lowercased().prefix(100)
+        return [
+            SignInLimit(key: "account:\(account)|\(address)", freeAttempts: perAccountFromAddress),
+            SignInLimit(key: "address:\(address)", freeAttempts: perAddress),
+            SignInLimit(key: "account:\(account)", freeAttempts: perAccount),
+        ]
     }
 
-    let freeAttempts: Int
-    let window: TimeInterval
-    let maximumDelay: TimeInterval
-    private var entries: [String: Entry] = [:]
-
-    init(freeAttempts: Int = 5, window: TimeInterval = 15 * 60, maximumDelay: TimeInterval = 15 * 60) {
-        self.freeAttempts = freeAttempts
-        self.window = window
-        self.maximumDelay = maximumDelay
-    }
-
-    /// Seconds to wait before `keys` may try again, or `nil` if they may try now.
-    func retryAfter(_ keys: [String], now: Date) -> TimeInterval? {
-        let waits = keys.compactMap { key -> TimeInterval? in
-            guard let entry = entries[key] else { return nil }
-            if now.timeIntervalSince(entry.lastFailure) > window {
-                entries[key] = nil
-                return nil
-            }
-            guard entry.failures >= freeAttempts else { return nil }
-            let delay = min(maximumDelay, pow(2, Double(entry.failures - freeAttempts)) * 30)
-            let remaining = delay - now.timeIntervalSince(entry.lastFailure)
-            return remaining > 0 ? remaining : nil
+    /// `nil` if the attempt may go ahead (it is counted), otherwise the seconds to wait.
+    func admit(username: String, address: String, now: Date) async throws -> Int? {
+        switch try await store.admitSignInAttempt(Self.limits(username: username, address: address), at: now, maximumDelay: Self.maximumDelay) {
+        case .admitted: return nil
+        case .refused(let until): return max(1, Int(until.timeIntervalSince(now).rounded(.up)))
         }
-        return waits.max()
     }
 
-    /// Counts a failure against every key; returns the failure count of the first (the username).
-    @discardableResult
-    func fail(_ keys: [String], now: Date) -> Int {
-        for key in keys {
-            var entry = entries[key] ?? Entry(failures: 0, lastFailure: now)
-            entry.failures += 1
-            entry.lastFailure = now
-            entries[key] = entry
-        }
-        if entries.count > 100_000 {  // bound the memory an attacker can make us spend
-            entries = entries.filter { now.timeIntervalSince($0.value.lastFailure) <= window }
-        }
-        return keys.first.flatMap { entries[$0]?.failures } ?? 0
-    }
-
-    func succeed(_ key: String) {
-        entries[key] = nil
+    /// The password was right: the account starts afresh; the address gets its attempt back.
+    func succeeded(username: String, address: String, now: Date) async throws {
+        let keys = Self.limits(username: username, address: address).map(\.key)
+        try await store.signInSucceeded(clearing: [keys[0], keys[2]], returning: [keys[1]], at: now)
     }
 }

@@ -19,12 +19,16 @@ public struct StoreAuthenticator: Authenticator {
     }
 
     public func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor? {
-        let hash = Secrets.hash(bearerToken)
+        try await authenticateBearer(bearerToken, request: request)?.actor
+    }
+
+    public func authenticateBearer(_ token: String, request: Request) async throws -> BearerIdentity? {
+        let hash = Secrets.hash(token)
         let key = "bearer:" + hash
-        if let hit = cache.lookup(key) { return hit.actor }
-        guard let user = try await store.apiTokenUser(tokenHash: hash) else { return nil }
-        cache.remember(key, actor: user.actor, csrfToken: nil)
-        return user.actor
+        if let hit = cache.lookup(key) { return BearerIdentity(actor: hit.actor, readOnly: hit.readOnly) }
+        guard let (user, readOnly) = try await store.apiToken(tokenHash: hash) else { return nil }
+        cache.remember(key, actor: user.actor, csrfToken: nil, readOnly: readOnly)
+        return BearerIdentity(actor: user.actor, readOnly: readOnly)
     }
 
     public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)? {
@@ -42,6 +46,7 @@ public final class AuthenticationCache: Sendable {
     struct Entry {
         let actor: ReviewDomain.Actor
         let csrfToken: String?
+        let readOnly: Bool
         let until: ContinuousClock.Instant
     }
 
@@ -64,8 +69,8 @@ public final class AuthenticationCache: Sendable {
         }
     }
 
-    func remember(_ key: String, actor: ReviewDomain.Actor, csrfToken: String?) {
-        let entry = Entry(actor: actor, csrfToken: csrfToken, until: ContinuousClock.now + lifetime)
+    func remember(_ key: String, actor: ReviewDomain.Actor, csrfToken: String?, readOnly: Bool = false) {
+        let entry = Entry(actor: actor, csrfToken: csrfToken, readOnly: readOnly, until: ContinuousClock.now + lifetime)
         entries.withLock { entries in
             if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
             entries[key] = entry

@@ -30,13 +30,19 @@ public struct ServerSettings: Equatable, Sendable {
     public var uploadReserveBytes: Int64 = ServerConfiguration().reservedFreeBytes
     public var maxUploadsPerUser = ServerConfiguration().maxUploadsPerUser
     public var maxPendingUploadBytesPerUser: Int64 = ServerConfiguration().maxPendingBytesPerUser
+    /// Reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` is believed.
+    public var trustedProxies = ""
+    /// Whether leads, auditors and administrators must sign in with a second factor (TOTP).
+    public var requireSecondFactor = false
+    /// The lowest bcrypt cost production mode accepts.
+    public static let minimumProductionBcryptCost = 10
 
     /// Every key, as written in the file (snake_case) and, upper-cased with `OBSREVIEW_`, in the environment.
     public static let keys = [
         "mode", "hostname", "port", "data_directory", "database_url", "max_upload_bytes", "upload_expiry_seconds",
         "cleanup_interval_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
         "routing_interval_seconds", "idle_timeout_seconds", "upload_reserve_bytes", "max_uploads_per_user",
-        "max_pending_upload_bytes_per_user",
+        "max_pending_upload_bytes_per_user", "trusted_proxies", "require_second_factor",
     ]
 
     /// Keys production needs: where the data lives and the public address (cookies, upload URLs).
@@ -72,6 +78,11 @@ public struct ServerSettings: Equatable, Sendable {
             case "upload_reserve_bytes": uploadReserveBytes = try Int64(text).flatMap { $0 >= 0 ? $0 : nil } ?? { throw bad("a number of bytes, 0 or more") }()
             case "max_uploads_per_user": maxUploadsPerUser = try Int(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive whole number") }()
             case "max_pending_upload_bytes_per_user": maxPendingUploadBytesPerUser = try Int64(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of bytes") }()
+            case "require_second_factor":
+                requireSecondFactor = try ["true": true, "1": true, "false": false, "0": false][text.lowercased()] ?? { throw bad("true or false") }()
+            case "trusted_proxies":
+                guard TrustedProxies(text) != nil else { throw bad("a comma-separated list of IP addresses or networks (10.0.0.1, 10.1.0.0/16, ::1)") }
+                trustedProxies = text
             case "session_hours": sessionHours = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of hours") }()
             default: throw Problem(description: "\(source): unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", ")).")
             }
@@ -122,6 +133,18 @@ public struct ServerSettings: Equatable, Sendable {
         }
         if databaseURL?.hasPrefix("sqlite") == true {
             throw Problem(description: "database_url: production mode runs on PostgreSQL (postgres://…); SQLite is the embedded default.")
+        }
+        if let url = publicBaseURL, !url.lowercased().hasPrefix("https://") {
+            throw Problem(description: """
+                public_base_url: production mode needs an https:// address (\(url) would send passwords and session cookies \
+                in the clear); put the server behind a TLS-terminating proxy and give its https address.
+                """)
+        }
+        if bcryptCost < Self.minimumProductionBcryptCost {
+            throw Problem(description: """
+                bcrypt_cost: \(bcryptCost) is too cheap for production (each guess at a stolen hash would cost an attacker \
+                almost nothing); use \(Self.minimumProductionBcryptCost) or more (the default is 12).
+                """)
         }
     }
 }

@@ -133,9 +133,14 @@ struct CaseController: Sendable {
     }
 }
 
-/// The audit trail (`/api/v1/audit`): auditors, the lead and administrators read it; nobody changes it.
+/// The audit trail (`/api/v1/audit`): auditors and the lead read it all; administrators only the account
+/// events (users, organisations, sign-ins, sessions, tokens): the rest names cases and carries scores, which
+/// an administrator has no part in (separation of duties). Nobody changes it.
 struct AuditController: Sendable {
     let services: APIServices
+
+    /// What an administrator's view of the trail holds: events whose action starts with one of these.
+    static let accountActions = ["user.", "organisation.", "session.", "api_token."]
 
     func addRoutes(to group: RouterGroup<ReviewRequestContext>) {
         group.get("audit", use: list)
@@ -152,7 +157,8 @@ struct AuditController: Sendable {
             throw APIError(.badRequest, code: .badRequest, message: "Give subjectType and subjectId together (e.g. subjectType=recording&subjectId=…).")
         }
         let subject = type.flatMap { type in id.map { AuditEvent.Subject(type: type, id: $0) } }
-        let entries = try await services.store.auditEntries(after: after, subject: subject, page: page)
+        let entries = try await services.store.auditEntries(
+            after: after, subject: subject, actionPrefixes: actor.role == .administrator ? Self.accountActions : nil, page: page)
         return Page(fetched: entries.map(AuditEntryRepresentation.init), page: page)
     }
 }

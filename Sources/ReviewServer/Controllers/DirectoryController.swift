@@ -5,7 +5,9 @@ import ReviewStore
 
 /// Organisations and user accounts (`/api/v1/organisations`, `/api/v1/users`): administrators manage them;
 /// the lead reads users (to manage moderators); everyone but moderators reads organisations, an employer
-/// only its own.
+/// only its own. A lead, auditor or administrator created through the API waits, inactive, until a second
+/// administrator approves it (`POST /api/v1/users/{id}/approval`): one administrator alone cannot make
+/// themselves an account that reads case data.
 struct DirectoryController: Sendable {
     let services: APIServices
 
@@ -15,6 +17,7 @@ struct DirectoryController: Sendable {
         group.get("users", use: listUsers)
         group.post("users", use: createUser)
         group.patch("users/:userId", use: updateUser)
+        group.post("users/:userId/approval", use: approveUser)
     }
 
     @Sendable func listOrganisations(_ request: Request, context: ReviewRequestContext) async throws -> Page<OrganisationRepresentation> {
@@ -58,7 +61,8 @@ struct DirectoryController: Sendable {
         let role = try request.query("role", "a role (\(Role.allCases.map(\.rawValue).joined(separator: ", ")))", Role.init(rawValue:))
         let users = try await services.store.users(organisationID: organisationID, role: role, page: page)
         let names = try await services.store.usernames(of: users.map(\.id))
-        return Page(fetched: users.map { UserRepresentation($0, username: names[$0.id]) }, page: page)
+        let pending = Set(try await services.store.pendingApprovals().map(\.userID))
+        return Page(fetched: users.map { UserRepresentation($0, username: names[$0.id], awaitingApproval: pending.contains($0.id)) }, page: page)
     }
 
     struct NewUser: Decodable {
@@ -75,8 +79,9 @@ struct DirectoryController: Sendable {
         let body = try await request.json(NewUser.self, context: context)
         let user = try await AccountSetup(store: services.store, passwords: services.passwords)
             .createUser(name: body.name, username: body.username, password: body.password, role: body.role,
-                        organisationID: body.organisationId, by: actor.userID, at: services.now())
-        return Created(body: UserRepresentation(user, username: body.username))
+                        organisationID: body.organisationId, by: actor.userID, requireApproval: true, at: services.now())
+        return Created(body: UserRepresentation(
+            user, username: body.username, awaitingApproval: !user.active && AccountSetup.rolesNeedingApproval.contains(user.role)))
     }
 
     struct UserChange: Decodable {
@@ -92,14 +97,36 @@ struct DirectoryController: Sendable {
         guard id != actor.userID || body.active else {
             throw APIError(.unprocessableContent, code: .invalid, message: "You cannot deactivate your own account; ask another administrator.")
         }
-        try await services.store.transaction { tx in
-            try await tx.users.setActive(id, body.active)
-            try await tx.audit.append(AuditEvent(
-                at: services.now(), actorID: actor.userID, action: body.active ? "user.activated" : "user.deactivated",
-                subject: .init(type: "user", id: id.description)))
+        if body.active, let approval = try await services.store.accountApproval(of: id), approval.approvedBy == nil {
+            throw APIError(.conflict, code: .conflict, message: """
+                This \(approval.role.rawValue) account awaits a second administrator's approval: another administrator \
+                approves it with POST /api/v1/users/\(id)/approval.
+                """)
         }
+        // Deactivation ends the user's sessions and revokes their tokens for good: activating them again revives neither.
+        try await services.store.setUserActive(id, body.active, by: actor.userID, at: services.now())
         if !body.active { services.credentials.forget(user: id) }
         user.active = body.active
+        let username = try await services.store.usernames(of: [id])[id]
+        return UserRepresentation(user, username: username)
+    }
+}
+
+extension DirectoryController {
+    /// A second administrator approves a lead, auditor or administrator account another one created.
+    @Sendable func approveUser(_ request: Request, context: ReviewRequestContext) async throws -> UserRepresentation {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: [.administrator], to: "approve accounts")
+        let id: UserID = try context.id("userId")
+        guard var user = try await services.store.users.find(id) else { throw Access.notFound("user \(id)") }
+        guard let approval = try await services.store.accountApproval(of: id), approval.approvedBy == nil else {
+            throw APIError(.conflict, code: .conflict, message: "The user \(id) awaits no approval (approved already, or never needed one).")
+        }
+        guard approval.requestedBy != actor.userID else {
+            throw Access.forbidden("You created this account, so another administrator must approve it (two-person rule).")
+        }
+        _ = try await services.store.approveAccount(id, by: actor.userID, at: services.now())
+        user.active = true
         let username = try await services.store.usernames(of: [id])[id]
         return UserRepresentation(user, username: username)
     }

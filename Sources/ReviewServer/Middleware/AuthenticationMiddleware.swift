@@ -38,15 +38,20 @@ public struct AuthenticationMiddleware: RouterMiddleware {
                 )
             }
             let token = String(header.dropFirst(prefix.count)).trimmingSpaces
-            guard let actor = try await authenticator.authenticate(bearerToken: token, request: request) else {
+            guard let identity = try await authenticator.authenticateBearer(token, request: request) else {
                 throw APIError(
                     .unauthorized,
                     code: .unauthenticated,
-                    message: "The bearer token is not recognised (revoked, or mistyped): create a new API token.",
+                    message: "The bearer token is not recognised (revoked, expired, or mistyped): create a new API token.",
                     headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""]
                 )
             }
-            context.identity = actor
+            if identity.readOnly, !request.method.isSafe {
+                throw APIError(
+                    .forbidden, code: .forbidden,
+                    message: "This API token is read-only: it can only read (GET). Create a token without readOnly to make changes.")
+            }
+            context.identity = identity.actor
         } else if let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty,
             let (actor, csrfToken) = try await authenticator.authenticate(sessionToken: cookie, request: request)
         {

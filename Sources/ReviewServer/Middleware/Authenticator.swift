@@ -9,11 +9,30 @@ public protocol Authenticator: Sendable {
     func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor?
     /// The actor and the session's CSRF token for a session cookie, or `nil` if the session is unknown or over.
     func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)?
+    /// The actor and scope of a bearer token (by default: ``authenticate(bearerToken:request:)``, read and write).
+    func authenticateBearer(_ token: String, request: Request) async throws -> BearerIdentity?
+}
+
+/// Who a bearer token acts for, and whether it may only read.
+public struct BearerIdentity: Sendable {
+    public let actor: ReviewDomain.Actor
+    /// A read-only token may make only safe requests (GET, HEAD, OPTIONS).
+    public let readOnly: Bool
+
+    public init(actor: ReviewDomain.Actor, readOnly: Bool) {
+        self.actor = actor
+        self.readOnly = readOnly
+    }
 }
 
 extension Authenticator {
     public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)? {
         nil
+    }
+
+    /// The bearer token's actor and scope; by default every recognised token may read and write.
+    public func authenticateBearer(_ token: String, request: Request) async throws -> BearerIdentity? {
+        try await authenticate(bearerToken: token, request: request).map { BearerIdentity(actor: $0, readOnly: false) }
     }
 }
 
@@ -43,6 +62,13 @@ public struct AuthenticatorChain: Authenticator {
     public func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor? {
         for authenticator in authenticators {
             if let actor = try await authenticator.authenticate(bearerToken: bearerToken, request: request) { return actor }
+        }
+        return nil
+    }
+
+    public func authenticateBearer(_ token: String, request: Request) async throws -> BearerIdentity? {
+        for authenticator in authenticators {
+            if let identity = try await authenticator.authenticateBearer(token, request: request) { return identity }
         }
         return nil
     }

@@ -20,8 +20,10 @@ struct Pages: Sendable {
     func addRoutes(to router: RouterGroup<ReviewRequestContext>) {
         StaticAssets.shared.addRoutes(to: router)
         router.get("signin") { request, context in
-            if context.identity != nil { return Response(status: .seeOther, headers: [.location: "/"]) }
-            return try Self.renderer().render("signin", ["title": "Sign in"])
+            // Only a path on this site, checked here; the page's script goes nowhere else (`SafeRedirect`).
+            let next = SafeRedirect.path(request.uri.queryParameters.get("next"))
+            if context.identity != nil { return Response(status: .seeOther, headers: [.location: next]) }
+            return try Self.renderer().render("signin", ["title": "Sign in", "next": next])
         }
         router.get("/") { request, context in try await page(request, context, home) }
         router.get("upload") { request, context in try await page(request, context, upload) }

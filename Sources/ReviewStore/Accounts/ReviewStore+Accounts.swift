@@ -11,6 +11,10 @@ public struct APITokenRecord: Hashable, Sendable {
     public let createdAt: Date
     public let lastUsedAt: Date?
     public let revokedAt: Date?
+    /// When it stops working (tokens made before issue 16: 90 days after creation).
+    public let expiresAt: Date
+    /// Whether it may only read (GET, HEAD): a script that reports needs nothing more.
+    public let readOnly: Bool
 }
 
 /// A signed-in browser session: whose, and the token a form must echo (CSRF).
@@ -100,36 +104,54 @@ extension ReviewStore {
         }
     }
 
-    /// Stores a new API token for `userID` (its secret already hashed); audited.
-    public func createAPIToken(id: String, userID: UserID, name: String, tokenHash: String, at time: Date = Date()) async throws(StoreError) -> APITokenRecord {
+    /// How long an API token lasts unless its creator says otherwise.
+    public static let defaultTokenLifetime: TimeInterval = 90 * 24 * 3600
+
+    /// Stores a new API token for `userID` (its secret already hashed), expiring at `expiresAt` (default: 90
+    /// days from `time`), read-only or not; audited.
+    public func createAPIToken(
+        id: String, userID: UserID, name: String, tokenHash: String, expiresAt: Date? = nil, readOnly: Bool = false, at time: Date = Date()
+    ) async throws(StoreError) -> APITokenRecord {
         let d = context.dialect
+        let expiry = expiresAt ?? time.addingTimeInterval(Self.defaultTokenLifetime)
         try await context.atomically { db in
             try await db.raw("""
-                INSERT INTO api_tokens (id, user_id, name, token_hash, created_at)
-                VALUES (\(bind: id), \(d.id(userID)), \(bind: name), \(bind: tokenHash), \(d.time(time)))
+                INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, read_only)
+                VALUES (\(bind: id), \(d.id(userID)), \(bind: name), \(bind: tokenHash), \(d.time(time)), \(d.time(expiry)), \(bind: readOnly))
                 """).run()
             _ = try await SQLAuditLog.append(AuditEvent(
                 at: time, actorID: userID, action: "api_token.created", subject: .init(type: "api_token", id: id),
-                details: ["name": name]), on: db, dialect: d)
+                details: ["name": name, "expiresAt": ISO8601DateFormatter().string(from: expiry), "scope": readOnly ? "read_only" : "read_write"]),
+                on: db, dialect: d)
         }
-        return APITokenRecord(id: id, userID: userID, name: name, createdAt: Dialect.normalised(time), lastUsedAt: nil, revokedAt: nil)
+        return APITokenRecord(id: id, userID: userID, name: name, createdAt: Dialect.normalised(time), lastUsedAt: nil, revokedAt: nil,
+                              expiresAt: Dialect.normalised(expiry), readOnly: readOnly)
     }
 
     /// The active user owning the unrevoked token with this hash. Notes the token's use at most every five
     /// minutes (a write per request would cost every API call).
     public func apiTokenUser(tokenHash: String, at time: Date = Date()) async throws(StoreError) -> User? {
+        try await apiToken(tokenHash: tokenHash, at: time)?.user
+    }
+
+    /// The active user owning the unrevoked, unexpired token with this hash, and whether the token is
+    /// read-only. Notes the token's use at most every five minutes.
+    public func apiToken(tokenHash: String, at time: Date = Date()) async throws(StoreError) -> (user: User, readOnly: Bool)? {
         let d = context.dialect
         return try await context.run { db in
+            // Tokens from before expiry existed (expires_at NULL) last the default lifetime from their creation.
             guard let row = try await db.raw("""
-                SELECT u.*, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+                SELECT u.*, t.id AS token_id, t.last_used_at, t.read_only FROM api_tokens t JOIN users u ON u.id = t.user_id
                 WHERE t.token_hash = \(bind: tokenHash) AND t.revoked_at IS NULL
+                AND (t.expires_at > \(d.time(time)) OR (t.expires_at IS NULL AND t.created_at > \(d.time(time.addingTimeInterval(-Self.defaultTokenLifetime)))))
                 """).first() else { return nil }
             let user = try SQLUsers.user(row)
             guard user.active else { return nil }
-            if let lastUsed = try row.optionalTime("last_used_at"), time.timeIntervalSince(lastUsed) < 300 { return user }
+            let readOnly = try row.value("read_only", as: Bool.self)
+            if let lastUsed = try row.optionalTime("last_used_at"), time.timeIntervalSince(lastUsed) < 300 { return (user, readOnly) }
             let tokenID: String = try row.value("token_id")
             try await db.raw("UPDATE api_tokens SET last_used_at = \(d.time(time)) WHERE id = \(bind: tokenID)").run()
-            return user
+            return (user, readOnly)
         }
     }
 
@@ -140,9 +162,12 @@ extension ReviewStore {
             try await db.raw("""
                 SELECT * FROM api_tokens WHERE user_id = \(d.id(userID)) AND revoked_at IS NULL ORDER BY created_at DESC, id
                 """).all().map { row in
-                APITokenRecord(id: try row.value("id"), userID: try row.id("user_id"), name: try row.value("name"),
-                               createdAt: try row.time("created_at"), lastUsedAt: try row.optionalTime("last_used_at"),
-                               revokedAt: try row.optionalTime("revoked_at"))
+                let created = try row.time("created_at")
+                return APITokenRecord(
+                    id: try row.value("id"), userID: try row.id("user_id"), name: try row.value("name"),
+                    createdAt: created, lastUsedAt: try row.optionalTime("last_used_at"), revokedAt: try row.optionalTime("revoked_at"),
+                    expiresAt: try row.optionalTime("expires_at") ?? created.addingTimeInterval(Self.defaultTokenLifetime),
+                    readOnly: try row.value("read_only", as: Bool.self))
             }
         }
     }

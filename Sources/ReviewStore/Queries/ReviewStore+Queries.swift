@@ -100,8 +100,15 @@ extension ReviewStore {
     }
 
     /// Audit events after `sequence`, optionally about one subject, in chain order.
-    public func auditEntries(after sequence: Int64, subject: AuditEvent.Subject?, page: PageRequest) async throws(StoreError) -> [AuditEntry] {
+    public func auditEntries(
+        after sequence: Int64, subject: AuditEvent.Subject?, actionPrefixes: [String]? = nil, page: PageRequest
+    ) async throws(StoreError) -> [AuditEntry] {
         var conditions: [SQLQueryString] = ["sequence > \(bind: sequence)"]
+        if let actionPrefixes {
+            // Only events whose action starts with one of the prefixes (an administrator's view: account events).
+            let matches = actionPrefixes.map { prefix -> SQLQueryString in "substr(action, 1, \(bind: prefix.count)) = \(bind: prefix)" }
+            conditions.append(matches.isEmpty ? "1 = 0" : "(\(SQLList(matches, separator: SQLRaw(" OR "))))")
+        }
         if let subject {
             conditions.append("subject_type = \(bind: subject.type)")
             conditions.append("subject_id = \(bind: subject.id)")

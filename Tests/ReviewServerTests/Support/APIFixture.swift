@@ -29,6 +29,8 @@ struct APIFixture {
     let recording: Recording
     let originalBytes: [UInt8]
     let tokenIDs: [Caller: String]
+    /// A second token of the assessor's, for revoking without losing the one the tests use.
+    let spareTokenID = "spare-assessor"
 
     static func make() async throws -> APIFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-api-\(UUID().uuidString)")
@@ -58,6 +60,7 @@ struct APIFixture {
             tokens[caller] = secret
             tokenIDs[caller] = record.id
         }
+        _ = try await store.createAPIToken(id: "spare-assessor", userID: users[.assessor]!.id, name: "spare", tokenHash: Secrets.hash("spare-\(UUID())"))
         let candidate = CandidateRecord(candidate: Candidate(registrationNumber: "SW000001", employerID: employerA.id), name: "Casey Candidate")
         try await store.candidates.insert(candidate.candidate, name: candidate.name)
         let observation = ObservationRecord(

@@ -100,9 +100,16 @@ document.getElementById('signin')?.addEventListener('submit', async (event) => {
   const error = document.getElementById('signin-error');
   if (!form.username.value || !form.password.value) { error.textContent = 'Enter your username and password.'; return; }
   try {
-    await api('POST', '/api/v1/session', { username: form.username.value, password: form.password.value });
-    const next = new URLSearchParams(location.search).get('next');
-    location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    const body = { username: form.username.value, password: form.password.value };
+    if (form.code.value.trim()) body.code = form.code.value.trim();
+    const session = await api('POST', '/api/v1/session', body);
+    if (session && session.recoveryCodes) {
+      // Shown once: the second factor was just confirmed.
+      window.alert('Your second factor is set up. Keep these recovery codes somewhere safe; each works once:\n\n' + session.recoveryCodes.join('\n'));
+    }
+    // The server checked `next` (a path on this site only) and put it on the form; never read it from the URL.
+    const next = form.dataset.next || '/';
+    location.assign(/^\/(?![\/\\])[\x21-\x7e]*$/.test(next) && !next.includes('\\') ? next : '/');
   } catch (e) {
     error.textContent = e.message;
     form.password.focus();
