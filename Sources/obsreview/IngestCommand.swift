@@ -51,6 +51,7 @@ struct IngestCommand: AsyncParsableCommand {
         try manager.createDirectory(atPath: layout.uploads.string, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let partial = layout.uploads.appending("ingest-\(UUID().uuidString).partial")
         try manager.copyItem(atPath: file, toPath: partial.string)
+        try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: partial.string)  // a copy keeps the source's mode
         _ = try await layout.blobs.adopt(file: partial, key: key)
         return (key, size)
     }
