@@ -1185,7 +1185,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/observations/{observationId}/ratings": {
       "get": {
-        "summary": "An observation's ratings, corrections included (to a moderator only after their own opinion: blind review)",
+        "summary": "An observation's ratings, corrections included (to a moderator only once every place of their panel is in: sealed panels)",
         "tags": [
           "observations"
         ],
@@ -1293,7 +1293,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/observations/{observationId}/flags": {
       "post": {
-        "summary": "Flag an observation for review: opens a case or joins the active one",
+        "summary": "Flag an observation for review: opens a case or joins the active one (409 when its case is already decided: ask the lead to reopen it)",
         "tags": [
           "observations"
         ],
@@ -2565,7 +2565,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/cases/{caseId}/opinions": {
       "get": {
-        "summary": "Every opinion and correction, every round (blind: a moderator after their own; assessor and employer once decided)",
+        "summary": "Every opinion and correction, every round (sealed: a moderator once every place of their panel is in; assessor and employer once decided)",
         "tags": [
           "moderation"
         ],
@@ -2673,7 +2673,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/cases/{caseId}/messages": {
       "get": {
-        "summary": "The escalated panel's discussion (lead, auditor, the case's moderators after their own opinion)",
+        "summary": "The escalated panel's discussion (lead, auditor, the case's moderators once their panel is complete)",
         "tags": [
           "moderation"
         ],
@@ -4770,7 +4770,7 @@ enum OpenAPIDocument {
           },
           "blind": {
             "type": "boolean",
-            "description": "true for a moderator who has not yet submitted their own opinion: the scores (finding, localAgreement, outcomes), the kind, who opened it and the flags are left out"
+            "description": "true for a moderator whose panel is not yet complete (sealed; an escalated case shows as in_moderation): the scores (finding, localAgreement, outcomes), the kind, who opened it and the flags are left out"
           },
           "finding": {
             "type": "object",
@@ -6474,7 +6474,7 @@ enum OpenAPIDocument {
           "score",
           "rationale"
         ],
-        "description": "With supersedes, a correction of your current opinion: correctionReason is then required.",
+        "description": "With supersedes, a correction of your current opinion while your panel is sealed: correctionReason is then required; once the panel's opinions are open to you, a correction is 409 (ask the lead to reopen).",
         "dependentRequired": {
           "supersedes": [
             "correctionReason"
