@@ -19,6 +19,22 @@ extension ReviewStore {
         observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
         by actor: Actor, policy: DisputePolicy = .default, at time: Date = Date()
     ) async throws -> RecordedRating {
+        do {
+            return try await recordRatingOnce(observationID: observationID, score: score, rationale: rationale, supersedes: supersedes,
+                                              correctionReason: correctionReason, by: actor, policy: policy, at: time)
+        } catch let error as StoreError where error.code == .duplicate {
+            // A concurrent writer got there first (the same rating, or a case opened on the observation meanwhile): the
+            // database's unique indexes refused this one (migration 10). Once more against what is now stored: the same
+            // rating is then refused naming the existing one; any other rating goes in and joins the case.
+            return try await recordRatingOnce(observationID: observationID, score: score, rationale: rationale, supersedes: supersedes,
+                                              correctionReason: correctionReason, by: actor, policy: policy, at: time)
+        }
+    }
+
+    private func recordRatingOnce(
+        observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
+        by actor: Actor, policy: DisputePolicy, at time: Date
+    ) async throws -> RecordedRating {
         try await transaction { (tx: StoreTransaction) async throws -> RecordedRating in
             let d = tx.context.dialect
             let (ledger, activeCase) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, Case?) in
@@ -39,6 +55,8 @@ extension ReviewStore {
                     let source: RatingSource = actor.role == .employer ? .employer : actor.role.isModerator ? .moderator : .assessor
                     rating = try next.record(source: source, score: score, rationale: rationale, by: actor, at: time)
                 }
+            } catch let error as DomainError where error.code == .ratingDuplicate {
+                throw StoreError(.conflict, error.message, cause: error)
             } catch let error as DomainError {
                 throw StoreError(.invalidArgument, error.message, cause: error)
             }
@@ -64,21 +82,31 @@ extension ReviewStore {
         }
     }
 
-    /// Flags an observation by hand: opens a manual-flag case, or joins the active case on it.
+    /// Flags an observation by hand: opens a manual-flag case, or joins the active case on it (also when another
+    /// writer opened it a moment ago: the database keeps one active case per observation, migration 10). A decided
+    /// case is not re-run by a flag (`CaseTransitionError` `.alreadyDecided`, naming the lead's reopen).
     public func flag(observationID: ObservationID, reason: String, by actor: Actor, at time: Date = Date()) async throws -> Case {
-        try await transaction { (tx: StoreTransaction) async throws -> Case in
-            let d = tx.context.dialect
-            let (employerID, existing) = try await tx.context.run { (db: any SQLDatabase) async throws -> (OrganisationID, [Case]) in
-                guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
-                    throw StoreError(.notFound, "There is no observation \(observationID).")
-                }
-                return (employerID, try await SQLCases.cases(of: observationID, on: db, dialect: d))
+        do {
+            return try await flagOnce(observationID: observationID, reason: reason, by: actor, at: time)
+        } catch let error as StoreError where error.code == .duplicate || error.code == .conflict {
+            // Another flag or rating opened (or changed) the active case meanwhile: join it as it now stands.
+            return try await flagOnce(observationID: observationID, reason: reason, by: actor, at: time)
+        }
+    }
+
+    private func flagOnce(observationID: ObservationID, reason: String, by actor: Actor, at time: Date) async throws -> Case {
+        // Under the moderation lock (PostgreSQL), so that flags racing on one observation take turns and join the one
+        // case instead of each failing on its version; a rating that opens a dispute meanwhile meets the unique index.
+        try await moderation { sql in
+            guard let employerID = try await SQLRatings.employer(of: observationID, on: sql.db, dialect: sql.d) else {
+                throw StoreError(.notFound, "There is no observation \(observationID).")
             }
+            let existing = try await SQLCases.cases(of: observationID, on: sql.db, dialect: sql.d)
             let (result, event) = try Case.flag(observationID: observationID, employerID: employerID, existing: existing, by: actor, at: time, reason: reason)
             if let joined = existing.first(where: { $0.id == result.id }) {
-                try await tx.cases.update(result, expectedVersion: joined.version, event: event)
+                _ = try await sql.cases.update(result, expectedVersion: joined.version, event: event)
             } else {
-                try await tx.cases.create(result, event: event)
+                _ = try await sql.cases.create(result, event: event)
             }
             return result
         }
@@ -91,6 +119,20 @@ extension ReviewStore {
     public func transition(
         _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor,
         policy: DisputePolicy = .default, at time: Date = Date()
+    ) async throws -> Case {
+        do {
+            return try await transitionOnce(id, command, expectedVersion: expectedVersion, reason: reason, by: actor, policy: policy, at: time)
+        } catch let error as StoreError where error.code == .duplicate {
+            // The one-active-case index (migration 10): reopening while another case on the observation is active.
+            throw StoreError(.conflict, """
+                Case \(id) cannot become active again while another case on the same observation is active: an observation has \
+                one active case at a time. Decide or withdraw the other case first.
+                """, cause: error)
+        }
+    }
+
+    private func transitionOnce(
+        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor, policy: DisputePolicy, at time: Date
     ) async throws -> Case {
         try await moderation { sql in
             let current = try await sql.lockedCase(id)
