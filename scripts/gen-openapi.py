@@ -72,6 +72,7 @@ S={
  "SubmittedOpinion":obj({"opinion":ref("Opinion"),"caseAfter":ref("Case"),"escalationAssignments":{"type":"array","items":ref("Assignment")}},["opinion","caseAfter","escalationAssignments"]),
  "Message":obj({"id":uuid,"caseId":uuid,"authorId":uuid,"body":{"type":"string"},"atSeconds":{"type":"number","minimum":0},"postedAt":dt},["id","caseId","authorId","body","postedAt"]),
  "MessageList":obj({"items":{"type":"array","items":ref("Message")}},["items"]),
+ "NoteDraft":obj({"caseId":uuid,"recordingId":uuid,"notes":{"type":"array","items":ref("Annotation")},"updatedAt":dt},["caseId","recordingId","notes"]),
  "DevelopmentPlan":obj({"caseId":uuid,"employerId":uuid,"createdAt":dt,"acknowledged":{"type":"boolean"},"acknowledgedBy":uuid,"acknowledgedAt":dt,"note":{"type":"string"}},["caseId","employerId","createdAt","acknowledged"]),
  "DevelopmentPlanList":obj({"items":{"type":"array","items":ref("DevelopmentPlan")}},["items"]),
  "DevelopmentPlanStatus":obj({"required":{"type":"boolean","description":"true for a near miss (final score 3)"},"plan":ref("DevelopmentPlan")},["required"]),
@@ -118,6 +119,7 @@ R={
      "supersedes":uuid,"correctionReason":text()},["score","rationale"]),
    "description":"With supersedes, a correction of your current opinion while your panel is sealed: correctionReason is then required; once the panel's opinions are open to you, a correction is 409 (ask the lead to reopen).","dependentRequired":{"supersedes":["correctionReason"]}},
  "NewMessage":obj({"body":text(10000),"atSeconds":{"type":"number","minimum":0}},["body"]),
+ "NoteDraftBody":obj({"notes":{"type":"array","maxItems":500,"items":ref("Annotation")}},["notes"]),
  "Acknowledgement":obj({"note":{"type":"string"}},[]),
  "NewPolicy":policy(False),
  "Profile":obj({"practiceAreas":{"type":"array","items":{"type":"string","enum":areas}},"capacity":{"type":"integer","minimum":0,"maximum":100}},["practiceAreas","capacity"]),
@@ -218,6 +220,9 @@ P={
  "/api/v1/cases/{caseId}/opinions":{
    "get":op("Every opinion and correction, every round (sealed: a moderator once every place of their panel is in; assessor and employer once decided)","moderation",{**ok("OpinionList"),**err(*READ)},params=[pparam("caseId")],opid="listOpinions"),
    "post":op("Submit your blind second opinion with time-coded notes (assigned moderator); the last one reconciles the case","moderation",{**ok("SubmittedOpinion","201","Created"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("NewOpinion"),opid="submitOpinion")},
+ "/api/v1/cases/{caseId}/note-drafts/{recordingId}":{
+   "get":op("Your draft notes on a recording of your case (the assigned moderator only; kept on the server, never in the browser)","moderation",{**ok("NoteDraft"),**err(*READ)},params=[pparam("caseId"),pparam("recordingId")],opid="getNoteDraft"),
+   "put":op("Replace your draft notes on a recording of your case (autosave; an empty list removes them; 409 once your opinion is in)","moderation",{**ok("NoteDraft"),**err(*WRITE)},params=[pparam("caseId"),pparam("recordingId")],reqbody=body("NoteDraftBody"),opid="saveNoteDraft")},
  "/api/v1/cases/{caseId}/messages":{
    "get":op("The escalated panel's discussion (lead, auditor, the case's moderators once their panel is complete)","moderation",{**ok("MessageList"),**err(*READ)},params=[pparam("caseId")],opid="listMessages"),
    "post":op("Post to the discussion of an escalated case, optionally at a moment of the recording","moderation",{**ok("Message","201","Created"),**err(*WRITE)},params=[pparam("caseId")],reqbody=body("NewMessage"),opid="postMessage")},

@@ -200,4 +200,36 @@ import Testing
             }
         }
     }
+
+    @Test("draft notes belong to their author, their case and their recording, live on the server and go with the opinion")
+    func noteDraftsAreTheAuthors() async throws {
+        let fixture = try await APIFixture.make()
+        let c = fixture.dispute.id, r = fixture.recording.id
+        _ = try await fixture.store.assign(moderator: fixture.users[.unassignedModerator]!.id, to: c, by: fixture.users[.lead]!.actor)
+        try await fixture.withClient { client in
+            func call(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, as caller: Caller) async throws -> TestResponse {
+                try await client.execute(uri: path, method: method, headers: fixture.headers(caller, json: body != nil),
+                                         body: body.map { ByteBuffer(string: $0) })
+            }
+            let path = "/api/v1/cases/\(c)/note-drafts/\(r)"
+            let saved = try await call(.put, path, #"{"notes":[{"start":12,"text":"Introduces herself."},{"start":95.5,"end":101,"text":"Checks understanding","tag":"PCF 6"}]}"#,
+                                       as: .assignedModerator)
+            #expect(saved.status == .ok)
+            let mine = try Self.json(try await call(.get, path, as: .assignedModerator))
+            #expect((mine["notes"] as? [[String: Any]])?.map { $0["start"] as? Double } == [12, 95.5])
+            // The other moderator on the same case sees only their own (none); nobody else at all.
+            let theirs = try Self.json(try await call(.get, path, as: .unassignedModerator))
+            #expect((theirs["notes"] as? [Any])?.isEmpty == true)
+            #expect(try await call(.get, path, as: .lead).status == .forbidden)
+            #expect(try await call(.get, "/api/v1/cases/\(c)/note-drafts/\(RecordingID())", as: .assignedModerator).status == .notFound)
+            // Checked against the recording's 120 s.
+            let late = try await call(.put, path, #"{"notes":[{"start":130,"text":"too late"}]}"#, as: .assignedModerator)
+            #expect(late.status == .unprocessableContent && String(buffer: late.body).contains("Note 1"))
+            // Submitting the opinion discards the draft; a later save is refused.
+            #expect(try await call(.post, "/api/v1/cases/\(c)/opinions", #"{"score":4,"rationale":"Seen."}"#, as: .assignedModerator).status == .created)
+            let after = try Self.json(try await call(.get, path, as: .assignedModerator))
+            #expect((after["notes"] as? [Any])?.isEmpty == true)
+            #expect(try await call(.put, path, #"{"notes":[{"start":1,"text":"x"}]}"#, as: .assignedModerator).status == .conflict)
+        }
+    }
 }

@@ -2671,6 +2671,132 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/cases/{caseId}/note-drafts/{recordingId}": {
+      "get": {
+        "summary": "Your draft notes on a recording of your case (the assigned moderator only; kept on the server, never in the browser)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "getNoteDraft",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NoteDraft"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          },
+          {
+            "name": "recordingId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      },
+      "put": {
+        "summary": "Replace your draft notes on a recording of your case (autosave; an empty list removes them; 409 once your opinion is in)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "saveNoteDraft",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NoteDraft"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          },
+          {
+            "name": "recordingId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NoteDraftBody"
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/v1/cases/{caseId}/messages": {
       "get": {
         "summary": "The escalated panel's discussion (lead, auditor, the case's moderators once their panel is complete)",
@@ -5156,6 +5282,35 @@ enum OpenAPIDocument {
         ],
         "additionalProperties": false
       },
+      "NoteDraft": {
+        "type": "object",
+        "properties": {
+          "caseId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "recordingId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "notes": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Annotation"
+            }
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "caseId",
+          "recordingId",
+          "notes"
+        ],
+        "additionalProperties": false
+      },
       "DevelopmentPlan": {
         "type": "object",
         "properties": {
@@ -6497,6 +6652,21 @@ enum OpenAPIDocument {
         },
         "required": [
           "body"
+        ]
+      },
+      "NoteDraftBody": {
+        "type": "object",
+        "properties": {
+          "notes": {
+            "type": "array",
+            "maxItems": 500,
+            "items": {
+              "$ref": "#/components/schemas/Annotation"
+            }
+          }
+        },
+        "required": [
+          "notes"
         ]
       },
       "Acknowledgement": {

@@ -13,6 +13,7 @@ struct CaseController: Sendable {
         group.post("cases/:caseId/transitions", use: transition)
         group.post("cases/:caseId/assignments", use: assign)
         addModerationRoutes(to: group)
+        addNoteDraftRoutes(to: group)
     }
 
     @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<CaseRepresentation> {

@@ -330,6 +330,8 @@ extension ReviewStore {
                 try await sql.insert(opinion)
                 try await sql.update(try assignment.submitted(at: time))
             }
+            // The notes went in with the opinion: the drafts they came from are gone (decision 10).
+            try await sql.discardNoteDrafts(of: actor.userID, on: caseID)
             var details = ["opinion": opinion.id.description, "score": score.description, "round": String(value.round),
                            "annotations": String(opinion.annotations.count)]
             if let definitive = value.calibrationScore { details["calibration_deviation"] = String(score.value - definitive.value) }
