@@ -264,7 +264,26 @@ def moderator_reviews(b, server, case_id, username, score, notes, keyboard=False
         items[0].find_element("css selector", "button").click()
         wait("a note to seek the player", lambda: abs(b.player_state()["t"] - taken[0]) < 0.3)
         log(f"{username} took notes at {', '.join(f'{t:.2f}' for t in taken)} s; clicking the first seeks back to it")
+        # The button notes the current moment by click (or tap), and says which moment.
+        b.js("const v = document.getElementById('player'); v.currentTime = 3.2;")
+        wait("the button to name the playback time", lambda: b.by("#note-now").text == "Add note at 0:03")
+        b.by("#note-now").click()
+        wait("the note box at the playback time", lambda: abs(float(b.by("#note-time").get_attribute("value")) - 3.2) < 0.3)
+        b.by("#note-text").send_keys("Added with the button" + Keys.ENTER)
+        wait("three notes in the list", lambda: len(b.all("#notes li")) == 3)
+        notes = notes + ["Added with the button"]
+        # The notes are a draft on the server, for this moderator alone: nothing in the browser; a reload brings them back.
+        wait("the draft to be saved", lambda: "(3 notes)" in b.by("#notes-status").text)
+        check(b.js("return Object.keys(localStorage).filter(k => k.startsWith('obsreview')).length") == 0,
+              "the review page keeps notes in the browser's storage")
+        b.driver.refresh()
+        b.wait_loaded()
+        wait("the draft notes after a reload", lambda: len(b.all("#notes li")) == 3, timeout=20)
+        log(f"{username}'s notes are a server-side draft: a reload shows all three, the browser keeps none")
         b.audit("review screen", "review")
+    if not notes:
+        # Another moderator on the same browser sees none of the first one's notes.
+        check(not b.all("#notes li"), f"{username} sees notes that are not theirs: {[i.text for i in b.all('#notes li')]}")
     if keyboard:
         b.by(f"#opinion-score-{score}").send_keys(Keys.SPACE)
     else:
