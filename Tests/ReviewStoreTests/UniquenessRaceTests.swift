@@ -10,42 +10,59 @@ import Testing
 @Suite("Uniqueness under races")
 struct UniquenessRaceTests {
     static let racers = 20
+    static let observations = 5
 
     @Test(arguments: TestBackend.allCases)
     func identicalRatingsRaceToOne(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
-            let o = seed.observation.id
-            // The assessor's 3 is in; twenty identical employer 6s race (each would open the dispute).
-            _ = try await store.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
-                                             by: seed.assessor.actor)
-            let outcomes = await withTaskGroup(of: Result<RecordedRating, any Error>.self) { group in
-                for _ in 0..<Self.racers {
-                    group.addTask {
-                        do {
-                            return .success(try await store.recordRating(observationID: o, score: try score(6), rationale: "Strong practice.",
-                                                                         supersedes: nil, correctionReason: nil, by: seed.employerRep.actor))
-                        } catch { return .failure(error) }
+            // Several observations, each with the assessor's 3 in; the connection pool warmed first (a cold pool hands out
+            // one connection at a time, which hides the race).
+            var observations = [seed.observation.id]
+            for n in 1..<Self.observations {
+                let observation = Observation(candidateID: seed.candidate.id, date: Seed.start, scenario: "Race \(n)", practiceArea: .adults)
+                try await store.observations.insert(observation, ref: "OBS-RACE-\(n)")
+                observations.append(observation.id)
+            }
+            for o in observations {
+                _ = try await store.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
+                                                 by: seed.assessor.actor)
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderationPolicy() } }
+            }
+            // Twenty identical employer 6s per observation race (each would open the dispute).
+            let outcomes = await withTaskGroup(of: (ObservationID, Result<RecordedRating, any Error>).self) { group in
+                for o in observations {
+                    for _ in 0..<Self.racers {
+                        group.addTask {
+                            do {
+                                return (o, .success(try await store.recordRating(observationID: o, score: try score(6), rationale: "Strong practice.",
+                                                                                 supersedes: nil, correctionReason: nil, by: seed.employerRep.actor)))
+                            } catch { return (o, .failure(error)) }
+                        }
                     }
                 }
-                var all: [Result<RecordedRating, any Error>] = []
+                var all: [(ObservationID, Result<RecordedRating, any Error>)] = []
                 for await outcome in group { all.append(outcome) }
                 return all
             }
-            let recorded = outcomes.compactMap { try? $0.get() }
-            #expect(recorded.count == 1, "\(backend): \(recorded.count) identical ratings recorded")
-            let winner = try #require(recorded.first)
-            for case .failure(let error) in outcomes {
-                // Each loser is told there is already a rating, which one, and what to do.
-                let refusal = try #require(error as? StoreError, "\(error)")
-                #expect(refusal.code == .conflict && refusal.message.contains(winner.rating.id.description) && refusal.message.contains("correct"),
-                        "\(backend): \(refusal.code) \(refusal.message)")
+            for o in observations {
+                let recorded = outcomes.filter { $0.0 == o }.compactMap { try? $0.1.get() }
+                #expect(recorded.count == 1, "\(backend): \(recorded.count) identical ratings recorded")
+                let winner = try #require(recorded.first)
+                for case (o, .failure(let error)) in outcomes {
+                    // Each loser is told there is already a rating, which one, and what to do.
+                    let refusal = try #require(error as? StoreError, "\(error)")
+                    #expect(refusal.code == .conflict && refusal.message.contains(winner.rating.id.description) && refusal.message.contains("correct"),
+                            "\(backend): \(refusal.code) \(refusal.message)")
+                }
+                // A correction of the one rating is still fine.
+                _ = try await store.recordRating(observationID: o, score: try score(5), rationale: "On reflection.", supersedes: winner.rating.id,
+                                                 correctionReason: "Watched it again.", by: seed.employerRep.actor)
             }
-            #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings WHERE source = 'employer'") == 1)
-            #expect(try await store.count("SELECT COUNT(*) AS n FROM cases") == 1, "\(backend): duplicate automatic disputes")
-            // A correction of the one rating is still fine.
-            _ = try await store.recordRating(observationID: o, score: try score(5), rationale: "On reflection.", supersedes: winner.rating.id,
-                                             correctionReason: "Watched it again.", by: seed.employerRep.actor)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings WHERE source = 'employer' AND supersedes IS NULL") == observations.count)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM cases") == observations.count, "\(backend): duplicate automatic disputes")
         }
     }
 
@@ -74,6 +91,37 @@ struct UniquenessRaceTests {
             // Every flag is kept on the one case.
             let value = try #require(try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
             #expect(value.flags.count == Self.racers, "\(backend): \(value.flags.count) flags kept")
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func flagsRacingTheRatingThatOpensADisputeJoinIt(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let seed = try await Seed.insert(into: store)
+            let o = seed.observation.id
+            _ = try await store.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
+                                             by: seed.assessor.actor)
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderationPolicy() } }
+            }
+            // The employer's 6 (which opens an automatic dispute) races ten flags (each of which would open a manual case).
+            let flagged = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    (try? await store.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil, correctionReason: nil,
+                                                   by: seed.employerRep.actor)) != nil
+                }
+                for n in 0..<10 {
+                    group.addTask { (try? await store.flag(observationID: o, reason: "Flag \(n).", by: seed.assessor.actor)) != nil }
+                }
+                var all: [Bool] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(flagged.allSatisfy { $0 }, "\(backend): a rating or a flag failed")
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM cases") == 1, "\(backend): more than one active case")
+            let value = try #require(try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
+            // All ten flags are on the one case, whichever opened it.
+            #expect(value.flags.count == 10, "\(backend): \(value.flags.count) flags")
         }
     }
 
