@@ -118,6 +118,14 @@ struct ModerationRandomWalkTests {
                 let basedOn = opinions.filter { outcome.basedOn.contains($0.id) }
                 #expect(basedOn.count == outcome.basedOn.count && basedOn.allSatisfy { $0.round == value.round }, "\(context)")
             }
+            // Sealed panels: nobody of the current round can see the others' views while the round's panel is still
+            // being filled (a complete panel is always reconciled at once: decided, or escalated).
+            for assignment in assignments where assignment.round == value.round {
+                if try await store.unsealedRound(assignment.moderatorID, on: id) == value.round {
+                    #expect(![.open, .localReview, .awaitingModeration, .inModeration].contains(value.state),
+                            "\(context): \(assignment.moderatorID) unsealed before the panel was complete")
+                }
+            }
             // Open assignments only on active cases; every submitted assignment has its opinion.
             if !value.state.isActive { #expect(!assignments.contains { $0.state.isOpen }, "\(context): open assignment on an ended case") }
             for assignment in assignments where assignment.state == .submitted {
