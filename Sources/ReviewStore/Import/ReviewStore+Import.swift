@@ -186,7 +186,9 @@ private struct RatingsImporter {
         // Disputes: an observation whose current employer and assessor ratings trigger the policy, with no case yet.
         var openCases: Set<ObservationID> = []
         if !existingObservations.isEmpty {
-            for id in existingObservations where try await !SQLCases.cases(of: id, on: db, dialect: d).filter(\.state.isActive).isEmpty {
+            // An active case, or a decided one (only the lead's reopening re-runs a decision, decision 10).
+            for id in existingObservations
+            where try await !SQLCases.cases(of: id, on: db, dialect: d).filter({ ($0.state.isActive || $0.state.hasOutcome) && !$0.isCalibration }).isEmpty {
                 openCases.insert(id)
             }
         }

@@ -37,14 +37,16 @@ extension ReviewStore {
     ) async throws -> RecordedRating {
         try await transaction { (tx: StoreTransaction) async throws -> RecordedRating in
             let d = tx.context.dialect
-            let (ledger, activeCase) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, Case?) in
+            let (ledger, cases) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, [Case]) in
                 guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
                     throw StoreError(.notFound, "There is no observation \(observationID).")
                 }
                 let ledger = try await SQLRatings.ledger(of: observationID, employerID: employerID, on: db, dialect: d)
-                let active = try await SQLCases.cases(of: observationID, on: db, dialect: d).first { $0.state.isActive && !$0.isCalibration }
-                return (ledger, active)
+                return (ledger, try await SQLCases.cases(of: observationID, on: db, dialect: d).filter { !$0.isCalibration })
             }
+            // The case the rating concerns: the active one, else a decided one. A decision is re-run only by the lead's
+            // reopening on a ground, never by a fresh automatic dispute (decision 10): that case is told instead.
+            let activeCase = cases.first { $0.state.isActive } ?? cases.last { $0.state.hasOutcome }
             let active = activeCase != nil
             var next = ledger
             let rating: Rating
@@ -61,8 +63,8 @@ extension ReviewStore {
                 throw StoreError(.invalidArgument, error.message, cause: error)
             }
             try await tx.ratings.append(rating, by: actor)
-            // The dispute rules are re-evaluated on every rating and correction: an active case is told how the
-            // current scores now stand (the lead decides what follows; nothing is withdrawn by itself).
+            // The dispute rules are re-evaluated on every rating and correction: the case (active, or decided) is told
+            // how the current scores now stand (the lead decides what follows: nothing is withdrawn or re-run by itself).
             if let activeCase, rating.source != .moderator {
                 let employer = next.current(source: .employer)?.score, assessor = next.current(source: .assessor)?.score
                 var details = ["rating": rating.id.description, "source": rating.source.rawValue,
