@@ -19,15 +19,18 @@ extension ReviewStore {
         observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
         by actor: Actor, policy: DisputePolicy = .default, at time: Date = Date()
     ) async throws -> RecordedRating {
-        do {
-            return try await recordRatingOnce(observationID: observationID, score: score, rationale: rationale, supersedes: supersedes,
-                                              correctionReason: correctionReason, by: actor, policy: policy, at: time)
-        } catch let error as StoreError where error.code == .duplicate {
-            // A concurrent writer got there first (the same rating, or a case opened on the observation meanwhile): the
-            // database's unique indexes refused this one (migration 10). Once more against what is now stored: the same
-            // rating is then refused naming the existing one; any other rating goes in and joins the case.
-            return try await recordRatingOnce(observationID: observationID, score: score, rationale: rationale, supersedes: supersedes,
-                                              correctionReason: correctionReason, by: actor, policy: policy, at: time)
+        var attempt = 1
+        while true {
+            do {
+                return try await recordRatingOnce(observationID: observationID, score: score, rationale: rationale, supersedes: supersedes,
+                                                  correctionReason: correctionReason, by: actor, policy: policy, at: time)
+            } catch let error as StoreError where attempt < 3 && error.isConcurrencyRefusal {
+                // A concurrent writer got there first (the same rating, or a case opened on the observation meanwhile): the
+                // database's unique indexes refused this one (migration 10), or PostgreSQL broke a deadlock with a flag
+                // opening the case. Again against what is now stored: the same rating is then refused naming the existing
+                // one; any other rating goes in and joins the case.
+                attempt += 1
+            }
         }
     }
 
@@ -88,11 +91,14 @@ extension ReviewStore {
     /// writer opened it a moment ago: the database keeps one active case per observation, migration 10). A decided
     /// case is not re-run by a flag (`CaseTransitionError` `.alreadyDecided`, naming the lead's reopen).
     public func flag(observationID: ObservationID, reason: String, by actor: Actor, at time: Date = Date()) async throws -> Case {
-        do {
-            return try await flagOnce(observationID: observationID, reason: reason, by: actor, at: time)
-        } catch let error as StoreError where error.code == .duplicate || error.code == .conflict {
-            // Another flag or rating opened (or changed) the active case meanwhile: join it as it now stands.
-            return try await flagOnce(observationID: observationID, reason: reason, by: actor, at: time)
+        var attempt = 1
+        while true {
+            do {
+                return try await flagOnce(observationID: observationID, reason: reason, by: actor, at: time)
+            } catch let error as StoreError where attempt < 3 && error.isConcurrencyRefusal {
+                // Another flag or rating opened (or changed) the active case meanwhile: join it as it now stands.
+                attempt += 1
+            }
         }
     }
 
@@ -176,3 +182,13 @@ extension ReviewStore {
             details: ["bytes": String(bytes), "sha256": sha256, "role": actor.role.rawValue]))
     }
 }
+
+extension StoreError {
+    /// A refusal that comes from a concurrent writer rather than from the request: a unique index (the other writer's
+    /// row is in), a stale version, or a deadlock or serialisation failure PostgreSQL broke. Trying again against what is
+    /// now stored gives the answer the request deserves. (A domain refusal, such as a second rating, is not one.)
+    var isConcurrencyRefusal: Bool {
+        code == .duplicate || (code == .conflict && !(cause is DomainError))
+    }
+}
+
