@@ -157,18 +157,37 @@ def walk(server):
     submitted = api[first].post(f"/api/v1/cases/{case_id}/opinions",
                                 {"score": 3, "rationale": "Warm, but the risks were not explored.", "annotations": notes}, expect=201)
     check(submitted["caseAfter"]["state"] == "in_moderation" and len(submitted["opinion"]["annotations"]) == 2, f"{submitted}")
+    # Sealed panel: their own opinion in, the others' not yet: still nothing of the scores; a correction is still theirs.
     after = api[first].get(f"/api/v1/cases/{case_id}")
-    check(after["blind"] is False and after["finding"], "still blind after submitting")
-    api[first].get(f"/api/v1/observations/{observation_id}/ratings", expect=200)
+    check(after["blind"] is True and "finding" not in after, f"unsealed before the panel is complete: {after}")
+    api[first].get(f"/api/v1/observations/{observation_id}/ratings", expect=403)
+    api[first].get(f"/api/v1/cases/{case_id}/opinions", expect=403)
+    corrected = api[first].post(f"/api/v1/cases/{case_id}/opinions",
+                                {"score": 3, "rationale": "Warm, but the risks were not explored; the plan was not checked.", "annotations": notes,
+                                 "supersedes": submitted["opinion"]["id"], "correctionReason": "Added what I saw at the end."}, expect=201)
     step(f"{first} gave 3 with two time-coded notes (a note at {duration + 5:.1f} s, past the {duration:.1f} s recording, was refused);"
-         " blind review lifted for them")
+         " still sealed (ratings and opinions 403) while the panel is open; corrected their own rationale")
 
     # 7. The second opinion disagrees across the pass line: escalation to a further moderator.
     split = api[second].post(f"/api/v1/cases/{case_id}/opinions", {"score": 5, "rationale": "Met the standard in my view."}, expect=201)
     check(split["caseAfter"]["state"] == "escalated" and len(split["escalationAssignments"]) == 1, f"not escalated: {split['caseAfter']['state']}")
     third = who[split["escalationAssignments"][0]["moderatorId"]]
     check(third not in (first, second), "the further moderator sat on the panel already")
-    step(f"{second} gave 5: 3 and 5 straddle the pass line → escalated to {third}")
+    # The panel is complete: both now see the scores and each other's opinion, and their opinions are final.
+    for member in (first, second):
+        opened = api[member].get(f"/api/v1/cases/{case_id}")
+        check(opened["blind"] is False and opened["finding"], f"{member} still sealed after the panel completed")
+        api[member].get(f"/api/v1/observations/{observation_id}/ratings", expect=200)
+        check(len(api[member].get(f"/api/v1/cases/{case_id}/opinions")["items"]) == 3, "the panel's opinions are not all shown")
+    status, body = api[first].call("POST", f"/api/v1/cases/{case_id}/opinions",
+                                   {"score": 5, "rationale": "Aligning.", "supersedes": corrected["opinion"]["id"], "correctionReason": "aligning with the others"})
+    check(status == 409 and "reopen" in body["error"]["message"], f"a correction after unsealing was not refused: {status} {body}")
+    # The further moderator's view is a first review's: no escalated state, no scores, no ratings.
+    view = api[third].get(f"/api/v1/cases/{case_id}")
+    check(view["blind"] is True and view["state"] == "in_moderation", f"the escalation moderator is told: {view['state']}")
+    api[third].get(f"/api/v1/observations/{observation_id}/ratings", expect=403)
+    step(f"{second} gave 5: the panel is complete and both see the scores (a correction now is 409, naming the lead's reopen);"
+         f" 3 and 5 straddle the pass line → escalated to {third}, who sees an ordinary case in moderation")
 
     third_opinion = api[third].post(f"/api/v1/cases/{case_id}/opinions", {"score": 4, "rationale": "Borderline; just meets it."}, expect=201)
     check(third_opinion["caseAfter"]["state"] == "escalated", "3, 5 and 4 should still need the lead")
@@ -187,8 +206,9 @@ def walk(server):
     outcome = decided["outcome"]
     check(decided["state"] == "decided" and outcome["decidedBy"] == ids["lead"] and outcome["reasonCodes"] == ["child_voice_absent"]
           and len(outcome["basedOn"]) == 3 and not outcome["meetsStandard"], f"outcome: {outcome}")
-    check(len(lead.get(f"/api/v1/cases/{case_id}/opinions")["items"]) == 3, "opinions lost after the decision")
-    check(len(employer.get(f"/api/v1/cases/{case_id}/opinions")["items"]) == 3, "the employer cannot see the opinions after the decision")
+    # Three current opinions and the first moderator's superseded one (their sealed correction): nothing is lost.
+    check(len(lead.get(f"/api/v1/cases/{case_id}/opinions")["items"]) == 4, "opinions lost after the decision")
+    check(len(employer.get(f"/api/v1/cases/{case_id}/opinions")["items"]) == 4, "the employer cannot see the opinions after the decision")
     plan = employer.get(f"/api/v1/cases/{case_id}/development-plan")
     check(plan["required"] and not plan["plan"]["acknowledged"], f"plan: {plan}")
     acknowledged = employer.post(f"/api/v1/cases/{case_id}/development-plan/acknowledgement", {"note": "Agreed with the candidate."}, expect=200)

@@ -9,8 +9,10 @@ signing in through the sign-in page as each role (by keyboard: type, then Enter)
      PLAYS it (currentTime advances); a thumbnail in the strip seeks the player; "Next keyframe" lands on a keyframe;
   2. moderator: opens the offer from their home page, accepts it, plays the recording, presses N twice at two moments
      and types two notes (Enter saves), clicks the first note (the player seeks there), picks a score and a rationale
-     and submits the blind opinion; the page then shows the earlier ratings; the API holds the opinion with both notes;
-  3. lay moderator, by keyboard only (Enter, Space, typing): opens the offer, accepts, submits a different opinion;
+     and submits the blind opinion; the page then says it is in and still shows no scores (the panel is sealed until
+     every moderator has given theirs); the API holds the opinion with both notes;
+  3. lay moderator, by keyboard only (Enter, Space, typing): opens the offer, accepts, submits a different opinion,
+     which completes the panel: the page shows the earlier ratings; the first moderator's screen now shows them too;
   4. lead: the board, then the case: decides the outcome if it is theirs to decide, and sees the outcome;
   5. employer: the observations and cases lists; flags a dispute on an observation with a reason (lands on its case);
   6. auditor and administrator: their home pages and the audit trail.
@@ -223,8 +225,9 @@ def assessor_uploads(b, server, observation_id, video):
     return recording_id
 
 
-def moderator_reviews(b, server, case_id, username, score, notes, keyboard=False):
-    """With keyboard=True every step is a key press on the focused element (Enter, Space, typing): no clicks."""
+def moderator_reviews(b, server, case_id, username, score, notes, keyboard=False, completes_panel=False):
+    """With keyboard=True every step is a key press on the focused element (Enter, Space, typing): no clicks.
+    Sealed panels: the scores show after the opinion only when it completes the panel (completes_panel)."""
     from selenium.webdriver.common.keys import Keys
 
     def press(element, key=Keys.ENTER):
@@ -261,22 +264,60 @@ def moderator_reviews(b, server, case_id, username, score, notes, keyboard=False
         items[0].find_element("css selector", "button").click()
         wait("a note to seek the player", lambda: abs(b.player_state()["t"] - taken[0]) < 0.3)
         log(f"{username} took notes at {', '.join(f'{t:.2f}' for t in taken)} s; clicking the first seeks back to it")
+        # The button notes the current moment by click (or tap), and says which moment.
+        b.js("const v = document.getElementById('player'); v.currentTime = 3.2;")
+        wait("the button to name the playback time", lambda: b.by("#note-now").text == "Add note at 0:03")
+        b.by("#note-now").click()
+        wait("the note box at the playback time", lambda: abs(float(b.by("#note-time").get_attribute("value")) - 3.2) < 0.3)
+        b.by("#note-text").send_keys("Added with the button" + Keys.ENTER)
+        wait("three notes in the list", lambda: len(b.all("#notes li")) == 3)
+        notes = notes + ["Added with the button"]
+        # The notes are a draft on the server, for this moderator alone: nothing in the browser; a reload brings them back.
+        wait("the draft to be saved", lambda: "(3 notes)" in b.by("#notes-status").text)
+        check(b.js("return Object.keys(localStorage).filter(k => k.startsWith('obsreview')).length") == 0,
+              "the review page keeps notes in the browser's storage")
+        b.driver.refresh()
+        b.wait_loaded()
+        wait("the draft notes after a reload", lambda: len(b.all("#notes li")) == 3, timeout=20)
+        log(f"{username}'s notes are a server-side draft: a reload shows all three, the browser keeps none")
         b.audit("review screen", "review")
+    if not notes:
+        # Another moderator on the same browser sees none of the first one's notes.
+        check(not b.all("#notes li"), f"{username} sees notes that are not theirs: {[i.text for i in b.all('#notes li')]}")
     if keyboard:
         b.by(f"#opinion-score-{score}").send_keys(Keys.SPACE)
     else:
         b.by(f"label[for='opinion-score-{score}']").click()
     b.by("#opinion-rationale").send_keys(f"Second opinion by {username}: score {score} for the practice seen.")
     press(b.by("#opinion-form button[type=submit]"))
-    wait("the scores after the opinion", lambda: "Scores and opinions" in b.driver.page_source, timeout=20)
-    b.wait_loaded()
-    check("Employer" in b.by("#after-heading").find_element("xpath", "..").text, "the earlier ratings are not shown after the opinion")
-    b.audit(f"{username} after opinion", "review-after" if notes else None)
+    if completes_panel:
+        wait("the scores after the opinion", lambda: "Scores and opinions" in b.driver.page_source, timeout=20)
+        b.wait_loaded()
+        check("Employer" in b.by("#after-heading").find_element("xpath", "..").text, "the earlier ratings are not shown after the panel completed")
+        b.audit(f"{username} after opinion", "review-after")
+    else:
+        wait("the sealed notice after the opinion", lambda: "Your opinion is in" in b.driver.page_source, timeout=20)
+        b.wait_loaded()
+        page = b.driver.page_source
+        for hidden in ("Scores and opinions", "Assessor (accrediting body)", "Another moderator"):
+            check(hidden not in page, f"the sealed review screen shows {hidden!r} before the panel is complete")
+        b.audit(f"{username} after opinion (sealed)", "review-sealed" if notes else None)
     opinions = api(server, "GET", f"/api/v1/cases/{case_id}/opinions")["items"]
     mine = [o for o in opinions if o["score"] == score and username in o["rationale"]]
     check(mine, f"the API has no opinion of {username} with score {score}: {opinions}")
     check(len(mine[0]["annotations"]) == len(notes), f"{username}'s opinion has {len(mine[0]['annotations'])} notes, not {len(notes)}")
     log(f"{username} submitted a blind opinion ({score}) with {len(notes)} notes")
+
+
+def moderator_sees_scores(b, case_id, username):
+    """Once the panel is complete, the first moderator's review screen shows the ratings and both opinions."""
+    b.sign_in(username)
+    b.open(f"/cases/{case_id}/review")
+    wait("the scores once the panel is complete", lambda: "Scores and opinions" in b.driver.page_source, timeout=20)
+    b.wait_loaded()
+    section = b.by("#after-heading").find_element("xpath", "..").text
+    check("Employer" in section and "Another moderator" in section, f"{username} does not see the panel's views: {section[:200]!r}")
+    log(f"{username} sees the ratings and the other opinion once the panel is complete")
 
 
 def lead_decides(b, server, case_id):
@@ -386,7 +427,8 @@ def main():
         b = Browser(server.base, args.show, args.screenshots)
         recording_id = assessor_uploads(b, server, case["observationId"], video)
         moderator_reviews(b, server, case["id"], "moderator", 5, ["Warm introduction, explains purpose", "Misses a risk cue"])
-        moderator_reviews(b, server, case["id"], "lay", 2, [], keyboard=True)
+        moderator_reviews(b, server, case["id"], "lay", 2, [], keyboard=True, completes_panel=True)
+        moderator_sees_scores(b, case["id"], "moderator")
         lead_decides(b, server, case["id"])
         employer_flags(b, server)
         others(b, recording_id)

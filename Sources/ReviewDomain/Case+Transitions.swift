@@ -106,7 +106,9 @@ extension Case {
     /// Flags an observation by hand, with a reason.
     ///
     /// If one of `existing` is an active case on the same observation, the flag joins it (recorded on
-    /// that case as a ``CaseAction/flag`` transition) instead of opening another; otherwise a new
+    /// that case as a ``CaseAction/flag`` transition) instead of opening another. If the observation's case
+    /// was already decided, the flag is refused (``CaseTransitionError/Code/alreadyDecided``): a decision is
+    /// re-run only by the lead's reopening on a ground, never by a fresh case (decision 10). Otherwise a new
     /// manual-flag case opens.
     public static func flag(
         observationID: ObservationID,
@@ -120,6 +122,14 @@ extension Case {
     ) throws(CaseTransitionError) -> Transition {
         if let active = existing.first(where: { $0.observationID == observationID && $0.state.isActive && !$0.isCalibration }) {
             return try active.apply(.flag, by: actor, at: time, reason: reason, eventID: eventID)
+        }
+        if let decided = existing.last(where: { $0.observationID == observationID && $0.state.hasOutcome && !$0.isCalibration }) {
+            throw CaseTransitionError(
+                code: .alreadyDecided, action: .flag, state: decided.state, role: actor.role,
+                message: "This observation's case \(decided.id) is already decided, and a flag does not re-run a decision. "
+                    + "If the decision rests on a material flaw or there is new information, ask the moderation lead to reopen case "
+                    + "\(decided.id) (action \"reopen\" with ground material_flaw or new_information, and a reason)."
+            )
         }
         guard let reason = reason.nonBlank else {
             throw CaseTransitionError(

@@ -15,6 +15,8 @@ public struct CaseTransitionError: Error, Hashable, Sendable, CustomStringConver
         public static let missingReason = Code(rawValue: "case.missing_reason")
         /// The dispute policy or the case's kind rules the action out.
         public static let notAllowedByPolicy = Code(rawValue: "case.not_allowed_by_policy")
+        /// The observation's dispute is already decided: only the lead's reopening (on a ground) re-runs it.
+        public static let alreadyDecided = Code(rawValue: "case.already_decided")
     }
 
     /// Why the transition was refused.

@@ -89,8 +89,8 @@ public struct RatingLedger: Hashable, Sendable {
     ///
     /// The actor's role must match the source (an assessor gives the assessor rating, an employer
     /// representative of the candidate's employer the employer rating, a moderator a moderator rating),
-    /// the rationale must not be blank, and the actor must not already have a current rating from the
-    /// source: a change of mind is a ``correct(_:newScore:reason:by:at:id:)``.
+    /// the rationale must not be blank, and the actor must not already have given a rating from the source
+    /// (an original of theirs, corrected or not): a change of mind is a ``correct(_:newScore:reason:by:at:id:)``.
     @discardableResult
     public mutating func record(
         source: RatingSource,
@@ -110,10 +110,14 @@ public struct RatingLedger: Hashable, Sendable {
         guard let rationale = rationale.nonBlank else {
             throw DomainError(code: .reasonRequired, message: "Give a rationale for the score of \(score).")
         }
-        if let existing = currentRatings.first(where: { $0.source == source && $0.raterID == actor.userID }) {
+        // One rating per rater, source and observation: a rater who started a chain (even one a lead has corrected
+        // since) changes it by correcting its latest rating. The database holds the same rule (migration 10).
+        if let original = ratings.first(where: { $0.source == source && $0.raterID == actor.userID && $0.supersedes == nil }) {
+            let latest = chain(through: original.id).last ?? original
             throw DomainError(
                 code: .ratingDuplicate,
-                message: "You already gave a \(source.rawValue) rating (\(existing.score)); correct rating \(existing.id) instead."
+                message: "You already gave the \(source.rawValue) rating for this observation (rating \(latest.id), score \(latest.score)); "
+                    + "to change it, correct rating \(latest.id) with a reason."
             )
         }
         return append(

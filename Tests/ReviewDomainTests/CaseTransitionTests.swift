@@ -230,9 +230,22 @@ struct CaseTransitionTests {
         #expect(event.action == "case.flagged" && event.subject.id == active.id.description)
     }
 
-    @Test("A flag opens a new case when the observation's cases are all finished", arguments: [
-        Case.State.decided, .closed, .withdrawn,
-    ])
+    @Test("A flag on an observation whose case is decided is refused, naming the lead's reopen (a flag never re-runs a decision)",
+          arguments: [Case.State.decided, .closed])
+    func flagAfterDecision(state: Case.State) throws {
+        let decided = Fixture.caseIn(state)
+        for actor in [Fixture.assessor, Fixture.employerRep, Fixture.lead] {
+            let error = #expect(throws: CaseTransitionError.self) {
+                try Case.flag(observationID: Fixture.observation, employerID: Fixture.employer, existing: [Fixture.caseIn(.withdrawn), decided],
+                              by: actor, at: Fixture.start, reason: "we still disagree")
+            }
+            #expect(error?.code == .alreadyDecided && error?.state == state)
+            #expect(error?.message.contains("reopen") == true && error?.message.contains(decided.id.description) == true)
+            #expect(error?.message.contains("material_flaw") == true && error?.message.contains("new_information") == true)
+        }
+    }
+
+    @Test("A flag opens a new case when the observation's cases were all withdrawn", arguments: [Case.State.withdrawn])
     func flagOpensNew(state: Case.State) throws {
         let finished = Fixture.caseIn(state)
         let (opened, event) = try Case.flag(

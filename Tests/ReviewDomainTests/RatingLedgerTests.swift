@@ -151,6 +151,9 @@ struct RatingLedgerTests {
                         #expect(ledger.ratings.allSatisfy { $0.source != source || ledger.isSuperseded($0.id) })
                     }
                 }
+                // One original per rater and source (the rule the database's unique index holds too, migration 10).
+                let originals = ledger.ratings.filter { $0.supersedes == nil }.map { "\($0.source.rawValue) \($0.raterID)" }
+                #expect(Set(originals).count == originals.count)
                 // Each rating is superseded at most once, so corrections form chains.
                 let supersedes = ledger.ratings.compactMap(\.supersedes)
                 #expect(Set(supersedes).count == supersedes.count)

@@ -45,7 +45,7 @@ struct RoutingWorld: Sendable, CustomStringConvertible {
             conflicts.append(try! DeclaredConflict(moderatorID: moderator.id, subject: subject, reason: "declared"))
         }
         workload = Dictionary(uniqueKeysWithValues: moderators.map { ($0.id, random.below(3)) })
-        let exclusions: [RoutingRequest.CaseExclusion] = [.alreadyOnCase, .declinedCase, .earlierRound, .reviewedSeed]
+        let exclusions: [RoutingRequest.CaseExclusion] = [.alreadyOnCase, .declinedCase, .earlierRound, .reviewedSeed, .reviewedObservation]
         let panelsSoFar: [[ModeratorKind]] = [[], [], [], [.professional], [.lay], [.professional, .lay]]
         requests = (0..<cases).map { _ in
             var raters: Set<UserID> = [random.id()]
@@ -84,6 +84,7 @@ struct RoutingWorld: Sendable, CustomStringConvertible {
         case .declinedCase?: return .declinedCase
         case .earlierRound?: return .earlierRound
         case .reviewedSeed?: return .reviewedSeed
+        case .reviewedObservation?: return .reviewedObservation
         case nil: break
         }
         if let load, load >= moderator.capacity { return .atCapacity }
@@ -216,6 +217,44 @@ struct RouterTests {
         }
     }
 
+    @Test("every stated reason is true: cost, workload, capacity, the pool compared and any tie, recomputed by brute force")
+    func reasonsAreTrue() async {
+        await propertyCheck(count: 300, input: RoutingWorld.generator) { world in
+            var router = Router(moderators: world.moderators, conflicts: world.conflicts, openWorkload: world.workload, policy: world.policy)
+            var load = world.workload
+            let byID = Dictionary(uniqueKeysWithValues: world.moderators.map { ($0.id, $0) })
+            for request in world.requests {
+                let decision = router.route(request)
+                let wanted = world.wanted(request)
+                var taken = Set<UserID>()
+                for (place, choice) in decision.chosen.enumerated() {
+                    let moderator = byID[choice.moderatorID]!
+                    let pool = world.moderators.filter { !taken.contains($0.id) && world.exclusion($0, request, load: load[$0.id]!) == nil }
+                    let kind = place < wanted.count ? wanted[place] : nil
+                    let ofKind = pool.filter { $0.kind == kind }
+                    let compared = ofKind.isEmpty ? pool : ofKind
+                    let costs = compared.map { world.cost($0, request, load: load[$0.id]!) }
+                    let best = costs.min()!
+                    let tied = costs.filter { $0 == best }.count
+                    let cost = world.cost(moderator, request, load: load[moderator.id]!)
+                    let differs = !moderator.practiceAreas.contains(request.practiceArea) && world.policy.practiceAreaWeight > 0
+                    let poolText = ofKind.isEmpty ? "eligible moderators of any kind" : "eligible \(moderator.kind.rawValue) moderators"
+                    let expected = "cost \(cost): open workload \(load[moderator.id]!) of \(moderator.capacity)"
+                        + (differs ? " + \(world.policy.practiceAreaWeight) for a different practice area" : "")
+                        + ", the lowest among \(poolText)"
+                        + (tied > 1 ? " (tied with \(tied - 1) other\(tied == 2 ? "" : "s"); the fixed tie-break order chose)" : "")
+                    #expect(cost == best, "\(world): the stated lowest is not the lowest")
+                    #expect(choice.reasons.contains(expected), "\(world): reasons \(choice.reasons), expected \(expected)")
+                    // And no eligible moderator outside the stated pool is claimed to cost more or less: the pool is exact.
+                    if !ofKind.isEmpty { #expect(moderator.kind == kind) }
+                    #expect(choice.reasons.last == "not from the candidate's employer, did not rate the observation, no declared conflict")
+                    taken.insert(moderator.id)
+                    load[moderator.id]! += 1
+                }
+            }
+        }
+    }
+
     @Test("the same inputs give the same decisions, in whatever order the moderators and conflicts come")
     func deterministic() async {
         await propertyCheck(count: 100, input: RoutingWorld.generator) { world in
@@ -308,7 +347,7 @@ struct RouterTests {
     /// One way a single moderator can be kept off a case.
     enum Rule: String, CaseIterable, Sendable {
         case inactive, sameEmployer, rater, candidateConflict, organisationConflict, alreadyOnCase, declinedCase, earlierRound,
-            reviewedSeed, fullByWorkload, zeroCapacity
+            reviewedSeed, reviewedObservation, fullByWorkload, zeroCapacity
 
         var expected: RoutingExclusion {
             switch self {
@@ -320,6 +359,7 @@ struct RouterTests {
             case .declinedCase: .declinedCase
             case .earlierRound: .earlierRound
             case .reviewedSeed: .reviewedSeed
+            case .reviewedObservation: .reviewedObservation
             case .fullByWorkload, .zeroCapacity: .atCapacity
             }
         }
@@ -341,6 +381,7 @@ struct RouterTests {
         case .declinedCase: .declinedCase
         case .earlierRound: .earlierRound
         case .reviewedSeed: .reviewedSeed
+        case .reviewedObservation: .reviewedObservation
         default: nil
         }
         let request = RoutingRequest(caseID: CaseID(), candidateID: candidate, employerID: employer, practiceArea: .adults,
@@ -366,7 +407,7 @@ struct RouterTests {
 
     @Test("when several rules apply, the first in the documented order is the one counted")
     func precedence() throws {
-        let caseExclusions: [RoutingRequest.CaseExclusion?] = [nil, .alreadyOnCase, .declinedCase, .earlierRound, .reviewedSeed]
+        let caseExclusions: [RoutingRequest.CaseExclusion?] = [nil, .alreadyOnCase, .declinedCase, .earlierRound, .reviewedSeed, .reviewedObservation]
         let bools = [false, true]
         var combinations = 0
         for inactive in bools { for sameEmployer in bools { for rater in bools { for candidateConflict in bools {
@@ -400,7 +441,7 @@ struct RouterTests {
                 combinations += 1
             } } }
         } } } }
-        #expect(combinations == 320)
+        #expect(combinations == 384)
     }
 
     @Test("panel make-up", arguments: [
@@ -471,7 +512,7 @@ struct RouterTests {
         #expect(choice.moderatorID == (matchingWins ? matching.id : other.id))
         #expect(choice.reasons.contains(matchingWins ? "practice area matches (mental_health)" : "practice area differs (case: mental_health)"))
         let load = matchingWins ? matchingLoad : otherLoad
-        #expect(choice.reasons.contains("open workload \(load) of 20, the lowest cost among eligible"))
+        #expect(choice.reasons.contains { $0.hasPrefix("cost ") && $0.contains("open workload \(load) of 20") && $0.contains("the lowest among eligible moderators of any kind") })
     }
 
     @Test("a matching practice area wins at equal workload; a much lighter workload wins over it")
@@ -503,7 +544,7 @@ struct RouterTests {
         }
         let decisions = router.route(requests)
         #expect(decisions.map(\.chosen.count) == [1, 0, 0])
-        #expect(decisions[0].chosen[0].reasons.contains("open workload 1 of 2, the lowest cost among eligible"))
+        #expect(decisions[0].chosen[0].reasons.contains { $0.hasPrefix("cost ") && $0.contains("open workload 1 of 2") })
         #expect(decisions[1].exclusions == [.atCapacity: 1] && decisions[2].shortfall == 1)
         #expect(router.workload == [only.id: 2])
         // Never on the same case twice, even with places to spare.

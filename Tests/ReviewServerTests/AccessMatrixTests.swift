@@ -101,6 +101,8 @@ import Testing
             // and lifts blind review for them: the opinions and the thread open to them after it.
             route(.get, "/api/v1/cases/\(c)/assignments", [.lead, .auditor, .assignedModerator]),
             route(.post, "/api/v1/cases/\(c)/assignment/accept", [.assignedModerator]),
+            route(.put, "/api/v1/cases/\(c)/note-drafts/\(r)", [.assignedModerator], body: #"{"notes":[{"start":1,"text":"Introduces herself."}]}"#),
+            route(.get, "/api/v1/cases/\(c)/note-drafts/\(r)", [.assignedModerator]),
             route(.post, "/api/v1/cases/\(c)/opinions", [.assignedModerator], body: #"{"score":4,"rationale":"Seen in full.","annotations":[{"start":0.5,"text":"Introduces herself."}]}"#),
             route(.get, "/api/v1/cases/\(c)/opinions", [.lead, .auditor, .assignedModerator]),
             route(.get, "/api/v1/cases/\(c)/messages", [.lead, .auditor, .assignedModerator]),

@@ -17,7 +17,7 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
     }
 
-    @Test("a moderator reviews blind until their own opinion is in; then everything opens, and nothing is lost")
+    @Test("a moderator reviews blind until their panel is complete (here: alone); then everything opens, and nothing is lost")
     func blindUntilSubmitted() async throws {
         let fixture = try await APIFixture.make()
         let c = fixture.dispute.id, o = fixture.observation.observation.id
@@ -87,8 +87,11 @@ import Testing
             let round2 = try #require(panel.first { $0["round"] as? Int == 2 })
             #expect(round2["moderatorId"] as? String == fixture.users[.unassignedModerator]!.id.description)
             #expect((round2["reasons"] as? [String])?.first?.contains("no eligible professional moderator; lay instead") == true)
-            // The round-1 moderator still sees the case (their opinion stands in its history), no longer blind.
-            #expect(try await get("/api/v1/cases/\(c)/opinions", as: .assignedModerator).status == .ok)
+            // The round-1 moderator still sees the case, but round 2 is sealed to them as to anyone until it is decided
+            // (decision 10: only the case's current round counts; nothing carries over).
+            let sealedAgain = try Self.json(try await get("/api/v1/cases/\(c)", as: .assignedModerator))
+            #expect(sealedAgain["blind"] as? Bool == true && sealedAgain["previousOutcomes"] == nil)
+            #expect(try await get("/api/v1/cases/\(c)/opinions", as: .assignedModerator).status == .forbidden)
         }
     }
 

@@ -49,9 +49,12 @@ struct ModerationRandomWalkTests {
                                                           correcting: nil, correctionReason: nil, by: world.user(assignment.moderatorID).actor, at: time)
                     case 3:  // a correction of a current opinion in this round
                         guard let original = SecondOpinion.current(mine).filter({ $0.round == value.round }).last else { continue }
+                        // Sealed panels: no opinion changes after its author could see another's (decision 10).
+                        let couldSee = try await store.unsealedRound(original.moderatorID, on: id) == value.round
                         _ = try await store.submitOpinion(on: id, score: try Score(1 + random.below(7)), rationale: "Corrected.", annotations: [],
                                                           correcting: original.id, correctionReason: "On reflection.",
                                                           by: world.user(original.moderatorID).actor, at: time)
+                        #expect(!couldSee, "seed \(seed) step \(step): an opinion was corrected after its author could see the panel's")
                     case 4:  // a decline with a conflict
                         guard let assignment = open.randomElement(using: &random) else { continue }
                         _ = try await store.declineAssignment(of: id, reason: "Conflict found.", conflictWith: nil,
@@ -114,6 +117,14 @@ struct ModerationRandomWalkTests {
             if let outcome = value.outcome, case .rule(.median) = outcome.basis {
                 let basedOn = opinions.filter { outcome.basedOn.contains($0.id) }
                 #expect(basedOn.count == outcome.basedOn.count && basedOn.allSatisfy { $0.round == value.round }, "\(context)")
+            }
+            // Sealed panels: nobody of the current round can see the others' views while the round's panel is still
+            // being filled (a complete panel is always reconciled at once: decided, or escalated).
+            for assignment in assignments where assignment.round == value.round {
+                if try await store.unsealedRound(assignment.moderatorID, on: id) == value.round {
+                    #expect(![.open, .localReview, .awaitingModeration, .inModeration].contains(value.state),
+                            "\(context): \(assignment.moderatorID) unsealed before the panel was complete")
+                }
             }
             // Open assignments only on active cases; every submitted assignment has its opinion.
             if !value.state.isActive { #expect(!assignments.contains { $0.state.isOpen }, "\(context): open assignment on an ended case") }

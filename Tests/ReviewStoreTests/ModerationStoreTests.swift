@@ -95,6 +95,27 @@ struct ModerationStoreTests {
         }
     }
 
+    @Test("a rating corrected after the decision does not re-run it as a new case: the decided case is told, the lead may reopen",
+          arguments: TestBackend.allCases)
+    func aCorrectionAfterTheDecisionOpensNoNewCase(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let (moved, _) = try await world.sendToModeration(store)
+            let escalated = try await store.transition(moved.id, .escalate, expectedVersion: moved.version, reason: "Needs the lead.", by: world.lead.actor)
+            _ = try await store.transition(moved.id, .decide(Outcome(score: try Score(4), basis: .person(world.lead.id), reason: "Meets it.")),
+                                           expectedVersion: escalated.version, reason: "Meets it.", by: world.lead.actor)
+            let assessorRating = try #require(try await store.ratings.ratings(of: world.observation.id).first { $0.source == .assessor })
+            let corrected = try await store.recordRating(
+                observationID: world.observation.id, score: try Score(2), rationale: "Lower on reflection.", supersedes: assessorRating.id,
+                correctionReason: "Watched it again.", by: world.assessor.actor)
+            #expect(corrected.openedCase == nil)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM cases") == 1)
+            let events = try await store.audit.entries(about: .init(type: "case", id: world.dispute.id.description))
+            let changed = try #require(events.last { $0.event.action == "case.ratings_changed" })
+            #expect(changed.event.details["still_disputed"] == "true" && changed.event.details["assessor_score"] == "2")
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func aCorrectionReevaluatesTheDisputeOnItsCase(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in

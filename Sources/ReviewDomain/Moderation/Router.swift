@@ -12,6 +12,8 @@ public struct RoutingRequest: Hashable, Sendable {
         case earlierRound = "earlier_round"
         /// Has already reviewed this calibration seed.
         case reviewedSeed = "reviewed_seed"
+        /// Sat on another (earlier) case of the same observation: each case gets independent eyes.
+        case reviewedObservation = "reviewed_observation"
     }
 
     /// The case.
@@ -56,6 +58,7 @@ public enum RoutingExclusion: String, Hashable, Sendable, Codable, CaseIterable 
     case declinedCase = "declined_case"
     case earlierRound = "earlier_round"
     case reviewedSeed = "reviewed_seed"
+    case reviewedObservation = "reviewed_observation"
     case atCapacity = "at_capacity"
 
     /// How a lead reads it, e.g. "from the candidate's employer".
@@ -69,6 +72,7 @@ public enum RoutingExclusion: String, Hashable, Sendable, Codable, CaseIterable 
         case .declinedCase: "declined the case"
         case .earlierRound: "sat on an earlier round or let it expire"
         case .reviewedSeed: "already reviewed this seed"
+        case .reviewedObservation: "reviewed this observation before"
         case .atCapacity: "at capacity"
         }
     }
@@ -199,6 +203,7 @@ public struct Router: Sendable {
             case .declinedCase: mark(i, .declinedCase)
             case .earlierRound: mark(i, .earlierRound)
             case .reviewedSeed: mark(i, .reviewedSeed)
+            case .reviewedObservation: mark(i, .reviewedObservation)
             }
         }
         var exclusions: [RoutingExclusion: Int] = [:]
@@ -215,17 +220,24 @@ public struct Router: Sendable {
             let wantedKind: ModeratorKind? = place < wanted.count ? wanted[place] : nil
             var bestOfKind: (cost: Int, tie: UInt64, i: Int)?
             var bestAny: (cost: Int, tie: UInt64, i: Int)?
+            // How many candidates share the best cost so far (the reasons say when the tie-break decided).
+            var tiedOfKind = 0, tiedAny = 0
             for i in ids.indices where exclusion(i) == nil {
                 let cost = loads[i] + (areas[i] & area == 0 ? policy.practiceAreaWeight : 0)
                 let ofKind = kinds[i] == wantedKind
                 // The tie-break is computed only when the cost could win (most candidates lose on cost alone).
                 guard cost <= bestAny?.cost ?? .max || (ofKind && cost <= bestOfKind?.cost ?? .max) else { continue }
                 let tie = Self.mix(caseHash ^ idHashes[i])
+                if let any = bestAny, cost == any.cost { tiedAny += 1 } else if cost < bestAny?.cost ?? .max { tiedAny = 1 }
                 if bestAny.map({ (cost, tie) < ($0.cost, $0.tie) }) ?? true { bestAny = (cost, tie, i) }
-                if ofKind, bestOfKind.map({ (cost, tie) < ($0.cost, $0.tie) }) ?? true { bestOfKind = (cost, tie, i) }
+                if ofKind {
+                    if let best = bestOfKind, cost == best.cost { tiedOfKind += 1 } else if cost < bestOfKind?.cost ?? .max { tiedOfKind = 1 }
+                    if bestOfKind.map({ (cost, tie) < ($0.cost, $0.tie) }) ?? true { bestOfKind = (cost, tie, i) }
+                }
             }
             guard let best = bestOfKind ?? bestAny else { break }
             let i = best.i
+            let tied = bestOfKind != nil ? tiedOfKind : tiedAny
             var reasons: [String] = []
             if let wantedKind {
                 reasons.append(bestOfKind != nil
@@ -237,7 +249,14 @@ public struct Router: Sendable {
             reasons.append(areas[i] & area != 0
                 ? "practice area matches (\(request.practiceArea.rawValue))"
                 : "practice area differs (case: \(request.practiceArea.rawValue))")
-            reasons.append("open workload \(loads[i]) of \(capacities[i]), the lowest cost among eligible")
+            // The comparison actually made: cost within the pool the place drew from (issue 14: "the lowest cost among
+            // eligible" was untrue when an eligible moderator of the other kind cost less).
+            let differs = areas[i] & area == 0 && policy.practiceAreaWeight > 0
+            let pool = bestOfKind != nil ? "eligible \(kinds[i].rawValue) moderators" : "eligible moderators of any kind"
+            reasons.append("cost \(best.cost): open workload \(loads[i]) of \(capacities[i])"
+                + (differs ? " + \(policy.practiceAreaWeight) for a different practice area" : "")
+                + ", the lowest among \(pool)"
+                + (tied > 1 ? " (tied with \(tied - 1) other\(tied == 2 ? "" : "s"); the fixed tie-break order chose)" : ""))
             reasons.append("not from the candidate's employer, did not rate the observation, no declared conflict")
             chosen.append(.init(moderatorID: ids[i], kind: kinds[i], reasons: reasons))
             loads[i] += 1

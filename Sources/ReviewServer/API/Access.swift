@@ -8,7 +8,7 @@ import Synchronization
 /// - The accrediting body's assessors, the moderation lead and auditors read everything in the scheme.
 /// - An employer representative reads only its own candidates, their observations, ratings, recordings and cases.
 /// - A moderator reads only the cases assigned to them, and those cases' observations and recordings; the
-///   earlier ratings and the other opinions only once their own opinion is in (blind review).
+///   earlier ratings and the other opinions only once every place of their round's panel is in (sealed panels).
 /// - An administrator manages organisations and users and takes no part in cases.
 ///
 /// Something a role can never see is 403; something of a kind the role can see but this caller may not (another
@@ -82,8 +82,8 @@ struct Access: Sendable {
         }
     }
 
-    /// A case the caller may see, and whether they see it blind: a moderator who has not yet submitted their own
-    /// opinion on it. Calibration cases exist only for the lead, the auditor and their moderators.
+    /// A case the caller may see, and whether they see it blind (sealed): a moderator whose round's panel is not yet
+    /// complete (decision 10). Calibration cases exist only for the lead, the auditor and their moderators.
     func `case`(_ id: CaseID, for actor: Actor) async throws -> (value: Case, blind: Bool) {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases.") }
         guard let value = try await store.cases.find(id) else { throw Self.notFound("case \(id)") }
@@ -92,10 +92,30 @@ struct Access: Sendable {
         case .employer, .assessor: if value.isCalibration { throw Self.notFound("case \(id)") }
         case .moderator:
             guard try await store.isAssigned(actor.userID, toCase: id) else { throw Self.notFound("case \(id)") }
-            return (value, !(try await store.hasSubmittedOpinion(actor.userID, on: id)))
+            return (value, try await isSealed(value, for: actor.userID))
         default: break
         }
         return (value, false)
+    }
+
+    /// Sealed panels (decision 10): a moderator sees no score, rating, other opinion, thread, finding or outcome of a
+    /// case until every place of their round's panel has submitted or ended, or the case is decided. Access never
+    /// carries over: only this case's own round counts, never another case on the same observation.
+    func isSealed(_ value: Case, for moderatorID: UserID) async throws -> Bool {
+        if value.state.hasOutcome { return false }
+        return try await store.unsealedRound(moderatorID, on: value.id) != value.round
+    }
+
+    /// Whether a moderator may read an observation's ratings: only when every case of it they sit on is unsealed for
+    /// them (and there is at least one). 403 otherwise, as before their panel is complete nothing of the scores shows.
+    func mayReadRatings(of observationID: ObservationID, as moderatorID: UserID) async throws -> Bool {
+        var any = false
+        for assignment in try await store.assignments(ofModerator: moderatorID) where [.offered, .accepted, .submitted].contains(assignment.state) {
+            guard let value = try await store.cases.find(assignment.caseID), value.observationID == observationID else { continue }
+            if try await isSealed(value, for: moderatorID) { return false }
+            any = true
+        }
+        return any
     }
 }
 

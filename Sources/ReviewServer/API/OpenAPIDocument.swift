@@ -1185,7 +1185,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/observations/{observationId}/ratings": {
       "get": {
-        "summary": "An observation's ratings, corrections included (to a moderator only after their own opinion: blind review)",
+        "summary": "An observation's ratings, corrections included (to a moderator only once every place of their panel is in: sealed panels)",
         "tags": [
           "observations"
         ],
@@ -1293,7 +1293,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/observations/{observationId}/flags": {
       "post": {
-        "summary": "Flag an observation for review: opens a case or joins the active one",
+        "summary": "Flag an observation for review: opens a case or joins the active one (409 when its case is already decided: ask the lead to reopen it)",
         "tags": [
           "observations"
         ],
@@ -2565,7 +2565,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/cases/{caseId}/opinions": {
       "get": {
-        "summary": "Every opinion and correction, every round (blind: a moderator after their own; assessor and employer once decided)",
+        "summary": "Every opinion and correction, every round (sealed: a moderator once every place of their panel is in; assessor and employer once decided)",
         "tags": [
           "moderation"
         ],
@@ -2671,9 +2671,135 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/cases/{caseId}/note-drafts/{recordingId}": {
+      "get": {
+        "summary": "Your draft notes on a recording of your case (the assigned moderator only; kept on the server, never in the browser)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "getNoteDraft",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NoteDraft"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          },
+          {
+            "name": "recordingId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      },
+      "put": {
+        "summary": "Replace your draft notes on a recording of your case (autosave; an empty list removes them; 409 once your opinion is in)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "saveNoteDraft",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NoteDraft"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          },
+          {
+            "name": "recordingId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NoteDraftBody"
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/v1/cases/{caseId}/messages": {
       "get": {
-        "summary": "The escalated panel's discussion (lead, auditor, the case's moderators after their own opinion)",
+        "summary": "The escalated panel's discussion (lead, auditor, the case's moderators once their panel is complete)",
         "tags": [
           "moderation"
         ],
@@ -4770,7 +4896,7 @@ enum OpenAPIDocument {
           },
           "blind": {
             "type": "boolean",
-            "description": "true for a moderator who has not yet submitted their own opinion: the scores (finding, localAgreement, outcomes), the kind, who opened it and the flags are left out"
+            "description": "true for a moderator whose panel is not yet complete (sealed; an escalated case shows as in_moderation): the scores (finding, localAgreement, outcomes), the kind, who opened it and the flags are left out"
           },
           "finding": {
             "type": "object",
@@ -5153,6 +5279,35 @@ enum OpenAPIDocument {
         },
         "required": [
           "items"
+        ],
+        "additionalProperties": false
+      },
+      "NoteDraft": {
+        "type": "object",
+        "properties": {
+          "caseId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "recordingId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "notes": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Annotation"
+            }
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "caseId",
+          "recordingId",
+          "notes"
         ],
         "additionalProperties": false
       },
@@ -6474,7 +6629,7 @@ enum OpenAPIDocument {
           "score",
           "rationale"
         ],
-        "description": "With supersedes, a correction of your current opinion: correctionReason is then required.",
+        "description": "With supersedes, a correction of your current opinion while your panel is sealed: correctionReason is then required; once the panel's opinions are open to you, a correction is 409 (ask the lead to reopen).",
         "dependentRequired": {
           "supersedes": [
             "correctionReason"
@@ -6497,6 +6652,21 @@ enum OpenAPIDocument {
         },
         "required": [
           "body"
+        ]
+      },
+      "NoteDraftBody": {
+        "type": "object",
+        "properties": {
+          "notes": {
+            "type": "array",
+            "maxItems": 500,
+            "items": {
+              "$ref": "#/components/schemas/Annotation"
+            }
+          }
+        },
+        "required": [
+          "notes"
         ]
       },
       "Acknowledgement": {

@@ -17,7 +17,9 @@ struct AssignmentRepresentation: ResponseEncodable, Sendable {
     let endedAt: Date?
     let endReason: String?
 
-    init(_ assignment: Assignment, now: Date) {
+    /// `sealed`: shown to a moderator whose panel is sealed, the reasons leave out which place they fill (an escalation
+    /// place would tell them the first panel disagreed; decision 10).
+    init(_ assignment: Assignment, now: Date, sealed: Bool = false) {
         caseId = assignment.caseID
         moderatorId = assignment.moderatorID
         kind = assignment.kind
@@ -27,7 +29,7 @@ struct AssignmentRepresentation: ResponseEncodable, Sendable {
         assignedAt = assignment.assignedAt
         dueAt = assignment.dueAt
         overdue = assignment.isOverdue(at: now)
-        reasons = assignment.reasons
+        reasons = sealed ? assignment.reasons.filter { !$0.hasPrefix("panel place") && !$0.hasPrefix("further place") } : assignment.reasons
         endedAt = assignment.endedAt
         endReason = assignment.endReason
     }
@@ -160,7 +162,8 @@ struct ModeratorRepresentation: ResponseEncodable, Sendable {
 }
 
 struct ConflictRepresentation: ResponseEncodable, Sendable {
-    let id: UUID
+    /// Lower case, like every other id (Foundation's UUID encodes upper case).
+    let id: String
     let moderatorId: UserID
     let candidateId: CandidateID?
     let organisationId: OrganisationID?
@@ -169,7 +172,7 @@ struct ConflictRepresentation: ResponseEncodable, Sendable {
     let declaredAt: Date
 
     init(_ record: ConflictRecord) {
-        id = record.id
+        id = record.id.lowercasedString
         moderatorId = record.conflict.moderatorID
         switch record.conflict.subject {
         case .candidate(let candidate): candidateId = candidate; organisationId = nil
@@ -213,8 +216,8 @@ struct SampleDrawRepresentation: ResponseEncodable, Sendable {
         let caseId: CaseID?
     }
 
-    /// Absent in a dry run (nothing is kept).
-    let id: UUID?
+    /// Absent in a dry run (nothing is kept). Lower case, like every other id.
+    let id: String?
     let seed: UInt64
     let rate: Double
     let population: Int
@@ -222,7 +225,7 @@ struct SampleDrawRepresentation: ResponseEncodable, Sendable {
     let picks: [Pick]
 
     init(_ record: SampleDrawRecord, dryRun: Bool) {
-        id = dryRun ? nil : record.id
+        id = dryRun ? nil : record.id.lowercasedString
         seed = record.draw.seed
         rate = record.draw.rate
         population = record.draw.population

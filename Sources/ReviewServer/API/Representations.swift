@@ -250,7 +250,8 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
         observationId = value.observationID
         employerId = value.employerID
         kind = blind ? nil : value.kind
-        state = value.state
+        // A sealed moderator cannot tell an escalation place from a first review (decision 10).
+        state = blind && value.state == .escalated ? .inModeration : value.state
         round = value.round
         calibrationScore = showCalibration ? value.calibrationScore?.value : nil
         version = value.version

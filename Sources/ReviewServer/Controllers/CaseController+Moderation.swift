@@ -22,12 +22,13 @@ extension CaseController {
     @Sendable func listAssignments(_ request: Request, context: ReviewRequestContext) async throws -> CaseAssignmentsRepresentation {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: [.lead, .auditor, .moderator(.professional), .moderator(.lay)], to: "see a case's moderators")
-        let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
+        let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
         var assignments = try await services.store.assignments(ofCase: value.id)
         let now = services.now()
         if actor.role.isModerator {
             assignments = assignments.filter { $0.moderatorID == actor.userID }
-            return CaseAssignmentsRepresentation(items: assignments.map { AssignmentRepresentation($0, now: now) }, routingProblem: nil, sampleReason: nil)
+            return CaseAssignmentsRepresentation(
+                items: assignments.map { AssignmentRepresentation($0, now: now, sealed: blind) }, routingProblem: nil, sampleReason: nil)
         }
         return CaseAssignmentsRepresentation(
             items: assignments.map { AssignmentRepresentation($0, now: now) },
@@ -39,7 +40,8 @@ extension CaseController {
         let actor = try context.requireIdentity()
         try requireModerator(actor, to: "accept a case")
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
-        return AssignmentRepresentation(try await services.store.acceptAssignment(of: value.id, by: actor, at: services.now()), now: services.now())
+        return AssignmentRepresentation(try await services.store.acceptAssignment(of: value.id, by: actor, at: services.now()), now: services.now(),
+                                        sealed: true)
     }
 
     struct Decline: Decodable {
@@ -72,7 +74,8 @@ extension CaseController {
         let (declined, replacements) = try await services.store.declineAssignment(
             of: value.id, reason: body.reason, conflictWith: subject, by: actor, at: services.now())
         let now = services.now()
-        return DeclineResult(declined: AssignmentRepresentation(declined, now: now), replacements: replacements.map { AssignmentRepresentation($0, now: now) })
+        return DeclineResult(declined: AssignmentRepresentation(declined, now: now, sealed: true),
+                             replacements: replacements.map { AssignmentRepresentation($0, now: now, sealed: true) })
     }
 
     /// Blind review: a moderator sees the opinions only after submitting their own; assessors and the employer once
@@ -83,7 +86,7 @@ extension CaseController {
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
         switch actor.role {
         case .moderator where blind:
-            throw Access.forbidden("Blind review: the other opinions are shown once you have submitted your own.")
+            throw Access.forbidden("Blind review: the other opinions are shown once every moderator on your panel has given theirs.")
         case .assessor, .employer:
             guard value.state.hasOutcome else {
                 throw Access.forbidden("The moderators' opinions are shown once the case is decided.")
@@ -124,10 +127,12 @@ extension CaseController {
         let all = try await services.store.opinions(ofCase: value.id)
         let superseded = Set(all.compactMap(\.supersedes))
         let now = services.now()
+        // The answer shows the case as the moderator may now see it: still sealed unless this opinion completed the panel.
+        let sealed = try await services.access.isSealed(submitted.caseAfter, for: actor.userID)
         return Created(body: SubmittedOpinionRepresentation(
             opinion: OpinionRepresentation(submitted.opinion, superseded: superseded.contains(submitted.opinion.id)),
-            caseAfter: CaseRepresentation(submitted.caseAfter, blind: false, showCalibration: false),
-            escalationAssignments: submitted.escalationAssignments.map { AssignmentRepresentation($0, now: now) }))
+            caseAfter: CaseRepresentation(submitted.caseAfter, blind: sealed, showCalibration: false),
+            escalationAssignments: sealed ? [] : submitted.escalationAssignments.map { AssignmentRepresentation($0, now: now) }))
     }
 
     /// The escalated panel's thread: the lead, the auditor (reading) and the case's moderators once their own
@@ -136,7 +141,7 @@ extension CaseController {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: [.lead, .auditor, .moderator(.professional), .moderator(.lay)], to: "read a case's panel discussion")
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        if blind { throw Access.forbidden("The panel's discussion opens to you once you have submitted your own opinion.") }
+        if blind { throw Access.forbidden("The panel's discussion opens to you once every moderator on your panel has given their opinion.") }
         return ItemList(items: try await services.store.messages(ofCase: value.id).map(MessageRepresentation.init))
     }
 
@@ -150,7 +155,7 @@ extension CaseController {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: [.lead, .moderator(.professional), .moderator(.lay)], to: "post to a case's panel discussion")
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        if blind { throw Access.forbidden("The panel's discussion opens to you once you have submitted your own opinion.") }
+        if blind { throw Access.forbidden("The panel's discussion opens to you once every moderator on your panel has given their opinion.") }
         guard value.state == .escalated else {
             throw APIError(.conflict, code: .conflict, message: "The panel discusses escalated cases; this one is \(value.state.rawValue).")
         }

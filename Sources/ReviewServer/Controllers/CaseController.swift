@@ -13,6 +13,7 @@ struct CaseController: Sendable {
         group.post("cases/:caseId/transitions", use: transition)
         group.post("cases/:caseId/assignments", use: assign)
         addModerationRoutes(to: group)
+        addNoteDraftRoutes(to: group)
     }
 
     @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<CaseRepresentation> {
@@ -31,15 +32,31 @@ struct CaseController: Sendable {
         case .assessor: filter.includeCalibration = false
         case .lead, .auditor: break
         }
-        // A moderator sees a case blind until their own opinion on it is in.
-        let submitted = actor.role.isModerator
-            ? Set(try await services.store.assignments(ofModerator: actor.userID).filter { $0.state == .submitted }.map(\.caseID))
-            : []
         let showCalibration = actor.role == .lead || actor.role == .auditor
-        let cases = try await services.store.cases(filter, page: page)
-        return Page(fetched: cases.map {
-            CaseRepresentation($0, blind: actor.role.isModerator && !submitted.contains($0.id), showCalibration: showCalibration)
-        }, page: page)
+        guard actor.role.isModerator else {
+            return Page(fetched: try await services.store.cases(filter, page: page).map {
+                CaseRepresentation($0, blind: false, showCalibration: showCalibration)
+            }, page: page)
+        }
+        // A moderator sees a case sealed until their round's panel is complete (decision 10); a sealed escalated case
+        // shows as in moderation, so the state filter is applied to the state the moderator sees.
+        let unsealed = try await services.store.unsealedRounds(of: actor.userID)
+        func representation(_ value: Case) -> CaseRepresentation {
+            CaseRepresentation(value, blind: !value.state.hasOutcome && unsealed[value.id] != value.round, showCalibration: false)
+        }
+        guard let state, state == .inModeration || state == .escalated else {
+            return Page(fetched: try await services.store.cases(filter, page: page).map(representation), page: page)
+        }
+        filter.state = nil
+        var shown: [CaseRepresentation] = []
+        var next = PageRequest(number: 1, size: PageRequest.maximumSize)
+        while true {
+            let batch = try await services.store.cases(filter, page: next)
+            shown += batch.prefix(next.size).map(representation).filter { $0.state == state }
+            guard batch.count > next.size, shown.count <= page.offset + page.size else { break }
+            next = PageRequest(number: next.number + 1, size: next.size)
+        }
+        return Page(fetched: Array(shown.dropFirst(page.offset).prefix(page.size + 1)), page: page)
     }
 
     @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> CaseRepresentation {

@@ -141,7 +141,11 @@ struct ModerationController: Sendable {
         let actor = try context.requireIdentity()
         let now = services.now()
         if actor.role.isModerator {
-            return ItemList(items: try await services.store.assignments(ofModerator: actor.userID).map { AssignmentRepresentation($0, now: now) })
+            // Sealed panels (decision 10): the reasons do not say which place a moderator fills until they may see the panel.
+            let unsealed = try await services.store.unsealedRounds(of: actor.userID)
+            return ItemList(items: try await services.store.assignments(ofModerator: actor.userID).map {
+                AssignmentRepresentation($0, now: now, sealed: unsealed[$0.caseID] != $0.round)
+            })
         }
         try services.access.require(actor, in: Self.readers.union([.moderator(.professional), .moderator(.lay)]), to: "list assignments")
         let states = Assignment.State.allCases.map(\.rawValue).joined(separator: ", ")

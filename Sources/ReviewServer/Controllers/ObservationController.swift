@@ -50,8 +50,11 @@ struct ObservationController: Sendable {
     @Sendable func ratings(_ request: Request, context: ReviewRequestContext) async throws -> Page<RatingRepresentation> {
         let actor = try context.requireIdentity()
         let id: ObservationID = try context.id("observationId")
-        if actor.role.isModerator, !(try await services.store.hasSubmittedOpinion(actor.userID, onObservation: id)) {
-            throw Access.forbidden("Moderators review blind: the earlier ratings are shown once you have submitted your own opinion.")
+        if actor.role.isModerator, !(try await services.access.mayReadRatings(of: id, as: actor.userID)) {
+            throw Access.forbidden("""
+                Moderators review blind: the earlier ratings are shown once every moderator on your panel has given their opinion \
+                (or the case is decided).
+                """)
         }
         _ = try await services.access.observation(id, for: actor)
         let ratings = try await services.store.ratings.ratings(of: id).map(RatingRepresentation.init)

@@ -68,7 +68,7 @@ extension Pages {
     }
 
     /// The moderator's review screen: offer (accept, decline, declare a conflict), then the recording with
-    /// time-coded notes and the blind opinion form; after their opinion, the other scores and opinions.
+    /// time-coded notes and the blind opinion form; once their panel is complete, the other scores and opinions.
     func review(_ page: PageContext) async throws -> View {
         guard page.isModerator else { throw Access.forbidden("The review screen is for moderators; open the case page instead.") }
         let controller = CaseController(services: services)

@@ -19,9 +19,11 @@ public struct RatingsImportSummary: Hashable, Sendable, Codable {
 extension ReviewStore {
     /// Imports checked rows of the ratings CSV (``RatingsCSV``) in one transaction: all or nothing.
     ///
-    /// Creates the organisations, raters, candidates and observations the rows name (matched by name,
-    /// registration number and observation ref), records each rating through ``RatingLedger`` (a rater's
-    /// second, different rating for the same observation is refused: corrections are made in the service),
+    /// Creates the organisations, candidates and observations the rows name (matched by name, registration number
+    /// and observation ref); matches raters to existing users by organisation and normalised name, and makes an unknown
+    /// rater an inactive identity (never routed; a name two people share is an error with its line); records each
+    /// rating through ``RatingLedger`` (a rater's second, different rating for the same observation is refused:
+    /// corrections are made in the service),
     /// opens an automatic dispute case for every observation whose employer and assessor ratings trigger
     /// `policy`, and writes an audit event for every change plus one `import.completed` event naming the
     /// file and its SHA-256. Everything is validated in memory first and written with multi-row inserts.
@@ -71,19 +73,48 @@ private struct RatingsImporter {
         let body = rows.first.flatMap { row in organisations[row.raterOrganisation].flatMap { $0.kind == .employer ? nil : $0 } }
             ?? organisations.values.sorted { $0.name < $1.name }.first { $0.kind == .accreditingBody }
 
-        // The import acts as an administrator of the accrediting body.
-        var users = Dictionary(try await db.raw("SELECT * FROM users").all().map(SQLUsers.user).map { (UserKey($0), $0) }, uniquingKeysWith: { a, _ in a })
+        // Raters are people who already exist: matched by organisation and name (Unicode-normalised, case-insensitive),
+        // whatever their role. An import never creates someone routable (issue 14: a "moderator" row created a second,
+        // active moderator that routing then gave cases nobody could open): a rater it does not know becomes an
+        // inactive rater identity with no credentials and no moderator profile; a name that matches two people is an
+        // error naming the line.
+        let allUsers = try await db.raw("SELECT * FROM users").all().map(SQLUsers.user)
+        var users = Dictionary(allUsers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var byName: [NameKey: [User]] = [:]
+        for existing in allUsers { byName[NameKey(existing.name, existing.organisationID), default: []].append(existing) }
         var newUsers: [User] = []
-        func user(_ name: String, _ role: Role, _ organisation: Organisation) -> User {
-            let key = UserKey(name: name, role: role, organisationID: organisation.id)
-            if let existing = users[key] { return existing }
-            let created = User(name: name, role: role, organisationID: organisation.id)
-            users[key] = created
+        func matchRater(_ row: RatingsCSV.Row, _ organisation: Organisation) throws -> User {
+            let key = NameKey(row.rater, organisation.id)
+            let matches = byName[key] ?? []
+            if matches.count > 1 {
+                throw StoreError(.constraintViolation, """
+                    line \(row.line), column rater: "\(row.rater)" matches \(matches.count) people of \(organisation.name) \
+                    (\(matches.map { "\($0.name), \($0.role)" }.joined(separator: "; "))); make their names distinct in the service \
+                    or in the file, then import again.
+                    """)
+            }
+            if let match = matches.first { return match }
+            let role: Role = switch row.source {
+            case .employer: .employer
+            case .assessor: .assessor
+            case .moderator: .moderator(.professional)
+            }
+            let created = User(name: row.rater, role: role, organisationID: organisation.id, active: false)
+            byName[key] = [created]
+            users[created.id] = created
             newUsers.append(created)
             return created
         }
         guard let body else { throw StoreError(.invalidArgument, "The import names no accrediting body (the assessors' organisation).") }
-        let importer = user("Ratings import (obsreview import)", .administrator, body)
+        // The import acts as its own identity of the accrediting body: an inactive administrator, on no panel.
+        let importerName = "Ratings import (obsreview import)"
+        let importer: User
+        if let existing = allUsers.first(where: { $0.name == importerName && $0.role == .administrator && $0.organisationID == body.id }) {
+            importer = existing
+        } else {
+            importer = User(name: importerName, role: .administrator, organisationID: body.id, active: false)
+            newUsers.append(importer)
+        }
 
         // Candidates by registration number, observations by ref.
         var candidates = Dictionary(try await db.raw("SELECT * FROM candidates").all().map(SQLCandidates.candidate).map { ($0.candidate.registrationNumber, $0) }, uniquingKeysWith: { a, _ in a })
@@ -129,7 +160,7 @@ private struct RatingsImporter {
                 events.append(created("observation", observation.observation.id.description, ["ref": row.observationRef, "candidate": candidate.candidate.id.description], by: importer))
             }
 
-            let rater = user(row.rater, row.source == .employer ? .employer : row.source == .assessor ? .assessor : .moderator(.professional), raterOrganisation)
+            let rater = try matchRater(row, raterOrganisation)
             var ledger = ledgers[observation.observation.id] ?? RatingLedger(observationID: observation.observation.id, employerID: employer.id)
             if let stored = ledger.currentRatings.first(where: { $0.raterID == rater.id && $0.source == row.source }),
                 stored.score == row.score, Dialect.normalised(stored.ratedAt) == Dialect.normalised(row.ratedAt)
@@ -155,7 +186,9 @@ private struct RatingsImporter {
         // Disputes: an observation whose current employer and assessor ratings trigger the policy, with no case yet.
         var openCases: Set<ObservationID> = []
         if !existingObservations.isEmpty {
-            for id in existingObservations where try await !SQLCases.cases(of: id, on: db, dialect: d).filter(\.state.isActive).isEmpty {
+            // An active case, or a decided one (only the lead's reopening re-runs a decision, decision 10).
+            for id in existingObservations
+            where try await !SQLCases.cases(of: id, on: db, dialect: d).filter({ ($0.state.isActive || $0.state.hasOutcome) && !$0.isCalibration }).isEmpty {
                 openCases.insert(id)
             }
         }
@@ -168,7 +201,7 @@ private struct RatingsImporter {
             else { continue }
             // Opened automatically by the rating that completed the pair.
             let trigger = employerRating.ratedAt > assessorRating.ratedAt ? employerRating : assessorRating
-            guard let actor = raters[trigger.id]?.actor ?? users.values.first(where: { $0.id == trigger.raterID })?.actor else { continue }
+            guard let actor = raters[trigger.id]?.actor ?? users[trigger.raterID]?.actor else { continue }
             let (opened, event) = try Case.openDispute(finding, observationID: observationID, employerID: ledger.employerID, by: actor, at: trigger.ratedAt)
             newCases.append(opened)
             events.append(event)
@@ -208,18 +241,22 @@ private struct RatingsImporter {
     }
 }
 
-private struct UserKey: Hashable {
+/// A person's name within an organisation as the import matches it: Unicode compatibility-normalised (NFKC), case-folded,
+/// runs of white space as one space, trimmed. "ANA NU\u{0301}N\u{0303}EZ" and "Ana Núñez" are the same person.
+struct NameKey: Hashable {
     let name: String
-    let role: Role
     let organisationID: OrganisationID
 
-    init(name: String, role: Role, organisationID: OrganisationID) {
-        self.name = name
-        self.role = role
+    init(_ name: String, _ organisationID: OrganisationID) {
+        self.name = Self.normalised(name)
         self.organisationID = organisationID
     }
 
-    init(_ user: User) { self.init(name: user.name, role: user.role, organisationID: user.organisationID) }
+    static func normalised(_ name: String) -> String {
+        name.precomposedStringWithCompatibilityMapping
+            .folding(options: [.caseInsensitive, .widthInsensitive], locale: nil)
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
 }
 
 extension Observation.PracticeArea {

@@ -265,13 +265,28 @@ extension ReviewStore {
         }
     }
 
-    /// Whether the moderator has submitted an opinion on any case about the observation.
-    public func hasSubmittedOpinion(_ moderatorID: UserID, onObservation observationID: ObservationID) async throws -> Bool {
+    /// The round of the moderator's assignment on a case if its panel has been complete since they submitted
+    /// (sealed panels, decision 10): from then on they may see the round's other opinions, and theirs is final.
+    public func unsealedRound(_ moderatorID: UserID, on caseID: CaseID) async throws -> Int? {
         try await reading { sql in
             try await sql.db.raw("""
-                SELECT 1 AS one FROM case_assignments a JOIN cases c ON c.id = a.case_id
-                WHERE c.observation_id = \(sql.d.id(observationID)) AND a.moderator_id = \(sql.d.id(moderatorID)) AND a.state = 'submitted'
-                """).first() != nil
+                SELECT round FROM case_assignments WHERE case_id = \(sql.d.id(caseID)) AND moderator_id = \(sql.d.id(moderatorID))
+                AND state = 'submitted' AND unsealed_at IS NOT NULL
+                """).first(decodingColumn: "round", as: Int.self)
+        }
+    }
+
+    /// Every case on which the moderator's round has been complete since they submitted, with that round.
+    public func unsealedRounds(of moderatorID: UserID) async throws -> [CaseID: Int] {
+        try await reading { sql in
+            var rounds: [CaseID: Int] = [:]
+            for row in try await sql.db.raw("""
+                SELECT case_id, round FROM case_assignments WHERE moderator_id = \(sql.d.id(moderatorID))
+                AND state = 'submitted' AND unsealed_at IS NOT NULL
+                """).all() {
+                rounds[try row.id("case_id")] = try row.value("round", as: Int.self)
+            }
+            return rounds
         }
     }
 
@@ -291,6 +306,15 @@ extension ReviewStore {
             let opinions = try await sql.opinions(ofCase: caseID)
             let opinion: SecondOpinion
             if let correcting {
+                // Sealed panels: a correction is the moderator's own second thought, never an alignment with views they
+                // have seen. Once their round's panel was complete (and the others' opinions open to them), it is final.
+                if try await sql.isUnsealed(actor.userID, on: caseID, round: value.round) {
+                    throw StoreError(.conflict, """
+                        Your opinion on case \(caseID) is final: the panel's opinions have been open to you since every place of this round \
+                        was in, so it can no longer be corrected. If it rests on a material flaw or new information, ask the moderation lead \
+                        to reopen the case (action "reopen" with ground material_flaw or new_information).
+                        """)
+                }
                 guard let original = SecondOpinion.current(opinions).first(where: { $0.id == correcting && $0.round == value.round }),
                     original.moderatorID == actor.userID
                 else {
@@ -306,6 +330,8 @@ extension ReviewStore {
                 try await sql.insert(opinion)
                 try await sql.update(try assignment.submitted(at: time))
             }
+            // The notes went in with the opinion: the drafts they came from are gone (decision 10).
+            try await sql.discardNoteDrafts(of: actor.userID, on: caseID)
             var details = ["opinion": opinion.id.description, "score": score.description, "round": String(value.round),
                            "annotations": String(opinion.annotations.count)]
             if let definitive = value.calibrationScore { details["calibration_deviation"] = String(score.value - definitive.value) }
@@ -493,6 +519,14 @@ extension ModerationSQL {
         return (value, assignment)
     }
 
+    /// Whether the moderator's assignment in `round` of the case has been unsealed (their panel was complete).
+    func isUnsealed(_ moderatorID: UserID, on caseID: CaseID, round: Int) async throws -> Bool {
+        try await db.raw("""
+            SELECT 1 AS one FROM case_assignments WHERE case_id = \(d.id(caseID)) AND moderator_id = \(d.id(moderatorID))
+            AND round = \(bind: round) AND unsealed_at IS NOT NULL
+            """).first() != nil
+    }
+
     /// The routing request for a stored case (its observation, raters and assignments read here).
     func request(for value: Case, policy: ModerationPolicy) async throws -> RoutingRequest {
         guard let row = try await db.raw("SELECT candidate_id, practice_area FROM observations WHERE id = \(d.id(value.observationID))").first() else {
@@ -507,8 +541,13 @@ extension ModerationSQL {
                 WHERE c.observation_id = \(d.id(value.observationID)) AND c.calibration = \(bind: true)
                 """).all().map { try $0.id("moderator_id", as: UserID.self) })
         }
+        let observationReviewers = Set(try await db.raw("""
+            SELECT a.moderator_id FROM case_assignments a JOIN cases c ON c.id = a.case_id
+            WHERE c.observation_id = \(d.id(value.observationID)) AND c.id <> \(d.id(value.id))
+            """).all().map { try $0.id("moderator_id", as: UserID.self) })
         return request(for: value, candidateID: try row.id("candidate_id"), practiceArea: try row.raw("practice_area"), raters: raters,
-                       assignments: try await assignments(ofCase: value.id), seedReviewers: seedReviewers, policy: policy)
+                       assignments: try await assignments(ofCase: value.id), seedReviewers: seedReviewers,
+                       observationReviewers: observationReviewers, policy: policy)
     }
 
     /// Reconciles the round's opinions once every place has one and none is outstanding (DESIGN.md §3).
@@ -519,6 +558,11 @@ extension ModerationSQL {
         guard !round.contains(where: { $0.state.isOpen }), submitted.count >= ModerationSQL.places(for: value, policy: policy) else {
             return (value, [])
         }
+        // The panel is complete: its members may now see one another's views (and their opinions become final).
+        try await db.raw("""
+            UPDATE case_assignments SET unsealed_at = \(d.time(time))
+            WHERE case_id = \(d.id(value.id)) AND round = \(bind: value.round) AND state = 'submitted' AND unsealed_at IS NULL
+            """).run()
         let current = SecondOpinion.current(try await opinions(ofCase: value.id)).filter { $0.round == value.round }
         if let definitive = value.calibrationScore {
             let outcome = Outcome(score: definitive, basis: .rule(.calibrationSeed), reasonCodes: ["calibration_seed"], basedOn: current.map(\.id),

@@ -109,9 +109,10 @@ extension ModerationSQL {
     /// The routing request for a case given all its assignments, or nil when it needs nobody.
     func request(
         for value: Case, candidateID: CandidateID, practiceArea: Observation.PracticeArea, raters: Set<UserID>,
-        assignments: [Assignment], seedReviewers: Set<UserID>, policy: ModerationPolicy
+        assignments: [Assignment], seedReviewers: Set<UserID>, observationReviewers: Set<UserID>, policy: ModerationPolicy
     ) -> RoutingRequest {
         var exclusions: [UserID: RoutingRequest.CaseExclusion] = [:]
+        for moderator in observationReviewers { exclusions[moderator] = .reviewedObservation }
         for moderator in seedReviewers { exclusions[moderator] = .reviewedSeed }
         var panel: [ModeratorKind] = []
         for assignment in assignments {
@@ -187,6 +188,14 @@ extension ModerationSQL {
             """).all() {
             seedReviewers[try row.id("observation_id"), default: []].insert(try row.id("moderator_id"))
         }
+        // Everyone who sat on any case of these observations: none of them is routed to another case of the same one.
+        var reviewersByObservation: [ObservationID: [(CaseID, UserID)]] = [:]
+        for row in try await db.raw("""
+            SELECT c.observation_id, a.case_id, a.moderator_id FROM case_assignments a JOIN cases c ON c.id = a.case_id
+            WHERE c.observation_id IN (SELECT c.observation_id FROM cases c WHERE c.state IN \(Self.moderationStates)\(only))
+            """).all() {
+            reviewersByObservation[try row.id("observation_id"), default: []].append((try row.id("case_id"), try row.id("moderator_id")))
+        }
         var cases: [CaseID: Case] = [:]
         var requests: [RoutingRequest] = []
         for row in rows {
@@ -194,7 +203,8 @@ extension ModerationSQL {
             let request = request(
                 for: value, candidateID: try row.id("candidate_id"), practiceArea: try row.raw("practice_area"),
                 raters: raters[value.observationID] ?? [], assignments: assignmentsByCase[value.id] ?? [],
-                seedReviewers: value.isCalibration ? seedReviewers[value.observationID] ?? [] : [], policy: policy)
+                seedReviewers: value.isCalibration ? seedReviewers[value.observationID] ?? [] : [],
+                observationReviewers: Set((reviewersByObservation[value.observationID] ?? []).filter { $0.0 != value.id }.map(\.1)), policy: policy)
             guard request.places > 0 else { continue }
             cases[value.id] = value
             requests.append(request)

@@ -19,16 +19,37 @@ extension ReviewStore {
         observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
         by actor: Actor, policy: DisputePolicy = .default, at time: Date = Date()
     ) async throws -> RecordedRating {
+        var attempt = 1
+        while true {
+            do {
+                return try await recordRatingOnce(observationID: observationID, score: score, rationale: rationale, supersedes: supersedes,
+                                                  correctionReason: correctionReason, by: actor, policy: policy, at: time)
+            } catch let error as StoreError where attempt < 3 && error.isConcurrencyRefusal {
+                // A concurrent writer got there first (the same rating, or a case opened on the observation meanwhile): the
+                // database's unique indexes refused this one (migration 10), or PostgreSQL broke a deadlock with a flag
+                // opening the case. Again against what is now stored: the same rating is then refused naming the existing
+                // one; any other rating goes in and joins the case.
+                attempt += 1
+            }
+        }
+    }
+
+    private func recordRatingOnce(
+        observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
+        by actor: Actor, policy: DisputePolicy, at time: Date
+    ) async throws -> RecordedRating {
         try await transaction { (tx: StoreTransaction) async throws -> RecordedRating in
             let d = tx.context.dialect
-            let (ledger, activeCase) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, Case?) in
+            let (ledger, cases) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, [Case]) in
                 guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
                     throw StoreError(.notFound, "There is no observation \(observationID).")
                 }
                 let ledger = try await SQLRatings.ledger(of: observationID, employerID: employerID, on: db, dialect: d)
-                let active = try await SQLCases.cases(of: observationID, on: db, dialect: d).first { $0.state.isActive && !$0.isCalibration }
-                return (ledger, active)
+                return (ledger, try await SQLCases.cases(of: observationID, on: db, dialect: d).filter { !$0.isCalibration })
             }
+            // The case the rating concerns: the active one, else a decided one. A decision is re-run only by the lead's
+            // reopening on a ground, never by a fresh automatic dispute (decision 10): that case is told instead.
+            let activeCase = cases.first { $0.state.isActive } ?? cases.last { $0.state.hasOutcome }
             let active = activeCase != nil
             var next = ledger
             let rating: Rating
@@ -39,12 +60,14 @@ extension ReviewStore {
                     let source: RatingSource = actor.role == .employer ? .employer : actor.role.isModerator ? .moderator : .assessor
                     rating = try next.record(source: source, score: score, rationale: rationale, by: actor, at: time)
                 }
+            } catch let error as DomainError where error.code == .ratingDuplicate {
+                throw StoreError(.conflict, error.message, cause: error)
             } catch let error as DomainError {
                 throw StoreError(.invalidArgument, error.message, cause: error)
             }
             try await tx.ratings.append(rating, by: actor)
-            // The dispute rules are re-evaluated on every rating and correction: an active case is told how the
-            // current scores now stand (the lead decides what follows; nothing is withdrawn by itself).
+            // The dispute rules are re-evaluated on every rating and correction: the case (active, or decided) is told
+            // how the current scores now stand (the lead decides what follows: nothing is withdrawn or re-run by itself).
             if let activeCase, rating.source != .moderator {
                 let employer = next.current(source: .employer)?.score, assessor = next.current(source: .assessor)?.score
                 var details = ["rating": rating.id.description, "source": rating.source.rawValue,
@@ -64,21 +87,34 @@ extension ReviewStore {
         }
     }
 
-    /// Flags an observation by hand: opens a manual-flag case, or joins the active case on it.
+    /// Flags an observation by hand: opens a manual-flag case, or joins the active case on it (also when another
+    /// writer opened it a moment ago: the database keeps one active case per observation, migration 10). A decided
+    /// case is not re-run by a flag (`CaseTransitionError` `.alreadyDecided`, naming the lead's reopen).
     public func flag(observationID: ObservationID, reason: String, by actor: Actor, at time: Date = Date()) async throws -> Case {
-        try await transaction { (tx: StoreTransaction) async throws -> Case in
-            let d = tx.context.dialect
-            let (employerID, existing) = try await tx.context.run { (db: any SQLDatabase) async throws -> (OrganisationID, [Case]) in
-                guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
-                    throw StoreError(.notFound, "There is no observation \(observationID).")
-                }
-                return (employerID, try await SQLCases.cases(of: observationID, on: db, dialect: d))
+        var attempt = 1
+        while true {
+            do {
+                return try await flagOnce(observationID: observationID, reason: reason, by: actor, at: time)
+            } catch let error as StoreError where attempt < 3 && error.isConcurrencyRefusal {
+                // Another flag or rating opened (or changed) the active case meanwhile: join it as it now stands.
+                attempt += 1
             }
+        }
+    }
+
+    private func flagOnce(observationID: ObservationID, reason: String, by actor: Actor, at time: Date) async throws -> Case {
+        // Under the moderation lock (PostgreSQL), so that flags racing on one observation take turns and join the one
+        // case instead of each failing on its version; a rating that opens a dispute meanwhile meets the unique index.
+        try await moderation { sql in
+            guard let employerID = try await SQLRatings.employer(of: observationID, on: sql.db, dialect: sql.d) else {
+                throw StoreError(.notFound, "There is no observation \(observationID).")
+            }
+            let existing = try await SQLCases.cases(of: observationID, on: sql.db, dialect: sql.d)
             let (result, event) = try Case.flag(observationID: observationID, employerID: employerID, existing: existing, by: actor, at: time, reason: reason)
             if let joined = existing.first(where: { $0.id == result.id }) {
-                try await tx.cases.update(result, expectedVersion: joined.version, event: event)
+                _ = try await sql.cases.update(result, expectedVersion: joined.version, event: event)
             } else {
-                try await tx.cases.create(result, event: event)
+                _ = try await sql.cases.create(result, event: event)
             }
             return result
         }
@@ -91,6 +127,20 @@ extension ReviewStore {
     public func transition(
         _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor,
         policy: DisputePolicy = .default, at time: Date = Date()
+    ) async throws -> Case {
+        do {
+            return try await transitionOnce(id, command, expectedVersion: expectedVersion, reason: reason, by: actor, policy: policy, at: time)
+        } catch let error as StoreError where error.code == .duplicate {
+            // The one-active-case index (migration 10): reopening while another case on the observation is active.
+            throw StoreError(.conflict, """
+                Case \(id) cannot become active again while another case on the same observation is active: an observation has \
+                one active case at a time. Decide or withdraw the other case first.
+                """, cause: error)
+        }
+    }
+
+    private func transitionOnce(
+        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor, policy: DisputePolicy, at time: Date
     ) async throws -> Case {
         try await moderation { sql in
             let current = try await sql.lockedCase(id)
@@ -132,3 +182,13 @@ extension ReviewStore {
             details: ["bytes": String(bytes), "sha256": sha256, "role": actor.role.rawValue]))
     }
 }
+
+extension StoreError {
+    /// A refusal that comes from a concurrent writer rather than from the request: a unique index (the other writer's
+    /// row is in), a stale version, or a deadlock or serialisation failure PostgreSQL broke. Trying again against what is
+    /// now stored gives the answer the request deserves. (A domain refusal, such as a second rating, is not one.)
+    var isConcurrencyRefusal: Bool {
+        code == .duplicate || (code == .conflict && !(cause is DomainError))
+    }
+}
+

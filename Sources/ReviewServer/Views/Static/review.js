@@ -1,22 +1,45 @@
-// The moderator's notes: N drops a note at the video's current time; notes are kept in this browser
-// (localStorage) until the opinion is submitted with them; clicking a note's time seeks to it.
+// The moderator's notes: "Add note at 1:23" (click, tap or the N key) drops a note at the video's current time; notes
+// are drafts kept on the server for this moderator, case and recording (autosaved, never in the browser: another
+// moderator on the same browser never sees them, and nothing stays after sign-out) until the opinion is submitted
+// with them; clicking a note's time seeks to it.
 'use strict';
 
 (() => {
   const root = document.querySelector('[data-review]');
   if (!root) return;
-  const key = `obsreview-notes-${root.dataset.review}`;
+  // Drafts from before they moved to the server: nothing about a case stays in the browser.
+  try {
+    Object.keys(localStorage).filter((name) => name.startsWith('obsreview-notes-')).forEach((name) => localStorage.removeItem(name));
+  } catch (_) { /* storage unavailable: nothing to remove */ }
+  const recording = root.dataset.recording;
+  const draftURL = recording ? `/api/v1/cases/${root.dataset.review}/note-drafts/${recording}` : null;
   const list = document.getElementById('notes');
   const form = document.getElementById('note-form');
   const timeField = document.getElementById('note-time');
   const textField = document.getElementById('note-text');
   const tagField = document.getElementById('note-tag');
   const error = document.getElementById('note-error');
+  const status = document.getElementById('notes-status');
+  const nowButton = document.getElementById('note-now');
   const player = () => window.obsreviewPlayer || { video: null, seek() {}, clock: (s) => `${s}` };
   let notes = [];
-  try { notes = JSON.parse(localStorage.getItem(key) || '[]'); } catch (_) { notes = []; }
 
-  const save = () => localStorage.setItem(key, JSON.stringify(notes));
+  const request = async (method, body) => {
+    const headers = { 'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]')?.content || '' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(draftURL, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    const answer = await response.json().catch(() => null);
+    if (!response.ok) throw new Error(answer?.error?.message || `The server answered ${response.status}.`);
+    return answer;
+  };
+  let saving = Promise.resolve();
+  const save = () => {
+    if (!draftURL) return;
+    const snapshot = notes.map((note) => (note.tag ? { start: note.start, text: note.text, tag: note.tag } : { start: note.start, text: note.text }));
+    saving = saving.then(() => request('PUT', { notes: snapshot }))
+      .then(() => { if (status) status.textContent = `Draft saved for you alone (${snapshot.length} note${snapshot.length === 1 ? '' : 's'}).`; })
+      .catch((problem) => { if (status) status.textContent = `Your notes could not be saved: ${problem.message}`; });
+  };
   const render = () => {
     list.replaceChildren(...notes.map((note, index) => {
       const item = document.createElement('li');
@@ -50,6 +73,13 @@
     if (video) { video.pause(); timeField.value = video.currentTime.toFixed(3); }
     textField.focus();
   };
+  // The button names the moment it would note, and works by click, tap or keyboard like the N key.
+  if (nowButton) {
+    nowButton.addEventListener('click', startNote);
+    const label = () => { const video = player().video; nowButton.textContent = `Add note at ${player().clock(video ? video.currentTime : 0)}`; };
+    player().video?.addEventListener('timeupdate', label);
+    label();
+  }
 
   document.addEventListener('keydown', (event) => {
     const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(event.target.tagName) || event.target.isContentEditable;
@@ -83,8 +113,16 @@
 
   window.obsreviewNotes = {
     forSubmission: () => notes.map((note) => (note.tag ? { start: note.start, text: note.text, tag: note.tag } : { start: note.start, text: note.text })),
-    clear: () => localStorage.removeItem(key),
+    // The server discards the drafts with the submitted opinion.
+    clear: () => { notes = []; render(); },
     all: () => notes.slice(),
+    saved: () => saving,
   };
   render();
+  if (draftURL) {
+    request('GET').then((draft) => {
+      notes = (draft?.notes || []).map((note) => ({ start: note.start, text: note.text, tag: note.tag || null }));
+      render();
+    }).catch((problem) => { if (status) status.textContent = `Your draft notes could not be loaded: ${problem.message}`; });
+  }
 })();

@@ -1,0 +1,21 @@
+/// A moderator's unsubmitted notes, kept on the server per moderator, case and recording (issue 14: the review page
+/// kept them in the browser under the case id alone, where the next moderator on the same browser saw them and they
+/// outlived sign-out). Scratch, not evidence: no audit events; submitting the opinion discards them.
+struct Migration0011NoteDrafts: Migration {
+    let version = 11
+    let name = "note drafts per moderator, case and recording"
+
+    func statements(for d: Dialect) -> [String] {
+        [
+            """
+            CREATE TABLE note_drafts (
+                case_id \(d.idType) NOT NULL REFERENCES cases (id),
+                moderator_id \(d.idType) NOT NULL REFERENCES users (id),
+                recording_id \(d.idType) NOT NULL REFERENCES recordings (id),
+                notes \(d.jsonType) NOT NULL,
+                updated_at \(d.timestampType) NOT NULL,
+                PRIMARY KEY (case_id, moderator_id, recording_id))
+            """,
+        ]
+    }
+}
