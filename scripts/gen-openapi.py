@@ -200,7 +200,7 @@ P={
  "/api/v1/recordings/{recordingId}/reindex":{"post":op("Index a rejected recording again from its preserved original (its uploader or the lead); audited","recordings",{**ok("RecordingDetail","202","Queued for indexing"),**err(*WRITE)},params=[rid],reqbody={"required":False,"content":{"application/json":{"schema":obj({"reason":text(500)},[])}}},opid="reindexRecording")},
  "/api/v1/recordings/{recordingId}/index":{"get":op("The index report: probe, keyframe timeline, discontinuities, proxy","recordings",{"200":{"description":"The index report of `obsreview index --json`","content":{"application/json":{"schema":{"type":"object"}}}},**err(*READ)},params=[rid],opid="getRecordingIndex")},
  "/api/v1/recordings/{recordingId}/media":{
-   "get":op("Stream the original file (Range); each viewing is audited","recordings",media_responses(["video/mp4","video/quicktime","video/webm","video/x-matroska","video/x-msvideo","video/mp2t","video/x-ms-wmv","video/mpeg","application/octet-stream"]),params=[rid]+rangeh,opid="streamMedia"),
+   "get":op("Stream the original file (Range; its uploader and the lead only: it keeps the camera's personal tags); each viewing is audited","recordings",media_responses(["video/mp4","video/quicktime","video/webm","video/x-matroska","video/x-msvideo","video/mp2t","video/x-ms-wmv","video/mpeg","application/octet-stream"]),params=[rid]+rangeh,opid="streamMedia"),
    "head":op("The original file's headers","recordings",head_responses,params=[rid],opid="headMedia")},
  "/api/v1/recordings/{recordingId}/proxy":{
    "get":op("Stream the browser-playable proxy (Range); each viewing is audited","recordings",media_responses(["video/mp4","video/webm"]),params=[rid]+rangeh,opid="streamProxy"),

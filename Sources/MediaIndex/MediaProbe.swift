@@ -146,6 +146,8 @@ enum PersonalData {
     private static let words: Set<String> = [
         "location", "gps", "iso6709", "xyz", "make", "model", "manufacturer", "device", "owner", "author",
         "artist", "serial", "serialnumber", "user", "username", "creator", "latitude", "longitude", "coordinates",
+        // Matroska's and others' names: a place, a camera, a person (`ENCODED_BY`, `RECORDED_BY`) or a way to reach them.
+        "latlong", "place", "camera", "email", "mail", "phone", "telephone", "copyright", "composer", "performer", "by",
     ]
 
     static func isPersonal(key: String) -> Bool {

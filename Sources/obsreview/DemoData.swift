@@ -96,8 +96,10 @@ struct DemoData {
                 .filter { ["mp4", "mov", "webm", "avi", "ts", "m4a"].contains(($0 as NSString).pathExtension) }.sorted()
         } ?? []
         guard let assessor = users["assessor"] else { return }
+        // Loaded once: a restart (whose list of disputes may have changed meanwhile) adds no second copies.
+        let loaded = try await store.recordingBlobKeys()
         for (file, target) in zip(files, disputed + disputed) {
-            guard let path = samples?.appendingPathComponent(file).path else { continue }
+            guard let path = samples?.appendingPathComponent(file).path, !loaded.contains(try FileHasher.sha256(path: path)) else { continue }
             let size = try await IngestCommand.store(path, in: data)
             _ = try await store.storeUploadedRecording(
                 uploadID: "demo:\(size.key):\(target.observationID)", observationID: target.observationID, uploadedBy: assessor.id,

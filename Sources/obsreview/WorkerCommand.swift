@@ -68,6 +68,7 @@ struct IndexingWorker {
         while !Task.isCancelled {
             do {
                 try await store.jobs.reclaimExpiredLeases(now: Date())
+                try await releaseLeasesOfEndedWorkers()
                 try await store.rejectRecordingsOfDeadJobs()
                 if try await runOne() { continue }
             } catch {
@@ -76,6 +77,17 @@ struct IndexingWorker {
             }
             if stopWhenIdle { return }
             try await Task.sleep(for: poll)
+        }
+    }
+
+    /// Jobs leased by a worker process of this host that no longer exists (killed with its server, say) go back to
+    /// the queue now rather than when their lease runs out half an hour later. Workers on other hosts are left to
+    /// their leases: their processes cannot be seen from here.
+    func releaseLeasesOfEndedWorkers() async throws {
+        let host = ProcessInfo.processInfo.hostName + "-"
+        for owner in try await store.leaseOwnersOfRunningJobs() where owner.hasPrefix(host) && owner != name {
+            guard let pid = Int32(owner.dropFirst(host.count)), pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try await store.releaseLeases(heldBy: owner)
         }
     }
 

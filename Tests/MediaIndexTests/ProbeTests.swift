@@ -85,6 +85,9 @@ struct ProbeTests {
         ("location", true), ("location-eng", true), ("com.apple.quicktime.location.ISO6709", true),
         ("com.apple.quicktime.make", true), ("com.apple.quicktime.model", true), ("com.android.manufacturer", true),
         ("artist", true), ("author", true), ("GPSLatitude", true),
+        // Matroska's tags as a camera or an editor writes them.
+        ("LATLONG", true), ("PLACE", true), ("CAMERA", true), ("EMAIL", true), ("PHONE", true), ("COPYRIGHT", true),
+        ("COMPOSER", true), ("ENCODED_BY", true), ("RECORDED_BY", true),
         ("title", false), ("encoder", false), ("creation_time", false), ("major_brand", false), ("handler_name", false),
     ])
     func personalDataTagsAreRecognised(key: String, personal: Bool) {

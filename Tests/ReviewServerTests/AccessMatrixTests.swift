@@ -67,8 +67,9 @@ import Testing
             route(.get, "/api/v1/recordings", listReaders.union([.assignedModerator, .unassignedModerator])),
             route(.get, "/api/v1/recordings/\(r)", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/index", recordingViewers),
-            route(.get, "/api/v1/recordings/\(r)/media", recordingViewers, headers: [.range: "bytes=0-99"]),
-            route(.head, "/api/v1/recordings/\(r)/media", recordingViewers),
+            // The original keeps the camera's personal tags: its uploader (the fixture's assessor) and the lead only.
+            route(.get, "/api/v1/recordings/\(r)/media", [.assessor, .lead], headers: [.range: "bytes=0-99"]),
+            route(.head, "/api/v1/recordings/\(r)/media", [.assessor, .lead]),
             route(.get, "/api/v1/recordings/\(r)/proxy", recordingViewers),
             route(.head, "/api/v1/recordings/\(r)/proxy", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/thumbnails/0", recordingViewers),

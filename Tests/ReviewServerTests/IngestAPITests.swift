@@ -173,6 +173,43 @@ import Testing
         }
     }
 
+    /// Found by the hostile test: 30 creations at once passed a limit of 10 (21 accepted), and a length declared
+    /// late (creation-defer-length) escaped the pending-bytes limit.
+    @Test func theUploadLimitsHoldUnderConcurrencyAndForLengthsDeclaredLate() async throws {
+        let server = TestServer()
+        defer { server.removeDirectory() }
+        var configuration = server.uploadStore().configuration
+        configuration.maxUploadsPerUser = 10
+        configuration.maxPendingBytesPerUser = 1_000_000
+        let store = UploadStore(configuration: configuration, blobs: FolderBlobStore(root: .init(server.directory.appendingPathComponent("blobs").path)),
+                                completionHandler: server.registry, logger: Logger(label: "test"))
+        try await store.prepare()
+        let accepted = await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<30 {
+                group.addTask {
+                    (try? await store.create(NewUpload(owner: TestServer.assessor, observationID: Tus.observation, fileName: "f\(n).mp4",
+                                                       length: 100, expectedSHA256: nil, metadataHeader: nil))) != nil
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(accepted == 10)
+        #expect(store.unfinished(of: TestServer.assessor.userID).count == 10)
+
+        let other = TestServer.otherAssessor
+        let deferred = try await store.create(NewUpload(owner: other, observationID: Tus.observation, fileName: "d.mp4", length: nil,
+                                                        expectedSHA256: nil, metadataHeader: nil))
+        do {
+            _ = try await store.append(to: deferred.id, for: other, at: 0, declaredLength: 5_000_000, body: [ByteBuffer(bytes: [1])].async)
+            Issue.record("a late length past the pending-bytes limit was accepted")
+        } catch let error as UploadError {
+            #expect(error.code == .quota)
+        }
+        #expect(try await store.info(deferred.id, for: other).length == nil)
+        _ = try await store.append(to: deferred.id, for: other, at: 0, declaredLength: 500_000, body: [ByteBuffer(bytes: [1])].async)
+        #expect(try await store.info(deferred.id, for: other).length == 500_000)
+    }
+
     /// Reproduces the trickle: a PATCH sending a byte every few seconds held the upload's lock for as long as it liked.
     @Test func aPatchSlowerThanTheMinimumRateIsEndedAndKeepsItsBytes() async throws {
         let server = TestServer()

@@ -47,6 +47,9 @@ import Testing
             ("common", "qwertyuiop123", "most common"),
             ("decorated", "football2024!!", "most common"),
             ("breached", "1q2w3e4r5t6y", "most common"),
+            // Found by the hostile test: counting runs passed every other rule.
+            ("ascending", "123456789012", "repeats"), ("longer", "12345678901234", "repeats"),
+            ("descending", "987654321098", "repeats"), ("alphabet", "abcdefghijklm", "repeats"),
           ])
     func passwordRules(_ label: String, _ password: String, _ reason: String) {
         let problem = PasswordPolicy.standard.problem(with: password, username: "casey.jones", organisationName: "Eastgate City Council")

@@ -1602,7 +1602,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/recordings/{recordingId}/media": {
       "get": {
-        "summary": "Stream the original file (Range); each viewing is audited",
+        "summary": "Stream the original file (Range; its uploader and the lead only: it keeps the camera's personal tags); each viewing is audited",
         "tags": [
           "recordings"
         ],

@@ -38,7 +38,7 @@ public struct PasswordPolicy: Sendable {
         }
         let lower = password.lowercased()
         if Self.isRepetitive(lower) || common.contains(Self.repeatedUnit(of: lower) ?? "") {
-            return "This password repeats a few characters over and over (like aaaaaaaaaaaa or abcabcabcabc), which attackers try first. Choose another."
+            return "This password repeats a few characters over and over or just counts (like aaaaaaaaaaaa, abcabcabcabc or 123456789012), which attackers try first. Choose another."
         }
         let name = username.lowercased()
         if lower == name || (name.count >= 4 && lower.contains(name)) {
@@ -60,11 +60,32 @@ public struct PasswordPolicy: Sendable {
         return core.count >= 4 && core != lower && common.contains(core)
     }
 
-    /// Fewer than four different characters, or a piece of at most four characters repeated.
+    /// Fewer than four different characters, a piece of at most four characters repeated, or a run that only counts
+    /// up or down (`123456789012`, `987654321098`, `abcdefghijkl`, with 9→0 and z→a wrapping).
     static func isRepetitive(_ text: String) -> Bool {
         if Set(text).count < 4 { return true }
         if let unit = repeatedUnit(of: text), unit.count <= 4 { return true }
-        return false
+        return isSequence(text)
+    }
+
+    static func isSequence(_ text: String) -> Bool {
+        func position(_ c: Character) -> (alphabet: Int, index: Int)? {
+            guard let ascii = c.asciiValue else { return nil }
+            switch ascii {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return (10, Int(ascii - UInt8(ascii: "0")))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): return (26, Int(ascii - UInt8(ascii: "a")))
+            default: return nil
+            }
+        }
+        let positions = text.map(position)
+        guard positions.count >= 2, positions.allSatisfy({ $0 != nil }) else { return false }
+        let steps = zip(positions, positions.dropFirst()).map { pair -> Int? in
+            let (a, b) = (pair.0!, pair.1!)
+            guard a.alphabet == b.alphabet else { return nil }
+            return (b.index - a.index + a.alphabet) % a.alphabet
+        }
+        guard let first = steps.first, let step = first, step == 1 || step == positions[0]!.alphabet - 1 else { return false }
+        return steps.allSatisfy { $0 == step }
     }
 
     /// The shortest piece that `text` is two or more copies of, if any (`abcabc` → `abc`).

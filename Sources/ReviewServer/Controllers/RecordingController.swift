@@ -158,9 +158,18 @@ struct RecordingController: Sendable {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: view)))
     }
 
+    /// The original file, as uploaded: it keeps what the camera wrote about where and on what it was filmed (a
+    /// phone's location, make and model), so only its uploader and the lead may fetch it; everyone else watches the
+    /// proxy, which carries none of that (decision 4), and reads the index with those values withheld.
     @Sendable func media(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let actor = try context.requireIdentity()
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        guard actor.role == .lead || recording.uploadedBy == actor.userID else {
+            throw APIError(.forbidden, code: .forbidden, message: """
+                The original file keeps personal data the camera recorded (where and on what it was filmed), so only the \
+                person who uploaded it and the moderation lead can download it: watch the recording in the browser instead (its proxy).
+                """)
+        }
         guard let sha256 = recording.sha256 else {
             throw APIError(.notFound, code: .notReady, message: "Recording \(recording.id) is still uploading: there is nothing to stream yet.")
         }

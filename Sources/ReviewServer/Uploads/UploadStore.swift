@@ -90,6 +90,9 @@ public final class UploadStore: Sendable {
     let completionHandler: any UploadCompletionHandler
     private let logger: Logger
     private let live = Mutex<[UploadID: LiveUpload]>([:])
+    /// Creations under way per user, counted with their room check under one lock, so that concurrent creations
+    /// cannot all pass a per-user limit that each alone would meet.
+    private let creating = Mutex<[ReviewDomain.UserID: (count: Int, bytes: Int64)]>([:])
 
     /// In-memory state of an upload: its writer lock and the running whole-file digest.
     private struct LiveUpload {
@@ -122,7 +125,19 @@ public final class UploadStore: Sendable {
         if let length = new.length {
             try checkLength(length, offset: 0)
         }
-        try checkRoom(for: new)
+        let owner = new.owner.userID
+        let declared = new.length ?? 0
+        try creating.withLock { creating in
+            let inFlight = creating[owner] ?? (0, 0)
+            try checkRoom(owner: owner, adding: declared, newUpload: true, inFlight: inFlight)
+            creating[owner] = (inFlight.count + 1, inFlight.bytes + declared)
+        }
+        defer {
+            creating.withLock { creating in
+                let inFlight = creating[owner] ?? (1, declared)
+                creating[owner] = inFlight.count <= 1 ? nil : (inFlight.count - 1, inFlight.bytes - declared)
+            }
+        }
         let now = configuration.now()
         let record = UploadRecord(
             id: UploadID(),
@@ -206,6 +221,8 @@ public final class UploadStore: Sendable {
                 }
             } else {
                 try checkLength(declaredLength, offset: record.offset)
+                // A length declared late is held to the same disk reserve and per-user limit as one given at creation.
+                try checkRoom(owner: record.owner, adding: declaredLength - record.offset, newUpload: false)
                 record.length = declaredLength
                 try writeRecord(record)
             }
@@ -639,17 +656,20 @@ public final class UploadStore: Sendable {
 
     /// Refuses an upload the disk cannot take (declared length beyond the free space less the reserve) and one that
     /// would take its user past the per-user limits of uploads under way and bytes still expected.
-    private func checkRoom(for new: NewUpload) throws {
-        let declared = new.length ?? 0
+    /// `adding`: the bytes newly promised (a new upload's length, or a deferred length being declared); `newUpload`:
+    /// whether one more upload would be under way; `inFlight`: creations not yet on disk.
+    private func checkRoom(
+        owner: ReviewDomain.UserID, adding declared: Int64, newUpload: Bool, inFlight: (count: Int, bytes: Int64) = (0, 0)
+    ) throws {
         if let free = configuration.freeBytes(configuration.directory), declared > free - configuration.reservedFreeBytes {
             throw UploadError(
                 .insufficientStorage,
                 "The server has not enough free space for a file of \(ByteSize(declared)) just now: nothing was stored. Try again later, and tell the service's administrator.")
         }
-        let mine = unfinished(of: new.owner.userID)
-        let open = mine.count
-        let pending = mine.reduce(Int64(0)) { $0 + max(0, ($1.length ?? $1.offset) - $1.offset) }
-        guard open < configuration.maxUploadsPerUser else {
+        let mine = unfinished(of: owner)
+        let open = mine.count + inFlight.count
+        let pending = mine.reduce(Int64(0)) { $0 + max(0, ($1.length ?? $1.offset) - $1.offset) } + inFlight.bytes
+        guard !newUpload || open < configuration.maxUploadsPerUser else {
             throw UploadError(
                 .quota,
                 "You have \(open) uploads under way, the most one person may have at once: finish or cancel one of them first.")

@@ -182,6 +182,30 @@ extension ReviewStore {
         }
     }
 
+    /// Who holds the leases of running jobs (worker names, `host-pid`).
+    public func leaseOwnersOfRunningJobs() async throws -> [String] {
+        try await context.run { db in
+            try await db.raw("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL")
+                .all(decodingColumn: "lease_owner", as: String.self)
+        }
+    }
+
+    /// Gives back at once the jobs of a worker known to be gone (its process ended: a crash or a restart), instead of
+    /// waiting for their leases to expire; each counts as an attempt, as an expired lease does. Returns how many.
+    @discardableResult
+    public func releaseLeases(heldBy owner: String, at time: Date = Date()) async throws -> Int {
+        let d = context.dialect
+        return try await context.run { db in
+            try await db.raw("""
+                UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+                    last_error = 'the worker stopped while indexing (a crash or a restart)', run_at = \(d.time(time)),
+                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(d.time(time))
+                WHERE state = 'running' AND lease_owner = \(bind: owner)
+                RETURNING id
+                """).all().count
+        }
+    }
+
     /// The SHA-256 (blob key) of every recording's file: what the blob store must keep.
     public func recordingBlobKeys() async throws -> Set<String> {
         try await context.run { db in
