@@ -260,13 +260,19 @@ import Testing
             #expect(approved.status == .ok)
             #expect(try Self.json(approved)["active"] as? Bool == true)
             #expect(try await Self.signIn(client, "sneaky.lead", "a sound passphrase for work").status == .ok)
-            // An assessor needs no second administrator.
-            let assessor = try JSONSerialization.data(withJSONObject: [
-                "name": "New Assessor", "username": "new.assessor", "password": "a sound passphrase for work", "role": "assessor",
-                "organisationId": fixture.users[.administrator]!.organisationID.description,
-            ])
-            let plain = try await client.execute(uri: "/api/v1/users", method: .post, headers: fixture.headers(.administrator, json: true), body: ByteBuffer(bytes: assessor))
-            #expect(try Self.json(plain)["active"] as? Bool == true)
+            // Nor an assessor or an employer: found by the hostile test, an administrator made one, signed in with the
+            // password they chose, and read ratings, cases and recordings. Every account waits for a second administrator.
+            for (username, role, organisation) in [("new.assessor", "assessor", fixture.users[.administrator]!.organisationID),
+                                                   ("new.employer", "employer", fixture.employerA.id)] {
+                let body = try JSONSerialization.data(withJSONObject: [
+                    "name": "New \(role)", "username": username, "password": "a sound passphrase for work", "role": role,
+                    "organisationId": organisation.description,
+                ])
+                let plain = try await client.execute(uri: "/api/v1/users", method: .post, headers: fixture.headers(.administrator, json: true), body: ByteBuffer(bytes: body))
+                #expect(plain.status == .created)
+                #expect(try Self.json(plain)["active"] as? Bool == false && Self.json(plain)["awaitingApproval"] as? Bool == true)
+                #expect(try await Self.signIn(client, username, "a sound passphrase for work").status != .ok)
+            }
             let audit = try await fixture.store.auditEntries(after: 0, subject: .init(type: "user", id: id), page: PageRequest(size: 50)).map(\.event.action)
             #expect(audit.contains("user.approval_requested") && audit.contains("user.approved"))
         }

@@ -38,7 +38,7 @@ struct APIServices: Sendable {
         self.passwords = PasswordHasher(cost: configuration.bcryptCost)
         self.throttle = SignInThrottle(store: store)
         self.trustedProxies = configuration.trustedProxies
-        self.secondFactorRoles = configuration.requireSecondFactor ? AccountSetup.rolesNeedingApproval : []
+        self.secondFactorRoles = configuration.requireSecondFactor ? AccountSetup.privilegedRoles : []
         self.viewings = ViewingTracker(idleGap: configuration.viewingIdleGap)
         self.data = DataLayout(configuration.dataDirectory)
         self.sessionLifetime = configuration.sessionLifetime

@@ -15,9 +15,15 @@ public struct AccountSetup: Sendable {
     /// The shortest password accepted.
     public static let minimumPasswordLength = PasswordPolicy.minimumLength
 
-    /// Roles whose accounts one administrator alone cannot create (two-person rule): they read everything in
-    /// the scheme, decide cases, or manage accounts.
-    public static let rolesNeedingApproval: Set<Role> = [.lead, .auditor, .administrator]
+    /// Roles whose accounts one administrator alone cannot create (two-person rule): every role. Any account reads
+    /// some case data (an assessor the scheme's ratings, an employer its staff's, a moderator what it is routed), and
+    /// the administrator who makes an account chooses its first password — so one administrator alone could read
+    /// what administrators may not (found by the hostile test for an assessor and an employer account).
+    public static let rolesNeedingApproval: Set<Role> = Set(Role.allCases)
+
+    /// Roles that read everything in the scheme, decide cases or manage accounts: the second factor is required of
+    /// them when `require_second_factor` is set.
+    public static let privilegedRoles: Set<Role> = [.lead, .auditor, .administrator]
 
     /// Creates a user with a username and password (checked: username 3–64 of letters, digits, `.-_@`;
     /// password by ``PasswordPolicy``), audited as done by `actorID`. With `requireApproval` (an
