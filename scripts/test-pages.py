@@ -396,6 +396,11 @@ def others(b, recording_id):
     wait("sign-out", lambda: "/signin" in b.driver.current_url)
     b.open("/cases")
     check("/signin" in b.driver.current_url, "a signed-out browser can open /cases")
+    # The privacy notice and the accessibility statement are open to anyone, and accessible themselves.
+    for path, name in (("/privacy", "privacy notice"), ("/accessibility", "accessibility statement")):
+        b.open(path)
+        check(path in b.driver.current_url and b.all("h1"), f"the {name} is not public")
+        b.audit(name)
 
 
 def main():

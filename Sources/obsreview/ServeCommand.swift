@@ -98,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
             routingInterval: settings.routingIntervalSeconds > 0 ? .milliseconds(Int64(settings.routingIntervalSeconds * 1000)) : nil
         )
         configuration.trustedProxies = TrustedProxies(settings.trustedProxies) ?? .none
-        configuration.requireSecondFactor = settings.requireSecondFactor
+        configuration.requireSecondFactor = settings.secondFactorRequired
         // The data directory is resolved once, here: everything below uses absolute paths from it, and nothing
         // stored (jobs, recordings) holds a path at all.
         let data = DataLayout(settings.dataDirectory)

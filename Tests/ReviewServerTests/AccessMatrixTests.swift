@@ -94,6 +94,8 @@ import Testing
             route(.get, "/api/v1/statistics/tables", [.lead, .auditor, .employer, .otherEmployer]),
             route(.get, "/api/v1/statistics/tables/outcomes", [.lead, .auditor, .employer, .otherEmployer]),
             route(.get, "/audit", [.auditor, .lead, .administrator]),
+            Route(method: .get, path: "/privacy", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
+            Route(method: .get, path: "/accessibility", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
             route(.get, "/api/v1/cases", everyone.subtracting([.administrator])),
             route(.get, "/api/v1/cases/\(c)", recordingViewers),
             route(.post, "/api/v1/cases/\(c)/transitions", [.assessor, .employer, .lead], body: #"{"action":"startLocalReview","expectedVersion":1}"#),
@@ -170,7 +172,7 @@ import Testing
                 }
             }
             // The pages send a browser to sign in instead, and back afterwards.
-            for route in Self.routes(fixture) where !route.path.hasPrefix("/api/") && !route.path.hasPrefix("/uploads") {
+            for route in Self.routes(fixture) where !route.path.hasPrefix("/api/") && !route.path.hasPrefix("/uploads") && !route.isPublic {
                 let page = try await client.execute(uri: route.path, method: .get)
                 #expect(page.status == .seeOther, "\(route)")
                 let encoded = route.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""

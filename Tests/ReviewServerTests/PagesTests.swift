@@ -26,7 +26,7 @@ import Testing
             ("/upload", .assessor), ("/recordings", .assessor), ("/recordings/\(fixture.recording.id)", .lead),
             ("/observations", .employer), ("/observations/\(fixture.observation.observation.id)", .employer),
             ("/cases", .lead), ("/cases/\(fixture.dispute.id)", .lead), ("/cases/\(fixture.dispute.id)/review", .assignedModerator),
-            ("/board", .lead), ("/audit", .auditor),
+            ("/board", .lead), ("/audit", .auditor), ("/privacy", .employer), ("/accessibility", .lead),
         ]
         try await fixture.withClient { client in
             for (path, caller) in pages {
@@ -43,6 +43,22 @@ import Testing
                     #expect(html.contains("for=\"\(id)\""), "\(path) as \(caller): field #\(id) has no label")
                 }
             }
+        }
+    }
+
+    @Test("the privacy notice and the accessibility statement are public, and every page links them")
+    func publicNotices() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            for (path, words) in [("/privacy", ["lawful basis", "Your rights", "Information Commissioner"]),
+                                  ("/accessibility", ["2.2 at level AA", "Reporting a problem", "Regulations 2018"])] {
+                let response = try await client.execute(uri: path, method: .get, headers: [:])
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok, "\(path) without signing in: \(response.status)")
+                for word in words { #expect(html.contains(word), "\(path) does not say \(word)") }
+            }
+            let home = String(buffer: try await client.execute(uri: "/", method: .get, headers: fixture.headers(.assessor)).body)
+            #expect(home.contains(#"href="/privacy""#) && home.contains(#"href="/accessibility""#))
         }
     }
 

@@ -256,6 +256,16 @@ import Testing
 }
 
 @Suite struct ServerSettingsTests {
+    @Test("a second factor is required of the privileged roles in production unless turned off; not in the embedded default")
+    func secondFactorByMode() throws {
+        var settings = ServerSettings()
+        #expect(!settings.secondFactorRequired)
+        try settings.apply(["mode": "production"], from: "test")
+        #expect(settings.secondFactorRequired)
+        try settings.apply(["require_second_factor": "false"], from: "test")
+        #expect(!settings.secondFactorRequired)
+    }
+
     @Test("defaults < file < environment < flags")
     func layering() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-settings-\(UUID().uuidString).json")

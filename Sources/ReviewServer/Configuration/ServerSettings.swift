@@ -33,7 +33,10 @@ public struct ServerSettings: Equatable, Sendable {
     /// Reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` is believed.
     public var trustedProxies = ""
     /// Whether leads, auditors and administrators must sign in with a second factor (TOTP).
-    public var requireSecondFactor = false
+    /// Whether leads, auditors and administrators must sign in with a second factor: given, or by default on in
+    /// production mode and off in the embedded default (the demo and the scripts sign in with passwords).
+    public var requireSecondFactor: Bool?
+    public var secondFactorRequired: Bool { requireSecondFactor ?? (mode == .production) }
     /// The lowest bcrypt cost production mode accepts.
     public static let minimumProductionBcryptCost = 10
 

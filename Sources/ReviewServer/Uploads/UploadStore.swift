@@ -497,6 +497,7 @@ public final class UploadStore: Sendable {
                         guard outcome.position + Int64(pending.readableBytes + chunk.readableBytes) <= limit else {
                             throw UploadError(.tooLarge, "The body goes past the upload's length.")
                         }
+                        pending.writeImmutableBuffer(chunk)
                         windowBytes += Int64(chunk.readableBytes)
                         let elapsed = ContinuousClock.now - windowStart
                         if elapsed >= window {
@@ -509,7 +510,6 @@ public final class UploadStore: Sendable {
                             windowStart = ContinuousClock.now
                             windowBytes = 0
                         }
-                        pending.writeImmutableBuffer(chunk)
                         if pending.readableBytes >= bufferBytes {
                             try await flush()
                         }

@@ -25,6 +25,9 @@ struct Pages: Sendable {
             if context.identity != nil { return Response(status: .seeOther, headers: [.location: next]) }
             return try Self.renderer().render("signin", ["title": "Sign in", "next": next])
         }
+        // Public, as the law expects them to be: what is held and why; how accessible the service is.
+        router.get("privacy") { _, _ in try Self.renderer().render("privacy", ["title": "Privacy notice"]) }
+        router.get("accessibility") { _, _ in try Self.renderer().render("accessibility", ["title": "Accessibility statement"]) }
         router.get("/") { request, context in try await page(request, context, home) }
         router.get("upload") { request, context in try await page(request, context, upload) }
         router.get("recordings") { request, context in try await page(request, context, recordings) }
