@@ -43,6 +43,9 @@ import Testing
             #expect(items.count == 1 && (items[0]["reasons"] as? [String])?.isEmpty == false && mine["routingProblem"] == nil)
 
             // A note past the end of the 120 s recording is refused, naming the note.
+            // A note on a recording that is not this observation's is refused, naming the note.
+            let foreign = try await post("/api/v1/cases/\(c)/opinions", #"{"score":4,"rationale":"Seen.","annotations":[{"start":10,"text":"ok","recordingId":"\#(RecordingID())"}]}"#, as: .assignedModerator)
+            #expect(foreign.status == .unprocessableContent && String(buffer: foreign.body).contains("Note 1"))
             let late = try await post("/api/v1/cases/\(c)/opinions", #"{"score":4,"rationale":"Seen.","annotations":[{"start":10,"text":"ok"},{"start":130,"text":"too late"}]}"#, as: .assignedModerator)
             #expect(late.status == .unprocessableContent && String(buffer: late.body).contains("Note 2"))
             #expect(try await post("/api/v1/cases/\(c)/opinions", #"{"score":8,"rationale":"Seen."}"#, as: .assignedModerator).status == .unprocessableContent)
@@ -60,6 +63,8 @@ import Testing
             #expect(outcome["score"] as? Int == 4 && outcome["rule"] as? String == "median" && (outcome["basedOn"] as? [String])?.count == 1)
             let notes = try #require((result["opinion"] as? [String: Any])?["annotations"] as? [[String: Any]])
             #expect(notes.map { $0["start"] as? Double } == [12, 95.5])
+            // Each note names its recording: given none, the observation's (newest ready) recording.
+            #expect(notes.allSatisfy { $0["recordingId"] as? String == fixture.recording.id.description })
 
             // After: the case, the ratings and the opinions open to the moderator; the employer sees the opinions now.
             let after = try Self.json(try await get("/api/v1/cases/\(c)", as: .assignedModerator))

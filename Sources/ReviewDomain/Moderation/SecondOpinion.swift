@@ -10,6 +10,9 @@ public struct Annotation: Hashable, Codable, Sendable {
     public let text: String
     /// The professional standard or criterion it evidences, e.g. `PCF 6` or `communication`.
     public let tag: String?
+    /// The recording it is on (an observation may have several: a phone and a room camera). Nil only on notes made
+    /// before notes named their recording.
+    public let recordingID: RecordingID?
 
     /// Annotations per opinion at most.
     public static let maximumCount = 500
@@ -17,7 +20,9 @@ public struct Annotation: Hashable, Codable, Sendable {
     public static let maximumTextLength = 4_000
 
     /// Creates an annotation, checking it against the recording's duration when known.
-    public init(start: Double, end: Double? = nil, text: String, tag: String? = nil, duration: Double?) throws(DomainError) {
+    public init(
+        start: Double, end: Double? = nil, text: String, tag: String? = nil, recordingID: RecordingID? = nil, duration: Double?
+    ) throws(DomainError) {
         func invalid(_ message: String) -> DomainError { DomainError(code: .invalidAnnotation, message: message) }
         guard start.isFinite, start >= 0 else { throw invalid("A note's start must be a time in seconds from 0, not \(start).") }
         if let duration, start > duration {
@@ -38,6 +43,7 @@ public struct Annotation: Hashable, Codable, Sendable {
         self.end = end
         self.text = text
         self.tag = tag
+        self.recordingID = recordingID
     }
 
     /// `h:mm:ss.s` or `m:ss.s`, as a player shows it.

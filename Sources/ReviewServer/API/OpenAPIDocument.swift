@@ -5124,6 +5124,11 @@ enum OpenAPIDocument {
           },
           "tag": {
             "type": "string"
+          },
+          "recordingId": {
+            "type": "string",
+            "format": "uuid",
+            "description": "the recording the note is on"
           }
         },
         "required": [
@@ -6607,6 +6612,11 @@ enum OpenAPIDocument {
                 "tag": {
                   "type": "string",
                   "maxLength": 64
+                },
+                "recordingId": {
+                  "type": "string",
+                  "format": "uuid",
+                  "description": "a ready recording of the case's observation (default: its newest)"
                 }
               },
               "required": [

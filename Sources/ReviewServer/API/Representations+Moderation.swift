@@ -47,12 +47,15 @@ struct AnnotationRepresentation: Codable, Sendable {
     let end: Double?
     let text: String
     let tag: String?
+    /// The recording the note is on; when a submission leaves it out, the observation's newest ready recording.
+    let recordingId: RecordingID?
 
     init(_ annotation: Annotation) {
         start = annotation.start
         end = annotation.end
         text = annotation.text
         tag = annotation.tag
+        recordingId = annotation.recordingID
     }
 }
 

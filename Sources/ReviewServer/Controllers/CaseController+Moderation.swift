@@ -112,11 +112,18 @@ extension CaseController {
         guard let score = try? Score(body.score) else {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"score\" must be a whole number from 1 to 7, not \(body.score).")
         }
-        let duration = try await recordingDuration(of: value.observationID)
+        let recordings = try await readyRecordingDurations(of: value.observationID)
         var annotations: [Annotation] = []
         for (index, note) in (body.annotations ?? []).enumerated() {
+            // Each note names its recording: the one given (of this observation), else the newest ready one.
+            let recording = note.recordingId ?? recordings.last?.id
+            if let given = note.recordingId, !recordings.contains(where: { $0.id == given }) {
+                throw APIError(.unprocessableContent, code: .invalid,
+                               message: "Note \(index + 1): recording \(given) is not a ready recording of this observation; give one of its recordings.")
+            }
+            let duration = recordings.last { $0.id == recording }?.duration
             do {
-                annotations.append(try Annotation(start: note.start, end: note.end, text: note.text, tag: note.tag, duration: duration))
+                annotations.append(try Annotation(start: note.start, end: note.end, text: note.text, tag: note.tag, recordingID: recording, duration: duration))
             } catch {
                 throw APIError(.unprocessableContent, code: .invalid, message: "Note \(index + 1): \(error.message)")
             }
@@ -200,13 +207,17 @@ extension CaseController {
 
     /// The duration of the observation's newest indexed recording, to check time-coded notes against.
     func recordingDuration(of observationID: ObservationID) async throws -> Double? {
-        for recording in try await services.store.recordings.recordings(of: observationID).reversed() where recording.status == .ready {
-            guard let report = try await services.store.indexReport(of: recording.id),
-                let object = try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any],
-                let format = object["format"] as? [String: Any], let duration = format["durationSeconds"] as? Double
-            else { continue }
-            return duration
+        try await readyRecordingDurations(of: observationID).last?.duration
+    }
+
+    /// The observation's ready recordings, oldest first, with their durations when the index gives one.
+    func readyRecordingDurations(of observationID: ObservationID) async throws -> [(id: RecordingID, duration: Double?)] {
+        var found: [(id: RecordingID, duration: Double?)] = []
+        for recording in try await services.store.recordings.recordings(of: observationID) where recording.status == .ready {
+            let report = try await services.store.indexReport(of: recording.id)
+            let object = report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            found.append((recording.id, (object?["format"] as? [String: Any])?["durationSeconds"] as? Double))
         }
-        return nil
+        return found
     }
 }

@@ -112,7 +112,10 @@
   });
 
   window.obsreviewNotes = {
-    forSubmission: () => notes.map((note) => (note.tag ? { start: note.start, text: note.text, tag: note.tag } : { start: note.start, text: note.text })),
+    // Each note names the recording it was taken on.
+    forSubmission: () => notes.map((note) => ({
+      start: note.start, text: note.text, ...(note.tag ? { tag: note.tag } : {}), ...(recording ? { recordingId: recording } : {}),
+    })),
     // The server discards the drafts with the submitted opinion.
     clear: () => { notes = []; render(); },
     all: () => notes.slice(),
