@@ -128,6 +128,33 @@ def main():
     if partial:
         fail(f"partial files left: {partial}")
     log("the job was taken again after the crash and the recording is ready; no partial file is left")
+
+    # A graceful stop (SIGTERM, a deploy) of `serve` mid-indexing: the child ends and the job goes back to the queue
+    # at once, without using an attempt (it used to keep its lease for half an hour).
+    subprocess.run([binary, "ingest", video, "--observation", "OBS-2026-0002"], env=env, check=True, stdout=subprocess.DEVNULL)
+    serve = subprocess.Popen([binary, "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    RUNNING.append(serve.pid)
+    deadline = time.time() + 30
+    child = None
+    while time.time() < deadline and child is None:
+        found = [p for p in children(serve.pid) if alive(p)]
+        child = found[0] if found else None
+        time.sleep(0.05)
+    if child is None:
+        fail("serve started no child indexer within 30 s")
+    RUNNING.append(child)
+    time.sleep(0.5)
+    serve.send_signal(signal.SIGTERM)
+    try:
+        serve.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        fail("serve did not stop within 20 s of SIGTERM")
+    if serve.returncode != 0 or alive(child):
+        fail(f"serve exited with {serve.returncode}; child alive: {alive(child)}")
+    job = query("SELECT state || ' ' || attempts FROM jobs WHERE state <> 'done'")
+    if job != "failed 0":
+        fail(f"after SIGTERM the job is '{job}', expected 'failed 0' (back in the queue, no attempt used)")
+    log("SIGTERM of serve mid-indexing: the child ended and the job is back in the queue with no attempt used")
     subprocess.run(["rm", "-rf", work])
 
 

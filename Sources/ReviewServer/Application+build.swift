@@ -196,7 +196,8 @@ func buildRouter(
     HealthController().addRoutes(to: router)
     let authentication = AuthenticationMiddleware(authenticator: authenticator)
     if let services {
-        OperationsController(store: services.store).addRoutes(to: router)
+        OperationsController(store: services.store, data: DataLayout(configuration.dataDirectory),
+                             reservedFreeBytes: configuration.reservedFreeBytes).addRoutes(to: router)
         let signedIn = router.group().add(middleware: authentication)
         Pages(services: services, uploads: uploads).addRoutes(to: signedIn)
         let api = signedIn.group("api/v1")

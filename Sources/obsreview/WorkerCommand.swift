@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import MediaIndex
 import Metrics
+import NIOFileSystem
 import ReviewDomain
 import ReviewServer
 import ReviewStore
@@ -71,6 +72,8 @@ struct IndexingWorker {
                 try await releaseLeasesOfEndedWorkers()
                 try await store.rejectRecordingsOfDeadJobs()
                 if try await runOne() { continue }
+            } catch is CancellationError {
+                return  // stopping: not an error
             } catch {
                 guard let onError else { throw error }
                 onError(error)
@@ -124,19 +127,17 @@ struct IndexingWorker {
         let started = ContinuousClock.now
         defer { Timer(label: "obsreview_index_job_duration_seconds", preferredDisplayUnit: .seconds).record(duration: ContinuousClock.now - started) }
         let timeout = limits.timeout(forBytes: recording.byteCount)
-        let outcome = try await ChildProcess.run(
-            arguments: [
-                "index", "--json", "--keyframes", "--thumbnails", media.path, "--proxy", media.path, "--progress-file", progressFile.path,
-                "--parent-process", String(getpid()), "--limit-memory", String(limits.addressSpaceBytes),
-                "--limit-cpu-seconds", String(limits.cpuSeconds), "--limit-file-bytes", String(limits.fileBytes),
-                "--limit-open-files", String(limits.openFiles), blob.string,
-            ],
-            workingDirectory: media, timeout: timeout
-        ) {
-            // Every second: the proxy's progress onto the job, for the API and the player page.
-            guard let text = try? String(contentsOf: progressFile, encoding: .utf8),
-                let fraction = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-            try? await store.reportProgress(of: job.id, fraction)
+        let outcome: ChildProcess.Outcome
+        do {
+            outcome = try await runChild(job: job, media: media, progressFile: progressFile, blob: blob, timeout: timeout)
+        } catch is CancellationError {
+            // Asked to stop (SIGTERM, a deploy): the job goes back to the queue now, without using an attempt, instead of
+            // waiting half an hour for its lease; the child was killed with its partial output.
+            Self.removeLeftovers(in: media)
+            // In a task of its own: this one is cancelled, and the database client would refuse to start its query.
+            let (store, name) = (store, name)
+            _ = await Task.detached { try? await store.releaseLeases(heldBy: name, refundingAttempt: true) }.value
+            throw CancellationError()
         }
         switch outcome {
         case .finished(let status, let output) where status <= 1:
@@ -174,6 +175,23 @@ struct IndexingWorker {
             try await retryOrReject(job, payload, String(format: "indexing took longer than %.0f s and was stopped", timeout), media: media)
         }
         return true
+    }
+
+    /// The child indexer on `blob`, writing into `media`, its progress reported onto the job every second.
+    private func runChild(job: Job, media: URL, progressFile: URL, blob: FilePath, timeout: Double) async throws -> ChildProcess.Outcome {
+        try await ChildProcess.run(
+            arguments: [
+                "index", "--json", "--keyframes", "--thumbnails", media.path, "--proxy", media.path, "--progress-file", progressFile.path,
+                "--parent-process", String(getpid()), "--limit-memory", String(limits.addressSpaceBytes),
+                "--limit-cpu-seconds", String(limits.cpuSeconds), "--limit-file-bytes", String(limits.fileBytes),
+                "--limit-open-files", String(limits.openFiles), blob.string,
+            ],
+            workingDirectory: media, timeout: timeout
+        ) {
+            guard let text = try? String(contentsOf: progressFile, encoding: .utf8),
+                let fraction = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+            try? await store.reportProgress(of: job.id, fraction)
+        }
     }
 
     /// A crash or a timeout may be passing (memory, load): retry with back-off; after the last attempt the

@@ -173,6 +173,31 @@ import Testing
         }
     }
 
+    /// From issue 19: `/readyz` stayed 200 with a missing blob folder or a full disk, so a load balancer kept
+    /// sending uploads to a server that failed them.
+    @Test func readinessSaysWhenTheDataFolderCannotTakeFiles() async throws {
+        let fixture = try await APIFixture.make()
+        var full = fixture.configuration
+        full.reservedFreeBytes = Int64.max / 2
+        let app = try await buildApplication(configuration: full, dependencies: ServerDependencies(
+            store: fixture.store, completionHandler: StoreUploadCompletion(store: fixture.store), now: fixture.clock.function))
+        try await app.test(.router) { client in
+            let answer = try await client.execute(uri: "/readyz", method: .get)
+            #expect(answer.status == .serviceUnavailable && String(buffer: answer.body).contains("disk is full"))
+        }
+        try await fixture.withClient { client in
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            let blobs = fixture.directory.appendingPathComponent("blobs")
+            let aside = fixture.directory.appendingPathComponent("blobs-unmounted")
+            try FileManager.default.moveItem(at: blobs, to: aside)
+            let missing = try await client.execute(uri: "/readyz", method: .get)
+            #expect(missing.status == .serviceUnavailable && String(buffer: missing.body).contains("blob folder"))
+            #expect(!String(buffer: missing.body).contains(fixture.directory.path))
+            try FileManager.default.moveItem(at: aside, to: blobs)
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+        }
+    }
+
     /// Found by the hostile test: 30 creations at once passed a limit of 10 (21 accepted), and a length declared
     /// late (creation-defer-length) escaped the pending-bytes limit.
     @Test func theUploadLimitsHoldUnderConcurrencyAndForLengthsDeclaredLate() async throws {

@@ -7,6 +7,9 @@ import ReviewStore
 /// What operators and tools call: liveness, readiness, Prometheus metrics and the OpenAPI document.
 struct OperationsController: Sendable {
     let store: ReviewStore
+    /// The data folder whose blob and upload folders must be writable, with free space above the reserve.
+    var data: DataLayout? = nil
+    var reservedFreeBytes: Int64 = 0
 
     func addRoutes(to router: Router<ReviewRequestContext>) {
         router.get("readyz", use: ready)
@@ -21,20 +24,41 @@ struct OperationsController: Sendable {
         let database: String
     }
 
-    /// 200 when the database answers and every migration is applied; 503 with the reason otherwise.
+    /// 200 when the database answers, every migration is applied, and the data folder can take files (its blob
+    /// and upload folders exist and are writable, and its disk has more free space than the reserve); 503 with the
+    /// reason otherwise, so that a load balancer sends no uploads to a server that would fail them.
     @Sendable func ready(_ request: Request, context: ReviewRequestContext) async throws -> Ready {
         let pending: [Int]
         do {
             pending = try await store.readiness().pendingMigrations
         } catch {
             context.logger.warning("not ready: \(String(reflecting: error))")
-            throw APIError(.serviceUnavailable, code: .notReady, message: "The database cannot be reached: \(error)")
+            throw APIError(.serviceUnavailable, code: .notReady, message: "The database cannot be reached (the server's log says why).")
+        }
+        if let problem = storageProblem() {
+            context.logger.warning("not ready: \(problem)")
+            throw APIError(.serviceUnavailable, code: .notReady, message: problem)
         }
         guard pending.isEmpty else {
             throw APIError(.serviceUnavailable, code: .notReady,
                            message: "The database lacks migrations \(pending): run `obsreview migrate` (or start a server that migrates).")
         }
         return Ready(status: "ready", database: store.backendName)
+    }
+
+    /// Why the data folder cannot take files now, or nil.
+    func storageProblem() -> String? {
+        guard let data else { return nil }
+        for (folder, what) in [(data.blobFolder, "blob"), (data.uploads, "upload")] {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.string, isDirectory: &isDirectory), isDirectory.boolValue,
+                FileManager.default.isWritableFile(atPath: folder.string)
+            else { return "The \(what) folder is missing or cannot be written to: check the data directory's mount and permissions." }
+        }
+        if let free = UploadStore.freeBytes(at: data.uploads), free <= reservedFreeBytes {
+            return "The data folder's disk is full (\(ByteSize(max(free, 0))) free, \(ByteSize(reservedFreeBytes)) kept in reserve): free some space."
+        }
+        return nil
     }
 
     /// Prometheus text format: requests and their latency (by route), uploads, and jobs by state.

@@ -36,6 +36,8 @@ public struct BlobKey: Hashable, Sendable, CustomStringConvertible, Codable {
 /// Content-addressed storage of whole, verified files, named by ``BlobKey``. Today a folder
 /// (``FolderBlobStore``); an object store can take its place behind the same five operations.
 public protocol BlobStore: Sendable {
+    /// Makes the store ready to take blobs (a folder: creates it).
+    func prepare() async throws
     /// Moves `file` into the store under `key`. Returns `true` if that content was already stored, in which case
     /// `file` is deleted and the existing copy kept.
     func adopt(file: FilePath, key: BlobKey) async throws -> Bool
@@ -59,6 +61,10 @@ public struct FolderBlobStore: BlobStore {
     /// `root` should be absolute (``DataLayout`` resolves it once at start).
     public init(root: FilePath) {
         self.root = root
+    }
+
+    public func prepare() async throws {
+        try await FileSystem.shared.createDirectory(at: root, withIntermediateDirectories: true, permissions: [.ownerReadWriteExecute])
     }
 
     public func localFile(_ key: BlobKey) -> FilePath {
@@ -123,7 +129,8 @@ public struct DataLayout: Sendable, Hashable {
 
     public var uploads: FilePath { root.appending("uploads") }
     public var media: FilePath { root.appending("media") }
-    public var blobs: any BlobStore { FolderBlobStore(root: root.appending("blobs")) }
+    public var blobFolder: FilePath { root.appending("blobs") }
+    public var blobs: any BlobStore { FolderBlobStore(root: blobFolder) }
     /// The default database: `sqlite://<root>/obsreview.sqlite`.
     public var defaultDatabaseURL: String { "sqlite://" + root.appending("obsreview.sqlite").string }
 }

@@ -116,6 +116,7 @@ public final class UploadStore: Sendable {
     /// Creates the directories.
     public func prepare() async throws {
         try await FileSystem.shared.createDirectory(at: configuration.directory, withIntermediateDirectories: true)
+        try await blobs.prepare()
     }
 
     // MARK: Operations

@@ -191,13 +191,15 @@ extension ReviewStore {
     }
 
     /// Gives back at once the jobs of a worker known to be gone (its process ended: a crash or a restart), instead of
-    /// waiting for their leases to expire; each counts as an attempt, as an expired lease does. Returns how many.
+    /// waiting for their leases to expire; each counts as an attempt, as an expired lease does — unless
+    /// `refundingAttempt` (the worker was asked to stop, so the file is not to blame). Returns how many.
     @discardableResult
-    public func releaseLeases(heldBy owner: String, at time: Date = Date()) async throws -> Int {
+    public func releaseLeases(heldBy owner: String, refundingAttempt: Bool = false, at time: Date = Date()) async throws -> Int {
         let d = context.dialect
+        let refund: SQLQueryString = refundingAttempt ? "attempts = attempts - 1, state = 'failed'," : "state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,"
         return try await context.run { db in
             try await db.raw("""
-                UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+                UPDATE jobs SET \(refund)
                     last_error = 'the worker stopped while indexing (a crash or a restart)', run_at = \(d.time(time)),
                     lease_owner = NULL, lease_expires_at = NULL, updated_at = \(d.time(time))
                 WHERE state = 'running' AND lease_owner = \(bind: owner)
