@@ -7,7 +7,14 @@ once, …), computes the reference figures —
   * Cohen's kappa: sklearn `cohen_kappa_score(employer, assessor, labels=range(1, 8), weights=None|'linear'|'quadratic')`,
   * pass/fail kappa: the same, unweighted, on the scores mapped to fail (≤ 3) and pass (≥ 4),
   * exact and within-one agreement: numpy means of |e − a| == 0 and ≤ 1,
-  * Krippendorff's alpha: `krippendorff.alpha(reliability_data=…, level_of_measurement='nominal'|'ordinal'|'interval')`
+  * Krippendorff's alpha: `krippendorff.alpha(reliability_data=…, level_of_measurement='nominal'|'ordinal'|'interval')`,
+  * κ's large-sample variance: statsmodels `cohens_kappa(table, wt=None|'linear'|'quadratic')` (`std_kappa`,
+    `kappa_low`, `kappa_upp`, `std_kappa0`, `pvalue_two_sided`) on the 7 × 7 table,
+  * PABAK (pass/fail) and Gwet's AC1 (pass/fail and nominal 1–7) and AC2 (linear, quadratic, 1–7): irrCAC
+    `table.CAC(table, weights=…, digits=20)` `.bp()` and `.gwet()` (coefficient, standard error, interval),
+  * McNemar's test: statsmodels `mcnemar(table2x2, exact=True)` and `(exact=False, correction=True)`,
+  * Stuart–Maxwell: statsmodels `SquareTable(table, shift_zeros=False).homogeneity()` (see CONVENTIONS),
+  * ICC(A,1) and ICC(A,k): pingouin `intraclass_corr` (ICC, F, p-value and the unrounded interval)
 — sends all the sets as one JSON document to `obsreview agreement` on stdin, reads its one JSON document from stdout
 and compares every figure: a reference value must be matched to 1e-9 (absolute); a reference that is NaN (or an
 error: empty input, a single value) must be `{"notDefined": …}` on our side. Prints the largest difference and the
@@ -15,8 +22,17 @@ first mismatches with their data set; exits non-zero on any mismatch.
 
     python3 scripts/check-stats.py [path/to/obsreview] [--sets N] [--seed S] [--tolerance T]
 
+CONVENTIONS where the reference differs from us: statsmodels' SquareTable adds ½ to every cell of a table with a
+zero unless shift_zeros=False, which we pass; categories never given off the diagonal make its matrix singular, so
+they are removed from the table before it is called (as we do), and a table whose remaining categories fall into
+groups never confused with each other is `notDefined` on our side (numpy may return a meaningless number or fail).
+pingouin rounds its interval to two decimals by default; the option is removed so the full values are compared.
+Where a variance is zero (up to rounding: a standard error below 1e-7 on either side), numpy's square root of a
+tiny negative number is NaN while ours may be 0: those standard errors, intervals and p-values are not compared
+and are counted as skipped.
+
 The binary is the argument, else $OBSREVIEW_BIN, else the debug build (`swift build --show-bin-path`).
-Installs scikit-learn, krippendorff and numpy (pip) when missing.
+Installs scikit-learn, krippendorff, numpy, statsmodels, irrCAC and pingouin (pip) when missing.
 """
 import argparse
 import json
@@ -113,6 +129,24 @@ def make_set(rng, number):
     return {"name": name, "pairs": pairs, "units": rows}
 
 
+def extra_sets(rng):
+    """Degenerate sets for the figures beyond κ: perfect agreement, n = 2, all one category, one side constant."""
+    sets = []
+    for _ in range(4):
+        n = rng.randint(2, 60)
+        scores = [rng.randint(1, 7) for _ in range(n)]
+        sets.append({"name": "perfect agreement", "pairs": [[s, s] for s in scores], "units": [[s, s] for s in scores]})
+        pairs = [[rng.randint(1, 7), rng.randint(1, 7)] for _ in range(2)]
+        sets.append({"name": "two pairs", "pairs": pairs, "units": pairs})
+        c = rng.randint(1, 7)
+        sets.append({"name": "all one category", "pairs": [[c, c]] * n, "units": [[c, c]] * n})
+        pairs = [[5, rng.randint(1, 7)] for _ in range(n)]
+        sets.append({"name": "employer constant", "pairs": pairs, "units": pairs})
+        pairs = [[rng.randint(2, 4), rng.randint(2, 4)] for _ in range(n)]
+        sets.append({"name": "only 2–4 used", "pairs": pairs, "units": pairs})
+    return sets
+
+
 # MARK: reference figures
 
 def reference(data_set):
@@ -147,9 +181,149 @@ def reference(data_set):
     }
 
 
+def table_of(pairs):
+    import numpy as np
+    table = np.zeros((7, 7), dtype=np.int64)
+    for e, a in pairs:
+        if 1 <= e <= 7 and 1 <= a <= 7:
+            table[e - 1, a - 1] += 1
+    return table
+
+
+def stuart_maxwell_reference(table):
+    """statsmodels' Stuart–Maxwell on the categories given off the diagonal (see CONVENTIONS)."""
+    import numpy as np
+    from statsmodels.stats.contingency_tables import SquareTable
+    k = table.shape[0]
+    kept = [i for i in range(k) if any(j != i and (table[i, j] or table[j, i]) for j in range(k))]
+    if len(kept) <= 1:
+        return {"statistic": 0.0, "pValue": 1.0}
+    seen, stack = {kept[0]}, [kept[0]]
+    while stack:
+        i = stack.pop()
+        for j in kept:
+            if j not in seen and (table[i, j] or table[j, i]):
+                seen.add(j)
+                stack.append(j)
+    if len(seen) != len(kept):
+        return {"statistic": math.nan, "pValue": math.nan}
+    result = SquareTable(table[np.ix_(kept, kept)], shift_zeros=False).homogeneity()
+    return {"statistic": float(result.statistic), "pValue": float(result.pvalue)}
+
+
+def beyond_reference(pairs):
+    """The figures beyond κ from statsmodels, irrCAC and pingouin; NaN where the reference has none."""
+    import numpy as np
+    import pandas as pd
+    import pingouin
+    from irrCAC.table import CAC
+    from statsmodels.stats.contingency_tables import mcnemar
+    from statsmodels.stats.inter_rater import cohens_kappa
+    pingouin.options.pop("round.column.CI95", None)
+    nan = math.nan
+    table = table_of(pairs)
+    n = int(table.sum())
+    split = np.array([[table[:3, :3].sum(), table[:3, 3:].sum()], [table[3:, :3].sum(), table[3:, 3:].sum()]])
+
+    def number(value):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return nan
+        return value if math.isfinite(value) else nan
+
+    figures = {}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for name, wt in WEIGHTS.items():
+            group = {"kappa.value": nan, "kappa.standardError": nan, "kappa.lower": nan, "kappa.upper": nan,
+                     "standardErrorUnderNull": nan, "pValue": nan}
+            if n > 0:
+                try:
+                    r = cohens_kappa(table, wt=wt)
+                    group = {"kappa.value": number(r.kappa), "kappa.standardError": number(r.std_kappa),
+                             "kappa.lower": number(r.kappa_low), "kappa.upper": number(r.kappa_upp),
+                             "standardErrorUnderNull": number(r.std_kappa0), "pValue": number(r.pvalue_two_sided)}
+                except (ValueError, ZeroDivisionError, AssertionError):
+                    pass
+                if not math.isfinite(group["kappa.value"]):
+                    group = {key: nan for key in group}
+            figures.update({f"kappaEstimate.{name}.{key}": value for key, value in group.items()})
+
+        def gwet(matrix, weights, prefix):
+            group = {"value": nan, "standardError": nan, "lower": nan, "upper": nan}
+            if matrix.sum() > 0:
+                frame = pd.DataFrame(matrix, index=range(len(matrix)), columns=range(len(matrix)))
+                est = CAC(frame, weights=weights, digits=20).gwet()["est"]
+                lower, upper = est["confidence_interval"]
+                group = {"value": number(est["coefficient_value"]), "standardError": number(est["se"]),
+                         "lower": number(lower) if matrix.sum() >= 2 else nan,
+                         "upper": number(upper) if matrix.sum() >= 2 else nan}
+            figures.update({f"{prefix}.{key}": value for key, value in group.items()})
+
+        gwet(split, "identity", "gwet.ac1PassFail")
+        gwet(table, "identity", "gwet.ac1")
+        gwet(table, "linear", "gwet.ac2Linear")
+        gwet(table, "quadratic", "gwet.ac2Quadratic")
+        figures["pabak"] = nan
+        if n > 0:
+            frame = pd.DataFrame(split, index=[0, 1], columns=[0, 1])
+            figures["pabak"] = number(CAC(frame, digits=20).bp()["est"]["coefficient_value"])
+        exact = mcnemar(split, exact=True)
+        corrected = mcnemar(split, exact=False, correction=True)
+        figures["mcNemar.exactPValue"] = number(exact.pvalue)
+        figures["mcNemar.chiSquare"] = number(corrected.statistic)
+        figures["mcNemar.chiSquarePValue"] = number(corrected.pvalue)
+        figures.update({f"stuartMaxwell.{k}": v for k, v in stuart_maxwell_reference(table).items()})
+
+        icc = {"single.value": nan, "single.lower": nan, "single.upper": nan, "average.value": nan,
+               "average.lower": nan, "average.upper": nan, "f": nan, "pValue": nan}
+        rows = [(e, a) for e, a in pairs if 1 <= e <= 7 and 1 <= a <= 7]
+        if len(rows) == 2:
+            icc = {key: SKIP for key in icc}  # pingouin refuses fewer than 5 ratings; we compute from n = 2
+        if len(rows) >= 3:
+            long = pd.DataFrame([{"target": i, "rater": rater, "score": float(score)}
+                                 for i, row in enumerate(rows) for rater, score in zip(("employer", "assessor"), row)])
+            try:
+                frame = pingouin.intraclass_corr(data=long, targets="target", raters="rater", ratings="score")
+                single = frame[frame["Type"] == "ICC(A,1)"].iloc[0]
+                average = frame[frame["Type"] == "ICC(A,k)"].iloc[0]
+                icc = {"single.value": number(single["ICC"]), "single.lower": number(single["CI95"][0]),
+                       "single.upper": number(single["CI95"][1]), "average.value": number(average["ICC"]),
+                       "average.lower": number(average["CI95"][0]), "average.upper": number(average["CI95"][1]),
+                       "f": number(single["F"]), "pValue": number(single["pval"])}
+                if not math.isfinite(float(single["F"])):
+                    # No residual variance (MS_E = 0): pingouin's F is infinite and its interval a limit; ours are
+                    # not defined. Compared: the coefficients only.
+                    icc.update({key: SKIP for key in ("single.lower", "single.upper", "average.lower", "average.upper",
+                                                     "f", "pValue")})
+            except (ValueError, ZeroDivisionError, AssertionError):
+                pass
+        figures.update({f"icc.{k}": v for k, v in icc.items()})
+    return figures
+
+
+SKIP = "skip"
+VARIANCE_GROUPS = ["kappaEstimate.unweighted.", "kappaEstimate.linear.", "kappaEstimate.quadratic.", "gwet.ac1PassFail.",
+                   "gwet.ac1.", "gwet.ac2Linear.", "gwet.ac2Quadratic."]
+
+
+def soften(expected, actual):
+    """Marks the standard errors, intervals and p-values of a figure whose variance is zero up to rounding as SKIP."""
+    for group in VARIANCE_GROUPS:
+        se_key = group + ("kappa.standardError" if group.startswith("kappa") else "standardError")
+        theirs, ours = expected.get(se_key), actual.get(se_key, {})
+        ours = ours.get("value") if isinstance(ours, dict) else None
+        if (theirs is not None and (math.isnan(theirs) or abs(theirs) < 1e-7)) or (ours is not None and abs(ours) < 1e-7):
+            for key in list(expected):
+                if key.startswith(group) and not key.endswith(".value"):
+                    expected[key] = SKIP
+    return expected
+
+
 def flatten(figures, prefix=""):
     for key, value in figures.items():
-        if isinstance(value, dict) and not ({"value", "notDefined"} & value.keys()):
+        if isinstance(value, dict) and not (len(value) == 1 and value.keys() <= {"value", "notDefined"}):
             yield from flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
@@ -164,11 +338,12 @@ def main():
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--tolerance", type=float, default=1e-9)
     args = parser.parse_args()
-    ensure_pip({"krippendorff": "krippendorff", "numpy": "numpy", "sklearn": "scikit-learn"}, log)
+    ensure_pip({"krippendorff": "krippendorff", "numpy": "numpy", "sklearn": "scikit-learn", "statsmodels": "statsmodels",
+                "irrCAC": "irrCAC", "pingouin": "pingouin"}, log)
     binary = args.binary or default_binary()
 
     rng = random.Random(args.seed)
-    sets = [make_set(rng, number) for number in range(args.sets)]
+    sets = [make_set(rng, number) for number in range(args.sets)] + extra_sets(rng)
     document = json.dumps({"sets": [{"pairs": s["pairs"], "units": s["units"]} for s in sets]})
     log(f"{len(sets)} data sets (seed {args.seed}), {sum(len(s['units']) for s in sets)} observations; running {binary} agreement")
     run = subprocess.run([binary, "agreement"], input=document, capture_output=True, text=True, timeout=300)
@@ -180,14 +355,18 @@ def main():
         log(f"{len(sets)} data sets sent, {len(results)} results received")
         return 1
 
-    compared = undefined = 0
+    compared = undefined = skipped = 0
     largest = (0.0, None)
     mismatches = []
     for number, (data_set, ours) in enumerate(zip(sets, results)):
-        expected = dict(flatten(reference(data_set)))
         actual = dict(flatten(ours))
+        expected = dict(flatten(reference(data_set)))
+        expected.update(soften(beyond_reference(data_set["pairs"]), actual))
         for figure, want in expected.items():
             got = actual.get(figure)
+            if want is SKIP:
+                skipped += 1
+                continue
             compared += 1
             if got is None:
                 mismatches.append((number, figure, want, "missing from the output"))
@@ -204,7 +383,8 @@ def main():
                 if difference > args.tolerance:
                     mismatches.append((number, figure, want, got))
 
-    log(f"compared {compared} figures ({undefined} not defined in the reference, and not defined here); "
+    log(f"compared {compared} figures ({undefined} not defined in the reference, and not defined here; {skipped} "
+        "standard errors, intervals and p-values of zero-variance figures skipped); "
         f"largest difference {largest[0]:.3g}" + (f" ({largest[1]})" if largest[1] else ""))
     if mismatches:
         log(f"FAILED: {len(mismatches)} mismatches; the first:")

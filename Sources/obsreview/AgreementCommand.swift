@@ -13,7 +13,8 @@ struct AgreementCommand: ParsableCommand {
         discussion: """
             stdin:  {"sets": [{"pairs": [[employer, assessor], …], "units": [[1, 2, null], …]}, …]}
             stdout: {"results": [{"kappa": {"unweighted": S, "linear": S, "quadratic": S}, "passFailKappa": S,
-                     "exact": S, "withinOne": S, "alpha": {"nominal": S, "ordinal": S, "interval": S}}, …]}
+                     "exact": S, "withinOne": S, "alpha": {"nominal": S, "ordinal": S, "interval": S},
+                     "kappaEstimate": …, "pabak": S, "gwet": …, "mcNemar": …, "stuartMaxwell": …, "icc": …}, …]}
             where S is {"value": x} or {"notDefined": "reason"}.
             """,
         shouldDisplay: false)
@@ -75,9 +76,24 @@ struct AgreementCommand: ParsableCommand {
             var nominal, ordinal, interval: Statistic
         }
 
+        /// The figures beyond κ (issue 15).
+        struct KappaEstimates: Encodable {
+            var unweighted, linear, quadratic: KappaEstimate
+        }
+
+        struct Gwet: Encodable {
+            var ac1PassFail, ac1, ac2Linear, ac2Quadratic: FigureInterval
+        }
+
         var kappa: Kappa
         var passFailKappa, exact, withinOne: Statistic
         var alpha: Alpha
+        var kappaEstimate: KappaEstimates
+        var pabak: Statistic
+        var gwet: Gwet
+        var mcNemar: McNemarTest
+        var stuartMaxwell: MarginalHomogeneityTest
+        var icc: IntraclassCorrelation
 
         init(pairs: [(Int, Int)], units: [[Double?]]) {
             var matrix = ConfusionMatrix()
@@ -91,6 +107,23 @@ struct AgreementCommand: ParsableCommand {
             alpha = Alpha(nominal: Agreement.krippendorffAlpha(units, level: .nominal),
                           ordinal: Agreement.krippendorffAlpha(units, level: .ordinal),
                           interval: Agreement.krippendorffAlpha(units, level: .interval))
+            kappaEstimate = KappaEstimates(unweighted: Agreement.kappaEstimate(matrix, weighting: .unweighted),
+                                           linear: Agreement.kappaEstimate(matrix, weighting: .linear),
+                                           quadratic: Agreement.kappaEstimate(matrix, weighting: .quadratic))
+            pabak = Agreement.passFailPABAK(matrix)
+            gwet = Gwet(ac1PassFail: Agreement.passFailAC1(matrix), ac1: Agreement.gwet(matrix, weighting: .unweighted),
+                        ac2Linear: Agreement.gwet(matrix, weighting: .linear),
+                        ac2Quadratic: Agreement.gwet(matrix, weighting: .quadratic))
+            mcNemar = Agreement.mcNemar(matrix)
+            stuartMaxwell = Agreement.stuartMaxwell(matrix)
+            var rows: [[Double]] = []
+            for i in matrix.counts.indices {
+                for j in matrix.counts.indices where matrix.counts[i][j] > 0 {
+                    let pair = [Double(i + matrix.categories.lowerBound), Double(j + matrix.categories.lowerBound)]
+                    rows.append(contentsOf: repeatElement(pair, count: matrix.counts[i][j]))
+                }
+            }
+            icc = Agreement.intraclassCorrelation(rows)
         }
     }
 

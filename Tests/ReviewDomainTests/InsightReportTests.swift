@@ -410,7 +410,7 @@ struct InsightReportTests {
         #expect(tables.map(\.name) == [
             "summary", "confusion-matrix", "distribution", "outcomes", "outcomes-by-month", "leniency-by-employer",
             "leniency-by-assessor", "leniency-by-moderator", "calibration-by-moderator", "calibration-drift",
-            "fairness-by-employer", "fairness-by-attribute-disability",
+            "fairness-by-employer", "fairness-by-attribute-disability", "agreement-by-employer", "agreement-by-assessor",
         ])
         for table in tables {
             #expect(table.rows.allSatisfy { $0.count == table.columns.count }, "\(table.name)")

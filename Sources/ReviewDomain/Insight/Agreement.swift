@@ -78,7 +78,7 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
     /// The categories, in order: row and column `i` is category `categories.lowerBound + i`.
     public let categories: ClosedRange<Int>
     /// `counts[row][column]`: rows are the employer's scores, columns the assessor's.
-    public private(set) var counts: [[Int]]
+    public internal(set) var counts: [[Int]]
     /// Pairs not counted because a score was outside ``categories``.
     public private(set) var ignored: Int
 

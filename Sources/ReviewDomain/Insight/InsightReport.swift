@@ -89,12 +89,15 @@ public struct InsightReport: Sendable, Equatable, Codable {
     public var fairness: FairnessFigures
     /// How often each score 1–7 was given, by source: employer, assessor, moderator, outcome (in that order).
     public var distribution: [ScoreDistribution]
+    /// Quadratic κ and AC2 per employer and per assessor, groups under 5 pairs suppressed.
+    public var agreementGroups: AgreementGroups
 
     public init(
         filter: InsightFilter, counts: Counts, agreement: AgreementFigures, outcomes: OutcomeFigures,
         leniency: LeniencyFigures, calibration: CalibrationFigures, fairness: FairnessFigures,
-        distribution: [ScoreDistribution]
+        distribution: [ScoreDistribution], agreementGroups: AgreementGroups
     ) {
+        self.agreementGroups = agreementGroups
         self.filter = filter
         self.counts = counts
         self.agreement = agreement
@@ -123,7 +126,8 @@ public struct InsightReport: Sendable, Equatable, Codable {
             leniency: LeniencyFigures(selection),
             calibration: CalibrationFigures(selection),
             fairness: FairnessFigures(selection),
-            distribution: ScoreDistribution.all(selection))
+            distribution: ScoreDistribution.all(selection),
+            agreementGroups: AgreementGroups(selection))
     }
 }
 
@@ -238,6 +242,8 @@ extension InsightReport {
         /// Employer − assessor over the pairs, with a 95 % t interval.
         public var meanDifference: MeanInterval
         public var alpha: Alpha
+        /// Intervals for every κ, PABAK, Gwet's AC1/AC2, McNemar, Stuart–Maxwell and the ICC (issue 15).
+        public var beyondKappa: BeyondKappa
 
         init(_ selection: InsightSelection, bootstrapSamples: Int, seed: UInt64) {
             var matrix = ConfusionMatrix()
@@ -268,6 +274,7 @@ extension InsightReport {
             withinOneAgreement = Agreement.withinOneAgreement(matrix)
             confusionMatrix = matrix
             meanDifference = Descriptive.meanWithInterval(differences)
+            beyondKappa = BeyondKappa(matrix, bootstrapSamples: bootstrapSamples, seed: seed)
 
             // The patterns are built once for nominal and interval; the bootstrap builds its own and gives the ordinal α.
             let patterns = ReliabilityPatterns(units)
@@ -676,11 +683,11 @@ extension InsightReport {
     /// Every table of the report, in this order: `summary` (counts and agreement figures), `confusion-matrix`,
     /// `distribution`, `outcomes`, `outcomes-by-month`, `leniency-by-employer`, `leniency-by-assessor`,
     /// `leniency-by-moderator`, `calibration-by-moderator`, `calibration-drift`, `fairness-by-employer`, and
-    /// `fairness-by-attribute-<name>` for each attribute (the name in lower case, characters other than letters, digits,
+    /// `fairness-by-attribute-<name>` for each attribute, then `agreement-by-employer` and `agreement-by-assessor` (the name in lower case, characters other than letters, digits,
     /// `-` and `_` replaced by `-`, so that table names are safe as file names).
     public func tables() -> [InsightTable] {
         [summaryTable, confusionTable, distributionTable] + outcomes.tables + leniency.tables + calibration.tables
-            + fairness.tables
+            + fairness.tables + agreementGroupTables
     }
 
     /// `table` as CSV: see ``InsightTable/csv``.
@@ -716,7 +723,7 @@ extension InsightReport {
                     upper: a.alpha.ordinalBootstrap.upper, n: a.alpha.units),
                 row("alphaNominal", a.alpha.nominal, n: a.alpha.units),
                 row("alphaInterval", a.alpha.interval, n: a.alpha.units),
-            ])
+            ] + beyondKappaRows)
     }
 
     private var confusionTable: InsightTable {

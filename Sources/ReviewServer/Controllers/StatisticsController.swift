@@ -66,6 +66,7 @@ struct StatisticsController: Sendable {
         filter.employerID = actor.organisationID
         var own = InsightReport.compute(data, filter: filter)
         own.leniency.byAssessor = []
+        own.agreementGroups.byAssessor = []
         own.leniency.byModerator = []
         own.calibration.byModerator = []
         var schemeFilter = filter

@@ -94,7 +94,7 @@ extension Pages {
                 .merging(["heading": Self.tableHeading(table.name)]) { $1 }
         }
         var values: [String: Any] = [
-            "scopeEmployer": answer.scope == "employer", "headline": Self.headline(report), "charts": charts, "tables": others,
+            "scopeEmployer": answer.scope == "employer", "headline": Self.headline(report), "beyond": Self.beyond(report.agreement), "charts": charts, "tables": others,
             "from": page.request.uri.queryParameters["from"].map(String.init) ?? "", "to": page.request.uri.queryParameters["to"].map(String.init) ?? "",
             "jsonLink": "/api/v1/statistics\(query)",
         ]
@@ -136,6 +136,51 @@ extension Pages {
             ["label": "Upload to decision", "value": days(outcomes.timeToDecision.medianDays) + " (median)",
              "note": "90th percentile \(days(outcomes.timeToDecision.p90Days)), \(outcomes.timeToDecision.count) decisions"],
             ["label": "Overdue assignments", "value": "\(outcomes.overdueAssignments.numerator)", "note": "of \(outcomes.overdueAssignments.denominator) open"],
+        ]
+    }
+
+    /// The figures beyond κ, each with its interval and, in plain words, what it means and when not to rely on it.
+    static func beyond(_ agreement: InsightReport.AgreementFigures) -> [[String: String]] {
+        let b = agreement.beyondKappa
+        func interval(_ lower: Statistic, _ upper: Statistic) -> String {
+            guard let low = lower.value, let high = upper.value else { return "(no interval)" }
+            return "(95% interval \(String(format: "%.3f", low)) to \(String(format: "%.3f", high)))"
+        }
+        func p(_ value: Statistic) -> String {
+            guard let v = value.value else { return "not defined" }
+            return v < 0.0001 ? "p < 0.0001" : "p = " + String(format: "%.4f", v)
+        }
+        let small = agreement.pairs < 30
+            ? " With only \(agreement.pairs) pairs every figure here is very uncertain: read the intervals, not the values."
+            : ""
+        return [
+            ["label": "Cohen's κ, quadratic weights", "value": number(b.kappa.quadratic.kappa.value),
+             "interval": interval(b.kappa.quadratic.kappa.lower, b.kappa.quadratic.kappa.upper)
+                + ", bootstrap " + interval(b.kappaBootstrap.quadratic.lower, b.kappaBootstrap.quadratic.upper),
+             "explain": "Agreement beyond chance, giving part credit to near misses: 1 is perfect, 0 no better than chance. "
+                + "When almost every observation gets the same score (for example nearly all pass), κ can be low even though the raters almost always agree." + small],
+            ["label": "κ on pass/fail", "value": number(b.kappa.passFail.kappa.value),
+             "interval": interval(b.kappa.passFail.kappa.lower, b.kappa.passFail.kappa.upper),
+             "explain": "Agreement beyond chance on the pass/fail decision alone. Unreliable when one outcome is rare: compare with PABAK and AC1 below."],
+            ["label": "PABAK (pass/fail)", "value": number(b.pabak), "interval": "",
+             "explain": "κ as if passes and failures were equally common: twice the share of pairs agreeing on pass/fail, less one. "
+                + "It is not misled by how rare failures are, but it ignores that real raters may prefer one outcome; read it beside κ, not instead of it."],
+            ["label": "Gwet's AC1 (pass/fail)", "value": number(b.ac1PassFail.value), "interval": interval(b.ac1PassFail.lower, b.ac1PassFail.upper),
+             "explain": "Agreement beyond chance, with chance estimated so that it stays stable when one outcome is rare. "
+                + "A large gap between AC1 and κ means the data are skewed: the raters agree often, but mostly on the common outcome."],
+            ["label": "Gwet's AC2, quadratic weights", "value": number(b.ac2Quadratic.value), "interval": interval(b.ac2Quadratic.lower, b.ac2Quadratic.upper),
+             "explain": "The 1–7 scale counterpart of AC1, with part credit for near misses (linear weights: \(number(b.ac2Linear.value)); no credit: \(number(b.ac1.value)))."],
+            ["label": "McNemar's test: does one side pass more often?", "value": p(b.mcNemar.exactPValue),
+             "interval": "employer pass and assessor fail \(b.mcNemar.employerPassAssessorFail), the other way \(b.mcNemar.employerFailAssessorPass)",
+             "explain": "A small p-value (below 0.05) means the disagreements lean one way: employers pass observations the assessors fail more often than the reverse, or the other way round. "
+                + "It says nothing when there are few disagreements."],
+            ["label": "Stuart–Maxwell test: do both sides use the scale alike?", "value": p(b.stuartMaxwell.pValue),
+             "interval": "χ² \(number(b.stuartMaxwell.statistic)) on \(b.stuartMaxwell.degreesOfFreedom) degrees of freedom",
+             "explain": "A small p-value means employers and assessors give the scores 1–7 in different proportions (one side is systematically higher or lower). With few pairs it rarely detects anything."],
+            ["label": "Intraclass correlation (absolute agreement)", "value": number(b.icc.single.value),
+             "interval": interval(b.icc.single.lower, b.icc.single.upper),
+             "explain": "How much of the spread in scores is real difference between observations rather than rater disagreement or one rater scoring higher, the scores taken as numbers. "
+                + "Above 0.75 is usually called good; it needs observations of varied quality to mean anything."],
         ]
     }
 
