@@ -274,6 +274,9 @@ def beyond_reference(pairs):
         figures["mcNemar.exactPValue"] = number(exact.pvalue)
         figures["mcNemar.chiSquare"] = number(corrected.statistic)
         figures["mcNemar.chiSquarePValue"] = number(corrected.pvalue)
+        if split[0, 1] + split[1, 0] == 0:
+            # No discordant pairs: statsmodels divides by zero (statistic infinite, p-value 0); ours is not defined.
+            figures["mcNemar.chiSquarePValue"] = nan
         figures.update({f"stuartMaxwell.{k}": v for k, v in stuart_maxwell_reference(table).items()})
 
         icc = {"single.value": nan, "single.lower": nan, "single.upper": nan, "average.value": nan,
@@ -292,8 +295,8 @@ def beyond_reference(pairs):
                        "single.upper": number(single["CI95"][1]), "average.value": number(average["ICC"]),
                        "average.lower": number(average["CI95"][0]), "average.upper": number(average["CI95"][1]),
                        "f": number(single["F"]), "pValue": number(single["pval"])}
-                if not math.isfinite(float(single["F"])):
-                    # No residual variance (MS_E = 0): pingouin's F is infinite and its interval a limit; ours are
+                if not math.isfinite(float(single["F"])) or float(single["F"]) > 1e9:
+                    # No residual variance (MS_E = 0 up to rounding, F > 1e9): pingouin's F is infinite and its interval a limit; ours are
                     # not defined. Compared: the coefficients only.
                     icc.update({key: SKIP for key in ("single.lower", "single.upper", "average.lower", "average.upper",
                                                      "f", "pValue")})
