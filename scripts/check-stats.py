@@ -27,6 +27,15 @@ zero unless shift_zeros=False, which we pass; categories never given off the dia
 they are removed from the table before it is called (as we do), and a table whose remaining categories fall into
 groups never confused with each other is `notDefined` on our side (numpy may return a meaningless number or fail).
 pingouin rounds its interval to two decimals by default; the option is removed so the full values are compared.
+irrCAC's interval for AC1/AC2 is value ± t · se with scipy's t.ppf, which in the scipy versions tested (1.12, cdflib's
+stdtrit) is off by up to 1e-8 (ν = 39: 2.0226909117 against 2.0226909200367613 from mpmath at 40 digits): the
+reference interval is irrCAC's coefficient and standard error with the t quantile from scipy.special.betaincinv
+(Boost, within 1e-14 of mpmath for ν ≤ 500); the largest difference from irrCAC's own interval is printed.
+pingouin subtracts its sums of squares in floating point, so where the exact residual mean square MS_E is 0 (both
+raters differ by the same amount on every observation) its F is ±10¹⁵ or infinite and its interval rests on a
+rounding error, and where an ICC's denominator is exactly 0 its ICC(A,k) is e.g. 9·10¹⁵: the mean squares are
+recomputed in fractions and those figures are NaN in the reference (in exact arithmetic they are infinite or NaN),
+so they must be `notDefined` here.
 Where a variance is zero (up to rounding: a standard error below 1e-7 on either side), numpy's square root of a
 tiny negative number is NaN while ours may be 0: those standard errors, intervals and p-values are not compared
 and are counted as skipped.
@@ -255,10 +264,16 @@ def beyond_reference(pairs):
             if matrix.sum() > 0:
                 frame = pd.DataFrame(matrix, index=range(len(matrix)), columns=range(len(matrix)))
                 est = CAC(frame, weights=weights, digits=20).gwet()["est"]
-                lower, upper = est["confidence_interval"]
-                group = {"value": number(est["coefficient_value"]), "standardError": number(est["se"]),
-                         "lower": number(lower) if matrix.sum() >= 2 else nan,
-                         "upper": number(upper) if matrix.sum() >= 2 else nan}
+                value, se = number(est["coefficient_value"]), number(est["se"])
+                # irrCAC's interval, value ± t_{0.975, n−1} · se (upper end capped at 1), with an exact t quantile
+                # (see CONVENTIONS: scipy's t.ppf is off by up to 1e-8).
+                t = student_t_quantile(0.975, int(matrix.sum()) - 1) if matrix.sum() >= 2 else nan
+                group = {"value": value, "standardError": se, "lower": number(value - t * se),
+                         "upper": number(min(1.0, value + t * se))}
+                if matrix.sum() >= 2 and math.isfinite(group["lower"]):
+                    lower, upper = est["confidence_interval"]
+                    T_PPF_ERROR[0] = max(T_PPF_ERROR[0], abs(float(lower) - group["lower"]),
+                                         abs(float(upper) - group["upper"]))
             figures.update({f"{prefix}.{key}": value for key, value in group.items()})
 
         gwet(split, "identity", "gwet.ac1PassFail")
@@ -295,17 +310,48 @@ def beyond_reference(pairs):
                        "single.upper": number(single["CI95"][1]), "average.value": number(average["ICC"]),
                        "average.lower": number(average["CI95"][0]), "average.upper": number(average["CI95"][1]),
                        "f": number(single["F"]), "pValue": number(single["pval"])}
-                if not math.isfinite(float(single["F"])) or float(single["F"]) > 1e9:
-                    # No residual variance (MS_E = 0 up to rounding, F > 1e9): pingouin's F is infinite and its interval a limit; ours are
-                    # not defined. Compared: the coefficients only.
-                    icc.update({key: SKIP for key in ("single.lower", "single.upper", "average.lower", "average.upper",
-                                                     "f", "pValue")})
+                icc.update(exact_icc_conventions(rows))
             except (ValueError, ZeroDivisionError, AssertionError):
                 pass
         figures.update({f"icc.{k}": v for k, v in icc.items()})
     return figures
 
 
+def student_t_quantile(p, nu):
+    """The p quantile of Student's t with nu degrees of freedom from the inverse regularised incomplete beta function
+    (scipy.special.betaincinv, Boost): t² = ν (1/x − 1), x = I⁻¹_{2(1−p)}(ν/2, ½), for p > ½."""
+    from scipy.special import betaincinv
+    x = float(betaincinv(nu / 2, 0.5, 2 * (1 - p)))
+    return math.sqrt(nu * (1 / x - 1)) if 0 < x < 1 else math.nan
+
+
+def exact_icc_conventions(rows):
+    """pingouin's ICC(A,1)/ICC(A,k) where exact arithmetic makes them infinite or NaN (see CONVENTIONS): the mean
+    squares of the pairs in fractions; MS_E = 0 gives an infinite F, an F ratio MS_C/MS_E that is infinite or NaN, so
+    NaN degrees of freedom and interval; a zero denominator gives an infinite or NaN coefficient. Those figures are
+    NaN (not defined) in the reference, whatever pingouin's rounding errors make of them."""
+    from fractions import Fraction
+    n, k = len(rows), 2
+    total = sum(e + a for e, a in rows)
+    correction = Fraction(total * total, n * k)
+    ss_rows = Fraction(sum((e + a) ** 2 for e, a in rows), k) - correction
+    ss_columns = Fraction(sum(e for e, _ in rows) ** 2 + sum(a for _, a in rows) ** 2, n) - correction
+    ss_total = sum(e * e + a * a for e, a in rows) - correction
+    ms_r, ms_c = ss_rows / (n - 1), ss_columns / (k - 1)
+    ms_e = (ss_total - ss_rows - ss_columns) / ((n - 1) * (k - 1))
+    nan, changed = math.nan, {}
+    if ms_e == 0:
+        changed.update({key: nan for key in ("single.lower", "single.upper", "average.lower", "average.upper", "f",
+                                              "pValue")})
+    if ms_r + (k - 1) * ms_e + k * (ms_c - ms_e) / n == 0:
+        changed.update({key: nan for key in ("single.value", "single.lower", "single.upper", "average.value",
+                                              "average.lower", "average.upper")})
+    if ms_r + (ms_c - ms_e) / n == 0:
+        changed.update({key: nan for key in ("average.value",)})
+    return changed
+
+
+T_PPF_ERROR = [0.0]  # the largest difference between irrCAC's own interval and the one with the exact t quantile
 SKIP = "skip"
 VARIANCE_GROUPS = ["kappaEstimate.unweighted.", "kappaEstimate.linear.", "kappaEstimate.quadratic.", "gwet.ac1PassFail.",
                    "gwet.ac1.", "gwet.ac2Linear.", "gwet.ac2Quadratic."]
@@ -389,6 +435,7 @@ def main():
     log(f"compared {compared} figures ({undefined} not defined in the reference, and not defined here; {skipped} "
         "standard errors, intervals and p-values of zero-variance figures skipped); "
         f"largest difference {largest[0]:.3g}" + (f" ({largest[1]})" if largest[1] else ""))
+    log(f"irrCAC's own AC1/AC2 intervals (scipy t.ppf) differ from the exact-t reference by at most {T_PPF_ERROR[0]:.3g}")
     if mismatches:
         log(f"FAILED: {len(mismatches)} mismatches; the first:")
         for number, figure, want, got in mismatches[:5]:

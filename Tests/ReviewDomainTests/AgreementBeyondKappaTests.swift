@@ -138,6 +138,35 @@ struct AgreementBeyondKappaTests {
         #expect(Agreement.intraclassCorrelation([[4, 5]]).single.value.value == nil)
     }
 
+    @Test("ICC: a residual variance or a denominator that is exactly zero is not defined, not a rounding error")
+    func intraclassDegenerate() {
+        // (3, 5), (4, 2), (4, 2): MS_R = 2/3, MS_C = 2/3, MS_E = 8/3, so ICC(A,1) = −2/2 = −1 and ICC(A,k) = −2/0.
+        // pingouin, subtracting in floating point, gives ICC(A,k) = 9.0e15.
+        let offset = Agreement.intraclassCorrelation([[3, 5], [4, 2], [4, 2]])
+        #expect(offset.single.value == .value(-1))
+        #expect(offset.average.value.value == nil)
+        #expect(Self.close(offset.f, 0.25))
+        // Perfect agreement: MS_E = 0 exactly; the coefficients are 1, F and the intervals are not defined.
+        let perfect = Agreement.intraclassCorrelation([[6, 6], [6, 6], [5, 5], [5, 5], [7, 7], [7, 7], [5, 5], [7, 7], [5, 5]])
+        #expect(perfect.single.value == .value(1) && perfect.average.value == .value(1))
+        #expect(perfect.f.value == nil && perfect.single.lower.value == nil && perfect.average.upper.value == nil)
+        // A constant difference: MS_E = 0 as well.
+        let shifted = Agreement.intraclassCorrelation([[3, 4], [5, 6], [6, 7], [2, 3]])
+        #expect(shifted.f.value == nil && shifted.single.lower.value == nil)
+        // Non-integer scores take the floating-point path.
+        let halves = Agreement.intraclassCorrelation([[1.5, 2], [3, 3.5], [4, 6], [6.5, 6]])
+        #expect(Self.close(halves.single.value, 0.8592592592592593, 1e-12))  // pingouin
+    }
+
+    @Test("Student t quantiles to full precision (mpmath at 40 digits; scipy 1.12's t.ppf is off by up to 1e-8)")
+    func tQuantilesExact() throws {
+        for (nu, expected) in [(5.0, 2.5705818356363155), (6, 2.44691185114497), (39, 2.0226909200367613),
+                               (100, 1.9839715185235522)] {
+            let t = try #require(Descriptive.studentTQuantile(0.975, degreesOfFreedom: nu))
+            #expect(abs(t - expected) < 1e-14, "t(0.975, \(nu)) = \(t)")
+        }
+    }
+
     @Test("Distributions equal scipy's")
     func distributions() {
         #expect(abs(Distributions.chiSquareSurvival(3.8414588206941254, degreesOfFreedom: 1) - 0.05) < 1e-15)

@@ -491,29 +491,23 @@ extension Agreement {
         guard n >= 2 else { return undefined("an intraclass correlation needs at least two observations with both scores") }
         guard k >= 2 else { return undefined("an intraclass correlation needs at least two raters") }
         let nd = Double(n), kd = Double(k)
-        let grand = rows.reduce(0) { $0 + $1.reduce(0, +) } / (nd * kd)
-        var ssRows = 0.0, ssTotal = 0.0
-        var columnSums = [Double](repeating: 0, count: k)
-        for row in rows {
-            let mean = row.reduce(0, +) / kd
-            ssRows += kd * (mean - grand) * (mean - grand)
-            for (j, x) in row.enumerated() {
-                columnSums[j] += x
-                ssTotal += (x - grand) * (x - grand)
-            }
+        // The mean squares up to one common positive factor (every figure below is a ratio of them), exact for
+        // integer scores, so that a residual variance or a denominator that is zero is exactly zero.
+        let squares = scaledMeanSquares(rows, raters: k)
+        let msR = squares.rows, msC = squares.columns, msE = squares.error
+        guard squares.singleDenominator > 0 else {
+            return undefined("every observation has the same mean score and the raters' means are equal, so there is no variance to share")
         }
-        let ssColumns = columnSums.reduce(0) { $0 + nd * ($1 / nd - grand) * ($1 / nd - grand) }
-        let ssError = max(0, ssTotal - ssRows - ssColumns)
-        let msR = ssRows / (nd - 1), msC = ssColumns / (kd - 1), msE = ssError / ((nd - 1) * (kd - 1))
-        let singleDenominator = msR + (kd - 1) * msE + kd * (msC - msE) / nd
-        guard singleDenominator > 0 else { return undefined("every score is the same, so there is no variance to share") }
-        let single = (msR - msE) / singleDenominator
-        let average = (msR - msE) / (msR + (msC - msE) / nd)
+        let single = squares.numerator / squares.singleDenominator
+        let averageValue: Statistic = squares.averageDenominator == 0
+            ? .notDefined(reason: "the raters' systematic difference exactly offsets the variance between observations")
+            : .finite(squares.numerator / squares.averageDenominator, otherwise: "no variance")
+        let notStandardError = "the interval comes from the F distribution, not a standard error"
         var result = IntraclassCorrelation(
             targets: n, raters: k,
-            single: FigureInterval(value: .finite(single, otherwise: "no variance"), standardError: .notDefined(reason: "the interval comes from the F distribution, not a standard error"),
+            single: FigureInterval(value: .finite(single, otherwise: "no variance"), standardError: .notDefined(reason: notStandardError),
                                    lower: .notDefined(reason: ""), upper: .notDefined(reason: ""), confidence: confidence, count: n),
-            average: FigureInterval(value: .finite(average, otherwise: "no variance"), standardError: .notDefined(reason: "the interval comes from the F distribution, not a standard error"),
+            average: FigureInterval(value: averageValue, standardError: .notDefined(reason: notStandardError),
                                     lower: .notDefined(reason: ""), upper: .notDefined(reason: ""), confidence: confidence, count: n),
             f: .notDefined(reason: ""), pValue: .notDefined(reason: ""))
         let noError = "the two raters differ by the same amount on every observation, so there is no error variance"
@@ -546,6 +540,98 @@ extension Agreement {
         result.average.lower = .finite(lower * kd / (1 + lower * (kd - 1)), otherwise: "the interval overflowed")
         result.average.upper = .finite(upper * kd / (1 + upper * (kd - 1)), otherwise: "the interval overflowed")
         return result
+    }
+    /// The two-way ANOVA's mean squares MS_R, MS_C and MS_E, all multiplied by one positive factor, with the numerator
+    /// and the denominators of ICC(A,1) and ICC(A,k) multiplied by the same factor (and by n).
+    struct ScaledMeanSquares {
+        var rows: Double, columns: Double, error: Double
+        /// n (MS_R − MS_E), n (MS_R + (k − 1) MS_E) + k (MS_C − MS_E) and n MS_R + MS_C − MS_E.
+        var numerator: Double, singleDenominator: Double, averageDenominator: Double
+    }
+
+    /// The mean squares of `rows` (n targets × k raters, n, k ≥ 2) up to a common factor.
+    ///
+    /// Integer scores (always the case for the 1–7 scale) are summed exactly in integers: with T = Σx, S = Σx², row
+    /// sums R_i and column sums C_j, nk·SS_R = nΣR_i² − T², nk·SS_C = kΣC_j² − T² and nk·SS_E = nk·S − T² − nk·SS_R −
+    /// nk·SS_C; multiplied by nk(n − 1)(k − 1) the mean squares are nk·SS_R·(k − 1), nk·SS_C·(n − 1) and nk·SS_E. A
+    /// residual variance or a denominator that is zero is then exactly zero — in floating point it is a rounding error
+    /// of either sign, and the ICC divides by it (pingouin, which subtracts in floating point, gives ICC(A,k) = 9·10¹⁵
+    /// for the pairs (3, 5), (4, 2), (4, 2), whose exact value is −2/0). Other scores, or sums beyond 64 bits, are
+    /// summed about the means in floating point.
+    static func scaledMeanSquares(_ rows: [[Double]], raters k: Int) -> ScaledMeanSquares {
+        let n = rows.count
+        if let exact = exactMeanSquares(rows, raters: k) { return exact }
+        let nd = Double(n), kd = Double(k)
+        let grand = rows.reduce(0) { $0 + $1.reduce(0, +) } / (nd * kd)
+        var ssRows = 0.0, ssTotal = 0.0
+        var columnSums = [Double](repeating: 0, count: k)
+        for row in rows {
+            let mean = row.reduce(0, +) / kd
+            ssRows += kd * (mean - grand) * (mean - grand)
+            for (j, x) in row.enumerated() {
+                columnSums[j] += x
+                ssTotal += (x - grand) * (x - grand)
+            }
+        }
+        let ssColumns = columnSums.reduce(0) { $0 + nd * ($1 / nd - grand) * ($1 / nd - grand) }
+        let ssError = max(0, ssTotal - ssRows - ssColumns)
+        let msR = ssRows / (nd - 1), msC = ssColumns / (kd - 1), msE = ssError / ((nd - 1) * (kd - 1))
+        return ScaledMeanSquares(rows: msR, columns: msC, error: msE, numerator: nd * (msR - msE),
+                                 singleDenominator: nd * (msR + (kd - 1) * msE) + kd * (msC - msE),
+                                 averageDenominator: nd * msR + msC - msE)
+    }
+
+    /// ``scaledMeanSquares(_:raters:)`` in 64-bit integers; `nil` unless every score is an integer of magnitude below
+    /// 2³¹ and no sum overflows.
+    private static func exactMeanSquares(_ rows: [[Double]], raters k: Int) -> ScaledMeanSquares? {
+        struct Overflow: Error {}
+        func times(_ a: Int, _ b: Int) throws -> Int {
+            let (r, overflow) = a.multipliedReportingOverflow(by: b)
+            if overflow { throw Overflow() }
+            return r
+        }
+        func plus(_ a: Int, _ b: Int) throws -> Int {
+            let (r, overflow) = a.addingReportingOverflow(b)
+            if overflow { throw Overflow() }
+            return r
+        }
+        func minus(_ a: Int, _ b: Int) throws -> Int {
+            let (r, overflow) = a.subtractingReportingOverflow(b)
+            if overflow { throw Overflow() }
+            return r
+        }
+        let n = rows.count
+        do {
+            var total = 0, squares = 0, rowSquares = 0
+            var columnSums = [Int](repeating: 0, count: k)
+            for row in rows {
+                var rowSum = 0
+                for (j, x) in row.enumerated() {
+                    guard x.rounded() == x, abs(x) < 2_147_483_648 else { return nil }
+                    let value = Int(x)
+                    rowSum = try plus(rowSum, value)
+                    columnSums[j] = try plus(columnSums[j], value)
+                    squares = try plus(squares, try times(value, value))
+                }
+                total = try plus(total, rowSum)
+                rowSquares = try plus(rowSquares, try times(rowSum, rowSum))
+            }
+            let columnSquares = try columnSums.reduce(0) { try plus($0, try times($1, $1)) }
+            let correction = try times(total, total)
+            let ssRows = try minus(try times(n, rowSquares), correction)          // nk·SS_R
+            let ssColumns = try minus(try times(k, columnSquares), correction)    // nk·SS_C
+            let ssTotal = try minus(try times(try times(n, k), squares), correction)
+            let ssError = try minus(try minus(ssTotal, ssRows), ssColumns)
+            let msR = try times(ssRows, k - 1), msC = try times(ssColumns, n - 1), msE = ssError
+            let numerator = try times(n, try minus(msR, msE))
+            let single = try plus(try times(n, try plus(msR, try times(k - 1, msE))), try times(k, try minus(msC, msE)))
+            let average = try minus(try plus(try times(n, msR), msC), msE)
+            return ScaledMeanSquares(rows: Double(msR), columns: Double(msC), error: Double(msE),
+                                     numerator: Double(numerator), singleDenominator: Double(single),
+                                     averageDenominator: Double(average))
+        } catch {
+            return nil
+        }
     }
 }
 
