@@ -270,7 +270,7 @@ def beyond_reference(pairs):
                 t = student_t_quantile(0.975, int(matrix.sum()) - 1) if matrix.sum() >= 2 else nan
                 group = {"value": value, "standardError": se, "lower": number(value - t * se),
                          "upper": number(min(1.0, value + t * se))}
-                if matrix.sum() >= 2 and math.isfinite(group["lower"]):
+                if matrix.sum() >= 2 and math.isfinite(group["lower"]) and se >= 1e-7:  # as compared (see soften)
                     lower, upper = est["confidence_interval"]
                     T_PPF_ERROR[0] = max(T_PPF_ERROR[0], abs(float(lower) - group["lower"]),
                                          abs(float(upper) - group["upper"]))
