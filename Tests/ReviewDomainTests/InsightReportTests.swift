@@ -441,7 +441,7 @@ struct InsightReportTests {
         #expect(report.distribution.allSatisfy { $0.counts == [0, 0, 0, 0, 0, 0, 0] })
         let text = try json(report)
         #expect(!text.contains("NaN") && !text.contains("nan") && !text.contains("Infinity"))
-        #expect(report.tables().count == 11)
+        #expect(report.tables().count == 13)  // with agreement-by-employer and agreement-by-assessor (issue 15)
     }
 
     @Test("The JSON is camelCase, has no NaN, and decodes to the same report")
