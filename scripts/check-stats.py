@@ -358,9 +358,14 @@ VARIANCE_GROUPS = ["kappaEstimate.unweighted.", "kappaEstimate.linear.", "kappaE
 
 
 def soften(expected, actual):
-    """Marks the standard errors, intervals and p-values of a figure whose variance is zero up to rounding as SKIP."""
+    """Marks the standard errors, intervals and p-values of a figure whose variance is zero up to rounding as SKIP.
+    A figure that is not defined at all in the reference (its coefficient NaN) is not softened: every part of it must
+    be `notDefined` here."""
     for group in VARIANCE_GROUPS:
         se_key = group + ("kappa.standardError" if group.startswith("kappa") else "standardError")
+        coefficient = expected.get(group + ("kappa.value" if group.startswith("kappa") else "value"))
+        if coefficient is not None and coefficient is not SKIP and math.isnan(coefficient):
+            continue
         theirs, ours = expected.get(se_key), actual.get(se_key, {})
         ours = ours.get("value") if isinstance(ours, dict) else None
         if (theirs is not None and (math.isnan(theirs) or abs(theirs) < 1e-7)) or (ours is not None and abs(ours) < 1e-7):
