@@ -62,6 +62,18 @@ def alive(pid):
         return False
 
 
+def child_of(process, what):
+    """The child indexer `process` starts within 30 s (killed with everything else on failure)."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        found = [p for p in children(process.pid) if alive(p)]
+        if found:
+            RUNNING.append(found[0])
+            return found[0]
+        time.sleep(0.05)
+    fail(f"{what} started no child indexer within 30 s")
+
+
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else default_binary())
     work = tempfile.mkdtemp(prefix="obsreview-sandbox-")
@@ -77,16 +89,7 @@ def main():
 
     worker = subprocess.Popen([binary, "worker", "--poll", "0.2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     RUNNING.append(worker.pid)
-    deadline = time.time() + 30
-    child = None
-    while time.time() < deadline and child is None:
-        found = [p for p in children(worker.pid) if alive(p)]
-        child = found[0] if found else None
-        time.sleep(0.05)
-    if child is None:
-        worker.kill()
-        fail("the worker started no child indexer within 30 s")
-    RUNNING.append(child)
+    child = child_of(worker, "the worker")
     time.sleep(0.5)  # past the child's start-up, where it limits itself
     with open(f"/proc/{child}/environ", "rb") as f:
         environment = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
@@ -134,15 +137,7 @@ def main():
     subprocess.run([binary, "ingest", video, "--observation", "OBS-2026-0002"], env=env, check=True, stdout=subprocess.DEVNULL)
     serve = subprocess.Popen([binary, "serve", "--port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     RUNNING.append(serve.pid)
-    deadline = time.time() + 30
-    child = None
-    while time.time() < deadline and child is None:
-        found = [p for p in children(serve.pid) if alive(p)]
-        child = found[0] if found else None
-        time.sleep(0.05)
-    if child is None:
-        fail("serve started no child indexer within 30 s")
-    RUNNING.append(child)
+    child = child_of(serve, "serve")
     time.sleep(0.5)
     serve.send_signal(signal.SIGTERM)
     try:

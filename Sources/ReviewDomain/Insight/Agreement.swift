@@ -619,8 +619,15 @@ public enum Descriptive {
             let denominator = nu + t * t
             return regularizedIncompleteBeta(nu / denominator, t * t / denominator, a: nu / 2, b: 0.5) / 2
         }
+        guard let t = bisect(below: { upperTail($0) > tail }) else { return nil }
+        return p > 0.5 ? t : -t
+    }
+
+    /// The point on (0, ∞) where `isBelow` turns from true to false (it must turn once, from true near 0), to full
+    /// double precision: the bracket doubles until it holds the point, then halves. `nil` if it never turns.
+    static func bisect(below isBelow: (Double) -> Bool) -> Double? {
         var low = 0.0, high = 1.0
-        while upperTail(high) > tail {
+        while isBelow(high) {
             low = high
             high *= 2
             if !high.isFinite { return nil }
@@ -628,10 +635,9 @@ public enum Descriptive {
         for _ in 0..<2000 {
             let middle = (low + high) / 2
             if middle <= low || middle >= high { break }
-            if upperTail(middle) > tail { low = middle } else { high = middle }
+            if isBelow(middle) { low = middle } else { high = middle }
         }
-        let t = (low + high) / 2
-        return p > 0.5 ? t : -t
+        return (low + high) / 2
     }
 
     /// The regularised incomplete beta function I_x(a, b) (a, b > 0, x in 0…1), by its continued fraction (modified

@@ -108,18 +108,7 @@ public enum Distributions {
     /// 0 < p < 1 and both degrees of freedom are finite and positive.
     public static func fQuantile(_ p: Double, _ d1: Double, _ d2: Double) -> Double? {
         guard p > 0, p < 1, d1 > 0, d2 > 0, d1.isFinite, d2.isFinite else { return nil }
-        var low = 0.0, high = 1.0
-        while fCDF(high, d1, d2) < p {
-            low = high
-            high *= 2
-            if !high.isFinite { return nil }
-        }
-        for _ in 0..<2000 {
-            let middle = (low + high) / 2
-            if middle <= low || middle >= high { break }
-            if fCDF(middle, d1, d2) < p { low = middle } else { high = middle }
-        }
-        return (low + high) / 2
+        return Descriptive.bisect(below: { fCDF($0, d1, d2) < p })
     }
 
     // MARK: Binomial

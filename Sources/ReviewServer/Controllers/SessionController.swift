@@ -65,19 +65,10 @@ struct SessionController: Sendable {
         let body = try await request.json(SignIn.self, context: context)
         let now = services.now()
         let address = clientAddress(request, context)
-        try await admit(username: body.username, address: address, now: now, context: context)
-        let stored = try await services.store.credentials(username: body.username)
-        // Check a password even for an unknown username, so that the time taken does not tell which exist.
-        let matches = try await services.passwords.verify(body.password, hash: stored?.passwordHash ?? services.decoyHash)
-        guard let user = stored?.user, matches, user.active else {
-            let reason = stored == nil ? "unknown username" : !matches ? "wrong password" : "account inactive"
-            context.logger.warning("sign-in failed", metadata: ["username": "\(body.username)", "address": "\(address)", "reason": "\(reason)"])
-            try await auditFailure(username: body.username, user: stored?.user, address: address, reason: reason, now: now)
-            throw APIError(.unauthorized, code: .signInFailed, message: "The username or password is wrong, or the account is inactive.")
-        }
+        let (user, passwordHash) = try await verifiedAccount(username: body.username, password: body.password, address: address, now: now, context: context)
         let recoveryCodes = try await checkSecondFactor(body, user: user, address: address, now: now, context: context)
         try await services.throttle.succeeded(username: body.username, address: address, now: now)
-        if let stored, PasswordHasher.isOutdated(stored.passwordHash), body.password.utf8.count <= 72 {
+        if PasswordHasher.isOutdated(passwordHash), body.password.utf8.count <= 72 {
             // A hash from before pre-hashing: re-hash in the current format while the password is at hand (only
             // when bcrypt saw all of it; a longer one cannot be told from its first 72 bytes).
             let upgraded = try await services.passwords.hash(body.password)
@@ -94,6 +85,24 @@ struct SessionController: Sendable {
             name: AuthenticationMiddleware.sessionCookie, value: token, maxAge: Int(services.sessionLifetime), path: "/",
             secure: services.secureCookies, httpOnly: true, sameSite: .strict))
         return response
+    }
+
+    /// The active account with this username and password, after the throttle has admitted the attempt. A password
+    /// is checked even for an unknown username, so that the time taken does not tell which exist. A failure is
+    /// logged and audited (with `purpose`, when it is not a sign-in) and answered 401, alike for every cause.
+    private func verifiedAccount(
+        username: String, password: String, address: String, now: Date, purpose: String = "", context: ReviewRequestContext
+    ) async throws -> (user: User, passwordHash: String) {
+        try await admit(username: username, address: address, now: now, context: context)
+        let stored = try await services.store.credentials(username: username)
+        let matches = try await services.passwords.verify(password, hash: stored?.passwordHash ?? services.decoyHash)
+        guard let stored, matches, stored.user.active else {
+            let reason = stored == nil ? "unknown username" : !matches ? "wrong password" : "account inactive"
+            context.logger.warning("sign-in failed", metadata: ["username": "\(username)", "address": "\(address)", "reason": "\(reason)\(purpose)"])
+            try await auditFailure(username: username, user: stored?.user, address: address, reason: reason + purpose, now: now)
+            throw APIError(.unauthorized, code: .signInFailed, message: "The username or password is wrong, or the account is inactive.")
+        }
+        return stored
     }
 
     /// The second step of a sign-in whose password was right: a confirmed factor needs its code (a TOTP code,
@@ -190,14 +199,8 @@ struct SessionController: Sendable {
         let body = try await request.json(StartSecondFactor.self, context: context)
         let now = services.now()
         let address = clientAddress(request, context)
-        try await admit(username: body.username, address: address, now: now, context: context)
-        let stored = try await services.store.credentials(username: body.username)
-        let matches = try await services.passwords.verify(body.password, hash: stored?.passwordHash ?? services.decoyHash)
-        guard let user = stored?.user, matches, user.active else {
-            let reason = stored == nil ? "unknown username" : !matches ? "wrong password" : "account inactive"
-            try await auditFailure(username: body.username, user: stored?.user, address: address, reason: reason + " (second factor set-up)", now: now)
-            throw APIError(.unauthorized, code: .signInFailed, message: "The username or password is wrong, or the account is inactive.")
-        }
+        let (user, _) = try await verifiedAccount(username: body.username, password: body.password, address: address, now: now,
+                                                  purpose: " (second factor set-up)", context: context)
         try await services.throttle.succeeded(username: body.username, address: address, now: now)
         var generator = SystemRandomNumberGenerator()
         let key = (0..<20).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
