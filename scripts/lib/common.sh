@@ -29,6 +29,8 @@ ensure_swift() {
 # Builds the package; in CI, warnings are errors.
 build() {
     ensure_swift
-    log "building ($([ "${CI:-}" = true ] && echo "warnings as errors" || echo debug))"
+    local kind="debug"
+    [[ " $* " == *" -c release "* ]] && kind="release"
+    log "building ($kind$([ "${CI:-}" = true ] && echo ", warnings as errors"))"
     (cd "$ROOT" && swift build "$@")
 }
