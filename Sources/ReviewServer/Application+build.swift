@@ -119,8 +119,7 @@ public func buildApplication(
     let (router, uploads) = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
     var app = Application(
         responder: MethodOverrideResponder(router.buildResponder()),
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
-            + configuration.idleTimeout.components.attoseconds / 1_000_000_000))),
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: configuration.serverName

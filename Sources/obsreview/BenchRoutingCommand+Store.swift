@@ -74,9 +74,8 @@ extension BenchRoutingCommand {
         let idle = try await store.route(trigger: "bench")
         let baseline = ContinuousClock.now - baselineStart
         let assigned = report.routed.reduce(0) { $0 + $1.assigned.count }
-        let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
         print(String(format: "store routing pass (SQLite): %d cases in moderation, %d assignments written in one transaction: %.2f s | baseline: the next pass with nothing to route %.2f s | ratio %.1f | left short %d",
-                     open.count, assigned, seconds(pass), seconds(baseline), seconds(pass) / seconds(baseline),
+                     open.count, assigned, pass.seconds, baseline.seconds, pass.seconds / baseline.seconds,
                      idle.routed.filter { $0.problem != nil }.count))
     }
 }

@@ -99,8 +99,9 @@ struct DemoData {
         // Loaded once: a restart (whose list of disputes may have changed meanwhile) adds no second copies.
         let loaded = try await store.recordingBlobKeys()
         for (file, target) in zip(files, disputed + disputed) {
-            guard let path = samples?.appendingPathComponent(file).path, !loaded.contains(try FileHasher.sha256(path: path)) else { continue }
-            let size = try await IngestCommand.store(path, in: data)
+            guard let path = samples?.appendingPathComponent(file).path else { continue }
+            let size = try await IngestCommand.store(path, in: data)  // hashes once; a blob already stored is not copied again
+            guard !loaded.contains(size.key.sha256) else { continue }
             _ = try await store.storeUploadedRecording(
                 uploadID: "demo:\(size.key):\(target.observationID)", observationID: target.observationID, uploadedBy: assessor.id,
                 fileName: file, sha256: size.key.sha256, byteCount: size.bytes)

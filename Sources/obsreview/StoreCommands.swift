@@ -235,8 +235,3 @@ struct CasesCommand: AsyncParsableCommand {
         }
     }
 }
-
-extension Duration {
-    /// The duration in seconds, for timings printed by the benchmarking options.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -6,6 +6,9 @@ import ReviewDomain
 /// values of tags that carry personal data (a phone's location, make, model, owner) only for those who manage
 /// the recordings (the lead and administrators); everyone else sees which tags were withheld, not their values.
 enum IndexReportView {
+    /// What a withheld tag's value reads as.
+    static let withheld = "(withheld: personal data)"
+
     static func json(_ report: String, of recording: Recording, for actor: Actor) -> String {
         guard var document = (try? JSONSerialization.jsonObject(with: Data(report.utf8))) as? [String: Any] else { return report }
         document["file"] = recording.fileName
@@ -17,14 +20,14 @@ enum IndexReportView {
         if !seesPersonal, var format = document["format"] as? [String: Any] {
             let personal = Set(format["personalDataTags"] as? [String] ?? [])
             if var tags = format["tags"] as? [String: Any] {
-                for key in personal where tags[key] != nil { tags[key] = "(withheld: personal data)" }
+                for key in personal where tags[key] != nil { tags[key] = Self.withheld }
                 format["tags"] = tags
             }
             document["format"] = format
             if var streams = document["streams"] as? [[String: Any]] {
                 for (position, stream) in streams.enumerated() {
                     guard var tags = stream["tags"] as? [String: Any], let index = stream["index"] as? Int else { continue }
-                    for key in tags.keys where personal.contains("stream:\(index):\(key)") { tags[key] = "(withheld: personal data)" }
+                    for key in tags.keys where personal.contains("stream:\(index):\(key)") { tags[key] = Self.withheld }
                     streams[position]["tags"] = tags
                 }
                 document["streams"] = streams

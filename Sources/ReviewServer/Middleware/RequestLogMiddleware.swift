@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import ReviewDomain
 public import Hummingbird
 
 /// One structured log line per request, after it is answered: method, route, status and duration, with the
@@ -15,7 +16,7 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[Self.requestIDHeader] = context.id
         let elapsed = ContinuousClock.now - start
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = elapsed.seconds * 1000
         context.logger.info("request", metadata: [
             "http.method": "\(request.method)",
             "http.route": "\(context.endpointPath ?? request.uri.path)",

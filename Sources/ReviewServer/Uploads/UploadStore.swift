@@ -502,8 +502,7 @@ public final class UploadStore: Sendable {
                         windowBytes += Int64(chunk.readableBytes)
                         let elapsed = ContinuousClock.now - windowStart
                         if elapsed >= window {
-                            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                            guard Double(windowBytes) >= Double(minimumRate) * seconds else {
+                            guard Double(windowBytes) >= Double(minimumRate) * elapsed.seconds else {
                                 throw UploadError(
                                     .tooSlow,
                                     "The upload arrived too slowly (under \(ByteSize(minimumRate))/s) and was paused; what arrived is kept: resume when the connection is better.")

@@ -132,17 +132,27 @@ extension ReviewStore {
     /// so that nothing stays "indexing" for ever. Returns the recordings rejected.
     @discardableResult
     public func rejectRecordingsOfDeadJobs(at time: Date = Date()) async throws -> [RecordingID] {
-        let waiting: [RecordingID] = try await context.run { db in
-            try await db.raw("SELECT id FROM recordings WHERE status IN ('stored', 'indexing') ORDER BY created_at")
-                .all().map { try $0.id("id") }
+        // One query, run by every worker round: dead jobs are few, and a re-indexed recording's older dead job is
+        // passed over because a newer job of the same recording exists.
+        let d = context.dialect
+        let kind = Job.Kind.indexRecording.rawValue
+        let due: [(id: RecordingID, attempts: Int, lastError: String?)] = try await context.run { db in
+            try await db.raw("""
+                SELECT r.id, j.attempts, j.last_error FROM jobs j
+                JOIN recordings r ON \(unsafeRaw: d == .postgres ? "r.id::text" : "r.id") = \(Self.indexedRecording(ofJob: "j", d))
+                WHERE j.kind = \(bind: kind) AND j.state = 'dead' AND r.status IN ('stored', 'indexing')
+                  AND NOT EXISTS (SELECT 1 FROM jobs later WHERE later.kind = \(bind: kind)
+                                  AND \(Self.indexedRecording(ofJob: "later", d)) = \(Self.indexedRecording(ofJob: "j", d))
+                                  AND later.created_at > j.created_at)
+                ORDER BY r.created_at
+                """).all().map { (try $0.id("id"), try $0.decode(column: "attempts", as: Int.self), try $0.decode(column: "last_error", as: String?.self)) }
         }
         var rejected: [RecordingID] = []
-        for id in waiting {
-            guard let (job, _) = try await indexJob(of: id), job.state == .dead else { continue }
-            let what = job.lastError.map { " (\($0))" } ?? ""
+        for (id, attempts, lastError) in due {
+            let what = lastError.map { " (\($0))" } ?? ""
             do {
                 try await rejectRecording(id, reason: """
-                    The recording could not be indexed after \(job.attempts) attempts\(what). The original is kept: \
+                    The recording could not be indexed after \(attempts) attempts\(what). The original is kept: \
                     use "Index again" on the recording's page, or upload the file again if it may be damaged.
                     """, code: "indexingFailed", at: time)
                 rejected.append(id)

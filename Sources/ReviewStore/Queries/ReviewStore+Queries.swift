@@ -126,13 +126,18 @@ extension ReviewStore {
         return try await context.run { db in try await SQLRatings.employer(of: observationID, on: db, dialect: d) }
     }
 
+    /// The recording an indexing job of table alias `job` is for, as lower-case text (from its JSON payload).
+    static func indexedRecording(ofJob job: String, _ d: Dialect) -> SQLQueryString {
+        d == .postgres
+            ? "lower(\(unsafeRaw: job).payload->>'recordingID')" : "lower(json_extract(\(unsafeRaw: job).payload, '$.recordingID'))"
+    }
+
     /// The newest indexing job of a recording and its reported progress (0…1), if one was queued.
     public func indexJob(of recordingID: RecordingID) async throws(StoreError) -> (job: Job, progress: Double?)? {
         let d = context.dialect
         let key = recordingID.description
         let found: (JobID, Double?)? = try await context.run { db in
-            let match: SQLQueryString = d == .postgres
-                ? "lower(payload->>'recordingID') = \(bind: key)" : "lower(json_extract(payload, '$.recordingID')) = \(bind: key)"
+            let match: SQLQueryString = "\(Self.indexedRecording(ofJob: "jobs", d)) = \(bind: key)"
             return try await db.raw("""
                 SELECT id, progress FROM jobs WHERE kind = \(bind: Job.Kind.indexRecording.rawValue) AND \(match)
                 ORDER BY created_at DESC LIMIT 1
