@@ -51,7 +51,8 @@ S={
    "properties":{k:{"type":"object"} for k in ["filter","counts","agreement","outcomes","leniency","calibration","fairness"]}|{"distribution":{"type":"array","items":{"type":"object"}}},
    "required":["filter","counts","agreement","outcomes","leniency","calibration","fairness","distribution"]},
  "Statistics":obj({"scope":{"type":"string","enum":["scheme","employer"]},"generatedAt":dt,"report":ref("InsightReport"),
-   "overall":{"type":"object","description":"For an employer: the scheme's overall counts, agreement, outcomes and distributions."}},["scope","generatedAt","report"]),
+   "period":{"type":"string","description":"the reporting period covered (always for an employer)"},"periods":{"type":"array","items":{"type":"string"},"description":"the ended periods that can be asked for, newest first"},
+   "overall":obj({"counts":{"type":"object"},"agreement":{"type":"object"},"outcomes":{"type":"object"},"distribution":{"type":"array","items":obj({"source":{"type":"string"},"counts":{"type":"array","items":{"type":["integer","null"]},"minItems":7,"maxItems":7},"total":{"type":"integer"}},["source","counts","total"])},"withheldReason":{"type":"string"}},["distribution"])|{"description":"For an employer: the scheme's figures under the release rules (cells where other employers count 1 to 4 withheld as null; nothing but withheldReason when fewer than 5 other candidates)."}},["scope","generatedAt","periods","report"]),
  "StatisticsTables":obj({"items":{"type":"array","items":obj({"name":{"type":"string"},"columns":{"type":"array","items":{"type":"string"}},"rows":{"type":"integer","minimum":0},"link":{"type":"string"}},["name","columns","rows","link"])}},["items"]),
  "Captions":obj({"recordingId":uuid,"bytes":{"type":"integer","minimum":0},"sha256":{"type":"string","pattern":"^[0-9a-f]{64}$"},"link":{"type":"string"}},["recordingId","bytes","sha256","link"]),
  "RecordingDetail":obj({"recording":ref("Recording"),"job":obj({"state":{"type":"string","enum":["queued","running","done","failed","dead"]},"attempts":{"type":"integer","minimum":0},"progress":{"type":"number","minimum":0,"maximum":1},"lastError":{"type":"string"}},["state","attempts"])},["recording"]),
@@ -155,7 +156,7 @@ rid=pparam("recordingId")
 # A HEAD response has no body, so its errors carry no content either.
 head_responses={"200":{"description":"Headers only"},"304":{"description":"Not modified"},**{c:{"description":errdesc[c]} for c in ("400","401","403","404")}}
 rangeh=[{"name":"Range","in":"header","required":False,"schema":{"type":"string"},"example":"bytes=0-1048575"},{"name":"If-Range","in":"header","required":False,"schema":{"type":"string"}}]
-statq=[q("from",{"type":"string","format":"date"}),q("to",{"type":"string","format":"date"}),q("employerId",uuid)]
+statq=[q("period",{"type":"string","pattern":"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$","description":"an ended reporting period, 2026-03 or 2026-Q1 as configured (statistics_period); employers may ask only for a period"}),q("from",{"type":"string","format":"date","description":"lead and auditor only"}),q("to",{"type":"string","format":"date","description":"lead and auditor only"}),q("employerId",uuid)]
 P={
  "/healthz":{"get":op("Liveness","operations",{**ok("Health")},security=[],opid="health")},
  "/readyz":{"get":op("Readiness: the database answers and is migrated","operations",{**ok("Ready"),**err("503")},security=[],opid="ready")},

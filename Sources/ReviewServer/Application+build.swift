@@ -2,6 +2,7 @@ public import Foundation
 public import Hummingbird
 public import Logging
 import NIOFileSystem
+public import ReviewDomain
 public import ReviewStore
 
 /// How the server is set up. Defaults suit a development machine; `obsreview serve` fills it from flags.
@@ -45,6 +46,8 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies: TrustedProxies = .none
     /// Whether leads, auditors and administrators must sign in with a second factor (TOTP).
     public var requireSecondFactor = false
+    /// The fixed periods an employer's statistics cover (docs/statistics.md, "Release rules").
+    public var statisticsPeriod: ReportingPeriod.Length = .quarter
 
     public init(
         hostname: String = "127.0.0.1",
@@ -147,7 +150,7 @@ func buildRouter(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies,
     logger: Logger
-) async throws -> (Router<ReviewRequestContext>, UploadStore) {
+) async throws -> (Hummingbird.Router<ReviewRequestContext>, UploadStore) {
     let data = DataLayout(configuration.dataDirectory)
     let uploads = UploadStore(
         configuration: .init(
@@ -182,7 +185,7 @@ func buildRouter(
     services: APIServices?,
     authenticator: any Authenticator,
     configuration: ServerConfiguration
-) -> Router<ReviewRequestContext> {
+) -> Hummingbird.Router<ReviewRequestContext> {
     _ = Observability.registry  // metrics bootstrapped before the first request
     let router = Router(context: ReviewRequestContext.self)
     router.add(middleware: RequestLogMiddleware())

@@ -99,6 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         configuration.trustedProxies = TrustedProxies(settings.trustedProxies) ?? .none
         configuration.requireSecondFactor = settings.secondFactorRequired
+        configuration.statisticsPeriod = settings.statisticsPeriod
         // The data directory is resolved once, here: everything below uses absolute paths from it, and nothing
         // stored (jobs, recordings) holds a path at all.
         let data = DataLayout(settings.dataDirectory)

@@ -156,10 +156,12 @@ struct InsightReportTests {
         #expect(close(report.agreement.withinOneAgreement, 1))
         #expect(close(report.agreement.meanDifference.mean, 0.9))
         #expect(report.agreement.confusionMatrix.count(employer: 5, assessor: 4) == 4)
-        // Units: every observation (employer, assessor), plus the opinions on its non-calibration cases.
-        var units: [[Double?]] = data.observations.map { [Double($0.employerScore!), Double($0.assessorScore!)] }
-        units[0].append(3)
-        units[4].append(4)
+        // Units: every observation (employer, assessor), plus the opinions on its non-calibration cases, in the
+        // stable order of the observations (date, reference, id) that the bootstrap resamples by.
+        let ordered = data.observations.sorted(by: InsightSelection.precedes)
+        var units: [[Double?]] = ordered.map { [Double($0.employerScore!), Double($0.assessorScore!)] }
+        units[ordered.firstIndex { $0.id == data.observations[0].id }!].append(3)
+        units[ordered.firstIndex { $0.id == data.observations[4].id }!].append(4)
         #expect(report.agreement.alpha.units == 10)
         #expect(report.agreement.alpha.values == 22)
         #expect(report.agreement.alpha.ordinal == Agreement.krippendorffAlpha(units, level: .ordinal))
@@ -364,7 +366,9 @@ struct InsightReportTests {
         #expect(report.fairness.byEmployer[1].rates?.failRate.numerator == 1)
     }
 
-    @Test("With two small groups there is no secondary suppression")
+    /// Two groups of 1 and 1 suppressed alone would give away both: the shown cells subtracted from the total leave 2
+    /// people for two groups that each have someone. So the suppressed cells must hold 5 or more people together.
+    @Test("Two small groups holding fewer than 5 people together take the next-smallest with them")
     func twoSmallGroups() {
         var tally = GroupTally()
         for _ in 0..<6 {
@@ -377,7 +381,12 @@ struct InsightReportTests {
             few.people += 1
         }
         let cells = InsightReport.FairnessFigures.suppress([("a", few), ("b", few), ("c", tally), ("d", tally)])
-        #expect(cells.map(\.isSuppressed) == [true, true, false, false])
+        #expect(cells.map(\.isSuppressed) == [true, true, true, false])
+        #expect(cells[2] == .suppressed(group: "c", secondary: true))
+        var three = few
+        three.people = 3
+        let enough = InsightReport.FairnessFigures.suppress([("a", few), ("b", three), ("c", tally), ("d", tally)])
+        #expect(enough.map(\.isSuppressed) == [true, true, false, false])
         let alone = InsightReport.FairnessFigures.suppress([("a", few)])
         #expect(alone == [.suppressed(group: "a", secondary: false)])
     }

@@ -40,6 +40,49 @@ struct InsightStoreTests {
         }
     }
 
+    @Test("a second assessor's independent rating is one more rater: the latest pairs with the employer, the first stays in α",
+          arguments: TestBackend.allCases)
+    func secondAssessor(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let second = User(name: "Second Assessor", role: .assessor, organisationID: world.body.id)
+            try await store.users.insert(second)
+            _ = try await store.recordRating(observationID: world.observation.id, score: try Score(4), rationale: "Double-marked blind.",
+                                             supersedes: nil, correctionReason: nil, by: second.actor, at: ModerationWorld.start + 60)
+            let data = try await store.insightData(now: ModerationWorld.start + 86_400)
+            let observation = try #require(data.observations.first { $0.id == world.observation.id })
+            #expect(observation.assessorScore == 4 && observation.assessorID == second.id)
+            #expect(observation.otherAssessorScores == [3])
+            let report = InsightReport.compute(data, bootstrapSamples: 0)
+            #expect(report.agreement.alpha.values == 3, "employer, the latest assessor and the first one")
+        }
+    }
+
+    /// The bootstrap resamples observations in the order of their stable keys (date, reference), not their ids: an
+    /// export imported into another store (new ids throughout) gives the same intervals.
+    @Test("a re-imported export gives identical bootstrap intervals", arguments: TestBackend.allCases)
+    func reimportedExport(_ backend: TestBackend) async throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("samples/ratings.csv")
+        let rows = try RatingsCSV.parse(String(contentsOf: sample, encoding: .utf8)).get()
+        var first: InsightReport?
+        try await withStore(backend) { store in
+            _ = try await store.importRatings(rows, file: "ratings.csv", sha256: "first")
+            first = InsightReport.compute(try await store.insightData(), bootstrapSamples: 300)
+            let exported = try await store.exportRatings()
+            let text = ([RatingExportRow.csvHeader] + exported.map(\.csvFields)).map { $0.map(RatingsCSV.escape).joined(separator: ",") }
+                .joined(separator: "\n") + "\n"
+            let again = try RatingsCSV.parse(text).get()
+            try await withStore(.sqlite) { other in
+                _ = try await other.importRatings(again, file: "export.csv", sha256: "second")
+                let second = InsightReport.compute(try await other.insightData(), bootstrapSamples: 300)
+                #expect(second.agreement.alpha.ordinalBootstrap == first?.agreement.alpha.ordinalBootstrap)
+                #expect(second.agreement.beyondKappa == first?.agreement.beyondKappa)
+                #expect(second.agreement.alpha.units > 10)
+            }
+        }
+    }
+
     @Test("a score agreed in local review is a local decision, with its time", arguments: TestBackend.allCases)
     func localAgreement(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in

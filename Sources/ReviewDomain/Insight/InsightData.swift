@@ -18,11 +18,21 @@ public struct InsightData: Sendable, Equatable {
         public var assessorID: UserID?
         /// When its first recording was uploaded (the start of the review clock), if any.
         public var firstUploadAt: Date?
+        /// The observation's reference from the ratings file (`observationRef`), if it has one: with ``observedAt``, the
+        /// stable key that orders observations for the bootstrap, so a re-imported export gives the same intervals.
+        public var reference: String?
+        /// The current scores of further assessors who marked the observation independently (double marking), in the
+        /// order given: each counts as one more rater in Krippendorff's α; ``assessorScore`` (the latest) is the one
+        /// paired with the employer's.
+        public var otherAssessorScores: [Int]
 
         public init(
             id: ObservationID, candidateID: CandidateID, employerID: OrganisationID, observedAt: Date,
-            employerScore: Int?, assessorScore: Int?, assessorID: UserID?, firstUploadAt: Date?
+            employerScore: Int?, assessorScore: Int?, assessorID: UserID?, firstUploadAt: Date?,
+            reference: String? = nil, otherAssessorScores: [Int] = []
         ) {
+            self.reference = reference
+            self.otherAssessorScores = otherAssessorScores
             self.id = id
             self.candidateID = candidateID
             self.employerID = employerID

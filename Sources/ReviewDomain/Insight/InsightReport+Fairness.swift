@@ -11,9 +11,10 @@ extension InsightReport {
     /// observation in it. **Disclosure control**, as official statistics practise it:
     /// - *primary suppression*: a cell with fewer than ``minimumPeople`` (5) people is suppressed — it carries its
     ///   group name and no numbers at all (`"people": "< 5"`);
-    /// - *secondary suppression*: when exactly one cell of a breakdown is suppressed, the next-smallest cell (fewest
-    ///   people; ties by group name) is suppressed too, so that the small cell cannot be recovered by subtracting the
-    ///   shown cells from the overall figures. It shows `"people": "5 or more"` and `"secondary": true`.
+    /// - *secondary suppression*: while only one cell of a breakdown is suppressed, or the suppressed cells hold fewer
+    ///   than 5 people together, the next-smallest cell (fewest people; ties by position) is suppressed too, so that no
+    ///   small cell can be recovered by subtracting the shown cells from the overall figures
+    ///   (``DisclosureControl``). It shows `"people": "5 or more"` and `"secondary": true`.
     ///
     /// By employer: one cell per employer, named by `employerNames` (or the id when unnamed), ordered by name. By
     /// attribute: one breakdown per attribute name in `InsightData.attributes` (ordered by name), one cell per value
@@ -72,19 +73,15 @@ extension InsightReport {
             }
         }
 
-        /// The cells of one breakdown, in the order given, with primary and secondary suppression applied.
+        /// The cells of one breakdown, in the order given, with primary and secondary (complementary) suppression
+        /// applied by ``DisclosureControl/withheld(_:threshold:)`` to their people.
         static func suppress(_ groups: [(group: String, tally: GroupTally)]) -> [FairnessCell] {
-            let small = groups.indices.filter { groups[$0].tally.people < minimumPeople }
-            var secondary: Int?
-            if small.count == 1 {
-                secondary = groups.indices.filter { $0 != small[0] }.min {
-                    (groups[$0].tally.people, groups[$0].group) < (groups[$1].tally.people, groups[$1].group)
-                }
-            }
+            let withheld = DisclosureControl.withheld(groups.map(\.tally.people), threshold: minimumPeople)
             return groups.enumerated().map { index, entry in
-                if small.contains(index) { return .suppressed(group: entry.group, secondary: false) }
-                if index == secondary { return .suppressed(group: entry.group, secondary: true) }
-                return .shown(group: entry.group, people: entry.tally.people, rates: entry.tally.outcomes.rates)
+                guard withheld.contains(index) else {
+                    return .shown(group: entry.group, people: entry.tally.people, rates: entry.tally.outcomes.rates)
+                }
+                return .suppressed(group: entry.group, secondary: entry.tally.people >= minimumPeople)
             }
         }
     }

@@ -204,7 +204,7 @@ extension InsightReport {
     /// score higher).
     ///
     /// Krippendorff's α is across all raters: one unit per observation, whose values are its employer score, its
-    /// assessor score and the current opinions of the moderators of its non-calibration cases (every round); units
+    /// assessor score, the scores of further assessors who double-marked it, and the current opinions of the moderators of its non-calibration cases (every round); units
     /// with fewer than two values do not count. Ordinal (the headline), nominal and interval, and a seeded bootstrap
     /// 95 % percentile interval of the ordinal α. Formulas: the sections above in docs/statistics.md.
     public struct AgreementFigures: Sendable, Equatable, Codable {
@@ -254,6 +254,7 @@ extension InsightReport {
                 var unit: [Double?] = []
                 if let employer = observation.employerScore { unit.append(Double(employer)) }
                 if let assessor = observation.assessorScore { unit.append(Double(assessor)) }
+                for other in observation.otherAssessorScores { unit.append(Double(other)) }
                 if let employer = observation.employerScore, let assessor = observation.assessorScore {
                     matrix.add(employer: employer, assessor: assessor)
                     differences.append(Double(employer - assessor))
@@ -398,7 +399,10 @@ struct InsightSelection {
 
     init(_ data: InsightData, filter: InsightFilter) {
         self.data = data
-        let observations = data.observations.filter(filter.includes)
+        // Observations in the order of their stable keys (date, reference, id), whatever the input's order: the
+        // bootstrap resamples by position, so a re-imported export (new ids, same references) gives the same intervals.
+        var observations = data.observations.filter(filter.includes)
+        if !observations.isSorted(by: InsightSelection.precedes) { observations.sort(by: InsightSelection.precedes) }
         var observationIndex: [IDKey: Int] = [:]
         observationIndex.reserveCapacity(observations.count)
         var candidates = DenseIndex<CandidateID>(), employers = DenseIndex<OrganisationID>()
@@ -473,6 +477,23 @@ struct InsightSelection {
         self.candidateOf = candidateOf
         self.employers = employers.ids
         self.employerOf = employerOf
+    }
+}
+
+extension InsightSelection {
+    /// The stable order of observations: by date, then reference (none first), then id.
+    static func precedes(_ a: InsightData.ObservationFacts, _ b: InsightData.ObservationFacts) -> Bool {
+        if a.observedAt != b.observedAt { return a.observedAt < b.observedAt }
+        if a.reference != b.reference { return (a.reference ?? "") < (b.reference ?? "") }
+        let (x, y) = (IDKey(a.id), IDKey(b.id))
+        return (x.high, x.low) < (y.high, y.low)
+    }
+}
+
+extension Array {
+    /// Whether every element precedes or ties with the next under `areInIncreasingOrder`.
+    func isSorted(by areInIncreasingOrder: (Element, Element) -> Bool) -> Bool {
+        indices.dropLast().allSatisfy { !areInIncreasingOrder(self[$0 + 1], self[$0]) }
     }
 }
 

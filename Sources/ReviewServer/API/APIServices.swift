@@ -21,6 +21,8 @@ struct APIServices: Sendable {
     let secondFactorRoles: Set<Role>
     /// Whether cookies carry `Secure` (the public address is https).
     let secureCookies: Bool
+    /// The fixed periods an employer's statistics cover.
+    let statisticsPeriod: ReportingPeriod.Length
     let now: @Sendable () -> Date
     /// A hash, at the configured cost, of a random password nobody knows: checked when a username is unknown,
     /// so that the time a sign-in takes does not tell which usernames exist.
@@ -43,6 +45,7 @@ struct APIServices: Sendable {
         self.data = DataLayout(configuration.dataDirectory)
         self.sessionLifetime = configuration.sessionLifetime
         self.secureCookies = configuration.publicBaseURL?.lowercased().hasPrefix("https://") ?? false
+        self.statisticsPeriod = configuration.statisticsPeriod
         self.now = now
     }
 

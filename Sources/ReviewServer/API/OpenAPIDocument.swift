@@ -3674,12 +3674,23 @@ enum OpenAPIDocument {
         },
         "parameters": [
           {
+            "name": "period",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+              "description": "an ended reporting period, 2026-03 or 2026-Q1 as configured (statistics_period); employers may ask only for a period"
+            }
+          },
+          {
             "name": "from",
             "in": "query",
             "required": false,
             "schema": {
               "type": "string",
-              "format": "date"
+              "format": "date",
+              "description": "lead and auditor only"
             }
           },
           {
@@ -3688,7 +3699,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "format": "date"
+              "format": "date",
+              "description": "lead and auditor only"
             }
           },
           {
@@ -3736,12 +3748,23 @@ enum OpenAPIDocument {
         },
         "parameters": [
           {
+            "name": "period",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+              "description": "an ended reporting period, 2026-03 or 2026-Q1 as configured (statistics_period); employers may ask only for a period"
+            }
+          },
+          {
             "name": "from",
             "in": "query",
             "required": false,
             "schema": {
               "type": "string",
-              "format": "date"
+              "format": "date",
+              "description": "lead and auditor only"
             }
           },
           {
@@ -3750,7 +3773,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "format": "date"
+              "format": "date",
+              "description": "lead and auditor only"
             }
           },
           {
@@ -3807,12 +3831,23 @@ enum OpenAPIDocument {
             }
           },
           {
+            "name": "period",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+              "description": "an ended reporting period, 2026-03 or 2026-Q1 as configured (statistics_period); employers may ask only for a period"
+            }
+          },
+          {
             "name": "from",
             "in": "query",
             "required": false,
             "schema": {
               "type": "string",
-              "format": "date"
+              "format": "date",
+              "description": "lead and auditor only"
             }
           },
           {
@@ -3821,7 +3856,8 @@ enum OpenAPIDocument {
             "required": false,
             "schema": {
               "type": "string",
-              "format": "date"
+              "format": "date",
+              "description": "lead and auditor only"
             }
           },
           {
@@ -4625,14 +4661,75 @@ enum OpenAPIDocument {
           "report": {
             "$ref": "#/components/schemas/InsightReport"
           },
+          "period": {
+            "type": "string",
+            "description": "the reporting period covered (always for an employer)"
+          },
+          "periods": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "the ended periods that can be asked for, newest first"
+          },
           "overall": {
             "type": "object",
-            "description": "For an employer: the scheme's overall counts, agreement, outcomes and distributions."
+            "properties": {
+              "counts": {
+                "type": "object"
+              },
+              "agreement": {
+                "type": "object"
+              },
+              "outcomes": {
+                "type": "object"
+              },
+              "distribution": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "source": {
+                      "type": "string"
+                    },
+                    "counts": {
+                      "type": "array",
+                      "items": {
+                        "type": [
+                          "integer",
+                          "null"
+                        ]
+                      },
+                      "minItems": 7,
+                      "maxItems": 7
+                    },
+                    "total": {
+                      "type": "integer"
+                    }
+                  },
+                  "required": [
+                    "source",
+                    "counts",
+                    "total"
+                  ],
+                  "additionalProperties": false
+                }
+              },
+              "withheldReason": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "distribution"
+            ],
+            "additionalProperties": false,
+            "description": "For an employer: the scheme's figures under the release rules (cells where other employers count 1 to 4 withheld as null; nothing but withheldReason when fewer than 5 other candidates)."
           }
         },
         "required": [
           "scope",
           "generatedAt",
+          "periods",
           "report"
         ],
         "additionalProperties": false

@@ -1,4 +1,5 @@
 import Foundation
+public import ReviewDomain
 
 /// The service's settings (`obsreview serve`), layered: built-in defaults < a JSON file (`--config`) < environment
 /// (`OBSREVIEW_<KEY>`) < flags. In `production` mode the keys that have no safe default must be given; the
@@ -37,6 +38,9 @@ public struct ServerSettings: Equatable, Sendable {
     /// production mode and off in the embedded default (the demo and the scripts sign in with passwords).
     public var requireSecondFactor: Bool?
     public var secondFactorRequired: Bool { requireSecondFactor ?? (mode == .production) }
+    /// The fixed periods statistics are released for outside the lead and the auditor: `quarter` (default) or `month`.
+    /// Choose once: releases under both lengths could be subtracted from each other (docs/statistics.md).
+    public var statisticsPeriod: ReportingPeriod.Length = .quarter
     /// The lowest bcrypt cost production mode accepts.
     public static let minimumProductionBcryptCost = 10
 
@@ -46,6 +50,7 @@ public struct ServerSettings: Equatable, Sendable {
         "cleanup_interval_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
         "routing_interval_seconds", "idle_timeout_seconds", "upload_reserve_bytes", "max_uploads_per_user",
         "max_pending_upload_bytes_per_user", "trusted_proxies", "require_second_factor",
+        "statistics_period",
     ]
 
     /// Keys production needs: where the data lives and the public address (cookies, upload URLs).
@@ -86,6 +91,7 @@ public struct ServerSettings: Equatable, Sendable {
             case "trusted_proxies":
                 guard TrustedProxies(text) != nil else { throw bad("a comma-separated list of IP addresses or networks (10.0.0.1, 10.1.0.0/16, ::1)") }
                 trustedProxies = text
+            case "statistics_period": statisticsPeriod = try ReportingPeriod.Length(rawValue: text.lowercased()) ?? { throw bad("quarter or month") }()
             case "session_hours": sessionHours = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of hours") }()
             default: throw Problem(description: "\(source): unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", ")).")
             }

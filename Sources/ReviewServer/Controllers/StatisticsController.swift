@@ -18,21 +18,17 @@ struct StatisticsController: Sendable {
         group.get("statistics/tables/:table", use: table)
     }
 
-    /// The scheme's overall figures, for an employer to compare its own with.
-    struct OverallFigures: Encodable, Sendable {
-        let counts: InsightReport.Counts
-        let agreement: InsightReport.AgreementFigures
-        let outcomes: InsightReport.PeriodOutcomes
-        let distribution: [InsightReport.ScoreDistribution]
-    }
-
     struct StatisticsRepresentation: ResponseEncodable, Sendable {
         /// `scheme` (every employer) or `employer` (the caller's own staff).
         let scope: String
         let generatedAt: Date
+        /// The reporting period the figures cover, when asked for by period (always, for an employer).
+        let period: ReportingPeriod?
+        /// The ended periods that can be asked for (`?period=`), newest first.
+        let periods: [ReportingPeriod]
         let report: InsightReport
-        /// For an employer: the scheme's overall figures.
-        let overall: OverallFigures?
+        /// For an employer: the scheme's overall figures as released (docs/statistics.md, "Release rules").
+        let overall: InsightReport.OverallRelease?
     }
 
     struct TableList: ResponseEncodable, Sendable {
@@ -45,37 +41,68 @@ struct StatisticsController: Sendable {
         let items: [Entry]
     }
 
-    /// The report the caller may see, for the filter in the query (`from`, `to`: dates, `to` inclusive;
-    /// `employerId`).
+    /// The report the caller may see. The lead and auditors: the filter in the query (`period`, or `from` and `to`:
+    /// dates, `to` inclusive; `employerId`). An employer: its own staff for one ended reporting period (`period`, by
+    /// default the latest ended), never an arbitrary date range, with the scheme's figures under the release rules —
+    /// two overlapping ranges could be subtracted to single out one person (issue 15).
     func report(_ request: Request, context: ReviewRequestContext) async throws -> StatisticsRepresentation {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.readers, to: "read the statistics")
-        var filter = InsightFilter()
-        filter.from = try Self.date(request, "from")
-        filter.to = try Self.date(request, "to").map { $0.addingTimeInterval(24 * 60 * 60) }
-        if let from = filter.from, let to = filter.to, to <= from {
-            throw APIError(.badRequest, code: .badRequest, message: "\"to\" is before \"from\": give the first and the last day of the period.")
-        }
-        filter.employerID = try request.queryID("employerId")
         let now = services.now()
+        let length = services.statisticsPeriod
+        let asked = try Self.period(request, length: length, now: now)
         let data = try await services.store.insightData(now: now)
+        let periods = Array(ReportingPeriod.ended(from: data.observations.first?.observedAt ?? now, at: now, length: length).prefix(40))
         guard actor.role == .employer else {
-            return StatisticsRepresentation(scope: "scheme", generatedAt: now, report: InsightReport.compute(data, filter: filter), overall: nil)
+            var filter = InsightFilter()
+            if let asked {
+                guard request.uri.queryParameters["from"] == nil, request.uri.queryParameters["to"] == nil else {
+                    throw APIError(.badRequest, code: .badRequest, message: "Give either a period or \"from\" and \"to\", not both.")
+                }
+                (filter.from, filter.to) = (asked.start, asked.end)
+            } else {
+                filter.from = try Self.date(request, "from")
+                filter.to = try Self.date(request, "to").map { $0.addingTimeInterval(24 * 60 * 60) }
+            }
+            if let from = filter.from, let to = filter.to, to <= from {
+                throw APIError(.badRequest, code: .badRequest, message: "\"to\" is before \"from\": give the first and the last day of the period.")
+            }
+            filter.employerID = try request.queryID("employerId")
+            return StatisticsRepresentation(scope: "scheme", generatedAt: now, period: asked, periods: periods,
+                                            report: InsightReport.compute(data, filter: filter), overall: nil)
         }
-        // An employer: its own staff only, without the rows of assessors and moderators (who are not its staff).
-        filter.employerID = actor.organisationID
-        var own = InsightReport.compute(data, filter: filter)
-        own.leniency.byAssessor = []
-        own.agreementGroups.byAssessor = []
-        own.leniency.byModerator = []
-        own.calibration.byModerator = []
-        var schemeFilter = filter
-        schemeFilter.employerID = nil
-        let scheme = InsightReport.compute(data, filter: schemeFilter)
-        return StatisticsRepresentation(
-            scope: "employer", generatedAt: now, report: own,
-            overall: OverallFigures(counts: scheme.counts, agreement: scheme.agreement, outcomes: scheme.outcomes.overall,
-                                    distribution: scheme.distribution))
+        guard request.uri.queryParameters["from"] == nil, request.uri.queryParameters["to"] == nil else {
+            throw APIError(.badRequest, code: .badRequest, message: """
+                Employers' statistics cover whole reporting periods, not date ranges, so that no two releases can be \
+                compared to single out a person: ask for a period such as ?period=\(periods.first ?? ReportingPeriod(containing: now, length: length).previous).
+                """)
+        }
+        if let other = try request.queryID("employerId", as: OrganisationID.self), other != actor.organisationID {
+            throw APIError(.forbidden, code: .forbidden, message: "You can see the statistics of your own staff only; leave out employerId.")
+        }
+        let period = asked ?? ReportingPeriod(containing: now, length: length).previous
+        let release = InsightReport.employerRelease(data, employer: actor.organisationID, period: period)
+        return StatisticsRepresentation(scope: "employer", generatedAt: now, period: period, periods: periods,
+                                        report: release.report, overall: release.overall)
+    }
+
+    /// The `period` query parameter: one ended period of the configured length, or `nil` when not given.
+    static func period(_ request: Request, length: ReportingPeriod.Length, now: Date) throws(APIError) -> ReportingPeriod? {
+        guard let text = request.uri.queryParameters.get("period"), !text.isEmpty else { return nil }
+        let example = ReportingPeriod(containing: now, length: length).previous
+        guard let period = ReportingPeriod(text) else {
+            throw APIError(.badRequest, code: .badRequest, message: "\"period\" must be a \(length) such as \(example), not \"\(text)\".")
+        }
+        guard period.length == length else {
+            throw APIError(.badRequest, code: .badRequest, message: "Statistics are released by \(length), not by \(period.length): ask for a period such as \(example).")
+        }
+        guard period.hasEnded(at: now) else {
+            throw APIError(.badRequest, code: .badRequest, message: """
+                \(period) has not ended yet: its figures are released once it is over, from \(ISO8601DateFormatter.dayFormatter.string(from: period.end)). \
+                The latest released period is \(example).
+                """)
+        }
+        return period
     }
 
     @Sendable func statistics(_ request: Request, context: ReviewRequestContext) async throws -> StatisticsRepresentation {

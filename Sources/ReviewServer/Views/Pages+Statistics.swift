@@ -99,7 +99,14 @@ extension Pages {
             "jsonLink": "/api/v1/statistics\(query)",
         ]
         if let overall = answer.overall {
-            values["overall"] = Self.headline(counts: overall.counts, agreement: overall.agreement, outcomes: overall.outcomes)
+            if let counts = overall.counts, let agreement = overall.agreement, let outcomes = overall.outcomes {
+                values["overall"] = Self.headline(counts: counts, agreement: agreement, outcomes: outcomes)
+            }
+            values["overallWithheld"] = overall.withheldReason ?? false
+        }
+        if let period = answer.period, answer.scope == "employer" {
+            values["periodLabel"] = period.description
+            values["periods"] = answer.periods.map { ["value": $0.description, "selected": $0 == period] }
         }
         if answer.scope == "scheme" {
             let chosen = page.request.uri.queryParameters["employerId"].map(String.init)
@@ -112,12 +119,12 @@ extension Pages {
     }
 
     static func headline(_ report: InsightReport) -> [[String: String]] {
-        headline(counts: report.counts, agreement: report.agreement, outcomes: report.outcomes.overall)
+        headline(counts: report.counts, agreement: .init(report.agreement), outcomes: report.outcomes.overall)
     }
 
     /// The figures a reader looks for first, each with what it means.
-    static func headline(counts: InsightReport.Counts, agreement: InsightReport.AgreementFigures, outcomes: InsightReport.PeriodOutcomes) -> [[String: String]] {
-        let alpha = agreement.alpha.ordinalBootstrap
+    static func headline(counts: InsightReport.Counts, agreement: InsightReport.AgreementHeadline, outcomes: InsightReport.PeriodOutcomes) -> [[String: String]] {
+        let alpha = agreement.alphaOrdinal
         let interval = alpha.lower.value.flatMap { lower in alpha.upper.value.map { " (95% interval \(number(.value(lower))) to \(number(.value($0))))" } } ?? ""
         return [
             ["label": "Observations", "value": "\(counts.observations)", "note": "\(counts.observationsWithBothScores) with both an employer and an assessor score"],
@@ -125,7 +132,7 @@ extension Pages {
              "note": "linear weights \(number(agreement.kappa.linear)), quadratic \(number(agreement.kappa.quadratic))"],
             ["label": "κ on pass/fail", "value": number(agreement.passFailKappa), "note": "scores 1–3 fail, 4–7 pass"],
             ["label": "Exact agreement", "value": percent(agreement.exactAgreement), "note": "within one point: \(percent(agreement.withinOneAgreement))"],
-            ["label": "Krippendorff's α (ordinal), all raters", "value": number(alpha.alpha), "note": "\(agreement.alpha.units) observations\(interval)"],
+            ["label": "Krippendorff's α (ordinal), all raters", "value": number(alpha.alpha), "note": "\(agreement.alphaUnits) observations\(interval)"],
             ["label": "Employer − assessor, mean", "value": number(agreement.meanDifference.mean),
              "note": "positive: employers score more generously"],
             ["label": "Fail rate", "value": percent(outcomes.failRate.value), "note": of(outcomes.failRate)],

@@ -108,16 +108,17 @@ extension ReviewStore {
             var observations: [ObservationID: InsightData.ObservationFacts] = [:]
             var order: [ObservationID] = []
             for row in try await sql.db.raw("""
-                SELECT o.id, o.candidate_id, c.employer_id, o.observed_at FROM observations o JOIN candidates c ON c.id = o.candidate_id
-                ORDER BY o.observed_at, o.id
+                SELECT o.id, o.ref, o.candidate_id, c.employer_id, o.observed_at FROM observations o JOIN candidates c ON c.id = o.candidate_id
+                ORDER BY o.observed_at, COALESCE(o.ref, ''), o.id
                 """).all() {
                 let id: ObservationID = try row.id("id")
                 order.append(id)
                 observations[id] = InsightData.ObservationFacts(
                     id: id, candidateID: try row.id("candidate_id"), employerID: try row.id("employer_id"), observedAt: try row.time("observed_at"),
-                    employerScore: nil, assessorScore: nil, assessorID: nil, firstUploadAt: nil)
+                    employerScore: nil, assessorScore: nil, assessorID: nil, firstUploadAt: nil, reference: try row.value("ref", as: String?.self))
             }
             // The current rating of each source: the latest appended one that no correction supersedes.
+            var assessors: [ObservationID: [(rater: UserID, score: Int)]] = [:]
             for row in try await sql.db.raw("""
                 SELECT r.observation_id, r.source, r.score, r.rater_id FROM ratings r
                 WHERE NOT EXISTS (SELECT 1 FROM ratings s WHERE s.supersedes = r.id) ORDER BY r.append_order
@@ -127,10 +128,19 @@ extension ReviewStore {
                 switch try row.value("source", as: String.self) {
                 case RatingSource.employer.rawValue: observations[id]?.employerScore = score
                 case RatingSource.assessor.rawValue:
-                    observations[id]?.assessorScore = score
-                    observations[id]?.assessorID = try row.id("rater_id")
+                    // The latest assessor's score pairs with the employer's; each other assessor's latest (double
+                    // marking) stays in α as a further rater.
+                    let rater: UserID = try row.id("rater_id")
+                    assessors[id, default: []].removeAll { $0.rater == rater }
+                    assessors[id, default: []].append((rater, score))
                 default: break
                 }
+            }
+            for (id, marks) in assessors {
+                guard let latest = marks.last else { continue }
+                observations[id]?.assessorScore = latest.score
+                observations[id]?.assessorID = latest.rater
+                observations[id]?.otherAssessorScores = marks.dropLast().map(\.score)
             }
             for row in try await sql.db.raw("""
                 SELECT observation_id, MIN(created_at) AS first_upload FROM recordings WHERE status <> 'uploading' GROUP BY observation_id

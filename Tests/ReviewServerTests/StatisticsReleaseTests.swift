@@ -1,0 +1,123 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ReviewDomain
+@testable import ReviewServer
+import ReviewStore
+import Testing
+
+/// The two disclosure attacks of issue 15 replayed through the API, and the release rules around them: employers get
+/// whole ended reporting periods only (quarters by default), never a date range; the scheme's figures are withheld
+/// when they would show another council's few candidates.
+@Suite struct StatisticsReleaseTests {
+    /// The fixture (employer A: one candidate observed on 2026-09-21, in 2026-Q3; the clock at 2027-01-15) plus six more
+    /// of employer A's candidates observed in 2026-Q2, with consented ethnicity: five "White British", one "Black
+    /// Caribbean" — the row that fell from 6 to 5 in the finding.
+    static func fixture() async throws -> APIFixture {
+        let fixture = try await APIFixture.make()
+        let assessor = fixture.users[.assessor]!.actor, lead = fixture.users[.lead]!.actor
+        let day = try #require(ISO8601Date.parse("2026-05-12T10:00:00Z"))
+        for index in 0..<6 {
+            let candidate = Candidate(registrationNumber: "SW10000\(index)", employerID: fixture.employerA.id)
+            try await fixture.store.candidates.insert(candidate, name: "Candidate \(index)")
+            let observation = Observation(candidateID: candidate.id, date: day.addingTimeInterval(Double(index) * 86_400), scenario: "Visit",
+                                          practiceArea: .childrens)
+            try await fixture.store.observations.insert(observation, ref: "OBS-Q2-\(index)")
+            _ = try await fixture.store.recordRating(observationID: observation.id, score: try Score(index == 5 ? 2 : 5), rationale: "Seen.",
+                                                     supersedes: nil, correctionReason: nil, by: assessor)
+            _ = try await fixture.store.recordAttributes(of: candidate.id, ["ethnicity": index == 5 ? "Black Caribbean" : "White British"],
+                                                         consentReference: "CF-\(index)", consentedAt: day, by: lead)
+        }
+        return fixture
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    @Test("Attack 1 replayed: an employer cannot narrow a table by a date range, and a period's attribute groups hide the one person")
+    func differencingByDateRange() async throws {
+        let fixture = try await Self.fixture()
+        try await fixture.withClient { client in
+            let table = "/api/v1/statistics/tables/fairness-by-attribute-ethnicity"
+            for narrowed in ["\(table)?to=2026-03-01", "\(table)?from=2026-05-13", "/api/v1/statistics?to=2026-06-01",
+                             "/api/v1/statistics/tables?from=2026-01-01&to=2026-12-31", "/statistics?to=2026-06-01"] {
+                let response = try await client.execute(uri: narrowed, method: .get, headers: fixture.headers(.employer))
+                #expect(response.status == .badRequest, "\(narrowed)")
+                #expect(String(buffer: response.body).contains("whole reporting periods"), "\(narrowed)")
+            }
+            // The released quarter: "Black Caribbean" (1) is withheld and so is its complement, the only other group.
+            let csv = try await client.execute(uri: "\(table)?period=2026-Q2", method: .get, headers: fixture.headers(.employer))
+            #expect(csv.status == .ok)
+            let rows = String(buffer: csv.body).split(separator: "\r\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            #expect(rows.map { String($0[0]) } == ["Black Caribbean", "White British"])
+            #expect(rows.allSatisfy { $0[2] == "true" }, "every group is withheld: \(rows)")
+            #expect(!String(buffer: csv.body).contains(",6,") && !String(buffer: csv.body).contains(",1,"))
+            // The lead and the auditor keep arbitrary ranges.
+            let lead = try await client.execute(uri: "/api/v1/statistics?from=2026-05-01&to=2026-05-14", method: .get, headers: fixture.headers(.lead))
+            #expect(lead.status == .ok)
+            let counts = try #require((try Self.json(lead)["report"] as? [String: Any])?["counts"] as? [String: Any])
+            #expect(counts["observations"] as? Int == 3)
+            let auditor = try await client.execute(uri: "\(table)?to=2026-05-14", method: .get, headers: fixture.headers(.auditor))
+            #expect(auditor.status == .ok)
+        }
+    }
+
+    @Test("Attack 2 replayed: one day of the scheme is refused, and the quarter of another council's single candidate releases nothing of the scheme")
+    func singleCandidateOfAnotherCouncil() async throws {
+        let fixture = try await Self.fixture()
+        try await fixture.withClient { client in
+            let day = try await client.execute(uri: "/api/v1/statistics?from=2026-09-21&to=2026-09-21", method: .get,
+                                               headers: fixture.headers(.otherEmployer))
+            #expect(day.status == .badRequest)
+            let quarter = try await client.execute(uri: "/api/v1/statistics?period=2026-Q3", method: .get, headers: fixture.headers(.otherEmployer))
+            #expect(quarter.status == .ok)
+            let body = try Self.json(quarter)
+            #expect(body["period"] as? String == "2026-Q3" && body["scope"] as? String == "employer")
+            let overall = try #require(body["overall"] as? [String: Any])
+            #expect((overall["withheldReason"] as? String)?.contains("Fewer than 5 other employers' candidates") == true)
+            #expect(overall["counts"] == nil && (overall["distribution"] as? [Any])?.isEmpty == true)
+            // Employer A's six of 2026-Q2 are enough others for employer B: released, with A's one 2 withheld.
+            let q2 = try Self.json(try await client.execute(uri: "/api/v1/statistics?period=2026-Q2", method: .get, headers: fixture.headers(.otherEmployer)))
+            let released = try #require(q2["overall"] as? [String: Any])
+            #expect(released["withheldReason"] == nil)
+            let distribution = try #require(released["distribution"] as? [[String: Any]])
+            let assessor = try #require(distribution.first { $0["source"] as? String == "assessor" })
+            let cells = try #require(assessor["counts"] as? [Any])
+            #expect(cells[1] is NSNull && cells[4] is NSNull, "the one 2 and its complement: \(cells)")
+            #expect(assessor["total"] as? Int == 6)
+        }
+    }
+
+    @Test("Periods: only ended ones of the configured length; another employer's id is refused; the page offers the periods")
+    func periodRules() async throws {
+        let fixture = try await Self.fixture()
+        try await fixture.withClient { client in
+            let cases: [(String, HTTPResponse.Status, String)] = [
+                ("period=2027-Q1", .badRequest, "has not ended yet"),
+                ("period=2026-09", .badRequest, "released by quarter"),
+                ("period=last-year", .badRequest, "such as 2026-Q4"),
+                ("period=2026-Q4", .ok, "\"period\":\"2026-Q4\""),
+                ("", .ok, "\"period\":\"2026-Q4\""),
+            ]
+            for (query, status, text) in cases {
+                let response = try await client.execute(uri: "/api/v1/statistics?\(query)", method: .get, headers: fixture.headers(.employer))
+                #expect(response.status == status, "\(query)")
+                #expect(String(buffer: response.body).contains(text), "\(query): \(String(buffer: response.body).prefix(300))")
+            }
+            let other = try await client.execute(uri: "/api/v1/statistics?employerId=\(UUID().uuidString.lowercased())", method: .get,
+                                                 headers: fixture.headers(.employer))
+            #expect(other.status == .forbidden)
+            let periods = try Self.json(try await client.execute(uri: "/api/v1/statistics", method: .get, headers: fixture.headers(.employer)))["periods"]
+            #expect((periods as? [String])?.prefix(3) == ["2026-Q4", "2026-Q3", "2026-Q2"])
+            let page = try await client.execute(uri: "/statistics?period=2026-Q2", method: .get, headers: fixture.headers(.employer))
+            let html = String(buffer: page.body)
+            #expect(page.status == .ok)
+            #expect(html.contains(#"<select id="period" name="period">"#) && html.contains(#"<option value="2026-Q2" selected>"#))
+            #expect(!html.contains(#"id="from""#), "no date range for an employer")
+            let lead = String(buffer: try await client.execute(uri: "/statistics", method: .get, headers: fixture.headers(.lead)).body)
+            #expect(lead.contains(#"id="from""#))
+        }
+    }
+}
