@@ -7,10 +7,19 @@ the two servers; then 16 flags at once on each of 12 other observations. Afterwa
 current employer rating per observation and at most one active case per observation, every refused request got a
 4xx with the error envelope (409 naming the existing record, never a 5xx), and the audit chain verifies.
 
+Uploads too (issue 19): the two servers share one data folder; 16 times, the same tus PATCH is sent to both at once
+and at most one may be accepted (the other is told the upload is locked, 423, or that its offset has moved on, 409);
+each upload is then finished on the other server, and becomes one recording with the file's SHA-256.
+
     python3 scripts/check-races.py [path/to/obsreview]
 """
+import base64
 import concurrent.futures
+import hashlib
 import json
+import http.client as httpclient
+import random
+import urllib.parse
 import os
 import subprocess
 import sys
@@ -32,6 +41,68 @@ def log(message):
 
 def psql(url, sql):
     return subprocess.run(["psql", url, "-tAq", "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def token(base, username):
+    status, headers, body = http("POST", base + "/api/v1/session", {"username": username, "password": PASSWORD})
+    check(status == 200, f"sign-in of {username} answered {status}: {body[:200]!r}")
+    cookie = [c.split(";")[0] for c in headers.get_all("Set-Cookie") if c.startswith("obsreview_session=")][0]
+    status, _, body = http("POST", base + "/api/v1/tokens", {"name": "races"},
+                           {"Cookie": cookie, "X-CSRF-Token": json.loads(body)["csrfToken"]})
+    check(status == 201, f"token answered {status}")
+    return {"Authorization": f"Bearer {json.loads(body)['secret']}"}
+
+
+def raw(method, url, body=b"", headers=None):
+    """(status, headers, bytes). A server that refuses a PATCH may answer and close before reading the whole body:
+    the answer is still read after the broken pipe."""
+    parts = urllib.parse.urlsplit(url)
+    connection = httpclient.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        try:
+            connection.request(method, parts.path, body=body if method in ("POST", "PATCH") else None, headers=dict(headers or {}))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def uploads_race(servers, url, ids):
+    """The same PATCH to two servers sharing the data folder: at most one lands; the other server finishes it."""
+    auth = token(servers[0][1], "race.assessor")
+    tus = dict(auth, **{"Tus-Resumable": "1.0.0"})
+    rng = random.Random(19)
+    outcomes = {}
+    for n in range(16):
+        first, second = bytes(rng.getrandbits(8) for _ in range(16)) * (1 << 18), bytes(rng.getrandbits(8) for _ in range(16)) * 4096
+        whole = first + second
+        digest = hashlib.sha256(whole).hexdigest()
+        metadata = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in
+                            [("observation", ids[f"RACE-{n:03d}"]), ("filename", f"race-{n}.mp4"), ("sha256", digest)])
+        creator, other = servers[n % 2][1], servers[(n + 1) % 2][1]
+        status, headers, body = raw("POST", creator + "/uploads/", b"", dict(tus, **{"Upload-Length": str(len(whole)), "Upload-Metadata": metadata}))
+        check(status == 201, f"creating upload {n} answered {status}: {body[:200]!r}")
+        location = headers["Location"]
+        path = location[location.index("/uploads/"):] if "://" in location else location
+        patch = dict(tus, **{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(lambda base: raw("PATCH", base + path, first, patch), [creator, other]))
+        codes = sorted(status for status, _, _ in answers)
+        for status, _, body in answers:
+            outcomes[status] = outcomes.get(status, 0) + 1
+            check(status in (204, 409, 423), f"upload {n}: a racing PATCH answered {status}: {body[:200]!r}")
+        check(codes.count(204) == 1, f"upload {n}: the same PATCH through two servers answered {codes} (exactly one 204 expected)")
+        # The other server resumes it: HEAD there gives the offset the first one reached.
+        status, headers, _ = raw("HEAD", other + path, b"", tus)
+        check(status == 200 and headers["Upload-Offset"] == str(len(first)), f"upload {n}: HEAD on the other server: {status} {headers.get('Upload-Offset')}")
+        status, _, body = raw("PATCH", other + path, second, dict(patch, **{"Upload-Offset": str(len(first))}))
+        check(status == 204, f"upload {n}: finishing on the other server answered {status}: {body[:200]!r}")
+        stored = psql(url, f"SELECT count(*) || '|' || min(sha256) FROM recordings r JOIN observations o ON o.id = r.observation_id "
+                           f"WHERE o.ref = 'RACE-{n:03d}'")
+        check(stored == f"1|{digest}", f"upload {n}: recordings stored: {stored} (one with {digest[:12]}… expected)")
+    log(f"16 identical PATCHes raced through two servers sharing the data folder: {outcomes}; each finished on the other server")
 
 
 def main():
@@ -57,6 +128,9 @@ def main():
         with open(csv, "w") as f:
             f.write("\n".join(rows) + "\n")
         subprocess.run([binary, "import", csv, "--database", url], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([binary, "account", "--username", "race.assessor", "--name", "Race Assessor", "--role", "assessor",
+                        "--organisation", "National Accreditation Body", "--database", url], input=PASSWORD + "\n", text=True, check=True,
+                       stdout=subprocess.DEVNULL)
         subprocess.run([binary, "account", "--username", "race.employer", "--name", "Race Employer", "--role", "employer",
                         "--organisation", EMPLOYER, "--database", url], input=PASSWORD + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
         for n in range(2):
@@ -87,6 +161,7 @@ def main():
             with concurrent.futures.ThreadPoolExecutor(max_workers=len(requests)) as pool:
                 return list(pool.map(lambda r: http("POST", r[0] + r[1], r[2], auth), requests))
 
+        uploads_race(servers, url, ids)
         statuses = {}
         for n in range(12):
             observation = ids[f"RACE-{n:03d}"]

@@ -235,6 +235,42 @@ import Testing
         #expect(try await store.info(deferred.id, for: other).length == 500_000)
     }
 
+    /// Reproduces issue 19's finding: the same PATCH sent to two servers sharing the data folder was accepted by both
+    /// (the lock was in memory). Two stores on one folder stand for two servers: `flock` locks belong to open files,
+    /// so they exclude each other within one process as across processes.
+    @Test func twoServersSharingTheFolderNeverWriteOneUploadAtOnceAndEitherResumesIt() async throws {
+        let server = TestServer()
+        defer { server.removeDirectory() }
+        let configuration = server.uploadStore().configuration
+        func store() -> UploadStore {
+            UploadStore(configuration: configuration, blobs: FolderBlobStore(root: .init(server.directory.appendingPathComponent("blobs").path)),
+                        completionHandler: server.registry, logger: Logger(label: "test"))
+        }
+        let (first, second) = (store(), store())
+        try await first.prepare()
+        let bytes = Tus.bytes(3000, seed: 19)
+        let info = try await first.create(NewUpload(owner: TestServer.assessor, observationID: Tus.observation, fileName: "shared.mp4",
+                                                    length: 3000, expectedSHA256: nil, metadataHeader: nil))
+        // A PATCH on the first server that is still sending holds the upload.
+        let (body, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        continuation.yield(ByteBuffer(bytes: bytes[0..<1000]))
+        let writing = Task { try await first.append(to: info.id, for: TestServer.assessor, at: 0, body: body) }
+        try await Task.sleep(for: .milliseconds(200))
+        do {
+            _ = try await second.append(to: info.id, for: TestServer.assessor, at: 0, body: [ByteBuffer(bytes: bytes[0..<1000])].async)
+            Issue.record("the second server wrote an upload the first was writing")
+        } catch let error as UploadError {
+            #expect(error.code == .locked)
+        }
+        continuation.finish()
+        #expect(try await writing.value.offset == 1000)
+        // The second server resumes it from what the first wrote, and finishes it.
+        #expect(try await second.info(info.id, for: TestServer.assessor).offset == 1000)
+        let done = try await second.append(to: info.id, for: TestServer.assessor, at: 1000, body: [ByteBuffer(bytes: bytes[1000...])].async)
+        #expect(done.completedNow && done.offset == 3000)
+        #expect(done.record.sha256 == Tus.sha256Hex(bytes))
+    }
+
     /// Reproduces the trickle: a PATCH sending a byte every few seconds held the upload's lock for as long as it liked.
     @Test func aPatchSlowerThanTheMinimumRateIsEndedAndKeepsItsBytes() async throws {
         let server = TestServer()

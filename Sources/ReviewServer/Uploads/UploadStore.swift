@@ -20,8 +20,10 @@ import Synchronization
 /// - **Restart-safe**: the data file's size is the offset after a crash, except while a PATCH with
 ///   `Upload-Checksum` is in flight (its unverified bytes are cut off). A crash between storing the blob and
 ///   telling the app is finished by ``recover()`` at start-up.
-/// - **One writer per upload** in this process (a second concurrent PATCH gets ``UploadError/Code/locked``).
-///   Several processes must not share the `uploads` directory (the blob directory they may share).
+/// - **One writer per upload**, across every process and machine sharing the data folder: a second concurrent PATCH
+///   gets ``UploadError/Code/locked``. The lock is held in memory for this process and, for other processes, as an
+///   advisory `flock` on the upload's data file (kept while the writer lives; released by the kernel if it dies).
+///   The upload's state (the record and its bytes) lives in the shared folder, so any server resumes any upload.
 public final class UploadStore: Sendable {
     public struct Configuration: Sendable {
         /// Where uploads in progress live.
@@ -97,6 +99,8 @@ public final class UploadStore: Sendable {
     /// In-memory state of an upload: its writer lock and the running whole-file digest.
     private struct LiveUpload {
         var busy = false
+        /// The data file's descriptor holding the cross-process lock while busy, if the file exists.
+        var lockDescriptor: CInt?
         var digest: RunningDigest?
         var digestOffset: Int64 = 0
     }
@@ -360,12 +364,16 @@ public final class UploadStore: Sendable {
         try await FileSystem.shared.withDirectoryHandle(atPath: configuration.directory) { directory in
             for try await entry in directory.listContents() {
                 if entry.name.extension == "json" { names.append(entry.name.stem) }
-                // Half-written sidecars of a process killed mid-write (Foundation's atomic writes): this folder has
-                // one owner, so at start none is being written.
+                // Half-written sidecars of a process killed mid-write (Foundation's atomic writes). Other servers
+                // sharing the folder may be writing theirs right now: only those older than a minute are left over.
                 if entry.name.string.hasPrefix(".dat.nosync") { temporary.append(configuration.directory.appending(entry.name)) }
             }
         }
-        for path in temporary { _ = try? await FileSystem.shared.removeItem(at: path) }
+        let minuteAgo = configuration.now().timeIntervalSince1970 - 60
+        for path in temporary {
+            guard let info = try? await FileSystem.shared.info(forFileAt: path), Double(info.lastDataModificationTime.seconds) < minuteAgo else { continue }
+            _ = try? await FileSystem.shared.removeItem(at: path)
+        }
         for id in names.compactMap(UploadID.init) {
             guard tryAcquire(id) else { continue }
             defer { release(id) }
@@ -706,19 +714,36 @@ public final class UploadStore: Sendable {
 
     // MARK: Locks and digests
 
+    /// Takes the upload's writer lock: in memory, then `flock` on its data file for other processes. A data file that
+    /// does not exist (a finished, expired or unknown upload) has nothing to protect; the caller's load decides.
     private func tryAcquire(_ id: UploadID) -> Bool {
-        live.withLock { uploads in
+        let free = live.withLock { uploads in
             if uploads[id]?.busy == true { return false }
             uploads[id, default: LiveUpload()].busy = true
             return true
         }
+        guard free else { return false }
+        let descriptor = open(dataPath(id).string, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else { return true }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            release(id)
+            return false
+        }
+        live.withLock { $0[id]?.lockDescriptor = descriptor }
+        return true
     }
 
     private func release(_ id: UploadID, forget: Bool = false) {
-        live.withLock { uploads in
+        let descriptor = live.withLock { uploads -> CInt? in
+            let descriptor = uploads[id]?.lockDescriptor
+            uploads[id]?.lockDescriptor = nil
             uploads[id]?.busy = false
             if forget || uploads[id]?.digest == nil { uploads[id] = nil }
+            return descriptor
         }
+        // Closing the descriptor releases the flock.
+        if let descriptor { close(descriptor) }
     }
 
     /// Takes the running digest out of the live state if it covers exactly `offset` bytes.
