@@ -46,7 +46,7 @@ def ensure_pip(modules, log, no_deps=False):
             subprocess.check_call(command + missing)
 
 
-def chromium(show=False, logging=("browser",)):
+def chromium(show=False, logging=("browser",), extra_arguments=()):
     """Debian's Chromium through its chromedriver: headless unless `show`, autoplay allowed, 1280×900, with the
     given log types (e.g. "performance" for the DevTools network log) kept."""
     from selenium import webdriver
@@ -56,7 +56,7 @@ def chromium(show=False, logging=("browser",)):
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for argument in ("--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
-                     "--window-size=1280,900", "--disable-dev-shm-usage"):
+                     "--window-size=1280,900", "--disable-dev-shm-usage", *extra_arguments):
         options.add_argument(argument)
     if not show:
         options.add_argument("--headless=new")
