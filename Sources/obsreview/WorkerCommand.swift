@@ -7,6 +7,7 @@ import NIOFileSystem
 import ReviewDomain
 import ReviewServer
 import ReviewStore
+import Synchronization
 
 /// `obsreview worker`: claims indexing jobs and indexes each recording in a child process.
 struct WorkerCommand: AsyncParsableCommand {
@@ -96,7 +97,7 @@ struct IndexingWorker {
 
     /// Processes one due job; false when none was due.
     func runOne() async throws -> Bool {
-        guard let job = try await store.jobs.claim(kinds: [.indexRecording], worker: name, leaseSeconds: Int(limits.timeoutCap) + 60, now: Date()) else {
+        guard let job = try await store.jobs.claim(kinds: [.indexRecording], worker: name, leaseSeconds: Self.leaseSeconds, now: Date()) else {
             return false
         }
         let payload: IndexJobPayload
@@ -177,9 +178,16 @@ struct IndexingWorker {
         return true
     }
 
-    /// The child indexer on `blob`, writing into `media`, its progress reported onto the job every second.
+    /// A job's lease: short, and renewed every ``heartbeatSeconds`` while its child runs, so that a worker that stops
+    /// anywhere (another machine included) gives its job back within a minute and a half, not after the index timeout.
+    static let leaseSeconds = 90
+    static let heartbeatSeconds = 30.0
+
+    /// The child indexer on `blob`, writing into `media`, its progress reported onto the job every second and its
+    /// lease renewed every ``heartbeatSeconds``.
     private func runChild(job: Job, media: URL, progressFile: URL, blob: FilePath, timeout: Double) async throws -> ChildProcess.Outcome {
-        try await ChildProcess.run(
+        let lastBeat = Mutex(ContinuousClock.now)
+        return try await ChildProcess.run(
             arguments: [
                 "index", "--json", "--keyframes", "--thumbnails", media.path, "--proxy", media.path, "--progress-file", progressFile.path,
                 "--parent-process", String(getpid()), "--limit-memory", String(limits.addressSpaceBytes),
@@ -188,6 +196,12 @@ struct IndexingWorker {
             ],
             workingDirectory: media, timeout: timeout
         ) {
+            let due = lastBeat.withLock { last in
+                guard ContinuousClock.now - last >= .seconds(Self.heartbeatSeconds) else { return false }
+                last = ContinuousClock.now
+                return true
+            }
+            if due { try? await store.jobs.heartbeat(job.id, worker: name, leaseSeconds: Self.leaseSeconds, now: Date()) }
             guard let text = try? String(contentsOf: progressFile, encoding: .utf8),
                 let fraction = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
             try? await store.reportProgress(of: job.id, fraction)

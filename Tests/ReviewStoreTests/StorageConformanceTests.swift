@@ -385,11 +385,41 @@ struct StorageConformanceTests {
             #expect(reclaimed.lastError?.contains("crashed") == true)
             await expectStoreError(.leaseLost) { try await store.jobs.complete(job.id, worker: "crashed", now: now.addingTimeInterval(62)) }
 
+            // A stopped worker is not the file's fault: the attempt is given back (one more allowed).
+            #expect(reclaimed.maxAttempts == 3)
             let retried = try #require(try await store.jobs.claim(kinds: [], worker: "w2", leaseSeconds: 60, now: now.addingTimeInterval(62)))
             #expect(retried.attempts == 2)
-            // Out of attempts: the next expiry buries it.
-            #expect(try await store.jobs.reclaimExpiredLeases(now: now.addingTimeInterval(200)) == 1)
+            // A file's own fault uses up an attempt as before.
+            _ = try await store.jobs.fail(job.id, worker: "w2", error: "the indexer crashed on this file", retryable: true, now: now.addingTimeInterval(63))
+            #expect(try await store.jobs.find(job.id)?.maxAttempts == 3)
+            // Workers that keep dying under it: each death allows one more try, up to 10 in all, then it is buried.
+            var time = now.addingTimeInterval(1000)
+            var claims = 2
+            while let claimed = try await store.jobs.claim(kinds: [], worker: "dies-\(claims)", leaseSeconds: 60, now: time) {
+                claims += 1
+                #expect(claimed.attempts == claims)
+                time = time.addingTimeInterval(3600)
+                _ = try await store.jobs.reclaimExpiredLeases(now: time)
+                #expect(claims <= 10, "claimed more than 10 times")
+                if claims > 10 { break }
+            }
+            #expect(claims == 10)
             #expect(try await store.jobs.find(job.id)?.state == .dead)
+        }
+    }
+
+    /// `/metrics` reports it as obsreview_jobs_oldest_due_seconds: the alert for too few workers, or none.
+    @Test(arguments: TestBackend.allCases)
+    func theOldestDueJobsWaitIsMeasured(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let now = Seed.start
+            #expect(try await store.oldestDueJobWait(now: now) == 0)
+            _ = try await store.jobs.enqueue(kind: .indexRecording, payload: ["recording": "a"], runAt: now, maxAttempts: 3)
+            _ = try await store.jobs.enqueue(kind: .indexRecording, payload: ["recording": "b"], runAt: now.addingTimeInterval(100), maxAttempts: 3)
+            #expect(try await store.oldestDueJobWait(now: now.addingTimeInterval(50)) == 50)
+            _ = try #require(try await store.jobs.claim(kinds: [], worker: "w", leaseSeconds: 60, now: now.addingTimeInterval(50)))
+            #expect(try await store.oldestDueJobWait(now: now.addingTimeInterval(50)) == 0, "the running one does not wait; the other is not due")
+            #expect(try await store.oldestDueJobWait(now: now.addingTimeInterval(130)) == 30)
         }
     }
 

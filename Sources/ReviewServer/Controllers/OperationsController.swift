@@ -61,13 +61,17 @@ struct OperationsController: Sendable {
         return nil
     }
 
-    /// Prometheus text format: requests and their latency (by route), uploads, and jobs by state.
+    /// Prometheus text format: requests and their latency (by route), uploads, jobs by state (the queue's depth is
+    /// `obsreview_jobs{state="queued"}`) and how long the oldest due job has waited.
     @Sendable func metrics(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let registry = Observability.registry
         if let counts = try? await store.jobCounts() {
             for state in ["queued", "running", "done", "failed", "dead"] {
                 Gauge(label: "obsreview_jobs", dimensions: [("state", state)]).record(Double(counts[state] ?? 0))
             }
+        }
+        if let wait = try? await store.oldestDueJobWait() {
+            Gauge(label: "obsreview_jobs_oldest_due_seconds").record(wait)
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -6,6 +6,9 @@ import SQLKit
 /// SQLite it runs in an immediate write transaction, so claims are serialised. Either way the outer `UPDATE`
 /// re-checks the state, and a job has at most one lease holder.
 struct SQLJobQueue: JobQueue {
+    /// The most tries a job gets when its workers keep stopping under it (each stop allows one more try).
+    static let crashAllowance = 10
+
     let context: SQLContext
     private var d: Dialect { context.dialect }
 
@@ -76,11 +79,15 @@ struct SQLJobQueue: JobQueue {
         }
     }
 
+    /// A lease that ran out means its worker stopped (killed, crashed, its machine lost) — not that the file is at
+    /// fault — so the attempt is given back by allowing one more, up to ``crashAllowance`` tries in all: a job whose
+    /// worker dies every time still ends, instead of being retried for ever.
     func reclaimExpiredLeases(now: Date) async throws(StoreError) -> Int {
         try await context.atomically { db in
             try await db.raw("""
-                UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
-                    last_error = 'lease of ' || lease_owner || ' expired', run_at = \(d.time(now)),
+                UPDATE jobs SET max_attempts = CASE WHEN max_attempts < \(bind: Self.crashAllowance) THEN max_attempts + 1 ELSE max_attempts END,
+                    state = CASE WHEN attempts >= max_attempts AND max_attempts >= \(bind: Self.crashAllowance) THEN 'dead' ELSE 'failed' END,
+                    last_error = 'lease of ' || lease_owner || ' expired: the worker stopped (not counted against the file)', run_at = \(d.time(now)),
                     lease_owner = NULL, lease_expires_at = NULL, updated_at = \(d.time(now))
                 WHERE state = 'running' AND lease_expires_at < \(d.time(now))
                 RETURNING id

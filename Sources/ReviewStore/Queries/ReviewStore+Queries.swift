@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import ReviewDomain
 import SQLKit
 
@@ -171,6 +171,19 @@ extension ReviewStore {
 
 extension ReviewStore {
     /// How many jobs are in each state.
+    /// How long the oldest job that is due (queued, or failed and waiting for its retry time) has been waiting at
+    /// `now`, in seconds; 0 when none is due. Alert on it: a growing age means too few workers, or none.
+    public func oldestDueJobWait(now: Date = Date()) async throws(StoreError) -> Double {
+        let d = context.dialect
+        return try await context.run { db in
+            let row = try await db.raw("""
+                SELECT MIN(run_at) AS oldest FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= \(d.time(now))
+                """).first()
+            guard let oldest = try row?.optionalTime("oldest") else { return 0 }
+            return max(0, now.timeIntervalSince(oldest))
+        }
+    }
+
     public func jobCounts() async throws(StoreError) -> [String: Int] {
         try await context.run { db in
             var counts: [String: Int] = [:]
