@@ -25,7 +25,7 @@ struct ObsReview: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, IndexCommand.self, MigrateCommand.self, ImportCommand.self, ExportCommand.self, VerifyCommand.self,
             CasesCommand.self, IngestCommand.self, WorkerCommand.self, AccountCommand.self, SampleCommand.self, RouteCommand.self, StatsCommand.self,
-            BenchRoutingCommand.self, AgreementCommand.self,
+            BenchRoutingCommand.self, AgreementCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 }

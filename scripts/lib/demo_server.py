@@ -49,9 +49,11 @@ def http(method, url, body=None, headers=None):
 
 
 class DemoServer:
-    def __init__(self, binary, data, log_path, extra_args=(), cwd=ROOT):
-        """`data` None: no --data, so the server uses its default ./data in `cwd` (as a newcomer runs it)."""
+    def __init__(self, binary, data, log_path, extra_args=(), cwd=ROOT, demo=True):
+        """`data` None: no --data, so the server uses its default ./data in `cwd` (as a newcomer runs it). `demo` False:
+        a plain `serve` on data that exists (a restored backup, say)."""
         self.binary, self.data, self.log_path, self.extra_args = binary, data, log_path, list(extra_args)
+        self.demo = demo
         self.cwd = cwd
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -60,7 +62,7 @@ class DemoServer:
 
     def start(self, timeout=60):
         self.process = subprocess.Popen(
-            [self.binary, "serve", "--demo", "--hostname", "127.0.0.1", "--port", str(self.port)]
+            [self.binary, "serve"] + (["--demo"] if self.demo else []) + ["--hostname", "127.0.0.1", "--port", str(self.port)]
             + (["--data", self.data] if self.data else []) + self.extra_args,
             stdout=open(self.log_path, "a"), stderr=subprocess.STDOUT, cwd=self.cwd)  # --demo reads ./samples
         deadline = time.time() + timeout
