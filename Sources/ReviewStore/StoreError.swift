@@ -28,6 +28,8 @@ public struct StoreError: Error, CustomStringConvertible, CustomDebugStringConve
         public static let corruptData = Code(rawValue: "store.corrupt_data")
         /// The caller passed a value the operation cannot accept.
         public static let invalidArgument = Code(rawValue: "store.invalid_argument")
+        /// The database's disk is full (SQLITE_FULL, PostgreSQL's disk_full): nothing was written; free space and retry.
+        public static let storageFull = Code(rawValue: "store.storage_full")
         /// Any other database failure.
         public static let database = Code(rawValue: "store.database")
     }

@@ -385,3 +385,14 @@ enum LegacyHash {
         await fixture.store.shutdown()
     }
 }
+
+/// Issue 19: a full disk answered 500 "internal" everywhere but uploads (sign-in included).
+@Suite struct FullDiskAnswerTests {
+    @Test func aFullDatabaseAnswers507WithWhatToDoNot500() throws {
+        let error = StoreError(.storageFull, "The server's disk is full, so nothing was saved: try again later.")
+        let answer = try #require(ErrorMiddleware<ReviewRequestContext>.apiError(for: error))
+        #expect(answer.status.code == 507)
+        #expect(answer.code == .insufficientStorage)
+        #expect(answer.message.contains("disk is full"))
+    }
+}

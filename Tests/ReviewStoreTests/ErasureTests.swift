@@ -33,3 +33,29 @@ import Testing
         await store.shutdown()
     }
 }
+
+/// A full disk is a state of the machine, not a fault of the request: the store says so (`storageFull`), and the API
+/// answers 507 with what to do, not 500 "internal" (issue 19). SQLite's `max_page_count` makes the database file
+/// full for real on one connection.
+@Suite struct FullDiskTests {
+    @Test func aFullDatabaseIsStorageFullWithWhatToDo() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-full-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try ReviewStore(.sqlite(path: folder.appendingPathComponent("obsreview.sqlite").path))
+        try await store.migrate()
+        do {
+            try await store.withRawDatabase { db in
+                _ = try await db.raw("CREATE TEMP TABLE filler (bytes BLOB)").all()
+                let pages = try await db.raw("PRAGMA page_count").first(decodingColumn: "page_count", as: Int.self) ?? 1
+                _ = try await db.raw("PRAGMA max_page_count = \(unsafeRaw: String(pages))").all()
+                _ = try await db.raw("CREATE TABLE filler_main (bytes BLOB)").all()
+                _ = try await db.raw("INSERT INTO filler_main VALUES (zeroblob(1000000))").all()
+            }
+            Issue.record("a write past max_page_count succeeded")
+        } catch let error as StoreError {
+            #expect(error.code == .storageFull)
+            #expect(error.message.contains("disk is full") && error.message.contains("try again later"))
+        }
+        await store.shutdown()
+    }
+}

@@ -92,6 +92,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .conflict, .duplicate: status = .conflict
             case .invalidArgument, .constraintViolation: status = .unprocessableContent
             case .unavailable: status = .serviceUnavailable
+            case .storageFull:
+                // As a full disk during an upload answers: 507, the same code.
+                return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: .insufficientStorage,
+                                message: error.message, cause: error)
             default: return nil
             }
             if let cause = error.cause, let inner = apiError(for: cause), error.code == .invalidArgument || error.code == .constraintViolation {

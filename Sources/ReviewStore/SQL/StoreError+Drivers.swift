@@ -2,6 +2,8 @@ import PostgresKit
 import SQLiteKit
 
 extension StoreError {
+    /// What a person is told when the database's disk is full.
+    static let storageFullMessage = "The server's disk is full, so nothing was saved: try again later. The service's administrator has been told."
     /// Maps an SQLite or PostgreSQL error; `nil` for any other error.
     static func fromDriver(_ error: any Error, dialect: Dialect) -> StoreError? {
         if let error = error as? SQLiteError { return from(sqlite: error) }
@@ -21,6 +23,8 @@ extension StoreError {
             StoreError(.constraintViolation, "The record breaks a rule of the database.", cause: error)
         case .busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked, .lockedBySharedCache:
             StoreError(.unavailable, "The database is busy; try again.", cause: error)
+        case .full:
+            StoreError(.storageFull, Self.storageFullMessage, cause: error)
         default:
             StoreError(.database, "The database operation failed.", cause: error)
         }
@@ -36,6 +40,7 @@ extension StoreError {
         case "P0001": StoreError(.constraintViolation, "Refused: \(error.serverInfo?[.message] ?? "not allowed").", cause: error)
         case _ where state.hasPrefix("23"): StoreError(.constraintViolation, "The record breaks a rule of the database.", cause: error)
         case "40001", "40P01": StoreError(.conflict, "A concurrent change got in the way; try again.", cause: error)
+        case "53100": StoreError(.storageFull, Self.storageFullMessage, cause: error)
         case _ where state.hasPrefix("08") || state.hasPrefix("57") || state == "53300":
             StoreError(.unavailable, "The database server is unavailable.", cause: error)
         default: StoreError(.database, "The database operation failed.", cause: error)
