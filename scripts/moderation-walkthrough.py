@@ -238,7 +238,14 @@ def walk(server):
     step(f"reopened for new information: round 2, previous outcome kept, {len(round2)} new moderator(s)"
          + (f"; {all_assignments['routingProblem']}" if all_assignments["routingProblem"] else ""))
 
-    # 11. Calibration: the lead marks a seed with a definitive score.
+    # 11. Calibration: the lead marks a seed with a definitive score. Reuse for calibration needs everyone's explicit
+    # consent on the recordings (decision 13): refused before it is recorded.
+    seed_recordings = lead.get(f"/api/v1/recordings?observationId={agreed_case['observationId']}")["items"]
+    if seed_recordings:
+        lead.post("/api/v1/calibration/seeds", {"observationId": agreed_case["observationId"], "score": 5, "reason": "Agreed by the standards panel."}, expect=422)
+        for recording in seed_recordings:
+            lead.call("PUT", f"/api/v1/recordings/{recording['id']}/consents",
+                      {"person": "candidate", "purpose": "training", "granted": True, "reference": "walkthrough consent form"}, expect=200)
     seed = lead.post("/api/v1/calibration/seeds", {"observationId": agreed_case["observationId"], "score": 5, "reason": "Agreed by the standards panel."}, expect=201)
     check(any(s["observationId"] == seed["observationId"] for s in lead.get("/api/v1/calibration/seeds")["items"]), "seed not listed")
     step("a calibration seed marked (score 5); routing will send it unannounced at the policy's rate")

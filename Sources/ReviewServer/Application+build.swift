@@ -211,6 +211,7 @@ func buildRouter(
         AuditController(services: services).addRoutes(to: api)
         ModerationController(services: services).addRoutes(to: api)
         StatisticsController(services: services).addRoutes(to: api)
+        ExportController(services: services).addRoutes(to: api)
     }
     let uploadGroup = router.group("uploads")
         .add(middleware: TusProtocolMiddleware())

@@ -26,6 +26,7 @@ struct ObsReview: AsyncParsableCommand {
             ServeCommand.self, IndexCommand.self, MigrateCommand.self, ImportCommand.self, ExportCommand.self, VerifyCommand.self,
             CasesCommand.self, IngestCommand.self, WorkerCommand.self, AccountCommand.self, SampleCommand.self, RouteCommand.self, StatsCommand.self,
             BenchRoutingCommand.self, AgreementCommand.self, BackupCommand.self, RestoreCommand.self,
+            SubjectExportCommand.self, BundleCommand.self, VerifyBundleCommand.self,
         ]
     )
 }

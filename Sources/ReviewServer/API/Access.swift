@@ -68,6 +68,10 @@ struct Access: Sendable {
         guard let (recording, employerID) = try await finalRecordings.lookup(id, else: { try await store.recordingWithEmployer(id) }),
             try await mayRead(observation: recording.observationID, employerID: employerID, as: actor)
         else { throw Self.notFound("recording \(id)") }
+        // Consent (decision 13): checked on every request, never cached, so a withdrawal takes effect at once.
+        if actor.role.isModerator, !(try await store.consents(of: id).permits(.moderation)) {
+            throw Self.forbidden("Consent to moderation was withdrawn for recording \(id), so it cannot be shown to moderators; the moderation lead decides the case.")
+        }
         return recording
     }
 

@@ -10,13 +10,17 @@ enum IndexReportView {
     static let withheld = "(withheld: personal data)"
 
     static func json(_ report: String, of recording: Recording, for actor: Actor) -> String {
+        json(report, of: recording, showingPersonalData: actor.role == .lead || actor.role == .administrator)
+    }
+
+    /// The report with the personal-data tags' values shown or withheld (evidence bundles always withhold them).
+    static func json(_ report: String, of recording: Recording, showingPersonalData seesPersonal: Bool) -> String {
         guard var document = (try? JSONSerialization.jsonObject(with: Data(report.utf8))) as? [String: Any] else { return report }
         document["file"] = recording.fileName
         if var proxy = document["proxy"] as? [String: Any], let file = proxy["file"] as? String {
             proxy["file"] = (file as NSString).lastPathComponent
             document["proxy"] = proxy
         }
-        let seesPersonal = actor.role == .lead || actor.role == .administrator
         if !seesPersonal, var format = document["format"] as? [String: Any] {
             let personal = Set(format["personalDataTags"] as? [String] ?? [])
             if var tags = format["tags"] as? [String: Any] {

@@ -1966,6 +1966,204 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/api/v1/recordings/{recordingId}/consents": {
+      "get": {
+        "summary": "Consent per person and purpose on a recording, and what it may be used for (assessor, lead, auditor)",
+        "tags": [
+          "recordings"
+        ],
+        "operationId": "getConsents",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecordingConsent"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "recordingId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      },
+      "put": {
+        "summary": "Record or withdraw one person's consent for one purpose (the lead, the assessor who uploaded it); audited; withdrawing moderation cancels open assignments",
+        "tags": [
+          "recordings"
+        ],
+        "operationId": "putConsent",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecordingConsent"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "parameters": [
+          {
+            "name": "recordingId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ConsentAnswer"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/candidates/{candidateId}/subject-export": {
+      "get": {
+        "summary": "Subject-access export of a candidate: a ZIP with manifest.json (lead, administrator); audited",
+        "tags": [
+          "observations"
+        ],
+        "operationId": "subjectExport",
+        "responses": {
+          "200": {
+            "description": "ZIP",
+            "content": {
+              "application/zip": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "candidateId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      }
+    },
+    "/api/v1/cases/{caseId}/bundle": {
+      "get": {
+        "summary": "Evidence bundle of a case: a ZIP that obsreview verify-bundle checks offline (lead, auditor); audited",
+        "tags": [
+          "cases"
+        ],
+        "operationId": "caseBundle",
+        "responses": {
+          "200": {
+            "description": "ZIP",
+            "content": {
+              "application/zip": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "caseId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ]
+      }
+    },
     "/api/v1/recordings/{recordingId}/captions": {
       "get": {
         "summary": "The recording's captions (WebVTT) for the player's captions track",
@@ -4774,6 +4972,97 @@ enum OpenAPIDocument {
         ],
         "additionalProperties": false
       },
+      "RecordingConsent": {
+        "type": "object",
+        "properties": {
+          "recordingId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "people": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "records": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "person": {
+                  "type": "string"
+                },
+                "purpose": {
+                  "type": "string",
+                  "enum": [
+                    "assessment",
+                    "moderation",
+                    "training"
+                  ]
+                },
+                "granted": {
+                  "type": "boolean"
+                },
+                "reference": {
+                  "type": "string"
+                },
+                "recordedBy": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "recordedAt": {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              },
+              "required": [
+                "person",
+                "purpose",
+                "granted",
+                "recordedBy",
+                "recordedAt"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "uses": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "purpose": {
+                  "type": "string",
+                  "enum": [
+                    "assessment",
+                    "moderation",
+                    "training"
+                  ]
+                },
+                "permitted": {
+                  "type": "boolean"
+                },
+                "why": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "purpose",
+                "permitted",
+                "why"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "recordingId",
+          "people",
+          "records",
+          "uses"
+        ],
+        "additionalProperties": false
+      },
       "Captions": {
         "type": "object",
         "properties": {
@@ -6936,6 +7225,38 @@ enum OpenAPIDocument {
         },
         "required": [
           "seed"
+        ]
+      },
+      "ConsentAnswer": {
+        "type": "object",
+        "properties": {
+          "person": {
+            "type": "string",
+            "pattern": "^(candidate|actor-([1-9]|1[0-9]|20))$",
+            "description": "candidate, or actor-1 \u2026 actor-20 (the role-play actors)"
+          },
+          "purpose": {
+            "type": "string",
+            "enum": [
+              "assessment",
+              "moderation",
+              "training"
+            ]
+          },
+          "granted": {
+            "type": "boolean",
+            "description": "false: refused or withdrawn (not possible for assessment: 422)"
+          },
+          "reference": {
+            "type": "string",
+            "maxLength": 500,
+            "description": "where the form or note is kept"
+          }
+        },
+        "required": [
+          "person",
+          "purpose",
+          "granted"
         ]
       },
       "NewSeed": {

@@ -25,6 +25,7 @@ struct RecordingController: Sendable {
         group.put("recordings/:recordingId/captions", use: putCaptions)
         group.get("recordings/:recordingId/captions", use: captions)
         group.post("recordings/:recordingId/reindex", use: reindex)
+        addConsentRoutes(to: group)
     }
 
     struct ReindexRequest: Decodable {

@@ -51,6 +51,8 @@ extension Pages {
             "cases": visible.map { ["id": $0.id.description, "stateText": Self.stateText($0.state.rawValue)] },
             "mayRate": mayRate, "mayFlag": [.assessor, .employer, .lead].contains(page.role),
             "mayUpload": page.role == .assessor || page.role == .lead, "scores": Self.scale(), "prefix": "rating",
+            // Subject access (docs/data-protection.md): the lead answers a candidate's request with this export.
+            "subjectExportLink": page.isLead ? orNull((observation["candidateId"] as? String).map { "/api/v1/candidates/\($0)/subject-export" }) : NSNull(),
         ])
     }
 
@@ -118,6 +120,7 @@ extension Pages {
                                "actionText": Self.auditActionText(entry["action"] as? String ?? "")]) { $1 }
             }
         }
+        values["bundleLink"] = ExportController.bundleRoles.contains(page.role) ? "/api/v1/cases/\(id)/bundle" : NSNull()
         return View(template: "case", title: "Case", values: values)
     }
 

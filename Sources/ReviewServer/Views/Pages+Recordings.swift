@@ -69,6 +69,13 @@ extension Pages {
         values["mayAddCaptions"] = status == "ready" && (page.role == .assessor || page.role == .lead)
         values["mayReindex"] = status == "rejected"
             && (page.role == .lead || (page.role == .assessor && recording["uploadedBy"] as? String == page.actor.userID.description))
+        if Access.schemeReaders.contains(page.role) {
+            let consent = try await page.read(controller.consents, ["recordingId": id.description])
+            values["consent"] = consent
+            values["mayRecordConsent"] = page.role == .lead
+                || (page.role == .assessor && recording["uploadedBy"] as? String == page.actor.userID.description)
+            values["consentPeople"] = ["candidate"] + (1...4).map { "actor-\($0)" }
+        }
         return View(template: "recording", title: recording["fileName"] as? String ?? "Recording", values: values)
     }
 

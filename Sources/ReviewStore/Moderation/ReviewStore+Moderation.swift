@@ -428,6 +428,9 @@ extension ReviewStore {
             guard try await sql.db.raw("SELECT 1 AS one FROM observations WHERE id = \(sql.d.id(observationID))").first() != nil else {
                 throw StoreError(.notFound, "There is no observation \(observationID).")
             }
+            guard try await sql.observationsPermitting(.training, [observationID])[observationID] == true else {
+                throw StoreError(.invalidArgument, "Not everyone on this observation's recordings has consented to its reuse for training and calibration: record their consent first (the recording's consent page).")
+            }
             try await sql.db.raw("DELETE FROM calibration_seeds WHERE observation_id = \(sql.d.id(observationID))").run()
             try await sql.db.raw("""
                 INSERT INTO calibration_seeds (observation_id, score, reason, marked_by, marked_at, active)

@@ -196,10 +196,21 @@ extension ModerationSQL {
             """).all() {
             reviewersByObservation[try row.id("observation_id"), default: []].append((try row.id("case_id"), try row.id("moderator_id")))
         }
+        // Consent (decision 13): a case whose recordings may not be shown to moderators, or a calibration case whose
+        // recordings lack consent to reuse for training, is not routed; the lead decides it without moderation.
+        let values = try rows.map(SQLCases.case)
+        let moderatable = try await observationsPermitting(.moderation, Array(Set(values.map(\.observationID))))
+        let reusable = try await observationsPermitting(.training, Array(Set(values.filter(\.isCalibration).map(\.observationID))))
+        var withoutConsent: [(CaseID, String)] = []
         var cases: [CaseID: Case] = [:]
         var requests: [RoutingRequest] = []
-        for row in rows {
-            let value = try SQLCases.case(row)
+        for (row, value) in zip(rows, values) {
+            if moderatable[value.observationID] == false || (value.isCalibration && reusable[value.observationID] == false) {
+                withoutConsent.append((value.id, value.isCalibration && reusable[value.observationID] == false
+                    ? "A person on this seed's recording has not consented to its reuse for training: it is not routed; withdraw the case."
+                    : "Consent to moderation was withdrawn for a recording of this observation: no moderator may see it; the lead decides without moderation."))
+                continue
+            }
             let request = request(
                 for: value, candidateID: try row.id("candidate_id"), practiceArea: try row.raw("practice_area"),
                 raters: raters[value.observationID] ?? [], assignments: assignmentsByCase[value.id] ?? [],
@@ -214,7 +225,8 @@ extension ModerationSQL {
         var results: [RoutingReport.RoutedCase] = []
         var assignments: [Assignment] = []
         var events: [AuditEvent] = []
-        var problems: [(CaseID, String)] = []
+        var problems: [(CaseID, String)] = withoutConsent
+        results += withoutConsent.map { RoutingReport.RoutedCase(caseID: $0.0, assigned: [], problem: $0.1) }
         for (request, decision) in zip(requests, router.route(requests)) {
             guard let value = cases[decision.caseID] else { continue }
             var assigned: [Assignment] = []
@@ -267,7 +279,7 @@ extension ModerationSQL {
         let seedCases = try await db.raw("SELECT COUNT(*) AS n FROM cases WHERE calibration = \(bind: true)").first(decodingColumn: "n", as: Int.self) ?? 0
         let due = Int(Double(ordinary) * policy.calibrationRate) - seedCases
         guard due > 0 else { return [] }
-        let seeds = try await db.raw("""
+        let allSeeds = try await db.raw("""
             SELECT s.observation_id, s.score, ca.employer_id,
                 (SELECT COUNT(*) FROM cases c WHERE c.observation_id = s.observation_id AND c.calibration = \(bind: true)) AS used
             FROM calibration_seeds s JOIN observations o ON o.id = s.observation_id JOIN candidates ca ON ca.id = o.candidate_id
@@ -276,6 +288,9 @@ extension ModerationSQL {
             (observation: try row.id("observation_id", as: ObservationID.self), score: try Score(row.value("score", as: Int.self)),
              employer: try row.id("employer_id", as: OrganisationID.self), used: try row.value("used", as: Int.self))
         }.sorted { ($0.used, $0.observation.description) < ($1.used, $1.observation.description) }
+        // Only seeds whose every recording everyone on it consented to reuse for training (decision 13).
+        let reusable = try await observationsPermitting(.training, allSeeds.map(\.observation))
+        let seeds = allSeeds.filter { reusable[$0.observation] == true }
         guard !seeds.isEmpty else { return [] }
         var opened: [CaseID] = []
         for n in 0..<due {

@@ -83,6 +83,7 @@ extension ModerationSQL {
             FROM ratings r JOIN observations o ON o.id = r.observation_id JOIN candidates ca ON ca.id = o.candidate_id
                 JOIN organisations e ON e.id = ca.employer_id JOIN users u ON u.id = r.rater_id
             WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.observation_id = r.observation_id)
+                AND NOT \(Self.moderationWithdrawn(observation: "r.observation_id"))
             ORDER BY r.append_order DESC
             """).all()
         // Newest first: the first rating of a source not superseded is the current one.

@@ -78,6 +78,10 @@ extension ReviewStore {
                 r.observation_id IN (SELECT k.observation_id FROM cases k JOIN case_assignments a ON a.case_id = k.id
                                      WHERE a.moderator_id = \(d.id(moderator)) AND a.state IN ('offered', 'accepted', 'submitted'))
                 """)
+            // Never a recording whose people withdrew consent to moderation (decision 13).
+            conditions.append("""
+                NOT EXISTS (SELECT 1 FROM recording_consents rc WHERE rc.recording_id = r.id AND rc.purpose = 'moderation' AND rc.granted = \(bind: false))
+                """)
         }
         if let observationID { conditions.append("r.observation_id = \(d.id(observationID))") }
         if let employerID { conditions.append("c.employer_id = \(d.id(employerID))") }

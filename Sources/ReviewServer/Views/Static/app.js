@@ -28,7 +28,7 @@ function formBody(form) {
     if ((field.type === 'radio' || field.type === 'checkbox') && !field.checked) continue;
     const value = field.value.trim();
     if (value === '' && !field.required) continue;
-    body[field.name] = field.dataset.type === 'int' ? Number.parseInt(value, 10) : value;
+    body[field.name] = field.dataset.type === 'int' ? Number.parseInt(value, 10) : field.dataset.type === 'bool' ? value === 'true' : value;
   }
   return body;
 }
