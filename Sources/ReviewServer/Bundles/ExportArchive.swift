@@ -1,7 +1,7 @@
 import Crypto
-public import Foundation
-public import ReviewDomain
-public import ReviewStore
+import Foundation
+import ReviewDomain
+import ReviewStore
 
 /// `manifest.json` of an export: what the archive is, and the size and SHA-256 of every other file in it.
 public struct ExportManifest: Codable, Hashable, Sendable {
