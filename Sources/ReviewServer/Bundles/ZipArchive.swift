@@ -47,6 +47,23 @@ public struct CRC32: Sendable {
         state = crc
     }
 
+    /// The same, over contiguous bytes without copying them (recordings are hundreds of megabytes).
+    public mutating func update(_ data: Data) {
+        var crc = state
+        data.withUnsafeBytes { buffer in
+            Self.table.withUnsafeBufferPointer { table in
+                for byte in buffer { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+            }
+        }
+        state = crc
+    }
+
+    public static func checksum(_ data: Data) -> UInt32 {
+        var crc = CRC32()
+        crc.update(data)
+        return crc.value
+    }
+
     public var value: UInt32 { state ^ 0xFFFF_FFFF }
 
     public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
@@ -250,7 +267,7 @@ public enum ZipReader {
 
     /// The archive's entries, in the order of its central directory.
     public static func entries(of archive: Data) throws(ZipArchiveError) -> [Entry] {
-        let bytes = [UInt8](archive)
+        let bytes = ByteView(data: archive)
         func notZip(_ why: String) -> ZipArchiveError {
             ZipArchiveError(.notAZipArchive, "This is not a ZIP archive written by obsreview (\(why)).")
         }
@@ -289,7 +306,7 @@ public enum ZipReader {
             guard local + 30 <= bytes.count, bytes.le32(at: local) == 0x0403_4B50 else { throw notZip("\(name) has no local header") }
             let start = local + 30 + Int(bytes.le16(at: local + 26)) + Int(bytes.le16(at: local + 28))
             guard start + size <= bytes.count else { throw notZip("\(name) is cut short") }
-            let data = Data(bytes[start..<(start + size)])
+            let data = bytes[start..<(start + size)]  // a slice of the (mapped) archive: no copy
             guard CRC32.checksum(data) == crc else {
                 throw ZipArchiveError(.checksumMismatch, "\(name) is damaged inside the archive: its bytes do not match the archive's own checksum.")
             }
@@ -305,6 +322,25 @@ public enum ZipReader {
     }
 }
 
+/// Little-endian reads at offsets from the start of `data`, whatever its indices (a mapped file, a slice).
+private struct ByteView {
+    let data: Data
+
+    var count: Int { data.count }
+
+    func le16(at index: Int) -> UInt16 {
+        let i = data.startIndex + index
+        return UInt16(data[i]) | UInt16(data[i + 1]) << 8
+    }
+
+    func le32(at index: Int) -> UInt32 {
+        let i = data.startIndex + index
+        return UInt32(data[i]) | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2]) << 16 | UInt32(data[i + 3]) << 24
+    }
+
+    subscript(range: Range<Int>) -> Data { data[(data.startIndex + range.lowerBound)..<(data.startIndex + range.upperBound)] }
+}
+
 extension [UInt8] {
     fileprivate mutating func le16(_ value: UInt16) {
         append(UInt8(value & 0xFF))
@@ -313,13 +349,5 @@ extension [UInt8] {
 
     fileprivate mutating func le32(_ value: UInt32) {
         for shift in stride(from: 0, to: 32, by: 8) { append(UInt8((value >> UInt32(shift)) & 0xFF)) }
-    }
-
-    fileprivate func le16(at index: Int) -> UInt16 {
-        UInt16(self[index]) | UInt16(self[index + 1]) << 8
-    }
-
-    fileprivate func le32(at index: Int) -> UInt32 {
-        UInt32(self[index]) | UInt32(self[index + 1]) << 8 | UInt32(self[index + 2]) << 16 | UInt32(self[index + 3]) << 24
     }
 }
