@@ -146,6 +146,19 @@ struct ConsentStoreTests {
             _ = try await store.recordConsent(recording: recording, person: .actor(1)!, purpose: .training, granted: true, reference: "F-2", by: world.lead.actor)
             _ = try await store.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
             #expect(try await store.seeds().count == 1)
+
+            // Eight identical answers at once (a double click, a retried request): one answer stands, none fails.
+            let lead = world.lead.actor
+            try await withThrowingTaskGroup(of: RecordingConsent.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await store.recordConsent(recording: recording, person: .actor(2)!, purpose: .moderation, granted: false, reference: "R", by: lead)
+                    }
+                }
+                for try await consent in group { #expect(!consent.permits(.moderation)) }
+            }
+            #expect(try await store.consents(of: recording).records.filter { $0.person == .actor(2)! }.count == 1)
+            #expect(try await store.verifyAuditChain().isIntact)
         }
     }
 }
