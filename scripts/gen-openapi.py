@@ -86,6 +86,9 @@ S={
  "ConflictList":obj({"items":{"type":"array","items":ref("Conflict")}},["items"]),
  "RoutingReport":obj({"expired":{"type":"array","items":ref("Assignment")},"routed":{"type":"array","items":obj({"caseId":uuid,"assigned":{"type":"array","items":ref("Assignment")},"problem":{"type":"string"}},["caseId","assigned"])},"calibrationCasesOpened":{"type":"array","items":uuid}},["expired","routed","calibrationCasesOpened"]),
  "SampleDraw":obj({"id":uuid,"seed":{"type":"integer","minimum":0},"rate":{"type":"number","minimum":0,"maximum":1},"population":{"type":"integer","minimum":0},"dryRun":{"type":"boolean"},"picks":{"type":"array","items":obj({"observationId":uuid,"employerId":uuid,"assessorId":uuid,"boundary":{"type":"boolean"},"weight":{"type":"number"},"stratumSize":{"type":"integer","minimum":1},"stratumDrawn":{"type":"integer","minimum":1},"why":{"type":"string","minLength":1},"caseId":uuid},["observationId","employerId","boundary","weight","stratumSize","stratumDrawn","why"])}},["seed","rate","population","dryRun","picks"]),
+ "Erasure":obj({"candidateId":uuid,"erasedAt":dt,"observations":{"type":"integer","minimum":0},"recordings":{"type":"integer","minimum":0},"textsErased":{"type":"integer","minimum":0},"auditDetailsErased":{"type":"integer","minimum":0},"filesRemoved":{"type":"integer","minimum":0}},["candidateId","erasedAt","observations","recordings","textsErased","auditDetailsErased","filesRemoved"]),
+ "Hold":obj({"id":uuid,"subjectType":{"type":"string","enum":["candidate","observation","case"]},"subjectId":uuid,"candidateId":uuid,"reason":{"type":"string"},"placedBy":uuid,"placedAt":dt,"releasedBy":uuid,"releasedAt":dt,"releaseReason":{"type":"string"},"active":{"type":"boolean"}},["id","subjectType","subjectId","candidateId","reason","placedBy","placedAt","active"]),
+ "HoldList":obj({"items":{"type":"array","items":ref("Hold")}},["items"]),
  "Seed":obj({"observationId":uuid,"score":{"type":"integer","minimum":1,"maximum":7},"reason":{"type":"string"},"markedBy":uuid,"markedAt":dt,"active":{"type":"boolean"},"timesUsed":{"type":"integer","minimum":0}},["observationId","score","reason","markedBy","markedAt","active","timesUsed"]),
  "SeedList":obj({"items":{"type":"array","items":ref("Seed")}},["items"]),
  "CalibrationResults":obj({"moderators":{"type":"array","items":obj({"moderatorId":uuid,"opinions":{"type":"integer","minimum":1},"meanDeviation":{"type":"number"},"meanAbsoluteDeviation":{"type":"number","minimum":0},"passFailAgreement":{"type":"number","minimum":0,"maximum":1}},["moderatorId","opinions","meanDeviation","meanAbsoluteDeviation","passFailAgreement"])},
@@ -131,6 +134,9 @@ R={
  "RoutingRun":obj({"caseIds":{"type":"array","items":uuid,"description":"limit the pass to these cases (expiry still runs everywhere)"}},[]),
  "SampleRequest":obj({"rate":{"type":"number","minimum":0,"maximum":1},"seed":{"type":"integer","minimum":0,"maximum":INT64_MAX},"dryRun":{"type":"boolean"}},["seed"]),
  "ConsentAnswer":obj({"person":{"type":"string","pattern":"^(candidate|actor-([1-9]|1[0-9]|20))$","description":"candidate, or actor-1 … actor-20 (the role-play actors)"},"purpose":{"type":"string","enum":["assessment","moderation","training"]},"granted":{"type":"boolean","description":"false: refused or withdrawn (not possible for assessment: 422)"},"reference":{"type":"string","maxLength":500,"description":"where the form or note is kept"}},["person","purpose","granted"]),
+ "ErasureRequest":obj({"candidateId":uuid,"registrationNumber":{**text(),"description":"the candidate's registration number, typed again to confirm"},"reason":{"type":"string","maxLength":1000}},["candidateId","registrationNumber"]),
+ "NewHold":obj({"subjectType":{"type":"string","enum":["candidate","observation","case"]},"subjectId":uuid,"reason":text(1000)},["subjectType","subjectId","reason"]),
+ "HoldRelease":obj({"reason":{"type":"string","maxLength":1000}},[]),
  "NewSeed":obj({"observationId":uuid,"score":{"type":"integer","minimum":1,"maximum":7},"reason":text()},["observationId","score","reason"]),
 }
 for body in R.values(): body.pop("additionalProperties")
@@ -257,12 +263,17 @@ P={
  "/api/v1/statistics":{"get":op("The insight report: agreement, outcomes, leniency and calibration, fairness (lead, auditor: the scheme; an employer: its own staff and the scheme's overall figures)","statistics",{**ok("Statistics"),**err(*READ)},params=statq,opid="getStatistics")},
  "/api/v1/statistics/tables":{"get":op("The report's tables, with links to each as CSV","statistics",{**ok("StatisticsTables"),**err(*READ)},params=statq,opid="listStatisticsTables")},
  "/api/v1/statistics/tables/{table}":{"get":op("One table of the report as CSV (RFC 4180, header row; groups under 5 people suppressed)","statistics",{"200":{"description":"CSV","content":{"text/csv":{"schema":{"type":"string"}}}},**err(*READ)},params=[pparam("table",{"type":"string","pattern":"^[a-z0-9_-]+$"})]+statq,opid="getStatisticsTable")},
+ "/api/v1/erasures":{"post":op("Erase a candidate's personal data, recordings and derived media (lead, administrator); refused (409) under a legal hold or when already erased; audited","data-protection",{**ok("Erasure"),**err(*WRITE)},reqbody=body("ErasureRequest"),opid="eraseCandidate")},
+ "/api/v1/holds":{
+   "get":op("Legal holds, active (or all with includeReleased=true) (lead, administrator, auditor); audited","data-protection",{**ok("HoldList"),**err(*READ)},params=[q("includeReleased",{"type":"boolean"})],opid="listHolds"),
+   "post":op("Place a legal hold on a candidate, an observation or a case (lead, administrator); audited","data-protection",{**ok("Hold","201","Created"),**err(*WRITE)},reqbody=body("NewHold"),opid="placeHold")},
+ "/api/v1/holds/{holdId}":{"delete":op("Release a legal hold (lead, administrator), optionally saying why; 409 if already released; audited","data-protection",{**ok("Hold"),**err(*WRITE)},params=[pparam("holdId")],reqbody={"required":False,"content":{"application/json":{"schema":ref("HoldRelease")}}},opid="releaseHold")},
  "/api/v1/audit":{"get":op("The hash-chained audit trail (auditor, lead, administrator)","audit",{**ok("AuditEntryPage"),**err(*READ)},params=pageq+[q("after",{"type":"integer","minimum":0,"maximum":INT64_MAX}),{**q("subjectType",{"type":"string","minLength":1}),"description":"Give with subjectId (400 otherwise)"},{**q("subjectId",{"type":"string","minLength":1}),"description":"Give with subjectType (400 otherwise)"}],opid="listAudit")},
 }
 doc={"openapi":"3.1.0","info":{"title":"ObservationReview API","version":"1.0.0","description":"Moderation and review of video-recorded practice observations. Sign in with POST /api/v1/session (cookie; send X-CSRF-Token on changes) or use an API token as a bearer token. Errors are {\"error\": {\"code\", \"message\"}}. Resumable uploads use the tus 1.0.0 protocol at /uploads/ (not described here; see docs/decisions/0005-resumable-uploads.md)."},
  "servers":[{"url":"/"}],
  "security":[{"bearerAuth":[]},{"cookieAuth":[]}],
- "tags":[{"name":t} for t in ["operations","session","directory","observations","recordings","cases","moderation","statistics","audit"]],
+ "tags":[{"name":t} for t in ["operations","session","directory","observations","recordings","cases","moderation","statistics","audit","data-protection"]],
  "paths":P,
  "components":{"responses":ERRORS,"securitySchemes":{"bearerAuth":{"type":"http","scheme":"bearer","description":"An API token from POST /api/v1/tokens"},"cookieAuth":{"type":"apiKey","in":"cookie","name":"obsreview_session"}},"schemas":S}}
 text=json.dumps(doc,indent=2,sort_keys=False)

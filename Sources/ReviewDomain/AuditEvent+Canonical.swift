@@ -24,6 +24,19 @@ extension AuditEvent {
         return bytes
     }
 
+    /// The event's personal part — ``reason`` and ``details`` — bound to its ``id``, as canonical JSON in UTF-8
+    /// (keys `details`, `id`, `reason`): what the audit chain commits to instead of the part itself, so the part
+    /// can be erased while the chain still verifies (docs/decisions/0012-erasure-retention-holds.md).
+    public func canonicalPersonalBytes() -> [UInt8] {
+        var bytes: [UInt8] = []
+        CanonicalJSON.object([
+            "details": .object(details.mapValues(CanonicalJSON.string)),
+            "id": .string(id.description),
+            "reason": reason.map(CanonicalJSON.string) ?? .null,
+        ]).write(to: &bytes)
+        return bytes
+    }
+
     /// ``details`` as canonical JSON text (sorted keys, minimal escaping): what the store keeps in its
     /// `details` column, written without a general-purpose encoder.
     public var canonicalDetailsJSON: String {

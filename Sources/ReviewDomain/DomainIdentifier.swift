@@ -108,3 +108,9 @@ extension UUID {
         }
     }
 }
+
+/// Identifies a legal hold on a candidate, an observation or a case.
+public struct LegalHoldID: DomainIdentifier {
+    public let rawValue: UUID
+    public init(rawValue: UUID) { self.rawValue = rawValue }
+}

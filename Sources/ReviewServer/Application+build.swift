@@ -48,6 +48,9 @@ public struct ServerConfiguration: Sendable {
     public var requireSecondFactor = false
     /// The fixed periods an employer's statistics cover (docs/statistics.md, "Release rules").
     public var statisticsPeriod: ReportingPeriod.Length = .quarter
+    /// The retention schedule, and how often its pass runs (nil: never; decision 12).
+    public var retention = RetentionPolicy.default
+    public var retentionInterval: Duration? = nil
 
     public init(
         hostname: String = "127.0.0.1",
@@ -134,6 +137,12 @@ public func buildApplication(
             } ?? [])
             + (dependencies.store.flatMap { store in
                 configuration.routingInterval.map { PeriodicService.routing(store, interval: $0, logger: logger) }
+            }.map { [$0] } ?? [])
+            + (dependencies.store.flatMap { store in
+                configuration.retentionInterval.map { interval in
+                    PeriodicService.retention(store, policy: configuration.retention, data: DataLayout(configuration.dataDirectory),
+                                              interval: interval, now: dependencies.now, logger: logger)
+                }
             }.map { [$0] } ?? []),
         logger: logger
     )
@@ -212,6 +221,7 @@ func buildRouter(
         ModerationController(services: services).addRoutes(to: api)
         StatisticsController(services: services).addRoutes(to: api)
         ExportController(services: services).addRoutes(to: api)
+        DataProtectionController(services: services).addRoutes(to: api)
     }
     let uploadGroup = router.group("uploads")
         .add(middleware: TusProtocolMiddleware())

@@ -27,6 +27,7 @@ struct ObsReview: AsyncParsableCommand {
             CasesCommand.self, IngestCommand.self, WorkerCommand.self, AccountCommand.self, SampleCommand.self, RouteCommand.self, StatsCommand.self,
             BenchRoutingCommand.self, AgreementCommand.self, BackupCommand.self, RestoreCommand.self,
             SubjectExportCommand.self, BundleCommand.self, VerifyBundleCommand.self,
+            EraseCommand.self, RetentionCommand.self,
         ]
     )
 }

@@ -131,6 +131,13 @@ import Testing
             route(.get, "/api/v1/development-plans?acknowledged=false", [.lead, .auditor, .assessor, .employer, .otherEmployer]),
             route(.post, "/api/v1/cases/\(c)/assignment/decline", [.assignedModerator], body: #"{"reason":"I know the candidate."}"#),
             route(.get, "/api/v1/audit", [.auditor, .lead, .administrator]),
+            // Data protection: the wrong registration number (422) keeps the fixture's candidate for the routes after.
+            route(.post, "/api/v1/erasures", [.lead, .administrator],
+                  body: #"{"candidateId":"\#(f.candidate.candidate.id)","registrationNumber":"not theirs"}"#),
+            route(.get, "/api/v1/holds", [.lead, .administrator, .auditor]),
+            route(.post, "/api/v1/holds", [.lead, .administrator], body: #"{"subjectType":"observation","subjectId":"\#(o)","reason":"Inquiry IQ-9"}"#),
+            route(.delete, "/api/v1/holds/\(f.hold.id)", [.lead, .administrator]),
+            route(.get, "/data-protection", [.lead, .administrator, .auditor]),
             route(.post, "/uploads", [.assessor, .lead], headers: [.tusResumable: "1.0.0", .uploadLength: "10", .uploadMetadata: metadata]),
             route(.delete, "/api/v1/session", everyone),
             // Only its owner revokes a token (the assessor's spare one: the token in use stays for the last route).

@@ -51,6 +51,9 @@ enum OpenAPIDocument {
     },
     {
       "name": "audit"
+    },
+    {
+      "name": "data-protection"
     }
   ],
   "paths": {
@@ -4070,6 +4073,223 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/api/v1/erasures": {
+      "post": {
+        "summary": "Erase a candidate's personal data, recordings and derived media (lead, administrator); refused (409) under a legal hold or when already erased; audited",
+        "tags": [
+          "data-protection"
+        ],
+        "operationId": "eraseCandidate",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Erasure"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ErasureRequest"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/holds": {
+      "get": {
+        "summary": "Legal holds, active (or all with includeReleased=true) (lead, administrator, auditor); audited",
+        "tags": [
+          "data-protection"
+        ],
+        "operationId": "listHolds",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/HoldList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "includeReleased",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "boolean"
+            }
+          }
+        ]
+      },
+      "post": {
+        "summary": "Place a legal hold on a candidate, an observation or a case (lead, administrator); audited",
+        "tags": [
+          "data-protection"
+        ],
+        "operationId": "placeHold",
+        "responses": {
+          "201": {
+            "description": "Created",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Hold"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NewHold"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/holds/{holdId}": {
+      "delete": {
+        "summary": "Release a legal hold (lead, administrator), optionally saying why; 409 if already released; audited",
+        "tags": [
+          "data-protection"
+        ],
+        "operationId": "releaseHold",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Hold"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "parameters": [
+          {
+            "name": "holdId",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/HoldRelease"
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/v1/audit": {
       "get": {
         "summary": "The hash-chained audit trail (auditor, lead, administrator)",
@@ -6030,6 +6250,125 @@ enum OpenAPIDocument {
         ],
         "additionalProperties": false
       },
+      "Erasure": {
+        "type": "object",
+        "properties": {
+          "candidateId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "erasedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "observations": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "recordings": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "textsErased": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "auditDetailsErased": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "filesRemoved": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "candidateId",
+          "erasedAt",
+          "observations",
+          "recordings",
+          "textsErased",
+          "auditDetailsErased",
+          "filesRemoved"
+        ],
+        "additionalProperties": false
+      },
+      "Hold": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "subjectType": {
+            "type": "string",
+            "enum": [
+              "candidate",
+              "observation",
+              "case"
+            ]
+          },
+          "subjectId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "candidateId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "reason": {
+            "type": "string"
+          },
+          "placedBy": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "placedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "releasedBy": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "releasedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "releaseReason": {
+            "type": "string"
+          },
+          "active": {
+            "type": "boolean"
+          }
+        },
+        "required": [
+          "id",
+          "subjectType",
+          "subjectId",
+          "candidateId",
+          "reason",
+          "placedBy",
+          "placedAt",
+          "active"
+        ],
+        "additionalProperties": false
+      },
+      "HoldList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Hold"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
       "Seed": {
         "type": "object",
         "properties": {
@@ -7258,6 +7597,67 @@ enum OpenAPIDocument {
           "purpose",
           "granted"
         ]
+      },
+      "ErasureRequest": {
+        "type": "object",
+        "properties": {
+          "candidateId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "registrationNumber": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S",
+            "description": "the candidate's registration number, typed again to confirm"
+          },
+          "reason": {
+            "type": "string",
+            "maxLength": 1000
+          }
+        },
+        "required": [
+          "candidateId",
+          "registrationNumber"
+        ]
+      },
+      "NewHold": {
+        "type": "object",
+        "properties": {
+          "subjectType": {
+            "type": "string",
+            "enum": [
+              "candidate",
+              "observation",
+              "case"
+            ]
+          },
+          "subjectId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "reason": {
+            "type": "string",
+            "minLength": 1,
+            "pattern": "\\S",
+            "maxLength": 1000
+          }
+        },
+        "required": [
+          "subjectType",
+          "subjectId",
+          "reason"
+        ]
+      },
+      "HoldRelease": {
+        "type": "object",
+        "properties": {
+          "reason": {
+            "type": "string",
+            "maxLength": 1000
+          }
+        },
+        "required": []
       },
       "NewSeed": {
         "type": "object",

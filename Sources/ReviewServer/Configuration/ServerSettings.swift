@@ -1,5 +1,6 @@
 import Foundation
 public import ReviewDomain
+public import ReviewStore
 
 /// The service's settings (`obsreview serve`), layered: built-in defaults < a JSON file (`--config`) < environment
 /// (`OBSREVIEW_<KEY>`) < flags. In `production` mode the keys that have no safe default must be given; the
@@ -41,6 +42,10 @@ public struct ServerSettings: Equatable, Sendable {
     /// The fixed periods statistics are released for outside the lead and the auditor: `quarter` (default) or `month`.
     /// Choose once: releases under both lengths could be subtracted from each other (docs/statistics.md).
     public var statisticsPeriod: ReportingPeriod.Length = .quarter
+    /// The retention schedule: days per record type (`retention_<type>_days`), over ``RetentionPolicy/defaultDays``.
+    public var retention = RetentionPolicy.default
+    /// Hours between retention passes (daily by default); 0 turns the scheduled pass off.
+    public var retentionIntervalHours: Double = 24
     /// The lowest bcrypt cost production mode accepts.
     public static let minimumProductionBcryptCost = 10
 
@@ -50,8 +55,8 @@ public struct ServerSettings: Equatable, Sendable {
         "cleanup_interval_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
         "routing_interval_seconds", "idle_timeout_seconds", "upload_reserve_bytes", "max_uploads_per_user",
         "max_pending_upload_bytes_per_user", "trusted_proxies", "require_second_factor",
-        "statistics_period",
-    ]
+        "statistics_period", "retention_interval_hours",
+    ] + RetentionPolicy.RecordType.allCases.map(\.settingsKey)
 
     /// Keys production needs: where the data lives and the public address (cookies, upload URLs).
     public static let requiredInProduction = ["database_url", "data_directory", "public_base_url"]
@@ -93,6 +98,11 @@ public struct ServerSettings: Equatable, Sendable {
                 trustedProxies = text
             case "statistics_period": statisticsPeriod = try ReportingPeriod.Length(rawValue: text.lowercased()) ?? { throw bad("quarter or month") }()
             case "session_hours": sessionHours = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of hours") }()
+            case "retention_interval_hours":
+                retentionIntervalHours = try Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of hours, 0 or more (0: no scheduled pass)") }()
+            case let key where RetentionPolicy.RecordType.allCases.contains(where: { $0.settingsKey == key }):
+                let type = RetentionPolicy.RecordType.allCases.first(where: { $0.settingsKey == key })!
+                retention.days[type] = try Int(text).flatMap { (1...36_500).contains($0) ? $0 : nil } ?? { throw bad("a number of days, 1 to 36500") }()
             default: throw Problem(description: "\(source): unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", ")).")
             }
         }

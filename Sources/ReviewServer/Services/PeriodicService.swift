@@ -70,4 +70,18 @@ extension PeriodicService {
             }
         }
     }
+
+    /// The retention pass (``ReviewStore/retentionPass(policy:now:dryRun:by:)``), then the files it leaves.
+    static func retention(
+        _ store: ReviewStore, policy: RetentionPolicy, data: DataLayout, interval: Duration, now: @escaping @Sendable () -> Date, logger: Logger
+    ) -> PeriodicService {
+        PeriodicService(name: "Retention pass", interval: interval, logger: logger) { logger in
+            let report = try await store.retentionPass(policy: policy, now: now(), dryRun: false)
+            let files = try data.remove(report.files)
+            if !report.items.isEmpty {
+                logger.info("Retention pass", metadata: ["deleted": "\(report.items.count)", "files": "\(files)",
+                                                         "by_type": "\(report.counts.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))"])
+            }
+        }
+    }
 }

@@ -40,6 +40,7 @@ struct Pages: Sendable {
         router.get("board") { request, context in try await page(request, context, board) }
         router.get("audit") { request, context in try await page(request, context, audit) }
         router.get("statistics") { request, context in try await page(request, context, statistics) }
+        router.get("data-protection") { request, context in try await page(request, context, dataProtection) }
     }
 
     static func renderer() throws -> PageRenderer {
@@ -151,11 +152,11 @@ struct PageContext {
         case .moderator: [("/", "My reviews")]
         case .lead:
             [("/", "Home"), ("/board", "Board"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"),
-             ("/upload", "Upload"), ("/statistics", "Statistics"), ("/audit", "Audit trail")]
+             ("/upload", "Upload"), ("/statistics", "Statistics"), ("/audit", "Audit trail"), ("/data-protection", "Data protection")]
         case .auditor:
             [("/", "Home"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/statistics", "Statistics"),
-             ("/audit", "Audit trail")]
-        case .administrator: [("/", "Home"), ("/audit", "Audit trail")]
+             ("/audit", "Audit trail"), ("/data-protection", "Legal holds")]
+        case .administrator: [("/", "Home"), ("/audit", "Audit trail"), ("/data-protection", "Data protection")]
         }
     }
 

@@ -6,23 +6,61 @@ public import ReviewDomain
 ///
 /// Event *n* (sequence numbers start at 1 and have no gaps) stores
 ///
-///     hash(n) = lowercase_hex( SHA-256( ascii(hash(n-1)) ‖ canonicalBytes(event n) ) )
+///     hash(n) = lowercase_hex( SHA-256( ascii(hash(n-1)) ‖ canonicalBytes(sealed(event n)) ) )
 ///
 /// where `ascii(hash(n-1))` is the previous event's hash as its 64 lower-case hexadecimal characters (for the
 /// first event, ``genesisHash``: 64 zeros) and `canonicalBytes` is ``AuditEvent/canonicalBytes()`` of the event
 /// with its `sequence` set — so the position is hashed too, and moving, removing or editing any event breaks
 /// every later link. `at` is rounded to the millisecond before hashing and storing (the canonical form's
 /// precision), so a re-read event hashes the same on every backend.
+///
+/// **Personal part.** Since migration 12 the store gives every event with a reason or details a random salt
+/// (details key ``personalSaltKey``) and keeps `reason` and `details` in an erasable table; the chain hashes the
+/// *sealed* event (``sealed(_:)``): `reason` null and `details` holding only ``personalDigestKey``, the SHA-256
+/// of the salted personal part. Erasing the part leaves the sealed event, which hashes the same: so an event
+/// verifies with ``hash(of:previousHash:)`` whether it is given whole (with its salt) or sealed. Events written
+/// before migration 12 carry no salt and are hashed as they are (decision 12).
 public enum AuditChain {
     /// The "previous hash" of the first event.
     public static let genesisHash = String(repeating: "0", count: 64)
+    /// The details key of the random salt that makes a personal part's digest impossible to guess.
+    public static let personalSaltKey = "personal_salt"
+    /// The details key of a sealed event: the SHA-256 of its personal part (``AuditEvent/canonicalPersonalBytes()``).
+    public static let personalDigestKey = "personal_sha256"
 
-    /// The hash of `event` (whose `sequence` must be set) following `previousHash`.
+    /// The hash of `event` (whose `sequence` must be set) following `previousHash`; `event` may be whole or sealed.
     public static func hash(of event: AuditEvent, previousHash: String) -> String {
         var sha = SHA256()
         sha.update(data: Array(previousHash.utf8))
-        sha.update(data: event.canonicalBytes())
-        return sha.finalize().map { byte in
+        sha.update(data: sealed(event).canonicalBytes())
+        return hex(sha.finalize())
+    }
+
+    /// The event as the chain hashes it: with a salted personal part, `reason` removed and `details` replaced by
+    /// the part's digest; otherwise (already sealed, or written before migration 12) unchanged.
+    public static func sealed(_ event: AuditEvent) -> AuditEvent {
+        guard event.details[personalSaltKey] != nil else { return event }
+        return AuditEvent(
+            id: event.id, sequence: event.sequence, at: event.at, actorID: event.actorID, action: event.action,
+            subject: event.subject, reason: nil, details: [personalDigestKey: hex(SHA256.hash(data: event.canonicalPersonalBytes()))])
+    }
+
+    /// Whether `event` is sealed: its personal part is held apart (or was erased).
+    public static func isSealed(_ event: AuditEvent) -> Bool {
+        event.reason == nil && event.details.count == 1 && event.details[personalDigestKey] != nil
+    }
+
+    /// `event` with a fresh random salt, when it has a personal part to keep apart.
+    static func salted(_ event: AuditEvent) -> AuditEvent {
+        guard event.reason != nil || !event.details.isEmpty, event.details[personalSaltKey] == nil else { return event }
+        var details = event.details
+        details[personalSaltKey] = hex(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
+        return AuditEvent(id: event.id, sequence: event.sequence, at: event.at, actorID: event.actorID, action: event.action,
+                          subject: event.subject, reason: event.reason, details: details)
+    }
+
+    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()

@@ -118,10 +118,7 @@ extension ReviewStore {
             conditions.append("subject_id = \(bind: subject.id)")
         }
         let d = context.dialect
-        return try await list("""
-            SELECT sequence, id, at, actor_id, action, subject_type, subject_id, reason, \(d.jsonText("details")), previous_hash, hash
-            FROM audit_events
-            """, conditions, order: "sequence", page: page, SQLAuditLog.entry)
+        return try await list(SQLAuditLog.select(d), conditions, order: "sequence", page: page, SQLAuditLog.entry)
     }
 
     /// The employer of the candidate observed.

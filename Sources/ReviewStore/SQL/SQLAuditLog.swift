@@ -32,15 +32,18 @@ struct SQLAuditLog: AuditLog {
         entries.reserveCapacity(events.count)
         for event in events {
             sequence += 1
-            let stored = AuditEvent(
+            let stored = AuditChain.salted(AuditEvent(
                 id: event.id, sequence: sequence, at: Dialect.normalised(event.at),
                 actorID: event.actorID, action: event.action, subject: event.subject, reason: event.reason, details: event.details
-            )
+            ))
             let hash = AuditChain.hash(of: stored, previousHash: previousHash)
             entries.append(AuditEntry(event: stored, previousHash: previousHash, hash: hash))
             previousHash = hash
         }
-        try await SQLInserts.auditEvent.run(entries, on: db, dialect: d)
+        // The chained row holds the sealed event; the personal part (with its salt) sits apart, erasable.
+        try await SQLInserts.auditEvent.run(entries.map { AuditEntry(event: AuditChain.sealed($0.event), previousHash: $0.previousHash, hash: $0.hash) },
+                                            on: db, dialect: d)
+        try await SQLInserts.auditPersonalPart.run(entries.map(\.event).filter { $0.details[AuditChain.personalSaltKey] != nil }, on: db, dialect: d)
         try await db.raw("UPDATE audit_chain_head SET sequence = \(bind: sequence), hash = \(bind: previousHash) WHERE id = 1").run()
         return entries
     }
@@ -48,7 +51,7 @@ struct SQLAuditLog: AuditLog {
     func entries(about subject: AuditEvent.Subject) async throws(StoreError) -> [AuditEntry] {
         try await context.run { db in
             try await db.raw("""
-                SELECT \(columns) FROM audit_events
+                \(Self.select(d))
                 WHERE subject_type = \(bind: subject.type) AND subject_id = \(bind: subject.id) ORDER BY sequence
                 """).all().map(Self.entry)
         }
@@ -57,7 +60,7 @@ struct SQLAuditLog: AuditLog {
     func entries(after sequence: Int64, limit: Int) async throws(StoreError) -> [AuditEntry] {
         try await context.run { db in
             try await db.raw("""
-                SELECT \(columns) FROM audit_events WHERE sequence > \(bind: sequence) ORDER BY sequence LIMIT \(literal: max(0, limit))
+                \(Self.select(d)) WHERE sequence > \(bind: sequence) ORDER BY sequence LIMIT \(literal: max(0, limit))
                 """).all().map(Self.entry)
         }
     }
@@ -78,7 +81,7 @@ struct SQLAuditLog: AuditLog {
             }
             while count < headSequence {
                 let rows = try await db.raw("""
-                    SELECT \(columns) FROM audit_events WHERE sequence > \(bind: count) AND sequence <= \(bind: headSequence)
+                    \(Self.select(d)) WHERE sequence > \(bind: count) AND sequence <= \(bind: headSequence)
                     ORDER BY sequence LIMIT 500
                     """).all()
                 if rows.isEmpty { break }
@@ -113,8 +116,14 @@ struct SQLAuditLog: AuditLog {
         }
     }
 
-    private var columns: SQLQueryString {
-        "sequence, id, at, actor_id, action, subject_type, subject_id, reason, \(d.jsonText("details")), previous_hash, hash"
+    /// Reads events whole where their personal part is still held, sealed where it was erased (or never split).
+    static func select(_ d: Dialect) -> SQLQueryString {
+        let details: SQLQueryString = d == .sqlite ? "COALESCE(p.details, e.details) AS details" : "CAST(COALESCE(p.details, e.details) AS TEXT) AS details"
+        return """
+            SELECT e.sequence, e.id, e.at, e.actor_id, e.action, e.subject_type, e.subject_id,
+                   CASE WHEN p.event_id IS NULL THEN e.reason ELSE p.reason END AS reason, \(details), e.previous_hash, e.hash
+            FROM audit_events e LEFT JOIN audit_event_personal p ON p.event_id = e.id
+            """
     }
 
     static func entry(_ row: any SQLRow) throws -> AuditEntry {

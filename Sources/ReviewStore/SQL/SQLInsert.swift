@@ -73,4 +73,11 @@ enum SQLInserts {
     ) { e, d in
         "(\(bind: e.event.sequence), \(d.id(e.event.id)), \(d.time(e.event.at)), \(d.id(e.event.actorID)), \(bind: e.event.action.rawValue), \(bind: e.event.subject.type), \(bind: e.event.subject.id), \(bind: e.event.reason), \(d.json(e.event.canonicalDetailsJSON)), \(bind: e.previousHash), \(bind: e.hash))"
     }
+
+    /// An audit event's personal part (its `reason` and `details` with the salt), kept apart from the chain.
+    static let auditPersonalPart = SQLInsert<AuditEvent>(
+        table: "audit_event_personal", columns: ["event_id", "reason", "details"]
+    ) { e, d in
+        "(\(d.id(e.id)), \(bind: e.reason), \(d.json(e.canonicalDetailsJSON)))"
+    }
 }

@@ -29,6 +29,8 @@ struct APIFixture {
     let recording: Recording
     let originalBytes: [UInt8]
     let tokenIDs: [Caller: String]
+    /// A legal hold on the dispute, placed by the lead (it stops the candidate's erasure until released).
+    let hold: LegalHold
     /// A second token of the assessor's, for revoking without losing the one the tests use.
     let spareTokenID = "spare-assessor"
 
@@ -98,9 +100,10 @@ struct APIFixture {
         try Data(Tus.bytes(2_000, seed: 9)).write(to: media.appendingPathComponent("poster.jpg"))
         try Data("WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n".utf8).write(to: media.appendingPathComponent("captions.vtt"))
 
+        let hold = try await store.placeHold(on: .case, id: dispute.id.rawValue, reason: "Appeal AP-1 lodged", by: lead)
         return APIFixture(
             directory: directory, store: store, tokens: tokens, users: users, employerA: employerA, candidate: candidate,
-            observation: observation, dispute: dispute, recording: recording, originalBytes: bytes, tokenIDs: tokenIDs)
+            observation: observation, dispute: dispute, recording: recording, originalBytes: bytes, tokenIDs: tokenIDs, hold: hold)
     }
 
     var configuration: ServerConfiguration {

@@ -1,0 +1,32 @@
+public import Foundation
+public import ReviewDomain
+public import ReviewStore
+
+extension DataLayout {
+    /// Deletes what an erasure or a retention pass leaves outside the database: blobs no remaining original uses,
+    /// recordings' media folders (proxy, thumbnails, captions) and upload leftovers. Returns how many paths went; a
+    /// file already gone is no error.
+    @discardableResult
+    public func remove(_ files: FilesToDelete) throws -> Int {
+        var paths = files.blobKeys.compactMap(BlobKey.init).map { FolderBlobStore(root: blobFolder).localFile($0).string }
+        paths += files.mediaOf.map { media.appending($0.description).string }
+        paths += files.uploadIDs.filter { !$0.contains("/") && !$0.hasPrefix(".") }
+            .flatMap { [uploads.appending("\($0).part").string, uploads.appending("\($0).json").string] }
+        var removed = 0
+        for path in paths where FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.removeItem(atPath: path)
+            removed += 1
+        }
+        return removed
+    }
+}
+
+/// Erasing a candidate everywhere: the database (``ReviewStore/eraseCandidate(_:reason:by:at:)``), then their files.
+public enum CandidateErasure {
+    public static func erase(
+        _ candidateID: CandidateID, reason: String?, by actor: Actor, store: ReviewStore, data: DataLayout, at time: Date = Date()
+    ) async throws -> (report: ErasureReport, filesRemoved: Int) {
+        let report = try await store.eraseCandidate(candidateID, reason: reason, by: actor, at: time)
+        return (report, try data.remove(report.files))
+    }
+}

@@ -1,0 +1,163 @@
+public import Foundation
+public import ReviewDomain
+import SQLKit
+
+/// What erased free text reads as.
+public enum ErasureMarker {
+    /// Replaces a name, a file name, a rationale, a message or a note that was erased.
+    public static let text = "[erased]"
+}
+
+/// What erasing a candidate did in the database, and what the caller must still delete outside it.
+public struct ErasureReport: Hashable, Sendable, Codable {
+    public let candidateID: CandidateID
+    public let erasedAt: Date
+    public let observations: Int
+    /// The candidate's recordings: their derived media (proxy, thumbnails, captions) must go.
+    public let recordings: [RecordingID]
+    /// Blob keys (SHA-256) that no recording of a candidate not erased still uses: the blobs must go.
+    public let blobKeys: [String]
+    /// Upload ids of the recordings (finished or not): leftovers in the upload folder must go.
+    public let uploadIDs: [String]
+    /// Ratings, opinions and messages whose free text was erased.
+    public let texts: Int
+    /// Audit events whose personal part was erased.
+    public let auditParts: Int
+
+    /// The files to delete.
+    public var files: FilesToDelete { FilesToDelete(blobKeys: blobKeys, mediaOf: recordings, uploadIDs: uploadIDs) }
+}
+
+/// Files outside the database that an erasure or a retention pass leaves for the caller to delete.
+public struct FilesToDelete: Hashable, Sendable, Codable {
+    /// Blobs (by SHA-256) no remaining original uses.
+    public var blobKeys: [String] = []
+    /// Recordings whose media folder (proxy, thumbnails, captions) goes.
+    public var mediaOf: [RecordingID] = []
+    /// Uploads whose leftovers go.
+    public var uploadIDs: [String] = []
+
+    public init(blobKeys: [String] = [], mediaOf: [RecordingID] = [], uploadIDs: [String] = []) {
+        self.blobKeys = blobKeys
+        self.mediaOf = mediaOf
+        self.uploadIDs = uploadIDs
+    }
+}
+
+extension ReviewStore {
+    /// Erases a candidate's personal data: name and registration number (replaced by a pseudonym), the free text of
+    /// their observations, ratings, opinions, messages and development plans, their recordings' file names, index
+    /// reports and upload records, their attributes, and the personal part of every audit event about them or their
+    /// records. Pseudonymous facts (ids, scores, states, times) stay for the statistics and the audit chain, which
+    /// still verifies. Writes a `candidate.erased` event and purges SQLite's deleted pages.
+    ///
+    /// Refuses with `conflict` when a legal hold applies to the candidate, one of their observations or cases, or when
+    /// they were already erased; `notFound` when there is no such candidate. Files are the caller's: see
+    /// ``ErasureReport``.
+    public func eraseCandidate(_ candidateID: CandidateID, reason: String?, by actor: Actor, at time: Date = Date()) async throws -> ErasureReport {
+        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let report = try await moderation { sql in
+            let d = sql.d, candidate = d.id(candidateID)
+            guard let row = try await sql.db.raw("SELECT erased_at FROM candidates WHERE id = \(candidate)\(d.forUpdate)").first() else {
+                throw StoreError(.notFound, "There is no candidate \(candidateID).")
+            }
+            if let erasedAt = try row.optionalTime("erased_at") {
+                throw StoreError(.conflict, "Candidate \(candidateID) was already erased on \(AuditEvent.canonicalTimestamp(erasedAt)); nothing is left to erase.")
+            }
+            let holds = try await sql.activeHolds(onCandidate: candidateID)
+            if !holds.isEmpty {
+                let held = holds.map { "\($0.subjectType.rawValue) \($0.subjectID.lowercasedString) (hold \($0.id))" }.joined(separator: ", ")
+                throw StoreError(.conflict, "Candidate \(candidateID) cannot be erased while a legal hold applies to \(held); release the hold first.")
+            }
+            let observations: SQLQueryString = "SELECT id FROM observations WHERE candidate_id = \(candidate)"
+            let recordings: SQLQueryString = "SELECT id FROM recordings WHERE observation_id IN (\(observations))"
+            let cases: SQLQueryString = "SELECT id FROM cases WHERE observation_id IN (\(observations))"
+            func ids(_ query: SQLQueryString) async throws -> [UUID] { try await sql.db.raw(query).all().map { try $0.uuid("id") } }
+            let observationIDs = try await ids(observations)
+            let recordingIDs = try await ids(recordings)
+            let caseIDs = try await ids(cases)
+            let ratingIDs = try await ids("SELECT id FROM ratings WHERE observation_id IN (\(observations))")
+            let opinionIDs = try await ids("SELECT id FROM opinions WHERE case_id IN (\(cases))")
+            let uploadIDs = try await sql.db.raw("SELECT upload_id FROM recording_uploads WHERE recording_id IN (\(recordings))").all()
+                .map { try $0.value("upload_id", as: String.self) }
+            let blobKeys = try await sql.db.raw("""
+                SELECT DISTINCT r.sha256 FROM recordings r WHERE r.id IN (\(recordings)) AND r.sha256 IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM recordings r2
+                    WHERE r2.sha256 = r.sha256 AND r2.original_deleted_at IS NULL AND r2.id NOT IN (\(recordings)))
+                """).all().map { try $0.value("sha256", as: String.self) }
+
+            // The personal parts of the audit events about the candidate or anything of theirs.
+            let subjects = ([candidateID.rawValue] + observationIDs + recordingIDs + caseIDs + ratingIDs + opinionIDs).map(\.lowercasedString) + uploadIDs
+            var auditParts = 0
+            for chunk in stride(from: 0, to: subjects.count, by: 500).map({ Array(subjects[$0..<min($0 + 500, subjects.count)]) }) {
+                let list = SQLList(chunk.map { SQLBind($0) })
+                let events: SQLQueryString = "SELECT id FROM audit_events WHERE subject_id IN (\(list))"
+                auditParts += try await sql.db.raw("SELECT COUNT(*) AS n FROM audit_event_personal WHERE event_id IN (\(events))").first()?
+                    .value("n", as: Int.self) ?? 0
+                try await sql.db.raw("DELETE FROM audit_event_personal WHERE event_id IN (\(events))").run()
+            }
+
+            let erased = SQLBind(ErasureMarker.text)
+            var texts = 0
+            let blanks: [(table: String, condition: SQLQueryString, set: SQLQueryString)] = [
+                ("ratings", "observation_id IN (\(observations))",
+                 "rationale = \(erased), correction_reason = CASE WHEN correction_reason IS NULL THEN NULL ELSE \(erased) END"),
+                ("opinions", "case_id IN (\(cases))",
+                 "rationale = \(erased), annotations = \(d.json("[]")), correction_reason = CASE WHEN correction_reason IS NULL THEN NULL ELSE \(erased) END"),
+                ("case_messages", "case_id IN (\(cases))", "body = \(erased)"),
+            ]
+            for (table, condition, set) in blanks {
+                let column = table == "case_messages" ? "body" : "rationale"
+                let due: SQLQueryString = "\(condition) AND \(unsafeRaw: column) <> \(erased)"
+                texts += try await sql.db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE \(due)").first()?.value("n", as: Int.self) ?? 0
+                try await sql.db.raw("UPDATE \(unsafeRaw: table) SET \(set) WHERE \(due)").run()
+            }
+            let statements: [SQLQueryString] = [
+                "UPDATE development_plans SET note = NULL WHERE case_id IN (\(cases)) AND note IS NOT NULL",
+                "DELETE FROM note_drafts WHERE case_id IN (\(cases)) OR recording_id IN (\(recordings))",
+                "DELETE FROM recording_indexes WHERE recording_id IN (\(recordings))",
+                "DELETE FROM recording_uploads WHERE recording_id IN (\(recordings))",
+                """
+                UPDATE recordings SET file_name = \(erased),
+                    rejection_reason = CASE WHEN rejection_reason IS NULL THEN NULL ELSE \(erased) END,
+                    original_deleted_at = COALESCE(original_deleted_at, \(d.time(time))), media_deleted_at = COALESCE(media_deleted_at, \(d.time(time)))
+                WHERE id IN (\(recordings))
+                """,
+                "UPDATE observations SET scenario = \(erased) WHERE candidate_id = \(candidate)",
+                "DELETE FROM candidate_attributes WHERE candidate_id = \(candidate)",
+                "UPDATE legal_holds SET reason = \(erased), release_reason = NULL WHERE candidate_id = \(candidate)",
+                """
+                UPDATE candidates SET name = \(erased), registration_number = \(bind: "erased-\(candidateID)"), erased_at = \(d.time(time))
+                WHERE id = \(candidate)
+                """,
+            ]
+            for statement in statements { try await sql.db.raw(statement).run() }
+            // Jobs name recordings and may carry an error quoting the file.
+            let recordingTexts = recordingIDs.map(\.lowercasedString)
+            if !recordingTexts.isEmpty {
+                try await sql.db.raw("""
+                    DELETE FROM jobs WHERE id IN (SELECT j.id FROM jobs j WHERE \(ReviewStore.indexedRecording(ofJob: "j", d)) IN (\(SQLList(recordingTexts.map { SQLBind($0) }))))
+                    """).run()
+            }
+            let report = ErasureReport(
+                candidateID: candidateID, erasedAt: Dialect.normalised(time), observations: observationIDs.count,
+                recordings: recordingIDs.map(RecordingID.init(rawValue:)), blobKeys: blobKeys.sorted(), uploadIDs: uploadIDs.sorted(),
+                texts: texts, auditParts: auditParts)
+            try await sql.append(AuditEvent(
+                at: time, actorID: actor.userID, action: "candidate.erased", subject: .init(type: "candidate", id: candidateID.description),
+                reason: reason,
+                details: ["role": actor.role.rawValue, "observations": String(report.observations), "recordings": String(recordingIDs.count),
+                          "blobs": String(blobKeys.count), "texts": String(texts), "audit_parts": String(auditParts)]))
+            return report
+        }
+        try await purgeDeletedPages()
+        return report
+    }
+
+    /// Whether a candidate's personal data was erased (and when).
+    public func erasedAt(candidate candidateID: CandidateID) async throws -> Date? {
+        try await reading { sql in
+            try await sql.db.raw("SELECT erased_at FROM candidates WHERE id = \(sql.d.id(candidateID))").first()?.optionalTime("erased_at")
+        }
+    }
+}
