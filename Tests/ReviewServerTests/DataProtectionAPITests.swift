@@ -31,6 +31,17 @@ import Testing
         let candidate = f.candidate.candidate
         let erase = #"{"candidateId":"\#(candidate.id)","registrationNumber":"\#(candidate.registrationNumber)","reason":"Erasure request ER-1"}"#
         try await f.withClient { client in
+            // An upload to the candidate's observation still under way: no recording yet, only its record and bytes.
+            let uploads = f.directory.appendingPathComponent("uploads")
+            try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
+            try Data(#"{"observationID":"\#(f.observation.observation.id)","fileName":"visit-part-2.mp4"}"#.utf8)
+                .write(to: uploads.appendingPathComponent("0123abcd.json"))
+            try Data(f.originalBytes.prefix(5000)).write(to: uploads.appendingPathComponent("0123abcd.part"))
+            // Before: the values are there to be found (the search would find them).
+            for value in ["Casey Candidate", "SW000001", "visit.mp4", "Below the standard."] {
+                #expect(!Self.files(under: f.directory, containing: Array(value.utf8)).isEmpty, "\(value) should be stored before")
+            }
+            #expect(!Self.files(under: f.directory, containing: Array(f.originalBytes.prefix(4096))).isEmpty)
             func post(_ caller: Caller, _ body: String) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/erasures", method: .post, headers: f.headers(caller, json: true), body: ByteBuffer(string: body))
             }
@@ -55,7 +66,7 @@ import Testing
             #expect(try await post(.lead, erase).status == .conflict, "erasing twice")
 
             let sha = f.recording.sha256 ?? ""
-            for value in ["Casey Candidate", "SW000001", "visit.mp4", "Below the standard.", "Good practice."] {
+            for value in ["Casey Candidate", "SW000001", "visit.mp4", "visit-part-2.mp4", "Below the standard.", "Good practice."] {
                 let left = Self.files(under: f.directory, containing: Array(value.utf8))
                 #expect(left.isEmpty, "\(value) is still in \(left)")
             }

@@ -12,6 +12,17 @@ extension DataLayout {
         paths += files.mediaOf.map { media.appending($0.description).string }
         paths += files.uploadIDs.filter { !$0.contains("/") && !$0.hasPrefix(".") }
             .flatMap { [uploads.appending("\($0).part").string, uploads.appending("\($0).json").string] }
+        // Uploads still under way name their observation in their record (`uploads/<id>.json`), not yet in the database.
+        let wanted = files.uploadsTo.map(\.description)
+        if !wanted.isEmpty, let names = try? FileManager.default.contentsOfDirectory(atPath: uploads.string) {
+            for name in names where name.hasSuffix(".json") {
+                guard let text = try? String(contentsOfFile: uploads.appending(name).string, encoding: .utf8),
+                    wanted.contains(where: { text.lowercased().contains($0) })
+                else { continue }
+                let base = String(name.dropLast(".json".count))
+                paths += [uploads.appending(name).string, uploads.appending(base + ".part").string]
+            }
+        }
         var removed = 0
         for path in paths where FileManager.default.fileExists(atPath: path) {
             try FileManager.default.removeItem(atPath: path)

@@ -13,6 +13,8 @@ public struct ErasureReport: Hashable, Sendable, Codable {
     public let candidateID: CandidateID
     public let erasedAt: Date
     public let observations: Int
+    /// The candidate's observations: unfinished uploads to them (no recording yet) must go too.
+    public let observationIDs: [ObservationID]
     /// The candidate's recordings: their derived media (proxy, thumbnails, captions) must go.
     public let recordings: [RecordingID]
     /// Blob keys (SHA-256) that no recording of a candidate not erased still uses: the blobs must go.
@@ -25,7 +27,7 @@ public struct ErasureReport: Hashable, Sendable, Codable {
     public let auditParts: Int
 
     /// The files to delete.
-    public var files: FilesToDelete { FilesToDelete(blobKeys: blobKeys, mediaOf: recordings, uploadIDs: uploadIDs) }
+    public var files: FilesToDelete { FilesToDelete(blobKeys: blobKeys, mediaOf: recordings, uploadIDs: uploadIDs, uploadsTo: observationIDs) }
 }
 
 /// Files outside the database that an erasure or a retention pass leaves for the caller to delete.
@@ -36,11 +38,14 @@ public struct FilesToDelete: Hashable, Sendable, Codable {
     public var mediaOf: [RecordingID] = []
     /// Uploads whose leftovers go.
     public var uploadIDs: [String] = []
+    /// Observations whose uploads still under way (no recording yet) go too.
+    public var uploadsTo: [ObservationID] = []
 
-    public init(blobKeys: [String] = [], mediaOf: [RecordingID] = [], uploadIDs: [String] = []) {
+    public init(blobKeys: [String] = [], mediaOf: [RecordingID] = [], uploadIDs: [String] = [], uploadsTo: [ObservationID] = []) {
         self.blobKeys = blobKeys
         self.mediaOf = mediaOf
         self.uploadIDs = uploadIDs
+        self.uploadsTo = uploadsTo
     }
 }
 
@@ -89,7 +94,7 @@ extension ReviewStore {
             // The personal parts of the audit events about the candidate or anything of theirs.
             let subjects = ([candidateID.rawValue] + observationIDs + recordingIDs + caseIDs + ratingIDs + opinionIDs).map(\.lowercasedString) + uploadIDs
             var auditParts = 0
-            for chunk in stride(from: 0, to: subjects.count, by: 500).map({ Array(subjects[$0..<min($0 + 500, subjects.count)]) }) {
+            for chunk in subjects.chunked() {
                 let list = SQLList(chunk.map { SQLBind($0) })
                 let events: SQLQueryString = "SELECT id FROM audit_events WHERE subject_id IN (\(list))"
                 auditParts += try await sql.db.raw("SELECT COUNT(*) AS n FROM audit_event_personal WHERE event_id IN (\(events))").first()?
@@ -141,6 +146,7 @@ extension ReviewStore {
             }
             let report = ErasureReport(
                 candidateID: candidateID, erasedAt: Dialect.normalised(time), observations: observationIDs.count,
+                observationIDs: observationIDs.map(ObservationID.init(rawValue:)),
                 recordings: recordingIDs.map(RecordingID.init(rawValue:)), blobKeys: blobKeys.sorted(), uploadIDs: uploadIDs.sorted(),
                 texts: texts, auditParts: auditParts)
             try await sql.append(AuditEvent(

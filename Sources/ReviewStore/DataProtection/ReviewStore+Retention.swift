@@ -292,18 +292,15 @@ extension ModerationSQL {
     func applyRetention(_ due: DueForRetention, now: Date) async throws -> FilesToDelete {
         let erased = SQLBind(ErasureMarker.text), time = d.time(now)
         func each(_ ids: [UUID], _ statement: (SQLQueryString) -> SQLQueryString) async throws {
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let list = SQLList(ids[start..<min(start + 500, ids.count)].map { d.id($0) })
-                try await db.raw(statement("(\(list))")).run()
-            }
+            for chunk in ids.chunked() { try await db.raw(statement("(\(SQLList(chunk.map { d.id($0) })))")).run() }
         }
         var files = FilesToDelete()
         if !due.originals.isEmpty {
             try await each(due.originals) { "UPDATE recordings SET original_deleted_at = \(time) WHERE id IN \($0)" }
             // Blobs no original still kept uses (the same file can back two recordings).
             var keys = Set<String>()
-            for start in stride(from: 0, to: due.originals.count, by: 500) {
-                let list = SQLList(due.originals[start..<min(start + 500, due.originals.count)].map { d.id($0) })
+            for chunk in due.originals.chunked() {
+                let list = SQLList(chunk.map { d.id($0) })
                 for row in try await db.raw("""
                     SELECT DISTINCT r.sha256 FROM recordings r WHERE r.id IN (\(list)) AND NOT EXISTS (
                         SELECT 1 FROM recordings r2 WHERE r2.sha256 = r.sha256 AND r2.original_deleted_at IS NULL)
@@ -331,8 +328,8 @@ extension ModerationSQL {
         for hash in due.sessions { try await db.raw("DELETE FROM sessions WHERE token_hash = \(bind: hash)").run() }
         for id in due.tokens { try await db.raw("DELETE FROM api_tokens WHERE id = \(bind: id)").run() }
         if !due.uploads.isEmpty {
-            for start in stride(from: 0, to: due.uploads.count, by: 500) {
-                let list = SQLList(due.uploads[start..<min(start + 500, due.uploads.count)].map { d.id($0) })
+            for chunk in due.uploads.chunked() {
+                let list = SQLList(chunk.map { d.id($0) })
                 files.uploadIDs += try await db.raw("SELECT upload_id FROM recording_uploads WHERE recording_id IN (\(list))").all().map { try $0.value("upload_id") }
             }
             try await each(due.uploads) { "DELETE FROM recording_uploads WHERE recording_id IN \($0)" }
@@ -342,5 +339,12 @@ extension ModerationSQL {
                 """ }
         }
         return files
+    }
+}
+
+extension Array {
+    /// Slices of at most `size` elements: `IN (…)` lists kept well under both databases' bind limits.
+    func chunked(_ size: Int = 500) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

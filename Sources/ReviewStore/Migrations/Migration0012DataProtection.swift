@@ -91,10 +91,11 @@ struct Migration0012DataProtection: Migration {
                 """)
             for table in Self.erasable {
                 let arguments = table.erasable.map { "'\($0)'" }.joined(separator: ", ")
+                // The UPDATE trigger keeps the name `<table>_append_only` (migration 10 disables and enables it by name).
                 statements += [
                     "DROP TRIGGER \(table.table)_append_only ON \(table.table)",
                     "CREATE TRIGGER \(table.table)_no_delete BEFORE DELETE ON \(table.table) FOR EACH ROW EXECUTE FUNCTION forbid_change()",
-                    "CREATE TRIGGER \(table.table)_erasure_only BEFORE UPDATE ON \(table.table) FOR EACH ROW EXECUTE FUNCTION allow_erasure_only(\(arguments))",
+                    "CREATE TRIGGER \(table.table)_append_only BEFORE UPDATE ON \(table.table) FOR EACH ROW EXECUTE FUNCTION allow_erasure_only(\(arguments))",
                 ]
             }
         }

@@ -100,8 +100,20 @@ struct SQLAuditLog: AuditLog {
                     guard entry.previousHash == lastHash else {
                         return broken(sequence, .previousHashMismatch, "event \(sequence) does not name the hash of event \(count).")
                     }
-                    guard AuditChain.hash(of: entry.event, previousHash: entry.previousHash) == entry.hash else {
+                    // The chained row itself must hash to its hash (an edited row is caught even while its personal part
+                    // is held), and a personal part still held must be the one the row commits to.
+                    let chained: AuditEvent
+                    do {
+                        chained = try Self.chainedEvent(row, entry.event)
+                    } catch {
+                        return broken(sequence, .unreadable, "event \(sequence) cannot be read back: \(error).")
+                    }
+                    guard AuditChain.hash(of: chained, previousHash: entry.previousHash) == entry.hash else {
                         return broken(sequence, .hashMismatch, "event \(sequence) was changed after it was written: its contents do not match its hash.")
+                    }
+                    guard AuditChain.sealed(entry.event) == AuditChain.sealed(chained) else {
+                        return broken(sequence, .hashMismatch,
+                                      "event \(sequence)'s reason or details, kept apart from the chain, were changed: they do not match the digest the chain holds.")
                     }
                     count = sequence
                     lastHash = entry.hash
@@ -116,14 +128,23 @@ struct SQLAuditLog: AuditLog {
         }
     }
 
-    /// Reads events whole where their personal part is still held, sealed where it was erased (or never split).
+    /// Reads events whole where their personal part is still held, sealed where it was erased (or never split); and
+    /// the chained row as stored (`chained_reason`, `chained_details`) for ``verify()``.
     static func select(_ d: Dialect) -> SQLQueryString {
         let details: SQLQueryString = d == .sqlite ? "COALESCE(p.details, e.details) AS details" : "CAST(COALESCE(p.details, e.details) AS TEXT) AS details"
+        let chained: SQLQueryString = d == .sqlite ? "e.details AS chained_details" : "CAST(e.details AS TEXT) AS chained_details"
         return """
             SELECT e.sequence, e.id, e.at, e.actor_id, e.action, e.subject_type, e.subject_id,
-                   CASE WHEN p.event_id IS NULL THEN e.reason ELSE p.reason END AS reason, \(details), e.previous_hash, e.hash
+                   CASE WHEN p.event_id IS NULL THEN e.reason ELSE p.reason END AS reason, \(details), e.previous_hash, e.hash,
+                   e.reason AS chained_reason, \(chained)
             FROM audit_events e LEFT JOIN audit_event_personal p ON p.event_id = e.id
             """
+    }
+
+    /// The event as its chained row holds it (sealed since migration 12), with `whole`'s other fields.
+    static func chainedEvent(_ row: any SQLRow, _ whole: AuditEvent) throws -> AuditEvent {
+        AuditEvent(id: whole.id, sequence: whole.sequence, at: whole.at, actorID: whole.actorID, action: whole.action, subject: whole.subject,
+                   reason: try row.value("chained_reason", as: String?.self), details: try row.json("chained_details"))
     }
 
     static func entry(_ row: any SQLRow) throws -> AuditEntry {
