@@ -218,10 +218,12 @@ extension ReviewStore {
         }
     }
 
-    /// The SHA-256 (blob key) of every recording's file: what the blob store must keep.
+    /// The SHA-256 (blob key) of every recording's file the service still keeps: what the blob store must keep (an
+    /// original deleted by erasure or the retention schedule is not, decision 12).
     public func recordingBlobKeys() async throws -> Set<String> {
         try await context.run { db in
-            Set(try await db.raw("SELECT DISTINCT sha256 FROM recordings WHERE sha256 IS NOT NULL").all(decodingColumn: "sha256", as: String.self))
+            Set(try await db.raw("SELECT DISTINCT sha256 FROM recordings WHERE sha256 IS NOT NULL AND original_deleted_at IS NULL")
+                .all(decodingColumn: "sha256", as: String.self))
         }
     }
 
