@@ -19,11 +19,12 @@ struct EraseCommand: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOptions
     @Option(help: ArgumentHelp("The candidate's registration number or id.", valueName: "REF")) var candidate: String
     @Option(help: "Why (for example the erasure request's reference); recorded in the audit trail.") var reason: String?
-    @Option(help: "The data folder whose blobs, media and uploads belong to this database.") var data = "./data"
+    @Option(help: "The data folder (blobs, media, uploads; its obsreview.sqlite unless --database names another), as for serve.") var data = "./data"
 
     func run() async throws {
         let layout = DataLayout(data)
-        let outcome = try await options.withStore { store -> Result<(ErasureReport, Int), StoreError> in
+        // The database of that data folder unless one is named, as for serve.
+        let outcome = try await DatabaseOptions.withStore(url: options.url ?? layout.defaultDatabaseURL) { store -> Result<(ErasureReport, Int), StoreError> in
             guard let id = try await Self.candidateID(candidate, in: store) else {
                 return .failure(StoreError(.notFound, "There is no candidate with registration number or id \"\(candidate)\"."))
             }
@@ -69,7 +70,7 @@ struct RetentionCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Count periods up to this time instead of now (ISO 8601, e.g. 2027-01-31 or 2027-01-31T12:00:00Z).", valueName: "DATE"))
     var now: String?
     @Option(help: ArgumentHelp("A JSON file of settings, as for serve (retention_<type>_days keys).", valueName: "FILE")) var config: String?
-    @Option(help: "The data folder whose blobs, media and uploads belong to this database.") var data = "./data"
+    @Option(help: "The data folder (blobs, media, uploads; its obsreview.sqlite unless --database names another), as for serve.") var data = "./data"
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() async throws {
@@ -92,7 +93,7 @@ struct RetentionCommand: AsyncParsableCommand {
             time = Date()
         }
         let layout = DataLayout(data)
-        let (report, files) = try await options.withStore { store in
+        let (report, files) = try await DatabaseOptions.withStore(url: options.url ?? layout.defaultDatabaseURL) { store in
             let report = try await store.retentionPass(policy: settings.retention, now: time, dryRun: dryRun)
             return (report, try layout.remove(report.files))
         }
