@@ -17,7 +17,7 @@ public struct ErasureReport: Hashable, Sendable, Codable {
     public let observationIDs: [ObservationID]
     /// The candidate's recordings: their derived media (proxy, thumbnails, captions) must go.
     public let recordings: [RecordingID]
-    /// Blob keys (SHA-256) that no recording of a candidate not erased still uses: the blobs must go.
+    /// Blob keys (SHA-256) that no original still kept uses: the blobs must go.
     public let blobKeys: [String]
     /// Upload ids of the recordings (finished or not): leftovers in the upload folder must go.
     public let uploadIDs: [String]
@@ -103,20 +103,8 @@ extension ReviewStore {
             }
 
             let erased = SQLBind(ErasureMarker.text)
-            var texts = 0
-            let blanks: [(table: String, condition: SQLQueryString, set: SQLQueryString)] = [
-                ("ratings", "observation_id IN (\(observations))",
-                 "rationale = \(erased), correction_reason = CASE WHEN correction_reason IS NULL THEN NULL ELSE \(erased) END"),
-                ("opinions", "case_id IN (\(cases))",
-                 "rationale = \(erased), annotations = \(d.json("[]")), correction_reason = CASE WHEN correction_reason IS NULL THEN NULL ELSE \(erased) END"),
-                ("case_messages", "case_id IN (\(cases))", "body = \(erased)"),
-            ]
-            for (table, condition, set) in blanks {
-                let column = table == "case_messages" ? "body" : "rationale"
-                let due: SQLQueryString = "\(condition) AND \(unsafeRaw: column) <> \(erased)"
-                texts += try await sql.db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE \(due)").first()?.value("n", as: Int.self) ?? 0
-                try await sql.db.raw("UPDATE \(unsafeRaw: table) SET \(set) WHERE \(due)").run()
-            }
+            let texts = try await sql.eraseFreeText(ratings: "observation_id IN (\(observations))", opinions: "case_id IN (\(cases))",
+                                                    messages: "case_id IN (\(cases))")
             let statements: [SQLQueryString] = [
                 "UPDATE development_plans SET note = NULL WHERE case_id IN (\(cases)) AND note IS NOT NULL",
                 "DELETE FROM note_drafts WHERE case_id IN (\(cases)) OR recording_id IN (\(recordings))",
@@ -165,5 +153,29 @@ extension ReviewStore {
         try await reading { sql in
             try await sql.db.raw("SELECT erased_at FROM candidates WHERE id = \(sql.d.id(candidateID))").first()?.optionalTime("erased_at")
         }
+    }
+}
+
+extension ModerationSQL {
+    /// Erases free text in place: the rationales and correction reasons of the ratings and opinions matching their
+    /// conditions (opinions' notes too) and the bodies of matching case messages (nil: none of that table). The
+    /// append-only triggers accept exactly these changes (migration 12). Returns how many rows changed.
+    @discardableResult
+    func eraseFreeText(ratings: SQLQueryString? = nil, opinions: SQLQueryString? = nil, messages: SQLQueryString? = nil) async throws -> Int {
+        let erased = SQLBind(ErasureMarker.text)
+        let reason: SQLQueryString = "correction_reason = CASE WHEN correction_reason IS NULL THEN NULL ELSE \(erased) END"
+        let tables: [(table: String, condition: SQLQueryString?, column: String, set: SQLQueryString)] = [
+            ("ratings", ratings, "rationale", "rationale = \(erased), \(reason)"),
+            ("opinions", opinions, "rationale", "rationale = \(erased), annotations = \(d.json("[]")), \(reason)"),
+            ("case_messages", messages, "body", "body = \(erased)"),
+        ]
+        var changed = 0
+        for table in tables {
+            guard let condition = table.condition else { continue }
+            let due: SQLQueryString = "(\(condition)) AND \(unsafeRaw: table.column) <> \(erased)"
+            changed += try await db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table.table) WHERE \(due)").first()?.value("n", as: Int.self) ?? 0
+            try await db.raw("UPDATE \(unsafeRaw: table.table) SET \(table.set) WHERE \(due)").run()
+        }
+        return changed
     }
 }

@@ -291,8 +291,9 @@ extension ModerationSQL {
 
     func applyRetention(_ due: DueForRetention, now: Date) async throws -> FilesToDelete {
         let erased = SQLBind(ErasureMarker.text), time = d.time(now)
+        func list(_ chunk: ArraySlice<UUID>) -> SQLList { SQLList(chunk.map { d.id($0) }) }
         func each(_ ids: [UUID], _ statement: (SQLQueryString) -> SQLQueryString) async throws {
-            for chunk in ids.chunked() { try await db.raw(statement("(\(SQLList(chunk.map { d.id($0) })))")).run() }
+            for chunk in ids.chunked() { try await db.raw(statement("(\(list(chunk)))")).run() }
         }
         var files = FilesToDelete()
         if !due.originals.isEmpty {
@@ -300,9 +301,8 @@ extension ModerationSQL {
             // Blobs no original still kept uses (the same file can back two recordings).
             var keys = Set<String>()
             for chunk in due.originals.chunked() {
-                let list = SQLList(chunk.map { d.id($0) })
                 for row in try await db.raw("""
-                    SELECT DISTINCT r.sha256 FROM recordings r WHERE r.id IN (\(list)) AND NOT EXISTS (
+                    SELECT DISTINCT r.sha256 FROM recordings r WHERE r.id IN (\(list(chunk))) AND NOT EXISTS (
                         SELECT 1 FROM recordings r2 WHERE r2.sha256 = r.sha256 AND r2.original_deleted_at IS NULL)
                     """).all() { keys.insert(try row.value("sha256")) }
             }
@@ -311,12 +311,9 @@ extension ModerationSQL {
         try await each(due.media) { "UPDATE recordings SET media_deleted_at = \(time) WHERE id IN \($0)" }
         try await each(due.media) { "DELETE FROM recording_indexes WHERE recording_id IN \($0)" }
         files.mediaOf = due.media.map(RecordingID.init(rawValue:))
-        try await each(due.ratings) { "UPDATE ratings SET rationale = \(erased), correction_reason = CASE WHEN correction_reason IS NULL THEN NULL ELSE \(erased) END WHERE id IN \($0)" }
-        try await each(due.opinions) { """
-            UPDATE opinions SET rationale = \(erased), annotations = \(d.json("[]")),
-                correction_reason = CASE WHEN correction_reason IS NULL THEN NULL ELSE \(erased) END WHERE id IN \($0)
-            """ }
-        try await each(due.cases) { "UPDATE case_messages SET body = \(erased) WHERE case_id IN \($0) AND body <> \(erased)" }
+        for chunk in due.ratings.chunked() { try await eraseFreeText(ratings: "id IN (\(list(chunk)))") }
+        for chunk in due.opinions.chunked() { try await eraseFreeText(opinions: "id IN (\(list(chunk)))") }
+        for chunk in due.cases.chunked() { try await eraseFreeText(messages: "case_id IN (\(list(chunk)))") }
         try await each(due.cases) { "UPDATE development_plans SET note = NULL WHERE case_id IN \($0)" }
         try await each(due.cases) { "DELETE FROM note_drafts WHERE case_id IN \($0)" }
         try await each(due.attributes) { "DELETE FROM candidate_attributes WHERE candidate_id IN \($0)" }
@@ -329,8 +326,7 @@ extension ModerationSQL {
         for id in due.tokens { try await db.raw("DELETE FROM api_tokens WHERE id = \(bind: id)").run() }
         if !due.uploads.isEmpty {
             for chunk in due.uploads.chunked() {
-                let list = SQLList(chunk.map { d.id($0) })
-                files.uploadIDs += try await db.raw("SELECT upload_id FROM recording_uploads WHERE recording_id IN (\(list))").all().map { try $0.value("upload_id") }
+                files.uploadIDs += try await db.raw("SELECT upload_id FROM recording_uploads WHERE recording_id IN (\(list(chunk)))").all().map { try $0.value("upload_id") }
             }
             try await each(due.uploads) { "DELETE FROM recording_uploads WHERE recording_id IN \($0)" }
             try await each(due.uploads) { """
