@@ -110,6 +110,8 @@ extension ReviewStore {
                 "DELETE FROM note_drafts WHERE case_id IN (\(cases)) OR recording_id IN (\(recordings))",
                 "DELETE FROM recording_indexes WHERE recording_id IN (\(recordings))",
                 "DELETE FROM recording_uploads WHERE recording_id IN (\(recordings))",
+                // Consent answers stay (an erased recording is never reused); where the form is kept goes.
+                "UPDATE recording_consents SET reference = NULL WHERE recording_id IN (\(recordings)) AND reference IS NOT NULL",
                 """
                 UPDATE recordings SET file_name = \(erased),
                     rejection_reason = CASE WHEN rejection_reason IS NULL THEN NULL ELSE \(erased) END,
