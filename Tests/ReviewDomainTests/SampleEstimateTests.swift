@@ -8,6 +8,9 @@ struct SampleEstimateTests {
         findings.map { SampleEstimate.Unit(finding: $0, inclusionProbability: pi, stratum: stratum) }
     }
 
+    // Both hand computations below also match samplics 0.6 (`TaylorEstimator(PopParam.mean).estimate(y, samp_weight=1/π,
+    // stratum=h)`, no PSU, no finite-population correction): 0.4166666666666667 ± 0.20971762320196527 and
+    // 0.6086956521739131 ± 0.3332398147360349.
     @Test("the weighted share and its stratified with-replacement variance match a hand computation")
     func handComputation() throws {
         // Stratum A: 4 units with π = ½ (weight 2), one with the finding; B: 4 units with π = ¼ (weight 4), two with it.

@@ -64,7 +64,9 @@ struct SamplerTests {
         #expect(strataOfFewerThanFive.count >= 50 && units.count >= 400, "the population has \(strataOfFewerThanFive.count) strata of 1–4")
         let seeds = 10_000
         for (rate, minimumSize) in [(0.22, 5), (0.1, 1)] {
-            let inclusion = Sampler.inclusionProbabilities(units, rate: rate, boundaryWeight: 3, minimumStratumSize: minimumSize)
+            // The seed-independent part is built once; each seed is the systematic pass `Sampler.draw` runs on it.
+            let plan = Sampler.Plan(units, rate: rate, boundaryWeight: 3, minimumStratumSize: minimumSize)
+            let inclusion = plan.inclusion
             // Every unit has a stated π > 0, and they add up to rate × N.
             #expect(inclusion.count == units.count && inclusion.values.allSatisfy { $0.probability > 0 && $0.probability <= 1 })
             #expect(abs(inclusion.values.reduce(0) { $0 + $1.probability } - rate * Double(units.count)) < 1e-9)
@@ -72,7 +74,7 @@ struct SamplerTests {
             var frequency: [ObservationID: Int] = [:]
             var problems: [String] = []
             for seed in 1...UInt64(seeds) {
-                let draw = Sampler.draw(units, rate: rate, seed: seed, boundaryWeight: 3, minimumStratumSize: minimumSize)
+                let draw = plan.draw(seed: seed)
                 if let problem = Self.controlledRoundingProblem(draw, expected: expected, total: rate * Double(units.count)) {
                     problems.append("seed \(seed): \(problem)")
                 }
@@ -111,6 +113,7 @@ struct SamplerTests {
             let a = Sampler.draw(units, rate: rate, seed: seed, boundaryWeight: 3, minimumStratumSize: minimum)
             let b = Sampler.draw(units.shuffled(using: &shuffle), rate: rate, seed: seed, boundaryWeight: 3, minimumStratumSize: minimum)
             #expect(a == b)
+            #expect(Sampler.Plan(units, rate: rate, boundaryWeight: 3, minimumStratumSize: minimum).draw(seed: seed) == a)
             // A row given twice is one observation.
             #expect(Sampler.draw(units + units.prefix(size / 3), rate: rate, seed: seed, boundaryWeight: 3, minimumStratumSize: minimum) == a)
             #expect(a.seed == seed && a.rate == rate && a.population == units.count)
@@ -298,7 +301,8 @@ struct SamplerTests {
         #expect(!unnamed.boundary && unnamed.weight == 1)
         // Merged strata say so.
         let merged = Sampler.draw([unit, plain], rate: 1, seed: 5, boundaryWeight: 2.5, minimumStratumSize: 5).picks
-        #expect(merged.allSatisfy { $0.why.hasPrefix("Stratum strata of fewer than 5 observations, scheme-wide: 2 of 2") })
+        let mergedNamed = try #require(merged.first { $0.observationID == unit.observationID })
+        #expect(mergedNamed.why.hasPrefix("Stratum strata of fewer than 5 observations, scheme-wide (Northshire Council × A. Assessor): 2 of 2 drawn"))
     }
 
     @Test("picks kept before inclusion probabilities were recorded still decode")

@@ -322,16 +322,17 @@ struct ModerationStoreTests {
     func samplePicksKeepTheirProbabilitiesAndTheFindingsAreWeighted(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
-            // 30 observations of one assessor: half with a boundary assessor score (4), half with 6.
+            // 30 observations of one assessor, none disputed: half at the boundary (employer 5, assessor 4), half not (6 and 6).
             for n in 0..<30 {
                 let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Visit \(n)", practiceArea: .adults)
                 try await store.observations.insert(observation, ref: "OBS-W-\(n)")
-                for (user, value) in [(world.employerRep, 6), (world.assessor, n % 2 == 0 ? 4 : 6)] {
+                for (user, value) in [(world.employerRep, n % 2 == 0 ? 5 : 6), (world.assessor, n % 2 == 0 ? 4 : 6)] {
                     _ = try await store.recordRating(observationID: observation.id, score: try Score(value), rationale: "Fine.", supersedes: nil,
                                                      correctionReason: nil, by: user.actor)
                 }
             }
             let population = try await store.samplingPopulation()
+            #expect(population.count == 30 && population.filter(\.isBoundary).count == 15)
             let drawn = try await store.drawSample(rate: 0.2, seed: 11, dryRun: false, by: world.lead.actor)
             let stated = Sampler.inclusionProbabilities(population, rate: 0.2, boundaryWeight: 3, minimumStratumSize: 5)
             #expect((5...7).contains(drawn.draw.picks.count))

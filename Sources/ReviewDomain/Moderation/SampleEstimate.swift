@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A share of the sampled population estimated from a quality sample, weighted by the design (docs/statistics.md,
 /// "Quality sampling: weighted findings").

@@ -57,7 +57,8 @@ public struct SampleDraw: Hashable, Sendable, Codable {
         public let stratumDrawn: Int
         /// Why it was drawn, in a sentence the lead can read.
         public let why: String
-        /// Its stratum after small strata are merged (``Sampler/stratumKey``); `nil` for picks drawn before
+        /// Its stratum after small strata are merged (`employer ID × assessor ID`, `employer ID × small strata`,
+        /// `small strata`, …); `nil` for picks drawn before
         /// inclusion probabilities were recorded (migration 14).
         public let stratum: String?
         /// π, the probability that the draw selects it (0 < π ≤ 1), and its design weight 1/π; `nil` for picks
@@ -107,10 +108,12 @@ public struct SampleDraw: Hashable, Sendable, Codable {
 ///    ⌈rate × N⌉ (controlled rounding). The same seed and population give the same sample.
 public enum Sampler {
     /// A stratum with its members and their inclusion probabilities.
-    struct Stratum {
+    struct Stratum: Sendable {
         let key: String
         /// Read by people: names where known.
         let name: String
+        /// Whether small strata were merged into it (its reasons then name each pick's employer and assessor too).
+        var merged = false
         var members: [SamplingUnit]
         var probabilities: [ObservationID: Double] = [:]
     }
@@ -121,83 +124,120 @@ public enum Sampler {
         public let probability: Double
     }
 
+    /// Everything about a draw that does not depend on the seed: the strata, every unit's π, and the hashes the seeded
+    /// orders start from. Drawing many seeds from one plan (``draw(seed:)``) gives the same samples as
+    /// ``Sampler/draw(_:rate:seed:boundaryWeight:strata:minimumStratumSize:)`` without rebuilding it.
+    public struct Plan: Sendable {
+        struct Member: Sendable {
+            let unit: SamplingUnit
+            let id: String
+            let idHash: UInt64
+            let weight: Double
+            let probability: Double
+            /// The parts of its reason that do not depend on the seed: before and after "k of N drawn … with seed S".
+            let reasonHead: String
+            let reasonTail: String
+        }
+
+        struct PlannedStratum: Sendable {
+            let stratum: Stratum
+            let keyHash: UInt64
+            let members: [Member]
+        }
+
+        public let rate: Double
+        /// Distinct observations.
+        public let population: Int
+        let strata: [PlannedStratum]
+
+        public init(
+            _ units: [SamplingUnit], rate: Double, boundaryWeight: Double, strata design: SampleStrata = .employerAssessor,
+            minimumStratumSize: Int = 1
+        ) {
+            let rate = rate.isNaN ? 0 : min(max(rate, 0), 1)
+            var seen = Set<ObservationID>()
+            let distinct = units.filter { seen.insert($0.observationID).inserted }
+            func weight(_ unit: SamplingUnit) -> Double { unit.isBoundary ? boundaryWeight : 1 }
+            self.rate = rate
+            population = distinct.count
+            self.strata = stratify(distinct, design: design, minimumSize: minimumStratumSize).map { stratum in
+                var stratum = stratum
+                stratum.probabilities = inclusionProbabilities(stratum.members, expected: rate * Double(stratum.members.count), weight: weight)
+                let members = stratum.members.map { unit in
+                    let id = unit.observationID.description
+                    let probability = stratum.probabilities[unit.observationID]!
+                    let (head, tail) = reason(unit, stratum: stratum, rate: rate, probability: probability, weight: weight(unit))
+                    return Member(unit: unit, id: id, idHash: Router.mix(stableHash(id)), weight: weight(unit), probability: probability,
+                                  reasonHead: head, reasonTail: tail)
+                }
+                return PlannedStratum(stratum: stratum, keyHash: stableHash(stratum.key), members: members)
+            }
+        }
+
+        /// Every eligible unit's stratum and π.
+        public var inclusion: [ObservationID: Inclusion] {
+            var result: [ObservationID: Inclusion] = [:]
+            for planned in strata {
+                for member in planned.members { result[member.unit.observationID] = Inclusion(stratum: planned.stratum.key, probability: member.probability) }
+            }
+            return result
+        }
+
+        /// The systematic pass for `seed`: strata in a seeded order, units in a seeded order within each.
+        public func draw(seed: UInt64) -> SampleDraw {
+            let ordered = strata.map { (order: Router.mix(seed ^ $0.keyHash), planned: $0) }
+                .sorted { ($0.order, $0.planned.stratum.key) < ($1.order, $1.planned.stratum.key) }.map(\.planned)
+            var generator = SplitMix64(seed: seed)
+            let start = Double(generator.next() >> 11) / 9_007_199_254_740_992
+            var end = 0.0
+            var chosen: [(stratum: Int, member: Member)] = []
+            var drawnIn = [Int](repeating: 0, count: ordered.count)
+            for (index, planned) in ordered.enumerated() {
+                let members = planned.members.map { (order: Router.mix(seed ^ $0.idHash), member: $0) }
+                    .sorted { $0.order != $1.order ? $0.order < $1.order : $0.member.id < $1.member.id }
+                for (_, member) in members {
+                    // A certain unit is taken outright: a segment of length 1 always holds exactly one point, and leaving
+                    // it off the line moves later segments by a whole number, which picks the same points.
+                    let picked: Bool
+                    if member.probability >= 1 {
+                        picked = true
+                    } else {
+                        let before = end
+                        end += member.probability
+                        picked = (end - start).rounded(.up) - (before - start).rounded(.up) >= 1
+                    }
+                    if picked {
+                        chosen.append((index, member))
+                        drawnIn[index] += 1
+                    }
+                }
+            }
+            let picks = chosen.map { index, member in
+                let stratum = ordered[index].stratum, unit = member.unit, pi = member.probability
+                return SampleDraw.Pick(
+                    observationID: unit.observationID, employerID: unit.employerID, assessorID: unit.assessorID, boundary: unit.isBoundary,
+                    weight: member.weight, stratumSize: stratum.members.count, stratumDrawn: drawnIn[index],
+                    why: "\(member.reasonHead)\(drawnIn[index]) of \(stratum.members.count) drawn at rate \(rate) with seed \(seed)\(member.reasonTail)",
+                    stratum: stratum.key, inclusionProbability: pi, designWeight: 1 / pi)
+            }
+            return SampleDraw(seed: seed, rate: rate, population: population, picks: picks)
+        }
+    }
+
     /// Every eligible unit's stratum and inclusion probability π, as ``draw(_:rate:seed:boundaryWeight:strata:minimumStratumSize:)``
     /// honours them (they do not depend on the seed). π > 0 for every unit when `rate` > 0, and Σ π = rate × N.
     public static func inclusionProbabilities(
         _ units: [SamplingUnit], rate: Double, boundaryWeight: Double, strata design: SampleStrata = .employerAssessor,
         minimumStratumSize: Int = 1
     ) -> [ObservationID: Inclusion] {
-        var result: [ObservationID: Inclusion] = [:]
-        for stratum in plan(distinct(units), rate: clamped(rate), boundaryWeight: boundaryWeight, design: design, minimumSize: minimumStratumSize) {
-            for (id, probability) in stratum.probabilities { result[id] = Inclusion(stratum: stratum.key, probability: probability) }
-        }
-        return result
+        Plan(units, rate: rate, boundaryWeight: boundaryWeight, strata: design, minimumStratumSize: minimumStratumSize).inclusion
     }
 
     public static func draw(
         _ units: [SamplingUnit], rate: Double, seed: UInt64, boundaryWeight: Double,
         strata design: SampleStrata = .employerAssessor, minimumStratumSize: Int = 1
     ) -> SampleDraw {
-        let rate = clamped(rate)
-        let distinct = distinct(units)
-        func weight(_ unit: SamplingUnit) -> Double { unit.isBoundary ? boundaryWeight : 1 }
-        var strata = plan(distinct, rate: rate, boundaryWeight: boundaryWeight, design: design, minimumSize: minimumStratumSize)
-        // The systematic pass: strata in a seeded order, units in a seeded order within each.
-        strata = strata.map { (order: Router.mix(seed ^ stableHash($0.key)), stratum: $0) }
-            .sorted { ($0.order, $0.stratum.key) < ($1.order, $1.stratum.key) }.map(\.stratum)
-        var generator = SplitMix64(seed: seed)
-        let start = Double(generator.next() >> 11) / 9_007_199_254_740_992
-        var end = 0.0
-        var chosen: [(stratum: Int, unit: SamplingUnit)] = []
-        var drawnIn = [Int](repeating: 0, count: strata.count)
-        for (index, stratum) in strata.enumerated() {
-            let ordered = stratum.members.map { (order: unitOrder($0, seed: seed), unit: $0) }.sorted { $0.order < $1.order }
-            for (_, unit) in ordered {
-                let pi = stratum.probabilities[unit.observationID]!
-                // A certain unit is taken outright: a segment of length 1 always holds exactly one point, and leaving
-                // it off the line moves later segments by a whole number, which picks the same points.
-                let picked: Bool
-                if pi >= 1 {
-                    picked = true
-                } else {
-                    let before = end
-                    end += pi
-                    picked = (end - start).rounded(.up) - (before - start).rounded(.up) >= 1
-                }
-                if picked {
-                    chosen.append((index, unit))
-                    drawnIn[index] += 1
-                }
-            }
-        }
-        let picks = chosen.map { index, unit in
-            let stratum = strata[index], pi = stratum.probabilities[unit.observationID]!
-            return SampleDraw.Pick(
-                observationID: unit.observationID, employerID: unit.employerID, assessorID: unit.assessorID, boundary: unit.isBoundary,
-                weight: weight(unit), stratumSize: stratum.members.count, stratumDrawn: drawnIn[index],
-                why: reason(unit, stratum: stratum, drawn: drawnIn[index], rate: rate, seed: seed, probability: pi, weight: weight(unit)),
-                stratum: stratum.key, inclusionProbability: pi, designWeight: 1 / pi)
-        }
-        return SampleDraw(seed: seed, rate: rate, population: distinct.count, picks: picks)
-    }
-
-    static func clamped(_ rate: Double) -> Double { rate.isNaN ? 0 : min(max(rate, 0), 1) }
-
-    /// The units, each observation once (its first row).
-    static func distinct(_ units: [SamplingUnit]) -> [SamplingUnit] {
-        var seen = Set<ObservationID>()
-        return units.filter { seen.insert($0.observationID).inserted }
-    }
-
-    /// The strata with every member's π.
-    static func plan(_ units: [SamplingUnit], rate: Double, boundaryWeight: Double, design: SampleStrata, minimumSize: Int) -> [Stratum] {
-        stratify(units, design: design, minimumSize: minimumSize).map { stratum in
-            var stratum = stratum
-            stratum.probabilities = inclusionProbabilities(stratum.members, expected: rate * Double(stratum.members.count)) {
-                $0.isBoundary ? boundaryWeight : 1
-            }
-            return stratum
-        }
+        Plan(units, rate: rate, boundaryWeight: boundaryWeight, strata: design, minimumStratumSize: minimumStratumSize).draw(seed: seed)
     }
 
     /// Every unit's π in a stratum expecting `expected` picks: proportional to its weight, units that would exceed 1
@@ -228,7 +268,8 @@ public enum Sampler {
         // Names come from the unit with the lowest id, so they do not depend on the input's order.
         func named(_ members: [SamplingUnit]) -> SamplingUnit { members.min { $0.observationID.description < $1.observationID.description }! }
         func employerName(_ unit: SamplingUnit) -> String { unit.employerName ?? unit.employerID.description }
-        let schemeRemainder = Stratum(key: "small strata", name: "strata of fewer than \(minimumSize) observations, scheme-wide", members: [])
+        let schemeRemainder = Stratum(key: "small strata", name: "strata of fewer than \(minimumSize) observations, scheme-wide", merged: true,
+                                      members: [])
         switch design {
         case .none:
             return units.isEmpty ? [] : [Stratum(key: "scheme", name: "the whole scheme", members: units)]
@@ -246,7 +287,8 @@ public enum Sampler {
             var result: [Stratum] = [], rest = schemeRemainder
             for (employer, ofEmployer) in Dictionary(grouping: units, by: \.employerID) {
                 var employerRest = Stratum(key: "employer \(employer) × small strata",
-                                           name: "\(employerName(named(ofEmployer))) × assessors with fewer than \(minimumSize) observations", members: [])
+                                           name: "\(employerName(named(ofEmployer))) × assessors with fewer than \(minimumSize) observations",
+                                           merged: true, members: [])
                 for (assessor, members) in Dictionary(grouping: ofEmployer, by: \.assessorID) {
                     if members.count >= minimumSize {
                         let first = named(members)
@@ -267,20 +309,23 @@ public enum Sampler {
         }
     }
 
-    /// A unit's place in its stratum: from the seed and its id alone.
-    static func unitOrder(_ unit: SamplingUnit, seed: UInt64) -> (UInt64, String) {
-        (Router.mix(seed ^ Router.mix(stableHash(unit.observationID.description))), unit.observationID.description)
-    }
-
+    /// Why a unit would be drawn, around "k of N drawn at rate R with seed S", which the draw fills in.
     private static func reason(
-        _ unit: SamplingUnit, stratum: Stratum, drawn: Int, rate: Double, seed: UInt64, probability: Double, weight: Double
-    ) -> String {
-        var why = "Stratum \(stratum.name): \(drawn) of \(stratum.members.count) drawn at rate \(rate) with seed \(seed); "
-            + "its chance of selection was \(String(format: "%.4g", probability)) (design weight \(String(format: "%.4g", 1 / probability)))"
-        why += unit.isBoundary
+        _ unit: SamplingUnit, stratum: Stratum, rate: Double, probability: Double, weight: Double
+    ) -> (head: String, tail: String) {
+        // Four significant figures.
+        func short(_ value: Double) -> String {
+            guard value > 0, value.isFinite else { return "\(value)" }
+            let scale = pow(10, 3 - floor(log10(value)))
+            let rounded = (value * scale).rounded() / scale
+            return rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)"
+        }
+        let own = stratum.merged
+            ? " (\(unit.employerName ?? unit.employerID.description) × \(unit.assessorName ?? unit.assessorID?.description ?? "no assessor"))" : ""
+        let chance = "; its chance of selection was \(short(probability)) (design weight \(short(1 / probability)))"
+        return ("Stratum \(stratum.name)\(own): ", chance + (unit.isBoundary
             ? "; a boundary score (\(scoreText(unit))) made it \(weight)× as likely."
-            : "; scores \(scoreText(unit)), weight 1."
-        return why
+            : "; scores \(scoreText(unit)), weight 1."))
     }
 
     private static func scoreText(_ unit: SamplingUnit) -> String {
