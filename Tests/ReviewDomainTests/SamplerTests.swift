@@ -99,6 +99,10 @@ struct SamplerTests {
                 }
             }
             #expect(largest < 4.5, "rate \(rate), minimum stratum \(minimumSize): the largest deviation is \(largest) standard errors")
+            // The figures docs/statistics.md quotes.
+            print("Sampler property: rate \(rate), minimum stratum \(minimumSize): \(seeds) seeds, \(units.count) units in \(Set(inclusion.values.map(\.stratum)).count) strata "
+                  + "(\(strataOfFewerThanFive.count) employer × assessor strata of 1–4), π \(inclusion.values.map(\.probability).min()!)–\(inclusion.values.map(\.probability).max()!), "
+                  + "largest deviation \(largest) standard errors")
         }
     }
 
