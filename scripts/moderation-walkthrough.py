@@ -88,6 +88,11 @@ def walk(server):
     reason = lead.get(f"/api/v1/cases/{sample_case['id']}/assignments")["sampleReason"]
     check(reason and "seed 7" in reason, f"sample reason: {reason}")
     step(f"sample drawn: {len(drawn['picks'])} of {drawn['population']} non-disputed observations, each with why ({reason[:60]}…)")
+    check(all(0 < p["inclusionProbability"] <= 1 and abs(p["designWeight"] * p["inclusionProbability"] - 1) < 1e-9 for p in drawn["picks"]),
+          "every pick states its inclusion probability and design weight")
+    estimates = lead.get("/api/v1/samples/estimates")
+    mine = [d for d in estimates["draws"] if d["drawId"] == drawn["id"]]
+    check(mine and mine[0]["figures"]["cases"] == len(drawn["picks"]), f"the draw's weighted findings: {estimates}")
 
     # 3. A new rating that straddles the pass line opens a dispute (an observation of the employer's staff, in no case).
     in_cases = {c["observationId"] for c in lead.get("/api/v1/cases?pageSize=500")["items"]}

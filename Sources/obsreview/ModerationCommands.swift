@@ -46,6 +46,49 @@ struct SampleCommand: AsyncParsableCommand {
     }
 }
 
+/// `obsreview sample-estimates`: the decided sample cases' findings, weighted by the sampling design.
+struct SampleEstimatesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample-estimates",
+        abstract: "The quality samples' moderated overturn rate and agreement with moderators, weighted by each pick's chance of selection, with 95% intervals.",
+        discussion: "Per draw and over all draws; see docs/statistics.md, \"Quality sampling\"."
+    )
+
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var options: DatabaseOptions
+
+    func run() async throws {
+        try await options.withStore { store in
+            let findings = try await store.sampleFindings()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.dateEncodingStrategy = .iso8601
+                print(String(decoding: try encoder.encode(findings), as: UTF8.self))
+                return
+            }
+            func line(_ name: String, _ estimate: SampleEstimate) -> String {
+                func text(_ statistic: Statistic) -> String { statistic.value.map { String(format: "%.3f", $0) } ?? "–" }
+                let interval = estimate.lower.value == nil ? (estimate.lower.reason ?? "") : "95% \(text(estimate.lower))–\(text(estimate.upper))"
+                return "  \(name): \(text(estimate.estimate)) (\(interval); unweighted \(text(estimate.unweighted)), n = \(estimate.count))"
+            }
+            func show(_ title: String, _ figures: SampleFindings.Figures) {
+                print("\(title): \(figures.cases) sample cases, \(figures.decided) decided, \(figures.estimated) estimated from")
+                print(line("moderated overturn rate", figures.overturnRate))
+                print(line("exact agreement with moderators", figures.exactAgreement))
+                print(line("within-one agreement", figures.withinOneAgreement))
+            }
+            show("All draws", findings.overall)
+            for draw in findings.draws {
+                show("Draw \(draw.draw.id.lowercasedString) (seed \(draw.draw.seed), rate \(draw.draw.rate), population \(draw.draw.population))", draw.figures)
+            }
+            if findings.casesWithoutProbability > 0 {
+                print("\(findings.casesWithoutProbability) sample cases were drawn before chances of selection were recorded and are not in these figures.")
+            }
+        }
+    }
+}
+
 /// `obsreview route`: one routing pass now (the server also runs it every minute).
 struct RouteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

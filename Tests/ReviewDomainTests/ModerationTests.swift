@@ -345,6 +345,7 @@ struct ModerationTests {
         #expect(decoded.moderatorsPerCase == 3 && decoded.panel == [.lay])
         #expect(decoded.tolerance == 2 && decoded.escalationModerators == 1 && decoded.assignmentDays == 14 && decoded.practiceAreaWeight == 2)
         #expect(decoded.sampleRate == 0.1 && decoded.boundaryWeight == 3 && decoded.calibrationRate == 0.05)
+        #expect(decoded.sampleStrata == .employerAssessor && decoded.minimumStratumSize == 5)
         let round = try JSONDecoder().decode(ModerationPolicy.self, from: JSONEncoder().encode(ModerationPolicy.default))
         #expect(round == .default)
     }
@@ -354,7 +355,8 @@ struct ModerationTests {
         #"{"tolerance":0}"#, #"{"tolerance":7}"#, #"{"escalationModerators":-1}"#, #"{"escalationModerators":4}"#,
         #"{"assignmentDays":0}"#, #"{"assignmentDays":91}"#, #"{"practiceAreaWeight":-1}"#, #"{"practiceAreaWeight":11}"#,
         #"{"sampleRate":-0.1}"#, #"{"sampleRate":1.5}"#, #"{"boundaryWeight":0.5}"#, #"{"boundaryWeight":21}"#,
-        #"{"calibrationRate":-0.01}"#, #"{"calibrationRate":0.6}"#,
+        #"{"calibrationRate":-0.01}"#, #"{"calibrationRate":0.6}"#, #"{"minimumStratumSize":0}"#, #"{"minimumStratumSize":101}"#,
+        #"{"sampleStrata":"assessor"}"#,
     ])
     func policyOutOfRange(json: String) throws {
         let key = try #require(json.split(separator: "\"").dropFirst().first.map(String.init))
@@ -367,8 +369,8 @@ struct ModerationTests {
     }
 
     @Test("the ends of each range are accepted", arguments: [
-        #"{"moderatorsPerCase":1,"tolerance":1,"escalationModerators":0,"assignmentDays":1,"practiceAreaWeight":0,"sampleRate":0,"boundaryWeight":1,"calibrationRate":0,"panel":[]}"#,
-        #"{"moderatorsPerCase":5,"tolerance":6,"escalationModerators":3,"assignmentDays":90,"practiceAreaWeight":10,"sampleRate":1,"boundaryWeight":20,"calibrationRate":0.5,"panel":["lay","lay","professional","lay","professional"]}"#,
+        #"{"moderatorsPerCase":1,"tolerance":1,"escalationModerators":0,"assignmentDays":1,"practiceAreaWeight":0,"sampleRate":0,"boundaryWeight":1,"calibrationRate":0,"panel":[],"sampleStrata":"none","minimumStratumSize":1}"#,
+        #"{"moderatorsPerCase":5,"tolerance":6,"escalationModerators":3,"assignmentDays":90,"practiceAreaWeight":10,"sampleRate":1,"boundaryWeight":20,"calibrationRate":0.5,"panel":["lay","lay","professional","lay","professional"],"sampleStrata":"employer","minimumStratumSize":100}"#,
     ])
     func policyLimits(json: String) throws {
         let policy = try JSONDecoder().decode(ModerationPolicy.self, from: Data(json.utf8))

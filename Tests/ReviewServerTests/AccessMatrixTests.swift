@@ -125,6 +125,7 @@ import Testing
             route(.put, "/api/v1/recordings/\(r)/consents", [.assessor, .lead], body: #"{"person":"candidate","purpose":"training","granted":true,"reference":"CF-7"}"#),
             route(.get, "/api/v1/candidates/\(f.candidate.candidate.id)/subject-export", [.lead, .administrator]),
             route(.get, "/api/v1/cases/\(c)/bundle", [.lead, .auditor]),
+            route(.get, "/api/v1/samples/estimates", [.lead, .auditor]),
             route(.get, "/api/v1/calibration/seeds", [.lead, .auditor]),
             route(.post, "/api/v1/calibration/seeds", [.lead], body: #"{"observationId":"\#(o)","score":4,"reason":"Clear evidence throughout."}"#),
             route(.get, "/api/v1/calibration/results", [.lead, .auditor]),

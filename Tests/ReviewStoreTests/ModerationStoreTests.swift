@@ -1,6 +1,7 @@
 import Foundation
 import ReviewDomain
 import ReviewStore
+import SQLKit
 import Testing
 
 /// A world for moderation: two employers, a panel of three professional and two lay moderators (and a
@@ -313,6 +314,62 @@ struct ModerationStoreTests {
             }
             // Sampled observations leave the population.
             #expect(try await store.samplingPopulation().count == 24)
+        }
+    }
+
+    @Test("a drawn sample keeps each pick's probability, weight and stratum; the weighted findings match the pure estimate",
+          arguments: TestBackend.allCases)
+    func samplePicksKeepTheirProbabilitiesAndTheFindingsAreWeighted(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            // 30 observations of one assessor, none disputed: half at the boundary (employer 5, assessor 4), half not (6 and 6).
+            for n in 0..<30 {
+                let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Visit \(n)", practiceArea: .adults)
+                try await store.observations.insert(observation, ref: "OBS-W-\(n)")
+                for (user, value) in [(world.employerRep, n % 2 == 0 ? 5 : 6), (world.assessor, n % 2 == 0 ? 4 : 6)] {
+                    _ = try await store.recordRating(observationID: observation.id, score: try Score(value), rationale: "Fine.", supersedes: nil,
+                                                     correctionReason: nil, by: user.actor)
+                }
+            }
+            let population = try await store.samplingPopulation()
+            #expect(population.count == 30 && population.filter(\.isBoundary).count == 15)
+            let drawn = try await store.drawSample(rate: 0.2, seed: 11, dryRun: false, by: world.lead.actor)
+            let stated = Sampler.inclusionProbabilities(population, rate: 0.2, boundaryWeight: 3, minimumStratumSize: 5)
+            #expect((5...7).contains(drawn.draw.picks.count))
+            for pick in drawn.draw.picks {
+                let caseID = try #require(drawn.cases[pick.observationID])
+                let (pi, weight, stratum) = try await store.withRawDatabase { db in
+                    let row = try await db.raw("""
+                        SELECT inclusion_probability, design_weight, stratum FROM sample_picks WHERE case_id = \(literal: caseID.description)
+                        """).first()
+                    return (try row?.decode(column: "inclusion_probability", as: Double.self), try row?.decode(column: "design_weight", as: Double.self),
+                            try row?.decode(column: "stratum", as: String.self))
+                }
+                // π = 6 × 3 / (15 × 3 + 15) = 0.3 at the boundary, 6 / 60 = 0.1 otherwise.
+                let stored = try #require(pi)
+                #expect(abs(stored - (pick.boundary ? 0.3 : 0.1)) < 1e-12 && stored == stated[pick.observationID]?.probability && stored == pick.inclusionProbability)
+                #expect(weight == 1 / stored)
+                #expect(stratum == pick.stratum && pick.stratum == stated[pick.observationID]?.stratum)
+            }
+            // The lead decides all but one: the first two overturned (fail for a pass), the rest agreeing.
+            var expected: [SampleFindings.Case] = []
+            for (index, pick) in drawn.draw.picks.enumerated() {
+                let caseID = drawn.cases[pick.observationID]!
+                let assessorScore = population.first { $0.observationID == pick.observationID }!.assessorScore!.value
+                var outcome: Int?
+                if index < drawn.draw.picks.count - 1, let current = try await store.cases.find(caseID), current.state == .inModeration {
+                    let score = index < 2 ? 3 : assessorScore
+                    _ = try await store.transition(caseID, .decide(Outcome(score: try Score(score), basis: .person(world.lead.id), reason: "Seen.")),
+                                                   expectedVersion: current.version, reason: "Seen.", by: world.lead.actor)
+                    outcome = score
+                }
+                expected.append(SampleFindings.Case(drawID: drawn.id, stratum: pick.stratum, inclusionProbability: pick.inclusionProbability,
+                                                    outcomeScore: outcome, assessorScore: assessorScore))
+            }
+            let findings = try await store.sampleFindings()
+            let draw = SampleFindings.Draw(id: drawn.id, seed: 11, rate: 0.2, population: 30, drawnAt: drawn.drawnAt)
+            #expect(findings == SampleFindings.compute(expected, draws: [draw]))
+            #expect(findings.overall.decided >= 3 && findings.casesWithoutProbability == 0 && findings.draws.count == 1)
         }
     }
 

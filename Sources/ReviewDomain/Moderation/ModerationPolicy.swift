@@ -26,15 +26,22 @@ public struct ModerationPolicy: Hashable, Sendable {
     public var boundaryWeight: Double
     /// Calibration seed cases opened per ordinary case routed: 0–0.5, default 0.05.
     public var calibrationRate: Double
+    /// How quality sampling stratifies: `employer_assessor` (default), `employer` or `none`.
+    public var sampleStrata: SampleStrata
+    /// A sampling stratum with fewer observations than this joins its employer's remainder stratum, and a remainder
+    /// still that small the scheme-wide one (``Sampler``): 1–100, default 5 (1: no merging).
+    public var minimumStratumSize: Int
 
     /// The defaults of DESIGN.md §3.
     public static let `default` = ModerationPolicy(
         moderatorsPerCase: 2, panel: [.professional, .lay], tolerance: DisputePolicy.defaultTolerance, escalationModerators: 1,
-        assignmentDays: 14, practiceAreaWeight: 2, sampleRate: 0.1, boundaryWeight: 3, calibrationRate: 0.05)
+        assignmentDays: 14, practiceAreaWeight: 2, sampleRate: 0.1, boundaryWeight: 3, calibrationRate: 0.05,
+        sampleStrata: .employerAssessor, minimumStratumSize: 5)
 
     private init(
         moderatorsPerCase: Int, panel: [ModeratorKind], tolerance: Int, escalationModerators: Int, assignmentDays: Int,
-        practiceAreaWeight: Int, sampleRate: Double, boundaryWeight: Double, calibrationRate: Double
+        practiceAreaWeight: Int, sampleRate: Double, boundaryWeight: Double, calibrationRate: Double, sampleStrata: SampleStrata,
+        minimumStratumSize: Int
     ) {
         self.moderatorsPerCase = moderatorsPerCase
         self.panel = panel
@@ -45,6 +52,8 @@ public struct ModerationPolicy: Hashable, Sendable {
         self.sampleRate = sampleRate
         self.boundaryWeight = boundaryWeight
         self.calibrationRate = calibrationRate
+        self.sampleStrata = sampleStrata
+        self.minimumStratumSize = minimumStratumSize
     }
 
     /// Checks every setting, naming the first one out of range and its allowed range.
@@ -61,6 +70,7 @@ public struct ModerationPolicy: Hashable, Sendable {
         try check(sampleRate >= 0 && sampleRate <= 1, "sampleRate \(sampleRate) is outside 0–1 (default 0.1).")
         try check(boundaryWeight >= 1 && boundaryWeight <= 20, "boundaryWeight \(boundaryWeight) is outside 1–20 (default 3).")
         try check(calibrationRate >= 0 && calibrationRate <= 0.5, "calibrationRate \(calibrationRate) is outside 0–0.5 (default 0.05).")
+        try check((1...100).contains(minimumStratumSize), "minimumStratumSize \(minimumStratumSize) is outside 1–100 (default 5).")
         return self
     }
 
@@ -75,7 +85,7 @@ public struct ModerationPolicy: Hashable, Sendable {
 extension ModerationPolicy: Codable {
     private enum CodingKeys: String, CodingKey {
         case moderatorsPerCase, panel, tolerance, escalationModerators, assignmentDays, practiceAreaWeight, sampleRate,
-            boundaryWeight, calibrationRate
+            boundaryWeight, calibrationRate, sampleStrata, minimumStratumSize
     }
 
     /// Decodes with defaults for missing keys, then validates.
@@ -91,7 +101,15 @@ extension ModerationPolicy: Codable {
             practiceAreaWeight: try c.decodeIfPresent(Int.self, forKey: .practiceAreaWeight) ?? d.practiceAreaWeight,
             sampleRate: try c.decodeIfPresent(Double.self, forKey: .sampleRate) ?? d.sampleRate,
             boundaryWeight: try c.decodeIfPresent(Double.self, forKey: .boundaryWeight) ?? d.boundaryWeight,
-            calibrationRate: try c.decodeIfPresent(Double.self, forKey: .calibrationRate) ?? d.calibrationRate)
+            calibrationRate: try c.decodeIfPresent(Double.self, forKey: .calibrationRate) ?? d.calibrationRate,
+            sampleStrata: try c.decodeIfPresent(String.self, forKey: .sampleStrata).map { name throws(DomainError) in
+                guard let strata = SampleStrata(rawValue: name) else {
+                    throw DomainError(code: .policyOutOfRange, message: "sampleStrata \"\(name)\" is not one of "
+                        + SampleStrata.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + " (default \"employer_assessor\").")
+                }
+                return strata
+            } ?? d.sampleStrata,
+            minimumStratumSize: try c.decodeIfPresent(Int.self, forKey: .minimumStratumSize) ?? d.minimumStratumSize)
         _ = try validated()
     }
 
@@ -106,5 +124,7 @@ extension ModerationPolicy: Codable {
         try c.encode(sampleRate, forKey: .sampleRate)
         try c.encode(boundaryWeight, forKey: .boundaryWeight)
         try c.encode(calibrationRate, forKey: .calibrationRate)
+        try c.encode(sampleStrata, forKey: .sampleStrata)
+        try c.encode(minimumStratumSize, forKey: .minimumStratumSize)
     }
 }

@@ -3615,6 +3615,39 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/samples/estimates": {
+      "get": {
+        "summary": "The decided sample cases' findings (moderated overturn rate, exact and within-one agreement of assessor and moderators) weighted by the sampling design, with 95% intervals, overall and per draw (lead, auditor)",
+        "tags": [
+          "moderation"
+        ],
+        "operationId": "getSampleEstimates",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SampleEstimates"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        }
+      }
+    },
     "/api/v1/samples": {
       "post": {
         "summary": "Draw a seeded quality sample (lead); with dryRun, only show what it would pick and why",
@@ -6223,6 +6256,21 @@ enum OpenAPIDocument {
                   "type": "string",
                   "minLength": 1
                 },
+                "stratum": {
+                  "type": "string",
+                  "description": "the stratum after small strata are merged"
+                },
+                "inclusionProbability": {
+                  "type": "number",
+                  "exclusiveMinimum": 0,
+                  "maximum": 1,
+                  "description": "the probability that the draw selects it (absent on picks drawn before it was recorded)"
+                },
+                "designWeight": {
+                  "type": "number",
+                  "minimum": 1,
+                  "description": "1 / inclusionProbability"
+                },
                 "caseId": {
                   "type": "string",
                   "format": "uuid"
@@ -6247,6 +6295,148 @@ enum OpenAPIDocument {
           "population",
           "dryRun",
           "picks"
+        ],
+        "additionalProperties": false
+      },
+      "SampleEstimate": {
+        "type": "object",
+        "properties": {
+          "estimate": {
+            "$ref": "#/components/schemas/Statistic"
+          },
+          "standardError": {
+            "$ref": "#/components/schemas/Statistic"
+          },
+          "lower": {
+            "$ref": "#/components/schemas/Statistic"
+          },
+          "upper": {
+            "$ref": "#/components/schemas/Statistic"
+          },
+          "confidence": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "exclusiveMaximum": 1
+          },
+          "count": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "unweighted": {
+            "$ref": "#/components/schemas/Statistic"
+          },
+          "representedObservations": {
+            "type": "number",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "estimate",
+          "standardError",
+          "lower",
+          "upper",
+          "confidence",
+          "count",
+          "unweighted",
+          "representedObservations"
+        ],
+        "additionalProperties": false
+      },
+      "SampleFigures": {
+        "type": "object",
+        "properties": {
+          "cases": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "decided": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "estimated": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "overturnRate": {
+            "$ref": "#/components/schemas/SampleEstimate"
+          },
+          "exactAgreement": {
+            "$ref": "#/components/schemas/SampleEstimate"
+          },
+          "withinOneAgreement": {
+            "$ref": "#/components/schemas/SampleEstimate"
+          }
+        },
+        "required": [
+          "cases",
+          "decided",
+          "estimated",
+          "overturnRate",
+          "exactAgreement",
+          "withinOneAgreement"
+        ],
+        "additionalProperties": false
+      },
+      "SampleEstimates": {
+        "type": "object",
+        "properties": {
+          "confidence": {
+            "type": "number"
+          },
+          "overall": {
+            "$ref": "#/components/schemas/SampleFigures"
+          },
+          "draws": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "drawId": {
+                  "type": "string",
+                  "format": "uuid"
+                },
+                "seed": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "rate": {
+                  "type": "number",
+                  "minimum": 0,
+                  "maximum": 1
+                },
+                "population": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "drawnAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "figures": {
+                  "$ref": "#/components/schemas/SampleFigures"
+                }
+              },
+              "required": [
+                "drawId",
+                "seed",
+                "rate",
+                "population",
+                "drawnAt",
+                "figures"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "casesWithoutProbability": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "confidence",
+          "overall",
+          "draws",
+          "casesWithoutProbability"
         ],
         "additionalProperties": false
       },
@@ -6575,6 +6765,21 @@ enum OpenAPIDocument {
             "type": "number",
             "minimum": 0,
             "maximum": 0.5
+          },
+          "sampleStrata": {
+            "type": "string",
+            "enum": [
+              "employer_assessor",
+              "employer",
+              "none"
+            ],
+            "description": "how quality sampling stratifies"
+          },
+          "minimumStratumSize": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+            "description": "a smaller sampling stratum joins its employer's remainder, then the scheme-wide one"
           }
         },
         "required": [
@@ -6586,7 +6791,9 @@ enum OpenAPIDocument {
           "practiceAreaWeight",
           "sampleRate",
           "boundaryWeight",
-          "calibrationRate"
+          "calibrationRate",
+          "sampleStrata",
+          "minimumStratumSize"
         ],
         "additionalProperties": false
       },
@@ -7467,6 +7674,21 @@ enum OpenAPIDocument {
             "type": "number",
             "minimum": 0,
             "maximum": 0.5
+          },
+          "sampleStrata": {
+            "type": "string",
+            "enum": [
+              "employer_assessor",
+              "employer",
+              "none"
+            ],
+            "description": "how quality sampling stratifies"
+          },
+          "minimumStratumSize": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+            "description": "a smaller sampling stratum joins its employer's remainder, then the scheme-wide one"
           }
         },
         "required": []

@@ -215,6 +215,10 @@ struct SampleDrawRepresentation: ResponseEncodable, Sendable {
         let stratumSize: Int
         let stratumDrawn: Int
         let why: String
+        /// Its stratum after small strata are merged, its inclusion probability π and design weight 1/π.
+        let stratum: String?
+        let inclusionProbability: Double?
+        let designWeight: Double?
         /// The sample case opened for it (absent in a dry run).
         let caseId: CaseID?
     }
@@ -235,8 +239,36 @@ struct SampleDrawRepresentation: ResponseEncodable, Sendable {
         self.dryRun = dryRun
         picks = record.draw.picks.map {
             Pick(observationId: $0.observationID, employerId: $0.employerID, assessorId: $0.assessorID, boundary: $0.boundary, weight: $0.weight,
-                 stratumSize: $0.stratumSize, stratumDrawn: $0.stratumDrawn, why: $0.why, caseId: record.cases[$0.observationID])
+                 stratumSize: $0.stratumSize, stratumDrawn: $0.stratumDrawn, why: $0.why, stratum: $0.stratum,
+                 inclusionProbability: $0.inclusionProbability, designWeight: $0.designWeight, caseId: record.cases[$0.observationID])
         }
+    }
+}
+
+/// The weighted findings of the quality samples (`GET /api/v1/samples/estimates`): overall and per draw.
+struct SampleFindingsRepresentation: ResponseEncodable, Sendable {
+    struct Draw: Encodable, Sendable {
+        let drawId: String
+        let seed: UInt64
+        let rate: Double
+        let population: Int
+        let drawnAt: Date
+        let figures: SampleFindings.Figures
+    }
+
+    let confidence: Double
+    let overall: SampleFindings.Figures
+    let draws: [Draw]
+    let casesWithoutProbability: Int
+
+    init(_ findings: SampleFindings, confidence: Double) {
+        self.confidence = confidence
+        overall = findings.overall
+        draws = findings.draws.map {
+            Draw(drawId: $0.draw.id.lowercasedString, seed: $0.draw.seed, rate: $0.draw.rate, population: $0.draw.population,
+                 drawnAt: $0.draw.drawnAt, figures: $0.figures)
+        }
+        casesWithoutProbability = findings.casesWithoutProbability
     }
 }
 

@@ -21,6 +21,7 @@ struct ModerationController: Sendable {
         group.get("assignments", use: assignments)
         group.post("routing", use: route)
         group.post("samples", use: drawSample)
+        group.get("samples/estimates", use: sampleEstimates)
         group.get("calibration/seeds", use: seeds)
         group.post("calibration/seeds", use: markSeed)
         group.get("calibration/results", use: calibrationResults)
@@ -187,6 +188,14 @@ struct ModerationController: Sendable {
         let dryRun = body.dryRun ?? false
         let record = try await services.store.drawSample(rate: rate, seed: body.seed, dryRun: dryRun, by: actor, at: services.now())
         return Created(body: SampleDrawRepresentation(record, dryRun: dryRun), status: dryRun ? .ok : .created)
+    }
+
+    /// The decided sample cases' findings weighted by the design (Horvitz–Thompson, Hájek form) with 95 % intervals:
+    /// the lead and the auditor.
+    @Sendable func sampleEstimates(_ request: Request, context: ReviewRequestContext) async throws -> SampleFindingsRepresentation {
+        let actor = try context.requireIdentity()
+        try services.access.require(actor, in: Self.readers, to: "read the quality samples' estimates")
+        return SampleFindingsRepresentation(try await services.store.sampleFindings(confidence: 0.95), confidence: 0.95)
     }
 
     @Sendable func seeds(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<SeedRepresentation> {

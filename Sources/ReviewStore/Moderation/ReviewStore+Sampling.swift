@@ -28,7 +28,8 @@ extension ReviewStore {
         }
         return try await moderation { sql in
             let policy = try await sql.policy()
-            let draw = Sampler.draw(try await sql.samplingPopulation(), rate: rate, seed: seed, boundaryWeight: policy.boundaryWeight)
+            let draw = Sampler.draw(try await sql.samplingPopulation(), rate: rate, seed: seed, boundaryWeight: policy.boundaryWeight,
+                                    strata: policy.sampleStrata, minimumStratumSize: policy.minimumStratumSize)
             let id = UUID()
             guard !dryRun else { return SampleDrawRecord(id: id, draw: draw, drawnBy: actor.userID, drawnAt: time, cases: [:]) }
             try await sql.db.raw("""
@@ -42,17 +43,55 @@ extension ReviewStore {
                                                           reason: "quality_sample")
                 _ = try await sql.cases.create(opened, event: event)
                 try await sql.db.raw("""
-                    INSERT INTO sample_picks (case_id, draw_id, why) VALUES (\(sql.d.id(opened.id)), \(sql.d.id(id)), \(bind: pick.why))
+                    INSERT INTO sample_picks (case_id, draw_id, why, inclusion_probability, design_weight, stratum)
+                    VALUES (\(sql.d.id(opened.id)), \(sql.d.id(id)), \(bind: pick.why), \(bind: pick.inclusionProbability), \(bind: pick.designWeight),
+                        \(bind: pick.stratum))
                     """).run()
                 try await sql.save(try opened.apply(.requestModeration, by: actor, at: time, reason: "quality sample"), from: opened)
                 cases[pick.observationID] = opened.id
             }
             try await sql.append(AuditEvent(
                 at: time, actorID: actor.userID, action: "sample.drawn", subject: .init(type: "sample_draw", id: id.lowercasedString),
-                details: ["seed": String(seed), "rate": String(rate), "population": String(draw.population), "picks": String(draw.picks.count)]))
+                details: ["seed": String(seed), "rate": String(rate), "population": String(draw.population), "picks": String(draw.picks.count),
+                          "strata": policy.sampleStrata.rawValue, "minimumStratumSize": String(policy.minimumStratumSize),
+                          "boundaryWeight": String(policy.boundaryWeight)]))
             var router = try await sql.router(policy: policy)
             _ = try await sql.routeCases(caseIDs: Array(cases.values), router: &router, policy: policy, trigger: "sample draw \(id.lowercasedString)", at: time)
             return SampleDrawRecord(id: id, draw: draw, drawnBy: actor.userID, drawnAt: Dialect.normalised(time), cases: cases)
+        }
+    }
+
+    /// The weighted findings of the decided sample cases (``SampleFindings``), per draw and overall, read in one query:
+    /// each pick's stratum and π, its case's outcome, and the assessor's current score on the observation.
+    public func sampleFindings(confidence: Double = 0.95) async throws -> SampleFindings {
+        try await reading { sql in
+            let outcome: SQLQueryString = sql.d == .sqlite
+                ? "json_extract(c.document, '$.outcome.score')" : "CAST(c.document #>> '{outcome,score}' AS INTEGER)"
+            var draws: [SampleFindings.Draw] = []
+            var cases: [SampleFindings.Case] = []
+            for row in try await sql.db.raw("""
+                SELECT p.draw_id, d.seed, d.rate, d.population, d.drawn_at, p.stratum, p.inclusion_probability, c.state,
+                    \(outcome) AS outcome_score,
+                    (SELECT r.score FROM ratings r WHERE r.observation_id = c.observation_id AND r.source = 'assessor'
+                        AND NOT EXISTS (SELECT 1 FROM ratings s WHERE s.supersedes = r.id)
+                        ORDER BY r.append_order DESC LIMIT 1) AS assessor_score
+                FROM sample_picks p JOIN sample_draws d ON d.id = p.draw_id JOIN cases c ON c.id = p.case_id
+                ORDER BY d.drawn_at, p.draw_id
+                """).all() {
+                let drawID = try row.uuid("draw_id")
+                if draws.last?.id != drawID {
+                    draws.append(SampleFindings.Draw(
+                        id: drawID, seed: UInt64(bitPattern: try row.value("seed", as: Int64.self)), rate: try row.value("rate"),
+                        population: try row.value("population"), drawnAt: try row.time("drawn_at")))
+                }
+                let state: Case.State = try row.raw("state")
+                cases.append(SampleFindings.Case(
+                    drawID: drawID, stratum: try row.value("stratum", as: String?.self),
+                    inclusionProbability: try row.value("inclusion_probability", as: Double?.self),
+                    outcomeScore: state.hasOutcome ? try row.value("outcome_score", as: Int?.self) : nil,
+                    assessorScore: try row.value("assessor_score", as: Int?.self)))
+            }
+            return SampleFindings.compute(cases, draws: draws, confidence: confidence)
         }
     }
 
