@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable {
     public var requireSecondFactor = false
     /// The fixed periods an employer's statistics cover (docs/statistics.md, "Release rules").
     public var statisticsPeriod: ReportingPeriod.Length = .quarter
+    /// How long after a period ends its statistics are released to employers (then frozen).
+    public var statisticsReleaseDelay: TimeInterval = 30 * 86_400
     /// The retention schedule, and how often its pass runs (nil: never; decision 12).
     public var retention = RetentionPolicy.default
     public var retentionInterval: Duration? = nil

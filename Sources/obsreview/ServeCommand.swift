@@ -100,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.trustedProxies = TrustedProxies(settings.trustedProxies) ?? .none
         configuration.requireSecondFactor = settings.secondFactorRequired
         configuration.statisticsPeriod = settings.statisticsPeriod
+        configuration.statisticsReleaseDelay = settings.statisticsReleaseDelayDays * 86_400
         configuration.retention = settings.retention
         configuration.retentionInterval = settings.retentionIntervalHours > 0 ? .seconds(Int64(settings.retentionIntervalHours * 3600)) : nil
         // The data directory is resolved once, here: everything below uses absolute paths from it, and nothing

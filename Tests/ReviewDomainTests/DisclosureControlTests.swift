@@ -113,37 +113,35 @@ import Testing
                     let context = "seed \(seed), \(period), employer \(employers.firstIndex(of: employer)!)"
                     let inPeriod = data.observations.filter { $0.observedAt >= period.start && $0.observedAt < period.end }
                     let own = inPeriod.filter { $0.employerID == employer }
-                    // Own staff by attribute: true people per group, as the report lists its cells.
+                    // Own staff: no breakdown by attribute at all (the employer knows each one's outcome).
+                    #expect(release.report.fairness.byAttribute.isEmpty, "\(context): attribute breakdowns released to an employer")
+                    #expect(!release.report.tables().contains { $0.name.hasPrefix("fairness-by-attribute") })
+                    // The scheme: the other employers' part of each released rate, on both sides of it.
                     let ownCandidates = Set(own.map(\.candidateID))
-                    for breakdown in release.report.fairness.byAttribute {
-                        let values = Dictionary(data.attributes.filter { $0.name == breakdown.attribute }.map { ($0.candidateID, $0.value) },
-                                                uniquingKeysWith: { first, _ in first })
-                        let truth = breakdown.cells.map { cell in
-                            ownCandidates.filter { (values[$0] ?? InsightReport.FairnessFigures.notRecorded) == cell.group }.count
-                        }
-                        for (cell, people) in zip(breakdown.cells, truth) where !cell.isSuppressed { #expect(cell.people == people) }
-                        Self.expectSafe(truth, withheld: Set(breakdown.cells.indices.filter { breakdown.cells[$0].isSuppressed }),
-                                        "\(context), \(breakdown.attribute)")
-                    }
-                    // The scheme: the other employers' part of each released figure.
                     let others = Set(inPeriod.filter { $0.employerID != employer }.map(\.candidateID)).subtracting(ownCandidates)
                     guard others.count >= DisclosureControl.threshold else {
-                        #expect(release.overall.counts == nil && release.overall.distribution.isEmpty && release.overall.withheldReason != nil,
+                        #expect(release.overall.counts == nil && release.overall.outcomes == nil && release.overall.withheldReason != nil,
                                 "\(context): \(others.count) other candidates, yet the scheme was released")
                         continue
                     }
-                    let otherObservations = inPeriod.filter { $0.employerID != employer }
-                    for distribution in release.overall.distribution where distribution.source == .assessor || distribution.source == .employer {
-                        let scores = otherObservations.compactMap { distribution.source == .assessor ? $0.assessorScore : $0.employerScore }
-                        let truth = (1...7).map { score in scores.filter { $0 == score }.count }
-                        Self.expectSafe(truth, withheld: Set((0..<7).filter { distribution.counts[$0] == nil }), "\(context), \(distribution.source)")
-                        let ownScores = own.compactMap { distribution.source == .assessor ? $0.assessorScore : $0.employerScore }
-                        for score in 1...7 {
-                            if let shown = distribution.counts[score - 1] {
-                                #expect(shown - ownScores.filter { $0 == score }.count == truth[score - 1], "\(context)")
-                            }
-                        }
+                    let scheme = InsightReport.compute(data, filter: InsightFilter(from: period.start, to: period.end), bootstrapSamples: 0)
+                    let mine = InsightReport.compute(data, filter: InsightFilter(from: period.start, to: period.end, employerID: employer),
+                                                     bootstrapSamples: 0)
+                    let outcomes = try #require(release.overall.outcomes)
+                    let pairs: [(String, InsightReport.ReleasedRate, InsightReport.Rate, InsightReport.Rate)] = [
+                        ("fail", outcomes.failRate, scheme.outcomes.overall.failRate, mine.outcomes.overall.failRate),
+                        ("near miss", outcomes.nearMissShareOfFailures, scheme.outcomes.overall.nearMissShareOfFailures,
+                         mine.outcomes.overall.nearMissShareOfFailures),
+                        ("dispute", outcomes.disputeRate, scheme.outcomes.overall.disputeRate, mine.outcomes.overall.disputeRate),
+                        ("overturn", outcomes.overturnRate, scheme.outcomes.overall.overturnRate, mine.outcomes.overall.overturnRate),
+                    ]
+                    for (name, released, whole, part) in pairs {
+                        let numerator = whole.numerator - part.numerator
+                        let complement = (whole.denominator - whole.numerator) - (part.denominator - part.numerator)
+                        Self.expectSafe([numerator, complement], withheld: released.withheld ? [0, 1] : [], "\(context), \(name) rate")
+                        if released.withheld { #expect(released.numerator == nil && released.denominator == nil && released.value.value == nil) }
                     }
+                    if outcomes.failRate.withheld { #expect(outcomes.nearMissShareOfFailures.withheld, "\(context): its denominator is the failures") }
                 }
             }
         }
@@ -168,7 +166,8 @@ import Testing
             let json = String(decoding: try JSONEncoder().encode(release.overall), as: UTF8.self)
             #expect(!json.contains("\"counts\"") && !json.contains("\"agreement\""))
         }
-        // With five more of theirs (scores 4–6), the scheme is released but the single 7 and 1 stay hidden.
+        // With five more of theirs (scores 4–6), the scheme is released, but their single failure is not: the fail
+        // rate (and the near misses among failures, whose denominator it is) are withheld.
         for index in 0..<5 {
             observations.append(.init(id: ObservationID(), candidateID: CandidateID(), employerID: theirs, observedAt: day,
                                       employerScore: 4 + index % 3, assessorScore: 4 + index % 3, assessorID: UserID(), firstUploadAt: day))
@@ -176,11 +175,12 @@ import Testing
         let wider = InsightData(observations: observations, cases: [], opinions: [], assignments: [], attributes: [], employerNames: [:],
                                 now: day.addingTimeInterval(120 * 86_400))
         let release = InsightReport.employerRelease(wider, employer: mine, period: ReportingPeriod("2026-Q1")!, bootstrapSamples: 0)
-        let employer = try #require(release.overall.distribution.first { $0.source == .employer })
-        #expect(employer.counts[6] == nil, "their one 7 must not show")
-        let assessor = try #require(release.overall.distribution.first { $0.source == .assessor })
-        #expect(assessor.counts[0] == nil, "their one 1 must not show")
+        let outcomes = try #require(release.overall.outcomes)
+        #expect(outcomes.failRate.withheld && outcomes.failRate.numerator == nil, "their one failure must not show")
+        #expect(outcomes.nearMissShareOfFailures.withheld)
         #expect(release.overall.counts?.observations == 14)
+        let json = String(decoding: try JSONEncoder().encode(release.overall), as: UTF8.self)
+        #expect(!json.contains("distribution") && !json.contains("confusionMatrix"))
     }
 
     // MARK: Reproducible from the ratings alone

@@ -37,17 +37,19 @@ public enum DisclosureControl {
 // MARK: - What an employer is given
 
 extension InsightReport {
-    /// The figures an employer may see for one ended reporting period: its own staff's report, and the scheme's overall
-    /// figures under the release rules.
+    /// The figures an employer may see for one reporting period: its own staff's report, and the scheme's overall
+    /// figures under the release rules (docs/statistics.md, "Release rules").
     ///
     /// - Own staff: the employer's own observations in the period, without the rows of assessors and moderators (who are
-    ///   not its staff). The employer already sees its staff's scores and outcomes case by case; what the report adds
-    ///   that it could not see — the consented attributes — is in the fairness breakdowns, which are suppressed by
-    ///   ``DisclosureControl`` (groups under 5 people, complemented).
+    ///   not its staff) and **without any breakdown by candidates' attributes**: the employer sees its staff's outcomes
+    ///   case by case, so any outcome figure by attribute among them narrows down who has which attribute (a group's one
+    ///   failure is the one failure it knows of; a group with no failures passed everyone).
     /// - The scheme: what the employer does not know is the *other* employers' part (the scheme minus its own). When
-    ///   fewer than 5 other candidates were observed in the period nothing about the scheme is released; otherwise the
-    ///   headline figures, and each source's score distribution with a cell withheld whenever the other employers' part
-    ///   of it counts 1 to 4 (complemented as above, so that subtracting the employer's own counts recovers nobody).
+    ///   fewer than 5 other candidates were observed in the period nothing about the scheme is released. Otherwise the
+    ///   counts, the agreement coefficients and the outcome rates, each rate withheld whenever the other employers'
+    ///   part of its numerator or of its complement counts 1 to 4 (a rate whose denominator is another rate's withheld
+    ///   numerator goes too). No score distribution or confusion matrix of the scheme: their cells, with the rates,
+    ///   would be a system of equations to solve for the withheld ones.
     public static func employerRelease(
         _ data: InsightData, employer: OrganisationID, period: ReportingPeriod, bootstrapSamples: Int = 1000, seed: UInt64 = 20_261_203
     ) -> EmployerRelease {
@@ -57,6 +59,7 @@ extension InsightReport {
         report.agreementGroups.byAssessor = []
         report.leniency.byModerator = []
         report.calibration.byModerator = []
+        report.fairness.byAttribute = []
         let scheme = compute(data, filter: InsightFilter(from: period.start, to: period.end), bootstrapSamples: bootstrapSamples, seed: seed)
         let others = scheme.counts.candidates - Set(data.observations.lazy.filter { own.includes($0) }.map(\.candidateID)).count
         guard others >= DisclosureControl.threshold else {
@@ -65,16 +68,10 @@ extension InsightReport {
                 overall: .withheld(reason: "Fewer than \(DisclosureControl.threshold) other employers' candidates were observed in \(period): "
                                    + "the scheme's figures would show theirs, so they are not released for this period."))
         }
-        let distribution = zip(scheme.distribution, report.distribution).map { scheme, own in
-            let withheld = DisclosureControl.withheld(zip(scheme.counts, own.counts).map { $0 - $1 })
-            return ReleasedDistribution(
-                source: scheme.source, counts: scheme.counts.indices.map { withheld.contains($0) ? nil : scheme.counts[$0] },
-                total: scheme.total)
-        }
         return EmployerRelease(
             period: period, report: report,
-            overall: OverallRelease(counts: scheme.counts, agreement: AgreementHeadline(scheme.agreement), outcomes: scheme.outcomes.overall,
-                                    distribution: distribution, withheldReason: nil))
+            overall: OverallRelease(counts: scheme.counts, agreement: AgreementHeadline(scheme.agreement),
+                                    outcomes: ReleasedOutcomes(scheme: scheme.outcomes.overall, own: report.outcomes.overall), withheldReason: nil))
     }
 
     /// Headline agreement figures without the cell counts (the confusion matrix and McNemar's discordant pairs are
@@ -102,24 +99,95 @@ extension InsightReport {
         }
     }
 
-    /// A score distribution as released: `counts[s − 1]` for s in 1…7, `nil` where withheld.
-    public struct ReleasedDistribution: Sendable, Equatable, Codable {
-        public var source: ScoreDistribution.Source
-        public var counts: [Int?]
-        public var total: Int
+    /// A rate as released: its numerator and denominator, or neither (and the value "not defined", saying why) when the
+    /// other employers' part of it would be a group of 1 to 4.
+    public struct ReleasedRate: Sendable, Equatable, Codable {
+        public var numerator: Int?
+        public var denominator: Int?
+        public var value: Statistic
+        /// Whether it was withheld by the release rules.
+        public var withheld: Bool
+
+        static let reason = "withheld: fewer than \(DisclosureControl.threshold) of the other employers' observations on one side of it"
+
+        /// `rate` as it is (nothing withheld): the lead's and auditor's figures, and an employer's own.
+        public init(_ rate: Rate) {
+            numerator = rate.numerator
+            denominator = rate.denominator
+            value = rate.value
+            withheld = false
+        }
+
+        /// `scheme`'s rate, unless the others' part (`scheme` − `own`) of its numerator or complement counts 1 to 4, or
+        /// `denominatorWithheld`.
+        init(scheme: Rate, own: Rate, denominatorWithheld: Bool = false) {
+            let numerator = scheme.numerator - own.numerator
+            let complement = (scheme.denominator - scheme.numerator) - (own.denominator - own.numerator)
+            if denominatorWithheld || !DisclosureControl.withheld([numerator, complement]).isEmpty {
+                self.numerator = nil
+                denominator = nil
+                value = .notDefined(reason: Self.reason)
+                withheld = true
+            } else {
+                self.numerator = scheme.numerator
+                denominator = scheme.denominator
+                value = scheme.value
+                withheld = false
+            }
+        }
+    }
+
+    /// The scheme's outcome figures as released to an employer.
+    public struct ReleasedOutcomes: Sendable, Equatable, Codable {
+        public var observations: Int
+        public var failRate: ReleasedRate
+        public var nearMissShareOfFailures: ReleasedRate
+        public var disputeRate: ReleasedRate
+        public var overturnRate: ReleasedRate
+        public var localResolutionRate: ReleasedRate
+        /// Withheld (nil) when fewer than 5 of the decided cases are other employers'.
+        public var timeToDecision: TimeToDecision?
+        public var overdueAssignments: ReleasedRate
+        public var lateAssignments: ReleasedRate
+
+        /// `outcomes` as they are (nothing withheld).
+        public init(_ outcomes: PeriodOutcomes) {
+            observations = outcomes.observations
+            failRate = ReleasedRate(outcomes.failRate)
+            nearMissShareOfFailures = ReleasedRate(outcomes.nearMissShareOfFailures)
+            disputeRate = ReleasedRate(outcomes.disputeRate)
+            overturnRate = ReleasedRate(outcomes.overturnRate)
+            localResolutionRate = ReleasedRate(outcomes.localResolutionRate)
+            timeToDecision = outcomes.timeToDecision
+            overdueAssignments = ReleasedRate(outcomes.overdueAssignments)
+            lateAssignments = ReleasedRate(outcomes.lateAssignments)
+        }
+
+        init(scheme: PeriodOutcomes, own: PeriodOutcomes) {
+            observations = scheme.observations
+            failRate = ReleasedRate(scheme: scheme.failRate, own: own.failRate)
+            // Its denominator is the failures: withheld with them.
+            nearMissShareOfFailures = ReleasedRate(scheme: scheme.nearMissShareOfFailures, own: own.nearMissShareOfFailures,
+                                                   denominatorWithheld: failRate.withheld)
+            disputeRate = ReleasedRate(scheme: scheme.disputeRate, own: own.disputeRate)
+            overturnRate = ReleasedRate(scheme: scheme.overturnRate, own: own.overturnRate)
+            localResolutionRate = ReleasedRate(scheme: scheme.localResolutionRate, own: own.localResolutionRate)
+            timeToDecision = scheme.timeToDecision.count - own.timeToDecision.count >= DisclosureControl.threshold ? scheme.timeToDecision : nil
+            overdueAssignments = ReleasedRate(scheme: scheme.overdueAssignments, own: own.overdueAssignments)
+            lateAssignments = ReleasedRate(scheme: scheme.lateAssignments, own: own.lateAssignments)
+        }
     }
 
     /// The scheme's overall figures as released to an employer, or the reason they are withheld.
     public struct OverallRelease: Sendable, Equatable, Codable {
         public var counts: Counts?
         public var agreement: AgreementHeadline?
-        public var outcomes: PeriodOutcomes?
-        public var distribution: [ReleasedDistribution]
+        public var outcomes: ReleasedOutcomes?
         /// Why nothing about the scheme is released, when it is not.
         public var withheldReason: String?
 
         static func withheld(reason: String) -> OverallRelease {
-            OverallRelease(counts: nil, agreement: nil, outcomes: nil, distribution: [], withheldReason: reason)
+            OverallRelease(counts: nil, agreement: nil, outcomes: nil, withheldReason: reason)
         }
     }
 

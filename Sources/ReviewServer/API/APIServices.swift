@@ -23,6 +23,8 @@ struct APIServices: Sendable {
     let secureCookies: Bool
     /// The fixed periods an employer's statistics cover.
     let statisticsPeriod: ReportingPeriod.Length
+    /// How long after a period ends its statistics are released to employers.
+    let statisticsReleaseDelay: TimeInterval
     let now: @Sendable () -> Date
     /// A hash, at the configured cost, of a random password nobody knows: checked when a username is unknown,
     /// so that the time a sign-in takes does not tell which usernames exist.
@@ -46,6 +48,7 @@ struct APIServices: Sendable {
         self.sessionLifetime = configuration.sessionLifetime
         self.secureCookies = configuration.publicBaseURL?.lowercased().hasPrefix("https://") ?? false
         self.statisticsPeriod = configuration.statisticsPeriod
+        self.statisticsReleaseDelay = configuration.statisticsReleaseDelay
         self.now = now
     }
 

@@ -5130,51 +5130,20 @@ enum OpenAPIDocument {
                 "type": "object"
               },
               "agreement": {
-                "type": "object"
+                "type": "object",
+                "description": "coefficients only: no cell counts"
               },
               "outcomes": {
-                "type": "object"
-              },
-              "distribution": {
-                "type": "array",
-                "items": {
-                  "type": "object",
-                  "properties": {
-                    "source": {
-                      "type": "string"
-                    },
-                    "counts": {
-                      "type": "array",
-                      "items": {
-                        "type": [
-                          "integer",
-                          "null"
-                        ]
-                      },
-                      "minItems": 7,
-                      "maxItems": 7
-                    },
-                    "total": {
-                      "type": "integer"
-                    }
-                  },
-                  "required": [
-                    "source",
-                    "counts",
-                    "total"
-                  ],
-                  "additionalProperties": false
-                }
+                "type": "object",
+                "description": "rates, each {numerator, denominator, value, withheld}: withheld (no numbers) when the other employers' part of either side counts 1 to 4"
               },
               "withheldReason": {
                 "type": "string"
               }
             },
-            "required": [
-              "distribution"
-            ],
+            "required": [],
             "additionalProperties": false,
-            "description": "For an employer: the scheme's figures under the release rules (cells where other employers count 1 to 4 withheld as null; nothing but withheldReason when fewer than 5 other candidates)."
+            "description": "For an employer: the scheme's figures under the release rules (docs/statistics.md); nothing but withheldReason when fewer than 5 other candidates were observed in the period. Frozen at the first reading."
           }
         },
         "required": [

@@ -42,6 +42,9 @@ public struct ServerSettings: Equatable, Sendable {
     /// The fixed periods statistics are released for outside the lead and the auditor: `quarter` (default) or `month`.
     /// Choose once: releases under both lengths could be subtracted from each other (docs/statistics.md).
     public var statisticsPeriod: ReportingPeriod.Length = .quarter
+    /// Days after a period ends before its statistics are released to employers (then frozen): late ratings and
+    /// decisions get in first. Default 30.
+    public var statisticsReleaseDelayDays: Double = 30
     /// The retention schedule: days per record type (`retention_<type>_days`), over ``RetentionPolicy/defaultDays``.
     public var retention = RetentionPolicy.default
     /// Hours between retention passes (daily by default); 0 turns the scheduled pass off.
@@ -96,6 +99,8 @@ public struct ServerSettings: Equatable, Sendable {
             case "trusted_proxies":
                 guard TrustedProxies(text) != nil else { throw bad("a comma-separated list of IP addresses or networks (10.0.0.1, 10.1.0.0/16, ::1)") }
                 trustedProxies = text
+            case "statistics_release_delay_days":
+                statisticsReleaseDelayDays = try Double(text).flatMap { (0...366).contains($0) ? $0 : nil } ?? { throw bad("a number of days, 0 to 366") }()
             case "statistics_period": statisticsPeriod = try ReportingPeriod.Length(rawValue: text.lowercased()) ?? { throw bad("quarter or month") }()
             case "session_hours": sessionHours = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of hours") }()
             case "retention_interval_hours":

@@ -50,9 +50,12 @@ struct StatisticsController: Sendable {
         try services.access.require(actor, in: Self.readers, to: "read the statistics")
         let now = services.now()
         let length = services.statisticsPeriod
-        let asked = try Self.period(request, length: length, now: now)
+        // Employers' periods are released a while after they end (late ratings and decisions in) and then frozen.
+        let delay = actor.role == .employer ? services.statisticsReleaseDelay : 0
+        let asked = try Self.period(request, length: length, now: now, delay: delay)
         let data = try await services.store.insightData(now: now)
-        let periods = Array(ReportingPeriod.ended(from: data.observations.first?.observedAt ?? now, at: now, length: length).prefix(40))
+        let periods = Array(ReportingPeriod.ended(from: data.observations.first?.observedAt ?? now, at: now.addingTimeInterval(-delay), length: length)
+            .prefix(40))
         guard actor.role == .employer else {
             var filter = InsightFilter()
             if let asked {
@@ -80,26 +83,40 @@ struct StatisticsController: Sendable {
         if let other = try request.queryID("employerId", as: OrganisationID.self), other != actor.organisationID {
             throw APIError(.forbidden, code: .forbidden, message: "You can see the statistics of your own staff only; leave out employerId.")
         }
-        let period = asked ?? ReportingPeriod(containing: now, length: length).previous
-        let release = InsightReport.employerRelease(data, employer: actor.organisationID, period: period)
-        return StatisticsRepresentation(scope: "employer", generatedAt: now, period: period, periods: periods,
+        let period = asked ?? ReportingPeriod(containing: now.addingTimeInterval(-delay), length: length).previous
+        // Frozen at its first reading: an employer who changes the period's data (a flag, a rating) and reads it again
+        // sees the same figures, so the change cannot be traced to a group.
+        let kept: (body: String, releasedAt: Date)
+        if let existing = try await services.store.statisticsRelease(of: actor.organisationID, period: period.description) {
+            kept = existing
+        } else {
+            let release = InsightReport.employerRelease(data, employer: actor.organisationID, period: period)
+            let body = String(decoding: try JSONEncoder().encode(release), as: UTF8.self)
+            kept = try await services.store.freezeStatisticsRelease(of: actor.organisationID, period: period.description, body: body,
+                                                                    by: actor, at: now)
+        }
+        let release = try JSONDecoder().decode(InsightReport.EmployerRelease.self, from: Data(kept.body.utf8))
+        return StatisticsRepresentation(scope: "employer", generatedAt: kept.releasedAt, period: period, periods: periods,
                                         report: release.report, overall: release.overall)
     }
 
-    /// The `period` query parameter: one ended period of the configured length, or `nil` when not given.
-    static func period(_ request: Request, length: ReportingPeriod.Length, now: Date) throws(APIError) -> ReportingPeriod? {
+    /// The `period` query parameter: one period of the configured length, ended `delay` seconds ago or more, or `nil`
+    /// when not given.
+    static func period(_ request: Request, length: ReportingPeriod.Length, now: Date, delay: TimeInterval) throws(APIError) -> ReportingPeriod? {
         guard let text = request.uri.queryParameters.get("period"), !text.isEmpty else { return nil }
-        let example = ReportingPeriod(containing: now, length: length).previous
+        let latest = ReportingPeriod(containing: now.addingTimeInterval(-delay), length: length).previous
         guard let period = ReportingPeriod(text) else {
-            throw APIError(.badRequest, code: .badRequest, message: "\"period\" must be a \(length) such as \(example), not \"\(text)\".")
+            throw APIError(.badRequest, code: .badRequest, message: "\"period\" must be a \(length) such as \(latest), not \"\(text)\".")
         }
         guard period.length == length else {
-            throw APIError(.badRequest, code: .badRequest, message: "Statistics are released by \(length), not by \(period.length): ask for a period such as \(example).")
+            throw APIError(.badRequest, code: .badRequest, message: "Statistics are released by \(length), not by \(period.length): ask for a period such as \(latest).")
         }
-        guard period.hasEnded(at: now) else {
+        guard period.hasEnded(at: now.addingTimeInterval(-delay)) else {
+            let released = ISO8601DateFormatter.dayFormatter.string(from: period.end.addingTimeInterval(delay))
             throw APIError(.badRequest, code: .badRequest, message: """
-                \(period) has not ended yet: its figures are released once it is over, from \(ISO8601DateFormatter.dayFormatter.string(from: period.end)). \
-                The latest released period is \(example).
+                \(period) has not been released yet: its figures are released on \(released), \
+                \(delay > 0 ? "once the period is over and late ratings and decisions are in" : "once it is over"). \
+                The latest released period is \(latest).
                 """)
         }
         return period

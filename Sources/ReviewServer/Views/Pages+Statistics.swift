@@ -119,11 +119,11 @@ extension Pages {
     }
 
     static func headline(_ report: InsightReport) -> [[String: String]] {
-        headline(counts: report.counts, agreement: .init(report.agreement), outcomes: report.outcomes.overall)
+        headline(counts: report.counts, agreement: .init(report.agreement), outcomes: .init(report.outcomes.overall))
     }
 
     /// The figures a reader looks for first, each with what it means.
-    static func headline(counts: InsightReport.Counts, agreement: InsightReport.AgreementHeadline, outcomes: InsightReport.PeriodOutcomes) -> [[String: String]] {
+    static func headline(counts: InsightReport.Counts, agreement: InsightReport.AgreementHeadline, outcomes: InsightReport.ReleasedOutcomes) -> [[String: String]] {
         let alpha = agreement.alphaOrdinal
         let interval = alpha.lower.value.flatMap { lower in alpha.upper.value.map { " (95% interval \(number(.value(lower))) to \(number(.value($0))))" } } ?? ""
         return [
@@ -140,9 +140,12 @@ extension Pages {
             ["label": "Dispute rate", "value": percent(outcomes.disputeRate.value), "note": of(outcomes.disputeRate)],
             ["label": "Overturned by moderation", "value": percent(outcomes.overturnRate.value), "note": "pass/fail differs from the assessor's: " + of(outcomes.overturnRate)],
             ["label": "Resolved locally", "value": percent(outcomes.localResolutionRate.value), "note": of(outcomes.localResolutionRate)],
-            ["label": "Upload to decision", "value": days(outcomes.timeToDecision.medianDays) + " (median)",
-             "note": "90th percentile \(days(outcomes.timeToDecision.p90Days)), \(outcomes.timeToDecision.count) decisions"],
-            ["label": "Overdue assignments", "value": "\(outcomes.overdueAssignments.numerator)", "note": "of \(outcomes.overdueAssignments.denominator) open"],
+            outcomes.timeToDecision.map { time in
+                ["label": "Upload to decision", "value": days(time.medianDays) + " (median)",
+                 "note": "90th percentile \(days(time.p90Days)), \(time.count) decisions"]
+            } ?? ["label": "Upload to decision", "value": "withheld", "note": "fewer than 5 decisions elsewhere in the period"],
+            ["label": "Overdue assignments", "value": outcomes.overdueAssignments.numerator.map(String.init) ?? "withheld",
+             "note": outcomes.overdueAssignments.denominator.map { "of \($0) open" } ?? "too few elsewhere to show"],
         ]
     }
 
@@ -213,8 +216,11 @@ extension Pages {
         statistic.value.map { String(format: "%.1f days", $0) } ?? "not defined"
     }
 
-    static func of(_ rate: InsightReport.Rate) -> String {
-        rate.denominator == 0 ? (rate.value.reason ?? "none in the selection") : "\(rate.numerator) of \(rate.denominator)"
+    static func of(_ rate: InsightReport.ReleasedRate) -> String {
+        guard let numerator = rate.numerator, let denominator = rate.denominator, denominator > 0 else {
+            return rate.value.reason ?? "none in the selection"
+        }
+        return "\(numerator) of \(denominator)"
     }
 
     static func short(_ id: String) -> String { String(id.prefix(8)) }

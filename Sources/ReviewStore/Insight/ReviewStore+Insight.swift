@@ -62,6 +62,40 @@ extension ReviewStore {
         }
     }
 
+    /// The statistics of `period` (`2026-Q1`, `2026-03`) as released to `employer`, frozen at its first reading, or nil
+    /// before it is first read.
+    public func statisticsRelease(of employer: OrganisationID, period: String) async throws -> (body: String, releasedAt: Date)? {
+        try await reading { sql in
+            guard let row = try await sql.db.raw("""
+                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.d.id(employer)) AND period = \(bind: period)
+                """).first() else { return nil }
+            return (try row.value("body", as: String.self), try row.time("released_at"))
+        }
+    }
+
+    /// Freezes `body` as the release of `period` to `employer` (audited as `statistics.released`), unless another reading
+    /// froze one first; returns the release as frozen (so two first readings at once see the same figures).
+    public func freezeStatisticsRelease(
+        of employer: OrganisationID, period: String, body: String, by actor: Actor, at time: Date = Date()
+    ) async throws -> (body: String, releasedAt: Date) {
+        try await moderation { sql in
+            let inserted = try await sql.db.raw("""
+                INSERT INTO statistics_releases (employer_id, period, released_at, body)
+                VALUES (\(sql.d.id(employer)), \(bind: period), \(sql.d.time(time)), \(bind: body))
+                ON CONFLICT (employer_id, period) DO NOTHING RETURNING period
+                """).first() != nil
+            if inserted {
+                try await sql.append(AuditEvent(
+                    at: time, actorID: actor.userID, action: "statistics.released",
+                    subject: .init(type: "organisation", id: employer.description), details: ["period": period]))
+            }
+            guard let row = try await sql.db.raw("""
+                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.d.id(employer)) AND period = \(bind: period)
+                """).first() else { throw StoreError(.database, "The statistics release could not be kept.") }
+            return (try row.value("body", as: String.self), try row.time("released_at"))
+        }
+    }
+
     /// Consent withdrawn: deletes every attribute of the candidate (audited); `false` if there were none.
     @discardableResult
     public func withdrawAttributes(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws -> Bool {
