@@ -79,9 +79,36 @@ def sqlite_round_trip(binary, work):
     check("not empty" in message, f"restoring over live data: {message}")
     log("a backup with one flipped byte is refused whole; so is a restore over existing data")
 
+    # Crafted backups (found by the hostile test): a name that climbs out, a link, a manifest without the database.
+    outside = os.path.join(work, "outside.txt")
+    crafted = []
+    for name, change in [
+        ("climbs", lambda folder, files: files.__setitem__("blobs/../../outside.txt", _write(folder, "payload", b"PWNED\n"))),
+        ("absolute", lambda folder, files: files.__setitem__(outside, _write(folder, "payload", b"PWNED\n"))),
+        ("no-database", lambda folder, files: files.pop("database.sqlite")),
+        ("link", lambda folder, files: _link_first_blob(folder, files)),
+    ]:
+        folder = os.path.join(work, f"crafted-{name}")
+        shutil.copytree(backup, folder)
+        manifest = json.load(open(os.path.join(folder, "backup.json")))
+        change(folder, manifest["files"])
+        json.dump(manifest, open(os.path.join(folder, "backup.json"), "w"))
+        target = os.path.join(work, f"target-{name}")
+        message = run(binary, "restore", "--from", folder, "--data", target, expect=64)
+        check("Nothing was restored" in message, f"the {name} backup: {message}")
+        check(not os.path.exists(target) or not any(os.scandir(target)), f"the {name} backup wrote into {target}")
+        crafted.append(name)
+    check(not os.path.exists(outside) and not os.path.exists(os.path.join(work, "..", "outside.txt")), "a crafted backup wrote outside")
+    log(f"crafted backups refused with nothing written: {', '.join(crafted)}")
+
     restored = os.path.join(work, "restored")
     log(run(binary, "restore", "--from", backup, "--data", restored).strip())
     run(binary, "verify", "--database", "sqlite://" + os.path.join(restored, "obsreview.sqlite"))
+    for folder, _, names in os.walk(restored):
+        check(os.stat(folder).st_mode & 0o777 == 0o700, f"{folder} is {oct(os.stat(folder).st_mode & 0o777)}, not 0700")
+        for name in names:
+            mode = os.stat(os.path.join(folder, name)).st_mode & 0o777
+            check(mode == 0o600, f"{os.path.join(folder, name)} is {oct(mode)}, not 0600")
     again = DemoServer(binary, restored, os.path.join(work, "restored.log"), demo=False)
     try:
         again.start()
@@ -99,6 +126,23 @@ def sqlite_round_trip(binary, work):
         log(f"restored: {len(after)} recordings, each of the {len(ready)} ready ones streams its proxy and poster; verify passes")
     finally:
         again.stop()
+
+
+def _write(folder, name, data):
+    """Writes a file into a crafted backup folder and returns its SHA-256, as the manifest would list it."""
+    import hashlib
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _link_first_blob(folder, files):
+    """Replaces the first blob by a link to a file outside the backup with that file's hash in the manifest."""
+    import hashlib
+    path = next(p for p in sorted(files) if p.startswith("blobs/"))
+    os.remove(os.path.join(folder, path))
+    os.symlink("/etc/hostname", os.path.join(folder, path))
+    files[path] = hashlib.sha256(open("/etc/hostname", "rb").read()).hexdigest()
 
 
 def postgres_round_trip(binary, work):

@@ -42,6 +42,16 @@ struct BackupCommand: AsyncParsableCommand {
             throw ValidationError("\(to) exists already: give a new folder, so that no earlier backup is overwritten.")
         }
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        do {
+            try await write(into: target, layout: layout)
+        } catch {
+            // Nothing half-made is left behind to block the next try.
+            try? FileManager.default.removeItem(at: target)
+            throw error
+        }
+    }
+
+    private func write(into target: URL, layout: DataLayout) async throws {
         let url = options.url ?? layout.defaultDatabaseURL
         let configuration = try DatabaseConfiguration(url: url)
         var files: [String: String] = [:]
@@ -57,7 +67,7 @@ struct BackupCommand: AsyncParsableCommand {
         case .postgres(let postgres):
             databaseFile = "database.pgdump"
             recordings = try await DatabaseOptions.withStore(url: url) { store in try await store.recordingCount() }
-            try Self.runTool("pg_dump", ["--format=custom", "--no-owner", "--file", target.appendingPathComponent(databaseFile).path, postgres])
+            try Self.runTool("pg_dump", ["--format=custom", "--no-owner", "--file", target.appendingPathComponent(databaseFile).path], database: postgres)
         }
         files[databaseFile] = try Self.sha256(of: target.appendingPathComponent(databaseFile))
         for folder in ["blobs", "media"] {
@@ -73,7 +83,7 @@ struct BackupCommand: AsyncParsableCommand {
         let manifest = BackupManifest(createdAt: Date(), database: databaseFile == "database.sqlite" ? "sqlite" : "postgres",
                                       recordings: recordings, files: files)
         try Self.encoder.encode(manifest).write(to: target.appendingPathComponent(BackupManifest.fileName))
-        print("Backed up the \(manifest.database) database (\(recordings) recordings) and \(files.count - 1) files into \(to).")
+        print("Backed up the \(manifest.database) database (\(recordings) recordings) and \(files.count - 1) files into \(target.path).")
     }
 
     static let encoder: JSONEncoder = {
@@ -85,7 +95,9 @@ struct BackupCommand: AsyncParsableCommand {
 
     /// Regular files under `folder`, as paths relative to it, sorted; none when the folder does not exist.
     static func files(under folder: URL) -> [String] {
-        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        // Hidden files are scratch (an indexer's `.progress`), never part of a recording's media.
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        else { return [] }
         let base = folder.standardizedFileURL.path + "/"
         return walker.compactMap { item -> String? in
             guard let url = item as? URL, (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { return nil }
@@ -103,11 +115,21 @@ struct BackupCommand: AsyncParsableCommand {
         return hash.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Runs a PostgreSQL tool found on PATH; its error output becomes the error.
-    static func runTool(_ name: String, _ arguments: [String]) throws {
+    /// Runs a PostgreSQL tool found on PATH on `database` (a `postgres://` URL); its error output becomes the error.
+    /// The password goes in the tool's environment (`PGPASSWORD`), never on its command line, which every user of the
+    /// machine can read in the process list.
+    static func runTool(_ name: String, _ arguments: [String], database: String) throws {
+        var environment = ProcessInfo.processInfo.environment
+        var connection = database
+        if var components = URLComponents(string: database), let password = components.password {
+            environment["PGPASSWORD"] = password.removingPercentEncoding ?? password
+            components.password = nil
+            connection = components.string ?? database
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [name] + arguments
+        process.environment = environment
+        process.arguments = [name] + arguments + ["--dbname", connection]
         let errors = Pipe()
         process.standardError = errors
         do { try process.run() } catch {
@@ -144,10 +166,25 @@ struct RestoreCommand: AsyncParsableCommand {
         guard let bytes = FileManager.default.contents(atPath: source.appendingPathComponent(BackupManifest.fileName).path),
             let manifest = try? Self.decoder.decode(BackupManifest.self, from: bytes)
         else { throw ValidationError("\(from) is not a backup made by `obsreview backup`: it has no readable backup.json.") }
+        let databaseFile = manifest.database == "postgres" ? "database.pgdump" : "database.sqlite"
+        guard ["sqlite", "postgres"].contains(manifest.database), manifest.files[databaseFile] != nil else {
+            throw ValidationError("backup.json lists no \(databaseFile): this is not a complete backup. Nothing was restored.")
+        }
+        let backupRoot = source.resolvingSymlinksInPath().path + "/"
         for (path, expected) in manifest.files.sorted(by: { $0.key < $1.key }) {
+            // Only the names a backup writes: the database file, and plain names under blobs/ and media/ — never "..",
+            // an absolute path, a hidden name or a symbolic link, so that nothing is read or written outside the two
+            // folders.
+            guard path == databaseFile || Self.isBackupFileName(path) else {
+                throw ValidationError("backup.json names \"\(path)\", which a backup never holds. Nothing was restored.")
+            }
             let file = source.appendingPathComponent(path)
-            guard FileManager.default.fileExists(atPath: file.path) else {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
+            guard let attributes else {
                 throw ValidationError("The backup is incomplete: \(path) is missing. Nothing was restored.")
+            }
+            guard attributes[.type] as? FileAttributeType == .typeRegular, file.resolvingSymlinksInPath().path.hasPrefix(backupRoot) else {
+                throw ValidationError("The backup's \(path) is not a plain file inside the backup folder (a link?). Nothing was restored.")
             }
             guard try BackupCommand.sha256(of: file) == expected else {
                 throw ValidationError("The backup is damaged: \(path) does not match its SHA-256 in backup.json. Nothing was restored.")
@@ -159,28 +196,55 @@ struct RestoreCommand: AsyncParsableCommand {
             throw ValidationError("\(data)/\(folder) is not empty: restore into a new data folder, so that nothing is overwritten.")
         }
         let url = options.url ?? layout.defaultDatabaseURL
+        var written: [URL] = []
+        do {
+            try await restore(manifest, from: source, into: root, layout: layout, url: url, written: &written)
+        } catch {
+            // A restore that fails half-way leaves nothing behind to block the next try.
+            for file in written.reversed() { try? FileManager.default.removeItem(at: file) }
+            throw error
+        }
+    }
+
+    /// A name a backup writes under blobs/ or media/: plain components only.
+    static func isBackupFileName(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts.count <= 6, ["blobs", "media"].contains(parts[0]) else { return false }
+        return parts.allSatisfy { part in
+            guard let first = part.first, first != ".", part.count <= 128 else { return false }
+            return part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+        }
+    }
+
+    /// Copies `source` to `destination` as a new private file (0600), whatever the backup's own modes.
+    static func copyPrivately(_ source: URL, to destination: URL, written: inout [URL]) throws {
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.copyItem(at: source, to: destination)
+        written.append(destination)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: destination.path)
+    }
+
+    private func restore(_ manifest: BackupManifest, from source: URL, into root: URL, layout: DataLayout, url: String,
+                         written: inout [URL]) async throws {
         switch (manifest.database, try DatabaseConfiguration(url: url)) {
         case ("sqlite", .sqlite(let path)):
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw ValidationError("A database exists already at \(path): restore into a new data folder or give another --database.")
             }
-            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            try FileManager.default.copyItem(at: source.appendingPathComponent("database.sqlite"), to: URL(fileURLWithPath: path))
+            try Self.copyPrivately(source.appendingPathComponent("database.sqlite"), to: URL(fileURLWithPath: path), written: &written)
         case ("postgres", .postgres(let postgres)):
             let tables = try await DatabaseOptions.withStore(url: url, migrate: false) { store in try await store.tableCount() }
             guard tables == 0 else {
                 throw ValidationError("The database at --database already has tables: restore into a new, empty database.")
             }
-            try BackupCommand.runTool("pg_restore", ["--no-owner", "--exit-on-error", "--dbname", postgres, source.appendingPathComponent("database.pgdump").path])
+            try BackupCommand.runTool("pg_restore", ["--no-owner", "--exit-on-error", source.appendingPathComponent("database.pgdump").path],
+                                      database: postgres)
         default:
             throw ValidationError("This is a backup of a \(manifest.database) database: give a \(manifest.database == "sqlite" ? "sqlite" : "postgres://") --database to restore it into.")
         }
-        for path in manifest.files.keys.sorted() where path.hasPrefix("blobs/") || path.hasPrefix("media/") {
-            let destination = root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            try FileManager.default.copyItem(at: source.appendingPathComponent(path), to: destination)
+        for path in manifest.files.keys.sorted() where Self.isBackupFileName(path) {
+            try Self.copyPrivately(source.appendingPathComponent(path), to: root.appendingPathComponent(path), written: &written)
         }
         let problems: [String] = try await DatabaseOptions.withStore(url: url) { store in
             var problems: [String] = []
