@@ -41,17 +41,17 @@ def site(ports, certificate, key, upstream):
     """deploy/nginx/obsreview.conf with this machine's ports, certificate and upstream; every substitution must match."""
     with open(os.path.join(ROOT, "deploy", "nginx", "obsreview.conf")) as f:
         text = f.read()
-    for pattern, replacement in [
-        (r"server 127\.0\.0\.1:8080;", f"server 127.0.0.1:{upstream};"),
-        (r"listen 80;", f"listen 127.0.0.1:{ports['http']};"),
-        (r"\n\s*listen \[::\]:80;", ""),
-        (r"listen 443 ssl http2;", f"listen 127.0.0.1:{ports['https']} ssl http2;"),
-        (r"\n\s*listen \[::\]:443 ssl http2;", ""),
-        (r"ssl_certificate /etc/ssl/certs/review\.example\.org\.pem;", f"ssl_certificate {certificate};"),
-        (r"ssl_certificate_key /etc/ssl/private/review\.example\.org\.key;", f"ssl_certificate_key {key};"),
+    for pattern, replacement, expected in [
+        (r"server 127\.0\.0\.1:8080;", f"server 127.0.0.1:{upstream};", 2),
+        (r"listen 80;", f"listen 127.0.0.1:{ports['http']};", 1),
+        (r"\n\s*listen \[::\]:80;", "", 1),
+        (r"listen 443 ssl http2;", f"listen 127.0.0.1:{ports['https']} ssl http2;", 1),
+        (r"\n\s*listen \[::\]:443 ssl http2;", "", 1),
+        (r"ssl_certificate /etc/ssl/certs/review\.example\.org\.pem;", f"ssl_certificate {certificate};", 1),
+        (r"ssl_certificate_key /etc/ssl/private/review\.example\.org\.key;", f"ssl_certificate_key {key};", 1),
     ]:
         text, count = re.subn(pattern, replacement, text)
-        check(count == 1, f"deploy/nginx/obsreview.conf no longer has {pattern!r} (the test substitutes it)")
+        check(count == expected, f"deploy/nginx/obsreview.conf no longer has {pattern!r} {expected} time(s) (the test substitutes it)")
     return text
 
 
@@ -243,6 +243,11 @@ def main():
         addresses = [e.get("details", {}).get("address") for e in json.loads(body).get("items", [])] if status == 200 else []
         check(addresses == ["127.0.0.2"], f"the failed sign-in was recorded from {addresses} (status {status}), expected 127.0.0.2")
         log("a failed sign-in through nginx is recorded from the client's address (127.0.0.2), not a forged or nginx's one")
+        check(elsewhere.request("GET", "/metrics")[0] == 403, "/metrics is public through nginx")
+        status, headers, _ = client.request("GET", "/metrics")
+        check(status == 200 and len(headers.get_all("X-Content-Type-Options") or []) == 1
+              and len(headers.get_all("Strict-Transport-Security") or []) == 1, f"/metrics from inside: {status}, headers {dict(headers)}")
+        log("/metrics only from inside; HSTS and nosniff sent once")
         recording = upload_through_nginx(server, client, base, certificate, work, token)
         page_walk(base, recording)
         ok = True

@@ -32,10 +32,18 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let layout = DataLayout(data)
         IndexingWorker.removeStrayFiles(in: layout)
-        try await options.withStore { store in
-            try await IndexingWorker(store: store, data: layout, limits: IndexingLimits(timeoutCap: timeout))
-                .run(poll: .seconds(poll), stopWhenIdle: once)
+        // A round that fails (the database out of reach, a job another worker finished first) is reported and the
+        // worker carries on; with --once it stops at the first.
+        let onError: (@Sendable (any Error) -> Void)? = once ? nil : Self.reportError
+        let (limits, poll, once) = (IndexingLimits(timeoutCap: timeout), poll, once)
+        try await options.withStore { (store: ReviewStore) async throws -> Void in
+            try await IndexingWorker(store: store, data: layout, limits: limits).run(poll: .seconds(poll), stopWhenIdle: once, onError: onError)
         }
+    }
+
+    /// A failed round, on standard error (the worker's log).
+    @Sendable static func reportError(_ error: any Error) {
+        FileHandle.standardError.write(Data("worker: \(String(describing: error))\n".utf8))
     }
 }
 
@@ -140,7 +148,13 @@ struct IndexingWorker {
             _ = await Task.detached { try? await store.releaseLeases(heldBy: name, refundingAttempt: true) }.value
             throw CancellationError()
         }
+        // A worker that was paused or cut off past its lease must not write a result over the worker that took the job
+        // over: renewing the lease is the check (it fails once another worker holds it).
+        if case .abandoned = outcome { return true }
+        guard await renewLease(of: job) else { return true }
         switch outcome {
+        case .abandoned:
+            return true
         case .finished(let status, let output) where status <= 1:
             let line = output.split(separator: "\n").first.map(String.init) ?? ""
             guard var report = try? JSONDecoder().decode(IndexReport.self, from: Data(line.utf8)) else {
@@ -178,6 +192,17 @@ struct IndexingWorker {
         return true
     }
 
+    /// Renews the job's lease; false only when another worker holds it now (a database out of reach for a moment is
+    /// not a lost lease: the lease has a minute in hand).
+    private func renewLease(of job: Job) async -> Bool {
+        do {
+            try await store.jobs.heartbeat(job.id, worker: name, leaseSeconds: Self.leaseSeconds, now: Date())
+            return true
+        } catch {
+            return error.code != .leaseLost
+        }
+    }
+
     /// A job's lease: short, and renewed every ``heartbeatSeconds`` while its child runs, so that a worker that stops
     /// anywhere (another machine included) gives its job back within a minute and a half, not after the index timeout.
     static let leaseSeconds = 90
@@ -201,10 +226,13 @@ struct IndexingWorker {
                 last = ContinuousClock.now
                 return true
             }
-            if due { try? await store.jobs.heartbeat(job.id, worker: name, leaseSeconds: Self.leaseSeconds, now: Date()) }
-            guard let text = try? String(contentsOf: progressFile, encoding: .utf8),
-                let fraction = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-            try? await store.reportProgress(of: job.id, fraction)
+            // Another worker has the job when the lease cannot be renewed: stop, and leave its folder to it.
+            if due, !(await renewLease(of: job)) { return false }
+            if let text = try? String(contentsOf: progressFile, encoding: .utf8),
+                let fraction = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                try? await store.reportProgress(of: job.id, fraction)
+            }
+            return true
         }
     }
 
@@ -263,6 +291,8 @@ enum ChildProcess {
         case finished(status: Int32, output: String)
         case crashed(signal: Int32)
         case timedOut
+        /// `everySecond` said to stop (the job's lease was lost): the child was killed.
+        case abandoned
     }
 
     /// The only environment a child gets: no database URL, no credentials.
@@ -272,8 +302,8 @@ enum ChildProcess {
         return allowed
     }()
 
-    /// Runs the child; `everySecond` is called about once a second while it runs.
-    static func run(arguments: [String], workingDirectory: URL? = nil, timeout: Double, everySecond: (() async -> Void)? = nil) async throws -> Outcome {
+    /// Runs the child; `everySecond` is called about once a second while it runs, and ends it by answering false.
+    static func run(arguments: [String], workingDirectory: URL? = nil, timeout: Double, everySecond: (() async -> Bool)? = nil) async throws -> Outcome {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-child-\(UUID().uuidString).out")
         guard FileManager.default.createFile(atPath: output.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output.path])
@@ -291,14 +321,14 @@ enum ChildProcess {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-        var timedOut = false
+        var timedOut = false, abandoned = false
         var nextTick = ContinuousClock.now + .seconds(1)
         while process.isRunning {
             if let everySecond, ContinuousClock.now >= nextTick {
-                await everySecond()
+                abandoned = !(await everySecond())
                 nextTick = ContinuousClock.now + .seconds(1)
             }
-            if ContinuousClock.now >= deadline || Task.isCancelled {
+            if ContinuousClock.now >= deadline || Task.isCancelled || abandoned {
                 timedOut = true
                 // The child leads its own process group: end it and anything it started.
                 kill(-process.processIdentifier, SIGKILL)
@@ -310,7 +340,7 @@ enum ChildProcess {
         }
         if timedOut {
             try Task.checkCancellation()
-            return .timedOut
+            return abandoned ? .abandoned : .timedOut
         }
         if process.terminationReason == .uncaughtSignal { return .crashed(signal: process.terminationStatus) }
         return .finished(status: process.terminationStatus, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "")

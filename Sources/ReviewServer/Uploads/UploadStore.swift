@@ -219,6 +219,9 @@ public final class UploadStore: Sendable {
                 "The upload is at byte \(record.offset), not \(offset): send HEAD and resume from the offset it gives."
             )
         }
+        // A PATCH under way keeps its upload alive: another server answering HEAD meanwhile must not call it expired.
+        record.expiresAt = configuration.now().addingTimeInterval(configuration.expiry)
+        try writeRecord(record)
         if let declaredLength {
             if let length = record.length {
                 guard length == declaredLength else {
