@@ -276,7 +276,9 @@ def main():
         bad_recording = bad.request.response_headers.get("upload-recording-id")
         if wait_for_final(database, bad_recording) != "rejected":
             raise RuntimeError("random bytes were not rejected")
-        code = sqlite(database, f"SELECT json_extract(details, '$.code') FROM audit_events WHERE action = 'recording.rejected' AND subject_id = '{bad_recording}'")
+        # An event's details live in its erasable personal part (audit_event_personal, decision 12).
+        code = sqlite(database, "SELECT json_extract(p.details, '$.code') FROM audit_events e JOIN audit_event_personal p ON p.event_id = e.id "
+                                f"WHERE e.action = 'recording.rejected' AND e.subject_id = '{bad_recording}'")
         reason = sqlite(database, f"SELECT rejection_reason FROM recordings WHERE id = '{bad_recording}'") or ""
         if code != "notMedia" or work in reason or "/" + "blobs" in reason:
             raise RuntimeError(f"random bytes rejected with code {code!r} ({reason!r}); expected notMedia and no server path")

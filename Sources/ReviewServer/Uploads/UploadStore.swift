@@ -372,9 +372,7 @@ public final class UploadStore: Sendable {
                 if entry.name.string.hasPrefix(".dat.nosync") { temporary.append(configuration.directory.appending(entry.name)) }
             }
         }
-        let minuteAgo = configuration.now().timeIntervalSince1970 - 60
-        for path in temporary {
-            guard let info = try? await FileSystem.shared.info(forFileAt: path), Double(info.lastDataModificationTime.seconds) < minuteAgo else { continue }
+        for path in temporary where Self.isAbandoned(temporary: path, now: Date()) {
             _ = try? await FileSystem.shared.removeItem(at: path)
         }
         for id in names.compactMap(UploadID.init) {
@@ -391,6 +389,22 @@ public final class UploadStore: Sendable {
                 logger.error("Could not recover upload", metadata: ["upload": "\(id)", "error": "\(error)"])
             }
         }
+    }
+
+    /// Whether a half-written sidecar (`.dat.nosync<writer's pid in hex>.<random>`, Foundation's atomic write) was left
+    /// by a process that died: its writer is no process of this machine (a killed server) and it is not being
+    /// written this instant, or it is a minute old whoever wrote it. Writing one takes microseconds, so a live server
+    /// sharing the folder (on another machine too) loses nothing.
+    static func isAbandoned(temporary path: FilePath, now: Date) -> Bool {
+        var status = stat()
+        guard stat(path.string, &status) == 0 else { return false }
+        let age = now.timeIntervalSince1970 - (Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
+        if age > 60 { return true }
+        let name = path.lastComponent?.string ?? ""
+        guard age > 0.2, let hex = name.dropFirst(".dat.nosync".count).split(separator: ".").first, let pid = Int32(hex, radix: 16), pid > 0 else {
+            return false
+        }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     // MARK: Completion
