@@ -29,7 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
-from demo_server import PASSWORD, DemoServer, Failure, check, free_port, http, wait  # noqa: E402
+from demo_server import PASSWORD, DemoServer, Failure, check, free_port, http, run_in, wait  # noqa: E402
 from tools import chromium, default_binary, ensure_debian, ensure_pip  # noqa: E402
 
 BAD_SAMPLES = {"audio-only.m4a": "noVideoStream", "corrupt-truncated.mp4": None, "not-a-video.mp4": "notMedia"}
@@ -270,25 +270,11 @@ def main():
     ensure_pip({"selenium": "selenium", "tusclient": "tuspy"}, log)
     binary = os.path.abspath(args.binary or default_binary())
     work = tempfile.mkdtemp(prefix="obsreview-newcomer-")
-    ok = False
-    try:
+    def body():
         demo_from_repository_root(binary, work)
         demo_in_empty_folder(binary, work)
         production_example(binary, work)
-        ok = True
-    except Failure as failure:
-        log(f"FAILED: {failure}")
-        for name in ("newcomer.log", "elsewhere.log", "production.log", "worker.log"):
-            path = os.path.join(work, name)
-            if os.path.exists(path):
-                log(f"--- {name} (last lines)")
-                sys.stderr.write("".join(open(path, errors="replace").readlines()[-25:]))
-    finally:
-        if args.keep or not ok:
-            log(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return 0 if ok else 1
+    return run_in(work, body, log, ("newcomer.log", "elsewhere.log", "production.log", "worker.log"), keep=args.keep)
 
 
 if __name__ == "__main__":

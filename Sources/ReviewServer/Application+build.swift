@@ -53,6 +53,11 @@ public struct ServerConfiguration: Sendable {
     /// The retention schedule, and how often its pass runs (nil: never; decision 12).
     public var retention = RetentionPolicy.default
     public var retentionInterval: Duration? = nil
+    /// The S3-compatible bucket that holds the blobs; nil keeps them in the data folder's `blobs/` (decision 16).
+    public var objectStorage: S3Settings?
+
+    /// The data folder, resolved, with the configured blob store.
+    public var dataLayout: DataLayout { DataLayout(dataDirectory, objectStorage: objectStorage) }
 
     public init(
         hostname: String = "127.0.0.1",
@@ -142,7 +147,7 @@ public func buildApplication(
             }.map { [$0] } ?? [])
             + (dependencies.store.flatMap { store in
                 configuration.retentionInterval.map { interval in
-                    PeriodicService.retention(store, policy: configuration.retention, data: DataLayout(configuration.dataDirectory),
+                    PeriodicService.retention(store, policy: configuration.retention, data: configuration.dataLayout,
                                               interval: interval, now: dependencies.now, logger: logger)
                 }
             }.map { [$0] } ?? []),
@@ -162,7 +167,7 @@ func buildRouter(
     dependencies: ServerDependencies,
     logger: Logger
 ) async throws -> (Hummingbird.Router<ReviewRequestContext>, UploadStore) {
-    let data = DataLayout(configuration.dataDirectory)
+    let data = configuration.dataLayout
     let uploads = UploadStore(
         configuration: .init(
             directory: data.uploads,
@@ -209,7 +214,7 @@ func buildRouter(
     HealthController().addRoutes(to: router)
     let authentication = AuthenticationMiddleware(authenticator: authenticator)
     if let services {
-        OperationsController(store: services.store, data: DataLayout(configuration.dataDirectory),
+        OperationsController(store: services.store, data: configuration.dataLayout,
                              reservedFreeBytes: configuration.reservedFreeBytes).addRoutes(to: router)
         let signedIn = router.group().add(middleware: authentication)
         Pages(services: services, uploads: uploads).addRoutes(to: signedIn)

@@ -20,9 +20,10 @@ struct EraseCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The candidate's registration number or id.", valueName: "REF")) var candidate: String
     @Option(help: "Why (for example the erasure request's reference); recorded in the audit trail.") var reason: String?
     @Option(help: "The data folder (blobs, media, uploads; its obsreview.sqlite unless --database names another), as for serve.") var data = "./data"
+    @OptionGroup var objectStorage: ObjectStorageOptions
 
     func run() async throws {
-        let layout = DataLayout(data)
+        let layout = try objectStorage.layout(data: data)
         // The database of that data folder unless one is named, as for serve.
         let outcome = try await DatabaseOptions.withStore(url: options.url ?? layout.defaultDatabaseURL) { store -> Result<(ErasureReport, Int), StoreError> in
             guard let id = try await Self.candidateID(candidate, in: store) else {
@@ -71,6 +72,7 @@ struct RetentionCommand: AsyncParsableCommand {
     var now: String?
     @Option(help: ArgumentHelp("A JSON file of settings, as for serve (retention_<type>_days keys).", valueName: "FILE")) var config: String?
     @Option(help: "The data folder (blobs, media, uploads; its obsreview.sqlite unless --database names another), as for serve.") var data = "./data"
+    @OptionGroup var objectStorage: ObjectStorageOptions
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() async throws {
@@ -92,10 +94,10 @@ struct RetentionCommand: AsyncParsableCommand {
         } else {
             time = Date()
         }
-        let layout = DataLayout(data)
+        let layout = try objectStorage.layout(data: data)
         let (report, files) = try await DatabaseOptions.withStore(url: options.url ?? layout.defaultDatabaseURL) { store in
             let report = try await store.retentionPass(policy: settings.retention, now: time, dryRun: dryRun)
-            return (report, try layout.remove(report.files))
+            return (report, try await layout.remove(report.files))
         }
         if json {
             let encoder = JSONEncoder()

@@ -17,10 +17,11 @@ struct SubjectExportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The ZIP file to write.") var out: String
     @OptionGroup var options: DatabaseOptions
     @Option(help: "The data folder holding the recordings (relative to the working directory or absolute).") var data = "./data"
+    @OptionGroup var objectStorage: ObjectStorageOptions
 
     func run() async throws {
         try await options.withStore { store in
-            let exports = Exports(store: store, data: DataLayout(data))
+            let exports = Exports(store: store, data: try objectStorage.layout(data: data))
             guard let record = try await exports.candidate(candidate) else {
                 printError("error: no candidate with registration number or id “\(candidate)”.")
                 throw ExitCode(2)
@@ -45,6 +46,7 @@ struct BundleCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The ZIP file to write.") var out: String
     @OptionGroup var options: DatabaseOptions
     @Option(help: "The data folder (relative to the working directory or absolute).") var data = "./data"
+    @OptionGroup var objectStorage: ObjectStorageOptions
 
     func run() async throws {
         guard let uuid = UUID(uuidString: caseID) else {
@@ -52,7 +54,7 @@ struct BundleCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         try await options.withStore { store in
-            let exports = Exports(store: store, data: DataLayout(data))
+            let exports = Exports(store: store, data: try objectStorage.layout(data: data))
             let summary = try await ExportErrors.report {
                 try await exports.evidenceBundle(of: CaseID(rawValue: uuid), to: URL(fileURLWithPath: out), by: .system)
             }

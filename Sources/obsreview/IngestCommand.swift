@@ -18,6 +18,7 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "The observation's ref (as in the ratings CSV, e.g. OBS-2026-0001).") var observation: String
     @OptionGroup var options: DatabaseOptions
     @Option(help: "The data folder (relative to the working directory or absolute); files are copied into its blob store.") var data = "./data"
+    @OptionGroup var objectStorage: ObjectStorageOptions
 
     func run() async throws {
         try await options.withStore { store in
@@ -28,7 +29,7 @@ struct IngestCommand: AsyncParsableCommand {
             guard let uploader = try await store.ratings.ledger(of: record.observation.id).current(source: .assessor)?.raterID else {
                 throw ValidationError("Observation \(observation) has no assessor rating yet; its assessor uploads the recording.")
             }
-            let layout = DataLayout(data)
+            let layout = try objectStorage.layout(data: data)
             for file in files {
                 let blob = try await Self.store(file, in: layout)
                 let stored = try await store.storeUploadedRecording(

@@ -46,6 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var devTokens: [String] = []
+    @OptionGroup var objectStorage: ObjectStorageOptions
 
     func validate() throws {
         _ = try Self.actors(devTokens)
@@ -68,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags["worker"] = noWorker ? "false" : nil
         flags["index_timeout_seconds"] = indexTimeout.map { String($0) }
         flags["bcrypt_cost"] = bcryptCost.map(String.init)
+        flags.merge(objectStorage.flags) { $1 }
         try settings.apply(flags, from: "flags")
         try settings.checkComplete()
         if settings.mode == .production, !devTokens.isEmpty || demo {
@@ -80,7 +82,11 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "obsreview.server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let settings: ServerSettings
-        do { settings = try self.settings() } catch let problem as ServerSettings.Problem {
+        let bucket: S3Settings?
+        do {
+            settings = try self.settings()
+            bucket = try settings.objectStorage(environment: ProcessInfo.processInfo.environment)
+        } catch let problem as ServerSettings.Problem {
             printError("obsreview serve: \(problem)")
             throw ExitCode(78)  // EX_CONFIG
         }
@@ -105,8 +111,10 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.retentionInterval = settings.retentionIntervalHours > 0 ? .seconds(Int64(settings.retentionIntervalHours * 3600)) : nil
         // The data directory is resolved once, here: everything below uses absolute paths from it, and nothing
         // stored (jobs, recordings) holds a path at all.
-        let data = DataLayout(settings.dataDirectory)
+        let data = DataLayout(settings.dataDirectory, objectStorage: bucket)
         configuration.dataDirectory = data.root.string
+        configuration.objectStorage = bucket
+        configuration.unreferencedBlobGrace = settings.unreferencedBlobGraceSeconds
         configuration.idleTimeout = .milliseconds(Int64(settings.idleTimeoutSeconds * 1000))
         configuration.reservedFreeBytes = settings.uploadReserveBytes
         configuration.maxUploadsPerUser = settings.maxUploadsPerUser
@@ -139,6 +147,7 @@ struct ServeCommand: AsyncParsableCommand {
             } : nil
             logger.info("serving", metadata: [
                 "address": "http://\(settings.hostname):\(settings.port)", "database": "\(store.configuration)", "data": "\(data.root)",
+                "blobs": "\(bucket.map { "s3 \($0.endpoint)/\($0.bucket)/\($0.prefix)blobs/" } ?? "folder")",
                 "worker": "\(settings.worker)", "mode": "\(settings.mode.rawValue)",
             ])
             // The worker must be finished before the store shuts down (after this closure): a round still in a query

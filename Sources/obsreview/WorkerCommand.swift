@@ -28,9 +28,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The most seconds a child may take (the limit grows with the file's size up to this).") var timeout: Double = 1800
     @Option(help: "Seconds between polls when no job is due.") var poll: Double = 2
     @Flag(help: "Work until no job is due, then exit (for scripts and cron).") var once = false
+    @OptionGroup var objectStorage: ObjectStorageOptions
 
     func run() async throws {
-        let layout = DataLayout(data)
+        let layout = try objectStorage.layout(data: data)
         IndexingWorker.removeStrayFiles(in: layout)
         // A round that fails (the database out of reach, a job another worker finished first) is reported and the
         // worker carries on; with --once it stops at the first.
@@ -126,7 +127,6 @@ struct IndexingWorker {
                 payload.recordingID, reason: "The recording's original file is missing from the server: upload it again.", code: "blobMissing")
             return true
         }
-        let blob = data.blobs.localFile(key)
         let media = URL(fileURLWithPath: data.media.appending(payload.recordingID.description).string)
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // This job is ours (leased): whatever an earlier, killed attempt left here is stale.
@@ -137,8 +137,27 @@ struct IndexingWorker {
         defer { Timer(label: "obsreview_index_job_duration_seconds", preferredDisplayUnit: .seconds).record(duration: ContinuousClock.now - started) }
         let timeout = limits.timeout(forBytes: recording.byteCount)
         let outcome: ChildProcess.Outcome
+        let blob: String
         do {
-            outcome = try await runChild(job: job, media: media, progressFile: progressFile, blob: blob, timeout: timeout)
+            // FFmpeg reads files: the blob itself from a folder, a scratch copy (deleted after) from a bucket. The lease is
+            // renewed while a large copy downloads too (the child's own heartbeat starts only with the child).
+            let (store, name, jobID) = (store, name, job.id)
+            let renewal = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(Self.heartbeatSeconds))
+                    try? await store.jobs.heartbeat(jobID, worker: name, leaseSeconds: Self.leaseSeconds, now: Date())
+                }
+            }
+            defer { renewal.cancel() }
+            let ran = try await data.blobs.withLocalFile(key) { path in
+                (outcome: try await runChild(job: job, media: media, progressFile: progressFile, blob: path, timeout: timeout), blob: path.string)
+            }
+            outcome = ran.outcome
+            blob = ran.blob
+        } catch let error as ObjectStorageError {
+            // The bucket did not answer or the copy failed: a passing problem, retried with back-off like a crash.
+            try await retryOrReject(job, payload, "the original could not be read from the object store (\(error.status.map { "HTTP \($0)" } ?? "no answer"))", media: media)
+            return true
         } catch is CancellationError {
             // Asked to stop (SIGTERM, a deploy): the job goes back to the queue now, without using an attempt, instead of
             // waiting half an hour for its lease; the child was killed with its partial output.
@@ -164,7 +183,7 @@ struct IndexingWorker {
             if report.format == nil {
                 // FFmpeg could not index the file: that is final, and the message says what to do.
                 // Messages name the recording's own file, never the blob's path on this server.
-                let reason = (report.error?.message ?? "The file could not be indexed.").replacingOccurrences(of: blob.string, with: recording.fileName)
+                let reason = (report.error?.message ?? "The file could not be indexed.").replacingOccurrences(of: blob, with: recording.fileName)
                 try await store.rejectRecording(payload.recordingID, reason: reason, code: report.error?.code ?? "notMedia")
                 Self.removeLeftovers(in: media)
             } else {
@@ -266,12 +285,13 @@ struct IndexingWorker {
     }
 
     /// At start: temporary files that a killed process left behind (`.proxy-*.partial.*`, Foundation's
-    /// `.dat.nosync*` from atomic writes, `.progress`) anywhere under `media/` and `uploads/`, when older than
+    /// `.dat.nosync*` from atomic writes, `.progress`, scratch copies of blobs) anywhere under `media/`, `uploads/`
+    /// and `scratch/`, when older than
     /// an hour (another process may be writing a younger one).
     static func removeStrayFiles(in layout: DataLayout, olderThan age: TimeInterval = 3600) {
         let manager = FileManager.default
         let cutoff = Date().addingTimeInterval(-age)
-        for folder in [layout.media.string, layout.uploads.string] {
+        for folder in [layout.media.string, layout.uploads.string, layout.scratch.string] {
             guard let walker = manager.enumerator(atPath: folder) else { continue }
             while let relative = walker.nextObject() as? String {
                 let name = (relative as NSString).lastPathComponent

@@ -13,6 +13,7 @@ struct StreamingFixture {
     static let etag = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
     static let modified = Date(timeIntervalSince1970: 1_800_000_000)
     static let lastModified = "Fri, 15 Jan 2027 08:00:00 GMT"
+    static let blobKey = BlobKey(etag)!
 
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-range-\(UUID().uuidString)")
     let bytes = Tus.bytes(Self.size, seed: 7)
@@ -31,6 +32,12 @@ struct StreamingFixture {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         try FileManager.default.setAttributes([.modificationDate: Self.modified], ofItemAtPath: path)
         try Data().write(to: URL(fileURLWithPath: emptyPath))
+        // The same bytes as a blob in a folder store: streamed through the BlobStore, as originals are.
+        let blobs = FolderBlobStore(root: .init(directory.appendingPathComponent("blobs").path))
+        let blobFile = blobs.localFile(Self.blobKey)
+        try FileManager.default.createDirectory(atPath: blobFile.removingLastComponent().string, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: blobFile.string))
+        try FileManager.default.setAttributes([.modificationDate: Self.modified], ofItemAtPath: blobFile.string)
 
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(ErrorMiddleware<BasicRequestContext>())
@@ -49,6 +56,10 @@ struct StreamingFixture {
                 contentType: "video/mp4"
             ),
             "directory": StreamedFile(path: .init(directory.path), etag: "00", contentType: "video/mp4"),
+            "blob": StreamedFile(
+                source: .blob(Self.blobKey, in: blobs), etag: Self.etag, contentType: "video/mp4", fileName: "Séance 1 \"final\".mp4",
+                cacheControl: "private, max-age=60"),
+            "missing-blob": StreamedFile(source: .blob(BlobKey(String(repeating: "0", count: 64))!, in: blobs), etag: "00", contentType: "video/mp4"),
         ]
         let stream: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             let name = context.parameters.get("name") ?? ""
@@ -111,6 +122,19 @@ struct RangeStreamingTests {
         #expect(response.headers[.contentRange] == nil, sourceLocation: sourceLocation)
         #expect(response.headers[.contentLength] == String(size), sourceLocation: sourceLocation)
         #expect(Array(response.body.readableBytesView) == fixture.bytes, sourceLocation: sourceLocation)
+    }
+
+    @Test("A blob from a BlobStore streams like a file: ranges, the whole, 416 and 404")
+    func blobSource() async throws {
+        try await fixture.withClient { client in
+            expectPartial(try await client.fetch([.range: "bytes=300000-400000"], name: "blob"), 300_000...400_000)
+            expectPartial(try await client.fetch([.range: "bytes=-10"], name: "blob"), (size - 10)...(size - 1))
+            expectWhole(try await client.fetch(name: "blob"))
+            let beyond = try await client.fetch([.range: "bytes=\(size)-"], name: "blob")
+            #expect(beyond.status == .rangeNotSatisfiable && beyond.headers[.contentRange] == "bytes */\(size)")
+            #expect(try await client.fetch([.ifNoneMatch: quotedETag], name: "blob").status == .notModified)
+            #expect(try await client.fetch(name: "missing-blob").status == .notFound)
+        }
     }
 
     @Test("GET without Range is 200 with the whole file and its headers")

@@ -3,7 +3,7 @@ it answers, sign in as a demo account and make an API token, stop gracefully (SI
 
 Used by scripts/test-browser.py and scripts/moderation-walkthrough.py (Python standard library only).
 """
-import json, os, signal, socket, subprocess, time, urllib.error, urllib.request
+import json, os, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PASSWORD = "practice-review-demo"
@@ -27,6 +27,28 @@ def wait(description, predicate, timeout=30, interval=0.1):
             return value
         time.sleep(interval)
     raise Failure(f"timed out after {timeout} s waiting for {description}")
+
+
+def run_in(work, body, log, logs, keep=False):
+    """Runs `body()`; on a Failure, logs it and the last lines of each of `logs` (names in `work`). Keeps `work` when
+    asked or on failure, else removes it. Returns the exit status: 0 when `body` passed."""
+    ok = False
+    try:
+        body()
+        ok = True
+    except Failure as failure:
+        log(f"FAILED: {failure}")
+        for name in logs:
+            path = os.path.join(work, name)
+            if os.path.exists(path):
+                log(f"--- {name} (last lines)")
+                sys.stderr.write("".join(open(path, errors="replace").readlines()[-25:]))
+    finally:
+        if keep or not ok:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0 if ok else 1
 
 
 def free_port():

@@ -44,7 +44,7 @@ struct APIServices: Sendable {
         self.trustedProxies = configuration.trustedProxies
         self.secondFactorRoles = configuration.requireSecondFactor ? AccountSetup.privilegedRoles : []
         self.viewings = ViewingTracker(idleGap: configuration.viewingIdleGap)
-        self.data = DataLayout(configuration.dataDirectory)
+        self.data = configuration.dataLayout
         self.sessionLifetime = configuration.sessionLifetime
         self.secureCookies = configuration.publicBaseURL?.lowercased().hasPrefix("https://") ?? false
         self.statisticsPeriod = configuration.statisticsPeriod

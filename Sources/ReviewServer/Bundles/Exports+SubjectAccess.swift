@@ -101,7 +101,13 @@ extension Exports {
                         what: entry.event.details["variant"] ?? "recording"))
                 }
                 if withRecordings, let key = recording.sha256.flatMap(BlobKey.init), try await data.blobs.contains(key) {
-                    archive.add("recordings/\(recording.id)/\(Self.safeFileName(recording.fileName))", file: URL(fileURLWithPath: data.blobs.localFile(key).string))
+                    guard let folder = data.blobs as? FolderBlobStore else {
+                        throw StoreError(.invalidArgument, """
+                            An export with the recordings reads them from the data folder, and these are in the object store: \
+                            export without the recordings and add the originals from the bucket (<s3_prefix>blobs/<sha256>).
+                            """)
+                    }
+                    archive.add("recordings/\(recording.id)/\(Self.safeFileName(recording.fileName))", file: URL(fileURLWithPath: folder.localFile(key).string))
                 }
             }
         }

@@ -19,6 +19,8 @@ public struct ServerSettings: Equatable, Sendable {
     public var maxUploadBytes: Int64 = ServerConfiguration().maxUploadBytes
     public var uploadExpirySeconds: Double = ServerConfiguration().uploadExpiry
     public var cleanupIntervalSeconds: Double = 15 * 60
+    /// How long a blob no recording refers to is kept (a re-upload within it reuses the blob), swept every cleanup interval.
+    public var unreferencedBlobGraceSeconds: Double = ServerConfiguration().unreferencedBlobGrace
     public var publicBaseURL: String?
     public var worker = true
     public var indexTimeoutSeconds: Double = 1800
@@ -49,17 +51,27 @@ public struct ServerSettings: Equatable, Sendable {
     public var retention = RetentionPolicy.default
     /// Hours between retention passes (daily by default); 0 turns the scheduled pass off.
     public var retentionIntervalHours: Double = 24
+    /// Where blobs are kept: `folder` (DATA/blobs, the default) or `s3` (an S3-compatible bucket, decision 16).
+    public var blobStore = "folder"
+    /// The S3 endpoint (scheme and authority, path-style addressing), region, bucket and key prefix, for `s3`.
+    public var s3Endpoint: String?
+    public var s3Region = "us-east-1"
+    public var s3Bucket: String?
+    public var s3Prefix = ""
     /// The lowest bcrypt cost production mode accepts.
     public static let minimumProductionBcryptCost = 10
 
     /// Every key, as written in the file (snake_case) and, upper-cased with `OBSREVIEW_`, in the environment.
     public static let keys = [
         "mode", "hostname", "port", "data_directory", "database_url", "max_upload_bytes", "upload_expiry_seconds",
-        "cleanup_interval_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
+        "cleanup_interval_seconds", "unreferenced_blob_grace_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
         "routing_interval_seconds", "idle_timeout_seconds", "upload_reserve_bytes", "max_uploads_per_user",
         "max_pending_upload_bytes_per_user", "trusted_proxies", "require_second_factor",
-        "statistics_period", "retention_interval_hours",
+        "statistics_period", "retention_interval_hours", "blob_store", "s3_endpoint", "s3_region", "s3_bucket", "s3_prefix",
     ] + RetentionPolicy.RecordType.allCases.map(\.settingsKey)
+
+    /// The keys that say where blobs are kept (`obsreview worker` and `obsreview ingest` take them too).
+    public static let blobStoreKeys = ["blob_store", "s3_endpoint", "s3_region", "s3_bucket", "s3_prefix"]
 
     /// Keys production needs: where the data lives and the public address (cookies, upload URLs).
     public static let requiredInProduction = ["database_url", "data_directory", "public_base_url"]
@@ -83,6 +95,7 @@ public struct ServerSettings: Equatable, Sendable {
             case "max_upload_bytes": maxUploadBytes = try Int64(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of bytes") }()
             case "upload_expiry_seconds": uploadExpirySeconds = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of seconds") }()
             case "cleanup_interval_seconds": cleanupIntervalSeconds = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of seconds") }()
+            case "unreferenced_blob_grace_seconds": unreferencedBlobGraceSeconds = try Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of seconds, 0 or more") }()
             case "routing_interval_seconds": routingIntervalSeconds = try Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of seconds, 0 or more (0: no scheduled routing)") }()
             case "public_base_url":
                 guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else { throw bad("an http(s) URL") }
@@ -102,6 +115,14 @@ public struct ServerSettings: Equatable, Sendable {
             case "statistics_release_delay_days":
                 statisticsReleaseDelayDays = try Double(text).flatMap { (0...366).contains($0) ? $0 : nil } ?? { throw bad("a number of days, 0 to 366") }()
             case "statistics_period": statisticsPeriod = try ReportingPeriod.Length(rawValue: text.lowercased()) ?? { throw bad("quarter or month") }()
+            case "blob_store": blobStore = try ["folder", "s3"].contains(text.lowercased()) ? text.lowercased() : { throw bad("folder or s3") }()
+            case "s3_endpoint":
+                guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
+                    url.path.isEmpty || url.path == "/" else { throw bad("an http(s) URL without a path (e.g. https://s3.eu-central-1.amazonaws.com)") }
+                s3Endpoint = text
+            case "s3_region": s3Region = text
+            case "s3_bucket": s3Bucket = text
+            case "s3_prefix": s3Prefix = text
             case "session_hours": sessionHours = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of hours") }()
             case "retention_interval_hours":
                 retentionIntervalHours = try Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of hours, 0 or more (0: no scheduled pass)") }()
@@ -141,6 +162,29 @@ public struct ServerSettings: Equatable, Sendable {
             if let value = environment["OBSREVIEW_" + key.uppercased()], !value.isEmpty { values[key] = value }
         }
         return values
+    }
+
+    /// The bucket to keep blobs in when `blob_store` is `s3`, its keys from the environment
+    /// (`OBSREVIEW_S3_ACCESS_KEY_ID` and `OBSREVIEW_S3_SECRET_ACCESS_KEY`, else `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY`; never from a file or a flag, never logged); nil for `folder`. Throws naming what is missing.
+    public func objectStorage(environment: [String: String]) throws -> S3Settings? {
+        guard blobStore == "s3" else { return nil }
+        guard let endpoint = s3Endpoint else {
+            throw Problem(description: "blob_store is s3 but s3_endpoint is not set: give the store's address (OBSREVIEW_S3_ENDPOINT, --s3-endpoint).")
+        }
+        guard let bucket = s3Bucket, !bucket.isEmpty else {
+            throw Problem(description: "blob_store is s3 but s3_bucket is not set: name the bucket (OBSREVIEW_S3_BUCKET, --s3-bucket).")
+        }
+        func value(_ names: String...) -> String? { names.lazy.compactMap { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }.first }
+        guard let id = value("OBSREVIEW_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+            let secret = value("OBSREVIEW_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY")
+        else {
+            throw Problem(description: """
+                blob_store is s3 but the access keys are not in the environment: set OBSREVIEW_S3_ACCESS_KEY_ID and                 OBSREVIEW_S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+                """)
+        }
+        return S3Settings(endpoint: endpoint, region: s3Region, bucket: bucket, prefix: s3Prefix,
+                          credentials: S3Credentials(accessKeyID: id, secretAccessKey: secret))
     }
 
     /// Throws naming the first key production needs that is not set.

@@ -7,7 +7,8 @@ import ReviewStore
 /// What operators and tools call: liveness, readiness, Prometheus metrics and the OpenAPI document.
 struct OperationsController: Sendable {
     let store: ReviewStore
-    /// The data folder whose blob and upload folders must be writable, with free space above the reserve.
+    /// The data folder whose upload folder must be writable, with free space above the reserve, and whose blob store
+    /// (a folder or a bucket) must answer.
     var data: DataLayout? = nil
     var reservedFreeBytes: Int64 = 0
 
@@ -35,7 +36,7 @@ struct OperationsController: Sendable {
             context.logger.warning("not ready: \(String(reflecting: error))")
             throw APIError(.serviceUnavailable, code: .notReady, message: "The database cannot be reached (the server's log says why).")
         }
-        if let problem = storageProblem() {
+        if let problem = await storageProblem() {
             context.logger.warning("not ready: \(problem)")
             throw APIError(.serviceUnavailable, code: .notReady, message: problem)
         }
@@ -46,15 +47,14 @@ struct OperationsController: Sendable {
         return Ready(status: "ready", database: store.backendName)
     }
 
-    /// Why the data folder cannot take files now, or nil.
-    func storageProblem() -> String? {
+    /// Why the data folder or the blob store cannot take files now, or nil.
+    func storageProblem() async -> String? {
         guard let data else { return nil }
-        for (folder, what) in [(data.blobFolder, "blob"), (data.uploads, "upload")] {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.string, isDirectory: &isDirectory), isDirectory.boolValue,
-                FileManager.default.isWritableFile(atPath: folder.string)
-            else { return "The \(what) folder is missing or cannot be written to: check the data directory's mount and permissions." }
-        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: data.uploads.string, isDirectory: &isDirectory), isDirectory.boolValue,
+            FileManager.default.isWritableFile(atPath: data.uploads.string)
+        else { return "The upload folder is missing or cannot be written to: check the data directory's mount and permissions." }
+        if let problem = await data.blobs.problem() { return problem }
         if let free = UploadStore.freeBytes(at: data.uploads), free <= reservedFreeBytes {
             return "The data folder's disk is full (\(ByteSize(max(free, 0))) free, \(ByteSize(reservedFreeBytes)) kept in reserve): free some space."
         }

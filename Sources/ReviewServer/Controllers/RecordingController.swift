@@ -178,7 +178,7 @@ struct RecordingController: Sendable {
             throw APIError(.notFound, code: .notReady, message: "Recording \(recording.id) has no stored file to stream.")
         }
         let file = StreamedFile(
-            path: services.blobs.localFile(key), etag: sha256,
+            source: .blob(key, in: services.blobs), etag: sha256,
             contentType: Self.contentType(of: recording.fileName), fileName: recording.fileName)
         return try await stream(file, of: recording, variant: "original", request: request, context: context, actor: actor)
     }

@@ -77,7 +77,7 @@ extension PeriodicService {
     ) -> PeriodicService {
         PeriodicService(name: "Retention pass", interval: interval, logger: logger) { logger in
             let report = try await store.retentionPass(policy: policy, now: now(), dryRun: false)
-            let files = try data.remove(report.files)
+            let files = try await data.remove(report.files)
             if !report.items.isEmpty {
                 logger.info("Retention pass", metadata: ["deleted": "\(report.items.count)", "files": "\(files)",
                                                          "by_type": "\(report.counts.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))"])

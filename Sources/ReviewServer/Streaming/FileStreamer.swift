@@ -25,14 +25,24 @@ public enum FileStreamer {
 
     /// The response to a GET or HEAD of `file` (any other method is answered as a GET).
     ///
-    /// Throws ``APIError`` 404 if there is no regular file at `file.path`, and 416 for an unsatisfiable range.
+    /// Throws ``APIError`` 404 if there is no regular file at the file's path (or no such blob in its store), and 416 for an unsatisfiable range.
     /// The body opens the file again when it is written; if the file is gone or shorter by then, the
     /// connection is closed before `Content-Length` bytes are sent, so the client cannot mistake it for the file.
     public static func response(to request: Request, file: StreamedFile, context: some RequestContext) async throws -> Response {
-        guard let info = try await FileSystem.shared.info(forFileAt: file.path), info.type == .regular else {
-            throw APIError(.notFound, code: .notFound, message: "The file is not available.")
+        let size: Int64
+        let modified: Date
+        switch file.source {
+        case .file(let path):
+            guard let info = try await FileSystem.shared.info(forFileAt: path), info.type == .regular else {
+                throw APIError(.notFound, code: .notFound, message: "The file is not available.")
+            }
+            (size, modified) = (info.size, Date(timeIntervalSince1970: TimeInterval(info.lastDataModificationTime.seconds)))
+        case .blob(let key, let store):
+            guard let info = try await store.info(key) else {
+                throw APIError(.notFound, code: .notFound, message: "The file is not available.")
+            }
+            (size, modified) = (info.size, info.storedAt)
         }
-        let size = info.size
         let etag = EntityTag(file.etag)
         var headers: HTTPFields = [.eTag: etag.headerValue, .acceptRanges: "bytes"]
         if let cacheControl = file.cacheControl {
@@ -41,7 +51,6 @@ public enum FileStreamer {
         if Self.noneMatchFails(request.headers[values: .ifNoneMatch], etag: etag) {
             return Response(status: .notModified, headers: headers)
         }
-        let modified = Date(timeIntervalSince1970: TimeInterval(info.lastDataModificationTime.seconds))
         headers[.lastModified] = Tus.httpDate(modified)
         headers[.contentType] = file.contentType
         if let disposition = file.contentDisposition {
@@ -72,7 +81,7 @@ public enum FileStreamer {
         guard request.method != .head, let range else {
             return Response(status: status, headers: headers)
         }
-        return Response(status: status, headers: headers, body: Self.body(of: file.path, range: range))
+        return Response(status: status, headers: headers, body: Self.body(of: file.source, range: range))
     }
 
     /// Whether `If-None-Match` stops the request: `*` (the file exists) or one of its tags is ours, compared
@@ -90,25 +99,34 @@ public enum FileStreamer {
         return EntityTag(header: field)?.strongMatches(etag) ?? false
     }
 
-    /// Reads `range` of the file in ``chunkLength`` pieces as the client takes them (the writer applies
-    /// back-pressure), so at most a chunk or two is in memory.
-    static func body(of path: FilePath, range: ClosedRange<Int64>) -> ResponseBody {
+    /// Reads `range` of the file in ``chunkLength`` pieces (a blob: as its store hands them) as the client takes
+    /// them (the writer applies back-pressure), so at most a chunk or two is in memory.
+    static func body(of source: StreamedFile.Source, range: ClosedRange<Int64>) -> ResponseBody {
         let expected = Int64(range.count)
         return ResponseBody(contentLength: range.count) { writer in
-            let sent = try await FileSystem.shared.withFileHandle(forReadingAt: path) { handle in
-                var sent: Int64 = 0
-                for try await chunk in handle.readChunks(in: range, chunkLength: chunkLength) {
+            var sent: Int64 = 0
+            switch source {
+            case .file(let path):
+                sent = try await FileSystem.shared.withFileHandle(forReadingAt: path) { handle in
+                    var sent: Int64 = 0
+                    for try await chunk in handle.readChunks(in: range, chunkLength: chunkLength) {
+                        sent += Int64(chunk.readableBytes)
+                        try await writer.write(chunk)
+                    }
+                    return sent
+                }
+            case .blob(let key, let store):
+                try await store.read(key, range: range) { chunk in
                     sent += Int64(chunk.readableBytes)
                     try await writer.write(chunk)
                 }
-                return sent
             }
             guard sent == expected else {
                 // Throwing before `finish` aborts the response: a short body must not look complete.
                 throw APIError(
                     .internalServerError,
                     code: .internalError,
-                    message: "\(path) ended after \(sent) of \(expected) bytes while it was being sent."
+                    message: "The file ended after \(sent) of \(expected) bytes while it was being sent."
                 )
             }
             try await writer.finish(nil)

@@ -10,8 +10,14 @@ public struct StreamedFile: Sendable {
         case attachment
     }
 
+    /// Where the bytes are: a file on disk, or a blob in the configured ``BlobStore`` (a folder or a bucket).
+    public enum Source: Sendable {
+        case file(FilePath)
+        case blob(BlobKey, in: any BlobStore)
+    }
+
     /// Where the file is.
-    public var path: FilePath
+    public var source: Source
     /// A strong validator of the file's bytes without quotes, e.g. its SHA-256 in hex; sent as `ETag: "<etag>"`.
     /// It must change whenever the bytes change, and must not contain `"`.
     public var etag: String
@@ -32,8 +38,19 @@ public struct StreamedFile: Sendable {
         disposition: Disposition = .inline,
         cacheControl: String? = nil
     ) {
+        self.init(source: .file(path), etag: etag, contentType: contentType, fileName: fileName, disposition: disposition, cacheControl: cacheControl)
+    }
+
+    public init(
+        source: Source,
+        etag: String,
+        contentType: String,
+        fileName: String? = nil,
+        disposition: Disposition = .inline,
+        cacheControl: String? = nil
+    ) {
         precondition(!etag.contains("\""), "An entity tag's opaque value cannot contain a double quote.")
-        self.path = path
+        self.source = source
         self.etag = etag
         self.contentType = contentType
         self.fileName = fileName

@@ -1,4 +1,5 @@
 public import Foundation
+public import NIOCore
 public import NIOFileSystem
 
 /// A blob's name: the lower-case hex SHA-256 of its bytes. Jobs, recordings and responses carry the key, never
@@ -33,22 +34,40 @@ public struct BlobKey: Hashable, Sendable, CustomStringConvertible, Codable {
     }
 }
 
-/// Content-addressed storage of whole, verified files, named by ``BlobKey``. Today a folder
-/// (``FolderBlobStore``); an object store can take its place behind the same five operations.
+/// A stored blob's size and when it was stored.
+public struct BlobInfo: Sendable, Hashable {
+    public let size: Int64
+    public let storedAt: Date
+
+    public init(size: Int64, storedAt: Date) {
+        self.size = size
+        self.storedAt = storedAt
+    }
+}
+
+/// Content-addressed storage of whole, verified files, named by ``BlobKey``: a folder (``FolderBlobStore``) or an
+/// S3-compatible bucket (``S3BlobStore``), chosen by the `blob_store` setting (decision 16).
 public protocol BlobStore: Sendable {
-    /// Makes the store ready to take blobs (a folder: creates it).
+    /// Makes the store ready to take blobs (a folder: creates it; a bucket: checks that it answers).
     func prepare() async throws
     /// Moves `file` into the store under `key`. Returns `true` if that content was already stored, in which case
     /// `file` is deleted and the existing copy kept.
     func adopt(file: FilePath, key: BlobKey) async throws -> Bool
     /// Whether a blob with this key exists.
     func contains(_ key: BlobKey) async throws -> Bool
-    /// A local file with the blob's bytes, for streaming and indexing.
-    func localFile(_ key: BlobKey) -> FilePath
+    /// The blob's size and time stored, or nil when there is no such blob.
+    func info(_ key: BlobKey) async throws -> BlobInfo?
+    /// Hands `body` the bytes of `range` of the blob in order, a piece at a time (never the whole blob at once).
+    func read(_ key: BlobKey, range: ClosedRange<Int64>, into body: (ByteBuffer) async throws -> Void) async throws
+    /// Runs `body` with a local file holding the blob's bytes (FFmpeg reads files): the blob itself in a folder, a
+    /// scratch copy from a bucket, deleted when `body` returns.
+    func withLocalFile<T: Sendable>(_ key: BlobKey, _ body: (FilePath) async throws -> T) async throws -> T
     /// Deletes the blob (nothing happens when it is not there).
     func remove(_ key: BlobKey) async throws
     /// Every stored key with the time its blob was stored.
     func keys() async throws -> [(key: BlobKey, storedAt: Date)]
+    /// Why the store cannot take blobs now (for `/readyz`), or nil. Says what to check, never a secret.
+    func problem() async -> String?
 }
 
 /// A ``BlobStore`` in a folder: `<root>/ab/cd/<sha256>`.
@@ -96,6 +115,31 @@ public struct FolderBlobStore: BlobStore {
         try await FileSystem.shared.info(forFileAt: localFile(key)) != nil
     }
 
+    public func info(_ key: BlobKey) async throws -> BlobInfo? {
+        guard let info = try await FileSystem.shared.info(forFileAt: localFile(key)), info.type == .regular else { return nil }
+        return BlobInfo(size: info.size, storedAt: Date(timeIntervalSince1970: TimeInterval(info.lastDataModificationTime.seconds)))
+    }
+
+    public func read(_ key: BlobKey, range: ClosedRange<Int64>, into body: (ByteBuffer) async throws -> Void) async throws {
+        try await FileSystem.shared.withFileHandle(forReadingAt: localFile(key)) { handle in
+            for try await chunk in handle.readChunks(in: range, chunkLength: .kibibytes(256)) {
+                try await body(chunk)
+            }
+        }
+    }
+
+    public func withLocalFile<T: Sendable>(_ key: BlobKey, _ body: (FilePath) async throws -> T) async throws -> T {
+        try await body(localFile(key))
+    }
+
+    public func problem() async -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.string, isDirectory: &isDirectory), isDirectory.boolValue,
+            FileManager.default.isWritableFile(atPath: root.string)
+        else { return "The blob folder is missing or cannot be written to: check the data directory's mount and permissions." }
+        return nil
+    }
+
     public func remove(_ key: BlobKey) async throws {
         try await FileSystem.shared.removeItem(at: localFile(key), strategy: .platformDefault)
     }
@@ -119,9 +163,12 @@ public struct FolderBlobStore: BlobStore {
 public struct DataLayout: Sendable, Hashable {
     /// Absolute and normalised.
     public let root: FilePath
+    /// The bucket that holds the blobs instead of `blobs/`, when `blob_store` is `s3`.
+    public var objectStorage: S3Settings?
 
     /// Resolves `directory` against `workingDirectory` (the process's, by default).
-    public init(_ directory: String, workingDirectory: String = FileManager.default.currentDirectoryPath) {
+    public init(_ directory: String, objectStorage: S3Settings? = nil, workingDirectory: String = FileManager.default.currentDirectoryPath) {
+        self.objectStorage = objectStorage
         let base = URL(fileURLWithPath: workingDirectory, isDirectory: true)
         let url = directory.hasPrefix("/") ? URL(fileURLWithPath: directory) : URL(fileURLWithPath: directory, relativeTo: base)
         root = FilePath(url.standardizedFileURL.path)
@@ -130,7 +177,14 @@ public struct DataLayout: Sendable, Hashable {
     public var uploads: FilePath { root.appending("uploads") }
     public var media: FilePath { root.appending("media") }
     public var blobFolder: FilePath { root.appending("blobs") }
-    public var blobs: any BlobStore { FolderBlobStore(root: blobFolder) }
+    /// Local copies of blobs from an object store while a worker indexes them.
+    public var scratch: FilePath { root.appending("scratch") }
+    /// The configured store: the bucket when one is set, else `blobs/`.
+    public var blobs: any BlobStore {
+        objectStorage.map { S3BlobStore(settings: $0, scratch: scratch) } ?? folderBlobs
+    }
+    /// The blob folder, whatever the configured store (backups copy it).
+    public var folderBlobs: FolderBlobStore { FolderBlobStore(root: blobFolder) }
     /// The default database: `sqlite://<root>/obsreview.sqlite`.
     public var defaultDatabaseURL: String { "sqlite://" + root.appending("obsreview.sqlite").string }
 }

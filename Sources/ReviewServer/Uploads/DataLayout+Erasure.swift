@@ -7,9 +7,14 @@ extension DataLayout {
     /// recordings' media folders (proxy, thumbnails, captions) and upload leftovers. Returns how many paths went; a
     /// file already gone is no error.
     @discardableResult
-    public func remove(_ files: FilesToDelete) throws -> Int {
-        var paths = files.blobKeys.compactMap(BlobKey.init).map { FolderBlobStore(root: blobFolder).localFile($0).string }
-        paths += files.mediaOf.map { media.appending($0.description).string }
+    public func remove(_ files: FilesToDelete) async throws -> Int {
+        var removed = 0
+        // From the configured store: the folder or the bucket.
+        for key in files.blobKeys.compactMap(BlobKey.init) where try await blobs.contains(key) {
+            try await blobs.remove(key)
+            removed += 1
+        }
+        var paths = files.mediaOf.map { media.appending($0.description).string }
         paths += files.uploadIDs.filter { !$0.contains("/") && !$0.hasPrefix(".") }
             .flatMap { [uploads.appending("\($0).part").string, uploads.appending("\($0).json").string] }
         // Uploads still under way name their observation in their record (`uploads/<id>.json`), not yet in the database.
@@ -23,7 +28,6 @@ extension DataLayout {
                 paths += [uploads.appending(name).string, uploads.appending(base + ".part").string]
             }
         }
-        var removed = 0
         for path in paths where FileManager.default.fileExists(atPath: path) {
             try FileManager.default.removeItem(atPath: path)
             removed += 1
@@ -38,6 +42,6 @@ public enum CandidateErasure {
         _ candidateID: CandidateID, reason: String?, by actor: Actor, store: ReviewStore, data: DataLayout, at time: Date = Date()
     ) async throws -> (report: ErasureReport, filesRemoved: Int) {
         let report = try await store.eraseCandidate(candidateID, reason: reason, by: actor, at: time)
-        return (report, try data.remove(report.files))
+        return (report, try await data.remove(report.files))
     }
 }

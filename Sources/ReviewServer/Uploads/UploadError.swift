@@ -19,6 +19,9 @@ public struct UploadError: Error, Sendable, Hashable, CustomStringConvertible {
         case quota
         /// A PATCH's bytes arrived slower than the minimum rate: it was ended, its bytes kept.
         case tooSlow
+        /// The file arrived whole but the blob store (a bucket) did not take it: the bytes are kept, the final PATCH
+        /// may be sent again.
+        case storeUnavailable
     }
 
     public var code: Code
@@ -47,6 +50,7 @@ public struct UploadError: Error, Sendable, Hashable, CustomStringConvertible {
             APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: .insufficientStorage, message: message)
         case .quota: APIError(.tooManyRequests, code: .uploadQuota, message: message)
         case .tooSlow: APIError(.requestTimeout, code: .uploadTooSlow, message: message)
+        case .storeUnavailable: APIError(.serviceUnavailable, code: .notReady, message: message)
         }
     }
 }

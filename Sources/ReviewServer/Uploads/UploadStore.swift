@@ -439,7 +439,12 @@ public final class UploadStore: Sendable {
             throw UploadError(.notReceiving, "The upload has no checksum recorded.")
         }
         if try await FileSystem.shared.info(forFileAt: dataPath(id)) != nil {
-            record.isDuplicate = try await blobs.adopt(file: dataPath(id), key: key)
+            do {
+                record.isDuplicate = try await blobs.adopt(file: dataPath(id), key: key)
+            } catch let error as ObjectStorageError {
+                logger.error("the blob store did not take a finished upload", metadata: ["upload": "\(id)", "error": "\(String(reflecting: error))"])
+                throw UploadError(.storeUnavailable, "The file arrived whole, but the storage behind the server did not take it: send the last part again in a minute (your bytes are kept).")
+            }
             try writeRecord(record)
         } else if try await !blobs.contains(key) {
             throw UploadError(.gone, "The upload's bytes are missing from the server: upload the file again.")
