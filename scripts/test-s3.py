@@ -11,7 +11,7 @@
    `<prefix>blobs/<sha256>` with the file's size; nothing is left in the local blobs/, scratch/ or uploads/.
 4. Deletion: over a thousand unreferenced objects planted in the bucket (so that listing takes several pages) are
    removed by the unreferenced-blob collector of a server restarted with a short grace period; the recordings'
-   objects stay.
+   objects stay. `obsreview erase` of the upload's candidate deletes its object from the bucket.
 
     python3 scripts/test-s3.py [path/to/obsreview] [--keep] [--compare-folder]
 
@@ -245,6 +245,18 @@ def run(binary, work, compare_folder):
             collector.kill()
         log(f"the collector listed {len(strays) + len(referenced)} objects over several pages and deleted the {len(strays)} unreferenced ones; "
             f"the {len(referenced)} recordings' objects stay")
+
+        # Erasure (decision 12) deletes the erased candidate's originals from the bucket, through the same options.
+        candidate = observations[0]["candidateId"]
+        erased = subprocess.run([binary, "erase", "--candidate", candidate, "--reason", "test-s3", "--data", data],
+                                env=dict(os.environ, **s3_environment(moto, key_id, secret)), capture_output=True, text=True, timeout=60)
+        check(erased.returncode == 0, f"obsreview erase answered {erased.returncode}: {erased.stdout[-300:]} {erased.stderr[-300:]}")
+        try:
+            s3.head_object(Bucket=BUCKET, Key=f"{PREFIX}blobs/{sha256}")
+            raise Failure("the erased candidate's upload is still in the bucket")
+        except ClientError as error:
+            check(error.response["Error"]["Code"] in ("404", "NoSuchKey"), f"HEAD of the erased object answered {error.response['Error']}")
+        log(f"obsreview erase of the uploader's candidate deleted the upload's object from the bucket ({erased.stdout.strip()[:120]})")
 
         if compare_folder:
             folder = DemoServer(binary, os.path.join(work, "folder-data"), os.path.join(work, "folder.log"))
