@@ -32,6 +32,9 @@ import Testing
             let (opened, openedEvent) = try seed.openCase()
             try await store.cases.create(opened, event: openedEvent)
             _ = try await store.postMessage(on: opened.id, body: "Note about the candidate: \(marker)", atSeconds: 12, by: seed.lead.actor, at: Seed.start)
+            // A flag's reason lives in the case's document (found missing from erasure in review).
+            _ = try await store.flag(observationID: seed.observation.id, reason: "Flagged about \(name): \(marker)", by: seed.assessor.actor,
+                                     at: Seed.start)
             var recording = Recording(observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: fileName)
             try await store.recordings.insert(recording, at: Seed.start)
             try recording.markStored(sha256: sha256, byteCount: 1234)

@@ -6,6 +6,23 @@ import SQLKit
 public enum ErasureMarker {
     /// Replaces a name, a file name, a rationale, a message or a note that was erased.
     public static let text = "[erased]"
+
+    /// `json` with every string under a key named `reason` replaced by ``text`` (a case document's flags and outcomes),
+    /// or nil when it is not JSON. Keys, numbers and the document's shape stay, so the case still decodes.
+    static func erasingReasons(inJSON json: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]) else { return nil }
+        func erase(_ value: Any) -> Any {
+            if let dictionary = value as? [String: Any] {
+                return Dictionary(uniqueKeysWithValues: dictionary.map { key, value in
+                    (key, key == "reason" && value is String ? text : erase(value))
+                })
+            }
+            if let array = value as? [Any] { return array.map(erase) }
+            return value
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: erase(object), options: [.sortedKeys, .fragmentsAllowed]) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
 }
 
 /// What erasing a candidate did in the database, and what the caller must still delete outside it.
@@ -127,6 +144,12 @@ extension ReviewStore {
                 """,
             ]
             for statement in statements { try await sql.db.raw(statement).run() }
+            // Case documents carry free text too: flags' reasons, outcomes' reasons (the current and those set aside).
+            for row in try await sql.db.raw("SELECT id, \(d.jsonText("document")) FROM cases WHERE id IN (\(cases))").all() {
+                let text = try row.value("document", as: String.self)
+                guard let erasedText = ErasureMarker.erasingReasons(inJSON: text), erasedText != text else { continue }
+                try await sql.db.raw("UPDATE cases SET document = \(d.json(erasedText)) WHERE id = \(d.id(try row.uuid("id")))").run()
+            }
             // Jobs name recordings and may carry an error quoting the file.
             let recordingTexts = recordingIDs.map(\.lowercasedString)
             if !recordingTexts.isEmpty {
