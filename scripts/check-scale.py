@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Scale-out under a moderation workload (issue 19): two servers and two workers on one PostgreSQL and one data folder.
+"""Scale-out under a moderation workload (issue 19): two servers and two workers on one PostgreSQL and one object store.
 
-`serve --demo` (no worker) loads the demo into a fresh PostgreSQL database; a second `serve` shares the database and
-the data folder; two `obsreview worker` processes index the demo's recordings. A scripted workload — employers rating,
+`serve --demo` (no worker) loads the demo into a fresh PostgreSQL database, its originals into an S3 bucket (moto's
+server, signatures checked, as scripts/test-s3.py starts it); a second `serve` shares the database, the bucket and the
+data folder (uploads in progress, derived media); two `obsreview worker` processes index the demo's recordings from the
+bucket. A scripted workload — employers rating,
 assessors flagging, the lead sending cases to moderation and deciding them, moderators accepting and giving opinions —
 runs from several threads, each request to either server:
 
@@ -12,8 +14,8 @@ runs from several threads, each request to either server:
 
 Afterwards: no 5xx outside the outage (a dead server's refused connections are counted apart), no case version
 accepted twice, at most one current rating per observation, rater and source, at most one active case per observation,
-every recording indexed exactly once (one `recording.ready` or `recording.rejected` event each), and the audit chain
-verifies.
+every recording indexed exactly once (one `recording.ready` or `recording.rejected` event each), every original in the
+bucket and none in the local blob folder, and the audit chain verifies.
 
     python3 scripts/check-scale.py [path/to/obsreview] [--seconds N]
 """
@@ -35,7 +37,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 from demo_server import DemoServer, Failure, check, wait  # noqa: E402
-from tools import default_binary  # noqa: E402
+from tools import default_binary, ensure_pip  # noqa: E402
 
 WRITERS = ["employer", "assessor", "lead", "moderator", "lay", "moderator2", "lay2"]
 
@@ -194,6 +196,8 @@ def main():
         check(os.environ.get("CI") != "true", "CI must run the scale test on PostgreSQL: OBSREVIEW_TEST_POSTGRES_URL is not set")
         log("OBSREVIEW_TEST_POSTGRES_URL is not set: skipped (scripts/test sets it)")
         return 0
+    ensure_pip({"moto.server": "moto[server]", "boto3": "boto3"}, log)
+    from moto_s3 import BUCKET, start_with_bucket
     database = f"scale_{os.getpid()}"
     psql(server_url, f"CREATE DATABASE {database}")
     url = server_url.rsplit("/", 1)[0] + "/" + database
@@ -202,6 +206,8 @@ def main():
     first = DemoServer(binary, data, os.path.join(work, "server0.log"), extra_args=["--database-url", url, "--no-worker"])
     second = DemoServer(binary, data, os.path.join(work, "server1.log"), extra_args=["--database-url", url, "--no-worker"], demo=False)
     workers = []
+    moto, environment = start_with_bucket(work)
+    os.environ.update(environment)  # the servers and workers started below use the bucket
 
     def start_worker(n):
         return subprocess.Popen([binary, "worker", "--database", url, "--data", data, "--poll", "0.5"],
@@ -264,10 +270,17 @@ def main():
         active = psql(url, """SELECT count(*) FROM (SELECT observation_id FROM cases WHERE state NOT IN ('decided', 'closed', 'withdrawn')
             GROUP BY observation_id HAVING count(*) > 1) d""")
         check(active == "0", f"{active} observation(s) have two active cases")
+        keys = {o["Key"].rsplit("/", 1)[-1] for page in moto.client("s3", environment["OBSREVIEW_S3_ACCESS_KEY_ID"],
+                                                                    environment["OBSREVIEW_S3_SECRET_ACCESS_KEY"])
+                .get_paginator("list_objects_v2").paginate(Bucket=BUCKET) for o in page.get("Contents", [])}
+        stored = set(psql(url, "SELECT DISTINCT sha256 FROM recordings WHERE sha256 IS NOT NULL").split())
+        check(stored <= keys, f"{len(stored - keys)} original(s) are not in the bucket")
+        local = [f for _, _, names in os.walk(os.path.join(data, "blobs")) for f in names]
+        check(not local, f"{len(local)} original(s) in the local blob folder, not the bucket")
         verified = subprocess.run([binary, "verify", "--database", url], capture_output=True, text=True)
         check(verified.returncode == 0, f"obsreview verify: {verified.stdout}{verified.stderr}")
         log(f"no version accepted twice ({len(versions)} transitions), no duplicate rating or active case, "
-            f"{indexed} recordings each indexed once, the audit chain verifies")
+            f"{indexed} recordings each indexed once from the bucket ({len(stored)} originals there, none local), the audit chain verifies")
         return 0
     except Failure as failure:
         log(f"FAILED: {failure}")
@@ -283,6 +296,7 @@ def main():
         for worker in workers:
             if worker.poll() is None:
                 worker.kill()
+        moto.stop()
         subprocess.run(["psql", server_url, "-q", "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], stdout=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
 
