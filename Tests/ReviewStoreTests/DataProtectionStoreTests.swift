@@ -91,6 +91,41 @@ import Testing
         }
     }
 
+    /// Found by the second hostile test: a moderator's declared conflict naming the candidate survived erasure (its row
+    /// and the personal part of its audit event, which is about the moderator), and an erased candidate took new
+    /// ratings, flags and attributes that could never be erased after.
+    @Test(arguments: TestBackend.allCases)
+    func erasureReachesWordsAboutTheCandidateElsewhereAndNothingNewIsRecordedAfter(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await World.make(store)
+            let conflict = "Neighbour-\(world.marker)"
+            _ = try await store.declareConflict(
+                try DeclaredConflict(moderatorID: world.seed.moderator.id, subject: .candidate(world.seed.candidate.id), reason: conflict),
+                by: world.seed.lead.actor, at: Seed.start)
+            #expect(try await !Self.traces(of: conflict, in: store).isEmpty)
+            _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor, at: Seed.start + 60)
+            #expect(try await Self.traces(of: conflict, in: store).isEmpty, "the conflict's words survived the erasure")
+            #expect(try await store.verifyAuditChain().isIntact)
+            await expectStoreError(.conflict) {
+                _ = try await store.recordRating(observationID: world.seed.observation.id, score: try Score(3), rationale: "After erasure.",
+                                                 supersedes: nil, correctionReason: nil, by: world.seed.employerRep.actor, at: Seed.start + 120)
+            }
+            await expectStoreError(.conflict) {
+                _ = try await store.flag(observationID: world.seed.observation.id, reason: "After erasure.", by: world.seed.assessor.actor,
+                                         at: Seed.start + 120)
+            }
+            await expectStoreError(.conflict) {
+                _ = try await store.recordAttributes(of: world.seed.candidate.id, ["ethnicity": "After"], consentReference: "CF-9",
+                                                     consentedAt: Seed.start, by: world.seed.lead.actor)
+            }
+            await expectStoreError(.conflict) {
+                _ = try await store.storeUploadedRecording(uploadID: "after", observationID: world.seed.observation.id,
+                                                           uploadedBy: world.seed.assessor.id, fileName: "after.mp4",
+                                                           sha256: String(repeating: "c", count: 64), byteCount: 10)
+            }
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func erasingACandidateLeavesNoTraceAndTheChainStillVerifies(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in

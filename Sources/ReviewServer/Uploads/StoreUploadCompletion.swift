@@ -16,9 +16,14 @@ public struct StoreUploadCompletion: UploadCompletionHandler {
         guard actor.role == .assessor || actor.role == .lead else {
             throw APIError(.forbidden, code: .forbidden, message: "Only assessors upload observation recordings; you are signed in as \(actor.role).")
         }
-        guard try await store.observations.find(observationID) != nil else {
+        guard let observation = try await store.observations.find(observationID) else {
             throw APIError(.unprocessableContent, code: .invalidMetadata,
                            message: "There is no observation \(observationID): check the observation in Upload-Metadata.")
+        }
+        // Refused before any byte arrives: nothing new is recorded about an erased candidate.
+        if try await store.erasedAt(candidate: observation.observation.candidateID) != nil {
+            throw APIError(.conflict, code: .conflict,
+                           message: "This observation's candidate had their personal data erased: no recording can be added to it.")
         }
     }
 

@@ -118,6 +118,15 @@ extension ReviewStore {
                     .value("n", as: Int.self) ?? 0
                 try await sql.db.raw("DELETE FROM audit_event_personal WHERE event_id IN (\(events))").run()
             }
+            // And of events about someone else that name the candidate or theirs (a moderator's declared conflict).
+            for subject in subjects {
+                let mentions: SQLQueryString = """
+                    CAST(details AS TEXT) LIKE \(bind: "%" + subject + "%") OR reason LIKE \(bind: "%" + subject + "%")
+                    """
+                auditParts += try await sql.db.raw("SELECT COUNT(*) AS n FROM audit_event_personal WHERE \(mentions)").first()?
+                    .value("n", as: Int.self) ?? 0
+                try await sql.db.raw("DELETE FROM audit_event_personal WHERE \(mentions)").run()
+            }
 
             let erased = SQLBind(ErasureMarker.text)
             let texts = try await sql.eraseFreeText(ratings: "observation_id IN (\(observations))", opinions: "case_id IN (\(cases))",
@@ -136,6 +145,11 @@ extension ReviewStore {
                 WHERE id IN (\(recordings))
                 """,
                 "UPDATE observations SET scenario = \(erased) WHERE candidate_id = \(candidate)",
+                // Moderators' words about the candidate: declared conflicts, declined assignments' reasons; a seed made
+                // of their recording is no longer used.
+                "UPDATE moderator_conflicts SET reason = \(erased) WHERE candidate_id = \(candidate)",
+                "UPDATE case_assignments SET end_reason = \(erased) WHERE case_id IN (\(cases)) AND end_reason IS NOT NULL",
+                "UPDATE calibration_seeds SET reason = \(erased), active = \(bind: false) WHERE observation_id IN (\(observations))",
                 "DELETE FROM candidate_attributes WHERE candidate_id = \(candidate)",
                 "UPDATE legal_holds SET reason = \(erased), release_reason = NULL WHERE candidate_id = \(candidate)",
                 """
@@ -171,6 +185,29 @@ extension ReviewStore {
         }
         try await purgeDeletedPages()
         return report
+    }
+
+    /// Refuses to record anything new about an observation whose candidate was erased (found by the hostile test: a
+    /// rating, a flag, an upload or attributes were accepted after erasure, and could never be erased after it).
+    static func refuseIfErased(observation id: ObservationID, on db: any SQLDatabase, dialect d: Dialect) async throws {
+        let row = try await db.raw("""
+            SELECT c.erased_at FROM observations o JOIN candidates c ON c.id = o.candidate_id WHERE o.id = \(d.id(id))
+            """).first()
+        try refuse(erasedAt: try row?.optionalTime("erased_at"))
+    }
+
+    /// The same for a candidate.
+    static func refuseIfErased(candidate id: CandidateID, on db: any SQLDatabase, dialect d: Dialect) async throws {
+        let row = try await db.raw("SELECT erased_at FROM candidates WHERE id = \(d.id(id))").first()
+        try refuse(erasedAt: try row?.optionalTime("erased_at"))
+    }
+
+    private static func refuse(erasedAt: Date?) throws {
+        guard let erasedAt else { return }
+        throw StoreError(.conflict, """
+            This candidate's personal data was erased on \(AuditEvent.canonicalTimestamp(erasedAt).prefix(10)): nothing new can be \
+            recorded about them.
+            """)
     }
 
     /// Whether a candidate's personal data was erased (and when).

@@ -79,6 +79,7 @@ extension ReviewStore {
             guard observationExists else {
                 throw StoreError(.notFound, "There is no observation \(observationID): create the observation (import its ratings) before uploading its recording.")
             }
+            try await tx.context.run { db in try await ReviewStore.refuseIfErased(observation: observationID, on: db, dialect: d) }
             if let same = try await tx.context.run({ db in
                 try await db.raw("""
                     SELECT id FROM recordings WHERE observation_id = \(d.id(observationID)) AND sha256 = \(bind: sha256.lowercased())

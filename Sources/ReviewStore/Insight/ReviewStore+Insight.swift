@@ -44,6 +44,7 @@ extension ReviewStore {
             guard try await sql.db.raw("SELECT 1 AS one FROM candidates WHERE id = \(sql.d.id(candidateID))").first() != nil else {
                 throw StoreError(.notFound, "There is no candidate \(candidateID).")
             }
+            try await ReviewStore.refuseIfErased(candidate: candidateID, on: sql.db, dialect: sql.d)
             try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").run()
             for (name, value) in values.sorted(by: { $0.key < $1.key }) {
                 try await sql.db.raw("""

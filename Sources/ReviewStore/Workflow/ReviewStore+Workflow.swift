@@ -44,6 +44,7 @@ extension ReviewStore {
                 guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
                     throw StoreError(.notFound, "There is no observation \(observationID).")
                 }
+                try await ReviewStore.refuseIfErased(observation: observationID, on: db, dialect: d)
                 let ledger = try await SQLRatings.ledger(of: observationID, employerID: employerID, on: db, dialect: d)
                 return (ledger, try await SQLCases.cases(of: observationID, on: db, dialect: d).filter { !$0.isCalibration })
             }
@@ -109,6 +110,7 @@ extension ReviewStore {
             guard let employerID = try await SQLRatings.employer(of: observationID, on: sql.db, dialect: sql.d) else {
                 throw StoreError(.notFound, "There is no observation \(observationID).")
             }
+            try await ReviewStore.refuseIfErased(observation: observationID, on: sql.db, dialect: sql.d)
             let existing = try await SQLCases.cases(of: observationID, on: sql.db, dialect: sql.d)
             let (result, event) = try Case.flag(observationID: observationID, employerID: employerID, existing: existing, by: actor, at: time, reason: reason)
             if let joined = existing.first(where: { $0.id == result.id }) {
