@@ -33,6 +33,7 @@ struct InsightStoreTests {
             #expect(data.opinions.count == 2 && Set(data.opinions.map(\.moderatorKind)) == [.professional, .lay])
             #expect(data.assignments.count == 2 && data.assignments.allSatisfy { !$0.isOpen && $0.endedAt != nil })
             #expect(data.employerNames[world.employer.id] == "Eastgate City Council")
+            #expect(try await store.earliestObservationDate() == data.observations.map(\.observedAt).min())
 
             // The report on these facts: one moderated case, overturned (assessor 3 fails, the outcome 4 passes).
             let report = InsightReport.compute(data, bootstrapSamples: 10)

@@ -53,9 +53,8 @@ struct StatisticsController: Sendable {
         // Employers' periods are released a while after they end (late ratings and decisions in) and then frozen.
         let delay = actor.role == .employer ? services.statisticsReleaseDelay : 0
         let asked = try Self.period(request, length: length, now: now, delay: delay)
-        let data = try await services.store.insightData(now: now)
-        let periods = Array(ReportingPeriod.ended(from: data.observations.first?.observedAt ?? now, at: now.addingTimeInterval(-delay), length: length)
-            .prefix(40))
+        let earliest = try await services.store.earliestObservationDate() ?? now
+        let periods = Array(ReportingPeriod.ended(from: earliest, at: now.addingTimeInterval(-delay), length: length).prefix(40))
         guard actor.role == .employer else {
             var filter = InsightFilter()
             if let asked {
@@ -72,7 +71,8 @@ struct StatisticsController: Sendable {
             }
             filter.employerID = try request.queryID("employerId")
             return StatisticsRepresentation(scope: "scheme", generatedAt: now, period: asked, periods: periods,
-                                            report: InsightReport.compute(data, filter: filter), overall: nil)
+                                            report: InsightReport.compute(try await services.store.insightData(now: now), filter: filter),
+                                            overall: nil)
         }
         guard request.uri.queryParameters["from"] == nil, request.uri.queryParameters["to"] == nil else {
             throw APIError(.badRequest, code: .badRequest, message: """
@@ -90,6 +90,8 @@ struct StatisticsController: Sendable {
         if let existing = try await services.store.statisticsRelease(of: actor.organisationID, period: period.description) {
             kept = existing
         } else {
+            // Every fact is read only for a period's first reading; a frozen release is served as kept.
+            let data = try await services.store.insightData(now: now)
             let release = InsightReport.employerRelease(data, employer: actor.organisationID, period: period)
             let body = String(decoding: try JSONEncoder().encode(release), as: UTF8.self)
             kept = try await services.store.freezeStatisticsRelease(of: actor.organisationID, period: period.description, body: body,

@@ -63,6 +63,13 @@ extension ReviewStore {
         }
     }
 
+    /// When the first observation was made, if any (where the reporting periods begin).
+    public func earliestObservationDate() async throws -> Date? {
+        try await reading { sql in
+            try await sql.db.raw("SELECT MIN(observed_at) AS earliest FROM observations").first()?.optionalTime("earliest")
+        }
+    }
+
     /// The statistics of `period` (`2026-Q1`, `2026-03`) as released to `employer`, frozen at its first reading, or nil
     /// before it is first read.
     public func statisticsRelease(of employer: OrganisationID, period: String) async throws -> (body: String, releasedAt: Date)? {
