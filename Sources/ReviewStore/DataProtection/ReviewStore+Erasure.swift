@@ -114,18 +114,14 @@ extension ReviewStore {
             for chunk in subjects.chunked() {
                 let list = SQLList(chunk.map { SQLBind($0) })
                 let events: SQLQueryString = "SELECT id FROM audit_events WHERE subject_id IN (\(list))"
-                auditParts += try await sql.db.raw("SELECT COUNT(*) AS n FROM audit_event_personal WHERE event_id IN (\(events))").first()?
-                    .value("n", as: Int.self) ?? 0
-                try await sql.db.raw("DELETE FROM audit_event_personal WHERE event_id IN (\(events))").run()
+                auditParts += try await sql.db.raw("DELETE FROM audit_event_personal WHERE event_id IN (\(events)) RETURNING event_id").all().count
             }
             // And of events about someone else that name the candidate or theirs (a moderator's declared conflict).
             for subject in subjects {
                 let mentions: SQLQueryString = """
                     CAST(details AS TEXT) LIKE \(bind: "%" + subject + "%") OR reason LIKE \(bind: "%" + subject + "%")
                     """
-                auditParts += try await sql.db.raw("SELECT COUNT(*) AS n FROM audit_event_personal WHERE \(mentions)").first()?
-                    .value("n", as: Int.self) ?? 0
-                try await sql.db.raw("DELETE FROM audit_event_personal WHERE \(mentions)").run()
+                auditParts += try await sql.db.raw("DELETE FROM audit_event_personal WHERE \(mentions) RETURNING event_id").all().count
             }
 
             let erased = SQLBind(ErasureMarker.text)
