@@ -88,7 +88,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            resources: [.copy("Views/Templates"), .copy("Views/Static"), .copy("Auth/common-passwords.txt")],
+            resources: [.copy("Views/Templates"), .copy("Views/Static"), .copy("Auth/common-passwords.txt"), .copy("API/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -184,7 +184,7 @@ struct IndexingWorker {
                 // FFmpeg could not index the file: that is final, and the message says what to do.
                 // Messages name the recording's own file, never the blob's path on this server.
                 let reason = (report.error?.message ?? "The file could not be indexed.").replacingOccurrences(of: blob, with: recording.fileName)
-                try await store.rejectRecording(payload.recordingID, reason: reason, code: report.error?.code ?? "notMedia")
+                try await store.rejectRecording(payload.recordingID, reason: reason, code: IndexFailureCode.wire(report.error?.code ?? "notMedia"))
                 Self.removeLeftovers(in: media)
             } else {
                 // Indexed; a proxy that could not be made stays visible as the report's error (stage `proxy`). The
@@ -267,7 +267,7 @@ struct IndexingWorker {
                 reason: """
                     The recording could not be indexed: \(what), \(failed.attempts) times. The original is kept: use \
                     "Index again" on the recording's page after a passing problem, or upload the file again if it may be damaged.
-                    """, code: "indexingFailed")
+                    """, code: "indexing_failed")
         }
     }
 

@@ -53,7 +53,7 @@ import Testing
         if let report {
             try await fixture.store.finishIndexing(stored.recordingID, report: report)
         } else {
-            try await fixture.store.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexingFailed")
+            try await fixture.store.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexing_failed")
         }
         return stored.recordingID
     }

@@ -83,7 +83,7 @@ struct IngestRecoveryTests {
             #expect(try await store.rejectRecordingsOfDeadJobs().isEmpty)
             #expect(try await store.recordings.find(stored.recordingID)?.status == .stored)
             let events = try await store.audit.entries(about: AuditEvent.Subject(type: "recording", id: stored.recordingID.description))
-            #expect(events.contains { $0.event.action == "recording.rejected" && $0.event.details["code"] == "indexingFailed" })
+            #expect(events.contains { $0.event.action == "recording.rejected" && $0.event.details["code"] == "indexing_failed" })
         }
     }
 
@@ -98,7 +98,7 @@ struct IngestRecoveryTests {
             await expectStoreError(.conflict) { _ = try await store.requeueRecording(stored.recordingID, reason: "again", by: seed.lead.actor) }
             let first = try #require(try await store.jobs.claim(kinds: [.indexRecording], worker: "w", leaseSeconds: 60, now: Seed.start))
             try await store.beginIndexing(stored.recordingID, at: Seed.start)
-            try await store.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexingFailed", at: Seed.start)
+            try await store.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexing_failed", at: Seed.start)
             try await store.jobs.complete(first.id, worker: "w", now: Seed.start)
 
             let (requeued, job) = try await store.requeueRecording(stored.recordingID, reason: "the server was restarting", by: seed.assessor.actor)

@@ -17,6 +17,11 @@ enum IndexReportView {
     static func json(_ report: String, of recording: Recording, showingPersonalData seesPersonal: Bool) -> String {
         guard var document = (try? JSONSerialization.jsonObject(with: Data(report.utf8))) as? [String: Any] else { return report }
         document["file"] = recording.fileName
+        // The indexer's codes (`notMedia`) in the API's spelling (`not_media`), as every code on the wire.
+        if var failure = document["error"] as? [String: Any], let code = failure["code"] as? String {
+            failure["code"] = IndexFailureCode.wire(code)
+            document["error"] = failure
+        }
         if var proxy = document["proxy"] as? [String: Any], let file = proxy["file"] as? String {
             proxy["file"] = (file as NSString).lastPathComponent
             document["proxy"] = proxy

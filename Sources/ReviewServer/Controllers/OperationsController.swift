@@ -16,7 +16,7 @@ struct OperationsController: Sendable {
         router.get("readyz", use: ready)
         router.get("metrics", use: metrics)
         router.get("openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
         }
     }
 

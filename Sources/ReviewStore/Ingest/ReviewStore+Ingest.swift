@@ -122,7 +122,7 @@ extension ReviewStore {
     }
 
     /// `→ rejected` with the reason people will read (what was wrong and what to do), audited with `code` (the
-    /// indexer's error code, e.g. `notMedia`, or `indexingFailed`) for scripts and statistics.
+    /// indexer's error code in the API's spelling, e.g. `not_media`, or `indexing_failed`: `IndexFailureCode`) for scripts and statistics.
     @discardableResult
     public func rejectRecording(_ id: RecordingID, reason: String, code: String? = nil, at time: Date = Date()) async throws -> Recording {
         try await moveRecording(id, "recording.rejected", at: time, reason: reason, code: code) { try $0.reject(reason: reason) }
@@ -155,7 +155,7 @@ extension ReviewStore {
                 try await rejectRecording(id, reason: """
                     The recording could not be indexed after \(attempts) attempts\(what). The original is kept: \
                     use "Index again" on the recording's page, or upload the file again if it may be damaged.
-                    """, code: "indexingFailed", at: time)
+                    """, code: "indexing_failed", at: time)
                 rejected.append(id)
             } catch let error as StoreError where error.code == .conflict {
                 continue  // moved on meanwhile (another worker finished it)
