@@ -181,7 +181,7 @@ import Testing
         full.reservedFreeBytes = Int64.max / 2
         let app = try await buildApplication(configuration: full, dependencies: ServerDependencies(
             store: fixture.store, completionHandler: StoreUploadCompletion(store: fixture.store), now: fixture.clock.function))
-        try await app.test(.router) { client in
+        try await app.test(.router) { router in let client = ContractCheckingClient(base: router)
             let answer = try await client.execute(uri: "/readyz", method: .get)
             #expect(answer.status == .serviceUnavailable && String(buffer: answer.body).contains("disk is full"))
         }

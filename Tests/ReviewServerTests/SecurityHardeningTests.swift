@@ -307,7 +307,7 @@ import Testing
         let app = try await buildApplication(
             configuration: configuration,
             dependencies: ServerDependencies(store: fixture.store, completionHandler: StoreUploadCompletion(store: fixture.store), now: fixture.clock.function))
-        try await app.test(.router) { client async throws in
+        try await app.test(.router) { router async throws in let client = ContractCheckingClient(base: router)
             let ok = try await client.execute(uri: "/healthz", method: .get)
             #expect(ok.headers[.strictTransportSecurity] == "max-age=31536000; includeSubDomains")
             let denied = try await client.execute(uri: "/api/v1/cases", method: .get)
@@ -338,7 +338,7 @@ enum LegacyHash {
         let app = try await buildApplication(
             configuration: configuration,
             dependencies: ServerDependencies(store: fixture.store, completionHandler: StoreUploadCompletion(store: fixture.store), now: fixture.clock.function))
-        try await app.test(.router) { client async throws in
+        try await app.test(.router) { router async throws in let client = ContractCheckingClient(base: router)
             func signIn(_ username: String, code: String? = nil) async throws -> TestResponse {
                 var body = ["username": username, "password": "correct horse battery"]
                 body["code"] = code

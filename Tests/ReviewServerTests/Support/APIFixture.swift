@@ -120,7 +120,7 @@ struct APIFixture {
     /// Runs `test` against the app through the router, then shuts the store and removes the directory.
     func withClient(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         do {
-            try await application().test(.router) { client in try await test(client) }
+            try await application().test(.router) { client in try await test(ContractCheckingClient(base: client)) }
         } catch {
             await store.shutdown()
             try? FileManager.default.removeItem(at: directory)

@@ -82,7 +82,7 @@ struct TestServer {
     /// Runs `test` against the app through the router (no sockets), then deletes the directory.
     func withRouterClient(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         defer { removeDirectory() }
-        try await application().test(.router) { client in try await test(client) }
+        try await application().test(.router) { client in try await test(ContractCheckingClient(base: client)) }
     }
 }
 
