@@ -40,7 +40,15 @@ import Testing
         #expect(Set(ids).count == ids.count, "operation ids are not unique")
     }
 
-    /// One real response, broken three ways: each is caught, and says where and what.
+    /// The check only bites if the suites' clients are the checking one: the fixtures hand out no other.
+    @Test("the API tests' clients check every response")
+    func theTestClientsCheckTheContract() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in #expect(client is ContractCheckingClient) }
+        try await TestServer().withRouterClient { client in #expect(client is ContractCheckingClient) }
+    }
+
+    /// One real response, broken seven ways: each is caught, and says where and what.
     @Test("a real response with a required member missing, a wrong type or an unknown enum value breaks the contract")
     func brokenResponsesAreCaught() async throws {
         let fixture = try await APIFixture.make()
@@ -74,6 +82,17 @@ import Testing
             let wrongCode = check.problems(method: .get, uri: uri, status: 404, contentType: "application/json", body: envelope)
             #expect(wrongCode.count == 1 && wrongCode[0].contains(#"$.error.code: "store.not_found" is not one of"#), "\(wrongCode)")
         }
+    }
+
+    @Test("a request body the server accepted must be one the document allows")
+    func acceptedRequestsAreChecked() {
+        let check = ContractCheck.shared
+        let uri = "/api/v1/observations/\(ObservationID())/ratings"
+        let fine = ByteBuffer(string: #"{"score":4,"rationale":"Sound practice."}"#)
+        #expect(check.requestProblems(method: .post, uri: uri, contentType: "application/json", body: fine) == [])
+        let stringScore = ByteBuffer(string: #"{"score":"4","rationale":"Sound practice."}"#)
+        #expect(check.requestProblems(method: .post, uri: uri, contentType: "application/json", body: stringScore)
+            == [#"POST /api/v1/observations/{observationId}/ratings request body the server accepted: $.score: "4" is not of type integer"#])
     }
 
     @Test("nested schemas: items of a page, oneOf, additionalProperties as a schema")

@@ -217,6 +217,16 @@ final class ContractCheck: Sendable {
         return validator.problems(value, schema).map { "\(name) \(status): \($0)" }
     }
 
+    /// What is wrong with a JSON request body the server accepted (answered 2xx), against the operation's request
+    /// schema: a body the server takes must be one the document allows, or clients built from it cannot send it.
+    func requestProblems(method: HTTPRequest.Method, uri: String, contentType: String?, body: ByteBuffer) -> [String] {
+        guard let path = template(for: uri), contentType?.hasPrefix("application/json") == true, body.readableBytes > 0,
+            let schema = document["paths"]?[path]?[method.rawValue.lowercased()]?["requestBody"]?["content"]?["application/json"]?["schema"]
+        else { return [] }
+        guard let value = try? JSONValue.parse(body.readableBytesView) else { return [] }
+        return validator.problems(value, schema).map { "\(method.rawValue) \(path) request body the server accepted: \($0)" }
+    }
+
     private func envelopeProblems(_ body: ByteBuffer, _ contentType: String?, _ name: String, _ status: Int) -> [String] {
         guard body.readableBytes > 0, contentType?.hasPrefix("application/json") == true else { return [] }
         guard let value = try? JSONValue.parse(body.readableBytesView) else { return ["\(name) \(status): the body is not JSON"] }
@@ -236,11 +246,14 @@ final class ContractCheck: Sendable {
         var text = "contract check: \(checked.count) of \(operations.count) operations checked against the OpenAPI document (status and "
             + "Content-Type), \(bodies) with a JSON body validated against its schema\n"
         if !never.isEmpty { text += "  never exercised by this run: \(never.joined(separator: ", "))\n" }
+        let withoutBody = checked.subtracting(bodiesValidated.withLock { $0 }).sorted()
+        if !withoutBody.isEmpty { text += "  checked, but no JSON body among their responses: \(withoutBody.joined(separator: ", "))\n" }
         FileHandle.standardError.write(Data(text.utf8))
     }
 }
 
-/// The API tests' client: every response passes through ``ContractCheck`` and a broken contract fails the test.
+/// The API tests' client: every response passes through ``ContractCheck``, and so does every JSON body the server
+/// accepted; a broken contract fails the test.
 struct ContractCheckingClient: TestClientProtocol {
     let base: any TestClientProtocol
 
@@ -250,6 +263,11 @@ struct ContractCheckingClient: TestClientProtocol {
             method: method, uri: uri, status: Int(response.status.code), contentType: response.headers[.contentType], body: response.body)
         {
             Issue.record(Comment(rawValue: "the response breaks the OpenAPI document: \(problem)"))
+        }
+        if (200..<300).contains(response.status.code), let body {
+            for problem in ContractCheck.shared.requestProblems(method: method, uri: uri, contentType: headers[.contentType], body: body) {
+                Issue.record(Comment(rawValue: "the request breaks the OpenAPI document: \(problem)"))
+            }
         }
         return response
     }
