@@ -150,7 +150,7 @@ extension APIError.Code {
     }
 }
 
-/// The codes of why a file could not be indexed (MediaIndex's `notMedia`, the store's `indexingFailed`), as the API
+/// The codes of why a file could not be indexed (MediaIndex's `notMedia`, the worker's and the store's own), as the API
 /// spells them: in a recording's index report (`error.code`) and in a rejection's audit details.
 public enum IndexFailureCode {
     /// Every code, with what it means (the list docs/api.md shows).
@@ -166,7 +166,12 @@ public enum IndexFailureCode {
         ("corrupt", "damaged in a way the demuxer or decoder reported", "corrupt"),
         ("output_failed", "writing a thumbnail or the proxy failed", "outputFailed"),
         ("indexing_failed", "every attempt to index the file failed (the worker's log says why)", "indexingFailed"),
+        ("blob_missing", "the original file is missing from the server: upload it again", "blobMissing"),
     ]
+
+    /// The worker's own codes (the store writes `indexing_failed` itself, for recordings whose jobs died).
+    public static let indexingFailed = "indexing_failed"
+    public static let blobMissing = "blob_missing"
 
     /// MediaIndex's (or the store's) code as the API spells it; a code not listed reads as `not_media`.
     public static func wire(_ code: String) -> String {

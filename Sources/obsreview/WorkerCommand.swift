@@ -124,7 +124,7 @@ struct IndexingWorker {
         guard let key = BlobKey(payload.blobKey), try await data.blobs.contains(key) else {
             try await store.jobs.complete(job.id, worker: name, now: Date())
             try await store.rejectRecording(
-                payload.recordingID, reason: "The recording's original file is missing from the server: upload it again.", code: "blobMissing")
+                payload.recordingID, reason: "The recording's original file is missing from the server: upload it again.", code: IndexFailureCode.blobMissing)
             return true
         }
         let media = URL(fileURLWithPath: data.media.appending(payload.recordingID.description).string)
@@ -267,7 +267,7 @@ struct IndexingWorker {
                 reason: """
                     The recording could not be indexed: \(what), \(failed.attempts) times. The original is kept: use \
                     "Index again" on the recording's page after a passing problem, or upload the file again if it may be damaged.
-                    """, code: "indexing_failed")
+                    """, code: IndexFailureCode.indexingFailed)
         }
     }
 

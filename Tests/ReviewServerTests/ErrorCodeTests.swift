@@ -73,6 +73,15 @@ import Testing
             #expect(indexCodes.contains { $0.source == raw && $0.code == IndexFailureCode.wire(raw) }, "MediaIndexError \(raw) has no wire spelling")
         }
         #expect(IndexFailureCode.wire("indexingFailed") == "indexing_failed" && IndexFailureCode.wire("not_media") == "not_media")
+        // The codes the worker and the store write into rejections' audit details themselves.
+        let rejections = try NSRegularExpression(pattern: #"code: "([^"]+)""#)
+        for file in ["Sources/obsreview/WorkerCommand.swift", "Sources/ReviewStore/Ingest/ReviewStore+Ingest.swift"] {
+            let source = try Self.read(file)
+            let literals = rejections.matches(in: source, range: NSRange(source.startIndex..., in: source)).map {
+                String(source[Range($0.range(at: 1), in: source)!])
+            }
+            #expect(literals.filter { code in !indexCodes.contains { $0.code == code } } == [], "\(file) writes codes docs/api.md does not list")
+        }
     }
 
     @Test("errors of the layers below reach the wire in the API's spelling")
