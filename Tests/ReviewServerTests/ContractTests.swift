@@ -14,6 +14,7 @@ import Testing
     @Test("the document holds together: every $ref resolves, operation ids are unique, every response is described")
     func theDocumentHoldsTogether() throws {
         let check = ContractCheck.shared
+        #expect(check.document != .null, "openapi.json is not valid JSON")
         #expect(check.document["openapi"]?.string?.hasPrefix("3.1") == true)
         var references: [String] = []
         func collect(_ value: JSONValue) {
