@@ -163,7 +163,7 @@ final class ContractCheck: Sendable {
     let validator: SchemaValidator
     /// `GET /api/v1/cases/{caseId}` of every operation the document has.
     let operations: Set<String>
-    private let checked = Mutex<[String: Set<Int>]>([:])
+    private let checked = Mutex<[String: Set<Int>]>([:])  // operation → the statuses its responses had
     /// The operations of which at least one JSON body was validated against its schema.
     private let bodiesValidated = Mutex<Set<String>>([])
 
@@ -245,8 +245,18 @@ final class ContractCheck: Sendable {
         let (checked, never) = coverage()
         guard !checked.isEmpty else { return }
         let bodies = bodiesValidated.withLock { $0.count }
+        // Responses: each documented status of each operation, and how many of them some test met.
+        let statuses = self.checked.withLock { $0 }
+        var documented = 0, met = 0
+        for name in operations {
+            let parts = name.split(separator: " ", maxSplits: 1).map(String.init)
+            let codes = (document["paths"]?[parts[1]]?[parts[0].lowercased()]?["responses"]?.object ?? [:]).keys.compactMap(Int.init)
+            documented += codes.count
+            met += codes.filter { statuses[name]?.contains($0) == true }.count
+        }
         var text = "contract check: \(checked.count) of \(operations.count) operations checked against the OpenAPI document (status and "
-            + "Content-Type), \(bodies) with a JSON body validated against its schema\n"
+            + "Content-Type), \(bodies) with a JSON body validated against its schema; \(met) of the \(documented) documented responses "
+            + "(operation and status) met\n"
         if !never.isEmpty { text += "  never exercised by this run: \(never.joined(separator: ", "))\n" }
         let withoutBody = checked.subtracting(bodiesValidated.withLock { $0 }).sorted()
         if !withoutBody.isEmpty { text += "  checked, but no JSON body among their responses: \(withoutBody.joined(separator: ", "))\n" }
