@@ -40,10 +40,7 @@ struct Access: Sendable {
 
     /// Requires one of `roles`.
     func require(_ actor: Actor, in roles: Set<Role>, to doWhat: String) throws(APIError) {
-        guard roles.contains(actor.role) else {
-            let allowed = Role.allCases.filter(roles.contains).map(\.rawValue).joined(separator: ", ")
-            throw Self.forbidden("A user acting as \(actor.role) cannot \(doWhat); \(allowed) can.")
-        }
+        try Rule(roles: roles, doWhat: doWhat).require(actor)
     }
 
     func candidate(_ id: CandidateID, for actor: Actor) async throws -> CandidateRecord {
@@ -90,16 +87,21 @@ struct Access: Sendable {
     /// complete (decision 10). Calibration cases exist only for the lead, the auditor and their moderators.
     func `case`(_ id: CaseID, for actor: Actor) async throws -> (value: Case, blind: Bool) {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases.") }
-        guard let value = try await store.cases.find(id) else { throw Self.notFound("case \(id)") }
+        guard let value = try await store.cases.find(id), try await mayRead(value, as: actor) else { throw Self.notFound("case \(id)") }
+        guard actor.role.isModerator else { return (value, false) }
+        return (value, try await isSealed(value, for: actor.userID))
+    }
+
+    /// The relationship rule for a case: an employer reads its own staff's (never calibration cases), an assessor all
+    /// but calibration cases, a moderator those assigned to them, the lead and the auditor all.
+    func mayRead(_ value: Case, as actor: Actor) async throws -> Bool {
         switch actor.role {
-        case .employer where value.employerID != actor.organisationID: throw Self.notFound("case \(id)")
-        case .employer, .assessor: if value.isCalibration { throw Self.notFound("case \(id)") }
-        case .moderator:
-            guard try await store.isAssigned(actor.userID, toCase: id) else { throw Self.notFound("case \(id)") }
-            return (value, try await isSealed(value, for: actor.userID))
-        default: break
+        case .employer: value.employerID == actor.organisationID && !value.isCalibration
+        case .assessor: !value.isCalibration
+        case .moderator: try await store.isAssigned(actor.userID, toCase: value.id)
+        case .lead, .auditor: true
+        case .administrator: false
         }
-        return (value, false)
     }
 
     /// Sealed panels (decision 10): a moderator sees no score, rating, other opinion, thread, finding or outcome of a

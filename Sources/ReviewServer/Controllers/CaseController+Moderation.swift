@@ -21,12 +21,11 @@ extension CaseController {
     /// The lead and the auditor see the whole panel; a moderator only their own assignment.
     @Sendable func listAssignments(_ request: Request, context: ReviewRequestContext) async throws -> CaseAssignmentsRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .auditor, .moderator(.professional), .moderator(.lay)], to: "see a case's moderators")
+        try Access.Rule.readAssignments.require(actor)
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        var assignments = try await services.store.assignments(ofCase: value.id)
+        let assignments = Access.visible(try await services.store.assignments(ofCase: value.id), for: actor)
         let now = services.now()
         if actor.role.isModerator {
-            assignments = assignments.filter { $0.moderatorID == actor.userID }
             return CaseAssignmentsRepresentation(
                 items: assignments.map { AssignmentRepresentation($0, now: now, sealed: blind) }, routingProblem: nil, sampleReason: nil)
         }
@@ -84,15 +83,7 @@ extension CaseController {
     @Sendable func listOpinions(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<OpinionRepresentation> {
         let actor = try context.requireIdentity()
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        switch actor.role {
-        case .moderator where blind:
-            throw Access.forbidden("Blind review: the other opinions are shown once every moderator on your panel has given theirs.")
-        case .assessor, .employer:
-            guard value.state.hasOutcome else {
-                throw Access.forbidden("The moderators' opinions are shown once the case is decided.")
-            }
-        default: break
-        }
+        try Access.requireOpinionsOpen(of: value, blind: blind, for: actor)
         return ItemList(items: OpinionRepresentation.all(try await services.store.opinions(ofCase: value.id)))
     }
 
@@ -146,9 +137,9 @@ extension CaseController {
     /// opinion is in.
     @Sendable func listMessages(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<MessageRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .auditor, .moderator(.professional), .moderator(.lay)], to: "read a case's panel discussion")
+        try Access.Rule.readPanelDiscussion.require(actor)
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        if blind { throw Access.forbidden("The panel's discussion opens to you once every moderator on your panel has given their opinion.") }
+        try Access.requireDiscussionOpen(blind: blind)
         return ItemList(items: try await services.store.messages(ofCase: value.id).map(MessageRepresentation.init))
     }
 
@@ -160,9 +151,9 @@ extension CaseController {
 
     @Sendable func postMessage(_ request: Request, context: ReviewRequestContext) async throws -> Created<MessageRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .moderator(.professional), .moderator(.lay)], to: "post to a case's panel discussion")
+        try Access.Rule.postToPanelDiscussion.require(actor)
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        if blind { throw Access.forbidden("The panel's discussion opens to you once every moderator on your panel has given their opinion.") }
+        try Access.requireDiscussionOpen(blind: blind)
         guard value.state == .escalated else {
             throw APIError(.conflict, code: .conflict, message: "The panel discusses escalated cases; this one is \(value.state.rawValue).")
         }
@@ -181,7 +172,7 @@ extension CaseController {
     /// Whether the case has a development plan (a near miss: final score 3) and where it stands.
     @Sendable func developmentPlan(_ request: Request, context: ReviewRequestContext) async throws -> DevelopmentPlanStatus {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .auditor, .assessor, .employer], to: "see a development plan")
+        try Access.Rule.readDevelopmentPlan.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let plan = try await services.store.developmentPlan(ofCase: value.id)
         return DevelopmentPlanStatus(required: plan != nil, plan: plan.map(DevelopmentPlanRepresentation.init))
@@ -193,7 +184,7 @@ extension CaseController {
 
     @Sendable func acknowledgePlan(_ request: Request, context: ReviewRequestContext) async throws -> DevelopmentPlanRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.employer], to: "acknowledge a development plan (the candidate's employer does)")
+        try Access.Rule.acknowledgeDevelopmentPlan.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let body = try await request.json(Acknowledgement.self, context: context)
         return DevelopmentPlanRepresentation(try await services.store.acknowledgeDevelopmentPlan(
@@ -202,7 +193,7 @@ extension CaseController {
     }
 
     private func requireModerator(_ actor: Actor, to doWhat: String) throws(APIError) {
-        try services.access.require(actor, in: [.moderator(.professional), .moderator(.lay)], to: doWhat)
+        try services.access.require(actor, in: Access.moderators, to: doWhat)
     }
 
     /// The duration of the observation's newest indexed recording, to check time-coded notes against.

@@ -33,7 +33,7 @@ extension CaseController {
     /// The moderator's own case and a recording of its observation, or 403/404.
     private func draftTarget(_ context: ReviewRequestContext) async throws -> (actor: Actor, caseID: CaseID, recording: Recording) {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.moderator(.professional), .moderator(.lay)], to: "keep draft notes (moderators do, on their own cases)")
+        try Access.Rule.keepNoteDrafts.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
         guard recording.observationID == value.observationID else { throw Access.notFound("recording \(recording.id) of this case") }

@@ -21,18 +21,8 @@ struct CaseController: Sendable {
         let page = try request.page()
         let state = try request.query("state", "a case state (\(Case.State.allCases.map(\.rawValue).joined(separator: ", ")))", Case.State.init(rawValue:))
         let asked: OrganisationID? = try request.queryID("employerId")
-        var filter = CaseFilter(state: state, employerID: asked)
-        switch actor.role {
-        case .administrator: throw Access.forbidden("An administrator takes no part in cases.")
-        case .employer:
-            if let asked, asked != actor.organisationID { return Page(fetched: [], page: page) }
-            filter.employerID = actor.organisationID
-            filter.includeCalibration = false
-        case .moderator: filter.assignedTo = actor.userID
-        case .assessor: filter.includeCalibration = false
-        case .lead, .auditor: break
-        }
-        let showCalibration = actor.role == .lead || actor.role == .auditor
+        guard var filter = try Access.scope(CaseFilter(state: state, employerID: asked), for: actor) else { return Page(fetched: [], page: page) }
+        let showCalibration = Access.seesCalibration(actor)
         guard actor.role.isModerator else {
             return Page(fetched: try await services.store.cases(filter, page: page).map {
                 CaseRepresentation($0, blind: false, showCalibration: showCalibration)
@@ -62,7 +52,7 @@ struct CaseController: Sendable {
     @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> CaseRepresentation {
         let actor = try context.requireIdentity()
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        return CaseRepresentation(value, blind: blind, showCalibration: actor.role == .lead || actor.role == .auditor)
+        return CaseRepresentation(value, blind: blind, showCalibration: Access.seesCalibration(actor))
     }
 
     struct TransitionRequest: Decodable {
@@ -93,7 +83,7 @@ struct CaseController: Sendable {
             throw APIError(.unprocessableContent, code: .invalid,
                            message: "\"action\" must be one of \(Self.actions.keys.sorted().joined(separator: ", ")), not \"\(body.action)\".")
         }
-        guard action.permittedRoles.contains(actor.role) else {
+        guard Access.mayAsk(action, as: actor) else {
             throw Access.forbidden("A user acting as \(actor.role) cannot \(body.action) a case.")
         }
         func score() throws(APIError) -> Score {
@@ -130,7 +120,7 @@ struct CaseController: Sendable {
         }
         let updated = try await services.store.transition(
             current.id, command, expectedVersion: body.expectedVersion, reason: body.reason, by: actor, at: services.now())
-        return CaseRepresentation(updated, blind: blind, showCalibration: actor.role == .lead || actor.role == .auditor)
+        return CaseRepresentation(updated, blind: blind, showCalibration: Access.seesCalibration(actor))
     }
 
     struct NewAssignment: Decodable {
@@ -139,7 +129,7 @@ struct CaseController: Sendable {
 
     @Sendable func assign(_ request: Request, context: ReviewRequestContext) async throws -> Created<AssignmentRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead], to: "assign moderators")
+        try Access.Rule.assignModerators.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let body = try await request.json(NewAssignment.self, context: context)
         guard let moderator = try await services.store.users.find(body.moderatorId), moderator.role.isModerator, moderator.active else {
@@ -165,7 +155,7 @@ struct AuditController: Sendable {
 
     @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<AuditEntryRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.auditor, .lead, .administrator], to: "read the audit trail")
+        try Access.Rule.readAuditTrail.require(actor)
         let page = try request.page()
         let after = try request.query("after", "a sequence number (0 or more)") { Int64($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 0
         let type = request.uri.queryParameters["subjectType"].map(String.init)

@@ -11,7 +11,7 @@ import ReviewStore
 struct DataProtectionController: Sendable {
     let services: APIServices
 
-    static let keepers: Set<Role> = [.lead, .administrator]
+    static let keepers = Access.Rule.manageHolds.roles
     static let holdReaders: Set<Role> = [.lead, .administrator, .auditor]
 
     func addRoutes(to group: RouterGroup<ReviewRequestContext>) {

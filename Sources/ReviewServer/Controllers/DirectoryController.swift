@@ -55,7 +55,7 @@ struct DirectoryController: Sendable {
 
     @Sendable func listUsers(_ request: Request, context: ReviewRequestContext) async throws -> Page<UserRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.administrator, .lead], to: "list users")
+        try Access.Rule.listUsers.require(actor)
         let page = try request.page()
         let organisationID: OrganisationID? = try request.queryID("organisationId")
         let role = try request.query("role", "a role (\(Role.allCases.map(\.rawValue).joined(separator: ", ")))", Role.init(rawValue:))

@@ -212,7 +212,7 @@ struct ModerationController: Sendable {
 
     @Sendable func markSeed(_ request: Request, context: ReviewRequestContext) async throws -> Created<SeedRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead], to: "mark calibration seeds")
+        try Access.Rule.markSeeds.require(actor)
         let body = try await request.json(NewSeed.self, context: context)
         guard let score = try? Score(body.score) else {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"score\" must be a whole number from 1 to 7, not \(body.score).")

@@ -76,7 +76,7 @@ struct ObservationController: Sendable {
 
     @Sendable func rate(_ request: Request, context: ReviewRequestContext) async throws -> Created<RatingResult> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.assessor, .employer], to: "record an assessor or employer rating (moderators give second opinions)")
+        try Access.Rule.rate.require(actor)
         let id: ObservationID = try context.id("observationId")
         _ = try await services.access.observation(id, for: actor)
         let body = try await request.json(NewRating.self, context: context)
@@ -96,7 +96,7 @@ struct ObservationController: Sendable {
 
     @Sendable func flag(_ request: Request, context: ReviewRequestContext) async throws -> Created<CaseRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.assessor, .employer, .lead], to: "flag an observation for review")
+        try Access.Rule.flag.require(actor)
         let id: ObservationID = try context.id("observationId")
         _ = try await services.access.observation(id, for: actor)
         let body = try await request.json(NewFlag.self, context: context)

@@ -36,9 +36,9 @@ struct RecordingController: Sendable {
     /// the lead; `rejected → stored` with a new job, audited with the reason. 202: the worker takes it from there.
     @Sendable func reindex(_ request: Request, context: ReviewRequestContext) async throws -> Created<RecordingDetail> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.assessor, .lead], to: "index a recording again")
+        try Access.Rule.reindex.require(actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        guard actor.role == .lead || recording.uploadedBy == actor.userID else {
+        guard Access.mayReindex(uploadedBy: recording.uploadedBy, viewer: actor) else {
             throw APIError(.forbidden, code: .forbidden, message: "Only the person who uploaded this recording, or the moderation lead, can have it indexed again.")
         }
         let body = request.headers[.contentLength] == "0" || request.headers[.contentLength] == nil
@@ -68,7 +68,7 @@ struct RecordingController: Sendable {
     /// offers as its captions track. Assessors and the lead (who upload recordings) may; the change is audited.
     @Sendable func putCaptions(_ request: Request, context: ReviewRequestContext) async throws -> CaptionsRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.assessor, .lead], to: "add captions to a recording")
+        try Access.Rule.addCaptions.require(actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
         guard recording.status == .ready else {
             throw APIError(.conflict, code: .notReady, message: "Recording \(recording.id) is \(recording.status.name): add captions once it is ready.")

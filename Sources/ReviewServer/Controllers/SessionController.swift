@@ -120,7 +120,7 @@ struct SessionController: Sendable {
         guard let factor, let key = Base32.decode(factor.secret) else {
             guard !services.secondFactorRoles.contains(user.role) else {
                 throw APIError(.forbidden, code: .secondFactorSetupRequired, message: """
-                    A \(PageContext.roleName(user.role).lowercased()) account must sign in with a second factor, and this one has none yet: \
+                    A \(Labels.role(user.role).lowercased()) account must sign in with a second factor, and this one has none yet: \
                     set one up with POST /api/v1/session/second-factor (your username and password), add its secret to an \
                     authenticator app, then sign in with the app's code.
                     """)
