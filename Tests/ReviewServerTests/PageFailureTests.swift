@@ -31,9 +31,10 @@ import Testing
                 set { metadata[key] = newValue }
             }
 
-            func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-                let all = self.metadata.merging(metadata ?? [:]) { $1 }
-                recorder.lines.withLock { $0.append("\(level) \(message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
+            func log(event: LogEvent) {
+                let all = metadata.merging(event.metadata ?? [:]) { $1 }
+                let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                recorder.lines.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
             }
         }
     }
@@ -70,8 +71,8 @@ import Testing
             #expect(html.contains("<h1>") && html.contains(#"role="alert""#) && html.contains("Go to your home page"))
             #expect(html.contains("it has been logged (request "), "the message names the request for the viewer to quote")
             #expect(!html.contains("This observation has a case") && !html.contains("No ratings yet"), "no partial page")
-            for internal in ["cases_unreadable", "SQL", "StoreError", "sqlite", fixture.directory.path] {
-                #expect(!html.contains(internal), "the page shows \(internal)")
+            for detail in ["cases_unreadable", "SQL", "StoreError", "sqlite", fixture.directory.path] {
+                #expect(!html.contains(detail), "the page shows \(detail)")
             }
             #expect(recorder.text.contains("Page failed") && recorder.text.contains("path=\(path)") && recorder.text.contains("cases"),
                     "the fault is logged with its details:\n\(recorder.text)")

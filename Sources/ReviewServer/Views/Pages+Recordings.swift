@@ -12,9 +12,9 @@ extension Pages {
         let names = try await candidateNames(page, of: observations)
         let chosen = page.request.uri.queryParameters["observation"].map(String.init)
         let options = observations.map { item in
-            Choice(value: item.id.description, label: Self.observationLabel(item, names: names), selected: item.id.description == chosen)
+            UploadModel.ObservationOption(id: item.id.description, label: Self.observationLabel(item, names: names), selected: item.id.description == chosen)
         }
-        let labels = Dictionary(options.map { ($0.value, $0.label) }) { first, _ in first }
+        let labels = Dictionary(options.map { ($0.id, $0.label) }) { first, _ in first }
         let unfinished = (uploads?.unfinished(of: page.actor.userID) ?? []).map { record in
             UploadModel.Unfinished(
                 url: "/uploads/\(record.id)", observation: record.observationID.description, fileName: record.fileName,

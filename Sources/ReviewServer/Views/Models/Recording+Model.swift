@@ -86,6 +86,13 @@ extension RecordingPageModel.Consent {
 struct UploadModel: PageTemplateModel {
     static let template = "upload"
 
+    /// An observation to upload for.
+    struct ObservationOption: PageModel {
+        let id: String
+        let label: String
+        let selected: Bool
+    }
+
     struct Unfinished: PageModel {
         let url: String
         let observation: String
@@ -98,7 +105,7 @@ struct UploadModel: PageTemplateModel {
         let progress: String
     }
 
-    let observations: [Choice]
+    let observations: [ObservationOption]
     let hasObservations: Bool
     let unfinished: [Unfinished]
     let hasUnfinished: Bool
