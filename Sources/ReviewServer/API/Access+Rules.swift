@@ -147,6 +147,13 @@ extension Access {
         if blind { throw forbidden("The panel's discussion opens to you once every moderator on your panel has given their opinion.") }
     }
 
+    /// The part of the audit trail `actor` reads, as action prefixes: an administrator only the account events
+    /// (``AuditController/accountActions``: the rest names cases and carries scores, separation of duties), the
+    /// trail's other readers all of it (`nil`).
+    static func auditActions(for actor: Actor) -> [String]? {
+        actor.role == .administrator ? AuditController.accountActions : nil
+    }
+
     /// The cases of an observation that `actor` may see (the rule of ``case(_:for:)``), oldest first. A failure to read
     /// them is thrown, never taken for "no case".
     func cases(of observationID: ObservationID, for actor: Actor) async throws -> [Case] {

@@ -165,7 +165,7 @@ struct AuditController: Sendable {
         }
         let subject = type.flatMap { type in id.map { AuditEvent.Subject(type: type, id: $0) } }
         let entries = try await services.store.auditEntries(
-            after: after, subject: subject, actionPrefixes: actor.role == .administrator ? Self.accountActions : nil, page: page)
+            after: after, subject: subject, actionPrefixes: Access.auditActions(for: actor), page: page)
         return Page(fetched: entries.map(AuditEntryRepresentation.init), page: page)
     }
 }
