@@ -41,16 +41,16 @@ extension ReviewStore {
             }
         }
         return try await moderation { sql in
-            guard try await sql.db.raw("SELECT 1 AS one FROM candidates WHERE id = \(sql.d.id(candidateID))").first() != nil else {
+            guard try await sql.db.raw("SELECT 1 AS one FROM candidates WHERE id = \(sql.dialect.id(candidateID))").first() != nil else {
                 throw StoreError(.notFound, "There is no candidate \(candidateID).")
             }
-            try await ReviewStore.refuseIfErased(candidate: candidateID, on: sql.db, dialect: sql.d)
-            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").run()
+            try await ReviewStore.refuseIfErased(candidate: candidateID, on: sql.db, dialect: sql.dialect)
+            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID))").run()
             for (name, value) in values.sorted(by: { $0.key < $1.key }) {
                 try await sql.db.raw("""
                     INSERT INTO candidate_attributes (candidate_id, name, value, consent_reference, consented_at, recorded_by, recorded_at)
-                    VALUES (\(sql.d.id(candidateID)), \(bind: name), \(bind: value.trimmingCharacters(in: .whitespacesAndNewlines)),
-                            \(bind: reference), \(sql.d.time(consentedAt)), \(sql.d.id(actor.userID)), \(sql.d.time(time)))
+                    VALUES (\(sql.dialect.id(candidateID)), \(bind: name), \(bind: value.trimmingCharacters(in: .whitespacesAndNewlines)),
+                            \(bind: reference), \(sql.dialect.time(consentedAt)), \(sql.dialect.id(actor.userID)), \(sql.dialect.time(time)))
                     """).run()
             }
             try await sql.append(AuditEvent(
@@ -75,7 +75,7 @@ extension ReviewStore {
     public func statisticsRelease(of employer: OrganisationID, period: String) async throws -> (body: String, releasedAt: Date)? {
         try await reading { sql in
             guard let row = try await sql.db.raw("""
-                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.d.id(employer)) AND period = \(bind: period)
+                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.dialect.id(employer)) AND period = \(bind: period)
                 """).first() else { return nil }
             return (try row.value("body", as: String.self), try row.time("released_at"))
         }
@@ -89,7 +89,7 @@ extension ReviewStore {
         try await moderation { sql in
             let inserted = try await sql.db.raw("""
                 INSERT INTO statistics_releases (employer_id, period, released_at, body)
-                VALUES (\(sql.d.id(employer)), \(bind: period), \(sql.d.time(time)), \(bind: body))
+                VALUES (\(sql.dialect.id(employer)), \(bind: period), \(sql.dialect.time(time)), \(bind: body))
                 ON CONFLICT (employer_id, period) DO NOTHING RETURNING period
                 """).first() != nil
             if inserted {
@@ -98,7 +98,7 @@ extension ReviewStore {
                     subject: .init(type: "organisation", id: employer.description), details: ["period": period]))
             }
             guard let row = try await sql.db.raw("""
-                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.d.id(employer)) AND period = \(bind: period)
+                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.dialect.id(employer)) AND period = \(bind: period)
                 """).first() else { throw StoreError(.database, "The statistics release could not be kept.") }
             return (try row.value("body", as: String.self), try row.time("released_at"))
         }
@@ -108,9 +108,9 @@ extension ReviewStore {
     @discardableResult
     public func withdrawAttributes(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws -> Bool {
         let withdrawn = try await moderation { sql in
-            let had = try await sql.db.raw("SELECT 1 AS one FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").first() != nil
+            let had = try await sql.db.raw("SELECT 1 AS one FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID))").first() != nil
             guard had else { return false }
-            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").run()
+            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID))").run()
             try await sql.append(AuditEvent(
                 at: time, actorID: actor.userID, action: "candidate.attributes_withdrawn",
                 subject: .init(type: "candidate", id: candidateID.description), details: [:]))
@@ -131,7 +131,7 @@ extension ReviewStore {
     /// A candidate's attributes, or `nil` when none are held.
     public func attributes(of candidateID: CandidateID) async throws -> CandidateAttributes? {
         try await reading { sql in
-            let rows = try await sql.db.raw("SELECT * FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID)) ORDER BY name").all()
+            let rows = try await sql.db.raw("SELECT * FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID)) ORDER BY name").all()
             guard let first = rows.first else { return nil }
             var values: [String: String] = [:]
             for row in rows { values[try row.value("name", as: String.self)] = try row.value("value", as: String.self) }
@@ -146,7 +146,7 @@ extension ReviewStore {
     /// current second opinions, assignments, and consented candidate attributes.
     public func insightData(now: Date = Date()) async throws -> InsightData {
         try await reading { sql in
-            let d = sql.d
+            let dialect = sql.dialect
             var observations: [ObservationID: InsightData.ObservationFacts] = [:]
             var order: [ObservationID] = []
             for row in try await sql.db.raw("""
@@ -198,7 +198,7 @@ extension ReviewStore {
             }
             // The few fields of a case document the statistics need, taken out in the database: decoding 30,000
             // documents in Swift was a fifth of the read (docs/benchmarks.md).
-            let (score, rule, definitive): (SQLQueryString, SQLQueryString, SQLQueryString) = d == .sqlite
+            let (score, rule, definitive): (SQLQueryString, SQLQueryString, SQLQueryString) = dialect == .sqlite
                 ? ("json_extract(document, '$.outcome.score')", "json_extract(document, '$.outcome.basis.rule._0')",
                    "json_extract(document, '$.calibrationScore')")
                 : ("CAST(document #>> '{outcome,score}' AS INTEGER)", "document #>> '{outcome,basis,rule,_0}'",

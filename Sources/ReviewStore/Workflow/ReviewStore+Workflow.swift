@@ -39,14 +39,14 @@ extension ReviewStore {
         by actor: Actor, policy: DisputePolicy, at time: Date
     ) async throws -> RecordedRating {
         try await transaction { (tx: StoreTransaction) async throws -> RecordedRating in
-            let d = tx.context.dialect
+            let dialect = tx.context.dialect
             let (ledger, cases) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, [Case]) in
-                guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
+                guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: dialect) else {
                     throw StoreError(.notFound, "There is no observation \(observationID).")
                 }
-                try await ReviewStore.refuseIfErased(observation: observationID, on: db, dialect: d)
-                let ledger = try await SQLRatings.ledger(of: observationID, employerID: employerID, on: db, dialect: d)
-                return (ledger, try await SQLCases.cases(of: observationID, on: db, dialect: d).filter { !$0.isCalibration })
+                try await ReviewStore.refuseIfErased(observation: observationID, on: db, dialect: dialect)
+                let ledger = try await SQLRatings.ledger(of: observationID, employerID: employerID, on: db, dialect: dialect)
+                return (ledger, try await SQLCases.cases(of: observationID, on: db, dialect: dialect).filter { !$0.isCalibration })
             }
             // The case the rating concerns: the active one, else a decided one. A decision is re-run only by the lead's
             // reopening on a ground, never by a fresh automatic dispute (decision 10): that case is told instead.
@@ -107,11 +107,11 @@ extension ReviewStore {
         // Under the moderation lock (PostgreSQL), so that flags racing on one observation take turns and join the one
         // case instead of each failing on its version; a rating that opens a dispute meanwhile meets the unique index.
         try await moderation { sql in
-            guard let employerID = try await SQLRatings.employer(of: observationID, on: sql.db, dialect: sql.d) else {
+            guard let employerID = try await SQLRatings.employer(of: observationID, on: sql.db, dialect: sql.dialect) else {
                 throw StoreError(.notFound, "There is no observation \(observationID).")
             }
-            try await ReviewStore.refuseIfErased(observation: observationID, on: sql.db, dialect: sql.d)
-            let existing = try await SQLCases.cases(of: observationID, on: sql.db, dialect: sql.d)
+            try await ReviewStore.refuseIfErased(observation: observationID, on: sql.db, dialect: sql.dialect)
+            let existing = try await SQLCases.cases(of: observationID, on: sql.db, dialect: sql.dialect)
             let (result, event) = try Case.flag(observationID: observationID, employerID: employerID, existing: existing, by: actor, at: time, reason: reason)
             if let joined = existing.first(where: { $0.id == result.id }) {
                 _ = try await sql.cases.update(result, expectedVersion: joined.version, event: event)
