@@ -26,7 +26,7 @@ public struct SessionRecord: Hashable, Sendable {
 
 /// Accounts: credentials, sessions and API tokens. Secrets arrive here already hashed (SHA-256 hex for
 /// random tokens, bcrypt for passwords); the store never sees a secret.
-extension ReviewStore {
+extension AccountStore {
     /// Sets (or replaces) a user's username and password hash; `.duplicate` if another user has the username.
     public func setCredentials(of userID: UserID, username: String, passwordHash: String, at time: Date = Date()) async throws(StoreError) {
         let dialect = context.dialect
@@ -188,6 +188,9 @@ extension ReviewStore {
         }
     }
 
+}
+
+extension ModerationStore {
     /// Whether the moderator is on the case (offered, accepted or submitted; not declined, expired or cancelled).
     public func isAssigned(_ moderatorID: UserID, toCase caseID: CaseID) async throws(StoreError) -> Bool {
         let dialect = context.dialect
@@ -211,6 +214,9 @@ extension ReviewStore {
         }
     }
 
+}
+
+extension JobStore {
     /// Reports an indexing job's progress (0…1).
     public func reportProgress(of jobID: JobID, _ fraction: Double) async throws(StoreError) {
         let dialect = context.dialect

@@ -14,7 +14,7 @@ public struct SecondFactorRecord: Hashable, Sendable {
 }
 
 /// Second factors and recovery codes (issue 16). Recovery codes arrive hashed.
-extension ReviewStore {
+extension AccountStore {
     /// The user's second factor, confirmed or being set up.
     public func secondFactor(of userID: UserID) async throws(StoreError) -> SecondFactorRecord? {
         let dialect = context.dialect

@@ -32,7 +32,7 @@ public struct AccountApproval: Hashable, Sendable {
 }
 
 /// Sign-in throttling, password changes, ending sessions, deactivation and account approvals.
-extension ReviewStore {
+extension AccountStore {
     private struct Refused: Error {
         let until: Double
     }

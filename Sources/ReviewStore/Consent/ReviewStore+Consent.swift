@@ -2,9 +2,9 @@ public import Foundation
 public import ReviewDomain
 import SQLKit
 
-extension ReviewStore {
+extension DataProtectionStore {
     /// The consents recorded for a recording (``RecordingConsent`` says what they permit).
-    public func consents(of recordingID: RecordingID) async throws -> RecordingConsent {
+    public func consents(of recordingID: RecordingID) async throws(StoreError) -> RecordingConsent {
         try await reading { sql in try await sql.consents(ofRecordings: [recordingID])[recordingID] ?? RecordingConsent([]) }
     }
 
@@ -19,7 +19,7 @@ extension ReviewStore {
     public func recordConsent(
         recording recordingID: RecordingID, person: ConsentPerson, purpose: ConsentPurpose, granted: Bool, reference: String?,
         by actor: Actor, at time: Date = Date()
-    ) async throws -> RecordingConsent {
+    ) async throws(StoreError) -> RecordingConsent {
         guard granted || purpose.canBeWithdrawn else {
             throw StoreError(.invalidArgument, "Assessment does not rest on consent but on the regulator's public task, so it cannot be withdrawn here: pass an objection to the data protection officer.")
         }

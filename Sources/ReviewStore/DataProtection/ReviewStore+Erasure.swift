@@ -66,7 +66,7 @@ public struct FilesToDelete: Hashable, Sendable, Codable {
     }
 }
 
-extension ReviewStore {
+extension DataProtectionStore {
     /// Erases a candidate's personal data: name and registration number (replaced by a pseudonym), the free text of
     /// their observations, ratings, opinions, messages and development plans, their recordings' file names, index
     /// reports and upload records, their attributes, and the personal part of every audit event about them or their
@@ -76,7 +76,7 @@ extension ReviewStore {
     /// Refuses with `conflict` when a legal hold applies to the candidate, one of their observations or cases, or when
     /// they were already erased; `notFound` when there is no such candidate. Files are the caller's: see
     /// ``ErasureReport``.
-    public func eraseCandidate(_ candidateID: CandidateID, reason: String?, by actor: Actor, at time: Date = Date()) async throws -> ErasureReport {
+    public func eraseCandidate(_ candidateID: CandidateID, reason: String?, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> ErasureReport {
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         let report = try await moderation { sql in
             let dialect = sql.dialect, candidate = dialect.id(candidateID)
@@ -164,7 +164,7 @@ extension ReviewStore {
             let recordingTexts = recordingIDs.map(\.lowercasedString)
             if !recordingTexts.isEmpty {
                 try await sql.db.raw("""
-                    DELETE FROM jobs WHERE id IN (SELECT j.id FROM jobs j WHERE \(ReviewStore.indexedRecording(ofJob: "j", dialect)) IN (\(SQLList(recordingTexts.map { SQLBind($0) }))))
+                    DELETE FROM jobs WHERE id IN (SELECT j.id FROM jobs j WHERE \(IngestStore.indexedRecording(ofJob: "j", dialect)) IN (\(SQLList(recordingTexts.map { SQLBind($0) }))))
                     """).run()
             }
             let report = ErasureReport(
@@ -207,7 +207,7 @@ extension ReviewStore {
     }
 
     /// Whether a candidate's personal data was erased (and when).
-    public func erasedAt(candidate candidateID: CandidateID) async throws -> Date? {
+    public func erasedAt(candidate candidateID: CandidateID) async throws(StoreError) -> Date? {
         try await reading { sql in
             try await sql.db.raw("SELECT erased_at FROM candidates WHERE id = \(sql.dialect.id(candidateID))").first()?.optionalTime("erased_at")
         }

@@ -27,11 +27,11 @@ public struct LegalHold: Hashable, Sendable {
     public var isActive: Bool { releasedAt == nil }
 }
 
-extension ReviewStore {
+extension DataProtectionStore {
     /// Places a hold with `reason` on a candidate, an observation or a case (audited on the held record).
     public func placeHold(
         on subjectType: LegalHold.SubjectType, id subjectID: UUID, reason: String, by actor: Actor, at time: Date = Date()
-    ) async throws -> LegalHold {
+    ) async throws(StoreError) -> LegalHold {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...1000).contains(reason.count) else {
             throw StoreError(.invalidArgument, "Give the reason for the hold (1 to 1000 characters), e.g. the appeal or inquiry it is for.")
@@ -57,7 +57,7 @@ extension ReviewStore {
     }
 
     /// Releases an active hold (audited on the held record); `notFound` if there is none, `conflict` if it was released.
-    public func releaseHold(_ id: LegalHoldID, reason: String? = nil, by actor: Actor, at time: Date = Date()) async throws -> LegalHold {
+    public func releaseHold(_ id: LegalHoldID, reason: String? = nil, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> LegalHold {
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         return try await moderation { sql in
             guard let hold = try await sql.holds(where: "id = \(sql.dialect.id(id))").first else {
@@ -81,12 +81,12 @@ extension ReviewStore {
     }
 
     /// Holds, newest first: the active ones, or all of them.
-    public func holds(includingReleased: Bool = false) async throws -> [LegalHold] {
+    public func holds(includingReleased: Bool = false) async throws(StoreError) -> [LegalHold] {
         try await reading { sql in try await sql.holds(where: includingReleased ? "1 = 1" : "released_at IS NULL", order: "placed_at DESC, id") }
     }
 
     /// One hold, active or released.
-    public func hold(_ id: LegalHoldID) async throws -> LegalHold? {
+    public func hold(_ id: LegalHoldID) async throws(StoreError) -> LegalHold? {
         try await reading { sql in try await sql.holds(where: "id = \(sql.dialect.id(id))").first }
     }
 }

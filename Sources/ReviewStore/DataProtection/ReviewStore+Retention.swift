@@ -85,12 +85,12 @@ public struct RetentionReport: Hashable, Sendable, Codable {
     public var counts: [RetentionPolicy.RecordType: Int] { items.reduce(into: [:]) { $0[$1.type, default: 0] += 1 } }
 }
 
-extension ReviewStore {
+extension DataProtectionStore {
     /// The retention pass: finds what the schedule says is due at `now` and, unless `dryRun`, deletes it, each
     /// deletion audited pseudonymously (`retention.deleted` on the record; audit details in one `retention.audit_details_deleted`
     /// event). Records a legal hold applies to are skipped; a second pass deletes nothing more. Files are the caller's:
     /// see ``RetentionReport/files``.
-    public func retentionPass(policy: RetentionPolicy = .default, now: Date, dryRun: Bool, by actor: Actor = .system) async throws -> RetentionReport {
+    public func retentionPass(policy: RetentionPolicy = .default, now: Date, dryRun: Bool, by actor: Actor = .system) async throws(StoreError) -> RetentionReport {
         let report = try await moderation { sql in
             let due = try await sql.dueForRetention(policy: policy, now: now)
             guard !dryRun else { return RetentionReport(now: now, dryRun: true, items: due.items, files: FilesToDelete()) }

@@ -37,10 +37,10 @@ public struct RatingExportRow: Hashable, Sendable, Codable {
     }
 }
 
-extension ReviewStore {
+extension ImportStore {
     /// Every stored rating, in the order they were recorded (corrections included, each naming the rating it
     /// supersedes: nothing is left out).
-    public func exportRatings() async throws -> [RatingExportRow] {
+    public func exportRatings() async throws(StoreError) -> [RatingExportRow] {
         try await withRawDatabase { db in
             try await db.raw("""
                 SELECT o.ref, c.name AS candidate_name, c.registration_number, e.name AS employer, o.observed_at, o.scenario,
@@ -68,7 +68,7 @@ extension ReviewStore {
     }
 
     /// Every case, oldest first.
-    public func exportCases() async throws -> [Case] {
+    public func exportCases() async throws(StoreError) -> [Case] {
         try await withRawDatabase { db in
             try await db.raw("SELECT \(self.context.dialect.jsonText("document")) FROM cases ORDER BY opened_at, id").all().map(SQLCases.case)
         }

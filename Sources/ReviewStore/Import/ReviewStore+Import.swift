@@ -16,7 +16,7 @@ public struct RatingsImportSummary: Hashable, Sendable, Codable {
     public var auditEvents = 0
 }
 
-extension ReviewStore {
+extension ImportStore {
     /// Imports checked rows of the ratings CSV (``RatingsCSV``) in one transaction: all or nothing.
     ///
     /// Creates the organisations, candidates and observations the rows name (matched by name, registration number
@@ -29,7 +29,7 @@ extension ReviewStore {
     /// file and its SHA-256. Everything is validated in memory first and written with multi-row inserts.
     public func importRatings(
         _ rows: [RatingsCSV.Row], file: String, sha256: String, policy: DisputePolicy = .default, at time: Date = Date()
-    ) async throws -> RatingsImportSummary {
+    ) async throws(StoreError) -> RatingsImportSummary {
         try await transaction { tx in
             try await RatingsImporter(rows: rows, file: file, sha256: sha256, policy: policy, time: time, context: tx.context).run()
         }

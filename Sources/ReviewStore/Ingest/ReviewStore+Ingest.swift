@@ -53,7 +53,7 @@ public struct StoredUpload: Sendable, Hashable {
     }
 }
 
-extension ReviewStore {
+extension IngestStore {
     /// The account the indexing worker acts as in the audit trail.
     public static let indexingWorker = UserID(rawValue: UUID(uuid: (0, 0, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0xa0, 0x01)))
 
@@ -65,7 +65,7 @@ extension ReviewStore {
     public func storeUploadedRecording(
         uploadID: String, observationID: ObservationID, uploadedBy: UserID, fileName: String,
         sha256: String, byteCount: Int64, at time: Date = Date()
-    ) async throws -> StoredUpload {
+    ) async throws(StoreError) -> StoredUpload {
         try await transaction { tx in
             let dialect = tx.context.dialect
             if let existing = try await tx.context.run({ db in
@@ -79,7 +79,7 @@ extension ReviewStore {
             guard observationExists else {
                 throw StoreError(.notFound, "There is no observation \(observationID): create the observation (import its ratings) before uploading its recording.")
             }
-            try await tx.context.run { db in try await ReviewStore.refuseIfErased(observation: observationID, on: db, dialect: dialect) }
+            try await tx.context.run { db in try await DataProtectionStore.refuseIfErased(observation: observationID, on: db, dialect: dialect) }
             if let same = try await tx.context.run({ db in
                 try await db.raw("""
                     SELECT id FROM recordings WHERE observation_id = \(dialect.id(observationID)) AND sha256 = \(bind: sha256.lowercased())
@@ -111,20 +111,20 @@ extension ReviewStore {
 
     /// `stored → indexing`, audited.
     @discardableResult
-    public func beginIndexing(_ id: RecordingID, at time: Date = Date()) async throws -> Recording {
+    public func beginIndexing(_ id: RecordingID, at time: Date = Date()) async throws(StoreError) -> Recording {
         try await moveRecording(id, "recording.indexing", at: time) { try $0.beginIndexing() }
     }
 
     /// `indexing → ready`, keeping the index report (the `obsreview index --json` document), audited.
     @discardableResult
-    public func finishIndexing(_ id: RecordingID, report: String, at time: Date = Date()) async throws -> Recording {
+    public func finishIndexing(_ id: RecordingID, report: String, at time: Date = Date()) async throws(StoreError) -> Recording {
         try await moveRecording(id, "recording.ready", at: time, report: report) { try $0.markReady() }
     }
 
     /// `→ rejected` with the reason people will read (what was wrong and what to do), audited with `code` (the
     /// indexer's error code in the API's spelling, e.g. `not_media`, or `indexing_failed`: `IndexFailureCode`) for scripts and statistics.
     @discardableResult
-    public func rejectRecording(_ id: RecordingID, reason: String, code: String? = nil, at time: Date = Date()) async throws -> Recording {
+    public func rejectRecording(_ id: RecordingID, reason: String, code: String? = nil, at time: Date = Date()) async throws(StoreError) -> Recording {
         try await moveRecording(id, "recording.rejected", at: time, reason: reason, code: code) { try $0.reject(reason: reason) }
     }
 
@@ -132,7 +132,7 @@ extension ReviewStore {
     /// time-outs, or leases that died with their worker) become `rejected`, with what happened and what to do,
     /// so that nothing stays "indexing" for ever. Returns the recordings rejected.
     @discardableResult
-    public func rejectRecordingsOfDeadJobs(at time: Date = Date()) async throws -> [RecordingID] {
+    public func rejectRecordingsOfDeadJobs(at time: Date = Date()) async throws(StoreError) -> [RecordingID] {
         // One query, run by every worker round: dead jobs are few, and a re-indexed recording's older dead job is
         // passed over because a newer job of the same recording exists.
         let dialect = context.dialect
@@ -151,13 +151,13 @@ extension ReviewStore {
         var rejected: [RecordingID] = []
         for (id, attempts, lastError) in due {
             let what = lastError.map { " (\($0))" } ?? ""
-            do {
+            do throws(StoreError) {
                 try await rejectRecording(id, reason: """
                     The recording could not be indexed after \(attempts) attempts\(what). The original is kept: \
                     use "Index again" on the recording's page, or upload the file again if it may be damaged.
                     """, code: "indexing_failed", at: time)
                 rejected.append(id)
-            } catch let error as StoreError where error.code == .conflict {
+            } catch let error where error.code == .conflict {
                 continue  // moved on meanwhile (another worker finished it)
             }
         }
@@ -166,7 +166,7 @@ extension ReviewStore {
 
     /// Indexes a rejected recording again from its preserved original: `rejected → stored`, a new indexing job,
     /// and a `recording.reindex_requested` audit event naming who asked and why, in one transaction.
-    public func requeueRecording(_ id: RecordingID, reason: String, by actor: Actor, at time: Date = Date()) async throws -> (Recording, JobID) {
+    public func requeueRecording(_ id: RecordingID, reason: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> (Recording, JobID) {
         try await transaction { tx in
             let dialect = tx.context.dialect
             let locked = try await tx.context.run { db in
@@ -194,7 +194,7 @@ extension ReviewStore {
     }
 
     /// Who holds the leases of running jobs (worker names, `host-pid`).
-    public func leaseOwnersOfRunningJobs() async throws -> [String] {
+    public func leaseOwnersOfRunningJobs() async throws(StoreError) -> [String] {
         try await context.run { db in
             try await db.raw("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL")
                 .all(decodingColumn: "lease_owner", as: String.self)
@@ -205,7 +205,7 @@ extension ReviewStore {
     /// waiting for their leases to expire; each counts as an attempt, as an expired lease does — unless
     /// `refundingAttempt` (the worker was asked to stop, so the file is not to blame). Returns how many.
     @discardableResult
-    public func releaseLeases(heldBy owner: String, refundingAttempt: Bool = false, at time: Date = Date()) async throws -> Int {
+    public func releaseLeases(heldBy owner: String, refundingAttempt: Bool = false, at time: Date = Date()) async throws(StoreError) -> Int {
         let dialect = context.dialect
         let refund: SQLQueryString = refundingAttempt ? "attempts = attempts - 1, state = 'failed'," : "state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,"
         return try await context.run { db in
@@ -221,7 +221,7 @@ extension ReviewStore {
 
     /// The SHA-256 (blob key) of every recording's file the service still keeps: what the blob store must keep (an
     /// original deleted by erasure or the retention schedule is not, decision 12).
-    public func recordingBlobKeys() async throws -> Set<String> {
+    public func recordingBlobKeys() async throws(StoreError) -> Set<String> {
         try await context.run { db in
             Set(try await db.raw("SELECT DISTINCT sha256 FROM recordings WHERE sha256 IS NOT NULL AND original_deleted_at IS NULL")
                 .all(decodingColumn: "sha256", as: String.self))
@@ -229,7 +229,7 @@ extension ReviewStore {
     }
 
     /// The stored index report of a recording that became ready.
-    public func indexReport(of id: RecordingID) async throws -> String? {
+    public func indexReport(of id: RecordingID) async throws(StoreError) -> String? {
         let dialect = context.dialect
         return try await withRawDatabase { db in
             try await db.raw("SELECT \(dialect.jsonText("report")) FROM recording_indexes WHERE recording_id = \(dialect.id(id))")
@@ -240,7 +240,7 @@ extension ReviewStore {
     private func moveRecording(
         _ id: RecordingID, _ action: AuditEvent.Action, at time: Date, reason: String? = nil, code: String? = nil, report: String? = nil,
         _ change: (inout Recording) throws -> Void
-    ) async throws -> Recording {
+    ) async throws(StoreError) -> Recording {
         try await transaction { tx in
             guard var recording = try await tx.recordings.find(id) else {
                 throw StoreError(.notFound, "There is no recording \(id).")

@@ -14,7 +14,7 @@ public struct CandidateAttributes: Sendable, Equatable {
     public let recordedAt: Date
 }
 
-extension ReviewStore {
+extension InsightStore {
     /// Attribute names: lower-case letters, digits and underscores, starting with a letter (at most 40).
     public static func isValidAttributeName(_ name: String) -> Bool {
         guard let first = name.first, first.isLetter, first.isLowercase, name.count <= 40 else { return false }
@@ -25,7 +25,7 @@ extension ReviewStore {
     /// `consentedAt`. Audited with the attribute names (never the values: the trail is widely read).
     public func recordAttributes(
         of candidateID: CandidateID, _ values: [String: String], consentReference: String, consentedAt: Date, by actor: Actor, at time: Date = Date()
-    ) async throws -> CandidateAttributes {
+    ) async throws(StoreError) -> CandidateAttributes {
         let reference = consentReference.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reference.isEmpty else {
             throw StoreError(.invalidArgument, "Attributes are held only with recorded consent: give consentReference (e.g. the consent form's number).")
@@ -44,7 +44,7 @@ extension ReviewStore {
             guard try await sql.db.raw("SELECT 1 AS one FROM candidates WHERE id = \(sql.dialect.id(candidateID))").first() != nil else {
                 throw StoreError(.notFound, "There is no candidate \(candidateID).")
             }
-            try await ReviewStore.refuseIfErased(candidate: candidateID, on: sql.db, dialect: sql.dialect)
+            try await DataProtectionStore.refuseIfErased(candidate: candidateID, on: sql.db, dialect: sql.dialect)
             try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID))").run()
             for (name, value) in values.sorted(by: { $0.key < $1.key }) {
                 try await sql.db.raw("""
@@ -64,7 +64,7 @@ extension ReviewStore {
     }
 
     /// When the first observation was made, if any (where the reporting periods begin).
-    public func earliestObservationDate() async throws -> Date? {
+    public func earliestObservationDate() async throws(StoreError) -> Date? {
         try await reading { sql in
             try await sql.db.raw("SELECT MIN(observed_at) AS earliest FROM observations").first()?.optionalTime("earliest")
         }
@@ -72,7 +72,7 @@ extension ReviewStore {
 
     /// The statistics of `period` (`2026-Q1`, `2026-03`) as released to `employer`, frozen at its first reading, or nil
     /// before it is first read.
-    public func statisticsRelease(of employer: OrganisationID, period: String) async throws -> (body: String, releasedAt: Date)? {
+    public func statisticsRelease(of employer: OrganisationID, period: String) async throws(StoreError) -> (body: String, releasedAt: Date)? {
         try await reading { sql in
             guard let row = try await sql.db.raw("""
                 SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.dialect.id(employer)) AND period = \(bind: period)
@@ -85,7 +85,7 @@ extension ReviewStore {
     /// froze one first; returns the release as frozen (so two first readings at once see the same figures).
     public func freezeStatisticsRelease(
         of employer: OrganisationID, period: String, body: String, by actor: Actor, at time: Date = Date()
-    ) async throws -> (body: String, releasedAt: Date) {
+    ) async throws(StoreError) -> (body: String, releasedAt: Date) {
         try await moderation { sql in
             let inserted = try await sql.db.raw("""
                 INSERT INTO statistics_releases (employer_id, period, released_at, body)
@@ -106,7 +106,7 @@ extension ReviewStore {
 
     /// Consent withdrawn: deletes every attribute of the candidate (audited); `false` if there were none.
     @discardableResult
-    public func withdrawAttributes(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws -> Bool {
+    public func withdrawAttributes(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> Bool {
         let withdrawn = try await moderation { sql in
             let had = try await sql.db.raw("SELECT 1 AS one FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID))").first() != nil
             guard had else { return false }
@@ -120,16 +120,22 @@ extension ReviewStore {
         return withdrawn
     }
 
+}
+
+extension StoreArea {
     /// After personal data is deleted: on SQLite, the write-ahead log still holds the pages as they were; a
     /// checkpoint copies the (zeroed, `secure_delete`) pages into the database file and TRUNCATE empties the log.
     /// PostgreSQL keeps deleted row versions until VACUUM (docs/data-protection.md).
-    public func purgeDeletedPages() async throws {
+    func purgeDeletedPages() async throws(StoreError) {
         guard context.dialect == .sqlite else { return }
-        try await withRawDatabase { db in _ = try await db.raw("PRAGMA wal_checkpoint(TRUNCATE)").all() }
+        try await context.run { db in _ = try await db.raw("PRAGMA wal_checkpoint(TRUNCATE)").all() }
     }
+}
+
+extension InsightStore {
 
     /// A candidate's attributes, or `nil` when none are held.
-    public func attributes(of candidateID: CandidateID) async throws -> CandidateAttributes? {
+    public func attributes(of candidateID: CandidateID) async throws(StoreError) -> CandidateAttributes? {
         try await reading { sql in
             let rows = try await sql.db.raw("SELECT * FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID)) ORDER BY name").all()
             guard let first = rows.first else { return nil }
@@ -144,7 +150,7 @@ extension ReviewStore {
     /// Every fact the insight statistics are computed from, in one read: observations with their current
     /// employer and assessor scores and first upload, cases with their outcomes and when they were decided,
     /// current second opinions, assignments, and consented candidate attributes.
-    public func insightData(now: Date = Date()) async throws -> InsightData {
+    public func insightData(now: Date = Date()) async throws(StoreError) -> InsightData {
         try await reading { sql in
             let dialect = sql.dialect
             var observations: [ObservationID: InsightData.ObservationFacts] = [:]

@@ -63,18 +63,18 @@ public struct ConflictRecord: Sendable, Hashable {
     public let declaredAt: Date
 }
 
-extension ReviewStore {
+extension ModerationStore {
     // MARK: policy, profiles, conflicts
 
     /// The moderation policy in force (the defaults until a lead sets one).
-    public func moderationPolicy() async throws -> ModerationPolicy {
+    public func moderationPolicy() async throws(StoreError) -> ModerationPolicy {
         try await reading { try await $0.policy() }
     }
 
     /// Sets the moderation policy; audited with the whole policy.
-    public func setModerationPolicy(_ policy: ModerationPolicy, by actor: Actor, at time: Date = Date()) async throws {
-        let policy = try policy.validated()
-        let text = try JSONCoding.text(policy)
+    public func setModerationPolicy(_ proposed: ModerationPolicy, by actor: Actor, at time: Date = Date()) async throws(StoreError) {
+        let policy = try StoreError.mapping { try proposed.validated() }
+        let text = try StoreError.mapping { try JSONCoding.text(policy) }
         try await moderation { sql in
             try await sql.db.raw("DELETE FROM settings WHERE key = 'moderation_policy'").run()
             try await sql.db.raw("""
@@ -87,7 +87,7 @@ extension ReviewStore {
     }
 
     /// Every moderator's routing profile (defaults for those without one), by id, with their open workload.
-    public func moderatorProfiles() async throws -> [(profile: ModeratorProfile, openWorkload: Int)] {
+    public func moderatorProfiles() async throws(StoreError) -> [(profile: ModeratorProfile, openWorkload: Int)] {
         try await reading { sql in
             let workload = try await sql.workload()
             return try await sql.profiles().map { ($0, workload[$0.id] ?? 0) }
@@ -97,9 +97,9 @@ extension ReviewStore {
     /// Sets a moderator's practice areas and capacity; `.notFound` unless the user is a moderator. Audited.
     public func setModeratorProfile(
         of userID: UserID, practiceAreas: Set<Observation.PracticeArea>, capacity: Int, by actor: Actor, at time: Date = Date()
-    ) async throws {
+    ) async throws(StoreError) {
         guard ModeratorProfile.capacityRange.contains(capacity) else {
-            throw DomainError(code: .policyOutOfRange, message: "Capacity \(capacity) is outside 0–100.")
+            throw StoreError(wrapping: DomainError(code: .policyOutOfRange, message: "Capacity \(capacity) is outside 0–100."))
         }
         let areas = practiceAreas.map(\.rawValue).sorted().joined(separator: ",")
         try await moderation { sql in
@@ -119,12 +119,12 @@ extension ReviewStore {
 
     /// Records a declared conflict; audited. The moderator is never routed a case it covers from now on.
     @discardableResult
-    public func declareConflict(_ conflict: DeclaredConflict, by actor: Actor, at time: Date = Date()) async throws -> ConflictRecord {
+    public func declareConflict(_ conflict: DeclaredConflict, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> ConflictRecord {
         try await moderation { sql in try await sql.declare(conflict, by: actor, at: time) }
     }
 
     /// Declared conflicts, of one moderator or of all.
-    public func conflicts(of moderatorID: UserID? = nil) async throws -> [ConflictRecord] {
+    public func conflicts(of moderatorID: UserID? = nil) async throws(StoreError) -> [ConflictRecord] {
         try await reading { sql in
             let filter: SQLQueryString = moderatorID.map { " WHERE moderator_id = \(sql.dialect.id($0))" } ?? ""
             return try await sql.db.raw("""
@@ -140,12 +140,12 @@ extension ReviewStore {
     // MARK: assignments
 
     /// A case's assignments (every round), oldest first.
-    public func assignments(ofCase id: CaseID) async throws -> [Assignment] {
+    public func assignments(ofCase id: CaseID) async throws(StoreError) -> [Assignment] {
         try await reading { try await $0.assignments(ofCase: id) }
     }
 
     /// A moderator's assignments, open ones first then newest first.
-    public func assignments(ofModerator id: UserID) async throws -> [Assignment] {
+    public func assignments(ofModerator id: UserID) async throws(StoreError) -> [Assignment] {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a WHERE a.moderator_id = \(sql.dialect.id(id))
@@ -155,7 +155,7 @@ extension ReviewStore {
     }
 
     /// Open assignments past their due date (the next routing pass expires them).
-    public func overdueAssignments(at time: Date = Date()) async throws -> [Assignment] {
+    public func overdueAssignments(at time: Date = Date()) async throws(StoreError) -> [Assignment] {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a
@@ -166,7 +166,7 @@ extension ReviewStore {
 
     /// Every assignment in `state` across cases, most recent first, at most `limit` (the lead's board: declined,
     /// expired…).
-    public func assignments(in state: Assignment.State, limit: Int = 500) async throws -> [Assignment] {
+    public func assignments(in state: Assignment.State, limit: Int = 500) async throws(StoreError) -> [Assignment] {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a WHERE a.state = \(bind: state.rawValue)
@@ -176,7 +176,7 @@ extension ReviewStore {
     }
 
     /// Why routing could not complete a case's panel, if it could not.
-    public func routingProblem(ofCase id: CaseID) async throws -> String? {
+    public func routingProblem(ofCase id: CaseID) async throws(StoreError) -> String? {
         try await reading { sql in
             try await sql.db.raw("SELECT problem FROM case_routing WHERE case_id = \(sql.dialect.id(id))").first(decodingColumn: "problem", as: String?.self) ?? nil
         }
@@ -184,7 +184,7 @@ extension ReviewStore {
 
     /// A lead puts a moderator on a case by hand: the same exclusions as routing apply (`.invalidArgument`
     /// naming the one that does). Audited; the case moves into moderation when its panel is complete.
-    public func assign(moderator moderatorID: UserID, to caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws -> Assignment {
+    public func assign(moderator moderatorID: UserID, to caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> Assignment {
         try await moderation { sql in
             let value = try await sql.lockedCase(caseID)
             guard [.awaitingModeration, .inModeration, .escalated].contains(value.state) else {
@@ -215,7 +215,7 @@ extension ReviewStore {
     }
 
     /// The moderator accepts their offered assignment.
-    public func acceptAssignment(of caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws -> Assignment {
+    public func acceptAssignment(of caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> Assignment {
         try await moderation { sql in
             let (_, assignment) = try await sql.currentAssignment(of: caseID, moderator: actor.userID)
             let accepted = try assignment.accepted()
@@ -230,7 +230,7 @@ extension ReviewStore {
     /// conflict (the candidate, or the candidate's employer). The case is re-routed at once, in the same transaction.
     public func declineAssignment(
         of caseID: CaseID, reason: String, conflictWith subject: DeclaredConflict.Subject?, by actor: Actor, at time: Date = Date()
-    ) async throws -> (declined: Assignment, replacements: [Assignment]) {
+    ) async throws(StoreError) -> (declined: Assignment, replacements: [Assignment]) {
         try await moderation { sql in
             let (value, assignment) = try await sql.currentAssignment(of: caseID, moderator: actor.userID)
             let declined = try assignment.declined(reason: reason, at: time)
@@ -251,12 +251,12 @@ extension ReviewStore {
     // MARK: opinions
 
     /// A case's opinions, every round and every correction, in the order submitted.
-    public func opinions(ofCase id: CaseID) async throws -> [SecondOpinion] {
+    public func opinions(ofCase id: CaseID) async throws(StoreError) -> [SecondOpinion] {
         try await reading { try await $0.opinions(ofCase: id) }
     }
 
     /// Whether the moderator has submitted an opinion on the case in its current round: blind review ends for them.
-    public func hasSubmittedOpinion(_ moderatorID: UserID, on caseID: CaseID) async throws -> Bool {
+    public func hasSubmittedOpinion(_ moderatorID: UserID, on caseID: CaseID) async throws(StoreError) -> Bool {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT 1 AS one FROM case_assignments WHERE case_id = \(sql.dialect.id(caseID)) AND moderator_id = \(sql.dialect.id(moderatorID))
@@ -267,7 +267,7 @@ extension ReviewStore {
 
     /// The round of the moderator's assignment on a case if its panel has been complete since they submitted
     /// (sealed panels, decision 10): from then on they may see the round's other opinions, and theirs is final.
-    public func unsealedRound(_ moderatorID: UserID, on caseID: CaseID) async throws -> Int? {
+    public func unsealedRound(_ moderatorID: UserID, on caseID: CaseID) async throws(StoreError) -> Int? {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT round FROM case_assignments WHERE case_id = \(sql.dialect.id(caseID)) AND moderator_id = \(sql.dialect.id(moderatorID))
@@ -277,7 +277,7 @@ extension ReviewStore {
     }
 
     /// Every case on which the moderator's round has been complete since they submitted, with that round.
-    public func unsealedRounds(of moderatorID: UserID) async throws -> [CaseID: Int] {
+    public func unsealedRounds(of moderatorID: UserID) async throws(StoreError) -> [CaseID: Int] {
         try await reading { sql in
             var rounds: [CaseID: Int] = [:]
             for row in try await sql.db.raw("""
@@ -297,7 +297,7 @@ extension ReviewStore {
     public func submitOpinion(
         on caseID: CaseID, score: Score, rationale: String, annotations: [Annotation], correcting: OpinionID?,
         correctionReason: String?, by actor: Actor, at time: Date = Date()
-    ) async throws -> SubmittedOpinion {
+    ) async throws(StoreError) -> SubmittedOpinion {
         try await moderation { sql in
             let value = try await sql.lockedCase(caseID)
             guard [.awaitingModeration, .inModeration, .escalated].contains(value.state) else {
@@ -346,7 +346,7 @@ extension ReviewStore {
     // MARK: case thread
 
     /// Posts to a case's discussion thread (append-only); audited.
-    public func postMessage(on caseID: CaseID, body: String, atSeconds: Double?, by actor: Actor, at time: Date = Date()) async throws -> CaseMessage {
+    public func postMessage(on caseID: CaseID, body: String, atSeconds: Double?, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> CaseMessage {
         guard let body = body.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty, body.count <= 10_000 else {
             throw StoreError(.invalidArgument, "A message needs text (at most 10,000 characters).")
         }
@@ -365,7 +365,7 @@ extension ReviewStore {
     }
 
     /// A case's thread, oldest first.
-    public func messages(ofCase caseID: CaseID) async throws -> [CaseMessage] {
+    public func messages(ofCase caseID: CaseID) async throws(StoreError) -> [CaseMessage] {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT id, case_id, author_id, body, at_seconds, posted_at FROM case_messages WHERE case_id = \(sql.dialect.id(caseID)) ORDER BY append_order
@@ -378,14 +378,14 @@ extension ReviewStore {
 
     // MARK: development plans
 
-    public func developmentPlan(ofCase caseID: CaseID) async throws -> DevelopmentPlan? {
+    public func developmentPlan(ofCase caseID: CaseID) async throws(StoreError) -> DevelopmentPlan? {
         try await reading { sql in
             try await sql.db.raw("SELECT * FROM development_plans WHERE case_id = \(sql.dialect.id(caseID))").first().map(ModerationSQL.plan)
         }
     }
 
     /// Development plans, oldest first: of one employer or all, acknowledged or not or both (at most 500).
-    public func developmentPlans(employerID: OrganisationID?, acknowledged: Bool?) async throws -> [DevelopmentPlan] {
+    public func developmentPlans(employerID: OrganisationID?, acknowledged: Bool?) async throws(StoreError) -> [DevelopmentPlan] {
         try await reading { sql in
             var conditions: [SQLQueryString] = []
             if let employerID { conditions.append("employer_id = \(sql.dialect.id(employerID))") }
@@ -396,7 +396,7 @@ extension ReviewStore {
     }
 
     /// The employer acknowledges the development plan of a near miss; `.conflict` if already acknowledged.
-    public func acknowledgeDevelopmentPlan(ofCase caseID: CaseID, note: String?, by actor: Actor, at time: Date = Date()) async throws -> DevelopmentPlan {
+    public func acknowledgeDevelopmentPlan(ofCase caseID: CaseID, note: String?, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> DevelopmentPlan {
         try await moderation { sql in
             let changed = try await sql.db.raw("""
                 UPDATE development_plans SET acknowledged_by = \(sql.dialect.id(actor.userID)), acknowledged_at = \(sql.dialect.time(time)), note = \(bind: note)
@@ -420,7 +420,7 @@ extension ReviewStore {
     // MARK: calibration
 
     /// Marks (or re-marks) an observation as a calibration seed with the lead's definitive score; audited.
-    public func markSeed(_ observationID: ObservationID, score: Score, reason: String, by actor: Actor, at time: Date = Date()) async throws -> CalibrationSeed {
+    public func markSeed(_ observationID: ObservationID, score: Score, reason: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> CalibrationSeed {
         guard let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty else {
             throw StoreError(.invalidArgument, "Say why this recording makes a good seed and how the definitive score was reached.")
         }
@@ -445,7 +445,7 @@ extension ReviewStore {
     }
 
     /// Every seed, with how often it has been used.
-    public func seeds() async throws -> [CalibrationSeed] {
+    public func seeds() async throws(StoreError) -> [CalibrationSeed] {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT s.*, (SELECT COUNT(*) FROM cases c WHERE c.observation_id = s.observation_id AND c.calibration = \(bind: true)) AS used
@@ -459,7 +459,7 @@ extension ReviewStore {
     }
 
     /// Every current opinion given on a calibration case, against the seed's definitive score.
-    public func calibrationResults() async throws -> [CalibrationResult] {
+    public func calibrationResults() async throws(StoreError) -> [CalibrationResult] {
         try await reading { sql in
             var definitive: [CaseID: (Score, ObservationID)] = [:]
             for row in try await sql.db.raw("SELECT \(sql.dialect.jsonText("document")) FROM cases WHERE calibration = \(bind: true)").all() {

@@ -12,9 +12,9 @@ public struct NoteDraft: Sendable, Hashable {
     public let updatedAt: Date?
 }
 
-extension ReviewStore {
+extension ModerationStore {
     /// The moderator's draft notes on a recording of a case (empty when there are none).
-    public func noteDraft(of moderatorID: UserID, on caseID: CaseID, recording recordingID: RecordingID) async throws -> NoteDraft {
+    public func noteDraft(of moderatorID: UserID, on caseID: CaseID, recording recordingID: RecordingID) async throws(StoreError) -> NoteDraft {
         try await reading { sql in
             guard let row = try await sql.db.raw("""
                 SELECT CAST(notes AS TEXT) AS notes, updated_at FROM note_drafts
@@ -30,7 +30,7 @@ extension ReviewStore {
     /// their assignment in the case's round is open: once the opinion is in, drafts are gone (`.conflict`).
     public func saveNoteDraft(
         _ notes: [Annotation], of moderatorID: UserID, on caseID: CaseID, recording recordingID: RecordingID, at time: Date = Date()
-    ) async throws -> NoteDraft {
+    ) async throws(StoreError) -> NoteDraft {
         guard notes.count <= Annotation.maximumCount else {
             throw StoreError(.invalidArgument, "A draft holds at most \(Annotation.maximumCount) notes.")
         }

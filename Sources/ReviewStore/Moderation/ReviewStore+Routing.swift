@@ -21,38 +21,17 @@ public struct RoutingReport: Sendable, Hashable {
     public let calibrationCasesOpened: [CaseID]
 }
 
-extension ReviewStore {
+extension ModerationStore {
     /// One routing pass, in one transaction: expires overdue assignments, opens calibration cases due by the seed
     /// rate, and gives every case in moderation the moderators it lacks (DESIGN.md §3), moving complete panels
     /// into moderation. `cases` limits it to some cases (expiry still runs everywhere). `trigger` says in the
     /// audit trail what started it (e.g. "lead <id>", "decline by <id>", "schedule").
-    public func route(cases ids: [CaseID]? = nil, trigger: String, at time: Date = Date()) async throws -> RoutingReport {
+    public func route(cases ids: [CaseID]? = nil, trigger: String, at time: Date = Date()) async throws(StoreError) -> RoutingReport {
         try await moderation { sql in
             try await sql.routePass(caseIDs: ids, policy: try await sql.policy(), trigger: trigger, at: time)
         }
     }
 
-    /// Runs a moderation step in one transaction with the moderation SQL on its connection. Domain refusals
-    /// (``DomainError``, ``CaseTransitionError``) pass through unchanged; database errors become ``StoreError``s.
-    ///
-    /// On PostgreSQL every step first takes one transaction-scoped advisory lock, before any row lock, so that
-    /// steps that route (a decline, a submission that escalates, a scheduled pass on another server) never fill the
-    /// same place twice and never deadlock; they are short. SQLite's write transaction already runs one at a time.
-    func moderation<R: Sendable>(_ body: (ModerationSQL) async throws -> R) async throws -> R {
-        try await transaction { tx in
-            guard case .transaction(let db) = tx.context.target else {
-                throw StoreError(.database, "A transaction has no connection.")
-            }
-            if tx.context.dialect == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(literal: 7_347_002))").run() }
-            return try await body(ModerationSQL(db: db, dialect: tx.context.dialect))
-        }
-    }
-
-    /// Runs reads with the moderation SQL on one pooled connection, without a transaction or lock.
-    func reading<R: Sendable>(_ body: (ModerationSQL) async throws -> R) async throws -> R {
-        let dialect = context.dialect
-        return try await context.run { db in try await body(ModerationSQL(db: db, dialect: dialect)) }
-    }
 }
 
 extension ModerationSQL {

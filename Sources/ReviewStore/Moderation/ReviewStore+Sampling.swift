@@ -12,19 +12,19 @@ public struct SampleDrawRecord: Sendable, Hashable {
     public let cases: [ObservationID: CaseID]
 }
 
-extension ReviewStore {
+extension ModerationStore {
     /// The observations quality sampling may draw: never in a case (not disputed, not sampled before), with
     /// their current employer and assessor scores; oldest first.
-    public func samplingPopulation() async throws -> [SamplingUnit] {
+    public func samplingPopulation() async throws(StoreError) -> [SamplingUnit] {
         try await reading { sql in try await sql.samplingPopulation() }
     }
 
     /// Draws a seeded quality sample at `rate` (DESIGN.md §3, ``Sampler``). Unless `dryRun`, keeps the draw, opens
     /// a sample case for each pick (the reason it was picked kept beside it), sends each to moderation and routes
     /// them, all in one transaction, on behalf of `actor` (a lead).
-    public func drawSample(rate: Double, seed: UInt64, dryRun: Bool, by actor: Actor, at time: Date = Date()) async throws -> SampleDrawRecord {
+    public func drawSample(rate: Double, seed: UInt64, dryRun: Bool, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> SampleDrawRecord {
         guard rate >= 0, rate <= 1 else {
-            throw DomainError(code: .policyOutOfRange, message: "The sample rate must be between 0 and 1 (e.g. 0.1 for 10%), not \(rate).")
+            throw StoreError(wrapping: DomainError(code: .policyOutOfRange, message: "The sample rate must be between 0 and 1 (e.g. 0.1 for 10%), not \(rate)."))
         }
         return try await moderation { sql in
             let policy = try await sql.policy()
@@ -63,7 +63,7 @@ extension ReviewStore {
 
     /// The weighted findings of the decided sample cases (``SampleFindings``), per draw and overall, read in one query:
     /// each pick's stratum and π, its case's outcome, and the assessor's current score on the observation.
-    public func sampleFindings(confidence: Double = 0.95) async throws -> SampleFindings {
+    public func sampleFindings(confidence: Double = 0.95) async throws(StoreError) -> SampleFindings {
         try await reading { sql in
             let outcome: SQLQueryString = sql.dialect == .sqlite
                 ? "json_extract(c.document, '$.outcome.score')" : "CAST(c.document #>> '{outcome,score}' AS INTEGER)"
@@ -96,7 +96,7 @@ extension ReviewStore {
     }
 
     /// Why a sample case was drawn, if it was.
-    public func sampleReason(ofCase id: CaseID) async throws -> String? {
+    public func sampleReason(ofCase id: CaseID) async throws(StoreError) -> String? {
         try await reading { sql in
             try await sql.db.raw("SELECT why FROM sample_picks WHERE case_id = \(sql.dialect.id(id))").first(decodingColumn: "why", as: String.self)
         }

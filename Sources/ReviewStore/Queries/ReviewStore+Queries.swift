@@ -40,9 +40,10 @@ public struct CaseFilter: Sendable, Hashable {
 }
 
 /// The paged, filtered lists the API serves. Each returns up to `page.size + 1` rows (see ``PageRequest``),
-/// in a stable order, so pages never skip or repeat a row while nothing changes.
-extension ReviewStore {
-    public func users(organisationID: OrganisationID?, role: Role?, page: PageRequest) async throws(StoreError) -> [User] {
+/// in a stable order, so pages never skip or repeat a row while nothing changes. They are called `list…` so that
+/// they never share a name with a repository (`records.cases` finds one case; `records.listCases` pages through them).
+extension RecordStore {
+    public func listUsers(organisationID: OrganisationID?, role: Role?, page: PageRequest) async throws(StoreError) -> [User] {
         let dialect = context.dialect
         // The service's own account (Actor.system) is nobody's to manage.
         var conditions: [SQLQueryString] = ["id <> \(dialect.id(UserID.system))"]
@@ -51,13 +52,13 @@ extension ReviewStore {
         return try await list("SELECT * FROM users", conditions, order: "name, id", page: page, SQLUsers.user)
     }
 
-    public func candidates(employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [CandidateRecord] {
+    public func listCandidates(employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [CandidateRecord] {
         let dialect = context.dialect
         let conditions: [SQLQueryString] = employerID.map { ["employer_id = \(dialect.id($0))"] } ?? []
         return try await list("SELECT * FROM candidates", conditions, order: "registration_number, id", page: page, SQLCandidates.candidate)
     }
 
-    public func observations(candidateID: CandidateID?, employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [ObservationRecord] {
+    public func listObservations(candidateID: CandidateID?, employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [ObservationRecord] {
         let dialect = context.dialect
         var conditions: [SQLQueryString] = []
         if let candidateID { conditions.append("o.candidate_id = \(dialect.id(candidateID))") }
@@ -68,7 +69,7 @@ extension ReviewStore {
 
     /// Recordings, optionally of one observation, of one employer's staff, in one status, or of the observations
     /// of cases assigned to one moderator.
-    public func recordings(
+    public func listRecordings(
         observationID: ObservationID?, employerID: OrganisationID?, status: String?, assignedTo moderator: UserID? = nil, page: PageRequest
     ) async throws(StoreError) -> [Recording] {
         let dialect = context.dialect
@@ -91,7 +92,7 @@ extension ReviewStore {
             """, conditions, order: "r.created_at, r.id", page: page, SQLRecordings.recording)
     }
 
-    public func cases(_ filter: CaseFilter, page: PageRequest) async throws(StoreError) -> [Case] {
+    public func listCases(_ filter: CaseFilter, page: PageRequest) async throws(StoreError) -> [Case] {
         let dialect = context.dialect
         var conditions: [SQLQueryString] = []
         if let state = filter.state { conditions.append("state = \(bind: state.rawValue)") }
@@ -103,8 +104,11 @@ extension ReviewStore {
         return try await list("SELECT \(dialect.jsonText("document")) FROM cases", conditions, order: "opened_at, id", page: page, SQLCases.case)
     }
 
+}
+
+extension AuditStore {
     /// Audit events after `sequence`, optionally about one subject, in chain order.
-    public func auditEntries(
+    public func listEntries(
         after sequence: Int64, subject: AuditEvent.Subject?, actionPrefixes: [String]? = nil, page: PageRequest
     ) async throws(StoreError) -> [AuditEntry] {
         var conditions: [SQLQueryString] = ["sequence > \(bind: sequence)"]
@@ -121,12 +125,18 @@ extension ReviewStore {
         return try await list(SQLAuditLog.select(dialect), conditions, order: "sequence", page: page, SQLAuditLog.entry)
     }
 
+}
+
+extension RecordStore {
     /// The employer of the candidate observed.
     public func employer(ofObservation observationID: ObservationID) async throws(StoreError) -> OrganisationID? {
         let dialect = context.dialect
         return try await context.run { db in try await SQLRatings.employer(of: observationID, on: db, dialect: dialect) }
     }
 
+}
+
+extension IngestStore {
     /// The recording an indexing job of table alias `job` is for, as lower-case text (from its JSON payload).
     static func indexedRecording(ofJob job: String, _ dialect: Dialect) -> SQLQueryString {
         dialect == .postgres
@@ -144,33 +154,13 @@ extension ReviewStore {
                 ORDER BY created_at DESC LIMIT 1
                 """).first().map { (try $0.id("id"), try $0.value("progress", as: Double?.self)) }
         }
-        guard let (id, progress) = found, let job = try await jobs.find(id) else { return nil }
+        guard let (id, progress) = found, let job = try await store.jobs.find(id) else { return nil }
         return (job, progress)
     }
 
-    /// Whether the database answers and every migration this build knows is applied.
-    public func readiness() async throws(StoreError) -> (reachable: Bool, pendingMigrations: [Int]) {
-        let applied: Set<Int> = try await context.run { db in
-            Set(try await db.raw("SELECT version FROM schema_migrations").all(decodingColumn: "version", as: Int.self))
-        }
-        return (true, Migrator.all.map(\.version).filter { !applied.contains($0) })
-    }
-
-    private func list<T>(
-        _ select: SQLQueryString, _ conditions: [SQLQueryString], order: String, page: PageRequest,
-        _ decode: @escaping @Sendable (any SQLRow) throws -> T
-    ) async throws(StoreError) -> [T] where T: Sendable {
-        var query = select
-        if !conditions.isEmpty {
-            query = query + " WHERE " + conditions.joined(separator: " AND ")
-        }
-        query = query + " ORDER BY \(unsafeRaw: order) LIMIT \(literal: page.fetch) OFFSET \(literal: page.offset)"
-        let sql = query
-        return try await context.run { db in try await db.raw(sql).all().map(decode) }
-    }
 }
 
-extension ReviewStore {
+extension JobStore {
     /// How many jobs are in each state.
     /// How long the oldest job that is due (queued, or failed and waiting for its retry time) has been waiting at
     /// `now`, in seconds; 0 when none is due. Alert on it: a growing age means too few workers, or none.
@@ -196,7 +186,7 @@ extension ReviewStore {
     }
 }
 
-extension ReviewStore {
+extension RecordStore {
     /// An observation and its candidate's employer, in one query (every access check needs both).
     public func observationWithEmployer(_ id: ObservationID) async throws(StoreError) -> (record: ObservationRecord, employerID: OrganisationID)? {
         let dialect = context.dialect
@@ -216,5 +206,15 @@ extension ReviewStore {
                 JOIN candidates c ON c.id = o.candidate_id WHERE r.id = \(dialect.id(id))
                 """).first().map { (try SQLRecordings.recording($0), try $0.id("employer_id")) }
         }
+    }
+}
+
+extension ReviewStore {
+    /// Whether the database answers and every migration this build knows is applied.
+    public func readiness() async throws(StoreError) -> (reachable: Bool, pendingMigrations: [Int]) {
+        let applied: Set<Int> = try await context.run { db in
+            Set(try await db.raw("SELECT version FROM schema_migrations").all(decodingColumn: "version", as: Int.self))
+        }
+        return (true, Migrator.all.map(\.version).filter { !applied.contains($0) })
     }
 }

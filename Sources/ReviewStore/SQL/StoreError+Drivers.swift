@@ -5,7 +5,7 @@ extension StoreError {
     /// What a person is told when the database's disk is full.
     static let storageFullMessage = "The server's disk is full, so nothing was saved: try again later. The service's administrator has been told."
     /// Maps an SQLite or PostgreSQL error; `nil` for any other error.
-    static func fromDriver(_ error: any Error, dialect: Dialect) -> StoreError? {
+    static func fromDriver(_ error: any Error) -> StoreError? {
         if let error = error as? SQLiteError { return from(sqlite: error) }
         if let error = error as? PSQLError { return from(postgres: error) }
         return nil
