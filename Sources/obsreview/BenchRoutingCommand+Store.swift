@@ -39,19 +39,19 @@ extension BenchRoutingCommand {
         guard case .success(let rows) = RatingsCSV.parse(csv) else { throw ValidationErrorText("the benchmark's CSV did not parse") }
         _ = try await store.importRatings(rows, file: "bench.csv", sha256: String(repeating: "0", count: 64))
         let lead = User(name: "Bench Lead", role: .lead, organisationID: OrganisationID.system)
-        try await store.users.insert(lead)
-        let employers = try await store.organisations.all().filter { $0.kind == .employer }
+        try await store.records.users.insert(lead)
+        let employers = try await store.records.organisations.all().filter { $0.kind == .employer }
         let panels = (0..<8).map { Organisation(name: "Panel \($0)", kind: .moderationPanel) }
-        for panel in panels { try await store.organisations.insert(panel) }
+        for panel in panels { try await store.records.organisations.insert(panel) }
         var moderators: [User] = []
         for n in 0..<self.moderators {
             let organisation = rng.below(10) == 0 ? employers[rng.below(employers.count)].id : panels[rng.below(panels.count)].id
             let user = User(name: "Moderator \(n)", role: .moderator(n % 5 < 2 ? .lay : .professional), organisationID: organisation)
-            try await store.users.insert(user)
+            try await store.records.users.insert(user)
             try await store.setModeratorProfile(of: user.id, practiceAreas: [], capacity: 0, by: lead.actor)
             moderators.append(user)
         }
-        let open = try await store.cases.cases(in: .open, limit: cases)
+        let open = try await store.records.cases.cases(in: .open, limit: cases)
         let candidates = try await store.withRawDatabase { db in
             try await db.raw("SELECT id FROM candidates").all().map { UUID(uuidString: try $0.decode(column: "id", as: String.self))! }
         }

@@ -47,10 +47,10 @@ struct EraseCommand: AsyncParsableCommand {
     }
 
     static func candidateID(_ reference: String, in store: ReviewStore) async throws -> CandidateID? {
-        if let uuid = UUID(uuidString: reference), let record = try await store.candidates.find(CandidateID(rawValue: uuid)) {
+        if let uuid = UUID(uuidString: reference), let record = try await store.records.candidates.find(CandidateID(rawValue: uuid)) {
             return record.candidate.id
         }
-        return try await store.candidates.find(registrationNumber: reference)?.candidate.id
+        return try await store.records.candidates.find(registrationNumber: reference)?.candidate.id
     }
 }
 

@@ -64,13 +64,13 @@ struct DemoData {
             logger.info("demo: sample ratings imported", metadata: ["ratings": "\(summary.ratingsRecorded)", "disputes": "\(summary.disputesOpened)"])
         }
 
-        var organisations = Dictionary(uniqueKeysWithValues: try await store.organisations.all().map { ($0.name, $0) })
+        var organisations = Dictionary(uniqueKeysWithValues: try await store.records.organisations.all().map { ($0.name, $0) })
         let kinds: [String: Organisation.Kind] = [
             "Demo Moderation Panel": .moderationPanel, "National Accreditation Body": .accreditingBody, "Eastgate City Council": .employer,
         ]
         for (name, kind) in kinds.sorted(by: { $0.key < $1.key }) where organisations[name] == nil {
             let organisation = Organisation(name: name, kind: kind)
-            try await store.organisations.insert(organisation)
+            try await store.records.organisations.insert(organisation)
             organisations[name] = organisation
         }
         var users: [String: User] = [:]
@@ -90,7 +90,7 @@ struct DemoData {
 
         // The sample recordings go to the disputed observations first (so moderators have something to watch),
         // uploaded by the demo assessor; the worker indexes them (the bad samples are rejected, with the reason).
-        let disputed = try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 500))
+        let disputed = try await store.records.listCases(CaseFilter(), page: PageRequest(number: 1, size: 500))
         let files = try samples.map {
             try FileManager.default.contentsOfDirectory(atPath: $0.path)
                 .filter { ["mp4", "mov", "webm", "avi", "ts", "m4a"].contains(($0 as NSString).pathExtension) }.sorted()
@@ -150,7 +150,7 @@ extension DemoData {
     static func recordDemoAttributes(_ store: ReviewStore, by lead: Actor) async throws {
         let bands = ["under 30", "30 to 44", "45 and over"]
         let ethnicities = ["White", "Black, Black British", "Asian, Asian British", "Mixed or multiple", "Another group"]
-        for record in try await store.candidates(employerID: nil, page: PageRequest(number: 1, size: 500)) {
+        for record in try await store.records.listCandidates(employerID: nil, page: PageRequest(number: 1, size: 500)) {
             let seed = SplitMix64.mix(UInt64(truncatingIfNeeded: record.candidate.registrationNumber.unicodeScalars.reduce(17) { $0 &* 31 &+ Int($1.value) }))
             guard seed % 5 != 0, try await store.attributes(of: record.candidate.id) == nil else { continue }
             let values = [

@@ -167,11 +167,11 @@ struct ServeCommand: AsyncParsableCommand {
     /// The development accounts exist as users (recordings name their uploader), in one organisation.
     static func ensureDevelopmentAccounts(_ actors: [String: ReviewDomain.Actor], in store: ReviewStore) async throws {
         guard let organisationID = actors.values.first?.organisationID else { return }
-        if try await store.organisations.find(organisationID) == nil {
-            try await store.organisations.insert(Organisation(id: organisationID, name: "Development accounts", kind: .accreditingBody))
+        if try await store.records.organisations.find(organisationID) == nil {
+            try await store.records.organisations.insert(Organisation(id: organisationID, name: "Development accounts", kind: .accreditingBody))
         }
-        for (token, actor) in actors.sorted(by: { $0.key < $1.key }) where try await store.users.find(actor.userID) == nil {
-            try await store.users.insert(User(id: actor.userID, name: "dev token \(token)", role: actor.role, organisationID: organisationID))
+        for (token, actor) in actors.sorted(by: { $0.key < $1.key }) where try await store.records.users.find(actor.userID) == nil {
+            try await store.records.users.insert(User(id: actor.userID, name: "dev token \(token)", role: actor.role, organisationID: organisationID))
         }
     }
 

@@ -204,16 +204,16 @@ struct CasesCommand: AsyncParsableCommand {
         try await options.withStore { store in
             var employerID: OrganisationID? = nil
             if let employer {
-                guard let found = try await store.organisations.all().first(where: { $0.name == employer && $0.kind == .employer }) else {
+                guard let found = try await store.records.organisations.all().first(where: { $0.name == employer && $0.kind == .employer }) else {
                     throw ValidationError("No employer named “\(employer)”.")
                 }
                 employerID = found.id
             }
             func query() async throws -> [Case] {
                 if let employerID {
-                    return try await store.cases.cases(in: state, employer: employerID, page: page, pageSize: pageSize)
+                    return try await store.records.cases.cases(in: state, employer: employerID, page: page, pageSize: pageSize)
                 }
-                return Array(try await store.cases.cases(in: state, limit: page * pageSize).dropFirst((page - 1) * pageSize))
+                return Array(try await store.records.cases.cases(in: state, limit: page * pageSize).dropFirst((page - 1) * pageSize))
             }
             let cases = try await query()
             if timingRuns > 0 {

@@ -114,7 +114,7 @@ struct IndexingWorker {
             _ = try await store.jobs.fail(job.id, worker: name, error: "unreadable job payload: \(error)", retryable: false, now: Date())
             return true
         }
-        guard let recording = try await store.recordings.find(payload.recordingID) else {
+        guard let recording = try await store.records.recordings.find(payload.recordingID) else {
             _ = try await store.jobs.fail(job.id, worker: name, error: "the recording no longer exists", retryable: false, now: Date())
             return true
         }

@@ -119,13 +119,13 @@ import Testing
         try await fixture.store.recordViewing(of: fixture.recording.id, variant: "proxy", by: moderator)
         // Another candidate, another employer, their own dispute.
         let other = Organisation(name: "Employer Z", kind: .employer)
-        try await fixture.store.organisations.insert(other)
+        try await fixture.store.records.organisations.insert(other)
         let rep = User(name: "Zed Rep", role: .employer, organisationID: other.id)
-        try await fixture.store.users.insert(rep)
+        try await fixture.store.records.users.insert(rep)
         let candidate = Candidate(registrationNumber: "SW999999", employerID: other.id)
-        try await fixture.store.candidates.insert(candidate, name: "Olive Other")
+        try await fixture.store.records.candidates.insert(candidate, name: "Olive Other")
         let observation = Observation(candidateID: candidate.id, date: Date(timeIntervalSince1970: 1_790_000_000), scenario: "Office", practiceArea: .adults)
-        try await fixture.store.observations.insert(observation, ref: "OBS-OTHER")
+        try await fixture.store.records.observations.insert(observation, ref: "OBS-OTHER")
         _ = try await fixture.store.recordRating(observationID: observation.id, score: try Score(2), rationale: "OTHER-SECRET rationale",
                                                  supersedes: nil, correctionReason: nil, by: fixture.users[.assessor]!.actor)
         _ = try await fixture.store.recordRating(observationID: observation.id, score: try Score(6), rationale: "Zed thinks well of her",

@@ -63,7 +63,7 @@ import Testing
         let fixture = try await APIFixture.make()
         let rejected = try await Self.rejectedRecording(fixture)
         let otherAssessor = User(name: "Another Assessor", role: .assessor, organisationID: fixture.users[.assessor]!.organisationID)
-        try await fixture.store.users.insert(otherAssessor)
+        try await fixture.store.records.users.insert(otherAssessor)
         let secret = "token-other-assessor-\(UUID().uuidString)"
         _ = try await fixture.store.createAPIToken(id: "other-assessor", userID: otherAssessor.id, name: "t", tokenHash: Secrets.hash(secret))
         try await fixture.withClient { client in

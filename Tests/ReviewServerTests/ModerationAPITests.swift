@@ -112,7 +112,7 @@ import Testing
         let seed = try await fixture.store.markSeed(fixture.observation.observation.id, score: try Score(5), reason: "Standards panel.", by: lead)
         let (calibration, event) = try Case.openCalibration(observationID: seed.observationID, employerID: fixture.employerA.id,
                                                             definitiveScore: seed.score, by: .system, at: Date())
-        try await fixture.store.cases.create(calibration, event: event)
+        try await fixture.store.records.cases.create(calibration, event: event)
         try await fixture.withClient { client in
             func post(_ path: String, _ body: String, as caller: Caller) async throws -> TestResponse {
                 try await client.execute(uri: path, method: .post, headers: fixture.headers(caller, json: true), body: ByteBuffer(string: body))

@@ -20,7 +20,7 @@ import Testing
     /// A third moderator (professional) with an API token, for the escalation place.
     static func thirdModerator(_ fixture: APIFixture) async throws -> (user: User, token: String) {
         let user = User(name: "Third Moderator", role: .moderator(.professional), organisationID: fixture.users[.assignedModerator]!.organisationID)
-        try await fixture.store.users.insert(user)
+        try await fixture.store.records.users.insert(user)
         let secret = "token-third-\(UUID().uuidString)"
         _ = try await fixture.store.createAPIToken(id: "id-third", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
         return (user, secret)
@@ -135,7 +135,7 @@ import Testing
         _ = try await fixture.store.submitOpinion(on: first.id, score: try Score(4), rationale: "Seen.", annotations: [], correcting: nil,
                                                   correctionReason: nil, by: professional.actor)
         _ = try await fixture.store.declineAssignment(of: first.id, reason: "I know the family.", conflictWith: nil, by: lay.actor)
-        let withdrawn = try #require(try await fixture.store.cases.find(first.id))
+        let withdrawn = try #require(try await fixture.store.records.cases.find(first.id))
         _ = try await fixture.store.transition(first.id, .withdraw, expectedVersion: withdrawn.version, reason: "Opened in error.", by: lead)
         try await fixture.withClient { client in
             func get(_ path: String, as caller: Caller) async throws -> TestResponse {

@@ -236,7 +236,7 @@ import Testing
     func twoPersonRule() async throws {
         let fixture = try await APIFixture.make()
         let secondAdmin = User(name: "Second Admin", role: .administrator, organisationID: fixture.users[.administrator]!.organisationID)
-        try await fixture.store.users.insert(secondAdmin)
+        try await fixture.store.records.users.insert(secondAdmin)
         _ = try await fixture.store.createAPIToken(id: "second-admin", userID: secondAdmin.id, name: "test", tokenHash: Secrets.hash("second-admin-secret"))
         let second: HTTPFields = [.authorization: "Bearer second-admin-secret", .contentType: "application/json"]
         try await fixture.withClient { client async throws in

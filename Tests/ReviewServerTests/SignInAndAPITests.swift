@@ -214,7 +214,7 @@ import Testing
         let fixture = try await APIFixture.make()
         let candidate = fixture.candidate.candidate.id
         let observation = Observation(candidateID: candidate, date: Date(), scenario: "Duty call", practiceArea: .adults)
-        try await fixture.store.observations.insert(observation, ref: nil)
+        try await fixture.store.records.observations.insert(observation, ref: nil)
         try await fixture.withClient { client async throws in
             func rate(_ caller: APIFixture.Caller, _ body: String) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/observations/\(observation.id)/ratings", method: .post,

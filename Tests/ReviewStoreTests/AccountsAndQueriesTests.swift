@@ -36,7 +36,7 @@ struct AccountsAndQueriesTests {
             #expect(try await store.apiTokenUser(tokenHash: Self.hashB) == nil)
             // A deactivated user's session is over.
             try await store.createSession(tokenHash: Self.hashB, userID: seed.lead.id, csrfToken: "c2", expiresAt: Seed.start + 3600, at: Seed.start)
-            try await store.users.setActive(seed.lead.id, false)
+            try await store.records.users.setActive(seed.lead.id, false)
             #expect(try await store.session(tokenHash: Self.hashB, at: Seed.start + 1) == nil)
             #expect(try await store.verifyAuditChain().firstBreak == nil)
         }
@@ -71,10 +71,10 @@ struct AccountsAndQueriesTests {
             #expect(try await store.isAssigned(seed.moderator.id, toObservation: o))
             #expect(try await !store.isAssigned(seed.lead.id, toCase: opened.id))
             await expectStoreError(.invalidArgument) { _ = try await store.assign(moderator: seed.moderator.id, to: opened.id, by: seed.lead.actor) }
-            let assigned = try await store.cases(CaseFilter(assignedTo: seed.moderator.id), page: PageRequest())
+            let assigned = try await store.records.listCases(CaseFilter(assignedTo: seed.moderator.id), page: PageRequest())
             #expect(assigned.map(\.id) == [opened.id])
-            #expect(try await store.cases(CaseFilter(state: .open), page: PageRequest()).isEmpty)
-            #expect(try await store.cases(CaseFilter(employerID: seed.employer.id), page: PageRequest()).count == 1)
+            #expect(try await store.records.listCases(CaseFilter(state: .open), page: PageRequest()).isEmpty)
+            #expect(try await store.records.listCases(CaseFilter(employerID: seed.employer.id), page: PageRequest()).count == 1)
             #expect(try await store.verifyAuditChain().firstBreak == nil)
         }
     }
@@ -84,25 +84,25 @@ struct AccountsAndQueriesTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let other = Organisation(name: "Westgate", kind: .employer)
-            try await store.organisations.insert(other)
+            try await store.records.organisations.insert(other)
             for n in 0..<7 {
-                try await store.candidates.insert(Candidate(registrationNumber: "SW10\(n)", employerID: n < 5 ? seed.employer.id : other.id), name: "C \(n)")
+                try await store.records.candidates.insert(Candidate(registrationNumber: "SW10\(n)", employerID: n < 5 ? seed.employer.id : other.id), name: "C \(n)")
             }
-            let first = try await store.candidates(employerID: seed.employer.id, page: PageRequest(number: 1, size: 4))
-            let second = try await store.candidates(employerID: seed.employer.id, page: PageRequest(number: 2, size: 4))
+            let first = try await store.records.listCandidates(employerID: seed.employer.id, page: PageRequest(number: 1, size: 4))
+            let second = try await store.records.listCandidates(employerID: seed.employer.id, page: PageRequest(number: 2, size: 4))
             // Pages fetch one extra row to tell whether another page follows.
             #expect(first.count == 5)
             #expect(second.count == 2)
             #expect(Set(first.prefix(4).map(\.candidate.id)).isDisjoint(with: second.map(\.candidate.id)))
-            #expect(try await store.candidates(employerID: other.id, page: PageRequest()).count == 2)
-            #expect(try await store.observations(candidateID: nil, employerID: other.id, page: PageRequest()).isEmpty)
-            #expect(try await store.observations(candidateID: seed.candidate.id, employerID: nil, page: PageRequest()).count == 1)
+            #expect(try await store.records.listCandidates(employerID: other.id, page: PageRequest()).count == 2)
+            #expect(try await store.records.listObservations(candidateID: nil, employerID: other.id, page: PageRequest()).isEmpty)
+            #expect(try await store.records.listObservations(candidateID: seed.candidate.id, employerID: nil, page: PageRequest()).count == 1)
 
             let stored = try await store.storeUploadedRecording(
                 uploadID: "u1", observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "a.mp4",
                 sha256: String(repeating: "c", count: 64), byteCount: 10)
-            #expect(try await store.recordings(observationID: nil, employerID: seed.employer.id, status: "stored", page: PageRequest()).map(\.id) == [stored.recordingID])
-            #expect(try await store.recordings(observationID: nil, employerID: other.id, status: nil, page: PageRequest()).isEmpty)
+            #expect(try await store.records.listRecordings(observationID: nil, employerID: seed.employer.id, status: "stored", page: PageRequest()).map(\.id) == [stored.recordingID])
+            #expect(try await store.records.listRecordings(observationID: nil, employerID: other.id, status: nil, page: PageRequest()).isEmpty)
             let job = try #require(try await store.indexJob(of: stored.recordingID))
             #expect(job.job.id == stored.job && job.progress == nil)
             try await store.reportProgress(of: job.job.id, 0.5)

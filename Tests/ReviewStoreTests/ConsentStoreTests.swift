@@ -19,7 +19,7 @@ struct ConsentStoreTests {
     /// A new observation of the world's candidate with employer 6 and assessor 3: a dispute, sent to moderation.
     static func dispute(_ world: ModerationWorld, in store: ReviewStore, _ n: Int) async throws -> Case {
         let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Dispute \(n)", practiceArea: .childrens)
-        try await store.observations.insert(observation, ref: "OBS-D-\(n)")
+        try await store.records.observations.insert(observation, ref: "OBS-D-\(n)")
         _ = try await store.recordRating(observationID: observation.id, score: try Score(6), rationale: "Strong.", supersedes: nil,
                                          correctionReason: nil, by: world.employerRep.actor)
         let opened = try #require(try await store.recordRating(observationID: observation.id, score: try Score(3), rationale: "Weak.", supersedes: nil,
@@ -40,7 +40,7 @@ struct ConsentStoreTests {
             var n = 0
             for s in 0..<6 {
                 let seed = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Seed \(s)", practiceArea: .childrens)
-                try await store.observations.insert(seed, ref: "OBS-SEED-\(s)")
+                try await store.records.observations.insert(seed, ref: "OBS-SEED-\(s)")
                 for _ in 0..<(1 + s % 2) {
                     n += 1
                     let recording = try await Self.recording(of: seed.id, by: world.assessor, in: store, n)
@@ -66,7 +66,7 @@ struct ConsentStoreTests {
                 _ = try await Self.dispute(world, in: store, 2 * draw + 1)
                 let report = try await store.route(trigger: "draw \(draw)")
                 for caseID in report.calibrationCasesOpened {
-                    let seedCase = try #require(try await store.cases.find(caseID))
+                    let seedCase = try #require(try await store.records.cases.find(caseID))
                     for recordingID in recordingsOf[seedCase.observationID] ?? [] {
                         #expect(try await store.consents(of: recordingID).permits(.training), "draw \(draw): seed case on a recording without training consent")
                     }
@@ -107,7 +107,7 @@ struct ConsentStoreTests {
 
             // Sampling: an undisputed observation whose recording's moderation consent is withdrawn is not in the population.
             let quiet = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Quiet", practiceArea: .childrens)
-            try await store.observations.insert(quiet, ref: "OBS-Q")
+            try await store.records.observations.insert(quiet, ref: "OBS-Q")
             _ = try await store.recordRating(observationID: quiet.id, score: try Score(5), rationale: "Fine.", supersedes: nil, correctionReason: nil, by: world.assessor.actor)
             _ = try await store.recordRating(observationID: quiet.id, score: try Score(5), rationale: "Fine.", supersedes: nil, correctionReason: nil, by: world.employerRep.actor)
             #expect(try await store.samplingPopulation().contains { $0.observationID == quiet.id })

@@ -28,17 +28,17 @@ import Testing
             let fileName = "Wolstenholme-home-visit-\(UUID().uuidString.prefix(6)).mp4"
             let keep = "Keep-Other-\(UUID().uuidString.prefix(8))"
             let rating = try ledger.record(source: .assessor, score: score(4), rationale: "Rapport was good. \(marker)", by: seed.assessor.actor, at: Seed.start)
-            try await store.ratings.append(rating, by: seed.assessor.actor)
+            try await store.records.ratings.append(rating, by: seed.assessor.actor)
             let (opened, openedEvent) = try seed.openCase()
-            try await store.cases.create(opened, event: openedEvent)
+            try await store.records.cases.create(opened, event: openedEvent)
             _ = try await store.postMessage(on: opened.id, body: "Note about the candidate: \(marker)", atSeconds: 12, by: seed.lead.actor, at: Seed.start)
             // A flag's reason lives in the case's document (found missing from erasure in review).
             _ = try await store.flag(observationID: seed.observation.id, reason: "Flagged about \(name): \(marker)", by: seed.assessor.actor,
                                      at: Seed.start)
             var recording = Recording(observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: fileName)
-            try await store.recordings.insert(recording, at: Seed.start)
+            try await store.records.recordings.insert(recording, at: Seed.start)
             try recording.markStored(sha256: sha256, byteCount: 1234)
-            try await store.recordings.update(recording, at: Seed.start)
+            try await store.records.recordings.update(recording, at: Seed.start)
             try await store.audit.append(AuditEvent(
                 at: Seed.start, actorID: seed.assessor.id, action: "recording.stored", subject: .init(type: "recording", id: recording.id.description),
                 reason: "uploaded for \(name)", details: ["file_name": fileName, "sha256": sha256]))
@@ -49,11 +49,11 @@ import Testing
                                                  consentedAt: Seed.start, by: seed.lead.actor)
             // Another candidate of the same employer, with the same video (a blob shared by two recordings stays).
             let other = Candidate(registrationNumber: "SW000111", employerID: seed.employer.id)
-            try await store.candidates.insert(other, name: "Other Person \(keep)")
+            try await store.records.candidates.insert(other, name: "Other Person \(keep)")
             let otherObservation = Observation(candidateID: other.id, date: Seed.start, scenario: "Adult safeguarding", practiceArea: .adults)
-            try await store.observations.insert(otherObservation, ref: nil)
+            try await store.records.observations.insert(otherObservation, ref: nil)
             var otherLedger = RatingLedger(observationID: otherObservation.id, employerID: seed.employer.id)
-            try await store.ratings.append(try otherLedger.record(source: .assessor, score: score(5), rationale: "Fine. \(keep)",
+            try await store.records.ratings.append(try otherLedger.record(source: .assessor, score: score(5), rationale: "Fine. \(keep)",
                                                                   by: seed.assessor.actor, at: Seed.start), by: seed.assessor.actor)
             return World(seed: seed, caseID: opened.id, recording: recording, other: other, marker: marker, fileName: fileName, keep: keep)
         }
@@ -154,8 +154,8 @@ import Testing
             let erasure = try #require(about.last)
             #expect(erasure.event.action == "candidate.erased" && erasure.event.reason == "request DSAR-7" && erasure.event.details["texts"] == "2")
             // Pseudonymous facts stay; the other candidate is untouched.
-            #expect(try await store.ratings.ratings(of: world.seed.observation.id).map(\.score.value) == [4])
-            #expect(try await store.cases.find(world.caseID) != nil)
+            #expect(try await store.records.ratings.ratings(of: world.seed.observation.id).map(\.score.value) == [4])
+            #expect(try await store.records.cases.find(world.caseID) != nil)
             #expect(try await store.erasedAt(candidate: world.seed.candidate.id) == millisecond(Seed.start + 60))
             #expect(try await !Self.traces(of: world.keep, in: store).isEmpty)
             #expect(try await store.attributes(of: world.seed.candidate.id) == nil)
@@ -167,11 +167,11 @@ import Testing
         try await withStore(backend) { store in
             let world = try await World.make(store)
             let observation = Observation(candidateID: world.other.id, date: Seed.start, scenario: "Same file", practiceArea: .adults)
-            try await store.observations.insert(observation, ref: nil)
+            try await store.records.observations.insert(observation, ref: nil)
             var copy = Recording(observationID: observation.id, uploadedBy: world.seed.assessor.id, fileName: "copy.mp4")
-            try await store.recordings.insert(copy, at: Seed.start)
+            try await store.records.recordings.insert(copy, at: Seed.start)
             try copy.markStored(sha256: World.sha256, byteCount: 1234)
-            try await store.recordings.update(copy, at: Seed.start)
+            try await store.records.recordings.update(copy, at: Seed.start)
             let report = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor)
             #expect(report.blobKeys.isEmpty)
             // Once the other candidate is erased too, nobody uses it.

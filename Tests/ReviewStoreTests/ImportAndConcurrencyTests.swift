@@ -99,7 +99,7 @@ struct ImportAndConcurrencyTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let (opened, openedEvent) = try seed.openCase()
-            try await store.cases.create(opened, event: openedEvent)
+            try await store.records.cases.create(opened, event: openedEvent)
             let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
                 for writer in 0..<20 {
                     group.addTask {
@@ -108,7 +108,7 @@ struct ImportAndConcurrencyTests {
                             ? try opened.apply(.startLocalReview, by: seed.assessor.actor, at: Seed.start.addingTimeInterval(Double(writer)))
                             : try opened.apply(.withdraw, by: seed.lead.actor, at: Seed.start.addingTimeInterval(Double(writer)), reason: "writer \(writer)")
                         do {
-                            try await store.cases.update(transition.updated, expectedVersion: opened.version, event: transition.event)
+                            try await store.records.cases.update(transition.updated, expectedVersion: opened.version, event: transition.event)
                             return "ok"
                         } catch let error as StoreError where error.code == .conflict {
                             return "conflict"
@@ -119,7 +119,7 @@ struct ImportAndConcurrencyTests {
             }
             #expect(outcomes.filter { $0 == "ok" }.count == 1)
             #expect(outcomes.filter { $0 == "conflict" }.count == 19)
-            let stored = try #require(try await store.cases.find(opened.id))
+            let stored = try #require(try await store.records.cases.find(opened.id))
             #expect(stored.version == 2)
             #expect([Case.State.localReview, .withdrawn].contains(stored.state))
             let trail = try await store.audit.entries(about: AuditEvent.Subject(type: "case", id: opened.id.description))
@@ -135,20 +135,20 @@ struct CaseQueueTests {
     func anEmployersQueueIsPagedOldestFirst(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             _ = try await store.importRatings(try ImportAndConcurrencyTests.sampleRows(), file: "ratings.csv", sha256: "abc")
-            let lead = User(name: "Lead", role: .lead, organisationID: try #require(try await store.organisations.all().first { $0.kind == .accreditingBody }).id)
-            try await store.users.insert(lead)
-            let open = try await store.cases.cases(in: .open, limit: 100)
+            let lead = User(name: "Lead", role: .lead, organisationID: try #require(try await store.records.organisations.all().first { $0.kind == .accreditingBody }).id)
+            try await store.records.users.insert(lead)
+            let open = try await store.records.cases.cases(in: .open, limit: 100)
             // Send every dispute to moderation, then read each employer's queue a page at a time.
             for (index, opened) in open.enumerated() {
                 let (moved, event) = try opened.apply(.requestModeration, by: lead.actor, at: Seed.start.addingTimeInterval(Double(index)))
-                try await store.cases.update(moved, expectedVersion: opened.version, event: event)
+                try await store.records.cases.update(moved, expectedVersion: opened.version, event: event)
             }
             let byEmployer = Dictionary(grouping: open, by: \.employerID)
             for (employer, cases) in byEmployer {
                 var seen: [Case] = []
                 var page = 1
                 while true {
-                    let slice = try await store.cases.cases(in: .awaitingModeration, employer: employer, page: page, pageSize: 2)
+                    let slice = try await store.records.cases.cases(in: .awaitingModeration, employer: employer, page: page, pageSize: 2)
                     if slice.isEmpty { break }
                     seen += slice
                     page += 1
@@ -157,7 +157,7 @@ struct CaseQueueTests {
                 #expect(seen.map(\.openedAt) == seen.map(\.openedAt).sorted())
                 #expect(seen.allSatisfy { $0.employerID == employer && $0.state == .awaitingModeration })
             }
-            #expect(try await store.cases.cases(in: .open, employer: open[0].employerID, page: 1, pageSize: 10).isEmpty)
+            #expect(try await store.records.cases.cases(in: .open, employer: open[0].employerID, page: 1, pageSize: 10).isEmpty)
         }
     }
 }
@@ -168,14 +168,14 @@ struct RecordingIngestTests {
     func aCompletedUploadBecomesAStoredRecordingWithAnIndexingJob(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             _ = try await store.importRatings(try ImportAndConcurrencyTests.sampleRows(), file: "ratings.csv", sha256: "abc")
-            let observation = try #require(try await store.observations.find(ref: "OBS-2026-0001"))
-            let assessor = try #require(try await store.organisations.all().first { $0.kind == .accreditingBody })
-            let uploader = try #require(try await store.users.users(of: assessor.id).first { $0.role == .assessor })
+            let observation = try #require(try await store.records.observations.find(ref: "OBS-2026-0001"))
+            let assessor = try #require(try await store.records.organisations.all().first { $0.kind == .accreditingBody })
+            let uploader = try #require(try await store.records.users.users(of: assessor.id).first { $0.role == .assessor })
             let hash = String(repeating: "ab", count: 32)
             let stored = try await store.storeUploadedRecording(
                 uploadID: "u1", observationID: observation.observation.id, uploadedBy: uploader.id, fileName: "visit.mp4",
                 sha256: hash, byteCount: 1234, at: Seed.start)
-            let recording = try #require(try await store.recordings.find(stored.recordingID))
+            let recording = try #require(try await store.records.recordings.find(stored.recordingID))
             #expect(recording.status == .stored)
             #expect(recording.sha256 == hash)
 
@@ -222,7 +222,7 @@ struct RecordingIngestTests {
             let reason = "The recording is cut short: upload the complete file."
             let rejected = try await store.rejectRecording(stored.recordingID, reason: reason, at: Seed.start)
             #expect(rejected.status == .rejected(reason: reason))
-            #expect(try await store.recordings.find(stored.recordingID)?.status == .rejected(reason: reason))
+            #expect(try await store.records.recordings.find(stored.recordingID)?.status == .rejected(reason: reason))
             #expect(try await store.indexReport(of: stored.recordingID) == nil)
         }
     }

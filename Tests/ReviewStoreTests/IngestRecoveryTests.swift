@@ -68,11 +68,11 @@ struct IngestRecoveryTests {
                 _ = try await store.jobs.reclaimExpiredLeases(now: now)
             }
             #expect(try await store.indexJob(of: stored.recordingID)?.job.state == .dead)
-            #expect(try await store.recordings.find(stored.recordingID)?.status == .indexing)
+            #expect(try await store.records.recordings.find(stored.recordingID)?.status == .indexing)
 
             let rejected = try await store.rejectRecordingsOfDeadJobs(at: now)
             #expect(rejected == [stored.recordingID])
-            guard case .rejected(let reason) = try await store.recordings.find(stored.recordingID)?.status else {
+            guard case .rejected(let reason) = try await store.records.recordings.find(stored.recordingID)?.status else {
                 Issue.record("the recording is not rejected")
                 return
             }
@@ -81,7 +81,7 @@ struct IngestRecoveryTests {
             // Indexed again: its new job is the one that counts, the old dead one is passed over.
             _ = try await store.requeueRecording(stored.recordingID, reason: "the worker was restarted", by: seed.lead.actor)
             #expect(try await store.rejectRecordingsOfDeadJobs().isEmpty)
-            #expect(try await store.recordings.find(stored.recordingID)?.status == .stored)
+            #expect(try await store.records.recordings.find(stored.recordingID)?.status == .stored)
             let events = try await store.audit.entries(about: AuditEvent.Subject(type: "recording", id: stored.recordingID.description))
             #expect(events.contains { $0.event.action == "recording.rejected" && $0.event.details["code"] == "indexing_failed" })
         }
@@ -103,7 +103,7 @@ struct IngestRecoveryTests {
 
             let (requeued, job) = try await store.requeueRecording(stored.recordingID, reason: "the server was restarting", by: seed.assessor.actor)
             #expect(requeued.status == .stored)
-            #expect(try await store.recordings.find(stored.recordingID)?.status == .stored)
+            #expect(try await store.records.recordings.find(stored.recordingID)?.status == .stored)
             let claimed = try #require(try await store.jobs.claim(kinds: [.indexRecording], worker: "w", leaseSeconds: 60, now: Date()))
             #expect(claimed.id == job)
             #expect(try claimed.decodePayload(as: IndexJobPayload.self).blobKey == Self.hash)

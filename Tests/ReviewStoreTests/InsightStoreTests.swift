@@ -12,7 +12,7 @@ struct InsightStoreTests {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             // The employer corrects 5 to 6: the facts carry the current score only.
-            let ratings = try await store.ratings.ratings(of: world.observation.id)
+            let ratings = try await store.records.ratings.ratings(of: world.observation.id)
             let employerRating = try #require(ratings.first { $0.source == .employer })
             _ = try await store.recordRating(observationID: world.observation.id, score: try Score(6), rationale: "Re-watched.",
                                              supersedes: employerRating.id, correctionReason: "Mistyped.", by: world.employerRep.actor,
@@ -47,7 +47,7 @@ struct InsightStoreTests {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             let second = User(name: "Second Assessor", role: .assessor, organisationID: world.body.id)
-            try await store.users.insert(second)
+            try await store.records.users.insert(second)
             _ = try await store.recordRating(observationID: world.observation.id, score: try Score(4), rationale: "Double-marked blind.",
                                              supersedes: nil, correctionReason: nil, by: second.actor, at: ModerationWorld.start + 60)
             let data = try await store.insightData(now: ModerationWorld.start + 86_400)

@@ -18,7 +18,7 @@ struct ModerationRandomWalkTests {
             var caseIDs = [world.dispute.id]
             for n in 0..<3 {
                 let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Walk \(n)", practiceArea: .adults)
-                try await store.observations.insert(observation, ref: "OBS-W-\(n)")
+                try await store.records.observations.insert(observation, ref: "OBS-W-\(n)")
                 _ = try await store.recordRating(observationID: observation.id, score: try Score(6), rationale: "Good.", supersedes: nil,
                                                  correctionReason: nil, by: world.employerRep.actor)
                 let opened = try #require(try await store.recordRating(
@@ -27,7 +27,7 @@ struct ModerationRandomWalkTests {
                 caseIDs.append(opened.id)
             }
             for id in caseIDs {
-                let value = try #require(try await store.cases.find(id))
+                let value = try #require(try await store.records.cases.find(id))
                 _ = try await store.transition(id, .requestModeration, expectedVersion: value.version, reason: nil, by: world.lead.actor)
             }
             var time = ModerationWorld.start + 3600
@@ -36,7 +36,7 @@ struct ModerationRandomWalkTests {
             for step in 0..<80 {
                 time += Double(random.below(5 * 86_400))
                 let id = caseIDs[random.below(caseIDs.count)]
-                let value = try #require(try await store.cases.find(id))
+                let value = try #require(try await store.records.cases.find(id))
                 let assignments = try await store.assignments(ofCase: id)
                 let open = assignments.filter { $0.state.isOpen && $0.round == value.round }
                 let mine = try await store.opinions(ofCase: id)
@@ -82,7 +82,7 @@ struct ModerationRandomWalkTests {
                 } catch is CaseTransitionError {
                 }
                 try await checkInvariants(store, world: world, caseIDs: caseIDs, opinionsSeen: &opinionsSeen, seed: seed, step: step)
-                for id in caseIDs { if let state = try await store.cases.find(id)?.state { statesSeen.insert(state) } }
+                for id in caseIDs { if let state = try await store.records.cases.find(id)?.state { statesSeen.insert(state) } }
             }
             // The walk did reach the interesting places (so the invariants were tested there).
             #expect(opinionsSeen >= 8, "seed \(seed): only \(opinionsSeen) opinions")
@@ -99,7 +99,7 @@ struct ModerationRandomWalkTests {
         let policy = try await store.moderationPolicy()
         var total = 0
         for id in caseIDs {
-            let value = try #require(try await store.cases.find(id))
+            let value = try #require(try await store.records.cases.find(id))
             let opinions = try await store.opinions(ofCase: id)
             total += opinions.count
             let assignments = try await store.assignments(ofCase: id)

@@ -35,10 +35,10 @@ struct ModerationWorld {
         colleague = User(name: "Colleague Pro", role: .moderator(.professional), organisationID: employer.id)
         candidate = Candidate(registrationNumber: "SW100001", employerID: employer.id)
         observation = Observation(candidateID: candidate.id, date: Self.start, scenario: "Child protection visit", practiceArea: .childrens)
-        for organisation in [body, employer, otherEmployer, panel] { try await store.organisations.insert(organisation) }
-        for user in [assessor, employerRep, lead] + professionals + lays + [colleague] { try await store.users.insert(user) }
-        try await store.candidates.insert(candidate, name: "Casey Candidate")
-        try await store.observations.insert(observation, ref: "OBS-M-1")
+        for organisation in [body, employer, otherEmployer, panel] { try await store.records.organisations.insert(organisation) }
+        for user in [assessor, employerRep, lead] + professionals + lays + [colleague] { try await store.records.users.insert(user) }
+        try await store.records.candidates.insert(candidate, name: "Casey Candidate")
+        try await store.records.observations.insert(observation, ref: "OBS-M-1")
         _ = try await store.recordRating(observationID: observation.id, score: try Score(5), rationale: "Endorsed.", supersedes: nil,
                                          correctionReason: nil, by: employerRep.actor, at: Self.start)
         let rated = try await store.recordRating(observationID: observation.id, score: try Score(3), rationale: "Near miss.", supersedes: nil,
@@ -105,7 +105,7 @@ struct ModerationStoreTests {
             let escalated = try await store.transition(moved.id, .escalate, expectedVersion: moved.version, reason: "Needs the lead.", by: world.lead.actor)
             _ = try await store.transition(moved.id, .decide(Outcome(score: try Score(4), basis: .person(world.lead.id), reason: "Meets it.")),
                                            expectedVersion: escalated.version, reason: "Meets it.", by: world.lead.actor)
-            let assessorRating = try #require(try await store.ratings.ratings(of: world.observation.id).first { $0.source == .assessor })
+            let assessorRating = try #require(try await store.records.ratings.ratings(of: world.observation.id).first { $0.source == .assessor })
             let corrected = try await store.recordRating(
                 observationID: world.observation.id, score: try Score(2), rationale: "Lower on reflection.", supersedes: assessorRating.id,
                 correctionReason: "Watched it again.", by: world.assessor.actor)
@@ -121,7 +121,7 @@ struct ModerationStoreTests {
     func aCorrectionReevaluatesTheDisputeOnItsCase(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
-            let employerRating = try #require(try await store.ratings.ratings(of: world.observation.id).first { $0.source == .employer })
+            let employerRating = try #require(try await store.records.ratings.ratings(of: world.observation.id).first { $0.source == .employer })
             let corrected = try await store.recordRating(
                 observationID: world.observation.id, score: try Score(3), rationale: "Agreed on reflection.", supersedes: employerRating.id,
                 correctionReason: "Misread the standard.", by: world.employerRep.actor)
@@ -129,7 +129,7 @@ struct ModerationStoreTests {
             let events = try await store.audit.entries(about: .init(type: "case", id: world.dispute.id.description))
             let changed = try #require(events.last { $0.event.action == "case.ratings_changed" })
             #expect(changed.event.details["still_disputed"] == "false" && changed.event.details["employer_score"] == "3")
-            #expect(try await store.cases.find(world.dispute.id)?.state == .open)
+            #expect(try await store.records.cases.find(world.dispute.id)?.state == .open)
         }
     }
 
@@ -203,7 +203,7 @@ struct ModerationStoreTests {
             // 3, 4, 5 still straddle the pass line: the lead decides.
             #expect(third.caseAfter.state == .escalated)
             #expect(try await store.routingProblem(ofCase: world.dispute.id)?.contains("The lead decides") == true)
-            let current = try #require(try await store.cases.find(world.dispute.id))
+            let current = try #require(try await store.records.cases.find(world.dispute.id))
             await #expect(throws: CaseTransitionError.self) {
                 _ = try await store.transition(world.dispute.id, .decide(Outcome(score: try Score(3), basis: .person(world.lead.id))),
                                                expectedVersion: current.version, reason: nil, by: world.lead.actor)
@@ -246,7 +246,7 @@ struct ModerationStoreTests {
             }
             let assignments = try await store.assignments(ofCase: world.dispute.id)
             #expect(assignments.count == 2 && Set(assignments.map(\.kind)) == [.professional, .lay])
-            #expect(try await store.cases.find(world.dispute.id)?.state == .inModeration)
+            #expect(try await store.records.cases.find(world.dispute.id)?.state == .inModeration)
             #expect(try await store.routingProblem(ofCase: world.dispute.id) == nil)
         }
     }
@@ -294,7 +294,7 @@ struct ModerationStoreTests {
             let world = try await ModerationWorld.make(in: store)
             for n in 0..<30 {
                 let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Visit \(n)", practiceArea: .adults)
-                try await store.observations.insert(observation, ref: "OBS-S-\(n)")
+                try await store.records.observations.insert(observation, ref: "OBS-S-\(n)")
                 for (user, value) in [(world.employerRep, 4 + n % 2), (world.assessor, 4)] {
                     _ = try await store.recordRating(observationID: observation.id, score: try Score(value), rationale: "Fine.", supersedes: nil,
                                                      correctionReason: nil, by: user.actor)
@@ -308,7 +308,7 @@ struct ModerationStoreTests {
             let drawn = try await store.drawSample(rate: 0.2, seed: 7, dryRun: false, by: world.lead.actor)
             #expect(drawn.draw.picks.map(\.observationID) == dry.draw.picks.map(\.observationID) && drawn.cases.count == 6)
             for caseID in drawn.cases.values {
-                let sample = try #require(try await store.cases.find(caseID))
+                let sample = try #require(try await store.records.cases.find(caseID))
                 #expect(sample.kind == .sample && [.awaitingModeration, .inModeration].contains(sample.state))
                 #expect(try await store.sampleReason(ofCase: caseID)?.isEmpty == false)
             }
@@ -325,7 +325,7 @@ struct ModerationStoreTests {
             // 30 observations of one assessor, none disputed: half at the boundary (employer 5, assessor 4), half not (6 and 6).
             for n in 0..<30 {
                 let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Visit \(n)", practiceArea: .adults)
-                try await store.observations.insert(observation, ref: "OBS-W-\(n)")
+                try await store.records.observations.insert(observation, ref: "OBS-W-\(n)")
                 for (user, value) in [(world.employerRep, n % 2 == 0 ? 5 : 6), (world.assessor, n % 2 == 0 ? 4 : 6)] {
                     _ = try await store.recordRating(observationID: observation.id, score: try Score(value), rationale: "Fine.", supersedes: nil,
                                                      correctionReason: nil, by: user.actor)
@@ -357,7 +357,7 @@ struct ModerationStoreTests {
                 let caseID = drawn.cases[pick.observationID]!
                 let assessorScore = population.first { $0.observationID == pick.observationID }!.assessorScore!.value
                 var outcome: Int?
-                if index < drawn.draw.picks.count - 1, let current = try await store.cases.find(caseID), current.state == .inModeration {
+                if index < drawn.draw.picks.count - 1, let current = try await store.records.cases.find(caseID), current.state == .inModeration {
                     let score = index < 2 ? 3 : assessorScore
                     _ = try await store.transition(caseID, .decide(Outcome(score: try Score(score), basis: .person(world.lead.id), reason: "Seen.")),
                                                    expectedVersion: current.version, reason: "Seen.", by: world.lead.actor)
@@ -379,12 +379,12 @@ struct ModerationStoreTests {
             let world = try await ModerationWorld.make(in: store)
             try await store.setModerationPolicy(try ModerationPolicy.default.with { $0.calibrationRate = 0.5 }, by: world.lead.actor)
             let seedObservation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Seed", practiceArea: .childrens)
-            try await store.observations.insert(seedObservation, ref: "OBS-SEED")
+            try await store.records.observations.insert(seedObservation, ref: "OBS-SEED")
             _ = try await store.markSeed(seedObservation.id, score: try Score(5), reason: "Agreed by the standards panel.", by: world.lead.actor)
             // Two ordinary cases routed → at rate 0.5 one calibration case.
             _ = try await world.sendToModeration(store)
             let second = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Second", practiceArea: .adults)
-            try await store.observations.insert(second, ref: "OBS-M-2")
+            try await store.records.observations.insert(second, ref: "OBS-M-2")
             _ = try await store.recordRating(observationID: second.id, score: try Score(6), rationale: "Strong.", supersedes: nil,
                                              correctionReason: nil, by: world.employerRep.actor)
             let opened = try #require(try await store.recordRating(observationID: second.id, score: try Score(3), rationale: "Weak.", supersedes: nil,
@@ -392,7 +392,7 @@ struct ModerationStoreTests {
             _ = try await store.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: world.lead.actor)
             let report = try await store.route(trigger: "test")
             #expect(report.calibrationCasesOpened.count == 1)
-            let seedCase = try #require(try await store.cases.find(report.calibrationCasesOpened[0]))
+            let seedCase = try #require(try await store.records.cases.find(report.calibrationCasesOpened[0]))
             #expect(seedCase.kind == .sample && seedCase.isCalibration && seedCase.state == .inModeration)
             let panel = try await store.assignments(ofCase: seedCase.id)
             #expect(panel.count == 2)
@@ -408,7 +408,7 @@ struct ModerationStoreTests {
             #expect(results.map(\.deviation).sorted() == [-1, 2])
             #expect(try await store.seeds().first?.timesUsed == 1)
             // Employers' lists never show calibration cases.
-            #expect(try await store.cases(CaseFilter(employerID: world.employer.id, includeCalibration: false), page: PageRequest())
+            #expect(try await store.records.listCases(CaseFilter(employerID: world.employer.id, includeCalibration: false), page: PageRequest())
                 .allSatisfy { !$0.isCalibration })
         }
     }

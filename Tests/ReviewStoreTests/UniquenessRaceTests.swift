@@ -21,7 +21,7 @@ struct UniquenessRaceTests {
             var observations = [seed.observation.id]
             for n in 1..<Self.observations {
                 let observation = Observation(candidateID: seed.candidate.id, date: Seed.start, scenario: "Race \(n)", practiceArea: .adults)
-                try await store.observations.insert(observation, ref: "OBS-RACE-\(n)")
+                try await store.records.observations.insert(observation, ref: "OBS-RACE-\(n)")
                 observations.append(observation.id)
             }
             for o in observations {
@@ -89,7 +89,7 @@ struct UniquenessRaceTests {
             let failures = outcomes.compactMap { if case .failure(let error) = $0 { error } else { nil } }
             #expect(failures.isEmpty, "\(backend): \(failures.map { "\($0)" })")
             // Every flag is kept on the one case.
-            let value = try #require(try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
+            let value = try #require(try await store.records.listCases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
             #expect(value.flags.count == Self.racers, "\(backend): \(value.flags.count) flags kept")
         }
     }
@@ -119,7 +119,7 @@ struct UniquenessRaceTests {
             }
             #expect(flagged.allSatisfy { $0 }, "\(backend): a rating or a flag failed")
             #expect(try await store.count("SELECT COUNT(*) AS n FROM cases") == 1, "\(backend): more than one active case")
-            let value = try #require(try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
+            let value = try #require(try await store.records.listCases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
             // All ten flags are on the one case, whichever opened it.
             #expect(value.flags.count == 10, "\(backend): \(value.flags.count) flags")
         }
@@ -130,17 +130,17 @@ struct UniquenessRaceTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let (opened, event) = try seed.openCase()
-            _ = try await store.cases.create(opened, event: event)
+            _ = try await store.records.cases.create(opened, event: event)
             // Behind the store's back: a second active manual case on the observation is refused by the database.
             let (other, otherEvent) = try Case.flag(observationID: seed.observation.id, employerID: seed.employer.id, existing: [],
                                                     by: seed.assessor.actor, at: Seed.start, reason: "again")
-            await #expect(throws: StoreError.self) { _ = try await store.cases.create(other, event: otherEvent) }
+            await #expect(throws: StoreError.self) { _ = try await store.records.cases.create(other, event: otherEvent) }
             let rating = Rating(observationID: seed.observation.id, source: .assessor, raterID: seed.assessor.id, score: try score(3),
                                 rationale: "x", ratedAt: Seed.start)
-            _ = try await store.ratings.append(rating, by: seed.assessor.actor)
+            _ = try await store.records.ratings.append(rating, by: seed.assessor.actor)
             let again = Rating(observationID: seed.observation.id, source: .assessor, raterID: seed.assessor.id, score: try score(3),
                                rationale: "x", ratedAt: Seed.start)
-            await #expect(throws: StoreError.self) { _ = try await store.ratings.append(again, by: seed.assessor.actor) }
+            await #expect(throws: StoreError.self) { _ = try await store.records.ratings.append(again, by: seed.assessor.actor) }
         }
     }
 

@@ -45,7 +45,7 @@ struct Access: Sendable {
 
     func candidate(_ id: CandidateID, for actor: Actor) async throws -> CandidateRecord {
         let scope = try employerScope(of: actor, listing: "candidates")
-        guard let record = try await store.candidates.find(id), scope == nil || scope == record.candidate.employerID else {
+        guard let record = try await store.records.candidates.find(id), scope == nil || scope == record.candidate.employerID else {
             throw Self.notFound("candidate \(id)")
         }
         return record
@@ -54,7 +54,7 @@ struct Access: Sendable {
     /// An observation the caller may see, and its candidate's employer.
     func observation(_ id: ObservationID, for actor: Actor) async throws -> (record: ObservationRecord, employerID: OrganisationID) {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see observations.") }
-        guard let (record, employerID) = try await store.observationWithEmployer(id),
+        guard let (record, employerID) = try await store.records.observationWithEmployer(id),
             try await mayRead(observation: id, employerID: employerID, as: actor)
         else { throw Self.notFound("observation \(id)") }
         return (record, employerID)
@@ -62,7 +62,7 @@ struct Access: Sendable {
 
     func recording(_ id: RecordingID, for actor: Actor) async throws -> Recording {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see recordings.") }
-        guard let (recording, employerID) = try await finalRecordings.lookup(id, else: { try await store.recordingWithEmployer(id) }),
+        guard let (recording, employerID) = try await finalRecordings.lookup(id, else: { try await store.records.recordingWithEmployer(id) }),
             try await mayRead(observation: recording.observationID, employerID: employerID, as: actor)
         else { throw Self.notFound("recording \(id)") }
         // Consent (decision 13): checked on every request, never cached, so a withdrawal takes effect at once.
@@ -87,7 +87,7 @@ struct Access: Sendable {
     /// complete (decision 10). Calibration cases exist only for the lead, the auditor and their moderators.
     func `case`(_ id: CaseID, for actor: Actor) async throws -> (value: Case, blind: Bool) {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases.") }
-        guard let value = try await store.cases.find(id), try await mayRead(value, as: actor) else { throw Self.notFound("case \(id)") }
+        guard let value = try await store.records.cases.find(id), try await mayRead(value, as: actor) else { throw Self.notFound("case \(id)") }
         guard actor.role.isModerator else { return (value, false) }
         return (value, try await isSealed(value, for: actor.userID))
     }
@@ -117,7 +117,7 @@ struct Access: Sendable {
     func mayReadRatings(of observationID: ObservationID, as moderatorID: UserID) async throws -> Bool {
         var any = false
         for assignment in try await store.assignments(ofModerator: moderatorID) where [.offered, .accepted, .submitted].contains(assignment.state) {
-            guard let value = try await store.cases.find(assignment.caseID), value.observationID == observationID else { continue }
+            guard let value = try await store.records.cases.find(assignment.caseID), value.observationID == observationID else { continue }
             if try await isSealed(value, for: moderatorID) { return false }
             any = true
         }

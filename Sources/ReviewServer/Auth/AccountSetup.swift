@@ -42,7 +42,7 @@ public struct AccountSetup: Sendable {
             throw APIError(.unprocessableContent, code: .invalid,
                            message: "A username is 3 to 64 letters, digits, dots, dashes, underscores or @.")
         }
-        guard let organisation = try await store.organisations.find(organisationID) else {
+        guard let organisation = try await store.records.organisations.find(organisationID) else {
             throw APIError(.unprocessableContent, code: .invalid, message: "There is no organisation \(organisationID): create it first.")
         }
         if let problem = PasswordPolicy.standard.problem(with: password, username: username, organisationName: organisation.name) {

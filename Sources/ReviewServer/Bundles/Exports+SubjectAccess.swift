@@ -7,9 +7,9 @@ extension Exports {
 
     /// Finds a candidate by registration number or id.
     public func candidate(_ reference: String) async throws -> CandidateRecord? {
-        if let found = try await store.candidates.find(registrationNumber: reference) { return found }
+        if let found = try await store.records.candidates.find(registrationNumber: reference) { return found }
         guard let uuid = UUID(uuidString: reference) else { return nil }
-        return try await store.candidates.find(CandidateID(rawValue: uuid))
+        return try await store.records.candidates.find(CandidateID(rawValue: uuid))
     }
 
     /// Writes the subject-access export of `candidateID` to `url` and records `candidate.subject_exported`.
@@ -40,8 +40,8 @@ extension Exports {
     /// opinions, notes, messages and plans of those observations, and the views of their recordings. Nobody else's
     /// record is read. Every person who acted appears as a role and a number (``SubjectPseudonyms``).
     func subjectArchive(of candidateID: CandidateID, withRecordings: Bool) async throws -> ExportArchive {
-        guard let candidate = try await store.candidates.find(candidateID) else { throw StoreError(.notFound, "There is no candidate \(candidateID).") }
-        let employer = try await store.organisations.find(candidate.candidate.employerID)
+        guard let candidate = try await store.records.candidates.find(candidateID) else { throw StoreError(.notFound, "There is no candidate \(candidateID).") }
+        let employer = try await store.records.organisations.find(candidate.candidate.employerID)
         var people = SubjectPseudonyms(store: store)
         var archive = ExportArchive()
         archive.add("README.txt", text: Self.subjectReadme)
@@ -55,19 +55,19 @@ extension Exports {
         var messages: [SubjectMessage] = []
         var plans: [SubjectPlan] = []
         var views: [SubjectView] = []
-        for observation in try await store.observations.observations(of: candidateID) {
+        for observation in try await store.records.observations.observations(of: candidateID) {
             let id = observation.observation.id
-            let recordings = try await store.recordings.recordings(of: id)
+            let recordings = try await store.records.recordings.recordings(of: id)
             let own = Set(recordings.map(\.id))
             observations.append(SubjectObservation(
                 id: id, ref: observation.ref, date: observation.observation.date, scenario: observation.observation.scenario,
                 practiceArea: observation.observation.practiceArea.rawValue, recordings: recordings.map(BundleRecording.init)))
-            for rating in try await store.ratings.ratings(of: id) {
+            for rating in try await store.records.ratings.ratings(of: id) {
                 ratings.append(SubjectRating(
                     observationId: id, source: rating.source.rawValue, rater: try await people.label(rating.raterID), score: rating.score.value,
                     rationale: rating.rationale, ratedAt: rating.ratedAt, corrects: rating.supersedes != nil, correctionReason: rating.correctionReason))
             }
-            for value in try await store.cases.cases(of: id) {
+            for value in try await store.records.cases.cases(of: id) {
                 var flags: [SubjectCase.Flag] = []
                 for flag in value.flags { flags.append(.init(raisedBy: try await people.label(flag.raisedBy), at: flag.at, reason: flag.reason)) }
                 cases.append(SubjectCase(
@@ -170,7 +170,7 @@ struct SubjectPseudonyms {
             label = "The service"
             legend[label] = "done automatically by ObservationReview (for example a rule deciding an outcome, or a routing pass)"
         } else {
-            let role = try await store.users.find(id)?.role
+            let role = try await store.records.users.find(id)?.role
             let kind = switch role {
             case .assessor: "Assessor"
             case .employer: "Employer representative"

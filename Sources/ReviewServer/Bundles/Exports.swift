@@ -55,13 +55,13 @@ public struct Exports: Sendable {
     }
 
     func evidenceArchive(of caseID: CaseID) async throws -> ExportArchive {
-        guard let value = try await store.cases.find(caseID) else { throw StoreError(.notFound, "There is no case \(caseID).") }
-        guard let (observation, employerID) = try await store.observationWithEmployer(value.observationID),
-            let candidate = try await store.candidates.find(observation.observation.candidateID)
+        guard let value = try await store.records.cases.find(caseID) else { throw StoreError(.notFound, "There is no case \(caseID).") }
+        guard let (observation, employerID) = try await store.records.observationWithEmployer(value.observationID),
+            let candidate = try await store.records.candidates.find(observation.observation.candidateID)
         else { throw StoreError(.corruptData, "The observation of case \(caseID) is missing.") }
-        let ratings = try await store.ratings.ratings(of: value.observationID)
+        let ratings = try await store.records.ratings.ratings(of: value.observationID)
         let opinions = try await store.opinions(ofCase: caseID)
-        let recordings = try await store.recordings.recordings(of: value.observationID)
+        let recordings = try await store.records.recordings.recordings(of: value.observationID)
 
         var archive = ExportArchive()
         archive.add("README.txt", text: Self.bundleReadme(caseID))

@@ -65,7 +65,7 @@ extension CaseController {
         case nil: subject = nil
         case "employer": subject = .organisation(value.employerID)
         case "candidate":
-            guard let observation = try await services.store.observations.find(value.observationID) else { throw Access.notFound("case \(value.id)") }
+            guard let observation = try await services.store.records.observations.find(value.observationID) else { throw Access.notFound("case \(value.id)") }
             subject = .candidate(observation.observation.candidateID)
         case let other?:
             throw APIError(.unprocessableContent, code: .invalid, message: "\"conflictWith\" is \"candidate\", \"employer\" or absent, not \"\(other)\".")
@@ -204,7 +204,7 @@ extension CaseController {
     /// The observation's ready recordings, oldest first, with their durations when the index gives one.
     func readyRecordingDurations(of observationID: ObservationID) async throws -> [(id: RecordingID, duration: Double?)] {
         var found: [(id: RecordingID, duration: Double?)] = []
-        for recording in try await services.store.recordings.recordings(of: observationID) where recording.status == .ready {
+        for recording in try await services.store.records.recordings.recordings(of: observationID) where recording.status == .ready {
             let report = try await services.store.indexReport(of: recording.id)
             let object = report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             found.append((recording.id, (object?["format"] as? [String: Any])?["durationSeconds"] as? Double))

@@ -24,7 +24,7 @@ struct CaseController: Sendable {
         guard var filter = try Access.scope(CaseFilter(state: state, employerID: asked), for: actor) else { return Page(fetched: [], page: page) }
         let showCalibration = Access.seesCalibration(actor)
         guard actor.role.isModerator else {
-            return Page(fetched: try await services.store.cases(filter, page: page).map {
+            return Page(fetched: try await services.store.records.listCases(filter, page: page).map {
                 CaseRepresentation($0, blind: false, showCalibration: showCalibration)
             }, page: page)
         }
@@ -35,13 +35,13 @@ struct CaseController: Sendable {
             CaseRepresentation(value, blind: !value.state.hasOutcome && unsealed[value.id] != value.round, showCalibration: false)
         }
         guard let state, state == .inModeration || state == .escalated else {
-            return Page(fetched: try await services.store.cases(filter, page: page).map(representation), page: page)
+            return Page(fetched: try await services.store.records.listCases(filter, page: page).map(representation), page: page)
         }
         filter.state = nil
         var shown: [CaseRepresentation] = []
         var next = PageRequest(number: 1, size: PageRequest.maximumSize)
         while true {
-            let batch = try await services.store.cases(filter, page: next)
+            let batch = try await services.store.records.listCases(filter, page: next)
             shown += batch.prefix(next.size).map(representation).filter { $0.state == state }
             guard batch.count > next.size, shown.count <= page.offset + page.size else { break }
             next = PageRequest(number: next.number + 1, size: next.size)
@@ -132,7 +132,7 @@ struct CaseController: Sendable {
         try Access.Rule.assignModerators.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let body = try await request.json(NewAssignment.self, context: context)
-        guard let moderator = try await services.store.users.find(body.moderatorId), moderator.role.isModerator, moderator.active else {
+        guard let moderator = try await services.store.records.users.find(body.moderatorId), moderator.role.isModerator, moderator.active else {
             throw APIError(.unprocessableContent, code: .invalid, message: "\(body.moderatorId) is not an active moderator's account.")
         }
         let assignment = try await services.store.assign(moderator: moderator.id, to: value.id, by: actor, at: services.now())

@@ -42,7 +42,7 @@ struct DataProtectionController: Sendable {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.keepers, to: "erase a candidate")
         let body = try await request.json(ErasureRequest.self, context: context)
-        guard let record = try await services.store.candidates.find(body.candidateId) else { throw Access.notFound("candidate \(body.candidateId)") }
+        guard let record = try await services.store.records.candidates.find(body.candidateId) else { throw Access.notFound("candidate \(body.candidateId)") }
         if try await services.store.erasedAt(candidate: body.candidateId) == nil,
             body.registrationNumber.trimmingCharacters(in: .whitespacesAndNewlines).uppercased() != record.candidate.registrationNumber.uppercased()
         {

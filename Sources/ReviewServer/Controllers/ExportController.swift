@@ -23,7 +23,7 @@ struct ExportController: Sendable {
         let actor = try context.requireIdentity()
         try Access.Rule.exportSubjectAccess.require(actor)
         let id: CandidateID = try context.id("candidateId")
-        guard try await services.store.candidates.find(id) != nil else { throw Access.notFound("candidate \(id)") }
+        guard try await services.store.records.candidates.find(id) != nil else { throw Access.notFound("candidate \(id)") }
         let (bytes, _) = try await exports.subjectAccessExportData(of: id, by: actor, at: services.now())
         return Self.zip(bytes, named: "subject-access-\(id).zip")
     }

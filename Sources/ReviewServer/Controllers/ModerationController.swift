@@ -92,7 +92,7 @@ struct ModerationController: Sendable {
         } else {
             try services.access.require(actor, in: declaring ? [.lead] : Self.readers, to: declaring ? "record a moderator's conflict" : "read moderators' conflicts")
         }
-        guard let user = try await services.store.users.find(id), user.role.isModerator else { throw Access.notFound("moderator \(id)") }
+        guard let user = try await services.store.records.users.find(id), user.role.isModerator else { throw Access.notFound("moderator \(id)") }
         return id
     }
 
@@ -115,12 +115,12 @@ struct ModerationController: Sendable {
         let subject: DeclaredConflict.Subject
         switch (body.candidateId, body.organisationId) {
         case (let candidate?, nil):
-            guard try await services.store.candidates.find(candidate) != nil else {
+            guard try await services.store.records.candidates.find(candidate) != nil else {
                 throw APIError(.unprocessableContent, code: .invalid, message: "There is no candidate \(candidate).")
             }
             subject = .candidate(candidate)
         case (nil, let organisation?):
-            guard try await services.store.organisations.find(organisation) != nil else {
+            guard try await services.store.records.organisations.find(organisation) != nil else {
                 throw APIError(.unprocessableContent, code: .invalid, message: "There is no organisation \(organisation).")
             }
             subject = .organisation(organisation)

@@ -44,7 +44,7 @@ extension ObservationController {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.attributeKeepers, to: doWhat)
         let id: CandidateID = try context.id("candidateId")
-        guard try await services.store.candidates.find(id) != nil else { throw Access.notFound("candidate \(id)") }
+        guard try await services.store.records.candidates.find(id) != nil else { throw Access.notFound("candidate \(id)") }
         return (actor, id)
     }
 

@@ -24,7 +24,7 @@ struct ObservationController: Sendable {
         let page = try request.page()
         let asked: OrganisationID? = try request.queryID("employerId")
         if let scope, let asked, asked != scope { return Page(fetched: [], page: page) }
-        let records = try await services.store.candidates(employerID: scope ?? asked, page: page)
+        let records = try await services.store.records.listCandidates(employerID: scope ?? asked, page: page)
         return Page(fetched: records.map(CandidateRepresentation.init), page: page)
     }
 
@@ -38,7 +38,7 @@ struct ObservationController: Sendable {
         let scope = try services.access.employerScope(of: actor, listing: "observations")
         let page = try request.page()
         let candidateID: CandidateID? = try request.queryID("candidateId")
-        let records = try await services.store.observations(candidateID: candidateID, employerID: scope, page: page)
+        let records = try await services.store.records.listObservations(candidateID: candidateID, employerID: scope, page: page)
         return Page(fetched: records.map(ObservationRepresentation.init), page: page)
     }
 
@@ -57,7 +57,7 @@ struct ObservationController: Sendable {
                 """)
         }
         _ = try await services.access.observation(id, for: actor)
-        let ratings = try await services.store.ratings.ratings(of: id).map(RatingRepresentation.init)
+        let ratings = try await services.store.records.ratings.ratings(of: id).map(RatingRepresentation.init)
         return Page(fetched: ratings, page: PageRequest(number: 1, size: max(1, min(ratings.count, PageRequest.maximumSize))))
     }
 

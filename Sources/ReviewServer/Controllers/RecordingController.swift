@@ -134,7 +134,7 @@ struct RecordingController: Sendable {
         let observationID: ObservationID? = try request.queryID("observationId")
         let statuses = ["uploading", "stored", "indexing", "ready", "rejected"]
         let status = try request.query("status", "one of \(statuses.joined(separator: ", "))") { statuses.contains($0) ? $0 : nil }
-        let recordings = try await services.store.recordings(
+        let recordings = try await services.store.records.listRecordings(
             observationID: observationID, employerID: scope, status: status, assignedTo: actor.role.isModerator ? actor.userID : nil, page: page)
         return Page(fetched: recordings.map(RecordingRepresentation.init), page: page)
     }

@@ -239,7 +239,7 @@ struct SessionController: Sendable {
             throw APIError(.unprocessableContent, code: .invalid, message: "The current password is wrong: type the password you signed in with.")
         }
         try await services.throttle.succeeded(username: username, address: address, now: now)
-        let organisation = try await services.store.organisations.find(stored.user.organisationID)
+        let organisation = try await services.store.records.organisations.find(stored.user.organisationID)
         if let problem = PasswordPolicy.standard.problem(with: body.newPassword, username: username, organisationName: organisation?.name) {
             throw APIError(.unprocessableContent, code: .invalid, message: problem)
         }
@@ -267,7 +267,7 @@ struct SessionController: Sendable {
 
     @Sendable func current(_ request: Request, context: ReviewRequestContext) async throws -> SessionRepresentation {
         let actor = try context.requireIdentity()
-        guard let user = try await services.store.users.find(actor.userID) else { throw Access.notFound("user \(actor.userID)") }
+        guard let user = try await services.store.records.users.find(actor.userID) else { throw Access.notFound("user \(actor.userID)") }
         let csrf = try await context.sessionToken.asyncMap { try await services.store.session(tokenHash: Secrets.hash($0))?.csrfToken } ?? nil
         let username = try await services.store.usernames(of: [user.id])[user.id]
         return SessionRepresentation(user: UserRepresentation(user, username: username), csrfToken: csrf ?? "")

@@ -16,7 +16,7 @@ public struct StoreUploadCompletion: UploadCompletionHandler {
         guard Access.Rule.upload.allows(actor) else {
             throw APIError(.forbidden, code: .forbidden, message: "Only assessors upload observation recordings; you are signed in as \(actor.role).")
         }
-        guard let observation = try await store.observations.find(observationID) else {
+        guard let observation = try await store.records.observations.find(observationID) else {
             throw APIError(.unprocessableContent, code: .invalidMetadata,
                            message: "There is no observation \(observationID): check the observation in Upload-Metadata.")
         }

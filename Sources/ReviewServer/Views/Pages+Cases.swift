@@ -125,7 +125,7 @@ extension Pages {
         }
         guard Access.Rule.readAuditTrail.allows(page.actor) else { return names }
         for id in Set(ids) where names[id.description] == nil {
-            if let user = try await services.store.users.find(id) { names[id.description] = user.name }
+            if let user = try await services.store.records.users.find(id) { names[id.description] = user.name }
         }
         return names
     }

@@ -69,9 +69,9 @@ extension Pages {
         let state = mine?.state
         // Who the case is about, so that a moderator can see a conflict of interest before watching.
         var about = (candidate: "", employer: "", scenario: "")
-        if let observation = try await services.store.observationWithEmployer(value.observationID) {
-            about.candidate = (try await services.store.candidates.find(observation.record.observation.candidateID))?.name ?? ""
-            about.employer = (try await services.store.organisations.find(observation.employerID))?.name ?? ""
+        if let observation = try await services.store.records.observationWithEmployer(value.observationID) {
+            about.candidate = (try await services.store.records.candidates.find(observation.record.observation.candidateID))?.name ?? ""
+            about.employer = (try await services.store.records.organisations.find(observation.employerID))?.name ?? ""
             about.scenario = observation.record.observation.scenario
         }
         var chosen = ChosenRecording()

@@ -155,7 +155,7 @@ struct PageContext {
         var session: SessionRecord?
         if let token = context.sessionToken { session = try await services.store.session(tokenHash: Secrets.hash(token)) }
         var name = session?.user.name
-        if name == nil { name = try await services.store.users.find(actor.userID)?.name }
+        if name == nil { name = try await services.store.records.users.find(actor.userID)?.name }
         let viewer = LayoutModel.Viewer(
             name: name ?? "Signed in", roleText: Labels.role(actor.role), nav: LayoutModel.navigation(for: actor.role, path: request.uri.path))
         return LayoutModel(title: "", csrfToken: session?.csrfToken ?? "", user: viewer)

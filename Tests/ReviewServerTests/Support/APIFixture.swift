@@ -43,7 +43,7 @@ struct APIFixture {
         let employerA = Organisation(name: "Employer A", kind: .employer)
         let employerB = Organisation(name: "Employer B", kind: .employer)
         let panel = Organisation(name: "Panel", kind: .moderationPanel)
-        for organisation in [body, employerA, employerB, panel] { try await store.organisations.insert(organisation) }
+        for organisation in [body, employerA, employerB, panel] { try await store.records.organisations.insert(organisation) }
         let roles: [Caller: (Role, Organisation)] = [
             .assessor: (.assessor, body), .employer: (.employer, employerA), .otherEmployer: (.employer, employerB),
             .assignedModerator: (.moderator(.professional), panel), .unassignedModerator: (.moderator(.lay), panel),
@@ -55,7 +55,7 @@ struct APIFixture {
         for caller in Caller.allCases {
             let (role, organisation) = roles[caller]!
             let user = User(name: "Test \(caller.rawValue)", role: role, organisationID: organisation.id)
-            try await store.users.insert(user)
+            try await store.records.users.insert(user)
             let secret = "token-\(caller.rawValue)-\(UUID().uuidString)"
             let record = try await store.createAPIToken(id: "id-\(caller.rawValue)", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
             users[caller] = user
@@ -64,11 +64,11 @@ struct APIFixture {
         }
         _ = try await store.createAPIToken(id: "spare-assessor", userID: users[.assessor]!.id, name: "spare", tokenHash: Secrets.hash("spare-\(UUID())"))
         let candidate = CandidateRecord(candidate: Candidate(registrationNumber: "SW000001", employerID: employerA.id), name: "Casey Candidate")
-        try await store.candidates.insert(candidate.candidate, name: candidate.name)
+        try await store.records.candidates.insert(candidate.candidate, name: candidate.name)
         let observation = ObservationRecord(
             observation: Observation(candidateID: candidate.candidate.id, date: Date(timeIntervalSince1970: 1_790_000_000), scenario: "Home visit", practiceArea: .childrens),
             ref: "OBS-T-1")
-        try await store.observations.insert(observation.observation, ref: observation.ref)
+        try await store.records.observations.insert(observation.observation, ref: observation.ref)
         _ = try await store.recordRating(observationID: observation.observation.id, score: try Score(3), rationale: "Below the standard.",
                                          supersedes: nil, correctionReason: nil, by: users[.assessor]!.actor)
         let rated = try await store.recordRating(observationID: observation.observation.id, score: try Score(5), rationale: "Good practice.",
