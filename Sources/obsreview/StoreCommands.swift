@@ -172,7 +172,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOptions
 
     func run() async throws {
-        let result = try await options.withStore { store in try await store.verifyAuditChain() }
+        let result = try await options.withStore { store in try await store.audit.verify() }
         if let broken = result.firstBreak {
             printError("audit chain BROKEN at event \(broken.sequence) (\(broken.kind.rawValue)): \(broken.message)")
             printError("\(result.eventCount) event(s) before it verify. Restore the database from a backup and investigate who changed it.")

@@ -73,7 +73,7 @@ import Testing
             #expect(Self.files(under: f.directory, containing: Array(f.originalBytes.prefix(4096))).isEmpty, "the video's bytes are still stored")
             let paths = FileManager.default.enumerator(atPath: f.directory.path)?.allObjects as? [String] ?? []
             #expect(!paths.contains { $0.contains(sha) || $0.contains(f.recording.id.description) }, "a blob or media path of the recording is left")
-            #expect(try await f.store.verifyAuditChain().isIntact)
+            #expect(try await f.store.audit.verify().isIntact)
             // The erasure is audited; the candidate reads back pseudonymised.
             let events = try await f.store.audit.entries(about: .init(type: "candidate", id: candidate.id.description))
             #expect(events.last?.event.action == "candidate.erased" && events.last?.event.actorID == f.users[.lead]!.id)

@@ -235,7 +235,7 @@ import Testing
             #expect(auditor.status == .ok)
             let after = try await fixture.store.audit.entries(about: .init(type: "case", id: c.description)).filter { $0.event.action == "case.bundle_exported" }
             #expect(after.count == 2)
-            #expect(try await fixture.store.verifyAuditChain().isIntact)
+            #expect(try await fixture.store.audit.verify().isIntact)
 
             // Python's zipfile reads the bundle and its hashes agree.
             let url = Self.temporaryFile("bundle.zip")

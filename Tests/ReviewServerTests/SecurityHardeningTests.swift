@@ -273,7 +273,7 @@ import Testing
                 #expect(try Self.json(plain)["active"] as? Bool == false && Self.json(plain)["awaitingApproval"] as? Bool == true)
                 #expect(try await Self.signIn(client, username, "a sound passphrase for work").status != .ok)
             }
-            let audit = try await fixture.store.auditEntries(after: 0, subject: .init(type: "user", id: id), page: PageRequest(size: 50)).map(\.event.action)
+            let audit = try await fixture.store.audit.listEntries(after: 0, subject: .init(type: "user", id: id), page: PageRequest(size: 50)).map(\.event.action)
             #expect(audit.contains("user.approval_requested") && audit.contains("user.approved"))
         }
     }
@@ -378,7 +378,7 @@ enum LegacyHash {
             let again = try await client.execute(uri: "/api/v1/session/second-factor", method: .post, headers: [.contentType: "application/json"],
                                                  body: ByteBuffer(string: #"{"username":"lead","password":"correct horse battery"}"#))
             #expect(again.status == .conflict)
-            let actions = try await fixture.store.auditEntries(after: 0, subject: .init(type: "user", id: fixture.users[.lead]!.id.description), page: PageRequest(size: 500))
+            let actions = try await fixture.store.audit.listEntries(after: 0, subject: .init(type: "user", id: fixture.users[.lead]!.id.description), page: PageRequest(size: 500))
                 .map(\.event.action.rawValue)
             #expect(actions.contains("user.second_factor_enabled") && actions.contains("user.recovery_code_used"))
         }

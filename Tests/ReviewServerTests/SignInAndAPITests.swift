@@ -88,7 +88,7 @@ import Testing
             #expect(try await attempt("lead", "one more wrong").status == .unauthorized)
             #expect(try await attempt("lead", "correct horse battery").status == .ok)
             // Every failure is in the audit trail, with the address and the reason.
-            let failures = try await fixture.store.auditEntries(after: 0, subject: nil, page: PageRequest(size: 500))
+            let failures = try await fixture.store.audit.listEntries(after: 0, subject: nil, page: PageRequest(size: 500))
                 .filter { $0.event.action == "session.sign_in_failed" }
             #expect(failures.count == 9)
             #expect(failures.first?.event.details["reason"] == "unknown username")
@@ -152,7 +152,7 @@ import Testing
             }
             _ = try await client.execute(uri: "/api/v1/recordings/\(id)/media", method: .head, headers: fixture.headers(.assessor))
             func viewings() async throws -> [AuditEntry] {
-                try await fixture.store.auditEntries(after: 0, subject: .init(type: "recording", id: id.description), page: PageRequest(size: 500))
+                try await fixture.store.audit.listEntries(after: 0, subject: .init(type: "recording", id: id.description), page: PageRequest(size: 500))
                     .filter { $0.event.action == "recording.viewed" }
             }
             var events = try await viewings()

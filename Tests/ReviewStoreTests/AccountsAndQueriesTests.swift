@@ -38,7 +38,7 @@ struct AccountsAndQueriesTests {
             try await store.createSession(tokenHash: Self.hashB, userID: seed.lead.id, csrfToken: "c2", expiresAt: Seed.start + 3600, at: Seed.start)
             try await store.records.users.setActive(seed.lead.id, false)
             #expect(try await store.session(tokenHash: Self.hashB, at: Seed.start + 1) == nil)
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 
@@ -75,7 +75,7 @@ struct AccountsAndQueriesTests {
             #expect(assigned.map(\.id) == [opened.id])
             #expect(try await store.records.listCases(CaseFilter(state: .open), page: PageRequest()).isEmpty)
             #expect(try await store.records.listCases(CaseFilter(employerID: seed.employer.id), page: PageRequest()).count == 1)
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 
@@ -111,7 +111,7 @@ struct AccountsAndQueriesTests {
             #expect(try await store.readiness().pendingMigrations.isEmpty)
 
             try await store.recordViewing(of: stored.recordingID, variant: "proxy", by: seed.lead.actor)
-            let about = try await store.auditEntries(after: 0, subject: .init(type: "recording", id: stored.recordingID.description), page: PageRequest())
+            let about = try await store.audit.listEntries(after: 0, subject: .init(type: "recording", id: stored.recordingID.description), page: PageRequest())
             #expect(about.map(\.event.action.rawValue) == ["recording.stored", "recording.viewed"])
         }
     }

@@ -103,7 +103,7 @@ struct ConsentStoreTests {
             let events = try await store.audit.entries(about: .init(type: "recording", id: recording.description))
             #expect(events.contains { $0.event.action == "recording.consent_withdrawn" && $0.event.details["purpose"] == "moderation" && $0.event.reason == nil })
             #expect(!events.contains { $0.event.details.values.contains("Email of 2 March") })
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.audit.verify().isIntact)
 
             // Sampling: an undisputed observation whose recording's moderation consent is withdrawn is not in the population.
             let quiet = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Quiet", practiceArea: .childrens)
@@ -158,7 +158,7 @@ struct ConsentStoreTests {
                 for try await consent in group { #expect(!consent.permits(.moderation)) }
             }
             #expect(try await store.consents(of: recording).records.filter { $0.person == .actor(2)! }.count == 1)
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.audit.verify().isIntact)
         }
     }
 }

@@ -105,7 +105,7 @@ import Testing
             #expect(try await !Self.traces(of: conflict, in: store).isEmpty)
             _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor, at: Seed.start + 60)
             #expect(try await Self.traces(of: conflict, in: store).isEmpty, "the conflict's words survived the erasure")
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.audit.verify().isIntact)
             await expectStoreError(.conflict) {
                 _ = try await store.recordRating(observationID: world.seed.observation.id, score: try Score(3), rationale: "After erasure.",
                                                  supersedes: nil, correctionReason: nil, by: world.seed.employerRep.actor, at: Seed.start + 120)
@@ -141,7 +141,7 @@ import Testing
                 let left = try await Self.traces(of: value, in: store)
                 #expect(left.isEmpty, "\(value) is still in \(left)")
             }
-            let verification = try await store.verifyAuditChain()
+            let verification = try await store.audit.verify()
             #expect(verification.isIntact, "\(verification)")
             // Every event, whole or sealed, re-hashes to its stored hash with the public API (part B's exports).
             let entries = try await store.audit.entries(after: 0, limit: 1000)
@@ -200,7 +200,7 @@ import Testing
             async let first = Self.succeeds { _ = try await store.eraseCandidate(other, reason: nil, by: lead) }
             async let second = Self.succeeds { _ = try await store.eraseCandidate(other, reason: nil, by: lead) }
             #expect([await first, await second].filter { $0 }.count == 1)
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.audit.verify().isIntact)
         }
     }
 
@@ -245,7 +245,7 @@ import Testing
         try await withStore(backend) { store in
             _ = try await World.make(store)
             try await store.raw("UPDATE audit_event_personal SET reason = 'edited' WHERE reason IS NOT NULL")
-            let verification = try await store.verifyAuditChain()
+            let verification = try await store.audit.verify()
             #expect(verification.firstBreak?.kind == .hashMismatch)
         }
     }

@@ -29,7 +29,7 @@ import Testing
         let left = try traces()
         #expect(left.isEmpty, "the withdrawn value is still in \(left)")
         #expect(try await store.attributes(of: seed.candidate.id) == nil)
-        #expect(try await store.verifyAuditChain().firstBreak == nil)
+        #expect(try await store.audit.verify().firstBreak == nil)
         await store.shutdown()
     }
 }

@@ -34,7 +34,7 @@ struct ImportAndConcurrencyTests {
             #expect(try await store.count("SELECT COUNT(*) AS n FROM cases WHERE kind = 'automatic_dispute'") == expected)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings") == 88)
 
-            let verification = try await store.verifyAuditChain()
+            let verification = try await store.audit.verify()
             #expect(verification.firstBreak == nil)
             #expect(verification.eventCount == Int64(summary.auditEvents))
             #expect(try await store.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'rating.recorded'") == 88)
@@ -62,7 +62,7 @@ struct ImportAndConcurrencyTests {
             let target = try await store.count("SELECT MIN(sequence) AS n FROM audit_events WHERE action = 'rating.recorded'") + 5
             // Point a rating event at another rating, as someone covering their tracks might.
             try await store.tamperWithAuditEvents("UPDATE audit_events SET subject_id = 'forged' WHERE sequence = \(bind: target)")
-            let broken = try await store.verifyAuditChain()
+            let broken = try await store.audit.verify()
             #expect(broken.firstBreak?.sequence == Int64(target))
             #expect(broken.firstBreak?.kind == .hashMismatch)
         }
@@ -88,7 +88,7 @@ struct ImportAndConcurrencyTests {
             }
             #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings") == 10)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM audit_events") == before)
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 
@@ -124,7 +124,7 @@ struct ImportAndConcurrencyTests {
             #expect([Case.State.localReview, .withdrawn].contains(stored.state))
             let trail = try await store.audit.entries(about: AuditEvent.Subject(type: "case", id: opened.id.description))
             #expect(trail.count == 2)
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 }
@@ -201,7 +201,7 @@ struct RecordingIngestTests {
 
             let subject = AuditEvent.Subject(type: "recording", id: stored.recordingID.description)
             #expect(try await store.audit.entries(about: subject).map(\.event.action.rawValue) == ["recording.stored", "recording.indexing", "recording.ready"])
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 

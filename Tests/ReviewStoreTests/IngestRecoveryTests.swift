@@ -114,7 +114,7 @@ struct IngestRecoveryTests {
             try await store.beginIndexing(stored.recordingID)
             try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4"}"#)
             await expectStoreError(.conflict) { _ = try await store.requeueRecording(stored.recordingID, reason: "again", by: seed.lead.actor) }
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
             #expect(try await store.recordingBlobKeys() == [Self.hash])
         }
     }

@@ -134,7 +134,7 @@ struct InsightStoreTests {
             #expect(events.map(\.event.action) == ["candidate.attributes_recorded", "candidate.attributes_recorded", "candidate.attributes_withdrawn"])
             #expect(events[0].event.details["names"] == "disability,ethnicity")
             #expect(!events.contains { $0.event.details.values.contains("Mixed") || $0.event.details.values.contains("White") })
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 }

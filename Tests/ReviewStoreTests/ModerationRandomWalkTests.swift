@@ -87,9 +87,9 @@ struct ModerationRandomWalkTests {
             // The walk did reach the interesting places (so the invariants were tested there).
             #expect(opinionsSeen >= 8, "seed \(seed): only \(opinionsSeen) opinions")
             #expect(statesSeen.contains(.inModeration) && !statesSeen.isDisjoint(with: [.decided, .escalated]), "seed \(seed): states \(statesSeen)")
-            let events = try await store.auditEntries(after: 0, subject: nil, page: PageRequest(number: 1, size: 500)).map(\.event.action.rawValue)
+            let events = try await store.audit.listEntries(after: 0, subject: nil, page: PageRequest(number: 1, size: 500)).map(\.event.action.rawValue)
             #expect(events.contains("assignment.expired") || events.contains("assignment.declined"), "seed \(seed)")
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 

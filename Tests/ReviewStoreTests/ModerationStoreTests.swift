@@ -92,7 +92,7 @@ struct ModerationStoreTests {
             let events = try await store.audit.entries(about: .init(type: "case", id: world.dispute.id.description))
             #expect(events.filter { $0.event.action == "case.moderator_assigned" }.count == 2)
             #expect(events.contains { $0.event.action == "case.moderation_started" && $0.event.actorID == UserID.system })
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 
@@ -221,7 +221,7 @@ struct ModerationStoreTests {
             await expectStoreError(.conflict) {
                 _ = try await store.acknowledgeDevelopmentPlan(ofCase: world.dispute.id, note: nil, by: world.employerRep.actor)
             }
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 

@@ -117,7 +117,7 @@ import Testing
             let events = try await store.audit.entries(after: 0, limit: 10_000).map(\.event)
             #expect(events.filter { $0.action == "retention.deleted" }.count == pass.items.filter { $0.type != .auditDetails }.count)
             #expect(events.contains { $0.action == "retention.audit_details_deleted" })
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.audit.verify().isIntact)
 
             let again = try await store.retentionPass(now: now, dryRun: false)
             #expect(again.items.isEmpty, "a second pass deletes nothing more: \(again.items)")
@@ -127,7 +127,7 @@ import Testing
             let released = try await store.retentionPass(now: now, dryRun: false)
             #expect(Set(released.items.map(\.subjectID)).isSuperset(of: [world.heldRecording.id.description, world.seed.candidate.id.description]))
             #expect(try await store.attributes(of: world.seed.candidate.id) == nil)
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.audit.verify().isIntact)
         }
     }
 }

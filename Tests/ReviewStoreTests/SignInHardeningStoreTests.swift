@@ -85,7 +85,7 @@ struct SignInHardeningStoreTests {
             try await store.setUserActive(seed.assessor.id, true, by: seed.lead.id, at: Seed.start + 20)
             #expect(try await store.apiToken(tokenHash: readOnly, at: Seed.start + 30) == nil)
             #expect(try await store.session(tokenHash: String(repeating: "e", count: 64), at: Seed.start + 30) == nil)
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 
@@ -108,7 +108,7 @@ struct SignInHardeningStoreTests {
             #expect(try await store.records.users.find(newLead.id)?.active == true)
             #expect(try await store.pendingApprovals().isEmpty)
             #expect(try await store.approveAccount(newLead.id, by: second.id) == nil)
-            let actions = try await store.auditEntries(after: 0, subject: .init(type: "user", id: newLead.id.description), page: PageRequest(size: 50))
+            let actions = try await store.audit.listEntries(after: 0, subject: .init(type: "user", id: newLead.id.description), page: PageRequest(size: 50))
                 .map(\.event.action)
             #expect(actions == ["user.created", "user.approval_requested", "user.approved"])
         }

@@ -60,7 +60,7 @@ struct StorageConformanceTests {
             await expectStoreError(.constraintViolation) { try await store.raw("UPDATE audit_events SET reason = 'x'") }
             await expectStoreError(.constraintViolation) { try await store.raw("DELETE FROM audit_events") }
             #expect(try await store.records.ratings.ratings(of: seed.observation.id) == [rating])
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.audit.verify().isIntact)
         }
     }
 
@@ -196,7 +196,7 @@ struct StorageConformanceTests {
             let (moved, movedEvent) = try ghost.apply(.startLocalReview, by: seed.assessor.actor, at: Seed.start)
             await expectStoreError(.notFound) { try await store.records.cases.update(moved, expectedVersion: 1, event: movedEvent) }
             await expectStoreError(.invalidArgument) { try await store.records.cases.update(ghost, expectedVersion: 1, event: ghostEvent) }
-            #expect(try await store.verifyAuditChain().eventCount == 2)
+            #expect(try await store.audit.verify().eventCount == 2)
         }
     }
 
@@ -219,7 +219,7 @@ struct StorageConformanceTests {
             #expect(try await store.records.organisations.find(extra.id) == nil)
             #expect(try await store.records.cases.find(opened.id) == nil)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM jobs") == 0)
-            #expect(try await store.verifyAuditChain().eventCount == 0)
+            #expect(try await store.audit.verify().eventCount == 0)
 
             // A database error inside a transaction rolls back the writes before it, too.
             await expectStoreError(.duplicate) {
@@ -237,7 +237,7 @@ struct StorageConformanceTests {
                 return next
             }
             #expect(try await store.records.cases.find(opened.id) == committed)
-            #expect(try await store.verifyAuditChain().eventCount == 2)
+            #expect(try await store.audit.verify().eventCount == 2)
         }
     }
 
@@ -247,7 +247,7 @@ struct StorageConformanceTests {
     func theAuditChainVerifiesAndNamesAnEditedEvent(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
-            let empty = try await store.verifyAuditChain()
+            let empty = try await store.audit.verify()
             #expect(empty.isIntact && empty.eventCount == 0 && empty.lastGoodHash == AuditChain.genesisHash)
             var previous = AuditChain.genesisHash
             for index in 1...5 {
@@ -260,13 +260,13 @@ struct StorageConformanceTests {
                 #expect(entry.hash == AuditChain.hash(of: entry.event, previousHash: previous))
                 previous = entry.hash
             }
-            let intact = try await store.verifyAuditChain()
+            let intact = try await store.audit.verify()
             #expect(intact.isIntact)
             #expect(intact.eventCount == 5)
             #expect(intact.lastGoodHash == previous)
 
             try await store.tamperWithAuditEvents("UPDATE audit_events SET reason = 'x' WHERE sequence = 3")
-            let broken = try await store.verifyAuditChain()
+            let broken = try await store.audit.verify()
             #expect(broken.firstBreak?.sequence == 3)
             #expect(broken.firstBreak?.kind == .hashMismatch)
             #expect(broken.eventCount == 2)
@@ -282,9 +282,9 @@ struct StorageConformanceTests {
                                                         subject: .init(type: "case", id: "c\(index)")))
             }
             try await store.tamperWithAuditEvents("DELETE FROM audit_events WHERE sequence = 4")
-            #expect(try await store.verifyAuditChain().firstBreak?.kind == .headMismatch)
+            #expect(try await store.audit.verify().firstBreak?.kind == .headMismatch)
             try await store.tamperWithAuditEvents("DELETE FROM audit_events WHERE sequence = 2")
-            let broken = try await store.verifyAuditChain()
+            let broken = try await store.audit.verify()
             #expect(broken.firstBreak?.sequence == 2)
             #expect(broken.firstBreak?.kind == .sequenceGap)
         }
@@ -303,7 +303,7 @@ struct StorageConformanceTests {
                 }
                 try await group.waitForAll()
             }
-            let verification = try await store.verifyAuditChain()
+            let verification = try await store.audit.verify()
             #expect(verification.isIntact, "\(verification)")
             #expect(verification.eventCount == 20)
         }

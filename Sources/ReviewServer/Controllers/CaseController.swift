@@ -164,7 +164,7 @@ struct AuditController: Sendable {
             throw APIError(.badRequest, code: .badRequest, message: "Give subjectType and subjectId together (e.g. subjectType=recording&subjectId=…).")
         }
         let subject = type.flatMap { type in id.map { AuditEvent.Subject(type: type, id: $0) } }
-        let entries = try await services.store.auditEntries(
+        let entries = try await services.store.audit.listEntries(
             after: after, subject: subject, actionPrefixes: Access.auditActions(for: actor), page: page)
         return Page(fetched: entries.map(AuditEntryRepresentation.init), page: page)
     }
