@@ -76,7 +76,7 @@ struct DemoData {
         var users: [String: User] = [:]
         let setup = AccountSetup(store: store, passwords: passwords)
         for account in Self.accounts {
-            if let existing = try await store.credentials(username: account.username) {
+            if let existing = try await store.accounts.credentials(username: account.username) {
                 users[account.username] = existing.user
                 continue
             }
@@ -112,7 +112,7 @@ struct DemoData {
             _ = try await store.transition(first.id, .requestModeration, expectedVersion: first.version, reason: "demo", by: lead.actor)
         }
         for account in Self.laterModerators where users[account.username] == nil {
-            if let existing = try await store.credentials(username: account.username) {
+            if let existing = try await store.accounts.credentials(username: account.username) {
                 users[account.username] = existing.user
                 continue
             }

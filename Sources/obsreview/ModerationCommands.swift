@@ -24,7 +24,7 @@ struct SampleCommand: AsyncParsableCommand {
             if dryRun {
                 actor = .system
             } else {
-                guard let username, let found = try await store.credentials(username: username)?.user, found.role == .lead, found.active else {
+                guard let username, let found = try await store.accounts.credentials(username: username)?.user, found.role == .lead, found.active else {
                     throw ValidationError("Without --dry-run a sample is drawn by a lead: give --as USERNAME of an active lead.")
                 }
                 actor = found.actor

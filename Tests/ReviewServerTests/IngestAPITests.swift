@@ -65,7 +65,7 @@ import Testing
         let otherAssessor = User(name: "Another Assessor", role: .assessor, organisationID: fixture.users[.assessor]!.organisationID)
         try await fixture.store.records.users.insert(otherAssessor)
         let secret = "token-other-assessor-\(UUID().uuidString)"
-        _ = try await fixture.store.createAPIToken(id: "other-assessor", userID: otherAssessor.id, name: "t", tokenHash: Secrets.hash(secret))
+        _ = try await fixture.store.accounts.createAPIToken(id: "other-assessor", userID: otherAssessor.id, name: "t", tokenHash: Secrets.hash(secret))
         try await fixture.withClient { client in
             func reindex(_ id: RecordingID, _ headers: HTTPFields) async throws -> TestResponse {
                 var headers = headers

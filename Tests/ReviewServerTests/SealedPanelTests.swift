@@ -22,7 +22,7 @@ import Testing
         let user = User(name: "Third Moderator", role: .moderator(.professional), organisationID: fixture.users[.assignedModerator]!.organisationID)
         try await fixture.store.records.users.insert(user)
         let secret = "token-third-\(UUID().uuidString)"
-        _ = try await fixture.store.createAPIToken(id: "id-third", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
+        _ = try await fixture.store.accounts.createAPIToken(id: "id-third", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
         return (user, secret)
     }
 

@@ -15,7 +15,7 @@ import Testing
     /// Gives the fixture's lead a password.
     static func withPassword(_ fixture: APIFixture, _ password: String = "correct horse battery") async throws {
         let hash = try await PasswordHasher(cost: 4).hash(password)
-        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: hash)
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: hash)
     }
 
     @Test("password sign-in sets a strict HttpOnly session cookie; changes need the CSRF token; sign-out ends the session")
@@ -133,7 +133,7 @@ import Testing
             #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.employer)).status == .unauthorized)
             #expect(try await setActive(true).status == .ok)
             #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.employer)).status == .unauthorized)
-            #expect(try await fixture.store.apiTokens(of: employer).isEmpty)
+            #expect(try await fixture.store.accounts.apiTokens(of: employer).isEmpty)
         }
     }
 

@@ -14,30 +14,30 @@ struct AccountsAndQueriesTests {
     func credentialsSessionsAndTokens(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
-            try await store.setCredentials(of: seed.lead.id, username: "morag", passwordHash: "$2b$04$hash")
-            #expect(try await store.credentials(username: "morag")?.user.id == seed.lead.id)
-            #expect(try await store.credentials(username: "nobody") == nil)
+            try await store.accounts.setCredentials(of: seed.lead.id, username: "morag", passwordHash: "$2b$04$hash")
+            #expect(try await store.accounts.credentials(username: "morag")?.user.id == seed.lead.id)
+            #expect(try await store.accounts.credentials(username: "nobody") == nil)
             await expectStoreError(.duplicate) {
-                try await store.setCredentials(of: seed.assessor.id, username: "morag", passwordHash: "x")
+                try await store.accounts.setCredentials(of: seed.assessor.id, username: "morag", passwordHash: "x")
             }
-            #expect(try await store.usernames(of: [seed.lead.id, seed.assessor.id]) == [seed.lead.id: "morag"])
+            #expect(try await store.accounts.usernames(of: [seed.lead.id, seed.assessor.id]) == [seed.lead.id: "morag"])
 
-            try await store.createSession(tokenHash: Self.hashA, userID: seed.lead.id, csrfToken: "csrf", expiresAt: Seed.start + 3600, at: Seed.start)
-            #expect(try await store.session(tokenHash: Self.hashA, at: Seed.start + 60)?.csrfToken == "csrf")
-            #expect(try await store.session(tokenHash: Self.hashA, at: Seed.start + 3601) == nil)
-            try await store.endSession(tokenHash: Self.hashA, userID: seed.lead.id, at: Seed.start + 120)
-            #expect(try await store.session(tokenHash: Self.hashA, at: Seed.start + 121) == nil)
+            try await store.accounts.createSession(tokenHash: Self.hashA, userID: seed.lead.id, csrfToken: "csrf", expiresAt: Seed.start + 3600, at: Seed.start)
+            #expect(try await store.accounts.session(tokenHash: Self.hashA, at: Seed.start + 60)?.csrfToken == "csrf")
+            #expect(try await store.accounts.session(tokenHash: Self.hashA, at: Seed.start + 3601) == nil)
+            try await store.accounts.endSession(tokenHash: Self.hashA, userID: seed.lead.id, at: Seed.start + 120)
+            #expect(try await store.accounts.session(tokenHash: Self.hashA, at: Seed.start + 121) == nil)
 
-            _ = try await store.createAPIToken(id: "t1", userID: seed.assessor.id, name: "script", tokenHash: Self.hashB, at: Seed.start)
-            #expect(try await store.apiTokenUser(tokenHash: Self.hashB, at: Seed.start)?.id == seed.assessor.id)
-            #expect(try await store.apiTokens(of: seed.assessor.id).map(\.id) == ["t1"])
-            #expect(try await store.revokeAPIToken(id: "t1", of: seed.lead.id) == false)
-            #expect(try await store.revokeAPIToken(id: "t1", of: seed.assessor.id) == true)
-            #expect(try await store.apiTokenUser(tokenHash: Self.hashB) == nil)
+            _ = try await store.accounts.createAPIToken(id: "t1", userID: seed.assessor.id, name: "script", tokenHash: Self.hashB, at: Seed.start)
+            #expect(try await store.accounts.apiTokenUser(tokenHash: Self.hashB, at: Seed.start)?.id == seed.assessor.id)
+            #expect(try await store.accounts.apiTokens(of: seed.assessor.id).map(\.id) == ["t1"])
+            #expect(try await store.accounts.revokeAPIToken(id: "t1", of: seed.lead.id) == false)
+            #expect(try await store.accounts.revokeAPIToken(id: "t1", of: seed.assessor.id) == true)
+            #expect(try await store.accounts.apiTokenUser(tokenHash: Self.hashB) == nil)
             // A deactivated user's session is over.
-            try await store.createSession(tokenHash: Self.hashB, userID: seed.lead.id, csrfToken: "c2", expiresAt: Seed.start + 3600, at: Seed.start)
+            try await store.accounts.createSession(tokenHash: Self.hashB, userID: seed.lead.id, csrfToken: "c2", expiresAt: Seed.start + 3600, at: Seed.start)
             try await store.records.users.setActive(seed.lead.id, false)
-            #expect(try await store.session(tokenHash: Self.hashB, at: Seed.start + 1) == nil)
+            #expect(try await store.accounts.session(tokenHash: Self.hashB, at: Seed.start + 1) == nil)
             #expect(try await store.audit.verify().firstBreak == nil)
         }
     }

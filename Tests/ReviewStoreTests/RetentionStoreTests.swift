@@ -53,7 +53,7 @@ import Testing
                                                  by: seed.lead.actor, at: start)
             let former = User(name: "Former Assessor", role: .assessor, organisationID: seed.accreditingBody.id)
             try await store.records.users.insert(former)
-            try await store.createSession(tokenHash: String(repeating: "f", count: 64), userID: former.id, csrfToken: "c", expiresAt: start, at: start)
+            try await store.accounts.createSession(tokenHash: String(repeating: "f", count: 64), userID: former.id, csrfToken: "c", expiresAt: start, at: start)
             try await store.records.users.setActive(former.id, false)
             return World(seed: seed, heldObservation: held, hold: hold, recording: recording, heldRecording: heldRecording, abandoned: abandoned,
                          former: former, caseID: opened.id)

@@ -26,7 +26,7 @@ public struct StoreAuthenticator: Authenticator {
         let hash = Secrets.hash(token)
         let key = "bearer:" + hash
         if let hit = cache.lookup(key) { return BearerIdentity(actor: hit.actor, readOnly: hit.readOnly) }
-        guard let (user, readOnly) = try await store.apiToken(tokenHash: hash) else { return nil }
+        guard let (user, readOnly) = try await store.accounts.apiToken(tokenHash: hash) else { return nil }
         cache.remember(key, actor: user.actor, csrfToken: nil, readOnly: readOnly)
         return BearerIdentity(actor: user.actor, readOnly: readOnly)
     }
@@ -35,7 +35,7 @@ public struct StoreAuthenticator: Authenticator {
         let hash = Secrets.hash(sessionToken)
         let key = "session:" + hash
         if let hit = cache.lookup(key), let csrf = hit.csrfToken { return (hit.actor, csrf) }
-        guard let session = try await store.session(tokenHash: hash) else { return nil }
+        guard let session = try await store.accounts.session(tokenHash: hash) else { return nil }
         cache.remember(key, actor: session.user.actor, csrfToken: session.csrfToken)
         return (session.user.actor, session.csrfToken)
     }

@@ -153,7 +153,7 @@ struct PageContext {
     /// The layout's values: the viewer, their navigation, the CSRF token for scripts (the title is the page's).
     func layout() async throws -> LayoutModel {
         var session: SessionRecord?
-        if let token = context.sessionToken { session = try await services.store.session(tokenHash: Secrets.hash(token)) }
+        if let token = context.sessionToken { session = try await services.store.accounts.session(tokenHash: Secrets.hash(token)) }
         var name = session?.user.name
         if name == nil { name = try await services.store.records.users.find(actor.userID)?.name }
         let viewer = LayoutModel.Viewer(

@@ -57,12 +57,12 @@ struct APIFixture {
             let user = User(name: "Test \(caller.rawValue)", role: role, organisationID: organisation.id)
             try await store.records.users.insert(user)
             let secret = "token-\(caller.rawValue)-\(UUID().uuidString)"
-            let record = try await store.createAPIToken(id: "id-\(caller.rawValue)", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
+            let record = try await store.accounts.createAPIToken(id: "id-\(caller.rawValue)", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
             users[caller] = user
             tokens[caller] = secret
             tokenIDs[caller] = record.id
         }
-        _ = try await store.createAPIToken(id: "spare-assessor", userID: users[.assessor]!.id, name: "spare", tokenHash: Secrets.hash("spare-\(UUID())"))
+        _ = try await store.accounts.createAPIToken(id: "spare-assessor", userID: users[.assessor]!.id, name: "spare", tokenHash: Secrets.hash("spare-\(UUID())"))
         let candidate = CandidateRecord(candidate: Candidate(registrationNumber: "SW000001", employerID: employerA.id), name: "Casey Candidate")
         try await store.records.candidates.insert(candidate.candidate, name: candidate.name)
         let observation = ObservationRecord(
