@@ -62,7 +62,7 @@ extension BenchRoutingCommand {
             }
         }
         for value in open {
-            _ = try await store.transition(value.id, .requestModeration, expectedVersion: value.version, reason: nil, by: lead.actor)
+            _ = try await store.workflow.transition(value.id, .requestModeration, expectedVersion: value.version, reason: nil, by: lead.actor)
         }
         for moderator in moderators {
             try await store.setModeratorProfile(of: moderator.id, practiceAreas: [], capacity: 60, by: lead.actor)

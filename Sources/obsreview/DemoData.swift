@@ -109,7 +109,7 @@ struct DemoData {
         // The first dispute goes to moderation at once: routing gives it to the demo professional and lay moderators
         // (the only ones yet). The second pair joins afterwards, so an escalation has someone to go to.
         if let first = disputed.first, first.state == .open, let lead = users["lead"] {
-            _ = try await store.transition(first.id, .requestModeration, expectedVersion: first.version, reason: "demo", by: lead.actor)
+            _ = try await store.workflow.transition(first.id, .requestModeration, expectedVersion: first.version, reason: "demo", by: lead.actor)
         }
         for account in Self.laterModerators where users[account.username] == nil {
             if let existing = try await store.accounts.credentials(username: account.username) {

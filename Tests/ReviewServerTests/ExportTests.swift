@@ -116,7 +116,7 @@ import Testing
         ]
         _ = try await fixture.store.submitOpinion(on: fixture.dispute.id, score: try Score(4), rationale: "Clear and respectful.", annotations: notes,
                                                   correcting: nil, correctionReason: nil, by: moderator)
-        try await fixture.store.recordViewing(of: fixture.recording.id, variant: "proxy", by: moderator)
+        try await fixture.store.workflow.recordViewing(of: fixture.recording.id, variant: "proxy", by: moderator)
         // Another candidate, another employer, their own dispute.
         let other = Organisation(name: "Employer Z", kind: .employer)
         try await fixture.store.records.organisations.insert(other)
@@ -126,9 +126,9 @@ import Testing
         try await fixture.store.records.candidates.insert(candidate, name: "Olive Other")
         let observation = Observation(candidateID: candidate.id, date: Date(timeIntervalSince1970: 1_790_000_000), scenario: "Office", practiceArea: .adults)
         try await fixture.store.records.observations.insert(observation, ref: "OBS-OTHER")
-        _ = try await fixture.store.recordRating(observationID: observation.id, score: try Score(2), rationale: "OTHER-SECRET rationale",
+        _ = try await fixture.store.workflow.recordRating(observationID: observation.id, score: try Score(2), rationale: "OTHER-SECRET rationale",
                                                  supersedes: nil, correctionReason: nil, by: fixture.users[.assessor]!.actor)
-        _ = try await fixture.store.recordRating(observationID: observation.id, score: try Score(6), rationale: "Zed thinks well of her",
+        _ = try await fixture.store.workflow.recordRating(observationID: observation.id, score: try Score(6), rationale: "Zed thinks well of her",
                                                  supersedes: nil, correctionReason: nil, by: rep.actor)
         return ("Olive Other", "OTHER-SECRET")
     }

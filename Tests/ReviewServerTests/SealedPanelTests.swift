@@ -136,7 +136,7 @@ import Testing
                                                   correctionReason: nil, by: professional.actor)
         _ = try await fixture.store.declineAssignment(of: first.id, reason: "I know the family.", conflictWith: nil, by: lay.actor)
         let withdrawn = try #require(try await fixture.store.records.cases.find(first.id))
-        _ = try await fixture.store.transition(first.id, .withdraw, expectedVersion: withdrawn.version, reason: "Opened in error.", by: lead)
+        _ = try await fixture.store.workflow.transition(first.id, .withdraw, expectedVersion: withdrawn.version, reason: "Opened in error.", by: lead)
         try await fixture.withClient { client in
             func get(_ path: String, as caller: Caller) async throws -> TestResponse {
                 try await client.execute(uri: path, method: .get, headers: fixture.headers(caller))

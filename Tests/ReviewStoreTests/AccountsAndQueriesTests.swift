@@ -47,20 +47,20 @@ struct AccountsAndQueriesTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let o = seed.observation.id
-            let first = try await store.recordRating(observationID: o, score: score(6), rationale: "Strong.", supersedes: nil, correctionReason: nil,
+            let first = try await store.workflow.recordRating(observationID: o, score: score(6), rationale: "Strong.", supersedes: nil, correctionReason: nil,
                                                      by: seed.employerRep.actor, at: Seed.start)
             #expect(first.openedCase == nil)
-            let second = try await store.recordRating(observationID: o, score: score(3), rationale: "Near miss.", supersedes: nil, correctionReason: nil,
+            let second = try await store.workflow.recordRating(observationID: o, score: score(3), rationale: "Near miss.", supersedes: nil, correctionReason: nil,
                                                       by: seed.assessor.actor, at: Seed.start + 60)
             let opened = try #require(second.openedCase)
             #expect(opened.kind == .automaticDispute)
             // A flag joins the active case instead of opening another.
-            let flagged = try await store.flag(observationID: o, reason: "Look again.", by: seed.employerRep.actor, at: Seed.start + 120)
+            let flagged = try await store.workflow.flag(observationID: o, reason: "Look again.", by: seed.employerRep.actor, at: Seed.start + 120)
             #expect(flagged.id == opened.id && flagged.version == 2)
             await expectStoreError(.conflict) {
-                _ = try await store.transition(opened.id, .startLocalReview, expectedVersion: 1, reason: nil, by: seed.lead.actor)
+                _ = try await store.workflow.transition(opened.id, .startLocalReview, expectedVersion: 1, reason: nil, by: seed.lead.actor)
             }
-            let moved = try await store.transition(opened.id, .requestModeration, expectedVersion: 2, reason: nil, by: seed.lead.actor, at: Seed.start + 180)
+            let moved = try await store.workflow.transition(opened.id, .requestModeration, expectedVersion: 2, reason: nil, by: seed.lead.actor, at: Seed.start + 180)
             // Sending it to moderation routed it at once: the one moderator there is took a place, and the case
             // waits for a second, saying why.
             #expect(moved.state == .awaitingModeration)
@@ -110,7 +110,7 @@ struct AccountsAndQueriesTests {
             #expect(try await store.jobCounts()["queued"] == 1)
             #expect(try await store.readiness().pendingMigrations.isEmpty)
 
-            try await store.recordViewing(of: stored.recordingID, variant: "proxy", by: seed.lead.actor)
+            try await store.workflow.recordViewing(of: stored.recordingID, variant: "proxy", by: seed.lead.actor)
             let about = try await store.audit.listEntries(after: 0, subject: .init(type: "recording", id: stored.recordingID.description), page: PageRequest())
             #expect(about.map(\.event.action.rawValue) == ["recording.stored", "recording.viewed"])
         }

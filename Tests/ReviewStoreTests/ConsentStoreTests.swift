@@ -20,11 +20,11 @@ struct ConsentStoreTests {
     static func dispute(_ world: ModerationWorld, in store: ReviewStore, _ n: Int) async throws -> Case {
         let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Dispute \(n)", practiceArea: .childrens)
         try await store.records.observations.insert(observation, ref: "OBS-D-\(n)")
-        _ = try await store.recordRating(observationID: observation.id, score: try Score(6), rationale: "Strong.", supersedes: nil,
+        _ = try await store.workflow.recordRating(observationID: observation.id, score: try Score(6), rationale: "Strong.", supersedes: nil,
                                          correctionReason: nil, by: world.employerRep.actor)
-        let opened = try #require(try await store.recordRating(observationID: observation.id, score: try Score(3), rationale: "Weak.", supersedes: nil,
+        let opened = try #require(try await store.workflow.recordRating(observationID: observation.id, score: try Score(3), rationale: "Weak.", supersedes: nil,
                                                                correctionReason: nil, by: world.assessor.actor).openedCase)
-        return try await store.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: world.lead.actor)
+        return try await store.workflow.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: world.lead.actor)
     }
 
     @Test("a recording without everyone's training consent is never a calibration seed, over many routing passes with consents changing at random",
@@ -108,8 +108,8 @@ struct ConsentStoreTests {
             // Sampling: an undisputed observation whose recording's moderation consent is withdrawn is not in the population.
             let quiet = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Quiet", practiceArea: .childrens)
             try await store.records.observations.insert(quiet, ref: "OBS-Q")
-            _ = try await store.recordRating(observationID: quiet.id, score: try Score(5), rationale: "Fine.", supersedes: nil, correctionReason: nil, by: world.assessor.actor)
-            _ = try await store.recordRating(observationID: quiet.id, score: try Score(5), rationale: "Fine.", supersedes: nil, correctionReason: nil, by: world.employerRep.actor)
+            _ = try await store.workflow.recordRating(observationID: quiet.id, score: try Score(5), rationale: "Fine.", supersedes: nil, correctionReason: nil, by: world.assessor.actor)
+            _ = try await store.workflow.recordRating(observationID: quiet.id, score: try Score(5), rationale: "Fine.", supersedes: nil, correctionReason: nil, by: world.employerRep.actor)
             #expect(try await store.samplingPopulation().contains { $0.observationID == quiet.id })
             let quietRecording = try await Self.recording(of: quiet.id, by: world.assessor, in: store, 2)
             _ = try await store.recordConsent(recording: quietRecording, person: .candidate, purpose: .moderation, granted: false, reference: nil, by: world.lead.actor)

@@ -33,7 +33,7 @@ import Testing
             try await store.records.cases.create(opened, event: openedEvent)
             _ = try await store.postMessage(on: opened.id, body: "Note about the candidate: \(marker)", atSeconds: 12, by: seed.lead.actor, at: Seed.start)
             // A flag's reason lives in the case's document (found missing from erasure in review).
-            _ = try await store.flag(observationID: seed.observation.id, reason: "Flagged about \(name): \(marker)", by: seed.assessor.actor,
+            _ = try await store.workflow.flag(observationID: seed.observation.id, reason: "Flagged about \(name): \(marker)", by: seed.assessor.actor,
                                      at: Seed.start)
             var recording = Recording(observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: fileName)
             try await store.records.recordings.insert(recording, at: Seed.start)
@@ -107,11 +107,11 @@ import Testing
             #expect(try await Self.traces(of: conflict, in: store).isEmpty, "the conflict's words survived the erasure")
             #expect(try await store.audit.verify().isIntact)
             await expectStoreError(.conflict) {
-                _ = try await store.recordRating(observationID: world.seed.observation.id, score: try Score(3), rationale: "After erasure.",
+                _ = try await store.workflow.recordRating(observationID: world.seed.observation.id, score: try Score(3), rationale: "After erasure.",
                                                  supersedes: nil, correctionReason: nil, by: world.seed.employerRep.actor, at: Seed.start + 120)
             }
             await expectStoreError(.conflict) {
-                _ = try await store.flag(observationID: world.seed.observation.id, reason: "After erasure.", by: world.seed.assessor.actor,
+                _ = try await store.workflow.flag(observationID: world.seed.observation.id, reason: "After erasure.", by: world.seed.assessor.actor,
                                          at: Seed.start + 120)
             }
             await expectStoreError(.conflict) {

@@ -14,7 +14,7 @@ struct InsightStoreTests {
             // The employer corrects 5 to 6: the facts carry the current score only.
             let ratings = try await store.records.ratings.ratings(of: world.observation.id)
             let employerRating = try #require(ratings.first { $0.source == .employer })
-            _ = try await store.recordRating(observationID: world.observation.id, score: try Score(6), rationale: "Re-watched.",
+            _ = try await store.workflow.recordRating(observationID: world.observation.id, score: try Score(6), rationale: "Re-watched.",
                                              supersedes: employerRating.id, correctionReason: "Mistyped.", by: world.employerRep.actor,
                                              at: ModerationWorld.start + 120)
             let (_, assignments) = try await world.sendToModeration(store)
@@ -48,7 +48,7 @@ struct InsightStoreTests {
             let world = try await ModerationWorld.make(in: store)
             let second = User(name: "Second Assessor", role: .assessor, organisationID: world.body.id)
             try await store.records.users.insert(second)
-            _ = try await store.recordRating(observationID: world.observation.id, score: try Score(4), rationale: "Double-marked blind.",
+            _ = try await store.workflow.recordRating(observationID: world.observation.id, score: try Score(4), rationale: "Double-marked blind.",
                                              supersedes: nil, correctionReason: nil, by: second.actor, at: ModerationWorld.start + 60)
             let data = try await store.insightData(now: ModerationWorld.start + 86_400)
             let observation = try #require(data.observations.first { $0.id == world.observation.id })
@@ -89,11 +89,11 @@ struct InsightStoreTests {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             let start = ModerationWorld.start
-            var current = try await store.transition(world.dispute.id, .startLocalReview, expectedVersion: world.dispute.version, reason: nil,
+            var current = try await store.workflow.transition(world.dispute.id, .startLocalReview, expectedVersion: world.dispute.version, reason: nil,
                                                      by: world.employerRep.actor, at: start + 100)
-            current = try await store.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
+            current = try await store.workflow.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
                                                  by: world.employerRep.actor, at: start + 200)
-            current = try await store.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
+            current = try await store.workflow.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
                                                  by: world.assessor.actor, at: start + 300)
             #expect(current.state == .decided)
             let facts = try #require(try await store.insightData().cases.first { $0.id == world.dispute.id })

@@ -19,16 +19,16 @@ struct ModerationRandomWalkTests {
             for n in 0..<3 {
                 let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Walk \(n)", practiceArea: .adults)
                 try await store.records.observations.insert(observation, ref: "OBS-W-\(n)")
-                _ = try await store.recordRating(observationID: observation.id, score: try Score(6), rationale: "Good.", supersedes: nil,
+                _ = try await store.workflow.recordRating(observationID: observation.id, score: try Score(6), rationale: "Good.", supersedes: nil,
                                                  correctionReason: nil, by: world.employerRep.actor)
-                let opened = try #require(try await store.recordRating(
+                let opened = try #require(try await store.workflow.recordRating(
                     observationID: observation.id, score: try Score(3), rationale: "Not yet.", supersedes: nil, correctionReason: nil,
                     by: world.assessor.actor).openedCase)
                 caseIDs.append(opened.id)
             }
             for id in caseIDs {
                 let value = try #require(try await store.records.cases.find(id))
-                _ = try await store.transition(id, .requestModeration, expectedVersion: value.version, reason: nil, by: world.lead.actor)
+                _ = try await store.workflow.transition(id, .requestModeration, expectedVersion: value.version, reason: nil, by: world.lead.actor)
             }
             var time = ModerationWorld.start + 3600
             var opinionsSeen = 0
@@ -64,16 +64,16 @@ struct ModerationRandomWalkTests {
                         _ = try await store.route(trigger: "walk", at: time)
                     case 6:  // the lead decides an escalation, or reopens a decided case
                         if value.state == .escalated {
-                            _ = try await store.transition(id, .decide(Outcome(score: try Score(1 + random.below(7)), basis: .person(world.lead.id),
+                            _ = try await store.workflow.transition(id, .decide(Outcome(score: try Score(1 + random.below(7)), basis: .person(world.lead.id),
                                                                                reason: "Walk decision.")),
                                                            expectedVersion: value.version, reason: "Walk decision.", by: world.lead.actor, at: time)
                         } else if value.state == .decided {
-                            _ = try await store.transition(id, .reopen(random.below(2) == 0 ? .materialFlaw : .newInformation),
+                            _ = try await store.workflow.transition(id, .reopen(random.below(2) == 0 ? .materialFlaw : .newInformation),
                                                            expectedVersion: value.version, reason: "Walk reopen.", by: world.lead.actor, at: time)
                         }
                     default:  // rarely, the lead withdraws
                         if random.below(6) == 0, value.state.isActive {
-                            _ = try await store.transition(id, .withdraw, expectedVersion: value.version, reason: "Walk withdraw.",
+                            _ = try await store.workflow.transition(id, .withdraw, expectedVersion: value.version, reason: "Walk withdraw.",
                                                            by: world.lead.actor, at: time)
                         }
                     }

@@ -39,16 +39,16 @@ struct ModerationWorld {
         for user in [assessor, employerRep, lead] + professionals + lays + [colleague] { try await store.records.users.insert(user) }
         try await store.records.candidates.insert(candidate, name: "Casey Candidate")
         try await store.records.observations.insert(observation, ref: "OBS-M-1")
-        _ = try await store.recordRating(observationID: observation.id, score: try Score(5), rationale: "Endorsed.", supersedes: nil,
+        _ = try await store.workflow.recordRating(observationID: observation.id, score: try Score(5), rationale: "Endorsed.", supersedes: nil,
                                          correctionReason: nil, by: employerRep.actor, at: Self.start)
-        let rated = try await store.recordRating(observationID: observation.id, score: try Score(3), rationale: "Near miss.", supersedes: nil,
+        let rated = try await store.workflow.recordRating(observationID: observation.id, score: try Score(3), rationale: "Near miss.", supersedes: nil,
                                                  correctionReason: nil, by: assessor.actor, at: Self.start + 60)
         dispute = try #require(rated.openedCase)
     }
 
     /// Sends the dispute to moderation (which routes it) and returns it with its assignments.
     func sendToModeration(_ store: ReviewStore, at time: Date = start + 600) async throws -> (Case, [Assignment]) {
-        let moved = try await store.transition(dispute.id, .requestModeration, expectedVersion: dispute.version, reason: nil, by: lead.actor, at: time)
+        let moved = try await store.workflow.transition(dispute.id, .requestModeration, expectedVersion: dispute.version, reason: nil, by: lead.actor, at: time)
         return (moved, try await store.assignments(ofCase: dispute.id))
     }
 
@@ -102,11 +102,11 @@ struct ModerationStoreTests {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             let (moved, _) = try await world.sendToModeration(store)
-            let escalated = try await store.transition(moved.id, .escalate, expectedVersion: moved.version, reason: "Needs the lead.", by: world.lead.actor)
-            _ = try await store.transition(moved.id, .decide(Outcome(score: try Score(4), basis: .person(world.lead.id), reason: "Meets it.")),
+            let escalated = try await store.workflow.transition(moved.id, .escalate, expectedVersion: moved.version, reason: "Needs the lead.", by: world.lead.actor)
+            _ = try await store.workflow.transition(moved.id, .decide(Outcome(score: try Score(4), basis: .person(world.lead.id), reason: "Meets it.")),
                                            expectedVersion: escalated.version, reason: "Meets it.", by: world.lead.actor)
             let assessorRating = try #require(try await store.records.ratings.ratings(of: world.observation.id).first { $0.source == .assessor })
-            let corrected = try await store.recordRating(
+            let corrected = try await store.workflow.recordRating(
                 observationID: world.observation.id, score: try Score(2), rationale: "Lower on reflection.", supersedes: assessorRating.id,
                 correctionReason: "Watched it again.", by: world.assessor.actor)
             #expect(corrected.openedCase == nil)
@@ -122,7 +122,7 @@ struct ModerationStoreTests {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             let employerRating = try #require(try await store.records.ratings.ratings(of: world.observation.id).first { $0.source == .employer })
-            let corrected = try await store.recordRating(
+            let corrected = try await store.workflow.recordRating(
                 observationID: world.observation.id, score: try Score(3), rationale: "Agreed on reflection.", supersedes: employerRating.id,
                 correctionReason: "Misread the standard.", by: world.employerRep.actor)
             #expect(corrected.openedCase == nil)
@@ -205,10 +205,10 @@ struct ModerationStoreTests {
             #expect(try await store.routingProblem(ofCase: world.dispute.id)?.contains("The lead decides") == true)
             let current = try #require(try await store.records.cases.find(world.dispute.id))
             await #expect(throws: CaseTransitionError.self) {
-                _ = try await store.transition(world.dispute.id, .decide(Outcome(score: try Score(3), basis: .person(world.lead.id))),
+                _ = try await store.workflow.transition(world.dispute.id, .decide(Outcome(score: try Score(3), basis: .person(world.lead.id))),
                                                expectedVersion: current.version, reason: nil, by: world.lead.actor)
             }
-            let decided = try await store.transition(
+            let decided = try await store.workflow.transition(
                 world.dispute.id, .decide(Outcome(score: try Score(3), basis: .person(world.lead.id), reasonCodes: ["evidence_at_2_05"],
                                                   basedOn: try await store.opinions(ofCase: world.dispute.id).map(\.id), reason: "Plan not checked.")),
                 expectedVersion: current.version, reason: "Plan not checked.", by: world.lead.actor)
@@ -278,7 +278,7 @@ struct ModerationStoreTests {
             _ = try await world.submit(store, round1[0].moderatorID, score: 4)
             let decided = try await world.submit(store, round1[1].moderatorID, score: 4).caseAfter
             #expect(decided.state == .decided)
-            let reopened = try await store.transition(world.dispute.id, .reopen(.newInformation), expectedVersion: decided.version,
+            let reopened = try await store.workflow.transition(world.dispute.id, .reopen(.newInformation), expectedVersion: decided.version,
                                                       reason: "A second recording came to light.", by: world.lead.actor)
             #expect(reopened.round == 2 && reopened.previousOutcomes.count == 1 && reopened.state == .inModeration)
             let round2 = try await store.assignments(ofCase: world.dispute.id).filter { $0.round == 2 }
@@ -296,7 +296,7 @@ struct ModerationStoreTests {
                 let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Visit \(n)", practiceArea: .adults)
                 try await store.records.observations.insert(observation, ref: "OBS-S-\(n)")
                 for (user, value) in [(world.employerRep, 4 + n % 2), (world.assessor, 4)] {
-                    _ = try await store.recordRating(observationID: observation.id, score: try Score(value), rationale: "Fine.", supersedes: nil,
+                    _ = try await store.workflow.recordRating(observationID: observation.id, score: try Score(value), rationale: "Fine.", supersedes: nil,
                                                      correctionReason: nil, by: user.actor)
                 }
             }
@@ -327,7 +327,7 @@ struct ModerationStoreTests {
                 let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Visit \(n)", practiceArea: .adults)
                 try await store.records.observations.insert(observation, ref: "OBS-W-\(n)")
                 for (user, value) in [(world.employerRep, n % 2 == 0 ? 5 : 6), (world.assessor, n % 2 == 0 ? 4 : 6)] {
-                    _ = try await store.recordRating(observationID: observation.id, score: try Score(value), rationale: "Fine.", supersedes: nil,
+                    _ = try await store.workflow.recordRating(observationID: observation.id, score: try Score(value), rationale: "Fine.", supersedes: nil,
                                                      correctionReason: nil, by: user.actor)
                 }
             }
@@ -359,7 +359,7 @@ struct ModerationStoreTests {
                 var outcome: Int?
                 if index < drawn.draw.picks.count - 1, let current = try await store.records.cases.find(caseID), current.state == .inModeration {
                     let score = index < 2 ? 3 : assessorScore
-                    _ = try await store.transition(caseID, .decide(Outcome(score: try Score(score), basis: .person(world.lead.id), reason: "Seen.")),
+                    _ = try await store.workflow.transition(caseID, .decide(Outcome(score: try Score(score), basis: .person(world.lead.id), reason: "Seen.")),
                                                    expectedVersion: current.version, reason: "Seen.", by: world.lead.actor)
                     outcome = score
                 }
@@ -385,11 +385,11 @@ struct ModerationStoreTests {
             _ = try await world.sendToModeration(store)
             let second = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Second", practiceArea: .adults)
             try await store.records.observations.insert(second, ref: "OBS-M-2")
-            _ = try await store.recordRating(observationID: second.id, score: try Score(6), rationale: "Strong.", supersedes: nil,
+            _ = try await store.workflow.recordRating(observationID: second.id, score: try Score(6), rationale: "Strong.", supersedes: nil,
                                              correctionReason: nil, by: world.employerRep.actor)
-            let opened = try #require(try await store.recordRating(observationID: second.id, score: try Score(3), rationale: "Weak.", supersedes: nil,
+            let opened = try #require(try await store.workflow.recordRating(observationID: second.id, score: try Score(3), rationale: "Weak.", supersedes: nil,
                                                                    correctionReason: nil, by: world.assessor.actor).openedCase)
-            _ = try await store.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: world.lead.actor)
+            _ = try await store.workflow.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: world.lead.actor)
             let report = try await store.route(trigger: "test")
             #expect(report.calibrationCasesOpened.count == 1)
             let seedCase = try #require(try await store.records.cases.find(report.calibrationCasesOpened[0]))

@@ -25,7 +25,7 @@ struct UniquenessRaceTests {
                 observations.append(observation.id)
             }
             for o in observations {
-                _ = try await store.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
+                _ = try await store.workflow.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
                                                  by: seed.assessor.actor)
             }
             await withTaskGroup(of: Void.self) { group in
@@ -37,7 +37,7 @@ struct UniquenessRaceTests {
                     for _ in 0..<Self.racers {
                         group.addTask {
                             do {
-                                return (o, .success(try await store.recordRating(observationID: o, score: try score(6), rationale: "Strong practice.",
+                                return (o, .success(try await store.workflow.recordRating(observationID: o, score: try score(6), rationale: "Strong practice.",
                                                                                  supersedes: nil, correctionReason: nil, by: seed.employerRep.actor)))
                             } catch { return (o, .failure(error)) }
                         }
@@ -58,7 +58,7 @@ struct UniquenessRaceTests {
                             "\(backend): \(refusal.code) \(refusal.message)")
                 }
                 // A correction of the one rating is still fine.
-                _ = try await store.recordRating(observationID: o, score: try score(5), rationale: "On reflection.", supersedes: winner.rating.id,
+                _ = try await store.workflow.recordRating(observationID: o, score: try score(5), rationale: "On reflection.", supersedes: winner.rating.id,
                                                  correctionReason: "Watched it again.", by: seed.employerRep.actor)
             }
             #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings WHERE source = 'employer' AND supersedes IS NULL") == observations.count)
@@ -75,7 +75,7 @@ struct UniquenessRaceTests {
                 for n in 0..<Self.racers {
                     group.addTask {
                         do {
-                            return .success(try await store.flag(observationID: o, reason: "Flag \(n): the scores look wrong.",
+                            return .success(try await store.workflow.flag(observationID: o, reason: "Flag \(n): the scores look wrong.",
                                                                  by: n.isMultiple(of: 2) ? seed.assessor.actor : seed.employerRep.actor))
                         } catch { return .failure(error) }
                     }
@@ -99,7 +99,7 @@ struct UniquenessRaceTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let o = seed.observation.id
-            _ = try await store.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
+            _ = try await store.workflow.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
                                              by: seed.assessor.actor)
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderationPolicy() } }
@@ -107,11 +107,11 @@ struct UniquenessRaceTests {
             // The employer's 6 (which opens an automatic dispute) races ten flags (each of which would open a manual case).
             let flagged = await withTaskGroup(of: Bool.self) { group in
                 group.addTask {
-                    (try? await store.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil, correctionReason: nil,
+                    (try? await store.workflow.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil, correctionReason: nil,
                                                    by: seed.employerRep.actor)) != nil
                 }
                 for n in 0..<10 {
-                    group.addTask { (try? await store.flag(observationID: o, reason: "Flag \(n).", by: seed.assessor.actor)) != nil }
+                    group.addTask { (try? await store.workflow.flag(observationID: o, reason: "Flag \(n).", by: seed.assessor.actor)) != nil }
                 }
                 var all: [Bool] = []
                 for await outcome in group { all.append(outcome) }
@@ -150,9 +150,9 @@ struct UniquenessRaceTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let o = seed.observation.id
-            _ = try await store.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
+            _ = try await store.workflow.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
                                              by: seed.assessor.actor)
-            let employer = try await store.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil,
+            let employer = try await store.workflow.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil,
                                                         correctionReason: nil, by: seed.employerRep.actor)
             let dispute = try #require(employer.openedCase)
             // Back to the schema before migration 10, then what the races of issue 14 left behind: the same employer rating
@@ -184,7 +184,7 @@ struct UniquenessRaceTests {
             await #expect(throws: (any Error).self) { try await store.raw("UPDATE ratings SET score = 1") }
             // And from now on the rules hold: the employer's third identical rating is refused, naming one of theirs.
             await #expect(throws: StoreError.self) {
-                _ = try await store.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil,
+                _ = try await store.workflow.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil,
                                                  correctionReason: nil, by: seed.employerRep.actor)
             }
         }

@@ -118,7 +118,7 @@ struct CaseController: Sendable {
             command = .reopen(ground)
         case .open: throw APIError(.unprocessableContent, code: .invalid, message: "Cases open by rating or flagging an observation.")
         }
-        let updated = try await services.store.transition(
+        let updated = try await services.store.workflow.transition(
             current.id, command, expectedVersion: body.expectedVersion, reason: body.reason, by: actor, at: services.now())
         return CaseRepresentation(updated, blind: blind, showCalibration: Access.seesCalibration(actor))
     }

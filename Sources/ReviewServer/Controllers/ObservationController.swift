@@ -84,7 +84,7 @@ struct ObservationController: Sendable {
         do { score = try Score(body.score) } catch {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"score\" must be a whole number from 1 to 7, not \(body.score).")
         }
-        let recorded = try await services.store.recordRating(
+        let recorded = try await services.store.workflow.recordRating(
             observationID: id, score: score, rationale: body.rationale, supersedes: body.supersedes, correctionReason: body.correctionReason,
             by: actor, at: services.now())
         return Created(body: RatingResult(rating: RatingRepresentation(recorded.rating), openedCase: recorded.openedCase.map { CaseRepresentation($0, blind: false, showCalibration: false) }))
@@ -100,7 +100,7 @@ struct ObservationController: Sendable {
         let id: ObservationID = try context.id("observationId")
         _ = try await services.access.observation(id, for: actor)
         let body = try await request.json(NewFlag.self, context: context)
-        let result = try await services.store.flag(observationID: id, reason: body.reason, by: actor, at: services.now())
+        let result = try await services.store.workflow.flag(observationID: id, reason: body.reason, by: actor, at: services.now())
         return Created(body: CaseRepresentation(result, blind: false, showCalibration: false))
     }
 }

@@ -95,7 +95,7 @@ struct RecordingController: Sendable {
         _ = try? FileManager.default.removeItem(atPath: path.string)
         try FileManager.default.moveItem(atPath: temporary.string, toPath: path.string)
         let sha256 = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        try await services.store.recordCaptions(of: recording.id, bytes: data.count, sha256: sha256, by: actor, at: services.now())
+        try await services.store.workflow.recordCaptions(of: recording.id, bytes: data.count, sha256: sha256, by: actor, at: services.now())
         return CaptionsRepresentation(recordingId: recording.id, bytes: data.count, sha256: sha256, link: "/api/v1/recordings/\(recording.id)/captions")
     }
 
@@ -223,7 +223,7 @@ struct RecordingController: Sendable {
             await services.viewings.noteRequest(by: actor.userID, of: recording.id, at: services.now())
         {
             do {
-                try await services.store.recordViewing(of: recording.id, variant: variant, by: actor, at: services.now())
+                try await services.store.workflow.recordViewing(of: recording.id, variant: variant, by: actor, at: services.now())
             } catch {
                 // No audit event, no viewing: the trail must hold every viewing.
                 await services.viewings.forget(actor.userID, recording.id)

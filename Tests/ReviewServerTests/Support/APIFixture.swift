@@ -69,16 +69,16 @@ struct APIFixture {
             observation: Observation(candidateID: candidate.candidate.id, date: Date(timeIntervalSince1970: 1_790_000_000), scenario: "Home visit", practiceArea: .childrens),
             ref: "OBS-T-1")
         try await store.records.observations.insert(observation.observation, ref: observation.ref)
-        _ = try await store.recordRating(observationID: observation.observation.id, score: try Score(3), rationale: "Below the standard.",
+        _ = try await store.workflow.recordRating(observationID: observation.observation.id, score: try Score(3), rationale: "Below the standard.",
                                          supersedes: nil, correctionReason: nil, by: users[.assessor]!.actor)
-        let rated = try await store.recordRating(observationID: observation.observation.id, score: try Score(5), rationale: "Good practice.",
+        let rated = try await store.workflow.recordRating(observationID: observation.observation.id, score: try Score(5), rationale: "Good practice.",
                                                  supersedes: nil, correctionReason: nil, by: users[.employer]!.actor)
         guard let opened = rated.openedCase else { throw TestFailure("the ratings 3 and 5 should open a dispute") }
         // One moderator per case, a professional: sending the dispute to moderation routes it to the assigned
         // (professional) moderator, never to the lay one.
         let lead = users[.lead]!.actor
         try await store.setModerationPolicy(try ModerationPolicy.default.with { $0.moderatorsPerCase = 1; $0.panel = [.professional] }, by: lead)
-        let dispute = try await store.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: lead)
+        let dispute = try await store.workflow.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: lead)
         guard try await store.isAssigned(users[.assignedModerator]!.id, toCase: dispute.id), dispute.state == .inModeration else {
             throw TestFailure("routing should give the dispute to the professional moderator")
         }
