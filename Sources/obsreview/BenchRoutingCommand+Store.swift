@@ -48,7 +48,7 @@ extension BenchRoutingCommand {
             let organisation = rng.below(10) == 0 ? employers[rng.below(employers.count)].id : panels[rng.below(panels.count)].id
             let user = User(name: "Moderator \(n)", role: .moderator(n % 5 < 2 ? .lay : .professional), organisationID: organisation)
             try await store.records.users.insert(user)
-            try await store.setModeratorProfile(of: user.id, practiceAreas: [], capacity: 0, by: lead.actor)
+            try await store.moderation.setModeratorProfile(of: user.id, practiceAreas: [], capacity: 0, by: lead.actor)
             moderators.append(user)
         }
         let open = try await store.records.cases.cases(in: .open, limit: cases)
@@ -57,7 +57,7 @@ extension BenchRoutingCommand {
         }
         for moderator in moderators {
             for _ in 0..<3 {
-                try await store.declareConflict(try DeclaredConflict(moderatorID: moderator.id, subject: .candidate(CandidateID(rawValue: candidates[rng.below(candidates.count)])),
+                try await store.moderation.declareConflict(try DeclaredConflict(moderatorID: moderator.id, subject: .candidate(CandidateID(rawValue: candidates[rng.below(candidates.count)])),
                                                                      reason: "knows them"), by: moderator.actor)
             }
         }
@@ -65,13 +65,13 @@ extension BenchRoutingCommand {
             _ = try await store.workflow.transition(value.id, .requestModeration, expectedVersion: value.version, reason: nil, by: lead.actor)
         }
         for moderator in moderators {
-            try await store.setModeratorProfile(of: moderator.id, practiceAreas: [], capacity: 60, by: lead.actor)
+            try await store.moderation.setModeratorProfile(of: moderator.id, practiceAreas: [], capacity: 60, by: lead.actor)
         }
         let start = ContinuousClock.now
-        let report = try await store.route(trigger: "bench")
+        let report = try await store.moderation.route(trigger: "bench")
         let pass = ContinuousClock.now - start
         let baselineStart = ContinuousClock.now
-        let idle = try await store.route(trigger: "bench")
+        let idle = try await store.moderation.route(trigger: "bench")
         let baseline = ContinuousClock.now - baselineStart
         let assigned = report.routed.reduce(0) { $0 + $1.assigned.count }
         print(String(format: "store routing pass (SQLite): %d cases in moderation, %d assignments written in one transaction: %.2f s | baseline: the next pass with nothing to route %.2f s | ratio %.1f | left short %d",

@@ -127,7 +127,7 @@ struct DemoData {
             ]
             for (name, practice) in areas {
                 guard let user = users[name] else { continue }
-                try await store.setModeratorProfile(of: user.id, practiceAreas: practice, capacity: ModeratorProfile.defaultCapacity, by: lead.actor)
+                try await store.moderation.setModeratorProfile(of: user.id, practiceAreas: practice, capacity: ModeratorProfile.defaultCapacity, by: lead.actor)
             }
             try await Self.recordDemoAttributes(store, by: lead.actor)
         }

@@ -114,7 +114,7 @@ import Testing
             try Annotation(start: 95.5, end: 101, text: "Checks understanding --> good <b>", tag: "PCF 6", recordingID: fixture.recording.id, duration: 120),
             try Annotation(start: 12, text: "Introduces herself\n\nto the family", recordingID: fixture.recording.id, duration: 120),
         ]
-        _ = try await fixture.store.submitOpinion(on: fixture.dispute.id, score: try Score(4), rationale: "Clear and respectful.", annotations: notes,
+        _ = try await fixture.store.moderation.submitOpinion(on: fixture.dispute.id, score: try Score(4), rationale: "Clear and respectful.", annotations: notes,
                                                   correcting: nil, correctionReason: nil, by: moderator)
         try await fixture.store.workflow.recordViewing(of: fixture.recording.id, variant: "proxy", by: moderator)
         // Another candidate, another employer, their own dispute.
@@ -325,7 +325,7 @@ import Testing
             #expect(!String(buffer: list.body).contains(r.description))
             // The assessor still assesses it; the assignment is gone.
             #expect(try await client.execute(uri: "/api/v1/recordings/\(r)/proxy", method: .get, headers: fixture.headers(.assessor)).status == .ok)
-            #expect(try await fixture.store.assignments(ofCase: fixture.dispute.id).allSatisfy { $0.state == .cancelled })
+            #expect(try await fixture.store.moderation.assignments(ofCase: fixture.dispute.id).allSatisfy { $0.state == .cancelled })
         }
     }
 }

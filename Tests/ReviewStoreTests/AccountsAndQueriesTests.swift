@@ -64,13 +64,13 @@ struct AccountsAndQueriesTests {
             // Sending it to moderation routed it at once: the one moderator there is took a place, and the case
             // waits for a second, saying why.
             #expect(moved.state == .awaitingModeration)
-            #expect(try await store.assignments(ofCase: opened.id).map(\.moderatorID) == [seed.moderator.id])
-            let problem = try #require(try await store.routingProblem(ofCase: opened.id))
+            #expect(try await store.moderation.assignments(ofCase: opened.id).map(\.moderatorID) == [seed.moderator.id])
+            let problem = try #require(try await store.moderation.routingProblem(ofCase: opened.id))
             #expect(problem.hasPrefix("1 of 2 places unfilled: 1 of 1 moderators eligible"))
-            #expect(try await store.isAssigned(seed.moderator.id, toCase: opened.id))
-            #expect(try await store.isAssigned(seed.moderator.id, toObservation: o))
-            #expect(try await !store.isAssigned(seed.lead.id, toCase: opened.id))
-            await expectStoreError(.invalidArgument) { _ = try await store.assign(moderator: seed.moderator.id, to: opened.id, by: seed.lead.actor) }
+            #expect(try await store.moderation.isAssigned(seed.moderator.id, toCase: opened.id))
+            #expect(try await store.moderation.isAssigned(seed.moderator.id, toObservation: o))
+            #expect(try await !store.moderation.isAssigned(seed.lead.id, toCase: opened.id))
+            await expectStoreError(.invalidArgument) { _ = try await store.moderation.assign(moderator: seed.moderator.id, to: opened.id, by: seed.lead.actor) }
             let assigned = try await store.records.listCases(CaseFilter(assignedTo: seed.moderator.id), page: PageRequest())
             #expect(assigned.map(\.id) == [opened.id])
             #expect(try await store.records.listCases(CaseFilter(state: .open), page: PageRequest()).isEmpty)

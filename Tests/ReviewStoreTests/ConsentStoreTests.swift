@@ -33,8 +33,8 @@ struct ConsentStoreTests {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             let lead = world.lead.actor
-            try await store.setModerationPolicy(try ModerationPolicy.default.with { $0.calibrationRate = 0.5; $0.moderatorsPerCase = 1; $0.panel = [.professional] }, by: lead)
-            for moderator in world.moderators { try await store.setModeratorProfile(of: moderator.id, practiceAreas: [], capacity: 100, by: lead) }
+            try await store.moderation.setModerationPolicy(try ModerationPolicy.default.with { $0.calibrationRate = 0.5; $0.moderatorsPerCase = 1; $0.panel = [.professional] }, by: lead)
+            for moderator in world.moderators { try await store.moderation.setModeratorProfile(of: moderator.id, practiceAreas: [], capacity: 100, by: lead) }
             // Six seed observations, each with one or two recordings; consent given to all at first so that they can be marked.
             var recordingsOf: [ObservationID: [RecordingID]] = [:]
             var n = 0
@@ -49,7 +49,7 @@ struct ConsentStoreTests {
                         _ = try await store.recordConsent(recording: recording, person: person, purpose: .training, granted: true, reference: "F-\(n)", by: lead)
                     }
                 }
-                _ = try await store.markSeed(seed.id, score: try Score(4), reason: "Standards panel.", by: lead)
+                _ = try await store.moderation.markSeed(seed.id, score: try Score(4), reason: "Standards panel.", by: lead)
             }
             var random = SplitMix64(seed: backend == .sqlite ? 17 : 18)
             let people: [ConsentPerson] = [.candidate, .actor(1)!, .actor(2)!]
@@ -64,7 +64,7 @@ struct ConsentStoreTests {
                 // Two ordinary cases routed make one calibration case due at rate 0.5.
                 _ = try await Self.dispute(world, in: store, 2 * draw)
                 _ = try await Self.dispute(world, in: store, 2 * draw + 1)
-                let report = try await store.route(trigger: "draw \(draw)")
+                let report = try await store.moderation.route(trigger: "draw \(draw)")
                 for caseID in report.calibrationCasesOpened {
                     let seedCase = try #require(try await store.records.cases.find(caseID))
                     for recordingID in recordingsOf[seedCase.observationID] ?? [] {
@@ -93,12 +93,12 @@ struct ConsentStoreTests {
             let consent = try await store.recordConsent(recording: recording, person: .actor(1)!, purpose: .moderation, granted: false,
                                                         reference: "Email of 2 March", by: world.lead.actor)
             #expect(!consent.permits(.moderation) && consent.permits(.assessment) && consent.people == [.candidate, .actor(1)!])
-            let after = try await store.assignments(ofCase: world.dispute.id)
+            let after = try await store.moderation.assignments(ofCase: world.dispute.id)
             #expect(after.allSatisfy { $0.state == .cancelled })
-            let report = try await store.route(cases: [world.dispute.id], trigger: "test")
-            #expect(try await store.assignments(ofCase: world.dispute.id).allSatisfy { $0.state == .cancelled })
+            let report = try await store.moderation.route(cases: [world.dispute.id], trigger: "test")
+            #expect(try await store.moderation.assignments(ofCase: world.dispute.id).allSatisfy { $0.state == .cancelled })
             #expect(report.routed.first?.problem?.contains("lead decides") == true)
-            #expect(try await store.routingProblem(ofCase: world.dispute.id)?.contains("withdrawn") == true)
+            #expect(try await store.moderation.routingProblem(ofCase: world.dispute.id)?.contains("withdrawn") == true)
             // The withdrawal and the cancellations are in the audit trail, which still verifies.
             let events = try await store.audit.entries(about: .init(type: "recording", id: recording.description))
             #expect(events.contains { $0.event.action == "recording.consent_withdrawn" && $0.event.details["purpose"] == "moderation" && $0.event.reason == nil })
@@ -110,13 +110,13 @@ struct ConsentStoreTests {
             try await store.records.observations.insert(quiet, ref: "OBS-Q")
             _ = try await store.workflow.recordRating(observationID: quiet.id, score: try Score(5), rationale: "Fine.", supersedes: nil, correctionReason: nil, by: world.assessor.actor)
             _ = try await store.workflow.recordRating(observationID: quiet.id, score: try Score(5), rationale: "Fine.", supersedes: nil, correctionReason: nil, by: world.employerRep.actor)
-            #expect(try await store.samplingPopulation().contains { $0.observationID == quiet.id })
+            #expect(try await store.moderation.samplingPopulation().contains { $0.observationID == quiet.id })
             let quietRecording = try await Self.recording(of: quiet.id, by: world.assessor, in: store, 2)
             _ = try await store.recordConsent(recording: quietRecording, person: .candidate, purpose: .moderation, granted: false, reference: nil, by: world.lead.actor)
-            #expect(!(try await store.samplingPopulation().contains { $0.observationID == quiet.id }))
+            #expect(!(try await store.moderation.samplingPopulation().contains { $0.observationID == quiet.id }))
             // Given again: back in.
             _ = try await store.recordConsent(recording: quietRecording, person: .candidate, purpose: .moderation, granted: true, reference: nil, by: world.lead.actor)
-            #expect(try await store.samplingPopulation().contains { $0.observationID == quiet.id })
+            #expect(try await store.moderation.samplingPopulation().contains { $0.observationID == quiet.id })
         }
     }
 
@@ -135,17 +135,17 @@ struct ConsentStoreTests {
             // Nothing recorded: no training reuse, so no seed.
             #expect(try await store.consents(of: recording).permits(.training) == false)
             await #expect(throws: StoreError.self) {
-                _ = try await store.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
+                _ = try await store.moderation.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
             }
             _ = try await store.recordConsent(recording: recording, person: .candidate, purpose: .training, granted: true, reference: "F-1", by: world.lead.actor)
             // An actor recorded for another purpose must consent to training too.
             _ = try await store.recordConsent(recording: recording, person: .actor(1)!, purpose: .moderation, granted: true, reference: nil, by: world.lead.actor)
             await #expect(throws: StoreError.self) {
-                _ = try await store.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
+                _ = try await store.moderation.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
             }
             _ = try await store.recordConsent(recording: recording, person: .actor(1)!, purpose: .training, granted: true, reference: "F-2", by: world.lead.actor)
-            _ = try await store.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
-            #expect(try await store.seeds().count == 1)
+            _ = try await store.moderation.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
+            #expect(try await store.moderation.seeds().count == 1)
 
             // Eight identical answers at once (a double click, a retried request): one answer stands, none fails.
             let lead = world.lead.actor

@@ -31,7 +31,7 @@ import Testing
             try await store.records.ratings.append(rating, by: seed.assessor.actor)
             let (opened, openedEvent) = try seed.openCase()
             try await store.records.cases.create(opened, event: openedEvent)
-            _ = try await store.postMessage(on: opened.id, body: "Note about the candidate: \(marker)", atSeconds: 12, by: seed.lead.actor, at: Seed.start)
+            _ = try await store.moderation.postMessage(on: opened.id, body: "Note about the candidate: \(marker)", atSeconds: 12, by: seed.lead.actor, at: Seed.start)
             // A flag's reason lives in the case's document (found missing from erasure in review).
             _ = try await store.workflow.flag(observationID: seed.observation.id, reason: "Flagged about \(name): \(marker)", by: seed.assessor.actor,
                                      at: Seed.start)
@@ -99,7 +99,7 @@ import Testing
         try await withStore(backend) { store in
             let world = try await World.make(store)
             let conflict = "Neighbour-\(world.marker)"
-            _ = try await store.declareConflict(
+            _ = try await store.moderation.declareConflict(
                 try DeclaredConflict(moderatorID: world.seed.moderator.id, subject: .candidate(world.seed.candidate.id), reason: conflict),
                 by: world.seed.lead.actor, at: Seed.start)
             #expect(try await !Self.traces(of: conflict, in: store).isEmpty)
@@ -236,7 +236,7 @@ import Testing
             await expectStoreError(.constraintViolation) { try await store.raw("UPDATE case_messages SET body = 'rewritten'") }
             await expectStoreError(.constraintViolation) { try await store.raw("DELETE FROM case_messages") }
             try await store.raw("UPDATE case_messages SET body = '[erased]'")
-            #expect(try await store.messages(ofCase: world.caseID).map(\.body) == ["[erased]"])
+            #expect(try await store.moderation.messages(ofCase: world.caseID).map(\.body) == ["[erased]"])
         }
     }
 

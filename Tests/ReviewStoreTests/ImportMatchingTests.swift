@@ -55,14 +55,14 @@ struct ImportMatchingTests {
             #expect(try await store.count("SELECT COUNT(*) AS n FROM users WHERE active = \(literal: backend == .postgres ? "TRUE" : "1") AND name LIKE 'Ratings import%'") == 0)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM moderator_profiles") == 0)
             // Routing: the real moderator rated the observation, so she is excluded; nobody phantom is chosen.
-            let profiles = try await store.moderatorProfiles()
+            let profiles = try await store.moderation.moderatorProfiles()
             #expect(profiles.filter { $0.profile.active }.map(\.profile.id) == [lay.id])
 
             // An unknown moderator named in a file is an inactive identity: never routed.
             _ = try await store.importRatings(try Self.rows([
                 Self.row("OBS-2", source: "moderator", rater: "Someone New", organisation: "Moderation Panel", score: 4, at: "2026-01-19T10:00:00Z"),
             ]), file: "t2.csv", sha256: "01")
-            #expect(try await store.moderatorProfiles().filter { $0.profile.active }.map(\.profile.id) == [lay.id])
+            #expect(try await store.moderation.moderatorProfiles().filter { $0.profile.active }.map(\.profile.id) == [lay.id])
 
             // Two people of one organisation with the same name: the import refuses, naming the line and the column.
             try await store.records.users.insert(User(name: "ana núñez", role: .moderator(.professional), organisationID: panel.id))

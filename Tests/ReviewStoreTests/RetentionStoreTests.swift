@@ -28,7 +28,7 @@ import Testing
                                            by: seed.assessor.actor)
             let (opened, openedEvent) = try seed.openCase(at: start)
             try await store.records.cases.create(opened, event: openedEvent)
-            _ = try await store.postMessage(on: opened.id, body: "See 1:10.", atSeconds: 70, by: seed.lead.actor, at: start)
+            _ = try await store.moderation.postMessage(on: opened.id, body: "See 1:10.", atSeconds: 70, by: seed.lead.actor, at: start)
             let (withdrawn, withdrawEvent) = try opened.apply(.withdraw, by: seed.lead.actor, at: start, reason: "raised in error")
             try await store.records.cases.update(withdrawn, expectedVersion: opened.version, event: withdrawEvent)
             func stored(_ observation: ObservationID, _ sha: String) async throws -> Recording {
@@ -108,7 +108,7 @@ import Testing
             #expect(try await store.records.ratings.ratings(of: world.heldObservation.id).map(\.rationale) == ["Held rationale."])
             #expect(try await store.records.ratings.ratings(of: world.seed.observation.id).map(\.rationale) == ["[erased]"])
             #expect(try await store.attributes(of: world.seed.candidate.id) != nil)
-            #expect(try await store.messages(ofCase: world.caseID).map(\.body) == ["[erased]"])
+            #expect(try await store.moderation.messages(ofCase: world.caseID).map(\.body) == ["[erased]"])
             #expect(try await store.records.recordings.find(world.abandoned.id)?.status.name == "rejected")
             #expect(try await store.records.users.find(world.former.id)?.name == "[erased]")
             let held = try await store.audit.entries(about: .init(type: "observation", id: world.heldObservation.id.description))

@@ -29,7 +29,7 @@ struct UniquenessRaceTests {
                                                  by: seed.assessor.actor)
             }
             await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderationPolicy() } }
+                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderation.moderationPolicy() } }
             }
             // Twenty identical employer 6s per observation race (each would open the dispute).
             let outcomes = await withTaskGroup(of: (ObservationID, Result<RecordedRating, any Error>).self) { group in
@@ -102,7 +102,7 @@ struct UniquenessRaceTests {
             _ = try await store.workflow.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
                                              by: seed.assessor.actor)
             await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderationPolicy() } }
+                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderation.moderationPolicy() } }
             }
             // The employer's 6 (which opens an automatic dispute) races ten flags (each of which would open a manual case).
             let flagged = await withTaskGroup(of: Bool.self) { group in

@@ -77,7 +77,7 @@ struct Access: Sendable {
     private func mayRead(observation id: ObservationID, employerID: OrganisationID, as actor: Actor) async throws -> Bool {
         switch actor.role {
         case .employer: employerID == actor.organisationID
-        case .moderator: try await store.isAssigned(actor.userID, toObservation: id)
+        case .moderator: try await store.moderation.isAssigned(actor.userID, toObservation: id)
         case .assessor, .lead, .auditor: true
         case .administrator: false
         }
@@ -98,7 +98,7 @@ struct Access: Sendable {
         switch actor.role {
         case .employer: value.employerID == actor.organisationID && !value.isCalibration
         case .assessor: !value.isCalibration
-        case .moderator: try await store.isAssigned(actor.userID, toCase: value.id)
+        case .moderator: try await store.moderation.isAssigned(actor.userID, toCase: value.id)
         case .lead, .auditor: true
         case .administrator: false
         }
@@ -109,14 +109,14 @@ struct Access: Sendable {
     /// carries over: only this case's own round counts, never another case on the same observation.
     func isSealed(_ value: Case, for moderatorID: UserID) async throws -> Bool {
         if value.state.hasOutcome { return false }
-        return try await store.unsealedRound(moderatorID, on: value.id) != value.round
+        return try await store.moderation.unsealedRound(moderatorID, on: value.id) != value.round
     }
 
     /// Whether a moderator may read an observation's ratings: only when every case of it they sit on is unsealed for
     /// them (and there is at least one). 403 otherwise, as before their panel is complete nothing of the scores shows.
     func mayReadRatings(of observationID: ObservationID, as moderatorID: UserID) async throws -> Bool {
         var any = false
-        for assignment in try await store.assignments(ofModerator: moderatorID) where [.offered, .accepted, .submitted].contains(assignment.state) {
+        for assignment in try await store.moderation.assignments(ofModerator: moderatorID) where [.offered, .accepted, .submitted].contains(assignment.state) {
             guard let value = try await store.records.cases.find(assignment.caseID), value.observationID == observationID else { continue }
             if try await isSealed(value, for: moderatorID) { return false }
             any = true

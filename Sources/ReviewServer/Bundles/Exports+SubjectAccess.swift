@@ -74,7 +74,7 @@ extension Exports {
                     id: value.id, observationId: id, kind: value.kind.rawValue, state: value.state.rawValue, openedAt: value.openedAt,
                     flags: flags, outcome: try await SubjectOutcome(value.outcome, people: &people),
                     previousOutcomes: try await SubjectOutcome.all(value.previousOutcomes, people: &people)))
-                for opinion in try await store.opinions(ofCase: value.id) {
+                for opinion in try await store.moderation.opinions(ofCase: value.id) {
                     var files: [String] = []
                     // Only notes on this candidate's own recordings (or on the observation as a whole).
                     for (recordingID, notes) in Self.notesByRecording(opinion.annotations) where recordingID.map(own.contains) ?? true {
@@ -87,10 +87,10 @@ extension Exports {
                         rationale: opinion.rationale, submittedAt: opinion.submittedAt, corrects: opinion.supersedes != nil,
                         correctionReason: opinion.correctionReason, notes: files))
                 }
-                for message in try await store.messages(ofCase: value.id) {
+                for message in try await store.moderation.messages(ofCase: value.id) {
                     messages.append(SubjectMessage(caseId: value.id, author: try await people.label(message.authorID), body: message.body, atSeconds: message.atSeconds, postedAt: message.postedAt))
                 }
-                if let plan = try await store.developmentPlan(ofCase: value.id) {
+                if let plan = try await store.moderation.developmentPlan(ofCase: value.id) {
                     plans.append(SubjectPlan(caseId: value.id, createdAt: plan.createdAt, acknowledgedAt: plan.acknowledgedAt, note: plan.note))
                 }
             }

@@ -60,7 +60,7 @@ public struct Exports: Sendable {
             let candidate = try await store.records.candidates.find(observation.observation.candidateID)
         else { throw StoreError(.corruptData, "The observation of case \(caseID) is missing.") }
         let ratings = try await store.records.ratings.ratings(of: value.observationID)
-        let opinions = try await store.opinions(ofCase: caseID)
+        let opinions = try await store.moderation.opinions(ofCase: caseID)
         let recordings = try await store.records.recordings.recordings(of: value.observationID)
 
         var archive = ExportArchive()
@@ -78,8 +78,8 @@ public struct Exports: Sendable {
             }
         }
         try archive.add("outcome.json", json: BundleOutcome(state: value.state.rawValue, outcome: value.outcome, previousOutcomes: value.previousOutcomes))
-        try archive.add("messages.json", json: try await store.messages(ofCase: caseID).map(MessageRepresentation.init))
-        if let plan = try await store.developmentPlan(ofCase: caseID) {
+        try archive.add("messages.json", json: try await store.moderation.messages(ofCase: caseID).map(MessageRepresentation.init))
+        if let plan = try await store.moderation.developmentPlan(ofCase: caseID) {
             try archive.add("development-plan.json", json: DevelopmentPlanRepresentation(plan))
         }
         for recording in recordings {

@@ -23,7 +23,7 @@ extension CaseController {
         let actor = try context.requireIdentity()
         try Access.Rule.readAssignments.require(actor)
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        let assignments = Access.visible(try await services.store.assignments(ofCase: value.id), for: actor)
+        let assignments = Access.visible(try await services.store.moderation.assignments(ofCase: value.id), for: actor)
         let now = services.now()
         if actor.role.isModerator {
             return CaseAssignmentsRepresentation(
@@ -31,15 +31,15 @@ extension CaseController {
         }
         return CaseAssignmentsRepresentation(
             items: assignments.map { AssignmentRepresentation($0, now: now) },
-            routingProblem: try await services.store.routingProblem(ofCase: value.id),
-            sampleReason: try await services.store.sampleReason(ofCase: value.id))
+            routingProblem: try await services.store.moderation.routingProblem(ofCase: value.id),
+            sampleReason: try await services.store.moderation.sampleReason(ofCase: value.id))
     }
 
     @Sendable func accept(_ request: Request, context: ReviewRequestContext) async throws -> AssignmentRepresentation {
         let actor = try context.requireIdentity()
         try requireModerator(actor, to: "accept a case")
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
-        return AssignmentRepresentation(try await services.store.acceptAssignment(of: value.id, by: actor, at: services.now()), now: services.now(),
+        return AssignmentRepresentation(try await services.store.moderation.acceptAssignment(of: value.id, by: actor, at: services.now()), now: services.now(),
                                         sealed: true)
     }
 
@@ -70,7 +70,7 @@ extension CaseController {
         case let other?:
             throw APIError(.unprocessableContent, code: .invalid, message: "\"conflictWith\" is \"candidate\", \"employer\" or absent, not \"\(other)\".")
         }
-        let (declined, replacements) = try await services.store.declineAssignment(
+        let (declined, replacements) = try await services.store.moderation.declineAssignment(
             of: value.id, reason: body.reason, conflictWith: subject, by: actor, at: services.now())
         let now = services.now()
         return DeclineResult(declined: AssignmentRepresentation(declined, now: now, sealed: true),
@@ -84,7 +84,7 @@ extension CaseController {
         let actor = try context.requireIdentity()
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
         try Access.requireOpinionsOpen(of: value, blind: blind, for: actor)
-        return ItemList(items: OpinionRepresentation.all(try await services.store.opinions(ofCase: value.id)))
+        return ItemList(items: OpinionRepresentation.all(try await services.store.moderation.opinions(ofCase: value.id)))
     }
 
     struct NewOpinion: Decodable {
@@ -119,10 +119,10 @@ extension CaseController {
                 throw APIError(.unprocessableContent, code: .invalid, message: "Note \(index + 1): \(error.message)")
             }
         }
-        let submitted = try await services.store.submitOpinion(
+        let submitted = try await services.store.moderation.submitOpinion(
             on: value.id, score: score, rationale: body.rationale, annotations: annotations, correcting: body.supersedes,
             correctionReason: body.correctionReason, by: actor, at: services.now())
-        let all = try await services.store.opinions(ofCase: value.id)
+        let all = try await services.store.moderation.opinions(ofCase: value.id)
         let superseded = Set(all.compactMap(\.supersedes))
         let now = services.now()
         // The answer shows the case as the moderator may now see it: still sealed unless this opinion completed the panel.
@@ -140,7 +140,7 @@ extension CaseController {
         try Access.Rule.readPanelDiscussion.require(actor)
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
         try Access.requireDiscussionOpen(blind: blind)
-        return ItemList(items: try await services.store.messages(ofCase: value.id).map(MessageRepresentation.init))
+        return ItemList(items: try await services.store.moderation.messages(ofCase: value.id).map(MessageRepresentation.init))
     }
 
     struct NewMessage: Decodable {
@@ -165,7 +165,7 @@ extension CaseController {
                                message: "\"atSeconds\" must be a time within the recording (0–\(duration.map { String($0) } ?? "its end") s).")
             }
         }
-        return Created(body: MessageRepresentation(try await services.store.postMessage(
+        return Created(body: MessageRepresentation(try await services.store.moderation.postMessage(
             on: value.id, body: body.body, atSeconds: body.atSeconds, by: actor, at: services.now())))
     }
 
@@ -174,7 +174,7 @@ extension CaseController {
         let actor = try context.requireIdentity()
         try Access.Rule.readDevelopmentPlan.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
-        let plan = try await services.store.developmentPlan(ofCase: value.id)
+        let plan = try await services.store.moderation.developmentPlan(ofCase: value.id)
         return DevelopmentPlanStatus(required: plan != nil, plan: plan.map(DevelopmentPlanRepresentation.init))
     }
 
@@ -187,7 +187,7 @@ extension CaseController {
         try Access.Rule.acknowledgeDevelopmentPlan.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let body = try await request.json(Acknowledgement.self, context: context)
-        return DevelopmentPlanRepresentation(try await services.store.acknowledgeDevelopmentPlan(
+        return DevelopmentPlanRepresentation(try await services.store.moderation.acknowledgeDevelopmentPlan(
             ofCase: value.id, note: body.note?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false ? body.note : nil,
             by: actor, at: services.now()))
     }

@@ -51,7 +51,7 @@ extension CaseController {
 
     @Sendable func noteDraft(_ request: Request, context: ReviewRequestContext) async throws -> NoteDraftRepresentation {
         let (actor, caseID, recording) = try await draftTarget(context)
-        return NoteDraftRepresentation(try await services.store.noteDraft(of: actor.userID, on: caseID, recording: recording.id))
+        return NoteDraftRepresentation(try await services.store.moderation.noteDraft(of: actor.userID, on: caseID, recording: recording.id))
     }
 
     @Sendable func saveNoteDraft(_ request: Request, context: ReviewRequestContext) async throws -> NoteDraftRepresentation {
@@ -66,7 +66,7 @@ extension CaseController {
                 throw APIError(.unprocessableContent, code: .invalid, message: "Note \(index + 1): \(error.message)")
             }
         }
-        return NoteDraftRepresentation(try await services.store.saveNoteDraft(
+        return NoteDraftRepresentation(try await services.store.moderation.saveNoteDraft(
             notes, of: actor.userID, on: caseID, recording: recording.id, at: services.now()))
     }
 }

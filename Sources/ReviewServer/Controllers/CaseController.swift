@@ -30,7 +30,7 @@ struct CaseController: Sendable {
         }
         // A moderator sees a case sealed until their round's panel is complete (decision 10); a sealed escalated case
         // shows as in moderation, so the state filter is applied to the state the moderator sees.
-        let unsealed = try await services.store.unsealedRounds(of: actor.userID)
+        let unsealed = try await services.store.moderation.unsealedRounds(of: actor.userID)
         func representation(_ value: Case) -> CaseRepresentation {
             CaseRepresentation(value, blind: !value.state.hasOutcome && unsealed[value.id] != value.round, showCalibration: false)
         }
@@ -104,7 +104,7 @@ struct CaseController: Sendable {
             let score = try score()
             var basedOn = body.basedOn ?? []
             if body.basedOn == nil {
-                basedOn = SecondOpinion.current(try await services.store.opinions(ofCase: current.id)).filter { $0.round == current.round }.map(\.id)
+                basedOn = SecondOpinion.current(try await services.store.moderation.opinions(ofCase: current.id)).filter { $0.round == current.round }.map(\.id)
             }
             let codes = (body.reasonCodes ?? []).compactMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
             command = .decide(Outcome(score: score, basis: .person(actor.userID), reasonCodes: codes.isEmpty ? ["decided_by_lead"] : codes,
@@ -135,7 +135,7 @@ struct CaseController: Sendable {
         guard let moderator = try await services.store.records.users.find(body.moderatorId), moderator.role.isModerator, moderator.active else {
             throw APIError(.unprocessableContent, code: .invalid, message: "\(body.moderatorId) is not an active moderator's account.")
         }
-        let assignment = try await services.store.assign(moderator: moderator.id, to: value.id, by: actor, at: services.now())
+        let assignment = try await services.store.moderation.assign(moderator: moderator.id, to: value.id, by: actor, at: services.now())
         return Created(body: AssignmentRepresentation(assignment, now: services.now()))
     }
 }

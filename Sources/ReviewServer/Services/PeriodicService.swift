@@ -59,7 +59,7 @@ extension PeriodicService {
     /// re-routed, due calibration cases open, and cases waiting for moderators get them as moderators become free.
     public static func routing(_ store: ReviewStore, interval: Duration, logger: Logger) -> PeriodicService {
         PeriodicService(name: "Routing pass", interval: interval, logger: logger) { logger in
-            let report = try await store.route(trigger: "schedule")
+            let report = try await store.moderation.route(trigger: "schedule")
             let assigned = report.routed.reduce(0) { $0 + $1.assigned.count }
             if assigned + report.expired.count + report.calibrationCasesOpened.count > 0 {
                 logger.info("Routing pass", metadata: [

@@ -77,9 +77,9 @@ struct APIFixture {
         // One moderator per case, a professional: sending the dispute to moderation routes it to the assigned
         // (professional) moderator, never to the lay one.
         let lead = users[.lead]!.actor
-        try await store.setModerationPolicy(try ModerationPolicy.default.with { $0.moderatorsPerCase = 1; $0.panel = [.professional] }, by: lead)
+        try await store.moderation.setModerationPolicy(try ModerationPolicy.default.with { $0.moderatorsPerCase = 1; $0.panel = [.professional] }, by: lead)
         let dispute = try await store.workflow.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: lead)
-        guard try await store.isAssigned(users[.assignedModerator]!.id, toCase: dispute.id), dispute.state == .inModeration else {
+        guard try await store.moderation.isAssigned(users[.assignedModerator]!.id, toCase: dispute.id), dispute.state == .inModeration else {
             throw TestFailure("routing should give the dispute to the professional moderator")
         }
 
