@@ -97,12 +97,12 @@ struct DemoData {
         } ?? []
         guard let assessor = users["assessor"] else { return }
         // Loaded once: a restart (whose list of disputes may have changed meanwhile) adds no second copies.
-        let loaded = try await store.recordingBlobKeys()
+        let loaded = try await store.ingest.recordingBlobKeys()
         for (file, target) in zip(files, disputed + disputed) {
             guard let path = samples?.appendingPathComponent(file).path else { continue }
             let size = try await IngestCommand.store(path, in: data)  // hashes once; a blob already stored is not copied again
             guard !loaded.contains(size.key.sha256) else { continue }
-            _ = try await store.storeUploadedRecording(
+            _ = try await store.ingest.storeUploadedRecording(
                 uploadID: "demo:\(size.key):\(target.observationID)", observationID: target.observationID, uploadedBy: assessor.id,
                 fileName: file, sha256: size.key.sha256, byteCount: size.bytes)
         }

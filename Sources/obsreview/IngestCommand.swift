@@ -32,7 +32,7 @@ struct IngestCommand: AsyncParsableCommand {
             let layout = try objectStorage.layout(data: data)
             for file in files {
                 let blob = try await Self.store(file, in: layout)
-                let stored = try await store.storeUploadedRecording(
+                let stored = try await store.ingest.storeUploadedRecording(
                     uploadID: "file:\(blob.key):\(record.observation.id)", observationID: record.observation.id, uploadedBy: uploader,
                     fileName: URL(fileURLWithPath: file).lastPathComponent, sha256: blob.key.sha256, byteCount: blob.bytes)
                 let what = stored.alreadyUploaded ? "(already uploaded for this observation)" : stored.job == nil ? "(already stored)" : "queued for indexing"

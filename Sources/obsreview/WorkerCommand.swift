@@ -80,7 +80,7 @@ struct IndexingWorker {
             do {
                 try await store.jobs.reclaimExpiredLeases(now: Date())
                 try await releaseLeasesOfEndedWorkers()
-                try await store.rejectRecordingsOfDeadJobs()
+                try await store.ingest.rejectRecordingsOfDeadJobs()
                 if try await runOne() { continue }
             } catch is CancellationError {
                 return  // stopping: not an error
@@ -98,9 +98,9 @@ struct IndexingWorker {
     /// their leases: their processes cannot be seen from here.
     func releaseLeasesOfEndedWorkers() async throws {
         let host = ProcessInfo.processInfo.hostName + "-"
-        for owner in try await store.leaseOwnersOfRunningJobs() where owner.hasPrefix(host) && owner != name {
+        for owner in try await store.ingest.leaseOwnersOfRunningJobs() where owner.hasPrefix(host) && owner != name {
             guard let pid = Int32(owner.dropFirst(host.count)), pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
-            try await store.releaseLeases(heldBy: owner)
+            try await store.ingest.releaseLeases(heldBy: owner)
         }
     }
 
@@ -119,11 +119,11 @@ struct IndexingWorker {
             return true
         }
         if recording.status == .stored {
-            try await store.beginIndexing(payload.recordingID)
+            try await store.ingest.beginIndexing(payload.recordingID)
         }
         guard let key = BlobKey(payload.blobKey), try await data.blobs.contains(key) else {
             try await store.jobs.complete(job.id, worker: name, now: Date())
-            try await store.rejectRecording(
+            try await store.ingest.rejectRecording(
                 payload.recordingID, reason: "The recording's original file is missing from the server: upload it again.", code: IndexFailureCode.blobMissing)
             return true
         }
@@ -164,7 +164,7 @@ struct IndexingWorker {
             Self.removeLeftovers(in: media)
             // In a task of its own: this one is cancelled, and the database client would refuse to start its query.
             let (store, name) = (store, name)
-            _ = await Task.detached { try? await store.releaseLeases(heldBy: name, refundingAttempt: true) }.value
+            _ = await Task.detached { try? await store.ingest.releaseLeases(heldBy: name, refundingAttempt: true) }.value
             throw CancellationError()
         }
         // A worker that was paused or cut off past its lease must not write a result over the worker that took the job
@@ -184,7 +184,7 @@ struct IndexingWorker {
                 // FFmpeg could not index the file: that is final, and the message says what to do.
                 // Messages name the recording's own file, never the blob's path on this server.
                 let reason = (report.error?.message ?? "The file could not be indexed.").replacingOccurrences(of: blob, with: recording.fileName)
-                try await store.rejectRecording(payload.recordingID, reason: reason, code: IndexFailureCode.wire(report.error?.code ?? "notMedia"))
+                try await store.ingest.rejectRecording(payload.recordingID, reason: reason, code: IndexFailureCode.wire(report.error?.code ?? "notMedia"))
                 Self.removeLeftovers(in: media)
             } else {
                 // Indexed; a proxy that could not be made stays visible as the report's error (stage `proxy`). The
@@ -194,7 +194,7 @@ struct IndexingWorker {
                     proxy.file = URL(fileURLWithPath: proxy.file).lastPathComponent
                     report.proxy = proxy
                 }
-                try await store.finishIndexing(payload.recordingID, report: JSONLines.line(report))
+                try await store.ingest.finishIndexing(payload.recordingID, report: JSONLines.line(report))
             }
             try await store.jobs.complete(job.id, worker: name, now: Date())
             Counter(label: "obsreview_index_jobs_total", dimensions: [("outcome", report.format == nil ? "rejected" : "ready")]).increment()
@@ -262,7 +262,7 @@ struct IndexingWorker {
         Counter(label: "obsreview_index_jobs_total", dimensions: [("outcome", "failed")]).increment()
         let failed = try await store.jobs.fail(job.id, worker: name, error: what, retryable: true, now: Date())
         if failed.state == .dead {
-            try await store.rejectRecording(
+            try await store.ingest.rejectRecording(
                 payload.recordingID,
                 reason: """
                     The recording could not be indexed: \(what), \(failed.attempts) times. The original is kept: use \

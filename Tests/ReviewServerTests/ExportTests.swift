@@ -163,11 +163,11 @@ import Testing
         let fixture = try await APIFixture.make()
         _ = try await Self.worldWithHistory(fixture)
         // The index report carries a phone's location: withheld in the bundle, as for everyone but the lead.
-        let stored = try await fixture.store.storeUploadedRecording(
+        let stored = try await fixture.store.ingest.storeUploadedRecording(
             uploadID: "phone", observationID: fixture.observation.observation.id, uploadedBy: fixture.users[.assessor]!.id, fileName: "phone.mov",
             sha256: String(repeating: "ab", count: 32), byteCount: 10)
-        _ = try await fixture.store.beginIndexing(stored.recordingID)
-        let phone = try await fixture.store.finishIndexing(stored.recordingID, report: #"{"file":"/srv/data/blobs/ab/cd/x","format":{"durationSeconds":120.0,"tags":{"location":"+51.5074-000.1278/","make":"Apple"},"personalDataTags":["location","make"]}}"#)
+        _ = try await fixture.store.ingest.beginIndexing(stored.recordingID)
+        let phone = try await fixture.store.ingest.finishIndexing(stored.recordingID, report: #"{"file":"/srv/data/blobs/ab/cd/x","format":{"durationSeconds":120.0,"tags":{"location":"+51.5074-000.1278/","make":"Apple"},"personalDataTags":["location","make"]}}"#)
         let c = fixture.dispute.id
         try await fixture.withClient { client in
             let response = try await client.execute(uri: "/api/v1/cases/\(c)/bundle", method: .get, headers: fixture.headers(.lead))

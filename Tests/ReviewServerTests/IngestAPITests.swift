@@ -46,14 +46,14 @@ import Testing
             try FileManager.default.createDirectory(at: blob.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(bytes).write(to: blob)
         }
-        let stored = try await fixture.store.storeUploadedRecording(
+        let stored = try await fixture.store.ingest.storeUploadedRecording(
             uploadID: "second", observationID: fixture.observation.observation.id, uploadedBy: fixture.users[.assessor]!.id,
             fileName: "second.mp4", sha256: sha256, byteCount: Int64(bytes.count))
-        try await fixture.store.beginIndexing(stored.recordingID)
+        try await fixture.store.ingest.beginIndexing(stored.recordingID)
         if let report {
-            try await fixture.store.finishIndexing(stored.recordingID, report: report)
+            try await fixture.store.ingest.finishIndexing(stored.recordingID, report: report)
         } else {
-            try await fixture.store.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexing_failed")
+            try await fixture.store.ingest.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexing_failed")
         }
         return stored.recordingID
     }

@@ -98,15 +98,15 @@ struct AccountsAndQueriesTests {
             #expect(try await store.records.listObservations(candidateID: nil, employerID: other.id, page: PageRequest()).isEmpty)
             #expect(try await store.records.listObservations(candidateID: seed.candidate.id, employerID: nil, page: PageRequest()).count == 1)
 
-            let stored = try await store.storeUploadedRecording(
+            let stored = try await store.ingest.storeUploadedRecording(
                 uploadID: "u1", observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "a.mp4",
                 sha256: String(repeating: "c", count: 64), byteCount: 10)
             #expect(try await store.records.listRecordings(observationID: nil, employerID: seed.employer.id, status: "stored", page: PageRequest()).map(\.id) == [stored.recordingID])
             #expect(try await store.records.listRecordings(observationID: nil, employerID: other.id, status: nil, page: PageRequest()).isEmpty)
-            let job = try #require(try await store.indexJob(of: stored.recordingID))
+            let job = try #require(try await store.ingest.indexJob(of: stored.recordingID))
             #expect(job.job.id == stored.job && job.progress == nil)
             try await store.reportProgress(of: job.job.id, 0.5)
-            #expect(try await store.indexJob(of: stored.recordingID)?.progress == 0.5)
+            #expect(try await store.ingest.indexJob(of: stored.recordingID)?.progress == 0.5)
             #expect(try await store.jobCounts()["queued"] == 1)
             #expect(try await store.readiness().pendingMigrations.isEmpty)
 

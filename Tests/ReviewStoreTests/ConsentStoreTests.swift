@@ -11,7 +11,7 @@ struct ConsentStoreTests {
     /// A stored recording of `observation` (no file needed: nothing here reads it).
     static func recording(of observation: ObservationID, by uploader: User, in store: ReviewStore, _ n: Int) async throws -> RecordingID {
         let sha = String(repeating: String(format: "%02x", n % 256), count: 32)
-        return try await store.storeUploadedRecording(
+        return try await store.ingest.storeUploadedRecording(
             uploadID: "consent-\(observation)-\(n)", observationID: observation, uploadedBy: uploader.id, fileName: "visit-\(n).mp4",
             sha256: sha, byteCount: 1_000).recordingID
     }

@@ -119,7 +119,7 @@ import Testing
                                                      consentedAt: Seed.start, by: world.seed.lead.actor)
             }
             await expectStoreError(.conflict) {
-                _ = try await store.storeUploadedRecording(uploadID: "after", observationID: world.seed.observation.id,
+                _ = try await store.ingest.storeUploadedRecording(uploadID: "after", observationID: world.seed.observation.id,
                                                            uploadedBy: world.seed.assessor.id, fileName: "after.mp4",
                                                            sha256: String(repeating: "c", count: 64), byteCount: 10)
             }

@@ -172,7 +172,7 @@ struct RecordingIngestTests {
             let assessor = try #require(try await store.records.organisations.all().first { $0.kind == .accreditingBody })
             let uploader = try #require(try await store.records.users.users(of: assessor.id).first { $0.role == .assessor })
             let hash = String(repeating: "ab", count: 32)
-            let stored = try await store.storeUploadedRecording(
+            let stored = try await store.ingest.storeUploadedRecording(
                 uploadID: "u1", observationID: observation.observation.id, uploadedBy: uploader.id, fileName: "visit.mp4",
                 sha256: hash, byteCount: 1234, at: Seed.start)
             let recording = try #require(try await store.records.recordings.find(stored.recordingID))
@@ -180,7 +180,7 @@ struct RecordingIngestTests {
             #expect(recording.sha256 == hash)
 
             // A retried completion returns the same recording and enqueues nothing more.
-            let again = try await store.storeUploadedRecording(
+            let again = try await store.ingest.storeUploadedRecording(
                 uploadID: "u1", observationID: observation.observation.id, uploadedBy: uploader.id, fileName: "visit.mp4",
                 sha256: hash, byteCount: 1234, at: Seed.start)
             #expect(again.recordingID == stored.recordingID)
@@ -191,13 +191,13 @@ struct RecordingIngestTests {
             #expect(job.id == stored.job)
             #expect(try job.decodePayload(as: IndexJobPayload.self) == IndexJobPayload(recordingID: stored.recordingID, blobKey: hash))
 
-            try await store.beginIndexing(stored.recordingID, at: Seed.start.addingTimeInterval(1))
-            let ready = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","keyframes":{"count":5}}"#, at: Seed.start.addingTimeInterval(2))
+            try await store.ingest.beginIndexing(stored.recordingID, at: Seed.start.addingTimeInterval(1))
+            let ready = try await store.ingest.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","keyframes":{"count":5}}"#, at: Seed.start.addingTimeInterval(2))
             #expect(ready.status == .ready)
-            let report = try #require(try await store.indexReport(of: stored.recordingID))
+            let report = try #require(try await store.ingest.indexReport(of: stored.recordingID))
             #expect(report.contains("keyframes"))
             // Ready is final: it cannot be rejected afterwards.
-            await expectStoreError(.conflict) { try await store.rejectRecording(stored.recordingID, reason: "late", at: Seed.start.addingTimeInterval(3)) }
+            await expectStoreError(.conflict) { try await store.ingest.rejectRecording(stored.recordingID, reason: "late", at: Seed.start.addingTimeInterval(3)) }
 
             let subject = AuditEvent.Subject(type: "recording", id: stored.recordingID.description)
             #expect(try await store.audit.entries(about: subject).map(\.event.action.rawValue) == ["recording.stored", "recording.indexing", "recording.ready"])
@@ -211,19 +211,19 @@ struct RecordingIngestTests {
             let seed = try await Seed.insert(into: store)
             let hash = String(repeating: "cd", count: 32)
             await expectStoreError(.notFound) {
-                _ = try await store.storeUploadedRecording(
+                _ = try await store.ingest.storeUploadedRecording(
                     uploadID: "u0", observationID: ObservationID(), uploadedBy: seed.assessor.id, fileName: "x.mp4",
                     sha256: hash, byteCount: 10)
             }
-            let stored = try await store.storeUploadedRecording(
+            let stored = try await store.ingest.storeUploadedRecording(
                 uploadID: "u2", observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "cut.mp4",
                 sha256: hash, byteCount: 10, at: Seed.start)
-            try await store.beginIndexing(stored.recordingID, at: Seed.start)
+            try await store.ingest.beginIndexing(stored.recordingID, at: Seed.start)
             let reason = "The recording is cut short: upload the complete file."
-            let rejected = try await store.rejectRecording(stored.recordingID, reason: reason, at: Seed.start)
+            let rejected = try await store.ingest.rejectRecording(stored.recordingID, reason: reason, at: Seed.start)
             #expect(rejected.status == .rejected(reason: reason))
             #expect(try await store.records.recordings.find(stored.recordingID)?.status == .rejected(reason: reason))
-            #expect(try await store.indexReport(of: stored.recordingID) == nil)
+            #expect(try await store.ingest.indexReport(of: stored.recordingID) == nil)
         }
     }
 }

@@ -84,7 +84,7 @@ public struct Exports: Sendable {
         }
         for recording in recordings {
             try archive.add("recordings/\(recording.id).json", json: BundleRecording(recording))
-            if let report = try await store.indexReport(of: recording.id) {
+            if let report = try await store.ingest.indexReport(of: recording.id) {
                 archive.add("recordings/\(recording.id)-index.json", text: IndexReportView.json(report, of: recording, showingPersonalData: false))
             }
         }

@@ -205,7 +205,7 @@ extension CaseController {
     func readyRecordingDurations(of observationID: ObservationID) async throws -> [(id: RecordingID, duration: Double?)] {
         var found: [(id: RecordingID, duration: Double?)] = []
         for recording in try await services.store.records.recordings.recordings(of: observationID) where recording.status == .ready {
-            let report = try await services.store.indexReport(of: recording.id)
+            let report = try await services.store.ingest.indexReport(of: recording.id)
             let object = report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             found.append((recording.id, (object?["format"] as? [String: Any])?["durationSeconds"] as? Double))
         }

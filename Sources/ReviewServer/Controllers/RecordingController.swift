@@ -47,8 +47,8 @@ struct RecordingController: Sendable {
             throw APIError(.conflict, code: .conflict, message: "The original of this recording is not on the server any more, so it cannot be indexed again: upload the file again.")
         }
         let reason = body.reason?.nonBlank ?? "index again"
-        let (requeued, _) = try await services.store.requeueRecording(recording.id, reason: reason, by: actor, at: services.now())
-        let job = try await services.store.indexJob(of: requeued.id).map {
+        let (requeued, _) = try await services.store.ingest.requeueRecording(recording.id, reason: reason, by: actor, at: services.now())
+        let job = try await services.store.ingest.indexJob(of: requeued.id).map {
             RecordingDetail.JobState(state: $0.job.state.rawValue, attempts: $0.job.attempts, progress: $0.progress, lastError: $0.job.lastError)
         }
         return Created(body: RecordingDetail(recording: RecordingRepresentation(requeued), job: job), status: .accepted)
@@ -142,7 +142,7 @@ struct RecordingController: Sendable {
     @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> RecordingDetail {
         let actor = try context.requireIdentity()
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        let job = try await services.store.indexJob(of: recording.id).map {
+        let job = try await services.store.ingest.indexJob(of: recording.id).map {
             RecordingDetail.JobState(state: $0.job.state.rawValue, attempts: $0.job.attempts, progress: $0.progress, lastError: $0.job.lastError)
         }
         return RecordingDetail(recording: RecordingRepresentation(recording), job: job)
@@ -151,7 +151,7 @@ struct RecordingController: Sendable {
     @Sendable func index(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let actor = try context.requireIdentity()
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        guard let report = try await services.store.indexReport(of: recording.id) else {
+        guard let report = try await services.store.ingest.indexReport(of: recording.id) else {
             throw APIError(.notFound, code: .notReady,
                            message: "Recording \(recording.id) is \(recording.status.name): its index exists once it is ready.")
         }

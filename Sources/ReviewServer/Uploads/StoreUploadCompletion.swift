@@ -29,7 +29,7 @@ public struct StoreUploadCompletion: UploadCompletionHandler {
 
     public func uploadCompleted(_ upload: CompletedUpload) async throws -> RecordingReference {
         do {
-            let stored = try await store.storeUploadedRecording(
+            let stored = try await store.ingest.storeUploadedRecording(
                 uploadID: upload.uploadID.description, observationID: upload.observationID, uploadedBy: upload.uploadedBy,
                 fileName: upload.fileName, sha256: upload.sha256, byteCount: upload.byteCount)
             return RecordingReference(recordingID: stored.recordingID, alreadyUploaded: stored.alreadyUploaded)

@@ -89,7 +89,7 @@ extension Pages {
     /// not read is a fault of the server's records, not of the viewer's request: it is logged, and the page goes on
     /// without the facts, thumbnails and keyframes (the recording itself still plays).
     func indexSummary(of id: RecordingID, _ page: PageContext) async throws -> IndexSummary? {
-        guard let report = try await services.store.indexReport(of: id) else { return nil }
+        guard let report = try await services.store.ingest.indexReport(of: id) else { return nil }
         do {
             return try JSONDecoder().decode(IndexSummary.self, from: Data(report.utf8))
         } catch {

@@ -89,11 +89,11 @@ struct APIFixture {
         let blob = directory.appendingPathComponent("blobs/\(sha256.prefix(2))/\(sha256.dropFirst(2).prefix(2))/\(sha256)")
         try FileManager.default.createDirectory(at: blob.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(bytes).write(to: blob)
-        let stored = try await store.storeUploadedRecording(
+        let stored = try await store.ingest.storeUploadedRecording(
             uploadID: "fixture", observationID: observation.observation.id, uploadedBy: users[.assessor]!.id, fileName: "visit.mp4",
             sha256: sha256, byteCount: Int64(bytes.count))
-        _ = try await store.beginIndexing(stored.recordingID)
-        let recording = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","format":{"durationSeconds":120.0}}"#)
+        _ = try await store.ingest.beginIndexing(stored.recordingID)
+        let recording = try await store.ingest.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","format":{"durationSeconds":120.0}}"#)
         let media = directory.appendingPathComponent("media/\(recording.id)/\(sha256)")
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
         try Data(Tus.bytes(50_000, seed: 8)).write(to: media.appendingPathComponent("proxy.mp4"))
