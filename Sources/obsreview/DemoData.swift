@@ -152,13 +152,13 @@ extension DemoData {
         let ethnicities = ["White", "Black, Black British", "Asian, Asian British", "Mixed or multiple", "Another group"]
         for record in try await store.records.listCandidates(employerID: nil, page: PageRequest(number: 1, size: 500)) {
             let seed = SplitMix64.mix(UInt64(truncatingIfNeeded: record.candidate.registrationNumber.unicodeScalars.reduce(17) { $0 &* 31 &+ Int($1.value) }))
-            guard seed % 5 != 0, try await store.attributes(of: record.candidate.id) == nil else { continue }
+            guard seed % 5 != 0, try await store.insight.attributes(of: record.candidate.id) == nil else { continue }
             let values = [
                 "age_band": bands[Int((seed >> 8) % 3)],
                 "ethnicity": ethnicities[Int((seed >> 16) % 100) < 60 ? 0 : 1 + Int((seed >> 24) % 4)],
                 "disability": (seed >> 32) % 6 == 0 ? "Yes" : "No",
             ]
-            _ = try await store.recordAttributes(of: record.candidate.id, values, consentReference: "DEMO-CONSENT-\(record.candidate.registrationNumber)",
+            _ = try await store.insight.recordAttributes(of: record.candidate.id, values, consentReference: "DEMO-CONSENT-\(record.candidate.registrationNumber)",
                                                  consentedAt: Date(), by: lead)
         }
     }

@@ -46,7 +46,7 @@ struct StatsCommand: AsyncParsableCommand {
                 }
                 filter.employerID = found.id
             }
-            let data = try await store.insightData()
+            let data = try await store.insight.insightData()
             let report = InsightReport.compute(data, filter: filter, bootstrapSamples: bootstrap, seed: seed)
             if json {
                 let encoder = JSONEncoder()

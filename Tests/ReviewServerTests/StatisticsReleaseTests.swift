@@ -26,7 +26,7 @@ import Testing
             try await fixture.store.records.observations.insert(observation, ref: "OBS-Q2-\(index)")
             _ = try await fixture.store.workflow.recordRating(observationID: observation.id, score: try Score(index == 5 ? 2 : 5), rationale: "Seen.",
                                                      supersedes: nil, correctionReason: nil, by: assessor)
-            _ = try await fixture.store.recordAttributes(of: candidate.id, ["ethnicity": index == 5 ? "Black Caribbean" : "White British"],
+            _ = try await fixture.store.insight.recordAttributes(of: candidate.id, ["ethnicity": index == 5 ? "Black Caribbean" : "White British"],
                                                          consentReference: "CF-\(index)", consentedAt: day, by: lead)
         }
         return fixture

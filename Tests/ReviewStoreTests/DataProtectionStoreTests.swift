@@ -45,7 +45,7 @@ import Testing
             try await store.audit.append(AuditEvent(
                 at: Seed.start, actorID: seed.lead.id, action: "candidate.noted", subject: .init(type: "candidate", id: seed.candidate.id.description),
                 details: ["registration_number": seed.candidate.registrationNumber, "name": name]))
-            _ = try await store.recordAttributes(of: seed.candidate.id, ["ethnicity": "Heritage-\(marker)"], consentReference: "CF-\(marker)",
+            _ = try await store.insight.recordAttributes(of: seed.candidate.id, ["ethnicity": "Heritage-\(marker)"], consentReference: "CF-\(marker)",
                                                  consentedAt: Seed.start, by: seed.lead.actor)
             // Another candidate of the same employer, with the same video (a blob shared by two recordings stays).
             let other = Candidate(registrationNumber: "SW000111", employerID: seed.employer.id)
@@ -115,7 +115,7 @@ import Testing
                                          at: Seed.start + 120)
             }
             await expectStoreError(.conflict) {
-                _ = try await store.recordAttributes(of: world.seed.candidate.id, ["ethnicity": "After"], consentReference: "CF-9",
+                _ = try await store.insight.recordAttributes(of: world.seed.candidate.id, ["ethnicity": "After"], consentReference: "CF-9",
                                                      consentedAt: Seed.start, by: world.seed.lead.actor)
             }
             await expectStoreError(.conflict) {
@@ -158,7 +158,7 @@ import Testing
             #expect(try await store.records.cases.find(world.caseID) != nil)
             #expect(try await store.erasedAt(candidate: world.seed.candidate.id) == millisecond(Seed.start + 60))
             #expect(try await !Self.traces(of: world.keep, in: store).isEmpty)
-            #expect(try await store.attributes(of: world.seed.candidate.id) == nil)
+            #expect(try await store.insight.attributes(of: world.seed.candidate.id) == nil)
         }
     }
 

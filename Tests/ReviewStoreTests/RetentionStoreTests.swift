@@ -49,7 +49,7 @@ import Testing
                                            by: seed.assessor.actor)
             let heldRecording = try await stored(held.id, heldSha)
             let hold = try await store.placeHold(on: .observation, id: held.id.rawValue, reason: "Appeal AP-2", by: seed.lead.actor, at: start)
-            _ = try await store.recordAttributes(of: seed.candidate.id, ["age_band": "30-39"], consentReference: "CF-9", consentedAt: start,
+            _ = try await store.insight.recordAttributes(of: seed.candidate.id, ["age_band": "30-39"], consentReference: "CF-9", consentedAt: start,
                                                  by: seed.lead.actor, at: start)
             let former = User(name: "Former Assessor", role: .assessor, organisationID: seed.accreditingBody.id)
             try await store.records.users.insert(former)
@@ -107,7 +107,7 @@ import Testing
             #expect(!ids.contains(world.heldRecording.id.description) && !ids.contains(world.heldObservation.id.description))
             #expect(try await store.records.ratings.ratings(of: world.heldObservation.id).map(\.rationale) == ["Held rationale."])
             #expect(try await store.records.ratings.ratings(of: world.seed.observation.id).map(\.rationale) == ["[erased]"])
-            #expect(try await store.attributes(of: world.seed.candidate.id) != nil)
+            #expect(try await store.insight.attributes(of: world.seed.candidate.id) != nil)
             #expect(try await store.moderation.messages(ofCase: world.caseID).map(\.body) == ["[erased]"])
             #expect(try await store.records.recordings.find(world.abandoned.id)?.status.name == "rejected")
             #expect(try await store.records.users.find(world.former.id)?.name == "[erased]")
@@ -126,7 +126,7 @@ import Testing
             _ = try await store.releaseHold(world.hold.id, reason: "appeal decided", by: world.seed.lead.actor, at: now)
             let released = try await store.retentionPass(now: now, dryRun: false)
             #expect(Set(released.items.map(\.subjectID)).isSuperset(of: [world.heldRecording.id.description, world.seed.candidate.id.description]))
-            #expect(try await store.attributes(of: world.seed.candidate.id) == nil)
+            #expect(try await store.insight.attributes(of: world.seed.candidate.id) == nil)
             #expect(try await store.audit.verify().isIntact)
         }
     }
