@@ -37,7 +37,7 @@ extension BenchRoutingCommand {
             csv += "\(base),assessor,Assessor \(rng.below(100)),National Accreditation Body,3,Not yet.,2026-03-03T10:00:00Z\n"
         }
         guard case .success(let rows) = RatingsCSV.parse(csv) else { throw ValidationErrorText("the benchmark's CSV did not parse") }
-        _ = try await store.importRatings(rows, file: "bench.csv", sha256: String(repeating: "0", count: 64))
+        _ = try await store.imports.importRatings(rows, file: "bench.csv", sha256: String(repeating: "0", count: 64))
         let lead = User(name: "Bench Lead", role: .lead, organisationID: OrganisationID.system)
         try await store.records.users.insert(lead)
         let employers = try await store.records.organisations.all().filter { $0.kind == .employer }

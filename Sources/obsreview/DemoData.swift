@@ -60,7 +60,7 @@ struct DemoData {
             guard case .success(let rows) = RatingsCSV.parse(text) else {
                 throw ValidationErrorText("The sample ratings.csv has invalid rows: check it with `obsreview import`.")
             }
-            let summary = try await store.importRatings(rows, file: "ratings.csv", sha256: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+            let summary = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
             logger.info("demo: sample ratings imported", metadata: ["ratings": "\(summary.ratingsRecorded)", "disputes": "\(summary.disputesOpened)"])
         }
 

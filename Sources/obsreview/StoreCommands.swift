@@ -105,7 +105,7 @@ struct ImportCommand: AsyncParsableCommand {
         let policy = try DisputePolicy(tolerance: tolerance)
         let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         let summary = try await options.withStore { store in
-            try await store.importRatings(rows, file: (file as NSString).lastPathComponent, sha256: hash, policy: policy)
+            try await store.imports.importRatings(rows, file: (file as NSString).lastPathComponent, sha256: hash, policy: policy)
         }
         if json {
             let encoder = JSONEncoder()
@@ -144,12 +144,12 @@ struct ExportCommand: AsyncParsableCommand {
             encoder.dateEncodingStrategy = .iso8601
             switch (what, format) {
             case (.ratings, .csv):
-                let rows = try await store.exportRatings()
+                let rows = try await store.imports.exportRatings()
                 return ([RatingExportRow.csvHeader] + rows.map(\.csvFields)).map { $0.map(RatingsCSV.escape).joined(separator: ",") }.joined(separator: "\n") + "\n"
             case (.ratings, .json):
-                return String(decoding: try encoder.encode(try await store.exportRatings()), as: UTF8.self) + "\n"
+                return String(decoding: try encoder.encode(try await store.imports.exportRatings()), as: UTF8.self) + "\n"
             case (.cases, .json):
-                return String(decoding: try encoder.encode(try await store.exportCases()), as: UTF8.self) + "\n"
+                return String(decoding: try encoder.encode(try await store.imports.exportCases()), as: UTF8.self) + "\n"
             case (.cases, .csv):
                 throw ValidationError("Cases export as JSON only (--format json): a case holds nested flags and outcomes.")
             }

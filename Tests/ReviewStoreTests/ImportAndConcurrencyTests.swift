@@ -18,7 +18,7 @@ struct ImportAndConcurrencyTests {
     func theSampleImportsOpensItsDisputesAndVerifies(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let rows = try Self.sampleRows()
-            let summary = try await store.importRatings(rows, file: "ratings.csv", sha256: "abc")
+            let summary = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "abc")
             #expect(summary.ratingsRecorded == 88)
             #expect(summary.observationsCreated == 44)
             #expect(summary.candidatesCreated == 40)
@@ -41,14 +41,14 @@ struct ImportAndConcurrencyTests {
             #expect(try await store.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'import.completed'") == 1)
 
             // Importing the same file again changes nothing but records that it happened.
-            let again = try await store.importRatings(rows, file: "ratings.csv", sha256: "abc")
+            let again = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "abc")
             #expect(again.ratingsRecorded == 0)
             #expect(again.ratingsAlreadyPresent == 88)
             #expect(again.disputesOpened == 0)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings") == 88)
 
             // The export reads back as the same ratings.
-            let exported = try await store.exportRatings()
+            let exported = try await store.imports.exportRatings()
             #expect(exported.count == 88)
             #expect(Set(exported.map { "\($0.observationRef ?? "")|\($0.source)|\($0.rater)|\($0.score)" })
                 == Set(rows.map { "\($0.observationRef)|\($0.source.rawValue)|\($0.rater)|\($0.score.value)" }))
@@ -58,7 +58,7 @@ struct ImportAndConcurrencyTests {
     @Test(arguments: TestBackend.allCases)
     func aTamperedRatingEventIsNamedByVerify(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
-            _ = try await store.importRatings(try Self.sampleRows(), file: "ratings.csv", sha256: "abc")
+            _ = try await store.imports.importRatings(try Self.sampleRows(), file: "ratings.csv", sha256: "abc")
             let target = try await store.count("SELECT MIN(sequence) AS n FROM audit_events WHERE action = 'rating.recorded'") + 5
             // Point a rating event at another rating, as someone covering their tracks might.
             try await store.tamperWithAuditEvents("UPDATE audit_events SET subject_id = 'forged' WHERE sequence = \(bind: target)")
@@ -72,7 +72,7 @@ struct ImportAndConcurrencyTests {
     func aConflictingRowRollsBackTheWholeImport(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let rows = try Self.sampleRows()
-            _ = try await store.importRatings(Array(rows.prefix(10)), file: "first.csv", sha256: "1")
+            _ = try await store.imports.importRatings(Array(rows.prefix(10)), file: "first.csv", sha256: "1")
             let before = try await store.count("SELECT COUNT(*) AS n FROM audit_events")
             // The same rater rating the same observation differently: refused (a correction is made in the service).
             let changed = rows[0]
@@ -84,7 +84,7 @@ struct ImportAndConcurrencyTests {
                 ].map(RatingsCSV.escape).joined(separator: ",")
             ).get()
             await #expect(throws: StoreError.self) {
-                _ = try await store.importRatings(Array(rows.dropFirst(10)) + conflicting, file: "second.csv", sha256: "2")
+                _ = try await store.imports.importRatings(Array(rows.dropFirst(10)) + conflicting, file: "second.csv", sha256: "2")
             }
             #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings") == 10)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM audit_events") == before)
@@ -134,7 +134,7 @@ struct CaseQueueTests {
     @Test(arguments: TestBackend.allCases)
     func anEmployersQueueIsPagedOldestFirst(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
-            _ = try await store.importRatings(try ImportAndConcurrencyTests.sampleRows(), file: "ratings.csv", sha256: "abc")
+            _ = try await store.imports.importRatings(try ImportAndConcurrencyTests.sampleRows(), file: "ratings.csv", sha256: "abc")
             let lead = User(name: "Lead", role: .lead, organisationID: try #require(try await store.records.organisations.all().first { $0.kind == .accreditingBody }).id)
             try await store.records.users.insert(lead)
             let open = try await store.records.cases.cases(in: .open, limit: 100)
@@ -167,7 +167,7 @@ struct RecordingIngestTests {
     @Test(arguments: TestBackend.allCases)
     func aCompletedUploadBecomesAStoredRecordingWithAnIndexingJob(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
-            _ = try await store.importRatings(try ImportAndConcurrencyTests.sampleRows(), file: "ratings.csv", sha256: "abc")
+            _ = try await store.imports.importRatings(try ImportAndConcurrencyTests.sampleRows(), file: "ratings.csv", sha256: "abc")
             let observation = try #require(try await store.records.observations.find(ref: "OBS-2026-0001"))
             let assessor = try #require(try await store.records.organisations.all().first { $0.kind == .accreditingBody })
             let uploader = try #require(try await store.records.users.users(of: assessor.id).first { $0.role == .assessor })

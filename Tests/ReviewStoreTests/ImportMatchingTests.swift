@@ -33,7 +33,7 @@ struct ImportMatchingTests {
             try await store.records.users.insert(assessor)
             let before = try await store.count("SELECT COUNT(*) AS n FROM users")
 
-            let summary = try await store.importRatings(try Self.rows([
+            let summary = try await store.imports.importRatings(try Self.rows([
                 Self.row("OBS-1", source: "assessor", rater: "priya  VANTONGEREN", organisation: "National Accreditation Body", score: 3,
                          at: "2026-01-16T10:00:00Z"),
                 Self.row("OBS-1", source: "moderator", rater: "ANA NU\u{0301}N\u{0303}EZ", organisation: "Moderation Panel", score: 4,
@@ -59,7 +59,7 @@ struct ImportMatchingTests {
             #expect(profiles.filter { $0.profile.active }.map(\.profile.id) == [lay.id])
 
             // An unknown moderator named in a file is an inactive identity: never routed.
-            _ = try await store.importRatings(try Self.rows([
+            _ = try await store.imports.importRatings(try Self.rows([
                 Self.row("OBS-2", source: "moderator", rater: "Someone New", organisation: "Moderation Panel", score: 4, at: "2026-01-19T10:00:00Z"),
             ]), file: "t2.csv", sha256: "01")
             #expect(try await store.moderation.moderatorProfiles().filter { $0.profile.active }.map(\.profile.id) == [lay.id])
@@ -67,7 +67,7 @@ struct ImportMatchingTests {
             // Two people of one organisation with the same name: the import refuses, naming the line and the column.
             try await store.records.users.insert(User(name: "ana núñez", role: .moderator(.professional), organisationID: panel.id))
             let ambiguous = await #expect(throws: StoreError.self) {
-                _ = try await store.importRatings(try Self.rows([
+                _ = try await store.imports.importRatings(try Self.rows([
                     Self.row("OBS-3", source: "moderator", rater: "Ana Núñez", organisation: "Moderation Panel", score: 4, at: "2026-01-20T10:00:00Z"),
                 ]), file: "t3.csv", sha256: "02")
             }

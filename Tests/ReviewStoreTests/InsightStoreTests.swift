@@ -68,14 +68,14 @@ struct InsightStoreTests {
         let rows = try RatingsCSV.parse(String(contentsOf: sample, encoding: .utf8)).get()
         var first: InsightReport?
         try await withStore(backend) { store in
-            _ = try await store.importRatings(rows, file: "ratings.csv", sha256: "first")
+            _ = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "first")
             first = InsightReport.compute(try await store.insight.insightData(), bootstrapSamples: 300)
-            let exported = try await store.exportRatings()
+            let exported = try await store.imports.exportRatings()
             let text = ([RatingExportRow.csvHeader] + exported.map(\.csvFields)).map { $0.map(RatingsCSV.escape).joined(separator: ",") }
                 .joined(separator: "\n") + "\n"
             let again = try RatingsCSV.parse(text).get()
             try await withStore(.sqlite) { other in
-                _ = try await other.importRatings(again, file: "export.csv", sha256: "second")
+                _ = try await other.imports.importRatings(again, file: "export.csv", sha256: "second")
                 let second = InsightReport.compute(try await other.insight.insightData(), bootstrapSamples: 300)
                 #expect(second.agreement.alpha.ordinalBootstrap == first?.agreement.alpha.ordinalBootstrap)
                 #expect(second.agreement.beyondKappa == first?.agreement.beyondKappa)
