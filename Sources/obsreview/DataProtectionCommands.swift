@@ -96,7 +96,7 @@ struct RetentionCommand: AsyncParsableCommand {
         }
         let layout = try objectStorage.layout(data: data)
         let (report, files) = try await DatabaseOptions.withStore(url: options.url ?? layout.defaultDatabaseURL) { store in
-            let report = try await store.retentionPass(policy: settings.retention, now: time, dryRun: dryRun)
+            let report = try await store.dataProtection.retentionPass(policy: settings.retention, now: time, dryRun: dryRun)
             return (report, try await layout.remove(report.files))
         }
         if json {

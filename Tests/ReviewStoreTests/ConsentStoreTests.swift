@@ -46,7 +46,7 @@ struct ConsentStoreTests {
                     let recording = try await Self.recording(of: seed.id, by: world.assessor, in: store, n)
                     recordingsOf[seed.id, default: []].append(recording)
                     for person in [ConsentPerson.candidate, .actor(1)!] {
-                        _ = try await store.recordConsent(recording: recording, person: person, purpose: .training, granted: true, reference: "F-\(n)", by: lead)
+                        _ = try await store.dataProtection.recordConsent(recording: recording, person: person, purpose: .training, granted: true, reference: "F-\(n)", by: lead)
                     }
                 }
                 _ = try await store.moderation.markSeed(seed.id, score: try Score(4), reason: "Standards panel.", by: lead)
@@ -59,7 +59,7 @@ struct ConsentStoreTests {
                 let all = recordingsOf.values.flatMap { $0 }.sorted { $0.description < $1.description }
                 let recording = all[Int(random.next() % UInt64(all.count))]
                 let person = people[Int(random.next() % UInt64(people.count))]
-                _ = try await store.recordConsent(recording: recording, person: person, purpose: .training, granted: random.next() % 3 == 0,
+                _ = try await store.dataProtection.recordConsent(recording: recording, person: person, purpose: .training, granted: random.next() % 3 == 0,
                                                   reference: nil, by: lead)
                 // Two ordinary cases routed make one calibration case due at rate 0.5.
                 _ = try await Self.dispute(world, in: store, 2 * draw)
@@ -68,7 +68,7 @@ struct ConsentStoreTests {
                 for caseID in report.calibrationCasesOpened {
                     let seedCase = try #require(try await store.records.cases.find(caseID))
                     for recordingID in recordingsOf[seedCase.observationID] ?? [] {
-                        #expect(try await store.consents(of: recordingID).permits(.training), "draw \(draw): seed case on a recording without training consent")
+                        #expect(try await store.dataProtection.consents(of: recordingID).permits(.training), "draw \(draw): seed case on a recording without training consent")
                     }
                     opened += 1
                 }
@@ -76,7 +76,7 @@ struct ConsentStoreTests {
             // The property is not vacuous: calibration cases were opened, and some seeds were passed over.
             #expect(opened > 0)
             let refusedSeeds = try await recordingsOf.asyncCount { _, recordings in
-                try await recordings.asyncContains { !(try await store.consents(of: $0).permits(.training)) }
+                try await recordings.asyncContains { !(try await store.dataProtection.consents(of: $0).permits(.training)) }
             }
             #expect(refusedSeeds > 0)
         }
@@ -90,7 +90,7 @@ struct ConsentStoreTests {
             let recording = try await Self.recording(of: world.observation.id, by: world.assessor, in: store, 1)
             let (moved, assignments) = try await world.sendToModeration(store)
             #expect(moved.state == .inModeration && !assignments.isEmpty)
-            let consent = try await store.recordConsent(recording: recording, person: .actor(1)!, purpose: .moderation, granted: false,
+            let consent = try await store.dataProtection.recordConsent(recording: recording, person: .actor(1)!, purpose: .moderation, granted: false,
                                                         reference: "Email of 2 March", by: world.lead.actor)
             #expect(!consent.permits(.moderation) && consent.permits(.assessment) && consent.people == [.candidate, .actor(1)!])
             let after = try await store.moderation.assignments(ofCase: world.dispute.id)
@@ -112,10 +112,10 @@ struct ConsentStoreTests {
             _ = try await store.workflow.recordRating(observationID: quiet.id, score: try Score(5), rationale: "Fine.", supersedes: nil, correctionReason: nil, by: world.employerRep.actor)
             #expect(try await store.moderation.samplingPopulation().contains { $0.observationID == quiet.id })
             let quietRecording = try await Self.recording(of: quiet.id, by: world.assessor, in: store, 2)
-            _ = try await store.recordConsent(recording: quietRecording, person: .candidate, purpose: .moderation, granted: false, reference: nil, by: world.lead.actor)
+            _ = try await store.dataProtection.recordConsent(recording: quietRecording, person: .candidate, purpose: .moderation, granted: false, reference: nil, by: world.lead.actor)
             #expect(!(try await store.moderation.samplingPopulation().contains { $0.observationID == quiet.id }))
             // Given again: back in.
-            _ = try await store.recordConsent(recording: quietRecording, person: .candidate, purpose: .moderation, granted: true, reference: nil, by: world.lead.actor)
+            _ = try await store.dataProtection.recordConsent(recording: quietRecording, person: .candidate, purpose: .moderation, granted: true, reference: nil, by: world.lead.actor)
             #expect(try await store.moderation.samplingPopulation().contains { $0.observationID == quiet.id })
         }
     }
@@ -127,23 +127,23 @@ struct ConsentStoreTests {
             let world = try await ModerationWorld.make(in: store)
             let recording = try await Self.recording(of: world.observation.id, by: world.assessor, in: store, 1)
             await #expect(throws: StoreError.self) {
-                _ = try await store.recordConsent(recording: recording, person: .candidate, purpose: .assessment, granted: false, reference: nil, by: world.lead.actor)
+                _ = try await store.dataProtection.recordConsent(recording: recording, person: .candidate, purpose: .assessment, granted: false, reference: nil, by: world.lead.actor)
             }
             await #expect(throws: StoreError.self) {
-                _ = try await store.recordConsent(recording: RecordingID(), person: .candidate, purpose: .training, granted: true, reference: nil, by: world.lead.actor)
+                _ = try await store.dataProtection.recordConsent(recording: RecordingID(), person: .candidate, purpose: .training, granted: true, reference: nil, by: world.lead.actor)
             }
             // Nothing recorded: no training reuse, so no seed.
-            #expect(try await store.consents(of: recording).permits(.training) == false)
+            #expect(try await store.dataProtection.consents(of: recording).permits(.training) == false)
             await #expect(throws: StoreError.self) {
                 _ = try await store.moderation.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
             }
-            _ = try await store.recordConsent(recording: recording, person: .candidate, purpose: .training, granted: true, reference: "F-1", by: world.lead.actor)
+            _ = try await store.dataProtection.recordConsent(recording: recording, person: .candidate, purpose: .training, granted: true, reference: "F-1", by: world.lead.actor)
             // An actor recorded for another purpose must consent to training too.
-            _ = try await store.recordConsent(recording: recording, person: .actor(1)!, purpose: .moderation, granted: true, reference: nil, by: world.lead.actor)
+            _ = try await store.dataProtection.recordConsent(recording: recording, person: .actor(1)!, purpose: .moderation, granted: true, reference: nil, by: world.lead.actor)
             await #expect(throws: StoreError.self) {
                 _ = try await store.moderation.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
             }
-            _ = try await store.recordConsent(recording: recording, person: .actor(1)!, purpose: .training, granted: true, reference: "F-2", by: world.lead.actor)
+            _ = try await store.dataProtection.recordConsent(recording: recording, person: .actor(1)!, purpose: .training, granted: true, reference: "F-2", by: world.lead.actor)
             _ = try await store.moderation.markSeed(world.observation.id, score: try Score(4), reason: "Clear.", by: world.lead.actor)
             #expect(try await store.moderation.seeds().count == 1)
 
@@ -152,12 +152,12 @@ struct ConsentStoreTests {
             try await withThrowingTaskGroup(of: RecordingConsent.self) { group in
                 for _ in 0..<8 {
                     group.addTask {
-                        try await store.recordConsent(recording: recording, person: .actor(2)!, purpose: .moderation, granted: false, reference: "R", by: lead)
+                        try await store.dataProtection.recordConsent(recording: recording, person: .actor(2)!, purpose: .moderation, granted: false, reference: "R", by: lead)
                     }
                 }
                 for try await consent in group { #expect(!consent.permits(.moderation)) }
             }
-            #expect(try await store.consents(of: recording).records.filter { $0.person == .actor(2)! }.count == 1)
+            #expect(try await store.dataProtection.consents(of: recording).records.filter { $0.person == .actor(2)! }.count == 1)
             #expect(try await store.audit.verify().isIntact)
         }
     }

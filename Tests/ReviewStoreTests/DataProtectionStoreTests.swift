@@ -103,7 +103,7 @@ import Testing
                 try DeclaredConflict(moderatorID: world.seed.moderator.id, subject: .candidate(world.seed.candidate.id), reason: conflict),
                 by: world.seed.lead.actor, at: Seed.start)
             #expect(try await !Self.traces(of: conflict, in: store).isEmpty)
-            _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor, at: Seed.start + 60)
+            _ = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor, at: Seed.start + 60)
             #expect(try await Self.traces(of: conflict, in: store).isEmpty, "the conflict's words survived the erasure")
             #expect(try await store.audit.verify().isIntact)
             await expectStoreError(.conflict) {
@@ -133,7 +133,7 @@ import Testing
             for value in world.erasedValues where value != World.sha256 {
                 #expect(try await !Self.traces(of: value, in: store).isEmpty, "\(value) should be stored before the erasure")
             }
-            let report = try await store.eraseCandidate(world.seed.candidate.id, reason: "request DSAR-7", by: world.seed.lead.actor, at: Seed.start + 60)
+            let report = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: "request DSAR-7", by: world.seed.lead.actor, at: Seed.start + 60)
             #expect(report.recordings == [world.recording.id] && report.observations == 1)
             #expect(report.blobKeys == [World.sha256], "no other recording uses the video: its blob must go")
             #expect(report.texts == 2 && report.auditParts >= 4)
@@ -156,7 +156,7 @@ import Testing
             // Pseudonymous facts stay; the other candidate is untouched.
             #expect(try await store.records.ratings.ratings(of: world.seed.observation.id).map(\.score.value) == [4])
             #expect(try await store.records.cases.find(world.caseID) != nil)
-            #expect(try await store.erasedAt(candidate: world.seed.candidate.id) == millisecond(Seed.start + 60))
+            #expect(try await store.dataProtection.erasedAt(candidate: world.seed.candidate.id) == millisecond(Seed.start + 60))
             #expect(try await !Self.traces(of: world.keep, in: store).isEmpty)
             #expect(try await store.insight.attributes(of: world.seed.candidate.id) == nil)
         }
@@ -172,10 +172,10 @@ import Testing
             try await store.records.recordings.insert(copy, at: Seed.start)
             try copy.markStored(sha256: World.sha256, byteCount: 1234)
             try await store.records.recordings.update(copy, at: Seed.start)
-            let report = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor)
+            let report = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor)
             #expect(report.blobKeys.isEmpty)
             // Once the other candidate is erased too, nobody uses it.
-            #expect(try await store.eraseCandidate(world.other.id, reason: nil, by: world.seed.lead.actor).blobKeys == [World.sha256])
+            #expect(try await store.dataProtection.eraseCandidate(world.other.id, reason: nil, by: world.seed.lead.actor).blobKeys == [World.sha256])
         }
     }
 
@@ -184,21 +184,21 @@ import Testing
         try await withStore(backend) { store in
             let world = try await World.make(store)
             let lead = world.seed.lead.actor
-            await expectStoreError(.notFound) { _ = try await store.eraseCandidate(CandidateID(), reason: nil, by: lead) }
+            await expectStoreError(.notFound) { _ = try await store.dataProtection.eraseCandidate(CandidateID(), reason: nil, by: lead) }
             for (type, id) in [(LegalHold.SubjectType.case, world.caseID.rawValue), (.observation, world.seed.observation.id.rawValue),
                                (.candidate, world.seed.candidate.id.rawValue)] {
-                let hold = try await store.placeHold(on: type, id: id, reason: "Appeal AP-\(type.rawValue)", by: lead)
+                let hold = try await store.dataProtection.placeHold(on: type, id: id, reason: "Appeal AP-\(type.rawValue)", by: lead)
                 #expect(hold.candidateID == world.seed.candidate.id && hold.isActive)
-                await expectStoreError(.conflict) { _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead) }
+                await expectStoreError(.conflict) { _ = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead) }
                 #expect(try await !Self.traces(of: World.name, in: store).isEmpty, "a refused erasure changes nothing")
-                _ = try await store.releaseHold(hold.id, reason: "appeal decided", by: lead)
+                _ = try await store.dataProtection.releaseHold(hold.id, reason: "appeal decided", by: lead)
             }
-            _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead)
-            await expectStoreError(.conflict) { _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead) }
+            _ = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead)
+            await expectStoreError(.conflict) { _ = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead) }
             // Two erasures racing: one wins, the other is refused; the chain holds.
             let other = world.other.id
-            async let first = Self.succeeds { _ = try await store.eraseCandidate(other, reason: nil, by: lead) }
-            async let second = Self.succeeds { _ = try await store.eraseCandidate(other, reason: nil, by: lead) }
+            async let first = Self.succeeds { _ = try await store.dataProtection.eraseCandidate(other, reason: nil, by: lead) }
+            async let second = Self.succeeds { _ = try await store.dataProtection.eraseCandidate(other, reason: nil, by: lead) }
             #expect([await first, await second].filter { $0 }.count == 1)
             #expect(try await store.audit.verify().isIntact)
         }
@@ -209,18 +209,18 @@ import Testing
         try await withStore(backend) { store in
             let world = try await World.make(store)
             let lead = world.seed.lead.actor
-            await expectStoreError(.notFound) { _ = try await store.placeHold(on: .case, id: UUID(), reason: "x", by: lead) }
-            await expectStoreError(.notFound) { _ = try await store.placeHold(on: .case, id: world.seed.observation.id.rawValue, reason: "x", by: lead) }
-            await expectStoreError(.invalidArgument) { _ = try await store.placeHold(on: .case, id: world.caseID.rawValue, reason: "  ", by: lead) }
-            let hold = try await store.placeHold(on: .case, id: world.caseID.rawValue, reason: "Appeal AP-1", by: lead, at: Seed.start)
-            #expect(try await store.holds() == [hold])
-            #expect(try await store.hold(hold.id) == hold)
-            let released = try await store.releaseHold(hold.id, reason: "decided", by: lead, at: Seed.start + 5)
+            await expectStoreError(.notFound) { _ = try await store.dataProtection.placeHold(on: .case, id: UUID(), reason: "x", by: lead) }
+            await expectStoreError(.notFound) { _ = try await store.dataProtection.placeHold(on: .case, id: world.seed.observation.id.rawValue, reason: "x", by: lead) }
+            await expectStoreError(.invalidArgument) { _ = try await store.dataProtection.placeHold(on: .case, id: world.caseID.rawValue, reason: "  ", by: lead) }
+            let hold = try await store.dataProtection.placeHold(on: .case, id: world.caseID.rawValue, reason: "Appeal AP-1", by: lead, at: Seed.start)
+            #expect(try await store.dataProtection.holds() == [hold])
+            #expect(try await store.dataProtection.hold(hold.id) == hold)
+            let released = try await store.dataProtection.releaseHold(hold.id, reason: "decided", by: lead, at: Seed.start + 5)
             #expect(!released.isActive && released.releasedBy == lead.userID)
-            #expect(try await store.holds().isEmpty)
-            #expect(try await store.holds(includingReleased: true) == [released])
-            await expectStoreError(.conflict) { _ = try await store.releaseHold(hold.id, by: lead) }
-            await expectStoreError(.notFound) { _ = try await store.releaseHold(LegalHoldID(), by: lead) }
+            #expect(try await store.dataProtection.holds().isEmpty)
+            #expect(try await store.dataProtection.holds(includingReleased: true) == [released])
+            await expectStoreError(.conflict) { _ = try await store.dataProtection.releaseHold(hold.id, by: lead) }
+            await expectStoreError(.notFound) { _ = try await store.dataProtection.releaseHold(LegalHoldID(), by: lead) }
             let events = try await store.audit.entries(about: .init(type: "case", id: world.caseID.description)).map(\.event)
             #expect(events.filter { $0.action == "hold.placed" }.map(\.reason) == ["Appeal AP-1"])
             #expect(events.filter { $0.action == "hold.released" }.map { $0.details["hold"] } == [hold.id.description])

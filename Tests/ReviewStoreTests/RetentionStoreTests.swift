@@ -48,7 +48,7 @@ import Testing
             try await store.records.ratings.append(try heldLedger.record(source: .assessor, score: score(2), rationale: "Held rationale.", by: seed.assessor.actor, at: start),
                                            by: seed.assessor.actor)
             let heldRecording = try await stored(held.id, heldSha)
-            let hold = try await store.placeHold(on: .observation, id: held.id.rawValue, reason: "Appeal AP-2", by: seed.lead.actor, at: start)
+            let hold = try await store.dataProtection.placeHold(on: .observation, id: held.id.rawValue, reason: "Appeal AP-2", by: seed.lead.actor, at: start)
             _ = try await store.insight.recordAttributes(of: seed.candidate.id, ["age_band": "30-39"], consentReference: "CF-9", consentedAt: start,
                                                  by: seed.lead.actor, at: start)
             let former = User(name: "Former Assessor", role: .assessor, organisationID: seed.accreditingBody.id)
@@ -69,14 +69,14 @@ import Testing
             let policy = RetentionPolicy.default
             for type in RetentionPolicy.RecordType.allCases where type != .attributes {
                 let end = Seed.start + policy.period(type)
-                let before = try await store.retentionPass(policy: policy, now: end - Self.day, dryRun: true)
-                let after = try await store.retentionPass(policy: policy, now: end + 1, dryRun: true)
+                let before = try await store.dataProtection.retentionPass(policy: policy, now: end - Self.day, dryRun: true)
+                let after = try await store.dataProtection.retentionPass(policy: policy, now: end + 1, dryRun: true)
                 #expect(!Self.types(before).contains(type), "\(type) is due a day early")
                 #expect(Self.types(after).contains(type), "\(type) is not due when its period ends")
             }
             // A shorter configured period moves the date.
             let short = RetentionPolicy(days: [.originals: 10])
-            #expect(Self.types(try await store.retentionPass(policy: short, now: Seed.start + 10 * Self.day + 1, dryRun: true)).contains(.originals))
+            #expect(Self.types(try await store.dataProtection.retentionPass(policy: short, now: Seed.start + 10 * Self.day + 1, dryRun: true)).contains(.originals))
         }
     }
 
@@ -94,11 +94,11 @@ import Testing
                  try await store.count("SELECT COUNT(*) AS n FROM users WHERE erased_at IS NOT NULL")]
             }
             let before = try await snapshot()
-            let dry = try await store.retentionPass(now: now, dryRun: true)
+            let dry = try await store.dataProtection.retentionPass(now: now, dryRun: true)
             #expect(try await snapshot() == before, "a dry run must change nothing")
             #expect(dry.files == FilesToDelete())
 
-            let pass = try await store.retentionPass(now: now, dryRun: false)
+            let pass = try await store.dataProtection.retentionPass(now: now, dryRun: false)
             #expect(pass.items == dry.items, "the pass deletes exactly what the dry run listed")
             #expect(Self.types(pass) == Set(RetentionPolicy.RecordType.allCases).subtracting([.attributes]))
             #expect(pass.files.blobKeys == [World.sha] && pass.files.mediaOf == [world.recording.id])
@@ -119,12 +119,12 @@ import Testing
             #expect(events.contains { $0.action == "retention.audit_details_deleted" })
             #expect(try await store.audit.verify().isIntact)
 
-            let again = try await store.retentionPass(now: now, dryRun: false)
+            let again = try await store.dataProtection.retentionPass(now: now, dryRun: false)
             #expect(again.items.isEmpty, "a second pass deletes nothing more: \(again.items)")
 
             // Released, the hold no longer protects: the held observation's records and the attributes go.
-            _ = try await store.releaseHold(world.hold.id, reason: "appeal decided", by: world.seed.lead.actor, at: now)
-            let released = try await store.retentionPass(now: now, dryRun: false)
+            _ = try await store.dataProtection.releaseHold(world.hold.id, reason: "appeal decided", by: world.seed.lead.actor, at: now)
+            let released = try await store.dataProtection.retentionPass(now: now, dryRun: false)
             #expect(Set(released.items.map(\.subjectID)).isSuperset(of: [world.heldRecording.id.description, world.seed.candidate.id.description]))
             #expect(try await store.insight.attributes(of: world.seed.candidate.id) == nil)
             #expect(try await store.audit.verify().isIntact)

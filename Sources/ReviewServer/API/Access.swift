@@ -66,7 +66,7 @@ struct Access: Sendable {
             try await mayRead(observation: recording.observationID, employerID: employerID, as: actor)
         else { throw Self.notFound("recording \(id)") }
         // Consent (decision 13): checked on every request, never cached, so a withdrawal takes effect at once.
-        if actor.role.isModerator, !(try await store.consents(of: id).permits(.moderation)) {
+        if actor.role.isModerator, !(try await store.dataProtection.consents(of: id).permits(.moderation)) {
             throw Self.forbidden("Consent to moderation was withdrawn for recording \(id), so it cannot be shown to moderators; the moderation lead decides the case.")
         }
         return recording

@@ -56,7 +56,7 @@ extension RecordingController {
         let actor = try context.requireIdentity()
         try Access.Rule.readConsents.require(actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        return ConsentRepresentation(recording.id, try await services.store.consents(of: recording.id))
+        return ConsentRepresentation(recording.id, try await services.store.dataProtection.consents(of: recording.id))
     }
 
     @Sendable func recordConsent(_ request: Request, context: ReviewRequestContext) async throws -> ConsentRepresentation {
@@ -75,7 +75,7 @@ extension RecordingController {
             throw APIError(.unprocessableContent, code: .invalid,
                            message: "“\(answer.purpose)” is not a purpose: use \(ConsentPurpose.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        let consent = try await services.store.recordConsent(
+        let consent = try await services.store.dataProtection.recordConsent(
             recording: recording.id, person: person, purpose: purpose, granted: answer.granted, reference: answer.reference, by: actor, at: services.now())
         return ConsentRepresentation(recording.id, consent)
     }

@@ -76,7 +76,7 @@ extension PeriodicService {
         _ store: ReviewStore, policy: RetentionPolicy, data: DataLayout, interval: Duration, now: @escaping @Sendable () -> Date, logger: Logger
     ) -> PeriodicService {
         PeriodicService(name: "Retention pass", interval: interval, logger: logger) { logger in
-            let report = try await store.retentionPass(policy: policy, now: now(), dryRun: false)
+            let report = try await store.dataProtection.retentionPass(policy: policy, now: now(), dryRun: false)
             let files = try await data.remove(report.files)
             if !report.items.isEmpty {
                 logger.info("Retention pass", metadata: ["deleted": "\(report.items.count)", "files": "\(files)",

@@ -41,7 +41,7 @@ public enum CandidateErasure {
     public static func erase(
         _ candidateID: CandidateID, reason: String?, by actor: Actor, store: ReviewStore, data: DataLayout, at time: Date = Date()
     ) async throws -> (report: ErasureReport, filesRemoved: Int) {
-        let report = try await store.eraseCandidate(candidateID, reason: reason, by: actor, at: time)
+        let report = try await store.dataProtection.eraseCandidate(candidateID, reason: reason, by: actor, at: time)
         return (report, try await data.remove(report.files))
     }
 }

@@ -21,7 +21,7 @@ public struct StoreUploadCompletion: UploadCompletionHandler {
                            message: "There is no observation \(observationID): check the observation in Upload-Metadata.")
         }
         // Refused before any byte arrives: nothing new is recorded about an erased candidate.
-        if try await store.erasedAt(candidate: observation.observation.candidateID) != nil {
+        if try await store.dataProtection.erasedAt(candidate: observation.observation.candidateID) != nil {
             throw APIError(.conflict, code: .conflict,
                            message: "This observation's candidate had their personal data erased: no recording can be added to it.")
         }

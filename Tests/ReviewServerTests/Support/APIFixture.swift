@@ -100,7 +100,7 @@ struct APIFixture {
         try Data(Tus.bytes(2_000, seed: 9)).write(to: media.appendingPathComponent("poster.jpg"))
         try Data("WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n".utf8).write(to: media.appendingPathComponent("captions.vtt"))
 
-        let hold = try await store.placeHold(on: .case, id: dispute.id.rawValue, reason: "Appeal AP-1 lodged", by: lead)
+        let hold = try await store.dataProtection.placeHold(on: .case, id: dispute.id.rawValue, reason: "Appeal AP-1 lodged", by: lead)
         return APIFixture(
             directory: directory, store: store, tokens: tokens, users: users, employerA: employerA, candidate: candidate,
             observation: observation, dispute: dispute, recording: recording, originalBytes: bytes, tokenIDs: tokenIDs, hold: hold)
