@@ -249,7 +249,7 @@ struct IndexingWorker {
             if due, !(await renewLease(of: job)) { return false }
             if let text = try? String(contentsOf: progressFile, encoding: .utf8),
                 let fraction = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                try? await store.reportProgress(of: job.id, fraction)
+                try? await store.jobs.reportProgress(of: job.id, fraction)
             }
             return true
         }

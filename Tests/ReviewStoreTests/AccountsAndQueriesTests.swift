@@ -105,9 +105,9 @@ struct AccountsAndQueriesTests {
             #expect(try await store.records.listRecordings(observationID: nil, employerID: other.id, status: nil, page: PageRequest()).isEmpty)
             let job = try #require(try await store.ingest.indexJob(of: stored.recordingID))
             #expect(job.job.id == stored.job && job.progress == nil)
-            try await store.reportProgress(of: job.job.id, 0.5)
+            try await store.jobs.reportProgress(of: job.job.id, 0.5)
             #expect(try await store.ingest.indexJob(of: stored.recordingID)?.progress == 0.5)
-            #expect(try await store.jobCounts()["queued"] == 1)
+            #expect(try await store.jobs.jobCounts()["queued"] == 1)
             #expect(try await store.readiness().pendingMigrations.isEmpty)
 
             try await store.workflow.recordViewing(of: stored.recordingID, variant: "proxy", by: seed.lead.actor)

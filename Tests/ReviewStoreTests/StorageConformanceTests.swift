@@ -413,13 +413,13 @@ struct StorageConformanceTests {
     func theOldestDueJobsWaitIsMeasured(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let now = Seed.start
-            #expect(try await store.oldestDueJobWait(now: now) == 0)
+            #expect(try await store.jobs.oldestDueJobWait(now: now) == 0)
             _ = try await store.jobs.enqueue(kind: .indexRecording, payload: ["recording": "a"], runAt: now, maxAttempts: 3)
             _ = try await store.jobs.enqueue(kind: .indexRecording, payload: ["recording": "b"], runAt: now.addingTimeInterval(100), maxAttempts: 3)
-            #expect(try await store.oldestDueJobWait(now: now.addingTimeInterval(50)) == 50)
+            #expect(try await store.jobs.oldestDueJobWait(now: now.addingTimeInterval(50)) == 50)
             _ = try #require(try await store.jobs.claim(kinds: [], worker: "w", leaseSeconds: 60, now: now.addingTimeInterval(50)))
-            #expect(try await store.oldestDueJobWait(now: now.addingTimeInterval(50)) == 0, "the running one does not wait; the other is not due")
-            #expect(try await store.oldestDueJobWait(now: now.addingTimeInterval(130)) == 30)
+            #expect(try await store.jobs.oldestDueJobWait(now: now.addingTimeInterval(50)) == 0, "the running one does not wait; the other is not due")
+            #expect(try await store.jobs.oldestDueJobWait(now: now.addingTimeInterval(130)) == 30)
         }
     }
 
