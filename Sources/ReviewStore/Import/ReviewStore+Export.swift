@@ -41,7 +41,7 @@ extension ImportStore {
     /// Every stored rating, in the order they were recorded (corrections included, each naming the rating it
     /// supersedes: nothing is left out).
     public func exportRatings() async throws(StoreError) -> [RatingExportRow] {
-        try await withRawDatabase { db in
+        try await context.run { db in
             try await db.raw("""
                 SELECT o.ref, c.name AS candidate_name, c.registration_number, e.name AS employer, o.observed_at, o.scenario,
                        r.source, u.name AS rater, ro.name AS rater_organisation, r.score, r.rationale, r.rated_at, r.id, r.supersedes,
@@ -69,7 +69,7 @@ extension ImportStore {
 
     /// Every case, oldest first.
     public func exportCases() async throws(StoreError) -> [Case] {
-        try await withRawDatabase { db in
+        try await context.run { db in
             try await db.raw("SELECT \(self.context.dialect.jsonText("document")) FROM cases ORDER BY opened_at, id").all().map(SQLCases.case)
         }
     }

@@ -231,7 +231,7 @@ extension IngestStore {
     /// The stored index report of a recording that became ready.
     public func indexReport(of id: RecordingID) async throws(StoreError) -> String? {
         let dialect = context.dialect
-        return try await withRawDatabase { db in
+        return try await context.run { db in
             try await db.raw("SELECT \(dialect.jsonText("report")) FROM recording_indexes WHERE recording_id = \(dialect.id(id))")
                 .first()?.decode(column: "report", as: String.self)
         }
