@@ -82,6 +82,8 @@ struct IndexingWorker {
                 try await releaseLeasesOfEndedWorkers()
                 try await store.ingest.rejectRecordingsOfDeadJobs()
                 if try await runOne() { continue }
+            } catch let error as StoreError where error.cause is CancellationError {
+                return  // stopping: the store reports a cancelled query as unavailable, with the cancellation as its cause
             } catch is CancellationError {
                 return  // stopping: not an error
             } catch {

@@ -204,10 +204,12 @@ struct ModerationStoreTests {
             #expect(third.caseAfter.state == .escalated)
             #expect(try await store.moderation.routingProblem(ofCase: world.dispute.id)?.contains("The lead decides") == true)
             let current = try #require(try await store.records.cases.find(world.dispute.id))
-            await #expect(throws: CaseTransitionError.self) {
+            // The domain's refusal reaches the caller as a StoreError that carries it (the API answers from the cause).
+            let refusal = await #expect(throws: StoreError.self) {
                 _ = try await store.workflow.transition(world.dispute.id, .decide(Outcome(score: try Score(3), basis: .person(world.lead.id))),
                                                expectedVersion: current.version, reason: nil, by: world.lead.actor)
             }
+            #expect(refusal?.code == .invalidArgument && refusal?.cause is CaseTransitionError)
             let decided = try await store.workflow.transition(
                 world.dispute.id, .decide(Outcome(score: try Score(3), basis: .person(world.lead.id), reasonCodes: ["evidence_at_2_05"],
                                                   basedOn: try await store.moderation.opinions(ofCase: world.dispute.id).map(\.id), reason: "Plan not checked.")),

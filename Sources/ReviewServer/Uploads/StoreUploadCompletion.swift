@@ -33,7 +33,7 @@ public struct StoreUploadCompletion: UploadCompletionHandler {
                 uploadID: upload.uploadID.description, observationID: upload.observationID, uploadedBy: upload.uploadedBy,
                 fileName: upload.fileName, sha256: upload.sha256, byteCount: upload.byteCount)
             return RecordingReference(recordingID: stored.recordingID, alreadyUploaded: stored.alreadyUploaded)
-        } catch let error as StoreError where error.code == .notFound {
+        } catch let error where error.code == .notFound {
             throw APIError(.unprocessableContent, code: .invalidMetadata, message: error.message, cause: error)
         }
     }
