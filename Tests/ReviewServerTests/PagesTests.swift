@@ -173,8 +173,8 @@ import Testing
     @Test("a ready recording does not say how far its indexing got (the job's last progress report)")
     func readyRecordingShowsNoProgress() async throws {
         let fixture = try await APIFixture.make()
-        let job = try #require(try await fixture.store.indexJob(of: fixture.recording.id)?.job)
-        try await fixture.store.reportProgress(of: job.id, 0.21)
+        let job = try #require(try await fixture.store.ingest.indexJob(of: fixture.recording.id)?.job)
+        try await fixture.store.jobs.reportProgress(of: job.id, 0.21)
         try await fixture.withClient { client in
             let (status, html, _) = try await Self.page(client, fixture, "/recordings/\(fixture.recording.id)", as: .lead)
             #expect(status == .ok && html.contains(">Ready to watch</span>"))

@@ -159,7 +159,7 @@ extension Access {
     func cases(of observationID: ObservationID, for actor: Actor) async throws -> [Case] {
         guard actor.role != .administrator else { return [] }
         var visible: [Case] = []
-        for value in try await store.cases.cases(of: observationID) where try await mayRead(value, as: actor) {
+        for value in try await store.records.cases.cases(of: observationID) where try await mayRead(value, as: actor) {
             visible.append(value)
         }
         return visible
