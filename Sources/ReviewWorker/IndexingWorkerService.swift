@@ -26,8 +26,9 @@ public struct IndexingWorkerService: Service {
         let logger = logger
         // A round that fails (the database out of reach, a job another worker finished first) is logged and the worker
         // carries on; with `stopWhenIdle` it stops at the first.
-        try await worker.run(poll: poll, stopWhenIdle: stopWhenIdle, onError: stopWhenIdle ? nil : { error in
+        let onError: (@Sendable (any Error) -> Void)? = stopWhenIdle ? nil : { error in
             logger.error("indexing round failed", metadata: ["error": "\(error)"])
-        })
+        }
+        try await worker.run(poll: poll, stopWhenIdle: stopWhenIdle, onError: onError)
     }
 }

@@ -1,4 +1,5 @@
 public import Logging
+import SQLKit
 public import ServiceLifecycle
 import Synchronization
 
@@ -45,20 +46,25 @@ public final class StoreMigrations: Service, Sendable {
 
     private let store: ReviewStore
     private let logger: Logger
+    private let reachWithin: Duration
     private let afterwards: @Sendable (ReviewStore) async throws -> Void
     private let state = Mutex(State.running([]))
 
     /// `afterwards` runs once the schema is current, before anyone waiting is let through (demo data, development
-    /// accounts).
-    public init(store: ReviewStore, logger: Logger, afterwards: @escaping @Sendable (ReviewStore) async throws -> Void = { _ in }) {
+    /// accounts). A database that does not answer within `reachWithin` stops the start (the PostgreSQL pool would
+    /// otherwise keep retrying for a minute before it gives up).
+    public init(store: ReviewStore, logger: Logger, reachWithin: Duration = .seconds(20),
+                afterwards: @escaping @Sendable (ReviewStore) async throws -> Void = { _ in }) {
         self.store = store
         self.logger = logger
+        self.reachWithin = reachWithin
         self.afterwards = afterwards
     }
 
     /// Migrates, then waits for graceful shutdown (a service that returned early would end its group).
     public func run() async throws {
         do {
+            try await reach()
             try await store.migrate()
             try await afterwards(store)
             finish(.completed)
@@ -84,6 +90,30 @@ public final class StoreMigrations: Service, Sendable {
                 }
             }
             if let resumeNow { continuation.resume(with: resumeNow) }
+        }
+    }
+
+    /// One query, given up after ``reachWithin``.
+    private func reach() async throws(StoreError) {
+        let (store, limit) = (store, reachWithin)
+        do {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await store.withRawDatabase { db in _ = try await db.raw("SELECT 1 AS one").all() }
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return false
+                }
+                let answered = try await group.next() ?? false
+                group.cancelAll()
+                guard answered else {
+                    throw StoreError(.unavailable, "The database server did not answer within \(limit.components.seconds) s.")
+                }
+            }
+        } catch {
+            throw StoreError.from(error, dialect: store.backend.dialect)
         }
     }
 
