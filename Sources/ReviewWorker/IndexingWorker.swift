@@ -116,7 +116,7 @@ public struct IndexingWorker: Sendable {
             // Cancelled (the process is ending hard): the child was killed. The lease is given back if the database still
             // answers a cancelled task; otherwise it runs out, or the next worker on this host sees this one is gone.
             Self.removeLeftovers(in: media)
-            try? await store.releaseLeases(heldBy: name, refundingAttempt: true)
+            _ = try? await store.releaseLeases(heldBy: name, refundingAttempt: true)
             throw CancellationError()
         }
         switch outcome {

@@ -26,9 +26,10 @@ public struct IndexingWorkerService: Service {
         let logger = logger
         // A round that fails (the database out of reach, a job another worker finished first) is logged and the worker
         // carries on; with `stopWhenIdle` it stops at the first.
-        let onError: (@Sendable (any Error) -> Void)? = stopWhenIdle ? nil : { error in
-            logger.error("indexing round failed", metadata: ["error": "\(error)"])
+        let report: @Sendable (any Error) -> Void = { (error: any Error) in
+            logger.error("indexing round failed", metadata: ["error": .string(String(describing: error))])
         }
+        let onError = stopWhenIdle ? nil : report
         try await worker.run(poll: poll, stopWhenIdle: stopWhenIdle, onError: onError)
     }
 }

@@ -43,15 +43,14 @@ import Testing
     @Test func aChildThatHangsPastItsLimitIsKilledAndTheJobRetried() async throws {
         try await WorkerFixture.with { fixture in
             let (_, job) = try await fixture.ingest(sample)
-            let pidFile = fixture.folder.appendingPathComponent("hanging.pid")
-            let hanging = try fixture.script("hanging-indexer", "echo $$ > '\(pidFile.path)'; exec sleep 60")
+            let hanging = try fixture.hangingIndexer()
             let started = ContinuousClock.now
-            #expect(try await fixture.worker(indexer: hanging, timeoutCap: 1).runOne())
+            #expect(try await fixture.worker(indexer: hanging.executable, timeoutCap: 1).runOne())
             #expect(ContinuousClock.now - started < .seconds(10))
             let failed = try await fixture.job(job)
             #expect(failed.state == .failed)
             #expect(failed.lastError?.contains("longer than 1 s") == true)
-            let pid = try #require(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let pid = try hanging.pid()
             #expect(!isRunning(pid), "the hanging child outlived its time limit")
         }
     }
@@ -61,10 +60,9 @@ import Testing
     @Test func aLostLeaseStopsTheChild() async throws {
         try await WorkerFixture.with { fixture in
             let (recording, job) = try await fixture.ingest(sample)
-            let pidFile = fixture.folder.appendingPathComponent("hanging.pid")
-            let hanging = try fixture.script("hanging-indexer", "echo $$ > '\(pidFile.path)'; exec sleep 60")
+            let hanging = try fixture.hangingIndexer()
             let worker = {
-                var worker = fixture.worker(indexer: hanging)
+                var worker = fixture.worker(indexer: hanging.executable)
                 worker.heartbeat = .milliseconds(200)
                 return worker
             }()
@@ -72,13 +70,13 @@ import Testing
             let started = ContinuousClock.now
             async let ran = worker.runOne()
             // Once the child runs, the lease passes to another worker, as when this one's lease ran out and was reclaimed.
-            #expect(await eventually(within: 10) { FileManager.default.fileExists(atPath: pidFile.path) })
+            #expect(await eventually(within: 10) { hanging.hasStarted })
             try await store.withRawDatabase { db in
                 try await db.raw("UPDATE jobs SET lease_owner = 'another-worker' WHERE id = \(bind: job.rawValue.uuidString.lowercased())").run()
             }
             #expect(try await ran)
             #expect(ContinuousClock.now - started < .seconds(10))
-            let pid = try #require(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let pid = try hanging.pid()
             #expect(!isRunning(pid), "the child kept running after the lease was lost")
             let taken = try await fixture.job(job)
             #expect(taken.state == .running)
@@ -93,18 +91,17 @@ import Testing
     @Test func gracefulShutdownGivesTheJobInHandBack() async throws {
         try await WorkerFixture.with { fixture in
             let (_, job) = try await fixture.ingest(sample)
-            let pidFile = fixture.folder.appendingPathComponent("hanging.pid")
-            let hanging = try fixture.script("hanging-indexer", "echo $$ > '\(pidFile.path)'; exec sleep 60")
-            let service = IndexingWorkerService(fixture.worker(indexer: hanging), poll: .milliseconds(100), logger: .init(label: "test"))
+            let hanging = try fixture.hangingIndexer()
+            let service = IndexingWorkerService(fixture.worker(indexer: hanging.executable), poll: .milliseconds(100), logger: .init(label: "test"))
             try await testGracefulShutdown { trigger in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await service.run() }
-                    #expect(await eventually(within: 10) { FileManager.default.fileExists(atPath: pidFile.path) })
+                    #expect(await eventually(within: 10) { hanging.hasStarted })
                     trigger.triggerGracefulShutdown()
                     try await group.waitForAll()
                 }
             }
-            let pid = try #require(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let pid = try hanging.pid()
             #expect(!isRunning(pid))
             let released = try await fixture.job(job)
             #expect(released.state == .failed)

@@ -13,7 +13,7 @@ import Testing
 
         init(_ binary: URL, _ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws {
             log = folder.appendingPathComponent("log-\(UUID().uuidString).txt")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
             process.executableURL = binary
             process.arguments = arguments
@@ -46,7 +46,7 @@ import Testing
 
     /// A folder with the sample ratings imported and one recording waiting for indexing, and a stand-in indexer that
     /// writes its pid and hangs (so that the job is certainly in hand when the signal comes).
-    func prepared() async throws -> (folder: URL, binary: URL, indexer: URL, pidFile: URL) {
+    func prepared() async throws -> (folder: URL, binary: URL, indexer: HangingIndexer) {
         let binary = try builtBinary()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-lifecycle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -57,32 +57,37 @@ import Testing
             let step = try Running(binary, arguments, in: folder)
             guard await step.exitStatus(within: 60) == 0 else { throw TestFailure("obsreview \(arguments[0]) failed:\n\(step.text)") }
         }
-        let pidFile = folder.appendingPathComponent("indexer.pid")
-        let indexer = folder.appendingPathComponent("hanging-indexer")
-        try "#!/bin/sh\necho $$ > '\(pidFile.path)'\nexec sleep 60\n".write(to: indexer, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: indexer.path)
-        return (folder, binary, indexer, pidFile)
+        return (folder, binary, try HangingIndexer(in: folder))
+    }
+
+    struct JobRow: Sendable {
+        let state: String
+        let attempts: Int
+        let owner: String?
     }
 
     /// The one job's state, attempts and lease owner, read through a store of its own on the process's database.
     func jobState(in folder: URL) async throws -> (state: String, attempts: Int, owner: String?) {
         let store = try ReviewStore(.sqlite(path: folder.appendingPathComponent("data/obsreview.sqlite").path))
-        let row = try await store.run {
-            try await store.withRawDatabase { db in try await db.raw("SELECT state, attempts, lease_owner FROM jobs").first() }
+        let job = try await store.run {
+            try await store.withRawDatabase { db -> JobRow? in
+                guard let row = try await db.raw("SELECT state, attempts, lease_owner FROM jobs").first() else { return nil }
+                return JobRow(state: try row.decode(column: "state", as: String.self), attempts: try row.decode(column: "attempts", as: Int.self),
+                              owner: try row.decode(column: "lease_owner", as: String?.self))
+            }
         }
-        guard let row else { throw TestFailure("no job") }
-        return (try row.decode(column: "state", as: String.self), try row.decode(column: "attempts", as: Int.self),
-                try row.decode(column: "lease_owner", as: String?.self))
+        guard let job else { throw TestFailure("no job") }
+        return (job.state, job.attempts, job.owner)
     }
 
     @Test(arguments: ["serve", "worker"]) func sigtermWithAJobInHandStopsInOrderAndGivesTheJobBack(_ command: String) async throws {
-        let (folder, binary, indexer, pidFile) = try await prepared()
+        let (folder, binary, indexer) = try await prepared()
         defer { try? FileManager.default.removeItem(at: folder) }
         let arguments = command == "serve"
-            ? ["serve", "--port", "0", "--indexer-path", indexer.path]
-            : ["worker", "--poll", "0.2", "--indexer-path", indexer.path]
+            ? ["serve", "--port", "0", "--indexer-path", indexer.executable.path]
+            : ["worker", "--poll", "0.2", "--indexer-path", indexer.executable.path]
         let running = try Running(binary, arguments, in: folder)
-        #expect(await eventually(within: 60) { FileManager.default.fileExists(atPath: pidFile.path) }, "no child started:\n\(running.text)")
+        #expect(await eventually(within: 60) { indexer.hasStarted }, "no child started:\n\(running.text)")
         #expect(try await jobState(in: folder).state == "running")
         kill(running.process.processIdentifier, SIGTERM)
         let status = await running.exitStatus(within: 30)
@@ -90,17 +95,16 @@ import Testing
         // No job lost: back in the queue at once, its attempt not used, nobody's lease.
         let job = try await jobState(in: folder)
         #expect(job.state == "failed" && job.attempts == 0 && job.owner == nil, "\(job)")
-        let pid = try #require(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(!isRunning(pid), "the child indexer outlived the stop")
-        // The declared order, read back from the log: the server stops accepting first, the worker stops before the
-        // database, which closes last.
-        let worker = try #require(running.line("service stopped", "indexing worker"), "\(running.text)")
-        let database = try #require(running.line("service stopped", "database"), "\(running.text)")
-        #expect(worker < database)
+        #expect(!isRunning(try indexer.pid()), "the child indexer outlived the stop")
+        // The declared order, read back from the log: started database → migrations → worker (→ periodic services →
+        // server), stopped in reverse, the database last.
+        let order = ["database", "migrations", "indexing worker"] + (command == "serve" ? ["upload clean-up", "routing pass"] : [])
+        let started = try order.map { name in try #require(running.line("service started", "service=\(name)"), "\(name):\n\(running.text)") }
+        let stopped = try order.map { name in try #require(running.line("service stopped", "service=\(name)"), "\(name):\n\(running.text)") }
+        #expect(started == started.sorted(), "\(running.text)")
+        #expect(stopped == stopped.sorted(by: >), "\(running.text)")
         if command == "serve" {
-            let server = try #require(running.line("Shutting down"), "\(running.text)")
-            let cleanup = try #require(running.line("service stopped", "upload clean-up"), "\(running.text)")
-            #expect(server < cleanup && cleanup < worker)
+            #expect(running.line("listening") != nil, "the server never listened:\n\(running.text)")
         }
     }
 

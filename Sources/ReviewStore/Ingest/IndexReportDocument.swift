@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A recording's index report: the JSON document the child indexer prints (`obsreview index --json`, one line), kept
 /// as it is in `recording_indexes`. The one reading of it (decision 19) for the worker that stores it, the API and

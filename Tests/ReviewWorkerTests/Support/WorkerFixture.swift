@@ -77,6 +77,8 @@ struct WorkerFixture {
         return url
     }
 
+    func hangingIndexer() throws -> HangingIndexer { try HangingIndexer(in: folder) }
+
     func worker(indexer: URL, timeoutCap: Double = 1800) -> IndexingWorker {
         IndexingWorker(store: store, data: data, limits: IndexingLimits(timeoutCap: timeoutCap), indexer: indexer)
     }
@@ -118,4 +120,27 @@ func eventually(within seconds: Double, _ condition: () async throws -> Bool) as
         try? await Task.sleep(for: .milliseconds(50))
     }
     return try await condition()
+}
+
+/// A stand-in indexer that writes its pid to a file and hangs: a child certainly still running when the test acts.
+struct HangingIndexer {
+    let executable: URL
+    let pidFile: URL
+
+    init(in folder: URL) throws {
+        executable = folder.appendingPathComponent("hanging-indexer")
+        pidFile = folder.appendingPathComponent("hanging-indexer.pid")
+        try "#!/bin/sh\necho $$ > '\(pidFile.path)'\nexec sleep 60\n".write(to: executable, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: executable.path)
+    }
+
+    var hasStarted: Bool { FileManager.default.fileExists(atPath: pidFile.path) }
+
+    /// The child's pid, once it has started.
+    func pid() throws -> Int32 {
+        guard let pid = Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TestFailure("the stand-in indexer wrote no pid")
+        }
+        return pid
+    }
 }
