@@ -9,10 +9,12 @@ import Foundation
 public struct IndexReportDocument {
     private var document: [String: Any]
 
-    /// The report in `json` (its first line); nil when that is not a JSON object.
+    /// The report in `json` — a stored document, or the indexer's output, whose first line is the report; nil when
+    /// neither is a JSON object.
     public init?(json: String) {
-        let line = json.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { return nil }
+        let firstLine = json.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+        guard let object = [json, firstLine].lazy.compactMap({ (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }).first
+        else { return nil }
         document = object
     }
 
