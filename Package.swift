@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ReviewDomain", targets: ["ReviewDomain"]),
         .library(name: "ReviewStore", targets: ["ReviewStore"]),
         .library(name: "ReviewServer", targets: ["ReviewServer"]),
+        .library(name: "ReviewWorker", targets: ["ReviewWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,6 +72,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -97,6 +99,21 @@ let package = Package(
             resources: [.copy("Views/Templates"), .copy("Views/Static"), .copy("Auth/common-passwords.txt"), .copy("API/openapi.json")],
             swiftSettings: swiftSettings
         ),
+        // The indexing worker: claims jobs and runs each in a sandboxed child process (`obsreview index`). It reaches
+        // MediaIndex only through that child, never by linking it (decision 19).
+        .target(
+            name: "ReviewWorker",
+            dependencies: [
+                "ReviewDomain",
+                "ReviewStore",
+                "ReviewServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "obsreview",
             dependencies: [
@@ -104,6 +121,8 @@ let package = Package(
                 "ReviewDomain",
                 "ReviewStore",
                 "ReviewServer",
+                "ReviewWorker",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -136,6 +155,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReviewWorkerTests",
+            dependencies: [
+                "ReviewWorker",
+                "ReviewServer",
+                "ReviewStore",
+                "ReviewDomain",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -6,11 +6,12 @@ public import SQLKit
 /// hands out one façade per area (``moderation``, ``accounts``, ``records``, …; see `StoreAreas.swift`), whose
 /// every method throws ``StoreError``, and the repositories of one transaction inside ``transaction(_:)``.
 ///
-/// Create one per process, call ``migrate()`` at start-up and ``shutdown()`` before exit.
+/// Create one per process and run it as a service (``run()``, first in the service group, so that it closes last) or
+/// around the work that needs it (``run(while:)``); call ``migrate()`` at start-up (``StoreMigrations``).
 public final class ReviewStore: Sendable {
     /// Where the data lives.
     public let configuration: DatabaseConfiguration
-    private let backend: Backend
+    let backend: Backend
     private let logger: Logger
 
     /// Connects lazily: the first query opens the first connection.
@@ -68,7 +69,8 @@ public final class ReviewStore: Sendable {
         }
     }
 
-    /// Closes the connections and stops the store's threads; the store cannot be used afterwards.
+    /// Closes the SQLite connections and stops their threads; the store cannot be used afterwards. (A PostgreSQL store
+    /// closes when its ``run()`` returns.)
     public func shutdown() async {
         await backend.shutdown()
     }

@@ -16,13 +16,7 @@ extension BenchRoutingCommand {
         var logger = Logger(label: "obsreview.bench")
         logger.logLevel = .warning
         let store = try ReviewStore(.sqlite(path: folder.appendingPathComponent("bench.sqlite").path), logger: logger)
-        do {
-            try await measure(store, random: &rng)
-        } catch {
-            await store.shutdown()
-            throw error
-        }
-        await store.shutdown()
+        try await store.run { try await measure(store, random: &rng) }
     }
 
     private func measure(_ store: ReviewStore, random rng: inout SplitMix64) async throws {

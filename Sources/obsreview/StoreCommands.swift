@@ -20,30 +20,36 @@ struct DatabaseOptions: ParsableArguments {
         try await Self.withStore(url: url, migrate: migrate, body)
     }
 
-    /// Opens the store at `url` (nil: ./data/obsreview.sqlite) and applies pending migrations; the caller shuts it down.
-    static func openStore(url: String?, migrate: Bool = true) async throws -> ReviewStore {
+    /// The store at `url` (nil: ./data/obsreview.sqlite), not yet running.
+    static func store(url: String?) throws -> ReviewStore {
         var logger = Logger(label: "obsreview.store")
         logger.logLevel = .warning
-        let store = try ReviewStore(url.map { try DatabaseConfiguration(url: $0) } ?? .default, logger: logger)
-        if migrate {
-            do { try await store.migrate() } catch {
-                await store.shutdown()
-                throw error
-            }
-        }
-        return store
+        return try ReviewStore(url.map { try DatabaseConfiguration(url: $0) } ?? .default, logger: logger)
     }
 
-    /// Runs `body` with the store at `url` open, shutting it down afterwards whatever happens.
+    /// Runs `body` with the store at `url` running (and migrated, unless told not to), closing it afterwards whatever
+    /// happens.
     static func withStore<T>(url: String?, migrate: Bool = true, _ body: (ReviewStore) async throws -> T) async throws -> T {
-        let store = try await openStore(url: url, migrate: migrate)
+        let store = try store(url: url)
+        return try await store.run {
+            if migrate { try await store.migrate() }
+            return try await body(store)
+        }
+    }
+}
+
+extension DatabaseOptions {
+    /// Runs a long-lived command's service group; a database that cannot be reached or used at start-up ends the
+    /// command with one line that says which database and what to do (exit status 69, EX_UNAVAILABLE), not a trace.
+    static func reportingUnreachableDatabase(command: String, store: ReviewStore, _ body: () async throws -> Void) async throws {
         do {
-            let result = try await body(store)
-            await store.shutdown()
-            return result
-        } catch {
-            await store.shutdown()
-            throw error
+            try await body()
+        } catch let error as StoreError where error.code == .unavailable || error.code == .invalidConfiguration || error.code == .database {
+            printError("""
+                obsreview \(command): cannot use the database \(store.configuration): \(error.message) Check database_url \
+                (OBSREVIEW_DATABASE_URL, --database) and that the database server is running and accepts this user, then start again.
+                """)
+            throw ExitCode(69)  // EX_UNAVAILABLE
         }
     }
 }

@@ -75,7 +75,7 @@ import Testing
         #expect(IndexFailureCode.wire("indexingFailed") == "indexing_failed" && IndexFailureCode.wire("not_media") == "not_media")
         // The codes the worker and the store write into rejections' audit details themselves.
         let rejections = try NSRegularExpression(pattern: #"code: "([^"]+)""#)
-        for file in ["Sources/obsreview/WorkerCommand.swift", "Sources/ReviewStore/Ingest/ReviewStore+Ingest.swift"] {
+        for file in ["Sources/ReviewWorker/IndexingWorker.swift", "Sources/ReviewStore/Ingest/ReviewStore+Ingest.swift"] {
             let source = try Self.read(file)
             let literals = rejections.matches(in: source, range: NSRange(source.startIndex..., in: source)).map {
                 String(source[Range($0.range(at: 1), in: source)!])

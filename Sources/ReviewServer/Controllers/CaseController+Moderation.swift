@@ -206,8 +206,7 @@ extension CaseController {
         var found: [(id: RecordingID, duration: Double?)] = []
         for recording in try await services.store.records.recordings.recordings(of: observationID) where recording.status == .ready {
             let report = try await services.store.ingest.indexReport(of: recording.id)
-            let object = report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            found.append((recording.id, (object?["format"] as? [String: Any])?["durationSeconds"] as? Double))
+            found.append((recording.id, report.flatMap { IndexReportDocument(json: $0)?.durationSeconds }))
         }
         return found
     }

@@ -42,11 +42,7 @@ extension CaseController {
 
     /// The recording's own duration from its index report, to check the notes against (nil when not indexed).
     private func duration(of id: RecordingID) async throws -> Double? {
-        guard let report = try await services.store.ingest.indexReport(of: id),
-            let object = try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any],
-            let format = object["format"] as? [String: Any]
-        else { return nil }
-        return format["durationSeconds"] as? Double
+        try await services.store.ingest.indexReport(of: id).flatMap { IndexReportDocument(json: $0)?.durationSeconds }
     }
 
     @Sendable func noteDraft(_ request: Request, context: ReviewRequestContext) async throws -> NoteDraftRepresentation {
