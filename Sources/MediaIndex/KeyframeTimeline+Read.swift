@@ -12,21 +12,28 @@ extension KeyframeTimeline {
                 return timeline
             }
         } else if name.hasPrefix("matroska"), layout.matroska?.cuesPosition != nil {
-            // Matroska cues load lazily: one seek to the start reads them without reading media.
-            let stream = file.streams[streamIndex]
-            _ = av_seek_frame(file.formatContext, Int32(streamIndex), stream.pointee.start_time == FFmpeg.noPTS ? 0 : stream.pointee.start_time, AVSEEK_FLAG_BACKWARD)
-            if let timeline = try containerIndex(file: file, streamIndex: streamIndex, fileSize: fileSize, source: .matroskaCues, check: .keyframesOnly) {
-                // The seek moved the read position: go back to the start for later readers.
-                _ = av_seek_frame(file.formatContext, -1, 0, AVSEEK_FLAG_BACKWARD)
+            if let timeline = try matroskaCues(file: file, streamIndex: streamIndex, fileSize: fileSize) {
                 return timeline
             }
-            _ = av_seek_frame(file.formatContext, -1, 0, AVSEEK_FLAG_BACKWARD)
+        } else if name == "mpegts", let scan = TransportStreamScan.scan(path: file.path),
+            Int(file.streams[streamIndex].pointee.id) == scan.videoPID
+        {
+            return KeyframeTimeline(transportStream: scan)
         } else if name == "avi" {
             if let timeline = try containerIndex(file: file, streamIndex: streamIndex, fileSize: fileSize, source: .aviIndex, check: .everyFrame) {
                 return timeline
             }
         }
         return try packetScan(file: file, streamIndex: streamIndex, declaredDuration: declaredDuration)
+    }
+
+    /// Keyframes from the Matroska cues, nil when the file has none for the stream. The cues load lazily:
+    /// one seek to the start reads them without reading media; the read position goes back to the start.
+    static func matroskaCues(file: InputFile, streamIndex: Int, fileSize: UInt64) throws(MediaIndexError) -> KeyframeTimeline? {
+        let stream = file.streams[streamIndex]
+        _ = av_seek_frame(file.formatContext, Int32(streamIndex), stream.pointee.start_time == FFmpeg.noPTS ? 0 : stream.pointee.start_time, AVSEEK_FLAG_BACKWARD)
+        defer { _ = av_seek_frame(file.formatContext, -1, 0, AVSEEK_FLAG_BACKWARD) }
+        return try containerIndex(file: file, streamIndex: streamIndex, fileSize: fileSize, source: .matroskaCues, check: .keyframesOnly)
     }
 
     /// Keyframes from libavformat's index entries (Matroska cues, AVI idx1), which carry presentation times.
@@ -127,7 +134,7 @@ extension KeyframeTimeline {
     /// Keyframes and every frame's timestamps from the MP4/MOV sample tables (`ISOBMFF/`), exactly as
     /// FFmpeg's mov demuxer would produce them, without reading media. Nil (use a packet scan) for
     /// fragmented files and for tables only the bitstream can settle.
-    private static func mp4SampleTables(movie: MP4Movie, streamID: Int32) -> KeyframeTimeline? {
+    static func mp4SampleTables(movie: MP4Movie, streamID: Int32) -> KeyframeTimeline? {
         guard !movie.isFragmented,
             let track = movie.tracks.first(where: { Int64($0.trackID) == Int64(streamID) }),
             let packets = try? track.packetTimeline(movieTimescale: movie.movieTimescale),
