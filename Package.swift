@@ -124,7 +124,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // The Swift runtime and Foundation linked in, not loaded: process start-up is most of a short
+            // command's time (decision 23). FFmpeg stays a shared library. Linux only (macOS has no static stdlib).
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]
         ),
         .testTarget(
             name: "MediaIndexTests",

@@ -168,8 +168,9 @@ extension Discontinuity {
         var steps = [Double]()
         steps.reserveCapacity(times.count - 1)
         for i in 1..<times.count { steps.append(times[i] - times[i - 1]) }
-        let positive = steps.filter { $0 > 0 }.sorted()
-        let median = positive.isEmpty ? 0 : positive[positive.count / 2]
+        var positive = steps.filter { $0 > 0 }
+        // The element a sort would put in the middle, found without sorting 90,000 steps.
+        let median = positive.isEmpty ? 0 : positive.select(rank: positive.count / 2)
         let threshold = check == .everyFrame ? max(0.5, 5 * median) : max(2.0, 3 * median)
         var found: [Discontinuity] = []
         for (i, step) in steps.enumerated() {
@@ -202,5 +203,39 @@ extension Discontinuity {
             previousMediaEnd = edit.mediaTime &+ durationInMedia
         }
         return found
+    }
+}
+
+extension Array where Element == Double {
+    /// The element at `rank` of the sorted array (`sorted()[rank]`), by three-way quickselect in place:
+    /// linear on average, and one pass when most elements are equal (a constant frame rate).
+    mutating func select(rank: Int) -> Double {
+        precondition(rank >= 0 && rank < count)
+        var low = 0
+        var high = count - 1
+        while low < high {
+            let pivot = Swift.max(Swift.min(self[low], self[high]), Swift.min(Swift.max(self[low], self[high]), self[(low + high) / 2]))
+            // [low, less) < pivot, [less, i) == pivot, (greater, high] > pivot
+            var less = low
+            var i = low
+            var greater = high
+            while i <= greater {
+                if self[i] < pivot {
+                    swapAt(i, less); less += 1; i += 1
+                } else if self[i] > pivot {
+                    swapAt(i, greater); greater -= 1
+                } else {
+                    i += 1
+                }
+            }
+            if rank < less {
+                high = less - 1
+            } else if rank > greater {
+                low = greater + 1
+            } else {
+                return pivot
+            }
+        }
+        return self[low]
     }
 }

@@ -133,3 +133,18 @@ enum TransportStreamFixtures {
         return made
     }()
 }
+
+@Test("selecting a rank gives what sorting gives")
+func selectionMatchesSorting() {
+    var generator = SystemRandomNumberGenerator()
+    for count in [1, 2, 3, 10, 101, 1000] {
+        for _ in 0..<20 {
+            // Few distinct values (as frame steps are) and many.
+            let distinct = Int.random(in: 1...count, using: &generator)
+            let values = (0..<count).map { _ in Double(Int.random(in: 0..<distinct, using: &generator)) * 0.04 }
+            let rank = Int.random(in: 0..<count, using: &generator)
+            var copy = values
+            #expect(copy.select(rank: rank) == values.sorted()[rank])
+        }
+    }
+}
