@@ -124,10 +124,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings,
-            // The Swift runtime and Foundation linked in, not loaded: process start-up is most of a short
-            // command's time (decision 23). FFmpeg stays a shared library. Linux only (macOS has no static stdlib).
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MediaIndexTests",
