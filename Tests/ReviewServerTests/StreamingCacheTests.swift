@@ -102,7 +102,7 @@ struct OpenFileCacheTests {
 
     @Test("A path that names another file or none since it was opened is opened again; forget(under:) closes a folder's files")
     func revalidation() async throws {
-        let cache = OpenFileCache(capacity: 8)
+        let cache = OpenFileCache(capacity: 8, revalidateAfter: .zero)
         try await withFiles(3) { paths in
             let old = try await cache.withFile(paths[0]) { descriptor, info in (descriptor, info) }!
             // Replaced as the worker replaces a proxy: a new file renamed over the path.
@@ -290,7 +290,8 @@ struct UploadBodyWriterTests {
             let progress = await writer.write(Chunks(buffers: Self.chunks(body, seed: 3), failure: nil), at: Int64(prefix.count),
                                               limit: .max, digests: .init(file: file, chunk: RunningDigest(.sha1)))
             #expect(progress.error == nil && progress.position == Int64(prefix.count + body.count))
-            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(prefix + body))
+            let written = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(written == Data(prefix + body))
             #expect(progress.digests?.file.finalize() == Data(SHA256.hash(data: prefix + body)))
             #expect(progress.digests?.chunk?.finalize() == Data(Insecure.SHA1.hash(data: body)))
         }
@@ -305,7 +306,8 @@ struct UploadBodyWriterTests {
                                             at: 0, limit: .max, digests: .init(file: RunningDigest(.sha256)))
             #expect((broken.error as? UploadError)?.code == .notFound)
             #expect(broken.position == Int64(body.count) && broken.digests?.file.finalize() == Data(SHA256.hash(data: body)))
-            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(body))
+            let written = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(written == Data(body))
             let tooLarge = await writer.write(Chunks(buffers: Self.chunks(body, seed: 6), failure: nil),
                                               at: Int64(body.count), limit: Int64(body.count) + 200_000, digests: broken.digests!)
             #expect((tooLarge.error as? UploadError)?.code == .tooLarge)

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import NIOPosix
 public import NIOFileSystem
 import Synchronization
@@ -186,7 +186,7 @@ public final class OpenFileCache: Sendable {
                 if errno == ENOENT || errno == ENOTDIR { return nil }
                 throw FileOpenError(path: path, errno: errno)
             }
-            var status = Glibc.stat()
+            var status = stat()
             guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
                 close(descriptor)
                 return nil
@@ -227,8 +227,8 @@ public final class OpenFileCache: Sendable {
 
     /// What `path` names now, or `nil` if it is not a regular file.
     static func currentInfo(at path: String) -> Info? {
-        var status = Glibc.stat()
-        guard Glibc.stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var status = stat()
+        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Info(status)
     }
 }
