@@ -14,18 +14,8 @@ import Testing
     import Glibc
 #endif
 
-/// SplitMix64: seeded, so that a failing case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Seeded (ReviewDomain's `SplitMix64`), so that a failing case can be replayed.
+typealias SeededGenerator = SplitMix64
 
 /// The descriptors kept open for streaming (decision 22).
 @Suite("Open file cache")
