@@ -230,7 +230,8 @@ func buildRouter(
     if let services {
         OperationsController(store: services.store, data: configuration.dataLayout,
                              reservedFreeBytes: configuration.reservedFreeBytes).addRoutes(to: router)
-        let signedIn = router.group().add(middleware: authentication)
+        // Remembered access decisions stop counting after any request that may take a right away (decision 22).
+        let signedIn = router.group().add(middleware: authentication).add(middleware: AccessInvalidationMiddleware())
         Pages(services: services, uploads: uploads).addRoutes(to: signedIn)
         let api = signedIn.group("api/v1")
         SessionController(services: services).addRoutes(to: api)

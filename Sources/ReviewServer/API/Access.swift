@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import ReviewDomain
 import ReviewStore
 import Synchronization
@@ -15,9 +16,9 @@ import Synchronization
 /// employer's candidate, an unassigned case) is 404, so that identifiers do not leak.
 struct Access: Sendable {
     let store: ReviewStore
-    /// Recordings in a final state (`ready`, `rejected`) and their candidate's employer, which never change
-    /// again: a player's many range requests need not each ask the database.
-    let finalRecordings = FinalRecordingCache()
+    /// Decisions to let someone see a ready recording, remembered briefly: a player's many range requests need not
+    /// each ask the database (``RecordingAccessCache``).
+    let recordingDecisions = RecordingAccessCache()
 
     /// Roles that read the scheme's review data across employers.
     static let schemeReaders: Set<Role> = [.assessor, .lead, .auditor]
@@ -62,9 +63,18 @@ struct Access: Sendable {
 
     func recording(_ id: RecordingID, for actor: Actor) async throws -> Recording {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see recordings.") }
-        guard let (recording, employerID) = try await finalRecordings.lookup(id, else: { try await store.records.recordingWithEmployer(id) }),
-            try await mayRead(observation: recording.observationID, employerID: employerID, as: actor)
-        else { throw Self.notFound("recording \(id)") }
+        let recording: Recording
+        if let allowed = recordingDecisions.allowed(id, for: actor) {
+            recording = allowed
+        } else {
+            // Read before the database: a right taken away while the query runs makes this decision too old to keep.
+            let epoch = AccessEpoch.current
+            guard let (found, employerID) = try await store.records.recordingWithEmployer(id),
+                try await mayRead(observation: found.observationID, employerID: employerID, as: actor)
+            else { throw Self.notFound("recording \(id)") }
+            recordingDecisions.remember(found, allowedFor: actor, decidedAt: epoch)
+            recording = found
+        }
         // Consent (decision 13): checked on every request, never cached, so a withdrawal takes effect at once.
         if actor.role.isModerator, !(try await store.dataProtection.consents(of: id).permits(.moderation)) {
             throw Self.forbidden("Consent to moderation was withdrawn for recording \(id), so it cannot be shown to moderators; the moderation lead decides the case.")
@@ -125,22 +135,88 @@ struct Access: Sendable {
     }
 }
 
-/// Remembers, for a minute, recordings whose status is final together with their employer; bounded.
-final class FinalRecordingCache: Sendable {
-    private let entries = Mutex<[RecordingID: (recording: Recording, employerID: OrganisationID, until: ContinuousClock.Instant)]>([:])
+/// Decisions to let an actor see a **ready** recording, for a few seconds (``lifetime``), so that a player's range
+/// requests cost no database query. Only allows are kept, and only for ready recordings (which never change again but
+/// by erasure). An entry names the whole actor (user, role, organisation), so a changed role or organisation is another
+/// key.
+///
+/// **Invalidation.** Every entry carries the ``AccessEpoch`` current *before* its decision was read from the
+/// database, and counts only while the epoch is still that one. The epoch advances whenever something in this process
+/// may take a right away: after every request that is not safe (POST, PUT, PATCH, DELETE — erasure, consent, account
+/// changes, assignments declined, reassigned or decided: ``AccessInvalidationMiddleware``), after every pass of a
+/// periodic service (routing expires assignments; retention erases), and when erasure's files are removed. So a
+/// revoked right is never served from this cache by this process once the revoking request has answered, even when a
+/// decision was being read while it ran. Other processes (a second server, `obsreview erase`) cannot reach this
+/// memory: there a cached allow lives out ``lifetime`` at most, as a credential in ``AuthenticationCache`` does.
+/// Consent to moderation is checked on every request all the same (decision 13).
+final class RecordingAccessCache: Sendable {
+    struct Key: Hashable {
+        let recording: RecordingID
+        let actor: Actor
+    }
+    struct Entry {
+        let recording: Recording
+        let epoch: UInt64
+        let until: ContinuousClock.Instant
+    }
 
-    func lookup(
-        _ id: RecordingID, else load: () async throws -> (recording: Recording, employerID: OrganisationID)?
-    ) async throws -> (recording: Recording, employerID: OrganisationID)? {
+    let lifetime: Duration
+    let capacity: Int
+    private let entries = Mutex<[Key: Entry]>([:])
+
+    init(lifetime: Duration = .seconds(5), capacity: Int = 10_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    /// The recording, if `actor` was allowed to see it in the current epoch within the last ``lifetime``.
+    func allowed(_ id: RecordingID, for actor: Actor) -> Recording? {
+        let key = Key(recording: id, actor: actor)
         let now = ContinuousClock.now
-        if let hit = entries.withLock({ $0[id] }), hit.until > now { return (hit.recording, hit.employerID) }
-        guard let found = try await load() else { return nil }
-        if found.recording.status.isFinal {
-            entries.withLock { entries in
-                if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
-                entries[id] = (found.recording, found.employerID, now + .seconds(60))
+        let epoch = AccessEpoch.current
+        return entries.withLock { entries in
+            guard let entry = entries[key] else { return nil }
+            guard entry.epoch == epoch, entry.until > now else {
+                entries[key] = nil
+                return nil
             }
+            return entry.recording
         }
-        return found
+    }
+
+    /// Remembers that `actor` may see `recording` (when it is ready), as decided from what the database said after
+    /// `epoch` was read.
+    func remember(_ recording: Recording, allowedFor actor: Actor, decidedAt epoch: UInt64) {
+        guard recording.status == .ready else { return }
+        let entry = Entry(recording: recording, epoch: epoch, until: ContinuousClock.now + lifetime)
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[Key(recording: recording.id, actor: actor)] = entry
+        }
+    }
+}
+
+/// A counter that advances whenever this process may have taken someone's right away; remembered access decisions
+/// count only within the epoch they were read in (``RecordingAccessCache``). One per process: every app and service in
+/// it reads and writes the same database.
+enum AccessEpoch {
+    private static let counter = Atomic<UInt64>(0)
+
+    static var current: UInt64 { counter.load(ordering: .sequentiallyConsistent) }
+
+    /// Ends the current epoch: every decision remembered so far stops counting.
+    static func advance() {
+        _ = counter.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    }
+}
+
+/// Advances the ``AccessEpoch`` after every request that is not safe, whatever its outcome (a failed request may
+/// have changed something before it failed), so that a right taken away by a request is not served from a remembered
+/// decision once that request has answered.
+struct AccessInvalidationMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !request.method.isSafe else { return try await next(request, context) }
+        defer { AccessEpoch.advance() }
+        return try await next(request, context)
     }
 }

@@ -94,6 +94,7 @@ struct RecordingController: Sendable {
         try data.write(to: URL(fileURLWithPath: temporary.string), options: .atomic)
         _ = try? FileManager.default.removeItem(atPath: path.string)
         try FileManager.default.moveItem(atPath: temporary.string, toPath: path.string)
+        OpenFileCache.shared.forget(path)
         let sha256 = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         try await services.store.workflow.recordCaptions(of: recording.id, bytes: data.count, sha256: sha256, by: actor, at: services.now())
         return CaptionsRepresentation(recordingId: recording.id, bytes: data.count, sha256: sha256, link: "/api/v1/recordings/\(recording.id)/captions")
@@ -189,9 +190,11 @@ struct RecordingController: Sendable {
         let directory = services.mediaDirectory(of: recording)
         for (name, type) in [("proxy.mp4", "video/mp4"), ("proxy.webm", "video/webm")] {
             let path = directory.appending(name)
-            guard let info = try await FileSystem.shared.info(forFileAt: path) else { continue }
+            // The descriptor kept open for streaming (``OpenFileCache``) tells size and time without a thread-pool hop,
+            // and the ETag then describes the very file the body is sent from.
+            guard let info = try await OpenFileCache.shared.info(path) else { continue }
             // The proxy is made once per recording; its size and time tell one making from another.
-            let file = StreamedFile(path: path, etag: "\(recording.sha256 ?? "proxy")-\(info.size)-\(info.lastDataModificationTime.seconds)",
+            let file = StreamedFile(path: path, etag: "\(recording.sha256 ?? "proxy")-\(info.size)-\(Int64(info.modified.timeIntervalSince1970))",
                                     contentType: type, fileName: nil)
             return try await stream(file, of: recording, variant: "proxy", request: request, context: context, actor: actor)
         }
@@ -220,13 +223,13 @@ struct RecordingController: Sendable {
     ) async throws -> Response {
         let response = try await FileStreamer.response(to: request, file: file, context: context)
         if request.method == .get, response.status == .ok || response.status == .partialContent,
-            await services.viewings.noteRequest(by: actor.userID, of: recording.id, at: services.now())
+            services.viewings.noteRequest(by: actor.userID, of: recording.id, at: services.now())
         {
             do {
                 try await services.store.workflow.recordViewing(of: recording.id, variant: variant, by: actor, at: services.now())
             } catch {
                 // No audit event, no viewing: the trail must hold every viewing.
-                await services.viewings.forget(actor.userID, recording.id)
+                services.viewings.forget(actor.userID, recording.id)
                 throw error
             }
         }

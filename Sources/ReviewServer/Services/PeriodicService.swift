@@ -30,6 +30,9 @@ public struct PeriodicService: Service {
                 } catch {
                     logger.error("\(name) failed", metadata: ["error": "\(error)"])
                 }
+                // A pass may have taken rights away (routing expires assignments, retention erases): remembered access
+                // decisions stop counting (decision 22).
+                AccessEpoch.advance()
             }
         }
     }

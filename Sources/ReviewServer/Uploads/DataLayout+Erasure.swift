@@ -15,6 +15,10 @@ extension DataLayout {
             removed += 1
         }
         var paths = files.mediaOf.map { media.appending($0.description).string }
+        // Streaming keeps proxies open (``OpenFileCache``): close them before their folders go.
+        for recording in files.mediaOf {
+            OpenFileCache.shared.forget(under: media.appending(recording.description))
+        }
         paths += files.uploadIDs.filter { !$0.contains("/") && !$0.hasPrefix(".") }
             .flatMap { [uploads.appending("\($0).part").string, uploads.appending("\($0).json").string] }
         // Uploads still under way name their observation in their record (`uploads/<id>.json`), not yet in the database.
