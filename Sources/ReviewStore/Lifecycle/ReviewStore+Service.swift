@@ -113,7 +113,7 @@ public final class StoreMigrations: Service, Sendable {
                 }
             }
         } catch {
-            throw StoreError.from(error, dialect: store.backend.dialect)
+            throw StoreError(wrapping: error)
         }
     }
 
