@@ -35,15 +35,17 @@ import Testing
     }
 
     /// Ids and codes in `text`: a run of 8 or more hex digits (a UUID or a fragment of one), a snake_case word, or a
-    /// dotted code (`case.moderation_requested`, `moderator.professional`).
+    /// dotted code (`case.moderation_requested`, `moderator.professional`). Not codes: a SHA-256 (64 hex digits: the
+    /// recording page's checksum, which people compare with their copy of the file) and a web address (`ico.org.uk`).
     static func codes(in text: String) -> [String] {
-        let patterns = [#"(?i)\b[0-9a-f]*[0-9][0-9a-f]*\b"#, #"\b[a-z]+(?:_[a-z0-9]+)+\b"#, #"\b[a-z]+(?:\.[a-z_]+)+\b"#]
+        let patterns = [#"(?i)\b[0-9a-f]*[0-9][0-9a-f]*\b"#, #"\b[a-z]+(?:_[a-z0-9]+)+\b"#, #"\b[a-z]{2,}(?:\.[a-z_]{2,})+\b"#]
         var found: [String] = []
         for pattern in patterns {
             for match in text.matches(of: try! Regex(pattern)) {
                 let word = String(text[match.range])
                 // Hex: an id fragment has 8 or more digits; a shorter number (a year, a size) is not one.
-                if pattern.hasPrefix("(?i)") && word.count < 8 { continue }
+                if pattern.hasPrefix("(?i)") && (word.count < 8 || word.count == 64) { continue }
+                if ["uk", "org", "com", "gov", "net"].contains(where: { word.hasSuffix("." + $0) }) { continue }
                 found.append(word)
             }
         }
@@ -54,7 +56,8 @@ import Testing
     func scanFindsCodes() {
         let html = #"<p title="case.decided">Case <a href="/cases/bbc69a3e-1111">bbc69a3e</a> exceeds_tolerance; actor 00000000; role moderator.professional</p><script>var x_y = 1</script>"#
         #expect(Self.codes(in: Self.visibleText(html)) == ["bbc69a3e", "00000000", "exceeds_tolerance", "moderator.professional"])
-        #expect(Self.codes(in: "OBS-2026-0040 · Caius Elsworthy, 2026, 120 MB, visit.mp4, e.g. a score, 12:30").isEmpty)
+        #expect(Self.codes(in: "OBS-2026-0040 · Caius Elsworthy, 2026, 120 MB, visit.mp4, e.g. a score, 12:30, ico.org.uk").isEmpty)
+        #expect(Self.codes(in: "SHA-256 " + String(repeating: "ab12", count: 16)).isEmpty)
     }
 
     @Test("no page shows an id or a code, for any role, before and after the case is decided")
