@@ -87,3 +87,47 @@ import Testing
         }
     }
 }
+
+extension PlainLanguageTests {
+    @Test("the audit trail opens at the newest entry, filters by who, what, subject and date, and pages to older entries")
+    func auditTrailNewestFirst() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            func page(_ query: String) async throws -> String {
+                let response = try await client.execute(uri: "/audit" + query, method: .get, headers: fixture.headers(.auditor))
+                #expect(response.status == .ok, "/audit\(query): \(response.status)")
+                return String(buffer: response.body)
+            }
+            func sequences(_ html: String) -> [Int] {
+                html.matches(of: try! Regex(#"<tr><td>(\d+)</td>"#)).compactMap { Int($0.output[1].substring ?? "") }
+            }
+            let all = sequences(try await page(""))
+            #expect(all.count > 3 && all == all.sorted(by: >), "newest first: \(all)")
+            // What: only the one action, in words.
+            let decided = try await page("?action=case.moderation_requested")
+            #expect(decided.contains("Case moderation requested") && sequences(decided).count == 1, "\(sequences(decided))")
+            // Who: the lead's entries only.
+            let lead = Self.visibleText(try await page("?actor=\(fixture.users[.lead]!.id)"))
+            #expect(lead.contains("Test lead") && !lead.contains("Test employer"))
+            // Subject: the case, named by its observation's reference and candidate.
+            let about = Self.visibleText(try await page("?subjectType=case&subjectId=\(fixture.dispute.id)"))
+            #expect(about.contains("Entries about Case OBS-T-1 · Casey Candidate"))
+            // Dates: nothing before the fixture's clock starts; everything from then.
+            #expect(sequences(try await page("?to=2000-01-01")).isEmpty)
+            #expect(sequences(try await page("?from=2000-01-01")) == all)
+            // Paging: the entries older than the newest two.
+            let older = sequences(try await page("?before=\(all[1])"))
+            #expect(older == Array(all.dropFirst(2)))
+        }
+    }
+
+    @Test("refusals on pages name roles in words: 'Professional moderators cannot …'")
+    func refusalsInWords() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            let response = try await client.execute(uri: "/upload", method: .get, headers: fixture.headers(.assignedModerator))
+            let text = Self.visibleText(String(buffer: response.body))
+            #expect(response.status == .forbidden && text.contains("Professional moderators cannot upload recordings; assessors and moderation leads can."), "\(text)")
+        }
+    }
+}
