@@ -75,7 +75,7 @@ extension Case {
         guard actor.role == .lead else {
             throw CaseTransitionError(
                 code: .notPermitted, action: .open, state: nil, role: actor.role,
-                message: "Only a moderation lead can draw a sample case; a user acting as \(actor.role) cannot."
+                message: "Only a moderation lead can draw a sample case; \(actor.role.plural.lowercased()) cannot."
             )
         }
         return try open(.sample, finding: nil, observationID: observationID, employerID: employerID,
@@ -159,7 +159,7 @@ extension Case {
                 code: .notPermitted, action: .open, state: nil, role: actor.role,
                 message: actor.role == .employer
                     ? "An employer can open a case only for its own staff."
-                    : "A user acting as \(actor.role) cannot open a case; assessors, employers and leads can."
+                    : "\(actor.role.plural) cannot open a case; assessors, employers and moderation leads can."
             )
         }
         let opened = Case(
@@ -278,19 +278,18 @@ extension Case {
     private func authorise(_ action: CaseAction, by actor: Actor, reason: String?) throws(CaseTransitionError) {
         let roles = action.permittedRoles
         guard roles.contains(actor.role) else {
-            let who = roles.isEmpty ? "nobody" : roles.map(\.rawValue).joined(separator: ", ")
             throw refusal(.notPermitted, action, actor,
-                          "A user acting as \(actor.role) cannot \(action.verb) a case; only: \(who).")
+                          "\(actor.role.plural) cannot \(action.verb) a case; only \(Role.list(roles)) can.")
         }
         guard action.sourceStates.contains(state) else {
             let possible = CaseAction.allCases.filter { $0.sourceStates.contains(state) }.map(\.verb)
             throw refusal(.wrongState, action, actor,
-                          "Cannot \(action.verb) a case that is \(state.rawValue); from \(state.rawValue) one can only "
+                          "Cannot \(action.verb) a case that is \(state.words); from there one can only "
                           + (possible.isEmpty ? "do nothing." : possible.joined(separator: " / ") + "."))
         }
         guard action.permits(actor.role, from: state) else {
             throw refusal(.notPermitted, action, actor,
-                          "A user acting as \(actor.role) cannot \(action.verb) a case that is \(state.rawValue); ask a lead.")
+                          "\(actor.role.plural) cannot \(action.verb) a case that is \(state.words); ask a moderation lead.")
         }
         guard actor.actsFor(employer: employerID) else {
             throw refusal(.notPermitted, action, actor, "An employer can act only on cases about its own staff.")

@@ -103,7 +103,7 @@ public struct RatingLedger: Hashable, Sendable {
         guard source.accepts(actor.role), actor.actsFor(employer: employerID) else {
             throw DomainError(
                 code: .notPermitted,
-                message: "A user acting as \(actor.role) cannot give the \(source.rawValue) rating for this candidate"
+                message: "\(actor.role.plural) cannot give the \(source.rawValue) rating for this candidate"
                     + (source == .employer ? "; only the candidate's own employer can." : ".")
             )
         }

@@ -113,6 +113,20 @@ struct AccountsAndQueriesTests {
             try await store.workflow.recordViewing(of: stored.recordingID, variant: "proxy", by: seed.lead.actor)
             let about = try await store.audit.listEntries(after: 0, subject: .init(type: "recording", id: stored.recordingID.description), page: PageRequest())
             #expect(about.map(\.event.action.rawValue) == ["recording.stored", "recording.viewed"])
+            // The audit page's reading: newest first, by who, what, subject and time, a page before a sequence number.
+            let newest = try await store.audit.listEntries(newestFirst: AuditFilter(subjectType: "recording", subjectID: stored.recordingID.description), limit: 10)
+            #expect(newest.map(\.event.action.rawValue) == ["recording.viewed", "recording.stored"])
+            let byLead = try await store.audit.listEntries(newestFirst: AuditFilter(actor: seed.lead.id, action: "recording.viewed"), limit: 10)
+            #expect(byLead.count == 1 && byLead.first?.event.subject.id == stored.recordingID.description)
+            let all = try await store.audit.listEntries(newestFirst: AuditFilter(), limit: 500)
+            #expect(all.count == 2 && all.map { $0.event.sequence ?? 0 } == all.map { $0.event.sequence ?? 0 }.sorted(by: >))
+            // A page of one fetches one more, to tell that another follows; the next page starts before the first.
+            #expect(try await store.audit.listEntries(newestFirst: AuditFilter(), limit: 1).count == 2)
+            let older = try await store.audit.listEntries(newestFirst: AuditFilter(before: all[0].event.sequence), limit: 1)
+            #expect(older.map(\.event.sequence) == [all[1].event.sequence])
+            #expect(try await store.audit.listEntries(newestFirst: AuditFilter(to: Date(timeIntervalSince1970: 0)), limit: 10).isEmpty)
+            #expect(try await store.audit.listEntries(newestFirst: AuditFilter(from: Date(timeIntervalSince1970: 0)), limit: 500).count == all.count)
+            #expect(try await store.audit.actionsRecorded().contains("recording.viewed"))
         }
     }
 }

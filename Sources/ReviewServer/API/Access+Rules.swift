@@ -10,7 +10,7 @@ extension Access {
     /// A permission by role, with the words that say what it permits (for the 403 message).
     struct Rule: Sendable {
         let roles: Set<Role>
-        /// "upload recordings": completes "A user acting as employer cannot …".
+        /// "upload recordings": completes "Employers cannot …".
         let doWhat: String
         /// The 403's message when the usual one ("… cannot …; … can.") would not tell the caller where to go instead.
         var refusal: String? = nil
@@ -21,8 +21,7 @@ extension Access {
         func require(_ actor: Actor) throws(APIError) {
             guard allows(actor) else {
                 if let refusal { throw Access.forbidden(refusal) }
-                let allowed = Role.allCases.filter(roles.contains).map(\.rawValue).joined(separator: ", ")
-                throw Access.forbidden("A user acting as \(actor.role) cannot \(doWhat); \(allowed) can.")
+                throw Access.forbidden("\(actor.role.plural) cannot \(doWhat); \(Role.list(roles)) can.")
             }
         }
     }

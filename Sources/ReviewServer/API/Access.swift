@@ -36,7 +36,7 @@ struct Access: Sendable {
     func employerScope(of actor: Actor, listing what: String) throws(APIError) -> OrganisationID? {
         if Self.schemeReaders.contains(actor.role) { return nil }
         if actor.role == .employer { return actor.organisationID }
-        throw Self.forbidden("A user acting as \(actor.role) cannot list \(what).")
+        throw Self.forbidden("\(actor.role.plural) cannot list \(what).")
     }
 
     /// Requires one of `roles`.

@@ -84,7 +84,7 @@ struct CaseController: Sendable {
                            message: "\"action\" must be one of \(Self.actions.keys.sorted().joined(separator: ", ")), not \"\(body.action)\".")
         }
         guard Access.mayAsk(action, as: actor) else {
-            throw Access.forbidden("A user acting as \(actor.role) cannot \(body.action) a case.")
+            throw Access.forbidden("\(actor.role.plural) cannot \(body.action.replacingOccurrences(of: "_", with: " ")) a case.")
         }
         func score() throws(APIError) -> Score {
             guard let value = body.score, let score = try? Score(value) else {

@@ -41,7 +41,8 @@ extension Pages {
         let state = page.request.uri.queryParameters["state"].map(String.init).flatMap(Case.State.init(rawValue:))
         let number = page.pageNumber
         let list = try await page.read(controller.list, query: "pageSize=50&page=\(number)" + (state.map { "&state=\($0.rawValue)" } ?? ""))
-        let items = list.items.map(CaseRow.init)
+        var references = References(store: services.store)
+        let items = try await references.rows(list.items)
         return View(title: "Cases", model: CaseListModel(
             items: items, empty: items.isEmpty,
             filters: Case.State.allCases.map { Choice(value: $0.rawValue, label: Labels.state($0), selected: $0 == state) },
@@ -52,6 +53,7 @@ extension Pages {
         let controller = CaseController(services: services)
         let id = try page.context.id("caseId", as: CaseID.self)
         let (value, _) = try await services.access.case(id, for: page.actor)
+        var references = References(store: services.store)
         let parameters = ["caseId": id.description]
         let shown = try await page.read(controller.show, parameters)
         let observationController = ObservationController(services: services)
@@ -77,15 +79,15 @@ extension Pages {
         if Access.Rule.readAuditTrail.allows(page.actor) {
             history = try await page.items(AuditController(services: services).list, query: "subjectType=case&subjectId=\(id)&pageSize=200").map {
                 HistoryEntry(at: Timestamp($0.at), actionText: Labels.auditAction($0.action),
-                             actorName: people[$0.actorId.description] ?? PageFormat.short($0.actorId), reason: $0.reason)
+                             actorName: Labels.actor($0.actorId, people: people), reason: $0.reason.map { Labels.plain($0, people: people) })
             }
         }
         return View(title: "Case", model: CasePageModel(
-            case: CaseRow(shown),
+            case: try await references.row(shown),
             observation: observation.map { CasePageModel.ObservationLink(id: $0.id.description, ref: $0.ref, scenario: $0.scenario) },
             ratings: ratings.map(RatingRow.init),
             recordings: recordings.map { CasePageModel.RecordingLink(id: $0.id.description, fileName: $0.fileName, status: $0.status) },
-            assignments: (assignments?.items ?? []).map { AssignmentRow($0, people: people) },
+            assignments: try await references.rows(assignments?.items ?? [], people: people),
             routingProblem: assignments?.routingProblem, sampleReason: assignments?.sampleReason,
             opinions: opinions.map { OpinionRow($0, people: people, viewer: page.actor.userID) },
             messages: messages.map { MessageRow(authorName: people[$0.authorId.description] ?? "Panel member", postedAt: Timestamp($0.postedAt), body: $0.body) },
@@ -101,14 +103,15 @@ extension Pages {
         try Access.Rule.runBoard.require(page.actor)
         let controller = CaseController(services: services)
         let people = try await directory(page)
+        var references = References(store: services.store)
         var columns: [BoardModel.Column] = []
         for state in [Case.State.open, .localReview, .awaitingModeration, .inModeration, .escalated, .decided] {
             let list = try await page.read(controller.list, query: "pageSize=25&state=\(state.rawValue)")
-            let items = list.items.map(CaseRow.init)
+            let items = try await references.rows(list.items)
             columns.append(BoardModel.Column(state: state.rawValue, label: Labels.state(state), items: items, count: items.count,
                                              more: list.nextPage != nil, empty: items.isEmpty))
         }
-        let overdue = try await page.items(ModerationController(services: services).assignments).map { AssignmentRow($0, people: people) }
+        let overdue = try await references.rows(try await page.items(ModerationController(services: services).assignments), people: people)
         return View(title: "Moderation board", model: BoardModel(columns: columns, overdue: overdue, hasOverdue: !overdue.isEmpty))
     }
 
@@ -117,7 +120,7 @@ extension Pages {
     /// audit trail (auditors too), looked up one by one when the directory's first 500 do not have them.
     func directory(_ page: PageContext, naming ids: [UserID] = []) async throws -> [String: String] {
         // The service's own steps (routing, reconciling by rule) are signed by its account, hidden from the directory.
-        var names: [String: String] = [UserID.system.description: "ObservationReview (automatic step)"]
+        var names: [String: String] = [UserID.system.description: Labels.automatic]
         if Access.Rule.listUsers.allows(page.actor) {
             for user in try await page.items(DirectoryController(services: services).listUsers, query: "pageSize=500") {
                 names[user.id.description] = user.name

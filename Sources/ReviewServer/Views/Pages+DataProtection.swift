@@ -10,11 +10,13 @@ extension Pages {
         let showReleased = page.request.uri.queryParameters.get("released") == "true"
         let holds = try await page.read(controller.listHolds, query: showReleased ? "includeReleased=true" : "").items
         let people = try await directory(page, naming: holds.map(\.placedBy))
-        let rows = holds.map { hold in
-            DataProtectionModel.Hold(
-                id: hold.id.description, subjectText: "\(hold.subjectType.capitalized) \(PageFormat.short(hold.subjectId))", reason: hold.reason,
-                placedAt: Timestamp(hold.placedAt), placedByName: people[hold.placedBy.description] ?? PageFormat.short(hold.placedBy),
-                active: hold.active)
+        var references = References(store: services.store)
+        var rows: [DataProtectionModel.Hold] = []
+        for hold in holds {
+            rows.append(DataProtectionModel.Hold(
+                id: hold.id.description, subjectText: try await references.subject(type: hold.subjectType, id: hold.subjectId, people: people),
+                reason: hold.reason, placedAt: Timestamp(hold.placedAt), placedByName: Labels.actor(hold.placedBy, people: people),
+                active: hold.active))
         }
         return View(title: "Data protection", model: DataProtectionModel(
             holds: rows, empty: rows.isEmpty, mayChange: Access.Rule.manageHolds.allows(page.actor), showReleased: showReleased,

@@ -7,13 +7,14 @@ import ReviewStore
 extension Pages {
     func home(_ page: PageContext) async throws -> View<HomeModel> {
         var model = HomeModel()
+        var references = References(store: services.store)
         let cases = CaseController(services: services)
         let moderation = ModerationController(services: services)
         switch page.role {
         case .assessor, .employer:
             if page.role == .assessor { model.isAssessor = true } else { model.isEmployer = true }
             for state in [Case.State.open, .localReview] {
-                model.openCases += try await page.items(cases.list, query: "pageSize=20&state=\(state.rawValue)").map(CaseRow.init)
+                model.openCases += try await references.rows(try await page.items(cases.list, query: "pageSize=20&state=\(state.rawValue)"))
             }
             model.hasOpenCases = !model.openCases.isEmpty
             let recordings = RecordingController(services: services)
@@ -21,13 +22,14 @@ extension Pages {
                 model.recordingsToWatch += try await page.items(recordings.list, query: "pageSize=10&status=\(status)").map(RecordingRow.init)
             }
             model.hasRecordingsToWatch = !model.recordingsToWatch.isEmpty
-            model.plans = try await page.items(moderation.developmentPlans, query: "acknowledged=false").map {
-                HomeModel.PlanLink(caseId: $0.caseId.description, shortCaseId: PageFormat.short($0.caseId), createdAt: Timestamp($0.createdAt))
+            for plan in try await page.items(moderation.developmentPlans, query: "acknowledged=false") {
+                model.plans.append(HomeModel.PlanLink(caseId: plan.caseId.description, caseReference: try await references.case(plan.caseId),
+                                                      createdAt: Timestamp(plan.createdAt)))
             }
             model.hasPlans = !model.plans.isEmpty
         case .moderator:
             model.isModerator = true
-            let mine = try await page.items(moderation.assignments).map { AssignmentRow($0) }
+            let mine = try await references.rows(try await page.items(moderation.assignments))
             model.offered = mine.filter { $0.state == Assignment.State.offered.rawValue }
             model.accepted = mine.filter { $0.state == Assignment.State.accepted.rawValue }
             model.done = mine.filter { $0.state == Assignment.State.submitted.rawValue }
@@ -42,7 +44,7 @@ extension Pages {
                 model.counts.append(HomeModel.StateCount(state: state.rawValue, label: Labels.state(state),
                                                          count: list.nextPage != nil ? "100+" : "\(list.items.count)"))
             }
-            model.escalated = try await page.items(cases.list, query: "pageSize=20&state=escalated").map(CaseRow.init)
+            model.escalated = try await references.rows(try await page.items(cases.list, query: "pageSize=20&state=escalated"))
             model.hasEscalated = !model.escalated.isEmpty
             model.overdueCount = try await page.items(moderation.assignments).count
         case .auditor:
@@ -64,6 +66,7 @@ extension Pages {
         let id = try page.context.id("caseId", as: CaseID.self)
         let parameters = ["caseId": id.description]
         let (value, blind) = try await services.access.case(id, for: page.actor)
+        var references = References(store: services.store)
         let shown = try await page.read(controller.show, parameters)
         let mine = try await page.read(controller.listAssignments, parameters).items.last
         let state = mine?.state
@@ -86,7 +89,8 @@ extension Pages {
                                                     ["observationId": value.observationID.description])?.items ?? []).map(RatingRow.init)
         }
         return View(title: "Review", model: ReviewModel(
-            case: CaseRow(shown), blind: blind, assignment: mine.map { AssignmentRow($0) },
+            case: try await references.row(shown), blind: blind,
+            assignment: try await references.rows(mine.map { [$0] } ?? []).first,
             offered: state == .offered, reviewing: state == .accepted, submitted: state == .submitted,
             mayDecline: state == .offered || state == .accepted,
             candidateName: about.candidate, employerName: about.employer, scenario: about.scenario,
@@ -130,30 +134,62 @@ extension Pages {
         "Values and ethics", "Use of authority", "Reflection",
     ]
 
+    /// The audit trail, newest first (issue 20): read from the store after the API's own checks (the rule that lets the
+    /// viewer read the trail, and the part of it they may read), because the API's list runs oldest first by sequence and
+    /// its filters are the contract's; the page's filters are for people.
     func audit(_ page: PageContext) async throws -> View<AuditModel> {
+        try Access.Rule.readAuditTrail.require(page.actor)
         let query = page.request.uri.queryParameters
-        let after = Int(query["after"] ?? "0") ?? 0
-        var parts = ["pageSize=100", "after=\(max(after, 0))"]
-        let type = query["subjectType"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let subject = query["subjectId"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        if let type, let subject {
-            parts += ["subjectType=\(type.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")",
-                      "subjectId=\(subject.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"]
+        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : $0 } }
+        let days = DateFormatter()
+        days.calendar = Calendar(identifier: .iso8601)
+        days.locale = Locale(identifier: "en_GB_POSIX")
+        days.timeZone = TimeZone(identifier: "UTC")
+        days.dateFormat = "yyyy-MM-dd"
+        var filter = AuditFilter(
+            actor: value("actor").flatMap(UUID.init(uuidString:)).map(UserID.init(rawValue:)), action: value("action"),
+            subjectType: value("subjectType"), subjectID: value("subjectType") == nil ? nil : value("subjectId"),
+            from: value("from").flatMap(days.date(from:)), to: value("to").flatMap(days.date(from:)).map { $0.addingTimeInterval(86_400) },
+            before: value("before").flatMap { Int64($0) })
+        let size = 100
+        let actions = Access.auditActions(for: page.actor)
+        var entries = try await services.store.audit.listEntries(newestFirst: filter, actionPrefixes: actions, limit: size)
+        let more = entries.count > size
+        entries = Array(entries.prefix(size))
+        var people = try await directory(page, naming: entries.map(\.event.actorID) + (filter.actor.map { [$0] } ?? []))
+        people[UserID.system.description] = Labels.automatic
+        var references = References(store: services.store)
+        var items: [AuditModel.Entry] = []
+        for entry in entries {
+            let event = entry.event
+            items.append(AuditModel.Entry(
+                sequence: event.sequence ?? 0, at: Timestamp(event.at), actorName: Labels.actor(event.actorID, people: people),
+                actionText: Labels.auditAction(event.action.rawValue),
+                subjectText: try await references.subject(type: event.subject.type, id: event.subject.id, people: people),
+                reason: event.reason.map { Labels.plain($0, people: people) }))
         }
-        let list = try await page.read(AuditController(services: services).list, query: parts.joined(separator: "&"))
-        let people = try await directory(page, naming: list.items.map(\.actorId))
-        let items = list.items.map { entry in
-            AuditModel.Entry(sequence: entry.sequence, at: Timestamp(entry.at),
-                             actorName: people[entry.actorId.description] ?? PageFormat.short(entry.actorId),
-                             actionText: Labels.auditAction(entry.action), subjectType: entry.subjectType,
-                             shortSubject: PageFormat.short(entry.subjectId), reason: entry.reason)
+        var subjectText: String?
+        if let type = filter.subjectType, let id = filter.subjectID {
+            subjectText = try await references.subject(type: type, id: id, people: people)
         }
-        let next = list.nextPage != nil ? items.last.map { "after=\($0.sequence)" + (type.map { "&subjectType=\($0)&subjectId=\(subject ?? "")" } ?? "") } : nil
+        // The filter's query, for the pager's links.
+        filter.before = nil
+        var parts: [String] = []
+        for name in ["actor", "action", "subjectType", "subjectId", "from", "to"] {
+            if let given = value(name), let encoded = given.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { parts.append("\(name)=\(encoded)") }
+        }
+        let filterQuery = parts.joined(separator: "&")
+        let recorded = try await services.store.audit.actionsRecorded().filter { action in actions?.contains { action.hasPrefix($0) } ?? true }
+        let actorChoices = people.map { Choice(value: $0.key, label: $0.value, selected: $0.key == filter.actor?.description) }
+            .sorted { $0.label < $1.label }
         return View(title: "Audit trail", model: AuditModel(
-            items: items, empty: items.isEmpty, subjectType: type ?? "", subjectId: subject ?? "",
-            subjectTypes: [("case", "Case"), ("recording", "Recording"), ("observation", "Observation"), ("user", "User")].map {
-                Choice(value: $0.0, label: $0.1, selected: $0.0 == type)
+            items: items, empty: items.isEmpty, actors: actorChoices,
+            actions: recorded.map { Choice(value: $0, label: Labels.auditAction($0), selected: $0 == filter.action) },
+            subjectTypes: [("case", "Cases"), ("recording", "Recordings"), ("observation", "Observations"), ("user", "People")].map {
+                Choice(value: $0.0, label: $0.1, selected: $0.0 == filter.subjectType)
             },
-            next: next))
+            subjectId: filter.subjectID, subjectText: subjectText, from: value("from") ?? "", to: value("to") ?? "",
+            older: more ? items.last.map { (filterQuery.isEmpty ? "" : filterQuery + "&") + "before=\($0.sequence)" } : nil,
+            newest: filter.before == nil && value("before") != nil ? (filterQuery.isEmpty ? "" : filterQuery) : nil))
     }
 }

@@ -12,12 +12,16 @@ extension Pages {
         let report = answer.report
         let query = page.request.uri.query.map { "?" + $0 } ?? ""
         let tables = Dictionary(report.tables().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        func table(_ name: String) -> StatisticsModel.Table {
-            guard let table = tables[name] else { return StatisticsModel.Table(missing: true) }
-            return Self.tableValues(table, csv: "/api/v1/statistics/tables/\(name)\(query)")
-        }
         var people = try await directory(page)
         for item in report.leniency.byEmployer { people[item.employerID.description] = item.name }
+        // Those without a name the viewer may see are numbered in the order they first appear ("Employer 2").
+        people = Self.numbered(report.leniency.byEmployer.map(\.employerID.description), as: "Employer", names: people)
+        people = Self.numbered(report.calibration.byModerator.map(\.moderatorID.description), as: "Moderator", names: people)
+        let names = people
+        func table(_ name: String) -> StatisticsModel.Table {
+            guard let table = tables[name] else { return StatisticsModel.Table(missing: true) }
+            return Self.tableValues(table, csv: "/api/v1/statistics/tables/\(name)\(query)", names: names)
+        }
 
         var charts: [StatisticsModel.Chart] = []
         let confusion = report.agreement.confusionMatrix
@@ -49,7 +53,7 @@ extension Pages {
                 axis: "employer − assessor (score points)",
                 items: report.leniency.byEmployer.compactMap { item in
                     item.difference.mean.value.map {
-                        SVGChart.Interval(label: item.name ?? Self.short(item.employerID.description), value: $0, lower: item.difference.lower.value,
+                        SVGChart.Interval(label: people[item.employerID.description] ?? "Employer", value: $0, lower: item.difference.lower.value,
                                           upper: item.difference.upper.value, note: "n = \(item.difference.count)")
                     }
                 }),
@@ -65,7 +69,7 @@ extension Pages {
                 axis: "given − definitive (score points)",
                 items: report.calibration.byModerator.compactMap { item in
                     item.deviation.mean.value.map {
-                        SVGChart.Interval(label: people[item.moderatorID.description] ?? Self.short(item.moderatorID.description), value: $0,
+                        SVGChart.Interval(label: people[item.moderatorID.description] ?? "Moderator", value: $0,
                                           lower: item.deviation.lower.value, upper: item.deviation.upper.value, note: "n = \(item.deviation.count)")
                     }
                 }),
@@ -90,7 +94,7 @@ extension Pages {
         ))
         let charted: Set<String> = ["confusion-matrix", "distribution", "leniency-by-employer", "calibration-by-moderator", "outcomes-by-month"]
         let others = report.tables().filter { !charted.contains($0.name) }.map { table in
-            Self.tableValues(table, csv: "/api/v1/statistics/tables/\(table.name)\(query)", heading: Self.tableHeading(table.name))
+            Self.tableValues(table, csv: "/api/v1/statistics/tables/\(table.name)\(query)", heading: Self.tableHeading(table.name), names: names)
         }
         var model = StatisticsModel(
             scopeEmployer: answer.scope == "employer", headline: Self.headline(report), beyond: Self.beyond(report.agreement), charts: charts,
@@ -192,12 +196,30 @@ extension Pages {
         ]
     }
 
-    static func tableValues(_ table: InsightTable, csv: String, heading: String = "") -> StatisticsModel.Table {
-        StatisticsModel.Table(
+    /// A table for people: an id in a cell is the name the viewer may see ("Employer 2" when none); the CSV keeps ids.
+    static func tableValues(_ table: InsightTable, csv: String, heading: String = "", names: [String: String] = [:]) -> StatisticsModel.Table {
+        var names = names
+        for (index, column) in table.columns.enumerated() {
+            let word = column.lowercased().contains("moderator") ? "Moderator" : column.lowercased().contains("assessor") ? "Assessor" : "Employer"
+            let ids = table.rows.compactMap { $0.indices.contains(index) ? $0[index] : nil }.filter { UUID(uuidString: $0) != nil }
+            names = numbered(ids, as: word, names: names)
+        }
+        return StatisticsModel.Table(
             name: table.name, heading: heading, caption: tableHeading(table.name),
             columns: table.columns.map { StatisticsModel.Table.Column(column: $0) },
-            rows: table.rows.map { row in StatisticsModel.Table.Row(cells: row.map { StatisticsModel.Table.Cell(cell: $0) }) },
+            rows: table.rows.map { row in StatisticsModel.Table.Row(cells: row.map { StatisticsModel.Table.Cell(cell: names[$0] ?? $0) }) },
             csv: csv, empty: table.rows.isEmpty)
+    }
+
+    /// `names` with each of `ids` it lacks named "`word` n", counting on from the ones already so named.
+    static func numbered(_ ids: [String], as word: String, names: [String: String]) -> [String: String] {
+        var names = names
+        var count = names.values.filter { $0.hasPrefix(word + " ") }.count
+        for id in ids where names[id] == nil {
+            count += 1
+            names[id] = "\(word) \(count)"
+        }
+        return names
     }
 
     static func tableHeading(_ name: String) -> String {
@@ -224,5 +246,4 @@ extension Pages {
         return "\(numerator) of \(denominator)"
     }
 
-    static func short(_ id: String) -> String { String(id.prefix(8)) }
 }

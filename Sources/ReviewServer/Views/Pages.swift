@@ -88,11 +88,17 @@ struct Pages: Sendable {
         }
     }
 
+    /// "There is no case 6e64a3fb-…, or you may not see it." → "There is no case, or you may not see it."
+    static func withoutIDs(_ message: String) -> String {
+        message.replacing(try! Regex(#"\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#), with: "")
+    }
+
     /// The status and message of the error page for `error`: the API's mapping; a fault is logged (with the request's
     /// id, which the message gives the viewer to quote) and described without its details.
     static func errorPage(for error: any Error, request: Request, context: ReviewRequestContext) -> (HTTPResponse.Status, String) {
         let mapped = (error as? APIError) ?? ErrorMiddleware<ReviewRequestContext>.apiError(for: error)
-        if let mapped, mapped.status.code < 500 { return (mapped.status, mapped.message) }
+        // The API's message names things by id for API clients; a page's reader gets the words without them.
+        if let mapped, mapped.status.code < 500 { return (mapped.status, Labels.plain(Self.withoutIDs(mapped.message))) }
         let status = mapped?.status ?? .internalServerError
         context.logger.error("Page failed", metadata: [
             "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status.code)",

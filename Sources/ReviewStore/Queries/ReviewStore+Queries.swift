@@ -21,6 +21,26 @@ public struct PageRequest: Sendable, Hashable {
     var fetch: Int { size + 1 }
 }
 
+/// Which audit events a reader asks for (``ReviewStore/auditEntries(newestFirst:actionPrefixes:limit:)``).
+public struct AuditFilter: Sendable, Hashable {
+    public var actor: UserID?
+    /// One action, e.g. `case.decided`.
+    public var action: String?
+    public var subjectType: String?
+    public var subjectID: String?
+    /// From this time (inclusive) to that (exclusive).
+    public var from: Date?
+    public var to: Date?
+    /// Only events before this sequence number (the next page, newest first).
+    public var before: Int64?
+
+    public init(actor: UserID? = nil, action: String? = nil, subjectType: String? = nil, subjectID: String? = nil,
+                from: Date? = nil, to: Date? = nil, before: Int64? = nil) {
+        self.actor = actor; self.action = action; self.subjectType = subjectType; self.subjectID = subjectID
+        self.from = from; self.to = to; self.before = before
+    }
+}
+
 /// Which cases a list shows.
 public struct CaseFilter: Sendable, Hashable {
     public var state: Case.State?
@@ -125,6 +145,32 @@ extension AuditStore {
         return try await list(SQLAuditLog.select(dialect), conditions, order: "sequence", page: page, SQLAuditLog.entry)
     }
 
+    /// The audit trail newest first, for people reading it (the audit page): filtered by who, what action, subject and
+    /// time, `limit` entries older than `before` (a sequence number; `nil` from the newest). Returns one more than
+    /// `limit` when an older page follows. `actionPrefixes` limits it as in ``listEntries(after:subject:actionPrefixes:page:)``.
+    public func listEntries(newestFirst filter: AuditFilter, actionPrefixes: [String]? = nil, limit: Int) async throws(StoreError) -> [AuditEntry] {
+        let dialect = context.dialect
+        var conditions: [SQLQueryString] = []
+        if let before = filter.before { conditions.append("e.sequence < \(bind: before)") }
+        if let actionPrefixes {
+            let matches = actionPrefixes.map { prefix -> SQLQueryString in "substr(e.action, 1, \(bind: prefix.count)) = \(bind: prefix)" }
+            conditions.append(matches.isEmpty ? "1 = 0" : "(\(SQLList(matches, separator: SQLRaw(" OR "))))")
+        }
+        if let actor = filter.actor { conditions.append("e.actor_id = \(dialect.id(actor))") }
+        if let action = filter.action { conditions.append("e.action = \(bind: action)") }
+        if let type = filter.subjectType { conditions.append("e.subject_type = \(bind: type)") }
+        if let id = filter.subjectID { conditions.append("e.subject_id = \(bind: id)") }
+        if let from = filter.from { conditions.append("e.at >= \(dialect.time(from))") }
+        if let to = filter.to { conditions.append("e.at < \(dialect.time(to))") }
+        return try await list(SQLAuditLog.select(dialect), conditions, order: "e.sequence DESC", page: PageRequest(size: limit), SQLAuditLog.entry)
+    }
+
+    /// The actions the audit trail holds (for the audit page's filter), in order.
+    public func actionsRecorded() async throws(StoreError) -> [String] {
+        try await context.run { db in
+            try await db.raw("SELECT DISTINCT action FROM audit_events ORDER BY action").all().map { try $0.decode(column: "action", as: String.self) }
+        }
+    }
 }
 
 extension RecordStore {

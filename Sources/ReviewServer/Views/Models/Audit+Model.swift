@@ -1,7 +1,7 @@
 import Foundation
 import ReviewDomain
 
-/// `audit.mustache`: the audit trail, filtered by subject, a page at a time.
+/// `audit.mustache`: the audit trail, newest first, filtered by who, what, subject and dates, a page at a time.
 struct AuditModel: PageTemplateModel {
     static let template = "audit"
 
@@ -10,16 +10,23 @@ struct AuditModel: PageTemplateModel {
         let at: Timestamp
         let actorName: String
         let actionText: String
-        let subjectType: String
-        let shortSubject: String
+        /// The subject in words: "Case OBS-T-1 · Casey Candidate", "Recording visit.mp4".
+        let subjectText: String
         let reason: String?
     }
 
     let items: [Entry]
     let empty: Bool
-    let subjectType: String
-    let subjectId: String
+    let actors: [Choice]
+    let actions: [Choice]
     let subjectTypes: [Choice]
-    /// The query of the next page ("after=…"), when there is one.
-    let next: String?
+    /// A subject asked for by link (a case's "History"), kept as a hidden field; its words in `subjectText`.
+    let subjectId: String?
+    let subjectText: String?
+    let from: String
+    let to: String
+    /// The query of the next (older) page, when there is one.
+    let older: String?
+    /// The query of the newest page, when this is not it.
+    let newest: String?
 }

@@ -24,7 +24,8 @@ struct CaseRow: PageModel {
     }
 
     let id: String
-    let shortId: String
+    /// What people call the case: its observation's reference and the candidate's name (``References``).
+    let reference: String
     let state: String
     let stateText: String
     let kindText: String
@@ -43,11 +44,11 @@ struct CaseRow: PageModel {
 }
 
 extension CaseRow {
-    init(_ value: CaseRepresentation) {
+    init(_ value: CaseRepresentation, reference: String) {
         let outcome = value.outcome.map(Outcome.init)
         let previous = (value.previousOutcomes ?? []).map(Outcome.init)
         self.init(
-            id: value.id.description, shortId: PageFormat.short(value.id), state: value.state.rawValue, stateText: Labels.state(value.state),
+            id: value.id.description, reference: reference, state: value.state.rawValue, stateText: Labels.state(value.state),
             kindText: Labels.caseKind(value.kind), round: value.round, openedAt: Timestamp(value.openedAt), updatedAt: Timestamp(value.updatedAt),
             finding: value.finding.map { finding in
                 Finding(employerScore: finding.employerScore, assessorScore: finding.assessorScore,
@@ -55,21 +56,21 @@ extension CaseRow {
             },
             calibrationScore: value.calibrationScore, outcome: outcome,
             outcomeText: outcome.map { "\($0.score) (\($0.meetsStandard ? "meets the standard" : "below the standard"))" },
-            hasFlags: !value.flags.isEmpty, flags: value.flags.map { Flag(at: Timestamp($0.at), role: $0.role.rawValue, reason: $0.reason) },
+            hasFlags: !value.flags.isEmpty, flags: value.flags.map { Flag(at: Timestamp($0.at), role: Labels.role($0.role), reason: $0.reason) },
             hasPreviousOutcomes: !previous.isEmpty, previousOutcomes: previous)
     }
 }
 
 extension CaseRow.Outcome {
     init(_ value: CaseRepresentation.OutcomeRepresentation) {
-        self.init(score: value.score, meetsStandard: value.meetsStandard, rule: value.rule, reason: value.reason)
+        self.init(score: value.score, meetsStandard: value.meetsStandard, rule: value.rule.map { Labels.plain($0) }, reason: value.reason.map { Labels.plain($0) })
     }
 }
 
 /// A moderator's place on a case, with their name when the viewer may know it.
 struct AssignmentRow: PageModel {
     let caseId: String
-    let shortCaseId: String
+    let caseReference: String
     let moderatorName: String
     let kind: String
     let round: Int
@@ -83,12 +84,13 @@ struct AssignmentRow: PageModel {
 }
 
 extension AssignmentRow {
-    init(_ value: AssignmentRepresentation, people: [String: String] = [:]) {
+    init(_ value: AssignmentRepresentation, reference: String, people: [String: String] = [:]) {
         self.init(
-            caseId: value.caseId.description, shortCaseId: PageFormat.short(value.caseId),
+            caseId: value.caseId.description, caseReference: reference,
             moderatorName: people[value.moderatorId.description] ?? "A moderator", kind: value.kind.rawValue, round: value.round,
             state: value.state.rawValue, stateText: Labels.assignmentState(value.state.rawValue), overdue: value.overdue,
-            assignedAt: Timestamp(value.assignedAt), dueAt: Timestamp(value.dueAt), reasons: value.reasons, endReason: value.endReason)
+            assignedAt: Timestamp(value.assignedAt), dueAt: Timestamp(value.dueAt), reasons: value.reasons.map { Labels.plain($0, people: people) },
+            endReason: value.endReason.map { Labels.plain($0, people: people) })
     }
 }
 

@@ -8,7 +8,7 @@ struct HomeModel: PageTemplateModel {
     /// A development plan for the employer to acknowledge.
     struct PlanLink: PageModel {
         let caseId: String
-        let shortCaseId: String
+        let caseReference: String
         let createdAt: Timestamp
     }
 

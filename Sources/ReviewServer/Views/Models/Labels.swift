@@ -82,15 +82,15 @@ enum Labels {
         switch role {
         case .assessor: "Assessor"
         case .employer: "Employer"
-        case .moderator(.professional): "Practitioner moderator"
-        case .moderator(.lay): "Lay panel moderator"
+        case .moderator(.professional): "Professional moderator"
+        case .moderator(.lay): "Lay moderator"
         case .lead: "Moderation lead"
         case .auditor: "Auditor"
         case .administrator: "Administrator"
         }
     }
 
-    static func moderatorKind(_ kind: ModeratorKind) -> String { kind == .lay ? "lay panel" : "practitioner" }
+    static func moderatorKind(_ kind: ModeratorKind) -> String { kind == .lay ? "lay" : "professional" }
 
     /// The band of a score in words; empty for a number that is not a score.
     static func band(_ score: Int) -> String {
@@ -136,5 +136,86 @@ enum Labels {
         default: "Excellent practice throughout"
         }
         return ScoreOption(value: score.value, meaning: meaning, fails: !score.meetsStandard)
+    }
+
+    /// The service's own accounts (routing, reconciling by rule, the indexing worker) sign as UUIDs 00000000-0000-…;
+    /// people read them as one name.
+    static let automatic = "ObservationReview (automatic)"
+
+    /// Who did something, by name: a person in `people`, the service's own steps as ``automatic``.
+    static func actor(_ id: some CustomStringConvertible, people: [String: String]) -> String {
+        let text = id.description
+        if let name = people[text] { return name }
+        return text.hasPrefix("00000000-0000-") ? automatic : "a person whose account is not listed"
+    }
+
+    /// Words for the codes that reach people inside stored reasons (the audit trail's reasons are hash-chained, so they
+    /// are translated when shown, never rewritten): dispute and outcome reasons, routing reasons, roles, actions.
+    static let codeWords: [String: String] = [
+        "straddles_pass_line": "one score is below the standard and the other meets it",
+        "straddle": "one score is below the standard and the other meets it",
+        "exceeds_tolerance": "the scores differ by the tolerance or more",
+        "gap": "the scores differ by the tolerance or more",
+        "flag": "flagged by hand", "manual_flag": "flagged by hand",
+        "sample": "quality sample", "quality_sample": "quality sample",
+        "calibration": "calibration", "automatic_dispute": "scores differ",
+        "opinions_within_tolerance": "the opinions are within the tolerance",
+        "same_side_of_pass_line": "the opinions are on the same side of the pass line",
+        "opinions_differ_beyond_tolerance": "the opinions differ by the tolerance or more",
+        "opinions_straddle_pass_line": "the opinions straddle the pass line",
+        "no_opinions": "no opinions",
+        "median": "the median of the opinions", "local_agreement": "a score agreed locally",
+        "material_flaw": "a material flaw", "new_information": "new information",
+        "reviewed_observation": "reviewed this observation before",
+    ]
+
+    /// `text` with its codes in words and its ids as names: "panel complete (case.moderation_requested by 4877b6ec-…)"
+    /// → "panel complete (after Case moderation requested, by Lee Lead)".
+    static func plain(_ text: String, people: [String: String] = [:]) -> String {
+        var result = text
+        // Ids: a person's name, the service, or nothing a reader could use.
+        let uuid = try! Regex(#"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#)
+        result = result.replacing(uuid) { match in
+            let id = String(result[match.range]).lowercased()
+            return people[id] ?? (id.hasPrefix("00000000-0000-") ? automatic : "someone")
+        }
+        // Roles: "moderator.professional" → "a professional moderator".
+        for role in Role.allCases where role.rawValue.contains(".") {
+            result = result.replacingOccurrences(of: role.rawValue, with: role.phrase)
+        }
+        // Practice areas in routing reasons: "(childrens)" → "(Children's services)".
+        for area in ["childrens", "adults", "mental_health"] {
+            result = result.replacingOccurrences(of: "(\(area))", with: "(\(practiceArea(area)))")
+            result = result.replacingOccurrences(of: ": \(area))", with: ": \(practiceArea(area)))")
+        }
+        // Audit actions ("case.moderation_requested") and the remaining snake_case codes.
+        result = result.replacing(try! Regex(#"\b[a-z]+(?:\.[a-z_]+)+\b"#)) { match in
+            "after " + auditAction(String(result[match.range])).lowercased()
+        }
+        result = result.replacing(try! Regex(#"\b[a-z]+(?:_[a-z0-9]+)+\b"#)) { match in
+            let code = String(result[match.range])
+            return codeWords[code] ?? code.replacingOccurrences(of: "_", with: " ")
+        }
+        // A list of codes ("straddles_pass_line,exceeds_tolerance") reads as a list.
+        if !text.contains(" ") && text.contains(",") {
+            result = text.split(separator: ",").map { codeWords[String($0)] ?? plain(String($0), people: people) }.joined(separator: "; ")
+        } else if let words = codeWords[text] {
+            result = words
+        }
+        return result
+    }
+
+    /// What an audit event or a hold is about, when there is no name for the thing itself.
+    static func subjectType(_ type: String) -> String {
+        switch type {
+        case "api_token": "An API token"
+        case "rating": "A rating"
+        case "import": "An import"
+        case "username": "A sign-in name"
+        case "policy", "moderation_policy": "The moderation policy"
+        case "organisation": "An organisation"
+        case "session": "A session"
+        default: type.prefix(1).uppercased() + type.dropFirst().replacingOccurrences(of: "_", with: " ")
+        }
     }
 }
