@@ -52,7 +52,7 @@ extension Case {
         _ finding: DisputeFinding,
         observationID: ObservationID,
         employerID: OrganisationID,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         id: CaseID = CaseID(),
         eventID: AuditEventID = AuditEventID()
@@ -66,7 +66,7 @@ extension Case {
     public static func openSample(
         observationID: ObservationID,
         employerID: OrganisationID,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String? = nil,
         id: CaseID = CaseID(),
@@ -89,7 +89,7 @@ extension Case {
         observationID: ObservationID,
         employerID: OrganisationID,
         definitiveScore: Score,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         id: CaseID = CaseID(),
         eventID: AuditEventID = AuditEventID()
@@ -114,7 +114,7 @@ extension Case {
         observationID: ObservationID,
         employerID: OrganisationID,
         existing: [Case],
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String?,
         id: CaseID = CaseID(),
@@ -148,7 +148,7 @@ extension Case {
         finding: DisputeFinding?,
         observationID: ObservationID,
         employerID: OrganisationID,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String,
         id: CaseID,
@@ -184,7 +184,7 @@ extension Case {
     /// the `policy` and the case's kind allow it (local review).
     public func apply(
         _ command: CaseCommand,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String? = nil,
         policy: DisputePolicy = .default,
@@ -268,14 +268,14 @@ extension Case {
     }
 
     /// The actions `actor` could take on this case now (before reason and policy checks).
-    public func availableActions(for actor: Actor) -> [CaseAction] {
+    public func availableActions(for actor: ActingUser) -> [CaseAction] {
         CaseAction.allCases.filter { action in
             action.sourceStates.contains(state) && action.permits(actor.role, from: state)
                 && actor.actsFor(employer: employerID)
         }
     }
 
-    private func authorise(_ action: CaseAction, by actor: Actor, reason: String?) throws(CaseTransitionError) {
+    private func authorise(_ action: CaseAction, by actor: ActingUser, reason: String?) throws(CaseTransitionError) {
         let roles = action.permittedRoles
         guard roles.contains(actor.role) else {
             throw refusal(.notPermitted, action, actor,
@@ -299,7 +299,7 @@ extension Case {
         }
     }
 
-    private func refusal(_ code: CaseTransitionError.Code, _ action: CaseAction, _ actor: Actor, _ message: String)
+    private func refusal(_ code: CaseTransitionError.Code, _ action: CaseAction, _ actor: ActingUser, _ message: String)
         -> CaseTransitionError
     {
         CaseTransitionError(code: code, action: action, state: state, role: actor.role, message: message)
@@ -308,7 +308,7 @@ extension Case {
     private func event(
         _ action: CaseAction,
         from previous: State?,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String?,
         details: [String: String],

@@ -96,7 +96,7 @@ public struct RatingLedger: Hashable, Sendable {
         source: RatingSource,
         score: Score,
         rationale: String,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         id: RatingID = RatingID()
     ) throws(DomainError) -> Rating {
@@ -136,7 +136,7 @@ public struct RatingLedger: Hashable, Sendable {
         _ ratingID: RatingID,
         newScore: Score,
         reason: String,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         id: RatingID = RatingID()
     ) throws(DomainError) -> Rating {

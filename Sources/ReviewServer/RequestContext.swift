@@ -10,7 +10,7 @@ public import ReviewDomain
 public struct ReviewRequestContext: RequestContext, RemoteAddressRequestContext, ChannelRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated caller, if the request carried valid credentials.
-    public var identity: ReviewDomain.Actor?
+    public var identity: ActingUser?
     /// The session cookie's value when the caller signed in with a browser session (not a bearer token).
     public var sessionToken: String?
     /// The peer's address (for the sign-in throttle and the logs).
@@ -45,7 +45,7 @@ public struct ReviewRequestContext: RequestContext, RemoteAddressRequestContext,
     }()
 
     /// The authenticated caller, or a 401 `unauthenticated` error.
-    public func requireIdentity() throws(APIError) -> ReviewDomain.Actor {
+    public func requireIdentity() throws(APIError) -> ActingUser {
         guard let identity else {
             throw APIError(
                 .unauthorized,

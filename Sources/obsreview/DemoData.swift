@@ -147,7 +147,7 @@ struct DemoData {
 extension DemoData {
     /// Made-up attributes for four in five demo candidates, "given with consent", so that the fairness tables
     /// have something to break down (and, with so few people, something to suppress). Deterministic.
-    static func recordDemoAttributes(_ store: ReviewStore, by lead: Actor) async throws {
+    static func recordDemoAttributes(_ store: ReviewStore, by lead: ActingUser) async throws {
         let bands = ["under 30", "30 to 44", "45 and over"]
         let ethnicities = ["White", "Black, Black British", "Asian, Asian British", "Mixed or multiple", "Another group"]
         for record in try await store.records.listCandidates(employerID: nil, page: PageRequest(number: 1, size: 500)) {

@@ -20,7 +20,7 @@ struct SampleCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.withStore { store in
-            let actor: Actor
+            let actor: ActingUser
             if dryRun {
                 actor = .system
             } else {

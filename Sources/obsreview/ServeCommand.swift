@@ -173,7 +173,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The development accounts exist as users (recordings name their uploader), in one organisation.
-    static func ensureDevelopmentAccounts(_ actors: [String: ReviewDomain.Actor], in store: ReviewStore) async throws {
+    static func ensureDevelopmentAccounts(_ actors: [String: ActingUser], in store: ReviewStore) async throws {
         guard let organisationID = actors.values.first?.organisationID else { return }
         if try await store.records.organisations.find(organisationID) == nil {
             try await store.records.organisations.insert(Organisation(id: organisationID, name: "Development accounts", kind: .accreditingBody))
@@ -185,8 +185,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// `TOKEN:ROLE` pairs → actors. The user id is derived from the token, so it is the same after a restart
     /// (uploads belong to their creator, and resuming after a restart must still find them).
-    static func actors(_ specs: [String]) throws -> [String: ReviewDomain.Actor] {
-        var actors: [String: ReviewDomain.Actor] = [:]
+    static func actors(_ specs: [String]) throws -> [String: ActingUser] {
+        var actors: [String: ActingUser] = [:]
         let organisation = OrganisationID(rawValue: UUID(uuidString: "00000000-0000-4000-8000-000000000001")!)
         for spec in specs {
             guard let colon = spec.lastIndex(of: ":"), colon != spec.startIndex else {
@@ -206,7 +206,7 @@ struct ServeCommand: AsyncParsableCommand {
                 bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
             ))
-            actors[token] = ReviewDomain.Actor(userID: UserID(rawValue: uuid), role: role, organisationID: organisation)
+            actors[token] = ActingUser(userID: UserID(rawValue: uuid), role: role, organisationID: organisation)
         }
         return actors
     }

@@ -15,10 +15,10 @@ extension Access {
         /// The 403's message when the usual one ("… cannot …; … can.") would not tell the caller where to go instead.
         var refusal: String? = nil
 
-        func allows(_ actor: Actor) -> Bool { roles.contains(actor.role) }
+        func allows(_ actor: ActingUser) -> Bool { roles.contains(actor.role) }
 
         /// 403, naming the roles that may, unless `actor` is one of them.
-        func require(_ actor: Actor) throws(APIError) {
+        func require(_ actor: ActingUser) throws(APIError) {
             guard allows(actor) else {
                 if let refusal { throw Access.forbidden(refusal) }
                 throw Access.forbidden("\(actor.role.plural) cannot \(doWhat); \(Role.list(roles)) can.")
@@ -69,47 +69,47 @@ extension Access.Rule {
 
 extension Access {
     /// Whether `actor` sees calibration cases (seeds sent to moderators unannounced) as such: the lead and the auditor.
-    static func seesCalibration(_ actor: Actor) -> Bool { [.lead, .auditor].contains(actor.role) }
+    static func seesCalibration(_ actor: ActingUser) -> Bool { [.lead, .auditor].contains(actor.role) }
 
     /// Whether `actor` may have a recording indexed again (the workflow then accepts only a rejected one): its
     /// uploader (an assessor) or the lead.
-    static func mayReindex(uploadedBy uploader: UserID, viewer actor: Actor) -> Bool {
+    static func mayReindex(uploadedBy uploader: UserID, viewer actor: ActingUser) -> Bool {
         Rule.reindex.allows(actor) && isUploaderOrLead(uploader, actor)
     }
 
     /// Whether `actor` may record consent on a recording: its uploader (an assessor) or the lead.
-    static func mayRecordConsent(uploadedBy uploader: UserID, viewer actor: Actor) -> Bool {
+    static func mayRecordConsent(uploadedBy uploader: UserID, viewer actor: ActingUser) -> Bool {
         Rule.recordConsent.allows(actor) && isUploaderOrLead(uploader, actor)
     }
 
-    private static func isUploaderOrLead(_ uploader: UserID, _ actor: Actor) -> Bool {
+    private static func isUploaderOrLead(_ uploader: UserID, _ actor: ActingUser) -> Bool {
         actor.role == .lead || uploader == actor.userID
     }
 
     /// Whether a case action may be asked for by `actor`'s role at all (the domain's table, `CaseAction.permits`):
     /// 403 otherwise; whether the case's state allows it now is the workflow's answer (409).
-    static func mayAsk(_ action: CaseAction, as actor: Actor) -> Bool { action.permittedRoles.contains(actor.role) }
+    static func mayAsk(_ action: CaseAction, as actor: ActingUser) -> Bool { action.permittedRoles.contains(actor.role) }
 
     /// Whether `viewer` can take `action` on the case now (role and state, the domain's table): the case page offers
     /// exactly these.
-    static func can(_ action: CaseAction, case value: Case, viewer: Actor) -> Bool {
+    static func can(_ action: CaseAction, case value: Case, viewer: ActingUser) -> Bool {
         value.availableActions(for: viewer).contains(action)
     }
 
     /// Whether `viewer` can decide the case's outcome now.
-    static func canDecide(case value: Case, viewer: Actor) -> Bool { can(.decide, case: value, viewer: viewer) }
+    static func canDecide(case value: Case, viewer: ActingUser) -> Bool { can(.decide, case: value, viewer: viewer) }
 
     /// The actions `viewer` can take on the case now, in the domain's order.
-    static func actions(on value: Case, for viewer: Actor) -> [CaseAction] { value.availableActions(for: viewer) }
+    static func actions(on value: Case, for viewer: ActingUser) -> [CaseAction] { value.availableActions(for: viewer) }
 
     /// Whether `viewer` may mark the case's observation as a calibration seed now: the lead, once the case is decided.
-    static func mayMarkSeed(from value: Case, viewer: Actor) -> Bool {
+    static func mayMarkSeed(from value: Case, viewer: ActingUser) -> Bool {
         Rule.markSeeds.allows(viewer) && (value.state == .decided || value.state == .closed)
     }
 
     /// The case list's scope for `actor`: `nil` when the list is empty for them whatever is stored (an employer asking
     /// for another employer's cases); 403 for administrators, who take no part in cases.
-    static func scope(_ filter: CaseFilter, for actor: Actor) throws(APIError) -> CaseFilter? {
+    static func scope(_ filter: CaseFilter, for actor: ActingUser) throws(APIError) -> CaseFilter? {
         var filter = filter
         switch actor.role {
         case .administrator: throw forbidden("An administrator takes no part in cases.")
@@ -125,13 +125,13 @@ extension Access {
     }
 
     /// A case's assignments as `actor` may see them: a moderator only their own, the lead and the auditor all.
-    static func visible(_ assignments: [Assignment], for actor: Actor) -> [Assignment] {
+    static func visible(_ assignments: [Assignment], for actor: ActingUser) -> [Assignment] {
         actor.role.isModerator ? assignments.filter { $0.moderatorID == actor.userID } : assignments
     }
 
     /// Whether `actor` may read a case's opinions now (blind review, decisions 8 and 10): a sealed moderator not yet;
     /// assessors and the employer once the case is decided; the lead and the auditor always.
-    static func requireOpinionsOpen(of value: Case, blind: Bool, for actor: Actor) throws(APIError) {
+    static func requireOpinionsOpen(of value: Case, blind: Bool, for actor: ActingUser) throws(APIError) {
         switch actor.role {
         case .moderator where blind:
             throw forbidden("Blind review: the other opinions are shown once every moderator on your panel has given theirs.")
@@ -149,13 +149,13 @@ extension Access {
     /// The part of the audit trail `actor` reads, as action prefixes: an administrator only the account events
     /// (``AuditController/accountActions``: the rest names cases and carries scores, separation of duties), the
     /// trail's other readers all of it (`nil`).
-    static func auditActions(for actor: Actor) -> [String]? {
+    static func auditActions(for actor: ActingUser) -> [String]? {
         actor.role == .administrator ? AuditController.accountActions : nil
     }
 
     /// The cases of an observation that `actor` may see (the rule of ``case(_:for:)``), oldest first. A failure to read
     /// them is thrown, never taken for "no case".
-    func cases(of observationID: ObservationID, for actor: Actor) async throws -> [Case] {
+    func cases(of observationID: ObservationID, for actor: ActingUser) async throws -> [Case] {
         guard actor.role != .administrator else { return [] }
         var visible: [Case] = []
         for value in try await store.records.cases.cases(of: observationID) where try await mayRead(value, as: actor) {

@@ -33,18 +33,18 @@ struct Access: Sendable {
 
     /// For lists of candidates, observations, recordings: `nil` for every employer, or the one employer the
     /// caller may see; 403 for roles that never see them (moderators see their assigned cases instead).
-    func employerScope(of actor: Actor, listing what: String) throws(APIError) -> OrganisationID? {
+    func employerScope(of actor: ActingUser, listing what: String) throws(APIError) -> OrganisationID? {
         if Self.schemeReaders.contains(actor.role) { return nil }
         if actor.role == .employer { return actor.organisationID }
         throw Self.forbidden("\(actor.role.plural) cannot list \(what).")
     }
 
     /// Requires one of `roles`.
-    func require(_ actor: Actor, in roles: Set<Role>, to doWhat: String) throws(APIError) {
+    func require(_ actor: ActingUser, in roles: Set<Role>, to doWhat: String) throws(APIError) {
         try Rule(roles: roles, doWhat: doWhat).require(actor)
     }
 
-    func candidate(_ id: CandidateID, for actor: Actor) async throws -> CandidateRecord {
+    func candidate(_ id: CandidateID, for actor: ActingUser) async throws -> CandidateRecord {
         let scope = try employerScope(of: actor, listing: "candidates")
         guard let record = try await store.records.candidates.find(id), scope == nil || scope == record.candidate.employerID else {
             throw Self.notFound("candidate \(id)")
@@ -53,7 +53,7 @@ struct Access: Sendable {
     }
 
     /// An observation the caller may see, and its candidate's employer.
-    func observation(_ id: ObservationID, for actor: Actor) async throws -> (record: ObservationRecord, employerID: OrganisationID) {
+    func observation(_ id: ObservationID, for actor: ActingUser) async throws -> (record: ObservationRecord, employerID: OrganisationID) {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see observations.") }
         guard let (record, employerID) = try await store.records.observationWithEmployer(id),
             try await mayRead(observation: id, employerID: employerID, as: actor)
@@ -61,7 +61,7 @@ struct Access: Sendable {
         return (record, employerID)
     }
 
-    func recording(_ id: RecordingID, for actor: Actor) async throws -> Recording {
+    func recording(_ id: RecordingID, for actor: ActingUser) async throws -> Recording {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases and cannot see recordings.") }
         let recording: Recording
         if let allowed = recordingDecisions.allowed(id, for: actor) {
@@ -84,7 +84,7 @@ struct Access: Sendable {
 
     /// The relationship rule for an observation and what hangs off it: an employer reads its own staff's, a
     /// moderator those of the cases assigned to them, the scheme's readers all.
-    private func mayRead(observation id: ObservationID, employerID: OrganisationID, as actor: Actor) async throws -> Bool {
+    private func mayRead(observation id: ObservationID, employerID: OrganisationID, as actor: ActingUser) async throws -> Bool {
         switch actor.role {
         case .employer: employerID == actor.organisationID
         case .moderator: try await store.moderation.isAssigned(actor.userID, toObservation: id)
@@ -95,7 +95,7 @@ struct Access: Sendable {
 
     /// A case the caller may see, and whether they see it blind (sealed): a moderator whose round's panel is not yet
     /// complete (decision 10). Calibration cases exist only for the lead, the auditor and their moderators.
-    func `case`(_ id: CaseID, for actor: Actor) async throws -> (value: Case, blind: Bool) {
+    func `case`(_ id: CaseID, for actor: ActingUser) async throws -> (value: Case, blind: Bool) {
         guard actor.role != .administrator else { throw Self.forbidden("An administrator takes no part in cases.") }
         guard let value = try await store.records.cases.find(id), try await mayRead(value, as: actor) else { throw Self.notFound("case \(id)") }
         guard actor.role.isModerator else { return (value, false) }
@@ -104,7 +104,7 @@ struct Access: Sendable {
 
     /// The relationship rule for a case: an employer reads its own staff's (never calibration cases), an assessor all
     /// but calibration cases, a moderator those assigned to them, the lead and the auditor all.
-    func mayRead(_ value: Case, as actor: Actor) async throws -> Bool {
+    func mayRead(_ value: Case, as actor: ActingUser) async throws -> Bool {
         switch actor.role {
         case .employer: value.employerID == actor.organisationID && !value.isCalibration
         case .assessor: !value.isCalibration
@@ -152,7 +152,7 @@ struct Access: Sendable {
 final class RecordingAccessCache: Sendable {
     struct Key: Hashable {
         let recording: RecordingID
-        let actor: Actor
+        let actor: ActingUser
     }
     struct Entry {
         let recording: Recording
@@ -170,7 +170,7 @@ final class RecordingAccessCache: Sendable {
     }
 
     /// The recording, if `actor` was allowed to see it in the current epoch within the last ``lifetime``.
-    func allowed(_ id: RecordingID, for actor: Actor) -> Recording? {
+    func allowed(_ id: RecordingID, for actor: ActingUser) -> Recording? {
         let key = Key(recording: id, actor: actor)
         let now = ContinuousClock.now
         let epoch = AccessEpoch.current
@@ -186,7 +186,7 @@ final class RecordingAccessCache: Sendable {
 
     /// Remembers that `actor` may see `recording` (when it is ready), as decided from what the database said after
     /// `epoch` was read.
-    func remember(_ recording: Recording, allowedFor actor: Actor, decidedAt epoch: UInt64) {
+    func remember(_ recording: Recording, allowedFor actor: ActingUser, decidedAt epoch: UInt64) {
         guard recording.status == .ready else { return }
         let entry = Entry(recording: recording, epoch: epoch, until: ContinuousClock.now + lifetime)
         entries.withLock { entries in

@@ -10,7 +10,7 @@ enum IndexReportView {
     /// What a withheld tag's value reads as.
     static let withheld = "(withheld: personal data)"
 
-    static func json(_ report: String, of recording: Recording, for actor: Actor) -> String {
+    static func json(_ report: String, of recording: Recording, for actor: ActingUser) -> String {
         json(report, of: recording, showingPersonalData: actor.role == .lead || actor.role == .administrator)
     }
 

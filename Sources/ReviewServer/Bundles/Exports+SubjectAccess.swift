@@ -14,7 +14,7 @@ extension Exports {
 
     /// Writes the subject-access export of `candidateID` to `url` and records `candidate.subject_exported`.
     public func subjectAccessExport(
-        of candidateID: CandidateID, withRecordings: Bool, to url: URL, by actor: Actor, at time: Date = Date()
+        of candidateID: CandidateID, withRecordings: Bool, to url: URL, by actor: ActingUser, at time: Date = Date()
     ) async throws -> ExportSummary {
         let archive = try await subjectArchive(of: candidateID, withRecordings: withRecordings)
         return try await Self.write(archive, format: ExportManifest.subjectAccessExport, subject: .init(type: "candidate", id: candidateID.description), to: url, at: time) {
@@ -23,14 +23,14 @@ extension Exports {
     }
 
     /// The subject-access export's bytes, without the recordings (for an HTTP answer); audited.
-    public func subjectAccessExportData(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws -> (Data, ExportSummary) {
+    public func subjectAccessExportData(of candidateID: CandidateID, by actor: ActingUser, at time: Date = Date()) async throws -> (Data, ExportSummary) {
         let archive = try await subjectArchive(of: candidateID, withRecordings: false)
         let (bytes, summary) = try archive.data(format: ExportManifest.subjectAccessExport, subject: .init(type: "candidate", id: candidateID.description), createdAt: time)
         try await audit(subjectExportOf: candidateID, summary, withRecordings: false, by: actor, at: time)
         return (bytes, summary)
     }
 
-    private func audit(subjectExportOf candidateID: CandidateID, _ summary: ExportSummary, withRecordings: Bool, by actor: Actor, at time: Date) async throws {
+    private func audit(subjectExportOf candidateID: CandidateID, _ summary: ExportSummary, withRecordings: Bool, by actor: ActingUser, at time: Date) async throws {
         try await store.audit.append(AuditEvent(
             at: time, actorID: actor.userID, action: "candidate.subject_exported", subject: .init(type: "candidate", id: candidateID.description),
             details: ["manifestSHA256": summary.manifestSHA256, "files": String(summary.files), "withRecordings": String(withRecordings), "role": actor.role.rawValue]))

@@ -19,7 +19,7 @@ public struct Exports: Sendable {
     // MARK: Evidence bundle
 
     /// Writes the evidence bundle of `caseID` to `url` and records `case.bundle_exported`.
-    public func evidenceBundle(of caseID: CaseID, to url: URL, by actor: Actor, at time: Date = Date()) async throws -> ExportSummary {
+    public func evidenceBundle(of caseID: CaseID, to url: URL, by actor: ActingUser, at time: Date = Date()) async throws -> ExportSummary {
         let archive = try await evidenceArchive(of: caseID)
         return try await Self.write(archive, format: ExportManifest.evidenceBundle, subject: .init(type: "case", id: caseID.description), to: url, at: time) {
             try await audit(bundleOf: caseID, $0, by: actor, at: time)
@@ -41,14 +41,14 @@ public struct Exports: Sendable {
     }
 
     /// The evidence bundle's bytes (for an HTTP answer); audited like ``evidenceBundle(of:to:by:at:)``.
-    public func evidenceBundleData(of caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws -> (Data, ExportSummary) {
+    public func evidenceBundleData(of caseID: CaseID, by actor: ActingUser, at time: Date = Date()) async throws -> (Data, ExportSummary) {
         let archive = try await evidenceArchive(of: caseID)
         let (bytes, summary) = try archive.data(format: ExportManifest.evidenceBundle, subject: .init(type: "case", id: caseID.description), createdAt: time)
         try await audit(bundleOf: caseID, summary, by: actor, at: time)
         return (bytes, summary)
     }
 
-    private func audit(bundleOf caseID: CaseID, _ summary: ExportSummary, by actor: Actor, at time: Date) async throws {
+    private func audit(bundleOf caseID: CaseID, _ summary: ExportSummary, by actor: ActingUser, at time: Date) async throws {
         try await store.audit.append(AuditEvent(
             at: time, actorID: actor.userID, action: "case.bundle_exported", subject: .init(type: "case", id: caseID.description),
             details: ["manifestSHA256": summary.manifestSHA256, "files": String(summary.files), "role": actor.role.rawValue]))

@@ -192,7 +192,7 @@ extension CaseController {
             by: actor, at: services.now()))
     }
 
-    private func requireModerator(_ actor: Actor, to doWhat: String) throws(APIError) {
+    private func requireModerator(_ actor: ActingUser, to doWhat: String) throws(APIError) {
         try services.access.require(actor, in: Access.moderators, to: doWhat)
     }
 

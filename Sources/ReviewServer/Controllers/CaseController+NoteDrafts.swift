@@ -31,7 +31,7 @@ extension CaseController {
     }
 
     /// The moderator's own case and a recording of its observation, or 403/404.
-    private func draftTarget(_ context: ReviewRequestContext) async throws -> (actor: Actor, caseID: CaseID, recording: Recording) {
+    private func draftTarget(_ context: ReviewRequestContext) async throws -> (actor: ActingUser, caseID: CaseID, recording: Recording) {
         let actor = try context.requireIdentity()
         try Access.Rule.keepNoteDrafts.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)

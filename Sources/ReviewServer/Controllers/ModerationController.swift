@@ -85,7 +85,7 @@ struct ModerationController: Sendable {
     }
 
     /// A moderator reads and declares their own conflicts; the lead anyone's (and records them); the auditor reads.
-    private func conflictTarget(_ context: ReviewRequestContext, actor: Actor, declaring: Bool) async throws -> UserID {
+    private func conflictTarget(_ context: ReviewRequestContext, actor: ActingUser, declaring: Bool) async throws -> UserID {
         let id: UserID = try context.id("userId")
         if actor.role.isModerator {
             guard id == actor.userID else { throw Access.forbidden("A moderator manages only their own conflicts of interest.") }

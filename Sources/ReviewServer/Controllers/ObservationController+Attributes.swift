@@ -40,7 +40,7 @@ extension ObservationController {
         let consentedAt: Date?
     }
 
-    private func keeperAndCandidate(_ context: ReviewRequestContext, to doWhat: String) async throws -> (Actor, CandidateID) {
+    private func keeperAndCandidate(_ context: ReviewRequestContext, to doWhat: String) async throws -> (ActingUser, CandidateID) {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.attributeKeepers, to: doWhat)
         let id: CandidateID = try context.id("candidateId")

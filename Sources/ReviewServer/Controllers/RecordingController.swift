@@ -219,7 +219,7 @@ struct RecordingController: Sendable {
     }
 
     private func stream(
-        _ file: StreamedFile, of recording: Recording, variant: String, request: Request, context: ReviewRequestContext, actor: Actor
+        _ file: StreamedFile, of recording: Recording, variant: String, request: Request, context: ReviewRequestContext, actor: ActingUser
     ) async throws -> Response {
         let response = try await FileStreamer.response(to: request, file: file, context: context)
         if request.method == .get, response.status == .ok || response.status == .partialContent,

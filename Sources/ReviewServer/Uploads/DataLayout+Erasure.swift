@@ -43,7 +43,7 @@ extension DataLayout {
 /// Erasing a candidate everywhere: the database (``ReviewStore/eraseCandidate(_:reason:by:at:)``), then their files.
 public enum CandidateErasure {
     public static func erase(
-        _ candidateID: CandidateID, reason: String?, by actor: Actor, store: ReviewStore, data: DataLayout, at time: Date = Date()
+        _ candidateID: CandidateID, reason: String?, by actor: ActingUser, store: ReviewStore, data: DataLayout, at time: Date = Date()
     ) async throws -> (report: ErasureReport, filesRemoved: Int) {
         let report = try await store.dataProtection.eraseCandidate(candidateID, reason: reason, by: actor, at: time)
         return (report, try await data.remove(report.files))

@@ -12,7 +12,7 @@ public struct StoreUploadCompletion: UploadCompletionHandler {
     }
 
     /// Assessors (and the moderation lead) upload recordings, for observations that exist.
-    public func authorizeUpload(observationID: ObservationID, by actor: Actor) async throws {
+    public func authorizeUpload(observationID: ObservationID, by actor: ActingUser) async throws {
         guard Access.Rule.upload.allows(actor) else {
             throw APIError(.forbidden, code: .forbidden, message: "Only assessors upload observation recordings; you are signed in as \(actor.role).")
         }

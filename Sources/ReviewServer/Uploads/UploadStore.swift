@@ -169,7 +169,7 @@ public final class UploadStore: Sendable {
     }
 
     /// The upload's current state (HEAD).
-    public func info(_ id: UploadID, for owner: ReviewDomain.Actor) async throws -> UploadInfo {
+    public func info(_ id: UploadID, for owner: ActingUser) async throws -> UploadInfo {
         var record = try load(id, for: owner)
         if tryAcquire(id) {
             defer { release(id) }
@@ -191,7 +191,7 @@ public final class UploadStore: Sendable {
     ///   completion handler has answered).
     public func append<Body: AsyncSequence & Sendable>(
         to id: UploadID,
-        for owner: ReviewDomain.Actor,
+        for owner: ActingUser,
         at offset: Int64,
         declaredLength: Int64? = nil,
         contentLength: Int64? = nil,
@@ -301,7 +301,7 @@ public final class UploadStore: Sendable {
     }
 
     /// Deletes an upload and its bytes (termination). A completed upload's blob belongs to its recording and stays.
-    public func terminate(_ id: UploadID, for owner: ReviewDomain.Actor) async throws {
+    public func terminate(_ id: UploadID, for owner: ActingUser) async throws {
         guard tryAcquire(id) else {
             _ = try load(id, for: owner, allowExpired: true)
             throw UploadError(.locked, "Another request is writing to this upload: try again when it has finished.")
@@ -543,7 +543,7 @@ public final class UploadStore: Sendable {
     private func dataPath(_ id: UploadID) -> FilePath { configuration.directory.appending("\(id).part") }
     private func recordPath(_ id: UploadID) -> FilePath { configuration.directory.appending("\(id).json") }
 
-    private func load(_ id: UploadID, for owner: ReviewDomain.Actor, allowExpired: Bool = false) throws -> UploadRecord {
+    private func load(_ id: UploadID, for owner: ActingUser, allowExpired: Bool = false) throws -> UploadRecord {
         // Someone else's upload is indistinguishable from no upload.
         guard let record = try readRecord(id), record.owner == owner.userID else {
             throw UploadError(.notFound, "There is no upload \(id).")

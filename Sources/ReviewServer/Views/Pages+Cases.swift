@@ -135,7 +135,7 @@ extension Pages {
 
     /// The workflow actions the viewer can take on the case now (``Access/actions(on:for:)``), as forms: which need a
     /// reason, a score or a ground for reopening.
-    static func actionForms(_ value: Case, for actor: ReviewDomain.Actor) -> [ActionForm] {
+    static func actionForms(_ value: Case, for actor: ActingUser) -> [ActionForm] {
         let names = Dictionary(uniqueKeysWithValues: CaseController.actions.map { ($1, $0) })
         return Access.actions(on: value, for: actor).compactMap { action in
             guard let name = names[action] else { return nil }

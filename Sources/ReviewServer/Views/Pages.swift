@@ -115,7 +115,7 @@ struct Pages: Sendable {
 struct PageContext {
     let request: Request
     let context: ReviewRequestContext
-    let actor: ReviewDomain.Actor
+    let actor: ActingUser
     let services: APIServices
 
     var role: Role { actor.role }

@@ -18,7 +18,7 @@ extension DataProtectionStore {
     /// assignments of the observation's calibration cases, and its seed is no longer used.
     public func recordConsent(
         recording recordingID: RecordingID, person: ConsentPerson, purpose: ConsentPurpose, granted: Bool, reference: String?,
-        by actor: Actor, at time: Date = Date()
+        by actor: ActingUser, at time: Date = Date()
     ) async throws(StoreError) -> RecordingConsent {
         guard granted || purpose.canBeWithdrawn else {
             throw StoreError(.invalidArgument, "Assessment does not rest on consent but on the regulator's public task, so it cannot be withdrawn here: pass an objection to the data protection officer.")

@@ -76,7 +76,7 @@ extension DataProtectionStore {
     /// Refuses with `conflict` when a legal hold applies to the candidate, one of their observations or cases, or when
     /// they were already erased; `notFound` when there is no such candidate. Files are the caller's: see
     /// ``ErasureReport``.
-    public func eraseCandidate(_ candidateID: CandidateID, reason: String?, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> ErasureReport {
+    public func eraseCandidate(_ candidateID: CandidateID, reason: String?, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> ErasureReport {
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         let report = try await moderation { sql in
             let dialect = sql.dialect, candidate = dialect.id(candidateID)

@@ -30,7 +30,7 @@ public struct LegalHold: Hashable, Sendable {
 extension DataProtectionStore {
     /// Places a hold with `reason` on a candidate, an observation or a case (audited on the held record).
     public func placeHold(
-        on subjectType: LegalHold.SubjectType, id subjectID: UUID, reason: String, by actor: Actor, at time: Date = Date()
+        on subjectType: LegalHold.SubjectType, id subjectID: UUID, reason: String, by actor: ActingUser, at time: Date = Date()
     ) async throws(StoreError) -> LegalHold {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...1000).contains(reason.count) else {
@@ -57,7 +57,7 @@ extension DataProtectionStore {
     }
 
     /// Releases an active hold (audited on the held record); `notFound` if there is none, `conflict` if it was released.
-    public func releaseHold(_ id: LegalHoldID, reason: String? = nil, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> LegalHold {
+    public func releaseHold(_ id: LegalHoldID, reason: String? = nil, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> LegalHold {
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         return try await moderation { sql in
             guard let hold = try await sql.holds(where: "id = \(sql.dialect.id(id))").first else {

@@ -90,7 +90,7 @@ extension DataProtectionStore {
     /// deletion audited pseudonymously (`retention.deleted` on the record; audit details in one `retention.audit_details_deleted`
     /// event). Records a legal hold applies to are skipped; a second pass deletes nothing more. Files are the caller's:
     /// see ``RetentionReport/files``.
-    public func retentionPass(policy: RetentionPolicy = .default, now: Date, dryRun: Bool, by actor: Actor = .system) async throws(StoreError) -> RetentionReport {
+    public func retentionPass(policy: RetentionPolicy = .default, now: Date, dryRun: Bool, by actor: ActingUser = .system) async throws(StoreError) -> RetentionReport {
         let report = try await moderation { sql in
             let due = try await sql.dueForRetention(policy: policy, now: now)
             guard !dryRun else { return RetentionReport(now: now, dryRun: true, items: due.items, files: FilesToDelete()) }

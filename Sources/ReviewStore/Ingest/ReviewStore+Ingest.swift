@@ -166,7 +166,7 @@ extension IngestStore {
 
     /// Indexes a rejected recording again from its preserved original: `rejected → stored`, a new indexing job,
     /// and a `recording.reindex_requested` audit event naming who asked and why, in one transaction.
-    public func requeueRecording(_ id: RecordingID, reason: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> (Recording, JobID) {
+    public func requeueRecording(_ id: RecordingID, reason: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> (Recording, JobID) {
         try await transaction { tx in
             let dialect = tx.context.dialect
             let locked = try await tx.context.run { db in

@@ -24,7 +24,7 @@ extension InsightStore {
     /// Replaces a candidate's attributes with `values`, held on the consent `consentReference` given at
     /// `consentedAt`. Audited with the attribute names (never the values: the trail is widely read).
     public func recordAttributes(
-        of candidateID: CandidateID, _ values: [String: String], consentReference: String, consentedAt: Date, by actor: Actor, at time: Date = Date()
+        of candidateID: CandidateID, _ values: [String: String], consentReference: String, consentedAt: Date, by actor: ActingUser, at time: Date = Date()
     ) async throws(StoreError) -> CandidateAttributes {
         let reference = consentReference.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reference.isEmpty else {
@@ -84,7 +84,7 @@ extension InsightStore {
     /// Freezes `body` as the release of `period` to `employer` (audited as `statistics.released`), unless another reading
     /// froze one first; returns the release as frozen (so two first readings at once see the same figures).
     public func freezeStatisticsRelease(
-        of employer: OrganisationID, period: String, body: String, by actor: Actor, at time: Date = Date()
+        of employer: OrganisationID, period: String, body: String, by actor: ActingUser, at time: Date = Date()
     ) async throws(StoreError) -> (body: String, releasedAt: Date) {
         try await moderation { sql in
             let inserted = try await sql.db.raw("""
@@ -106,7 +106,7 @@ extension InsightStore {
 
     /// Consent withdrawn: deletes every attribute of the candidate (audited); `false` if there were none.
     @discardableResult
-    public func withdrawAttributes(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> Bool {
+    public func withdrawAttributes(of candidateID: CandidateID, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> Bool {
         let withdrawn = try await moderation { sql in
             let had = try await sql.db.raw("SELECT 1 AS one FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID))").first() != nil
             guard had else { return false }

@@ -14,7 +14,7 @@ struct Migration0006Moderation: Migration {
         let system = "00000000-0000-0000-0000-000000000001"
         func oneOf(_ values: [String]) -> String { "(" + values.map { "'\($0)'" }.joined(separator: ", ") + ")" }
         var statements = [
-            // Actor.system: inactive and without credentials, so it can never sign in.
+            // ActingUser.system: inactive and without credentials, so it can never sign in.
             "INSERT INTO organisations (id, name, kind) VALUES ('\(system)', 'ObservationReview (automatic steps)', 'accrediting_body')",
             """
             INSERT INTO users (id, name, role, organisation_id, active)

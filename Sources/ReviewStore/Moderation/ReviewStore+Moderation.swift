@@ -72,7 +72,7 @@ extension ModerationStore {
     }
 
     /// Sets the moderation policy; audited with the whole policy.
-    public func setModerationPolicy(_ proposed: ModerationPolicy, by actor: Actor, at time: Date = Date()) async throws(StoreError) {
+    public func setModerationPolicy(_ proposed: ModerationPolicy, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) {
         let policy = try StoreError.mapping { try proposed.validated() }
         let text = try StoreError.mapping { try JSONCoding.text(policy) }
         try await moderation { sql in
@@ -96,7 +96,7 @@ extension ModerationStore {
 
     /// Sets a moderator's practice areas and capacity; `.notFound` unless the user is a moderator. Audited.
     public func setModeratorProfile(
-        of userID: UserID, practiceAreas: Set<Observation.PracticeArea>, capacity: Int, by actor: Actor, at time: Date = Date()
+        of userID: UserID, practiceAreas: Set<Observation.PracticeArea>, capacity: Int, by actor: ActingUser, at time: Date = Date()
     ) async throws(StoreError) {
         guard ModeratorProfile.capacityRange.contains(capacity) else {
             throw StoreError(wrapping: DomainError(code: .policyOutOfRange, message: "Capacity \(capacity) is outside 0–100."))
@@ -119,7 +119,7 @@ extension ModerationStore {
 
     /// Records a declared conflict; audited. The moderator is never routed a case it covers from now on.
     @discardableResult
-    public func declareConflict(_ conflict: DeclaredConflict, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> ConflictRecord {
+    public func declareConflict(_ conflict: DeclaredConflict, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> ConflictRecord {
         try await moderation { sql in try await sql.declare(conflict, by: actor, at: time) }
     }
 
@@ -184,7 +184,7 @@ extension ModerationStore {
 
     /// A lead puts a moderator on a case by hand: the same exclusions as routing apply (`.invalidArgument`
     /// naming the one that does). Audited; the case moves into moderation when its panel is complete.
-    public func assign(moderator moderatorID: UserID, to caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> Assignment {
+    public func assign(moderator moderatorID: UserID, to caseID: CaseID, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> Assignment {
         try await moderation { sql in
             let value = try await sql.lockedCase(caseID)
             guard [.awaitingModeration, .inModeration, .escalated].contains(value.state) else {
@@ -215,7 +215,7 @@ extension ModerationStore {
     }
 
     /// The moderator accepts their offered assignment.
-    public func acceptAssignment(of caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> Assignment {
+    public func acceptAssignment(of caseID: CaseID, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> Assignment {
         try await moderation { sql in
             let (_, assignment) = try await sql.currentAssignment(of: caseID, moderator: actor.userID)
             let accepted = try assignment.accepted()
@@ -229,7 +229,7 @@ extension ModerationStore {
     /// The moderator declines with a conflict of interest; with `conflictWith` it is also recorded as a declared
     /// conflict (the candidate, or the candidate's employer). The case is re-routed at once, in the same transaction.
     public func declineAssignment(
-        of caseID: CaseID, reason: String, conflictWith subject: DeclaredConflict.Subject?, by actor: Actor, at time: Date = Date()
+        of caseID: CaseID, reason: String, conflictWith subject: DeclaredConflict.Subject?, by actor: ActingUser, at time: Date = Date()
     ) async throws(StoreError) -> (declined: Assignment, replacements: [Assignment]) {
         try await moderation { sql in
             let (value, assignment) = try await sql.currentAssignment(of: caseID, moderator: actor.userID)
@@ -296,7 +296,7 @@ extension ModerationStore {
     /// escalates it and routes the further moderator, or, when already escalated, leaves it to the lead.
     public func submitOpinion(
         on caseID: CaseID, score: Score, rationale: String, annotations: [Annotation], correcting: OpinionID?,
-        correctionReason: String?, by actor: Actor, at time: Date = Date()
+        correctionReason: String?, by actor: ActingUser, at time: Date = Date()
     ) async throws(StoreError) -> SubmittedOpinion {
         try await moderation { sql in
             let value = try await sql.lockedCase(caseID)
@@ -346,7 +346,7 @@ extension ModerationStore {
     // MARK: case thread
 
     /// Posts to a case's discussion thread (append-only); audited.
-    public func postMessage(on caseID: CaseID, body: String, atSeconds: Double?, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> CaseMessage {
+    public func postMessage(on caseID: CaseID, body: String, atSeconds: Double?, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> CaseMessage {
         guard let body = body.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty, body.count <= 10_000 else {
             throw StoreError(.invalidArgument, "A message needs text (at most 10,000 characters).")
         }
@@ -396,7 +396,7 @@ extension ModerationStore {
     }
 
     /// The employer acknowledges the development plan of a near miss; `.conflict` if already acknowledged.
-    public func acknowledgeDevelopmentPlan(ofCase caseID: CaseID, note: String?, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> DevelopmentPlan {
+    public func acknowledgeDevelopmentPlan(ofCase caseID: CaseID, note: String?, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> DevelopmentPlan {
         try await moderation { sql in
             let changed = try await sql.db.raw("""
                 UPDATE development_plans SET acknowledged_by = \(sql.dialect.id(actor.userID)), acknowledged_at = \(sql.dialect.time(time)), note = \(bind: note)
@@ -420,7 +420,7 @@ extension ModerationStore {
     // MARK: calibration
 
     /// Marks (or re-marks) an observation as a calibration seed with the lead's definitive score; audited.
-    public func markSeed(_ observationID: ObservationID, score: Score, reason: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> CalibrationSeed {
+    public func markSeed(_ observationID: ObservationID, score: Score, reason: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> CalibrationSeed {
         guard let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty else {
             throw StoreError(.invalidArgument, "Say why this recording makes a good seed and how the definitive score was reached.")
         }
@@ -488,7 +488,7 @@ extension ModerationSQL {
     }
 
     @discardableResult
-    func declare(_ conflict: DeclaredConflict, by actor: Actor, at time: Date) async throws -> ConflictRecord {
+    func declare(_ conflict: DeclaredConflict, by actor: ActingUser, at time: Date) async throws -> ConflictRecord {
         let id = UUID()
         let (candidate, organisation): (CandidateID?, OrganisationID?) = switch conflict.subject {
         case .candidate(let candidate): (candidate, nil)

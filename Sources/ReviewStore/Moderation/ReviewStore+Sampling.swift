@@ -22,7 +22,7 @@ extension ModerationStore {
     /// Draws a seeded quality sample at `rate` (DESIGN.md §3, ``Sampler``). Unless `dryRun`, keeps the draw, opens
     /// a sample case for each pick (the reason it was picked kept beside it), sends each to moderation and routes
     /// them, all in one transaction, on behalf of `actor` (a lead).
-    public func drawSample(rate: Double, seed: UInt64, dryRun: Bool, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> SampleDrawRecord {
+    public func drawSample(rate: Double, seed: UInt64, dryRun: Bool, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> SampleDrawRecord {
         guard rate >= 0, rate <= 1 else {
             throw StoreError(wrapping: DomainError(code: .policyOutOfRange, message: "The sample rate must be between 0 and 1 (e.g. 0.1 for 10%), not \(rate)."))
         }

@@ -65,7 +65,7 @@ public struct CaseFilter: Sendable, Hashable {
 extension RecordStore {
     public func listUsers(organisationID: OrganisationID?, role: Role?, page: PageRequest) async throws(StoreError) -> [User] {
         let dialect = context.dialect
-        // The service's own account (Actor.system) is nobody's to manage.
+        // The service's own account (ActingUser.system) is nobody's to manage.
         var conditions: [SQLQueryString] = ["id <> \(dialect.id(UserID.system))"]
         if let organisationID { conditions.append("organisation_id = \(dialect.id(organisationID))") }
         if let role { conditions.append("role = \(bind: role.rawValue)") }

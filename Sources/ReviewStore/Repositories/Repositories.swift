@@ -76,7 +76,7 @@ public protocol RatingRepository: Sendable {
     /// correction) by `actor`. The ratings stored for the observation plus this one must still form a valid
     /// ledger (`.constraintViolation` otherwise).
     @discardableResult
-    func append(_ rating: Rating, by actor: Actor) async throws(StoreError) -> AuditEntry
+    func append(_ rating: Rating, by actor: ActingUser) async throws(StoreError) -> AuditEntry
     /// An observation's ratings in append order.
     func ratings(of observationID: ObservationID) async throws(StoreError) -> [Rating]
     /// An observation's ratings as a ledger; `.notFound` if there is no such observation.

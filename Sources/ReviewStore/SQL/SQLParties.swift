@@ -21,7 +21,7 @@ struct SQLOrganisations: OrganisationRepository {
 
     func all() async throws(StoreError) -> [Organisation] {
         try await context.run { db in
-            // The service's own organisation (Actor.system, migration 6) takes no part in the scheme.
+            // The service's own organisation (ActingUser.system, migration 6) takes no part in the scheme.
             try await db.raw("SELECT * FROM organisations WHERE id <> \(dialect.id(OrganisationID.system)) ORDER BY name, id").all().map(Self.organisation)
         }
     }

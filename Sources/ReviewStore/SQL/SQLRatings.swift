@@ -6,7 +6,7 @@ struct SQLRatings: RatingRepository {
     let context: SQLContext
     private var dialect: Dialect { context.dialect }
 
-    func append(_ rating: Rating, by actor: Actor) async throws(StoreError) -> AuditEntry {
+    func append(_ rating: Rating, by actor: ActingUser) async throws(StoreError) -> AuditEntry {
         guard actor.userID == rating.raterID else {
             throw StoreError(.invalidArgument, "Rating \(rating.id) was made by another user than the actor recording it.")
         }
@@ -27,7 +27,7 @@ struct SQLRatings: RatingRepository {
     }
 
     /// The audit event that records `rating` (`rating.recorded`, or `rating.corrected` for a correction).
-    static func event(for rating: Rating, by actor: Actor) -> AuditEvent {
+    static func event(for rating: Rating, by actor: ActingUser) -> AuditEvent {
         var details = [
             "observation": rating.observationID.description, "source": rating.source.rawValue,
             "score": rating.score.description, "role": actor.role.rawValue,

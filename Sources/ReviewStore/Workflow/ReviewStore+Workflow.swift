@@ -17,7 +17,7 @@ extension WorkflowStore {
     /// `.invalidArgument` with the domain's message and code as cause; `.notFound` for an unknown observation.
     public func recordRating(
         observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
-        by actor: Actor, policy: DisputePolicy = .default, at time: Date = Date()
+        by actor: ActingUser, policy: DisputePolicy = .default, at time: Date = Date()
     ) async throws(StoreError) -> RecordedRating {
         var attempt = 1
         while true {
@@ -36,7 +36,7 @@ extension WorkflowStore {
 
     private func recordRatingOnce(
         observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
-        by actor: Actor, policy: DisputePolicy, at time: Date
+        by actor: ActingUser, policy: DisputePolicy, at time: Date
     ) async throws(StoreError) -> RecordedRating {
         try await transaction { (tx: StoreTransaction) async throws -> RecordedRating in
             let dialect = tx.context.dialect
@@ -92,7 +92,7 @@ extension WorkflowStore {
     /// writer opened it a moment ago: the database keeps one active case per observation, migration 10). A decided
     /// case is not re-run by a flag (`.invalidArgument`, its cause the `CaseTransitionError` `.alreadyDecided`, naming
     /// the lead's reopen).
-    public func flag(observationID: ObservationID, reason: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) -> Case {
+    public func flag(observationID: ObservationID, reason: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> Case {
         var attempt = 1
         while true {
             do throws(StoreError) {
@@ -104,7 +104,7 @@ extension WorkflowStore {
         }
     }
 
-    private func flagOnce(observationID: ObservationID, reason: String, by actor: Actor, at time: Date) async throws(StoreError) -> Case {
+    private func flagOnce(observationID: ObservationID, reason: String, by actor: ActingUser, at time: Date) async throws(StoreError) -> Case {
         // Under the moderation lock (PostgreSQL), so that flags racing on one observation take turns and join the one
         // case instead of each failing on its version; a rating that opens a dispute meanwhile meets the unique index.
         try await moderation { sql in
@@ -128,7 +128,7 @@ extension WorkflowStore {
     /// case ends its open assignments and, for a near miss, gets a development plan; a withdrawn one ends its
     /// assignments. Returns the case as it then stands (routing may have moved it into moderation).
     public func transition(
-        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor,
+        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: ActingUser,
         policy: DisputePolicy = .default, at time: Date = Date()
     ) async throws(StoreError) -> Case {
         do throws(StoreError) {
@@ -143,7 +143,7 @@ extension WorkflowStore {
     }
 
     private func transitionOnce(
-        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor, policy: DisputePolicy, at time: Date
+        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: ActingUser, policy: DisputePolicy, at time: Date
     ) async throws(StoreError) -> Case {
         try await moderation { sql in
             let current = try await sql.lockedCase(id)
@@ -170,7 +170,7 @@ extension WorkflowStore {
     }
 
     /// Records that `actor` viewed (or downloaded) a recording: one event per viewing.
-    public func recordViewing(of recordingID: RecordingID, variant: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) {
+    public func recordViewing(of recordingID: RecordingID, variant: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) {
         try await store.audit.append(AuditEvent(
             at: time, actorID: actor.userID, action: "recording.viewed",
             subject: .init(type: "recording", id: recordingID.description),
@@ -178,7 +178,7 @@ extension WorkflowStore {
     }
 
     /// Records that `actor` added or replaced a recording's captions (WebVTT): the file's size and hash.
-    public func recordCaptions(of recordingID: RecordingID, bytes: Int, sha256: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) {
+    public func recordCaptions(of recordingID: RecordingID, bytes: Int, sha256: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) {
         try await store.audit.append(AuditEvent(
             at: time, actorID: actor.userID, action: "recording.captions_added",
             subject: .init(type: "recording", id: recordingID.description),

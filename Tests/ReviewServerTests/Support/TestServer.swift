@@ -19,8 +19,8 @@ final class TestClock: Sendable {
 
 /// A fresh data directory, the in-memory recording registry, and the app built the way `serve` builds it.
 struct TestServer {
-    static let assessor = ReviewDomain.Actor(userID: UserID(), role: .assessor, organisationID: OrganisationID())
-    static let otherAssessor = ReviewDomain.Actor(userID: UserID(), role: .assessor, organisationID: OrganisationID())
+    static let assessor = ActingUser(userID: UserID(), role: .assessor, organisationID: OrganisationID())
+    static let otherAssessor = ActingUser(userID: UserID(), role: .assessor, organisationID: OrganisationID())
     static let authenticator = StaticTokenAuthenticator(["test-assessor": assessor, "other-assessor": otherAssessor])
 
     let directory: URL
