@@ -46,7 +46,7 @@ import Testing
             let hanging = try fixture.hangingIndexer()
             let started = ContinuousClock.now
             #expect(try await fixture.worker(indexer: hanging.executable, timeoutCap: 1).runOne())
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(120))  // killed at 1 s, long before the child would end (the suite shares two cores)
             let failed = try await fixture.job(job)
             #expect(failed.state == .failed)
             #expect(failed.lastError?.contains("longer than 1 s") == true)

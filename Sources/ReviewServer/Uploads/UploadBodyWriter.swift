@@ -107,7 +107,9 @@ struct UploadBodyWriter {
                 }
             }
 
-            var windowStart = ContinuousClock.now
+            // The rate is measured from the body's first bytes: the time before them (a loaded server, a slow
+            // start) is the idle timeout's business, and counting it could end a body before it had sent anything.
+            var windowStart: ContinuousClock.Instant? = nil
             var windowBytes: Int64 = 0
             do {
                 for try await var chunk in body {
@@ -116,7 +118,8 @@ struct UploadBodyWriter {
                         throw UploadError(.tooLarge, "The body goes past the upload's length.")
                     }
                     windowBytes += Int64(chunk.readableBytes)
-                    let elapsed = ContinuousClock.now - windowStart
+                    let elapsed = ContinuousClock.now - (windowStart ?? ContinuousClock.now)
+                    if windowStart == nil { windowStart = ContinuousClock.now }
                     if elapsed >= rateWindow {
                         guard Double(windowBytes) >= Double(minimumBytesPerSecond) * elapsed.seconds else {
                             throw UploadError(

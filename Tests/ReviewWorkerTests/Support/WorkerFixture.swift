@@ -130,7 +130,7 @@ struct HangingIndexer {
     init(in folder: URL) throws {
         executable = folder.appendingPathComponent("hanging-indexer")
         pidFile = folder.appendingPathComponent("hanging-indexer.pid")
-        try "#!/bin/sh\necho $$ > '\(pidFile.path)'\nexec sleep 60\n".write(to: executable, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\necho $$ > '\(pidFile.path)'\nexec sleep 300\n".write(to: executable, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: executable.path)
     }
 
