@@ -64,6 +64,12 @@ import Testing
             let answer = Self.body(erased)
             #expect(answer["recordings"] as? Int == 1 && (answer["filesRemoved"] as? Int ?? 0) >= 2)
             #expect(try await post(.lead, erase).status == .conflict, "erasing twice")
+            // Found by the hostile tester: captions for an erased recording failed with a 500 on the missing folder.
+            var vtt = f.headers(.lead)
+            vtt[.contentType] = "text/vtt"
+            let captions = try await client.execute(uri: "/api/v1/recordings/\(f.recording.id)/captions", method: .put, headers: vtt,
+                                                    body: ByteBuffer(string: "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"))
+            #expect(captions.status == .conflict || captions.status == .notFound, "captions after erasure: \(captions.status)")
 
             let sha = f.recording.sha256 ?? ""
             for value in ["Casey Candidate", "SW000001", "visit.mp4", "visit-part-2.mp4", "Below the standard.", "Good practice."] {

@@ -112,6 +112,15 @@ extension PlainLanguageTests {
             // Subject: the case, named by its observation's reference and candidate.
             let about = Self.visibleText(try await page("?subjectType=case&subjectId=\(fixture.dispute.id)"))
             #expect(about.contains("Entries about Case OBS-T-1 · Casey Candidate"))
+            // Found by the hostile tester: an administrator (who reads account events only) learnt any candidate's name
+            // by putting a case id into the subject filter. A subject is named only from an entry the viewer may read.
+            for subject in ["case", "observation"] {
+                let id = subject == "case" ? fixture.dispute.id.description : fixture.observation.observation.id.description
+                let response = try await client.execute(uri: "/audit?subjectType=\(subject)&subjectId=\(id)", method: .get,
+                                                        headers: fixture.headers(.administrator))
+                #expect(response.status == .ok)
+                #expect(!Self.visibleText(String(buffer: response.body)).contains("Casey"), "administrator, \(subject)")
+            }
             // Dates: nothing before the fixture's clock starts; everything from then.
             #expect(sequences(try await page("?to=2000-01-01")).isEmpty)
             #expect(sequences(try await page("?from=2000-01-01")) == all)

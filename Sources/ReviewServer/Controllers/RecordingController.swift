@@ -91,6 +91,11 @@ struct RecordingController: Sendable {
         }
         let path = services.mediaDirectory(of: recording).appending("captions.vtt")
         let temporary = services.mediaDirectory(of: recording).appending("captions.vtt.part")
+        // An erased recording keeps its row but not its files: say so rather than fail on the missing folder.
+        guard try await FileSystem.shared.info(forFileAt: services.mediaDirectory(of: recording)) != nil else {
+            throw APIError(.conflict, code: .conflict,
+                           message: "This recording's files are no longer on the server (erased or removed), so captions cannot be added to it.")
+        }
         try data.write(to: URL(fileURLWithPath: temporary.string), options: .atomic)
         _ = try? FileManager.default.removeItem(atPath: path.string)
         try FileManager.default.moveItem(atPath: temporary.string, toPath: path.string)

@@ -160,6 +160,7 @@ extension Pages {
         people[UserID.system.description] = Labels.automatic
         var references = References(store: services.store)
         var items: [AuditModel.Entry] = []
+        var subjectText: String?
         for entry in entries {
             let event = entry.event
             items.append(AuditModel.Entry(
@@ -167,10 +168,12 @@ extension Pages {
                 actionText: Labels.auditAction(event.action.rawValue),
                 subjectText: try await references.subject(type: event.subject.type, id: event.subject.id, people: people),
                 reason: event.reason.map { Labels.plain($0, people: people) }))
-        }
-        var subjectText: String?
-        if let type = filter.subjectType, let id = filter.subjectID {
-            subjectText = try await references.subject(type: type, id: id, people: people)
+            // The filter's subject is named only from an entry the viewer may read: an id typed into the address must
+            // not turn into a name (an administrator reads account events only, and could otherwise learn any
+            // candidate's name from a case id).
+            if subjectText == nil, event.subject.type == filter.subjectType, event.subject.id == filter.subjectID {
+                subjectText = items.last?.subjectText
+            }
         }
         // The filter's query, for the pager's links.
         filter.before = nil
