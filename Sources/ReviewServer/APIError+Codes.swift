@@ -78,6 +78,7 @@ extension APIError.Code {
         (.checksumMismatch, "tus: the bytes of this request do not match Upload-Checksum"),
         (.fileChecksumMismatch, "the whole file does not match the SHA-256 given at creation"),
         (.uploadTooSlow, "tus: the request sent too little for too long"),
+        (.uploadInterrupted, "tus: the connection broke before the PATCH body ended (what arrived is kept)"),
         (.tooManyAttempts, "too many failed sign-ins: wait Retry-After seconds"),
         (.uploadQuota, "tus: too many uploads in progress for you"),
         (.internalError, "a fault on the server, logged with the request id"),

@@ -43,6 +43,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible, CustomDebugStr
         public static let insufficientStorage = Code(rawValue: "insufficient_storage")
         public static let uploadQuota = Code(rawValue: "upload_quota")
         public static let uploadTooSlow = Code(rawValue: "upload_too_slow")
+        public static let uploadInterrupted = Code(rawValue: "upload_interrupted")
         public static let checksumMismatch = Code(rawValue: "checksum_mismatch")
         public static let checksumAlgorithmUnsupported = Code(rawValue: "checksum_algorithm_unsupported")
         public static let fileChecksumMismatch = Code(rawValue: "file_checksum_mismatch")

@@ -35,6 +35,11 @@ public struct ServerConfiguration: Sendable {
     /// stalls (a stalled PATCH then frees its upload's lock; a trickling one is ended by the upload store's
     /// minimum rate).
     public var idleTimeout: Duration = .seconds(60)
+    /// After SIGTERM, how long requests under way may take to finish before their connections are closed
+    /// (``BoundedShutdown``).
+    public var shutdownGrace: Duration = .seconds(30)
+    /// The open connections (``BoundedShutdown`` closes those left when the grace runs out).
+    public let connections = OpenConnections()
     /// Free space the uploads folder keeps in reserve (uploads that would eat into it are refused with 507).
     public var reservedFreeBytes: Int64 = 1 << 30
     /// Incomplete uploads one person may have at once, and the bytes they may still expect in all.
@@ -137,7 +142,7 @@ public func buildApplication(
     let (router, uploads) = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
     var app = Application(
         responder: MethodOverrideResponder(router.buildResponder()),
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),
+        server: .http1(configuration: .init(additionalChannelHandlers: [configuration.connections.tracker()], idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: configuration.serverName

@@ -123,6 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.objectStorage = bucket
         configuration.unreferencedBlobGrace = settings.unreferencedBlobGraceSeconds
         configuration.idleTimeout = .milliseconds(Int64(settings.idleTimeoutSeconds * 1000))
+        configuration.shutdownGrace = .milliseconds(Int64(settings.shutdownGraceSeconds * 1000))
         configuration.reservedFreeBytes = settings.uploadReserveBytes
         configuration.maxUploadsPerUser = settings.maxUploadsPerUser
         configuration.maxPendingBytesPerUser = settings.maxPendingUploadBytesPerUser
@@ -168,7 +169,8 @@ struct ServeCommand: AsyncParsableCommand {
             "worker": "\(settings.worker)", "mode": "\(settings.mode.rawValue)",
         ])
         try await DatabaseOptions.reportingUnreachableDatabase(command: "serve", store: store) {
-            try await ServiceGroup.obsreview([NamedService("application", app)], logger: logger).run()
+            let bounded = BoundedShutdown(app, connections: configuration.connections, grace: configuration.shutdownGrace, logger: logger)
+            try await ServiceGroup.obsreview([NamedService("application", bounded)], logger: logger).run()
         }
     }
 

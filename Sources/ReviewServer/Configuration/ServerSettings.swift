@@ -32,6 +32,8 @@ public struct ServerSettings: Equatable, Sendable {
     public var routingIntervalSeconds: Double = 60
     /// Connections silent this long are closed (idle sockets, stalled request bodies).
     public var idleTimeoutSeconds: Double = 60
+    /// After SIGTERM, seconds that requests under way get to finish before their connections are closed.
+    public var shutdownGraceSeconds: Double = 30
     /// Free space kept in reserve on the uploads' disk; uploads that would eat into it are refused (507).
     public var uploadReserveBytes: Int64 = ServerConfiguration().reservedFreeBytes
     public var maxUploadsPerUser = ServerConfiguration().maxUploadsPerUser
@@ -67,7 +69,7 @@ public struct ServerSettings: Equatable, Sendable {
     public static let keys = [
         "mode", "hostname", "port", "data_directory", "database_url", "max_upload_bytes", "upload_expiry_seconds",
         "cleanup_interval_seconds", "unreferenced_blob_grace_seconds", "public_base_url", "worker", "index_timeout_seconds", "indexer_path", "bcrypt_cost", "session_hours",
-        "routing_interval_seconds", "idle_timeout_seconds", "upload_reserve_bytes", "max_uploads_per_user",
+        "routing_interval_seconds", "idle_timeout_seconds", "shutdown_grace_seconds", "upload_reserve_bytes", "max_uploads_per_user",
         "max_pending_upload_bytes_per_user", "trusted_proxies", "require_second_factor",
         "statistics_period", "retention_interval_hours", "blob_store", "s3_endpoint", "s3_region", "s3_bucket", "s3_prefix",
     ] + RetentionPolicy.RecordType.allCases.map(\.settingsKey)
@@ -107,6 +109,7 @@ public struct ServerSettings: Equatable, Sendable {
             case "indexer_path": indexerPath = try text.isEmpty ? { throw bad("a path to an executable") }() : text
             case "bcrypt_cost": bcryptCost = try Int(text).flatMap { (4...31).contains($0) ? $0 : nil } ?? { throw bad("a bcrypt cost 4…31") }()
             case "idle_timeout_seconds": idleTimeoutSeconds = try Double(text).flatMap { $0 >= 1 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of seconds, at least 1") }()
+            case "shutdown_grace_seconds": shutdownGraceSeconds = try Double(text).flatMap { $0 >= 0 && $0 <= 3600 ? $0 : nil } ?? { throw bad("a number of seconds, 0 to 3600") }()
             case "upload_reserve_bytes": uploadReserveBytes = try Int64(text).flatMap { $0 >= 0 ? $0 : nil } ?? { throw bad("a number of bytes, 0 or more") }()
             case "max_uploads_per_user": maxUploadsPerUser = try Int(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive whole number") }()
             case "max_pending_upload_bytes_per_user": maxPendingUploadBytesPerUser = try Int64(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of bytes") }()

@@ -112,7 +112,8 @@ struct UploadBodyWriter {
             var windowStart: ContinuousClock.Instant? = nil
             var windowBytes: Int64 = 0
             do {
-                for try await var chunk in body {
+                var chunks = body.makeAsyncIterator()
+                while var chunk = try await Self.next(&chunks) {
                     let end = progress.position + writing + gathered
                     guard end + Int64(chunk.readableBytes) <= limit else {
                         throw UploadError(.tooLarge, "The body goes past the upload's length.")
@@ -156,6 +157,23 @@ struct UploadBodyWriter {
             await settle()
             return progress
         }
+    }
+
+    /// The body's next buffer; a failure to receive it (the client went away, the connection was closed) is
+    /// ``Interrupted``, told apart from the writer's own failures.
+    private static func next<Iterator: AsyncIteratorProtocol>(_ chunks: inout Iterator) async throws -> ByteBuffer?
+    where Iterator.Element == ByteBuffer {
+        do {
+            return try await chunks.next()
+        } catch {
+            throw Interrupted(cause: error)
+        }
+    }
+
+    /// The body ended early because the connection broke, not because of anything on the server.
+    struct Interrupted: Error, CustomStringConvertible {
+        let cause: any Error
+        var description: String { "the request body ended early: \(cause)" }
     }
 
     /// Linux's `IOV_MAX`.

@@ -19,6 +19,8 @@ public struct UploadError: Error, Sendable, Hashable, CustomStringConvertible {
         case quota
         /// A PATCH's bytes arrived slower than the minimum rate: it was ended, its bytes kept.
         case tooSlow
+        /// The connection broke (or the server's shutdown closed it) before the PATCH's body ended: what arrived is kept.
+        case interrupted
         /// The file arrived whole but the blob store (a bucket) did not take it: the bytes are kept, the final PATCH
         /// may be sent again.
         case storeUnavailable
@@ -50,6 +52,7 @@ public struct UploadError: Error, Sendable, Hashable, CustomStringConvertible {
             APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: .insufficientStorage, message: message)
         case .quota: APIError(.tooManyRequests, code: .uploadQuota, message: message)
         case .tooSlow: APIError(.requestTimeout, code: .uploadTooSlow, message: message)
+        case .interrupted: APIError(.badRequest, code: .uploadInterrupted, message: message)
         case .storeUnavailable: APIError(.serviceUnavailable, code: .notReady, message: message)
         }
     }

@@ -284,7 +284,15 @@ public final class UploadStore: Sendable {
                     .insufficientStorage,
                     "The server ran out of disk space: your upload is kept safely up to byte \(record.offset). Resume it later; the service's administrator has been told.")
             }
-            throw error
+            guard error is UploadBodyWriter.Interrupted else { throw error }
+            // The body ended early: the client went away, or the server's shutdown closed the connection. That is
+            // the client's side of the story, not a server fault (it was logged as a 500).
+            logger.info("Upload body interrupted; what arrived is kept", metadata: [
+                "upload": "\(id)", "offset": "\(record.offset)", "cause": "\(error)",
+            ])
+            throw UploadError(
+                .interrupted,
+                "The connection broke before the body ended; the first \(record.offset) bytes are kept: ask for the offset (HEAD) and resume from there.")
         }
         guard checksumMatches else {
             setDigest(current, at: record.offset, for: id)
