@@ -88,6 +88,21 @@ import Testing
         }
     }
 
+    @Test("the audit trail shows events' reasons and details to its readers but never the salt of their personal part")
+    func auditTrailHidesTheSalt() async throws {
+        let f = try await APIFixture.make()
+        try await f.withClient { client in
+            for caller in [Caller.auditor, .lead] {
+                let response = try await client.execute(uri: "/api/v1/audit?pageSize=500", method: .get, headers: f.headers(caller))
+                #expect(response.status == .ok)
+                let items = Self.body(response)["items"] as? [[String: Any]] ?? []
+                // The fixture's hold has a reason, so its event has a personal part (salted in the chain).
+                #expect(items.contains { ($0["reason"] as? String)?.isEmpty == false }, "\(caller) sees reasons")
+                #expect(!String(buffer: response.body).contains("personal_salt"), "\(caller) must not see the salt")
+            }
+        }
+    }
+
     @Test("holds: only the lead and administrators place and release, auditors list too; every step audited")
     func holds() async throws {
         let f = try await APIFixture.make()

@@ -110,4 +110,31 @@ import Testing
             #expect(!recorder.text.contains("Page failed"))
         }
     }
+
+    @Test("an address that is no page is a 404 page in words, for a browser: an unknown path, an id part that is not an id; the API keeps its JSON")
+    func unknownAddressesArePagesForBrowsers() async throws {
+        let fixture = try await APIFixture.make()
+        let recorder = LogRecorder()
+        try await Self.withLoggedClient(fixture, recorder) { client in
+            var browser = fixture.headers(.lead)
+            browser[.accept] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+            for path in ["/no-such-page", "/cases/zzz", "/recordings/not-an-id", "/observations/1"] {
+                let response = try await client.execute(uri: path, method: .get, headers: browser)
+                let body = String(buffer: response.body)
+                #expect(response.status == .notFound, "\(path)")
+                #expect(response.headers[.contentType]?.hasPrefix("text/html") == true, "\(path)")
+                #expect(body.contains("There is no page at this address"), "\(path): \(body.prefix(300))")
+                #expect(!body.contains("UUID") && !body.contains("\"error\""), "\(path)")
+            }
+            // Anonymous browsers get the page too (it names nothing of the service's records).
+            let anonymous = try await client.execute(uri: "/no-such-page", method: .get, headers: [.accept: "text/html"])
+            #expect(anonymous.status == .notFound && String(buffer: anonymous.body).contains("There is no page at this address"))
+            // API clients keep the JSON envelope, for unknown API paths and for pages asked without HTML.
+            let api = try await client.execute(uri: "/api/v1/no-such-thing", method: .get, headers: browser)
+            #expect(api.status == .notFound && api.headers[.contentType]?.hasPrefix("application/json") == true)
+            let script = try await client.execute(uri: "/no-such-page", method: .get, headers: fixture.headers(.lead))
+            #expect(script.status == .notFound && script.headers[.contentType]?.hasPrefix("application/json") == true)
+            #expect(!recorder.text.contains("Page failed"))
+        }
+    }
 }

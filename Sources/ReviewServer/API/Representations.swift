@@ -302,7 +302,9 @@ struct AuditEntryRepresentation: ResponseEncodable, Sendable {
         subjectType = entry.event.subject.type
         subjectId = entry.event.subject.id
         reason = entry.event.reason
-        details = entry.event.details
+        // The salt of the personal part's digest is for checking the chain (evidence bundles carry it); it is no
+        // reader's business and, with the details, would let a reader confirm guesses of erased text.
+        details = entry.event.details.filter { $0.key != AuditChain.personalSaltKey }
         hash = entry.hash
         previousHash = entry.previousHash
     }

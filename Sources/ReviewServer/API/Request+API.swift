@@ -75,11 +75,16 @@ extension ReviewRequestContext {
     /// A path parameter that is an id; 400 if it is not a UUID.
     func id<T: DomainIdentifier>(_ name: String, as type: T.Type = T.self) throws(APIError) -> T where T.RawValue == UUID {
         guard let text = parameters.get(name), let uuid = UUID(uuidString: text) else {
-            throw APIError(.badRequest, code: .badRequest, message: "\"\(parameters.get(name) ?? "")\" is not an id (a UUID).")
+            throw APIError(.badRequest, code: .badRequest, message: "\"\(parameters.get(name) ?? "")\" is not an id (a UUID).",
+                           cause: NotAnID())
         }
         return T(rawValue: uuid)
     }
 }
+
+/// The cause of an API error for a path parameter that is not an id: a page at such an address does not exist (the
+/// pages answer 404 "no such page" rather than the API's words about UUIDs).
+struct NotAnID: Error, Sendable {}
 
 /// A response with a status other than 200 around an encodable body.
 struct Created<Body: ResponseEncodable & Sendable>: ResponseGenerator {

@@ -64,6 +64,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))"]
             )
         }
+        if let page = Self.htmlPage(status: status, message: message, request: request) { return page }
         var response: Response
         if request.method == .head {
             response = Response(status: status)
@@ -79,6 +80,20 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers[field.name] = field.value
         }
         return response
+    }
+
+    /// The error as a page, for a browser asking for a page (GET of an address outside the API and the uploads that
+    /// accepts HTML): an unknown address is "no such page" rather than the API's JSON. `nil` for everyone else.
+    static func htmlPage(status: HTTPResponse.Status, message: String, request: Request) -> Response? {
+        let path = request.uri.path
+        guard request.method == .get,
+            !path.hasPrefix("/api/"), !path.hasPrefix("/uploads"), !path.hasPrefix("/static/"),
+            request.headers[.accept]?.contains("text/html") == true,
+            let renderer = try? Pages.renderer()
+        else { return nil }
+        let words = status == .notFound ? Pages.noSuchPage : Labels.plain(Pages.withoutIDs(message))
+        return renderer.render(ErrorModel(status: Int(status.code), message: words),
+                               layout: LayoutModel.anonymous(title: "").titled(status.reasonPhrase), status: status)
     }
 
     /// Errors of the layers below, as the API reports them: the message is theirs (written for people), the

@@ -88,6 +88,9 @@ struct Pages: Sendable {
         }
     }
 
+    /// What a page at an address that does not exist says.
+    static let noSuchPage = "There is no page at this address: it may be mistyped, or out of date. Start again from your home page."
+
     /// "There is no case 6e64a3fb-…, or you may not see it." → "There is no case, or you may not see it."
     static func withoutIDs(_ message: String) -> String {
         message.replacing(try! Regex(#"\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#), with: "")
@@ -97,6 +100,8 @@ struct Pages: Sendable {
     /// id, which the message gives the viewer to quote) and described without its details.
     static func errorPage(for error: any Error, request: Request, context: ReviewRequestContext) -> (HTTPResponse.Status, String) {
         let mapped = (error as? APIError) ?? ErrorMiddleware<ReviewRequestContext>.apiError(for: error)
+        // An address whose id part is not an id (`/cases/zzz`): no such page, in the reader's words.
+        if mapped?.cause is NotAnID { return (.notFound, Self.noSuchPage) }
         // The API's message names things by id for API clients; a page's reader gets the words without them.
         if let mapped, mapped.status.code < 500 { return (mapped.status, Labels.plain(Self.withoutIDs(mapped.message))) }
         let status = mapped?.status ?? .internalServerError
