@@ -21,7 +21,7 @@ final class InputFile {
         guard status >= 0, let raw else {
             throw .ffmpeg(
                 .notMedia,
-                "The file is not a recording FFmpeg can read (\(FFmpeg.describe(status))). Upload the original video file from the camera or phone.",
+                "The file is not a video recording the service can read (\(FFmpeg.describe(status))). Upload the original video file from the camera or phone.",
                 file: path, stage: "open", averror: status)
         }
         let file = InputFile(path: path, context: raw)

@@ -146,7 +146,7 @@ public struct IndexingWorker: Sendable {
             if !report.isIndexed {
                 // FFmpeg could not index the file: that is final, and the message says what to do.
                 // Messages name the recording's own file, never the blob's path on this server.
-                let reason = (report.failure?.message ?? "The file could not be indexed.").replacingOccurrences(of: blob, with: recording.fileName)
+                let reason = (report.failureMessageForPeople ?? "The file could not be indexed.").replacingOccurrences(of: blob, with: recording.fileName)
                 try await store.ingest.rejectRecording(payload.recordingID, reason: reason, code: IndexFailureCode.wire(report.failure?.code ?? "notMedia"))
                 Self.removeLeftovers(in: media)
             } else {

@@ -27,6 +27,22 @@ import Testing
         }
     }
 
+    @Test func aFileThatIsNoRecordingIsRejectedWithAReasonInWordsNotFFmpegs() async throws {
+        try await WorkerFixture.with { fixture in
+            let (recording, job) = try await fixture.ingest(repositoryRoot.appendingPathComponent("samples/not-a-video.mp4"))
+            #expect(try await fixture.worker(indexer: try builtBinary()).runOne())
+            #expect(try await fixture.job(job).state == .done)
+            let rejected = try #require(try await fixture.store.records.recordings.find(recording))
+            guard case .rejected(let reason) = rejected.status else {
+                Issue.record("the text file was not rejected: \(rejected.status)")
+                return
+            }
+            #expect(reason.contains("Upload") && !reason.contains("FFmpeg"), "the reason says what to do, in words: \(reason)")
+            #expect(!reason.contains("Invalid data") && !reason.contains("processing input"), "FFmpeg's words reached people: \(reason)")
+            #expect(!reason.contains(fixture.folder.path))
+        }
+    }
+
     @Test func aChildThatCrashesFailsTheJobForARetry() async throws {
         try await WorkerFixture.with { fixture in
             let (recording, job) = try await fixture.ingest(sample)

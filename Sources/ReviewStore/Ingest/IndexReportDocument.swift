@@ -28,6 +28,16 @@ public struct IndexReportDocument {
         return (error["code"] as? String, error["message"] as? String)
     }
 
+    /// The failure's message for the people who see a rejected recording: without FFmpeg's own words for its error
+    /// ("(Invalid data found when processing input)"), which the report keeps in `error.ffmpegMessage` for operators.
+    public var failureMessageForPeople: String? {
+        guard let error = document["error"] as? [String: Any], var message = error["message"] as? String else { return nil }
+        if let words = error["ffmpegMessage"] as? String, !words.isEmpty {
+            message = message.replacingOccurrences(of: " (\(words))", with: "").replacingOccurrences(of: "(\(words))", with: "")
+        }
+        return message
+    }
+
     /// The recording's duration in seconds, when the container gives one.
     public var durationSeconds: Double? {
         guard let value = (document["format"] as? [String: Any])?["durationSeconds"] else { return nil }
