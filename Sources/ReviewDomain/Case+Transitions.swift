@@ -103,6 +103,15 @@ extension Case {
                                    reason: event.reason, details: details))
     }
 
+    /// The active case on the observation if `actor` already raised this flag on it (the same reason, ignoring case and
+    /// spacing): a repeated flag — a double click, a retried request — joins nothing new and is not stored again.
+    public static func repeatedFlag(observationID: ObservationID, existing: [Case], by actor: ActingUser, reason: String?) -> Case? {
+        guard let reason = reason.nonBlank.map(Flag.comparable),
+            let active = existing.first(where: { $0.observationID == observationID && $0.state.isActive && !$0.isCalibration })
+        else { return nil }
+        return active.flags.contains { $0.raisedBy == actor.userID && Flag.comparable($0.reason) == reason } ? active : nil
+    }
+
     /// Flags an observation by hand, with a reason.
     ///
     /// If one of `existing` is an active case on the same observation, the flag joins it (recorded on

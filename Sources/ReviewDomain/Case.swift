@@ -60,6 +60,11 @@ public struct Case: Identifiable, Hashable, Codable, Sendable {
         public let at: Date
         /// Why.
         public let reason: String
+
+        /// A reason as flags are compared: case and runs of white space do not make a flag another.
+        static func comparable(_ reason: String) -> String {
+            reason.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
     }
 
     /// The scores the employer and the assessor have each agreed to in local review.

@@ -94,6 +94,35 @@ struct UniquenessRaceTests {
         }
     }
 
+    @Test("the same flag sent 20 times at once (a double click, retries) is stored once; another reason or person is another flag",
+          arguments: TestBackend.allCases)
+    func identicalFlagsRaceToOne(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let seed = try await Seed.insert(into: store)
+            let o = seed.observation.id
+            let reasons = ["The scores look wrong.", "the scores  look wrong.", " The Scores look wrong. "]
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for n in 0..<Self.racers {
+                    group.addTask {
+                        (try? await store.workflow.flag(observationID: o, reason: reasons[n % reasons.count], by: seed.assessor.actor)) != nil
+                    }
+                }
+                var all: [Bool] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            #expect(outcomes.allSatisfy { $0 }, "\(backend): a repeated flag was refused instead of joining")
+            var value = try #require(try await store.records.listCases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
+            #expect(value.flags.count == 1, "\(backend): \(value.flags.count) copies of one flag")
+            let flagEvents = try await store.count("SELECT COUNT(*) AS n FROM audit_events WHERE action IN ('case.opened', 'case.flagged')")
+            #expect(flagEvents == 1, "\(backend): \(flagEvents) audit events for one flag")
+            // Another reason by the same person, and the same reason by another, are flags of their own.
+            _ = try await store.workflow.flag(observationID: o, reason: "The recording cuts off early.", by: seed.assessor.actor)
+            value = try await store.workflow.flag(observationID: o, reason: reasons[0], by: seed.employerRep.actor)
+            #expect(value.flags.count == 3, "\(backend): \(value.flags.count) flags")
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func flagsRacingTheRatingThatOpensADisputeJoinIt(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in

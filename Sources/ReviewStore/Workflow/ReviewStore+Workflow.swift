@@ -91,7 +91,7 @@ extension WorkflowStore {
     /// Flags an observation by hand: opens a manual-flag case, or joins the active case on it (also when another
     /// writer opened it a moment ago: the database keeps one active case per observation, migration 10). A decided
     /// case is not re-run by a flag (`.invalidArgument`, its cause the `CaseTransitionError` `.alreadyDecided`, naming
-    /// the lead's reopen).
+    /// the lead's reopen). The same flag again by the same person (a double click, 20 racing retries) is stored once.
     public func flag(observationID: ObservationID, reason: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> Case {
         var attempt = 1
         while true {
@@ -113,6 +113,9 @@ extension WorkflowStore {
             }
             try await DataProtectionStore.refuseIfErased(observation: observationID, on: sql.db, dialect: sql.dialect)
             let existing = try await SQLCases.cases(of: observationID, on: sql.db, dialect: sql.dialect)
+            if let unchanged = Case.repeatedFlag(observationID: observationID, existing: existing, by: actor, reason: reason) {
+                return unchanged
+            }
             let (result, event) = try Case.flag(observationID: observationID, employerID: employerID, existing: existing, by: actor, at: time, reason: reason)
             if let joined = existing.first(where: { $0.id == result.id }) {
                 _ = try await sql.cases.update(result, expectedVersion: joined.version, event: event)
