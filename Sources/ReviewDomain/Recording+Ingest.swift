@@ -1,3 +1,5 @@
+public import Foundation
+
 extension Recording.IngestStatus {
     /// A short name for messages and storage columns: `uploading`, `stored`, `indexing`, `ready`, `rejected`.
     public var name: String {
@@ -88,6 +90,11 @@ extension Recording {
     /// Ends ingest with a reason shown to the uploader (checksum mismatch, not a video, probe failure…).
     public mutating func reject(reason: String) throws(DomainError) {
         status = try status.moving(to: .rejected(reason: reason))
+    }
+
+    /// Notes that the recording's video was deleted at `time` (erasure, retention); the first time counts.
+    public mutating func markMediaDeleted(at time: Date) {
+        mediaDeletedAt = mediaDeletedAt ?? time
     }
 
     /// Sends a rejected recording back to `stored`, to be indexed again from its preserved original (after a

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// An uploaded video file of an ``Observation`` and where it is in ingest.
 ///
 /// Ingest runs `uploading → stored → indexing → ready`, and any step before `ready` may end in
@@ -32,6 +34,12 @@ public struct Recording: Identifiable, Hashable, Codable, Sendable {
     public internal(set) var byteCount: Int64?
     /// Where the recording is in ingest.
     public internal(set) var status: IngestStatus
+    /// When its video was deleted from the server — erased with its candidate, or past the retention schedule — so that
+    /// nothing of it can be watched, captioned or consented to any more (its row and checksum stay for the records).
+    public internal(set) var mediaDeletedAt: Date?
+
+    /// Whether it can be watched: indexed, and its video still on the server.
+    public var isWatchable: Bool { status == .ready && mediaDeletedAt == nil }
 
     /// Creates a recording whose upload has just begun.
     public init(id: RecordingID = RecordingID(), observationID: ObservationID, uploadedBy: UserID, fileName: String) {

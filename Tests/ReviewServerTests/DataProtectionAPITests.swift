@@ -70,6 +70,23 @@ import Testing
             let captions = try await client.execute(uri: "/api/v1/recordings/\(f.recording.id)/captions", method: .put, headers: vtt,
                                                     body: ByteBuffer(string: "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"))
             #expect(captions.status == .conflict || captions.status == .notFound, "captions after erasure: \(captions.status)")
+            // Found by the hostile tester: an erased recording still read `ready`, its page offered the player and the captions
+            // form, and consent answers for it were accepted.
+            let shown = try await client.execute(uri: "/api/v1/recordings/\(f.recording.id)", method: .get, headers: f.headers(.lead))
+            let shownRecording = Self.body(shown)["recording"] as? [String: Any]
+            #expect(shownRecording?["status"] as? String == "deleted" && shownRecording?["mediaDeletedAt"] is String, "\(String(buffer: shown.body))")
+            let ready = try await client.execute(uri: "/api/v1/recordings?status=ready", method: .get, headers: f.headers(.lead))
+            #expect(!String(buffer: ready.body).contains(f.recording.id.description), "an erased recording is listed as ready")
+            let deleted = try await client.execute(uri: "/api/v1/recordings?status=deleted", method: .get, headers: f.headers(.lead))
+            #expect(String(buffer: deleted.body).contains(f.recording.id.description), "an erased recording is not listed as deleted")
+            let consent = try await client.execute(uri: "/api/v1/recordings/\(f.recording.id)/consents", method: .put, headers: f.headers(.lead, json: true),
+                                                   body: ByteBuffer(string: #"{"person":"candidate","purpose":"moderation","granted":true}"#))
+            #expect(consent.status == .conflict, "consent for an erased recording: \(consent.status)")
+            var browser = f.headers(.lead)
+            browser[.accept] = "text/html"
+            let page = String(buffer: try await client.execute(uri: "/recordings/\(f.recording.id)", method: .get, headers: browser).body)
+            #expect(page.contains("This recording was deleted") && !page.contains("<video") && !page.contains("captions-file")
+                    && !page.contains("Ready to watch"), "the page of an erased recording")
 
             let sha = f.recording.sha256 ?? ""
             for value in ["Casey Candidate", "SW000001", "visit.mp4", "visit-part-2.mp4", "Below the standard.", "Good practice."] {

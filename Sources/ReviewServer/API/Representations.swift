@@ -158,8 +158,10 @@ struct RecordingRepresentation: ResponseEncodable, Sendable {
     let observationId: ObservationID
     let uploadedBy: UserID
     let fileName: String
-    /// `uploading`, `stored`, `indexing`, `ready` or `rejected`.
+    /// `uploading`, `stored`, `indexing`, `ready` or `rejected`; `deleted` once its video is gone (erased, or past the
+    /// retention schedule: `mediaDeletedAt` says when).
     let status: String
+    let mediaDeletedAt: Date?
     let rejectionReason: String?
     let sha256: String?
     let byteCount: Int64?
@@ -170,7 +172,8 @@ struct RecordingRepresentation: ResponseEncodable, Sendable {
         observationId = recording.observationID
         uploadedBy = recording.uploadedBy
         fileName = recording.fileName
-        status = recording.status.name
+        status = recording.mediaDeletedAt == nil ? recording.status.name : "deleted"
+        mediaDeletedAt = recording.mediaDeletedAt
         if case .rejected(let reason) = recording.status { rejectionReason = reason } else { rejectionReason = nil }
         sha256 = recording.sha256
         byteCount = recording.byteCount

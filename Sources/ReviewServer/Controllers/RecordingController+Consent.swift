@@ -66,6 +66,10 @@ extension RecordingController {
         guard Access.mayRecordConsent(uploadedBy: recording.uploadedBy, viewer: actor) else {
             throw APIError(.forbidden, code: .forbidden, message: "Only the person who uploaded this recording, or the moderation lead, can record consent on it.")
         }
+        guard recording.mediaDeletedAt == nil else {
+            throw APIError(.conflict, code: .conflict,
+                           message: "This recording was deleted from the server (erased or past the retention schedule): there is nothing left to consent to.")
+        }
         let answer = try await request.json(ConsentAnswer.self, context: context)
         guard let person = ConsentPerson(rawValue: answer.person) else {
             throw APIError(.unprocessableContent, code: .invalid,

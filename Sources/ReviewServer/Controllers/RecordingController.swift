@@ -70,6 +70,10 @@ struct RecordingController: Sendable {
         let actor = try context.requireIdentity()
         try Access.Rule.addCaptions.require(actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
+        guard recording.mediaDeletedAt == nil else {
+            throw APIError(.conflict, code: .conflict,
+                           message: "This recording's files are no longer on the server (erased or removed), so captions cannot be added to it.")
+        }
         guard recording.status == .ready else {
             throw APIError(.conflict, code: .notReady, message: "Recording \(recording.id) is \(recording.status.name): add captions once it is ready.")
         }
@@ -138,7 +142,7 @@ struct RecordingController: Sendable {
         let scope = actor.role.isModerator ? nil : try services.access.employerScope(of: actor, listing: "recordings")
         let page = try request.page()
         let observationID: ObservationID? = try request.queryID("observationId")
-        let statuses = ["uploading", "stored", "indexing", "ready", "rejected"]
+        let statuses = ["uploading", "stored", "indexing", "ready", "rejected", "deleted"]
         let status = try request.query("status", "one of \(statuses.joined(separator: ", "))") { statuses.contains($0) ? $0 : nil }
         let recordings = try await services.store.records.listRecordings(
             observationID: observationID, employerID: scope, status: status, assignedTo: actor.role.isModerator ? actor.userID : nil, page: page)

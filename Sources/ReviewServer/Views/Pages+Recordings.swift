@@ -34,7 +34,7 @@ extension Pages {
         let items = list.items.map(RecordingRow.init)
         return View(title: "Recordings", model: RecordingListModel(
             items: items, empty: items.isEmpty,
-            filters: ["ready", "indexing", "stored", "rejected"].map { Choice(value: $0, label: Labels.recordingStatus($0), selected: $0 == status) },
+            filters: ["ready", "indexing", "stored", "rejected", "deleted"].map { Choice(value: $0, label: Labels.recordingStatus($0), selected: $0 == status) },
             nextPage: list.nextPage, previousPage: number > 1 ? number - 1 : nil, statusQuery: status.map { "&status=\($0)" } ?? "",
             mayUpload: Access.Rule.upload.allows(page.actor)))
     }
@@ -45,14 +45,15 @@ extension Pages {
         let detail = try await page.read(controller.show, ["recordingId": id.description])
         let recording = detail.recording
         let ready = recording.status == "ready"
-        let final = ready || recording.status == "rejected"
+        let deleted = recording.mediaDeletedAt.map(Timestamp.init)
+        let final = ready || deleted != nil || recording.status == "rejected"
         var media = MediaFacts.none
         if ready, let index = try await indexSummary(of: id, page) { media = MediaFacts(index: index) }
         let mayReadConsents = Access.Rule.readConsents.allows(page.actor)
         var consent: RecordingController.ConsentRepresentation?
         if mayReadConsents { consent = try await page.read(controller.consents, ["recordingId": id.description]) }
         return View(title: recording.fileName, model: RecordingPageModel(
-            recording: RecordingRow(recording), ready: ready, final: final,
+            recording: RecordingRow(recording), ready: ready, deletedAt: deleted, final: final,
             // While it is indexed: a finished job's last progress report ("21%") would contradict "Ready to watch".
             percent: final ? nil : detail.job?.progress.map { Int(($0 * 100).rounded()) }, media: media,
             observationLink: Access.Rule.openObservationPages.allows(page.actor) ? recording.observationId.description : nil,
@@ -61,7 +62,7 @@ extension Pages {
             mayAddCaptions: ready && Access.Rule.addCaptions.allows(page.actor),
             mayReindex: recording.status == "rejected" && Access.mayReindex(uploadedBy: recording.uploadedBy, viewer: page.actor),
             consent: consent.map(RecordingPageModel.Consent.init),
-            mayRecordConsent: mayReadConsents && Access.mayRecordConsent(uploadedBy: recording.uploadedBy, viewer: page.actor),
+            mayRecordConsent: mayReadConsents && deleted == nil && Access.mayRecordConsent(uploadedBy: recording.uploadedBy, viewer: page.actor),
             consentPeople: mayReadConsents ? ["candidate"] + (1...4).map { "actor-\($0)" } : []))
     }
 

@@ -106,7 +106,10 @@ extension RecordStore {
         }
         if let observationID { conditions.append("r.observation_id = \(dialect.id(observationID))") }
         if let employerID { conditions.append("c.employer_id = \(dialect.id(employerID))") }
-        if let status { conditions.append("r.status = \(bind: status)") }
+        // `deleted`: recordings whose video is gone (erased, past retention); the ingest statuses list those still there.
+        if let status {
+            conditions.append(status == "deleted" ? "r.media_deleted_at IS NOT NULL" : "r.status = \(bind: status) AND r.media_deleted_at IS NULL")
+        }
         return try await list("""
             SELECT r.* FROM recordings r JOIN observations o ON o.id = r.observation_id JOIN candidates c ON c.id = o.candidate_id
             """, conditions, order: "r.created_at, r.id", page: page, SQLRecordings.recording)

@@ -70,6 +70,7 @@ struct SQLRecordings: RecordingRepository {
         guard recording.status.name == status else {
             throw StoreError(.corruptData, "Recording \(recording.id) is stored as \(status) without the checksum that needs.")
         }
+        if let deleted = try row.optionalTime("media_deleted_at") { recording.markMediaDeleted(at: deleted) }
         return recording
     }
 }

@@ -74,6 +74,7 @@ enum Labels {
         case "indexing": "Indexing"
         case "ready": "Ready to watch"
         case "rejected": "Rejected"
+        case "deleted": "Deleted from the server"
         default: status
         }
     }

@@ -58,6 +58,8 @@ struct RecordingPageModel: PageTemplateModel {
 
     let recording: RecordingRow
     let ready: Bool
+    /// When the recording's video was deleted (erasure, retention): nothing to watch, caption or consent to.
+    let deletedAt: Timestamp?
     /// Whether the status will not change by itself (`ready`, `rejected`): the page stops watching it.
     let final: Bool
     /// How far indexing is, in per cent, while it runs.
