@@ -120,6 +120,8 @@ import Testing
         let text = running.text
         #expect(text.contains("obsreview serve: cannot use the database"), "\(text)")
         #expect(text.contains("Check database_url"), "\(text)")
+        // Said at once and in words (the refused connection, not the pool's retries running out after 20 s).
+        #expect(text.contains("Nothing accepts connections at 127.0.0.1:1"), "\(text)")
         #expect(!text.contains("hunter2"), "the password was printed")
         #expect(!text.contains("Started and listening") && !text.contains("started and listening"), "it listened without a database")
         #expect(!text.contains("Fatal error") && !text.contains("Stack dump"), "\(text)")

@@ -1,4 +1,6 @@
 public import Logging
+import NIOCore
+import NIOPosix
 import SQLKit
 public import ServiceLifecycle
 import Synchronization
@@ -93,9 +95,13 @@ public final class StoreMigrations: Service, Sendable {
         }
     }
 
-    /// One query, given up after ``reachWithin``.
+    /// One query, given up after ``reachWithin``. For PostgreSQL, a connection to its address first: a refused
+    /// connection or an unknown host is reported at once, not after the pool's retries have used up the limit.
     private func reach() async throws(StoreError) {
         let (store, limit) = (store, reachWithin)
+        if case .postgres(let url) = store.configuration, let address = try? PostgresURL(url) {
+            try await Self.probe(host: address.host, port: address.port, within: limit)
+        }
         do {
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
@@ -115,6 +121,29 @@ public final class StoreMigrations: Service, Sendable {
         } catch {
             throw StoreError(wrapping: error)
         }
+    }
+
+    /// Opens and closes a TCP connection to `host:port`; a refusal, an unknown name or silence past `limit` is
+    /// ``StoreError/Code/unavailable`` saying which.
+    static func probe(host: String, port: Int, within limit: Duration) async throws(StoreError) {
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.milliseconds(Int64(limit / .milliseconds(1))))
+        do {
+            let channel = try await bootstrap.connect(host: host, port: port).get()
+            try? await channel.close()
+        } catch let error as NIOConnectionError where error.dnsAAAAError != nil || error.dnsAError != nil {
+            guard error.connectionErrors.isEmpty else { throw refused(host, port) }
+            throw StoreError(.unavailable, "The database server's name \(host) could not be resolved.", cause: error)
+        } catch is ChannelError {
+            throw StoreError(.unavailable, "The database server at \(host):\(port) did not answer within \(limit.components.seconds) s.")
+        } catch {
+            throw refused(host, port, cause: error)
+        }
+    }
+
+    private static func refused(_ host: String, _ port: Int, cause: (any Error)? = nil) -> StoreError {
+        StoreError(.unavailable, "Nothing accepts connections at \(host):\(port) (the database server is not running there, or a firewall refuses).",
+                   cause: cause)
     }
 
     private func finish(_ outcome: State) {
