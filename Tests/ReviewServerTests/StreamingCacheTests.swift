@@ -294,7 +294,8 @@ struct UploadBodyWriterTests {
             let writer = UploadBodyWriter(descriptor: descriptor, batchBytes: 1 << 16, minimumBytesPerSecond: 1, rateWindow: .seconds(30))
             let broken = await writer.write(Chunks(buffers: Self.chunks(body, seed: 5), failure: UploadError(.notFound, "gone")),
                                             at: 0, limit: .max, digests: .init(file: RunningDigest(.sha256)))
-            #expect((broken.error as? UploadError)?.code == .notFound)
+            // The body's own failure is told apart from the writer's: it is `Interrupted`, carrying the cause.
+            #expect(((broken.error as? UploadBodyWriter.Interrupted)?.cause as? UploadError)?.code == .notFound)
             #expect(broken.position == Int64(body.count) && broken.digests?.file.finalize() == Data(SHA256.hash(data: body)))
             let written = try Data(contentsOf: URL(fileURLWithPath: path))
             #expect(written == Data(body))

@@ -97,12 +97,6 @@ public struct ReportingPeriod: Hashable, Sendable, Comparable, CustomStringConve
     /// Midnight UTC on the first day of a month number.
     private static func date(ofMonth number: Int) -> Date {
         let year = Int((Double(number) / 12).rounded(.down)), month = number - year * 12 + 1
-        // Days from civil (Howard Hinnant), the inverse of CalendarMonth.civil(days:).
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return Date(timeIntervalSince1970: Double(era * 146_097 + dayOfEra - 719_468) * 86_400)
+        return Date(timeIntervalSince1970: Double(CivilDate.days(year: Int64(year), month: Int64(month), day: 1)) * 86_400)
     }
 }
