@@ -64,9 +64,10 @@ extension WorkflowStore {
                     rating = try next.correct(supersedes, newScore: score, reason: correctionReason ?? "", by: actor, at: time)
                 } else {
                     let source: RatingSource = actor.role == .employer ? .employer : actor.role.isModerator ? .moderator : .assessor
-                    // One score per side (decision 27): a second original from a colleague would stand beside the first as an
-                    // equal row and silently replace it as the side's current score. The first rater (or the lead) corrects it.
-                    if source != .moderator, let current = next.current(source: source), next.chain(through: current.id)[0].raterID != actor.userID {
+                    // One endorsement per employer (decision 27): a colleague's second original would stand beside the first as an
+                    // equal row and silently replace it as the employer's current score; whoever gave it (or the lead) corrects it.
+                    // A second assessor is different: an independent rater (double marking), counted as one (docs/statistics.md).
+                    if source == .employer, let current = next.current(source: source), next.chain(through: current.id)[0].raterID != actor.userID {
                         throw StoreError(.conflict, "The \(source.rawValue)'s score for this observation is already recorded (\(current.score), by a "
                             + "colleague). Only whoever gave it, or the moderation lead, can correct it; if you disagree with it, flag the observation.",
                             cause: DomainError(code: .ratingDuplicate, message: "another rater's \(source.rawValue) rating is current"))

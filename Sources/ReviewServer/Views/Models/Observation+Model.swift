@@ -94,7 +94,10 @@ extension RatingForm {
             while let earlier = value.supersedes, let previous = byID[earlier] { value = previous }
             return value.raterId
         }
-        let mine = current(side), theirs = current(other)
+        // The viewer's own chain, if its latest is current; a colleague's current employer score (one endorsement per employer).
+        let latest = current(side), theirs = current(other)
+        let mine = ratings.last { $0.source == side && !replaced.contains($0.id) && firstRater(of: $0) == viewer.userID }
+        let colleague = side == .employer && latest.map { firstRater(of: $0) != viewer.userID } == true
         let otherName = other == .assessor ? "the assessor's" : "the employer's"
         let decided = cases.contains { $0.state.hasOutcome } && !cases.contains { $0.state.isActive }
         let caseOpen = cases.contains { $0.state.isActive }
@@ -118,18 +121,17 @@ extension RatingForm {
                     + "opens a case for moderation."
             }
         }
-        let colleague = mine.map { firstRater(of: $0) != viewer.userID } ?? false
         var note: String?
         if decided {
             note = "This observation's case is decided, so its scores can no longer be given or corrected here. If the decision rests on a wrong "
                 + "score, ask the moderation lead to reopen the case."
-        } else if colleague, let mine {
-            note = "Your side's score is already recorded (\(mine.score), by a colleague). Only whoever gave it, or the moderation lead, can "
-                + "correct it; if you disagree with it, flag the observation below."
+        } else if colleague, let latest {
+            note = "Your organisation's score is already recorded (\(latest.score), by a colleague). Only whoever gave it, or the moderation "
+                + "lead, can correct it; if you disagree with it, flag the observation below."
         } else if caseOpen {
             note = "This observation already has a case: a score you give or correct is recorded on it, and the case is told."
         }
-        let correcting = colleague ? nil : mine.map {
+        let correcting = mine.map {
             Correcting(ratingId: $0.id.description, score: $0.score, band: Labels.band($0.score), ratedAt: Timestamp($0.ratedAt))
         }
         self.init(
