@@ -87,8 +87,9 @@ class Browser:
         check(who, f"the header does not say who is signed in as {username}")
         log(f"signed in as {username}: {who.splitlines()[0]}")
 
-    def audit(self, name, screenshot=None):
-        """axe-core's WCAG A/AA rules on the page as it is now; sideways scrolling at tablet width."""
+    def audit(self, name, screenshot=None, at=None, tall=False):
+        """axe-core's WCAG A/AA rules on the page as it is now; sideways scrolling at tablet width. The screenshot shows
+        the top of the page, or `at` (an element) in the middle, or with `tall` the whole page."""
         self.js(axe_script())
         results = self.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
@@ -101,8 +102,17 @@ class Browser:
             self.violations.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
         self.checked.append(name)
         if screenshot and self.screenshots:
-            self.js("window.scrollTo(0, 0)")
+            before = self.driver.get_window_size()
+            if tall:
+                height = self.js("return document.documentElement.scrollHeight")
+                self.driver.set_window_size(before["width"], min(height + 160, 4000))
+            if at is not None:
+                self.js("arguments[0].scrollIntoView({block: 'center'})", at)
+            else:
+                self.js("window.scrollTo(0, 0)")
             self.driver.save_screenshot(os.path.join(self.screenshots, screenshot + ".png"))
+            if tall:
+                self.driver.set_window_size(before["width"], before["height"])
         size = self.driver.get_window_size()
         self.driver.set_window_size(768, 1024)
         overflow = self.js("return document.documentElement.scrollWidth - window.innerWidth")
@@ -296,7 +306,7 @@ def moderator_reviews(b, server, case_id, username, score, notes, keyboard=False
     check("cannot be changed" in step.text and f"{score}" in step.text, f"the confirmation step says {step.text[:200]!r}")
     check(b.driver.switch_to.active_element.tag_name == "h3", "focus did not move to the confirmation step")
     check(not b.by("#opinion-form").is_displayed(), "the form stays shown behind the confirmation step")
-    b.audit(f"{username} confirmation step", "confirm-opinion" if notes else None)
+    b.audit(f"{username} confirmation step", "confirm-opinion" if notes else None, at=step)
     if not keyboard:
         # Back returns to the form with everything kept; submitting again asks again.
         step.find_element("css selector", "[data-confirm-back]").click()
@@ -356,7 +366,7 @@ def lead_decides(b, server, case_id):
         check(len(markers) + len(b.all("ol.notes:not(.decision-notes) li")) >= 2,
               f"the decision view shows {len(markers)} markers and no other notes: the first moderator gave at least 2")
         check(all(m.value_of_css_property("left") not in ("", "auto") for m in markers), "a marker is not placed on the timeline")
-        b.audit("decision view", "decision-view")
+        b.audit("decision view", "decision-view", tall=True)
         b.driver.execute_script("arguments[0].click()", markers[-1])
         seek_to = float(markers[-1].get_attribute("data-seek-to"))
         wait("a marker seeks", lambda: abs(b.player_state()["t"] - seek_to) < 1.5, timeout=10)
@@ -367,7 +377,7 @@ def lead_decides(b, server, case_id):
         b.by("#decision-form button[type=submit]").click()
         step = wait("the decision's confirmation step", lambda: b.all(".confirm-step"), timeout=10)[0]
         check("final" in step.text and "Adopt" in step.text, f"the decision's confirmation step says {step.text[:200]!r}")
-        b.audit("decision confirmation step", "confirm-decision")
+        b.audit("decision confirmation step", "confirm-decision", at=step)
         step.find_element("css selector", "[data-confirm-submit]").click()
         wait("the decided view", lambda: "adopted" in b.driver.page_source and not b.all("#decision-form"), timeout=20)
         b.open(f"/cases/{case_id}")

@@ -66,6 +66,8 @@ import Testing
             let page = String(buffer: try await client.execute(uri: "/observations/\(o)", method: .get, headers: fixture.headers(.employer)).body)
             #expect(page.contains("Corrected from 5 to 4") && page.contains("I misread the standard&#39;s wording.") || page.contains("I misread the standard wording."))
             #expect(page.contains("replaced by a correction") && page.contains("Correct your score"))
+            let leadCase = String(buffer: try await client.execute(uri: "/cases/\(c)", method: .get, headers: fixture.headers(.lead)).body)
+            #expect(leadCase.contains("Corrected from 5 to 4") && leadCase.contains("(replaced by a correction)"))
 
             // The case is decided (one moderator in the fixture): now no correction goes in.
             _ = try await client.execute(uri: "/api/v1/cases/\(c)/assignment/accept", method: .post, headers: fixture.headers(.assignedModerator, json: true),
