@@ -13,7 +13,8 @@ signing in through the sign-in page as each role (by keyboard: type, then Enter)
      every moderator has given theirs); the API holds the opinion with both notes;
   3. lay moderator, by keyboard only (Enter, Space, typing): opens the offer, accepts, submits a different opinion,
      which completes the panel: the page shows the earlier ratings; the first moderator's screen now shows them too;
-  4. lead: the board, then the case: decides the outcome if it is theirs to decide, and sees the outcome;
+  4. lead: the board, then the case: decides the outcome if it is theirs to decide in the decision view (opinions side by
+     side, the notes as markers on the player, adopting an opinion, the confirmation step), and sees the outcome;
   5. employer: the observations and cases lists; flags a dispute on an observation with a reason (lands on its case);
   6. auditor and administrator: their home pages and the audit trail.
 On every page visited, axe-core 4.12 runs the WCAG 2.0/2.1/2.2 A and AA rules: any
@@ -86,8 +87,9 @@ class Browser:
         check(who, f"the header does not say who is signed in as {username}")
         log(f"signed in as {username}: {who.splitlines()[0]}")
 
-    def audit(self, name, screenshot=None):
-        """axe-core's WCAG A/AA rules on the page as it is now; sideways scrolling at tablet width."""
+    def audit(self, name, screenshot=None, at=None, tall=False):
+        """axe-core's WCAG A/AA rules on the page as it is now; sideways scrolling at tablet width. The screenshot shows
+        the top of the page, or `at` (an element) in the middle, or with `tall` the whole page."""
         self.js(axe_script())
         results = self.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
@@ -100,8 +102,17 @@ class Browser:
             self.violations.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
         self.checked.append(name)
         if screenshot and self.screenshots:
-            self.js("window.scrollTo(0, 0)")
+            before = self.driver.get_window_size()
+            if tall:
+                height = self.js("return document.documentElement.scrollHeight")
+                self.driver.set_window_size(before["width"], min(height + 160, 4000))
+            if at is not None:
+                self.js("arguments[0].scrollIntoView({block: 'center'})", at)
+            else:
+                self.js("window.scrollTo(0, 0)")
             self.driver.save_screenshot(os.path.join(self.screenshots, screenshot + ".png"))
+            if tall:
+                self.driver.set_window_size(before["width"], before["height"])
         size = self.driver.get_window_size()
         self.driver.set_window_size(768, 1024)
         overflow = self.js("return document.documentElement.scrollWidth - window.innerWidth")
@@ -290,6 +301,19 @@ def moderator_reviews(b, server, case_id, username, score, notes, keyboard=False
         b.by(f"label[for='opinion-score-{score}']").click()
     b.by("#opinion-rationale").send_keys(f"Second opinion by {username}: score {score} for the practice seen.")
     press(b.by("#opinion-form button[type=submit]"))
+    # The confirmation step (decision 27): what is about to be sent and that it becomes final, then confirm or go back.
+    step = wait("the confirmation step", lambda: b.all(".confirm-step"), timeout=10)[0]
+    check("cannot be changed" in step.text and f"{score}" in step.text, f"the confirmation step says {step.text[:200]!r}")
+    check(b.driver.switch_to.active_element.tag_name == "h3", "focus did not move to the confirmation step")
+    check(not b.by("#opinion-form").is_displayed(), "the form stays shown behind the confirmation step")
+    b.audit(f"{username} confirmation step", "confirm-opinion" if notes else None, at=step)
+    if not keyboard:
+        # Back returns to the form with everything kept; submitting again asks again.
+        step.find_element("css selector", "[data-confirm-back]").click()
+        check(b.by("#opinion-form").is_displayed() and b.by("#opinion-rationale").get_attribute("value"), "Back lost the form")
+        press(b.by("#opinion-form button[type=submit]"))
+        step = wait("the confirmation step again", lambda: b.all(".confirm-step"), timeout=10)[0]
+    press(step.find_element("css selector", "[data-confirm-submit]"))
     if completes_panel:
         wait("the scores after the opinion", lambda: "Scores and opinions" in b.driver.page_source, timeout=20)
         b.wait_loaded()
@@ -327,18 +351,45 @@ def lead_decides(b, server, case_id):
     b.audit("board", "board")
     b.open(f"/cases/{case_id}")
     b.audit("case (lead)")
-    decide = [s for s in b.all("details.action summary") if s.text == "Decide the outcome"]
+    decide = b.all(f"a[href='/cases/{case_id}/decision']")
     if decide:
+        # The decision view (decision 27): the opinions side by side, every note a marker on one player.
         decide[0].click()
-        form = decide[0].find_element("xpath", "..").find_element("css selector", "form")
-        form.find_element("css selector", "label[for='decide-score-4']").click()
-        form.find_element("css selector", "textarea[name=reason]").send_keys("The panel's opinions differ; the practice meets the standard.")
-        form.find_element("css selector", "button[type=submit]").click()
+        wait("the decision view", lambda: b.all("#decision-form"), timeout=20)
+        b.wait_loaded()
+        columns = b.all(".opinion-column")
+        check(len(columns) == 2, f"the decision view shows {len(columns)} opinions side by side, not 2")
+        markers = b.all(".marker-track .marker")
+        elsewhere = b.all("a[href*='/decision?recording=']")
+        check(markers, "the decision view shows no note markers on the player")
+        check(len(b.all(".decision-notes li")) == len(markers), "the notes list and the markers differ")
+        check(len(markers) + len(b.all("ol.notes:not(.decision-notes) li")) >= 2,
+              f"the decision view shows {len(markers)} markers and no other notes: the first moderator gave at least 2")
+        check(all(m.value_of_css_property("left") not in ("", "auto") for m in markers), "a marker is not placed on the timeline")
+        b.audit("decision view", "decision-view", tall=True)
+        b.driver.execute_script("arguments[0].click()", markers[-1])
+        seek_to = float(markers[-1].get_attribute("data-seek-to"))
+        wait("a marker seeks", lambda: abs(b.player_state()["t"] - seek_to) < 1.5, timeout=10)
+        log(f"the decision view: 2 opinions side by side, {len(markers)} markers on the player, {len(elsewhere)} links to other recordings")
+        b.by("label[for='adopt-1']").click()
+        check(b.by("#decision-own-score").get_attribute("disabled") is not None, "another score stays open while an opinion is adopted")
+        b.by("#decision-reason").send_keys("The first moderator's notes show the risk cue was picked up; the practice meets the standard.")
+        b.by("#decision-form button[type=submit]").click()
+        step = wait("the decision's confirmation step", lambda: b.all(".confirm-step"), timeout=10)[0]
+        check("final" in step.text and "Adopt" in step.text, f"the decision's confirmation step says {step.text[:200]!r}")
+        b.audit("decision confirmation step", "confirm-decision", at=step)
+        step.find_element("css selector", "[data-confirm-submit]").click()
+        wait("the decided view", lambda: "adopted" in b.driver.page_source and not b.all("#decision-form"), timeout=20)
+        b.open(f"/cases/{case_id}")
     outcome = wait("the outcome on the case page", lambda: b.all("#outcome-heading"), timeout=20)[0].text
     b.wait_loaded()
     check(outcome.startswith("Outcome:"), f"the case page shows {outcome!r}")
     state = api(server, "GET", f"/api/v1/cases/{case_id}")
     check(state["outcome"] is not None, "the API has no outcome for the case")
+    if decide:
+        check(state["outcome"].get("adoptedOpinionId") in state["outcome"]["basedOn"], "the outcome does not record the adopted opinion")
+        check("adopted the opinion of" in b.driver.page_source, "the case page does not say which opinion was adopted")
+    check(not b.all("#assign-heading"), "a decided case still offers 'Assign a moderator'")
     check(b.all("#history-heading"), "the lead's case page has no history")
     b.audit("case decided", "case")
     log(f"the lead sees {outcome!r} ({'decided by the lead' if decide else 'reconciled by rule'})")

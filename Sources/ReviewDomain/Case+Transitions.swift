@@ -246,7 +246,8 @@ extension Case {
                 guard let reasons = outcome.reason.nonBlank ?? reason else {
                     throw refusal(.missingReason, action, actor, "To decide a case yourself, give your reasons; they are kept with the outcome.")
                 }
-                outcome = Outcome(score: outcome.score, basis: outcome.basis, reasonCodes: outcome.reasonCodes, basedOn: outcome.basedOn, reason: reasons)
+                outcome = Outcome(score: outcome.score, basis: outcome.basis, reasonCodes: outcome.reasonCodes, basedOn: outcome.basedOn,
+                                  reason: reasons, adopted: outcome.adopted)
             }
             next.outcome = outcome
             next.state = .decided
@@ -270,6 +271,7 @@ extension Case {
             }
             if !outcome.reasonCodes.isEmpty { details["outcome_reasons"] = outcome.reasonCodes.joined(separator: ",") }
             if !outcome.basedOn.isEmpty { details["outcome_opinions"] = outcome.basedOn.map(\.description).joined(separator: ",") }
+            if let adopted = outcome.adopted { details["outcome_adopted_opinion"] = adopted.description }
         }
         next.version += 1
         next.updatedAt = time

@@ -35,3 +35,14 @@ public struct CaseTransitionError: Error, Hashable, Sendable, CustomStringConver
         "CaseTransitionError(\(code), action: \(action.rawValue), state: \(state?.rawValue ?? "none"), role: \(role)): \(message)"
     }
 }
+
+extension CaseTransitionError {
+    /// A correction of a rating of an observation whose case is decided: the scores the outcome stands on are settled, and
+    /// only the lead's reopening, on a ground, re-runs the decision (decision 27).
+    public static func correctionAfterDecision(on decided: Case, by role: Role) -> CaseTransitionError {
+        CaseTransitionError(
+            code: .alreadyDecided, action: .reopen, state: decided.state, role: role,
+            message: "This observation's case is decided, so its scores can no longer be corrected. If the decision rests on a wrong score, "
+                + "ask the moderation lead to reopen the case (ground: new information), giving the reason.")
+    }
+}

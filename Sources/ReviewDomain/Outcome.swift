@@ -42,26 +42,32 @@ public struct Outcome: Hashable, Sendable {
     public let basedOn: [OpinionID]
     /// The decider's reasons in words, when a person decided.
     public let reason: String?
+    /// The opinion whose score a lead adopted as the final score (the lead's decision view); `nil` when a rule decided or
+    /// the lead gave a score of their own (decision 27).
+    public let adopted: OpinionID?
 
     /// Whether the candidate passes (the score meets the standard).
     public var meetsStandard: Bool { score.meetsStandard }
 
     /// Creates an outcome.
-    public init(score: Score, basis: Basis, reasonCodes: [String] = [], basedOn: [OpinionID] = [], reason: String? = nil) {
+    public init(
+        score: Score, basis: Basis, reasonCodes: [String] = [], basedOn: [OpinionID] = [], reason: String? = nil, adopted: OpinionID? = nil
+    ) {
         self.score = score
         self.basis = basis
         self.reasonCodes = reasonCodes
         self.basedOn = basedOn
         self.reason = reason
+        self.adopted = adopted
     }
 }
 
 extension Outcome: Codable {
     private enum CodingKeys: String, CodingKey {
-        case score, basis, reasonCodes, basedOn, reason
+        case score, basis, reasonCodes, basedOn, reason, adopted
     }
 
-    /// Decodes outcomes stored before `basedOn` and `reason` existed as drawing on nothing, with no reason.
+    /// Decodes outcomes stored before `basedOn`, `reason` and `adopted` existed as drawing on nothing, with no reason.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -69,7 +75,8 @@ extension Outcome: Codable {
             basis: try c.decode(Basis.self, forKey: .basis),
             reasonCodes: try c.decode([String].self, forKey: .reasonCodes),
             basedOn: try c.decodeIfPresent([OpinionID].self, forKey: .basedOn) ?? [],
-            reason: try c.decodeIfPresent(String.self, forKey: .reason))
+            reason: try c.decodeIfPresent(String.self, forKey: .reason),
+            adopted: try c.decodeIfPresent(OpinionID.self, forKey: .adopted))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,5 +86,6 @@ extension Outcome: Codable {
         try c.encode(reasonCodes, forKey: .reasonCodes)
         if !basedOn.isEmpty { try c.encode(basedOn, forKey: .basedOn) }
         try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(adopted, forKey: .adopted)
     }
 }

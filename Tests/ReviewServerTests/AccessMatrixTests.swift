@@ -88,6 +88,8 @@ import Testing
             route(.get, "/cases", everyone.subtracting([.administrator])),
             route(.get, "/cases/\(c)", schemeReaders.union([.assignedModerator])),
             route(.get, "/cases/\(c)/review", [.assignedModerator]),
+            // The lead's decision view (decision 27): the lead alone; moderators never (blind review), others read the case page.
+            route(.get, "/cases/\(c)/decision", [.lead]),
             route(.get, "/board", [.lead]),
             route(.get, "/statistics", [.lead, .auditor, .employer, .otherEmployer]),
             route(.get, "/api/v1/statistics", [.lead, .auditor, .employer, .otherEmployer]),

@@ -8,7 +8,7 @@ import Testing
 @Suite struct PageModelTests {
     /// Every page's model type; the template check walks each.
     static let pageModels: [any PageTemplateModel.Type] = [
-        SignInModel.self, PrivacyModel.self, AccessibilityModel.self, ErrorModel.self, HomeModel.self, ReviewModel.self,
+        SignInModel.self, PrivacyModel.self, AccessibilityModel.self, ErrorModel.self, HomeModel.self, ReviewModel.self, DecisionModel.self,
         AuditModel.self, ObservationListModel.self, ObservationPageModel.self, CaseListModel.self, CasePageModel.self,
         BoardModel.self, UploadModel.self, RecordingListModel.self, RecordingPageModel.self, StatisticsModel.self,
         DataProtectionModel.self,

@@ -26,6 +26,7 @@ import Testing
             ("/upload", .assessor), ("/recordings", .assessor), ("/recordings/\(fixture.recording.id)", .lead),
             ("/observations", .employer), ("/observations/\(fixture.observation.observation.id)", .employer),
             ("/cases", .lead), ("/cases/\(fixture.dispute.id)", .lead), ("/cases/\(fixture.dispute.id)/review", .assignedModerator),
+            ("/cases/\(fixture.dispute.id)/decision", .lead),
             ("/board", .lead), ("/audit", .auditor), ("/privacy", .employer), ("/accessibility", .lead),
         ]
         try await fixture.withClient { client in

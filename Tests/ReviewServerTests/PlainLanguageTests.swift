@@ -17,7 +17,7 @@ import Testing
         let observation = fixture.observation.observation.id, dispute = fixture.dispute.id, recording = fixture.recording.id
         return [
             "/", "/upload", "/recordings", "/recordings/\(recording)", "/observations", "/observations/\(observation)",
-            "/cases", "/cases/\(dispute)", "/cases/\(dispute)/review", "/board", "/audit", "/audit?subjectType=case&subjectId=\(dispute)",
+            "/cases", "/cases/\(dispute)", "/cases/\(dispute)/review", "/cases/\(dispute)/decision", "/board", "/audit", "/audit?subjectType=case&subjectId=\(dispute)",
             "/statistics", "/data-protection", "/privacy", "/accessibility",
         ]
     }

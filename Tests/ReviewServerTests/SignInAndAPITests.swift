@@ -184,7 +184,8 @@ import Testing
             }
             let cases: [(TestResponse, HTTPResponse.Status, String)] = [
                 (try await post("/api/v1/observations/\(o)/ratings", #"{"score":9,"rationale":"x"}"#), .unprocessableContent, "invalid"),
-                (try await post("/api/v1/observations/\(o)/ratings", #"{"score":4}"#), .unprocessableContent, "invalid"),
+                // A rating without a rationale (and not a correction): the rationale is required (decision 27).
+                (try await post("/api/v1/observations/\(o)/ratings", #"{"score":4}"#), .unprocessableContent, "reason_required"),
                 (try await post("/api/v1/observations/\(o)/ratings", #"{"score":"#), .badRequest, "bad_request"),
                 (try await post("/api/v1/observations/\(o)/ratings", "score=4", contentType: "application/x-www-form-urlencoded"), .unsupportedMediaType, "unsupported_media_type"),
                 (try await post("/api/v1/observations/not-an-id/ratings", #"{"score":4,"rationale":"x"}"#), .badRequest, "bad_request"),

@@ -96,9 +96,9 @@ struct ModerationStoreTests {
         }
     }
 
-    @Test("a rating corrected after the decision does not re-run it as a new case: the decided case is told, the lead may reopen",
+    @Test("a rating correction after the decision is refused (decision 27): no new case, nothing changed; the lead may reopen",
           arguments: TestBackend.allCases)
-    func aCorrectionAfterTheDecisionOpensNoNewCase(_ backend: TestBackend) async throws {
+    func aCorrectionAfterTheDecisionIsRefused(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             let (moved, _) = try await world.sendToModeration(store)
@@ -106,14 +106,19 @@ struct ModerationStoreTests {
             _ = try await store.workflow.transition(moved.id, .decide(Outcome(score: try Score(4), basis: .person(world.lead.id), reason: "Meets it.")),
                                            expectedVersion: escalated.version, reason: "Meets it.", by: world.lead.actor)
             let assessorRating = try #require(try await store.records.ratings.ratings(of: world.observation.id).first { $0.source == .assessor })
-            let corrected = try await store.workflow.recordRating(
-                observationID: world.observation.id, score: try Score(2), rationale: "Lower on reflection.", supersedes: assessorRating.id,
-                correctionReason: "Watched it again.", by: world.assessor.actor)
-            #expect(corrected.openedCase == nil)
+            let ratingsBefore = try await store.records.ratings.ratings(of: world.observation.id).count
+            do {
+                _ = try await store.workflow.recordRating(
+                    observationID: world.observation.id, score: try Score(2), rationale: "Lower on reflection.", supersedes: assessorRating.id,
+                    correctionReason: "Watched it again.", by: world.assessor.actor)
+                Issue.record("a correction after the decision should be refused")
+            } catch let error as StoreError {
+                #expect((error.cause as? CaseTransitionError)?.code == .alreadyDecided && error.message.contains("reopen"))
+            }
             #expect(try await store.count("SELECT COUNT(*) AS n FROM cases") == 1)
+            #expect(try await store.records.ratings.ratings(of: world.observation.id).count == ratingsBefore)
             let events = try await store.audit.entries(about: .init(type: "case", id: world.dispute.id.description))
-            let changed = try #require(events.last { $0.event.action == "case.ratings_changed" })
-            #expect(changed.event.details["still_disputed"] == "true" && changed.event.details["assessor_score"] == "2")
+            #expect(!events.contains { $0.event.action == "case.ratings_changed" })
         }
     }
 

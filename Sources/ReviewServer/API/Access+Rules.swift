@@ -60,6 +60,8 @@ extension Access.Rule {
     static let markSeeds = Self(roles: [.lead], doWhat: "mark calibration seeds")
     static let exportBundle = Self(roles: [.lead, .auditor], doWhat: "export a case's evidence bundle")
     static let runBoard = Self(roles: [.lead], doWhat: "run the moderation board")
+    /// The decision view: the opinions side by side and every note on one player, for the lead who decides.
+    static let decideCases = Self(roles: [.lead], doWhat: "open the decision view (the moderation lead decides cases)")
 
     // People and records.
     static let listUsers = Self(roles: [.administrator, .lead], doWhat: "list users")
@@ -101,6 +103,12 @@ extension Access {
 
     /// The actions `viewer` can take on the case now, in the domain's order.
     static func actions(on value: Case, for viewer: ActingUser) -> [CaseAction] { value.availableActions(for: viewer) }
+
+    /// Whether moderators can be added to the case now: while it awaits them or is in moderation or escalated (the store
+    /// refuses the others); pages offer "Assign a moderator" only then.
+    static func acceptsModerators(_ value: Case) -> Bool {
+        [.awaitingModeration, .inModeration, .escalated].contains(value.state)
+    }
 
     /// Whether `viewer` may mark the case's observation as a calibration seed now: the lead, once the case is decided.
     static func mayMarkSeed(from value: Case, viewer: ActingUser) -> Bool {

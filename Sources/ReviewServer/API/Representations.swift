@@ -211,9 +211,12 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
         let basedOn: [OpinionID]
         /// The decider's reasons in words.
         let reason: String?
+        /// The opinion whose score the lead adopted; absent when a rule decided or the lead gave a score of their own.
+        let adoptedOpinionId: OpinionID?
 
         init(_ outcome: Outcome) {
             basedOn = outcome.basedOn
+            adoptedOpinionId = outcome.adopted
             reason = outcome.reason
             score = outcome.score.value
             meetsStandard = outcome.meetsStandard

@@ -66,6 +66,9 @@ struct CaseController: Sendable {
         let basedOn: [OpinionID]?
         /// For `reopen`: `material_flaw` or `new_information`.
         let ground: String?
+        /// For `decide`: the current opinion of this round whose score the lead adopts (the decision view); `score`, when
+        /// given too, must be that opinion's. Without it the score is the lead's own, and the reasons say why (decision 27).
+        let adoptedOpinionId: OpinionID?
     }
 
     /// The actions a caller may name, by their API spelling.
@@ -101,14 +104,29 @@ struct CaseController: Sendable {
         case .startModeration: command = .startModeration
         case .escalate: command = .escalate
         case .decide:
-            let score = try score()
-            var basedOn = body.basedOn ?? []
-            if body.basedOn == nil {
-                basedOn = SecondOpinion.current(try await services.store.moderation.opinions(ofCase: current.id)).filter { $0.round == current.round }.map(\.id)
+            let round = SecondOpinion.current(try await services.store.moderation.opinions(ofCase: current.id)).filter { $0.round == current.round }
+            var adopted: SecondOpinion?
+            if let asked = body.adoptedOpinionId {
+                guard let opinion = round.first(where: { $0.id == asked }) else {
+                    throw APIError(.unprocessableContent, code: .invalid, message: """
+                        "adoptedOpinionId" must be one of this round's current opinions on the case, and \(asked) is not: a corrected \
+                        opinion, one of an earlier round or of another case cannot be adopted.
+                        """)
+                }
+                if let given = body.score, given != opinion.score.value {
+                    throw APIError(.unprocessableContent, code: .invalid, message: """
+                        The opinion you adopt gives \(opinion.score), not \(given): adopt it as it is, or give your own score without \
+                        "adoptedOpinionId".
+                        """)
+                }
+                adopted = opinion
             }
-            let codes = (body.reasonCodes ?? []).compactMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-            command = .decide(Outcome(score: score, basis: .person(actor.userID), reasonCodes: codes.isEmpty ? ["decided_by_lead"] : codes,
-                                      basedOn: basedOn, reason: body.reason))
+            let score = try adopted?.score ?? score()
+            let basedOn = adopted.map { [$0.id] } ?? body.basedOn ?? round.map(\.id)
+            var codes = (body.reasonCodes ?? []).compactMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            if codes.isEmpty { codes = [adopted == nil ? "decided_by_lead" : "opinion_adopted"] }
+            command = .decide(Outcome(score: score, basis: .person(actor.userID), reasonCodes: codes, basedOn: basedOn, reason: body.reason,
+                                      adopted: adopted?.id))
         case .close: command = .close
         case .withdraw: command = .withdraw
         case .reopen:

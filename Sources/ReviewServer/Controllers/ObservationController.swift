@@ -61,9 +61,12 @@ struct ObservationController: Sendable {
         return Page(fetched: ratings, page: PageRequest(number: 1, size: max(1, min(ratings.count, PageRequest.maximumSize))))
     }
 
+    /// An original rating (score and rationale), or a correction of one's own (score, `supersedes` and `correctionReason`;
+    /// the reason is the corrected rating's rationale). A second original is refused (409 `rating_duplicate`), never turned
+    /// into a correction: a change needs a reason its author gives (decision 27).
     struct NewRating: Decodable {
         let score: Int
-        let rationale: String
+        let rationale: String?
         let supersedes: RatingID?
         let correctionReason: String?
     }
@@ -84,8 +87,15 @@ struct ObservationController: Sendable {
         do { score = try Score(body.score) } catch {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"score\" must be a whole number from 1 to 7, not \(body.score).")
         }
+        if body.supersedes != nil, body.correctionReason.nonBlank == nil {
+            throw APIError(.unprocessableContent, code: .reasonRequired,
+                           message: "A correction needs \"correctionReason\": say why you are changing your score; it is kept and shown with the correction.")
+        }
+        guard body.supersedes != nil || body.rationale.nonBlank != nil else {
+            throw APIError(.unprocessableContent, code: .reasonRequired, message: "Give a rationale for the score of \(score).")
+        }
         let recorded = try await services.store.workflow.recordRating(
-            observationID: id, score: score, rationale: body.rationale, supersedes: body.supersedes, correctionReason: body.correctionReason,
+            observationID: id, score: score, rationale: body.rationale ?? "", supersedes: body.supersedes, correctionReason: body.correctionReason,
             by: actor, at: services.now())
         return Created(body: RatingResult(rating: RatingRepresentation(recorded.rating), openedCase: recorded.openedCase.map { CaseRepresentation($0, blind: false, showCalibration: false) }))
     }

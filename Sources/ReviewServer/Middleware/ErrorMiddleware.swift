@@ -113,6 +113,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if let cause = error.cause, let inner = apiError(for: cause), error.code == .invalidArgument || error.code == .constraintViolation {
                 return inner
             }
+            // A domain refusal that is about what is stored already (a second rating: decision 27) keeps the domain's code.
+            if error.code == .conflict, let cause = error.cause as? DomainError {
+                return APIError(status, code: APIError.Code(cause.code), message: error.message, cause: error)
+            }
             return APIError(status, code: code, message: error.message, cause: error)
         case let error as CaseTransitionError:
             let status: HTTPResponse.Status = switch error.code {

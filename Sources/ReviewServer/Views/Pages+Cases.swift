@@ -22,7 +22,8 @@ extension Pages {
         let parameters = ["observationId": id.description]
         let observation = try await page.read(controller.observation, parameters)
         let names = try await candidateNames(page, of: [observation])
-        let ratings = try await page.items(controller.ratings, query: "pageSize=100", parameters).map(RatingRow.init)
+        let ratingValues = try await page.items(controller.ratings, query: "pageSize=100", parameters)
+        let ratings = RatingRow.rows(ratingValues)
         let recordings = try await page.items(RecordingController(services: services).list, query: "observationId=\(id)&pageSize=50")
             .map { ObservationPageModel.RecordingLink(id: $0.id.description, fileName: $0.fileName, statusText: Labels.recordingStatus($0.status)) }
         let cases = try await services.access.cases(of: id, for: page.actor)
@@ -30,8 +31,8 @@ extension Pages {
             observation: ObservationRow(observation, names: names), ratings: ratings, hasRatings: !ratings.isEmpty,
             recordings: recordings, hasRecordings: !recordings.isEmpty,
             cases: cases.map { ObservationPageModel.CaseLink(id: $0.id.description, stateText: Labels.state($0.state)) },
-            mayRate: Access.Rule.rate.allows(page.actor), mayFlag: Access.Rule.flag.allows(page.actor),
-            mayUpload: Access.Rule.upload.allows(page.actor), scores: Labels.scale, prefix: "rating",
+            rating: Access.Rule.rate.allows(page.actor) ? RatingForm(ratings: ratingValues, cases: cases, viewer: page.actor) : nil,
+            mayFlag: Access.Rule.flag.allows(page.actor), mayUpload: Access.Rule.upload.allows(page.actor),
             // Subject access (docs/data-protection.md): the lead answers a candidate's request with this export.
             subjectExportLink: Access.Rule.exportSubjectAccess.allows(page.actor) ? "/api/v1/candidates/\(observation.candidateId)/subject-export" : nil))
     }
@@ -67,7 +68,8 @@ extension Pages {
         let messages = try await page.readIfAllowed(controller.listMessages, parameters)?.items ?? []
         var plan: DevelopmentPlanStatus?
         if Access.Rule.followDevelopmentPlans.allows(page.actor) { plan = try await page.readIfAllowed(controller.developmentPlan, parameters) }
-        let mayAssign = Access.Rule.assignModerators.allows(page.actor)
+        // Only while moderators can still be added (the store's own rule); a decided or withdrawn case offers no assignment.
+        let mayAssign = Access.Rule.assignModerators.allows(page.actor) && Access.acceptsModerators(value)
         var moderators: [ModeratorOption] = []
         if mayAssign {
             moderators = try await page.items(ModerationController(services: services).moderators).filter(\.active).map {
@@ -85,7 +87,7 @@ extension Pages {
         return View(title: "Case", model: CasePageModel(
             case: try await references.row(shown),
             observation: observation.map { CasePageModel.ObservationLink(id: $0.id.description, ref: $0.ref, scenario: $0.scenario) },
-            ratings: ratings.map(RatingRow.init),
+            ratings: RatingRow.rows(ratings),
             recordings: recordings.map { CasePageModel.RecordingLink(id: $0.id.description, fileName: $0.fileName, status: $0.status) },
             assignments: try await references.rows(assignments?.items ?? [], people: people),
             routingProblem: assignments?.routingProblem, sampleReason: assignments?.sampleReason,
@@ -96,7 +98,9 @@ extension Pages {
             mayPost: Access.Rule.postToPanelDiscussion.allows(page.actor),
             actions: Self.actionForms(value, for: page.actor), scores: Labels.scale, mayAssign: mayAssign, moderators: moderators,
             mayMarkSeed: Access.mayMarkSeed(from: value, viewer: page.actor), history: history,
-            bundleLink: Access.Rule.exportBundle.allows(page.actor) ? "/api/v1/cases/\(id)/bundle" : nil))
+            bundleLink: Access.Rule.exportBundle.allows(page.actor) ? "/api/v1/cases/\(id)/bundle" : nil,
+            decisionLink: Access.actions(on: value, for: page.actor).contains(.decide) ? "/cases/\(id)/decision" : nil,
+            adoptionText: Self.adoption(of: shown.outcome, opinions: opinions, people: people)))
     }
 
     func board(_ page: PageContext) async throws -> View<BoardModel> {
@@ -137,13 +141,25 @@ extension Pages {
     /// reason, a score or a ground for reopening.
     static func actionForms(_ value: Case, for actor: ActingUser) -> [ActionForm] {
         let names = Dictionary(uniqueKeysWithValues: CaseController.actions.map { ($1, $0) })
-        return Access.actions(on: value, for: actor).compactMap { action in
+        // Deciding has its own view (``decision(_:)``): the opinions side by side, a confirmation step.
+        return Access.actions(on: value, for: actor).filter { $0 != .decide }.compactMap { action in
             guard let name = names[action] else { return nil }
             return ActionForm(
                 action: name, label: Labels.action(action), version: value.version, caseId: value.id.description,
-                needsReason: action.requiresReason, needsScore: action == .decide || action == .agreeLocalScore,
+                needsReason: action.requiresReason, needsScore: action == .agreeLocalScore,
                 needsGround: action == .reopen, scores: Labels.scale, prefix: name)
         }
+    }
+
+    /// Which opinion a lead's decision adopted, or that the lead gave a score of their own (decision 27), in words.
+    static func adoption(of outcome: CaseRepresentation.OutcomeRepresentation?, opinions: [OpinionRepresentation], people: [String: String]) -> String? {
+        guard let outcome, outcome.decidedBy != nil else { return nil }
+        guard let adopted = outcome.adoptedOpinionId else {
+            return outcome.reasonCodes.contains("decided_by_lead") || outcome.reasonCodes.isEmpty
+                ? "The moderation lead gave this score rather than adopt one of the opinions." : nil
+        }
+        let name = opinions.first { $0.id == adopted }.flatMap { people[$0.moderatorId.description] } ?? "a moderator"
+        return "The moderation lead adopted the opinion of \(name) (\(outcome.score))."
     }
 }
 

@@ -85,8 +85,8 @@ extension Pages {
         if !blind {
             opinions = (try await page.readIfAllowed(controller.listOpinions, parameters)?.items ?? [])
                 .map { OpinionRow($0, people: [:], viewer: page.actor.userID) }
-            ratings = (try await page.readIfAllowed(ObservationController(services: services).ratings, query: "pageSize=100",
-                                                    ["observationId": value.observationID.description])?.items ?? []).map(RatingRow.init)
+            ratings = RatingRow.rows(try await page.readIfAllowed(ObservationController(services: services).ratings, query: "pageSize=100",
+                                                                  ["observationId": value.observationID.description])?.items ?? [])
         }
         return View(title: "Review", model: ReviewModel(
             case: try await references.row(shown), blind: blind,
@@ -110,8 +110,8 @@ extension Pages {
     }
 
     /// The recording to review: the one asked for (`?recording=`), else the newest ready one with pictures;
-    /// the others are offered as links.
-    func chooseRecording(_ page: PageContext, observationID: ObservationID, caseID: CaseID) async throws -> ChosenRecording {
+    /// the others are offered as links to `path` (the review screen unless another is given) playing them.
+    func chooseRecording(_ page: PageContext, observationID: ObservationID, caseID: CaseID, linkingTo path: String? = nil) async throws -> ChosenRecording {
         let ready = try await page.items(RecordingController(services: services).list, query: "observationId=\(observationID)&pageSize=50&status=ready")
         var reports: [(recording: RecordingRepresentation, index: IndexSummary)] = []
         for recording in ready.reversed() {
@@ -124,7 +124,7 @@ extension Pages {
         return ChosenRecording(
             recording: RecordingRow(chosen.recording), captions: try await hasCaptions(chosen.recording.id, page), media: MediaFacts(index: chosen.index),
             others: reports.filter { $0.recording.id != chosen.recording.id }.map {
-                ReviewModel.OtherRecording(href: "/cases/\(caseID)/review?recording=\($0.recording.id)", fileName: $0.recording.fileName)
+                ReviewModel.OtherRecording(href: "\(path ?? "/cases/\(caseID)/review")?recording=\($0.recording.id)", fileName: $0.recording.fileName)
             })
     }
 

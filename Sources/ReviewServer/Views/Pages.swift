@@ -43,6 +43,7 @@ struct Pages: Sendable {
             return try await page(request, context, casePage)
         }
         router.get("cases/:caseId/review") { request, context in try await page(request, context, review) }
+        router.get("cases/:caseId/decision") { request, context in try await page(request, context, decision) }
         router.get("board") { request, context in try await page(request, context, board) }
         router.get("audit") { request, context in try await page(request, context, audit) }
         router.get("statistics") { request, context in try await page(request, context, statistics) }

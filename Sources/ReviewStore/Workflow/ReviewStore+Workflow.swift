@@ -53,12 +53,25 @@ extension WorkflowStore {
             let activeCase = cases.first { $0.state.isActive } ?? cases.last { $0.state.hasOutcome }
             let active = activeCase != nil
             var next = ledger
+            // Decision 27: a decided observation's scores are settled. A correction after the decision would change the
+            // record the outcome stands on without re-running anything; the way back is the lead's reopen, on a ground.
+            if supersedes != nil, let decided = activeCase, decided.state.hasOutcome {
+                throw CaseTransitionError.correctionAfterDecision(on: decided, by: actor.role)
+            }
             let rating: Rating
             do {
                 if let supersedes {
                     rating = try next.correct(supersedes, newScore: score, reason: correctionReason ?? "", by: actor, at: time)
                 } else {
                     let source: RatingSource = actor.role == .employer ? .employer : actor.role.isModerator ? .moderator : .assessor
+                    // One endorsement per employer (decision 27): a colleague's second original would stand beside the first as an
+                    // equal row and silently replace it as the employer's current score; whoever gave it (or the lead) corrects it.
+                    // A second assessor is different: an independent rater (double marking), counted as one (docs/statistics.md).
+                    if source == .employer, let current = next.current(source: source), next.chain(through: current.id)[0].raterID != actor.userID {
+                        throw StoreError(.conflict, "The \(source.rawValue)'s score for this observation is already recorded (\(current.score), by a "
+                            + "colleague). Only whoever gave it, or the moderation lead, can correct it; if you disagree with it, flag the observation.",
+                            cause: DomainError(code: .ratingDuplicate, message: "another rater's \(source.rawValue) rating is current"))
+                    }
                     rating = try next.record(source: source, score: score, rationale: rationale, by: actor, at: time)
                 }
             } catch let error as DomainError where error.code == .ratingDuplicate {

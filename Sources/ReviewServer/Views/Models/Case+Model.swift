@@ -94,20 +94,32 @@ extension AssignmentRow {
     }
 }
 
-/// A rating of an observation (never shown to a sealed moderator: the API refuses it).
+/// A rating of an observation (never shown to a sealed moderator: the API refuses it). A correction shows as one
+/// ("Corrected from 4 to 3: reason"), and the rating it replaced says so, instead of two equal rows (decision 27).
 struct RatingRow: PageModel {
     let sourceText: String
     let score: Int
     let band: String
     let rationale: String
-    let correctionReason: String?
+    /// "Corrected from 4 to 3", for a correction; its reason is ``rationale``.
+    let correctionText: String?
+    /// Whether a later correction replaced it (it stays visible).
+    let replaced: Bool
     let ratedAt: Timestamp
 }
 
 extension RatingRow {
-    init(_ value: RatingRepresentation) {
-        self.init(sourceText: Labels.source(value.source.rawValue), score: value.score, band: Labels.band(value.score),
-                  rationale: value.rationale, correctionReason: value.correctionReason, ratedAt: Timestamp(value.ratedAt))
+    /// The rows of an observation's ratings, in the order given (append order), each correction naming the score it corrected.
+    static func rows(_ values: [RatingRepresentation]) -> [RatingRow] {
+        let byID = Dictionary(values.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let replaced = Set(values.compactMap(\.supersedes))
+        return values.map { value in
+            RatingRow(
+                sourceText: Labels.source(value.source.rawValue), score: value.score, band: Labels.band(value.score),
+                rationale: value.rationale,
+                correctionText: value.supersedes.map { earlier in byID[earlier].map { "Corrected from \($0.score) to \(value.score)" } ?? "A correction" },
+                replaced: replaced.contains(value.id), ratedAt: Timestamp(value.ratedAt))
+        }
     }
 }
 
@@ -239,6 +251,10 @@ struct CasePageModel: PageTemplateModel {
     let mayMarkSeed: Bool
     let history: [HistoryEntry]
     let bundleLink: String?
+    /// The lead's decision view, when the case is theirs to decide now.
+    let decisionLink: String?
+    /// Which opinion the lead's decision adopted, or that they gave another score.
+    let adoptionText: String?
 }
 
 /// `cases.mustache`: the list of cases, filtered by state, a page at a time.

@@ -81,6 +81,8 @@ struct ScoreOption: PageModel {
     let value: Int
     let meaning: String
     let fails: Bool
+    /// What giving this score would set off, said before it is given ("a case will open: …"; decision 27).
+    var consequence: String? = nil
 }
 
 /// A point in time for templates: `{{at}}` renders it for people ("3 Dec 2026, 14:05 UTC"), `{{at.iso}}` for

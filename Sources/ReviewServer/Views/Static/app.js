@@ -27,7 +27,8 @@ function formBody(form) {
     if (!field.name || field.disabled) continue;
     if ((field.type === 'radio' || field.type === 'checkbox') && !field.checked) continue;
     const value = field.value.trim();
-    if (value === '' && !field.required) continue;
+    // An empty radio ("none of these") says what is not chosen: it sends nothing.
+    if (value === '' && (!field.required || field.type === 'radio')) continue;
     body[field.name] = field.dataset.type === 'int' ? Number.parseInt(value, 10) : field.dataset.type === 'bool' ? value === 'true' : value;
   }
   return body;
@@ -52,12 +53,86 @@ function missingFields(form) {
   return null;
 }
 
+/** What a form is about to send, as people read it: each field's label (or its group's legend) and the value chosen. */
+function summary(form) {
+  const rows = [];
+  for (const field of form.elements) {
+    if (!field.name || field.disabled || field.type === 'hidden' || field.type === 'submit') continue;
+    if ((field.type === 'radio' || field.type === 'checkbox') && !field.checked) continue;
+    const legend = field.closest('fieldset')?.querySelector('legend')?.textContent;
+    const label = form.querySelector(`label[for="${field.id}"]`)?.textContent || '';
+    if (field.type === 'radio' || field.type === 'checkbox') rows.push([legend || field.name, label]);
+    else if (field.value.trim()) rows.push([label || legend || field.name, field.tagName === 'SELECT' ? field.selectedOptions[0]?.textContent : field.value.trim()]);
+  }
+  return rows.map(([what, value]) => [what.replace(/\s+/g, ' ').trim(), value.replace(/[ \t]+/g, ' ').trim()]);
+}
+
+/**
+ * The confirmation step (decision 27): a form with `data-confirm` shows what it is about to send and what that means,
+ * with "Confirm and submit" and "Back to the form", before it becomes final. Keyboard: focus moves to the step's
+ * heading; both are ordinary buttons; Back returns focus to the form.
+ */
+function confirmStep(form) {
+  const step = document.createElement('section');
+  step.className = 'confirm-step';
+  const id = `${form.id || 'form'}-confirm-heading`;
+  step.setAttribute('aria-labelledby', id);
+  const heading = document.createElement('h3');
+  heading.id = id;
+  heading.tabIndex = -1;
+  heading.textContent = 'Check before you submit';
+  const text = document.createElement('p');
+  text.textContent = form.dataset.confirm;
+  const list = document.createElement('dl');
+  for (const [what, value] of summary(form)) {
+    const dt = document.createElement('dt'); dt.textContent = what;
+    const dd = document.createElement('dd'); dd.textContent = value;
+    list.append(dt, dd);
+  }
+  const buttons = document.createElement('p');
+  buttons.className = 'actions';
+  const confirm = document.createElement('button');
+  confirm.type = 'button'; confirm.className = 'primary'; confirm.textContent = 'Confirm and submit'; confirm.dataset.confirmSubmit = '';
+  const back = document.createElement('button');
+  back.type = 'button'; back.textContent = 'Back to the form'; back.dataset.confirmBack = '';
+  buttons.append(confirm, back);
+  step.append(heading, text, list, buttons);
+  form.hidden = true;
+  form.after(step);
+  heading.focus();
+  back.addEventListener('click', () => {
+    step.remove();
+    form.hidden = false;
+    form.querySelector('input:not([type=hidden]), select, textarea, button')?.focus();
+  });
+  confirm.addEventListener('click', () => {
+    step.remove();
+    form.hidden = false;
+    form.dataset.confirmed = 'yes';
+    form.requestSubmit();
+  });
+}
+
+// What a score would set off, said as it is chosen (the options say it too, for readers without scripts).
+document.addEventListener('change', (event) => {
+  const field = event.target;
+  const slot = field.form?.querySelector(`[data-consequence-for="${field.name}"]`);
+  if (slot) slot.textContent = field.dataset.consequence || '';
+});
+
 document.addEventListener('submit', async (event) => {
   const form = event.target;
   if (!form.matches('form[data-api]')) return;
   event.preventDefault();
   const missing = missingFields(form);
   if (missing) { showError(form, missing); return; }
+  if (form.dataset.confirm && form.dataset.confirmed !== 'yes') {
+    const slot = form.querySelector('.form-error');
+    if (slot) slot.textContent = '';
+    confirmStep(form);
+    return;
+  }
+  delete form.dataset.confirmed;
   const button = form.querySelector('button[type="submit"]');
   if (button) button.disabled = true;
   try {
@@ -65,7 +140,10 @@ document.addEventListener('submit', async (event) => {
     if (form.dataset.notes && window.obsreviewNotes) body.annotations = window.obsreviewNotes.forSubmission();
     const answer = await api(form.dataset.method || 'POST', form.dataset.api, body);
     if (form.dataset.notes && window.obsreviewNotes) window.obsreviewNotes.clear();
-    if (form.dataset.redirect) {
+    if (form.dataset.followCase && answer && answer.openedCase) {
+      // The score opened a case: show it, so that what the score set off is said after as well as before.
+      location.assign(`/cases/${answer.openedCase.id}`);
+    } else if (form.dataset.redirect) {
       const id = answer && (answer.id || (answer.case && answer.case.id) || '');
       location.assign(form.dataset.redirect.replace('{id}', id));
     } else {
