@@ -139,6 +139,14 @@ import Testing
             route(.post, "/api/v1/holds", [.lead, .administrator], body: #"{"subjectType":"observation","subjectId":"\#(o)","reason":"Inquiry IQ-9"}"#),
             route(.delete, "/api/v1/holds/\(f.hold.id)", [.lead, .administrator]),
             route(.get, "/data-protection", [.lead, .administrator, .auditor]),
+            // The administration pages (issue 20, item 4): users for administrators; running moderation for the lead, read
+            // by the auditor; moderators' profiles for administrators too. The preview reads a dry run (changes nothing).
+            route(.get, "/users", [.administrator]),
+            route(.get, "/moderation", [.lead, .auditor, .administrator]),
+            route(.get, "/moderation/policy", [.lead, .auditor]),
+            route(.get, "/moderation/samples", [.lead, .auditor]),
+            route(.get, "/moderation/samples?seed=7&rate=1", [.lead, .auditor]),
+            route(.get, "/moderation/calibration", [.lead, .auditor]),
             route(.post, "/uploads", [.assessor, .lead], headers: [.tusResumable: "1.0.0", .uploadLength: "10", .uploadMetadata: metadata]),
             route(.delete, "/api/v1/session", everyone),
             // Only its owner revokes a token (the assessor's spare one: the token in use stays for the last route).

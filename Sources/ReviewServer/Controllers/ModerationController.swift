@@ -40,14 +40,14 @@ struct ModerationController: Sendable {
 
     @Sendable func policy(_ request: Request, context: ReviewRequestContext) async throws -> PolicyRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: Self.readers, to: "read the moderation policy")
+        try Access.Rule.readModeration.require(actor)
         return PolicyRepresentation(policy: try await services.store.moderation.moderationPolicy())
     }
 
     /// Replaces the policy; keys left out take their defaults. 422 names a value out of range.
     @Sendable func setPolicy(_ request: Request, context: ReviewRequestContext) async throws -> PolicyRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead], to: "set the moderation policy")
+        try Access.Rule.setPolicy.require(actor)
         let policy: ModerationPolicy
         do {
             policy = try await request.json(ModerationPolicy.self, context: context)
@@ -60,7 +60,7 @@ struct ModerationController: Sendable {
 
     @Sendable func moderators(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<ModeratorRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .auditor, .administrator], to: "list moderators")
+        try Access.Rule.listModerators.require(actor)
         return ItemList(items: try await services.store.moderation.moderatorProfiles().map { ModeratorRepresentation($0.profile, openWorkload: $0.openWorkload) })
     }
 
@@ -71,7 +71,7 @@ struct ModerationController: Sendable {
 
     @Sendable func setProfile(_ request: Request, context: ReviewRequestContext) async throws -> ModeratorRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .administrator], to: "set a moderator's profile")
+        try Access.Rule.setModeratorProfiles.require(actor)
         let id: UserID = try context.id("userId")
         let body = try await request.json(Profile.self, context: context)
         guard ModeratorProfile.capacityRange.contains(body.capacity) else {
@@ -174,11 +174,14 @@ struct ModerationController: Sendable {
         let rate: Double?
         let seed: UInt64
         let dryRun: Bool?
+        /// The observations a preview (a dry run with the same seed and rate) picked: the draw is refused (409, saying
+        /// what changed) unless it picks the same.
+        let expectedPicks: [ObservationID]?
     }
 
     @Sendable func drawSample(_ request: Request, context: ReviewRequestContext) async throws -> Created<SampleDrawRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead], to: "draw a quality sample")
+        try Access.Rule.drawSamples.require(actor)
         let body = try await request.json(SampleRequest.self, context: context)
         var rate = body.rate ?? 0
         if body.rate == nil { rate = try await services.store.moderation.moderationPolicy().sampleRate }
@@ -186,7 +189,7 @@ struct ModerationController: Sendable {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"rate\" must be between 0 and 1 (e.g. 0.1 for 10%), not \(rate).")
         }
         let dryRun = body.dryRun ?? false
-        let record = try await services.store.moderation.drawSample(rate: rate, seed: body.seed, dryRun: dryRun, by: actor, at: services.now())
+        let record = try await services.store.moderation.drawSample(rate: rate, seed: body.seed, dryRun: dryRun, expecting: body.expectedPicks, by: actor, at: services.now())
         return Created(body: SampleDrawRepresentation(record, dryRun: dryRun), status: dryRun ? .ok : .created)
     }
 

@@ -20,26 +20,57 @@ async function api(method, url, body) {
 }
 window.obsreview = { api, csrfToken };
 
-/** The JSON body of a form: `data-type="int"` fields become numbers, empty optional fields are left out. */
+/**
+ * The JSON body of a form: `data-type="int"` and `"number"` fields become numbers, `"bool"` true or false; fields with
+ * `data-type="list"` sharing a name become one array (of the checked boxes, of the chosen non-empty options), present
+ * even when empty; other empty optional fields are left out.
+ */
 function formBody(form) {
   const body = {};
   for (const field of form.elements) {
     if (!field.name || field.disabled) continue;
+    if (field.dataset.type === 'list') {
+      body[field.name] = body[field.name] || [];
+      const chosen = field.type === 'checkbox' ? field.checked : field.value.trim() !== '';
+      if (chosen) body[field.name].push(field.value.trim());
+      continue;
+    }
     if ((field.type === 'radio' || field.type === 'checkbox') && !field.checked) continue;
     const value = field.value.trim();
     if (value === '' && !field.required) continue;
-    body[field.name] = field.dataset.type === 'int' ? Number.parseInt(value, 10) : field.dataset.type === 'bool' ? value === 'true' : value;
+    const type = field.dataset.type;
+    body[field.name] = type === 'int' ? Number.parseInt(value, 10) : type === 'number' ? Number(value) : type === 'bool' ? value === 'true' : value;
   }
   return body;
 }
 
+/**
+ * Shows the API's message beside the form; when it names one of the form's fields in brackets ("Moderators per case
+ * (moderatorsPerCase) must be …"), beside that field too, which is marked invalid and focused.
+ */
 function showError(form, message) {
-  const slot = form.querySelector('.form-error');
-  if (slot) { slot.textContent = message; slot.setAttribute('tabindex', '-1'); slot.focus(); }
+  for (const old of form.querySelectorAll('.field-error')) old.textContent = '';
+  for (const old of form.querySelectorAll('[aria-invalid]')) old.removeAttribute('aria-invalid');
+  const named = /\(([A-Za-z]+)\)/.exec(message);
+  const field = named && form.elements.namedItem(named[1]);
+  const words = named && field ? message.replace(named[0] + ' ', '').replace(named[0], '') : message;
+  const slot = form.querySelector('.form-error:not(.field-error)');
+  const first = field && (field instanceof RadioNodeList ? field[0] : field);
+  const fieldSlot = first && document.getElementById(`${first.id.replace(/-\d+$/, '')}-error`);
+  if (first && fieldSlot) {
+    first.setAttribute('aria-invalid', 'true');
+    fieldSlot.textContent = words;
+    if (slot) slot.textContent = 'Please correct the setting marked below.';
+    first.focus();
+    return;
+  }
+  if (slot) { slot.textContent = words; slot.setAttribute('tabindex', '-1'); slot.focus(); }
 }
 
 /** Checks what the browser can check before sending, and says what is missing next to the form. */
 function missingFields(form) {
+  // A form marked `novalidate` leaves the checks to the server, whose messages say what is allowed in words.
+  if (form.noValidate) return null;
   for (const field of form.elements) {
     if (field.willValidate && !field.checkValidity()) {
       const label = field.closest('fieldset')?.querySelector('legend')?.textContent
