@@ -51,6 +51,8 @@ import Testing
             route(.patch, "/api/v1/users/\(employerUser)", [.administrator], body: #"{"active":true}"#),
             // Nothing awaits approval here (409): the route lets administrators through and no one else.
             route(.post, "/api/v1/users/\(employerUser)/approval", [.administrator]),
+            // The employer signs in with a token only: the administrator gets through to a 409 (no password to reset).
+            route(.post, "/api/v1/users/\(employerUser)/reset", [.administrator], body: #"{"secondFactor":false}"#),
             // The fixture's callers use API tokens and have no password (422): the route lets everyone through.
             route(.post, "/api/v1/session/password", everyone, body: #"{"currentPassword":"not set here","newPassword":"another long passphrase"}"#),
             route(.get, "/api/v1/candidates", listReaders),
@@ -96,6 +98,7 @@ import Testing
             route(.get, "/audit", [.auditor, .lead, .administrator]),
             Route(method: .get, path: "/privacy", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
             Route(method: .get, path: "/accessibility", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
+            Route(method: .get, path: "/reset", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
             route(.get, "/api/v1/cases", everyone.subtracting([.administrator])),
             route(.get, "/api/v1/cases/\(c)", recordingViewers),
             route(.post, "/api/v1/cases/\(c)/transitions", [.assessor, .employer, .lead], body: #"{"action":"startLocalReview","expectedVersion":1}"#),

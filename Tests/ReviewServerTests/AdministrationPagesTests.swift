@@ -212,3 +212,65 @@ import Testing
         }
     }
 }
+
+extension AdministrationPagesTests {
+    @Test("a reset link: issued by an administrator only, shown once, hashed at rest, usable once, until it expires, for its own account; audited without the secret")
+    func resetLinks() async throws {
+        let fixture = try await APIFixture.make()
+        try await SignInAndAPITests.withPassword(fixture)
+        let lead = fixture.users[.lead]!.id
+        try await fixture.withClient { client in
+            func issue(_ user: UserID, as caller: Caller, secondFactor: Bool = false) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/users/\(user)/reset", method: .post, headers: fixture.headers(caller, json: true),
+                                         body: ByteBuffer(string: #"{"secondFactor":\#(secondFactor)}"#))
+            }
+            func redeem(_ token: String, _ password: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/password-resets", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: #"{"token":"\#(token)","newPassword":"\#(password)"}"#))
+            }
+            func signIn(_ password: String) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: #"{"username":"lead","password":"\#(password)"}"#)).status
+            }
+            // Only an administrator issues one, and not for their own account.
+            for caller in Caller.allCases where caller != .administrator {
+                #expect(try await issue(lead, as: caller).status == .forbidden, "\(caller)")
+            }
+            #expect(try await issue(fixture.users[.administrator]!.id, as: .administrator).status == .unprocessableContent)
+            let issued = try await issue(lead, as: .administrator, secondFactor: true)
+            #expect(issued.status == .created)
+            let path = try #require(try Self.json(issued)["path"] as? String)
+            #expect(path.hasPrefix("/reset#"))
+            let token = String(path.dropFirst("/reset#".count))
+            // At rest: only the hash; in the audit trail: neither.
+            #expect(try await fixture.store.accounts.pendingReset(tokenHash: Secrets.hash(token), at: fixture.clock.now)?.userID == lead)
+            let audit = try await fixture.store.audit.entries(after: 0, limit: 1000)
+            #expect(audit.contains { $0.event.action.rawValue == "user.reset_issued" })
+            #expect(!audit.contains { "\($0.event)".contains(token) })
+
+            // A weak password is refused in words and does not spend the link.
+            let weak = try await redeem(token, "short")
+            #expect(weak.status == .unprocessableContent)
+            #expect(try await redeem(token, "harbour violet thimble quartz").status == .noContent)
+            #expect(try await signIn("harbour violet thimble quartz") == .ok)
+            #expect(try await signIn("correct horse battery") != .ok)
+            // Replay: refused, saying so.
+            let replay = try await redeem(token, "yet another passphrase here")
+            #expect(replay.status == .conflict && String(buffer: replay.body).contains("used already"))
+            // Unknown, and expired.
+            #expect(try await redeem("not-a-real-link", "yet another passphrase here").status == .notFound)
+            let second = try String(#require(try Self.json(try await issue(lead, as: .administrator))["path"] as? String).dropFirst("/reset#".count))
+            fixture.clock.advance(by: DirectoryController.resetLifetime + 1)
+            let expired = try await redeem(second, "yet another passphrase here")
+            #expect(expired.status == .conflict && String(buffer: expired.body).contains("expired"))
+            #expect(try await signIn("harbour violet thimble quartz") == .ok)
+
+            // The page to redeem it is public; the administrator's page offers to issue one for others only.
+            let page = try await client.execute(uri: "/reset", method: .get)
+            #expect(page.status == .ok && String(buffer: page.body).contains("Set a new password"))
+            let (_, users, _) = try await PagesTests.page(client, fixture, "/users", as: .administrator)
+            #expect(users.contains("data-api=\"/api/v1/users/{id}/reset\"") && users.contains("<option value=\"\(lead)\">"))
+            #expect(!users.contains("<option value=\"\(fixture.users[.administrator]!.id)\">"))
+        }
+    }
+}

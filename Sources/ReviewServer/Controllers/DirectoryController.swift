@@ -18,6 +18,8 @@ struct DirectoryController: Sendable {
         group.post("users", use: createUser)
         group.patch("users/:userId", use: updateUser)
         group.post("users/:userId/approval", use: approveUser)
+        group.post("users/:userId/reset", use: issueReset)
+        group.post("password-resets", use: redeemReset)
     }
 
     @Sendable func listOrganisations(_ request: Request, context: ReviewRequestContext) async throws -> Page<OrganisationRepresentation> {

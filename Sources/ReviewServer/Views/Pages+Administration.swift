@@ -10,6 +10,8 @@ import ReviewStore
 extension Pages {
     func addAdministrationRoutes(to router: RouterGroup<ReviewRequestContext>) {
         router.get("users") { request, context in try await page(request, context, users) }
+        // Public: the person with a reset link has no session. The link's secret is in the fragment, read by the page's script.
+        router.get("reset") { _, _ in try Self.renderer().render(ResetModel(), layout: .anonymous(title: "Set a new password")) }
         router.get("moderation") { request, context in try await page(request, context, moderators) }
         router.get("moderation/policy") { request, context in try await page(request, context, policy) }
         router.get("moderation/samples") { request, context in try await page(request, context, samples) }

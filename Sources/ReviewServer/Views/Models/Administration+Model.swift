@@ -36,6 +36,11 @@ struct UsersModel: PageTemplateModel {
     let approvalRolesText: String
 }
 
+/// `reset.mustache`: setting a new password with a reset link (public; the link's secret is read by the script).
+struct ResetModel: PageTemplateModel {
+    static let template = "reset"
+}
+
 /// The sub-navigation of the pages that run moderation (moderators, policy, samples, calibration): the sections the
 /// viewer may open, the current one marked.
 enum ModerationSections {

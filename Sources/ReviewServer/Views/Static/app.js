@@ -94,8 +94,19 @@ document.addEventListener('submit', async (event) => {
   try {
     const body = formBody(form);
     if (form.dataset.notes && window.obsreviewNotes) body.annotations = window.obsreviewNotes.forSubmission();
-    const answer = await api(form.dataset.method || 'POST', form.dataset.api, body);
+    let url = form.dataset.api;
+    // A form about a person chosen in it (`data-pick-user`): their id goes into the path, not the body.
+    if ('pickUser' in form.dataset) { url = url.replace('{id}', encodeURIComponent(body.userId || '')); delete body.userId; }
+    const answer = await api(form.dataset.method || 'POST', url, body);
     if (form.dataset.notes && window.obsreviewNotes) window.obsreviewNotes.clear();
+    if ('showLink' in form.dataset) {
+      // A link shown once (a reset link): stay on the page so it can be copied.
+      const slot = form.querySelector('[data-link-slot]');
+      const until = new Date(answer.expiresAt).toLocaleString();
+      slot.textContent = `Give them this link; it works once, until ${until}: ${location.origin}${answer.path}`;
+      if (button) button.disabled = false;
+      return;
+    }
     if (form.dataset.redirect) {
       const id = answer && (answer.id || (answer.case && answer.case.id) || '');
       location.assign(form.dataset.redirect.replace('{id}', id));
@@ -144,6 +155,30 @@ document.getElementById('signin')?.addEventListener('submit', async (event) => {
   } catch (e) {
     error.textContent = e.message;
     form.password.focus();
+  }
+});
+
+// A reset link: the secret is in the fragment (never sent to a server); set a new password with it.
+document.getElementById('reset')?.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const error = document.getElementById('reset-error');
+  const token = location.hash.slice(1);
+  error.textContent = '';
+  if (!token) { error.textContent = 'Open this page with the whole link the administrator gave you (it ends with a long code after #).'; return; }
+  if (form.newPassword.value !== document.getElementById('reset-again').value) { error.textContent = 'The two passwords differ: type the same one twice.'; return; }
+  try {
+    await api('POST', '/api/v1/password-resets', { token, newPassword: form.newPassword.value });
+    history.replaceState(null, '', location.pathname);
+    form.querySelector('button[type="submit"]').disabled = true;
+    const done = document.getElementById('reset-done');
+    done.textContent = 'Your new password is set. ';
+    const link = document.createElement('a');
+    link.href = '/signin';
+    link.textContent = 'Sign in';
+    done.append(link);
+  } catch (e) {
+    error.textContent = e.message;
   }
 });
 
