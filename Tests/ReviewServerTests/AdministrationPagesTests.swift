@@ -271,6 +271,8 @@ extension AdministrationPagesTests {
             let (_, users, _) = try await PagesTests.page(client, fixture, "/users", as: .administrator)
             #expect(users.contains("data-api=\"/api/v1/users/{id}/reset\"") && users.contains("<option value=\"\(lead)\">"))
             #expect(!users.contains("<option value=\"\(fixture.users[.administrator]!.id)\">"))
+            // Token-only accounts (no password) are not offered.
+            #expect(!users.contains("<option value=\"\(fixture.users[.employer]!.id)\">"))
         }
     }
 }

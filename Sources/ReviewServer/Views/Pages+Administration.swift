@@ -36,7 +36,8 @@ extension Pages {
                 organisationName: organisationNames[user.organisationId] ?? "an organisation", statusText: status, active: user.active,
                 awaitingApproval: user.awaitingApproval,
                 requestedByText: requester.map { "Created by " + (names[$0] ?? Labels.actor($0, people: [:])) },
-                requestedByViewer: requester == page.actor.userID, isViewer: user.id == page.actor.userID)
+                requestedByViewer: requester == page.actor.userID, isViewer: user.id == page.actor.userID,
+                mayReset: user.username != nil && user.id != page.actor.userID)
         }
         return View(title: "Users and organisations", model: UsersModel(
             people: rows,

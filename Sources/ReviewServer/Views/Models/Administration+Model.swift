@@ -20,6 +20,8 @@ struct UsersModel: PageTemplateModel {
         /// The viewer created it: another administrator must approve it (the two-person rule).
         let requestedByViewer: Bool
         let isViewer: Bool
+        /// Someone else with a password: a reset link can be issued for them.
+        let mayReset: Bool
     }
 
     struct OrganisationRow: PageModel {
