@@ -121,6 +121,9 @@ import Testing
             route(.put, "/api/v1/moderators/\(lay)/profile", [.lead, .administrator], body: #"{"practiceAreas":["childrens"],"capacity":5}"#),
             route(.get, "/api/v1/moderators/\(lay)/conflicts", [.lead, .auditor, .unassignedModerator]),
             route(.post, "/api/v1/moderators/\(lay)/conflicts", [.lead, .unassignedModerator], body: #"{"organisationId":"\#(f.employerA.id)","reason":"Worked there until 2025."}"#),
+            // An id that is not one of the moderator's conflicts: whoever gets through gets 404 from the store, so the
+            // route's access is proved in AdministrationPagesTests.withdrawConflict; here only the refusals (403) count.
+            route(.delete, "/api/v1/moderators/\(lay)/conflicts/\(UUID())", [], body: #"{"reason":"Declared in error."}"#),
             route(.get, "/api/v1/assignments", [.lead, .auditor, .assignedModerator, .unassignedModerator]),
             route(.post, "/api/v1/routing", [.lead], body: "{}"),
             route(.post, "/api/v1/samples", [.lead], body: #"{"seed":1,"dryRun":true}"#),

@@ -275,4 +275,37 @@ extension AdministrationPagesTests {
             #expect(!users.contains("<option value=\"\(fixture.users[.employer]!.id)\">"))
         }
     }
+
+    @Test("a declared conflict is withdrawn by the lead with a reason (audited); not by the auditor, nor for another moderator's conflict")
+    func withdrawConflict() async throws {
+        let fixture = try await APIFixture.make()
+        let lay = fixture.users[.unassignedModerator]!.id, professional = fixture.users[.assignedModerator]!.id
+        try await fixture.withClient { client in
+            let declared = try await client.execute(
+                uri: "/api/v1/moderators/\(lay)/conflicts", method: .post, headers: fixture.headers(.lead, json: true),
+                body: ByteBuffer(string: #"{"organisationId":"\#(fixture.employerA.id)","reason":"Worked there until 2025."}"#))
+            let id = try #require(try Self.json(declared)["id"] as? String)
+            let (_, page, _) = try await PagesTests.page(client, fixture, "/moderation", as: .lead)
+            #expect(page.contains("data-api=\"/api/v1/moderators/\(lay)/conflicts/\(id)\" data-method=\"DELETE\""))
+            let body = ByteBuffer(string: #"{"reason":"Declared in error."}"#)
+            for caller in [Caller.auditor, .administrator, .unassignedModerator, .employer] {
+                let refused = try await client.execute(uri: "/api/v1/moderators/\(lay)/conflicts/\(id)", method: .delete,
+                                                       headers: fixture.headers(caller, json: true), body: body)
+                #expect(refused.status == .forbidden, "\(caller): \(refused.status)")
+            }
+            // Another moderator's id with this conflict: not theirs.
+            let wrong = try await client.execute(uri: "/api/v1/moderators/\(professional)/conflicts/\(id)", method: .delete,
+                                                 headers: fixture.headers(.lead, json: true), body: body)
+            #expect(wrong.status == .notFound)
+            let done = try await client.execute(uri: "/api/v1/moderators/\(lay)/conflicts/\(id)", method: .delete,
+                                                headers: fixture.headers(.lead, json: true), body: body)
+            #expect(done.status == .noContent)
+            #expect(try await fixture.store.moderation.conflicts(of: lay).isEmpty)
+            let audit = try await fixture.store.audit.entries(after: 0, limit: 1000)
+            #expect(audit.contains { $0.event.action.rawValue == "moderator.conflict_withdrawn" && $0.event.reason == "Declared in error." })
+            let again = try await client.execute(uri: "/api/v1/moderators/\(lay)/conflicts/\(id)", method: .delete,
+                                                 headers: fixture.headers(.lead, json: true), body: body)
+            #expect(again.status == .notFound)
+        }
+    }
 }

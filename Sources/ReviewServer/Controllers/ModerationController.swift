@@ -18,6 +18,7 @@ struct ModerationController: Sendable {
         group.put("moderators/:userId/profile", use: setProfile)
         group.get("moderators/:userId/conflicts", use: conflicts)
         group.post("moderators/:userId/conflicts", use: declareConflict)
+        group.delete("moderators/:userId/conflicts/:conflictId", use: withdrawConflict)
         group.get("assignments", use: assignments)
         group.post("routing", use: route)
         group.post("samples", use: drawSample)
@@ -134,6 +135,28 @@ struct ModerationController: Sendable {
             throw APIError(.unprocessableContent, code: .invalid, message: error.message)
         }
         return Created(body: ConflictRepresentation(try await services.store.moderation.declareConflict(conflict, by: actor, at: services.now())))
+    }
+
+    struct Withdrawal: Decodable {
+        let reason: String
+    }
+
+    /// The lead withdraws a declared conflict (declared in error, or no longer true), saying why; the moderator may be
+    /// routed cases it covered from then on.
+    @Sendable func withdrawConflict(_ request: Request, context: ReviewRequestContext) async throws -> HTTPResponse.Status {
+        let actor = try context.requireIdentity()
+        try Access.Rule.recordConflicts.require(actor)
+        let id = try await conflictTarget(context, actor: actor, declaring: true)
+        guard let conflictID = context.parameters.get("conflictId").flatMap(UUID.init(uuidString:)) else {
+            throw Access.notFound("conflict \(context.parameters.get("conflictId") ?? "")")
+        }
+        let body = try await request.json(Withdrawal.self, context: context)
+        let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 1000 else {
+            throw APIError(.unprocessableContent, code: .invalid, message: "Say why the conflict no longer applies (1 to 1,000 characters).")
+        }
+        try await services.store.moderation.withdrawConflict(conflictID, of: id, reason: reason, by: actor, at: services.now())
+        return .noContent
     }
 
     /// A moderator's own assignments (their work, open first); for the lead and the auditor, the overdue ones, or

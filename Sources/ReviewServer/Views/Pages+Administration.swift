@@ -74,7 +74,7 @@ extension Pages {
                     let subject = conflict.candidateId.map { "Candidate " + (candidateNames[$0.description] ?? "whose record is not listed") }
                         ?? conflict.organisationId.map { organisationNames[$0.description] ?? "an organisation" } ?? "—"
                     conflicts.append(ModeratorsModel.Conflict(
-                        subjectText: subject, reason: conflict.reason, declaredAt: Timestamp(conflict.declaredAt),
+                        conflictId: conflict.id, subjectText: subject, reason: conflict.reason, declaredAt: Timestamp(conflict.declaredAt),
                         declaredByName: Labels.actor(conflict.declaredBy, people: people)))
                 }
             }

@@ -67,6 +67,7 @@ struct ModeratorsModel: PageTemplateModel {
     }
 
     struct Conflict: PageModel {
+        let conflictId: String
         let subjectText: String
         let reason: String
         let declaredAt: Timestamp
