@@ -51,6 +51,8 @@ import Testing
             route(.patch, "/api/v1/users/\(employerUser)", [.administrator], body: #"{"active":true}"#),
             // Nothing awaits approval here (409): the route lets administrators through and no one else.
             route(.post, "/api/v1/users/\(employerUser)/approval", [.administrator]),
+            // The employer signs in with a token only: the administrator gets through to a 409 (no password to reset).
+            route(.post, "/api/v1/users/\(employerUser)/reset", [.administrator], body: #"{"secondFactor":false}"#),
             // The fixture's callers use API tokens and have no password (422): the route lets everyone through.
             route(.post, "/api/v1/session/password", everyone, body: #"{"currentPassword":"not set here","newPassword":"another long passphrase"}"#),
             route(.get, "/api/v1/candidates", listReaders),
@@ -98,6 +100,7 @@ import Testing
             route(.get, "/audit", [.auditor, .lead, .administrator]),
             Route(method: .get, path: "/privacy", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
             Route(method: .get, path: "/accessibility", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
+            Route(method: .get, path: "/reset", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
             route(.get, "/api/v1/cases", everyone.subtracting([.administrator])),
             route(.get, "/api/v1/cases/\(c)", recordingViewers),
             route(.post, "/api/v1/cases/\(c)/transitions", [.assessor, .employer, .lead], body: #"{"action":"startLocalReview","expectedVersion":1}"#),
@@ -120,6 +123,9 @@ import Testing
             route(.put, "/api/v1/moderators/\(lay)/profile", [.lead, .administrator], body: #"{"practiceAreas":["childrens"],"capacity":5}"#),
             route(.get, "/api/v1/moderators/\(lay)/conflicts", [.lead, .auditor, .unassignedModerator]),
             route(.post, "/api/v1/moderators/\(lay)/conflicts", [.lead, .unassignedModerator], body: #"{"organisationId":"\#(f.employerA.id)","reason":"Worked there until 2025."}"#),
+            // An id that is not one of the moderator's conflicts: whoever gets through gets 404 from the store, so the
+            // route's access is proved in AdministrationPagesTests.withdrawConflict; here only the refusals (403) count.
+            route(.delete, "/api/v1/moderators/\(lay)/conflicts/\(UUID())", [], body: #"{"reason":"Declared in error."}"#),
             route(.get, "/api/v1/assignments", [.lead, .auditor, .assignedModerator, .unassignedModerator]),
             route(.post, "/api/v1/routing", [.lead], body: "{}"),
             route(.post, "/api/v1/samples", [.lead], body: #"{"seed":1,"dryRun":true}"#),
@@ -141,6 +147,14 @@ import Testing
             route(.post, "/api/v1/holds", [.lead, .administrator], body: #"{"subjectType":"observation","subjectId":"\#(o)","reason":"Inquiry IQ-9"}"#),
             route(.delete, "/api/v1/holds/\(f.hold.id)", [.lead, .administrator]),
             route(.get, "/data-protection", [.lead, .administrator, .auditor]),
+            // The administration pages (issue 20, item 4): users for administrators; running moderation for the lead, read
+            // by the auditor; moderators' profiles for administrators too. The preview reads a dry run (changes nothing).
+            route(.get, "/users", [.administrator]),
+            route(.get, "/moderation", [.lead, .auditor, .administrator]),
+            route(.get, "/moderation/policy", [.lead, .auditor]),
+            route(.get, "/moderation/samples", [.lead, .auditor]),
+            route(.get, "/moderation/samples?seed=7&rate=1", [.lead, .auditor]),
+            route(.get, "/moderation/calibration", [.lead, .auditor]),
             route(.post, "/uploads", [.assessor, .lead], headers: [.tusResumable: "1.0.0", .uploadLength: "10", .uploadMetadata: metadata]),
             route(.delete, "/api/v1/session", everyone),
             // Only its owner revokes a token (the assessor's spare one: the token in use stays for the last route).

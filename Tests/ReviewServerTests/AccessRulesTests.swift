@@ -36,6 +36,14 @@ import Testing
         ("readAuditTrail", .readAuditTrail, [(.get, "/api/v1/audit"), (.get, "/audit")]),
         ("manageHolds", .manageHolds, [(.post, "/api/v1/holds"), (.delete, "/api/v1/holds/{h}"), (.post, "/api/v1/erasures")]),
         ("runBoard", .runBoard, [(.get, "/board")]),
+        ("manageUsers", .manageUsers, [(.post, "/api/v1/users"), (.patch, "/api/v1/users/{u}"), (.post, "/api/v1/users/{u}/approval"),
+                                        (.post, "/api/v1/users/{u}/reset"), (.post, "/api/v1/organisations"), (.get, "/users")]),
+        ("readModeration", .readModeration, [(.get, "/api/v1/moderation/policy"), (.get, "/api/v1/calibration/seeds"), (.get, "/api/v1/samples/estimates"),
+                                              (.get, "/moderation/policy"), (.get, "/moderation/samples"), (.get, "/moderation/calibration")]),
+        ("setPolicy", .setPolicy, [(.put, "/api/v1/moderation/policy")]),
+        ("drawSamples", .drawSamples, [(.post, "/api/v1/samples")]),
+        ("listModerators", .listModerators, [(.get, "/api/v1/moderators"), (.get, "/moderation")]),
+        ("setModeratorProfiles", .setModeratorProfiles, [(.put, "/api/v1/moderators/{u}/profile")]),
         ("review", .review, [(.get, "/cases/{c}/review")]),
         ("openObservationPages", .openObservationPages, [(.get, "/observations/{o}")]),
     ]
@@ -77,6 +85,7 @@ import Testing
         let fixture = try await APIFixture.make()
         let routes = AccessMatrixTests.routes(fixture)
         let o = fixture.observation.observation.id, r = fixture.recording.id, c = fixture.dispute.id
+        let lay = fixture.users[.unassignedModerator]!.id
         // (page, what on the page stands for the action, the API route that does it)
         let offers: [(page: String, marker: String, method: HTTPRequest.Method, route: String)] = [
             ("/observations/\(o)", "/api/v1/observations/\(o)/ratings\"", .post, "/api/v1/observations/{o}/ratings"),
@@ -89,6 +98,13 @@ import Testing
             ("/cases/\(c)", "data-api=\"/api/v1/cases/\(c)/assignments\"", .post, "/api/v1/cases/{c}/assignments"),
             ("/cases/\(c)", "href=\"/api/v1/cases/\(c)/bundle\"", .get, "/api/v1/cases/{c}/bundle"),
             ("/cases/\(c)", "History (audit trail)", .get, "/api/v1/audit"),
+            ("/users", "data-api=\"/api/v1/users\"", .post, "/api/v1/users"),
+            ("/users", "data-api=\"/api/v1/organisations\"", .post, "/api/v1/organisations"),
+            ("/moderation", "data-api=\"/api/v1/moderators/\(lay)/profile\"", .put, "/api/v1/moderators/{u}/profile"),
+            ("/moderation", "data-api=\"/api/v1/moderators/\(lay)/conflicts\"", .post, "/api/v1/moderators/{u}/conflicts"),
+            ("/moderation/policy", "data-api=\"/api/v1/moderation/policy\"", .put, "/api/v1/moderation/policy"),
+            ("/moderation/samples", "action=\"/moderation/samples\"", .post, "/api/v1/samples"),
+            ("/moderation/calibration", "data-api=\"/api/v1/calibration/seeds\"", .post, "/api/v1/calibration/seeds"),
         ]
         try await fixture.withClient { client in
             for caller in Caller.allCases {

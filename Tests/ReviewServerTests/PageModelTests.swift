@@ -11,7 +11,7 @@ import Testing
         SignInModel.self, PrivacyModel.self, AccessibilityModel.self, ErrorModel.self, HomeModel.self, ReviewModel.self, DecisionModel.self,
         AuditModel.self, ObservationListModel.self, ObservationPageModel.self, CaseListModel.self, CasePageModel.self,
         BoardModel.self, UploadModel.self, RecordingListModel.self, RecordingPageModel.self, StatisticsModel.self,
-        DataProtectionModel.self,
+        DataProtectionModel.self, UsersModel.self, ModeratorsModel.self, PolicyModel.self, SamplesModel.self, CalibrationModel.self, ResetModel.self,
     ]
 
     static func check() throws -> TemplateCheck { try TemplateCheck(directory: try PageRenderer.templatesDirectory()) }

@@ -28,6 +28,8 @@ import Testing
             ("/cases", .lead), ("/cases/\(fixture.dispute.id)", .lead), ("/cases/\(fixture.dispute.id)/review", .assignedModerator),
             ("/cases/\(fixture.dispute.id)/decision", .lead),
             ("/board", .lead), ("/audit", .auditor), ("/privacy", .employer), ("/accessibility", .lead),
+            ("/users", .administrator), ("/moderation", .lead), ("/moderation", .administrator), ("/moderation/policy", .lead),
+            ("/moderation/policy", .auditor), ("/moderation/samples?seed=7&rate=1", .lead), ("/moderation/calibration", .lead),
         ]
         try await fixture.withClient { client in
             for (path, caller) in pages {

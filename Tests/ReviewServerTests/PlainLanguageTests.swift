@@ -19,6 +19,7 @@ import Testing
             "/", "/upload", "/recordings", "/recordings/\(recording)", "/observations", "/observations/\(observation)",
             "/cases", "/cases/\(dispute)", "/cases/\(dispute)/review", "/cases/\(dispute)/decision", "/board", "/audit", "/audit?subjectType=case&subjectId=\(dispute)",
             "/statistics", "/data-protection", "/privacy", "/accessibility",
+            "/users", "/moderation", "/moderation/policy", "/moderation/samples", "/moderation/samples?seed=7&rate=1", "/moderation/calibration", "/reset",
         ]
     }
 

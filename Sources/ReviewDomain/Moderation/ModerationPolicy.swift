@@ -61,16 +61,16 @@ public struct ModerationPolicy: Hashable, Sendable {
         func check(_ ok: Bool, _ message: String) throws(DomainError) {
             guard ok else { throw DomainError(code: .policyOutOfRange, message: message) }
         }
-        try check((1...5).contains(moderatorsPerCase), "moderatorsPerCase \(moderatorsPerCase) is outside 1–5 (default 2).")
-        try check(panel.count <= 5, "panel names \(panel.count) places; a case has at most 5 moderators.")
-        try check(DisputePolicy.toleranceRange.contains(tolerance), "tolerance \(tolerance) is outside 1–6 (default 2).")
-        try check((0...3).contains(escalationModerators), "escalationModerators \(escalationModerators) is outside 0–3 (default 1).")
-        try check((1...90).contains(assignmentDays), "assignmentDays \(assignmentDays) is outside 1–90 (default 14).")
-        try check((0...10).contains(practiceAreaWeight), "practiceAreaWeight \(practiceAreaWeight) is outside 0–10 (default 2).")
-        try check(sampleRate >= 0 && sampleRate <= 1, "sampleRate \(sampleRate) is outside 0–1 (default 0.1).")
-        try check(boundaryWeight >= 1 && boundaryWeight <= 20, "boundaryWeight \(boundaryWeight) is outside 1–20 (default 3).")
-        try check(calibrationRate >= 0 && calibrationRate <= 0.5, "calibrationRate \(calibrationRate) is outside 0–0.5 (default 0.05).")
-        try check((1...100).contains(minimumStratumSize), "minimumStratumSize \(minimumStratumSize) is outside 1–100 (default 5).")
+        try check((1...5).contains(moderatorsPerCase), "Moderators per case (moderatorsPerCase) must be from 1 to 5, not \(moderatorsPerCase); the default is 2.")
+        try check(panel.count <= 5, "The panel (panel) names \(panel.count) places; a case has at most 5 moderators.")
+        try check(DisputePolicy.toleranceRange.contains(tolerance), "The dispute tolerance (tolerance) must be from 1 to 6 points, not \(tolerance); the default is 2.")
+        try check((0...3).contains(escalationModerators), "Further moderators on escalation (escalationModerators) must be from 0 to 3, not \(escalationModerators); the default is 1.")
+        try check((1...90).contains(assignmentDays), "Days to give an opinion (assignmentDays) must be from 1 to 90, not \(assignmentDays); the default is 14.")
+        try check((0...10).contains(practiceAreaWeight), "The weight of a matching practice area (practiceAreaWeight) must be from 0 to 10 open cases, not \(practiceAreaWeight); the default is 2.")
+        try check(sampleRate >= 0 && sampleRate <= 1, "The sample rate (sampleRate) must be from 0 to 1 (0.1 is 10%), not \(sampleRate); the default is 0.1.")
+        try check(boundaryWeight >= 1 && boundaryWeight <= 20, "The boundary weight (boundaryWeight) must be from 1 to 20, not \(boundaryWeight); the default is 3.")
+        try check(calibrationRate >= 0 && calibrationRate <= 0.5, "The calibration rate (calibrationRate) must be from 0 to 0.5 (0.05 is one calibration case per 20 cases), not \(calibrationRate); the default is 0.05.")
+        try check((1...100).contains(minimumStratumSize), "The smallest sampling group (minimumStratumSize) must be from 1 to 100 observations, not \(minimumStratumSize); the default is 5.")
         return self
     }
 
@@ -104,8 +104,8 @@ extension ModerationPolicy: Codable {
             calibrationRate: try c.decodeIfPresent(Double.self, forKey: .calibrationRate) ?? d.calibrationRate,
             sampleStrata: try c.decodeIfPresent(String.self, forKey: .sampleStrata).map { name throws(DomainError) in
                 guard let strata = SampleStrata(rawValue: name) else {
-                    throw DomainError(code: .policyOutOfRange, message: "sampleStrata \"\(name)\" is not one of "
-                        + SampleStrata.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + " (default \"employer_assessor\").")
+                    throw DomainError(code: .policyOutOfRange, message: "How samples are grouped (sampleStrata) must be one of "
+                        + SampleStrata.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + ", not \"\(name)\"; the default is \"employer_assessor\".")
                 }
                 return strata
             } ?? d.sampleStrata,

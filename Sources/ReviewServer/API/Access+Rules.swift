@@ -63,8 +63,19 @@ extension Access.Rule {
     /// The decision view: the opinions side by side and every note on one player, for the lead who decides.
     static let decideCases = Self(roles: [.lead], doWhat: "open the decision view (the moderation lead decides cases)")
 
+    // Running moderation: the lead sets it up, the auditor reads it; an administrator keeps moderators' profiles.
+    static let readModeration = Self(roles: [.lead, .auditor], doWhat: "read the moderation policy, samples and calibration")
+    static let setPolicy = Self(roles: [.lead], doWhat: "set the moderation policy")
+    static let drawSamples = Self(roles: [.lead], doWhat: "draw a quality sample")
+    static let listModerators = Self(roles: [.lead, .auditor, .administrator], doWhat: "list moderators")
+    static let setModeratorProfiles = Self(roles: [.lead, .administrator], doWhat: "set a moderator's profile")
+    static let recordConflicts = Self(roles: [.lead], doWhat: "record a moderator's conflict")
+
     // People and records.
     static let listUsers = Self(roles: [.administrator, .lead], doWhat: "list users")
+    /// Creating, deactivating and approving accounts and organisations: administrators only (the lead lists users to
+    /// run moderation, and no more).
+    static let manageUsers = Self(roles: [.administrator], doWhat: "manage users and organisations")
     static let readAuditTrail = Self(roles: [.auditor, .lead, .administrator], doWhat: "read the audit trail")
     static let manageHolds = Self(roles: [.lead, .administrator], doWhat: "place or release legal holds and erase candidates")
 }

@@ -18,6 +18,8 @@ struct DirectoryController: Sendable {
         group.post("users", use: createUser)
         group.patch("users/:userId", use: updateUser)
         group.post("users/:userId/approval", use: approveUser)
+        group.post("users/:userId/reset", use: issueReset)
+        group.post("password-resets", use: redeemReset)
     }
 
     @Sendable func listOrganisations(_ request: Request, context: ReviewRequestContext) async throws -> Page<OrganisationRepresentation> {
@@ -37,7 +39,7 @@ struct DirectoryController: Sendable {
 
     @Sendable func createOrganisation(_ request: Request, context: ReviewRequestContext) async throws -> Created<OrganisationRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.administrator], to: "create organisations")
+        try Access.Rule.manageUsers.require(actor)
         let body = try await request.json(NewOrganisation.self, context: context)
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 200 else {
@@ -75,7 +77,7 @@ struct DirectoryController: Sendable {
 
     @Sendable func createUser(_ request: Request, context: ReviewRequestContext) async throws -> Created<UserRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.administrator], to: "create users")
+        try Access.Rule.manageUsers.require(actor)
         let body = try await request.json(NewUser.self, context: context)
         let user = try await AccountSetup(store: services.store, passwords: services.passwords)
             .createUser(name: body.name, username: body.username, password: body.password, role: body.role,
@@ -90,7 +92,7 @@ struct DirectoryController: Sendable {
 
     @Sendable func updateUser(_ request: Request, context: ReviewRequestContext) async throws -> UserRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.administrator], to: "change users")
+        try Access.Rule.manageUsers.require(actor)
         let id: UserID = try context.id("userId")
         let body = try await request.json(UserChange.self, context: context)
         guard var user = try await services.store.records.users.find(id) else { throw Access.notFound("user \(id)") }
@@ -116,7 +118,7 @@ extension DirectoryController {
     /// A second administrator approves a lead, auditor or administrator account another one created.
     @Sendable func approveUser(_ request: Request, context: ReviewRequestContext) async throws -> UserRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.administrator], to: "approve accounts")
+        try Access.Rule.manageUsers.require(actor)
         let id: UserID = try context.id("userId")
         guard var user = try await services.store.records.users.find(id) else { throw Access.notFound("user \(id)") }
         guard let approval = try await services.store.accounts.accountApproval(of: id), approval.approvedBy == nil else {

@@ -18,6 +18,7 @@ struct ModerationController: Sendable {
         group.put("moderators/:userId/profile", use: setProfile)
         group.get("moderators/:userId/conflicts", use: conflicts)
         group.post("moderators/:userId/conflicts", use: declareConflict)
+        group.delete("moderators/:userId/conflicts/:conflictId", use: withdrawConflict)
         group.get("assignments", use: assignments)
         group.post("routing", use: route)
         group.post("samples", use: drawSample)
@@ -40,14 +41,14 @@ struct ModerationController: Sendable {
 
     @Sendable func policy(_ request: Request, context: ReviewRequestContext) async throws -> PolicyRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: Self.readers, to: "read the moderation policy")
+        try Access.Rule.readModeration.require(actor)
         return PolicyRepresentation(policy: try await services.store.moderation.moderationPolicy())
     }
 
     /// Replaces the policy; keys left out take their defaults. 422 names a value out of range.
     @Sendable func setPolicy(_ request: Request, context: ReviewRequestContext) async throws -> PolicyRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead], to: "set the moderation policy")
+        try Access.Rule.setPolicy.require(actor)
         let policy: ModerationPolicy
         do {
             policy = try await request.json(ModerationPolicy.self, context: context)
@@ -60,7 +61,7 @@ struct ModerationController: Sendable {
 
     @Sendable func moderators(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<ModeratorRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .auditor, .administrator], to: "list moderators")
+        try Access.Rule.listModerators.require(actor)
         return ItemList(items: try await services.store.moderation.moderatorProfiles().map { ModeratorRepresentation($0.profile, openWorkload: $0.openWorkload) })
     }
 
@@ -71,7 +72,7 @@ struct ModerationController: Sendable {
 
     @Sendable func setProfile(_ request: Request, context: ReviewRequestContext) async throws -> ModeratorRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .administrator], to: "set a moderator's profile")
+        try Access.Rule.setModeratorProfiles.require(actor)
         let id: UserID = try context.id("userId")
         let body = try await request.json(Profile.self, context: context)
         guard ModeratorProfile.capacityRange.contains(body.capacity) else {
@@ -136,6 +137,28 @@ struct ModerationController: Sendable {
         return Created(body: ConflictRepresentation(try await services.store.moderation.declareConflict(conflict, by: actor, at: services.now())))
     }
 
+    struct Withdrawal: Decodable {
+        let reason: String
+    }
+
+    /// The lead withdraws a declared conflict (declared in error, or no longer true), saying why; the moderator may be
+    /// routed cases it covered from then on.
+    @Sendable func withdrawConflict(_ request: Request, context: ReviewRequestContext) async throws -> HTTPResponse.Status {
+        let actor = try context.requireIdentity()
+        try Access.Rule.recordConflicts.require(actor)
+        let id = try await conflictTarget(context, actor: actor, declaring: true)
+        guard let conflictID = context.parameters.get("conflictId").flatMap(UUID.init(uuidString:)) else {
+            throw Access.notFound("conflict \(context.parameters.get("conflictId") ?? "")")
+        }
+        let body = try await request.json(Withdrawal.self, context: context)
+        let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 1000 else {
+            throw APIError(.unprocessableContent, code: .invalid, message: "Say why the conflict no longer applies (1 to 1,000 characters).")
+        }
+        try await services.store.moderation.withdrawConflict(conflictID, of: id, reason: reason, by: actor, at: services.now())
+        return .noContent
+    }
+
     /// A moderator's own assignments (their work, open first); for the lead and the auditor, the overdue ones, or
     /// with `?state=` the latest 500 in that state across cases (e.g. `expired`, `declined`).
     @Sendable func assignments(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<AssignmentRepresentation> {
@@ -174,11 +197,14 @@ struct ModerationController: Sendable {
         let rate: Double?
         let seed: UInt64
         let dryRun: Bool?
+        /// The observations a preview (a dry run with the same seed and rate) picked: the draw is refused (409, saying
+        /// what changed) unless it picks the same.
+        let expectedPicks: [ObservationID]?
     }
 
     @Sendable func drawSample(_ request: Request, context: ReviewRequestContext) async throws -> Created<SampleDrawRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead], to: "draw a quality sample")
+        try Access.Rule.drawSamples.require(actor)
         let body = try await request.json(SampleRequest.self, context: context)
         var rate = body.rate ?? 0
         if body.rate == nil { rate = try await services.store.moderation.moderationPolicy().sampleRate }
@@ -186,7 +212,7 @@ struct ModerationController: Sendable {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"rate\" must be between 0 and 1 (e.g. 0.1 for 10%), not \(rate).")
         }
         let dryRun = body.dryRun ?? false
-        let record = try await services.store.moderation.drawSample(rate: rate, seed: body.seed, dryRun: dryRun, by: actor, at: services.now())
+        let record = try await services.store.moderation.drawSample(rate: rate, seed: body.seed, dryRun: dryRun, expecting: body.expectedPicks, by: actor, at: services.now())
         return Created(body: SampleDrawRepresentation(record, dryRun: dryRun), status: dryRun ? .ok : .created)
     }
 

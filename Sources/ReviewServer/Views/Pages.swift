@@ -48,6 +48,7 @@ struct Pages: Sendable {
         router.get("audit") { request, context in try await page(request, context, audit) }
         router.get("statistics") { request, context in try await page(request, context, statistics) }
         router.get("data-protection") { request, context in try await page(request, context, dataProtection) }
+        addAdministrationRoutes(to: router)
     }
 
     static func renderer() throws -> PageRenderer {

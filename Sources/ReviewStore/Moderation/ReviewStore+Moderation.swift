@@ -123,6 +123,22 @@ extension ModerationStore {
         try await moderation { sql in try await sql.declare(conflict, by: actor, at: time) }
     }
 
+    /// Withdraws `moderatorID`'s declared conflict `id` (declared in error, or no longer true), with a reason; audited
+    /// (`moderator.conflict_withdrawn`), so the trail keeps both the declaration and its end. `.notFound` unless the
+    /// conflict is that moderator's.
+    public func withdrawConflict(_ id: UUID, of moderatorID: UserID, reason: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) {
+        try await moderation { sql in
+            guard try await sql.db.raw("""
+                DELETE FROM moderator_conflicts WHERE id = \(sql.dialect.id(id)) AND moderator_id = \(sql.dialect.id(moderatorID)) RETURNING moderator_id
+                """).first() != nil else {
+                throw StoreError(.notFound, "The moderator has no such declared conflict.")
+            }
+            try await sql.append(AuditEvent(
+                at: time, actorID: actor.userID, action: "moderator.conflict_withdrawn", subject: .init(type: "user", id: moderatorID.description),
+                reason: reason, details: ["conflict": id.lowercasedString]))
+        }
+    }
+
     /// Declared conflicts, of one moderator or of all.
     public func conflicts(of moderatorID: UserID? = nil) async throws(StoreError) -> [ConflictRecord] {
         try await reading { sql in

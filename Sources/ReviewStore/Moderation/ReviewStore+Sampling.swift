@@ -22,7 +22,13 @@ extension ModerationStore {
     /// Draws a seeded quality sample at `rate` (DESIGN.md §3, ``Sampler``). Unless `dryRun`, keeps the draw, opens
     /// a sample case for each pick (the reason it was picked kept beside it), sends each to moderation and routes
     /// them, all in one transaction, on behalf of `actor` (a lead).
-    public func drawSample(rate: Double, seed: UInt64, dryRun: Bool, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> SampleDrawRecord {
+    ///
+    /// `expecting`: the observations a preview (a dry run with the same seed and rate) picked. The draw is refused
+    /// (`conflict`, nothing kept) when it would pick others: ratings, cases or the policy changed since the preview, and
+    /// the message says how.
+    public func drawSample(
+        rate: Double, seed: UInt64, dryRun: Bool, expecting: [ObservationID]? = nil, by actor: ActingUser, at time: Date = Date()
+    ) async throws(StoreError) -> SampleDrawRecord {
         guard rate >= 0, rate <= 1 else {
             throw StoreError(wrapping: DomainError(code: .policyOutOfRange, message: "The sample rate must be between 0 and 1 (e.g. 0.1 for 10%), not \(rate)."))
         }
@@ -30,6 +36,9 @@ extension ModerationStore {
             let policy = try await sql.policy()
             let draw = Sampler.draw(try await sql.samplingPopulation(), rate: rate, seed: seed, boundaryWeight: policy.boundaryWeight,
                                     strata: policy.sampleStrata, minimumStratumSize: policy.minimumStratumSize)
+            if let expecting, let difference = Self.difference(expected: expecting, drawn: draw) {
+                throw StoreError(.conflict, difference)
+            }
             let id = UUID()
             guard !dryRun else { return SampleDrawRecord(id: id, draw: draw, drawnBy: actor.userID, drawnAt: time, cases: [:]) }
             try await sql.db.raw("""
@@ -59,6 +68,20 @@ extension ModerationStore {
             _ = try await sql.routeCases(caseIDs: Array(cases.values), router: &router, policy: policy, trigger: "sample draw \(id.lowercasedString)", at: time)
             return SampleDrawRecord(id: id, draw: draw, drawnBy: actor.userID, drawnAt: Dialect.normalised(time), cases: cases)
         }
+    }
+
+    /// Why `drawn` is not the draw a preview showed (`expected`, its picks), in words; `nil` when it picks the same.
+    static func difference(expected: [ObservationID], drawn: SampleDraw) -> String? {
+        let now = Set(drawn.picks.map(\.observationID)), then = Set(expected)
+        guard now != then else { return nil }
+        let gone = then.subtracting(now).count, added = now.subtracting(then).count
+        func observations(_ n: Int) -> String { n == 1 ? "1 observation" : "\(n) observations" }
+        var parts: [String] = []
+        if gone > 0 { parts.append("\(observations(gone)) of the preview would not be picked") }
+        if added > 0 { parts.append("\(observations(added)) not in the preview would be") }
+        return "The records changed since the preview (\(drawn.population) observations can be sampled now): "
+            + parts.joined(separator: " and ")
+            + ". Ratings, cases or the policy changed meanwhile. Nothing was drawn; preview again and draw from the new preview."
     }
 
     /// The weighted findings of the decided sample cases (``SampleFindings``), per draw and overall, read in one query:

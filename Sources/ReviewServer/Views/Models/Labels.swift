@@ -206,6 +206,26 @@ enum Labels {
         return result
     }
 
+    static func organisationKind(_ kind: Organisation.Kind) -> String {
+        switch kind {
+        case .employer: "Employer"
+        case .accreditingBody: "Accrediting body"
+        case .moderationPanel: "Moderation panel"
+        }
+    }
+
+    /// How quality samples are grouped before drawing.
+    static func sampleStrata(_ strata: SampleStrata) -> String {
+        switch strata {
+        case .employerAssessor: "By employer and assessor"
+        case .employer: "By employer"
+        case .none: "The whole scheme as one group"
+        }
+    }
+
+    /// A share as people read it: 0.1 → "10%", 0.055 → "5.5%".
+    static func percent(_ share: Double) -> String { PageFormat.number((share * 1000).rounded() / 10) + "%" }
+
     /// What an audit event or a hold is about, when there is no name for the thing itself.
     static func subjectType(_ type: String) -> String {
         switch type {

@@ -45,11 +45,14 @@ struct LayoutModel: PageModel {
         case .moderator: [("/", "My reviews")]
         case .lead:
             [("/", "Home"), ("/board", "Board"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"),
-             ("/upload", "Upload"), ("/statistics", "Statistics"), ("/audit", "Audit trail"), ("/data-protection", "Data protection")]
+             ("/upload", "Upload"), ("/statistics", "Statistics"), ("/moderation", "Running moderation"), ("/audit", "Audit trail"),
+             ("/data-protection", "Data protection")]
         case .auditor:
             [("/", "Home"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/statistics", "Statistics"),
-             ("/audit", "Audit trail"), ("/data-protection", "Legal holds")]
-        case .administrator: [("/", "Home"), ("/audit", "Audit trail"), ("/data-protection", "Data protection")]
+             ("/moderation", "Running moderation"), ("/audit", "Audit trail"), ("/data-protection", "Legal holds")]
+        case .administrator:
+            [("/", "Home"), ("/users", "Users and organisations"), ("/moderation", "Moderators"), ("/audit", "Audit trail"),
+             ("/data-protection", "Data protection")]
         }
     }
 }

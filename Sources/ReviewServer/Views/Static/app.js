@@ -20,27 +20,58 @@ async function api(method, url, body) {
 }
 window.obsreview = { api, csrfToken };
 
-/** The JSON body of a form: `data-type="int"` fields become numbers, empty optional fields are left out. */
+/**
+ * The JSON body of a form: `data-type="int"` and `"number"` fields become numbers, `"bool"` true or false; fields with
+ * `data-type="list"` sharing a name become one array (of the checked boxes, of the chosen non-empty options), present
+ * even when empty; other empty optional fields are left out.
+ */
 function formBody(form) {
   const body = {};
   for (const field of form.elements) {
     if (!field.name || field.disabled) continue;
+    if (field.dataset.type === 'list') {
+      body[field.name] = body[field.name] || [];
+      const chosen = field.type === 'checkbox' ? field.checked : field.value.trim() !== '';
+      if (chosen) body[field.name].push(field.value.trim());
+      continue;
+    }
     if ((field.type === 'radio' || field.type === 'checkbox') && !field.checked) continue;
     const value = field.value.trim();
     // An empty radio ("none of these") says what is not chosen: it sends nothing.
     if (value === '' && (!field.required || field.type === 'radio')) continue;
-    body[field.name] = field.dataset.type === 'int' ? Number.parseInt(value, 10) : field.dataset.type === 'bool' ? value === 'true' : value;
+    const type = field.dataset.type;
+    body[field.name] = type === 'int' ? Number.parseInt(value, 10) : type === 'number' ? Number(value) : type === 'bool' ? value === 'true' : value;
   }
   return body;
 }
 
+/**
+ * Shows the API's message beside the form; when it names one of the form's fields in brackets ("Moderators per case
+ * (moderatorsPerCase) must be …"), beside that field too, which is marked invalid and focused.
+ */
 function showError(form, message) {
-  const slot = form.querySelector('.form-error');
-  if (slot) { slot.textContent = message; slot.setAttribute('tabindex', '-1'); slot.focus(); }
+  for (const old of form.querySelectorAll('.field-error')) old.textContent = '';
+  for (const old of form.querySelectorAll('[aria-invalid]')) old.removeAttribute('aria-invalid');
+  const named = /\(([A-Za-z]+)\)/.exec(message);
+  const field = named && form.elements.namedItem(named[1]);
+  const words = named && field ? message.replace(named[0] + ' ', '').replace(named[0], '') : message;
+  const slot = form.querySelector('.form-error:not(.field-error)');
+  const first = field && (field instanceof RadioNodeList ? field[0] : field);
+  const fieldSlot = first && document.getElementById(`${first.id.replace(/-\d+$/, '')}-error`);
+  if (first && fieldSlot) {
+    first.setAttribute('aria-invalid', 'true');
+    fieldSlot.textContent = words;
+    if (slot) slot.textContent = 'Please correct the setting marked below.';
+    first.focus();
+    return;
+  }
+  if (slot) { slot.textContent = words; slot.setAttribute('tabindex', '-1'); slot.focus(); }
 }
 
 /** Checks what the browser can check before sending, and says what is missing next to the form. */
 function missingFields(form) {
+  // A form marked `novalidate` leaves the checks to the server, whose messages say what is allowed in words.
+  if (form.noValidate) return null;
   for (const field of form.elements) {
     if (field.willValidate && !field.checkValidity()) {
       const label = field.closest('fieldset')?.querySelector('legend')?.textContent
@@ -138,8 +169,19 @@ document.addEventListener('submit', async (event) => {
   try {
     const body = formBody(form);
     if (form.dataset.notes && window.obsreviewNotes) body.annotations = window.obsreviewNotes.forSubmission();
-    const answer = await api(form.dataset.method || 'POST', form.dataset.api, body);
+    let url = form.dataset.api;
+    // A form about a person chosen in it (`data-pick-user`): their id goes into the path, not the body.
+    if ('pickUser' in form.dataset) { url = url.replace('{id}', encodeURIComponent(body.userId || '')); delete body.userId; }
+    const answer = await api(form.dataset.method || 'POST', url, body);
     if (form.dataset.notes && window.obsreviewNotes) window.obsreviewNotes.clear();
+    if ('showLink' in form.dataset) {
+      // A link shown once (a reset link): stay on the page so it can be copied.
+      const slot = form.querySelector('[data-link-slot]');
+      const until = new Date(answer.expiresAt).toLocaleString();
+      slot.textContent = `Give them this link; it works once, until ${until}: ${location.origin}${answer.path}`;
+      if (button) button.disabled = false;
+      return;
+    }
     if (form.dataset.followCase && answer && answer.openedCase) {
       // The score opened a case: show it, so that what the score set off is said after as well as before.
       location.assign(`/cases/${answer.openedCase.id}`);
@@ -191,6 +233,30 @@ document.getElementById('signin')?.addEventListener('submit', async (event) => {
   } catch (e) {
     error.textContent = e.message;
     form.password.focus();
+  }
+});
+
+// A reset link: the secret is in the fragment (never sent to a server); set a new password with it.
+document.getElementById('reset')?.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const error = document.getElementById('reset-error');
+  const token = location.hash.slice(1);
+  error.textContent = '';
+  if (!token) { error.textContent = 'Open this page with the whole link the administrator gave you (it ends with a long code after #).'; return; }
+  if (form.newPassword.value !== document.getElementById('reset-again').value) { error.textContent = 'The two passwords differ: type the same one twice.'; return; }
+  try {
+    await api('POST', '/api/v1/password-resets', { token, newPassword: form.newPassword.value });
+    history.replaceState(null, '', location.pathname);
+    form.querySelector('button[type="submit"]').disabled = true;
+    const done = document.getElementById('reset-done');
+    done.textContent = 'Your new password is set. ';
+    const link = document.createElement('a');
+    link.href = '/signin';
+    link.textContent = 'Sign in';
+    done.append(link);
+  } catch (e) {
+    error.textContent = e.message;
   }
 });
 

@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import ReviewDomain
+import ReviewStore
+
+/// Reset links (decision 28): an administrator issues one for a person who forgot their password, or lost their second
+/// factor too (`POST /api/v1/users/{id}/reset`); the person opens it and sets a new password
+/// (`POST /api/v1/password-resets`, no sign-in: the link's secret is the credential). The secret is shown once, to the
+/// administrator, and kept only as its SHA-256; it expires after ``resetLifetime``, works once, and a newer link for the
+/// same person withdraws the older. Both steps are audited.
+extension DirectoryController {
+    /// How long a reset link works.
+    static let resetLifetime: TimeInterval = 24 * 3600
+
+    struct ResetRequest: Decodable {
+        /// Also remove the account's second factor and recovery codes (they set one up again at their next sign-in).
+        let secondFactor: Bool?
+    }
+
+    @Sendable func issueReset(_ request: Request, context: ReviewRequestContext) async throws -> Created<ResetLinkRepresentation> {
+        let actor = try context.requireIdentity()
+        try Access.Rule.manageUsers.require(actor)
+        let id: UserID = try context.id("userId")
+        let body = try await request.json(ResetRequest.self, context: context)
+        guard try await services.store.records.users.find(id) != nil, id != UserID.system else { throw Access.notFound("user \(id)") }
+        guard id != actor.userID else {
+            throw APIError(.unprocessableContent, code: .invalid, message: "You cannot reset your own account: change your password yourself, or ask another administrator.")
+        }
+        let secret = Secrets.generate()
+        let now = services.now()
+        let expiresAt = now.addingTimeInterval(Self.resetLifetime)
+        let secondFactor = body.secondFactor ?? false
+        try await services.store.accounts.issueReset(of: id, tokenHash: Secrets.hash(secret), secondFactor: secondFactor, expiresAt: expiresAt, by: actor.userID, at: now)
+        return Created(body: ResetLinkRepresentation(path: "/reset#" + secret, expiresAt: expiresAt, secondFactor: secondFactor))
+    }
+
+    struct ResetRedemption: Decodable {
+        let token: String
+        let newPassword: String
+    }
+
+    /// Sets a new password with a reset link's secret. No sign-in: the secret is the credential (256 random bits, so not
+    /// worth throttling; nothing is hashed with bcrypt for a secret that is not pending).
+    @Sendable func redeemReset(_ request: Request, context: ReviewRequestContext) async throws -> HTTPResponse.Status {
+        let body = try await request.json(ResetRedemption.self, context: context)
+        let tokenHash = Secrets.hash(body.token)
+        let now = services.now()
+        guard let pending = try await services.store.accounts.pendingReset(tokenHash: tokenHash, at: now) else {
+            // Not pending: redeeming says why (unknown, used, replaced, expired) and changes nothing.
+            _ = try await services.store.accounts.redeemReset(tokenHash: tokenHash, passwordHash: "", at: now)
+            throw APIError(.conflict, code: .conflict, message: "This reset link cannot be used. Ask an administrator for a new one.")
+        }
+        guard let user = try await services.store.records.users.find(pending.userID) else { throw Access.notFound("user") }
+        let username = try await services.store.accounts.usernames(of: [user.id])[user.id] ?? ""
+        let organisation = try await services.store.records.organisations.find(user.organisationID)
+        if let problem = PasswordPolicy.standard.problem(with: body.newPassword, username: username, organisationName: organisation?.name) {
+            throw APIError(.unprocessableContent, code: .invalid, message: problem)
+        }
+        let reset = try await services.store.accounts.redeemReset(tokenHash: tokenHash, passwordHash: try await services.passwords.hash(body.newPassword), at: now)
+        services.credentials.forget(user: reset.userID)
+        return .noContent
+    }
+}
+
+/// A reset link as issued: its path on this site (the secret after `#`, so browsers never send it to a server or put it
+/// in a log), shown once.
+struct ResetLinkRepresentation: ResponseEncodable, Sendable {
+    let path: String
+    let expiresAt: Date
+    let secondFactor: Bool
+}

@@ -1,0 +1,95 @@
+public import Foundation
+public import ReviewDomain
+import SQLKit
+
+/// A reset link as redeemed: whose account, and whether it also removed their second factor.
+public struct AccountReset: Hashable, Sendable {
+    public let userID: UserID
+    public let secondFactor: Bool
+}
+
+/// Reset links an administrator issues for a forgotten password or a lost second factor (decision 28). The link's
+/// secret arrives hashed; the store keeps the hash only.
+extension AccountStore {
+    /// Issues a reset of `userID`'s password (and, with `secondFactor`, the removal of their second factor and recovery
+    /// codes) good until `expiresAt`. An earlier link of theirs not used yet is withdrawn. Audited `user.reset_issued` by
+    /// `actorID`. `.conflict` when the account has no password to reset (API tokens only, or the service's own).
+    public func issueReset(
+        of userID: UserID, tokenHash: String, secondFactor: Bool, expiresAt: Date, by actorID: UserID, at time: Date = Date()
+    ) async throws(StoreError) {
+        let dialect = context.dialect
+        try await context.atomically { db in
+            guard try await db.raw("SELECT 1 AS one FROM credentials WHERE user_id = \(dialect.id(userID))").first() != nil else {
+                throw StoreError(.conflict, "This account has no password to reset: it signs in with API tokens only.")
+            }
+            let withdrawn = try await db.raw("""
+                UPDATE account_resets SET withdrawn_at = \(dialect.time(time))
+                WHERE user_id = \(dialect.id(userID)) AND used_at IS NULL AND withdrawn_at IS NULL RETURNING token_hash
+                """).all().count
+            try await db.raw("""
+                INSERT INTO account_resets (token_hash, user_id, second_factor, issued_by, issued_at, expires_at)
+                VALUES (\(bind: tokenHash), \(dialect.id(userID)), \(bind: secondFactor), \(dialect.id(actorID)), \(dialect.time(time)), \(dialect.time(expiresAt)))
+                """).run()
+            _ = try await SQLAuditLog.append(AuditEvent(
+                at: time, actorID: actorID, action: "user.reset_issued", subject: .init(type: "user", id: userID.description),
+                details: ["secondFactor": String(secondFactor), "expiresAt": ISO8601DateFormatter().string(from: expiresAt),
+                          "withdrawnEarlier": String(withdrawn)]), on: db, dialect: dialect)
+        }
+    }
+
+    /// The reset whose secret hashes to `tokenHash` if it can still be redeemed at `time` (not used, withdrawn or expired).
+    public func pendingReset(tokenHash: String, at time: Date = Date()) async throws(StoreError) -> AccountReset? {
+        let dialect = context.dialect
+        return try await context.run { db in
+            guard let row = try await db.raw("""
+                SELECT user_id, second_factor FROM account_resets
+                WHERE token_hash = \(bind: tokenHash) AND used_at IS NULL AND withdrawn_at IS NULL AND expires_at > \(dialect.time(time))
+                """).first() else { return nil }
+            return AccountReset(userID: try row.id("user_id"), secondFactor: try row.value("second_factor", as: Bool.self))
+        }
+    }
+
+    /// Redeems the reset whose secret hashes to `tokenHash`: sets the password to `passwordHash`, ends every session of
+    /// the account, and for a second-factor reset removes its second factor and recovery codes. Good once: one conditional
+    /// UPDATE claims the link, so two requests with the same link cannot both pass. Audited `user.reset_used` by the
+    /// account's owner. Refused with `.notFound` (unknown), `.conflict` (used, withdrawn, expired, or the account is
+    /// deactivated), saying which.
+    public func redeemReset(tokenHash: String, passwordHash: String, at time: Date = Date()) async throws(StoreError) -> AccountReset {
+        let dialect = context.dialect
+        return try await context.atomically { db in
+            guard let claimed = try await db.raw("""
+                UPDATE account_resets SET used_at = \(dialect.time(time))
+                WHERE token_hash = \(bind: tokenHash) AND used_at IS NULL AND withdrawn_at IS NULL AND expires_at > \(dialect.time(time))
+                RETURNING user_id, second_factor
+                """).first() else {
+                guard let row = try await db.raw("SELECT * FROM account_resets WHERE token_hash = \(bind: tokenHash)").first() else {
+                    throw StoreError(.notFound, "This reset link is not recognised: ask an administrator for a new one.")
+                }
+                if try row.optionalTime("used_at") != nil {
+                    throw StoreError(.conflict, "This reset link was used already; each link works once. Ask an administrator for a new one.")
+                }
+                if try row.optionalTime("withdrawn_at") != nil {
+                    throw StoreError(.conflict, "This reset link was replaced by a newer one: use the newest link you were given.")
+                }
+                throw StoreError(.conflict, "This reset link has expired. Ask an administrator for a new one.")
+            }
+            let reset = AccountReset(userID: try claimed.id("user_id"),
+                                     secondFactor: try claimed.value("second_factor", as: Bool.self))
+            guard let user = try await SQLUsers(context: SQLContext(target: .transaction(db), dialect: dialect)).find(reset.userID), user.active else {
+                throw StoreError(.conflict, "This account is deactivated; an administrator must reactivate it first.")
+            }
+            try await db.raw("""
+                UPDATE credentials SET password_hash = \(bind: passwordHash), updated_at = \(dialect.time(time)) WHERE user_id = \(dialect.id(reset.userID))
+                """).run()
+            try await db.raw("DELETE FROM sessions WHERE user_id = \(dialect.id(reset.userID))").run()
+            if reset.secondFactor {
+                try await db.raw("DELETE FROM recovery_codes WHERE user_id = \(dialect.id(reset.userID))").run()
+                try await db.raw("DELETE FROM second_factors WHERE user_id = \(dialect.id(reset.userID))").run()
+            }
+            _ = try await SQLAuditLog.append(AuditEvent(
+                at: time, actorID: reset.userID, action: "user.reset_used", subject: .init(type: "user", id: reset.userID.description),
+                details: ["secondFactor": String(reset.secondFactor)]), on: db, dialect: dialect)
+            return reset
+        }
+    }
+}
