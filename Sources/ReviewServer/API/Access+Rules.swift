@@ -60,6 +60,7 @@ extension Access.Rule {
     static let markSeeds = Self(roles: [.lead], doWhat: "mark calibration seeds")
     static let exportBundle = Self(roles: [.lead, .auditor], doWhat: "export a case's evidence bundle")
     static let runBoard = Self(roles: [.lead], doWhat: "run the moderation board")
+    static let sendToModerationInBulk = Self(roles: [.lead], doWhat: "send several cases to moderation at once (the lead does, from the board)")
 
     // People and records.
     static let listUsers = Self(roles: [.administrator, .lead], doWhat: "list users")
@@ -70,6 +71,10 @@ extension Access.Rule {
 extension Access {
     /// Whether `actor` sees calibration cases (seeds sent to moderators unannounced) as such: the lead and the auditor.
     static func seesCalibration(_ actor: ActingUser) -> Bool { [.lead, .auditor].contains(actor.role) }
+
+    /// Whether `actor` sees who sits on each case's panel and when their work is due, in lists: the lead and the auditor
+    /// (a case's assignments are theirs to read; a moderator sees only their own, on the case).
+    static func seesPanels(_ actor: ActingUser) -> Bool { [.lead, .auditor].contains(actor.role) }
 
     /// Whether `actor` may have a recording indexed again (the workflow then accepts only a rejected one): its
     /// uploader (an assessor) or the lead.

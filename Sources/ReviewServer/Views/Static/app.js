@@ -27,10 +27,36 @@ function formBody(form) {
     if (!field.name || field.disabled) continue;
     if ((field.type === 'radio' || field.type === 'checkbox') && !field.checked) continue;
     const value = field.value.trim();
+    // Checked boxes of one name with data-type="list" make one array (the board's bulk "send to moderation").
+    if (field.dataset.type === 'list') { (body[field.name] = body[field.name] || []).push(value); continue; }
     if (value === '' && !field.required) continue;
     body[field.name] = field.dataset.type === 'int' ? Number.parseInt(value, 10) : field.dataset.type === 'bool' ? value === 'true' : value;
   }
   return body;
+}
+
+/** A bulk action's answer, case by case in words, beside its form (nothing is reloaded until the reader chooses). */
+function showReport(form, answer) {
+  const slot = form.querySelector('.form-report');
+  if (!slot) { location.reload(); return; }
+  const names = {};
+  for (const box of form.querySelectorAll('input[data-label]')) names[box.value] = box.dataset.label;
+  slot.textContent = '';
+  const summary = document.createElement('p');
+  summary.textContent = `${answer.sent} sent to moderation, ${answer.refused} not sent.`;
+  const list = document.createElement('ul');
+  for (const result of answer.results || []) {
+    const item = document.createElement('li');
+    item.textContent = `${names[result.caseId] || 'A case'}: ${result.message}`;
+    if (!result.sent) item.className = 'refused';
+    list.append(item);
+  }
+  const again = document.createElement('a');
+  again.href = location.href;
+  again.textContent = 'Show the board as it is now';
+  slot.append(summary, list, again);
+  slot.setAttribute('tabindex', '-1');
+  slot.focus();
 }
 
 function showError(form, message) {
@@ -65,7 +91,10 @@ document.addEventListener('submit', async (event) => {
     if (form.dataset.notes && window.obsreviewNotes) body.annotations = window.obsreviewNotes.forSubmission();
     const answer = await api(form.dataset.method || 'POST', form.dataset.api, body);
     if (form.dataset.notes && window.obsreviewNotes) window.obsreviewNotes.clear();
-    if (form.dataset.redirect) {
+    if (form.dataset.report) {
+      showReport(form, answer);
+      if (button) button.disabled = false;
+    } else if (form.dataset.redirect) {
       const id = answer && (answer.id || (answer.case && answer.case.id) || '');
       location.assign(form.dataset.redirect.replace('{id}', id));
     } else {
