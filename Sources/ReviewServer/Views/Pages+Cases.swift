@@ -99,7 +99,7 @@ extension Pages {
     }
 
     /// The lead's board (issue 20 item 1), read from the case summaries through the API's list: four queries whatever
-    /// the number of cases — the page of cases, the counts, the employers, the people's names (decision 26).
+    /// the number of cases — the page of cases, the names of its moderators, the counts, the employers (decision 26).
     func board(_ page: PageContext) async throws -> View<BoardModel> {
         try Access.Rule.runBoard.require(page.actor)
         let parameters = page.request.uri.queryParameters
@@ -120,7 +120,10 @@ extension Pages {
         let filterQuery = filters.map { "&\($0)=\(Self.queryEscaped($1))" }.joined()
         let number = page.pageNumber
         let list = try await page.read(CaseController(services: services).list, query: "pageSize=50&page=\(number)" + filterQuery)
-        let people = try await directory(page)
+        // The moderators on this page by name: one query for the page's people, not the whole directory (the lead may
+        // read the directory: the names are no news to them).
+        let named = try await services.store.records.userNames(list.items.flatMap { $0.moderatorIds ?? [] })
+        let people = Dictionary(uniqueKeysWithValues: named.map { ($0.key.description, $0.value) })
         let now = services.now()
         let counts = try await services.store.records.caseCounts(CaseFilter(), now: now)
         let employers = try await services.store.records.organisations.all().filter { $0.kind == .employer }

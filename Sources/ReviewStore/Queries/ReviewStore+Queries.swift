@@ -85,6 +85,23 @@ extension RecordStore {
         return try await list("SELECT * FROM users", conditions, order: "name, id", page: page, SQLUsers.user)
     }
 
+    /// The names of these users, in one query (a page naming the people on its rows without reading the directory).
+    public func userNames(_ ids: [UserID]) async throws(StoreError) -> [UserID: String] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        let dialect = context.dialect
+        return try await context.run { db in
+            var names: [UserID: String] = [:]
+            for start in stride(from: 0, to: unique.count, by: 500) {
+                let chunk = unique[start..<min(start + 500, unique.count)]
+                for row in try await db.raw("SELECT id, name FROM users WHERE id IN (\(SQLList(chunk.map { dialect.id($0) })))").all() {
+                    names[try row.id("id")] = try row.value("name", as: String.self)
+                }
+            }
+            return names
+        }
+    }
+
     public func listCandidates(employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [CandidateRecord] {
         let dialect = context.dialect
         let conditions: [SQLQueryString] = employerID.map { ["employer_id = \(dialect.id($0))"] } ?? []
