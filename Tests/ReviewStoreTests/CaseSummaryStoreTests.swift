@@ -11,12 +11,10 @@ import Testing
 @Suite("Case summaries")
 struct CaseSummaryStoreTests {
     /// What a summary must say, recomputed from the documents and the other tables through the store's façades.
-    struct Expected: Hashable, CustomStringConvertible {
+    struct Expected: Hashable {
         var state: Case.State, kind: Case.Kind, round: Int, version: Int, reasons: Set<CaseSummary.Reason>, outcome: Int?
         var calibration: Int?, reference: String?, candidate: String?, employer: String, employerScore: Int?, assessorScore: Int?
         var recordingStatus: String?, moderators: Set<UserID>, earliestDue: Date?, updatedAt: Date
-
-        var description: String { String(describing: self as Any) }
 
         init(_ s: CaseSummary) {
             state = s.state; kind = s.kind; round = s.round; version = s.version; reasons = Set(s.reasons); outcome = s.outcomeScore
