@@ -93,6 +93,7 @@ import Testing
             // The lead's decision view (decision 27): the lead alone; moderators never (blind review), others read the case page.
             route(.get, "/cases/\(c)/decision", [.lead]),
             route(.get, "/board", [.lead]),
+            route(.get, "/board?state=open&reason=flag&overdue=true&q=casey&sort=due&page=2", [.lead]),
             route(.get, "/statistics", [.lead, .auditor, .employer, .otherEmployer]),
             route(.get, "/api/v1/statistics", [.lead, .auditor, .employer, .otherEmployer]),
             route(.get, "/api/v1/statistics/tables", [.lead, .auditor, .employer, .otherEmployer]),
@@ -102,6 +103,10 @@ import Testing
             Route(method: .get, path: "/accessibility", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
             Route(method: .get, path: "/reset", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
             route(.get, "/api/v1/cases", everyone.subtracting([.administrator])),
+            // Filtering by why a case exists would break blind review: refused to moderators (decision 26).
+            route(.get, "/api/v1/cases?reason=straddle&overdue=true&q=casey&sort=due&employerId=\(f.employerA.id)",
+                  everyone.subtracting([.administrator, .assignedModerator, .unassignedModerator])),
+            route(.post, "/api/v1/cases/moderation-requests", [.lead], body: #"{"caseIds":["00000000-0000-0000-0000-00000000abcd"]}"#),
             route(.get, "/api/v1/cases/\(c)", recordingViewers),
             route(.post, "/api/v1/cases/\(c)/transitions", [.assessor, .employer, .lead], body: #"{"action":"startLocalReview","expectedVersion":1}"#),
             route(.post, "/api/v1/cases/\(c)/assignments", [.lead], body: #"{"moderatorId":"\#(lay)"}"#),

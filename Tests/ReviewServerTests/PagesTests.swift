@@ -49,6 +49,39 @@ import Testing
         }
     }
 
+    @Test("the lead's board shows who, both scores, why, recording, moderators and due dates; filters narrow it; each home shows its queues")
+    func boardAndHomes() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            let (status, board, _) = try await Self.page(client, fixture, "/board", as: .lead)
+            #expect(status == .ok)
+            for text in ["OBS-T-1 · Casey Candidate", "Employer A", "<td>5</td><td>3</td>", "scores either side of the pass line", "Ready to watch",
+                         "Test assignedModerator", "opened ", "Awaiting moderators", "Overdue assignments", "Candidate or observation"] {
+                #expect(board.contains(text), "the board lacks \(text)")
+            }
+            // The dispute is past local review: nothing on the page to send in bulk.
+            #expect(!board.contains("Send the chosen cases to moderation"))
+            let otherEmployer = fixture.users[.otherEmployer]!.organisationID
+            for query in ["q=nobody", "employerId=\(otherEmployer)", "reason=sample", "state=decided"] {
+                let (_, narrowed, _) = try await Self.page(client, fixture, "/board?" + query, as: .lead)
+                #expect(narrowed.contains("No case matches.") && !narrowed.contains("Casey Candidate"), "\(query)")
+            }
+            // Overdue only: the case is listed exactly when the board marks it overdue (the fixture's clock decides which).
+            let (_, overdue, _) = try await Self.page(client, fixture, "/board?overdue=true&sort=due", as: .lead)
+            #expect(overdue.contains("Casey Candidate") == board.contains("badge warn\">overdue"))
+            let (_, found, _) = try await Self.page(client, fixture, "/board?q=CASEY&sort=candidate", as: .lead)
+            #expect(found.contains("OBS-T-1 · Casey Candidate"))
+            // Homes: the queues with their counts and the next thing to do.
+            let (_, lead, _) = try await Self.page(client, fixture, "/", as: .lead)
+            #expect(lead.contains("Your queues") && lead.contains("Open disputes waiting") && lead.contains("Awaiting your decision"))
+            let (_, moderator, _) = try await Self.page(client, fixture, "/", as: .assignedModerator)
+            #expect(moderator.contains("Your queues") && moderator.contains("Offered to you") && moderator.contains("Next"))
+            #expect(!moderator.contains("<td>5</td>"), "a blind moderator's home shows a score")
+            let (_, employer, _) = try await Self.page(client, fixture, "/", as: .employer)
+            #expect(employer.contains("Your queues") && employer.contains("Open cases"))
+        }
+    }
+
     @Test("the privacy notice and the accessibility statement are public, and every page links them")
     func publicNotices() async throws {
         let fixture = try await APIFixture.make()

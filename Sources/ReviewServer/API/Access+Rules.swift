@@ -70,6 +70,7 @@ extension Access.Rule {
     static let listModerators = Self(roles: [.lead, .auditor, .administrator], doWhat: "list moderators")
     static let setModeratorProfiles = Self(roles: [.lead, .administrator], doWhat: "set a moderator's profile")
     static let recordConflicts = Self(roles: [.lead], doWhat: "record a moderator's conflict")
+    static let sendToModerationInBulk = Self(roles: [.lead], doWhat: "send several cases to moderation at once (the lead does, from the board)")
 
     // People and records.
     static let listUsers = Self(roles: [.administrator, .lead], doWhat: "list users")
@@ -83,6 +84,10 @@ extension Access.Rule {
 extension Access {
     /// Whether `actor` sees calibration cases (seeds sent to moderators unannounced) as such: the lead and the auditor.
     static func seesCalibration(_ actor: ActingUser) -> Bool { [.lead, .auditor].contains(actor.role) }
+
+    /// Whether `actor` sees who sits on each case's panel and when their work is due, in lists: the lead and the auditor
+    /// (a case's assignments are theirs to read; a moderator sees only their own, on the case).
+    static func seesPanels(_ actor: ActingUser) -> Bool { [.lead, .auditor].contains(actor.role) }
 
     /// Whether `actor` may have a recording indexed again (the workflow then accepts only a rejected one): its
     /// uploader (an assessor) or the lead.

@@ -13,40 +13,63 @@ struct CaseController: Sendable {
         group.post("cases/:caseId/transitions", use: transition)
         group.post("cases/:caseId/assignments", use: assign)
         addModerationRoutes(to: group)
+        addBulkRoutes(to: group)
         addNoteDraftRoutes(to: group)
     }
 
-    @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<CaseRepresentation> {
+    /// Cases as lists show them, from the case summaries (decision 26): filtered by state, employer, reason and overdue
+    /// work, searched by the candidate's name or the observation's reference (`q`), sorted, paged. One query for the
+    /// page whatever the number of cases (two for a moderator: their unsealed rounds too); no case document read.
+    @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<CaseSummaryRepresentation> {
         let actor = try context.requireIdentity()
         let page = try request.page()
-        let state = try request.query("state", "a case state (\(Case.State.allCases.map(\.rawValue).joined(separator: ", ")))", Case.State.init(rawValue:))
-        let asked: OrganisationID? = try request.queryID("employerId")
-        guard var filter = try Access.scope(CaseFilter(state: state, employerID: asked), for: actor) else { return Page(fetched: [], page: page) }
-        let showCalibration = Access.seesCalibration(actor)
+        let now = services.now()
+        guard var filter = try Access.scope(try Self.filter(request, now: now), for: actor) else { return Page(fetched: [], page: page) }
+        let showCalibration = Access.seesCalibration(actor), showPanel = Access.seesPanels(actor)
         guard actor.role.isModerator else {
-            return Page(fetched: try await services.store.records.listCases(filter, page: page).map {
-                CaseRepresentation($0, blind: false, showCalibration: showCalibration)
+            return Page(fetched: try await services.store.records.listCaseSummaries(filter, page: page).map {
+                CaseSummaryRepresentation($0, blind: false, showCalibration: showCalibration, showPanel: showPanel, now: now)
             }, page: page)
+        }
+        // Why a case exists would tell a moderator reviewing blind what the others think of it (decision 10).
+        guard filter.reason == nil else {
+            throw Access.forbidden("A moderator reviews blind: cases are not listed by why they exist.")
         }
         // A moderator sees a case sealed until their round's panel is complete (decision 10); a sealed escalated case
         // shows as in moderation, so the state filter is applied to the state the moderator sees.
         let unsealed = try await services.store.moderation.unsealedRounds(of: actor.userID)
-        func representation(_ value: Case) -> CaseRepresentation {
-            CaseRepresentation(value, blind: !value.state.hasOutcome && unsealed[value.id] != value.round, showCalibration: false)
+        func representation(_ value: CaseSummary) -> CaseSummaryRepresentation {
+            CaseSummaryRepresentation(value, blind: !value.state.hasOutcome && unsealed[value.caseID] != value.round, showCalibration: false,
+                                      showPanel: false, now: now)
         }
-        guard let state, state == .inModeration || state == .escalated else {
-            return Page(fetched: try await services.store.records.listCases(filter, page: page).map(representation), page: page)
+        guard let state = filter.state, state == .inModeration || state == .escalated else {
+            return Page(fetched: try await services.store.records.listCaseSummaries(filter, page: page).map(representation), page: page)
         }
         filter.state = nil
-        var shown: [CaseRepresentation] = []
+        var shown: [CaseSummaryRepresentation] = []
         var next = PageRequest(number: 1, size: PageRequest.maximumSize)
         while true {
-            let batch = try await services.store.records.listCases(filter, page: next)
+            let batch = try await services.store.records.listCaseSummaries(filter, page: next)
             shown += batch.prefix(next.size).map(representation).filter { $0.state == state }
             guard batch.count > next.size, shown.count <= page.offset + page.size else { break }
             next = PageRequest(number: next.number + 1, size: next.size)
         }
         return Page(fetched: Array(shown.dropFirst(page.offset).prefix(page.size + 1)), page: page)
+    }
+
+    /// The list's filter from the query: `state`, `employerId`, `reason`, `overdue`, `q`, `sort`.
+    static func filter(_ request: Request, now: Date) throws(APIError) -> CaseFilter {
+        let state = try request.query("state", "a case state (\(Case.State.allCases.map(\.rawValue).joined(separator: ", ")))", Case.State.init(rawValue:))
+        let reason = try request.query("reason", "a reason (\(CaseSummary.Reason.allCases.map(\.rawValue).joined(separator: ", ")))",
+                                       CaseSummary.Reason.init(rawValue:))
+        let overdue = try request.query("overdue", "true or false") { ["true": true, "false": false][$0] }
+        let sort = try request.query("sort", "an order (\(CaseSort.allCases.map(\.rawValue).joined(separator: ", ")))", CaseSort.init(rawValue:))
+        let search = request.uri.queryParameters["q"].map(String.init)
+        guard (search?.count ?? 0) <= 200 else {
+            throw APIError(.badRequest, code: .badRequest, message: "The search (q) is longer than 200 characters: search by part of a name or a reference.")
+        }
+        return CaseFilter(state: state, employerID: try request.queryID("employerId"), reason: reason, overdueAt: overdue == true ? now : nil,
+                          search: search, sort: sort ?? .opened)
     }
 
     @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> CaseRepresentation {

@@ -42,8 +42,7 @@ extension Pages {
         let state = page.request.uri.queryParameters["state"].map(String.init).flatMap(Case.State.init(rawValue:))
         let number = page.pageNumber
         let list = try await page.read(controller.list, query: "pageSize=50&page=\(number)" + (state.map { "&state=\($0.rawValue)" } ?? ""))
-        var references = References(store: services.store)
-        let items = try await references.rows(list.items)
+        let items = list.items.map(CaseRow.init)
         return View(title: "Cases", model: CaseListModel(
             items: items, empty: items.isEmpty,
             filters: Case.State.allCases.map { Choice(value: $0.rawValue, label: Labels.state($0), selected: $0 == state) },
@@ -103,20 +102,75 @@ extension Pages {
             adoptionText: Self.adoption(of: shown.outcome, opinions: opinions, people: people)))
     }
 
+    /// The lead's board (issue 20 item 1), read from the case summaries through the API's list: four queries whatever
+    /// the number of cases — the page of cases, the names of its moderators, the counts, the employers (decision 26).
     func board(_ page: PageContext) async throws -> View<BoardModel> {
         try Access.Rule.runBoard.require(page.actor)
-        let controller = CaseController(services: services)
-        let people = try await directory(page)
-        var references = References(store: services.store)
-        var columns: [BoardModel.Column] = []
-        for state in [Case.State.open, .localReview, .awaitingModeration, .inModeration, .escalated, .decided] {
-            let list = try await page.read(controller.list, query: "pageSize=25&state=\(state.rawValue)")
-            let items = try await references.rows(list.items)
-            columns.append(BoardModel.Column(state: state.rawValue, label: Labels.state(state), items: items, count: items.count,
-                                             more: list.nextPage != nil, empty: items.isEmpty))
-        }
-        let overdue = try await references.rows(try await page.items(ModerationController(services: services).assignments), people: people)
-        return View(title: "Moderation board", model: BoardModel(columns: columns, overdue: overdue, hasOverdue: !overdue.isEmpty))
+        let parameters = page.request.uri.queryParameters
+        func asked(_ name: String) -> String? { parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        let state = asked("state").flatMap(Case.State.init(rawValue:))
+        let reason = asked("reason").flatMap(CaseSummary.Reason.init(rawValue:))
+        let employer = asked("employerId").flatMap(UUID.init(uuidString:)).map(OrganisationID.init(rawValue:))
+        let sort = asked("sort").flatMap(CaseSort.init(rawValue:)) ?? .opened
+        let overdueOnly = asked("overdue") == "true"
+        let search = String((asked("q") ?? "").prefix(200))
+        var filters: [(String, String)] = []
+        if let state { filters.append(("state", state.rawValue)) }
+        if let reason { filters.append(("reason", reason.rawValue)) }
+        if let employer { filters.append(("employerId", employer.description)) }
+        if overdueOnly { filters.append(("overdue", "true")) }
+        if !search.isEmpty { filters.append(("q", search)) }
+        if sort != .opened { filters.append(("sort", sort.rawValue)) }
+        let filterQuery = filters.map { "&\($0)=\(Self.queryEscaped($1))" }.joined()
+        let number = page.pageNumber
+        let list = try await page.read(CaseController(services: services).list, query: "pageSize=50&page=\(number)" + filterQuery)
+        // The moderators on this page by name: one query for the page's people, not the whole directory (the lead may
+        // read the directory: the names are no news to them).
+        let named = try await services.store.records.userNames(list.items.flatMap { $0.moderatorIds ?? [] })
+        let people = Dictionary(uniqueKeysWithValues: named.map { ($0.key.description, $0.value) })
+        let now = services.now()
+        let counts = try await services.store.records.caseCounts(CaseFilter(), now: now)
+        let employers = try await services.store.records.organisations.all().filter { $0.kind == .employer }
+        let cards = list.items.map { Self.card($0, people: people, now: now) }
+        let shownStates: [Case.State] = [.open, .localReview, .awaitingModeration, .inModeration, .escalated, .decided]
+        return View(title: "Moderation board", model: BoardModel(
+            cards: cards, empty: cards.isEmpty,
+            counts: shownStates.map { BoardModel.Count(state: $0.rawValue, label: Labels.state($0), count: counts.byState[$0] ?? 0) },
+            overdueCount: counts.overdue,
+            employers: employers.map { Choice(value: $0.id.description, label: $0.name, selected: $0.id == employer) },
+            states: Case.State.allCases.map { Choice(value: $0.rawValue, label: Labels.state($0), selected: $0 == state) },
+            reasons: CaseSummary.Reason.allCases.map { Choice(value: $0.rawValue, label: Labels.caseReason($0), selected: $0 == reason) },
+            sorts: CaseSort.allCases.map { Choice(value: $0.rawValue, label: Labels.caseSort($0), selected: $0 == sort) },
+            overdueOnly: overdueOnly, search: search, filterQuery: filterQuery, anyToSend: cards.contains { $0.maySend },
+            nextPage: list.nextPage, previousPage: number > 1 ? number - 1 : nil, pageNumber: number))
+    }
+
+    /// One row of the board.
+    static func card(_ value: CaseSummaryRepresentation, people: [String: String], now: Date) -> BoardModel.Card {
+        let moderators = (value.moderatorIds ?? []).map { people[$0.description] ?? "a moderator" }
+        let reasons: [String] = (value.reasons ?? []).map { Labels.caseReason($0) }
+        let recording: String = value.recordingStatus.map { Labels.recordingStatus($0) } ?? "No recording"
+        return BoardModel.Card(
+            id: value.id.description, reference: reference(value), employerName: value.employerName,
+            employerScore: value.employerScore.map { String($0) } ?? "none yet", assessorScore: value.assessorScore.map { String($0) } ?? "none yet",
+            reasonText: reasons.joined(separator: ", "), state: value.state.rawValue, stateText: Labels.state(value.state),
+            age: Labels.age(since: value.openedAt, now: now), recordingText: recording,
+            moderatorsText: moderators.isEmpty ? "nobody yet" : moderators.joined(separator: ", "),
+            dueAt: value.earliestDueAt.map { Timestamp($0) }, overdue: value.overdue ?? false,
+            maySend: [Case.State.open, .localReview].contains(value.state))
+    }
+
+    /// What people call a case in a list: "OBS-2026-0040 · Caius Elsworthy"; the reference alone once the candidate is
+    /// erased (as ``References`` names it, from the summary instead of a query per case).
+    static func reference(_ value: CaseSummaryRepresentation) -> String {
+        let parts = [value.reference, value.candidateName].compactMap { $0?.isEmpty == false ? $0 : nil }
+        return parts.isEmpty ? "A case without a reference" : parts.joined(separator: " · ")
+    }
+
+    static func queryEscaped(_ text: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+?#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
     /// People's names by user id: the directory for those who may read it (the lead, administrators); and `ids`,

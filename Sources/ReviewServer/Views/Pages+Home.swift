@@ -13,8 +13,9 @@ extension Pages {
         switch page.role {
         case .assessor, .employer:
             if page.role == .assessor { model.isAssessor = true } else { model.isEmployer = true }
+            // Their cases awaiting them: open, or in local review with them.
             for state in [Case.State.open, .localReview] {
-                model.openCases += try await references.rows(try await page.items(cases.list, query: "pageSize=20&state=\(state.rawValue)"))
+                model.openCases += try await page.items(cases.list, query: "pageSize=20&state=\(state.rawValue)").map(CaseRow.init)
             }
             model.hasOpenCases = !model.openCases.isEmpty
             let recordings = RecordingController(services: services)
@@ -27,6 +28,24 @@ extension Pages {
                                                       createdAt: Timestamp(plan.createdAt)))
             }
             model.hasPlans = !model.plans.isEmpty
+            let open = model.openCases.filter { $0.state == Case.State.open.rawValue }.count
+            let local = model.openCases.count - open
+            model.queues = [
+                .init(label: "Open cases", count: open, link: "/cases?state=open", waiting: open > 0),
+                .init(label: "In local review", count: local, link: "/cases?state=local_review", waiting: local > 0),
+            ]
+            if page.role == .employer {
+                model.queues.append(.init(label: "Development plans to acknowledge", count: model.plans.count, link: "#plans-heading", waiting: !model.plans.isEmpty))
+            } else {
+                let rejected = model.recordingsToWatch.filter { $0.status == "rejected" }.count
+                model.queues.append(.init(label: "Rejected recordings", count: rejected, link: "/recordings", waiting: rejected > 0))
+            }
+            if let plan = model.plans.first {
+                model.next = .init(text: "A development plan waits for your acknowledgement.", link: "/cases/\(plan.caseId)",
+                                   linkText: "Open \(plan.caseReference)")
+            } else if let first = model.openCases.first(where: { $0.state == Case.State.localReview.rawValue }) ?? model.openCases.first {
+                model.next = .init(text: "A case about your observations waits for you.", link: "/cases/\(first.id)", linkText: "Open \(first.reference)")
+            }
         case .moderator:
             model.isModerator = true
             let mine = try await references.rows(try await page.items(moderation.assignments))
@@ -37,16 +56,43 @@ extension Pages {
             model.hasAccepted = !model.accepted.isEmpty
             model.hasDone = !model.done.isEmpty
             model.nothingToDo = model.offered.isEmpty && model.accepted.isEmpty
+            let late = (model.offered + model.accepted).filter(\.overdue).count
+            model.queues = [
+                .init(label: "Offered to you", count: model.offered.count, link: "#offered-heading", waiting: !model.offered.isEmpty),
+                .init(label: "To review", count: model.accepted.count, link: "#accepted-heading", waiting: !model.accepted.isEmpty),
+                .init(label: "Past their due date", count: late, link: "#accepted-heading", waiting: late > 0),
+            ]
+            if let first = (model.offered + model.accepted).first(where: \.overdue) ?? model.accepted.first ?? model.offered.first {
+                let offered = first.state == Assignment.State.offered.rawValue
+                model.next = .init(text: offered ? "A case is offered to you: accept it or decline it." : "A case waits for your opinion.",
+                                   link: "/cases/\(first.caseId)/review", linkText: (offered ? "Open the offer of " : "Review ") + first.caseReference)
+            }
         case .lead:
             model.isLead = true
-            for state in [Case.State.awaitingModeration, .inModeration, .escalated] {
-                let list = try await page.read(cases.list, query: "pageSize=100&state=\(state.rawValue)")
-                model.counts.append(HomeModel.StateCount(state: state.rawValue, label: Labels.state(state),
-                                                         count: list.nextPage != nil ? "100+" : "\(list.items.count)"))
-            }
-            model.escalated = try await references.rows(try await page.items(cases.list, query: "pageSize=20&state=escalated"))
+            // The lead's queues from one query over the case summaries (decision 26).
+            let counts = try await services.store.records.caseCounts(CaseFilter(), now: services.now())
+            let waiting = (counts.byState[.open] ?? 0) + (counts.byState[.localReview] ?? 0)
+            let escalated = counts.byState[.escalated] ?? 0
+            model.queues = [
+                .init(label: "Open disputes waiting", count: waiting, link: "/board?state=open", waiting: waiting > 0),
+                .init(label: "Awaiting moderators", count: counts.byState[.awaitingModeration] ?? 0, link: "/board?state=awaiting_moderation",
+                      waiting: (counts.byState[.awaitingModeration] ?? 0) > 0),
+                .init(label: "In moderation", count: counts.byState[.inModeration] ?? 0, link: "/board?state=in_moderation", waiting: false),
+                .init(label: "Awaiting your decision", count: escalated, link: "/board?state=escalated", waiting: escalated > 0),
+                .init(label: "Overdue assignments", count: counts.overdue, link: "/board?overdue=true&sort=due", waiting: counts.overdue > 0),
+            ]
+            model.escalated = try await page.items(cases.list, query: "pageSize=20&state=escalated").map(CaseRow.init)
             model.hasEscalated = !model.escalated.isEmpty
-            model.overdueCount = try await page.items(moderation.assignments).count
+            if let first = model.escalated.first {
+                model.next = .init(text: "\(escalated) escalated \(escalated == 1 ? "case waits" : "cases wait") for your decision.",
+                                   link: "/cases/\(first.id)", linkText: "Decide \(first.reference)")
+            } else if counts.overdue > 0 {
+                model.next = .init(text: "\(counts.overdue) \(counts.overdue == 1 ? "case has" : "cases have") overdue assignments: chase or reassign them.",
+                                   link: "/board?overdue=true&sort=due", linkText: "Show overdue work on the board")
+            } else if waiting > 0 {
+                model.next = .init(text: "\(waiting) open \(waiting == 1 ? "dispute waits" : "disputes wait"): send them to moderation.",
+                                   link: "/board?state=open", linkText: "Show open disputes on the board")
+            }
         case .auditor:
             model.isAuditor = true
         case .administrator:

@@ -154,6 +154,7 @@ extension DataProtectionStore {
                 """,
             ]
             for statement in statements { try await sql.db.raw(statement).run() }
+            try await CaseSummaries.refresh(.candidate(candidateID), on: sql.db, dialect: dialect)
             // Case documents carry free text too: flags' reasons, outcomes' reasons (the current and those set aside).
             for row in try await sql.db.raw("SELECT id, \(dialect.jsonText("document")) FROM cases WHERE id IN (\(cases))").all() {
                 let text = try row.value("document", as: String.self)

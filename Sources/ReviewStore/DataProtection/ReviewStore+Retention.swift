@@ -333,6 +333,9 @@ extension ModerationSQL {
                 UPDATE recordings SET status = 'rejected', rejection_reason = 'The upload was abandoned and deleted by the retention schedule.',
                     file_name = \(erased), updated_at = \(time), original_deleted_at = \(time), media_deleted_at = \(time) WHERE id IN \($0)
                 """ }
+            for chunk in due.uploads.chunked() {
+                try await CaseSummaries.refresh(.recordings(Array(chunk)), on: db, dialect: dialect)
+            }
         }
         return files
     }

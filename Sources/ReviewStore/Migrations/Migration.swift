@@ -9,12 +9,19 @@ protocol Migration: Sendable {
     var name: String { get }
     /// The statements, one per element (drivers run one statement at a time), in the dialect's SQL.
     func statements(for dialect: Dialect) -> [String]
+    /// Fills what the statements created from the rows already stored, in the migration's transaction (most
+    /// migrations have nothing to fill).
+    func backfill(_ database: any SQLDatabase, dialect: Dialect) async throws
+}
+
+extension Migration {
+    func backfill(_ database: any SQLDatabase, dialect: Dialect) async throws {}
 }
 
 /// Applies pending migrations in order, each recorded in `schema_migrations`, all in one transaction.
 enum Migrator {
     /// Every migration, in order.
-    static let all: [any Migration] = [Migration0001Initial(), Migration0002CaseQueues(), Migration0003RecordingIngest(), Migration0004Accounts(), Migration0005ListIndexes(), Migration0006Moderation(), Migration0007CandidateAttributes(), Migration0008SignInHardening(), Migration0009SealedPanels(), Migration0010Uniqueness(), Migration0011NoteDrafts(), Migration0012DataProtection(), Migration0013RecordingConsents(), Migration0014SampleProbabilities(), Migration0015StatisticsReleases(), Migration0020AccountResets()]
+    static let all: [any Migration] = [Migration0001Initial(), Migration0002CaseQueues(), Migration0003RecordingIngest(), Migration0004Accounts(), Migration0005ListIndexes(), Migration0006Moderation(), Migration0007CandidateAttributes(), Migration0008SignInHardening(), Migration0009SealedPanels(), Migration0010Uniqueness(), Migration0011NoteDrafts(), Migration0012DataProtection(), Migration0013RecordingConsents(), Migration0014SampleProbabilities(), Migration0015StatisticsReleases(), Migration0017CaseSummaries(), Migration0020AccountResets()]
 
     /// Applies what is missing and returns the versions applied (none when up to date).
     static func migrate(_ database: any SQLDatabase, dialect: Dialect) async throws -> [Int] {
@@ -34,6 +41,7 @@ enum Migrator {
                 for statement in migration.statements(for: dialect) {
                     try await database.raw("\(unsafeRaw: statement)").run()
                 }
+                try await migration.backfill(database, dialect: dialect)
                 try await database.raw("""
                     INSERT INTO schema_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(dialect.time(Date())))

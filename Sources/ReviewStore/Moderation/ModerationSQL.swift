@@ -67,6 +67,7 @@ struct ModerationSQL {
                 end_reason = \(bind: assignment.endReason)
             WHERE case_id = \(dialect.id(assignment.caseID)) AND moderator_id = \(dialect.id(assignment.moderatorID))
             """).run()
+        try await CaseSummaries.refresh(.cases([assignment.caseID]), on: db, dialect: dialect)
     }
 
     /// Ends every open assignment on a case that has ended (decided, withdrawn), audited.

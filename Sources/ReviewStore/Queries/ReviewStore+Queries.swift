@@ -50,12 +50,25 @@ public struct CaseFilter: Sendable, Hashable {
     public var assignedTo: UserID?
     /// Whether calibration seed cases are listed (not for employers and assessors: they review no candidate).
     public var includeCalibration: Bool
+    /// Only cases that exist for this reason (summaries only).
+    public var reason: CaseSummary.Reason?
+    /// Only cases with an open assignment past its due date at this time (summaries only).
+    public var overdueAt: Date?
+    /// Words in the candidate's name or the observation's reference (summaries only; any case, ignoring letter case).
+    public var search: String?
+    /// The order (summaries only).
+    public var sort: CaseSort
 
-    public init(state: Case.State? = nil, employerID: OrganisationID? = nil, assignedTo: UserID? = nil, includeCalibration: Bool = true) {
+    public init(state: Case.State? = nil, employerID: OrganisationID? = nil, assignedTo: UserID? = nil, includeCalibration: Bool = true,
+                reason: CaseSummary.Reason? = nil, overdueAt: Date? = nil, search: String? = nil, sort: CaseSort = .opened) {
         self.state = state
         self.employerID = employerID
         self.assignedTo = assignedTo
         self.includeCalibration = includeCalibration
+        self.reason = reason
+        self.overdueAt = overdueAt
+        self.search = search
+        self.sort = sort
     }
 }
 
@@ -70,6 +83,23 @@ extension RecordStore {
         if let organisationID { conditions.append("organisation_id = \(dialect.id(organisationID))") }
         if let role { conditions.append("role = \(bind: role.rawValue)") }
         return try await list("SELECT * FROM users", conditions, order: "name, id", page: page, SQLUsers.user)
+    }
+
+    /// The names of these users, in one query (a page naming the people on its rows without reading the directory).
+    public func userNames(_ ids: [UserID]) async throws(StoreError) -> [UserID: String] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        let dialect = context.dialect
+        return try await context.run { db in
+            var names: [UserID: String] = [:]
+            for start in stride(from: 0, to: unique.count, by: 500) {
+                let chunk = unique[start..<min(start + 500, unique.count)]
+                for row in try await db.raw("SELECT id, name FROM users WHERE id IN (\(SQLList(chunk.map { dialect.id($0) })))").all() {
+                    names[try row.id("id")] = try row.value("name", as: String.self)
+                }
+            }
+            return names
+        }
     }
 
     public func listCandidates(employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [CandidateRecord] {
@@ -125,6 +155,58 @@ extension RecordStore {
         }
         if !filter.includeCalibration { conditions.append("calibration = \(bind: false)") }
         return try await list("SELECT \(dialect.jsonText("document")) FROM cases", conditions, order: "opened_at, id", page: page, SQLCases.case)
+    }
+
+    /// Cases as the lists show them (``CaseSummary``), filtered, searched and sorted on the summary's columns: one
+    /// query whatever the number of cases, no case document decoded.
+    public func listCaseSummaries(_ filter: CaseFilter, page: PageRequest) async throws(StoreError) -> [CaseSummary] {
+        try await list("SELECT \(unsafeRaw: CaseSummaries.selectColumns) FROM case_summaries s", summaryConditions(filter),
+                       order: filter.sort.orderBy, page: page, CaseSummaries.summary)
+    }
+
+    /// How many cases of `filter` are in each state, and how many have an overdue assignment at `now`: one query.
+    public func caseCounts(_ filter: CaseFilter, now: Date) async throws(StoreError) -> (byState: [Case.State: Int], overdue: Int) {
+        let dialect = context.dialect
+        let conditions = summaryConditions(filter)
+        let whereClause: SQLQueryString = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try await context.run { db in
+            var counts: [Case.State: Int] = [:]
+            var overdue = 0
+            for row in try await db.raw("""
+                SELECT s.state, COUNT(*) AS n, SUM(CASE WHEN s.earliest_due_at < \(dialect.time(now)) THEN 1 ELSE 0 END) AS late
+                FROM case_summaries s\(whereClause) GROUP BY s.state
+                """).all() {
+                guard let state = Case.State(rawValue: try row.value("state")) else { continue }
+                counts[state] = try row.value("n", as: Int.self)
+                overdue += try row.value("late", as: Int?.self) ?? 0
+            }
+            return (counts, overdue)
+        }
+    }
+
+    private func summaryConditions(_ filter: CaseFilter) -> [SQLQueryString] {
+        let dialect = context.dialect
+        var conditions: [SQLQueryString] = []
+        if let state = filter.state { conditions.append("s.state = \(bind: state.rawValue)") }
+        if let employerID = filter.employerID { conditions.append("s.employer_id = \(dialect.id(employerID))") }
+        if let moderator = filter.assignedTo {
+            conditions.append("""
+                s.case_id IN (SELECT case_id FROM case_assignments WHERE moderator_id = \(dialect.id(moderator)) AND state IN ('offered', 'accepted', 'submitted'))
+                """)
+        }
+        if !filter.includeCalibration { conditions.append("s.calibration = \(bind: false)") }
+        if let reason = filter.reason { conditions.append("s.reasons LIKE \(bind: "%,\(reason.rawValue),%")") }
+        if let now = filter.overdueAt { conditions.append("s.earliest_due_at < \(dialect.time(now))") }
+        if let search = filter.search?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased(), !search.isEmpty {
+            // LIKE's own wildcards in what was typed match themselves.
+            let escaped = search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            let pattern = "%\(escaped)%"
+            conditions.append("""
+                (lower(s.candidate_name) LIKE \(bind: pattern) ESCAPE '\\' OR lower(s.reference) LIKE \(bind: pattern) ESCAPE '\\')
+                """)
+        }
+        return conditions
     }
 
 }

@@ -67,6 +67,11 @@ enum Dialect: String, Sendable {
         self == .sqlite ? "\(ident: column)" : "CAST(\(ident: column) AS TEXT) AS \(ident: column)"
     }
 
+    /// An aggregate joining a text or id column's values with commas (in no particular order).
+    func joinedWithCommas(_ column: String) -> String {
+        self == .sqlite ? "group_concat(\(column), ',')" : "string_agg(CAST(\(column) AS TEXT), ',')"
+    }
+
     /// Statements that make `table` append-only: UPDATE and DELETE (and TRUNCATE on PostgreSQL) fail.
     func appendOnlyTriggers(_ table: String) -> [String] {
         switch self {

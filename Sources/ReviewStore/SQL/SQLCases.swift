@@ -39,6 +39,7 @@ struct SQLCases: CaseRepository {
             WHERE id = \(dialect.id(updated.id)) AND version = \(bind: expectedVersion)
             RETURNING version
             """).first() != nil
+        if changed { try await CaseSummaries.write([updated], on: db, dialect: dialect) }
         guard changed else {
             let stored = try await db.raw("SELECT version FROM cases WHERE id = \(dialect.id(updated.id))").first(decodingColumn: "version", as: Int.self)
             guard let stored else { throw StoreError(.notFound, "There is no case \(updated.id).") }

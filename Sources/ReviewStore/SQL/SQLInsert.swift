@@ -8,6 +8,9 @@ struct SQLInsert<Value>: Sendable {
     let table: String
     let columns: [String]
     let row: @Sendable (Value, Dialect) throws -> SQLQueryString
+    /// What else the insert changes in the same transaction: the case summaries a new case, rating or assignment
+    /// alters (decision 26).
+    var afterwards: (@Sendable ([Value], any SQLDatabase, Dialect) async throws -> Void)? = nil
 
     /// Inserts `values` with multi-row statements, as many rows per statement as the bind limits of both
     /// databases allow (SQLite 32,766 binds, PostgreSQL 65,535).
@@ -21,10 +24,20 @@ struct SQLInsert<Value>: Sendable {
             try await db.raw("INSERT INTO \(ident: table) (\(idents: columns, joinedBy: ", ")) VALUES \(rows.joined(separator: ", "))").run()
             start = end
         }
+        try await afterwards?(values, db, dialect)
     }
 
     func run(_ value: Value, on db: any SQLDatabase, dialect: Dialect) async throws {
         try await run([value], on: db, dialect: dialect)
+    }
+}
+
+extension SQLInsert {
+    /// This insert, followed in the same transaction by `afterwards`.
+    func then(_ afterwards: @escaping @Sendable ([Value], any SQLDatabase, Dialect) async throws -> Void) -> Self {
+        var insert = self
+        insert.afterwards = afterwards
+        return insert
     }
 }
 
@@ -52,20 +65,20 @@ enum SQLInserts {
         columns: ["id", "observation_id", "source", "score", "rater_id", "rationale", "rated_at", "supersedes", "correction_reason"]
     ) { r, dialect in
         "(\(dialect.id(r.id)), \(dialect.id(r.observationID)), \(bind: r.source.rawValue), \(bind: r.score.value), \(dialect.id(r.raterID)), \(bind: r.rationale), \(dialect.time(r.ratedAt)), \(dialect.optionalID(r.supersedes)), \(bind: r.correctionReason))"
-    }
+    }.then { ratings, db, dialect in try await CaseSummaries.refresh(.observations(ratings.map(\.observationID)), on: db, dialect: dialect) }
 
     static let `case` = SQLInsert<Case>(
         table: "cases", columns: ["id", "observation_id", "employer_id", "kind", "state", "version", "document", "opened_at", "updated_at", "calibration"]
     ) { c, dialect in
         "(\(dialect.id(c.id)), \(dialect.id(c.observationID)), \(dialect.id(c.employerID)), \(bind: c.kind.rawValue), \(bind: c.state.rawValue), \(bind: c.version), \(dialect.json(try SQLCases.document(c))), \(dialect.time(c.openedAt)), \(dialect.time(c.updatedAt)), \(bind: c.isCalibration))"
-    }
+    }.then { cases, db, dialect in try await CaseSummaries.write(cases, on: db, dialect: dialect) }
 
     static let assignment = SQLInsert<Assignment>(
         table: "case_assignments",
         columns: ["case_id", "moderator_id", "assigned_by", "assigned_at", "kind", "state", "round", "due_at", "reasons"]
     ) { a, dialect in
         "(\(dialect.id(a.caseID)), \(dialect.id(a.moderatorID)), \(dialect.id(a.assignedBy)), \(dialect.time(a.assignedAt)), \(bind: a.kind.rawValue), \(bind: a.state.rawValue), \(bind: a.round), \(dialect.time(a.dueAt)), \(dialect.json(try JSONCoding.text(a.reasons))))"
-    }
+    }.then { assignments, db, dialect in try await CaseSummaries.refresh(.cases(assignments.map(\.caseID)), on: db, dialect: dialect) }
 
     static let auditEvent = SQLInsert<AuditEntry>(
         table: "audit_events",

@@ -7,7 +7,7 @@ struct SQLRecordings: RecordingRepository {
     private var dialect: Dialect { context.dialect }
 
     func insert(_ recording: Recording, at time: Date) async throws(StoreError) {
-        try await context.run { db in
+        try await context.atomically { db in
             try await db.raw("""
                 INSERT INTO recordings (id, observation_id, uploaded_by, file_name, sha256, byte_count, status,
                                         rejection_reason, created_at, updated_at)
@@ -15,17 +15,20 @@ struct SQLRecordings: RecordingRepository {
                         \(bind: recording.fileName), \(bind: recording.sha256), \(bind: recording.byteCount),
                         \(bind: recording.status.name), \(bind: recording.status.rejectionReason), \(dialect.time(time)), \(dialect.time(time)))
                 """).run()
+            try await CaseSummaries.refresh(.observations([recording.observationID]), on: db, dialect: dialect)
         }
     }
 
     func update(_ recording: Recording, at time: Date) async throws(StoreError) {
-        let updated = try await context.run { db in
-            try await db.raw("""
+        let updated = try await context.atomically { db in
+            let updated = try await db.raw("""
                 UPDATE recordings SET sha256 = \(bind: recording.sha256), byte_count = \(bind: recording.byteCount),
                     status = \(bind: recording.status.name), rejection_reason = \(bind: recording.status.rejectionReason),
                     updated_at = \(dialect.time(time))
                 WHERE id = \(dialect.id(recording.id)) RETURNING id
                 """).first() != nil
+            try await CaseSummaries.refresh(.observations([recording.observationID]), on: db, dialect: dialect)
+            return updated
         }
         guard updated else { throw StoreError(.notFound, "There is no recording \(recording.id).") }
     }

@@ -61,6 +61,19 @@ extension CaseRow {
     }
 }
 
+extension CaseRow {
+    /// A case in a list, from its summary (no query per row): no finding, flags or earlier outcomes, which only the
+    /// case's own page shows.
+    init(_ value: CaseSummaryRepresentation) {
+        self.init(
+            id: value.id.description, reference: Pages.reference(value), state: value.state.rawValue, stateText: Labels.state(value.state),
+            kindText: Labels.caseKind(value.kind), round: value.round, openedAt: Timestamp(value.openedAt), updatedAt: Timestamp(value.updatedAt),
+            finding: nil, calibrationScore: value.calibrationScore, outcome: nil,
+            outcomeText: value.outcomeScore.map { "\($0) (\($0 >= Score.passMark ? "meets the standard" : "below the standard"))" },
+            hasFlags: false, flags: [], hasPreviousOutcomes: false, previousOutcomes: [])
+    }
+}
+
 extension CaseRow.Outcome {
     init(_ value: CaseRepresentation.OutcomeRepresentation) {
         self.init(score: value.score, meetsStandard: value.meetsStandard, rule: value.rule.map { Labels.plain($0) }, reason: value.reason.map { Labels.plain($0) })
@@ -269,21 +282,54 @@ struct CaseListModel: PageTemplateModel {
     let previousPage: Int?
 }
 
-/// `board.mustache`: the lead's board, a column per state, and the overdue assignments.
+/// `board.mustache`: the lead's board (issue 20 item 1): one row per case with who it is about, both scores, why it
+/// exists, its age, its recording, its panel and due dates; filters, search, sort, paging and the bulk "send to
+/// moderation". Built from the case summaries (decision 26): a bounded number of queries whatever the number of cases.
 struct BoardModel: PageTemplateModel {
     static let template = "board"
 
-    struct Column: PageModel {
+    struct Card: PageModel {
+        let id: String
+        let reference: String
+        let employerName: String
+        /// "5", or "none yet".
+        let employerScore: String
+        let assessorScore: String
+        let reasonText: String
         let state: String
-        let label: String
-        let items: [CaseRow]
-        let count: Int
-        /// Whether the column has more cases than it shows.
-        let more: Bool
-        let empty: Bool
+        let stateText: String
+        /// "opened 12 days ago".
+        let age: String
+        let recordingText: String
+        /// "Pro 1, Lay 2", or "nobody yet".
+        let moderatorsText: String
+        let dueAt: Timestamp?
+        let overdue: Bool
+        /// Whether the case may be sent to moderation now (open, or in local review).
+        let maySend: Bool
     }
 
-    let columns: [Column]
-    let overdue: [AssignmentRow]
-    let hasOverdue: Bool
+    /// How many cases are in a state, for the summary line.
+    struct Count: PageModel {
+        let state: String
+        let label: String
+        let count: Int
+    }
+
+    let cards: [Card]
+    let empty: Bool
+    let counts: [Count]
+    let overdueCount: Int
+    let employers: [Choice]
+    let states: [Choice]
+    let reasons: [Choice]
+    let sorts: [Choice]
+    let overdueOnly: Bool
+    let search: String
+    /// The filters as a query string ("&state=open&q=…"), for the pager's links.
+    let filterQuery: String
+    let anyToSend: Bool
+    let nextPage: Int?
+    let previousPage: Int?
+    let pageNumber: Int
 }

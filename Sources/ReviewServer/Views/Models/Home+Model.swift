@@ -12,11 +12,20 @@ struct HomeModel: PageTemplateModel {
         let createdAt: Timestamp
     }
 
-    /// How many cases wait in a state, for the lead ("100+" past a page).
-    struct StateCount: PageModel {
-        let state: String
+    /// A queue and how many wait in it, with where to work on it.
+    struct Queue: PageModel {
         let label: String
-        let count: String
+        let count: Int
+        let link: String
+        /// Whether something waits here for the viewer.
+        let waiting: Bool
+    }
+
+    /// The next thing to do: what, and where.
+    struct NextStep: PageModel {
+        let text: String
+        let link: String
+        let linkText: String
     }
 
     /// An account, for the administrator.
@@ -33,6 +42,10 @@ struct HomeModel: PageTemplateModel {
     var isLead = false
     var isAuditor = false
     var isAdministrator = false
+    /// The viewer's queues with their counts, and the next thing to do (every role but the administrator).
+    var queues: [Queue] = [] { didSet { hasQueues = !queues.isEmpty } }
+    var hasQueues = false
+    var next: NextStep? = nil
     // Assessors and employers.
     var openCases: [CaseRow] = []
     var hasOpenCases = false
@@ -49,10 +62,8 @@ struct HomeModel: PageTemplateModel {
     var hasDone = false
     var nothingToDo = false
     // The lead.
-    var counts: [StateCount] = []
     var escalated: [CaseRow] = []
     var hasEscalated = false
-    var overdueCount = 0
     // Administrators.
     var users: [Account] = []
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ReviewDomain
+import ReviewStore
 
 /// The words the pages use for the API's codes: states, sources, kinds, actions. One place, so that a page and the
 /// next page say the same thing.
@@ -28,6 +29,32 @@ enum Labels {
         case "calibration": "Calibration"
         default: "—"
         }
+    }
+
+    /// Why a case exists, as the board and the lists say it.
+    static func caseReason(_ reason: CaseSummary.Reason) -> String {
+        switch reason {
+        case .straddle: "scores either side of the pass line"
+        case .gap: "scores far apart"
+        case .flag: "flagged"
+        case .sample: "quality sample"
+        case .calibration: "calibration"
+        }
+    }
+
+    static func caseSort(_ sort: CaseSort) -> String {
+        switch sort {
+        case .opened: "Oldest first"
+        case .updated: "Changed most recently"
+        case .due: "Due soonest"
+        case .candidate: "Candidate's name"
+        }
+    }
+
+    /// "opened today", "opened 1 day ago", "opened 12 days ago".
+    static func age(since date: Date, now: Date) -> String {
+        let days = max(0, Int(now.timeIntervalSince(date) / 86_400))
+        return days == 0 ? "opened today" : days == 1 ? "opened 1 day ago" : "opened \(days) days ago"
     }
 
     static func findingReason(_ reason: DisputeFinding.Reason, tolerance: Int) -> String {

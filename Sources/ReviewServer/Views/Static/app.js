@@ -45,6 +45,30 @@ function formBody(form) {
   return body;
 }
 
+/** A bulk action's answer, case by case in words, beside its form (nothing is reloaded until the reader chooses). */
+function showReport(form, answer) {
+  const slot = form.querySelector('.form-report');
+  if (!slot) { location.reload(); return; }
+  const names = {};
+  for (const box of form.querySelectorAll('input[data-label]')) names[box.value] = box.dataset.label;
+  slot.textContent = '';
+  const summary = document.createElement('p');
+  summary.textContent = `${answer.sent} sent to moderation, ${answer.refused} not sent.`;
+  const list = document.createElement('ul');
+  for (const result of answer.results || []) {
+    const item = document.createElement('li');
+    item.textContent = `${names[result.caseId] || 'A case'}: ${result.message}`;
+    if (!result.sent) item.className = 'refused';
+    list.append(item);
+  }
+  const again = document.createElement('a');
+  again.href = location.href;
+  again.textContent = 'Show the board as it is now';
+  slot.append(summary, list, again);
+  slot.setAttribute('tabindex', '-1');
+  slot.focus();
+}
+
 /**
  * Shows the API's message beside the form; when it names one of the form's fields in brackets ("Moderators per case
  * (moderatorsPerCase) must be …"), beside that field too, which is marked invalid and focused.
@@ -182,7 +206,10 @@ document.addEventListener('submit', async (event) => {
       if (button) button.disabled = false;
       return;
     }
-    if (form.dataset.followCase && answer && answer.openedCase) {
+    if (form.dataset.report) {
+      showReport(form, answer);
+      if (button) button.disabled = false;
+    } else if (form.dataset.followCase && answer && answer.openedCase) {
       // The score opened a case: show it, so that what the score set off is said after as well as before.
       location.assign(`/cases/${answer.openedCase.id}`);
     } else if (form.dataset.redirect) {
