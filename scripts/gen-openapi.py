@@ -21,6 +21,7 @@ def text(maxLength=None):
 def page(item): return obj({"items":{"type":"array","items":ref(item)},"page":{"type":"integer","minimum":1},"pageSize":{"type":"integer","minimum":1,"maximum":500},"nextPage":{"type":"integer","minimum":2}},["items","page","pageSize"])
 roles=["assessor","employer","moderator.professional","moderator.lay","lead","auditor","administrator"]
 areas=["childrens","adults","mental_health","other"]
+NOTICE_KINDS=["case_offered","assignment_due","assignment_expired","awaiting_lead","case_decided","plan_to_acknowledge"]
 def policy(closed):
     return obj({"moderatorsPerCase":{"type":"integer","minimum":1,"maximum":5},"panel":{"type":"array","maxItems":5,"items":{"type":"string","enum":["professional","lay"]},"description":"the make-up of the first panel places, in order"},
       "tolerance":{"type":"integer","minimum":1,"maximum":6},"escalationModerators":{"type":"integer","minimum":0,"maximum":3},"assignmentDays":{"type":"integer","minimum":1,"maximum":90},
@@ -91,6 +92,12 @@ S={
  "SampleFigures":obj({"cases":{"type":"integer","minimum":0},"decided":{"type":"integer","minimum":0},"estimated":{"type":"integer","minimum":0},"overturnRate":ref("SampleEstimate"),"exactAgreement":ref("SampleEstimate"),"withinOneAgreement":ref("SampleEstimate")},["cases","decided","estimated","overturnRate","exactAgreement","withinOneAgreement"]),
  "SampleEstimates":obj({"confidence":{"type":"number"},"overall":ref("SampleFigures"),"draws":{"type":"array","items":obj({"drawId":uuid,"seed":{"type":"integer","minimum":0},"rate":{"type":"number","minimum":0,"maximum":1},"population":{"type":"integer","minimum":0},"drawnAt":dt,"figures":ref("SampleFigures")},["drawId","seed","rate","population","drawnAt","figures"])},"casesWithoutProbability":{"type":"integer","minimum":0}},["confidence","overall","draws","casesWithoutProbability"]),
  "Erasure":obj({"candidateId":uuid,"erasedAt":dt,"observations":{"type":"integer","minimum":0},"recordings":{"type":"integer","minimum":0},"textsErased":{"type":"integer","minimum":0},"auditDetailsErased":{"type":"integer","minimum":0},"filesRemoved":{"type":"integer","minimum":0}},["candidateId","erasedAt","observations","recordings","textsErased","auditDetailsErased","filesRemoved"]),
+ "Notice":obj({"id":{"type":"integer","minimum":1},"kind":{"type":"string","enum":NOTICE_KINDS},"text":{"type":"string","minLength":1},"caseId":uuid,"link":{"type":"string","pattern":"^/"},"createdAt":dt,"readAt":dt},["id","kind","text","link","createdAt"]),
+ "NoticeList":obj({"items":{"type":"array","items":ref("Notice")},"unread":{"type":"integer","minimum":0}},["items","unread"]),
+ "NoticesRead":obj({"ids":{"type":"array","minItems":1,"maxItems":500,"items":{"type":"integer","minimum":1,"maximum":INT64_MAX}},"all":{"type":"boolean","const":True}},[],closed=True),
+ "NoticesReadResult":obj({"marked":{"type":"integer","minimum":0},"unread":{"type":"integer","minimum":0}},["marked","unread"]),
+ "NotificationPreferences":obj({"email":{"type":"string","format":"email","maxLength":254},"delivery":{"type":"string","enum":["immediate","daily","off"]},"mutedKinds":{"type":"array","items":{"type":"string","enum":NOTICE_KINDS}},"kinds":{"type":"array","items":obj({"kind":{"type":"string","enum":NOTICE_KINDS},"label":{"type":"string"},"muted":{"type":"boolean"}},["kind","label","muted"])},"emailEnabled":{"type":"boolean"}},["delivery","mutedKinds","kinds","emailEnabled"]),
+ "NotificationPreferencesUpdate":obj({"email":{"type":"string","maxLength":254,"description":"leave out or empty for no e-mail"},"delivery":{"type":"string","enum":["immediate","daily","off"]},"mutedKinds":{"type":"array","maxItems":6,"items":{"type":"string","enum":NOTICE_KINDS}}},["delivery"]),
  "Hold":obj({"id":uuid,"subjectType":{"type":"string","enum":["candidate","observation","case"]},"subjectId":uuid,"candidateId":uuid,"reason":{"type":"string"},"placedBy":uuid,"placedAt":dt,"releasedBy":uuid,"releasedAt":dt,"releaseReason":{"type":"string"},"active":{"type":"boolean"}},["id","subjectType","subjectId","candidateId","reason","placedBy","placedAt","active"]),
  "HoldList":obj({"items":{"type":"array","items":ref("Hold")}},["items"]),
  "Seed":obj({"observationId":uuid,"score":{"type":"integer","minimum":1,"maximum":7},"reason":{"type":"string"},"markedBy":uuid,"markedAt":dt,"active":{"type":"boolean"},"timesUsed":{"type":"integer","minimum":0}},["observationId","score","reason","markedBy","markedAt","active","timesUsed"]),
@@ -273,12 +280,17 @@ P={
    "get":op("Legal holds, active (or all with includeReleased=true) (lead, administrator, auditor); audited","data-protection",{**ok("HoldList"),**err(*READ)},params=[q("includeReleased",{"type":"boolean"})],opid="listHolds"),
    "post":op("Place a legal hold on a candidate, an observation or a case (lead, administrator); audited","data-protection",{**ok("Hold","201","Created"),**err(*WRITE)},reqbody=body("NewHold"),opid="placeHold")},
  "/api/v1/holds/{holdId}":{"delete":op("Release a legal hold (lead, administrator), optionally saying why; 409 if already released; audited","data-protection",{**ok("Hold"),**err(*WRITE)},params=[pparam("holdId")],reqbody={"required":False,"content":{"application/json":{"schema":ref("HoldRelease")}}},opid="releaseHold")},
+ "/api/v1/notices":{"get":op("The caller's own notices, newest first (up to 200), and how many are unread; unread=true for unread ones only","notifications",{**ok("NoticeList"),**err(*READ)},params=[q("unread",{"type":"boolean"})],opid="listNotices")},
+ "/api/v1/notices/read":{"post":op("Mark the caller's own notices read: some by id, or all","notifications",{**ok("NoticesReadResult"),**err(*WRITE)},reqbody=body("NoticesRead"),opid="markNoticesRead")},
+ "/api/v1/me/notification-preferences":{
+   "get":op("The caller's notification preferences: e-mail address, immediate / daily digest / off, kinds never e-mailed","notifications",{**ok("NotificationPreferences"),**err(*READ)},opid="getNotificationPreferences"),
+   "put":op("Replace the caller's notification preferences (422 naming what is wrong: an address that is not one, an unknown delivery or kind)","notifications",{**ok("NotificationPreferences"),**err(*WRITE)},reqbody=body("NotificationPreferencesUpdate"),opid="setNotificationPreferences")},
  "/api/v1/audit":{"get":op("The hash-chained audit trail (auditor, lead, administrator)","audit",{**ok("AuditEntryPage"),**err(*READ)},params=pageq+[q("after",{"type":"integer","minimum":0,"maximum":INT64_MAX}),{**q("subjectType",{"type":"string","minLength":1}),"description":"Give with subjectId (400 otherwise)"},{**q("subjectId",{"type":"string","minLength":1}),"description":"Give with subjectType (400 otherwise)"}],opid="listAudit")},
 }
 doc={"openapi":"3.1.0","info":{"title":"ObservationReview API","version":"1.0.0","description":"Moderation and review of video-recorded practice observations. Sign in with POST /api/v1/session (cookie; send X-CSRF-Token on changes) or use an API token as a bearer token. Errors are {\"error\": {\"code\", \"message\"}}. Resumable uploads use the tus 1.0.0 protocol at /uploads/ (not described here; see docs/decisions/0005-resumable-uploads.md)."},
  "servers":[{"url":"/"}],
  "security":[{"bearerAuth":[]},{"cookieAuth":[]}],
- "tags":[{"name":t} for t in ["operations","session","directory","observations","recordings","cases","moderation","statistics","audit","data-protection"]],
+ "tags":[{"name":t} for t in ["operations","session","directory","observations","recordings","cases","moderation","statistics","audit","data-protection","notifications"]],
  "paths":P,
  "components":{"responses":ERRORS,"securitySchemes":{"bearerAuth":{"type":"http","scheme":"bearer","description":"An API token from POST /api/v1/tokens"},"cookieAuth":{"type":"apiKey","in":"cookie","name":"obsreview_session"}},"schemas":S}}
 text=json.dumps(doc,indent=2,sort_keys=False)

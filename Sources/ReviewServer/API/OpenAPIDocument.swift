@@ -54,6 +54,9 @@ enum OpenAPIDocument {
     },
     {
       "name": "data-protection"
+    },
+    {
+      "name": "notifications"
     }
   ],
   "paths": {
@@ -4323,6 +4326,190 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/notices": {
+      "get": {
+        "summary": "The caller's own notices, newest first (up to 200), and how many are unread; unread=true for unread ones only",
+        "tags": [
+          "notifications"
+        ],
+        "operationId": "listNotices",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NoticeList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        },
+        "parameters": [
+          {
+            "name": "unread",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "boolean"
+            }
+          }
+        ]
+      }
+    },
+    "/api/v1/notices/read": {
+      "post": {
+        "summary": "Mark the caller's own notices read: some by id, or all",
+        "tags": [
+          "notifications"
+        ],
+        "operationId": "markNoticesRead",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NoticesReadResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NoticesRead"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/me/notification-preferences": {
+      "get": {
+        "summary": "The caller's notification preferences: e-mail address, immediate / daily digest / off, kinds never e-mailed",
+        "tags": [
+          "notifications"
+        ],
+        "operationId": "getNotificationPreferences",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationPreferences"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          }
+        }
+      },
+      "put": {
+        "summary": "Replace the caller's notification preferences (422 naming what is wrong: an address that is not one, an unknown delivery or kind)",
+        "tags": [
+          "notifications"
+        ],
+        "operationId": "setNotificationPreferences",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationPreferences"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/Error400"
+          },
+          "401": {
+            "$ref": "#/components/responses/Error401"
+          },
+          "403": {
+            "$ref": "#/components/responses/Error403"
+          },
+          "404": {
+            "$ref": "#/components/responses/Error404"
+          },
+          "409": {
+            "$ref": "#/components/responses/Error409"
+          },
+          "413": {
+            "$ref": "#/components/responses/Error413"
+          },
+          "415": {
+            "$ref": "#/components/responses/Error415"
+          },
+          "422": {
+            "$ref": "#/components/responses/Error422"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NotificationPreferencesUpdate"
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/v1/audit": {
       "get": {
         "summary": "The hash-chained audit trail (auditor, lead, administrator)",
@@ -6449,6 +6636,223 @@ enum OpenAPIDocument {
           "textsErased",
           "auditDetailsErased",
           "filesRemoved"
+        ],
+        "additionalProperties": false
+      },
+      "Notice": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "case_offered",
+              "assignment_due",
+              "assignment_expired",
+              "awaiting_lead",
+              "case_decided",
+              "plan_to_acknowledge"
+            ]
+          },
+          "text": {
+            "type": "string",
+            "minLength": 1
+          },
+          "caseId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "link": {
+            "type": "string",
+            "pattern": "^/"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "readAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "id",
+          "kind",
+          "text",
+          "link",
+          "createdAt"
+        ],
+        "additionalProperties": false
+      },
+      "NoticeList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Notice"
+            }
+          },
+          "unread": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "items",
+          "unread"
+        ],
+        "additionalProperties": false
+      },
+      "NoticesRead": {
+        "type": "object",
+        "properties": {
+          "ids": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 500,
+            "items": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            }
+          },
+          "all": {
+            "type": "boolean",
+            "const": true
+          }
+        },
+        "required": [],
+        "additionalProperties": false
+      },
+      "NoticesReadResult": {
+        "type": "object",
+        "properties": {
+          "marked": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "unread": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "marked",
+          "unread"
+        ],
+        "additionalProperties": false
+      },
+      "NotificationPreferences": {
+        "type": "object",
+        "properties": {
+          "email": {
+            "type": "string",
+            "format": "email",
+            "maxLength": 254
+          },
+          "delivery": {
+            "type": "string",
+            "enum": [
+              "immediate",
+              "daily",
+              "off"
+            ]
+          },
+          "mutedKinds": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "enum": [
+                "case_offered",
+                "assignment_due",
+                "assignment_expired",
+                "awaiting_lead",
+                "case_decided",
+                "plan_to_acknowledge"
+              ]
+            }
+          },
+          "kinds": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "kind": {
+                  "type": "string",
+                  "enum": [
+                    "case_offered",
+                    "assignment_due",
+                    "assignment_expired",
+                    "awaiting_lead",
+                    "case_decided",
+                    "plan_to_acknowledge"
+                  ]
+                },
+                "label": {
+                  "type": "string"
+                },
+                "muted": {
+                  "type": "boolean"
+                }
+              },
+              "required": [
+                "kind",
+                "label",
+                "muted"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "emailEnabled": {
+            "type": "boolean"
+          }
+        },
+        "required": [
+          "delivery",
+          "mutedKinds",
+          "kinds",
+          "emailEnabled"
+        ],
+        "additionalProperties": false
+      },
+      "NotificationPreferencesUpdate": {
+        "type": "object",
+        "properties": {
+          "email": {
+            "type": "string",
+            "maxLength": 254,
+            "description": "leave out or empty for no e-mail"
+          },
+          "delivery": {
+            "type": "string",
+            "enum": [
+              "immediate",
+              "daily",
+              "off"
+            ]
+          },
+          "mutedKinds": {
+            "type": "array",
+            "maxItems": 6,
+            "items": {
+              "type": "string",
+              "enum": [
+                "case_offered",
+                "assignment_due",
+                "assignment_expired",
+                "awaiting_lead",
+                "case_decided",
+                "plan_to_acknowledge"
+              ]
+            }
+          }
+        },
+        "required": [
+          "delivery"
         ],
         "additionalProperties": false
       },

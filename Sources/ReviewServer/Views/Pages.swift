@@ -41,6 +41,8 @@ struct Pages: Sendable {
         router.get("audit") { request, context in try await page(request, context, audit) }
         router.get("statistics") { request, context in try await page(request, context, statistics) }
         router.get("data-protection") { request, context in try await page(request, context, dataProtection) }
+        router.get("notices") { request, context in try await page(request, context, notices) }
+        router.get("settings/notifications") { request, context in try await page(request, context, notificationSettings) }
     }
 
     static func renderer() throws -> PageRenderer {
@@ -137,9 +139,11 @@ struct PageContext {
             let current = item.href == "/" ? path == "/" : path.hasPrefix(item.href)
             return ["href": item.href, "label": item.label, "current": current]
         }
+        let unread = try await services.store.notifications.unreadCount(of: actor.userID)
         return [
             "csrfToken": session?.csrfToken ?? "",
-            "user": ["name": name ?? "Signed in", "roleText": Self.roleName(actor.role), "nav": nav] as [String: Any],
+            "user": ["name": name ?? "Signed in", "roleText": Self.roleName(actor.role), "nav": nav,
+                     "unreadNotices": unread, "hasUnreadNotices": unread > 0] as [String: Any],
         ]
     }
 

@@ -20,13 +20,15 @@ async function api(method, url, body) {
 }
 window.obsreview = { api, csrfToken };
 
-/** The JSON body of a form: `data-type="int"` fields become numbers, empty optional fields are left out. */
+/** The JSON body of a form: `data-type="int"` fields become numbers, `data-type="list"` fields (checkboxes) gather
+ * into an array, empty optional fields are left out. */
 function formBody(form) {
   const body = {};
   for (const field of form.elements) {
     if (!field.name || field.disabled) continue;
     if ((field.type === 'radio' || field.type === 'checkbox') && !field.checked) continue;
     const value = field.value.trim();
+    if (field.dataset.type === 'list') { (body[field.name] ||= []).push(value); continue; }
     if (value === '' && !field.required) continue;
     body[field.name] = field.dataset.type === 'int' ? Number.parseInt(value, 10) : field.dataset.type === 'bool' ? value === 'true' : value;
   }
