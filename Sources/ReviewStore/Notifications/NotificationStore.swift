@@ -152,14 +152,17 @@ public struct NotificationStore: Sendable {
                 SELECT user_id FROM notices WHERE email_state = 'digest' AND email_id IS NULL
                 GROUP BY user_id HAVING MIN(created_at) <= \(d.time(now.addingTimeInterval(-interval)))
                 """).all().map { try $0.id("user_id", as: UserID.self) }
-            for user in due {
-                let email = try await insertEmail(user: user, digest: true, at: now, db)
-                try await db.raw("""
-                    UPDATE notices SET email_id = \(d.id(email)) WHERE user_id = \(d.id(user)) AND email_state = 'digest' AND email_id IS NULL
-                    """).run()
-            }
+            for user in due { try await queueDigest(of: user, at: now, db) }
             return due.count
         }
+    }
+
+    /// One e-mail carrying every notice of `user` waiting for a digest.
+    private func queueDigest(of user: UserID, at time: Date, _ db: any SQLDatabase) async throws {
+        let email = try await insertEmail(user: user, digest: true, at: time, db)
+        try await db.raw("""
+            UPDATE notices SET email_id = \(d.id(email)) WHERE user_id = \(d.id(user)) AND email_state = 'digest' AND email_id IS NULL
+            """).run()
     }
 
     // MARK: The outbox
@@ -337,10 +340,7 @@ public struct NotificationStore: Sendable {
                 if preferences.delivery == .immediate, preferences.email != nil,
                     try await db.raw("SELECT 1 AS one FROM notices WHERE user_id = \(d.id(user)) AND email_state = 'digest' AND email_id IS NULL").first() != nil
                 {
-                    let email = try await insertEmail(user: user, digest: true, at: time, db)
-                    try await db.raw("""
-                        UPDATE notices SET email_id = \(d.id(email)) WHERE user_id = \(d.id(user)) AND email_state = 'digest' AND email_id IS NULL
-                        """).run()
+                    try await queueDigest(of: user, at: time, db)
                 } else {
                     try await db.raw("""
                         UPDATE notices SET email_state = 'none' WHERE user_id = \(d.id(user)) AND email_state = 'digest' AND email_id IS NULL
