@@ -70,7 +70,7 @@ struct NotificationTests {
         let message = MailMessage(from: "review@example.org", to: "lead@example.org", subject: "A case waits for your decision",
                                   body: "First line\n.a line that starts with a dot\n..and two\r\nlast line")
         // The relay has trouble at first: 451 is temporary.
-        do {
+        do throws(SMTPError) {
             try await client.send(message)
             Issue.record("the first message should have met the relay's 451")
         } catch {
@@ -86,14 +86,15 @@ struct NotificationTests {
         #expect(data.contains("\r\n\r\nFirst line\r\n.a line that starts with a dot\r\n..and two\r\nlast line"),
                 "dot-stuffing must be undone by the relay and every line end be CRLF: \(data)")
         // A refused recipient is permanent; so is a wrong password.
-        do {
+        do throws(SMTPError) {
             try await client.send(MailMessage(from: "review@example.org", to: "gone@example.org", subject: "x", body: "y"))
             Issue.record("the relay should refuse gone@example.org")
         } catch {
             #expect(error.kind == .permanent && error.reply?.code == 550 && error.message.contains("RCPT TO"))
         }
-        do {
-            try await SMTPClient(Self.settings(relay, password: "wrong")).send(message)
+        let wrongPassword = try SMTPClient(Self.settings(relay, password: "wrong"))
+        do throws(SMTPError) {
+            try await wrongPassword.send(message)
             Issue.record("a wrong password should be refused")
         } catch {
             #expect(error.kind == .permanent && error.reply?.code == 535)
@@ -101,8 +102,9 @@ struct NotificationTests {
         // A relay without TLS: refused when STARTTLS is required, used in clear when it is optional.
         let plain = try TestRelay([])
         defer { plain.stop() }
-        do {
-            try await SMTPClient(Self.settings(plain, security: .starttls)).send(message)
+        let strict = try SMTPClient(Self.settings(plain, security: .starttls))
+        do throws(SMTPError) {
+            try await strict.send(message)
             Issue.record("STARTTLS is required but the plain relay does not offer it")
         } catch {
             #expect(error.kind == .configuration && error.message.contains("does not offer STARTTLS"))
@@ -125,15 +127,17 @@ struct NotificationTests {
         var settings = Self.settings(silent, security: .starttlsOptional, timeout: .seconds(1))
         settings.username = nil
         let message = MailMessage(from: "review@example.org", to: "a@example.org", subject: "s", body: "b")
-        do {
-            try await SMTPClient(settings).send(message)
+        let silentClient = try SMTPClient(settings)
+        do throws(SMTPError) {
+            try await silentClient.send(message)
             Issue.record("a silent relay should time out")
         } catch {
             #expect(error.kind == .temporary && error.message.contains("did not finish within") && error.message.contains("greeting"))
         }
         settings.port = 1  // nothing listens there
-        do {
-            try await SMTPClient(settings).send(message)
+        let closedClient = try SMTPClient(settings)
+        do throws(SMTPError) {
+            try await closedClient.send(message)
             Issue.record("a closed port should fail")
         } catch {
             #expect(error.kind == .temporary)

@@ -139,7 +139,7 @@ struct NotificationStoreTests {
             // A temporary failure comes back after its wait (not before); a permanent one ends the e-mail.
             let retry = try await store.notifications.failed(digest[0], worker: "w1", error: "451 try later", permanent: false, retryAfter: 300,
                                                              now: now + 86_400)
-            #expect(retry == Dialect_normalised(now + 86_700))
+            #expect(retry == millisecondRounded(now + 86_700))
             #expect(try await store.notifications.claim(worker: "w2", limit: 10, leaseSeconds: 60, now: now + 86_500).isEmpty)
             claimed = try await store.notifications.claim(worker: "w2", limit: 10, leaseSeconds: 60, now: now + 86_700)
             #expect(claimed.count == 1 && claimed[0].attempts == 2)
@@ -170,7 +170,7 @@ struct NotificationStoreTests {
             let now = ModerationWorld.start + 10_000
             // A sender that dies holding a lease: its e-mail is not taken by anyone until the lease has run out.
             let orphan = try #require(try await store.notifications.claim(worker: "dead", limit: 1, leaseSeconds: 60, now: now).first)
-            func drain(_ worker: String, at time: Date) async throws -> [UUID] {
+            @Sendable func drain(_ worker: String, at time: Date) async throws -> [UUID] {
                 var mine: [UUID] = []
                 while true {
                     let batch = try await store.notifications.claim(worker: worker, limit: 3, leaseSeconds: 60, now: time)
@@ -212,6 +212,6 @@ struct NotificationStoreTests {
 }
 
 /// Times come back rounded to the millisecond (the store's precision).
-private func Dialect_normalised(_ date: Date) -> Date {
+private func millisecondRounded(_ date: Date) -> Date {
     Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
 }

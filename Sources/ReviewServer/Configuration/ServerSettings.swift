@@ -60,7 +60,7 @@ public struct ServerSettings: Equatable, Sendable {
     public var s3Prefix = ""
     /// The SMTP relay that carries notices by e-mail (decision 24; docs/operations.md, "E-mail"); no host: in-app only.
     public var smtpHost: String?
-    /// Default: 587 for starttls, 465 for tls, 25 otherwise.
+    /// Default: 465 for tls, 25 for off, 587 otherwise.
     public var smtpPort: Int?
     public var smtpSecurity: SMTPSettings.Security = .starttls
     public var smtpUsername: String?
@@ -247,7 +247,7 @@ public struct ServerSettings: Equatable, Sendable {
             if smtpUsername != nil, smtpSecurity == .off {
                 throw Problem(description: "smtp_security is off but smtp_username is set: the password would cross the network in clear. Use starttls or tls, or drop the username.")
             }
-            let port = smtpPort ?? [.starttls: 587, .tls: 465][smtpSecurity] ?? 25
+            let port = smtpPort ?? (smtpSecurity == .tls ? 465 : smtpSecurity == .off ? 25 : 587)
             smtp = SMTPSettings(host: host, port: port, security: smtpSecurity, username: smtpUsername, password: password, from: from,
                                 caFile: smtpCAFile, heloName: URL(string: base)?.host ?? "obsreview",
                                 timeout: .milliseconds(Int64(smtpTimeoutSeconds * 1000)))

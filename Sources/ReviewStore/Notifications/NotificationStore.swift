@@ -53,7 +53,8 @@ public struct NotificationStore: Sendable {
                     if try await insertNotice(user: user, kind: kind, caseID: caseID, key: "e:\(event.sequence ?? 0):\(user)", mail: mail, at: now, db) { added += 1 }
                 }
             }
-            let reached = rows.count == batch ? (try SQLAuditLog.entry(rows[rows.count - 1]).event.sequence ?? cursor) : head
+            var reached = head
+            if rows.count == batch, let last = rows.last { reached = try SQLAuditLog.entry(last).event.sequence ?? cursor }
             try await db.raw("UPDATE notification_cursor SET last_sequence = \(bind: reached) WHERE name = 'audit'").run()
             // Open assignments falling due within two days; only those given more than two days (a shorter one was
             // offered with its due date in sight).
@@ -269,9 +270,10 @@ public struct NotificationStore: Sendable {
     /// A person's notices, newest first.
     public func notices(of user: UserID, unreadOnly: Bool = false, limit: Int = 100) async throws(StoreError) -> [Notice] {
         let d = self.d
+        let unread: SQLQueryString = unreadOnly ? " AND read_at IS NULL" : ""
         return try await context.run { db in
             try await db.raw("""
-                \(Self.noticeColumns) WHERE user_id = \(d.id(user))\(unreadOnly ? " AND read_at IS NULL" : "") ORDER BY id DESC LIMIT \(literal: max(1, min(limit, 500)))
+                \(Self.noticeColumns) WHERE user_id = \(d.id(user))\(unread) ORDER BY id DESC LIMIT \(literal: max(1, min(limit, 500)))
                 """).all().map(Self.notice)
         }
     }
@@ -329,6 +331,7 @@ public struct NotificationStore: Sendable {
             throw StoreError(.invalidArgument, problem)
         }
         let muted = preferences.muted.map(\.rawValue).sorted().joined(separator: ",")
+        let preferences = preferences
         try await context.atomically { db in
             try await db.raw("DELETE FROM notification_preferences WHERE user_id = \(d.id(user))").run()
             try await db.raw("""
