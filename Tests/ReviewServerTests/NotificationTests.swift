@@ -208,6 +208,16 @@ struct NotificationTests {
                 #expect(items.map { $0["kind"] as? String } == ["case_offered"] && body?["unread"] as? Int == 1)
                 #expect(items.first?["link"] as? String == "/cases/\(fixture.dispute.id)")
             }
+            // The pages: the list with its link, the count in the header, the settings form.
+            try await client.execute(uri: "/notices", method: .get, headers: fixture.headers(.assignedModerator)) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains("A case has been offered to you for moderation."))
+                #expect(html.contains(#"href="/cases/\#(fixture.dispute.id)""#) && html.contains(#"<span class="badge">1"#))
+            }
+            try await client.execute(uri: "/settings/notifications", method: .get, headers: fixture.headers(.assignedModerator)) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains(#"value="immediate" required checked"#) && html.contains("no e-mail relay configured"))
+            }
             try await client.execute(uri: "/api/v1/notices", method: .get, headers: fixture.headers(.unassignedModerator)) { response in
                 let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                 #expect((body?["items"] as? [Any])?.isEmpty == true)
