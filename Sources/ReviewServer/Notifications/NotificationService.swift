@@ -1,6 +1,6 @@
 public import Foundation
-public import Logging
-public import ReviewStore
+import Logging
+import ReviewStore
 
 /// What the notification service needs beyond the store (decision 24): the relay, the address links start with,
 /// and its rhythm. Without a relay, notices are still derived and listed in the app; no e-mail is queued.

@@ -325,13 +325,13 @@ public struct NotificationStore: Sendable {
     /// Notices waiting for a digest follow a change to immediate or off at once.
     public func setPreferences(_ preferences: NotificationPreferences, of user: UserID, at time: Date) async throws(StoreError) {
         let d = self.d
-        var preferences = preferences
-        preferences.email = preferences.email?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-        if let address = preferences.email, let problem = NotificationPreferences.problem(withAddress: address) {
+        var given = preferences
+        given.email = given.email?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        if let address = given.email, let problem = NotificationPreferences.problem(withAddress: address) {
             throw StoreError(.invalidArgument, problem)
         }
-        let muted = preferences.muted.map(\.rawValue).sorted().joined(separator: ",")
-        let preferences = preferences
+        let muted = given.muted.map(\.rawValue).sorted().joined(separator: ",")
+        let preferences = given
         try await context.atomically { db in
             try await db.raw("DELETE FROM notification_preferences WHERE user_id = \(d.id(user))").run()
             try await db.raw("""
