@@ -123,6 +123,9 @@ struct NotificationStoreTests {
             var claimed = try await store.notifications.claim(worker: "w1", limit: 10, leaseSeconds: 60, now: now)
             #expect(claimed.map(\.address) == ["assessor@example.org"])
             #expect(claimed.first?.notices.map(\.kind) == [.caseDecided] && claimed.first?.digest == false)
+            // Sent: recorded, audited without body or address.
+            let assessorMail = try #require(claimed.first)
+            try await store.notifications.delivered(assessorMail, worker: "w1", relayReply: "250 queued", now: now)
             // The employer's two notices wait for the day's digest, then go as one e-mail.
             #expect(try await store.notifications.composeDigests(now: now, interval: 86_400) == 0)
             #expect(try await store.notifications.composeDigests(now: now + 86_400, interval: 86_400) == 1)
@@ -130,9 +133,6 @@ struct NotificationStoreTests {
             let digest = try await store.notifications.claim(worker: "w1", limit: 10, leaseSeconds: 60, now: now + 86_400)
             #expect(digest.count == 1 && digest[0].digest && digest[0].address == "employer@example.org")
             #expect(Set(digest[0].notices.map(\.kind)) == [.caseDecided, .planToAcknowledge])
-            // Sent: recorded, audited without body or address.
-            let assessorMail = try #require(claimed.first)
-            try await store.notifications.delivered(assessorMail, worker: "w1", relayReply: "250 queued", now: now)
             let events = try await store.audit.entries(about: .init(type: "user", id: world.assessor.id.description))
             let emailed = try #require(events.last { $0.event.action == "notice.emailed" })
             #expect(emailed.event.details["kinds"] == "case_decided" && emailed.event.details["notices"] == "1")
