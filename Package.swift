@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ReviewDomain", targets: ["ReviewDomain"]),
         .library(name: "ReviewStore", targets: ["ReviewStore"]),
         .library(name: "ReviewServer", targets: ["ReviewServer"]),
+        .library(name: "ReviewWorker", targets: ["ReviewWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,13 +33,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
-        // Already in the graph through async-http-client; named here for the SMTP client's STARTTLS (decision 24).
-        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -67,6 +67,12 @@ let package = Package(
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                // Imported directly: the SQLite pool's threads and event loop (NIOCore, NIOPosix) and the
+                // PostgreSQL client's TLS configuration (NIOSSL).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -91,7 +97,22 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            resources: [.copy("Views/Templates"), .copy("Views/Static"), .copy("Auth/common-passwords.txt")],
+            resources: [.copy("Views/Templates"), .copy("Views/Static"), .copy("Auth/common-passwords.txt"), .copy("API/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        // The indexing worker: claims jobs and runs each in a sandboxed child process (`obsreview index`). It reaches
+        // MediaIndex only through that child, never by linking it (decision 19).
+        .target(
+            name: "ReviewWorker",
+            dependencies: [
+                "ReviewDomain",
+                "ReviewStore",
+                "ReviewServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -101,6 +122,8 @@ let package = Package(
                 "ReviewDomain",
                 "ReviewStore",
                 "ReviewServer",
+                "ReviewWorker",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -133,6 +156,23 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReviewWorkerTests",
+            dependencies: [
+                "ReviewWorker",
+                "ReviewServer",
+                "ReviewStore",
+                "ReviewDomain",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -6,7 +6,7 @@
 # wrong content type.
 # Usage: scripts/check-api.sh [path/to/obsreview]   (default: the debug build)
 # SCHEMATHESIS_SEED picks another fuzzing seed; SCHEMA=path/to/openapi.json checks that document instead of the
-# one the binary serves (to try a change to scripts/gen-openapi.py without rebuilding).
+# one the binary serves (SCHEMA=Sources/ReviewServer/API/openapi.json tries an edit of the document without rebuilding).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks `obsreview index --json --keyframes --sha256` against ffprobe on every sample, end to end.
+"""Checks `obsreview index --json --keyframes --sha256` against ffprobe on every sample, end to end, and
+that `obsreview timeline --json` gives the same keyframes, discontinuities and errors.
 
 Usage: check-index.py OBSREVIEW_BINARY SAMPLES_DIR
 The bad samples must be refused with their documented error code; every other sample must agree with
@@ -76,6 +77,20 @@ def main():
             fail(path, f"refused: {report['error']}")
         else:
             check(path, report)
+    # The timeline-only path (decision 23): the same times and discontinuities by the quicker route, the
+    # same refusals where the file is cut short or not a video.
+    timeline = subprocess.run([binary, "timeline", "--json", *files], capture_output=True, text=True)
+    tlines = timeline.stdout.splitlines()
+    if len(tlines) != len(files): fail(samples, f"timeline: {len(tlines)} JSON lines for {len(files)} files")
+    if timeline.returncode != expect_exit: fail(samples, f"timeline: exit status {timeline.returncode}, expected {expect_exit}")
+    for path, line, tline in zip(files, lines, tlines):
+        report, quick = json.loads(line), json.loads(tline)
+        if "error" in report:
+            if quick.get("error", {}).get("code") != report["error"]["code"]:
+                fail(path, f"timeline: error {quick.get('error')} where index says {report['error']['code']}")
+            continue
+        for key in ["keyframes", "discontinuities", "discontinuityCheck"]:
+            if quick.get(key) != report.get(key): fail(path, f"timeline: {key} {str(quick.get(key))[:80]} != index {str(report.get(key))[:80]}")
     for f in failures: print("FAIL", f)
     print(f"check-index: {len(files)} samples, {len(failures)} failure(s)")
     sys.exit(1 if failures else 0)

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
 from demo_server import PASSWORD, DemoServer, Failure, check, free_port, http, run_in, wait  # noqa: E402
 from tools import chromium, default_binary, ensure_debian, ensure_pip  # noqa: E402
 
-BAD_SAMPLES = {"audio-only.m4a": "noVideoStream", "corrupt-truncated.mp4": None, "not-a-video.mp4": "notMedia"}
+BAD_SAMPLES = {"audio-only.m4a": "no_video_stream", "corrupt-truncated.mp4": None, "not-a-video.mp4": "not_media"}
 
 
 def log(message):

@@ -8,7 +8,7 @@ Upload-Checksum on every PATCH, the whole file's sha256 in Upload-Metadata), kil
 --kills times at evenly spaced points, restarts it and resumes with tuspy from the URL it stored each time. Then:
 exactly one recording, `ready`, with the file's SHA-256; the proxy plays (a Range request on it answers 206); no
 partial or temporary file anywhere in the data folder. Uploading the same file again to the same observation makes
-no second recording. Seeded random bytes are rejected by the worker with the code `notMedia` (the code, not the
+no second recording. Seeded random bytes are rejected by the worker with the code `not_media` (the code, not the
 prose, is checked). Exits non-zero on any failure.
 
     python3 scripts/test-tus.py [path/to/obsreview] [--kills N] [--chunk BYTES] [--keep]
@@ -265,7 +265,7 @@ def main():
             raise RuntimeError(f"{count} recordings after uploading the same file twice")
         log("the same file uploaded again is recognised: no second recording")
 
-        # Seeded random bytes: the worker rejects them with the code notMedia (checked by code, not by words).
+        # Seeded random bytes: the worker rejects them with the code not_media (checked by code, not by words).
         noise = os.path.join(work, "noise.mp4")
         with open(noise, "wb") as f:
             f.write(random.Random(20261206).randbytes(200_000))
@@ -280,8 +280,8 @@ def main():
         code = sqlite(database, "SELECT json_extract(p.details, '$.code') FROM audit_events e JOIN audit_event_personal p ON p.event_id = e.id "
                                 f"WHERE e.action = 'recording.rejected' AND e.subject_id = '{bad_recording}'")
         reason = sqlite(database, f"SELECT rejection_reason FROM recordings WHERE id = '{bad_recording}'") or ""
-        if code != "notMedia" or work in reason or "/" + "blobs" in reason:
-            raise RuntimeError(f"random bytes rejected with code {code!r} ({reason!r}); expected notMedia and no server path")
+        if code != "not_media" or work in reason or "/" + "blobs" in reason:
+            raise RuntimeError(f"random bytes rejected with code {code!r} ({reason!r}); expected not_media and no server path")
         log(f"random bytes rejected with code {code}")
         server.stop()
         log(f"OK: blob {os.path.relpath(blob, work)} matches")

@@ -31,7 +31,6 @@
 static inline int obs_averror(int e) { return AVERROR(e); }
 static inline int obs_averror_eof(void) { return AVERROR_EOF; }
 static inline int obs_averror_eagain(void) { return AVERROR(EAGAIN); }
-static inline int obs_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
 static inline int obs_averror_enomem(void) { return AVERROR(ENOMEM); }
 static inline int64_t obs_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int obs_time_base(void) { return AV_TIME_BASE; }

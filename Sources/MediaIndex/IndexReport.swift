@@ -56,6 +56,15 @@ public struct IndexReport: Sendable, Codable, Equatable {
         thumbnails = result.thumbnails
     }
 
+    /// The report of a keyframe timeline read on its own (`obsreview timeline`): the file, its keyframes with
+    /// their times, and the discontinuities; no probe facts.
+    public init(file: String, timeline: KeyframeTimeline) {
+        self.file = file
+        keyframes = Keyframes(source: timeline.source, count: timeline.seconds.count, seconds: timeline.seconds)
+        discontinuities = timeline.discontinuities
+        discontinuityCheck = timeline.discontinuityCheck
+    }
+
     /// The report of a file that could not be indexed.
     public init(file: String, error: MediaIndexError) {
         self.file = file

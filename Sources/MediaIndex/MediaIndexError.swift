@@ -98,5 +98,4 @@ enum FFmpeg {
     static let noPTS: Int64 = obs_nopts_value()
     static let eof: Int32 = obs_averror_eof()
     static let again: Int32 = obs_averror_eagain()
-    static let invalidData: Int32 = obs_averror_invaliddata()
 }

@@ -101,6 +101,9 @@ public struct KeyframeTimeline: Sendable, Codable, Equatable {
         case aviIndex
         /// A scan of every video packet (no decoding), for containers without an index.
         case packetScan
+        /// MPEG-TS read packet by packet without libavformat: PAT/PMT, PES timestamps and the first NAL
+        /// units of each picture (H.264, HEVC).
+        case transportStreamScan
     }
 
     public var source: Source

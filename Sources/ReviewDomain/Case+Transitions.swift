@@ -52,7 +52,7 @@ extension Case {
         _ finding: DisputeFinding,
         observationID: ObservationID,
         employerID: OrganisationID,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         id: CaseID = CaseID(),
         eventID: AuditEventID = AuditEventID()
@@ -66,7 +66,7 @@ extension Case {
     public static func openSample(
         observationID: ObservationID,
         employerID: OrganisationID,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String? = nil,
         id: CaseID = CaseID(),
@@ -75,7 +75,7 @@ extension Case {
         guard actor.role == .lead else {
             throw CaseTransitionError(
                 code: .notPermitted, action: .open, state: nil, role: actor.role,
-                message: "Only a moderation lead can draw a sample case; a user acting as \(actor.role) cannot."
+                message: "Only a moderation lead can draw a sample case; \(actor.role.plural.lowercased()) cannot."
             )
         }
         return try open(.sample, finding: nil, observationID: observationID, employerID: employerID,
@@ -89,7 +89,7 @@ extension Case {
         observationID: ObservationID,
         employerID: OrganisationID,
         definitiveScore: Score,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         id: CaseID = CaseID(),
         eventID: AuditEventID = AuditEventID()
@@ -114,7 +114,7 @@ extension Case {
         observationID: ObservationID,
         employerID: OrganisationID,
         existing: [Case],
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String?,
         id: CaseID = CaseID(),
@@ -148,7 +148,7 @@ extension Case {
         finding: DisputeFinding?,
         observationID: ObservationID,
         employerID: OrganisationID,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String,
         id: CaseID,
@@ -159,7 +159,7 @@ extension Case {
                 code: .notPermitted, action: .open, state: nil, role: actor.role,
                 message: actor.role == .employer
                     ? "An employer can open a case only for its own staff."
-                    : "A user acting as \(actor.role) cannot open a case; assessors, employers and leads can."
+                    : "\(actor.role.plural) cannot open a case; assessors, employers and moderation leads can."
             )
         }
         let opened = Case(
@@ -184,7 +184,7 @@ extension Case {
     /// the `policy` and the case's kind allow it (local review).
     public func apply(
         _ command: CaseCommand,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String? = nil,
         policy: DisputePolicy = .default,
@@ -268,29 +268,28 @@ extension Case {
     }
 
     /// The actions `actor` could take on this case now (before reason and policy checks).
-    public func availableActions(for actor: Actor) -> [CaseAction] {
+    public func availableActions(for actor: ActingUser) -> [CaseAction] {
         CaseAction.allCases.filter { action in
             action.sourceStates.contains(state) && action.permits(actor.role, from: state)
                 && actor.actsFor(employer: employerID)
         }
     }
 
-    private func authorise(_ action: CaseAction, by actor: Actor, reason: String?) throws(CaseTransitionError) {
+    private func authorise(_ action: CaseAction, by actor: ActingUser, reason: String?) throws(CaseTransitionError) {
         let roles = action.permittedRoles
         guard roles.contains(actor.role) else {
-            let who = roles.isEmpty ? "nobody" : roles.map(\.rawValue).joined(separator: ", ")
             throw refusal(.notPermitted, action, actor,
-                          "A user acting as \(actor.role) cannot \(action.verb) a case; only: \(who).")
+                          "\(actor.role.plural) cannot \(action.verb) a case; only \(Role.list(roles)) can.")
         }
         guard action.sourceStates.contains(state) else {
             let possible = CaseAction.allCases.filter { $0.sourceStates.contains(state) }.map(\.verb)
             throw refusal(.wrongState, action, actor,
-                          "Cannot \(action.verb) a case that is \(state.rawValue); from \(state.rawValue) one can only "
+                          "Cannot \(action.verb) a case that is \(state.words); from there one can only "
                           + (possible.isEmpty ? "do nothing." : possible.joined(separator: " / ") + "."))
         }
         guard action.permits(actor.role, from: state) else {
             throw refusal(.notPermitted, action, actor,
-                          "A user acting as \(actor.role) cannot \(action.verb) a case that is \(state.rawValue); ask a lead.")
+                          "\(actor.role.plural) cannot \(action.verb) a case that is \(state.words); ask a moderation lead.")
         }
         guard actor.actsFor(employer: employerID) else {
             throw refusal(.notPermitted, action, actor, "An employer can act only on cases about its own staff.")
@@ -300,7 +299,7 @@ extension Case {
         }
     }
 
-    private func refusal(_ code: CaseTransitionError.Code, _ action: CaseAction, _ actor: Actor, _ message: String)
+    private func refusal(_ code: CaseTransitionError.Code, _ action: CaseAction, _ actor: ActingUser, _ message: String)
         -> CaseTransitionError
     {
         CaseTransitionError(code: code, action: action, state: state, role: actor.role, message: message)
@@ -309,7 +308,7 @@ extension Case {
     private func event(
         _ action: CaseAction,
         from previous: State?,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         reason: String?,
         details: [String: String],

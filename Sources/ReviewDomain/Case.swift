@@ -117,3 +117,19 @@ public struct Case: Identifiable, Hashable, Codable, Sendable {
     /// Whether the case is a calibration seed routed to test moderators, not a review of the candidate.
     public var isCalibration: Bool { calibrationScore != nil }
 }
+
+extension Case.State {
+    /// The state in words, for a sentence: "in moderation", "awaiting moderators".
+    public var words: String {
+        switch self {
+        case .open: "open"
+        case .localReview: "in local review"
+        case .awaitingModeration: "awaiting moderators"
+        case .inModeration: "in moderation"
+        case .escalated: "escalated"
+        case .decided: "decided"
+        case .closed: "closed"
+        case .withdrawn: "withdrawn"
+        }
+    }
+}

@@ -49,7 +49,7 @@ public enum CaseAction: String, Hashable, Codable, Sendable, CaseIterable {
     ///
     /// Assessors and employers (for their own staff) flag, start local review and agree a local score;
     /// the lead moves cases to moderation, decides escalations, closes, reopens and withdraws. Moderators
-    /// take no case action: they submit opinions, and the service (``Actor/system``, with a lead's
+    /// take no case action: they submit opinions, and the service (``ActingUser/system``, with a lead's
     /// authority) starts moderation, escalates and decides by rule. Auditors and administrators change nothing.
     public var permittedRoles: [Role] {
         Role.allCases.filter { role in Case.State.allCases.contains { permits(role, from: $0) } }

@@ -32,7 +32,7 @@ public struct OrganisationID: DomainIdentifier {
     public init(rawValue: UUID) { self.rawValue = rawValue }
 }
 
-/// Identifies a user account (the person behind an ``Actor``).
+/// Identifies a user account (the person behind an ``ActingUser``).
 public struct UserID: DomainIdentifier {
     public let rawValue: UUID
     public init(rawValue: UUID) { self.rawValue = rawValue }

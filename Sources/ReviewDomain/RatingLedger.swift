@@ -96,14 +96,14 @@ public struct RatingLedger: Hashable, Sendable {
         source: RatingSource,
         score: Score,
         rationale: String,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         id: RatingID = RatingID()
     ) throws(DomainError) -> Rating {
         guard source.accepts(actor.role), actor.actsFor(employer: employerID) else {
             throw DomainError(
                 code: .notPermitted,
-                message: "A user acting as \(actor.role) cannot give the \(source.rawValue) rating for this candidate"
+                message: "\(actor.role.plural) cannot give the \(source.rawValue) rating for this candidate"
                     + (source == .employer ? "; only the candidate's own employer can." : ".")
             )
         }
@@ -136,7 +136,7 @@ public struct RatingLedger: Hashable, Sendable {
         _ ratingID: RatingID,
         newScore: Score,
         reason: String,
-        by actor: Actor,
+        by actor: ActingUser,
         at time: Date,
         id: RatingID = RatingID()
     ) throws(DomainError) -> Rating {

@@ -103,6 +103,11 @@ public struct ServerDependencies: Sendable {
     public var completionHandler: any UploadCompletionHandler
     /// The clock for upload expiry.
     public var now: @Sendable () -> Date
+    /// Services of the process that start before the server's own periodic services and the HTTP server, and stop
+    /// after them, in this order (decision 19): the store first (it closes last), its migrations, the indexing worker.
+    public var services: [NamedService] = []
+    /// Awaited before the server listens (the migrations).
+    public var waitUntilReady: @Sendable () async throws -> Void = {}
 
     public init(
         store: ReviewStore? = nil,
@@ -142,28 +147,37 @@ public func buildApplication(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: configuration.serverName
         ),
-        services: [PeriodicService.uploadCleanup(uploads, interval: configuration.uploadCleanupInterval, logger: logger)]
-            + (dependencies.store.map { store in
-                [PeriodicService.blobCollection(store, blobs: uploads.blobs, grace: configuration.unreferencedBlobGrace,
-                                                interval: configuration.uploadCleanupInterval, logger: logger)]
-            } ?? [])
-            + (dependencies.store.flatMap { store in
-                configuration.routingInterval.map { PeriodicService.routing(store, interval: $0, logger: logger) }
-            }.map { [$0] } ?? [])
-            + (dependencies.store.flatMap { store in
-                configuration.retentionInterval.map { interval in
-                    PeriodicService.retention(store, policy: configuration.retention, data: configuration.dataLayout,
-                                              interval: interval, now: dependencies.now, logger: logger)
-                }
-            }.map { [$0] } ?? [])
-            + (notices.map { [$0] } ?? []),
+        // One group, in the order the services start; they stop in reverse: the HTTP server (added by Hummingbird
+        // after these) first, the periodic services, then `dependencies.services` — the worker, the store last.
+        services: (dependencies.services + periodicServices(configuration: configuration, store: dependencies.store, uploads: uploads,
+                                                           now: dependencies.now, logger: logger)
+                   + (notices.map { [NamedService("notifications", $0)] } ?? [])).map { $0.logged(logger) },
         logger: logger
     )
     app.beforeServerStarts {
+        try await dependencies.waitUntilReady()
         try await uploads.prepare()
         try await uploads.recover()
     }
     return app
+}
+
+/// The server's periodic services: upload clean-up, and with a store the collection of unreferenced blobs, the
+/// routing pass and the retention pass (each when its interval is set).
+func periodicServices(configuration: ServerConfiguration, store: ReviewStore?, uploads: UploadStore, now: @escaping @Sendable () -> Date,
+                      logger: Logger) -> [NamedService] {
+    var services = [NamedService("upload clean-up", PeriodicService.uploadCleanup(uploads, interval: configuration.uploadCleanupInterval, logger: logger))]
+    guard let store else { return services }
+    services.append(NamedService("blob collection", PeriodicService.blobCollection(
+        store, blobs: uploads.blobs, grace: configuration.unreferencedBlobGrace, interval: configuration.uploadCleanupInterval, logger: logger)))
+    if let interval = configuration.routingInterval {
+        services.append(NamedService("routing pass", PeriodicService.routing(store, interval: interval, logger: logger)))
+    }
+    if let interval = configuration.retentionInterval {
+        services.append(NamedService("retention pass", PeriodicService.retention(
+            store, policy: configuration.retention, data: configuration.dataLayout, interval: interval, now: now, logger: logger)))
+    }
+    return services
 }
 
 /// The router with every route and middleware, and the upload store it serves (separate so that tests can
@@ -222,7 +236,8 @@ func buildRouter(
     if let services {
         OperationsController(store: services.store, data: configuration.dataLayout,
                              reservedFreeBytes: configuration.reservedFreeBytes).addRoutes(to: router)
-        let signedIn = router.group().add(middleware: authentication)
+        // Remembered access decisions stop counting after any request that may take a right away (decision 22).
+        let signedIn = router.group().add(middleware: authentication).add(middleware: AccessInvalidationMiddleware())
         Pages(services: services, uploads: uploads).addRoutes(to: signedIn)
         let api = signedIn.group("api/v1")
         SessionController(services: services).addRoutes(to: api)

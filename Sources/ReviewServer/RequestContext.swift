@@ -7,18 +7,21 @@ public import ReviewDomain
 ///
 /// `identity` is set by ``AuthenticationMiddleware`` from the `Authorization` header; handlers that need a
 /// caller use ``requireIdentity()``. Nothing long-lived belongs here (stores and clients are services).
-public struct ReviewRequestContext: RequestContext, RemoteAddressRequestContext {
+public struct ReviewRequestContext: RequestContext, RemoteAddressRequestContext, ChannelRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated caller, if the request carried valid credentials.
-    public var identity: ReviewDomain.Actor?
+    public var identity: ActingUser?
     /// The session cookie's value when the caller signed in with a browser session (not a bearer token).
     public var sessionToken: String?
     /// The peer's address (for the sign-in throttle and the logs).
     public let remoteAddress: SocketAddress?
+    /// The connection, so that files go out with `sendfile` (``FileStreamer``).
+    public let channel: (any Channel)?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
         self.identity = nil
         self.sessionToken = nil
     }
@@ -42,7 +45,7 @@ public struct ReviewRequestContext: RequestContext, RemoteAddressRequestContext 
     }()
 
     /// The authenticated caller, or a 401 `unauthenticated` error.
-    public func requireIdentity() throws(APIError) -> ReviewDomain.Actor {
+    public func requireIdentity() throws(APIError) -> ActingUser {
         guard let identity else {
             throw APIError(
                 .unauthorized,

@@ -47,11 +47,17 @@ public enum DatabaseConfiguration: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// `url` with the password replaced by `***`.
+    /// `url` with the password replaced by `***`, wherever it is given: after the user name, or as a query parameter
+    /// (`?password=…`, `sslpassword`, a key or secret); a URL that does not parse is not shown at all.
     static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? "(unreadable URL)"
+        guard var components = URLComponents(string: url) else { return "(an unreadable URL)" }
+        if components.password != nil { components.password = "***" }
+        components.queryItems = components.queryItems?.map { item in
+            let name = item.name.lowercased()
+            let secret = ["password", "secret", "key", "token"].contains { name.contains($0) }
+            return secret ? URLQueryItem(name: item.name, value: "***") : item
+        }
+        return components.string ?? "(an unreadable URL)"
     }
 }
 

@@ -3,13 +3,15 @@ public import Logging
 public import SQLKit
 
 /// The persistence service: owns the connection pool (and, for SQLite, its thread pool), runs migrations, and
-/// hands out the repositories — directly (each call is its own transaction) or inside ``transaction(_:)``.
+/// hands out one façade per area (``moderation``, ``accounts``, ``records``, …; see `StoreAreas.swift`), whose
+/// every method throws ``StoreError``, and the repositories of one transaction inside ``transaction(_:)``.
 ///
-/// Create one per process, call ``migrate()`` at start-up and ``shutdown()`` before exit.
-public final class ReviewStore: Repositories, SQLContextProvider, Sendable {
+/// Create one per process and run it as a service (``run()``, first in the service group, so that it closes last) or
+/// around the work that needs it (``run(while:)``); call ``migrate()`` at start-up (``StoreMigrations``).
+public final class ReviewStore: Sendable {
     /// Where the data lives.
     public let configuration: DatabaseConfiguration
-    private let backend: Backend
+    let backend: Backend
     private let logger: Logger
 
     /// Connects lazily: the first query opens the first connection.
@@ -36,6 +38,9 @@ public final class ReviewStore: Repositories, SQLContextProvider, Sendable {
     /// Runs `body` in one transaction: everything it writes through `tx` commits together, or nothing does when
     /// it throws (its error is rethrown unchanged; database errors become ``StoreError``s).
     ///
+    /// Not `throws(StoreError)`, unlike the façades: the body is the caller's code, and the caller's own error
+    /// (a refusal it decided on half-way) reaches it unchanged.
+    ///
     /// `tx` is valid only inside `body`. The transaction takes the write lock up front on SQLite
     /// (`BEGIN IMMEDIATE`); on PostgreSQL it runs at READ COMMITTED, with row locks where the store needs them.
     public func transaction<R: Sendable>(_ body: (StoreTransaction) async throws -> R) async throws -> R {
@@ -49,26 +54,23 @@ public final class ReviewStore: Repositories, SQLContextProvider, Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.fromDriver(error, dialect: dialect) ?? error
+            throw StoreError.fromDriver(error) ?? error
         }
     }
 
-    /// Walks the audit chain; see ``AuditLog/verify()``.
-    public func verifyAuditChain() async throws(StoreError) -> AuditVerification {
-        try await audit.verify()
-    }
-
     /// Runs raw SQL on one pooled connection, bypassing the repositories: for operations tooling and tests only.
-    /// Database errors become ``StoreError``s, as everywhere else.
+    /// Database errors become ``StoreError``s, as everywhere else; the body's own errors pass through, as in
+    /// ``transaction(_:)``.
     public func withRawDatabase<R: Sendable>(_ body: (any SQLDatabase) async throws -> R) async throws -> R {
         do {
             return try await backend.withConnection(body)
         } catch {
-            throw StoreError.fromDriver(error, dialect: backend.dialect) ?? error
+            throw StoreError.fromDriver(error) ?? error
         }
     }
 
-    /// Closes the connections and stops the store's threads; the store cannot be used afterwards.
+    /// Closes the SQLite connections and stops their threads; the store cannot be used afterwards. (A PostgreSQL store
+    /// closes when its ``run()`` returns.)
     public func shutdown() async {
         await backend.shutdown()
     }

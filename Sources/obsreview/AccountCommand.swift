@@ -28,12 +28,12 @@ struct AccountCommand: AsyncParsableCommand {
         let password = ProcessInfo.processInfo.environment["OBSREVIEW_PASSWORD"]
             ?? readLine(strippingNewline: true) ?? ""
         try await options.withStore { store in
-            let all = try await store.organisations.all()
+            let all = try await store.records.organisations.all()
             var found = all.first { $0.name == organisation || $0.id.description == organisation.lowercased() }
             if found == nil, let kindName = createOrganisation {
                 guard let kind = Organisation.Kind(rawValue: kindName) else { throw ValidationError("Unknown organisation kind \"\(kindName)\".") }
                 let created = Organisation(name: organisation, kind: kind)
-                try await store.organisations.insert(created)
+                try await store.records.organisations.insert(created)
                 found = created
             }
             guard let organisation = found else {

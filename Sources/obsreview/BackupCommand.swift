@@ -248,8 +248,8 @@ struct RestoreCommand: AsyncParsableCommand {
         }
         let problems: [String] = try await DatabaseOptions.withStore(url: url) { store in
             var problems: [String] = []
-            if let broken = try await store.verifyAuditChain().firstBreak { problems.append("the audit chain breaks: \(broken)") }
-            for sha256 in try await store.recordingBlobKeys().sorted() {
+            if let broken = try await store.audit.verify().firstBreak { problems.append("the audit chain breaks: \(broken)") }
+            for sha256 in try await store.ingest.recordingBlobKeys().sorted() {
                 guard let key = BlobKey(sha256), FileManager.default.fileExists(atPath: layout.folderBlobs.localFile(key).string) else {
                     problems.append("the original of a recording (\(sha256.prefix(12))…) is missing")
                     continue

@@ -16,13 +16,7 @@ extension BenchRoutingCommand {
         var logger = Logger(label: "obsreview.bench")
         logger.logLevel = .warning
         let store = try ReviewStore(.sqlite(path: folder.appendingPathComponent("bench.sqlite").path), logger: logger)
-        do {
-            try await measure(store, random: &rng)
-        } catch {
-            await store.shutdown()
-            throw error
-        }
-        await store.shutdown()
+        try await store.run { try await measure(store, random: &rng) }
     }
 
     private func measure(_ store: ReviewStore, random rng: inout SplitMix64) async throws {
@@ -37,41 +31,41 @@ extension BenchRoutingCommand {
             csv += "\(base),assessor,Assessor \(rng.below(100)),National Accreditation Body,3,Not yet.,2026-03-03T10:00:00Z\n"
         }
         guard case .success(let rows) = RatingsCSV.parse(csv) else { throw ValidationErrorText("the benchmark's CSV did not parse") }
-        _ = try await store.importRatings(rows, file: "bench.csv", sha256: String(repeating: "0", count: 64))
+        _ = try await store.imports.importRatings(rows, file: "bench.csv", sha256: String(repeating: "0", count: 64))
         let lead = User(name: "Bench Lead", role: .lead, organisationID: OrganisationID.system)
-        try await store.users.insert(lead)
-        let employers = try await store.organisations.all().filter { $0.kind == .employer }
+        try await store.records.users.insert(lead)
+        let employers = try await store.records.organisations.all().filter { $0.kind == .employer }
         let panels = (0..<8).map { Organisation(name: "Panel \($0)", kind: .moderationPanel) }
-        for panel in panels { try await store.organisations.insert(panel) }
+        for panel in panels { try await store.records.organisations.insert(panel) }
         var moderators: [User] = []
         for n in 0..<self.moderators {
             let organisation = rng.below(10) == 0 ? employers[rng.below(employers.count)].id : panels[rng.below(panels.count)].id
             let user = User(name: "Moderator \(n)", role: .moderator(n % 5 < 2 ? .lay : .professional), organisationID: organisation)
-            try await store.users.insert(user)
-            try await store.setModeratorProfile(of: user.id, practiceAreas: [], capacity: 0, by: lead.actor)
+            try await store.records.users.insert(user)
+            try await store.moderation.setModeratorProfile(of: user.id, practiceAreas: [], capacity: 0, by: lead.actor)
             moderators.append(user)
         }
-        let open = try await store.cases.cases(in: .open, limit: cases)
+        let open = try await store.records.cases.cases(in: .open, limit: cases)
         let candidates = try await store.withRawDatabase { db in
             try await db.raw("SELECT id FROM candidates").all().map { UUID(uuidString: try $0.decode(column: "id", as: String.self))! }
         }
         for moderator in moderators {
             for _ in 0..<3 {
-                try await store.declareConflict(try DeclaredConflict(moderatorID: moderator.id, subject: .candidate(CandidateID(rawValue: candidates[rng.below(candidates.count)])),
+                try await store.moderation.declareConflict(try DeclaredConflict(moderatorID: moderator.id, subject: .candidate(CandidateID(rawValue: candidates[rng.below(candidates.count)])),
                                                                      reason: "knows them"), by: moderator.actor)
             }
         }
         for value in open {
-            _ = try await store.transition(value.id, .requestModeration, expectedVersion: value.version, reason: nil, by: lead.actor)
+            _ = try await store.workflow.transition(value.id, .requestModeration, expectedVersion: value.version, reason: nil, by: lead.actor)
         }
         for moderator in moderators {
-            try await store.setModeratorProfile(of: moderator.id, practiceAreas: [], capacity: 60, by: lead.actor)
+            try await store.moderation.setModeratorProfile(of: moderator.id, practiceAreas: [], capacity: 60, by: lead.actor)
         }
         let start = ContinuousClock.now
-        let report = try await store.route(trigger: "bench")
+        let report = try await store.moderation.route(trigger: "bench")
         let pass = ContinuousClock.now - start
         let baselineStart = ContinuousClock.now
-        let idle = try await store.route(trigger: "bench")
+        let idle = try await store.moderation.route(trigger: "bench")
         let baseline = ContinuousClock.now - baselineStart
         let assigned = report.routed.reduce(0) { $0 + $1.assigned.count }
         print(String(format: "store routing pass (SQLite): %d cases in moderation, %d assignments written in one transaction: %.2f s | baseline: the next pass with nothing to route %.2f s | ratio %.1f | left short %d",

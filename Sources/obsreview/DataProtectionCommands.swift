@@ -47,10 +47,10 @@ struct EraseCommand: AsyncParsableCommand {
     }
 
     static func candidateID(_ reference: String, in store: ReviewStore) async throws -> CandidateID? {
-        if let uuid = UUID(uuidString: reference), let record = try await store.candidates.find(CandidateID(rawValue: uuid)) {
+        if let uuid = UUID(uuidString: reference), let record = try await store.records.candidates.find(CandidateID(rawValue: uuid)) {
             return record.candidate.id
         }
-        return try await store.candidates.find(registrationNumber: reference)?.candidate.id
+        return try await store.records.candidates.find(registrationNumber: reference)?.candidate.id
     }
 }
 
@@ -96,7 +96,7 @@ struct RetentionCommand: AsyncParsableCommand {
         }
         let layout = try objectStorage.layout(data: data)
         let (report, files) = try await DatabaseOptions.withStore(url: options.url ?? layout.defaultDatabaseURL) { store in
-            let report = try await store.retentionPass(policy: settings.retention, now: time, dryRun: dryRun)
+            let report = try await store.dataProtection.retentionPass(policy: settings.retention, now: time, dryRun: dryRun)
             return (report, try await layout.remove(report.files))
         }
         if json {

@@ -60,23 +60,23 @@ struct DemoData {
             guard case .success(let rows) = RatingsCSV.parse(text) else {
                 throw ValidationErrorText("The sample ratings.csv has invalid rows: check it with `obsreview import`.")
             }
-            let summary = try await store.importRatings(rows, file: "ratings.csv", sha256: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+            let summary = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
             logger.info("demo: sample ratings imported", metadata: ["ratings": "\(summary.ratingsRecorded)", "disputes": "\(summary.disputesOpened)"])
         }
 
-        var organisations = Dictionary(uniqueKeysWithValues: try await store.organisations.all().map { ($0.name, $0) })
+        var organisations = Dictionary(uniqueKeysWithValues: try await store.records.organisations.all().map { ($0.name, $0) })
         let kinds: [String: Organisation.Kind] = [
             "Demo Moderation Panel": .moderationPanel, "National Accreditation Body": .accreditingBody, "Eastgate City Council": .employer,
         ]
         for (name, kind) in kinds.sorted(by: { $0.key < $1.key }) where organisations[name] == nil {
             let organisation = Organisation(name: name, kind: kind)
-            try await store.organisations.insert(organisation)
+            try await store.records.organisations.insert(organisation)
             organisations[name] = organisation
         }
         var users: [String: User] = [:]
         let setup = AccountSetup(store: store, passwords: passwords)
         for account in Self.accounts {
-            if let existing = try await store.credentials(username: account.username) {
+            if let existing = try await store.accounts.credentials(username: account.username) {
                 users[account.username] = existing.user
                 continue
             }
@@ -90,29 +90,29 @@ struct DemoData {
 
         // The sample recordings go to the disputed observations first (so moderators have something to watch),
         // uploaded by the demo assessor; the worker indexes them (the bad samples are rejected, with the reason).
-        let disputed = try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 500))
+        let disputed = try await store.records.listCases(CaseFilter(), page: PageRequest(number: 1, size: 500))
         let files = try samples.map {
             try FileManager.default.contentsOfDirectory(atPath: $0.path)
                 .filter { ["mp4", "mov", "webm", "avi", "ts", "m4a"].contains(($0 as NSString).pathExtension) }.sorted()
         } ?? []
         guard let assessor = users["assessor"] else { return }
         // Loaded once: a restart (whose list of disputes may have changed meanwhile) adds no second copies.
-        let loaded = try await store.recordingBlobKeys()
+        let loaded = try await store.ingest.recordingBlobKeys()
         for (file, target) in zip(files, disputed + disputed) {
             guard let path = samples?.appendingPathComponent(file).path else { continue }
             let size = try await IngestCommand.store(path, in: data)  // hashes once; a blob already stored is not copied again
             guard !loaded.contains(size.key.sha256) else { continue }
-            _ = try await store.storeUploadedRecording(
+            _ = try await store.ingest.storeUploadedRecording(
                 uploadID: "demo:\(size.key):\(target.observationID)", observationID: target.observationID, uploadedBy: assessor.id,
                 fileName: file, sha256: size.key.sha256, byteCount: size.bytes)
         }
         // The first dispute goes to moderation at once: routing gives it to the demo professional and lay moderators
         // (the only ones yet). The second pair joins afterwards, so an escalation has someone to go to.
         if let first = disputed.first, first.state == .open, let lead = users["lead"] {
-            _ = try await store.transition(first.id, .requestModeration, expectedVersion: first.version, reason: "demo", by: lead.actor)
+            _ = try await store.workflow.transition(first.id, .requestModeration, expectedVersion: first.version, reason: "demo", by: lead.actor)
         }
         for account in Self.laterModerators where users[account.username] == nil {
-            if let existing = try await store.credentials(username: account.username) {
+            if let existing = try await store.accounts.credentials(username: account.username) {
                 users[account.username] = existing.user
                 continue
             }
@@ -127,7 +127,7 @@ struct DemoData {
             ]
             for (name, practice) in areas {
                 guard let user = users[name] else { continue }
-                try await store.setModeratorProfile(of: user.id, practiceAreas: practice, capacity: ModeratorProfile.defaultCapacity, by: lead.actor)
+                try await store.moderation.setModeratorProfile(of: user.id, practiceAreas: practice, capacity: ModeratorProfile.defaultCapacity, by: lead.actor)
             }
             try await Self.recordDemoAttributes(store, by: lead.actor)
         }
@@ -147,18 +147,18 @@ struct DemoData {
 extension DemoData {
     /// Made-up attributes for four in five demo candidates, "given with consent", so that the fairness tables
     /// have something to break down (and, with so few people, something to suppress). Deterministic.
-    static func recordDemoAttributes(_ store: ReviewStore, by lead: Actor) async throws {
+    static func recordDemoAttributes(_ store: ReviewStore, by lead: ActingUser) async throws {
         let bands = ["under 30", "30 to 44", "45 and over"]
         let ethnicities = ["White", "Black, Black British", "Asian, Asian British", "Mixed or multiple", "Another group"]
-        for record in try await store.candidates(employerID: nil, page: PageRequest(number: 1, size: 500)) {
+        for record in try await store.records.listCandidates(employerID: nil, page: PageRequest(number: 1, size: 500)) {
             let seed = SplitMix64.mix(UInt64(truncatingIfNeeded: record.candidate.registrationNumber.unicodeScalars.reduce(17) { $0 &* 31 &+ Int($1.value) }))
-            guard seed % 5 != 0, try await store.attributes(of: record.candidate.id) == nil else { continue }
+            guard seed % 5 != 0, try await store.insight.attributes(of: record.candidate.id) == nil else { continue }
             let values = [
                 "age_band": bands[Int((seed >> 8) % 3)],
                 "ethnicity": ethnicities[Int((seed >> 16) % 100) < 60 ? 0 : 1 + Int((seed >> 24) % 4)],
                 "disability": (seed >> 32) % 6 == 0 ? "Yes" : "No",
             ]
-            _ = try await store.recordAttributes(of: record.candidate.id, values, consentReference: "DEMO-CONSENT-\(record.candidate.registrationNumber)",
+            _ = try await store.insight.recordAttributes(of: record.candidate.id, values, consentReference: "DEMO-CONSENT-\(record.candidate.registrationNumber)",
                                                  consentedAt: Date(), by: lead)
         }
     }

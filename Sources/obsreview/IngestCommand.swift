@@ -22,17 +22,17 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.withStore { store in
-            guard let record = try await store.observations.find(ref: observation) else {
+            guard let record = try await store.records.observations.find(ref: observation) else {
                 throw ValidationError("No observation “\(observation)”: import its ratings first (obsreview import).")
             }
             // The assessor who rated the observation uploads its recording.
-            guard let uploader = try await store.ratings.ledger(of: record.observation.id).current(source: .assessor)?.raterID else {
+            guard let uploader = try await store.records.ratings.ledger(of: record.observation.id).current(source: .assessor)?.raterID else {
                 throw ValidationError("Observation \(observation) has no assessor rating yet; its assessor uploads the recording.")
             }
             let layout = try objectStorage.layout(data: data)
             for file in files {
                 let blob = try await Self.store(file, in: layout)
-                let stored = try await store.storeUploadedRecording(
+                let stored = try await store.ingest.storeUploadedRecording(
                     uploadID: "file:\(blob.key):\(record.observation.id)", observationID: record.observation.id, uploadedBy: uploader,
                     fileName: URL(fileURLWithPath: file).lastPathComponent, sha256: blob.key.sha256, byteCount: blob.bytes)
                 let what = stored.alreadyUploaded ? "(already uploaded for this observation)" : stored.job == nil ? "(already stored)" : "queued for indexing"

@@ -20,18 +20,18 @@ struct SampleCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.withStore { store in
-            let actor: Actor
+            let actor: ActingUser
             if dryRun {
                 actor = .system
             } else {
-                guard let username, let found = try await store.credentials(username: username)?.user, found.role == .lead, found.active else {
+                guard let username, let found = try await store.accounts.credentials(username: username)?.user, found.role == .lead, found.active else {
                     throw ValidationError("Without --dry-run a sample is drawn by a lead: give --as USERNAME of an active lead.")
                 }
                 actor = found.actor
             }
             var rate = self.rate ?? 0
-            if self.rate == nil { rate = try await store.moderationPolicy().sampleRate }
-            let record = try await store.drawSample(rate: rate, seed: seed, dryRun: dryRun, by: actor)
+            if self.rate == nil { rate = try await store.moderation.moderationPolicy().sampleRate }
+            let record = try await store.moderation.drawSample(rate: rate, seed: seed, dryRun: dryRun, by: actor)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -59,7 +59,7 @@ struct SampleEstimatesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.withStore { store in
-            let findings = try await store.sampleFindings()
+            let findings = try await store.moderation.sampleFindings()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -100,7 +100,7 @@ struct RouteCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.withStore { store in
-            let report = try await store.route(trigger: "command line")
+            let report = try await store.moderation.route(trigger: "command line")
             print("expired \(report.expired.count) overdue assignments; opened \(report.calibrationCasesOpened.count) calibration cases")
             for routed in report.routed {
                 print("case \(routed.caseID): assigned \(routed.assigned.map(\.moderatorID.description).joined(separator: ", "))"

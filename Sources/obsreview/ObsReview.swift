@@ -23,7 +23,7 @@ struct ObsReview: AsyncParsableCommand {
         commandName: "obsreview",
         abstract: "ObservationReview: moderation and review of video-recorded practice observations.",
         subcommands: [
-            ServeCommand.self, IndexCommand.self, MigrateCommand.self, ImportCommand.self, ExportCommand.self, VerifyCommand.self,
+            ServeCommand.self, IndexCommand.self, TimelineCommand.self, MigrateCommand.self, ImportCommand.self, ExportCommand.self, VerifyCommand.self,
             CasesCommand.self, IngestCommand.self, WorkerCommand.self, AccountCommand.self, SampleCommand.self, SampleEstimatesCommand.self, RouteCommand.self, StatsCommand.self,
             BenchRoutingCommand.self, AgreementCommand.self, BackupCommand.self, RestoreCommand.self,
             SubjectExportCommand.self, BundleCommand.self, VerifyBundleCommand.self,

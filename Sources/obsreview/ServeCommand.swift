@@ -6,6 +6,8 @@ import Logging
 import ReviewDomain
 import ReviewServer
 import ReviewStore
+import ReviewWorker
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
             Settings are layered: defaults < --config FILE (JSON) < environment (OBSREVIEW_PORT, OBSREVIEW_DATABASE_URL, \
             …) < flags; see docs/operations.md for every key. With no settings it runs on the embedded default: SQLite \
             and files under ./data, on 127.0.0.1:8080. --demo also loads the sample data and recordings and creates \
-            demo accounts (printed at start). Stops gracefully on SIGINT or SIGTERM, finishing requests under way.
+            demo accounts (printed at start). Stops gracefully on SIGINT or SIGTERM: the server stops accepting and finishes \
+            requests under way, the worker gives its job back to the queue, and the database closes last.
             """
     )
 
@@ -34,6 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
     var publicBaseURL: String?
     @Flag(help: "Do not run the built-in indexing worker (run `obsreview worker` processes instead).") var noWorker = false
     @Option(help: "Seconds an indexing child process may take.") var indexTimeout: Double?
+    @Option(help: ArgumentHelp("The obsreview binary whose `index` subcommand indexes each recording (default: this one).", valueName: "PATH"))
+    var indexerPath: String?
     @Option(help: "bcrypt cost for passwords (4…31; default 12).") var bcryptCost: Int?
     @Flag(help: "Load the sample data and recordings and create demo accounts (password practice-review-demo).") var demo = false
     @Option(help: ArgumentHelp("Where the samples are, for --demo (default: ./samples, else the repository this binary was built in).", valueName: "DIR"))
@@ -68,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags["public_base_url"] = publicBaseURL
         flags["worker"] = noWorker ? "false" : nil
         flags["index_timeout_seconds"] = indexTimeout.map { String($0) }
+        flags["indexer_path"] = indexerPath
         flags["bcrypt_cost"] = bcryptCost.map(String.init)
         flags.merge(objectStorage.flags) { $1 }
         try settings.apply(flags, from: "flags")
@@ -79,8 +85,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "obsreview.server")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        var serverLogger = Logger(label: "obsreview.server")
+        serverLogger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        let logger = serverLogger
         let settings: ServerSettings
         let bucket: S3Settings?
         let notifications: NotificationSettings?
@@ -123,66 +130,67 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxUploadsPerUser = settings.maxUploadsPerUser
         configuration.maxPendingBytesPerUser = settings.maxPendingUploadBytesPerUser
         let databaseURL = settings.databaseURL ?? data.defaultDatabaseURL
+        let indexer: URL
+        do {
+            indexer = try IndexerLocation.resolve(settings.indexerPath)
+        } catch {
+            printError("obsreview serve: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
         try FileManager.default.createDirectory(atPath: data.root.string, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         IndexingWorker.removeStrayFiles(in: data)
-        try await DatabaseOptions.withStore(url: databaseURL) { store in
+        let store = try DatabaseOptions.store(url: databaseURL)
+        // Development accounts and demo data once the schema is current, before the server listens or the worker starts.
+        let (demo, samples) = (demo, samples)
+        let migrations = StoreMigrations(store: store, logger: logger) { store in
             try await Self.ensureDevelopmentAccounts(actors, in: store)
             if demo {
                 try await DemoData(store: store, samples: DemoData.findSamples(given: samples), data: data,
                                    passwords: PasswordHasher(cost: UInt8(settings.bcryptCost)))
                     .load(logger: logger)
             }
-            let tokens = StaticTokenAuthenticator(actors)
-            let app = try await buildApplication(
-                configuration: configuration,
-                dependencies: ServerDependencies(
-                    store: store,
-                    authenticator: actors.isEmpty ? nil : tokens,
-                    completionHandler: StoreUploadCompletion(store: store)
-                ),
-                logger: logger
-            )
-            let workerLogger = logger
-            let worker = settings.worker ? Task { [settings] in
-                // Ends only when cancelled (Task.sleep throws then); a failing round is logged, not fatal.
-                try? await IndexingWorker(store: store, data: data, limits: IndexingLimits(timeoutCap: settings.indexTimeoutSeconds))
-                    .run(poll: .seconds(1)) { error in workerLogger.error("indexing worker: \(error)") }
-            } : nil
-            logger.info("serving", metadata: [
-                "address": "http://\(settings.hostname):\(settings.port)", "database": "\(store.configuration)", "data": "\(data.root)",
-                "blobs": "\(bucket.map { "s3 \($0.endpoint)/\($0.bucket)/\($0.prefix)blobs/" } ?? "folder")",
-                "worker": "\(settings.worker)", "mode": "\(settings.mode.rawValue)",
-                "email": "\(notifications.map { $0.smtp.map { "\($0.host):\($0.port) (\($0.security.rawValue))" } ?? "none: in-app notices only" } ?? "off")",
-            ])
-            // The worker must be finished before the store shuts down (after this closure): a round still in a query
-            // when the connections close traps in the database driver.
-            do {
-                try await app.runService()
-            } catch {
-                worker?.cancel()
-                _ = await worker?.result
-                throw error
-            }
-            worker?.cancel()
-            _ = await worker?.result
+        }
+        // The process's services, in the order they start (they stop in reverse, the HTTP server first and the database
+        // last; decision 19).
+        var dependencies = ServerDependencies(
+            store: store,
+            authenticator: actors.isEmpty ? nil : StaticTokenAuthenticator(actors),
+            completionHandler: StoreUploadCompletion(store: store)
+        )
+        dependencies.services = [NamedService("database", store), NamedService("migrations", migrations)]
+        if settings.worker {
+            let worker = IndexingWorker(store: store, data: data, limits: IndexingLimits(timeoutCap: settings.indexTimeoutSeconds), indexer: indexer)
+            dependencies.services.append(NamedService("indexing worker", IndexingWorkerService(
+                worker, poll: .seconds(1), logger: logger, waitUntilReady: migrations.waitUntilCompleted)))
+        }
+        dependencies.waitUntilReady = migrations.waitUntilCompleted
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+        logger.info("starting", metadata: [
+            "address": "http://\(settings.hostname):\(settings.port)", "database": "\(store.configuration)", "data": "\(data.root)",
+            "blobs": "\(bucket.map { "s3 \($0.endpoint)/\($0.bucket)/\($0.prefix)blobs/" } ?? "folder")",
+            "worker": "\(settings.worker)", "mode": "\(settings.mode.rawValue)",
+            "email": "\(notifications.map { $0.smtp.map { "\($0.host):\($0.port) (\($0.security.rawValue))" } ?? "none: in-app notices only" } ?? "off")",
+        ])
+        try await DatabaseOptions.reportingUnreachableDatabase(command: "serve", store: store) {
+            try await ServiceGroup.obsreview([NamedService("application", app)], logger: logger).run()
         }
     }
 
     /// The development accounts exist as users (recordings name their uploader), in one organisation.
-    static func ensureDevelopmentAccounts(_ actors: [String: ReviewDomain.Actor], in store: ReviewStore) async throws {
+    static func ensureDevelopmentAccounts(_ actors: [String: ActingUser], in store: ReviewStore) async throws {
         guard let organisationID = actors.values.first?.organisationID else { return }
-        if try await store.organisations.find(organisationID) == nil {
-            try await store.organisations.insert(Organisation(id: organisationID, name: "Development accounts", kind: .accreditingBody))
+        if try await store.records.organisations.find(organisationID) == nil {
+            try await store.records.organisations.insert(Organisation(id: organisationID, name: "Development accounts", kind: .accreditingBody))
         }
-        for (token, actor) in actors.sorted(by: { $0.key < $1.key }) where try await store.users.find(actor.userID) == nil {
-            try await store.users.insert(User(id: actor.userID, name: "dev token \(token)", role: actor.role, organisationID: organisationID))
+        for (token, actor) in actors.sorted(by: { $0.key < $1.key }) where try await store.records.users.find(actor.userID) == nil {
+            try await store.records.users.insert(User(id: actor.userID, name: "dev token \(token)", role: actor.role, organisationID: organisationID))
         }
     }
 
     /// `TOKEN:ROLE` pairs → actors. The user id is derived from the token, so it is the same after a restart
     /// (uploads belong to their creator, and resuming after a restart must still find them).
-    static func actors(_ specs: [String]) throws -> [String: ReviewDomain.Actor] {
-        var actors: [String: ReviewDomain.Actor] = [:]
+    static func actors(_ specs: [String]) throws -> [String: ActingUser] {
+        var actors: [String: ActingUser] = [:]
         let organisation = OrganisationID(rawValue: UUID(uuidString: "00000000-0000-4000-8000-000000000001")!)
         for spec in specs {
             guard let colon = spec.lastIndex(of: ":"), colon != spec.startIndex else {
@@ -202,7 +210,7 @@ struct ServeCommand: AsyncParsableCommand {
                 bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
             ))
-            actors[token] = ReviewDomain.Actor(userID: UserID(rawValue: uuid), role: role, organisationID: organisation)
+            actors[token] = ActingUser(userID: UserID(rawValue: uuid), role: role, organisationID: organisation)
         }
         return actors
     }

@@ -40,13 +40,13 @@ struct StatsCommand: AsyncParsableCommand {
             filter.from = try from.map { try Self.day($0, "--from") }
             filter.to = try to.map { try Self.day($0, "--to").addingTimeInterval(24 * 60 * 60) }
             if let employer {
-                let organisations = try await store.organisations.all().filter { $0.kind == .employer }
+                let organisations = try await store.records.organisations.all().filter { $0.kind == .employer }
                 guard let found = organisations.first(where: { $0.name == employer || $0.id.description == employer.lowercased() }) else {
                     throw ValidationError("No employer named “\(employer)”: the employers are \(organisations.map(\.name).sorted().joined(separator: ", ")).")
                 }
                 filter.employerID = found.id
             }
-            let data = try await store.insightData()
+            let data = try await store.insight.insightData()
             let report = InsightReport.compute(data, filter: filter, bootstrapSamples: bootstrap, seed: seed)
             if json {
                 let encoder = JSONEncoder()

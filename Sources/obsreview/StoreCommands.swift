@@ -20,30 +20,36 @@ struct DatabaseOptions: ParsableArguments {
         try await Self.withStore(url: url, migrate: migrate, body)
     }
 
-    /// Opens the store at `url` (nil: ./data/obsreview.sqlite) and applies pending migrations; the caller shuts it down.
-    static func openStore(url: String?, migrate: Bool = true) async throws -> ReviewStore {
+    /// The store at `url` (nil: ./data/obsreview.sqlite), not yet running.
+    static func store(url: String?) throws -> ReviewStore {
         var logger = Logger(label: "obsreview.store")
         logger.logLevel = .warning
-        let store = try ReviewStore(url.map { try DatabaseConfiguration(url: $0) } ?? .default, logger: logger)
-        if migrate {
-            do { try await store.migrate() } catch {
-                await store.shutdown()
-                throw error
-            }
-        }
-        return store
+        return try ReviewStore(url.map { try DatabaseConfiguration(url: $0) } ?? .default, logger: logger)
     }
 
-    /// Runs `body` with the store at `url` open, shutting it down afterwards whatever happens.
+    /// Runs `body` with the store at `url` running (and migrated, unless told not to), closing it afterwards whatever
+    /// happens.
     static func withStore<T>(url: String?, migrate: Bool = true, _ body: (ReviewStore) async throws -> T) async throws -> T {
-        let store = try await openStore(url: url, migrate: migrate)
+        let store = try store(url: url)
+        return try await store.run {
+            if migrate { try await store.migrate() }
+            return try await body(store)
+        }
+    }
+}
+
+extension DatabaseOptions {
+    /// Runs a long-lived command's service group; a database that cannot be reached or used at start-up ends the
+    /// command with one line that says which database and what to do (exit status 69, EX_UNAVAILABLE), not a trace.
+    static func reportingUnreachableDatabase(command: String, store: ReviewStore, _ body: () async throws -> Void) async throws {
         do {
-            let result = try await body(store)
-            await store.shutdown()
-            return result
-        } catch {
-            await store.shutdown()
-            throw error
+            try await body()
+        } catch let error as StoreError where error.code == .unavailable || error.code == .invalidConfiguration || error.code == .database {
+            printError("""
+                obsreview \(command): cannot use the database \(store.configuration): \(error.message) Check database_url \
+                (OBSREVIEW_DATABASE_URL, --database) and that the database server is running and accepts this user, then start again.
+                """)
+            throw ExitCode(69)  // EX_UNAVAILABLE
         }
     }
 }
@@ -105,7 +111,7 @@ struct ImportCommand: AsyncParsableCommand {
         let policy = try DisputePolicy(tolerance: tolerance)
         let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         let summary = try await options.withStore { store in
-            try await store.importRatings(rows, file: (file as NSString).lastPathComponent, sha256: hash, policy: policy)
+            try await store.imports.importRatings(rows, file: (file as NSString).lastPathComponent, sha256: hash, policy: policy)
         }
         if json {
             let encoder = JSONEncoder()
@@ -144,12 +150,12 @@ struct ExportCommand: AsyncParsableCommand {
             encoder.dateEncodingStrategy = .iso8601
             switch (what, format) {
             case (.ratings, .csv):
-                let rows = try await store.exportRatings()
+                let rows = try await store.imports.exportRatings()
                 return ([RatingExportRow.csvHeader] + rows.map(\.csvFields)).map { $0.map(RatingsCSV.escape).joined(separator: ",") }.joined(separator: "\n") + "\n"
             case (.ratings, .json):
-                return String(decoding: try encoder.encode(try await store.exportRatings()), as: UTF8.self) + "\n"
+                return String(decoding: try encoder.encode(try await store.imports.exportRatings()), as: UTF8.self) + "\n"
             case (.cases, .json):
-                return String(decoding: try encoder.encode(try await store.exportCases()), as: UTF8.self) + "\n"
+                return String(decoding: try encoder.encode(try await store.imports.exportCases()), as: UTF8.self) + "\n"
             case (.cases, .csv):
                 throw ValidationError("Cases export as JSON only (--format json): a case holds nested flags and outcomes.")
             }
@@ -172,7 +178,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOptions
 
     func run() async throws {
-        let result = try await options.withStore { store in try await store.verifyAuditChain() }
+        let result = try await options.withStore { store in try await store.audit.verify() }
         if let broken = result.firstBreak {
             printError("audit chain BROKEN at event \(broken.sequence) (\(broken.kind.rawValue)): \(broken.message)")
             printError("\(result.eventCount) event(s) before it verify. Restore the database from a backup and investigate who changed it.")
@@ -204,16 +210,16 @@ struct CasesCommand: AsyncParsableCommand {
         try await options.withStore { store in
             var employerID: OrganisationID? = nil
             if let employer {
-                guard let found = try await store.organisations.all().first(where: { $0.name == employer && $0.kind == .employer }) else {
+                guard let found = try await store.records.organisations.all().first(where: { $0.name == employer && $0.kind == .employer }) else {
                     throw ValidationError("No employer named “\(employer)”.")
                 }
                 employerID = found.id
             }
             func query() async throws -> [Case] {
                 if let employerID {
-                    return try await store.cases.cases(in: state, employer: employerID, page: page, pageSize: pageSize)
+                    return try await store.records.cases.cases(in: state, employer: employerID, page: page, pageSize: pageSize)
                 }
-                return Array(try await store.cases.cases(in: state, limit: page * pageSize).dropFirst((page - 1) * pageSize))
+                return Array(try await store.records.cases.cases(in: state, limit: page * pageSize).dropFirst((page - 1) * pageSize))
             }
             let cases = try await query()
             if timingRuns > 0 {

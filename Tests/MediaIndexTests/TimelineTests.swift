@@ -17,7 +17,7 @@ struct TimelineTests {
 
     @Test(arguments: [
         ("bframes.mp4", KeyframeTimeline.Source.mp4SampleTables), ("faststart.mp4", .mp4SampleTables),
-        ("plain.mkv", .matroskaCues), ("legacy.avi", .aviIndex), ("stream.ts", .packetScan),
+        ("plain.mkv", .matroskaCues), ("legacy.avi", .aviIndex), ("stream.ts", .transportStreamScan),
     ])
     func containerIndexIsUsedWhereThereIsOne(name: String, source: KeyframeTimeline.Source) throws {
         let result = try MediaIndexer.index(path: try Fixtures.generated(name))

@@ -6,7 +6,7 @@ import Testing
 /// One random step: a command by an actor, with or without a reason.
 struct Step: Sendable, CustomStringConvertible {
     let command: CaseCommand
-    let actor: Actor
+    let actor: ActingUser
     let reason: String?
     var description: String { "\(actor.role) \(command.action.rawValue)\(reason == nil ? " (no reason)" : "")" }
 
@@ -19,7 +19,7 @@ struct Step: Sendable, CustomStringConvertible {
     ]
 
     /// Every actor and the service, with the lead and a moderator weighted up so that walks get deep into the workflow.
-    static let actors = Fixture.allActors + Array(repeating: Fixture.lead, count: 8) + [Fixture.professional, Actor.system, Actor.system]
+    static let actors = Fixture.allActors + Array(repeating: Fixture.lead, count: 8) + [Fixture.professional, ActingUser.system, ActingUser.system]
 
     static let generator = zip(
         Gen.int(in: 0...(commands.count - 1)), Gen.int(in: 0...(actors.count - 1)), Gen.bool(0.8)

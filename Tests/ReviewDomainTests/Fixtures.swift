@@ -8,18 +8,18 @@ enum Fixture {
     static let otherEmployer = OrganisationID()
     static let panel = OrganisationID()
 
-    static let assessor = Actor(userID: UserID(), role: .assessor, organisationID: accreditingBody)
-    static let otherAssessor = Actor(userID: UserID(), role: .assessor, organisationID: accreditingBody)
-    static let employerRep = Actor(userID: UserID(), role: .employer, organisationID: employer)
-    static let otherEmployerRep = Actor(userID: UserID(), role: .employer, organisationID: otherEmployer)
-    static let professional = Actor(userID: UserID(), role: .moderator(.professional), organisationID: panel)
-    static let lay = Actor(userID: UserID(), role: .moderator(.lay), organisationID: panel)
-    static let lead = Actor(userID: UserID(), role: .lead, organisationID: panel)
-    static let auditor = Actor(userID: UserID(), role: .auditor, organisationID: accreditingBody)
-    static let administrator = Actor(userID: UserID(), role: .administrator, organisationID: accreditingBody)
+    static let assessor = ActingUser(userID: UserID(), role: .assessor, organisationID: accreditingBody)
+    static let otherAssessor = ActingUser(userID: UserID(), role: .assessor, organisationID: accreditingBody)
+    static let employerRep = ActingUser(userID: UserID(), role: .employer, organisationID: employer)
+    static let otherEmployerRep = ActingUser(userID: UserID(), role: .employer, organisationID: otherEmployer)
+    static let professional = ActingUser(userID: UserID(), role: .moderator(.professional), organisationID: panel)
+    static let lay = ActingUser(userID: UserID(), role: .moderator(.lay), organisationID: panel)
+    static let lead = ActingUser(userID: UserID(), role: .lead, organisationID: panel)
+    static let auditor = ActingUser(userID: UserID(), role: .auditor, organisationID: accreditingBody)
+    static let administrator = ActingUser(userID: UserID(), role: .administrator, organisationID: accreditingBody)
 
     /// One actor per role, each acting for the candidate's employer where that matters.
-    static let actorsByRole: [Role: Actor] = Dictionary(
+    static let actorsByRole: [Role: ActingUser] = Dictionary(
         uniqueKeysWithValues: [assessor, employerRep, professional, lay, lead, auditor, administrator].map { ($0.role, $0) }
     )
 

@@ -8,7 +8,7 @@ struct RatingLedgerTests {
     func ledger() -> RatingLedger { RatingLedger(observationID: Fixture.observation, employerID: Fixture.employer) }
 
     @Test("Each source accepts only its own raters", arguments: RatingSource.allCases, Fixture.allActors)
-    func whoRates(source: RatingSource, actor: Actor) {
+    func whoRates(source: RatingSource, actor: ActingUser) {
         var ledger = ledger()
         let allowed = switch source {
         case .assessor: actor.role == .assessor

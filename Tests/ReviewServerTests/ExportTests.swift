@@ -114,21 +114,21 @@ import Testing
             try Annotation(start: 95.5, end: 101, text: "Checks understanding --> good <b>", tag: "PCF 6", recordingID: fixture.recording.id, duration: 120),
             try Annotation(start: 12, text: "Introduces herself\n\nto the family", recordingID: fixture.recording.id, duration: 120),
         ]
-        _ = try await fixture.store.submitOpinion(on: fixture.dispute.id, score: try Score(4), rationale: "Clear and respectful.", annotations: notes,
+        _ = try await fixture.store.moderation.submitOpinion(on: fixture.dispute.id, score: try Score(4), rationale: "Clear and respectful.", annotations: notes,
                                                   correcting: nil, correctionReason: nil, by: moderator)
-        try await fixture.store.recordViewing(of: fixture.recording.id, variant: "proxy", by: moderator)
+        try await fixture.store.workflow.recordViewing(of: fixture.recording.id, variant: "proxy", by: moderator)
         // Another candidate, another employer, their own dispute.
         let other = Organisation(name: "Employer Z", kind: .employer)
-        try await fixture.store.organisations.insert(other)
+        try await fixture.store.records.organisations.insert(other)
         let rep = User(name: "Zed Rep", role: .employer, organisationID: other.id)
-        try await fixture.store.users.insert(rep)
+        try await fixture.store.records.users.insert(rep)
         let candidate = Candidate(registrationNumber: "SW999999", employerID: other.id)
-        try await fixture.store.candidates.insert(candidate, name: "Olive Other")
+        try await fixture.store.records.candidates.insert(candidate, name: "Olive Other")
         let observation = Observation(candidateID: candidate.id, date: Date(timeIntervalSince1970: 1_790_000_000), scenario: "Office", practiceArea: .adults)
-        try await fixture.store.observations.insert(observation, ref: "OBS-OTHER")
-        _ = try await fixture.store.recordRating(observationID: observation.id, score: try Score(2), rationale: "OTHER-SECRET rationale",
+        try await fixture.store.records.observations.insert(observation, ref: "OBS-OTHER")
+        _ = try await fixture.store.workflow.recordRating(observationID: observation.id, score: try Score(2), rationale: "OTHER-SECRET rationale",
                                                  supersedes: nil, correctionReason: nil, by: fixture.users[.assessor]!.actor)
-        _ = try await fixture.store.recordRating(observationID: observation.id, score: try Score(6), rationale: "Zed thinks well of her",
+        _ = try await fixture.store.workflow.recordRating(observationID: observation.id, score: try Score(6), rationale: "Zed thinks well of her",
                                                  supersedes: nil, correctionReason: nil, by: rep.actor)
         return ("Olive Other", "OTHER-SECRET")
     }
@@ -163,11 +163,11 @@ import Testing
         let fixture = try await APIFixture.make()
         _ = try await Self.worldWithHistory(fixture)
         // The index report carries a phone's location: withheld in the bundle, as for everyone but the lead.
-        let stored = try await fixture.store.storeUploadedRecording(
+        let stored = try await fixture.store.ingest.storeUploadedRecording(
             uploadID: "phone", observationID: fixture.observation.observation.id, uploadedBy: fixture.users[.assessor]!.id, fileName: "phone.mov",
             sha256: String(repeating: "ab", count: 32), byteCount: 10)
-        _ = try await fixture.store.beginIndexing(stored.recordingID)
-        let phone = try await fixture.store.finishIndexing(stored.recordingID, report: #"{"file":"/srv/data/blobs/ab/cd/x","format":{"durationSeconds":120.0,"tags":{"location":"+51.5074-000.1278/","make":"Apple"},"personalDataTags":["location","make"]}}"#)
+        _ = try await fixture.store.ingest.beginIndexing(stored.recordingID)
+        let phone = try await fixture.store.ingest.finishIndexing(stored.recordingID, report: #"{"file":"/srv/data/blobs/ab/cd/x","format":{"durationSeconds":120.0,"tags":{"location":"+51.5074-000.1278/","make":"Apple"},"personalDataTags":["location","make"]}}"#)
         let c = fixture.dispute.id
         try await fixture.withClient { client in
             let response = try await client.execute(uri: "/api/v1/cases/\(c)/bundle", method: .get, headers: fixture.headers(.lead))
@@ -235,7 +235,7 @@ import Testing
             #expect(auditor.status == .ok)
             let after = try await fixture.store.audit.entries(about: .init(type: "case", id: c.description)).filter { $0.event.action == "case.bundle_exported" }
             #expect(after.count == 2)
-            #expect(try await fixture.store.verifyAuditChain().isIntact)
+            #expect(try await fixture.store.audit.verify().isIntact)
 
             // Python's zipfile reads the bundle and its hashes agree.
             let url = Self.temporaryFile("bundle.zip")
@@ -325,7 +325,7 @@ import Testing
             #expect(!String(buffer: list.body).contains(r.description))
             // The assessor still assesses it; the assignment is gone.
             #expect(try await client.execute(uri: "/api/v1/recordings/\(r)/proxy", method: .get, headers: fixture.headers(.assessor)).status == .ok)
-            #expect(try await fixture.store.assignments(ofCase: fixture.dispute.id).allSatisfy { $0.state == .cancelled })
+            #expect(try await fixture.store.moderation.assignments(ofCase: fixture.dispute.id).allSatisfy { $0.state == .cancelled })
         }
     }
 }

@@ -46,14 +46,14 @@ import Testing
             try FileManager.default.createDirectory(at: blob.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(bytes).write(to: blob)
         }
-        let stored = try await fixture.store.storeUploadedRecording(
+        let stored = try await fixture.store.ingest.storeUploadedRecording(
             uploadID: "second", observationID: fixture.observation.observation.id, uploadedBy: fixture.users[.assessor]!.id,
             fileName: "second.mp4", sha256: sha256, byteCount: Int64(bytes.count))
-        try await fixture.store.beginIndexing(stored.recordingID)
+        try await fixture.store.ingest.beginIndexing(stored.recordingID)
         if let report {
-            try await fixture.store.finishIndexing(stored.recordingID, report: report)
+            try await fixture.store.ingest.finishIndexing(stored.recordingID, report: report)
         } else {
-            try await fixture.store.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexingFailed")
+            try await fixture.store.ingest.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexing_failed")
         }
         return stored.recordingID
     }
@@ -63,9 +63,9 @@ import Testing
         let fixture = try await APIFixture.make()
         let rejected = try await Self.rejectedRecording(fixture)
         let otherAssessor = User(name: "Another Assessor", role: .assessor, organisationID: fixture.users[.assessor]!.organisationID)
-        try await fixture.store.users.insert(otherAssessor)
+        try await fixture.store.records.users.insert(otherAssessor)
         let secret = "token-other-assessor-\(UUID().uuidString)"
-        _ = try await fixture.store.createAPIToken(id: "other-assessor", userID: otherAssessor.id, name: "t", tokenHash: Secrets.hash(secret))
+        _ = try await fixture.store.accounts.createAPIToken(id: "other-assessor", userID: otherAssessor.id, name: "t", tokenHash: Secrets.hash(secret))
         try await fixture.withClient { client in
             func reindex(_ id: RecordingID, _ headers: HTTPFields) async throws -> TestResponse {
                 var headers = headers
@@ -181,7 +181,7 @@ import Testing
         full.reservedFreeBytes = Int64.max / 2
         let app = try await buildApplication(configuration: full, dependencies: ServerDependencies(
             store: fixture.store, completionHandler: StoreUploadCompletion(store: fixture.store), now: fixture.clock.function))
-        try await app.test(.router) { client in
+        try await app.test(.router) { router in let client = ContractCheckingClient(base: router)
             let answer = try await client.execute(uri: "/readyz", method: .get)
             #expect(answer.status == .serviceUnavailable && String(buffer: answer.body).contains("disk is full"))
         }

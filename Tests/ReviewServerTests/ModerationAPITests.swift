@@ -106,13 +106,13 @@ import Testing
         let c = fixture.dispute.id
         let lead = fixture.users[.lead]!.actor
         // Escalate by hand (the lead may), then decide.
-        let escalated = try await fixture.store.transition(c, .escalate, expectedVersion: fixture.dispute.version, reason: "Needs the lead.", by: lead)
+        let escalated = try await fixture.store.workflow.transition(c, .escalate, expectedVersion: fixture.dispute.version, reason: "Needs the lead.", by: lead)
         // Reuse for calibration needs the candidate's explicit consent on the recording (decision 13).
-        _ = try await fixture.store.recordConsent(recording: fixture.recording.id, person: .candidate, purpose: .training, granted: true, reference: "CF-1", by: lead)
-        let seed = try await fixture.store.markSeed(fixture.observation.observation.id, score: try Score(5), reason: "Standards panel.", by: lead)
+        _ = try await fixture.store.dataProtection.recordConsent(recording: fixture.recording.id, person: .candidate, purpose: .training, granted: true, reference: "CF-1", by: lead)
+        let seed = try await fixture.store.moderation.markSeed(fixture.observation.observation.id, score: try Score(5), reason: "Standards panel.", by: lead)
         let (calibration, event) = try Case.openCalibration(observationID: seed.observationID, employerID: fixture.employerA.id,
                                                             definitiveScore: seed.score, by: .system, at: Date())
-        try await fixture.store.cases.create(calibration, event: event)
+        try await fixture.store.records.cases.create(calibration, event: event)
         try await fixture.withClient { client in
             func post(_ path: String, _ body: String, as caller: Caller) async throws -> TestResponse {
                 try await client.execute(uri: path, method: .post, headers: fixture.headers(caller, json: true), body: ByteBuffer(string: body))

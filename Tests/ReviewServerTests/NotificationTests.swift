@@ -181,7 +181,7 @@ struct NotificationTests {
         // Decide the dispute (the moderator's opinion agrees with itself: one place) so decisions are noticed too.
         let moderator = fixture.users[.assignedModerator]!
         _ = try await fixture.store.notifications.derive(now: Date())
-        _ = try await fixture.store.submitOpinion(on: fixture.dispute.id, score: try Score(3), rationale: "Seen.", annotations: [], correcting: nil,
+        _ = try await fixture.store.moderation.submitOpinion(on: fixture.dispute.id, score: try Score(3), rationale: "Seen.", annotations: [], correcting: nil,
                                                   correctionReason: nil, by: moderator.actor)
         _ = try await fixture.store.notifications.derive(now: Date())
         let access = Access(store: fixture.store)

@@ -170,6 +170,18 @@ import Testing
         }
     }
 
+    @Test("a ready recording does not say how far its indexing got (the job's last progress report)")
+    func readyRecordingShowsNoProgress() async throws {
+        let fixture = try await APIFixture.make()
+        let job = try #require(try await fixture.store.ingest.indexJob(of: fixture.recording.id)?.job)
+        try await fixture.store.jobs.reportProgress(of: job.id, 0.21)
+        try await fixture.withClient { client in
+            let (status, html, _) = try await Self.page(client, fixture, "/recordings/\(fixture.recording.id)", as: .lead)
+            #expect(status == .ok && html.contains(">Ready to watch</span>"))
+            #expect(!html.contains("% indexed"), "a ready recording is not '21% indexed'")
+        }
+    }
+
     @Test("static files are served with a content hash and revalidated")
     func staticFiles() async throws {
         let fixture = try await APIFixture.make()

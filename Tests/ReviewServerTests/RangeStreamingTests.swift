@@ -39,8 +39,8 @@ struct StreamingFixture {
         try Data(bytes).write(to: URL(fileURLWithPath: blobFile.string))
         try FileManager.default.setAttributes([.modificationDate: Self.modified], ofItemAtPath: blobFile.string)
 
-        let router = Router(context: BasicRequestContext.self)
-        router.middlewares.add(ErrorMiddleware<BasicRequestContext>())
+        let router = Router(context: StreamingTestContext.self)
+        router.middlewares.add(ErrorMiddleware<StreamingTestContext>())
         let files: [String: StreamedFile] = [
             "media": StreamedFile(
                 path: .init(path),
@@ -61,7 +61,7 @@ struct StreamingFixture {
                 cacheControl: "private, max-age=60"),
             "missing-blob": StreamedFile(source: .blob(BlobKey(String(repeating: "0", count: 64))!, in: blobs), etag: "00", contentType: "video/mp4"),
         ]
-        let stream: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+        let stream: @Sendable (Request, StreamingTestContext) async throws -> Response = { request, context in
             let name = context.parameters.get("name") ?? ""
             guard let file = files[name] else { throw HTTPError(.notFound) }
             return try await FileStreamer.response(to: request, file: file, context: context)
@@ -70,6 +70,18 @@ struct StreamingFixture {
         router.head("/files/:name", use: stream)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(setup) { client in try await test(client) }
+    }
+}
+
+/// A context that knows its connection, as the server's does: over a socket (`.live`) bodies go out with `sendfile`;
+/// through the router (no HTTP/1 pipeline) they are read into buffers.
+struct StreamingTestContext: RequestContext, ChannelRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: (any Channel)?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
     }
 }
 
@@ -267,6 +279,35 @@ struct RangeStreamingTests {
             expectWhole(try await client.fetch())
             expectPartial(try await client.fetch([.range: "bytes=1000-590000"]), 1000...590_000)
         }
+    }
+
+    @Test("Over a socket, bodies go out with sendfile: seeded random ranges on concurrent connections, the whole file; small ones with the head")
+    func sendfileOverSocket() async throws {
+        let before = FileRegionBody.regionsWritten
+        try await fixture.withClient(.live) { client in
+            var generator = SeededGenerator(seed: 21)
+            let ranges = (0..<48).map { _ -> ClosedRange<Int> in
+                // Past the small-body limit, which is sent with the head instead.
+                let first = Int.random(in: 0..<(size - 100_000), using: &generator)
+                return first...min(size - 1, first + FileStreamer.smallBodyLength + Int.random(in: 0..<250_000, using: &generator))
+            }
+            // Eight connections at once share the one descriptor the cache keeps for the file.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<8 {
+                    group.addTask {
+                        for range in ranges[(lane * 6)..<(lane * 6 + 6)] {
+                            let name = range.lowerBound % 2 == 0 ? "media" : "blob"
+                            expectPartial(try await client.fetch([.range: "bytes=\(range.lowerBound)-\(range.upperBound)"], name: name), range)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            expectWhole(try await client.fetch(name: "blob"))
+            expectPartial(try await client.fetch([.range: "bytes=0-0"]), 0...0)
+            expectPartial(try await client.fetch([.range: "bytes=-1"]), (size - 1)...(size - 1))
+        }
+        #expect(FileRegionBody.regionsWritten - before >= 49, "every large body over the socket is a file region")
     }
 
     @Test("A missing file, or a directory, is 404 with a JSON error")

@@ -20,9 +20,9 @@ import Testing
     /// A third moderator (professional) with an API token, for the escalation place.
     static func thirdModerator(_ fixture: APIFixture) async throws -> (user: User, token: String) {
         let user = User(name: "Third Moderator", role: .moderator(.professional), organisationID: fixture.users[.assignedModerator]!.organisationID)
-        try await fixture.store.users.insert(user)
+        try await fixture.store.records.users.insert(user)
         let secret = "token-third-\(UUID().uuidString)"
-        _ = try await fixture.store.createAPIToken(id: "id-third", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
+        _ = try await fixture.store.accounts.createAPIToken(id: "id-third", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
         return (user, secret)
     }
 
@@ -32,7 +32,7 @@ import Testing
         let c = fixture.dispute.id, o = fixture.observation.observation.id
         let lead = fixture.users[.lead]!.actor
         // The lay moderator joins the panel: two places, neither submitted.
-        _ = try await fixture.store.assign(moderator: fixture.users[.unassignedModerator]!.id, to: c, by: lead)
+        _ = try await fixture.store.moderation.assign(moderator: fixture.users[.unassignedModerator]!.id, to: c, by: lead)
         let third = try await Self.thirdModerator(fixture)
         try await fixture.withClient { client in
             func get(_ path: String, token: String) async throws -> TestResponse {
@@ -112,7 +112,7 @@ import Testing
     func submissionAnswerIsSealed() async throws {
         let fixture = try await APIFixture.make()
         let c = fixture.dispute.id
-        _ = try await fixture.store.assign(moderator: fixture.users[.unassignedModerator]!.id, to: c, by: fixture.users[.lead]!.actor)
+        _ = try await fixture.store.moderation.assign(moderator: fixture.users[.unassignedModerator]!.id, to: c, by: fixture.users[.lead]!.actor)
         try await fixture.withClient { client in
             let first = try await client.execute(uri: "/api/v1/cases/\(c)/opinions", method: .post, headers: fixture.headers(.assignedModerator, json: true),
                                                  body: ByteBuffer(string: #"{"score":2,"rationale":"Below."}"#))
@@ -131,12 +131,12 @@ import Testing
         let professional = fixture.users[.assignedModerator]!, lay = fixture.users[.unassignedModerator]!
         // The professional gives a (sealed) opinion on the first case... k = 1 would decide it, so the lay moderator
         // joins first; then the lead withdraws the case.
-        _ = try await fixture.store.assign(moderator: lay.id, to: first.id, by: lead)
-        _ = try await fixture.store.submitOpinion(on: first.id, score: try Score(4), rationale: "Seen.", annotations: [], correcting: nil,
+        _ = try await fixture.store.moderation.assign(moderator: lay.id, to: first.id, by: lead)
+        _ = try await fixture.store.moderation.submitOpinion(on: first.id, score: try Score(4), rationale: "Seen.", annotations: [], correcting: nil,
                                                   correctionReason: nil, by: professional.actor)
-        _ = try await fixture.store.declineAssignment(of: first.id, reason: "I know the family.", conflictWith: nil, by: lay.actor)
-        let withdrawn = try #require(try await fixture.store.cases.find(first.id))
-        _ = try await fixture.store.transition(first.id, .withdraw, expectedVersion: withdrawn.version, reason: "Opened in error.", by: lead)
+        _ = try await fixture.store.moderation.declineAssignment(of: first.id, reason: "I know the family.", conflictWith: nil, by: lay.actor)
+        let withdrawn = try #require(try await fixture.store.records.cases.find(first.id))
+        _ = try await fixture.store.workflow.transition(first.id, .withdraw, expectedVersion: withdrawn.version, reason: "Opened in error.", by: lead)
         try await fixture.withClient { client in
             func get(_ path: String, as caller: Caller) async throws -> TestResponse {
                 try await client.execute(uri: path, method: .get, headers: fixture.headers(caller))
@@ -205,7 +205,7 @@ import Testing
     func noteDraftsAreTheAuthors() async throws {
         let fixture = try await APIFixture.make()
         let c = fixture.dispute.id, r = fixture.recording.id
-        _ = try await fixture.store.assign(moderator: fixture.users[.unassignedModerator]!.id, to: c, by: fixture.users[.lead]!.actor)
+        _ = try await fixture.store.moderation.assign(moderator: fixture.users[.unassignedModerator]!.id, to: c, by: fixture.users[.lead]!.actor)
         try await fixture.withClient { client in
             func call(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, as caller: Caller) async throws -> TestResponse {
                 try await client.execute(uri: path, method: method, headers: fixture.headers(caller, json: body != nil),

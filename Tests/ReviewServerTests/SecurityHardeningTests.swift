@@ -104,14 +104,14 @@ import Testing
     func longPasswordSignIn() async throws {
         let fixture = try await APIFixture.make()
         let long = String(repeating: "p", count: 72)
-        try await fixture.store.setCredentials(of: fixture.users[.auditor]!.id, username: "audrey", passwordHash: try await PasswordHasher(cost: 4).hash(long + "right"))
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.auditor]!.id, username: "audrey", passwordHash: try await PasswordHasher(cost: 4).hash(long + "right"))
         let legacy = try await LegacyHash.bcrypt("an older password here", cost: 4)
-        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lena", passwordHash: legacy)
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.lead]!.id, username: "lena", passwordHash: legacy)
         try await fixture.withClient { client async throws in
             #expect(try await Self.signIn(client, "audrey", long + "wrong").status == .unauthorized)
             #expect(try await Self.signIn(client, "audrey", long + "right").status == .ok)
             #expect(try await Self.signIn(client, "lena", "an older password here").status == .ok)
-            let upgraded = try #require(try await fixture.store.credentials(username: "lena")?.passwordHash)
+            let upgraded = try #require(try await fixture.store.accounts.credentials(username: "lena")?.passwordHash)
             #expect(!PasswordHasher.isOutdated(upgraded))
             #expect(try await Self.signIn(client, "lena", "an older password here").status == .ok)
         }
@@ -122,7 +122,7 @@ import Testing
     @Test("ten concurrent wrong passwords: at most five are checked, the rest get 429 with Retry-After")
     func concurrentWrongPasswords() async throws {
         let fixture = try await APIFixture.make()
-        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
         try await fixture.withClient { client async throws in
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for i in 0..<10 { group.addTask { try await Self.signIn(client, "lead", "wrong guess \(i)").status } }
@@ -150,7 +150,7 @@ import Testing
     @Test("someone else's failures do not keep the real user out: the limit is per account and address")
     func otherAddressesDoNotLockOut() async throws {
         let fixture = try await APIFixture.make()
-        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
         let throttle = SignInThrottle(store: fixture.store)
         for _ in 0..<10 { _ = try await throttle.admit(username: "lead", address: "198.51.100.66", now: fixture.clock.now) }
         #expect(try await throttle.admit(username: "lead", address: "198.51.100.66", now: fixture.clock.now) != nil)
@@ -163,7 +163,7 @@ import Testing
     @Test("a password change needs the current password, ends the other sessions, and the new password works")
     func passwordChange() async throws {
         let fixture = try await APIFixture.make()
-        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
         try await fixture.withClient { client async throws in
             let here = try Self.session(try await Self.signIn(client, "lead", "correct horse battery"))
             let elsewhere = try Self.session(try await Self.signIn(client, "lead", "correct horse battery"))
@@ -186,7 +186,7 @@ import Testing
     @Test("sign out everywhere ends every session and revokes every token")
     func signOutEverywhere() async throws {
         let fixture = try await APIFixture.make()
-        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
         try await fixture.withClient { client async throws in
             let one = try Self.session(try await Self.signIn(client, "lead", "correct horse battery"))
             let two = try Self.session(try await Self.signIn(client, "lead", "correct horse battery"))
@@ -236,8 +236,8 @@ import Testing
     func twoPersonRule() async throws {
         let fixture = try await APIFixture.make()
         let secondAdmin = User(name: "Second Admin", role: .administrator, organisationID: fixture.users[.administrator]!.organisationID)
-        try await fixture.store.users.insert(secondAdmin)
-        _ = try await fixture.store.createAPIToken(id: "second-admin", userID: secondAdmin.id, name: "test", tokenHash: Secrets.hash("second-admin-secret"))
+        try await fixture.store.records.users.insert(secondAdmin)
+        _ = try await fixture.store.accounts.createAPIToken(id: "second-admin", userID: secondAdmin.id, name: "test", tokenHash: Secrets.hash("second-admin-secret"))
         let second: HTTPFields = [.authorization: "Bearer second-admin-secret", .contentType: "application/json"]
         try await fixture.withClient { client async throws in
             let body = try JSONSerialization.data(withJSONObject: [
@@ -273,7 +273,7 @@ import Testing
                 #expect(try Self.json(plain)["active"] as? Bool == false && Self.json(plain)["awaitingApproval"] as? Bool == true)
                 #expect(try await Self.signIn(client, username, "a sound passphrase for work").status != .ok)
             }
-            let audit = try await fixture.store.auditEntries(after: 0, subject: .init(type: "user", id: id), page: PageRequest(size: 50)).map(\.event.action)
+            let audit = try await fixture.store.audit.listEntries(after: 0, subject: .init(type: "user", id: id), page: PageRequest(size: 50)).map(\.event.action)
             #expect(audit.contains("user.approval_requested") && audit.contains("user.approved"))
         }
     }
@@ -307,7 +307,7 @@ import Testing
         let app = try await buildApplication(
             configuration: configuration,
             dependencies: ServerDependencies(store: fixture.store, completionHandler: StoreUploadCompletion(store: fixture.store), now: fixture.clock.function))
-        try await app.test(.router) { client async throws in
+        try await app.test(.router) { router async throws in let client = ContractCheckingClient(base: router)
             let ok = try await client.execute(uri: "/healthz", method: .get)
             #expect(ok.headers[.strictTransportSecurity] == "max-age=31536000; includeSubDomains")
             let denied = try await client.execute(uri: "/api/v1/cases", method: .get)
@@ -331,14 +331,14 @@ enum LegacyHash {
     @Test("a lead must set up a second factor, then signs in with its code once per step, or a recovery code once")
     func requiredForTheLead() async throws {
         let fixture = try await APIFixture.make()
-        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
-        try await fixture.store.setCredentials(of: fixture.users[.assessor]!.id, username: "assessor", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.assessor]!.id, username: "assessor", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
         var configuration = fixture.configuration
         configuration.requireSecondFactor = true
         let app = try await buildApplication(
             configuration: configuration,
             dependencies: ServerDependencies(store: fixture.store, completionHandler: StoreUploadCompletion(store: fixture.store), now: fixture.clock.function))
-        try await app.test(.router) { client async throws in
+        try await app.test(.router) { router async throws in let client = ContractCheckingClient(base: router)
             func signIn(_ username: String, code: String? = nil) async throws -> TestResponse {
                 var body = ["username": username, "password": "correct horse battery"]
                 body["code"] = code
@@ -378,7 +378,7 @@ enum LegacyHash {
             let again = try await client.execute(uri: "/api/v1/session/second-factor", method: .post, headers: [.contentType: "application/json"],
                                                  body: ByteBuffer(string: #"{"username":"lead","password":"correct horse battery"}"#))
             #expect(again.status == .conflict)
-            let actions = try await fixture.store.auditEntries(after: 0, subject: .init(type: "user", id: fixture.users[.lead]!.id.description), page: PageRequest(size: 500))
+            let actions = try await fixture.store.audit.listEntries(after: 0, subject: .init(type: "user", id: fixture.users[.lead]!.id.description), page: PageRequest(size: 500))
                 .map(\.event.action.rawValue)
             #expect(actions.contains("user.second_factor_enabled") && actions.contains("user.recovery_code_used"))
         }

@@ -15,7 +15,7 @@ import Testing
     /// Gives the fixture's lead a password.
     static func withPassword(_ fixture: APIFixture, _ password: String = "correct horse battery") async throws {
         let hash = try await PasswordHasher(cost: 4).hash(password)
-        try await fixture.store.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: hash)
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.lead]!.id, username: "lead", passwordHash: hash)
     }
 
     @Test("password sign-in sets a strict HttpOnly session cookie; changes need the CSRF token; sign-out ends the session")
@@ -88,7 +88,7 @@ import Testing
             #expect(try await attempt("lead", "one more wrong").status == .unauthorized)
             #expect(try await attempt("lead", "correct horse battery").status == .ok)
             // Every failure is in the audit trail, with the address and the reason.
-            let failures = try await fixture.store.auditEntries(after: 0, subject: nil, page: PageRequest(size: 500))
+            let failures = try await fixture.store.audit.listEntries(after: 0, subject: nil, page: PageRequest(size: 500))
                 .filter { $0.event.action == "session.sign_in_failed" }
             #expect(failures.count == 9)
             #expect(failures.first?.event.details["reason"] == "unknown username")
@@ -133,7 +133,7 @@ import Testing
             #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.employer)).status == .unauthorized)
             #expect(try await setActive(true).status == .ok)
             #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: fixture.headers(.employer)).status == .unauthorized)
-            #expect(try await fixture.store.apiTokens(of: employer).isEmpty)
+            #expect(try await fixture.store.accounts.apiTokens(of: employer).isEmpty)
         }
     }
 
@@ -152,7 +152,7 @@ import Testing
             }
             _ = try await client.execute(uri: "/api/v1/recordings/\(id)/media", method: .head, headers: fixture.headers(.assessor))
             func viewings() async throws -> [AuditEntry] {
-                try await fixture.store.auditEntries(after: 0, subject: .init(type: "recording", id: id.description), page: PageRequest(size: 500))
+                try await fixture.store.audit.listEntries(after: 0, subject: .init(type: "recording", id: id.description), page: PageRequest(size: 500))
                     .filter { $0.event.action == "recording.viewed" }
             }
             var events = try await viewings()
@@ -214,7 +214,7 @@ import Testing
         let fixture = try await APIFixture.make()
         let candidate = fixture.candidate.candidate.id
         let observation = Observation(candidateID: candidate, date: Date(), scenario: "Duty call", practiceArea: .adults)
-        try await fixture.store.observations.insert(observation, ref: nil)
+        try await fixture.store.records.observations.insert(observation, ref: nil)
         try await fixture.withClient { client async throws in
             func rate(_ caller: APIFixture.Caller, _ body: String) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/observations/\(observation.id)/ratings", method: .post,

@@ -20,13 +20,13 @@ import Testing
         let day = try #require(ISO8601Date.parse("2026-05-12T10:00:00Z"))
         for index in 0..<6 {
             let candidate = Candidate(registrationNumber: "SW10000\(index)", employerID: fixture.employerA.id)
-            try await fixture.store.candidates.insert(candidate, name: "Candidate \(index)")
+            try await fixture.store.records.candidates.insert(candidate, name: "Candidate \(index)")
             let observation = Observation(candidateID: candidate.id, date: day.addingTimeInterval(Double(index) * 86_400), scenario: "Visit",
                                           practiceArea: .childrens)
-            try await fixture.store.observations.insert(observation, ref: "OBS-Q2-\(index)")
-            _ = try await fixture.store.recordRating(observationID: observation.id, score: try Score(index == 5 ? 2 : 5), rationale: "Seen.",
+            try await fixture.store.records.observations.insert(observation, ref: "OBS-Q2-\(index)")
+            _ = try await fixture.store.workflow.recordRating(observationID: observation.id, score: try Score(index == 5 ? 2 : 5), rationale: "Seen.",
                                                      supersedes: nil, correctionReason: nil, by: assessor)
-            _ = try await fixture.store.recordAttributes(of: candidate.id, ["ethnicity": index == 5 ? "Black Caribbean" : "White British"],
+            _ = try await fixture.store.insight.recordAttributes(of: candidate.id, ["ethnicity": index == 5 ? "Black Caribbean" : "White British"],
                                                          consentReference: "CF-\(index)", consentedAt: day, by: lead)
         }
         return fixture
@@ -100,7 +100,7 @@ import Testing
         try await fixture.withClient { client in
             let before = try await client.execute(uri: "/api/v1/statistics?period=2026-Q2", method: .get, headers: fixture.headers(.employer))
             #expect(before.status == .ok)
-            let observation = try #require(try await fixture.store.observations.find(ref: "OBS-Q2-0"))
+            let observation = try #require(try await fixture.store.records.observations.find(ref: "OBS-Q2-0"))
             let flag = try await client.execute(uri: "/api/v1/observations/\(observation.observation.id)/flags", method: .post,
                                                 headers: fixture.headers(.employer, json: true),
                                                 body: ByteBuffer(string: #"{"reason":"The scores look inconsistent."}"#))

@@ -16,6 +16,14 @@ struct ConfigurationTests {
         #expect(parsed.password == "secret")
         #expect(parsed.tls == .disable)
         #expect(!DatabaseConfiguration.postgres(url: "postgres://app:secret@db/obsreview").description.contains("secret"))
+        // Found by the hostile tester: a password given as a query parameter was printed at start-up.
+        for url in ["postgres://app@db/x?password=hunter2", "postgres://app@db/x?sslmode=require&PassWord=hunter2&sslpassword=hunter2",
+                    "postgres://app:hunter2@db/x?sslkey=hunter2"] {
+            let shown = DatabaseConfiguration.postgres(url: url).description
+            #expect(!shown.contains("hunter2"), "\(shown)")
+        }
+        #expect(DatabaseConfiguration.postgres(url: "postgres://app@db/x?password=hunter2&sslmode=require").description
+            == "postgres://app@db/x?password=***&sslmode=require")
     }
 
     @Test(arguments: ["postgres://db/obsreview", "postgres://app@db", "mysql://app@db/x", "sqlite://", "postgres://app@db/x?sslmode=maybe"])

@@ -28,32 +28,32 @@ import Testing
             let fileName = "Wolstenholme-home-visit-\(UUID().uuidString.prefix(6)).mp4"
             let keep = "Keep-Other-\(UUID().uuidString.prefix(8))"
             let rating = try ledger.record(source: .assessor, score: score(4), rationale: "Rapport was good. \(marker)", by: seed.assessor.actor, at: Seed.start)
-            try await store.ratings.append(rating, by: seed.assessor.actor)
+            try await store.records.ratings.append(rating, by: seed.assessor.actor)
             let (opened, openedEvent) = try seed.openCase()
-            try await store.cases.create(opened, event: openedEvent)
-            _ = try await store.postMessage(on: opened.id, body: "Note about the candidate: \(marker)", atSeconds: 12, by: seed.lead.actor, at: Seed.start)
+            try await store.records.cases.create(opened, event: openedEvent)
+            _ = try await store.moderation.postMessage(on: opened.id, body: "Note about the candidate: \(marker)", atSeconds: 12, by: seed.lead.actor, at: Seed.start)
             // A flag's reason lives in the case's document (found missing from erasure in review).
-            _ = try await store.flag(observationID: seed.observation.id, reason: "Flagged about \(name): \(marker)", by: seed.assessor.actor,
+            _ = try await store.workflow.flag(observationID: seed.observation.id, reason: "Flagged about \(name): \(marker)", by: seed.assessor.actor,
                                      at: Seed.start)
             var recording = Recording(observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: fileName)
-            try await store.recordings.insert(recording, at: Seed.start)
+            try await store.records.recordings.insert(recording, at: Seed.start)
             try recording.markStored(sha256: sha256, byteCount: 1234)
-            try await store.recordings.update(recording, at: Seed.start)
+            try await store.records.recordings.update(recording, at: Seed.start)
             try await store.audit.append(AuditEvent(
                 at: Seed.start, actorID: seed.assessor.id, action: "recording.stored", subject: .init(type: "recording", id: recording.id.description),
                 reason: "uploaded for \(name)", details: ["file_name": fileName, "sha256": sha256]))
             try await store.audit.append(AuditEvent(
                 at: Seed.start, actorID: seed.lead.id, action: "candidate.noted", subject: .init(type: "candidate", id: seed.candidate.id.description),
                 details: ["registration_number": seed.candidate.registrationNumber, "name": name]))
-            _ = try await store.recordAttributes(of: seed.candidate.id, ["ethnicity": "Heritage-\(marker)"], consentReference: "CF-\(marker)",
+            _ = try await store.insight.recordAttributes(of: seed.candidate.id, ["ethnicity": "Heritage-\(marker)"], consentReference: "CF-\(marker)",
                                                  consentedAt: Seed.start, by: seed.lead.actor)
             // Another candidate of the same employer, with the same video (a blob shared by two recordings stays).
             let other = Candidate(registrationNumber: "SW000111", employerID: seed.employer.id)
-            try await store.candidates.insert(other, name: "Other Person \(keep)")
+            try await store.records.candidates.insert(other, name: "Other Person \(keep)")
             let otherObservation = Observation(candidateID: other.id, date: Seed.start, scenario: "Adult safeguarding", practiceArea: .adults)
-            try await store.observations.insert(otherObservation, ref: nil)
+            try await store.records.observations.insert(otherObservation, ref: nil)
             var otherLedger = RatingLedger(observationID: otherObservation.id, employerID: seed.employer.id)
-            try await store.ratings.append(try otherLedger.record(source: .assessor, score: score(5), rationale: "Fine. \(keep)",
+            try await store.records.ratings.append(try otherLedger.record(source: .assessor, score: score(5), rationale: "Fine. \(keep)",
                                                                   by: seed.assessor.actor, at: Seed.start), by: seed.assessor.actor)
             return World(seed: seed, caseID: opened.id, recording: recording, other: other, marker: marker, fileName: fileName, keep: keep)
         }
@@ -99,27 +99,27 @@ import Testing
         try await withStore(backend) { store in
             let world = try await World.make(store)
             let conflict = "Neighbour-\(world.marker)"
-            _ = try await store.declareConflict(
+            _ = try await store.moderation.declareConflict(
                 try DeclaredConflict(moderatorID: world.seed.moderator.id, subject: .candidate(world.seed.candidate.id), reason: conflict),
                 by: world.seed.lead.actor, at: Seed.start)
             #expect(try await !Self.traces(of: conflict, in: store).isEmpty)
-            _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor, at: Seed.start + 60)
+            _ = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor, at: Seed.start + 60)
             #expect(try await Self.traces(of: conflict, in: store).isEmpty, "the conflict's words survived the erasure")
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.audit.verify().isIntact)
             await expectStoreError(.conflict) {
-                _ = try await store.recordRating(observationID: world.seed.observation.id, score: try Score(3), rationale: "After erasure.",
+                _ = try await store.workflow.recordRating(observationID: world.seed.observation.id, score: try Score(3), rationale: "After erasure.",
                                                  supersedes: nil, correctionReason: nil, by: world.seed.employerRep.actor, at: Seed.start + 120)
             }
             await expectStoreError(.conflict) {
-                _ = try await store.flag(observationID: world.seed.observation.id, reason: "After erasure.", by: world.seed.assessor.actor,
+                _ = try await store.workflow.flag(observationID: world.seed.observation.id, reason: "After erasure.", by: world.seed.assessor.actor,
                                          at: Seed.start + 120)
             }
             await expectStoreError(.conflict) {
-                _ = try await store.recordAttributes(of: world.seed.candidate.id, ["ethnicity": "After"], consentReference: "CF-9",
+                _ = try await store.insight.recordAttributes(of: world.seed.candidate.id, ["ethnicity": "After"], consentReference: "CF-9",
                                                      consentedAt: Seed.start, by: world.seed.lead.actor)
             }
             await expectStoreError(.conflict) {
-                _ = try await store.storeUploadedRecording(uploadID: "after", observationID: world.seed.observation.id,
+                _ = try await store.ingest.storeUploadedRecording(uploadID: "after", observationID: world.seed.observation.id,
                                                            uploadedBy: world.seed.assessor.id, fileName: "after.mp4",
                                                            sha256: String(repeating: "c", count: 64), byteCount: 10)
             }
@@ -133,7 +133,7 @@ import Testing
             for value in world.erasedValues where value != World.sha256 {
                 #expect(try await !Self.traces(of: value, in: store).isEmpty, "\(value) should be stored before the erasure")
             }
-            let report = try await store.eraseCandidate(world.seed.candidate.id, reason: "request DSAR-7", by: world.seed.lead.actor, at: Seed.start + 60)
+            let report = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: "request DSAR-7", by: world.seed.lead.actor, at: Seed.start + 60)
             #expect(report.recordings == [world.recording.id] && report.observations == 1)
             #expect(report.blobKeys == [World.sha256], "no other recording uses the video: its blob must go")
             #expect(report.texts == 2 && report.auditParts >= 4)
@@ -141,7 +141,7 @@ import Testing
                 let left = try await Self.traces(of: value, in: store)
                 #expect(left.isEmpty, "\(value) is still in \(left)")
             }
-            let verification = try await store.verifyAuditChain()
+            let verification = try await store.audit.verify()
             #expect(verification.isIntact, "\(verification)")
             // Every event, whole or sealed, re-hashes to its stored hash with the public API (part B's exports).
             let entries = try await store.audit.entries(after: 0, limit: 1000)
@@ -154,11 +154,11 @@ import Testing
             let erasure = try #require(about.last)
             #expect(erasure.event.action == "candidate.erased" && erasure.event.reason == "request DSAR-7" && erasure.event.details["texts"] == "2")
             // Pseudonymous facts stay; the other candidate is untouched.
-            #expect(try await store.ratings.ratings(of: world.seed.observation.id).map(\.score.value) == [4])
-            #expect(try await store.cases.find(world.caseID) != nil)
-            #expect(try await store.erasedAt(candidate: world.seed.candidate.id) == millisecond(Seed.start + 60))
+            #expect(try await store.records.ratings.ratings(of: world.seed.observation.id).map(\.score.value) == [4])
+            #expect(try await store.records.cases.find(world.caseID) != nil)
+            #expect(try await store.dataProtection.erasedAt(candidate: world.seed.candidate.id) == millisecond(Seed.start + 60))
             #expect(try await !Self.traces(of: world.keep, in: store).isEmpty)
-            #expect(try await store.attributes(of: world.seed.candidate.id) == nil)
+            #expect(try await store.insight.attributes(of: world.seed.candidate.id) == nil)
         }
     }
 
@@ -167,15 +167,15 @@ import Testing
         try await withStore(backend) { store in
             let world = try await World.make(store)
             let observation = Observation(candidateID: world.other.id, date: Seed.start, scenario: "Same file", practiceArea: .adults)
-            try await store.observations.insert(observation, ref: nil)
+            try await store.records.observations.insert(observation, ref: nil)
             var copy = Recording(observationID: observation.id, uploadedBy: world.seed.assessor.id, fileName: "copy.mp4")
-            try await store.recordings.insert(copy, at: Seed.start)
+            try await store.records.recordings.insert(copy, at: Seed.start)
             try copy.markStored(sha256: World.sha256, byteCount: 1234)
-            try await store.recordings.update(copy, at: Seed.start)
-            let report = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor)
+            try await store.records.recordings.update(copy, at: Seed.start)
+            let report = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: world.seed.lead.actor)
             #expect(report.blobKeys.isEmpty)
             // Once the other candidate is erased too, nobody uses it.
-            #expect(try await store.eraseCandidate(world.other.id, reason: nil, by: world.seed.lead.actor).blobKeys == [World.sha256])
+            #expect(try await store.dataProtection.eraseCandidate(world.other.id, reason: nil, by: world.seed.lead.actor).blobKeys == [World.sha256])
         }
     }
 
@@ -184,23 +184,23 @@ import Testing
         try await withStore(backend) { store in
             let world = try await World.make(store)
             let lead = world.seed.lead.actor
-            await expectStoreError(.notFound) { _ = try await store.eraseCandidate(CandidateID(), reason: nil, by: lead) }
+            await expectStoreError(.notFound) { _ = try await store.dataProtection.eraseCandidate(CandidateID(), reason: nil, by: lead) }
             for (type, id) in [(LegalHold.SubjectType.case, world.caseID.rawValue), (.observation, world.seed.observation.id.rawValue),
                                (.candidate, world.seed.candidate.id.rawValue)] {
-                let hold = try await store.placeHold(on: type, id: id, reason: "Appeal AP-\(type.rawValue)", by: lead)
+                let hold = try await store.dataProtection.placeHold(on: type, id: id, reason: "Appeal AP-\(type.rawValue)", by: lead)
                 #expect(hold.candidateID == world.seed.candidate.id && hold.isActive)
-                await expectStoreError(.conflict) { _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead) }
+                await expectStoreError(.conflict) { _ = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead) }
                 #expect(try await !Self.traces(of: World.name, in: store).isEmpty, "a refused erasure changes nothing")
-                _ = try await store.releaseHold(hold.id, reason: "appeal decided", by: lead)
+                _ = try await store.dataProtection.releaseHold(hold.id, reason: "appeal decided", by: lead)
             }
-            _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead)
-            await expectStoreError(.conflict) { _ = try await store.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead) }
+            _ = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead)
+            await expectStoreError(.conflict) { _ = try await store.dataProtection.eraseCandidate(world.seed.candidate.id, reason: nil, by: lead) }
             // Two erasures racing: one wins, the other is refused; the chain holds.
             let other = world.other.id
-            async let first = Self.succeeds { _ = try await store.eraseCandidate(other, reason: nil, by: lead) }
-            async let second = Self.succeeds { _ = try await store.eraseCandidate(other, reason: nil, by: lead) }
+            async let first = Self.succeeds { _ = try await store.dataProtection.eraseCandidate(other, reason: nil, by: lead) }
+            async let second = Self.succeeds { _ = try await store.dataProtection.eraseCandidate(other, reason: nil, by: lead) }
             #expect([await first, await second].filter { $0 }.count == 1)
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.audit.verify().isIntact)
         }
     }
 
@@ -209,18 +209,18 @@ import Testing
         try await withStore(backend) { store in
             let world = try await World.make(store)
             let lead = world.seed.lead.actor
-            await expectStoreError(.notFound) { _ = try await store.placeHold(on: .case, id: UUID(), reason: "x", by: lead) }
-            await expectStoreError(.notFound) { _ = try await store.placeHold(on: .case, id: world.seed.observation.id.rawValue, reason: "x", by: lead) }
-            await expectStoreError(.invalidArgument) { _ = try await store.placeHold(on: .case, id: world.caseID.rawValue, reason: "  ", by: lead) }
-            let hold = try await store.placeHold(on: .case, id: world.caseID.rawValue, reason: "Appeal AP-1", by: lead, at: Seed.start)
-            #expect(try await store.holds() == [hold])
-            #expect(try await store.hold(hold.id) == hold)
-            let released = try await store.releaseHold(hold.id, reason: "decided", by: lead, at: Seed.start + 5)
+            await expectStoreError(.notFound) { _ = try await store.dataProtection.placeHold(on: .case, id: UUID(), reason: "x", by: lead) }
+            await expectStoreError(.notFound) { _ = try await store.dataProtection.placeHold(on: .case, id: world.seed.observation.id.rawValue, reason: "x", by: lead) }
+            await expectStoreError(.invalidArgument) { _ = try await store.dataProtection.placeHold(on: .case, id: world.caseID.rawValue, reason: "  ", by: lead) }
+            let hold = try await store.dataProtection.placeHold(on: .case, id: world.caseID.rawValue, reason: "Appeal AP-1", by: lead, at: Seed.start)
+            #expect(try await store.dataProtection.holds() == [hold])
+            #expect(try await store.dataProtection.hold(hold.id) == hold)
+            let released = try await store.dataProtection.releaseHold(hold.id, reason: "decided", by: lead, at: Seed.start + 5)
             #expect(!released.isActive && released.releasedBy == lead.userID)
-            #expect(try await store.holds().isEmpty)
-            #expect(try await store.holds(includingReleased: true) == [released])
-            await expectStoreError(.conflict) { _ = try await store.releaseHold(hold.id, by: lead) }
-            await expectStoreError(.notFound) { _ = try await store.releaseHold(LegalHoldID(), by: lead) }
+            #expect(try await store.dataProtection.holds().isEmpty)
+            #expect(try await store.dataProtection.holds(includingReleased: true) == [released])
+            await expectStoreError(.conflict) { _ = try await store.dataProtection.releaseHold(hold.id, by: lead) }
+            await expectStoreError(.notFound) { _ = try await store.dataProtection.releaseHold(LegalHoldID(), by: lead) }
             let events = try await store.audit.entries(about: .init(type: "case", id: world.caseID.description)).map(\.event)
             #expect(events.filter { $0.action == "hold.placed" }.map(\.reason) == ["Appeal AP-1"])
             #expect(events.filter { $0.action == "hold.released" }.map { $0.details["hold"] } == [hold.id.description])
@@ -236,7 +236,7 @@ import Testing
             await expectStoreError(.constraintViolation) { try await store.raw("UPDATE case_messages SET body = 'rewritten'") }
             await expectStoreError(.constraintViolation) { try await store.raw("DELETE FROM case_messages") }
             try await store.raw("UPDATE case_messages SET body = '[erased]'")
-            #expect(try await store.messages(ofCase: world.caseID).map(\.body) == ["[erased]"])
+            #expect(try await store.moderation.messages(ofCase: world.caseID).map(\.body) == ["[erased]"])
         }
     }
 
@@ -245,7 +245,7 @@ import Testing
         try await withStore(backend) { store in
             _ = try await World.make(store)
             try await store.raw("UPDATE audit_event_personal SET reason = 'edited' WHERE reason IS NOT NULL")
-            let verification = try await store.verifyAuditChain()
+            let verification = try await store.audit.verify()
             #expect(verification.firstBreak?.kind == .hashMismatch)
         }
     }

@@ -15,7 +15,7 @@ import Testing
         try await store.migrate()
         let seed = try await Seed.insert(into: store)
         let marker = "Zyxwvut-Unrepeatable-Heritage-\(UUID().uuidString.prefix(8))"
-        _ = try await store.recordAttributes(of: seed.candidate.id, ["ethnicity": marker], consentReference: "CF-1",
+        _ = try await store.insight.recordAttributes(of: seed.candidate.id, ["ethnicity": marker], consentReference: "CF-1",
                                              consentedAt: Seed.start, by: seed.lead.actor)
         func traces() throws -> [String] {
             let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("obsreview.sqlite") }
@@ -25,11 +25,11 @@ import Testing
             }
         }
         #expect(try !traces().isEmpty, "the marker should be stored before it is withdrawn")
-        #expect(try await store.withdrawAttributes(of: seed.candidate.id, by: seed.lead.actor))
+        #expect(try await store.insight.withdrawAttributes(of: seed.candidate.id, by: seed.lead.actor))
         let left = try traces()
         #expect(left.isEmpty, "the withdrawn value is still in \(left)")
-        #expect(try await store.attributes(of: seed.candidate.id) == nil)
-        #expect(try await store.verifyAuditChain().firstBreak == nil)
+        #expect(try await store.insight.attributes(of: seed.candidate.id) == nil)
+        #expect(try await store.audit.verify().firstBreak == nil)
         await store.shutdown()
     }
 }

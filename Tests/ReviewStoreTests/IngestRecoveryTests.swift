@@ -29,7 +29,7 @@ struct IngestRecoveryTests {
             let results = try await withThrowingTaskGroup(of: StoredUpload.self) { group in
                 for attempt in 0..<12 {
                     group.addTask {
-                        try await store.storeUploadedRecording(
+                        try await store.ingest.storeUploadedRecording(
                             uploadID: "upload-\(attempt)", observationID: seed.observation.id, uploadedBy: seed.assessor.id,
                             fileName: "visit-\(attempt).mp4", sha256: Self.hash, byteCount: 4096, at: Seed.start)
                     }
@@ -42,7 +42,7 @@ struct IngestRecoveryTests {
             #expect(try await store.count("SELECT COUNT(*) AS n FROM recordings") == 1)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM jobs") == 1)
             // Each upload id keeps answering with that recording (a retried completion).
-            let retried = try await store.storeUploadedRecording(
+            let retried = try await store.ingest.storeUploadedRecording(
                 uploadID: "upload-7", observationID: seed.observation.id, uploadedBy: seed.assessor.id,
                 fileName: "visit-7.mp4", sha256: Self.hash, byteCount: 4096)
             #expect(retried.recordingID == results[0].recordingID)
@@ -55,7 +55,7 @@ struct IngestRecoveryTests {
     func aRecordingWhoseJobDiedIsRejectedWithWhatToDo(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
-            let stored = try await store.storeUploadedRecording(
+            let stored = try await store.ingest.storeUploadedRecording(
                 uploadID: "u", observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "visit.mp4",
                 sha256: Self.hash, byteCount: 4096, at: Seed.start)
             var now = Seed.start
@@ -63,27 +63,27 @@ struct IngestRecoveryTests {
             for attempt in 1...10 {
                 let job = try #require(try await store.jobs.claim(kinds: [.indexRecording], worker: "w\(attempt)", leaseSeconds: 1, now: now))
                 #expect(job.id == stored.job)
-                if attempt == 1 { try await store.beginIndexing(stored.recordingID, at: now) }
+                if attempt == 1 { try await store.ingest.beginIndexing(stored.recordingID, at: now) }
                 now = now.addingTimeInterval(3600)  // the worker died: its lease expires
                 _ = try await store.jobs.reclaimExpiredLeases(now: now)
             }
-            #expect(try await store.indexJob(of: stored.recordingID)?.job.state == .dead)
-            #expect(try await store.recordings.find(stored.recordingID)?.status == .indexing)
+            #expect(try await store.ingest.indexJob(of: stored.recordingID)?.job.state == .dead)
+            #expect(try await store.records.recordings.find(stored.recordingID)?.status == .indexing)
 
-            let rejected = try await store.rejectRecordingsOfDeadJobs(at: now)
+            let rejected = try await store.ingest.rejectRecordingsOfDeadJobs(at: now)
             #expect(rejected == [stored.recordingID])
-            guard case .rejected(let reason) = try await store.recordings.find(stored.recordingID)?.status else {
+            guard case .rejected(let reason) = try await store.records.recordings.find(stored.recordingID)?.status else {
                 Issue.record("the recording is not rejected")
                 return
             }
             #expect(reason.contains("10 attempts") && reason.contains("Index again"))
-            #expect(try await store.rejectRecordingsOfDeadJobs(at: now).isEmpty)  // once
+            #expect(try await store.ingest.rejectRecordingsOfDeadJobs(at: now).isEmpty)  // once
             // Indexed again: its new job is the one that counts, the old dead one is passed over.
-            _ = try await store.requeueRecording(stored.recordingID, reason: "the worker was restarted", by: seed.lead.actor)
-            #expect(try await store.rejectRecordingsOfDeadJobs().isEmpty)
-            #expect(try await store.recordings.find(stored.recordingID)?.status == .stored)
+            _ = try await store.ingest.requeueRecording(stored.recordingID, reason: "the worker was restarted", by: seed.lead.actor)
+            #expect(try await store.ingest.rejectRecordingsOfDeadJobs().isEmpty)
+            #expect(try await store.records.recordings.find(stored.recordingID)?.status == .stored)
             let events = try await store.audit.entries(about: AuditEvent.Subject(type: "recording", id: stored.recordingID.description))
-            #expect(events.contains { $0.event.action == "recording.rejected" && $0.event.details["code"] == "indexingFailed" })
+            #expect(events.contains { $0.event.action == "recording.rejected" && $0.event.details["code"] == "indexing_failed" })
         }
     }
 
@@ -91,19 +91,19 @@ struct IngestRecoveryTests {
     func aRejectedRecordingIsIndexedAgainFromItsOriginal(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
-            let stored = try await store.storeUploadedRecording(
+            let stored = try await store.ingest.storeUploadedRecording(
                 uploadID: "u", observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "visit.mp4",
                 sha256: Self.hash, byteCount: 4096, at: Seed.start)
             // Not while it is waiting, and not once it is ready.
-            await expectStoreError(.conflict) { _ = try await store.requeueRecording(stored.recordingID, reason: "again", by: seed.lead.actor) }
+            await expectStoreError(.conflict) { _ = try await store.ingest.requeueRecording(stored.recordingID, reason: "again", by: seed.lead.actor) }
             let first = try #require(try await store.jobs.claim(kinds: [.indexRecording], worker: "w", leaseSeconds: 60, now: Seed.start))
-            try await store.beginIndexing(stored.recordingID, at: Seed.start)
-            try await store.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexingFailed", at: Seed.start)
+            try await store.ingest.beginIndexing(stored.recordingID, at: Seed.start)
+            try await store.ingest.rejectRecording(stored.recordingID, reason: "The indexer crashed on this file.", code: "indexing_failed", at: Seed.start)
             try await store.jobs.complete(first.id, worker: "w", now: Seed.start)
 
-            let (requeued, job) = try await store.requeueRecording(stored.recordingID, reason: "the server was restarting", by: seed.assessor.actor)
+            let (requeued, job) = try await store.ingest.requeueRecording(stored.recordingID, reason: "the server was restarting", by: seed.assessor.actor)
             #expect(requeued.status == .stored)
-            #expect(try await store.recordings.find(stored.recordingID)?.status == .stored)
+            #expect(try await store.records.recordings.find(stored.recordingID)?.status == .stored)
             let claimed = try #require(try await store.jobs.claim(kinds: [.indexRecording], worker: "w", leaseSeconds: 60, now: Date()))
             #expect(claimed.id == job)
             #expect(try claimed.decodePayload(as: IndexJobPayload.self).blobKey == Self.hash)
@@ -111,11 +111,11 @@ struct IngestRecoveryTests {
             let event = try #require(events.last?.event)
             #expect(event.action.rawValue == "recording.reindex_requested" && event.actorID == seed.assessor.id)
             #expect(event.reason == "the server was restarting")
-            try await store.beginIndexing(stored.recordingID)
-            try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4"}"#)
-            await expectStoreError(.conflict) { _ = try await store.requeueRecording(stored.recordingID, reason: "again", by: seed.lead.actor) }
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
-            #expect(try await store.recordingBlobKeys() == [Self.hash])
+            try await store.ingest.beginIndexing(stored.recordingID)
+            try await store.ingest.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4"}"#)
+            await expectStoreError(.conflict) { _ = try await store.ingest.requeueRecording(stored.recordingID, reason: "again", by: seed.lead.actor) }
+            #expect(try await store.audit.verify().firstBreak == nil)
+            #expect(try await store.ingest.recordingBlobKeys() == [Self.hash])
         }
     }
 }

@@ -12,9 +12,9 @@ struct InsightStoreTests {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             // The employer corrects 5 to 6: the facts carry the current score only.
-            let ratings = try await store.ratings.ratings(of: world.observation.id)
+            let ratings = try await store.records.ratings.ratings(of: world.observation.id)
             let employerRating = try #require(ratings.first { $0.source == .employer })
-            _ = try await store.recordRating(observationID: world.observation.id, score: try Score(6), rationale: "Re-watched.",
+            _ = try await store.workflow.recordRating(observationID: world.observation.id, score: try Score(6), rationale: "Re-watched.",
                                              supersedes: employerRating.id, correctionReason: "Mistyped.", by: world.employerRep.actor,
                                              at: ModerationWorld.start + 120)
             let (_, assignments) = try await world.sendToModeration(store)
@@ -23,7 +23,7 @@ struct InsightStoreTests {
             let decided = try await world.submit(store, assignments[1].moderatorID, score: 5, at: decidedAt).caseAfter
             #expect(decided.state == .decided)
 
-            let data = try await store.insightData(now: ModerationWorld.start + 86_400)
+            let data = try await store.insight.insightData(now: ModerationWorld.start + 86_400)
             let observation = try #require(data.observations.first { $0.id == world.observation.id })
             #expect(observation.employerScore == 6 && observation.assessorScore == 3 && observation.assessorID == world.assessor.id)
             #expect(observation.employerID == world.employer.id && observation.candidateID == world.candidate.id)
@@ -33,7 +33,7 @@ struct InsightStoreTests {
             #expect(data.opinions.count == 2 && Set(data.opinions.map(\.moderatorKind)) == [.professional, .lay])
             #expect(data.assignments.count == 2 && data.assignments.allSatisfy { !$0.isOpen && $0.endedAt != nil })
             #expect(data.employerNames[world.employer.id] == "Eastgate City Council")
-            #expect(try await store.earliestObservationDate() == data.observations.map(\.observedAt).min())
+            #expect(try await store.insight.earliestObservationDate() == data.observations.map(\.observedAt).min())
 
             // The report on these facts: one moderated case, overturned (assessor 3 fails, the outcome 4 passes).
             let report = InsightReport.compute(data, bootstrapSamples: 10)
@@ -47,10 +47,10 @@ struct InsightStoreTests {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             let second = User(name: "Second Assessor", role: .assessor, organisationID: world.body.id)
-            try await store.users.insert(second)
-            _ = try await store.recordRating(observationID: world.observation.id, score: try Score(4), rationale: "Double-marked blind.",
+            try await store.records.users.insert(second)
+            _ = try await store.workflow.recordRating(observationID: world.observation.id, score: try Score(4), rationale: "Double-marked blind.",
                                              supersedes: nil, correctionReason: nil, by: second.actor, at: ModerationWorld.start + 60)
-            let data = try await store.insightData(now: ModerationWorld.start + 86_400)
+            let data = try await store.insight.insightData(now: ModerationWorld.start + 86_400)
             let observation = try #require(data.observations.first { $0.id == world.observation.id })
             #expect(observation.assessorScore == 4 && observation.assessorID == second.id)
             #expect(observation.otherAssessorScores == [3])
@@ -68,15 +68,15 @@ struct InsightStoreTests {
         let rows = try RatingsCSV.parse(String(contentsOf: sample, encoding: .utf8)).get()
         var first: InsightReport?
         try await withStore(backend) { store in
-            _ = try await store.importRatings(rows, file: "ratings.csv", sha256: "first")
-            first = InsightReport.compute(try await store.insightData(), bootstrapSamples: 300)
-            let exported = try await store.exportRatings()
+            _ = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "first")
+            first = InsightReport.compute(try await store.insight.insightData(), bootstrapSamples: 300)
+            let exported = try await store.imports.exportRatings()
             let text = ([RatingExportRow.csvHeader] + exported.map(\.csvFields)).map { $0.map(RatingsCSV.escape).joined(separator: ",") }
                 .joined(separator: "\n") + "\n"
             let again = try RatingsCSV.parse(text).get()
             try await withStore(.sqlite) { other in
-                _ = try await other.importRatings(again, file: "export.csv", sha256: "second")
-                let second = InsightReport.compute(try await other.insightData(), bootstrapSamples: 300)
+                _ = try await other.imports.importRatings(again, file: "export.csv", sha256: "second")
+                let second = InsightReport.compute(try await other.insight.insightData(), bootstrapSamples: 300)
                 #expect(second.agreement.alpha.ordinalBootstrap == first?.agreement.alpha.ordinalBootstrap)
                 #expect(second.agreement.beyondKappa == first?.agreement.beyondKappa)
                 #expect(second.agreement.alpha.units > 10)
@@ -89,14 +89,14 @@ struct InsightStoreTests {
         try await withStore(backend) { store in
             let world = try await ModerationWorld.make(in: store)
             let start = ModerationWorld.start
-            var current = try await store.transition(world.dispute.id, .startLocalReview, expectedVersion: world.dispute.version, reason: nil,
+            var current = try await store.workflow.transition(world.dispute.id, .startLocalReview, expectedVersion: world.dispute.version, reason: nil,
                                                      by: world.employerRep.actor, at: start + 100)
-            current = try await store.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
+            current = try await store.workflow.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
                                                  by: world.employerRep.actor, at: start + 200)
-            current = try await store.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
+            current = try await store.workflow.transition(current.id, .agreeLocalScore(try Score(4)), expectedVersion: current.version, reason: nil,
                                                  by: world.assessor.actor, at: start + 300)
             #expect(current.state == .decided)
-            let facts = try #require(try await store.insightData().cases.first { $0.id == world.dispute.id })
+            let facts = try #require(try await store.insight.insightData().cases.first { $0.id == world.dispute.id })
             #expect(facts.decidedLocally && facts.outcomeScore == 4 && facts.kind == .automaticDispute && facts.calibrationScore == nil)
             #expect(facts.decidedAt == start + 300)
         }
@@ -109,32 +109,32 @@ struct InsightStoreTests {
             let world = try await ModerationWorld.make(in: store)
             let id = world.candidate.id
             await expectStoreError(.invalidArgument) {
-                _ = try await store.recordAttributes(of: id, ["ethnicity": "Mixed"], consentReference: " ", consentedAt: ModerationWorld.start,
+                _ = try await store.insight.recordAttributes(of: id, ["ethnicity": "Mixed"], consentReference: " ", consentedAt: ModerationWorld.start,
                                                      by: world.lead.actor)
             }
             await expectStoreError(.invalidArgument) {
-                _ = try await store.recordAttributes(of: id, ["Ethnic Group": "Mixed"], consentReference: "CF-1", consentedAt: ModerationWorld.start,
+                _ = try await store.insight.recordAttributes(of: id, ["Ethnic Group": "Mixed"], consentReference: "CF-1", consentedAt: ModerationWorld.start,
                                                      by: world.lead.actor)
             }
             await expectStoreError(.notFound) {
-                _ = try await store.recordAttributes(of: CandidateID(), ["ethnicity": "Mixed"], consentReference: "CF-1",
+                _ = try await store.insight.recordAttributes(of: CandidateID(), ["ethnicity": "Mixed"], consentReference: "CF-1",
                                                      consentedAt: ModerationWorld.start, by: world.lead.actor)
             }
-            _ = try await store.recordAttributes(of: id, ["ethnicity": "Mixed", "disability": "No"], consentReference: "CF-1",
+            _ = try await store.insight.recordAttributes(of: id, ["ethnicity": "Mixed", "disability": "No"], consentReference: "CF-1",
                                                  consentedAt: ModerationWorld.start, by: world.lead.actor)
-            _ = try await store.recordAttributes(of: id, ["ethnicity": " White "], consentReference: "CF-2", consentedAt: ModerationWorld.start,
+            _ = try await store.insight.recordAttributes(of: id, ["ethnicity": " White "], consentReference: "CF-2", consentedAt: ModerationWorld.start,
                                                  by: world.lead.actor)
-            let held = try #require(try await store.attributes(of: id))
+            let held = try #require(try await store.insight.attributes(of: id))
             #expect(held.values == ["ethnicity": "White"] && held.consentReference == "CF-2")
-            #expect(try await store.insightData().attributes.map(\.value) == ["White"])
-            #expect(try await store.withdrawAttributes(of: id, by: world.lead.actor))
-            #expect(try await store.attributes(of: id) == nil)
-            #expect(try await !store.withdrawAttributes(of: id, by: world.lead.actor))
+            #expect(try await store.insight.insightData().attributes.map(\.value) == ["White"])
+            #expect(try await store.insight.withdrawAttributes(of: id, by: world.lead.actor))
+            #expect(try await store.insight.attributes(of: id) == nil)
+            #expect(try await !store.insight.withdrawAttributes(of: id, by: world.lead.actor))
             let events = try await store.audit.entries(about: .init(type: "candidate", id: id.description))
             #expect(events.map(\.event.action) == ["candidate.attributes_recorded", "candidate.attributes_recorded", "candidate.attributes_withdrawn"])
             #expect(events[0].event.details["names"] == "disability,ethnicity")
             #expect(!events.contains { $0.event.details.values.contains("Mixed") || $0.event.details.values.contains("White") })
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 }

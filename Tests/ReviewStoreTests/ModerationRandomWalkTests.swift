@@ -18,17 +18,17 @@ struct ModerationRandomWalkTests {
             var caseIDs = [world.dispute.id]
             for n in 0..<3 {
                 let observation = Observation(candidateID: world.candidate.id, date: ModerationWorld.start, scenario: "Walk \(n)", practiceArea: .adults)
-                try await store.observations.insert(observation, ref: "OBS-W-\(n)")
-                _ = try await store.recordRating(observationID: observation.id, score: try Score(6), rationale: "Good.", supersedes: nil,
+                try await store.records.observations.insert(observation, ref: "OBS-W-\(n)")
+                _ = try await store.workflow.recordRating(observationID: observation.id, score: try Score(6), rationale: "Good.", supersedes: nil,
                                                  correctionReason: nil, by: world.employerRep.actor)
-                let opened = try #require(try await store.recordRating(
+                let opened = try #require(try await store.workflow.recordRating(
                     observationID: observation.id, score: try Score(3), rationale: "Not yet.", supersedes: nil, correctionReason: nil,
                     by: world.assessor.actor).openedCase)
                 caseIDs.append(opened.id)
             }
             for id in caseIDs {
-                let value = try #require(try await store.cases.find(id))
-                _ = try await store.transition(id, .requestModeration, expectedVersion: value.version, reason: nil, by: world.lead.actor)
+                let value = try #require(try await store.records.cases.find(id))
+                _ = try await store.workflow.transition(id, .requestModeration, expectedVersion: value.version, reason: nil, by: world.lead.actor)
             }
             var time = ModerationWorld.start + 3600
             var opinionsSeen = 0
@@ -36,44 +36,44 @@ struct ModerationRandomWalkTests {
             for step in 0..<80 {
                 time += Double(random.below(5 * 86_400))
                 let id = caseIDs[random.below(caseIDs.count)]
-                let value = try #require(try await store.cases.find(id))
-                let assignments = try await store.assignments(ofCase: id)
+                let value = try #require(try await store.records.cases.find(id))
+                let assignments = try await store.moderation.assignments(ofCase: id)
                 let open = assignments.filter { $0.state.isOpen && $0.round == value.round }
-                let mine = try await store.opinions(ofCase: id)
+                let mine = try await store.moderation.opinions(ofCase: id)
                 do {
                     switch random.below(8) {
                     case 0, 1, 2:  // an opinion from someone on the panel
                         guard let assignment = open.randomElement(using: &random) else { continue }
-                        _ = try await store.submitOpinion(on: id, score: try Score(1 + random.below(7)), rationale: "Step \(step).",
+                        _ = try await store.moderation.submitOpinion(on: id, score: try Score(1 + random.below(7)), rationale: "Step \(step).",
                                                           annotations: [try Annotation(start: Double(random.below(600)), text: "note", duration: nil)],
                                                           correcting: nil, correctionReason: nil, by: world.user(assignment.moderatorID).actor, at: time)
                     case 3:  // a correction of a current opinion in this round
                         guard let original = SecondOpinion.current(mine).filter({ $0.round == value.round }).last else { continue }
                         // Sealed panels: no opinion changes after its author could see another's (decision 10).
-                        let couldSee = try await store.unsealedRound(original.moderatorID, on: id) == value.round
-                        _ = try await store.submitOpinion(on: id, score: try Score(1 + random.below(7)), rationale: "Corrected.", annotations: [],
+                        let couldSee = try await store.moderation.unsealedRound(original.moderatorID, on: id) == value.round
+                        _ = try await store.moderation.submitOpinion(on: id, score: try Score(1 + random.below(7)), rationale: "Corrected.", annotations: [],
                                                           correcting: original.id, correctionReason: "On reflection.",
                                                           by: world.user(original.moderatorID).actor, at: time)
                         #expect(!couldSee, "seed \(seed) step \(step): an opinion was corrected after its author could see the panel's")
                     case 4:  // a decline with a conflict
                         guard let assignment = open.randomElement(using: &random) else { continue }
-                        _ = try await store.declineAssignment(of: id, reason: "Conflict found.", conflictWith: nil,
+                        _ = try await store.moderation.declineAssignment(of: id, reason: "Conflict found.", conflictWith: nil,
                                                               by: world.user(assignment.moderatorID).actor, at: time)
                     case 5:  // time passes: a routing pass expires what is overdue
                         time += 15 * 86_400
-                        _ = try await store.route(trigger: "walk", at: time)
+                        _ = try await store.moderation.route(trigger: "walk", at: time)
                     case 6:  // the lead decides an escalation, or reopens a decided case
                         if value.state == .escalated {
-                            _ = try await store.transition(id, .decide(Outcome(score: try Score(1 + random.below(7)), basis: .person(world.lead.id),
+                            _ = try await store.workflow.transition(id, .decide(Outcome(score: try Score(1 + random.below(7)), basis: .person(world.lead.id),
                                                                                reason: "Walk decision.")),
                                                            expectedVersion: value.version, reason: "Walk decision.", by: world.lead.actor, at: time)
                         } else if value.state == .decided {
-                            _ = try await store.transition(id, .reopen(random.below(2) == 0 ? .materialFlaw : .newInformation),
+                            _ = try await store.workflow.transition(id, .reopen(random.below(2) == 0 ? .materialFlaw : .newInformation),
                                                            expectedVersion: value.version, reason: "Walk reopen.", by: world.lead.actor, at: time)
                         }
                     default:  // rarely, the lead withdraws
                         if random.below(6) == 0, value.state.isActive {
-                            _ = try await store.transition(id, .withdraw, expectedVersion: value.version, reason: "Walk withdraw.",
+                            _ = try await store.workflow.transition(id, .withdraw, expectedVersion: value.version, reason: "Walk withdraw.",
                                                            by: world.lead.actor, at: time)
                         }
                     }
@@ -82,27 +82,27 @@ struct ModerationRandomWalkTests {
                 } catch is CaseTransitionError {
                 }
                 try await checkInvariants(store, world: world, caseIDs: caseIDs, opinionsSeen: &opinionsSeen, seed: seed, step: step)
-                for id in caseIDs { if let state = try await store.cases.find(id)?.state { statesSeen.insert(state) } }
+                for id in caseIDs { if let state = try await store.records.cases.find(id)?.state { statesSeen.insert(state) } }
             }
             // The walk did reach the interesting places (so the invariants were tested there).
             #expect(opinionsSeen >= 8, "seed \(seed): only \(opinionsSeen) opinions")
             #expect(statesSeen.contains(.inModeration) && !statesSeen.isDisjoint(with: [.decided, .escalated]), "seed \(seed): states \(statesSeen)")
-            let events = try await store.auditEntries(after: 0, subject: nil, page: PageRequest(number: 1, size: 500)).map(\.event.action.rawValue)
+            let events = try await store.audit.listEntries(after: 0, subject: nil, page: PageRequest(number: 1, size: 500)).map(\.event.action.rawValue)
             #expect(events.contains("assignment.expired") || events.contains("assignment.declined"), "seed \(seed)")
-            #expect(try await store.verifyAuditChain().firstBreak == nil)
+            #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
 
     private func checkInvariants(
         _ store: ReviewStore, world: ModerationWorld, caseIDs: [CaseID], opinionsSeen: inout Int, seed: UInt64, step: Int
     ) async throws {
-        let policy = try await store.moderationPolicy()
+        let policy = try await store.moderation.moderationPolicy()
         var total = 0
         for id in caseIDs {
-            let value = try #require(try await store.cases.find(id))
-            let opinions = try await store.opinions(ofCase: id)
+            let value = try #require(try await store.records.cases.find(id))
+            let opinions = try await store.moderation.opinions(ofCase: id)
             total += opinions.count
-            let assignments = try await store.assignments(ofCase: id)
+            let assignments = try await store.moderation.assignments(ofCase: id)
             let active = assignments.filter { $0.round == value.round && [.offered, .accepted, .submitted].contains($0.state) }
             let context = "seed \(seed) step \(step) case \(id) \(value.state)"
             // A panel never has more than its places.
@@ -121,7 +121,7 @@ struct ModerationRandomWalkTests {
             // Sealed panels: nobody of the current round can see the others' views while the round's panel is still
             // being filled (a complete panel is always reconciled at once: decided, or escalated).
             for assignment in assignments where assignment.round == value.round {
-                if try await store.unsealedRound(assignment.moderatorID, on: id) == value.round {
+                if try await store.moderation.unsealedRound(assignment.moderatorID, on: id) == value.round {
                     #expect(![.open, .localReview, .awaitingModeration, .inModeration].contains(value.state),
                             "\(context): \(assignment.moderatorID) unsealed before the panel was complete")
                 }

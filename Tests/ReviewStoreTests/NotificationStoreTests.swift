@@ -24,10 +24,10 @@ struct NotificationStoreTests {
         try await derive()
         _ = try await world.submit(store, further.moderatorID, score: 4, at: ModerationWorld.start + 7200)
         try await derive()
-        let current = try #require(try await store.cases.find(world.dispute.id))
-        _ = try await store.transition(
+        let current = try #require(try await store.records.cases.find(world.dispute.id))
+        _ = try await store.workflow.transition(
             world.dispute.id, .decide(Outcome(score: try Score(3), basis: .person(world.lead.id), reasonCodes: ["evidence"],
-                                              basedOn: try await store.opinions(ofCase: world.dispute.id).map(\.id), reason: "Plan not checked.")),
+                                              basedOn: try await store.moderation.opinions(ofCase: world.dispute.id).map(\.id), reason: "Plan not checked.")),
             expectedVersion: current.version, reason: "Plan not checked.", by: world.lead.actor, at: ModerationWorld.start + 8000)
         try await derive()
         return (panel, further, added)
@@ -40,9 +40,9 @@ struct NotificationStoreTests {
             // Someone of another employer, and an inactive lead: neither may hear of this case.
             let outsider = User(name: "Olga Other", role: .employer, organisationID: world.otherEmployer.id)
             let retired = User(name: "Rita Retired", role: .lead, organisationID: world.body.id)
-            try await store.users.insert(outsider)
-            try await store.users.insert(retired)
-            try await store.users.setActive(retired.id, false)
+            try await store.records.users.insert(outsider)
+            try await store.records.users.insert(retired)
+            try await store.records.users.setActive(retired.id, false)
             let (panel, further, added) = try await Self.moderate(world, store)
             // Offers to the panel; the further moderator's offer; the lead's escalation; decision ×2 and the plan.
             #expect(added == [2, 1, 1, 3])
@@ -89,7 +89,7 @@ struct NotificationStoreTests {
                 #expect(try await store.notifications.notices(of: assignment.moderatorID).map(\.kind) == [.assignmentDue, .caseOffered])
             }
             // Past it: the routing pass expires both; each moderator is told, without a link to a case they no longer see.
-            _ = try await store.route(trigger: "test", at: due + 60)
+            _ = try await store.moderation.route(trigger: "test", at: due + 60)
             _ = try await store.notifications.derive(now: due + 120)
             for assignment in panel {
                 let latest = try #require(try await store.notifications.notices(of: assignment.moderatorID).first)
@@ -162,7 +162,7 @@ struct NotificationStoreTests {
             // Forty leads with immediate e-mail: the escalation reaching the lead queues forty e-mails.
             for index in 1...40 {
                 let lead = User(name: "Lead \(index)", role: .lead, organisationID: world.body.id)
-                try await store.users.insert(lead)
+                try await store.records.users.insert(lead)
                 try await store.notifications.setPreferences(.init(email: "lead\(index)@example.org", delivery: .immediate, muted: []),
                                                              of: lead.id, at: ModerationWorld.start)
             }
@@ -204,7 +204,7 @@ struct NotificationStoreTests {
             _ = try await Self.moderate(world, store)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM notices") == 7)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM notification_emails WHERE state = 'queued'") == 2)
-            _ = try await store.eraseCandidate(world.candidate.id, reason: "Request under Article 17.", by: world.lead.actor)
+            _ = try await store.dataProtection.eraseCandidate(world.candidate.id, reason: "Request under Article 17.", by: world.lead.actor)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM notices") == 0)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM notification_emails WHERE state = 'cancelled'") == 2)
             #expect(try await store.notifications.claim(worker: "w", limit: 10, leaseSeconds: 60, now: ModerationWorld.start + 10_000).isEmpty)

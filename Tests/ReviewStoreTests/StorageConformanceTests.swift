@@ -53,14 +53,14 @@ struct StorageConformanceTests {
             var ledger = RatingLedger(observationID: seed.observation.id, employerID: seed.employer.id)
             let rating = try ledger.record(source: .assessor, score: score(4), rationale: "Meets the standard.",
                                            by: seed.assessor.actor, at: Seed.start)
-            try await store.ratings.append(rating, by: seed.assessor.actor)
+            try await store.records.ratings.append(rating, by: seed.assessor.actor)
 
             await expectStoreError(.constraintViolation) { try await store.raw("UPDATE ratings SET score = 5") }
             await expectStoreError(.constraintViolation) { try await store.raw("DELETE FROM ratings") }
             await expectStoreError(.constraintViolation) { try await store.raw("UPDATE audit_events SET reason = 'x'") }
             await expectStoreError(.constraintViolation) { try await store.raw("DELETE FROM audit_events") }
-            #expect(try await store.ratings.ratings(of: seed.observation.id) == [rating])
-            #expect(try await store.verifyAuditChain().isIntact)
+            #expect(try await store.records.ratings.ratings(of: seed.observation.id) == [rating])
+            #expect(try await store.audit.verify().isIntact)
         }
     }
 
@@ -70,7 +70,7 @@ struct StorageConformanceTests {
             let seed = try await Seed.insert(into: store)
             let orphan = Rating(observationID: ObservationID(), source: .assessor, raterID: seed.assessor.id,
                                 score: try score(4), rationale: "No such observation.", ratedAt: Seed.start)
-            await expectStoreError(.constraintViolation) { try await store.ratings.append(orphan, by: seed.assessor.actor) }
+            await expectStoreError(.constraintViolation) { try await store.records.ratings.append(orphan, by: seed.assessor.actor) }
             await expectStoreError(.constraintViolation) {
                 try await store.raw("""
                     INSERT INTO ratings (id, observation_id, source, score, rater_id, rationale, rated_at)
@@ -89,24 +89,24 @@ struct StorageConformanceTests {
     func partiesRoundTrip(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
-            #expect(try await store.organisations.find(seed.employer.id) == seed.employer)
-            #expect(try await store.organisations.all().count == 3)
-            #expect(try await store.users.find(seed.moderator.id) == seed.moderator)
-            #expect(try await store.users.users(of: seed.panel.id).map(\.id).sorted { $0.description < $1.description }
+            #expect(try await store.records.organisations.find(seed.employer.id) == seed.employer)
+            #expect(try await store.records.organisations.all().count == 3)
+            #expect(try await store.records.users.find(seed.moderator.id) == seed.moderator)
+            #expect(try await store.records.users.users(of: seed.panel.id).map(\.id).sorted { $0.description < $1.description }
                 == [seed.lead.id, seed.moderator.id].sorted { $0.description < $1.description })
-            try await store.users.setActive(seed.moderator.id, false)
-            #expect(try await store.users.find(seed.moderator.id)?.active == false)
-            await expectStoreError(.notFound) { try await store.users.setActive(UserID(), false) }
+            try await store.records.users.setActive(seed.moderator.id, false)
+            #expect(try await store.records.users.find(seed.moderator.id)?.active == false)
+            await expectStoreError(.notFound) { try await store.records.users.setActive(UserID(), false) }
 
-            #expect(try await store.candidates.find(registrationNumber: "SW929385")
+            #expect(try await store.records.candidates.find(registrationNumber: "SW929385")
                 == CandidateRecord(candidate: seed.candidate, name: "Lukasz Wolstenholme"))
             await expectStoreError(.duplicate) {
-                try await store.candidates.insert(Candidate(registrationNumber: "SW929385", employerID: seed.employer.id), name: "Twin")
+                try await store.records.candidates.insert(Candidate(registrationNumber: "SW929385", employerID: seed.employer.id), name: "Twin")
             }
-            #expect(try await store.observations.find(ref: "OBS-2026-0001") == ObservationRecord(observation: seed.observation, ref: "OBS-2026-0001"))
-            #expect(try await store.observations.observations(of: seed.candidate.id).map(\.observation) == [seed.observation])
+            #expect(try await store.records.observations.find(ref: "OBS-2026-0001") == ObservationRecord(observation: seed.observation, ref: "OBS-2026-0001"))
+            #expect(try await store.records.observations.observations(of: seed.candidate.id).map(\.observation) == [seed.observation])
             await expectStoreError(.constraintViolation) {
-                try await store.users.insert(User(name: "Nobody", role: .auditor, organisationID: OrganisationID()))
+                try await store.records.users.insert(User(name: "Nobody", role: .auditor, organisationID: OrganisationID()))
             }
         }
     }
@@ -116,19 +116,19 @@ struct StorageConformanceTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             var recording = Recording(observationID: seed.observation.id, uploadedBy: seed.assessor.id, fileName: "obs.mp4")
-            try await store.recordings.insert(recording, at: Seed.start)
-            #expect(try await store.recordings.find(recording.id) == recording)
+            try await store.records.recordings.insert(recording, at: Seed.start)
+            #expect(try await store.records.recordings.find(recording.id) == recording)
             let digest = String(repeating: "ab", count: 32)
             try recording.markStored(sha256: digest, byteCount: 1234)
-            try await store.recordings.update(recording, at: Seed.start)
+            try await store.records.recordings.update(recording, at: Seed.start)
             try recording.beginIndexing()
             try recording.reject(reason: "not a video")
-            try await store.recordings.update(recording, at: Seed.start)
-            #expect(try await store.recordings.find(recording.id) == recording)
-            #expect(try await store.recordings.recordings(sha256: digest.uppercased()) == [recording])
-            #expect(try await store.recordings.recordings(of: seed.observation.id) == [recording])
+            try await store.records.recordings.update(recording, at: Seed.start)
+            #expect(try await store.records.recordings.find(recording.id) == recording)
+            #expect(try await store.records.recordings.recordings(sha256: digest.uppercased()) == [recording])
+            #expect(try await store.records.recordings.recordings(of: seed.observation.id) == [recording])
             await expectStoreError(.notFound) {
-                try await store.recordings.update(Recording(observationID: seed.observation.id, uploadedBy: seed.assessor.id,
+                try await store.records.recordings.update(Recording(observationID: seed.observation.id, uploadedBy: seed.assessor.id,
                                                             fileName: "never.mp4"), at: Seed.start)
             }
         }
@@ -143,15 +143,15 @@ struct StorageConformanceTests {
             var ledger = RatingLedger(observationID: seed.observation.id, employerID: seed.employer.id)
             let assessed = try ledger.record(source: .assessor, score: score(3), rationale: "Near miss.",
                                              by: seed.assessor.actor, at: Seed.start)
-            try await store.ratings.append(assessed, by: seed.assessor.actor)
+            try await store.records.ratings.append(assessed, by: seed.assessor.actor)
             let endorsed = try ledger.record(source: .employer, score: score(6), rationale: "Reliable practitioner.",
                                              by: seed.employerRep.actor, at: Seed.start.addingTimeInterval(60))
-            try await store.ratings.append(endorsed, by: seed.employerRep.actor)
+            try await store.records.ratings.append(endorsed, by: seed.employerRep.actor)
             let corrected = try ledger.correct(assessed.id, newScore: score(4), reason: "Misread the rubric.",
                                                by: seed.assessor.actor, at: Seed.start.addingTimeInterval(120))
-            let entry = try await store.ratings.append(corrected, by: seed.assessor.actor)
+            let entry = try await store.records.ratings.append(corrected, by: seed.assessor.actor)
 
-            #expect(try await store.ratings.ledger(of: seed.observation.id) == ledger)
+            #expect(try await store.records.ratings.ledger(of: seed.observation.id) == ledger)
             #expect(entry.event.action == "rating.corrected")
             #expect(entry.event.details["supersedes"] == assessed.id.description)
             let actions = try await store.audit.entries(after: 0, limit: 10).map(\.event.action.rawValue)
@@ -161,9 +161,9 @@ struct StorageConformanceTests {
             let stale = Rating(observationID: seed.observation.id, source: .assessor, raterID: seed.assessor.id,
                                score: try score(5), rationale: "Again.", ratedAt: Seed.start, supersedes: assessed.id,
                                correctionReason: "Again.")
-            await expectStoreError(.constraintViolation) { try await store.ratings.append(stale, by: seed.assessor.actor) }
-            #expect(try await store.ratings.ratings(of: seed.observation.id).count == 3)
-            await expectStoreError(.notFound) { _ = try await store.ratings.ledger(of: ObservationID()) }
+            await expectStoreError(.constraintViolation) { try await store.records.ratings.append(stale, by: seed.assessor.actor) }
+            #expect(try await store.records.ratings.ratings(of: seed.observation.id).count == 3)
+            await expectStoreError(.notFound) { _ = try await store.records.ratings.ledger(of: ObservationID()) }
         }
     }
 
@@ -174,29 +174,29 @@ struct StorageConformanceTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let (opened, openedEvent) = try seed.openCase()
-            try await store.cases.create(opened, event: openedEvent)
-            #expect(try await store.cases.find(opened.id) == opened)
+            try await store.records.cases.create(opened, event: openedEvent)
+            #expect(try await store.records.cases.find(opened.id) == opened)
 
             let (reviewing, reviewEvent) = try opened.apply(.startLocalReview, by: seed.assessor.actor, at: Seed.start.addingTimeInterval(10))
-            try await store.cases.update(reviewing, expectedVersion: opened.version, event: reviewEvent)
+            try await store.records.cases.update(reviewing, expectedVersion: opened.version, event: reviewEvent)
 
             // Someone still holding version 1 tries another transition.
             let (withdrawn, withdrawEvent) = try opened.apply(.withdraw, by: seed.lead.actor, at: Seed.start.addingTimeInterval(20),
                                                               reason: "duplicate")
             await expectStoreError(.conflict) {
-                try await store.cases.update(withdrawn, expectedVersion: opened.version, event: withdrawEvent)
+                try await store.records.cases.update(withdrawn, expectedVersion: opened.version, event: withdrawEvent)
             }
-            #expect(try await store.cases.find(opened.id) == reviewing)
+            #expect(try await store.records.cases.find(opened.id) == reviewing)
             let subject = AuditEvent.Subject(type: "case", id: opened.id.description)
             #expect(try await store.audit.entries(about: subject).map(\.event.id) == [openedEvent.id, reviewEvent.id])
-            #expect(try await store.cases.cases(in: .localReview, limit: 10) == [reviewing])
-            #expect(try await store.cases.cases(of: seed.observation.id) == [reviewing])
+            #expect(try await store.records.cases.cases(in: .localReview, limit: 10) == [reviewing])
+            #expect(try await store.records.cases.cases(of: seed.observation.id) == [reviewing])
 
             let (ghost, ghostEvent) = try seed.openCase()
             let (moved, movedEvent) = try ghost.apply(.startLocalReview, by: seed.assessor.actor, at: Seed.start)
-            await expectStoreError(.notFound) { try await store.cases.update(moved, expectedVersion: 1, event: movedEvent) }
-            await expectStoreError(.invalidArgument) { try await store.cases.update(ghost, expectedVersion: 1, event: ghostEvent) }
-            #expect(try await store.verifyAuditChain().eventCount == 2)
+            await expectStoreError(.notFound) { try await store.records.cases.update(moved, expectedVersion: 1, event: movedEvent) }
+            await expectStoreError(.invalidArgument) { try await store.records.cases.update(ghost, expectedVersion: 1, event: ghostEvent) }
+            #expect(try await store.audit.verify().eventCount == 2)
         }
     }
 
@@ -216,10 +216,10 @@ struct StorageConformanceTests {
                     throw Abandon()
                 }
             }
-            #expect(try await store.organisations.find(extra.id) == nil)
-            #expect(try await store.cases.find(opened.id) == nil)
+            #expect(try await store.records.organisations.find(extra.id) == nil)
+            #expect(try await store.records.cases.find(opened.id) == nil)
             #expect(try await store.count("SELECT COUNT(*) AS n FROM jobs") == 0)
-            #expect(try await store.verifyAuditChain().eventCount == 0)
+            #expect(try await store.audit.verify().eventCount == 0)
 
             // A database error inside a transaction rolls back the writes before it, too.
             await expectStoreError(.duplicate) {
@@ -228,7 +228,7 @@ struct StorageConformanceTests {
                     try await tx.organisations.insert(seed.employer)
                 }
             }
-            #expect(try await store.cases.find(opened.id) == nil)
+            #expect(try await store.records.cases.find(opened.id) == nil)
 
             let committed = try await store.transaction { tx in
                 try await tx.cases.create(opened, event: event)
@@ -236,8 +236,8 @@ struct StorageConformanceTests {
                 try await tx.cases.update(next, expectedVersion: opened.version, event: nextEvent)
                 return next
             }
-            #expect(try await store.cases.find(opened.id) == committed)
-            #expect(try await store.verifyAuditChain().eventCount == 2)
+            #expect(try await store.records.cases.find(opened.id) == committed)
+            #expect(try await store.audit.verify().eventCount == 2)
         }
     }
 
@@ -247,7 +247,7 @@ struct StorageConformanceTests {
     func theAuditChainVerifiesAndNamesAnEditedEvent(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
-            let empty = try await store.verifyAuditChain()
+            let empty = try await store.audit.verify()
             #expect(empty.isIntact && empty.eventCount == 0 && empty.lastGoodHash == AuditChain.genesisHash)
             var previous = AuditChain.genesisHash
             for index in 1...5 {
@@ -260,13 +260,13 @@ struct StorageConformanceTests {
                 #expect(entry.hash == AuditChain.hash(of: entry.event, previousHash: previous))
                 previous = entry.hash
             }
-            let intact = try await store.verifyAuditChain()
+            let intact = try await store.audit.verify()
             #expect(intact.isIntact)
             #expect(intact.eventCount == 5)
             #expect(intact.lastGoodHash == previous)
 
             try await store.tamperWithAuditEvents("UPDATE audit_events SET reason = 'x' WHERE sequence = 3")
-            let broken = try await store.verifyAuditChain()
+            let broken = try await store.audit.verify()
             #expect(broken.firstBreak?.sequence == 3)
             #expect(broken.firstBreak?.kind == .hashMismatch)
             #expect(broken.eventCount == 2)
@@ -282,9 +282,9 @@ struct StorageConformanceTests {
                                                         subject: .init(type: "case", id: "c\(index)")))
             }
             try await store.tamperWithAuditEvents("DELETE FROM audit_events WHERE sequence = 4")
-            #expect(try await store.verifyAuditChain().firstBreak?.kind == .headMismatch)
+            #expect(try await store.audit.verify().firstBreak?.kind == .headMismatch)
             try await store.tamperWithAuditEvents("DELETE FROM audit_events WHERE sequence = 2")
-            let broken = try await store.verifyAuditChain()
+            let broken = try await store.audit.verify()
             #expect(broken.firstBreak?.sequence == 2)
             #expect(broken.firstBreak?.kind == .sequenceGap)
         }
@@ -303,7 +303,7 @@ struct StorageConformanceTests {
                 }
                 try await group.waitForAll()
             }
-            let verification = try await store.verifyAuditChain()
+            let verification = try await store.audit.verify()
             #expect(verification.isIntact, "\(verification)")
             #expect(verification.eventCount == 20)
         }
@@ -413,13 +413,13 @@ struct StorageConformanceTests {
     func theOldestDueJobsWaitIsMeasured(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in
             let now = Seed.start
-            #expect(try await store.oldestDueJobWait(now: now) == 0)
+            #expect(try await store.jobs.oldestDueJobWait(now: now) == 0)
             _ = try await store.jobs.enqueue(kind: .indexRecording, payload: ["recording": "a"], runAt: now, maxAttempts: 3)
             _ = try await store.jobs.enqueue(kind: .indexRecording, payload: ["recording": "b"], runAt: now.addingTimeInterval(100), maxAttempts: 3)
-            #expect(try await store.oldestDueJobWait(now: now.addingTimeInterval(50)) == 50)
+            #expect(try await store.jobs.oldestDueJobWait(now: now.addingTimeInterval(50)) == 50)
             _ = try #require(try await store.jobs.claim(kinds: [], worker: "w", leaseSeconds: 60, now: now.addingTimeInterval(50)))
-            #expect(try await store.oldestDueJobWait(now: now.addingTimeInterval(50)) == 0, "the running one does not wait; the other is not due")
-            #expect(try await store.oldestDueJobWait(now: now.addingTimeInterval(130)) == 30)
+            #expect(try await store.jobs.oldestDueJobWait(now: now.addingTimeInterval(50)) == 0, "the running one does not wait; the other is not due")
+            #expect(try await store.jobs.oldestDueJobWait(now: now.addingTimeInterval(130)) == 30)
         }
     }
 

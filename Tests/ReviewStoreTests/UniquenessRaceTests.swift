@@ -21,15 +21,15 @@ struct UniquenessRaceTests {
             var observations = [seed.observation.id]
             for n in 1..<Self.observations {
                 let observation = Observation(candidateID: seed.candidate.id, date: Seed.start, scenario: "Race \(n)", practiceArea: .adults)
-                try await store.observations.insert(observation, ref: "OBS-RACE-\(n)")
+                try await store.records.observations.insert(observation, ref: "OBS-RACE-\(n)")
                 observations.append(observation.id)
             }
             for o in observations {
-                _ = try await store.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
+                _ = try await store.workflow.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
                                                  by: seed.assessor.actor)
             }
             await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderationPolicy() } }
+                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderation.moderationPolicy() } }
             }
             // Twenty identical employer 6s per observation race (each would open the dispute).
             let outcomes = await withTaskGroup(of: (ObservationID, Result<RecordedRating, any Error>).self) { group in
@@ -37,7 +37,7 @@ struct UniquenessRaceTests {
                     for _ in 0..<Self.racers {
                         group.addTask {
                             do {
-                                return (o, .success(try await store.recordRating(observationID: o, score: try score(6), rationale: "Strong practice.",
+                                return (o, .success(try await store.workflow.recordRating(observationID: o, score: try score(6), rationale: "Strong practice.",
                                                                                  supersedes: nil, correctionReason: nil, by: seed.employerRep.actor)))
                             } catch { return (o, .failure(error)) }
                         }
@@ -58,7 +58,7 @@ struct UniquenessRaceTests {
                             "\(backend): \(refusal.code) \(refusal.message)")
                 }
                 // A correction of the one rating is still fine.
-                _ = try await store.recordRating(observationID: o, score: try score(5), rationale: "On reflection.", supersedes: winner.rating.id,
+                _ = try await store.workflow.recordRating(observationID: o, score: try score(5), rationale: "On reflection.", supersedes: winner.rating.id,
                                                  correctionReason: "Watched it again.", by: seed.employerRep.actor)
             }
             #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings WHERE source = 'employer' AND supersedes IS NULL") == observations.count)
@@ -75,7 +75,7 @@ struct UniquenessRaceTests {
                 for n in 0..<Self.racers {
                     group.addTask {
                         do {
-                            return .success(try await store.flag(observationID: o, reason: "Flag \(n): the scores look wrong.",
+                            return .success(try await store.workflow.flag(observationID: o, reason: "Flag \(n): the scores look wrong.",
                                                                  by: n.isMultiple(of: 2) ? seed.assessor.actor : seed.employerRep.actor))
                         } catch { return .failure(error) }
                     }
@@ -89,7 +89,7 @@ struct UniquenessRaceTests {
             let failures = outcomes.compactMap { if case .failure(let error) = $0 { error } else { nil } }
             #expect(failures.isEmpty, "\(backend): \(failures.map { "\($0)" })")
             // Every flag is kept on the one case.
-            let value = try #require(try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
+            let value = try #require(try await store.records.listCases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
             #expect(value.flags.count == Self.racers, "\(backend): \(value.flags.count) flags kept")
         }
     }
@@ -99,19 +99,19 @@ struct UniquenessRaceTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let o = seed.observation.id
-            _ = try await store.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
+            _ = try await store.workflow.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
                                              by: seed.assessor.actor)
             await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderationPolicy() } }
+                for _ in 0..<Self.racers { group.addTask { _ = try? await store.moderation.moderationPolicy() } }
             }
             // The employer's 6 (which opens an automatic dispute) races ten flags (each of which would open a manual case).
             let flagged = await withTaskGroup(of: Bool.self) { group in
                 group.addTask {
-                    (try? await store.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil, correctionReason: nil,
+                    (try? await store.workflow.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil, correctionReason: nil,
                                                    by: seed.employerRep.actor)) != nil
                 }
                 for n in 0..<10 {
-                    group.addTask { (try? await store.flag(observationID: o, reason: "Flag \(n).", by: seed.assessor.actor)) != nil }
+                    group.addTask { (try? await store.workflow.flag(observationID: o, reason: "Flag \(n).", by: seed.assessor.actor)) != nil }
                 }
                 var all: [Bool] = []
                 for await outcome in group { all.append(outcome) }
@@ -119,7 +119,7 @@ struct UniquenessRaceTests {
             }
             #expect(flagged.allSatisfy { $0 }, "\(backend): a rating or a flag failed")
             #expect(try await store.count("SELECT COUNT(*) AS n FROM cases") == 1, "\(backend): more than one active case")
-            let value = try #require(try await store.cases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
+            let value = try #require(try await store.records.listCases(CaseFilter(), page: PageRequest(number: 1, size: 10)).first)
             // All ten flags are on the one case, whichever opened it.
             #expect(value.flags.count == 10, "\(backend): \(value.flags.count) flags")
         }
@@ -130,17 +130,17 @@ struct UniquenessRaceTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let (opened, event) = try seed.openCase()
-            _ = try await store.cases.create(opened, event: event)
+            _ = try await store.records.cases.create(opened, event: event)
             // Behind the store's back: a second active manual case on the observation is refused by the database.
             let (other, otherEvent) = try Case.flag(observationID: seed.observation.id, employerID: seed.employer.id, existing: [],
                                                     by: seed.assessor.actor, at: Seed.start, reason: "again")
-            await #expect(throws: StoreError.self) { _ = try await store.cases.create(other, event: otherEvent) }
+            await #expect(throws: StoreError.self) { _ = try await store.records.cases.create(other, event: otherEvent) }
             let rating = Rating(observationID: seed.observation.id, source: .assessor, raterID: seed.assessor.id, score: try score(3),
                                 rationale: "x", ratedAt: Seed.start)
-            _ = try await store.ratings.append(rating, by: seed.assessor.actor)
+            _ = try await store.records.ratings.append(rating, by: seed.assessor.actor)
             let again = Rating(observationID: seed.observation.id, source: .assessor, raterID: seed.assessor.id, score: try score(3),
                                rationale: "x", ratedAt: Seed.start)
-            await #expect(throws: StoreError.self) { _ = try await store.ratings.append(again, by: seed.assessor.actor) }
+            await #expect(throws: StoreError.self) { _ = try await store.records.ratings.append(again, by: seed.assessor.actor) }
         }
     }
 
@@ -150,9 +150,9 @@ struct UniquenessRaceTests {
         try await withStore(backend) { store in
             let seed = try await Seed.insert(into: store)
             let o = seed.observation.id
-            _ = try await store.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
+            _ = try await store.workflow.recordRating(observationID: o, score: try score(3), rationale: "Below.", supersedes: nil, correctionReason: nil,
                                              by: seed.assessor.actor)
-            let employer = try await store.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil,
+            let employer = try await store.workflow.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil,
                                                         correctionReason: nil, by: seed.employerRep.actor)
             let dispute = try #require(employer.openedCase)
             // Back to the schema before migration 10, then what the races of issue 14 left behind: the same employer rating
@@ -184,7 +184,7 @@ struct UniquenessRaceTests {
             await #expect(throws: (any Error).self) { try await store.raw("UPDATE ratings SET score = 1") }
             // And from now on the rules hold: the employer's third identical rating is refused, naming one of theirs.
             await #expect(throws: StoreError.self) {
-                _ = try await store.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil,
+                _ = try await store.workflow.recordRating(observationID: o, score: try score(6), rationale: "Strong.", supersedes: nil,
                                                  correctionReason: nil, by: seed.employerRep.actor)
             }
         }

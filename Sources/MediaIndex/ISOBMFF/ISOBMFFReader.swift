@@ -376,11 +376,6 @@ struct ISOBMFFFieldReader {
         buffer.bytes[try advance(1, for: what)]
     }
 
-    mutating func uint16(_ what: String) throws(MP4ParseError) -> UInt16 {
-        let at = try advance(2, for: what)
-        return UInt16(buffer.bytes[at]) << 8 | UInt16(buffer.bytes[at + 1])
-    }
-
     mutating func uint32(_ what: String) throws(MP4ParseError) -> UInt32 {
         buffer.bytes.readUInt32(at: try advance(4, for: what))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ReviewDomain
+import ReviewStore
 
 /// A recording's index report as a person may see it: the recording's own file name instead of any path on the
 /// server (reports stored before the worker wrote file names held one), file names only for the proxy, and the
@@ -9,35 +10,16 @@ enum IndexReportView {
     /// What a withheld tag's value reads as.
     static let withheld = "(withheld: personal data)"
 
-    static func json(_ report: String, of recording: Recording, for actor: Actor) -> String {
+    static func json(_ report: String, of recording: Recording, for actor: ActingUser) -> String {
         json(report, of: recording, showingPersonalData: actor.role == .lead || actor.role == .administrator)
     }
 
     /// The report with the personal-data tags' values shown or withheld (evidence bundles always withhold them).
     static func json(_ report: String, of recording: Recording, showingPersonalData seesPersonal: Bool) -> String {
-        guard var document = (try? JSONSerialization.jsonObject(with: Data(report.utf8))) as? [String: Any] else { return report }
-        document["file"] = recording.fileName
-        if var proxy = document["proxy"] as? [String: Any], let file = proxy["file"] as? String {
-            proxy["file"] = (file as NSString).lastPathComponent
-            document["proxy"] = proxy
+        // The indexer's codes (`notMedia`) in the API's spelling (`not_media`), as every code on the wire.
+        guard let document = IndexReportDocument(json: report)?.naming(recording.fileName).spellingFailureCode(IndexFailureCode.wire) else {
+            return report
         }
-        if !seesPersonal, var format = document["format"] as? [String: Any] {
-            let personal = Set(format["personalDataTags"] as? [String] ?? [])
-            if var tags = format["tags"] as? [String: Any] {
-                for key in personal where tags[key] != nil { tags[key] = Self.withheld }
-                format["tags"] = tags
-            }
-            document["format"] = format
-            if var streams = document["streams"] as? [[String: Any]] {
-                for (position, stream) in streams.enumerated() {
-                    guard var tags = stream["tags"] as? [String: Any], let index = stream["index"] as? Int else { continue }
-                    for key in tags.keys where personal.contains("stream:\(index):\(key)") { tags[key] = Self.withheld }
-                    streams[position]["tags"] = tags
-                }
-                document["streams"] = streams
-            }
-        }
-        guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]) else { return report }
-        return String(decoding: data, as: UTF8.self)
+        return (seesPersonal ? document : document.withholdingPersonalData(as: withheld)).json
     }
 }

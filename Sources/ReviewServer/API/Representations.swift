@@ -4,8 +4,9 @@ import ReviewDomain
 public import ReviewStore
 
 // What the JSON API sends and accepts. The domain types stay free of wire concerns: each resource has its
-// representation here (camelCase keys, `…Id` identifiers, ISO 8601 times), and `/openapi.json` describes
-// exactly these shapes (a test and schemathesis keep the two together).
+// representation here (camelCase keys, `…Id` identifiers, ISO 8601 times), and `API/openapi.json` (the contract's
+// one source, decision 18) describes exactly these shapes: change both in one commit. Every JSON response of the API
+// tests is validated against the document (ContractCheck in the test support), and schemathesis checks the live server.
 
 /// One page of a list: `nextPage` is left out on the last page.
 public struct Page<Item: Encodable & Sendable>: ResponseEncodable, Sendable {

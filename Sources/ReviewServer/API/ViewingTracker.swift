@@ -1,20 +1,22 @@
 import Foundation
 import ReviewDomain
+import Synchronization
 
 /// Tells a new viewing from the next range request of one already under way, so that each viewing of a
 /// recording is one audit event however many `Range` requests a player makes.
 ///
 /// A viewing is one user watching one recording (either variant); it ends after `idleGap` without a request.
 /// In memory, per server process: after a restart, or on another server, the next request starts a viewing
-/// (one event too many, never one too few).
-actor ViewingTracker {
+/// (one event too many, never one too few). A lock, not an actor: each range request asks, and a hop to an actor's
+/// executor would cost more than the dictionary update it protects.
+final class ViewingTracker: Sendable {
     struct Key: Hashable {
         let user: UserID
         let recording: RecordingID
     }
 
     let idleGap: TimeInterval
-    private var lastSeen: [Key: Date] = [:]
+    private let lastSeen = Mutex<[Key: Date]>([:])
 
     init(idleGap: TimeInterval) {
         self.idleGap = idleGap
@@ -23,16 +25,19 @@ actor ViewingTracker {
     /// Notes a request; `true` if it starts a new viewing.
     func noteRequest(by user: UserID, of recording: RecordingID, at now: Date) -> Bool {
         let key = Key(user: user, recording: recording)
-        let isNew = lastSeen[key].map { now.timeIntervalSince($0) > idleGap } ?? true
-        lastSeen[key] = now
-        if lastSeen.count > 50_000 {
-            lastSeen = lastSeen.filter { now.timeIntervalSince($0.value) <= idleGap }
+        let idleGap = idleGap
+        return lastSeen.withLock { lastSeen in
+            let isNew = lastSeen[key].map { now.timeIntervalSince($0) > idleGap } ?? true
+            lastSeen[key] = now
+            if lastSeen.count > 50_000 {
+                lastSeen = lastSeen.filter { now.timeIntervalSince($0.value) <= idleGap }
+            }
+            return isNew
         }
-        return isNew
     }
 
     /// Forgets a viewing whose audit event could not be written, so the next request tries again.
     func forget(_ user: UserID, _ recording: RecordingID) {
-        lastSeen[Key(user: user, recording: recording)] = nil
+        _ = lastSeen.withLock { $0.removeValue(forKey: Key(user: user, recording: recording)) }
     }
 }

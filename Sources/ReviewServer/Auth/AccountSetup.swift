@@ -42,21 +42,21 @@ public struct AccountSetup: Sendable {
             throw APIError(.unprocessableContent, code: .invalid,
                            message: "A username is 3 to 64 letters, digits, dots, dashes, underscores or @.")
         }
-        guard let organisation = try await store.organisations.find(organisationID) else {
+        guard let organisation = try await store.records.organisations.find(organisationID) else {
             throw APIError(.unprocessableContent, code: .invalid, message: "There is no organisation \(organisationID): create it first.")
         }
         if let problem = PasswordPolicy.standard.problem(with: password, username: username, organisationName: organisation.name) {
             throw APIError(.unprocessableContent, code: .invalid, message: problem)
         }
-        guard try await store.credentials(username: username) == nil else {
+        guard try await store.accounts.credentials(username: username) == nil else {
             throw APIError(.conflict, code: .conflict, message: "The username \"\(username)\" is taken: choose another.")
         }
         let hash = try await passwords.hash(password)
         var user = User(name: name, role: role, organisationID: organisationID)
         if requireApproval, let actorID, Self.rolesNeedingApproval.contains(role) {
-            try await store.insertUserAwaitingApproval(user, requestedBy: actorID, at: time)
+            try await store.accounts.insertUserAwaitingApproval(user, requestedBy: actorID, at: time)
             user.active = false
-            try await store.setCredentials(of: user.id, username: username, passwordHash: hash, at: time)
+            try await store.accounts.setCredentials(of: user.id, username: username, passwordHash: hash, at: time)
             return user
         }
         try await store.transaction { tx in
@@ -65,7 +65,7 @@ public struct AccountSetup: Sendable {
                 at: time, actorID: actorID ?? user.id, action: "user.created", subject: .init(type: "user", id: user.id.description),
                 details: ["name": name, "role": role.rawValue, "organisation": organisationID.description]))
         }
-        try await store.setCredentials(of: user.id, username: username, passwordHash: hash, at: time)
+        try await store.accounts.setCredentials(of: user.id, username: username, passwordHash: hash, at: time)
         return user
     }
 }

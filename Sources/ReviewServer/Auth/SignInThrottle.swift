@@ -30,7 +30,7 @@ struct SignInThrottle: Sendable {
 
     /// `nil` if the attempt may go ahead (it is counted), otherwise the seconds to wait.
     func admit(username: String, address: String, now: Date) async throws -> Int? {
-        switch try await store.admitSignInAttempt(Self.limits(username: username, address: address), at: now, maximumDelay: Self.maximumDelay) {
+        switch try await store.accounts.admitSignInAttempt(Self.limits(username: username, address: address), at: now, maximumDelay: Self.maximumDelay) {
         case .admitted: return nil
         case .refused(let until): return max(1, Int(until.timeIntervalSince(now).rounded(.up)))
         }
@@ -39,6 +39,6 @@ struct SignInThrottle: Sendable {
     /// The password was right: the account starts afresh; the address gets its attempt back.
     func succeeded(username: String, address: String, now: Date) async throws {
         let keys = Self.limits(username: username, address: address).map(\.key)
-        try await store.signInSucceeded(clearing: [keys[0], keys[2]], returning: [keys[1]], at: now)
+        try await store.accounts.signInSucceeded(clearing: [keys[0], keys[2]], returning: [keys[1]], at: now)
     }
 }

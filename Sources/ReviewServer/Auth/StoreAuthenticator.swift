@@ -18,7 +18,7 @@ public struct StoreAuthenticator: Authenticator {
         self.cache = cache
     }
 
-    public func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor? {
+    public func authenticate(bearerToken: String, request: Request) async throws -> ActingUser? {
         try await authenticateBearer(bearerToken, request: request)?.actor
     }
 
@@ -26,16 +26,16 @@ public struct StoreAuthenticator: Authenticator {
         let hash = Secrets.hash(token)
         let key = "bearer:" + hash
         if let hit = cache.lookup(key) { return BearerIdentity(actor: hit.actor, readOnly: hit.readOnly) }
-        guard let (user, readOnly) = try await store.apiToken(tokenHash: hash) else { return nil }
+        guard let (user, readOnly) = try await store.accounts.apiToken(tokenHash: hash) else { return nil }
         cache.remember(key, actor: user.actor, csrfToken: nil, readOnly: readOnly)
         return BearerIdentity(actor: user.actor, readOnly: readOnly)
     }
 
-    public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)? {
+    public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ActingUser, csrfToken: String)? {
         let hash = Secrets.hash(sessionToken)
         let key = "session:" + hash
         if let hit = cache.lookup(key), let csrf = hit.csrfToken { return (hit.actor, csrf) }
-        guard let session = try await store.session(tokenHash: hash) else { return nil }
+        guard let session = try await store.accounts.session(tokenHash: hash) else { return nil }
         cache.remember(key, actor: session.user.actor, csrfToken: session.csrfToken)
         return (session.user.actor, session.csrfToken)
     }
@@ -44,7 +44,7 @@ public struct StoreAuthenticator: Authenticator {
 /// Recently authenticated credentials, for `lifetime` seconds, keyed by the credential's hash.
 public final class AuthenticationCache: Sendable {
     struct Entry {
-        let actor: ReviewDomain.Actor
+        let actor: ActingUser
         let csrfToken: String?
         let readOnly: Bool
         let until: ContinuousClock.Instant
@@ -69,7 +69,7 @@ public final class AuthenticationCache: Sendable {
         }
     }
 
-    func remember(_ key: String, actor: ReviewDomain.Actor, csrfToken: String?, readOnly: Bool = false) {
+    func remember(_ key: String, actor: ActingUser, csrfToken: String?, readOnly: Bool = false) {
         let entry = Entry(actor: actor, csrfToken: csrfToken, readOnly: readOnly, until: ContinuousClock.now + lifetime)
         entries.withLock { entries in
             if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }

@@ -7,14 +7,14 @@ extension Exports {
 
     /// Finds a candidate by registration number or id.
     public func candidate(_ reference: String) async throws -> CandidateRecord? {
-        if let found = try await store.candidates.find(registrationNumber: reference) { return found }
+        if let found = try await store.records.candidates.find(registrationNumber: reference) { return found }
         guard let uuid = UUID(uuidString: reference) else { return nil }
-        return try await store.candidates.find(CandidateID(rawValue: uuid))
+        return try await store.records.candidates.find(CandidateID(rawValue: uuid))
     }
 
     /// Writes the subject-access export of `candidateID` to `url` and records `candidate.subject_exported`.
     public func subjectAccessExport(
-        of candidateID: CandidateID, withRecordings: Bool, to url: URL, by actor: Actor, at time: Date = Date()
+        of candidateID: CandidateID, withRecordings: Bool, to url: URL, by actor: ActingUser, at time: Date = Date()
     ) async throws -> ExportSummary {
         let archive = try await subjectArchive(of: candidateID, withRecordings: withRecordings)
         return try await Self.write(archive, format: ExportManifest.subjectAccessExport, subject: .init(type: "candidate", id: candidateID.description), to: url, at: time) {
@@ -23,14 +23,14 @@ extension Exports {
     }
 
     /// The subject-access export's bytes, without the recordings (for an HTTP answer); audited.
-    public func subjectAccessExportData(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws -> (Data, ExportSummary) {
+    public func subjectAccessExportData(of candidateID: CandidateID, by actor: ActingUser, at time: Date = Date()) async throws -> (Data, ExportSummary) {
         let archive = try await subjectArchive(of: candidateID, withRecordings: false)
         let (bytes, summary) = try archive.data(format: ExportManifest.subjectAccessExport, subject: .init(type: "candidate", id: candidateID.description), createdAt: time)
         try await audit(subjectExportOf: candidateID, summary, withRecordings: false, by: actor, at: time)
         return (bytes, summary)
     }
 
-    private func audit(subjectExportOf candidateID: CandidateID, _ summary: ExportSummary, withRecordings: Bool, by actor: Actor, at time: Date) async throws {
+    private func audit(subjectExportOf candidateID: CandidateID, _ summary: ExportSummary, withRecordings: Bool, by actor: ActingUser, at time: Date) async throws {
         try await store.audit.append(AuditEvent(
             at: time, actorID: actor.userID, action: "candidate.subject_exported", subject: .init(type: "candidate", id: candidateID.description),
             details: ["manifestSHA256": summary.manifestSHA256, "files": String(summary.files), "withRecordings": String(withRecordings), "role": actor.role.rawValue]))
@@ -40,8 +40,8 @@ extension Exports {
     /// opinions, notes, messages and plans of those observations, and the views of their recordings. Nobody else's
     /// record is read. Every person who acted appears as a role and a number (``SubjectPseudonyms``).
     func subjectArchive(of candidateID: CandidateID, withRecordings: Bool) async throws -> ExportArchive {
-        guard let candidate = try await store.candidates.find(candidateID) else { throw StoreError(.notFound, "There is no candidate \(candidateID).") }
-        let employer = try await store.organisations.find(candidate.candidate.employerID)
+        guard let candidate = try await store.records.candidates.find(candidateID) else { throw StoreError(.notFound, "There is no candidate \(candidateID).") }
+        let employer = try await store.records.organisations.find(candidate.candidate.employerID)
         var people = SubjectPseudonyms(store: store)
         var archive = ExportArchive()
         archive.add("README.txt", text: Self.subjectReadme)
@@ -55,26 +55,26 @@ extension Exports {
         var messages: [SubjectMessage] = []
         var plans: [SubjectPlan] = []
         var views: [SubjectView] = []
-        for observation in try await store.observations.observations(of: candidateID) {
+        for observation in try await store.records.observations.observations(of: candidateID) {
             let id = observation.observation.id
-            let recordings = try await store.recordings.recordings(of: id)
+            let recordings = try await store.records.recordings.recordings(of: id)
             let own = Set(recordings.map(\.id))
             observations.append(SubjectObservation(
                 id: id, ref: observation.ref, date: observation.observation.date, scenario: observation.observation.scenario,
                 practiceArea: observation.observation.practiceArea.rawValue, recordings: recordings.map(BundleRecording.init)))
-            for rating in try await store.ratings.ratings(of: id) {
+            for rating in try await store.records.ratings.ratings(of: id) {
                 ratings.append(SubjectRating(
                     observationId: id, source: rating.source.rawValue, rater: try await people.label(rating.raterID), score: rating.score.value,
                     rationale: rating.rationale, ratedAt: rating.ratedAt, corrects: rating.supersedes != nil, correctionReason: rating.correctionReason))
             }
-            for value in try await store.cases.cases(of: id) {
+            for value in try await store.records.cases.cases(of: id) {
                 var flags: [SubjectCase.Flag] = []
                 for flag in value.flags { flags.append(.init(raisedBy: try await people.label(flag.raisedBy), at: flag.at, reason: flag.reason)) }
                 cases.append(SubjectCase(
                     id: value.id, observationId: id, kind: value.kind.rawValue, state: value.state.rawValue, openedAt: value.openedAt,
                     flags: flags, outcome: try await SubjectOutcome(value.outcome, people: &people),
                     previousOutcomes: try await SubjectOutcome.all(value.previousOutcomes, people: &people)))
-                for opinion in try await store.opinions(ofCase: value.id) {
+                for opinion in try await store.moderation.opinions(ofCase: value.id) {
                     var files: [String] = []
                     // Only notes on this candidate's own recordings (or on the observation as a whole).
                     for (recordingID, notes) in Self.notesByRecording(opinion.annotations) where recordingID.map(own.contains) ?? true {
@@ -87,10 +87,10 @@ extension Exports {
                         rationale: opinion.rationale, submittedAt: opinion.submittedAt, corrects: opinion.supersedes != nil,
                         correctionReason: opinion.correctionReason, notes: files))
                 }
-                for message in try await store.messages(ofCase: value.id) {
+                for message in try await store.moderation.messages(ofCase: value.id) {
                     messages.append(SubjectMessage(caseId: value.id, author: try await people.label(message.authorID), body: message.body, atSeconds: message.atSeconds, postedAt: message.postedAt))
                 }
-                if let plan = try await store.developmentPlan(ofCase: value.id) {
+                if let plan = try await store.moderation.developmentPlan(ofCase: value.id) {
                     plans.append(SubjectPlan(caseId: value.id, createdAt: plan.createdAt, acknowledgedAt: plan.acknowledgedAt, note: plan.note))
                 }
             }
@@ -170,7 +170,7 @@ struct SubjectPseudonyms {
             label = "The service"
             legend[label] = "done automatically by ObservationReview (for example a rule deciding an outcome, or a routing pass)"
         } else {
-            let role = try await store.users.find(id)?.role
+            let role = try await store.records.users.find(id)?.role
             let kind = switch role {
             case .assessor: "Assessor"
             case .employer: "Employer representative"

@@ -19,7 +19,7 @@ public struct Exports: Sendable {
     // MARK: Evidence bundle
 
     /// Writes the evidence bundle of `caseID` to `url` and records `case.bundle_exported`.
-    public func evidenceBundle(of caseID: CaseID, to url: URL, by actor: Actor, at time: Date = Date()) async throws -> ExportSummary {
+    public func evidenceBundle(of caseID: CaseID, to url: URL, by actor: ActingUser, at time: Date = Date()) async throws -> ExportSummary {
         let archive = try await evidenceArchive(of: caseID)
         return try await Self.write(archive, format: ExportManifest.evidenceBundle, subject: .init(type: "case", id: caseID.description), to: url, at: time) {
             try await audit(bundleOf: caseID, $0, by: actor, at: time)
@@ -41,27 +41,27 @@ public struct Exports: Sendable {
     }
 
     /// The evidence bundle's bytes (for an HTTP answer); audited like ``evidenceBundle(of:to:by:at:)``.
-    public func evidenceBundleData(of caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws -> (Data, ExportSummary) {
+    public func evidenceBundleData(of caseID: CaseID, by actor: ActingUser, at time: Date = Date()) async throws -> (Data, ExportSummary) {
         let archive = try await evidenceArchive(of: caseID)
         let (bytes, summary) = try archive.data(format: ExportManifest.evidenceBundle, subject: .init(type: "case", id: caseID.description), createdAt: time)
         try await audit(bundleOf: caseID, summary, by: actor, at: time)
         return (bytes, summary)
     }
 
-    private func audit(bundleOf caseID: CaseID, _ summary: ExportSummary, by actor: Actor, at time: Date) async throws {
+    private func audit(bundleOf caseID: CaseID, _ summary: ExportSummary, by actor: ActingUser, at time: Date) async throws {
         try await store.audit.append(AuditEvent(
             at: time, actorID: actor.userID, action: "case.bundle_exported", subject: .init(type: "case", id: caseID.description),
             details: ["manifestSHA256": summary.manifestSHA256, "files": String(summary.files), "role": actor.role.rawValue]))
     }
 
     func evidenceArchive(of caseID: CaseID) async throws -> ExportArchive {
-        guard let value = try await store.cases.find(caseID) else { throw StoreError(.notFound, "There is no case \(caseID).") }
-        guard let (observation, employerID) = try await store.observationWithEmployer(value.observationID),
-            let candidate = try await store.candidates.find(observation.observation.candidateID)
+        guard let value = try await store.records.cases.find(caseID) else { throw StoreError(.notFound, "There is no case \(caseID).") }
+        guard let (observation, employerID) = try await store.records.observationWithEmployer(value.observationID),
+            let candidate = try await store.records.candidates.find(observation.observation.candidateID)
         else { throw StoreError(.corruptData, "The observation of case \(caseID) is missing.") }
-        let ratings = try await store.ratings.ratings(of: value.observationID)
-        let opinions = try await store.opinions(ofCase: caseID)
-        let recordings = try await store.recordings.recordings(of: value.observationID)
+        let ratings = try await store.records.ratings.ratings(of: value.observationID)
+        let opinions = try await store.moderation.opinions(ofCase: caseID)
+        let recordings = try await store.records.recordings.recordings(of: value.observationID)
 
         var archive = ExportArchive()
         archive.add("README.txt", text: Self.bundleReadme(caseID))
@@ -78,13 +78,13 @@ public struct Exports: Sendable {
             }
         }
         try archive.add("outcome.json", json: BundleOutcome(state: value.state.rawValue, outcome: value.outcome, previousOutcomes: value.previousOutcomes))
-        try archive.add("messages.json", json: try await store.messages(ofCase: caseID).map(MessageRepresentation.init))
-        if let plan = try await store.developmentPlan(ofCase: caseID) {
+        try archive.add("messages.json", json: try await store.moderation.messages(ofCase: caseID).map(MessageRepresentation.init))
+        if let plan = try await store.moderation.developmentPlan(ofCase: caseID) {
             try archive.add("development-plan.json", json: DevelopmentPlanRepresentation(plan))
         }
         for recording in recordings {
             try archive.add("recordings/\(recording.id).json", json: BundleRecording(recording))
-            if let report = try await store.indexReport(of: recording.id) {
+            if let report = try await store.ingest.indexReport(of: recording.id) {
                 archive.add("recordings/\(recording.id)-index.json", text: IndexReportView.json(report, of: recording, showingPersonalData: false))
             }
         }

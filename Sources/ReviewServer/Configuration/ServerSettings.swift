@@ -24,6 +24,8 @@ public struct ServerSettings: Equatable, Sendable {
     public var publicBaseURL: String?
     public var worker = true
     public var indexTimeoutSeconds: Double = 1800
+    /// The obsreview binary whose `index` subcommand the worker runs on each recording; nil: the running executable.
+    public var indexerPath: String?
     public var bcryptCost = 12
     public var sessionHours: Double = 12
     /// Seconds between routing passes (expiries, calibration cases, missing moderators); 0 turns the schedule off.
@@ -82,7 +84,7 @@ public struct ServerSettings: Equatable, Sendable {
     /// Every key, as written in the file (snake_case) and, upper-cased with `OBSREVIEW_`, in the environment.
     public static let keys = [
         "mode", "hostname", "port", "data_directory", "database_url", "max_upload_bytes", "upload_expiry_seconds",
-        "cleanup_interval_seconds", "unreferenced_blob_grace_seconds", "public_base_url", "worker", "index_timeout_seconds", "bcrypt_cost", "session_hours",
+        "cleanup_interval_seconds", "unreferenced_blob_grace_seconds", "public_base_url", "worker", "index_timeout_seconds", "indexer_path", "bcrypt_cost", "session_hours",
         "routing_interval_seconds", "idle_timeout_seconds", "upload_reserve_bytes", "max_uploads_per_user",
         "max_pending_upload_bytes_per_user", "trusted_proxies", "require_second_factor",
         "statistics_period", "retention_interval_hours", "blob_store", "s3_endpoint", "s3_region", "s3_bucket", "s3_prefix",
@@ -122,6 +124,7 @@ public struct ServerSettings: Equatable, Sendable {
                 publicBaseURL = text
             case "worker": worker = try ["true": true, "1": true, "false": false, "0": false][text.lowercased()] ?? { throw bad("true or false") }()
             case "index_timeout_seconds": indexTimeoutSeconds = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of seconds") }()
+            case "indexer_path": indexerPath = try text.isEmpty ? { throw bad("a path to an executable") }() : text
             case "bcrypt_cost": bcryptCost = try Int(text).flatMap { (4...31).contains($0) ? $0 : nil } ?? { throw bad("a bcrypt cost 4…31") }()
             case "idle_timeout_seconds": idleTimeoutSeconds = try Double(text).flatMap { $0 >= 1 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of seconds, at least 1") }()
             case "upload_reserve_bytes": uploadReserveBytes = try Int64(text).flatMap { $0 >= 0 ? $0 : nil } ?? { throw bad("a number of bytes, 0 or more") }()

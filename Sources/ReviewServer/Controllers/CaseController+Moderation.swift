@@ -21,26 +21,25 @@ extension CaseController {
     /// The lead and the auditor see the whole panel; a moderator only their own assignment.
     @Sendable func listAssignments(_ request: Request, context: ReviewRequestContext) async throws -> CaseAssignmentsRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .auditor, .moderator(.professional), .moderator(.lay)], to: "see a case's moderators")
+        try Access.Rule.readAssignments.require(actor)
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        var assignments = try await services.store.assignments(ofCase: value.id)
+        let assignments = Access.visible(try await services.store.moderation.assignments(ofCase: value.id), for: actor)
         let now = services.now()
         if actor.role.isModerator {
-            assignments = assignments.filter { $0.moderatorID == actor.userID }
             return CaseAssignmentsRepresentation(
                 items: assignments.map { AssignmentRepresentation($0, now: now, sealed: blind) }, routingProblem: nil, sampleReason: nil)
         }
         return CaseAssignmentsRepresentation(
             items: assignments.map { AssignmentRepresentation($0, now: now) },
-            routingProblem: try await services.store.routingProblem(ofCase: value.id),
-            sampleReason: try await services.store.sampleReason(ofCase: value.id))
+            routingProblem: try await services.store.moderation.routingProblem(ofCase: value.id),
+            sampleReason: try await services.store.moderation.sampleReason(ofCase: value.id))
     }
 
     @Sendable func accept(_ request: Request, context: ReviewRequestContext) async throws -> AssignmentRepresentation {
         let actor = try context.requireIdentity()
         try requireModerator(actor, to: "accept a case")
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
-        return AssignmentRepresentation(try await services.store.acceptAssignment(of: value.id, by: actor, at: services.now()), now: services.now(),
+        return AssignmentRepresentation(try await services.store.moderation.acceptAssignment(of: value.id, by: actor, at: services.now()), now: services.now(),
                                         sealed: true)
     }
 
@@ -66,12 +65,12 @@ extension CaseController {
         case nil: subject = nil
         case "employer": subject = .organisation(value.employerID)
         case "candidate":
-            guard let observation = try await services.store.observations.find(value.observationID) else { throw Access.notFound("case \(value.id)") }
+            guard let observation = try await services.store.records.observations.find(value.observationID) else { throw Access.notFound("case \(value.id)") }
             subject = .candidate(observation.observation.candidateID)
         case let other?:
             throw APIError(.unprocessableContent, code: .invalid, message: "\"conflictWith\" is \"candidate\", \"employer\" or absent, not \"\(other)\".")
         }
-        let (declined, replacements) = try await services.store.declineAssignment(
+        let (declined, replacements) = try await services.store.moderation.declineAssignment(
             of: value.id, reason: body.reason, conflictWith: subject, by: actor, at: services.now())
         let now = services.now()
         return DeclineResult(declined: AssignmentRepresentation(declined, now: now, sealed: true),
@@ -84,16 +83,8 @@ extension CaseController {
     @Sendable func listOpinions(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<OpinionRepresentation> {
         let actor = try context.requireIdentity()
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        switch actor.role {
-        case .moderator where blind:
-            throw Access.forbidden("Blind review: the other opinions are shown once every moderator on your panel has given theirs.")
-        case .assessor, .employer:
-            guard value.state.hasOutcome else {
-                throw Access.forbidden("The moderators' opinions are shown once the case is decided.")
-            }
-        default: break
-        }
-        return ItemList(items: OpinionRepresentation.all(try await services.store.opinions(ofCase: value.id)))
+        try Access.requireOpinionsOpen(of: value, blind: blind, for: actor)
+        return ItemList(items: OpinionRepresentation.all(try await services.store.moderation.opinions(ofCase: value.id)))
     }
 
     struct NewOpinion: Decodable {
@@ -128,10 +119,10 @@ extension CaseController {
                 throw APIError(.unprocessableContent, code: .invalid, message: "Note \(index + 1): \(error.message)")
             }
         }
-        let submitted = try await services.store.submitOpinion(
+        let submitted = try await services.store.moderation.submitOpinion(
             on: value.id, score: score, rationale: body.rationale, annotations: annotations, correcting: body.supersedes,
             correctionReason: body.correctionReason, by: actor, at: services.now())
-        let all = try await services.store.opinions(ofCase: value.id)
+        let all = try await services.store.moderation.opinions(ofCase: value.id)
         let superseded = Set(all.compactMap(\.supersedes))
         let now = services.now()
         // The answer shows the case as the moderator may now see it: still sealed unless this opinion completed the panel.
@@ -146,10 +137,10 @@ extension CaseController {
     /// opinion is in.
     @Sendable func listMessages(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<MessageRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .auditor, .moderator(.professional), .moderator(.lay)], to: "read a case's panel discussion")
+        try Access.Rule.readPanelDiscussion.require(actor)
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        if blind { throw Access.forbidden("The panel's discussion opens to you once every moderator on your panel has given their opinion.") }
-        return ItemList(items: try await services.store.messages(ofCase: value.id).map(MessageRepresentation.init))
+        try Access.requireDiscussionOpen(blind: blind)
+        return ItemList(items: try await services.store.moderation.messages(ofCase: value.id).map(MessageRepresentation.init))
     }
 
     struct NewMessage: Decodable {
@@ -160,9 +151,9 @@ extension CaseController {
 
     @Sendable func postMessage(_ request: Request, context: ReviewRequestContext) async throws -> Created<MessageRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .moderator(.professional), .moderator(.lay)], to: "post to a case's panel discussion")
+        try Access.Rule.postToPanelDiscussion.require(actor)
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        if blind { throw Access.forbidden("The panel's discussion opens to you once every moderator on your panel has given their opinion.") }
+        try Access.requireDiscussionOpen(blind: blind)
         guard value.state == .escalated else {
             throw APIError(.conflict, code: .conflict, message: "The panel discusses escalated cases; this one is \(value.state.rawValue).")
         }
@@ -174,16 +165,16 @@ extension CaseController {
                                message: "\"atSeconds\" must be a time within the recording (0–\(duration.map { String($0) } ?? "its end") s).")
             }
         }
-        return Created(body: MessageRepresentation(try await services.store.postMessage(
+        return Created(body: MessageRepresentation(try await services.store.moderation.postMessage(
             on: value.id, body: body.body, atSeconds: body.atSeconds, by: actor, at: services.now())))
     }
 
     /// Whether the case has a development plan (a near miss: final score 3) and where it stands.
     @Sendable func developmentPlan(_ request: Request, context: ReviewRequestContext) async throws -> DevelopmentPlanStatus {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead, .auditor, .assessor, .employer], to: "see a development plan")
+        try Access.Rule.readDevelopmentPlan.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
-        let plan = try await services.store.developmentPlan(ofCase: value.id)
+        let plan = try await services.store.moderation.developmentPlan(ofCase: value.id)
         return DevelopmentPlanStatus(required: plan != nil, plan: plan.map(DevelopmentPlanRepresentation.init))
     }
 
@@ -193,16 +184,16 @@ extension CaseController {
 
     @Sendable func acknowledgePlan(_ request: Request, context: ReviewRequestContext) async throws -> DevelopmentPlanRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.employer], to: "acknowledge a development plan (the candidate's employer does)")
+        try Access.Rule.acknowledgeDevelopmentPlan.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let body = try await request.json(Acknowledgement.self, context: context)
-        return DevelopmentPlanRepresentation(try await services.store.acknowledgeDevelopmentPlan(
+        return DevelopmentPlanRepresentation(try await services.store.moderation.acknowledgeDevelopmentPlan(
             ofCase: value.id, note: body.note?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false ? body.note : nil,
             by: actor, at: services.now()))
     }
 
-    private func requireModerator(_ actor: Actor, to doWhat: String) throws(APIError) {
-        try services.access.require(actor, in: [.moderator(.professional), .moderator(.lay)], to: doWhat)
+    private func requireModerator(_ actor: ActingUser, to doWhat: String) throws(APIError) {
+        try services.access.require(actor, in: Access.moderators, to: doWhat)
     }
 
     /// The duration of the observation's newest indexed recording, to check time-coded notes against.
@@ -213,10 +204,9 @@ extension CaseController {
     /// The observation's ready recordings, oldest first, with their durations when the index gives one.
     func readyRecordingDurations(of observationID: ObservationID) async throws -> [(id: RecordingID, duration: Double?)] {
         var found: [(id: RecordingID, duration: Double?)] = []
-        for recording in try await services.store.recordings.recordings(of: observationID) where recording.status == .ready {
-            let report = try await services.store.indexReport(of: recording.id)
-            let object = report.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            found.append((recording.id, (object?["format"] as? [String: Any])?["durationSeconds"] as? Double))
+        for recording in try await services.store.records.recordings.recordings(of: observationID) where recording.status == .ready {
+            let report = try await services.store.ingest.indexReport(of: recording.id)
+            found.append((recording.id, report.flatMap { IndexReportDocument(json: $0)?.durationSeconds }))
         }
         return found
     }

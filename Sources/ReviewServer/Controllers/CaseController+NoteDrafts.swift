@@ -31,9 +31,9 @@ extension CaseController {
     }
 
     /// The moderator's own case and a recording of its observation, or 403/404.
-    private func draftTarget(_ context: ReviewRequestContext) async throws -> (actor: Actor, caseID: CaseID, recording: Recording) {
+    private func draftTarget(_ context: ReviewRequestContext) async throws -> (actor: ActingUser, caseID: CaseID, recording: Recording) {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.moderator(.professional), .moderator(.lay)], to: "keep draft notes (moderators do, on their own cases)")
+        try Access.Rule.keepNoteDrafts.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
         guard recording.observationID == value.observationID else { throw Access.notFound("recording \(recording.id) of this case") }
@@ -42,16 +42,12 @@ extension CaseController {
 
     /// The recording's own duration from its index report, to check the notes against (nil when not indexed).
     private func duration(of id: RecordingID) async throws -> Double? {
-        guard let report = try await services.store.indexReport(of: id),
-            let object = try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any],
-            let format = object["format"] as? [String: Any]
-        else { return nil }
-        return format["durationSeconds"] as? Double
+        try await services.store.ingest.indexReport(of: id).flatMap { IndexReportDocument(json: $0)?.durationSeconds }
     }
 
     @Sendable func noteDraft(_ request: Request, context: ReviewRequestContext) async throws -> NoteDraftRepresentation {
         let (actor, caseID, recording) = try await draftTarget(context)
-        return NoteDraftRepresentation(try await services.store.noteDraft(of: actor.userID, on: caseID, recording: recording.id))
+        return NoteDraftRepresentation(try await services.store.moderation.noteDraft(of: actor.userID, on: caseID, recording: recording.id))
     }
 
     @Sendable func saveNoteDraft(_ request: Request, context: ReviewRequestContext) async throws -> NoteDraftRepresentation {
@@ -66,7 +62,7 @@ extension CaseController {
                 throw APIError(.unprocessableContent, code: .invalid, message: "Note \(index + 1): \(error.message)")
             }
         }
-        return NoteDraftRepresentation(try await services.store.saveNoteDraft(
+        return NoteDraftRepresentation(try await services.store.moderation.saveNoteDraft(
             notes, of: actor.userID, on: caseID, recording: recording.id, at: services.now()))
     }
 }

@@ -21,37 +21,27 @@ struct CaseController: Sendable {
         let page = try request.page()
         let state = try request.query("state", "a case state (\(Case.State.allCases.map(\.rawValue).joined(separator: ", ")))", Case.State.init(rawValue:))
         let asked: OrganisationID? = try request.queryID("employerId")
-        var filter = CaseFilter(state: state, employerID: asked)
-        switch actor.role {
-        case .administrator: throw Access.forbidden("An administrator takes no part in cases.")
-        case .employer:
-            if let asked, asked != actor.organisationID { return Page(fetched: [], page: page) }
-            filter.employerID = actor.organisationID
-            filter.includeCalibration = false
-        case .moderator: filter.assignedTo = actor.userID
-        case .assessor: filter.includeCalibration = false
-        case .lead, .auditor: break
-        }
-        let showCalibration = actor.role == .lead || actor.role == .auditor
+        guard var filter = try Access.scope(CaseFilter(state: state, employerID: asked), for: actor) else { return Page(fetched: [], page: page) }
+        let showCalibration = Access.seesCalibration(actor)
         guard actor.role.isModerator else {
-            return Page(fetched: try await services.store.cases(filter, page: page).map {
+            return Page(fetched: try await services.store.records.listCases(filter, page: page).map {
                 CaseRepresentation($0, blind: false, showCalibration: showCalibration)
             }, page: page)
         }
         // A moderator sees a case sealed until their round's panel is complete (decision 10); a sealed escalated case
         // shows as in moderation, so the state filter is applied to the state the moderator sees.
-        let unsealed = try await services.store.unsealedRounds(of: actor.userID)
+        let unsealed = try await services.store.moderation.unsealedRounds(of: actor.userID)
         func representation(_ value: Case) -> CaseRepresentation {
             CaseRepresentation(value, blind: !value.state.hasOutcome && unsealed[value.id] != value.round, showCalibration: false)
         }
         guard let state, state == .inModeration || state == .escalated else {
-            return Page(fetched: try await services.store.cases(filter, page: page).map(representation), page: page)
+            return Page(fetched: try await services.store.records.listCases(filter, page: page).map(representation), page: page)
         }
         filter.state = nil
         var shown: [CaseRepresentation] = []
         var next = PageRequest(number: 1, size: PageRequest.maximumSize)
         while true {
-            let batch = try await services.store.cases(filter, page: next)
+            let batch = try await services.store.records.listCases(filter, page: next)
             shown += batch.prefix(next.size).map(representation).filter { $0.state == state }
             guard batch.count > next.size, shown.count <= page.offset + page.size else { break }
             next = PageRequest(number: next.number + 1, size: next.size)
@@ -62,7 +52,7 @@ struct CaseController: Sendable {
     @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> CaseRepresentation {
         let actor = try context.requireIdentity()
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        return CaseRepresentation(value, blind: blind, showCalibration: actor.role == .lead || actor.role == .auditor)
+        return CaseRepresentation(value, blind: blind, showCalibration: Access.seesCalibration(actor))
     }
 
     struct TransitionRequest: Decodable {
@@ -93,8 +83,8 @@ struct CaseController: Sendable {
             throw APIError(.unprocessableContent, code: .invalid,
                            message: "\"action\" must be one of \(Self.actions.keys.sorted().joined(separator: ", ")), not \"\(body.action)\".")
         }
-        guard action.permittedRoles.contains(actor.role) else {
-            throw Access.forbidden("A user acting as \(actor.role) cannot \(body.action) a case.")
+        guard Access.mayAsk(action, as: actor) else {
+            throw Access.forbidden("\(actor.role.plural) cannot \(body.action.replacingOccurrences(of: "_", with: " ")) a case.")
         }
         func score() throws(APIError) -> Score {
             guard let value = body.score, let score = try? Score(value) else {
@@ -114,7 +104,7 @@ struct CaseController: Sendable {
             let score = try score()
             var basedOn = body.basedOn ?? []
             if body.basedOn == nil {
-                basedOn = SecondOpinion.current(try await services.store.opinions(ofCase: current.id)).filter { $0.round == current.round }.map(\.id)
+                basedOn = SecondOpinion.current(try await services.store.moderation.opinions(ofCase: current.id)).filter { $0.round == current.round }.map(\.id)
             }
             let codes = (body.reasonCodes ?? []).compactMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
             command = .decide(Outcome(score: score, basis: .person(actor.userID), reasonCodes: codes.isEmpty ? ["decided_by_lead"] : codes,
@@ -128,9 +118,9 @@ struct CaseController: Sendable {
             command = .reopen(ground)
         case .open: throw APIError(.unprocessableContent, code: .invalid, message: "Cases open by rating or flagging an observation.")
         }
-        let updated = try await services.store.transition(
+        let updated = try await services.store.workflow.transition(
             current.id, command, expectedVersion: body.expectedVersion, reason: body.reason, by: actor, at: services.now())
-        return CaseRepresentation(updated, blind: blind, showCalibration: actor.role == .lead || actor.role == .auditor)
+        return CaseRepresentation(updated, blind: blind, showCalibration: Access.seesCalibration(actor))
     }
 
     struct NewAssignment: Decodable {
@@ -139,13 +129,13 @@ struct CaseController: Sendable {
 
     @Sendable func assign(_ request: Request, context: ReviewRequestContext) async throws -> Created<AssignmentRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead], to: "assign moderators")
+        try Access.Rule.assignModerators.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let body = try await request.json(NewAssignment.self, context: context)
-        guard let moderator = try await services.store.users.find(body.moderatorId), moderator.role.isModerator, moderator.active else {
+        guard let moderator = try await services.store.records.users.find(body.moderatorId), moderator.role.isModerator, moderator.active else {
             throw APIError(.unprocessableContent, code: .invalid, message: "\(body.moderatorId) is not an active moderator's account.")
         }
-        let assignment = try await services.store.assign(moderator: moderator.id, to: value.id, by: actor, at: services.now())
+        let assignment = try await services.store.moderation.assign(moderator: moderator.id, to: value.id, by: actor, at: services.now())
         return Created(body: AssignmentRepresentation(assignment, now: services.now()))
     }
 }
@@ -165,7 +155,7 @@ struct AuditController: Sendable {
 
     @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<AuditEntryRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.auditor, .lead, .administrator], to: "read the audit trail")
+        try Access.Rule.readAuditTrail.require(actor)
         let page = try request.page()
         let after = try request.query("after", "a sequence number (0 or more)") { Int64($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 0
         let type = request.uri.queryParameters["subjectType"].map(String.init)
@@ -174,8 +164,8 @@ struct AuditController: Sendable {
             throw APIError(.badRequest, code: .badRequest, message: "Give subjectType and subjectId together (e.g. subjectType=recording&subjectId=…).")
         }
         let subject = type.flatMap { type in id.map { AuditEvent.Subject(type: type, id: $0) } }
-        let entries = try await services.store.auditEntries(
-            after: after, subject: subject, actionPrefixes: actor.role == .administrator ? Self.accountActions : nil, page: page)
+        let entries = try await services.store.audit.listEntries(
+            after: after, subject: subject, actionPrefixes: Access.auditActions(for: actor), page: page)
         return Page(fetched: entries.map(AuditEntryRepresentation.init), page: page)
     }
 }

@@ -11,7 +11,7 @@ import ReviewStore
 struct DataProtectionController: Sendable {
     let services: APIServices
 
-    static let keepers: Set<Role> = [.lead, .administrator]
+    static let keepers = Access.Rule.manageHolds.roles
     static let holdReaders: Set<Role> = [.lead, .administrator, .auditor]
 
     func addRoutes(to group: RouterGroup<ReviewRequestContext>) {
@@ -42,8 +42,8 @@ struct DataProtectionController: Sendable {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.keepers, to: "erase a candidate")
         let body = try await request.json(ErasureRequest.self, context: context)
-        guard let record = try await services.store.candidates.find(body.candidateId) else { throw Access.notFound("candidate \(body.candidateId)") }
-        if try await services.store.erasedAt(candidate: body.candidateId) == nil,
+        guard let record = try await services.store.records.candidates.find(body.candidateId) else { throw Access.notFound("candidate \(body.candidateId)") }
+        if try await services.store.dataProtection.erasedAt(candidate: body.candidateId) == nil,
             body.registrationNumber.trimmingCharacters(in: .whitespacesAndNewlines).uppercased() != record.candidate.registrationNumber.uppercased()
         {
             throw APIError(.unprocessableContent, code: .invalid,
@@ -93,7 +93,7 @@ struct DataProtectionController: Sendable {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.holdReaders, to: "list legal holds")
         let all = request.uri.queryParameters.get("includeReleased") == "true"
-        let holds = try await services.store.holds(includingReleased: all)
+        let holds = try await services.store.dataProtection.holds(includingReleased: all)
         try await services.store.audit.append(AuditEvent(
             at: services.now(), actorID: actor.userID, action: "holds.listed", subject: .init(type: "holds", id: "all"),
             details: ["count": String(holds.count), "released_included": String(all), "role": actor.role.rawValue]))
@@ -110,7 +110,7 @@ struct DataProtectionController: Sendable {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.keepers, to: "place a legal hold")
         let body = try await request.json(NewHold.self, context: context)
-        return Created(body: HoldRepresentation(try await services.store.placeHold(
+        return Created(body: HoldRepresentation(try await services.store.dataProtection.placeHold(
             on: body.subjectType, id: body.subjectId, reason: body.reason, by: actor, at: services.now())))
     }
 
@@ -126,6 +126,6 @@ struct DataProtectionController: Sendable {
         if (request.headers[.contentType] ?? "").hasPrefix("application/json") {
             reason = try await request.json(Release.self, context: context).reason
         }
-        return HoldRepresentation(try await services.store.releaseHold(id, reason: reason, by: actor, at: services.now()))
+        return HoldRepresentation(try await services.store.dataProtection.releaseHold(id, reason: reason, by: actor, at: services.now()))
     }
 }

@@ -24,7 +24,7 @@ struct DirectoryController: Sendable {
         let actor = try context.requireIdentity()
         let page = try request.page()
         guard !actor.role.isModerator else { throw Access.forbidden("A moderator cannot list organisations.") }
-        var all = try await services.store.organisations.all()
+        var all = try await services.store.records.organisations.all()
         if actor.role == .employer { all = all.filter { $0.id == actor.organisationID } }
         let window = all.dropFirst(page.offset).prefix(page.size + 1)
         return Page(fetched: window.map(OrganisationRepresentation.init), page: page)
@@ -55,13 +55,13 @@ struct DirectoryController: Sendable {
 
     @Sendable func listUsers(_ request: Request, context: ReviewRequestContext) async throws -> Page<UserRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.administrator, .lead], to: "list users")
+        try Access.Rule.listUsers.require(actor)
         let page = try request.page()
         let organisationID: OrganisationID? = try request.queryID("organisationId")
         let role = try request.query("role", "a role (\(Role.allCases.map(\.rawValue).joined(separator: ", ")))", Role.init(rawValue:))
-        let users = try await services.store.users(organisationID: organisationID, role: role, page: page)
-        let names = try await services.store.usernames(of: users.map(\.id))
-        let pending = Set(try await services.store.pendingApprovals().map(\.userID))
+        let users = try await services.store.records.listUsers(organisationID: organisationID, role: role, page: page)
+        let names = try await services.store.accounts.usernames(of: users.map(\.id))
+        let pending = Set(try await services.store.accounts.pendingApprovals().map(\.userID))
         return Page(fetched: users.map { UserRepresentation($0, username: names[$0.id], awaitingApproval: pending.contains($0.id)) }, page: page)
     }
 
@@ -93,21 +93,21 @@ struct DirectoryController: Sendable {
         try services.access.require(actor, in: [.administrator], to: "change users")
         let id: UserID = try context.id("userId")
         let body = try await request.json(UserChange.self, context: context)
-        guard var user = try await services.store.users.find(id) else { throw Access.notFound("user \(id)") }
+        guard var user = try await services.store.records.users.find(id) else { throw Access.notFound("user \(id)") }
         guard id != actor.userID || body.active else {
             throw APIError(.unprocessableContent, code: .invalid, message: "You cannot deactivate your own account; ask another administrator.")
         }
-        if body.active, let approval = try await services.store.accountApproval(of: id), approval.approvedBy == nil {
+        if body.active, let approval = try await services.store.accounts.accountApproval(of: id), approval.approvedBy == nil {
             throw APIError(.conflict, code: .conflict, message: """
                 This \(approval.role.rawValue) account awaits a second administrator's approval: another administrator \
                 approves it with POST /api/v1/users/\(id)/approval.
                 """)
         }
         // Deactivation ends the user's sessions and revokes their tokens for good: activating them again revives neither.
-        try await services.store.setUserActive(id, body.active, by: actor.userID, at: services.now())
+        try await services.store.accounts.setUserActive(id, body.active, by: actor.userID, at: services.now())
         if !body.active { services.credentials.forget(user: id) }
         user.active = body.active
-        let username = try await services.store.usernames(of: [id])[id]
+        let username = try await services.store.accounts.usernames(of: [id])[id]
         return UserRepresentation(user, username: username)
     }
 }
@@ -118,16 +118,16 @@ extension DirectoryController {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: [.administrator], to: "approve accounts")
         let id: UserID = try context.id("userId")
-        guard var user = try await services.store.users.find(id) else { throw Access.notFound("user \(id)") }
-        guard let approval = try await services.store.accountApproval(of: id), approval.approvedBy == nil else {
+        guard var user = try await services.store.records.users.find(id) else { throw Access.notFound("user \(id)") }
+        guard let approval = try await services.store.accounts.accountApproval(of: id), approval.approvedBy == nil else {
             throw APIError(.conflict, code: .conflict, message: "The user \(id) awaits no approval (approved already, or never needed one).")
         }
         guard approval.requestedBy != actor.userID else {
             throw Access.forbidden("You created this account, so another administrator must approve it (two-person rule).")
         }
-        _ = try await services.store.approveAccount(id, by: actor.userID, at: services.now())
+        _ = try await services.store.accounts.approveAccount(id, by: actor.userID, at: services.now())
         user.active = true
-        let username = try await services.store.usernames(of: [id])[id]
+        let username = try await services.store.accounts.usernames(of: [id])[id]
         return UserRepresentation(user, username: username)
     }
 }

@@ -12,9 +12,6 @@ import ReviewStore
 struct ExportController: Sendable {
     let services: APIServices
 
-    static let subjectAccessRoles: Set<Role> = [.lead, .administrator]
-    static let bundleRoles: Set<Role> = [.lead, .auditor]
-
     func addRoutes(to group: RouterGroup<ReviewRequestContext>) {
         group.get("candidates/:candidateId/subject-export", use: subjectExport)
         group.get("cases/:caseId/bundle", use: bundle)
@@ -24,16 +21,16 @@ struct ExportController: Sendable {
 
     @Sendable func subjectExport(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: Self.subjectAccessRoles, to: "export what is held about a candidate")
+        try Access.Rule.exportSubjectAccess.require(actor)
         let id: CandidateID = try context.id("candidateId")
-        guard try await services.store.candidates.find(id) != nil else { throw Access.notFound("candidate \(id)") }
+        guard try await services.store.records.candidates.find(id) != nil else { throw Access.notFound("candidate \(id)") }
         let (bytes, _) = try await exports.subjectAccessExportData(of: id, by: actor, at: services.now())
         return Self.zip(bytes, named: "subject-access-\(id).zip")
     }
 
     @Sendable func bundle(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: Self.bundleRoles, to: "export a case's evidence bundle")
+        try Access.Rule.exportBundle.require(actor)
         let (value, _) = try await services.access.case(try context.id("caseId"), for: actor)
         let (bytes, _) = try await exports.evidenceBundleData(of: value.id, by: actor, at: services.now())
         return Self.zip(bytes, named: "case-\(value.id)-evidence.zip")

@@ -34,14 +34,14 @@ struct ModerationController: Sendable {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: [.lead, .auditor, .assessor, .employer], to: "list development plans")
         let acknowledged = try request.query("acknowledged", "true or false") { Bool($0) }
-        let plans = try await services.store.developmentPlans(employerID: actor.role == .employer ? actor.organisationID : nil, acknowledged: acknowledged)
+        let plans = try await services.store.moderation.developmentPlans(employerID: actor.role == .employer ? actor.organisationID : nil, acknowledged: acknowledged)
         return ItemList(items: plans.map(DevelopmentPlanRepresentation.init))
     }
 
     @Sendable func policy(_ request: Request, context: ReviewRequestContext) async throws -> PolicyRepresentation {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.readers, to: "read the moderation policy")
-        return PolicyRepresentation(policy: try await services.store.moderationPolicy())
+        return PolicyRepresentation(policy: try await services.store.moderation.moderationPolicy())
     }
 
     /// Replaces the policy; keys left out take their defaults. 422 names a value out of range.
@@ -54,14 +54,14 @@ struct ModerationController: Sendable {
         } catch let error as DomainError {
             throw APIError(.unprocessableContent, code: .invalid, message: error.message)
         }
-        try await services.store.setModerationPolicy(policy, by: actor, at: services.now())
+        try await services.store.moderation.setModerationPolicy(policy, by: actor, at: services.now())
         return PolicyRepresentation(policy: policy)
     }
 
     @Sendable func moderators(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<ModeratorRepresentation> {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: [.lead, .auditor, .administrator], to: "list moderators")
-        return ItemList(items: try await services.store.moderatorProfiles().map { ModeratorRepresentation($0.profile, openWorkload: $0.openWorkload) })
+        return ItemList(items: try await services.store.moderation.moderatorProfiles().map { ModeratorRepresentation($0.profile, openWorkload: $0.openWorkload) })
     }
 
     struct Profile: Decodable {
@@ -77,29 +77,29 @@ struct ModerationController: Sendable {
         guard ModeratorProfile.capacityRange.contains(body.capacity) else {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"capacity\" must be 0–100 open cases, not \(body.capacity).")
         }
-        try await services.store.setModeratorProfile(of: id, practiceAreas: Set(body.practiceAreas), capacity: body.capacity, by: actor, at: services.now())
-        guard let updated = try await services.store.moderatorProfiles().first(where: { $0.profile.id == id }) else {
+        try await services.store.moderation.setModeratorProfile(of: id, practiceAreas: Set(body.practiceAreas), capacity: body.capacity, by: actor, at: services.now())
+        guard let updated = try await services.store.moderation.moderatorProfiles().first(where: { $0.profile.id == id }) else {
             throw Access.notFound("moderator \(id)")
         }
         return ModeratorRepresentation(updated.profile, openWorkload: updated.openWorkload)
     }
 
     /// A moderator reads and declares their own conflicts; the lead anyone's (and records them); the auditor reads.
-    private func conflictTarget(_ context: ReviewRequestContext, actor: Actor, declaring: Bool) async throws -> UserID {
+    private func conflictTarget(_ context: ReviewRequestContext, actor: ActingUser, declaring: Bool) async throws -> UserID {
         let id: UserID = try context.id("userId")
         if actor.role.isModerator {
             guard id == actor.userID else { throw Access.forbidden("A moderator manages only their own conflicts of interest.") }
         } else {
             try services.access.require(actor, in: declaring ? [.lead] : Self.readers, to: declaring ? "record a moderator's conflict" : "read moderators' conflicts")
         }
-        guard let user = try await services.store.users.find(id), user.role.isModerator else { throw Access.notFound("moderator \(id)") }
+        guard let user = try await services.store.records.users.find(id), user.role.isModerator else { throw Access.notFound("moderator \(id)") }
         return id
     }
 
     @Sendable func conflicts(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<ConflictRepresentation> {
         let actor = try context.requireIdentity()
         let id = try await conflictTarget(context, actor: actor, declaring: false)
-        return ItemList(items: try await services.store.conflicts(of: id).map(ConflictRepresentation.init))
+        return ItemList(items: try await services.store.moderation.conflicts(of: id).map(ConflictRepresentation.init))
     }
 
     struct NewConflict: Decodable {
@@ -115,12 +115,12 @@ struct ModerationController: Sendable {
         let subject: DeclaredConflict.Subject
         switch (body.candidateId, body.organisationId) {
         case (let candidate?, nil):
-            guard try await services.store.candidates.find(candidate) != nil else {
+            guard try await services.store.records.candidates.find(candidate) != nil else {
                 throw APIError(.unprocessableContent, code: .invalid, message: "There is no candidate \(candidate).")
             }
             subject = .candidate(candidate)
         case (nil, let organisation?):
-            guard try await services.store.organisations.find(organisation) != nil else {
+            guard try await services.store.records.organisations.find(organisation) != nil else {
                 throw APIError(.unprocessableContent, code: .invalid, message: "There is no organisation \(organisation).")
             }
             subject = .organisation(organisation)
@@ -133,7 +133,7 @@ struct ModerationController: Sendable {
         } catch {
             throw APIError(.unprocessableContent, code: .invalid, message: error.message)
         }
-        return Created(body: ConflictRepresentation(try await services.store.declareConflict(conflict, by: actor, at: services.now())))
+        return Created(body: ConflictRepresentation(try await services.store.moderation.declareConflict(conflict, by: actor, at: services.now())))
     }
 
     /// A moderator's own assignments (their work, open first); for the lead and the auditor, the overdue ones, or
@@ -143,17 +143,17 @@ struct ModerationController: Sendable {
         let now = services.now()
         if actor.role.isModerator {
             // Sealed panels (decision 10): the reasons do not say which place a moderator fills until they may see the panel.
-            let unsealed = try await services.store.unsealedRounds(of: actor.userID)
-            return ItemList(items: try await services.store.assignments(ofModerator: actor.userID).map {
+            let unsealed = try await services.store.moderation.unsealedRounds(of: actor.userID)
+            return ItemList(items: try await services.store.moderation.assignments(ofModerator: actor.userID).map {
                 AssignmentRepresentation($0, now: now, sealed: unsealed[$0.caseID] != $0.round)
             })
         }
         try services.access.require(actor, in: Self.readers.union([.moderator(.professional), .moderator(.lay)]), to: "list assignments")
         let states = Assignment.State.allCases.map(\.rawValue).joined(separator: ", ")
         if let state = try request.query("state", "an assignment state (\(states))", Assignment.State.init(rawValue:)) {
-            return ItemList(items: try await services.store.assignments(in: state).map { AssignmentRepresentation($0, now: now) })
+            return ItemList(items: try await services.store.moderation.assignments(in: state).map { AssignmentRepresentation($0, now: now) })
         }
-        return ItemList(items: try await services.store.overdueAssignments(at: now).map { AssignmentRepresentation($0, now: now) })
+        return ItemList(items: try await services.store.moderation.overdueAssignments(at: now).map { AssignmentRepresentation($0, now: now) })
     }
 
     struct RoutingRequestBody: Decodable {
@@ -166,7 +166,7 @@ struct ModerationController: Sendable {
         try services.access.require(actor, in: [.lead], to: "run routing")
         let body = try await request.json(RoutingRequestBody.self, context: context)
         let now = services.now()
-        return RoutingReportRepresentation(try await services.store.route(cases: body.caseIds, trigger: "lead \(actor.userID)", at: now), now: now)
+        return RoutingReportRepresentation(try await services.store.moderation.route(cases: body.caseIds, trigger: "lead \(actor.userID)", at: now), now: now)
     }
 
     struct SampleRequest: Decodable {
@@ -181,12 +181,12 @@ struct ModerationController: Sendable {
         try services.access.require(actor, in: [.lead], to: "draw a quality sample")
         let body = try await request.json(SampleRequest.self, context: context)
         var rate = body.rate ?? 0
-        if body.rate == nil { rate = try await services.store.moderationPolicy().sampleRate }
+        if body.rate == nil { rate = try await services.store.moderation.moderationPolicy().sampleRate }
         guard rate >= 0, rate <= 1 else {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"rate\" must be between 0 and 1 (e.g. 0.1 for 10%), not \(rate).")
         }
         let dryRun = body.dryRun ?? false
-        let record = try await services.store.drawSample(rate: rate, seed: body.seed, dryRun: dryRun, by: actor, at: services.now())
+        let record = try await services.store.moderation.drawSample(rate: rate, seed: body.seed, dryRun: dryRun, by: actor, at: services.now())
         return Created(body: SampleDrawRepresentation(record, dryRun: dryRun), status: dryRun ? .ok : .created)
     }
 
@@ -195,13 +195,13 @@ struct ModerationController: Sendable {
     @Sendable func sampleEstimates(_ request: Request, context: ReviewRequestContext) async throws -> SampleFindingsRepresentation {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.readers, to: "read the quality samples' estimates")
-        return SampleFindingsRepresentation(try await services.store.sampleFindings(confidence: 0.95), confidence: 0.95)
+        return SampleFindingsRepresentation(try await services.store.moderation.sampleFindings(confidence: 0.95), confidence: 0.95)
     }
 
     @Sendable func seeds(_ request: Request, context: ReviewRequestContext) async throws -> ItemList<SeedRepresentation> {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.readers, to: "list calibration seeds")
-        return ItemList(items: try await services.store.seeds().map(SeedRepresentation.init))
+        return ItemList(items: try await services.store.moderation.seeds().map(SeedRepresentation.init))
     }
 
     struct NewSeed: Decodable {
@@ -212,17 +212,17 @@ struct ModerationController: Sendable {
 
     @Sendable func markSeed(_ request: Request, context: ReviewRequestContext) async throws -> Created<SeedRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.lead], to: "mark calibration seeds")
+        try Access.Rule.markSeeds.require(actor)
         let body = try await request.json(NewSeed.self, context: context)
         guard let score = try? Score(body.score) else {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"score\" must be a whole number from 1 to 7, not \(body.score).")
         }
-        return Created(body: SeedRepresentation(try await services.store.markSeed(body.observationId, score: score, reason: body.reason, by: actor, at: services.now())))
+        return Created(body: SeedRepresentation(try await services.store.moderation.markSeed(body.observationId, score: score, reason: body.reason, by: actor, at: services.now())))
     }
 
     @Sendable func calibrationResults(_ request: Request, context: ReviewRequestContext) async throws -> CalibrationResultsRepresentation {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.readers, to: "read calibration results")
-        return CalibrationResultsRepresentation(try await services.store.calibrationResults())
+        return CalibrationResultsRepresentation(try await services.store.moderation.calibrationResults())
     }
 }

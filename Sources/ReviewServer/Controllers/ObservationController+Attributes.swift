@@ -40,17 +40,17 @@ extension ObservationController {
         let consentedAt: Date?
     }
 
-    private func keeperAndCandidate(_ context: ReviewRequestContext, to doWhat: String) async throws -> (Actor, CandidateID) {
+    private func keeperAndCandidate(_ context: ReviewRequestContext, to doWhat: String) async throws -> (ActingUser, CandidateID) {
         let actor = try context.requireIdentity()
         try services.access.require(actor, in: Self.attributeKeepers, to: doWhat)
         let id: CandidateID = try context.id("candidateId")
-        guard try await services.store.candidates.find(id) != nil else { throw Access.notFound("candidate \(id)") }
+        guard try await services.store.records.candidates.find(id) != nil else { throw Access.notFound("candidate \(id)") }
         return (actor, id)
     }
 
     @Sendable func attributes(_ request: Request, context: ReviewRequestContext) async throws -> AttributesRepresentation {
         let (_, id) = try await keeperAndCandidate(context, to: "read a candidate's attributes")
-        guard let held = try await services.store.attributes(of: id) else {
+        guard let held = try await services.store.insight.attributes(of: id) else {
             throw APIError(.notFound, code: .notFound, message: "No attributes are held for candidate \(id) (none were given with consent).")
         }
         return AttributesRepresentation(held)
@@ -63,13 +63,13 @@ extension ObservationController {
         if let consentedAt = body.consentedAt, consentedAt > now {
             throw APIError(.unprocessableContent, code: .invalid, message: "consentedAt is in the future: give the date the candidate consented.")
         }
-        return AttributesRepresentation(try await services.store.recordAttributes(
+        return AttributesRepresentation(try await services.store.insight.recordAttributes(
             of: id, body.attributes, consentReference: body.consentReference, consentedAt: body.consentedAt ?? now, by: actor, at: now))
     }
 
     @Sendable func withdrawAttributes(_ request: Request, context: ReviewRequestContext) async throws -> HTTPResponse.Status {
         let (actor, id) = try await keeperAndCandidate(context, to: "erase a candidate's attributes")
-        guard try await services.store.withdrawAttributes(of: id, by: actor, at: services.now()) else {
+        guard try await services.store.insight.withdrawAttributes(of: id, by: actor, at: services.now()) else {
             throw APIError(.notFound, code: .notFound, message: "No attributes are held for candidate \(id).")
         }
         return .noContent

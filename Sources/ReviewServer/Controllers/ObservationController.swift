@@ -24,7 +24,7 @@ struct ObservationController: Sendable {
         let page = try request.page()
         let asked: OrganisationID? = try request.queryID("employerId")
         if let scope, let asked, asked != scope { return Page(fetched: [], page: page) }
-        let records = try await services.store.candidates(employerID: scope ?? asked, page: page)
+        let records = try await services.store.records.listCandidates(employerID: scope ?? asked, page: page)
         return Page(fetched: records.map(CandidateRepresentation.init), page: page)
     }
 
@@ -38,7 +38,7 @@ struct ObservationController: Sendable {
         let scope = try services.access.employerScope(of: actor, listing: "observations")
         let page = try request.page()
         let candidateID: CandidateID? = try request.queryID("candidateId")
-        let records = try await services.store.observations(candidateID: candidateID, employerID: scope, page: page)
+        let records = try await services.store.records.listObservations(candidateID: candidateID, employerID: scope, page: page)
         return Page(fetched: records.map(ObservationRepresentation.init), page: page)
     }
 
@@ -57,7 +57,7 @@ struct ObservationController: Sendable {
                 """)
         }
         _ = try await services.access.observation(id, for: actor)
-        let ratings = try await services.store.ratings.ratings(of: id).map(RatingRepresentation.init)
+        let ratings = try await services.store.records.ratings.ratings(of: id).map(RatingRepresentation.init)
         return Page(fetched: ratings, page: PageRequest(number: 1, size: max(1, min(ratings.count, PageRequest.maximumSize))))
     }
 
@@ -76,7 +76,7 @@ struct ObservationController: Sendable {
 
     @Sendable func rate(_ request: Request, context: ReviewRequestContext) async throws -> Created<RatingResult> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.assessor, .employer], to: "record an assessor or employer rating (moderators give second opinions)")
+        try Access.Rule.rate.require(actor)
         let id: ObservationID = try context.id("observationId")
         _ = try await services.access.observation(id, for: actor)
         let body = try await request.json(NewRating.self, context: context)
@@ -84,7 +84,7 @@ struct ObservationController: Sendable {
         do { score = try Score(body.score) } catch {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"score\" must be a whole number from 1 to 7, not \(body.score).")
         }
-        let recorded = try await services.store.recordRating(
+        let recorded = try await services.store.workflow.recordRating(
             observationID: id, score: score, rationale: body.rationale, supersedes: body.supersedes, correctionReason: body.correctionReason,
             by: actor, at: services.now())
         return Created(body: RatingResult(rating: RatingRepresentation(recorded.rating), openedCase: recorded.openedCase.map { CaseRepresentation($0, blind: false, showCalibration: false) }))
@@ -96,11 +96,11 @@ struct ObservationController: Sendable {
 
     @Sendable func flag(_ request: Request, context: ReviewRequestContext) async throws -> Created<CaseRepresentation> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.assessor, .employer, .lead], to: "flag an observation for review")
+        try Access.Rule.flag.require(actor)
         let id: ObservationID = try context.id("observationId")
         _ = try await services.access.observation(id, for: actor)
         let body = try await request.json(NewFlag.self, context: context)
-        let result = try await services.store.flag(observationID: id, reason: body.reason, by: actor, at: services.now())
+        let result = try await services.store.workflow.flag(observationID: id, reason: body.reason, by: actor, at: services.now())
         return Created(body: CaseRepresentation(result, blind: false, showCalibration: false))
     }
 }

@@ -16,7 +16,7 @@ struct OperationsController: Sendable {
         router.get("readyz", use: ready)
         router.get("metrics", use: metrics)
         router.get("openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
         }
     }
 
@@ -65,12 +65,12 @@ struct OperationsController: Sendable {
     /// `obsreview_jobs{state="queued"}`) and how long the oldest due job has waited.
     @Sendable func metrics(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let registry = Observability.registry
-        if let counts = try? await store.jobCounts() {
+        if let counts = try? await store.jobs.jobCounts() {
             for state in ["queued", "running", "done", "failed", "dead"] {
                 Gauge(label: "obsreview_jobs", dimensions: [("state", state)]).record(Double(counts[state] ?? 0))
             }
         }
-        if let wait = try? await store.oldestDueJobWait() {
+        if let wait = try? await store.jobs.oldestDueJobWait() {
             Gauge(label: "obsreview_jobs_oldest_due_seconds").record(wait)
         }
         return Response(

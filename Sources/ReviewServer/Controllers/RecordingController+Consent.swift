@@ -54,16 +54,16 @@ extension RecordingController {
 
     @Sendable func consents(_ request: Request, context: ReviewRequestContext) async throws -> ConsentRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: Access.schemeReaders, to: "read a recording's consents")
+        try Access.Rule.readConsents.require(actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        return ConsentRepresentation(recording.id, try await services.store.consents(of: recording.id))
+        return ConsentRepresentation(recording.id, try await services.store.dataProtection.consents(of: recording.id))
     }
 
     @Sendable func recordConsent(_ request: Request, context: ReviewRequestContext) async throws -> ConsentRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.assessor, .lead], to: "record consent on a recording")
+        try Access.Rule.recordConsent.require(actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        guard actor.role == .lead || recording.uploadedBy == actor.userID else {
+        guard Access.mayRecordConsent(uploadedBy: recording.uploadedBy, viewer: actor) else {
             throw APIError(.forbidden, code: .forbidden, message: "Only the person who uploaded this recording, or the moderation lead, can record consent on it.")
         }
         let answer = try await request.json(ConsentAnswer.self, context: context)
@@ -75,7 +75,7 @@ extension RecordingController {
             throw APIError(.unprocessableContent, code: .invalid,
                            message: "“\(answer.purpose)” is not a purpose: use \(ConsentPurpose.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        let consent = try await services.store.recordConsent(
+        let consent = try await services.store.dataProtection.recordConsent(
             recording: recording.id, person: person, purpose: purpose, granted: answer.granted, reference: answer.reference, by: actor, at: services.now())
         return ConsentRepresentation(recording.id, consent)
     }

@@ -36,9 +36,9 @@ struct RecordingController: Sendable {
     /// the lead; `rejected → stored` with a new job, audited with the reason. 202: the worker takes it from there.
     @Sendable func reindex(_ request: Request, context: ReviewRequestContext) async throws -> Created<RecordingDetail> {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.assessor, .lead], to: "index a recording again")
+        try Access.Rule.reindex.require(actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        guard actor.role == .lead || recording.uploadedBy == actor.userID else {
+        guard Access.mayReindex(uploadedBy: recording.uploadedBy, viewer: actor) else {
             throw APIError(.forbidden, code: .forbidden, message: "Only the person who uploaded this recording, or the moderation lead, can have it indexed again.")
         }
         let body = request.headers[.contentLength] == "0" || request.headers[.contentLength] == nil
@@ -47,8 +47,8 @@ struct RecordingController: Sendable {
             throw APIError(.conflict, code: .conflict, message: "The original of this recording is not on the server any more, so it cannot be indexed again: upload the file again.")
         }
         let reason = body.reason?.nonBlank ?? "index again"
-        let (requeued, _) = try await services.store.requeueRecording(recording.id, reason: reason, by: actor, at: services.now())
-        let job = try await services.store.indexJob(of: requeued.id).map {
+        let (requeued, _) = try await services.store.ingest.requeueRecording(recording.id, reason: reason, by: actor, at: services.now())
+        let job = try await services.store.ingest.indexJob(of: requeued.id).map {
             RecordingDetail.JobState(state: $0.job.state.rawValue, attempts: $0.job.attempts, progress: $0.progress, lastError: $0.job.lastError)
         }
         return Created(body: RecordingDetail(recording: RecordingRepresentation(requeued), job: job), status: .accepted)
@@ -68,7 +68,7 @@ struct RecordingController: Sendable {
     /// offers as its captions track. Assessors and the lead (who upload recordings) may; the change is audited.
     @Sendable func putCaptions(_ request: Request, context: ReviewRequestContext) async throws -> CaptionsRepresentation {
         let actor = try context.requireIdentity()
-        try services.access.require(actor, in: [.assessor, .lead], to: "add captions to a recording")
+        try Access.Rule.addCaptions.require(actor)
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
         guard recording.status == .ready else {
             throw APIError(.conflict, code: .notReady, message: "Recording \(recording.id) is \(recording.status.name): add captions once it is ready.")
@@ -91,11 +91,17 @@ struct RecordingController: Sendable {
         }
         let path = services.mediaDirectory(of: recording).appending("captions.vtt")
         let temporary = services.mediaDirectory(of: recording).appending("captions.vtt.part")
+        // An erased recording keeps its row but not its files: say so rather than fail on the missing folder.
+        guard try await FileSystem.shared.info(forFileAt: services.mediaDirectory(of: recording)) != nil else {
+            throw APIError(.conflict, code: .conflict,
+                           message: "This recording's files are no longer on the server (erased or removed), so captions cannot be added to it.")
+        }
         try data.write(to: URL(fileURLWithPath: temporary.string), options: .atomic)
         _ = try? FileManager.default.removeItem(atPath: path.string)
         try FileManager.default.moveItem(atPath: temporary.string, toPath: path.string)
+        OpenFileCache.shared.forget(path)
         let sha256 = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        try await services.store.recordCaptions(of: recording.id, bytes: data.count, sha256: sha256, by: actor, at: services.now())
+        try await services.store.workflow.recordCaptions(of: recording.id, bytes: data.count, sha256: sha256, by: actor, at: services.now())
         return CaptionsRepresentation(recordingId: recording.id, bytes: data.count, sha256: sha256, link: "/api/v1/recordings/\(recording.id)/captions")
     }
 
@@ -134,7 +140,7 @@ struct RecordingController: Sendable {
         let observationID: ObservationID? = try request.queryID("observationId")
         let statuses = ["uploading", "stored", "indexing", "ready", "rejected"]
         let status = try request.query("status", "one of \(statuses.joined(separator: ", "))") { statuses.contains($0) ? $0 : nil }
-        let recordings = try await services.store.recordings(
+        let recordings = try await services.store.records.listRecordings(
             observationID: observationID, employerID: scope, status: status, assignedTo: actor.role.isModerator ? actor.userID : nil, page: page)
         return Page(fetched: recordings.map(RecordingRepresentation.init), page: page)
     }
@@ -142,7 +148,7 @@ struct RecordingController: Sendable {
     @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> RecordingDetail {
         let actor = try context.requireIdentity()
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        let job = try await services.store.indexJob(of: recording.id).map {
+        let job = try await services.store.ingest.indexJob(of: recording.id).map {
             RecordingDetail.JobState(state: $0.job.state.rawValue, attempts: $0.job.attempts, progress: $0.progress, lastError: $0.job.lastError)
         }
         return RecordingDetail(recording: RecordingRepresentation(recording), job: job)
@@ -151,7 +157,7 @@ struct RecordingController: Sendable {
     @Sendable func index(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let actor = try context.requireIdentity()
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        guard let report = try await services.store.indexReport(of: recording.id) else {
+        guard let report = try await services.store.ingest.indexReport(of: recording.id) else {
             throw APIError(.notFound, code: .notReady,
                            message: "Recording \(recording.id) is \(recording.status.name): its index exists once it is ready.")
         }
@@ -189,9 +195,11 @@ struct RecordingController: Sendable {
         let directory = services.mediaDirectory(of: recording)
         for (name, type) in [("proxy.mp4", "video/mp4"), ("proxy.webm", "video/webm")] {
             let path = directory.appending(name)
-            guard let info = try await FileSystem.shared.info(forFileAt: path) else { continue }
+            // The descriptor kept open for streaming (``OpenFileCache``) tells size and time without a thread-pool hop,
+            // and the ETag then describes the very file the body is sent from.
+            guard let info = try await OpenFileCache.shared.info(path) else { continue }
             // The proxy is made once per recording; its size and time tell one making from another.
-            let file = StreamedFile(path: path, etag: "\(recording.sha256 ?? "proxy")-\(info.size)-\(info.lastDataModificationTime.seconds)",
+            let file = StreamedFile(path: path, etag: "\(recording.sha256 ?? "proxy")-\(info.size)-\(Int64(info.modified.timeIntervalSince1970))",
                                     contentType: type, fileName: nil)
             return try await stream(file, of: recording, variant: "proxy", request: request, context: context, actor: actor)
         }
@@ -216,17 +224,17 @@ struct RecordingController: Sendable {
     }
 
     private func stream(
-        _ file: StreamedFile, of recording: Recording, variant: String, request: Request, context: ReviewRequestContext, actor: Actor
+        _ file: StreamedFile, of recording: Recording, variant: String, request: Request, context: ReviewRequestContext, actor: ActingUser
     ) async throws -> Response {
         let response = try await FileStreamer.response(to: request, file: file, context: context)
         if request.method == .get, response.status == .ok || response.status == .partialContent,
-            await services.viewings.noteRequest(by: actor.userID, of: recording.id, at: services.now())
+            services.viewings.noteRequest(by: actor.userID, of: recording.id, at: services.now())
         {
             do {
-                try await services.store.recordViewing(of: recording.id, variant: variant, by: actor, at: services.now())
+                try await services.store.workflow.recordViewing(of: recording.id, variant: variant, by: actor, at: services.now())
             } catch {
                 // No audit event, no viewing: the trail must hold every viewing.
-                await services.viewings.forget(actor.userID, recording.id)
+                services.viewings.forget(actor.userID, recording.id)
                 throw error
             }
         }

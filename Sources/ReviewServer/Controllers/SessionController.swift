@@ -72,11 +72,11 @@ struct SessionController: Sendable {
             // A hash from before pre-hashing: re-hash in the current format while the password is at hand (only
             // when bcrypt saw all of it; a longer one cannot be told from its first 72 bytes).
             let upgraded = try await services.passwords.hash(body.password)
-            try await services.store.replacePasswordHash(of: user.id, with: upgraded, keepingSession: nil, action: nil, by: user.id, at: now)
+            try await services.store.accounts.replacePasswordHash(of: user.id, with: upgraded, keepingSession: nil, action: nil, by: user.id, at: now)
         }
         let token = Secrets.generate()
         let csrf = Secrets.generate()
-        try await services.store.createSession(
+        try await services.store.accounts.createSession(
             tokenHash: Secrets.hash(token), userID: user.id, csrfToken: csrf, expiresAt: now.addingTimeInterval(services.sessionLifetime), at: now)
         context.logger.info("signed in", metadata: ["user": "\(user.id)", "role": "\(user.role)"])
         var response = try SessionRepresentation(user: UserRepresentation(user, username: body.username), csrfToken: csrf, recoveryCodes: recoveryCodes)
@@ -94,7 +94,7 @@ struct SessionController: Sendable {
         username: String, password: String, address: String, now: Date, purpose: String = "", context: ReviewRequestContext
     ) async throws -> (user: User, passwordHash: String) {
         try await admit(username: username, address: address, now: now, context: context)
-        let stored = try await services.store.credentials(username: username)
+        let stored = try await services.store.accounts.credentials(username: username)
         let matches = try await services.passwords.verify(password, hash: stored?.passwordHash ?? services.decoyHash)
         guard let stored, matches, stored.user.active else {
             let reason = stored == nil ? "unknown username" : !matches ? "wrong password" : "account inactive"
@@ -110,7 +110,7 @@ struct SessionController: Sendable {
     /// returns ten recovery codes (shown once); a role that must have one and has none is refused (403) with
     /// the way to set it up. Returns the new recovery codes, if any.
     func checkSecondFactor(_ body: SignIn, user: User, address: String, now: Date, context: ReviewRequestContext) async throws -> [String]? {
-        let factor = try await services.store.secondFactor(of: user.id)
+        let factor = try await services.store.accounts.secondFactor(of: user.id)
         let code = body.code.map { $0.filter { !$0.isWhitespace } } ?? ""
         func refuse(_ reason: String, _ message: String) async throws -> Never {
             context.logger.warning("sign-in failed", metadata: ["username": "\(body.username)", "address": "\(address)", "reason": "\(reason)"])
@@ -120,7 +120,7 @@ struct SessionController: Sendable {
         guard let factor, let key = Base32.decode(factor.secret) else {
             guard !services.secondFactorRoles.contains(user.role) else {
                 throw APIError(.forbidden, code: .secondFactorSetupRequired, message: """
-                    A \(PageContext.roleName(user.role).lowercased()) account must sign in with a second factor, and this one has none yet: \
+                    A \(Labels.role(user.role).lowercased()) account must sign in with a second factor, and this one has none yet: \
                     set one up with POST /api/v1/session/second-factor (your username and password), add its secret to an \
                     authenticator app, then sign in with the app's code.
                     """)
@@ -146,7 +146,7 @@ struct SessionController: Sendable {
                     """)
             }
             let codes = (0..<10).map { _ in Self.recoveryCode() }
-            let result = try await services.store.acceptSecondFactorStep(
+            let result = try await services.store.accounts.acceptSecondFactorStep(
                 of: user.id, step: step, recoveryCodeHashes: codes.map { Secrets.hash(Self.normalisedRecoveryCode($0)) }, at: now)
             guard result.accepted else { try await refuse("second factor code used twice", "That code has been used already: wait for the next one.") }
             return codes
@@ -156,12 +156,12 @@ struct SessionController: Sendable {
                            message: "Enter the 6-digit code from your authenticator app (or one of your recovery codes) as well.")
         }
         if let step = totp.matchingStep(code, at: now) {
-            guard try await services.store.acceptSecondFactorStep(of: user.id, step: step, recoveryCodeHashes: [], at: now).accepted else {
+            guard try await services.store.accounts.acceptSecondFactorStep(of: user.id, step: step, recoveryCodeHashes: [], at: now).accepted else {
                 try await refuse("second factor code used twice", "That code has been used already: wait for the next one and try again.")
             }
             return nil
         }
-        guard try await services.store.useRecoveryCode(of: user.id, codeHash: Secrets.hash(Self.normalisedRecoveryCode(code)), at: now) else {
+        guard try await services.store.accounts.useRecoveryCode(of: user.id, codeHash: Secrets.hash(Self.normalisedRecoveryCode(code)), at: now) else {
             try await refuse("wrong second factor code", "The username, password or code is wrong.")
         }
         return nil
@@ -204,13 +204,13 @@ struct SessionController: Sendable {
         try await services.throttle.succeeded(username: body.username, address: address, now: now)
         var generator = SystemRandomNumberGenerator()
         let key = (0..<20).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        if try await services.store.secondFactor(of: user.id)?.confirmedAt != nil {
+        if try await services.store.accounts.secondFactor(of: user.id)?.confirmedAt != nil {
             throw APIError(.conflict, code: .conflict, message: """
                 This account already has a second factor. Lost the device? Sign in with a recovery code, or ask an administrator.
                 """)
         }
         // (The store refuses too, should a confirmation slip in between.)
-        try await services.store.beginSecondFactor(of: user.id, secret: Base32.encode(key), at: now)
+        try await services.store.accounts.beginSecondFactor(of: user.id, secret: Base32.encode(key), at: now)
         let totp = TOTP(secret: key)
         return SecondFactorSetup(
             secret: Base32.encode(key), otpauthUri: totp.provisioningURI(account: body.username, issuer: "ObservationReview"),
@@ -227,8 +227,8 @@ struct SessionController: Sendable {
         let actor = try context.requireIdentity()
         let body = try await request.json(PasswordChange.self, context: context)
         let now = services.now()
-        guard let username = try await services.store.usernames(of: [actor.userID])[actor.userID],
-            let stored = try await services.store.credentials(username: username)
+        guard let username = try await services.store.accounts.usernames(of: [actor.userID])[actor.userID],
+            let stored = try await services.store.accounts.credentials(username: username)
         else {
             throw APIError(.unprocessableContent, code: .invalid, message: "This account has no password to change (it signs in with API tokens only).")
         }
@@ -239,7 +239,7 @@ struct SessionController: Sendable {
             throw APIError(.unprocessableContent, code: .invalid, message: "The current password is wrong: type the password you signed in with.")
         }
         try await services.throttle.succeeded(username: username, address: address, now: now)
-        let organisation = try await services.store.organisations.find(stored.user.organisationID)
+        let organisation = try await services.store.records.organisations.find(stored.user.organisationID)
         if let problem = PasswordPolicy.standard.problem(with: body.newPassword, username: username, organisationName: organisation?.name) {
             throw APIError(.unprocessableContent, code: .invalid, message: problem)
         }
@@ -248,7 +248,7 @@ struct SessionController: Sendable {
         }
         let hash = try await services.passwords.hash(body.newPassword)
         let keep = context.sessionToken.map(Secrets.hash)
-        try await services.store.replacePasswordHash(of: actor.userID, with: hash, keepingSession: keep, action: "user.password_changed", by: actor.userID, at: now)
+        try await services.store.accounts.replacePasswordHash(of: actor.userID, with: hash, keepingSession: keep, action: "user.password_changed", by: actor.userID, at: now)
         services.credentials.forget(user: actor.userID)
         return .noContent
     }
@@ -256,7 +256,7 @@ struct SessionController: Sendable {
     /// Ends every session of the caller, this one included, and revokes every API token of theirs.
     @Sendable func signOutEverywhere(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let actor = try context.requireIdentity()
-        try await services.store.endEverySession(of: actor.userID, revokingTokens: true, by: actor.userID, at: services.now())
+        try await services.store.accounts.endEverySession(of: actor.userID, revokingTokens: true, by: actor.userID, at: services.now())
         services.credentials.forget(user: actor.userID)
         var response = Response(status: .noContent)
         response.setCookie(Cookie(
@@ -267,16 +267,16 @@ struct SessionController: Sendable {
 
     @Sendable func current(_ request: Request, context: ReviewRequestContext) async throws -> SessionRepresentation {
         let actor = try context.requireIdentity()
-        guard let user = try await services.store.users.find(actor.userID) else { throw Access.notFound("user \(actor.userID)") }
-        let csrf = try await context.sessionToken.asyncMap { try await services.store.session(tokenHash: Secrets.hash($0))?.csrfToken } ?? nil
-        let username = try await services.store.usernames(of: [user.id])[user.id]
+        guard let user = try await services.store.records.users.find(actor.userID) else { throw Access.notFound("user \(actor.userID)") }
+        let csrf = try await context.sessionToken.asyncMap { try await services.store.accounts.session(tokenHash: Secrets.hash($0))?.csrfToken } ?? nil
+        let username = try await services.store.accounts.usernames(of: [user.id])[user.id]
         return SessionRepresentation(user: UserRepresentation(user, username: username), csrfToken: csrf ?? "")
     }
 
     @Sendable func signOut(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let actor = try context.requireIdentity()
         if let token = context.sessionToken {
-            try await services.store.endSession(tokenHash: Secrets.hash(token), userID: actor.userID, at: services.now())
+            try await services.store.accounts.endSession(tokenHash: Secrets.hash(token), userID: actor.userID, at: services.now())
             services.credentials.forget(tokenHash: Secrets.hash(token))
         }
         var response = Response(status: .noContent)
@@ -288,7 +288,7 @@ struct SessionController: Sendable {
 
     @Sendable func listTokens(_ request: Request, context: ReviewRequestContext) async throws -> Page<APITokenRepresentation> {
         let actor = try context.requireIdentity()
-        let tokens = try await services.store.apiTokens(of: actor.userID).map(APITokenRepresentation.init)
+        let tokens = try await services.store.accounts.apiTokens(of: actor.userID).map(APITokenRepresentation.init)
         let size = max(tokens.count, 1)
         return Page(fetched: tokens, page: PageRequest(number: 1, size: min(size, PageRequest.maximumSize)))
     }
@@ -315,7 +315,7 @@ struct SessionController: Sendable {
         let now = services.now()
         let secret = Secrets.generate()
         let id = String(Secrets.generate(byteCount: 9))
-        let record = try await services.store.createAPIToken(
+        let record = try await services.store.accounts.createAPIToken(
             id: id, userID: actor.userID, name: name, tokenHash: Secrets.hash(secret), expiresAt: now.addingTimeInterval(Double(days) * 86_400),
             readOnly: body.readOnly ?? false, at: now)
         return Created(body: CreatedAPIToken(token: APITokenRepresentation(record), secret: secret))
@@ -324,7 +324,7 @@ struct SessionController: Sendable {
     @Sendable func revokeToken(_ request: Request, context: ReviewRequestContext) async throws -> HTTPResponse.Status {
         let actor = try context.requireIdentity()
         let id = context.parameters.get("tokenId") ?? ""
-        guard try await services.store.revokeAPIToken(id: id, of: actor.userID, at: services.now()) else {
+        guard try await services.store.accounts.revokeAPIToken(id: id, of: actor.userID, at: services.now()) else {
             throw Access.notFound("API token \(id)")
         }
         services.credentials.forget(user: actor.userID)  // the cache knows tokens by hash, not by id

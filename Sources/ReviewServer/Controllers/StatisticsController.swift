@@ -53,7 +53,7 @@ struct StatisticsController: Sendable {
         // Employers' periods are released a while after they end (late ratings and decisions in) and then frozen.
         let delay = actor.role == .employer ? services.statisticsReleaseDelay : 0
         let asked = try Self.period(request, length: length, now: now, delay: delay)
-        let earliest = try await services.store.earliestObservationDate() ?? now
+        let earliest = try await services.store.insight.earliestObservationDate() ?? now
         let periods = Array(ReportingPeriod.ended(from: earliest, at: now.addingTimeInterval(-delay), length: length).prefix(40))
         guard actor.role == .employer else {
             var filter = InsightFilter()
@@ -71,7 +71,7 @@ struct StatisticsController: Sendable {
             }
             filter.employerID = try request.queryID("employerId")
             return StatisticsRepresentation(scope: "scheme", generatedAt: now, period: asked, periods: periods,
-                                            report: InsightReport.compute(try await services.store.insightData(now: now), filter: filter),
+                                            report: InsightReport.compute(try await services.store.insight.insightData(now: now), filter: filter),
                                             overall: nil)
         }
         guard request.uri.queryParameters["from"] == nil, request.uri.queryParameters["to"] == nil else {
@@ -87,14 +87,14 @@ struct StatisticsController: Sendable {
         // Frozen at its first reading: an employer who changes the period's data (a flag, a rating) and reads it again
         // sees the same figures, so the change cannot be traced to a group.
         let kept: (body: String, releasedAt: Date)
-        if let existing = try await services.store.statisticsRelease(of: actor.organisationID, period: period.description) {
+        if let existing = try await services.store.insight.statisticsRelease(of: actor.organisationID, period: period.description) {
             kept = existing
         } else {
             // Every fact is read only for a period's first reading; a frozen release is served as kept.
-            let data = try await services.store.insightData(now: now)
+            let data = try await services.store.insight.insightData(now: now)
             let release = InsightReport.employerRelease(data, employer: actor.organisationID, period: period)
             let body = String(decoding: try JSONEncoder().encode(release), as: UTF8.self)
-            kept = try await services.store.freezeStatisticsRelease(of: actor.organisationID, period: period.description, body: body,
+            kept = try await services.store.insight.freezeStatisticsRelease(of: actor.organisationID, period: period.description, body: body,
                                                                     by: actor, at: now)
         }
         let release = try JSONDecoder().decode(InsightReport.EmployerRelease.self, from: Data(kept.body.utf8))

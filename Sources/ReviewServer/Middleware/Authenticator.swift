@@ -6,27 +6,27 @@ public import ReviewDomain
 /// ``AuthenticationMiddleware`` answers 401.
 public protocol Authenticator: Sendable {
     /// The actor for a bearer token, or `nil` if the token is unknown or revoked.
-    func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor?
+    func authenticate(bearerToken: String, request: Request) async throws -> ActingUser?
     /// The actor and the session's CSRF token for a session cookie, or `nil` if the session is unknown or over.
-    func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)?
+    func authenticate(sessionToken: String, request: Request) async throws -> (actor: ActingUser, csrfToken: String)?
     /// The actor and scope of a bearer token (by default: ``authenticate(bearerToken:request:)``, read and write).
     func authenticateBearer(_ token: String, request: Request) async throws -> BearerIdentity?
 }
 
 /// Who a bearer token acts for, and whether it may only read.
 public struct BearerIdentity: Sendable {
-    public let actor: ReviewDomain.Actor
+    public let actor: ActingUser
     /// A read-only token may make only safe requests (GET, HEAD, OPTIONS).
     public let readOnly: Bool
 
-    public init(actor: ReviewDomain.Actor, readOnly: Bool) {
+    public init(actor: ActingUser, readOnly: Bool) {
         self.actor = actor
         self.readOnly = readOnly
     }
 }
 
 extension Authenticator {
-    public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)? {
+    public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ActingUser, csrfToken: String)? {
         nil
     }
 
@@ -40,13 +40,13 @@ extension Authenticator {
 ///
 /// Never use it in production: the tokens are shared secrets given on the command line.
 public struct StaticTokenAuthenticator: Authenticator {
-    public let actors: [String: ReviewDomain.Actor]
+    public let actors: [String: ActingUser]
 
-    public init(_ actors: [String: ReviewDomain.Actor]) {
+    public init(_ actors: [String: ActingUser]) {
         self.actors = actors
     }
 
-    public func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor? {
+    public func authenticate(bearerToken: String, request: Request) async throws -> ActingUser? {
         actors[bearerToken]
     }
 }
@@ -59,7 +59,7 @@ public struct AuthenticatorChain: Authenticator {
         self.authenticators = authenticators
     }
 
-    public func authenticate(bearerToken: String, request: Request) async throws -> ReviewDomain.Actor? {
+    public func authenticate(bearerToken: String, request: Request) async throws -> ActingUser? {
         for authenticator in authenticators {
             if let actor = try await authenticator.authenticate(bearerToken: bearerToken, request: request) { return actor }
         }
@@ -73,7 +73,7 @@ public struct AuthenticatorChain: Authenticator {
         return nil
     }
 
-    public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ReviewDomain.Actor, csrfToken: String)? {
+    public func authenticate(sessionToken: String, request: Request) async throws -> (actor: ActingUser, csrfToken: String)? {
         for authenticator in authenticators {
             if let found = try await authenticator.authenticate(sessionToken: sessionToken, request: request) { return found }
         }

@@ -52,7 +52,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.log(level: level, "\(request.method) \(request.uri.path): \(apiError.debugDescription)")
         case let httpError as any HTTPResponseError:
             status = httpError.status
-            code = Self.code(for: status)
+            code = APIError.Code(status: status).rawValue
             message = (httpError as? HTTPError)?.body ?? status.reasonPhrase
             context.logger.debug("\(request.method) \(request.uri.path): \(httpError)")
         default:
@@ -86,49 +86,31 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func apiError(for error: any Error) -> APIError? {
         switch error {
         case let error as StoreError:
-            let status: HTTPResponse.Status
-            switch error.code {
-            case .notFound: status = .notFound
-            case .conflict, .duplicate: status = .conflict
-            case .invalidArgument, .constraintViolation: status = .unprocessableContent
-            case .unavailable: status = .serviceUnavailable
-            case .storageFull:
-                // As a full disk during an upload answers: 507, the same code.
-                return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: .insufficientStorage,
-                                message: error.message, cause: error)
-            default: return nil
+            guard let code = APIError.Code(error.code) else { return nil }
+            let status: HTTPResponse.Status = switch error.code {
+            case .notFound: .notFound
+            case .conflict, .duplicate: .conflict
+            case .unavailable: .serviceUnavailable
+            // As a full disk during an upload answers: 507, the same code.
+            case .storageFull: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+            default: .unprocessableContent
             }
             if let cause = error.cause, let inner = apiError(for: cause), error.code == .invalidArgument || error.code == .constraintViolation {
                 return inner
             }
-            return APIError(status, code: APIError.Code(rawValue: error.code.rawValue.replacingOccurrences(of: "store.", with: "")),
-                            message: error.message, cause: error)
+            return APIError(status, code: code, message: error.message, cause: error)
         case let error as CaseTransitionError:
             let status: HTTPResponse.Status = switch error.code {
             case .notPermitted: .forbidden
             case .missingReason: .unprocessableContent
             default: .conflict
             }
-            return APIError(status, code: APIError.Code(rawValue: error.code.rawValue.replacingOccurrences(of: ".", with: "_")),
-                            message: error.message, cause: error)
+            return APIError(status, code: APIError.Code(error.code), message: error.message, cause: error)
         case let error as DomainError:
             let status: HTTPResponse.Status = error.code == .notPermitted ? .forbidden : .unprocessableContent
-            return APIError(status, code: APIError.Code(rawValue: error.code.rawValue.replacingOccurrences(of: ".", with: "_")),
-                            message: error.message, cause: error)
+            return APIError(status, code: APIError.Code(error.code), message: error.message, cause: error)
         default:
             return nil
-        }
-    }
-
-    static func code(for status: HTTPResponse.Status) -> String {
-        switch status {
-        case .badRequest: APIError.Code.badRequest.rawValue
-        case .unauthorized: APIError.Code.unauthenticated.rawValue
-        case .forbidden: APIError.Code.forbidden.rawValue
-        case .notFound: APIError.Code.notFound.rawValue
-        case .methodNotAllowed: APIError.Code.methodNotAllowed.rawValue
-        case .contentTooLarge: APIError.Code.contentTooLarge.rawValue
-        default: status.kind == .serverError ? APIError.Code.internalError.rawValue : "http_\(status.code)"
         }
     }
 

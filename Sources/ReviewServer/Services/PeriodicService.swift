@@ -30,6 +30,9 @@ public struct PeriodicService: Service {
                 } catch {
                     logger.error("\(name) failed", metadata: ["error": "\(error)"])
                 }
+                // A pass may have taken rights away (routing expires assignments, retention erases): remembered access
+                // decisions stop counting (decision 22).
+                AccessEpoch.advance()
             }
         }
     }
@@ -59,7 +62,7 @@ extension PeriodicService {
     /// re-routed, due calibration cases open, and cases waiting for moderators get them as moderators become free.
     public static func routing(_ store: ReviewStore, interval: Duration, logger: Logger) -> PeriodicService {
         PeriodicService(name: "Routing pass", interval: interval, logger: logger) { logger in
-            let report = try await store.route(trigger: "schedule")
+            let report = try await store.moderation.route(trigger: "schedule")
             let assigned = report.routed.reduce(0) { $0 + $1.assigned.count }
             if assigned + report.expired.count + report.calibrationCasesOpened.count > 0 {
                 logger.info("Routing pass", metadata: [
@@ -76,7 +79,7 @@ extension PeriodicService {
         _ store: ReviewStore, policy: RetentionPolicy, data: DataLayout, interval: Duration, now: @escaping @Sendable () -> Date, logger: Logger
     ) -> PeriodicService {
         PeriodicService(name: "Retention pass", interval: interval, logger: logger) { logger in
-            let report = try await store.retentionPass(policy: policy, now: now(), dryRun: false)
+            let report = try await store.dataProtection.retentionPass(policy: policy, now: now(), dryRun: false)
             let files = try await data.remove(report.files)
             if !report.items.isEmpty {
                 logger.info("Retention pass", metadata: ["deleted": "\(report.items.count)", "files": "\(files)",

@@ -11,7 +11,7 @@ struct BlobCollector: Sendable {
 
     @discardableResult
     func collect() async throws -> [BlobKey] {
-        let referenced = try await store.recordingBlobKeys()
+        let referenced = try await store.ingest.recordingBlobKeys()
         let cutoff = now().addingTimeInterval(-grace)
         var removed: [BlobKey] = []
         for (key, storedAt) in try await blobs.keys() where storedAt < cutoff && !referenced.contains(key.sha256) {

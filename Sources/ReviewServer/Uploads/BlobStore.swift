@@ -141,6 +141,8 @@ public struct FolderBlobStore: BlobStore {
     }
 
     public func remove(_ key: BlobKey) async throws {
+        // A descriptor kept for streaming would keep the deleted bytes on disk, and servable: close it first.
+        OpenFileCache.shared.forget(localFile(key))
         try await FileSystem.shared.removeItem(at: localFile(key), strategy: .platformDefault)
     }
 

@@ -27,6 +27,9 @@ struct RunningDigest: @unchecked Sendable {
     private enum State {
         case sha1(Insecure.SHA1)
         case sha256(SHA256)
+        /// Only while an update runs: the hasher is out of the enum, so that it is uniquely referenced and updated in
+        /// place (a hasher still held by the enum would copy its context on every update).
+        case updating
     }
     private var state: State
 
@@ -41,11 +44,15 @@ struct RunningDigest: @unchecked Sendable {
         buffer.withUnsafeReadableBytes { bytes in
             switch state {
             case .sha1(var hasher):
+                state = .updating
                 hasher.update(bufferPointer: bytes)
                 state = .sha1(hasher)
             case .sha256(var hasher):
+                state = .updating
                 hasher.update(bufferPointer: bytes)
                 state = .sha256(hasher)
+            case .updating:
+                preconditionFailure("A digest is updated by one caller at a time.")
             }
         }
     }
@@ -54,6 +61,7 @@ struct RunningDigest: @unchecked Sendable {
         switch state {
         case .sha1(let hasher): Data(hasher.finalize())
         case .sha256(let hasher): Data(hasher.finalize())
+        case .updating: preconditionFailure("A digest is updated by one caller at a time.")
         }
     }
 }

@@ -15,6 +15,10 @@ extension DataLayout {
             removed += 1
         }
         var paths = files.mediaOf.map { media.appending($0.description).string }
+        // Streaming keeps proxies open (``OpenFileCache``): close them before their folders go.
+        for recording in files.mediaOf {
+            OpenFileCache.shared.forget(under: media.appending(recording.description))
+        }
         paths += files.uploadIDs.filter { !$0.contains("/") && !$0.hasPrefix(".") }
             .flatMap { [uploads.appending("\($0).part").string, uploads.appending("\($0).json").string] }
         // Uploads still under way name their observation in their record (`uploads/<id>.json`), not yet in the database.
@@ -39,9 +43,9 @@ extension DataLayout {
 /// Erasing a candidate everywhere: the database (``ReviewStore/eraseCandidate(_:reason:by:at:)``), then their files.
 public enum CandidateErasure {
     public static func erase(
-        _ candidateID: CandidateID, reason: String?, by actor: Actor, store: ReviewStore, data: DataLayout, at time: Date = Date()
+        _ candidateID: CandidateID, reason: String?, by actor: ActingUser, store: ReviewStore, data: DataLayout, at time: Date = Date()
     ) async throws -> (report: ErasureReport, filesRemoved: Int) {
-        let report = try await store.eraseCandidate(candidateID, reason: reason, by: actor, at: time)
+        let report = try await store.dataProtection.eraseCandidate(candidateID, reason: reason, by: actor, at: time)
         return (report, try await data.remove(report.files))
     }
 }

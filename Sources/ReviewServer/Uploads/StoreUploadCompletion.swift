@@ -12,16 +12,16 @@ public struct StoreUploadCompletion: UploadCompletionHandler {
     }
 
     /// Assessors (and the moderation lead) upload recordings, for observations that exist.
-    public func authorizeUpload(observationID: ObservationID, by actor: Actor) async throws {
-        guard actor.role == .assessor || actor.role == .lead else {
+    public func authorizeUpload(observationID: ObservationID, by actor: ActingUser) async throws {
+        guard Access.Rule.upload.allows(actor) else {
             throw APIError(.forbidden, code: .forbidden, message: "Only assessors upload observation recordings; you are signed in as \(actor.role).")
         }
-        guard let observation = try await store.observations.find(observationID) else {
+        guard let observation = try await store.records.observations.find(observationID) else {
             throw APIError(.unprocessableContent, code: .invalidMetadata,
                            message: "There is no observation \(observationID): check the observation in Upload-Metadata.")
         }
         // Refused before any byte arrives: nothing new is recorded about an erased candidate.
-        if try await store.erasedAt(candidate: observation.observation.candidateID) != nil {
+        if try await store.dataProtection.erasedAt(candidate: observation.observation.candidateID) != nil {
             throw APIError(.conflict, code: .conflict,
                            message: "This observation's candidate had their personal data erased: no recording can be added to it.")
         }
@@ -29,11 +29,11 @@ public struct StoreUploadCompletion: UploadCompletionHandler {
 
     public func uploadCompleted(_ upload: CompletedUpload) async throws -> RecordingReference {
         do {
-            let stored = try await store.storeUploadedRecording(
+            let stored = try await store.ingest.storeUploadedRecording(
                 uploadID: upload.uploadID.description, observationID: upload.observationID, uploadedBy: upload.uploadedBy,
                 fileName: upload.fileName, sha256: upload.sha256, byteCount: upload.byteCount)
             return RecordingReference(recordingID: stored.recordingID, alreadyUploaded: stored.alreadyUploaded)
-        } catch let error as StoreError where error.code == .notFound {
+        } catch let error where error.code == .notFound {
             throw APIError(.unprocessableContent, code: .invalidMetadata, message: error.message, cause: error)
         }
     }

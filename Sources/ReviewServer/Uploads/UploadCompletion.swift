@@ -53,12 +53,12 @@ public struct RecordingReference: Sendable, Hashable, Codable {
 public protocol UploadCompletionHandler: Sendable {
     /// Called when an upload is created, before any bytes are accepted: throw an ``APIError`` to refuse it
     /// (no such observation, or the actor may not upload for it). The default allows every upload.
-    func authorizeUpload(observationID: ObservationID, by actor: Actor) async throws
+    func authorizeUpload(observationID: ObservationID, by actor: ActingUser) async throws
     func uploadCompleted(_ upload: CompletedUpload) async throws -> RecordingReference
 }
 
 extension UploadCompletionHandler {
-    public func authorizeUpload(observationID: ObservationID, by actor: Actor) async throws {}
+    public func authorizeUpload(observationID: ObservationID, by actor: ActingUser) async throws {}
 }
 
 /// An in-memory ``UploadCompletionHandler`` for tests and development servers until ReviewStore is wired in:

@@ -36,7 +36,7 @@ public struct UploadID: Hashable, Sendable, Codable, CustomStringConvertible {
 
 /// What a client asks for when it creates an upload.
 public struct NewUpload: Sendable {
-    public var owner: ReviewDomain.Actor
+    public var owner: ActingUser
     public var observationID: ObservationID
     public var fileName: String
     /// The total size, or `nil` when deferred (creation-defer-length).
@@ -47,7 +47,7 @@ public struct NewUpload: Sendable {
     public var metadataHeader: String?
 
     public init(
-        owner: ReviewDomain.Actor, observationID: ObservationID, fileName: String, length: Int64?,
+        owner: ActingUser, observationID: ObservationID, fileName: String, length: Int64?,
         expectedSHA256: String? = nil, metadataHeader: String? = nil
     ) {
         self.owner = owner

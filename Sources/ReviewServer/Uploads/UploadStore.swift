@@ -33,7 +33,8 @@ public final class UploadStore: Sendable {
         /// How long an incomplete upload lives after its last PATCH (and how long records of completed or
         /// expired uploads are kept, so late HEADs get an answer).
         public var expiry: TimeInterval
-        /// How many bytes a PATCH gathers before writing (bounds memory per request).
+        /// How many bytes a PATCH gathers before writing, and the alignment of the writes in the file (a power of
+        /// two). Memory per request is twice this: one batch being received while the previous one is written.
         public var writeBufferBytes: Int
         /// The clock (injected in tests).
         public var now: @Sendable () -> Date
@@ -55,7 +56,7 @@ public final class UploadStore: Sendable {
             directory: FilePath,
             maxUploadBytes: Int64 = 20 * 1024 * 1024 * 1024,
             expiry: TimeInterval = 24 * 60 * 60,
-            writeBufferBytes: Int = 256 * 1024,
+            writeBufferBytes: Int = 4 << 20,
             now: @escaping @Sendable () -> Date = { Date() },
             reservedFreeBytes: Int64 = 1 << 30,
             maxUploadsPerUser: Int = 10,
@@ -69,6 +70,7 @@ public final class UploadStore: Sendable {
             self.directory = directory
             self.maxUploadBytes = maxUploadBytes
             self.expiry = expiry
+            precondition(writeBufferBytes > 0 && writeBufferBytes & (writeBufferBytes - 1) == 0, "The write batch is a power of two.")
             self.writeBufferBytes = writeBufferBytes
             self.now = now
         }
@@ -167,7 +169,7 @@ public final class UploadStore: Sendable {
     }
 
     /// The upload's current state (HEAD).
-    public func info(_ id: UploadID, for owner: ReviewDomain.Actor) async throws -> UploadInfo {
+    public func info(_ id: UploadID, for owner: ActingUser) async throws -> UploadInfo {
         var record = try load(id, for: owner)
         if tryAcquire(id) {
             defer { release(id) }
@@ -189,7 +191,7 @@ public final class UploadStore: Sendable {
     ///   completion handler has answered).
     public func append<Body: AsyncSequence & Sendable>(
         to id: UploadID,
-        for owner: ReviewDomain.Actor,
+        for owner: ActingUser,
         at offset: Int64,
         declaredLength: Int64? = nil,
         contentLength: Int64? = nil,
@@ -299,7 +301,7 @@ public final class UploadStore: Sendable {
     }
 
     /// Deletes an upload and its bytes (termination). A completed upload's blob belongs to its recording and stays.
-    public func terminate(_ id: UploadID, for owner: ReviewDomain.Actor) async throws {
+    public func terminate(_ id: UploadID, for owner: ActingUser) async throws {
         guard tryAcquire(id) else {
             _ = try load(id, for: owner, allowExpired: true)
             throw UploadError(.locked, "Another request is writing to this upload: try again when it has finished.")
@@ -488,7 +490,8 @@ public final class UploadStore: Sendable {
         var error: (any Error)?
     }
 
-    /// Streams `body` into the file from `start`, hashing exactly the bytes that reach the disk.
+    /// Streams `body` into the file from `start`, hashing exactly the bytes that reach the disk, in one pass
+    /// (``UploadBodyWriter``).
     private func write<Body: AsyncSequence & Sendable>(
         _ body: Body,
         at start: Int64,
@@ -497,67 +500,23 @@ public final class UploadStore: Sendable {
         digest: RunningDigest,
         chunkDigest: RunningDigest?
     ) async -> WriteOutcome where Body.Element == ByteBuffer {
-        var outcome = WriteOutcome(position: start, digest: digest, chunkDigest: chunkDigest)
-        let bufferBytes = configuration.writeBufferBytes
+        let descriptor: CInt
         do {
-            try await FileSystem.shared.withFileHandle(
-                forWritingAt: path,
-                options: .modifyFile(createIfNecessary: true)
-            ) { handle in
-                var pending = ByteBuffer()
-                pending.reserveCapacity(bufferBytes)
-                func flush() async throws {
-                    guard pending.readableBytes > 0 else { return }
-                    do {
-                        try await handle.write(contentsOf: pending, toAbsoluteOffset: outcome.position)
-                    } catch {
-                        outcome.digest = nil
-                        throw error
-                    }
-                    outcome.digest?.update(pending)
-                    outcome.chunkDigest?.update(pending)
-                    outcome.position += Int64(pending.readableBytes)
-                    pending.clear()
-                }
-                let minimumRate = configuration.minimumBytesPerSecond
-                let window = configuration.rateWindow
-                var windowStart = ContinuousClock.now
-                var windowBytes: Int64 = 0
-                do {
-                    for try await chunk in body {
-                        guard outcome.position + Int64(pending.readableBytes + chunk.readableBytes) <= limit else {
-                            throw UploadError(.tooLarge, "The body goes past the upload's length.")
-                        }
-                        pending.writeImmutableBuffer(chunk)
-                        windowBytes += Int64(chunk.readableBytes)
-                        let elapsed = ContinuousClock.now - windowStart
-                        if elapsed >= window {
-                            guard Double(windowBytes) >= Double(minimumRate) * elapsed.seconds else {
-                                throw UploadError(
-                                    .tooSlow,
-                                    "The upload arrived too slowly (under \(ByteSize(minimumRate))/s) and was paused; what arrived is kept: resume when the connection is better.")
-                            }
-                            windowStart = ContinuousClock.now
-                            windowBytes = 0
-                        }
-                        if pending.readableBytes >= bufferBytes {
-                            try await flush()
-                        }
-                    }
-                    try await flush()
-                } catch {
-                    outcome.error = error
-                    // Keep what arrived before the connection broke (a too-large body is discarded by the caller).
-                    if !((error as? UploadError)?.code == .tooLarge), outcome.digest != nil {
-                        try? await flush()
-                    }
-                }
-            }
+            descriptor = try UploadBodyWriter.openDataFile(path.string)
         } catch {
-            outcome.error = outcome.error ?? error
-            outcome.digest = nil
+            return WriteOutcome(position: start, digest: nil, chunkDigest: chunkDigest, error: error)
         }
-        return outcome
+        defer { close(descriptor) }
+        let writer = UploadBodyWriter(
+            descriptor: descriptor,
+            batchBytes: Int64(configuration.writeBufferBytes),
+            minimumBytesPerSecond: configuration.minimumBytesPerSecond,
+            rateWindow: configuration.rateWindow
+        )
+        let progress = await writer.write(
+            body, at: start, limit: limit, digests: .init(file: digest, chunk: chunkDigest))
+        return WriteOutcome(
+            position: progress.position, digest: progress.digests?.file, chunkDigest: progress.digests?.chunk, error: progress.error)
     }
 
     private func wholeFileDigest(_ record: UploadRecord) async throws -> RunningDigest {
@@ -584,7 +543,7 @@ public final class UploadStore: Sendable {
     private func dataPath(_ id: UploadID) -> FilePath { configuration.directory.appending("\(id).part") }
     private func recordPath(_ id: UploadID) -> FilePath { configuration.directory.appending("\(id).json") }
 
-    private func load(_ id: UploadID, for owner: ReviewDomain.Actor, allowExpired: Bool = false) throws -> UploadRecord {
+    private func load(_ id: UploadID, for owner: ActingUser, allowExpired: Bool = false) throws -> UploadRecord {
         // Someone else's upload is indistinguishable from no upload.
         guard let record = try readRecord(id), record.owner == owner.userID else {
             throw UploadError(.notFound, "There is no upload \(id).")
@@ -723,6 +682,7 @@ public final class UploadStore: Sendable {
 
     /// Whether a write failed because the disk is full.
     static func isDiskFull(_ error: any Error) -> Bool {
+        if let error = error as? IOError, error.errnoCode == ENOSPC { return true }
         let text = String(reflecting: error)
         return text.contains("ENOSPC") || text.contains("No space left") || text.contains("noSpace")
     }

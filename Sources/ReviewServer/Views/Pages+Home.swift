@@ -5,133 +5,127 @@ import ReviewStore
 
 // Each role's home page (what to do next), the moderator's review screen and the audit trail.
 extension Pages {
-    func home(_ page: PageContext) async throws -> View {
-        var values: [String: Any] = ["role": page.role.rawValue]
+    func home(_ page: PageContext) async throws -> View<HomeModel> {
+        var model = HomeModel()
+        var references = References(store: services.store)
         let cases = CaseController(services: services)
         let moderation = ModerationController(services: services)
         switch page.role {
         case .assessor, .employer:
-            values[page.role == .assessor ? "isAssessor" : "isEmployer"] = true
-            var open: [[String: Any]] = []
+            if page.role == .assessor { model.isAssessor = true } else { model.isEmployer = true }
             for state in [Case.State.open, .localReview] {
-                open += try await page.items(cases.list, query: "pageSize=20&state=\(state.rawValue)").map(Self.caseRow)
+                model.openCases += try await references.rows(try await page.items(cases.list, query: "pageSize=20&state=\(state.rawValue)"))
             }
-            values["openCases"] = open
-            values["hasOpenCases"] = !open.isEmpty
+            model.hasOpenCases = !model.openCases.isEmpty
             let recordings = RecordingController(services: services)
-            var attention: [[String: Any]] = []
             for status in ["stored", "indexing", "rejected"] {
-                attention += try await page.items(recordings.list, query: "pageSize=10&status=\(status)")
-                    .map { $0.merging(["statusText": Self.recordingStatusText(status)]) { $1 } }
+                model.recordingsToWatch += try await page.items(recordings.list, query: "pageSize=10&status=\(status)").map(RecordingRow.init)
             }
-            values["recordingsToWatch"] = attention
-            values["hasRecordingsToWatch"] = !attention.isEmpty
-            let plans = try await page.items(moderation.developmentPlans, query: "acknowledged=false")
-            values["plans"] = plans.map { $0.merging(["shortCaseId": Self.shortID($0["caseId"])]) { $1 } }
-            values["hasPlans"] = !plans.isEmpty
+            model.hasRecordingsToWatch = !model.recordingsToWatch.isEmpty
+            for plan in try await page.items(moderation.developmentPlans, query: "acknowledged=false") {
+                model.plans.append(HomeModel.PlanLink(caseId: plan.caseId.description, caseReference: try await references.case(plan.caseId),
+                                                      createdAt: Timestamp(plan.createdAt)))
+            }
+            model.hasPlans = !model.plans.isEmpty
         case .moderator:
-            values["isModerator"] = true
-            let mine = try await page.items(moderation.assignments).map { Self.assignmentRow($0, people: [:]) }
-            let offered = mine.filter { $0["state"] as? String == "offered" }
-            let accepted = mine.filter { $0["state"] as? String == "accepted" }
-            let done = mine.filter { $0["state"] as? String == "submitted" }
-            values["offered"] = offered
-            values["accepted"] = accepted
-            values["done"] = done
-            values["hasOffered"] = !offered.isEmpty
-            values["hasAccepted"] = !accepted.isEmpty
-            values["hasDone"] = !done.isEmpty
-            values["nothingToDo"] = offered.isEmpty && accepted.isEmpty
+            model.isModerator = true
+            let mine = try await references.rows(try await page.items(moderation.assignments))
+            model.offered = mine.filter { $0.state == Assignment.State.offered.rawValue }
+            model.accepted = mine.filter { $0.state == Assignment.State.accepted.rawValue }
+            model.done = mine.filter { $0.state == Assignment.State.submitted.rawValue }
+            model.hasOffered = !model.offered.isEmpty
+            model.hasAccepted = !model.accepted.isEmpty
+            model.hasDone = !model.done.isEmpty
+            model.nothingToDo = model.offered.isEmpty && model.accepted.isEmpty
         case .lead:
-            values["isLead"] = true
-            var counts: [[String: Any]] = []
+            model.isLead = true
             for state in [Case.State.awaitingModeration, .inModeration, .escalated] {
                 let list = try await page.read(cases.list, query: "pageSize=100&state=\(state.rawValue)")
-                let count = (list["items"] as? [Any])?.count ?? 0
-                counts.append(["state": state.rawValue, "label": Self.stateText(state.rawValue),
-                               "count": list["nextPage"] is Int ? "100+" : "\(count)"])
+                model.counts.append(HomeModel.StateCount(state: state.rawValue, label: Labels.state(state),
+                                                         count: list.nextPage != nil ? "100+" : "\(list.items.count)"))
             }
-            values["counts"] = counts
-            let escalated = try await page.items(cases.list, query: "pageSize=20&state=escalated").map(Self.caseRow)
-            values["escalated"] = escalated
-            values["hasEscalated"] = !escalated.isEmpty
-            values["overdueCount"] = try await page.items(moderation.assignments).count
+            model.escalated = try await references.rows(try await page.items(cases.list, query: "pageSize=20&state=escalated"))
+            model.hasEscalated = !model.escalated.isEmpty
+            model.overdueCount = try await page.items(moderation.assignments).count
         case .auditor:
-            values["isAuditor"] = true
+            model.isAuditor = true
         case .administrator:
-            values["isAdministrator"] = true
-            values["users"] = try await page.items(DirectoryController(services: services).listUsers, query: "pageSize=500").map { user in
-                user.merging(["roleText": Role(rawValue: user["role"] as? String ?? "").map(PageContext.roleName) ?? ""]) { $1 }
+            model.isAdministrator = true
+            model.users = try await page.items(DirectoryController(services: services).listUsers, query: "pageSize=500").map {
+                HomeModel.Account(name: $0.name, username: $0.username, roleText: Labels.role($0.role), active: $0.active)
             }
         }
-        return View(template: "home", title: "Home", values: values)
+        return View(title: "Home", model: model)
     }
 
     /// The moderator's review screen: offer (accept, decline, declare a conflict), then the recording with
     /// time-coded notes and the blind opinion form; once their panel is complete, the other scores and opinions.
-    func review(_ page: PageContext) async throws -> View {
-        guard page.isModerator else { throw Access.forbidden("The review screen is for moderators; open the case page instead.") }
+    func review(_ page: PageContext) async throws -> View<ReviewModel> {
+        try Access.Rule.review.require(page.actor)
         let controller = CaseController(services: services)
         let id = try page.context.id("caseId", as: CaseID.self)
         let parameters = ["caseId": id.description]
         let (value, blind) = try await services.access.case(id, for: page.actor)
-        var values: [String: Any] = ["case": Self.caseRow(try await page.read(controller.show, parameters)), "blind": blind]
-        let mine = try await page.items(controller.listAssignments, parameters).last
-        let state = mine?["state"] as? String ?? ""
-        values["assignment"] = orNull(mine.map { Self.assignmentRow($0, people: [:]) })
-        values["offered"] = state == "offered"
-        values["reviewing"] = state == "accepted"
-        values["submitted"] = state == "submitted"
-        values["mayDecline"] = state == "offered" || state == "accepted"
+        var references = References(store: services.store)
+        let shown = try await page.read(controller.show, parameters)
+        let mine = try await page.read(controller.listAssignments, parameters).items.last
+        let state = mine?.state
         // Who the case is about, so that a moderator can see a conflict of interest before watching.
-        if let observation = try await services.store.observationWithEmployer(value.observationID) {
-            values["candidateName"] = (try await services.store.candidates.find(observation.record.observation.candidateID))?.name ?? ""
-            values["employerName"] = (try await services.store.organisations.find(observation.employerID))?.name ?? ""
-            values["scenario"] = observation.record.observation.scenario
+        var about = (candidate: "", employer: "", scenario: "")
+        if let observation = try await services.store.records.observationWithEmployer(value.observationID) {
+            about.candidate = (try await services.store.records.candidates.find(observation.record.observation.candidateID))?.name ?? ""
+            about.employer = (try await services.store.records.organisations.find(observation.employerID))?.name ?? ""
+            about.scenario = observation.record.observation.scenario
         }
-        if state == "accepted" || state == "submitted" {
-            try await chooseRecording(page, observationID: value.observationID, caseID: id, into: &values)
+        var chosen = ChosenRecording()
+        if state == .accepted || state == .submitted {
+            chosen = try await chooseRecording(page, observationID: value.observationID, caseID: id)
         }
-        values["scores"] = Self.scale()
-        values["prefix"] = "opinion"
-        values["tags"] = Self.noteTags.map { ["tag": $0] }
+        var opinions: [OpinionRow] = [], ratings: [RatingRow] = []
         if !blind {
-            values["opinions"] = (try await page.readIfAllowed(controller.listOpinions, parameters)?["items"] as? [[String: Any]] ?? []).map { opinion in
-                opinion.merging(["band": Self.band(opinion["score"] as? Int), "mine": opinion["moderatorId"] as? String == page.actor.userID.description]) { $1 }
-            }
-            values["ratings"] = (try await page.readIfAllowed(ObservationController(services: services).ratings, query: "pageSize=100",
-                                                              ["observationId": value.observationID.description])?["items"] as? [[String: Any]] ?? [])
-                .map { $0.merging(["sourceText": Self.sourceText($0["source"] as? String)]) { $1 } }
+            opinions = (try await page.readIfAllowed(controller.listOpinions, parameters)?.items ?? [])
+                .map { OpinionRow($0, people: [:], viewer: page.actor.userID) }
+            ratings = (try await page.readIfAllowed(ObservationController(services: services).ratings, query: "pageSize=100",
+                                                    ["observationId": value.observationID.description])?.items ?? []).map(RatingRow.init)
         }
-        values["messages"] = (try await page.readIfAllowed(controller.listMessages, parameters)?["items"] as? [[String: Any]] ?? [])
-        return View(template: "review", title: "Review", values: values)
+        return View(title: "Review", model: ReviewModel(
+            case: try await references.row(shown), blind: blind,
+            assignment: try await references.rows(mine.map { [$0] } ?? []).first,
+            offered: state == .offered, reviewing: state == .accepted, submitted: state == .submitted,
+            mayDecline: state == .offered || state == .accepted,
+            candidateName: about.candidate, employerName: about.employer, scenario: about.scenario,
+            recording: chosen.recording, captions: chosen.captions, media: chosen.media, otherRecordings: chosen.others,
+            noRecording: chosen.none, scores: Labels.scale, prefix: "opinion", tags: Self.noteTags.map(ReviewModel.Tag.init),
+            opinions: opinions, ratings: ratings))
+    }
+
+    /// The recording the review screen plays, with its index, and the others as links.
+    struct ChosenRecording {
+        var recording: RecordingRow? = nil
+        var captions = false
+        var media = MediaFacts.none
+        var others: [ReviewModel.OtherRecording] = []
+        /// Whether no recording of the observation is ready to watch.
+        var none = false
     }
 
     /// The recording to review: the one asked for (`?recording=`), else the newest ready one with pictures;
     /// the others are offered as links.
-    func chooseRecording(_ page: PageContext, observationID: ObservationID, caseID: CaseID, into values: inout [String: Any]) async throws {
+    func chooseRecording(_ page: PageContext, observationID: ObservationID, caseID: CaseID) async throws -> ChosenRecording {
         let ready = try await page.items(RecordingController(services: services).list, query: "observationId=\(observationID)&pageSize=50&status=ready")
-        var reports: [(recording: [String: Any], index: [String: Any])] = []
+        var reports: [(recording: RecordingRepresentation, index: IndexSummary)] = []
         for recording in ready.reversed() {
-            guard let id = (recording["id"] as? String).flatMap(UUID.init(uuidString:)).map(RecordingID.init(rawValue:)),
-                let tree = try await indexTree(of: id)
-            else { continue }
-            reports.append((recording, tree))
+            guard let index = try await indexSummary(of: recording.id, page) else { continue }
+            reports.append((recording, index))
         }
         let asked = page.request.uri.queryParameters["recording"].map(String.init)
-        let hasVideo = { (index: [String: Any]) in (index["streams"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "video" } }
-        guard let chosen = reports.first(where: { $0.recording["id"] as? String == asked }) ?? reports.first(where: { hasVideo($0.index) }) ?? reports.first
-        else {
-            values["noRecording"] = true
-            return
-        }
-        values["recording"] = chosen.recording
-        if let id = (chosen.recording["id"] as? String).flatMap(UUID.init(uuidString:)).map(RecordingID.init(rawValue:)) {
-            values["captions"] = try await hasCaptions(id, page)
-        }
-        values.merge(MediaFacts(index: chosen.index).values) { $1 }
-        values["otherRecordings"] = reports.filter { $0.recording["id"] as? String != chosen.recording["id"] as? String }
-            .map { ["href": "/cases/\(caseID)/review?recording=\($0.recording["id"] as? String ?? "")", "fileName": orNull($0.recording["fileName"])] }
+        guard let chosen = reports.first(where: { $0.recording.id.description == asked }) ?? reports.first(where: { $0.index.hasVideo }) ?? reports.first
+        else { return ChosenRecording(none: true) }
+        return ChosenRecording(
+            recording: RecordingRow(chosen.recording), captions: try await hasCaptions(chosen.recording.id, page), media: MediaFacts(index: chosen.index),
+            others: reports.filter { $0.recording.id != chosen.recording.id }.map {
+                ReviewModel.OtherRecording(href: "/cases/\(caseID)/review?recording=\($0.recording.id)", fileName: $0.recording.fileName)
+            })
     }
 
     /// Tags a note can carry: the standard's domains that reviewers comment on.
@@ -140,30 +134,65 @@ extension Pages {
         "Values and ethics", "Use of authority", "Reflection",
     ]
 
-    func audit(_ page: PageContext) async throws -> View {
+    /// The audit trail, newest first (issue 20): read from the store after the API's own checks (the rule that lets the
+    /// viewer read the trail, and the part of it they may read), because the API's list runs oldest first by sequence and
+    /// its filters are the contract's; the page's filters are for people.
+    func audit(_ page: PageContext) async throws -> View<AuditModel> {
+        try Access.Rule.readAuditTrail.require(page.actor)
         let query = page.request.uri.queryParameters
-        let after = Int(query["after"] ?? "0") ?? 0
-        var parts = ["pageSize=100", "after=\(max(after, 0))"]
-        let type = query["subjectType"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let subject = query["subjectId"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        if let type, let subject {
-            parts += ["subjectType=\(type.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")",
-                      "subjectId=\(subject.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"]
+        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : $0 } }
+        let days = DateFormatter()
+        days.calendar = Calendar(identifier: .iso8601)
+        days.locale = Locale(identifier: "en_GB_POSIX")
+        days.timeZone = TimeZone(identifier: "UTC")
+        days.dateFormat = "yyyy-MM-dd"
+        var filter = AuditFilter(
+            actor: value("actor").flatMap(UUID.init(uuidString:)).map(UserID.init(rawValue:)), action: value("action"),
+            subjectType: value("subjectType"), subjectID: value("subjectType") == nil ? nil : value("subjectId"),
+            from: value("from").flatMap(days.date(from:)), to: value("to").flatMap(days.date(from:)).map { $0.addingTimeInterval(86_400) },
+            before: value("before").flatMap { Int64($0) })
+        let size = 100
+        let actions = Access.auditActions(for: page.actor)
+        var entries = try await services.store.audit.listEntries(newestFirst: filter, actionPrefixes: actions, limit: size)
+        let more = entries.count > size
+        entries = Array(entries.prefix(size))
+        var people = try await directory(page, naming: entries.map(\.event.actorID) + (filter.actor.map { [$0] } ?? []))
+        people[UserID.system.description] = Labels.automatic
+        var references = References(store: services.store)
+        var items: [AuditModel.Entry] = []
+        var subjectText: String?
+        for entry in entries {
+            let event = entry.event
+            items.append(AuditModel.Entry(
+                sequence: event.sequence ?? 0, at: Timestamp(event.at), actorName: Labels.actor(event.actorID, people: people),
+                actionText: Labels.auditAction(event.action.rawValue),
+                subjectText: try await references.subject(type: event.subject.type, id: event.subject.id, people: people),
+                reason: event.reason.map { Labels.plain($0, people: people) }))
+            // The filter's subject is named only from an entry the viewer may read: an id typed into the address must
+            // not turn into a name (an administrator reads account events only, and could otherwise learn any
+            // candidate's name from a case id).
+            if subjectText == nil, event.subject.type == filter.subjectType, event.subject.id == filter.subjectID {
+                subjectText = items.last?.subjectText
+            }
         }
-        let list = try await page.read(AuditController(services: services).list, query: parts.joined(separator: "&"))
-        let people = try await directory(page, naming: (list["items"] as? [[String: Any]] ?? []).compactMap { $0["actorId"] as? String })
-        let items = (list["items"] as? [[String: Any]] ?? []).map { entry in
-            entry.merging(["actorName": people[entry["actorId"] as? String ?? ""] ?? Self.shortID(entry["actorId"]),
-                           "actionText": Self.auditActionText(entry["action"] as? String ?? ""),
-                           "shortSubject": Self.shortID(entry["subjectId"])]) { $1 }
+        // The filter's query, for the pager's links.
+        filter.before = nil
+        var parts: [String] = []
+        for name in ["actor", "action", "subjectType", "subjectId", "from", "to"] {
+            if let given = value(name), let encoded = given.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { parts.append("\(name)=\(encoded)") }
         }
-        let last = items.last?["sequence"] as? Int
-        return View(template: "audit", title: "Audit trail", values: [
-            "items": items, "empty": items.isEmpty, "subjectType": type ?? "", "subjectId": subject ?? "",
-            "subjectTypes": [("case", "Case"), ("recording", "Recording"), ("observation", "Observation"), ("user", "User")].map {
-                ["value": $0.0, "label": $0.1, "selected": $0.0 == type]
+        let filterQuery = parts.joined(separator: "&")
+        let recorded = try await services.store.audit.actionsRecorded().filter { action in actions?.contains { action.hasPrefix($0) } ?? true }
+        let actorChoices = people.map { Choice(value: $0.key, label: $0.value, selected: $0.key == filter.actor?.description) }
+            .sorted { $0.label < $1.label }
+        return View(title: "Audit trail", model: AuditModel(
+            items: items, empty: items.isEmpty, actors: actorChoices,
+            actions: recorded.map { Choice(value: $0, label: Labels.auditAction($0), selected: $0 == filter.action) },
+            subjectTypes: [("case", "Cases"), ("recording", "Recordings"), ("observation", "Observations"), ("user", "People")].map {
+                Choice(value: $0.0, label: $0.1, selected: $0.0 == filter.subjectType)
             },
-            "next": list["nextPage"] is Int ? orNull(last.map { "after=\($0)" + (type.map { "&subjectType=\($0)&subjectId=\(subject ?? "")" } ?? "") }) : NSNull(),
-        ])
+            subjectId: filter.subjectID, subjectText: subjectText, from: value("from") ?? "", to: value("to") ?? "",
+            older: more ? items.last.map { (filterQuery.isEmpty ? "" : filterQuery + "&") + "before=\($0.sequence)" } : nil,
+            newest: filter.before == nil && value("before") != nil ? (filterQuery.isEmpty ? "" : filterQuery) : nil))
     }
 }

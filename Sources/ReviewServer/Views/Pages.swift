@@ -23,11 +23,13 @@ struct Pages: Sendable {
             // Only a path on this site, checked here; the page's script goes nowhere else (`SafeRedirect`).
             let next = SafeRedirect.path(request.uri.queryParameters.get("next"))
             if context.identity != nil { return Response(status: .seeOther, headers: [.location: next]) }
-            return try Self.renderer().render("signin", ["title": "Sign in", "next": next])
+            return try Self.renderer().render(SignInModel(next: next), layout: .anonymous(title: "Sign in"))
         }
         // Public, as the law expects them to be: what is held and why; how accessible the service is.
-        router.get("privacy") { _, _ in try Self.renderer().render("privacy", ["title": "Privacy notice"]) }
-        router.get("accessibility") { _, _ in try Self.renderer().render("accessibility", ["title": "Accessibility statement"]) }
+        router.get("privacy") { _, _ in try Self.renderer().render(PrivacyModel(), layout: .anonymous(title: "Privacy notice")) }
+        router.get("accessibility") { _, _ in
+            try Self.renderer().render(AccessibilityModel(), layout: .anonymous(title: "Accessibility statement"))
+        }
         router.get("/") { request, context in try await page(request, context, home) }
         router.get("upload") { request, context in try await page(request, context, upload) }
         router.get("recordings") { request, context in try await page(request, context, recordings) }
@@ -35,7 +37,11 @@ struct Pages: Sendable {
         router.get("observations") { request, context in try await page(request, context, observations) }
         router.get("observations/:observationId") { request, context in try await page(request, context, observation) }
         router.get("cases") { request, context in try await page(request, context, cases) }
-        router.get("cases/:caseId") { request, context in try await page(request, context, casePage) }
+        router.get("cases/:caseId") { request, context in
+            // A moderator's case is their review screen (blind until their panel is complete).
+            if context.identity?.role.isModerator == true { return try await page(request, context, review) }
+            return try await page(request, context, casePage)
+        }
         router.get("cases/:caseId/review") { request, context in try await page(request, context, review) }
         router.get("board") { request, context in try await page(request, context, board) }
         router.get("audit") { request, context in try await page(request, context, audit) }
@@ -52,17 +58,17 @@ struct Pages: Sendable {
         }
     }
 
-    /// What a page handler gives back: its template and values (the layout's are added).
-    struct View {
-        let template: String
+    /// What a page handler gives back: its title (for the layout) and its model.
+    struct View<Model: PageTemplateModel> {
         let title: String
-        var values: [String: Any]
+        let model: Model
     }
 
-    /// Runs a page handler for a signed-in viewer: anonymous viewers go to sign-in and come back; an API error
-    /// (403, 404, 422) becomes an error page that says what was wrong, with the API's status.
-    func page(
-        _ request: Request, _ context: ReviewRequestContext, _ handler: (PageContext) async throws -> View
+    /// Runs a page handler for a signed-in viewer: anonymous viewers go to sign-in and come back. Any error becomes the
+    /// error page with the status the API would answer: what was wrong for what the viewer can fix (403, 404, 422), and
+    /// for faults (a database that fails, 5xx) a plain message with the request's id, the details going to the log.
+    func page<Model: PageTemplateModel>(
+        _ request: Request, _ context: ReviewRequestContext, _ handler: (PageContext) async throws -> View<Model>
     ) async throws -> Response {
         let renderer = try Self.renderer()
         guard let actor = context.identity else {
@@ -72,18 +78,38 @@ struct Pages: Sendable {
             return Response(status: .seeOther, headers: [.location: "/signin?next=" + encoded])
         }
         let pageContext = PageContext(request: request, context: context, actor: actor, services: services)
-        let layout = try await pageContext.layout()
+        // The layout needs the store too: when it cannot be read, the error page goes without the viewer's navigation.
+        var layout = LayoutModel.anonymous(title: "")
         do {
+            layout = try await pageContext.layout()
             let view = try await handler(pageContext)
-            return renderer.render(view.template, layout.merging(view.values) { $1 }.merging(["title": view.title]) { $1 })
+            return renderer.render(view.model, layout: layout.titled(view.title))
         } catch {
-            // The same mapping as the JSON API's errors; faults (500) go on to the error middleware and its log.
-            guard let error = (error as? APIError) ?? ErrorMiddleware<ReviewRequestContext>.apiError(for: error), error.status.code < 500 else {
-                throw error
-            }
-            let values: [String: Any] = ["title": error.status.reasonPhrase, "status": Int(error.status.code), "message": error.message]
-            return renderer.render("error", layout.merging(values) { $1 }, status: error.status)
+            let (status, message) = Self.errorPage(for: error, request: request, context: context)
+            return renderer.render(ErrorModel(status: Int(status.code), message: message), layout: layout.titled(status.reasonPhrase), status: status)
         }
+    }
+
+    /// "There is no case 6e64a3fb-…, or you may not see it." → "There is no case, or you may not see it."
+    static func withoutIDs(_ message: String) -> String {
+        message.replacing(try! Regex(#"\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#), with: "")
+    }
+
+    /// The status and message of the error page for `error`: the API's mapping; a fault is logged (with the request's
+    /// id, which the message gives the viewer to quote) and described without its details.
+    static func errorPage(for error: any Error, request: Request, context: ReviewRequestContext) -> (HTTPResponse.Status, String) {
+        let mapped = (error as? APIError) ?? ErrorMiddleware<ReviewRequestContext>.apiError(for: error)
+        // The API's message names things by id for API clients; a page's reader gets the words without them.
+        if let mapped, mapped.status.code < 500 { return (mapped.status, Labels.plain(Self.withoutIDs(mapped.message))) }
+        let status = mapped?.status ?? .internalServerError
+        context.logger.error("Page failed", metadata: [
+            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status.code)",
+            "error": "\(mapped?.debugDescription ?? String(reflecting: error))",
+        ])
+        let message = status == .serviceUnavailable
+            ? "The service cannot read its records just now, so this page cannot be shown. Try again in a minute; if it goes on, tell the service's administrators (request \(context.id))."
+            : "Something went wrong on the server while preparing this page; it has been logged (request \(context.id)). Try again, and if it happens again tell the service's administrators the request number."
+        return (status, message)
     }
 }
 
@@ -91,29 +117,26 @@ struct Pages: Sendable {
 struct PageContext {
     let request: Request
     let context: ReviewRequestContext
-    let actor: ReviewDomain.Actor
+    let actor: ActingUser
     let services: APIServices
 
     var role: Role { actor.role }
-    var isLead: Bool { actor.role == .lead }
-    var isModerator: Bool { actor.role.isModerator }
 
-    /// The answer of an API handler, as template values: called with `parameters` as its path parameters and
-    /// `query` as its query string, with the viewer's identity. Throws the API's error.
-    func read<T: Encodable>(
+    /// The answer of an API handler: called with `parameters` as its path parameters and `query` as its query string,
+    /// with the viewer's identity. Throws the API's error.
+    func read<T>(
         _ handler: (Request, ReviewRequestContext) async throws -> T, query: String = "", _ parameters: [String: String] = [:]
-    ) async throws -> [String: Any] {
+    ) async throws -> T {
         var inner = context
         inner.coreContext.parameters = Parameters(parameters.map { (Substring($0.key), Substring($0.value)) })
         let head = HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/api/v1/page" + (query.isEmpty ? "" : "?" + query))
-        let answer = try await handler(Request(head: head, body: RequestBody(buffer: ByteBuffer())), inner)
-        return try TemplateValue.from(answer, encoder: context.responseEncoder) as? [String: Any] ?? [:]
+        return try await handler(Request(head: head, body: RequestBody(buffer: ByteBuffer())), inner)
     }
 
     /// As ``read(_:query:_:)``, or `nil` when the viewer may not see it (403, 404) or it does not exist yet.
-    func readIfAllowed<T: Encodable>(
+    func readIfAllowed<T>(
         _ handler: (Request, ReviewRequestContext) async throws -> T, query: String = "", _ parameters: [String: String] = [:]
-    ) async throws -> [String: Any]? {
+    ) async throws -> T? {
         do {
             return try await read(handler, query: query, parameters)
         } catch let error as APIError where error.status == .forbidden || error.status == .notFound {
@@ -121,58 +144,30 @@ struct PageContext {
         }
     }
 
-    /// The items of a list answer.
-    func items<T: Encodable>(
-        _ handler: (Request, ReviewRequestContext) async throws -> T, query: String = "", _ parameters: [String: String] = [:]
-    ) async throws -> [[String: Any]] {
-        try await read(handler, query: query, parameters)["items"] as? [[String: Any]] ?? []
+    /// The items of a page of a list.
+    func items<Item>(
+        _ handler: (Request, ReviewRequestContext) async throws -> Page<Item>, query: String = "", _ parameters: [String: String] = [:]
+    ) async throws -> [Item] {
+        try await read(handler, query: query, parameters).items
     }
 
-    /// The values every page's layout needs: the viewer, their navigation, the CSRF token for scripts.
-    func layout() async throws -> [String: Any] {
+    /// The items of a whole list.
+    func items<Item>(
+        _ handler: (Request, ReviewRequestContext) async throws -> ItemList<Item>, query: String = "", _ parameters: [String: String] = [:]
+    ) async throws -> [Item] {
+        try await read(handler, query: query, parameters).items
+    }
+
+    /// The layout's values: the viewer, their navigation, the CSRF token for scripts (the title is the page's).
+    func layout() async throws -> LayoutModel {
         var session: SessionRecord?
-        if let token = context.sessionToken { session = try await services.store.session(tokenHash: Secrets.hash(token)) }
+        if let token = context.sessionToken { session = try await services.store.accounts.session(tokenHash: Secrets.hash(token)) }
         var name = session?.user.name
-        if name == nil { name = try await services.store.users.find(actor.userID)?.name }
-        let path = request.uri.path
-        let nav = Self.navigation(for: actor.role).map { item -> [String: Any] in
-            let current = item.href == "/" ? path == "/" : path.hasPrefix(item.href)
-            return ["href": item.href, "label": item.label, "current": current]
-        }
+        if name == nil { name = try await services.store.records.users.find(actor.userID)?.name }
         let unread = try await services.store.notifications.unreadCount(of: actor.userID)
-        return [
-            "csrfToken": session?.csrfToken ?? "",
-            "user": ["name": name ?? "Signed in", "roleText": Self.roleName(actor.role), "nav": nav,
-                     "unreadNotices": unread, "hasUnreadNotices": unread > 0] as [String: Any],
-        ]
-    }
-
-    static func navigation(for role: Role) -> [(href: String, label: String)] {
-        switch role {
-        case .assessor:
-            [("/", "Home"), ("/upload", "Upload"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/cases", "Cases")]
-        case .employer:
-            [("/", "Home"), ("/observations", "Our observations"), ("/cases", "Cases"), ("/recordings", "Recordings"), ("/statistics", "Statistics")]
-        case .moderator: [("/", "My reviews")]
-        case .lead:
-            [("/", "Home"), ("/board", "Board"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"),
-             ("/upload", "Upload"), ("/statistics", "Statistics"), ("/audit", "Audit trail"), ("/data-protection", "Data protection")]
-        case .auditor:
-            [("/", "Home"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/statistics", "Statistics"),
-             ("/audit", "Audit trail"), ("/data-protection", "Legal holds")]
-        case .administrator: [("/", "Home"), ("/audit", "Audit trail"), ("/data-protection", "Data protection")]
-        }
-    }
-
-    static func roleName(_ role: Role) -> String {
-        switch role {
-        case .assessor: "Assessor"
-        case .employer: "Employer"
-        case .moderator(.professional): "Practitioner moderator"
-        case .moderator(.lay): "Lay panel moderator"
-        case .lead: "Moderation lead"
-        case .auditor: "Auditor"
-        case .administrator: "Administrator"
-        }
+        let viewer = LayoutModel.Viewer(
+            name: name ?? "Signed in", roleText: Labels.role(actor.role), nav: LayoutModel.navigation(for: actor.role, path: request.uri.path),
+            unreadNotices: unread, hasUnreadNotices: unread > 0)
+        return LayoutModel(title: "", csrfToken: session?.csrfToken ?? "", user: viewer)
     }
 }

@@ -32,7 +32,7 @@ public struct AccountApproval: Hashable, Sendable {
 }
 
 /// Sign-in throttling, password changes, ending sessions, deactivation and account approvals.
-extension ReviewStore {
+extension AccountStore {
     private struct Refused: Error {
         let until: Double
     }
@@ -103,19 +103,19 @@ extension ReviewStore {
     public func replacePasswordHash(
         of userID: UserID, with passwordHash: String, keepingSession: String?, action: AuditEvent.Action?, by actorID: UserID, at time: Date = Date()
     ) async throws(StoreError) {
-        let d = context.dialect
+        let dialect = context.dialect
         try await context.atomically { db in
             let updated = try await db.raw("""
-                UPDATE credentials SET password_hash = \(bind: passwordHash), updated_at = \(d.time(time))
-                WHERE user_id = \(d.id(userID)) RETURNING user_id
+                UPDATE credentials SET password_hash = \(bind: passwordHash), updated_at = \(dialect.time(time))
+                WHERE user_id = \(dialect.id(userID)) RETURNING user_id
                 """).first() != nil
             guard updated else { throw StoreError(.notFound, "The user \(userID) has no password to change.") }
             guard let action else { return }
             try await db.raw("""
-                DELETE FROM sessions WHERE user_id = \(d.id(userID)) AND token_hash <> \(bind: keepingSession ?? "")
+                DELETE FROM sessions WHERE user_id = \(dialect.id(userID)) AND token_hash <> \(bind: keepingSession ?? "")
                 """).run()
             _ = try await SQLAuditLog.append(AuditEvent(
-                at: time, actorID: actorID, action: action, subject: .init(type: "user", id: userID.description)), on: db, dialect: d)
+                at: time, actorID: actorID, action: action, subject: .init(type: "user", id: userID.description)), on: db, dialect: dialect)
         }
     }
 
@@ -125,23 +125,23 @@ extension ReviewStore {
     public func endEverySession(
         of userID: UserID, revokingTokens: Bool, by actorID: UserID, at time: Date = Date()
     ) async throws(StoreError) -> (sessions: Int, tokens: Int) {
-        let d = context.dialect
+        let dialect = context.dialect
         return try await context.atomically { db in
-            let ended = try await Self.endSessionsAndTokens(of: userID, revokingTokens: revokingTokens, on: db, dialect: d, at: time)
+            let ended = try await Self.endSessionsAndTokens(of: userID, revokingTokens: revokingTokens, on: db, dialect: dialect, at: time)
             _ = try await SQLAuditLog.append(AuditEvent(
                 at: time, actorID: actorID, action: "session.ended_everywhere", subject: .init(type: "user", id: userID.description),
-                details: ["sessions": String(ended.sessions), "tokens": String(ended.tokens)]), on: db, dialect: d)
+                details: ["sessions": String(ended.sessions), "tokens": String(ended.tokens)]), on: db, dialect: dialect)
             return ended
         }
     }
 
     private static func endSessionsAndTokens(
-        of userID: UserID, revokingTokens: Bool, on db: any SQLDatabase, dialect d: Dialect, at time: Date
+        of userID: UserID, revokingTokens: Bool, on db: any SQLDatabase, dialect: Dialect, at time: Date
     ) async throws -> (sessions: Int, tokens: Int) {
-        let sessions = try await db.raw("DELETE FROM sessions WHERE user_id = \(d.id(userID)) RETURNING user_id").all().count
+        let sessions = try await db.raw("DELETE FROM sessions WHERE user_id = \(dialect.id(userID)) RETURNING user_id").all().count
         guard revokingTokens else { return (sessions, 0) }
         let tokens = try await db.raw("""
-            UPDATE api_tokens SET revoked_at = \(d.time(time)) WHERE user_id = \(d.id(userID)) AND revoked_at IS NULL RETURNING id
+            UPDATE api_tokens SET revoked_at = \(dialect.time(time)) WHERE user_id = \(dialect.id(userID)) AND revoked_at IS NULL RETURNING id
             """).all().count
         return (sessions, tokens)
     }
@@ -150,53 +150,53 @@ extension ReviewStore {
     /// in the same transaction, so that activating them again revives neither. Activating an account that
     /// awaits a second administrator's approval is refused (`.constraintViolation`): approve it instead.
     public func setUserActive(_ userID: UserID, _ active: Bool, by actorID: UserID, at time: Date = Date()) async throws(StoreError) {
-        let d = context.dialect
+        let dialect = context.dialect
         try await context.atomically { db in
             if active, try await db.raw("""
-                SELECT 1 AS one FROM account_approvals WHERE user_id = \(d.id(userID)) AND approved_by IS NULL
+                SELECT 1 AS one FROM account_approvals WHERE user_id = \(dialect.id(userID)) AND approved_by IS NULL
                 """).first() != nil {
                 throw StoreError(.constraintViolation, "This account awaits a second administrator's approval.")
             }
-            let users = SQLUsers(context: SQLContext(target: .transaction(db), dialect: d))
+            let users = SQLUsers(context: SQLContext(target: .transaction(db), dialect: dialect))
             try await users.setActive(userID, active)
             var details: [String: String] = [:]
             if !active {
-                let ended = try await Self.endSessionsAndTokens(of: userID, revokingTokens: true, on: db, dialect: d, at: time)
+                let ended = try await Self.endSessionsAndTokens(of: userID, revokingTokens: true, on: db, dialect: dialect, at: time)
                 details = ["sessions": String(ended.sessions), "tokens": String(ended.tokens)]
             }
             _ = try await SQLAuditLog.append(AuditEvent(
                 at: time, actorID: actorID, action: active ? "user.activated" : "user.deactivated",
-                subject: .init(type: "user", id: userID.description), details: details), on: db, dialect: d)
+                subject: .init(type: "user", id: userID.description), details: details), on: db, dialect: dialect)
         }
     }
 
     /// Inserts `user` inactive, awaiting another administrator's approval of its role; audited as
     /// `user.created` and `user.approval_requested` by `requestedBy`.
     public func insertUserAwaitingApproval(_ user: User, requestedBy: UserID, at time: Date = Date()) async throws(StoreError) {
-        let d = context.dialect
+        let dialect = context.dialect
         var user = user
         user.active = false
         try await context.atomically { [user] db in
-            try await SQLUsers(context: SQLContext(target: .transaction(db), dialect: d)).insert(user)
+            try await SQLUsers(context: SQLContext(target: .transaction(db), dialect: dialect)).insert(user)
             try await db.raw("""
                 INSERT INTO account_approvals (user_id, role, requested_by, requested_at)
-                VALUES (\(d.id(user.id)), \(bind: user.role.rawValue), \(d.id(requestedBy)), \(d.time(time)))
+                VALUES (\(dialect.id(user.id)), \(bind: user.role.rawValue), \(dialect.id(requestedBy)), \(dialect.time(time)))
                 """).run()
             let subject = AuditEvent.Subject(type: "user", id: user.id.description)
             _ = try await SQLAuditLog.append(AuditEvent(
                 at: time, actorID: requestedBy, action: "user.created", subject: subject,
-                details: ["name": user.name, "role": user.role.rawValue, "organisation": user.organisationID.description]), on: db, dialect: d)
+                details: ["name": user.name, "role": user.role.rawValue, "organisation": user.organisationID.description]), on: db, dialect: dialect)
             _ = try await SQLAuditLog.append(AuditEvent(
                 at: time, actorID: requestedBy, action: "user.approval_requested", subject: subject,
-                details: ["role": user.role.rawValue]), on: db, dialect: d)
+                details: ["role": user.role.rawValue]), on: db, dialect: dialect)
         }
     }
 
     /// The approval record of `userID`, if its account needed one.
     public func accountApproval(of userID: UserID) async throws(StoreError) -> AccountApproval? {
-        let d = context.dialect
+        let dialect = context.dialect
         return try await context.run { db in
-            try await db.raw("SELECT * FROM account_approvals WHERE user_id = \(d.id(userID))").first().map(Self.approval)
+            try await db.raw("SELECT * FROM account_approvals WHERE user_id = \(dialect.id(userID))").first().map(Self.approval)
         }
     }
 
@@ -211,22 +211,22 @@ extension ReviewStore {
     /// Returns `nil` if nothing awaits approval; throws `.constraintViolation` when the approver is the one who
     /// asked (the database refuses that too).
     public func approveAccount(_ userID: UserID, by approverID: UserID, at time: Date = Date()) async throws(StoreError) -> AccountApproval? {
-        let d = context.dialect
+        let dialect = context.dialect
         return try await context.atomically { db in
             guard let pending = try await db.raw("""
-                SELECT * FROM account_approvals WHERE user_id = \(d.id(userID)) AND approved_by IS NULL
+                SELECT * FROM account_approvals WHERE user_id = \(dialect.id(userID)) AND approved_by IS NULL
                 """).first().map(Self.approval) else { return nil }
             guard pending.requestedBy != approverID else {
                 throw StoreError(.constraintViolation, "The administrator who asked for an account cannot approve it.")
             }
             try await db.raw("""
-                UPDATE account_approvals SET approved_by = \(d.id(approverID)), approved_at = \(d.time(time))
-                WHERE user_id = \(d.id(userID)) AND approved_by IS NULL
+                UPDATE account_approvals SET approved_by = \(dialect.id(approverID)), approved_at = \(dialect.time(time))
+                WHERE user_id = \(dialect.id(userID)) AND approved_by IS NULL
                 """).run()
-            try await SQLUsers(context: SQLContext(target: .transaction(db), dialect: d)).setActive(userID, true)
+            try await SQLUsers(context: SQLContext(target: .transaction(db), dialect: dialect)).setActive(userID, true)
             _ = try await SQLAuditLog.append(AuditEvent(
                 at: time, actorID: approverID, action: "user.approved", subject: .init(type: "user", id: userID.description),
-                details: ["role": pending.role.rawValue, "requestedBy": pending.requestedBy.description]), on: db, dialect: d)
+                details: ["role": pending.role.rawValue, "requestedBy": pending.requestedBy.description]), on: db, dialect: dialect)
             return AccountApproval(userID: userID, role: pending.role, requestedBy: pending.requestedBy, requestedAt: pending.requestedAt,
                                    approvedBy: approverID, approvedAt: Dialect.normalised(time))
         }

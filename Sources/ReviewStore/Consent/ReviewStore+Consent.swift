@@ -2,9 +2,9 @@ public import Foundation
 public import ReviewDomain
 import SQLKit
 
-extension ReviewStore {
+extension DataProtectionStore {
     /// The consents recorded for a recording (``RecordingConsent`` says what they permit).
-    public func consents(of recordingID: RecordingID) async throws -> RecordingConsent {
+    public func consents(of recordingID: RecordingID) async throws(StoreError) -> RecordingConsent {
         try await reading { sql in try await sql.consents(ofRecordings: [recordingID])[recordingID] ?? RecordingConsent([]) }
     }
 
@@ -18,24 +18,24 @@ extension ReviewStore {
     /// assignments of the observation's calibration cases, and its seed is no longer used.
     public func recordConsent(
         recording recordingID: RecordingID, person: ConsentPerson, purpose: ConsentPurpose, granted: Bool, reference: String?,
-        by actor: Actor, at time: Date = Date()
-    ) async throws -> RecordingConsent {
+        by actor: ActingUser, at time: Date = Date()
+    ) async throws(StoreError) -> RecordingConsent {
         guard granted || purpose.canBeWithdrawn else {
             throw StoreError(.invalidArgument, "Assessment does not rest on consent but on the regulator's public task, so it cannot be withdrawn here: pass an objection to the data protection officer.")
         }
         let reference = reference?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         return try await moderation { sql in
-            guard let row = try await sql.db.raw("SELECT observation_id FROM recordings WHERE id = \(sql.d.id(recordingID))").first() else {
+            guard let row = try await sql.db.raw("SELECT observation_id FROM recordings WHERE id = \(sql.dialect.id(recordingID))").first() else {
                 throw StoreError(.notFound, "There is no recording \(recordingID).")
             }
             let observationID: ObservationID = try row.id("observation_id")
             try await sql.db.raw("""
-                DELETE FROM recording_consents WHERE recording_id = \(sql.d.id(recordingID)) AND person = \(bind: person.rawValue) AND purpose = \(bind: purpose.rawValue)
+                DELETE FROM recording_consents WHERE recording_id = \(sql.dialect.id(recordingID)) AND person = \(bind: person.rawValue) AND purpose = \(bind: purpose.rawValue)
                 """).run()
             try await sql.db.raw("""
                 INSERT INTO recording_consents (recording_id, person, purpose, granted, reference, recorded_by, recorded_at)
-                VALUES (\(sql.d.id(recordingID)), \(bind: person.rawValue), \(bind: purpose.rawValue), \(bind: granted), \(bind: reference),
-                    \(sql.d.id(actor.userID)), \(sql.d.time(time)))
+                VALUES (\(sql.dialect.id(recordingID)), \(bind: person.rawValue), \(bind: purpose.rawValue), \(bind: granted), \(bind: reference),
+                    \(sql.dialect.id(actor.userID)), \(sql.dialect.time(time)))
                 """).run()
             try await sql.append(AuditEvent(
                 at: time, actorID: actor.userID, action: granted ? "recording.consent_given" : "recording.consent_withdrawn",
@@ -67,7 +67,7 @@ extension ModerationSQL {
             let chunk = ids[start..<min(start + 1_000, ids.count)]
             for row in try await db.raw("""
                 SELECT recording_id, person, purpose, granted, reference, recorded_by, recorded_at FROM recording_consents
-                WHERE recording_id IN (\(SQLList(chunk.map { d.id($0) })))
+                WHERE recording_id IN (\(SQLList(chunk.map { dialect.id($0) })))
                 """).all() {
                 guard let person = ConsentPerson(rawValue: try row.value("person")) else { continue }
                 let record = ConsentRecord(
@@ -86,7 +86,7 @@ extension ModerationSQL {
         var recordingsOf: [ObservationID: [RecordingID]] = [:]
         for start in stride(from: 0, to: observationIDs.count, by: 1_000) {
             let chunk = observationIDs[start..<min(start + 1_000, observationIDs.count)]
-            for row in try await db.raw("SELECT id, observation_id FROM recordings WHERE observation_id IN (\(SQLList(chunk.map { d.id($0) })))").all() {
+            for row in try await db.raw("SELECT id, observation_id FROM recordings WHERE observation_id IN (\(SQLList(chunk.map { dialect.id($0) })))").all() {
                 recordingsOf[try row.id("observation_id"), default: []].append(try row.id("id"))
             }
         }
@@ -104,7 +104,7 @@ extension ModerationSQL {
         var caseIDs: Set<CaseID> = []
         for row in try await db.raw("""
             SELECT \(Self.assignmentColumns) FROM case_assignments a JOIN cases c ON c.id = a.case_id
-            WHERE c.observation_id = \(d.id(observationID)) AND a.state IN \(Self.openStates)\(only)
+            WHERE c.observation_id = \(dialect.id(observationID)) AND a.state IN \(Self.openStates)\(only)
             """).all() {
             let assignment = try Self.assignment(row)
             try await update(try assignment.cancelled(reason: reason, at: time))
@@ -114,13 +114,13 @@ extension ModerationSQL {
             caseIDs.insert(assignment.caseID)
         }
         for row in try await db.raw("""
-            SELECT c.id FROM cases c WHERE c.observation_id = \(d.id(observationID)) AND c.state IN \(Self.moderationStates)\(only)
+            SELECT c.id FROM cases c WHERE c.observation_id = \(dialect.id(observationID)) AND c.state IN \(Self.moderationStates)\(only)
             """).all() {
             caseIDs.insert(try row.id("id"))
         }
         for id in caseIDs {
-            try await db.raw("DELETE FROM case_routing WHERE case_id = \(d.id(id))").run()
-            try await db.raw("INSERT INTO case_routing (case_id, problem, updated_at) VALUES (\(d.id(id)), \(bind: reason), \(d.time(time)))").run()
+            try await db.raw("DELETE FROM case_routing WHERE case_id = \(dialect.id(id))").run()
+            try await db.raw("INSERT INTO case_routing (case_id, problem, updated_at) VALUES (\(dialect.id(id)), \(bind: reason), \(dialect.time(time)))").run()
         }
     }
 }

@@ -66,7 +66,7 @@ public struct FilesToDelete: Hashable, Sendable, Codable {
     }
 }
 
-extension ReviewStore {
+extension DataProtectionStore {
     /// Erases a candidate's personal data: name and registration number (replaced by a pseudonym), the free text of
     /// their observations, ratings, opinions, messages and development plans, their recordings' file names, index
     /// reports and upload records, their attributes, and the personal part of every audit event about them or their
@@ -76,11 +76,11 @@ extension ReviewStore {
     /// Refuses with `conflict` when a legal hold applies to the candidate, one of their observations or cases, or when
     /// they were already erased; `notFound` when there is no such candidate. Files are the caller's: see
     /// ``ErasureReport``.
-    public func eraseCandidate(_ candidateID: CandidateID, reason: String?, by actor: Actor, at time: Date = Date()) async throws -> ErasureReport {
+    public func eraseCandidate(_ candidateID: CandidateID, reason: String?, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> ErasureReport {
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         let report = try await moderation { sql in
-            let d = sql.d, candidate = d.id(candidateID)
-            guard let row = try await sql.db.raw("SELECT erased_at FROM candidates WHERE id = \(candidate)\(d.forUpdate)").first() else {
+            let dialect = sql.dialect, candidate = dialect.id(candidateID)
+            guard let row = try await sql.db.raw("SELECT erased_at FROM candidates WHERE id = \(candidate)\(dialect.forUpdate)").first() else {
                 throw StoreError(.notFound, "There is no candidate \(candidateID).")
             }
             if let erasedAt = try row.optionalTime("erased_at") {
@@ -145,7 +145,7 @@ extension ReviewStore {
                 """
                 UPDATE recordings SET file_name = \(erased),
                     rejection_reason = CASE WHEN rejection_reason IS NULL THEN NULL ELSE \(erased) END,
-                    original_deleted_at = COALESCE(original_deleted_at, \(d.time(time))), media_deleted_at = COALESCE(media_deleted_at, \(d.time(time)))
+                    original_deleted_at = COALESCE(original_deleted_at, \(dialect.time(time))), media_deleted_at = COALESCE(media_deleted_at, \(dialect.time(time)))
                 WHERE id IN (\(recordings))
                 """,
                 "UPDATE observations SET scenario = \(erased) WHERE candidate_id = \(candidate)",
@@ -157,22 +157,22 @@ extension ReviewStore {
                 "DELETE FROM candidate_attributes WHERE candidate_id = \(candidate)",
                 "UPDATE legal_holds SET reason = \(erased), release_reason = NULL WHERE candidate_id = \(candidate)",
                 """
-                UPDATE candidates SET name = \(erased), registration_number = \(bind: "erased-\(candidateID)"), erased_at = \(d.time(time))
+                UPDATE candidates SET name = \(erased), registration_number = \(bind: "erased-\(candidateID)"), erased_at = \(dialect.time(time))
                 WHERE id = \(candidate)
                 """,
             ]
             for statement in statements { try await sql.db.raw(statement).run() }
             // Case documents carry free text too: flags' reasons, outcomes' reasons (the current and those set aside).
-            for row in try await sql.db.raw("SELECT id, \(d.jsonText("document")) FROM cases WHERE id IN (\(cases))").all() {
+            for row in try await sql.db.raw("SELECT id, \(dialect.jsonText("document")) FROM cases WHERE id IN (\(cases))").all() {
                 let text = try row.value("document", as: String.self)
                 guard let erasedText = ErasureMarker.erasingReasons(inJSON: text), erasedText != text else { continue }
-                try await sql.db.raw("UPDATE cases SET document = \(d.json(erasedText)) WHERE id = \(d.id(try row.uuid("id")))").run()
+                try await sql.db.raw("UPDATE cases SET document = \(dialect.json(erasedText)) WHERE id = \(dialect.id(try row.uuid("id")))").run()
             }
             // Jobs name recordings and may carry an error quoting the file.
             let recordingTexts = recordingIDs.map(\.lowercasedString)
             if !recordingTexts.isEmpty {
                 try await sql.db.raw("""
-                    DELETE FROM jobs WHERE id IN (SELECT j.id FROM jobs j WHERE \(ReviewStore.indexedRecording(ofJob: "j", d)) IN (\(SQLList(recordingTexts.map { SQLBind($0) }))))
+                    DELETE FROM jobs WHERE id IN (SELECT j.id FROM jobs j WHERE \(IngestStore.indexedRecording(ofJob: "j", dialect)) IN (\(SQLList(recordingTexts.map { SQLBind($0) }))))
                     """).run()
             }
             let report = ErasureReport(
@@ -193,16 +193,16 @@ extension ReviewStore {
 
     /// Refuses to record anything new about an observation whose candidate was erased (found by the hostile test: a
     /// rating, a flag, an upload or attributes were accepted after erasure, and could never be erased after it).
-    static func refuseIfErased(observation id: ObservationID, on db: any SQLDatabase, dialect d: Dialect) async throws {
+    static func refuseIfErased(observation id: ObservationID, on db: any SQLDatabase, dialect: Dialect) async throws {
         let row = try await db.raw("""
-            SELECT c.erased_at FROM observations o JOIN candidates c ON c.id = o.candidate_id WHERE o.id = \(d.id(id))
+            SELECT c.erased_at FROM observations o JOIN candidates c ON c.id = o.candidate_id WHERE o.id = \(dialect.id(id))
             """).first()
         try refuse(erasedAt: try row?.optionalTime("erased_at"))
     }
 
     /// The same for a candidate.
-    static func refuseIfErased(candidate id: CandidateID, on db: any SQLDatabase, dialect d: Dialect) async throws {
-        let row = try await db.raw("SELECT erased_at FROM candidates WHERE id = \(d.id(id))").first()
+    static func refuseIfErased(candidate id: CandidateID, on db: any SQLDatabase, dialect: Dialect) async throws {
+        let row = try await db.raw("SELECT erased_at FROM candidates WHERE id = \(dialect.id(id))").first()
         try refuse(erasedAt: try row?.optionalTime("erased_at"))
     }
 
@@ -215,9 +215,9 @@ extension ReviewStore {
     }
 
     /// Whether a candidate's personal data was erased (and when).
-    public func erasedAt(candidate candidateID: CandidateID) async throws -> Date? {
+    public func erasedAt(candidate candidateID: CandidateID) async throws(StoreError) -> Date? {
         try await reading { sql in
-            try await sql.db.raw("SELECT erased_at FROM candidates WHERE id = \(sql.d.id(candidateID))").first()?.optionalTime("erased_at")
+            try await sql.db.raw("SELECT erased_at FROM candidates WHERE id = \(sql.dialect.id(candidateID))").first()?.optionalTime("erased_at")
         }
     }
 }
@@ -232,7 +232,7 @@ extension ModerationSQL {
         let reason: SQLQueryString = "correction_reason = CASE WHEN correction_reason IS NULL THEN NULL ELSE \(erased) END"
         let tables: [(table: String, condition: SQLQueryString?, column: String, set: SQLQueryString)] = [
             ("ratings", ratings, "rationale", "rationale = \(erased), \(reason)"),
-            ("opinions", opinions, "rationale", "rationale = \(erased), annotations = \(d.json("[]")), \(reason)"),
+            ("opinions", opinions, "rationale", "rationale = \(erased), annotations = \(dialect.json("[]")), \(reason)"),
             ("case_messages", messages, "body", "body = \(erased)"),
         ]
         var changed = 0

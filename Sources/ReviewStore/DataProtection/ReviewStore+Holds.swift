@@ -27,11 +27,11 @@ public struct LegalHold: Hashable, Sendable {
     public var isActive: Bool { releasedAt == nil }
 }
 
-extension ReviewStore {
+extension DataProtectionStore {
     /// Places a hold with `reason` on a candidate, an observation or a case (audited on the held record).
     public func placeHold(
-        on subjectType: LegalHold.SubjectType, id subjectID: UUID, reason: String, by actor: Actor, at time: Date = Date()
-    ) async throws -> LegalHold {
+        on subjectType: LegalHold.SubjectType, id subjectID: UUID, reason: String, by actor: ActingUser, at time: Date = Date()
+    ) async throws(StoreError) -> LegalHold {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...1000).contains(reason.count) else {
             throw StoreError(.invalidArgument, "Give the reason for the hold (1 to 1000 characters), e.g. the appeal or inquiry it is for.")
@@ -45,8 +45,8 @@ extension ReviewStore {
                 placedBy: actor.userID, placedAt: Dialect.normalised(time), releasedBy: nil, releasedAt: nil, releaseReason: nil)
             try await sql.db.raw("""
                 INSERT INTO legal_holds (id, subject_type, subject_id, candidate_id, reason, placed_by, placed_at)
-                VALUES (\(sql.d.id(hold.id)), \(bind: subjectType.rawValue), \(sql.d.id(subjectID)), \(sql.d.id(candidateID)),
-                        \(bind: reason), \(sql.d.id(actor.userID)), \(sql.d.time(time)))
+                VALUES (\(sql.dialect.id(hold.id)), \(bind: subjectType.rawValue), \(sql.dialect.id(subjectID)), \(sql.dialect.id(candidateID)),
+                        \(bind: reason), \(sql.dialect.id(actor.userID)), \(sql.dialect.time(time)))
                 """).run()
             try await sql.append(AuditEvent(
                 at: time, actorID: actor.userID, action: "hold.placed",
@@ -57,18 +57,18 @@ extension ReviewStore {
     }
 
     /// Releases an active hold (audited on the held record); `notFound` if there is none, `conflict` if it was released.
-    public func releaseHold(_ id: LegalHoldID, reason: String? = nil, by actor: Actor, at time: Date = Date()) async throws -> LegalHold {
+    public func releaseHold(_ id: LegalHoldID, reason: String? = nil, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> LegalHold {
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
         return try await moderation { sql in
-            guard let hold = try await sql.holds(where: "id = \(sql.d.id(id))").first else {
+            guard let hold = try await sql.holds(where: "id = \(sql.dialect.id(id))").first else {
                 throw StoreError(.notFound, "There is no legal hold \(id).")
             }
             guard hold.isActive else {
                 throw StoreError(.conflict, "Legal hold \(id) was already released.")
             }
             try await sql.db.raw("""
-                UPDATE legal_holds SET released_by = \(sql.d.id(actor.userID)), released_at = \(sql.d.time(time)), release_reason = \(bind: reason)
-                WHERE id = \(sql.d.id(id))
+                UPDATE legal_holds SET released_by = \(sql.dialect.id(actor.userID)), released_at = \(sql.dialect.time(time)), release_reason = \(bind: reason)
+                WHERE id = \(sql.dialect.id(id))
                 """).run()
             try await sql.append(AuditEvent(
                 at: time, actorID: actor.userID, action: "hold.released",
@@ -81,13 +81,13 @@ extension ReviewStore {
     }
 
     /// Holds, newest first: the active ones, or all of them.
-    public func holds(includingReleased: Bool = false) async throws -> [LegalHold] {
+    public func holds(includingReleased: Bool = false) async throws(StoreError) -> [LegalHold] {
         try await reading { sql in try await sql.holds(where: includingReleased ? "1 = 1" : "released_at IS NULL", order: "placed_at DESC, id") }
     }
 
     /// One hold, active or released.
-    public func hold(_ id: LegalHoldID) async throws -> LegalHold? {
-        try await reading { sql in try await sql.holds(where: "id = \(sql.d.id(id))").first }
+    public func hold(_ id: LegalHoldID) async throws(StoreError) -> LegalHold? {
+        try await reading { sql in try await sql.holds(where: "id = \(sql.dialect.id(id))").first }
     }
 }
 
@@ -95,9 +95,9 @@ extension ModerationSQL {
     /// The candidate a candidate, an observation or a case is about; `nil` when there is no such record.
     func candidate(of subjectType: LegalHold.SubjectType, id: UUID) async throws -> CandidateID? {
         let query: SQLQueryString = switch subjectType {
-        case .candidate: "SELECT id AS candidate_id FROM candidates WHERE id = \(d.id(id))"
-        case .observation: "SELECT candidate_id FROM observations WHERE id = \(d.id(id))"
-        case .case: "SELECT o.candidate_id FROM cases c JOIN observations o ON o.id = c.observation_id WHERE c.id = \(d.id(id))"
+        case .candidate: "SELECT id AS candidate_id FROM candidates WHERE id = \(dialect.id(id))"
+        case .observation: "SELECT candidate_id FROM observations WHERE id = \(dialect.id(id))"
+        case .case: "SELECT o.candidate_id FROM cases c JOIN observations o ON o.id = c.observation_id WHERE c.id = \(dialect.id(id))"
         }
         return try await db.raw(query).first().map { try $0.id("candidate_id") }
     }
@@ -116,6 +116,6 @@ extension ModerationSQL {
     /// The active holds that stop erasing or deleting what is about `candidateID`: on the candidate, any of their
     /// observations or any case of those observations (every hold records its candidate).
     func activeHolds(onCandidate candidateID: CandidateID) async throws -> [LegalHold] {
-        try await holds(where: "candidate_id = \(d.id(candidateID)) AND released_at IS NULL")
+        try await holds(where: "candidate_id = \(dialect.id(candidateID)) AND released_at IS NULL")
     }
 }

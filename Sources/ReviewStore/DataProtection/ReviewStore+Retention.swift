@@ -85,12 +85,12 @@ public struct RetentionReport: Hashable, Sendable, Codable {
     public var counts: [RetentionPolicy.RecordType: Int] { items.reduce(into: [:]) { $0[$1.type, default: 0] += 1 } }
 }
 
-extension ReviewStore {
+extension DataProtectionStore {
     /// The retention pass: finds what the schedule says is due at `now` and, unless `dryRun`, deletes it, each
     /// deletion audited pseudonymously (`retention.deleted` on the record; audit details in one `retention.audit_details_deleted`
     /// event). Records a legal hold applies to are skipped; a second pass deletes nothing more. Files are the caller's:
     /// see ``RetentionReport/files``.
-    public func retentionPass(policy: RetentionPolicy = .default, now: Date, dryRun: Bool, by actor: Actor = .system) async throws -> RetentionReport {
+    public func retentionPass(policy: RetentionPolicy = .default, now: Date, dryRun: Bool, by actor: ActingUser = .system) async throws(StoreError) -> RetentionReport {
         let report = try await moderation { sql in
             let due = try await sql.dueForRetention(policy: policy, now: now)
             guard !dryRun else { return RetentionReport(now: now, dryRun: true, items: due.items, files: FilesToDelete()) }
@@ -104,7 +104,7 @@ extension ReviewStore {
                 events.append(AuditEvent(at: now, actorID: actor.userID, action: "retention.audit_details_deleted", subject: .init(type: "audit", id: "trail"),
                                          details: ["count": String(auditDetails.count), "last_sequence": auditDetails.last?.subjectID ?? ""]))
             }
-            _ = try await SQLAuditLog.append(contentsOf: events, on: sql.db, dialect: sql.d)
+            _ = try await SQLAuditLog.append(contentsOf: events, on: sql.db, dialect: sql.dialect)
             return RetentionReport(now: now, dryRun: false, items: due.items, files: files)
         }
         if !dryRun && !report.items.isEmpty { try await purgeDeletedPages() }
@@ -170,7 +170,7 @@ extension ModerationSQL {
         let observations = final.keys.sorted { $0.uuidString < $1.uuidString }
         func rows(_ query: SQLQueryString) async throws -> [any SQLRow] { try await db.raw(query).all() }
         for observation in observations {
-            let since = final[observation]!.at, o = d.id(observation)
+            let since = final[observation]!.at, o = dialect.id(observation)
             for row in try await rows("""
                 SELECT id, original_deleted_at, media_deleted_at, sha256 FROM recordings WHERE observation_id = \(o) AND status <> 'uploading' ORDER BY id
                 """) {
@@ -226,7 +226,7 @@ extension ModerationSQL {
         let cutoff = now.addingTimeInterval(-policy.period(.auditDetails))
         for row in try await rows("""
             SELECT e.id, e.sequence, e.at, e.subject_id FROM audit_events e JOIN audit_event_personal p ON p.event_id = e.id
-            WHERE e.at <= \(d.time(cutoff)) ORDER BY e.sequence
+            WHERE e.at <= \(dialect.time(cutoff)) ORDER BY e.sequence
             """) {
             guard !held.contains(try row.value("subject_id", as: String.self)) else { continue }
             due.auditEvents.append(try row.uuid("id"))
@@ -236,7 +236,7 @@ extension ModerationSQL {
         for row in try await rows("""
             SELECT u.id, (SELECT MAX(e.at) FROM audit_events e WHERE e.actor_id = u.id) AS acted_at,
                 (SELECT MAX(s.created_at) FROM sessions s WHERE s.user_id = u.id) AS session_at
-            FROM users u WHERE u.active = \(bind: false) AND u.erased_at IS NULL AND u.id <> \(d.id(UserID.system)) ORDER BY u.id
+            FROM users u WHERE u.active = \(bind: false) AND u.erased_at IS NULL AND u.id <> \(dialect.id(UserID.system)) ORDER BY u.id
             """) {
             let since = [try row.optionalTime("acted_at"), try row.optionalTime("session_at")].compactMap { $0 }.max()
             if let at = isDue(.accounts, since: since) {
@@ -246,11 +246,11 @@ extension ModerationSQL {
             }
         }
         let sessionCutoff = now.addingTimeInterval(-policy.period(.sessions))
-        for row in try await rows("SELECT token_hash, user_id, expires_at FROM sessions WHERE expires_at <= \(d.time(sessionCutoff)) ORDER BY token_hash") {
+        for row in try await rows("SELECT token_hash, user_id, expires_at FROM sessions WHERE expires_at <= \(dialect.time(sessionCutoff)) ORDER BY token_hash") {
             due.sessions.append(try row.value("token_hash"))
             add(.sessions, "session", (try row.uuid("user_id")).lowercasedString, try row.time("expires_at").addingTimeInterval(policy.period(.sessions)))
         }
-        for row in try await rows("SELECT id, revoked_at FROM api_tokens WHERE revoked_at <= \(d.time(sessionCutoff)) ORDER BY id") {
+        for row in try await rows("SELECT id, revoked_at FROM api_tokens WHERE revoked_at <= \(dialect.time(sessionCutoff)) ORDER BY id") {
             due.tokens.append(try row.value("id"))
             add(.sessions, "api_token", try row.value("id"), try row.time("revoked_at").addingTimeInterval(policy.period(.sessions)))
         }
@@ -258,7 +258,7 @@ extension ModerationSQL {
         let uploadCutoff = now.addingTimeInterval(-policy.period(.uploads))
         for row in try await rows("""
             SELECT r.id, r.updated_at FROM recordings r JOIN observations o ON o.id = r.observation_id
-            WHERE r.status = 'uploading' AND r.updated_at <= \(d.time(uploadCutoff)) AND NOT \(Self.observationHeld) ORDER BY r.id
+            WHERE r.status = 'uploading' AND r.updated_at <= \(dialect.time(uploadCutoff)) AND NOT \(Self.observationHeld) ORDER BY r.id
             """) {
             let id = try row.uuid("id")
             due.uploads.append(id)
@@ -290,8 +290,8 @@ extension ModerationSQL {
     }
 
     func applyRetention(_ due: DueForRetention, now: Date) async throws -> FilesToDelete {
-        let erased = SQLBind(ErasureMarker.text), time = d.time(now)
-        func list(_ chunk: ArraySlice<UUID>) -> SQLList { SQLList(chunk.map { d.id($0) }) }
+        let erased = SQLBind(ErasureMarker.text), time = dialect.time(now)
+        func list(_ chunk: ArraySlice<UUID>) -> SQLList { SQLList(chunk.map { dialect.id($0) }) }
         func each(_ ids: [UUID], _ statement: (SQLQueryString) -> SQLQueryString) async throws {
             for chunk in ids.chunked() { try await db.raw(statement("(\(list(chunk)))")).run() }
         }

@@ -37,11 +37,11 @@ public struct RatingExportRow: Hashable, Sendable, Codable {
     }
 }
 
-extension ReviewStore {
+extension ImportStore {
     /// Every stored rating, in the order they were recorded (corrections included, each naming the rating it
     /// supersedes: nothing is left out).
-    public func exportRatings() async throws -> [RatingExportRow] {
-        try await withRawDatabase { db in
+    public func exportRatings() async throws(StoreError) -> [RatingExportRow] {
+        try await context.run { db in
             try await db.raw("""
                 SELECT o.ref, c.name AS candidate_name, c.registration_number, e.name AS employer, o.observed_at, o.scenario,
                        r.source, u.name AS rater, ro.name AS rater_organisation, r.score, r.rationale, r.rated_at, r.id, r.supersedes,
@@ -68,8 +68,8 @@ extension ReviewStore {
     }
 
     /// Every case, oldest first.
-    public func exportCases() async throws -> [Case] {
-        try await withRawDatabase { db in
+    public func exportCases() async throws(StoreError) -> [Case] {
+        try await context.run { db in
             try await db.raw("SELECT \(self.context.dialect.jsonText("document")) FROM cases ORDER BY opened_at, id").all().map(SQLCases.case)
         }
     }

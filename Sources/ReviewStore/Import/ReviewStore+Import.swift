@@ -16,7 +16,7 @@ public struct RatingsImportSummary: Hashable, Sendable, Codable {
     public var auditEvents = 0
 }
 
-extension ReviewStore {
+extension ImportStore {
     /// Imports checked rows of the ratings CSV (``RatingsCSV``) in one transaction: all or nothing.
     ///
     /// Creates the organisations, candidates and observations the rows name (matched by name, registration number
@@ -29,7 +29,7 @@ extension ReviewStore {
     /// file and its SHA-256. Everything is validated in memory first and written with multi-row inserts.
     public func importRatings(
         _ rows: [RatingsCSV.Row], file: String, sha256: String, policy: DisputePolicy = .default, at time: Date = Date()
-    ) async throws -> RatingsImportSummary {
+    ) async throws(StoreError) -> RatingsImportSummary {
         try await transaction { tx in
             try await RatingsImporter(rows: rows, file: file, sha256: sha256, policy: policy, time: time, context: tx.context).run()
         }
@@ -45,14 +45,14 @@ private struct RatingsImporter {
     let time: Date
     let context: SQLContext
 
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
     func run() async throws -> RatingsImportSummary {
         try await context.run { db in try await run(on: db) }
     }
 
     private func run(on db: any SQLDatabase) async throws -> RatingsImportSummary {
-        if d == .sqlite {
+        if dialect == .sqlite {
             // A large import touches more pages than SQLite's default 2 MB cache holds; spilling them to the
             // WAL mid-transaction and reading them back dominated the writes. 256 MB for this connection.
             try await db.raw("PRAGMA cache_size = -262144").run()
@@ -147,7 +147,7 @@ private struct RatingsImporter {
                 }
                 observation = existing
                 if ledgers[existing.observation.id] == nil {
-                    ledgers[existing.observation.id] = try await SQLRatings.ledger(of: existing.observation.id, employerID: employer.id, on: db, dialect: d)
+                    ledgers[existing.observation.id] = try await SQLRatings.ledger(of: existing.observation.id, employerID: employer.id, on: db, dialect: dialect)
                     existingObservations.insert(existing.observation.id)
                 }
             } else {
@@ -188,7 +188,7 @@ private struct RatingsImporter {
         if !existingObservations.isEmpty {
             // An active case, or a decided one (only the lead's reopening re-runs a decision, decision 10).
             for id in existingObservations
-            where try await !SQLCases.cases(of: id, on: db, dialect: d).filter({ ($0.state.isActive || $0.state.hasOutcome) && !$0.isCalibration }).isEmpty {
+            where try await !SQLCases.cases(of: id, on: db, dialect: dialect).filter({ ($0.state.isActive || $0.state.hasOutcome) && !$0.isCalibration }).isEmpty {
                 openCases.insert(id)
             }
         }
@@ -216,14 +216,14 @@ private struct RatingsImporter {
                 "disputes_opened": String(newCases.count), "already_present": String(summary.ratingsAlreadyPresent),
             ]))
 
-        try await SQLInserts.organisation.run(newOrganisations, on: db, dialect: d)
-        try await SQLInserts.user.run(newUsers, on: db, dialect: d)
-        try await SQLInserts.candidate.run(newCandidates, on: db, dialect: d)
-        try await SQLInserts.observation.run(newObservations, on: db, dialect: d)
-        try await SQLInserts.rating.run(newRatings, on: db, dialect: d)
-        try await SQLInserts.case.run(newCases, on: db, dialect: d)
-        _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: d)
-        if d == .sqlite { try await db.raw("PRAGMA cache_size = -2000").run() }  // back to SQLite's default
+        try await SQLInserts.organisation.run(newOrganisations, on: db, dialect: dialect)
+        try await SQLInserts.user.run(newUsers, on: db, dialect: dialect)
+        try await SQLInserts.candidate.run(newCandidates, on: db, dialect: dialect)
+        try await SQLInserts.observation.run(newObservations, on: db, dialect: dialect)
+        try await SQLInserts.rating.run(newRatings, on: db, dialect: dialect)
+        try await SQLInserts.case.run(newCases, on: db, dialect: dialect)
+        _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: dialect)
+        if dialect == .sqlite { try await db.raw("PRAGMA cache_size = -2000").run() }  // back to SQLite's default
 
         summary.organisationsCreated = newOrganisations.count
         summary.usersCreated = newUsers.count

@@ -14,7 +14,7 @@ public struct CandidateAttributes: Sendable, Equatable {
     public let recordedAt: Date
 }
 
-extension ReviewStore {
+extension InsightStore {
     /// Attribute names: lower-case letters, digits and underscores, starting with a letter (at most 40).
     public static func isValidAttributeName(_ name: String) -> Bool {
         guard let first = name.first, first.isLetter, first.isLowercase, name.count <= 40 else { return false }
@@ -24,8 +24,8 @@ extension ReviewStore {
     /// Replaces a candidate's attributes with `values`, held on the consent `consentReference` given at
     /// `consentedAt`. Audited with the attribute names (never the values: the trail is widely read).
     public func recordAttributes(
-        of candidateID: CandidateID, _ values: [String: String], consentReference: String, consentedAt: Date, by actor: Actor, at time: Date = Date()
-    ) async throws -> CandidateAttributes {
+        of candidateID: CandidateID, _ values: [String: String], consentReference: String, consentedAt: Date, by actor: ActingUser, at time: Date = Date()
+    ) async throws(StoreError) -> CandidateAttributes {
         let reference = consentReference.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reference.isEmpty else {
             throw StoreError(.invalidArgument, "Attributes are held only with recorded consent: give consentReference (e.g. the consent form's number).")
@@ -41,16 +41,16 @@ extension ReviewStore {
             }
         }
         return try await moderation { sql in
-            guard try await sql.db.raw("SELECT 1 AS one FROM candidates WHERE id = \(sql.d.id(candidateID))").first() != nil else {
+            guard try await sql.db.raw("SELECT 1 AS one FROM candidates WHERE id = \(sql.dialect.id(candidateID))").first() != nil else {
                 throw StoreError(.notFound, "There is no candidate \(candidateID).")
             }
-            try await ReviewStore.refuseIfErased(candidate: candidateID, on: sql.db, dialect: sql.d)
-            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").run()
+            try await DataProtectionStore.refuseIfErased(candidate: candidateID, on: sql.db, dialect: sql.dialect)
+            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID))").run()
             for (name, value) in values.sorted(by: { $0.key < $1.key }) {
                 try await sql.db.raw("""
                     INSERT INTO candidate_attributes (candidate_id, name, value, consent_reference, consented_at, recorded_by, recorded_at)
-                    VALUES (\(sql.d.id(candidateID)), \(bind: name), \(bind: value.trimmingCharacters(in: .whitespacesAndNewlines)),
-                            \(bind: reference), \(sql.d.time(consentedAt)), \(sql.d.id(actor.userID)), \(sql.d.time(time)))
+                    VALUES (\(sql.dialect.id(candidateID)), \(bind: name), \(bind: value.trimmingCharacters(in: .whitespacesAndNewlines)),
+                            \(bind: reference), \(sql.dialect.time(consentedAt)), \(sql.dialect.id(actor.userID)), \(sql.dialect.time(time)))
                     """).run()
             }
             try await sql.append(AuditEvent(
@@ -64,7 +64,7 @@ extension ReviewStore {
     }
 
     /// When the first observation was made, if any (where the reporting periods begin).
-    public func earliestObservationDate() async throws -> Date? {
+    public func earliestObservationDate() async throws(StoreError) -> Date? {
         try await reading { sql in
             try await sql.db.raw("SELECT MIN(observed_at) AS earliest FROM observations").first()?.optionalTime("earliest")
         }
@@ -72,10 +72,10 @@ extension ReviewStore {
 
     /// The statistics of `period` (`2026-Q1`, `2026-03`) as released to `employer`, frozen at its first reading, or nil
     /// before it is first read.
-    public func statisticsRelease(of employer: OrganisationID, period: String) async throws -> (body: String, releasedAt: Date)? {
+    public func statisticsRelease(of employer: OrganisationID, period: String) async throws(StoreError) -> (body: String, releasedAt: Date)? {
         try await reading { sql in
             guard let row = try await sql.db.raw("""
-                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.d.id(employer)) AND period = \(bind: period)
+                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.dialect.id(employer)) AND period = \(bind: period)
                 """).first() else { return nil }
             return (try row.value("body", as: String.self), try row.time("released_at"))
         }
@@ -84,12 +84,12 @@ extension ReviewStore {
     /// Freezes `body` as the release of `period` to `employer` (audited as `statistics.released`), unless another reading
     /// froze one first; returns the release as frozen (so two first readings at once see the same figures).
     public func freezeStatisticsRelease(
-        of employer: OrganisationID, period: String, body: String, by actor: Actor, at time: Date = Date()
-    ) async throws -> (body: String, releasedAt: Date) {
+        of employer: OrganisationID, period: String, body: String, by actor: ActingUser, at time: Date = Date()
+    ) async throws(StoreError) -> (body: String, releasedAt: Date) {
         try await moderation { sql in
             let inserted = try await sql.db.raw("""
                 INSERT INTO statistics_releases (employer_id, period, released_at, body)
-                VALUES (\(sql.d.id(employer)), \(bind: period), \(sql.d.time(time)), \(bind: body))
+                VALUES (\(sql.dialect.id(employer)), \(bind: period), \(sql.dialect.time(time)), \(bind: body))
                 ON CONFLICT (employer_id, period) DO NOTHING RETURNING period
                 """).first() != nil
             if inserted {
@@ -98,7 +98,7 @@ extension ReviewStore {
                     subject: .init(type: "organisation", id: employer.description), details: ["period": period]))
             }
             guard let row = try await sql.db.raw("""
-                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.d.id(employer)) AND period = \(bind: period)
+                SELECT body, released_at FROM statistics_releases WHERE employer_id = \(sql.dialect.id(employer)) AND period = \(bind: period)
                 """).first() else { throw StoreError(.database, "The statistics release could not be kept.") }
             return (try row.value("body", as: String.self), try row.time("released_at"))
         }
@@ -106,11 +106,11 @@ extension ReviewStore {
 
     /// Consent withdrawn: deletes every attribute of the candidate (audited); `false` if there were none.
     @discardableResult
-    public func withdrawAttributes(of candidateID: CandidateID, by actor: Actor, at time: Date = Date()) async throws -> Bool {
+    public func withdrawAttributes(of candidateID: CandidateID, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> Bool {
         let withdrawn = try await moderation { sql in
-            let had = try await sql.db.raw("SELECT 1 AS one FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").first() != nil
+            let had = try await sql.db.raw("SELECT 1 AS one FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID))").first() != nil
             guard had else { return false }
-            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID))").run()
+            try await sql.db.raw("DELETE FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID))").run()
             try await sql.append(AuditEvent(
                 at: time, actorID: actor.userID, action: "candidate.attributes_withdrawn",
                 subject: .init(type: "candidate", id: candidateID.description), details: [:]))
@@ -120,18 +120,24 @@ extension ReviewStore {
         return withdrawn
     }
 
+}
+
+extension StoreArea {
     /// After personal data is deleted: on SQLite, the write-ahead log still holds the pages as they were; a
     /// checkpoint copies the (zeroed, `secure_delete`) pages into the database file and TRUNCATE empties the log.
     /// PostgreSQL keeps deleted row versions until VACUUM (docs/data-protection.md).
-    public func purgeDeletedPages() async throws {
+    func purgeDeletedPages() async throws(StoreError) {
         guard context.dialect == .sqlite else { return }
-        try await withRawDatabase { db in _ = try await db.raw("PRAGMA wal_checkpoint(TRUNCATE)").all() }
+        try await context.run { db in _ = try await db.raw("PRAGMA wal_checkpoint(TRUNCATE)").all() }
     }
+}
+
+extension InsightStore {
 
     /// A candidate's attributes, or `nil` when none are held.
-    public func attributes(of candidateID: CandidateID) async throws -> CandidateAttributes? {
+    public func attributes(of candidateID: CandidateID) async throws(StoreError) -> CandidateAttributes? {
         try await reading { sql in
-            let rows = try await sql.db.raw("SELECT * FROM candidate_attributes WHERE candidate_id = \(sql.d.id(candidateID)) ORDER BY name").all()
+            let rows = try await sql.db.raw("SELECT * FROM candidate_attributes WHERE candidate_id = \(sql.dialect.id(candidateID)) ORDER BY name").all()
             guard let first = rows.first else { return nil }
             var values: [String: String] = [:]
             for row in rows { values[try row.value("name", as: String.self)] = try row.value("value", as: String.self) }
@@ -144,9 +150,9 @@ extension ReviewStore {
     /// Every fact the insight statistics are computed from, in one read: observations with their current
     /// employer and assessor scores and first upload, cases with their outcomes and when they were decided,
     /// current second opinions, assignments, and consented candidate attributes.
-    public func insightData(now: Date = Date()) async throws -> InsightData {
+    public func insightData(now: Date = Date()) async throws(StoreError) -> InsightData {
         try await reading { sql in
-            let d = sql.d
+            let dialect = sql.dialect
             var observations: [ObservationID: InsightData.ObservationFacts] = [:]
             var order: [ObservationID] = []
             for row in try await sql.db.raw("""
@@ -198,7 +204,7 @@ extension ReviewStore {
             }
             // The few fields of a case document the statistics need, taken out in the database: decoding 30,000
             // documents in Swift was a fifth of the read (docs/benchmarks.md).
-            let (score, rule, definitive): (SQLQueryString, SQLQueryString, SQLQueryString) = d == .sqlite
+            let (score, rule, definitive): (SQLQueryString, SQLQueryString, SQLQueryString) = dialect == .sqlite
                 ? ("json_extract(document, '$.outcome.score')", "json_extract(document, '$.outcome.basis.rule._0')",
                    "json_extract(document, '$.calibrationScore')")
                 : ("CAST(document #>> '{outcome,score}' AS INTEGER)", "document #>> '{outcome,basis,rule,_0}'",

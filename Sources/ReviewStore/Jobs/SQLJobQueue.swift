@@ -10,7 +10,7 @@ struct SQLJobQueue: JobQueue {
     static let crashAllowance = 10
 
     let context: SQLContext
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
     func enqueue(kind: Job.Kind, payload: some Encodable & Sendable, runAt: Date, maxAttempts: Int) async throws(StoreError) -> Job {
         guard maxAttempts >= 1 else { throw StoreError(.invalidArgument, "A job needs at least one attempt (maxAttempts ≥ 1).") }
@@ -24,8 +24,8 @@ struct SQLJobQueue: JobQueue {
         try await context.run { db in
             try await db.raw("""
                 INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
-                VALUES (\(d.id(id)), \(bind: kind.rawValue), \(d.json(text)), 'queued', 0, \(bind: maxAttempts),
-                        \(d.time(runAt)), \(d.time(Date())), \(d.time(Date())))
+                VALUES (\(dialect.id(id)), \(bind: kind.rawValue), \(dialect.json(text)), 'queued', 0, \(bind: maxAttempts),
+                        \(dialect.time(runAt)), \(dialect.time(Date())), \(dialect.time(Date())))
                 """).run()
         }
         return Job(id: id, kind: kind, payload: text, state: .queued, attempts: 0, maxAttempts: maxAttempts, runAt: Dialect.normalised(runAt),
@@ -37,10 +37,10 @@ struct SQLJobQueue: JobQueue {
         return try await context.atomically { db in
             try await db.raw("""
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = \(bind: worker),
-                    lease_expires_at = \(d.time(now.addingTimeInterval(TimeInterval(leaseSeconds)))), updated_at = \(d.time(now))
+                    lease_expires_at = \(dialect.time(now.addingTimeInterval(TimeInterval(leaseSeconds)))), updated_at = \(dialect.time(now))
                 WHERE state IN ('queued', 'failed') AND id = (
-                    SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= \(d.time(now))\(kindFilter)
-                    ORDER BY run_at, created_at LIMIT 1\(d.forUpdateSkipLocked))
+                    SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= \(dialect.time(now))\(kindFilter)
+                    ORDER BY run_at, created_at LIMIT 1\(dialect.forUpdateSkipLocked))
                 RETURNING \(returning)
                 """).first().map(Self.job)
         }
@@ -48,13 +48,13 @@ struct SQLJobQueue: JobQueue {
 
     func heartbeat(_ id: JobID, worker: String, leaseSeconds: Int, now: Date) async throws(StoreError) {
         try await leased(id, worker: worker, """
-            UPDATE jobs SET lease_expires_at = \(d.time(now.addingTimeInterval(TimeInterval(leaseSeconds)))), updated_at = \(d.time(now))
+            UPDATE jobs SET lease_expires_at = \(dialect.time(now.addingTimeInterval(TimeInterval(leaseSeconds)))), updated_at = \(dialect.time(now))
             """)
     }
 
     func complete(_ id: JobID, worker: String, now: Date) async throws(StoreError) {
         try await leased(id, worker: worker, """
-            UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = \(d.time(now))
+            UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = \(dialect.time(now))
             """)
     }
 
@@ -62,7 +62,7 @@ struct SQLJobQueue: JobQueue {
         try await context.atomically { db in
             guard let row = try await db.raw("""
                 SELECT attempts, max_attempts FROM jobs
-                WHERE id = \(d.id(id)) AND state = 'running' AND lease_owner = \(bind: worker)\(d.forUpdate)
+                WHERE id = \(dialect.id(id)) AND state = 'running' AND lease_owner = \(bind: worker)\(dialect.forUpdate)
                 """).first()
             else { throw Self.leaseLost(id, worker) }
             let attempts: Int = try row.value("attempts")
@@ -70,9 +70,9 @@ struct SQLJobQueue: JobQueue {
             let retry = retryable && attempts < maxAttempts
             let runAt = retry ? now.addingTimeInterval(JobBackoff.delay(afterAttempt: attempts)) : now
             let updated = try await db.raw("""
-                UPDATE jobs SET state = \(bind: retry ? "failed" : "dead"), run_at = \(d.time(runAt)), last_error = \(bind: error),
-                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(d.time(now))
-                WHERE id = \(d.id(id)) RETURNING \(returning)
+                UPDATE jobs SET state = \(bind: retry ? "failed" : "dead"), run_at = \(dialect.time(runAt)), last_error = \(bind: error),
+                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(dialect.time(now))
+                WHERE id = \(dialect.id(id)) RETURNING \(returning)
                 """).first()
             guard let updated else { throw Self.leaseLost(id, worker) }
             return try Self.job(updated)
@@ -87,9 +87,9 @@ struct SQLJobQueue: JobQueue {
             try await db.raw("""
                 UPDATE jobs SET max_attempts = CASE WHEN max_attempts < \(bind: Self.crashAllowance) THEN max_attempts + 1 ELSE max_attempts END,
                     state = CASE WHEN attempts >= max_attempts AND max_attempts >= \(bind: Self.crashAllowance) THEN 'dead' ELSE 'failed' END,
-                    last_error = 'lease of ' || lease_owner || ' expired: the worker stopped (not counted against the file)', run_at = \(d.time(now)),
-                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(d.time(now))
-                WHERE state = 'running' AND lease_expires_at < \(d.time(now))
+                    last_error = 'lease of ' || lease_owner || ' expired: the worker stopped (not counted against the file)', run_at = \(dialect.time(now)),
+                    lease_owner = NULL, lease_expires_at = NULL, updated_at = \(dialect.time(now))
+                WHERE state = 'running' AND lease_expires_at < \(dialect.time(now))
                 RETURNING id
                 """).all().count
         }
@@ -97,7 +97,7 @@ struct SQLJobQueue: JobQueue {
 
     func find(_ id: JobID) async throws(StoreError) -> Job? {
         try await context.run { db in
-            try await db.raw("SELECT \(returning) FROM jobs WHERE id = \(d.id(id))").first().map(Self.job)
+            try await db.raw("SELECT \(returning) FROM jobs WHERE id = \(dialect.id(id))").first().map(Self.job)
         }
     }
 
@@ -105,7 +105,7 @@ struct SQLJobQueue: JobQueue {
     private func leased(_ id: JobID, worker: String, _ update: SQLQueryString) async throws(StoreError) {
         let held = try await context.run { db in
             try await db.raw("""
-                \(update) WHERE id = \(d.id(id)) AND state = 'running' AND lease_owner = \(bind: worker) RETURNING id
+                \(update) WHERE id = \(dialect.id(id)) AND state = 'running' AND lease_owner = \(bind: worker) RETURNING id
                 """).first() != nil
         }
         guard held else { throw Self.leaseLost(id, worker) }
@@ -117,7 +117,7 @@ struct SQLJobQueue: JobQueue {
 
     private var returning: SQLQueryString {
         """
-        id, kind, \(d.jsonText("payload")), state, attempts, max_attempts, run_at, lease_owner, lease_expires_at, last_error
+        id, kind, \(dialect.jsonText("payload")), state, attempts, max_attempts, run_at, lease_owner, lease_expires_at, last_error
         """
     }
 

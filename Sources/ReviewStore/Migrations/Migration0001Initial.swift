@@ -17,11 +17,11 @@ struct Migration0001Initial: Migration {
     static let recordingStatuses = ["uploading", "stored", "indexing", "ready", "rejected"]
     static let jobStates = ["queued", "running", "done", "failed", "dead"]
 
-    func statements(for d: Dialect) -> [String] {
-        let id = d.idType, time = d.timestampType, json = d.jsonType, bigint = d.bigintType, bool = d.booleanType
+    func statements(for dialect: Dialect) -> [String] {
+        let id = dialect.idType, time = dialect.timestampType, json = dialect.jsonType, bigint = dialect.bigintType, bool = dialect.booleanType
         func oneOf(_ values: [String]) -> String { "(" + values.map { "'\($0)'" }.joined(separator: ", ") + ")" }
         var statements: [String] = []
-        if d == .postgres {
+        if dialect == .postgres {
             statements.append("""
                 CREATE FUNCTION forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
@@ -84,7 +84,7 @@ struct Migration0001Initial: Migration {
             // Append-only: a correction is a new row that supersedes an earlier one, at most once.
             """
             CREATE TABLE ratings (
-                append_order \(d.appendOrderKey),
+                append_order \(dialect.appendOrderKey),
                 id \(id) NOT NULL UNIQUE,
                 observation_id \(id) NOT NULL REFERENCES observations (id),
                 source TEXT NOT NULL CHECK (source IN \(oneOf(Self.ratingSources))),
@@ -154,7 +154,7 @@ struct Migration0001Initial: Migration {
             "CREATE INDEX jobs_queue ON jobs (state, run_at)",
             "CREATE INDEX jobs_leases ON jobs (state, lease_expires_at)",
         ]
-        statements += d.appendOnlyTriggers("ratings") + d.appendOnlyTriggers("audit_events")
+        statements += dialect.appendOnlyTriggers("ratings") + dialect.appendOnlyTriggers("audit_events")
         return statements
     }
 }

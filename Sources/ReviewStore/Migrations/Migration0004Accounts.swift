@@ -4,8 +4,8 @@ struct Migration0004Accounts: Migration {
     let version = 4
     let name = "accounts, sessions, api tokens, assignments, job progress"
 
-    func statements(for d: Dialect) -> [String] {
-        let id = d.idType, time = d.timestampType
+    func statements(for dialect: Dialect) -> [String] {
+        let id = dialect.idType, time = dialect.timestampType
         return [
             """
             CREATE TABLE credentials (
@@ -43,7 +43,7 @@ struct Migration0004Accounts: Migration {
                 PRIMARY KEY (case_id, moderator_id))
             """,
             "CREATE INDEX case_assignments_moderator ON case_assignments (moderator_id)",
-            "ALTER TABLE jobs ADD COLUMN progress \(d == .postgres ? "DOUBLE PRECISION" : "REAL") CHECK (progress IS NULL OR (progress >= 0 AND progress <= 1))",
+            "ALTER TABLE jobs ADD COLUMN progress \(dialect == .postgres ? "DOUBLE PRECISION" : "REAL") CHECK (progress IS NULL OR (progress >= 0 AND progress <= 1))",
         ]
     }
 }

@@ -8,17 +8,17 @@ struct Migration0006Moderation: Migration {
     static let assignmentStates = ["offered", "accepted", "declined", "submitted", "expired", "cancelled"]
     static let moderatorKinds = ["professional", "lay"]
 
-    func statements(for d: Dialect) -> [String] {
-        let id = d.idType, time = d.timestampType, json = d.jsonType, bool = d.booleanType
-        let real = d == .postgres ? "DOUBLE PRECISION" : "REAL"
+    func statements(for dialect: Dialect) -> [String] {
+        let id = dialect.idType, time = dialect.timestampType, json = dialect.jsonType, bool = dialect.booleanType
+        let real = dialect == .postgres ? "DOUBLE PRECISION" : "REAL"
         let system = "00000000-0000-0000-0000-000000000001"
         func oneOf(_ values: [String]) -> String { "(" + values.map { "'\($0)'" }.joined(separator: ", ") + ")" }
         var statements = [
-            // Actor.system: inactive and without credentials, so it can never sign in.
+            // ActingUser.system: inactive and without credentials, so it can never sign in.
             "INSERT INTO organisations (id, name, kind) VALUES ('\(system)', 'ObservationReview (automatic steps)', 'accrediting_body')",
             """
             INSERT INTO users (id, name, role, organisation_id, active)
-            VALUES ('\(system)', 'ObservationReview (automatic steps)', 'lead', '\(system)', \(d == .postgres ? "FALSE" : "0"))
+            VALUES ('\(system)', 'ObservationReview (automatic steps)', 'lead', '\(system)', \(dialect == .postgres ? "FALSE" : "0"))
             """,
             """
             CREATE TABLE moderator_profiles (
@@ -50,7 +50,7 @@ struct Migration0006Moderation: Migration {
             "CREATE INDEX case_assignments_moderator_state ON case_assignments (moderator_id, state)",
             """
             CREATE TABLE opinions (
-                append_order \(d.appendOrderKey),
+                append_order \(dialect.appendOrderKey),
                 id \(id) NOT NULL UNIQUE,
                 case_id \(id) NOT NULL REFERENCES cases (id),
                 moderator_id \(id) NOT NULL REFERENCES users (id),
@@ -67,7 +67,7 @@ struct Migration0006Moderation: Migration {
             "CREATE INDEX opinions_moderator ON opinions (moderator_id, append_order)",
             """
             CREATE TABLE case_messages (
-                append_order \(d.appendOrderKey),
+                append_order \(dialect.appendOrderKey),
                 id \(id) NOT NULL UNIQUE,
                 case_id \(id) NOT NULL REFERENCES cases (id),
                 author_id \(id) NOT NULL REFERENCES users (id),
@@ -82,7 +82,7 @@ struct Migration0006Moderation: Migration {
                 problem TEXT,
                 updated_at \(time) NOT NULL)
             """,
-            "ALTER TABLE cases ADD COLUMN calibration \(bool) NOT NULL DEFAULT \(d == .postgres ? "FALSE" : "0")",
+            "ALTER TABLE cases ADD COLUMN calibration \(bool) NOT NULL DEFAULT \(dialect == .postgres ? "FALSE" : "0")",
             """
             CREATE TABLE calibration_seeds (
                 observation_id \(id) PRIMARY KEY REFERENCES observations (id),
@@ -95,7 +95,7 @@ struct Migration0006Moderation: Migration {
             """
             CREATE TABLE sample_draws (
                 id \(id) PRIMARY KEY,
-                seed \(d.bigintType) NOT NULL,
+                seed \(dialect.bigintType) NOT NULL,
                 rate \(real) NOT NULL,
                 population INTEGER NOT NULL,
                 drawn_by \(id) NOT NULL REFERENCES users (id),
@@ -126,7 +126,7 @@ struct Migration0006Moderation: Migration {
                 updated_at \(time) NOT NULL)
             """,
         ]
-        statements += d.appendOnlyTriggers("opinions") + d.appendOnlyTriggers("case_messages")
+        statements += dialect.appendOnlyTriggers("opinions") + dialect.appendOnlyTriggers("case_messages")
         return statements
     }
 }

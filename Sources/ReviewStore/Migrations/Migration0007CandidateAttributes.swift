@@ -4,17 +4,17 @@ struct Migration0007CandidateAttributes: Migration {
     let version = 7
     let name = "candidate attributes held with consent"
 
-    func statements(for d: Dialect) -> [String] {
+    func statements(for dialect: Dialect) -> [String] {
         [
             """
             CREATE TABLE candidate_attributes (
-                candidate_id \(d.idType) NOT NULL REFERENCES candidates (id),
+                candidate_id \(dialect.idType) NOT NULL REFERENCES candidates (id),
                 name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 40),
                 value TEXT NOT NULL CHECK (length(trim(value)) BETWEEN 1 AND 100),
                 consent_reference TEXT NOT NULL CHECK (length(trim(consent_reference)) > 0),
-                consented_at \(d.timestampType) NOT NULL,
-                recorded_by \(d.idType) NOT NULL REFERENCES users (id),
-                recorded_at \(d.timestampType) NOT NULL,
+                consented_at \(dialect.timestampType) NOT NULL,
+                recorded_by \(dialect.idType) NOT NULL REFERENCES users (id),
+                recorded_at \(dialect.timestampType) NOT NULL,
                 PRIMARY KEY (candidate_id, name))
             """,
         ]

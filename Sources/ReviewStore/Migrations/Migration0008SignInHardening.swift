@@ -5,9 +5,9 @@ struct Migration0008SignInHardening: Migration {
     let version = 8
     let name = "sign-in throttle, token expiry and scope, account approvals, second factors"
 
-    func statements(for d: Dialect) -> [String] {
-        let id = d.idType, time = d.timestampType
-        let seconds = d == .postgres ? "DOUBLE PRECISION" : "REAL"
+    func statements(for dialect: Dialect) -> [String] {
+        let id = dialect.idType, time = dialect.timestampType
+        let seconds = dialect == .postgres ? "DOUBLE PRECISION" : "REAL"
         return [
             // One row per throttled key (an account, an address, an account from an address). Times are seconds
             // since 1970 so that one UPDATE can do the arithmetic on both databases.
@@ -22,7 +22,7 @@ struct Migration0008SignInHardening: Migration {
             "CREATE INDEX sign_in_throttle_last ON sign_in_throttle (last_at)",
             // NULL for tokens made before this migration: they expire 90 days after creation (see apiToken(tokenHash:)).
             "ALTER TABLE api_tokens ADD COLUMN expires_at \(time)",
-            "ALTER TABLE api_tokens ADD COLUMN read_only \(d.booleanType) NOT NULL DEFAULT \(d == .postgres ? "FALSE" : "0")",
+            "ALTER TABLE api_tokens ADD COLUMN read_only \(dialect.booleanType) NOT NULL DEFAULT \(dialect == .postgres ? "FALSE" : "0")",
             // A lead, auditor or administrator made by one administrator waits, inactive, for another's approval.
             """
             CREATE TABLE account_approvals (

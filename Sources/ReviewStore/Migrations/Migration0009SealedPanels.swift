@@ -9,9 +9,9 @@ struct Migration0009SealedPanels: Migration {
     let version = 9
     let name = "sealed panels"
 
-    func statements(for d: Dialect) -> [String] {
+    func statements(for dialect: Dialect) -> [String] {
         [
-            "ALTER TABLE case_assignments ADD COLUMN unsealed_at \(d.timestampType)",
+            "ALTER TABLE case_assignments ADD COLUMN unsealed_at \(dialect.timestampType)",
             """
             UPDATE case_assignments SET unsealed_at = ended_at
             WHERE state = 'submitted' AND case_id IN (SELECT id FROM cases WHERE state IN ('escalated', 'decided', 'closed'))

@@ -14,20 +14,20 @@ struct Migration0010Uniqueness: Migration {
 
     static let activeStates = "('open', 'local_review', 'awaiting_moderation', 'in_moderation', 'escalated')"
 
-    func statements(for d: Dialect) -> [String] {
+    func statements(for dialect: Dialect) -> [String] {
         let lift: [String], restore: [String]
-        switch d {
+        switch dialect {
         case .postgres:
             lift = ["ALTER TABLE ratings DISABLE TRIGGER ratings_append_only"]
             restore = ["ALTER TABLE ratings ENABLE TRIGGER ratings_append_only"]
         case .sqlite:
             lift = ["DROP TRIGGER ratings_no_update"]
-            restore = [d.appendOnlyTriggers("ratings")[0]]
+            restore = [dialect.appendOnlyTriggers("ratings")[0]]
         }
-        func notCalibration(_ table: String) -> String { d == .postgres ? "NOT \(table).calibration" : "\(table).calibration = 0" }
+        func notCalibration(_ table: String) -> String { dialect == .postgres ? "NOT \(table).calibration" : "\(table).calibration = 0" }
         return [
-            "ALTER TABLE ratings ADD COLUMN duplicate_of \(d.idType)",
-            "ALTER TABLE cases ADD COLUMN duplicate_of \(d.idType)",
+            "ALTER TABLE ratings ADD COLUMN duplicate_of \(dialect.idType)",
+            "ALTER TABLE cases ADD COLUMN duplicate_of \(dialect.idType)",
         ] + lift + [
             """
             UPDATE ratings SET duplicate_of = (
@@ -57,7 +57,7 @@ struct Migration0010Uniqueness: Migration {
             """,
             """
             CREATE UNIQUE INDEX cases_one_active ON cases (observation_id)
-            WHERE state IN \(Self.activeStates) AND \(d == .postgres ? "NOT calibration" : "calibration = 0") AND duplicate_of IS NULL
+            WHERE state IN \(Self.activeStates) AND \(dialect == .postgres ? "NOT calibration" : "calibration = 0") AND duplicate_of IS NULL
             """,
         ]
     }

@@ -5,15 +5,15 @@ struct Migration0011NoteDrafts: Migration {
     let version = 11
     let name = "note drafts per moderator, case and recording"
 
-    func statements(for d: Dialect) -> [String] {
+    func statements(for dialect: Dialect) -> [String] {
         [
             """
             CREATE TABLE note_drafts (
-                case_id \(d.idType) NOT NULL REFERENCES cases (id),
-                moderator_id \(d.idType) NOT NULL REFERENCES users (id),
-                recording_id \(d.idType) NOT NULL REFERENCES recordings (id),
-                notes \(d.jsonType) NOT NULL,
-                updated_at \(d.timestampType) NOT NULL,
+                case_id \(dialect.idType) NOT NULL REFERENCES cases (id),
+                moderator_id \(dialect.idType) NOT NULL REFERENCES users (id),
+                recording_id \(dialect.idType) NOT NULL REFERENCES recordings (id),
+                notes \(dialect.jsonType) NOT NULL,
+                updated_at \(dialect.timestampType) NOT NULL,
                 PRIMARY KEY (case_id, moderator_id, recording_id))
             """,
         ]

@@ -23,14 +23,14 @@ struct Migration0012DataProtection: Migration {
         ("case_messages", ["body"], ["append_order", "id", "case_id", "author_id", "at_seconds", "posted_at"]),
     ]
 
-    func statements(for d: Dialect) -> [String] {
-        let id = d.idType, time = d.timestampType
+    func statements(for dialect: Dialect) -> [String] {
+        let id = dialect.idType, time = dialect.timestampType
         var statements = [
             """
             CREATE TABLE audit_event_personal (
                 event_id \(id) PRIMARY KEY REFERENCES audit_events (id),
                 reason TEXT,
-                details \(d.jsonType) NOT NULL)
+                details \(dialect.jsonType) NOT NULL)
             """,
             """
             CREATE TABLE legal_holds (
@@ -55,7 +55,7 @@ struct Migration0012DataProtection: Migration {
             "ALTER TABLE recordings ADD COLUMN media_deleted_at \(time)",
         ]
         let marker = "'[erased]'" // ErasureMarker.text, frozen here
-        switch d {
+        switch dialect {
         case .sqlite:
             for table in Self.erasable {
                 let allowed = table.erasable.map { "(NEW.\($0) IS NULL OR NEW.\($0) IN (\(marker), '[]'))" }.joined(separator: " AND ")

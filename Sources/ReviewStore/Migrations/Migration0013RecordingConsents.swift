@@ -6,17 +6,17 @@ struct Migration0013RecordingConsents: Migration {
     let version = 13
     let name = "consent per recording, person and purpose"
 
-    func statements(for d: Dialect) -> [String] {
+    func statements(for dialect: Dialect) -> [String] {
         [
             """
             CREATE TABLE recording_consents (
-                recording_id \(d.idType) NOT NULL REFERENCES recordings (id),
+                recording_id \(dialect.idType) NOT NULL REFERENCES recordings (id),
                 person TEXT NOT NULL,
                 purpose TEXT NOT NULL CHECK (purpose IN ('assessment', 'moderation', 'training')),
-                granted \(d.booleanType) NOT NULL,
+                granted \(dialect.booleanType) NOT NULL,
                 reference TEXT,
-                recorded_by \(d.idType) NOT NULL REFERENCES users (id),
-                recorded_at \(d.timestampType) NOT NULL,
+                recorded_by \(dialect.idType) NOT NULL REFERENCES users (id),
+                recorded_at \(dialect.timestampType) NOT NULL,
                 PRIMARY KEY (recording_id, person, purpose))
             """,
             "CREATE INDEX recording_consents_refusals ON recording_consents (purpose, granted)",

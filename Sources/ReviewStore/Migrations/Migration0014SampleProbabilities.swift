@@ -5,8 +5,8 @@ struct Migration0014SampleProbabilities: Migration {
     let version = 14
     let name = "inclusion probability, design weight and stratum of each sample pick"
 
-    func statements(for d: Dialect) -> [String] {
-        let real = d == .postgres ? "DOUBLE PRECISION" : "REAL"
+    func statements(for dialect: Dialect) -> [String] {
+        let real = dialect == .postgres ? "DOUBLE PRECISION" : "REAL"
         return [
             "ALTER TABLE sample_picks ADD COLUMN inclusion_probability \(real) CHECK (inclusion_probability IS NULL OR (inclusion_probability > 0 AND inclusion_probability <= 1))",
             "ALTER TABLE sample_picks ADD COLUMN design_weight \(real) CHECK (design_weight IS NULL OR design_weight >= 1)",

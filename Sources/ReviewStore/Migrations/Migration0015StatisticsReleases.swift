@@ -5,13 +5,13 @@ struct Migration0015StatisticsReleases: Migration {
     let version = 15
     let name = "statistics releases frozen per employer and period"
 
-    func statements(for d: Dialect) -> [String] {
+    func statements(for dialect: Dialect) -> [String] {
         [
             """
             CREATE TABLE statistics_releases (
-                employer_id \(d.idType) NOT NULL REFERENCES organisations (id),
+                employer_id \(dialect.idType) NOT NULL REFERENCES organisations (id),
                 period TEXT NOT NULL CHECK (length(period) BETWEEN 7 AND 7),
-                released_at \(d.timestampType) NOT NULL,
+                released_at \(dialect.timestampType) NOT NULL,
                 body TEXT NOT NULL,
                 PRIMARY KEY (employer_id, period))
             """,

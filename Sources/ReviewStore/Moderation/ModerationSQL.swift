@@ -6,18 +6,18 @@ import SQLKit
 /// workflow steps in `ReviewStore+Moderation.swift` and `ReviewStore+Routing.swift` share.
 struct ModerationSQL {
     let db: any SQLDatabase
-    let d: Dialect
+    let dialect: Dialect
 
     static let openStates: SQLQueryString = "('offered', 'accepted')"
     static let moderationStates: SQLQueryString = "('awaiting_moderation', 'in_moderation', 'escalated')"
 
-    var cases: SQLCases { SQLCases(context: SQLContext(target: .transaction(db), dialect: d)) }
+    var cases: SQLCases { SQLCases(context: SQLContext(target: .transaction(db), dialect: dialect)) }
 
     // MARK: cases
 
     /// Locks the case row until commit (PostgreSQL; SQLite's write transaction already excludes other writers).
     func lockedCase(_ id: CaseID) async throws -> Case {
-        guard let row = try await db.raw("SELECT \(d.jsonText("document")) FROM cases WHERE id = \(d.id(id))\(d.forUpdate)").first() else {
+        guard let row = try await db.raw("SELECT \(dialect.jsonText("document")) FROM cases WHERE id = \(dialect.id(id))\(dialect.forUpdate)").first() else {
             throw StoreError(.notFound, "There is no case \(id).")
         }
         return try SQLCases.case(row)
@@ -31,7 +31,7 @@ struct ModerationSQL {
     }
 
     func append(_ event: AuditEvent) async throws {
-        _ = try await SQLAuditLog.append(event, on: db, dialect: d)
+        _ = try await SQLAuditLog.append(event, on: db, dialect: dialect)
     }
 
     // MARK: assignments
@@ -53,19 +53,19 @@ struct ModerationSQL {
 
     func assignments(ofCase id: CaseID) async throws -> [Assignment] {
         try await db.raw("""
-            SELECT \(Self.assignmentColumns) FROM case_assignments a WHERE a.case_id = \(d.id(id)) ORDER BY a.assigned_at, a.moderator_id
+            SELECT \(Self.assignmentColumns) FROM case_assignments a WHERE a.case_id = \(dialect.id(id)) ORDER BY a.assigned_at, a.moderator_id
             """).all().map(Self.assignment)
     }
 
     func insert(_ assignment: Assignment) async throws {
-        try await SQLInserts.assignment.run(assignment, on: db, dialect: d)
+        try await SQLInserts.assignment.run(assignment, on: db, dialect: dialect)
     }
 
     func update(_ assignment: Assignment) async throws {
         try await db.raw("""
-            UPDATE case_assignments SET state = \(bind: assignment.state.rawValue), ended_at = \(assignment.endedAt.map { d.time($0) } ?? "NULL"),
+            UPDATE case_assignments SET state = \(bind: assignment.state.rawValue), ended_at = \(assignment.endedAt.map { dialect.time($0) } ?? "NULL"),
                 end_reason = \(bind: assignment.endReason)
-            WHERE case_id = \(d.id(assignment.caseID)) AND moderator_id = \(d.id(assignment.moderatorID))
+            WHERE case_id = \(dialect.id(assignment.caseID)) AND moderator_id = \(dialect.id(assignment.moderatorID))
             """).run()
     }
 
@@ -95,26 +95,26 @@ struct ModerationSQL {
     }
 
     func opinions(ofCase id: CaseID) async throws -> [SecondOpinion] {
-        try await db.raw("SELECT \(Self.opinionColumns) FROM opinions o WHERE o.case_id = \(d.id(id)) ORDER BY o.append_order")
+        try await db.raw("SELECT \(Self.opinionColumns) FROM opinions o WHERE o.case_id = \(dialect.id(id)) ORDER BY o.append_order")
             .all().map(Self.opinion)
     }
 
     func insert(_ opinion: SecondOpinion) async throws {
         try await db.raw("""
             INSERT INTO opinions (id, case_id, moderator_id, round, score, rationale, annotations, submitted_at, supersedes, correction_reason)
-            VALUES (\(d.id(opinion.id)), \(d.id(opinion.caseID)), \(d.id(opinion.moderatorID)), \(bind: opinion.round),
-                \(bind: opinion.score.value), \(bind: opinion.rationale), \(d.json(try JSONCoding.text(opinion.annotations))),
-                \(d.time(opinion.submittedAt)), \(d.optionalID(opinion.supersedes)), \(bind: opinion.correctionReason))
+            VALUES (\(dialect.id(opinion.id)), \(dialect.id(opinion.caseID)), \(dialect.id(opinion.moderatorID)), \(bind: opinion.round),
+                \(bind: opinion.score.value), \(bind: opinion.rationale), \(dialect.json(try JSONCoding.text(opinion.annotations))),
+                \(dialect.time(opinion.submittedAt)), \(dialect.optionalID(opinion.supersedes)), \(bind: opinion.correctionReason))
             """).run()
     }
 
     // MARK: routing notes and plans
 
     func setRoutingProblem(_ problem: String?, of id: CaseID, at time: Date) async throws {
-        try await db.raw("DELETE FROM case_routing WHERE case_id = \(d.id(id))").run()
+        try await db.raw("DELETE FROM case_routing WHERE case_id = \(dialect.id(id))").run()
         guard let problem else { return }
         try await db.raw("""
-            INSERT INTO case_routing (case_id, problem, updated_at) VALUES (\(d.id(id)), \(bind: problem), \(d.time(time)))
+            INSERT INTO case_routing (case_id, problem, updated_at) VALUES (\(dialect.id(id)), \(bind: problem), \(dialect.time(time)))
             """).run()
     }
 
@@ -124,10 +124,10 @@ struct ModerationSQL {
         try await cancelOpenAssignments(of: value, reason: "the case was decided", at: time)
         try await setRoutingProblem(nil, of: value.id, at: time)
         guard let outcome = value.outcome, outcome.score.isNearMiss, !value.isCalibration else { return }
-        let exists = try await db.raw("SELECT 1 AS one FROM development_plans WHERE case_id = \(d.id(value.id))").first() != nil
+        let exists = try await db.raw("SELECT 1 AS one FROM development_plans WHERE case_id = \(dialect.id(value.id))").first() != nil
         guard !exists else { return }
         try await db.raw("""
-            INSERT INTO development_plans (case_id, employer_id, created_at) VALUES (\(d.id(value.id)), \(d.id(value.employerID)), \(d.time(time)))
+            INSERT INTO development_plans (case_id, employer_id, created_at) VALUES (\(dialect.id(value.id)), \(dialect.id(value.employerID)), \(dialect.time(time)))
             """).run()
         try await append(AuditEvent(
             at: time, actorID: UserID.system, action: "development_plan.created", subject: .init(type: "case", id: value.id.description),
@@ -137,7 +137,7 @@ struct ModerationSQL {
     // MARK: policy
 
     func policy() async throws -> ModerationPolicy {
-        guard let row = try await db.raw("SELECT \(d.jsonText("value")) FROM settings WHERE key = 'moderation_policy'").first() else {
+        guard let row = try await db.raw("SELECT \(dialect.jsonText("value")) FROM settings WHERE key = 'moderation_policy'").first() else {
             return .default
         }
         return try row.json("value")

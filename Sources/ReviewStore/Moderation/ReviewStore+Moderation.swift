@@ -63,23 +63,23 @@ public struct ConflictRecord: Sendable, Hashable {
     public let declaredAt: Date
 }
 
-extension ReviewStore {
+extension ModerationStore {
     // MARK: policy, profiles, conflicts
 
     /// The moderation policy in force (the defaults until a lead sets one).
-    public func moderationPolicy() async throws -> ModerationPolicy {
+    public func moderationPolicy() async throws(StoreError) -> ModerationPolicy {
         try await reading { try await $0.policy() }
     }
 
     /// Sets the moderation policy; audited with the whole policy.
-    public func setModerationPolicy(_ policy: ModerationPolicy, by actor: Actor, at time: Date = Date()) async throws {
-        let policy = try policy.validated()
-        let text = try JSONCoding.text(policy)
+    public func setModerationPolicy(_ proposed: ModerationPolicy, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) {
+        let policy = try StoreError.mapping { try proposed.validated() }
+        let text = try StoreError.mapping { try JSONCoding.text(policy) }
         try await moderation { sql in
             try await sql.db.raw("DELETE FROM settings WHERE key = 'moderation_policy'").run()
             try await sql.db.raw("""
                 INSERT INTO settings (key, value, updated_by, updated_at)
-                VALUES ('moderation_policy', \(sql.d.json(text)), \(sql.d.id(actor.userID)), \(sql.d.time(time)))
+                VALUES ('moderation_policy', \(sql.dialect.json(text)), \(sql.dialect.id(actor.userID)), \(sql.dialect.time(time)))
                 """).run()
             try await sql.append(AuditEvent(at: time, actorID: actor.userID, action: "policy.moderation_set",
                                             subject: .init(type: "policy", id: "moderation"), details: ["policy": text]))
@@ -87,7 +87,7 @@ extension ReviewStore {
     }
 
     /// Every moderator's routing profile (defaults for those without one), by id, with their open workload.
-    public func moderatorProfiles() async throws -> [(profile: ModeratorProfile, openWorkload: Int)] {
+    public func moderatorProfiles() async throws(StoreError) -> [(profile: ModeratorProfile, openWorkload: Int)] {
         try await reading { sql in
             let workload = try await sql.workload()
             return try await sql.profiles().map { ($0, workload[$0.id] ?? 0) }
@@ -96,20 +96,20 @@ extension ReviewStore {
 
     /// Sets a moderator's practice areas and capacity; `.notFound` unless the user is a moderator. Audited.
     public func setModeratorProfile(
-        of userID: UserID, practiceAreas: Set<Observation.PracticeArea>, capacity: Int, by actor: Actor, at time: Date = Date()
-    ) async throws {
+        of userID: UserID, practiceAreas: Set<Observation.PracticeArea>, capacity: Int, by actor: ActingUser, at time: Date = Date()
+    ) async throws(StoreError) {
         guard ModeratorProfile.capacityRange.contains(capacity) else {
-            throw DomainError(code: .policyOutOfRange, message: "Capacity \(capacity) is outside 0–100.")
+            throw StoreError(wrapping: DomainError(code: .policyOutOfRange, message: "Capacity \(capacity) is outside 0–100."))
         }
         let areas = practiceAreas.map(\.rawValue).sorted().joined(separator: ",")
         try await moderation { sql in
-            guard let user = try await SQLUsers(context: SQLContext(target: .transaction(sql.db), dialect: sql.d)).find(userID), user.role.isModerator else {
+            guard let user = try await SQLUsers(context: SQLContext(target: .transaction(sql.db), dialect: sql.dialect)).find(userID), user.role.isModerator else {
                 throw StoreError(.notFound, "There is no moderator \(userID).")
             }
-            try await sql.db.raw("DELETE FROM moderator_profiles WHERE user_id = \(sql.d.id(userID))").run()
+            try await sql.db.raw("DELETE FROM moderator_profiles WHERE user_id = \(sql.dialect.id(userID))").run()
             try await sql.db.raw("""
                 INSERT INTO moderator_profiles (user_id, practice_areas, capacity, updated_at)
-                VALUES (\(sql.d.id(userID)), \(bind: areas), \(bind: capacity), \(sql.d.time(time)))
+                VALUES (\(sql.dialect.id(userID)), \(bind: areas), \(bind: capacity), \(sql.dialect.time(time)))
                 """).run()
             try await sql.append(AuditEvent(at: time, actorID: actor.userID, action: "moderator.profile_set",
                                             subject: .init(type: "user", id: userID.description),
@@ -119,14 +119,14 @@ extension ReviewStore {
 
     /// Records a declared conflict; audited. The moderator is never routed a case it covers from now on.
     @discardableResult
-    public func declareConflict(_ conflict: DeclaredConflict, by actor: Actor, at time: Date = Date()) async throws -> ConflictRecord {
+    public func declareConflict(_ conflict: DeclaredConflict, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> ConflictRecord {
         try await moderation { sql in try await sql.declare(conflict, by: actor, at: time) }
     }
 
     /// Declared conflicts, of one moderator or of all.
-    public func conflicts(of moderatorID: UserID? = nil) async throws -> [ConflictRecord] {
+    public func conflicts(of moderatorID: UserID? = nil) async throws(StoreError) -> [ConflictRecord] {
         try await reading { sql in
-            let filter: SQLQueryString = moderatorID.map { " WHERE moderator_id = \(sql.d.id($0))" } ?? ""
+            let filter: SQLQueryString = moderatorID.map { " WHERE moderator_id = \(sql.dialect.id($0))" } ?? ""
             return try await sql.db.raw("""
                 SELECT id, moderator_id, candidate_id, organisation_id, reason, declared_by, declared_at FROM moderator_conflicts\(filter)
                 ORDER BY declared_at, id
@@ -140,33 +140,33 @@ extension ReviewStore {
     // MARK: assignments
 
     /// A case's assignments (every round), oldest first.
-    public func assignments(ofCase id: CaseID) async throws -> [Assignment] {
+    public func assignments(ofCase id: CaseID) async throws(StoreError) -> [Assignment] {
         try await reading { try await $0.assignments(ofCase: id) }
     }
 
     /// A moderator's assignments, open ones first then newest first.
-    public func assignments(ofModerator id: UserID) async throws -> [Assignment] {
+    public func assignments(ofModerator id: UserID) async throws(StoreError) -> [Assignment] {
         try await reading { sql in
             try await sql.db.raw("""
-                SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a WHERE a.moderator_id = \(sql.d.id(id))
+                SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a WHERE a.moderator_id = \(sql.dialect.id(id))
                 ORDER BY CASE WHEN a.state IN \(ModerationSQL.openStates) THEN 0 ELSE 1 END, a.assigned_at DESC, a.case_id
                 """).all().map(ModerationSQL.assignment)
         }
     }
 
     /// Open assignments past their due date (the next routing pass expires them).
-    public func overdueAssignments(at time: Date = Date()) async throws -> [Assignment] {
+    public func overdueAssignments(at time: Date = Date()) async throws(StoreError) -> [Assignment] {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a
-                WHERE a.state IN \(ModerationSQL.openStates) AND a.due_at < \(sql.d.time(time)) ORDER BY a.due_at, a.case_id
+                WHERE a.state IN \(ModerationSQL.openStates) AND a.due_at < \(sql.dialect.time(time)) ORDER BY a.due_at, a.case_id
                 """).all().map(ModerationSQL.assignment)
         }
     }
 
     /// Every assignment in `state` across cases, most recent first, at most `limit` (the lead's board: declined,
     /// expired…).
-    public func assignments(in state: Assignment.State, limit: Int = 500) async throws -> [Assignment] {
+    public func assignments(in state: Assignment.State, limit: Int = 500) async throws(StoreError) -> [Assignment] {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT \(ModerationSQL.assignmentColumns) FROM case_assignments a WHERE a.state = \(bind: state.rawValue)
@@ -176,15 +176,15 @@ extension ReviewStore {
     }
 
     /// Why routing could not complete a case's panel, if it could not.
-    public func routingProblem(ofCase id: CaseID) async throws -> String? {
+    public func routingProblem(ofCase id: CaseID) async throws(StoreError) -> String? {
         try await reading { sql in
-            try await sql.db.raw("SELECT problem FROM case_routing WHERE case_id = \(sql.d.id(id))").first(decodingColumn: "problem", as: String?.self) ?? nil
+            try await sql.db.raw("SELECT problem FROM case_routing WHERE case_id = \(sql.dialect.id(id))").first(decodingColumn: "problem", as: String?.self) ?? nil
         }
     }
 
     /// A lead puts a moderator on a case by hand: the same exclusions as routing apply (`.invalidArgument`
     /// naming the one that does). Audited; the case moves into moderation when its panel is complete.
-    public func assign(moderator moderatorID: UserID, to caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws -> Assignment {
+    public func assign(moderator moderatorID: UserID, to caseID: CaseID, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> Assignment {
         try await moderation { sql in
             let value = try await sql.lockedCase(caseID)
             guard [.awaitingModeration, .inModeration, .escalated].contains(value.state) else {
@@ -196,7 +196,7 @@ extension ReviewStore {
             if let exclusion = router.exclusion(of: moderatorID, for: request) {
                 throw StoreError(.invalidArgument, "That moderator cannot take this case: \(exclusion.explanation).")
             }
-            let kind: ModeratorKind = try await sql.db.raw("SELECT role FROM users WHERE id = \(sql.d.id(moderatorID))")
+            let kind: ModeratorKind = try await sql.db.raw("SELECT role FROM users WHERE id = \(sql.dialect.id(moderatorID))")
                 .first(decodingColumn: "role", as: String.self).flatMap(Role.init(rawValue:)).flatMap { role -> ModeratorKind? in
                     if case .moderator(let kind) = role { kind } else { nil }
                 } ?? .professional
@@ -215,7 +215,7 @@ extension ReviewStore {
     }
 
     /// The moderator accepts their offered assignment.
-    public func acceptAssignment(of caseID: CaseID, by actor: Actor, at time: Date = Date()) async throws -> Assignment {
+    public func acceptAssignment(of caseID: CaseID, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> Assignment {
         try await moderation { sql in
             let (_, assignment) = try await sql.currentAssignment(of: caseID, moderator: actor.userID)
             let accepted = try assignment.accepted()
@@ -229,8 +229,8 @@ extension ReviewStore {
     /// The moderator declines with a conflict of interest; with `conflictWith` it is also recorded as a declared
     /// conflict (the candidate, or the candidate's employer). The case is re-routed at once, in the same transaction.
     public func declineAssignment(
-        of caseID: CaseID, reason: String, conflictWith subject: DeclaredConflict.Subject?, by actor: Actor, at time: Date = Date()
-    ) async throws -> (declined: Assignment, replacements: [Assignment]) {
+        of caseID: CaseID, reason: String, conflictWith subject: DeclaredConflict.Subject?, by actor: ActingUser, at time: Date = Date()
+    ) async throws(StoreError) -> (declined: Assignment, replacements: [Assignment]) {
         try await moderation { sql in
             let (value, assignment) = try await sql.currentAssignment(of: caseID, moderator: actor.userID)
             let declined = try assignment.declined(reason: reason, at: time)
@@ -251,15 +251,15 @@ extension ReviewStore {
     // MARK: opinions
 
     /// A case's opinions, every round and every correction, in the order submitted.
-    public func opinions(ofCase id: CaseID) async throws -> [SecondOpinion] {
+    public func opinions(ofCase id: CaseID) async throws(StoreError) -> [SecondOpinion] {
         try await reading { try await $0.opinions(ofCase: id) }
     }
 
     /// Whether the moderator has submitted an opinion on the case in its current round: blind review ends for them.
-    public func hasSubmittedOpinion(_ moderatorID: UserID, on caseID: CaseID) async throws -> Bool {
+    public func hasSubmittedOpinion(_ moderatorID: UserID, on caseID: CaseID) async throws(StoreError) -> Bool {
         try await reading { sql in
             try await sql.db.raw("""
-                SELECT 1 AS one FROM case_assignments WHERE case_id = \(sql.d.id(caseID)) AND moderator_id = \(sql.d.id(moderatorID))
+                SELECT 1 AS one FROM case_assignments WHERE case_id = \(sql.dialect.id(caseID)) AND moderator_id = \(sql.dialect.id(moderatorID))
                 AND state = 'submitted'
                 """).first() != nil
         }
@@ -267,21 +267,21 @@ extension ReviewStore {
 
     /// The round of the moderator's assignment on a case if its panel has been complete since they submitted
     /// (sealed panels, decision 10): from then on they may see the round's other opinions, and theirs is final.
-    public func unsealedRound(_ moderatorID: UserID, on caseID: CaseID) async throws -> Int? {
+    public func unsealedRound(_ moderatorID: UserID, on caseID: CaseID) async throws(StoreError) -> Int? {
         try await reading { sql in
             try await sql.db.raw("""
-                SELECT round FROM case_assignments WHERE case_id = \(sql.d.id(caseID)) AND moderator_id = \(sql.d.id(moderatorID))
+                SELECT round FROM case_assignments WHERE case_id = \(sql.dialect.id(caseID)) AND moderator_id = \(sql.dialect.id(moderatorID))
                 AND state = 'submitted' AND unsealed_at IS NOT NULL
                 """).first(decodingColumn: "round", as: Int.self)
         }
     }
 
     /// Every case on which the moderator's round has been complete since they submitted, with that round.
-    public func unsealedRounds(of moderatorID: UserID) async throws -> [CaseID: Int] {
+    public func unsealedRounds(of moderatorID: UserID) async throws(StoreError) -> [CaseID: Int] {
         try await reading { sql in
             var rounds: [CaseID: Int] = [:]
             for row in try await sql.db.raw("""
-                SELECT case_id, round FROM case_assignments WHERE moderator_id = \(sql.d.id(moderatorID))
+                SELECT case_id, round FROM case_assignments WHERE moderator_id = \(sql.dialect.id(moderatorID))
                 AND state = 'submitted' AND unsealed_at IS NOT NULL
                 """).all() {
                 rounds[try row.id("case_id")] = try row.value("round", as: Int.self)
@@ -296,8 +296,8 @@ extension ReviewStore {
     /// escalates it and routes the further moderator, or, when already escalated, leaves it to the lead.
     public func submitOpinion(
         on caseID: CaseID, score: Score, rationale: String, annotations: [Annotation], correcting: OpinionID?,
-        correctionReason: String?, by actor: Actor, at time: Date = Date()
-    ) async throws -> SubmittedOpinion {
+        correctionReason: String?, by actor: ActingUser, at time: Date = Date()
+    ) async throws(StoreError) -> SubmittedOpinion {
         try await moderation { sql in
             let value = try await sql.lockedCase(caseID)
             guard [.awaitingModeration, .inModeration, .escalated].contains(value.state) else {
@@ -346,7 +346,7 @@ extension ReviewStore {
     // MARK: case thread
 
     /// Posts to a case's discussion thread (append-only); audited.
-    public func postMessage(on caseID: CaseID, body: String, atSeconds: Double?, by actor: Actor, at time: Date = Date()) async throws -> CaseMessage {
+    public func postMessage(on caseID: CaseID, body: String, atSeconds: Double?, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> CaseMessage {
         guard let body = body.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty, body.count <= 10_000 else {
             throw StoreError(.invalidArgument, "A message needs text (at most 10,000 characters).")
         }
@@ -354,7 +354,7 @@ extension ReviewStore {
         try await moderation { sql in
             try await sql.db.raw("""
                 INSERT INTO case_messages (id, case_id, author_id, body, at_seconds, posted_at)
-                VALUES (\(sql.d.id(message.id)), \(sql.d.id(caseID)), \(sql.d.id(actor.userID)), \(bind: body), \(bind: atSeconds), \(sql.d.time(time)))
+                VALUES (\(sql.dialect.id(message.id)), \(sql.dialect.id(caseID)), \(sql.dialect.id(actor.userID)), \(bind: body), \(bind: atSeconds), \(sql.dialect.time(time)))
                 """).run()
             var details = ["message": message.id.description]
             if let atSeconds { details["at_seconds"] = String(atSeconds) }
@@ -365,10 +365,10 @@ extension ReviewStore {
     }
 
     /// A case's thread, oldest first.
-    public func messages(ofCase caseID: CaseID) async throws -> [CaseMessage] {
+    public func messages(ofCase caseID: CaseID) async throws(StoreError) -> [CaseMessage] {
         try await reading { sql in
             try await sql.db.raw("""
-                SELECT id, case_id, author_id, body, at_seconds, posted_at FROM case_messages WHERE case_id = \(sql.d.id(caseID)) ORDER BY append_order
+                SELECT id, case_id, author_id, body, at_seconds, posted_at FROM case_messages WHERE case_id = \(sql.dialect.id(caseID)) ORDER BY append_order
                 """).all().map { row in
                 CaseMessage(id: try row.id("id"), caseID: try row.id("case_id"), authorID: try row.id("author_id"), body: try row.value("body"),
                             atSeconds: try row.value("at_seconds", as: Double?.self), postedAt: try row.time("posted_at"))
@@ -378,17 +378,17 @@ extension ReviewStore {
 
     // MARK: development plans
 
-    public func developmentPlan(ofCase caseID: CaseID) async throws -> DevelopmentPlan? {
+    public func developmentPlan(ofCase caseID: CaseID) async throws(StoreError) -> DevelopmentPlan? {
         try await reading { sql in
-            try await sql.db.raw("SELECT * FROM development_plans WHERE case_id = \(sql.d.id(caseID))").first().map(ModerationSQL.plan)
+            try await sql.db.raw("SELECT * FROM development_plans WHERE case_id = \(sql.dialect.id(caseID))").first().map(ModerationSQL.plan)
         }
     }
 
     /// Development plans, oldest first: of one employer or all, acknowledged or not or both (at most 500).
-    public func developmentPlans(employerID: OrganisationID?, acknowledged: Bool?) async throws -> [DevelopmentPlan] {
+    public func developmentPlans(employerID: OrganisationID?, acknowledged: Bool?) async throws(StoreError) -> [DevelopmentPlan] {
         try await reading { sql in
             var conditions: [SQLQueryString] = []
-            if let employerID { conditions.append("employer_id = \(sql.d.id(employerID))") }
+            if let employerID { conditions.append("employer_id = \(sql.dialect.id(employerID))") }
             if let acknowledged { conditions.append(acknowledged ? "acknowledged_by IS NOT NULL" : "acknowledged_by IS NULL") }
             let filter: SQLQueryString = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             return try await sql.db.raw("SELECT * FROM development_plans\(filter) ORDER BY created_at, case_id LIMIT 500").all().map(ModerationSQL.plan)
@@ -396,21 +396,21 @@ extension ReviewStore {
     }
 
     /// The employer acknowledges the development plan of a near miss; `.conflict` if already acknowledged.
-    public func acknowledgeDevelopmentPlan(ofCase caseID: CaseID, note: String?, by actor: Actor, at time: Date = Date()) async throws -> DevelopmentPlan {
+    public func acknowledgeDevelopmentPlan(ofCase caseID: CaseID, note: String?, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> DevelopmentPlan {
         try await moderation { sql in
             let changed = try await sql.db.raw("""
-                UPDATE development_plans SET acknowledged_by = \(sql.d.id(actor.userID)), acknowledged_at = \(sql.d.time(time)), note = \(bind: note)
-                WHERE case_id = \(sql.d.id(caseID)) AND acknowledged_by IS NULL RETURNING case_id
+                UPDATE development_plans SET acknowledged_by = \(sql.dialect.id(actor.userID)), acknowledged_at = \(sql.dialect.time(time)), note = \(bind: note)
+                WHERE case_id = \(sql.dialect.id(caseID)) AND acknowledged_by IS NULL RETURNING case_id
                 """).first() != nil
             guard changed else {
-                let exists = try await sql.db.raw("SELECT 1 AS one FROM development_plans WHERE case_id = \(sql.d.id(caseID))").first() != nil
+                let exists = try await sql.db.raw("SELECT 1 AS one FROM development_plans WHERE case_id = \(sql.dialect.id(caseID))").first() != nil
                 throw exists
                     ? StoreError(.conflict, "The development plan of case \(caseID) is already acknowledged.")
                     : StoreError(.conflict, "Case \(caseID) has no development plan to acknowledge (only a final score of 3 has one).")
             }
             try await sql.append(AuditEvent(at: time, actorID: actor.userID, action: "development_plan.acknowledged",
                                             subject: .init(type: "case", id: caseID.description), details: note.map { ["note": $0] } ?? [:]))
-            guard let row = try await sql.db.raw("SELECT * FROM development_plans WHERE case_id = \(sql.d.id(caseID))").first() else {
+            guard let row = try await sql.db.raw("SELECT * FROM development_plans WHERE case_id = \(sql.dialect.id(caseID))").first() else {
                 throw StoreError(.notFound, "Case \(caseID) has no development plan.")
             }
             return try ModerationSQL.plan(row)
@@ -420,21 +420,21 @@ extension ReviewStore {
     // MARK: calibration
 
     /// Marks (or re-marks) an observation as a calibration seed with the lead's definitive score; audited.
-    public func markSeed(_ observationID: ObservationID, score: Score, reason: String, by actor: Actor, at time: Date = Date()) async throws -> CalibrationSeed {
+    public func markSeed(_ observationID: ObservationID, score: Score, reason: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> CalibrationSeed {
         guard let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty else {
             throw StoreError(.invalidArgument, "Say why this recording makes a good seed and how the definitive score was reached.")
         }
         return try await moderation { sql in
-            guard try await sql.db.raw("SELECT 1 AS one FROM observations WHERE id = \(sql.d.id(observationID))").first() != nil else {
+            guard try await sql.db.raw("SELECT 1 AS one FROM observations WHERE id = \(sql.dialect.id(observationID))").first() != nil else {
                 throw StoreError(.notFound, "There is no observation \(observationID).")
             }
             guard try await sql.observationsPermitting(.training, [observationID])[observationID] == true else {
                 throw StoreError(.invalidArgument, "Not everyone on this observation's recordings has consented to its reuse for training and calibration: record their consent first (the recording's consent page).")
             }
-            try await sql.db.raw("DELETE FROM calibration_seeds WHERE observation_id = \(sql.d.id(observationID))").run()
+            try await sql.db.raw("DELETE FROM calibration_seeds WHERE observation_id = \(sql.dialect.id(observationID))").run()
             try await sql.db.raw("""
                 INSERT INTO calibration_seeds (observation_id, score, reason, marked_by, marked_at, active)
-                VALUES (\(sql.d.id(observationID)), \(bind: score.value), \(bind: reason), \(sql.d.id(actor.userID)), \(sql.d.time(time)), \(bind: true))
+                VALUES (\(sql.dialect.id(observationID)), \(bind: score.value), \(bind: reason), \(sql.dialect.id(actor.userID)), \(sql.dialect.time(time)), \(bind: true))
                 """).run()
             try await sql.append(AuditEvent(at: time, actorID: actor.userID, action: "calibration.seed_marked",
                                             subject: .init(type: "observation", id: observationID.description), reason: reason,
@@ -445,7 +445,7 @@ extension ReviewStore {
     }
 
     /// Every seed, with how often it has been used.
-    public func seeds() async throws -> [CalibrationSeed] {
+    public func seeds() async throws(StoreError) -> [CalibrationSeed] {
         try await reading { sql in
             try await sql.db.raw("""
                 SELECT s.*, (SELECT COUNT(*) FROM cases c WHERE c.observation_id = s.observation_id AND c.calibration = \(bind: true)) AS used
@@ -459,10 +459,10 @@ extension ReviewStore {
     }
 
     /// Every current opinion given on a calibration case, against the seed's definitive score.
-    public func calibrationResults() async throws -> [CalibrationResult] {
+    public func calibrationResults() async throws(StoreError) -> [CalibrationResult] {
         try await reading { sql in
             var definitive: [CaseID: (Score, ObservationID)] = [:]
-            for row in try await sql.db.raw("SELECT \(sql.d.jsonText("document")) FROM cases WHERE calibration = \(bind: true)").all() {
+            for row in try await sql.db.raw("SELECT \(sql.dialect.jsonText("document")) FROM cases WHERE calibration = \(bind: true)").all() {
                 let value = try SQLCases.case(row)
                 if let score = value.calibrationScore { definitive[value.id] = (score, value.observationID) }
             }
@@ -488,7 +488,7 @@ extension ModerationSQL {
     }
 
     @discardableResult
-    func declare(_ conflict: DeclaredConflict, by actor: Actor, at time: Date) async throws -> ConflictRecord {
+    func declare(_ conflict: DeclaredConflict, by actor: ActingUser, at time: Date) async throws -> ConflictRecord {
         let id = UUID()
         let (candidate, organisation): (CandidateID?, OrganisationID?) = switch conflict.subject {
         case .candidate(let candidate): (candidate, nil)
@@ -496,8 +496,8 @@ extension ModerationSQL {
         }
         try await db.raw("""
             INSERT INTO moderator_conflicts (id, moderator_id, candidate_id, organisation_id, reason, declared_by, declared_at)
-            VALUES (\(d.id(id)), \(d.id(conflict.moderatorID)), \(d.optionalID(candidate)), \(d.optionalID(organisation)),
-                \(bind: conflict.reason), \(d.id(actor.userID)), \(d.time(time)))
+            VALUES (\(dialect.id(id)), \(dialect.id(conflict.moderatorID)), \(dialect.optionalID(candidate)), \(dialect.optionalID(organisation)),
+                \(bind: conflict.reason), \(dialect.id(actor.userID)), \(dialect.time(time)))
             """).run()
         var details = ["moderator": conflict.moderatorID.description]
         details["candidate"] = candidate?.description
@@ -525,28 +525,28 @@ extension ModerationSQL {
     /// Whether the moderator's assignment in `round` of the case has been unsealed (their panel was complete).
     func isUnsealed(_ moderatorID: UserID, on caseID: CaseID, round: Int) async throws -> Bool {
         try await db.raw("""
-            SELECT 1 AS one FROM case_assignments WHERE case_id = \(d.id(caseID)) AND moderator_id = \(d.id(moderatorID))
+            SELECT 1 AS one FROM case_assignments WHERE case_id = \(dialect.id(caseID)) AND moderator_id = \(dialect.id(moderatorID))
             AND round = \(bind: round) AND unsealed_at IS NOT NULL
             """).first() != nil
     }
 
     /// The routing request for a stored case (its observation, raters and assignments read here).
     func request(for value: Case, policy: ModerationPolicy) async throws -> RoutingRequest {
-        guard let row = try await db.raw("SELECT candidate_id, practice_area FROM observations WHERE id = \(d.id(value.observationID))").first() else {
+        guard let row = try await db.raw("SELECT candidate_id, practice_area FROM observations WHERE id = \(dialect.id(value.observationID))").first() else {
             throw StoreError(.notFound, "There is no observation \(value.observationID).")
         }
-        let raters = Set(try await db.raw("SELECT DISTINCT rater_id FROM ratings WHERE observation_id = \(d.id(value.observationID))")
+        let raters = Set(try await db.raw("SELECT DISTINCT rater_id FROM ratings WHERE observation_id = \(dialect.id(value.observationID))")
             .all().map { try $0.id("rater_id", as: UserID.self) })
         var seedReviewers: Set<UserID> = []
         if value.isCalibration {
             seedReviewers = Set(try await db.raw("""
                 SELECT a.moderator_id FROM case_assignments a JOIN cases c ON c.id = a.case_id
-                WHERE c.observation_id = \(d.id(value.observationID)) AND c.calibration = \(bind: true)
+                WHERE c.observation_id = \(dialect.id(value.observationID)) AND c.calibration = \(bind: true)
                 """).all().map { try $0.id("moderator_id", as: UserID.self) })
         }
         let observationReviewers = Set(try await db.raw("""
             SELECT a.moderator_id FROM case_assignments a JOIN cases c ON c.id = a.case_id
-            WHERE c.observation_id = \(d.id(value.observationID)) AND c.id <> \(d.id(value.id))
+            WHERE c.observation_id = \(dialect.id(value.observationID)) AND c.id <> \(dialect.id(value.id))
             """).all().map { try $0.id("moderator_id", as: UserID.self) })
         return request(for: value, candidateID: try row.id("candidate_id"), practiceArea: try row.raw("practice_area"), raters: raters,
                        assignments: try await assignments(ofCase: value.id), seedReviewers: seedReviewers,
@@ -563,8 +563,8 @@ extension ModerationSQL {
         }
         // The panel is complete: its members may now see one another's views (and their opinions become final).
         try await db.raw("""
-            UPDATE case_assignments SET unsealed_at = \(d.time(time))
-            WHERE case_id = \(d.id(value.id)) AND round = \(bind: value.round) AND state = 'submitted' AND unsealed_at IS NULL
+            UPDATE case_assignments SET unsealed_at = \(dialect.time(time))
+            WHERE case_id = \(dialect.id(value.id)) AND round = \(bind: value.round) AND state = 'submitted' AND unsealed_at IS NULL
             """).run()
         let current = SecondOpinion.current(try await opinions(ofCase: value.id)).filter { $0.round == value.round }
         if let definitive = value.calibrationScore {

@@ -21,38 +21,17 @@ public struct RoutingReport: Sendable, Hashable {
     public let calibrationCasesOpened: [CaseID]
 }
 
-extension ReviewStore {
+extension ModerationStore {
     /// One routing pass, in one transaction: expires overdue assignments, opens calibration cases due by the seed
     /// rate, and gives every case in moderation the moderators it lacks (DESIGN.md §3), moving complete panels
     /// into moderation. `cases` limits it to some cases (expiry still runs everywhere). `trigger` says in the
     /// audit trail what started it (e.g. "lead <id>", "decline by <id>", "schedule").
-    public func route(cases ids: [CaseID]? = nil, trigger: String, at time: Date = Date()) async throws -> RoutingReport {
+    public func route(cases ids: [CaseID]? = nil, trigger: String, at time: Date = Date()) async throws(StoreError) -> RoutingReport {
         try await moderation { sql in
             try await sql.routePass(caseIDs: ids, policy: try await sql.policy(), trigger: trigger, at: time)
         }
     }
 
-    /// Runs a moderation step in one transaction with the moderation SQL on its connection. Domain refusals
-    /// (``DomainError``, ``CaseTransitionError``) pass through unchanged; database errors become ``StoreError``s.
-    ///
-    /// On PostgreSQL every step first takes one transaction-scoped advisory lock, before any row lock, so that
-    /// steps that route (a decline, a submission that escalates, a scheduled pass on another server) never fill the
-    /// same place twice and never deadlock; they are short. SQLite's write transaction already runs one at a time.
-    func moderation<R: Sendable>(_ body: (ModerationSQL) async throws -> R) async throws -> R {
-        try await transaction { tx in
-            guard case .transaction(let db) = tx.context.target else {
-                throw StoreError(.database, "A transaction has no connection.")
-            }
-            if tx.context.dialect == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(literal: 7_347_002))").run() }
-            return try await body(ModerationSQL(db: db, d: tx.context.dialect))
-        }
-    }
-
-    /// Runs reads with the moderation SQL on one pooled connection, without a transaction or lock.
-    func reading<R: Sendable>(_ body: (ModerationSQL) async throws -> R) async throws -> R {
-        let dialect = context.dialect
-        return try await context.run { db in try await body(ModerationSQL(db: db, d: dialect)) }
-    }
 }
 
 extension ModerationSQL {
@@ -137,7 +116,7 @@ extension ModerationSQL {
         // 1. Expire what is overdue; those cases are routed again below.
         var expired: [Assignment] = []
         for row in try await db.raw("""
-            SELECT \(Self.assignmentColumns) FROM case_assignments a WHERE a.state IN \(Self.openStates) AND a.due_at < \(d.time(time))
+            SELECT \(Self.assignmentColumns) FROM case_assignments a WHERE a.state IN \(Self.openStates) AND a.due_at < \(dialect.time(time))
             """).all() {
             let assignment = try Self.assignment(row)
             let ended = try assignment.expired(at: time)
@@ -161,9 +140,9 @@ extension ModerationSQL {
     /// Routes the cases in moderation (all, or `caseIDs`) that lack moderators, oldest opened first.
     func routeCases(caseIDs: [CaseID]?, router: inout Router, policy: ModerationPolicy, trigger: String, at time: Date) async throws -> [RoutingReport.RoutedCase] {
         if let caseIDs, caseIDs.isEmpty { return [] }
-        let only: SQLQueryString = caseIDs.map { " AND c.id IN (\(SQLList(Array(Set($0)).map { d.id($0) })))" } ?? ""
+        let only: SQLQueryString = caseIDs.map { " AND c.id IN (\(SQLList(Array(Set($0)).map { dialect.id($0) })))" } ?? ""
         let rows = try await db.raw("""
-            SELECT \(d.jsonText("document")), o.candidate_id, o.practice_area FROM cases c JOIN observations o ON o.id = c.observation_id
+            SELECT \(dialect.jsonText("document")), o.candidate_id, o.practice_area FROM cases c JOIN observations o ON o.id = c.observation_id
             WHERE c.state IN \(Self.moderationStates)\(only) ORDER BY c.opened_at, c.id
             """).all()
         guard !rows.isEmpty else { return [] }
@@ -247,25 +226,25 @@ extension ModerationSQL {
             }
             if value.state == .awaitingModeration, decision.shortfall == 0, request.panelSoFar.count + assigned.count >= policy.moderatorsPerCase {
                 let (started, event) = try value.apply(.startModeration, by: .system, at: time, reason: "panel complete (\(trigger))")
-                try await SQLCases.replace(started, expectedVersion: value.version, on: db, dialect: d)
+                try await SQLCases.replace(started, expectedVersion: value.version, on: db, dialect: dialect)
                 events.append(event)
             }
             assignments += assigned
             results.append(.init(caseID: value.id, assigned: assigned, problem: decision.problem))
         }
-        try await SQLInserts.assignment.run(assignments, on: db, dialect: d)
+        try await SQLInserts.assignment.run(assignments, on: db, dialect: dialect)
         let routedIDs = results.map(\.caseID)
         for start in stride(from: 0, to: routedIDs.count, by: 1_000) {
             let chunk = routedIDs[start..<min(start + 1_000, routedIDs.count)]
-            try await db.raw("DELETE FROM case_routing WHERE case_id IN (\(SQLList(chunk.map { d.id($0) })))").run()
+            try await db.raw("DELETE FROM case_routing WHERE case_id IN (\(SQLList(chunk.map { dialect.id($0) })))").run()
         }
         for start in stride(from: 0, to: problems.count, by: 1_000) {
             let rows = problems[start..<min(start + 1_000, problems.count)].map { id, problem -> SQLQueryString in
-                "(\(d.id(id)), \(bind: problem), \(d.time(time)))"
+                "(\(dialect.id(id)), \(bind: problem), \(dialect.time(time)))"
             }
             try await db.raw("INSERT INTO case_routing (case_id, problem, updated_at) VALUES \(SQLList(rows))").run()
         }
-        _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: d)
+        _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: dialect)
         return results
     }
 

@@ -12,19 +12,19 @@ public struct SampleDrawRecord: Sendable, Hashable {
     public let cases: [ObservationID: CaseID]
 }
 
-extension ReviewStore {
+extension ModerationStore {
     /// The observations quality sampling may draw: never in a case (not disputed, not sampled before), with
     /// their current employer and assessor scores; oldest first.
-    public func samplingPopulation() async throws -> [SamplingUnit] {
+    public func samplingPopulation() async throws(StoreError) -> [SamplingUnit] {
         try await reading { sql in try await sql.samplingPopulation() }
     }
 
     /// Draws a seeded quality sample at `rate` (DESIGN.md §3, ``Sampler``). Unless `dryRun`, keeps the draw, opens
     /// a sample case for each pick (the reason it was picked kept beside it), sends each to moderation and routes
     /// them, all in one transaction, on behalf of `actor` (a lead).
-    public func drawSample(rate: Double, seed: UInt64, dryRun: Bool, by actor: Actor, at time: Date = Date()) async throws -> SampleDrawRecord {
+    public func drawSample(rate: Double, seed: UInt64, dryRun: Bool, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> SampleDrawRecord {
         guard rate >= 0, rate <= 1 else {
-            throw DomainError(code: .policyOutOfRange, message: "The sample rate must be between 0 and 1 (e.g. 0.1 for 10%), not \(rate).")
+            throw StoreError(wrapping: DomainError(code: .policyOutOfRange, message: "The sample rate must be between 0 and 1 (e.g. 0.1 for 10%), not \(rate)."))
         }
         return try await moderation { sql in
             let policy = try await sql.policy()
@@ -34,8 +34,8 @@ extension ReviewStore {
             guard !dryRun else { return SampleDrawRecord(id: id, draw: draw, drawnBy: actor.userID, drawnAt: time, cases: [:]) }
             try await sql.db.raw("""
                 INSERT INTO sample_draws (id, seed, rate, population, drawn_by, drawn_at, picks)
-                VALUES (\(sql.d.id(id)), \(bind: Int64(bitPattern: seed)), \(bind: rate), \(bind: draw.population), \(sql.d.id(actor.userID)),
-                    \(sql.d.time(time)), \(sql.d.json(try JSONCoding.text(draw.picks))))
+                VALUES (\(sql.dialect.id(id)), \(bind: Int64(bitPattern: seed)), \(bind: rate), \(bind: draw.population), \(sql.dialect.id(actor.userID)),
+                    \(sql.dialect.time(time)), \(sql.dialect.json(try JSONCoding.text(draw.picks))))
                 """).run()
             var cases: [ObservationID: CaseID] = [:]
             for pick in draw.picks {
@@ -44,7 +44,7 @@ extension ReviewStore {
                 _ = try await sql.cases.create(opened, event: event)
                 try await sql.db.raw("""
                     INSERT INTO sample_picks (case_id, draw_id, why, inclusion_probability, design_weight, stratum)
-                    VALUES (\(sql.d.id(opened.id)), \(sql.d.id(id)), \(bind: pick.why), \(bind: pick.inclusionProbability), \(bind: pick.designWeight),
+                    VALUES (\(sql.dialect.id(opened.id)), \(sql.dialect.id(id)), \(bind: pick.why), \(bind: pick.inclusionProbability), \(bind: pick.designWeight),
                         \(bind: pick.stratum))
                     """).run()
                 try await sql.save(try opened.apply(.requestModeration, by: actor, at: time, reason: "quality sample"), from: opened)
@@ -63,9 +63,9 @@ extension ReviewStore {
 
     /// The weighted findings of the decided sample cases (``SampleFindings``), per draw and overall, read in one query:
     /// each pick's stratum and π, its case's outcome, and the assessor's current score on the observation.
-    public func sampleFindings(confidence: Double = 0.95) async throws -> SampleFindings {
+    public func sampleFindings(confidence: Double = 0.95) async throws(StoreError) -> SampleFindings {
         try await reading { sql in
-            let outcome: SQLQueryString = sql.d == .sqlite
+            let outcome: SQLQueryString = sql.dialect == .sqlite
                 ? "json_extract(c.document, '$.outcome.score')" : "CAST(c.document #>> '{outcome,score}' AS INTEGER)"
             var draws: [SampleFindings.Draw] = []
             var cases: [SampleFindings.Case] = []
@@ -96,9 +96,9 @@ extension ReviewStore {
     }
 
     /// Why a sample case was drawn, if it was.
-    public func sampleReason(ofCase id: CaseID) async throws -> String? {
+    public func sampleReason(ofCase id: CaseID) async throws(StoreError) -> String? {
         try await reading { sql in
-            try await sql.db.raw("SELECT why FROM sample_picks WHERE case_id = \(sql.d.id(id))").first(decodingColumn: "why", as: String.self)
+            try await sql.db.raw("SELECT why FROM sample_picks WHERE case_id = \(sql.dialect.id(id))").first(decodingColumn: "why", as: String.self)
         }
     }
 }

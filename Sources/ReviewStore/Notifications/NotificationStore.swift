@@ -2,11 +2,6 @@ public import Foundation
 public import ReviewDomain
 import SQLKit
 
-extension ReviewStore {
-    /// Notices, their e-mail outbox and each person's preferences (decision 24).
-    public var notifications: NotificationStore { NotificationStore(context: context) }
-}
-
 /// The notifications area of the store.
 ///
 /// Notices are **derived** from the hash-chained audit trail after a persisted cursor (``derive(now:batch:)``), so
@@ -19,9 +14,9 @@ extension ReviewStore {
 /// takes `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite serialises writers): two servers draining the same outbox
 /// never hold the same e-mail. A server that dies between sending and recording it sends it again once the lease
 /// has run out: delivery is at least once, and at most once while servers live.
-public struct NotificationStore: Sendable {
-    let context: SQLContext
-    private var d: Dialect { context.dialect }
+public struct NotificationStore: StoreArea {
+    let store: ReviewStore
+    private var dialect: Dialect { context.dialect }
 
     /// The audit actions notices are derived from.
     static let actions = ["case.moderator_assigned", "assignment.expired", "case.awaiting_lead", "case.decided", "development_plan.created"]
@@ -36,14 +31,14 @@ public struct NotificationStore: Sendable {
     /// Without `mail` (no relay configured) notices are listed in the app only and queue no e-mail.
     @discardableResult
     public func derive(now: Date, mail: Bool = true, batch: Int = 500) async throws(StoreError) -> Int {
-        let d = self.d
+        let dialect = self.dialect
         return try await context.atomically { db in
-            guard let cursor = try await db.raw("SELECT last_sequence FROM notification_cursor WHERE name = 'audit'\(d.forUpdate)")
+            guard let cursor = try await db.raw("SELECT last_sequence FROM notification_cursor WHERE name = 'audit'\(dialect.forUpdate)")
                 .first(decodingColumn: "last_sequence", as: Int64.self)
             else { throw StoreError(.corruptData, "The notification cursor is missing; run migrate().") }
             let head = try await db.raw("SELECT COALESCE(MAX(sequence), 0) AS head FROM audit_events").first(decodingColumn: "head", as: Int64.self) ?? 0
             let rows = try await db.raw("""
-                \(SQLAuditLog.select(d)) WHERE e.sequence > \(bind: cursor) AND e.sequence <= \(bind: head)
+                \(SQLAuditLog.select(dialect)) WHERE e.sequence > \(bind: cursor) AND e.sequence <= \(bind: head)
                 AND e.action IN (\(binds: Self.actions)) ORDER BY e.sequence LIMIT \(literal: batch)
                 """).all()
             var added = 0
@@ -60,7 +55,7 @@ public struct NotificationStore: Sendable {
             // offered with its due date in sight).
             for row in try await db.raw("""
                 SELECT a.case_id, a.moderator_id, a.round, a.assigned_at, a.due_at FROM case_assignments a
-                WHERE a.state IN ('offered', 'accepted') AND a.due_at > \(d.time(now)) AND a.due_at <= \(d.time(now.addingTimeInterval(2 * 86_400)))
+                WHERE a.state IN ('offered', 'accepted') AND a.due_at > \(dialect.time(now)) AND a.due_at <= \(dialect.time(now.addingTimeInterval(2 * 86_400)))
                 """).all() {
                 let caseID: CaseID = try row.id("case_id"), moderator: UserID = try row.id("moderator_id")
                 guard try row.time("due_at").timeIntervalSince(try row.time("assigned_at")) > 2 * 86_400 else { continue }
@@ -77,7 +72,7 @@ public struct NotificationStore: Sendable {
     private func recipients(of event: AuditEvent, _ db: any SQLDatabase) async throws -> [(UserID, Notice.Kind, CaseID?)] {
         guard event.subject.type == "case", let uuid = UUID(uuidString: event.subject.id) else { return [] }
         let caseID = CaseID(rawValue: uuid)
-        guard let value = try await db.raw("SELECT employer_id, observation_id, calibration FROM cases WHERE id = \(d.id(caseID))").first() else { return [] }
+        guard let value = try await db.raw("SELECT employer_id, observation_id, calibration FROM cases WHERE id = \(dialect.id(caseID))").first() else { return [] }
         let employerID: OrganisationID = try value.id("employer_id")
         let observationID: ObservationID = try value.id("observation_id")
         let calibration: Bool = try value.value("calibration")
@@ -89,26 +84,26 @@ public struct NotificationStore: Sendable {
             guard let moderator = event.details["moderator"].flatMap(UUID.init(uuidString:)).map(UserID.init(rawValue:)) else { return [] }
             return try await users("""
                 SELECT u.id FROM users u JOIN case_assignments a ON a.moderator_id = u.id
-                WHERE u.id = \(d.id(moderator)) AND a.case_id = \(d.id(caseID)) AND a.state IN ('offered', 'accepted') AND \(active)
+                WHERE u.id = \(dialect.id(moderator)) AND a.case_id = \(dialect.id(caseID)) AND a.state IN ('offered', 'accepted') AND \(active)
                 """).map { ($0, .caseOffered, caseID) }
         case "assignment.expired":
             // The moderator may no longer open the case: the notice names none.
             guard let moderator = event.details["moderator"].flatMap(UUID.init(uuidString:)).map(UserID.init(rawValue:)) else { return [] }
-            return try await users("SELECT u.id FROM users u WHERE u.id = \(d.id(moderator)) AND \(active)").map { ($0, .assignmentExpired, nil) }
+            return try await users("SELECT u.id FROM users u WHERE u.id = \(dialect.id(moderator)) AND \(active)").map { ($0, .assignmentExpired, nil) }
         case "case.awaiting_lead":
             return try await users("SELECT u.id FROM users u WHERE u.role = 'lead' AND \(active)").map { ($0, .awaitingLead, caseID) }
         case "case.decided" where !calibration:
             let employers = try await users("""
-                SELECT u.id FROM users u WHERE u.role = 'employer' AND u.organisation_id = \(d.id(employerID)) AND \(active)
+                SELECT u.id FROM users u WHERE u.role = 'employer' AND u.organisation_id = \(dialect.id(employerID)) AND \(active)
                 """)
             let assessors = try await users("""
                 SELECT DISTINCT u.id FROM users u JOIN ratings r ON r.rater_id = u.id
-                WHERE r.observation_id = \(d.id(observationID)) AND r.source = 'assessor' AND u.role = 'assessor' AND \(active)
+                WHERE r.observation_id = \(dialect.id(observationID)) AND r.source = 'assessor' AND u.role = 'assessor' AND \(active)
                 """)
             return (employers + assessors).map { ($0, .caseDecided, caseID) }
         case "development_plan.created" where !calibration:
             return try await users("""
-                SELECT u.id FROM users u WHERE u.role = 'employer' AND u.organisation_id = \(d.id(employerID)) AND \(active)
+                SELECT u.id FROM users u WHERE u.role = 'employer' AND u.organisation_id = \(dialect.id(employerID)) AND \(active)
                 """).map { ($0, .planToAcknowledge, caseID) }
         default:
             return []
@@ -125,8 +120,8 @@ public struct NotificationStore: Sendable {
         }
         try await db.raw("""
             INSERT INTO notices (user_id, kind, case_id, dedupe_key, email_state, email_id, created_at)
-            VALUES (\(d.id(user)), \(bind: kind.rawValue), \(d.optionalID(caseID)), \(bind: key), \(bind: state),
-                    \(emailID.map { d.id($0) } ?? "NULL"), \(d.time(time)))
+            VALUES (\(dialect.id(user)), \(bind: kind.rawValue), \(dialect.optionalID(caseID)), \(bind: key), \(bind: state),
+                    \(emailID.map { dialect.id($0) } ?? "NULL"), \(dialect.time(time)))
             """).run()
         return true
     }
@@ -135,7 +130,7 @@ public struct NotificationStore: Sendable {
         let id = UUID()
         try await db.raw("""
             INSERT INTO notification_emails (id, user_id, digest, state, attempts, next_attempt_at, created_at)
-            VALUES (\(d.id(id)), \(d.id(user)), \(bind: digest), 'queued', 0, \(d.time(time)), \(d.time(time)))
+            VALUES (\(dialect.id(id)), \(dialect.id(user)), \(bind: digest), 'queued', 0, \(dialect.time(time)), \(dialect.time(time)))
             """).run()
         return id
     }
@@ -146,12 +141,12 @@ public struct NotificationStore: Sendable {
     /// (a day in production): at most one e-mail per person per interval. Returns the digests queued.
     @discardableResult
     public func composeDigests(now: Date, interval: TimeInterval = 86_400) async throws(StoreError) -> Int {
-        let d = self.d
+        let dialect = self.dialect
         return try await context.atomically { db in
-            try await db.raw("SELECT last_sequence FROM notification_cursor WHERE name = 'digest'\(d.forUpdate)").run()
+            try await db.raw("SELECT last_sequence FROM notification_cursor WHERE name = 'digest'\(dialect.forUpdate)").run()
             let due = try await db.raw("""
                 SELECT user_id FROM notices WHERE email_state = 'digest' AND email_id IS NULL
-                GROUP BY user_id HAVING MIN(created_at) <= \(d.time(now.addingTimeInterval(-interval)))
+                GROUP BY user_id HAVING MIN(created_at) <= \(dialect.time(now.addingTimeInterval(-interval)))
                 """).all().map { try $0.id("user_id", as: UserID.self) }
             for user in due { try await queueDigest(of: user, at: now, db) }
             return due.count
@@ -162,7 +157,7 @@ public struct NotificationStore: Sendable {
     private func queueDigest(of user: UserID, at time: Date, _ db: any SQLDatabase) async throws {
         let email = try await insertEmail(user: user, digest: true, at: time, db)
         try await db.raw("""
-            UPDATE notices SET email_id = \(d.id(email)) WHERE user_id = \(d.id(user)) AND email_state = 'digest' AND email_id IS NULL
+            UPDATE notices SET email_id = \(dialect.id(email)) WHERE user_id = \(dialect.id(user)) AND email_state = 'digest' AND email_id IS NULL
             """).run()
     }
 
@@ -172,22 +167,22 @@ public struct NotificationStore: Sendable {
     /// An e-mail whose recipient has since turned e-mail off, removed their address, or whose notices were all
     /// erased is cancelled instead of returned.
     public func claim(worker: String, limit: Int, leaseSeconds: Int, now: Date) async throws(StoreError) -> [OutboxEmail] {
-        let d = self.d
+        let dialect = self.dialect
         let open: SQLQueryString = """
-            ((state = 'queued' AND next_attempt_at <= \(d.time(now))) OR (state = 'sending' AND lease_expires_at < \(d.time(now))))
+            ((state = 'queued' AND next_attempt_at <= \(dialect.time(now))) OR (state = 'sending' AND lease_expires_at < \(dialect.time(now))))
             """
         return try await context.atomically { db in
             let claimed = try await db.raw("""
                 UPDATE notification_emails SET state = 'sending', attempts = attempts + 1, lease_owner = \(bind: worker),
-                    lease_expires_at = \(d.time(now.addingTimeInterval(TimeInterval(leaseSeconds))))
+                    lease_expires_at = \(dialect.time(now.addingTimeInterval(TimeInterval(leaseSeconds))))
                 WHERE \(open) AND id IN (
-                    SELECT id FROM notification_emails WHERE \(open) ORDER BY next_attempt_at, id LIMIT \(literal: max(1, limit))\(d.forUpdateSkipLocked))
+                    SELECT id FROM notification_emails WHERE \(open) ORDER BY next_attempt_at, id LIMIT \(literal: max(1, limit))\(dialect.forUpdateSkipLocked))
                 RETURNING id, user_id, digest, attempts
                 """).all()
             var emails: [OutboxEmail] = []
             for row in claimed {
                 let id = try row.uuid("id"), user: UserID = try row.id("user_id")
-                let notices = try await db.raw("\(Self.noticeColumns) WHERE email_id = \(d.id(id)) ORDER BY id").all().map(Self.notice)
+                let notices = try await db.raw("\(Self.noticeColumns) WHERE email_id = \(dialect.id(id)) ORDER BY id").all().map(Self.notice)
                 let preferences = try await preferences(of: user, db)
                 let cancel: String? =
                     if notices.isEmpty { "Nothing left to send: its notices were erased." }
@@ -197,7 +192,7 @@ public struct NotificationStore: Sendable {
                 if let cancel {
                     try await db.raw("""
                         UPDATE notification_emails SET state = 'cancelled', last_error = \(bind: cancel), lease_owner = NULL, lease_expires_at = NULL
-                        WHERE id = \(d.id(id))
+                        WHERE id = \(dialect.id(id))
                         """).run()
                     continue
                 }
@@ -210,11 +205,11 @@ public struct NotificationStore: Sendable {
 
     /// Records that `worker` handed the e-mail to the relay, with a `notice.emailed` audit event (no body, no address).
     public func delivered(_ email: OutboxEmail, worker: String, relayReply: String, now: Date) async throws(StoreError) {
-        let d = self.d
+        let dialect = self.dialect
         try await context.atomically { db in
             guard try await db.raw("""
-                UPDATE notification_emails SET state = 'sent', sent_at = \(d.time(now)), last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = \(d.id(email.id)) AND state = 'sending' AND lease_owner = \(bind: worker) RETURNING id
+                UPDATE notification_emails SET state = 'sent', sent_at = \(dialect.time(now)), last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = \(dialect.id(email.id)) AND state = 'sending' AND lease_owner = \(bind: worker) RETURNING id
                 """).first() != nil
             else { throw Self.leaseLost(email.id, worker) }
             _ = try await SQLAuditLog.append(AuditEvent(
@@ -222,7 +217,7 @@ public struct NotificationStore: Sendable {
                 details: ["email": email.id.lowercasedString, "notices": String(email.notices.count),
                           "kinds": Set(email.notices.map(\.kind.rawValue)).sorted().joined(separator: ","),
                           "digest": String(email.digest), "attempts": String(email.attempts), "relay": String(relayReply.prefix(200))]),
-                on: db, dialect: d)
+                on: db, dialect: dialect)
         }
     }
 
@@ -231,15 +226,15 @@ public struct NotificationStore: Sendable {
     /// is kept in plain words. Returns when the next try is, or `nil` when there will be none.
     @discardableResult
     public func failed(_ email: OutboxEmail, worker: String, error: String, permanent: Bool, retryAfter: TimeInterval, now: Date) async throws(StoreError) -> Date? {
-        let d = self.d
+        let dialect = self.dialect
         let retry = !permanent && email.attempts < Self.maxAttempts
         let next = retry ? now.addingTimeInterval(retryAfter) : nil
         let text = retry ? error : (permanent ? error : error + " (gave up after \(email.attempts) tries)")
         try await context.atomically { db in
             guard try await db.raw("""
-                UPDATE notification_emails SET state = \(bind: retry ? "queued" : "failed"), next_attempt_at = \(d.time(next ?? now)),
+                UPDATE notification_emails SET state = \(bind: retry ? "queued" : "failed"), next_attempt_at = \(dialect.time(next ?? now)),
                     last_error = \(bind: String(text.prefix(1000))), lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = \(d.id(email.id)) AND state = 'sending' AND lease_owner = \(bind: worker) RETURNING id
+                WHERE id = \(dialect.id(email.id)) AND state = 'sending' AND lease_owner = \(bind: worker) RETURNING id
                 """).first() != nil
             else { throw Self.leaseLost(email.id, worker) }
         }
@@ -269,20 +264,20 @@ public struct NotificationStore: Sendable {
 
     /// A person's notices, newest first.
     public func notices(of user: UserID, unreadOnly: Bool = false, limit: Int = 100) async throws(StoreError) -> [Notice] {
-        let d = self.d
+        let dialect = self.dialect
         let unread: SQLQueryString = unreadOnly ? " AND read_at IS NULL" : ""
         return try await context.run { db in
             try await db.raw("""
-                \(Self.noticeColumns) WHERE user_id = \(d.id(user))\(unread) ORDER BY id DESC LIMIT \(literal: max(1, min(limit, 500)))
+                \(Self.noticeColumns) WHERE user_id = \(dialect.id(user))\(unread) ORDER BY id DESC LIMIT \(literal: max(1, min(limit, 500)))
                 """).all().map(Self.notice)
         }
     }
 
     /// How many of a person's notices are unread.
     public func unreadCount(of user: UserID) async throws(StoreError) -> Int {
-        let d = self.d
+        let dialect = self.dialect
         return try await context.run { db in
-            try await db.raw("SELECT COUNT(*) AS n FROM notices WHERE user_id = \(d.id(user)) AND read_at IS NULL").first(decodingColumn: "n", as: Int.self) ?? 0
+            try await db.raw("SELECT COUNT(*) AS n FROM notices WHERE user_id = \(dialect.id(user)) AND read_at IS NULL").first(decodingColumn: "n", as: Int.self) ?? 0
         }
     }
 
@@ -290,12 +285,12 @@ public struct NotificationStore: Sendable {
     /// Returns how many changed.
     @discardableResult
     public func markRead(_ ids: [Int64]?, of user: UserID, at time: Date) async throws(StoreError) -> Int {
-        let d = self.d
+        let dialect = self.dialect
         if let ids, ids.isEmpty { return 0 }
         let only: SQLQueryString = ids.map { " AND id IN (\(binds: $0))" } ?? ""
         return try await context.run { db in
             try await db.raw("""
-                UPDATE notices SET read_at = \(d.time(time)) WHERE user_id = \(d.id(user)) AND read_at IS NULL\(only) RETURNING id
+                UPDATE notices SET read_at = \(dialect.time(time)) WHERE user_id = \(dialect.id(user)) AND read_at IS NULL\(only) RETURNING id
                 """).all().count
         }
     }
@@ -314,7 +309,7 @@ public struct NotificationStore: Sendable {
     }
 
     private func preferences(of user: UserID, _ db: any SQLDatabase) async throws -> NotificationPreferences {
-        guard let row = try await db.raw("SELECT email, delivery, muted_kinds FROM notification_preferences WHERE user_id = \(d.id(user))").first() else {
+        guard let row = try await db.raw("SELECT email, delivery, muted_kinds FROM notification_preferences WHERE user_id = \(dialect.id(user))").first() else {
             return .default
         }
         let muted = try row.value("muted_kinds", as: String.self).split(separator: ",").compactMap { Notice.Kind(rawValue: String($0)) }
@@ -324,7 +319,7 @@ public struct NotificationStore: Sendable {
     /// Saves a person's preferences; `.invalidArgument` (saying what is wrong) for an address that is not one.
     /// Notices waiting for a digest follow a change to immediate or off at once.
     public func setPreferences(_ preferences: NotificationPreferences, of user: UserID, at time: Date) async throws(StoreError) {
-        let d = self.d
+        let dialect = self.dialect
         var given = preferences
         given.email = given.email?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         if let address = given.email, let problem = NotificationPreferences.problem(withAddress: address) {
@@ -333,20 +328,20 @@ public struct NotificationStore: Sendable {
         let muted = given.muted.map(\.rawValue).sorted().joined(separator: ",")
         let preferences = given
         try await context.atomically { db in
-            try await db.raw("DELETE FROM notification_preferences WHERE user_id = \(d.id(user))").run()
+            try await db.raw("DELETE FROM notification_preferences WHERE user_id = \(dialect.id(user))").run()
             try await db.raw("""
                 INSERT INTO notification_preferences (user_id, email, delivery, muted_kinds, updated_at)
-                VALUES (\(d.id(user)), \(bind: preferences.email), \(bind: preferences.delivery.rawValue), \(bind: muted), \(d.time(time)))
+                VALUES (\(dialect.id(user)), \(bind: preferences.email), \(bind: preferences.delivery.rawValue), \(bind: muted), \(dialect.time(time)))
                 """).run()
             if preferences.delivery != .daily {
                 // Waiting digest notices: sent now as one digest (immediate), or not at all (off).
                 if preferences.delivery == .immediate, preferences.email != nil,
-                    try await db.raw("SELECT 1 AS one FROM notices WHERE user_id = \(d.id(user)) AND email_state = 'digest' AND email_id IS NULL").first() != nil
+                    try await db.raw("SELECT 1 AS one FROM notices WHERE user_id = \(dialect.id(user)) AND email_state = 'digest' AND email_id IS NULL").first() != nil
                 {
                     try await queueDigest(of: user, at: time, db)
                 } else {
                     try await db.raw("""
-                        UPDATE notices SET email_state = 'none' WHERE user_id = \(d.id(user)) AND email_state = 'digest' AND email_id IS NULL
+                        UPDATE notices SET email_state = 'none' WHERE user_id = \(dialect.id(user)) AND email_state = 'digest' AND email_id IS NULL
                         """).run()
                 }
             }

@@ -21,6 +21,26 @@ public struct PageRequest: Sendable, Hashable {
     var fetch: Int { size + 1 }
 }
 
+/// Which audit events a reader asks for (``ReviewStore/auditEntries(newestFirst:actionPrefixes:limit:)``).
+public struct AuditFilter: Sendable, Hashable {
+    public var actor: UserID?
+    /// One action, e.g. `case.decided`.
+    public var action: String?
+    public var subjectType: String?
+    public var subjectID: String?
+    /// From this time (inclusive) to that (exclusive).
+    public var from: Date?
+    public var to: Date?
+    /// Only events before this sequence number (the next page, newest first).
+    public var before: Int64?
+
+    public init(actor: UserID? = nil, action: String? = nil, subjectType: String? = nil, subjectID: String? = nil,
+                from: Date? = nil, to: Date? = nil, before: Int64? = nil) {
+        self.actor = actor; self.action = action; self.subjectType = subjectType; self.subjectID = subjectID
+        self.from = from; self.to = to; self.before = before
+    }
+}
+
 /// Which cases a list shows.
 public struct CaseFilter: Sendable, Hashable {
     public var state: Case.State?
@@ -40,71 +60,75 @@ public struct CaseFilter: Sendable, Hashable {
 }
 
 /// The paged, filtered lists the API serves. Each returns up to `page.size + 1` rows (see ``PageRequest``),
-/// in a stable order, so pages never skip or repeat a row while nothing changes.
-extension ReviewStore {
-    public func users(organisationID: OrganisationID?, role: Role?, page: PageRequest) async throws(StoreError) -> [User] {
-        let d = context.dialect
-        // The service's own account (Actor.system) is nobody's to manage.
-        var conditions: [SQLQueryString] = ["id <> \(d.id(UserID.system))"]
-        if let organisationID { conditions.append("organisation_id = \(d.id(organisationID))") }
+/// in a stable order, so pages never skip or repeat a row while nothing changes. They are called `list…` so that
+/// they never share a name with a repository (`records.cases` finds one case; `records.listCases` pages through them).
+extension RecordStore {
+    public func listUsers(organisationID: OrganisationID?, role: Role?, page: PageRequest) async throws(StoreError) -> [User] {
+        let dialect = context.dialect
+        // The service's own account (ActingUser.system) is nobody's to manage.
+        var conditions: [SQLQueryString] = ["id <> \(dialect.id(UserID.system))"]
+        if let organisationID { conditions.append("organisation_id = \(dialect.id(organisationID))") }
         if let role { conditions.append("role = \(bind: role.rawValue)") }
         return try await list("SELECT * FROM users", conditions, order: "name, id", page: page, SQLUsers.user)
     }
 
-    public func candidates(employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [CandidateRecord] {
-        let d = context.dialect
-        let conditions: [SQLQueryString] = employerID.map { ["employer_id = \(d.id($0))"] } ?? []
+    public func listCandidates(employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [CandidateRecord] {
+        let dialect = context.dialect
+        let conditions: [SQLQueryString] = employerID.map { ["employer_id = \(dialect.id($0))"] } ?? []
         return try await list("SELECT * FROM candidates", conditions, order: "registration_number, id", page: page, SQLCandidates.candidate)
     }
 
-    public func observations(candidateID: CandidateID?, employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [ObservationRecord] {
-        let d = context.dialect
+    public func listObservations(candidateID: CandidateID?, employerID: OrganisationID?, page: PageRequest) async throws(StoreError) -> [ObservationRecord] {
+        let dialect = context.dialect
         var conditions: [SQLQueryString] = []
-        if let candidateID { conditions.append("o.candidate_id = \(d.id(candidateID))") }
-        if let employerID { conditions.append("c.employer_id = \(d.id(employerID))") }
+        if let candidateID { conditions.append("o.candidate_id = \(dialect.id(candidateID))") }
+        if let employerID { conditions.append("c.employer_id = \(dialect.id(employerID))") }
         return try await list("SELECT o.* FROM observations o JOIN candidates c ON c.id = o.candidate_id", conditions,
                               order: "o.observed_at, o.id", page: page, SQLObservations.observation)
     }
 
     /// Recordings, optionally of one observation, of one employer's staff, in one status, or of the observations
     /// of cases assigned to one moderator.
-    public func recordings(
+    public func listRecordings(
         observationID: ObservationID?, employerID: OrganisationID?, status: String?, assignedTo moderator: UserID? = nil, page: PageRequest
     ) async throws(StoreError) -> [Recording] {
-        let d = context.dialect
+        let dialect = context.dialect
         var conditions: [SQLQueryString] = []
         if let moderator {
             conditions.append("""
                 r.observation_id IN (SELECT k.observation_id FROM cases k JOIN case_assignments a ON a.case_id = k.id
-                                     WHERE a.moderator_id = \(d.id(moderator)) AND a.state IN ('offered', 'accepted', 'submitted'))
+                                     WHERE a.moderator_id = \(dialect.id(moderator)) AND a.state IN ('offered', 'accepted', 'submitted'))
                 """)
             // Never a recording whose people withdrew consent to moderation (decision 13).
             conditions.append("""
                 NOT EXISTS (SELECT 1 FROM recording_consents rc WHERE rc.recording_id = r.id AND rc.purpose = 'moderation' AND rc.granted = \(bind: false))
                 """)
         }
-        if let observationID { conditions.append("r.observation_id = \(d.id(observationID))") }
-        if let employerID { conditions.append("c.employer_id = \(d.id(employerID))") }
+        if let observationID { conditions.append("r.observation_id = \(dialect.id(observationID))") }
+        if let employerID { conditions.append("c.employer_id = \(dialect.id(employerID))") }
         if let status { conditions.append("r.status = \(bind: status)") }
         return try await list("""
             SELECT r.* FROM recordings r JOIN observations o ON o.id = r.observation_id JOIN candidates c ON c.id = o.candidate_id
             """, conditions, order: "r.created_at, r.id", page: page, SQLRecordings.recording)
     }
 
-    public func cases(_ filter: CaseFilter, page: PageRequest) async throws(StoreError) -> [Case] {
-        let d = context.dialect
+    public func listCases(_ filter: CaseFilter, page: PageRequest) async throws(StoreError) -> [Case] {
+        let dialect = context.dialect
         var conditions: [SQLQueryString] = []
         if let state = filter.state { conditions.append("state = \(bind: state.rawValue)") }
-        if let employerID = filter.employerID { conditions.append("employer_id = \(d.id(employerID))") }
+        if let employerID = filter.employerID { conditions.append("employer_id = \(dialect.id(employerID))") }
         if let moderator = filter.assignedTo {
-            conditions.append("id IN (SELECT case_id FROM case_assignments WHERE moderator_id = \(d.id(moderator)) AND state IN ('offered', 'accepted', 'submitted'))")
+            conditions.append("id IN (SELECT case_id FROM case_assignments WHERE moderator_id = \(dialect.id(moderator)) AND state IN ('offered', 'accepted', 'submitted'))")
         }
         if !filter.includeCalibration { conditions.append("calibration = \(bind: false)") }
-        return try await list("SELECT \(d.jsonText("document")) FROM cases", conditions, order: "opened_at, id", page: page, SQLCases.case)
+        return try await list("SELECT \(dialect.jsonText("document")) FROM cases", conditions, order: "opened_at, id", page: page, SQLCases.case)
     }
 
+}
+
+extension AuditStore {
     /// Audit events after `sequence`, optionally about one subject, in chain order.
-    public func auditEntries(
+    public func listEntries(
         after sequence: Int64, subject: AuditEvent.Subject?, actionPrefixes: [String]? = nil, page: PageRequest
     ) async throws(StoreError) -> [AuditEntry] {
         var conditions: [SQLQueryString] = ["sequence > \(bind: sequence)"]
@@ -117,68 +141,80 @@ extension ReviewStore {
             conditions.append("subject_type = \(bind: subject.type)")
             conditions.append("subject_id = \(bind: subject.id)")
         }
-        let d = context.dialect
-        return try await list(SQLAuditLog.select(d), conditions, order: "sequence", page: page, SQLAuditLog.entry)
+        let dialect = context.dialect
+        return try await list(SQLAuditLog.select(dialect), conditions, order: "sequence", page: page, SQLAuditLog.entry)
     }
 
+    /// The audit trail newest first, for people reading it (the audit page): filtered by who, what action, subject and
+    /// time, `limit` entries older than `before` (a sequence number; `nil` from the newest). Returns one more than
+    /// `limit` when an older page follows. `actionPrefixes` limits it as in ``listEntries(after:subject:actionPrefixes:page:)``.
+    public func listEntries(newestFirst filter: AuditFilter, actionPrefixes: [String]? = nil, limit: Int) async throws(StoreError) -> [AuditEntry] {
+        let dialect = context.dialect
+        var conditions: [SQLQueryString] = []
+        if let before = filter.before { conditions.append("e.sequence < \(bind: before)") }
+        if let actionPrefixes {
+            let matches = actionPrefixes.map { prefix -> SQLQueryString in "substr(e.action, 1, \(bind: prefix.count)) = \(bind: prefix)" }
+            conditions.append(matches.isEmpty ? "1 = 0" : "(\(SQLList(matches, separator: SQLRaw(" OR "))))")
+        }
+        if let actor = filter.actor { conditions.append("e.actor_id = \(dialect.id(actor))") }
+        if let action = filter.action { conditions.append("e.action = \(bind: action)") }
+        if let type = filter.subjectType { conditions.append("e.subject_type = \(bind: type)") }
+        if let id = filter.subjectID { conditions.append("e.subject_id = \(bind: id)") }
+        if let from = filter.from { conditions.append("e.at >= \(dialect.time(from))") }
+        if let to = filter.to { conditions.append("e.at < \(dialect.time(to))") }
+        return try await list(SQLAuditLog.select(dialect), conditions, order: "e.sequence DESC", page: PageRequest(size: limit), SQLAuditLog.entry)
+    }
+
+    /// The actions the audit trail holds (for the audit page's filter), in order.
+    public func actionsRecorded() async throws(StoreError) -> [String] {
+        try await context.run { db in
+            try await db.raw("SELECT DISTINCT action FROM audit_events ORDER BY action").all().map { try $0.decode(column: "action", as: String.self) }
+        }
+    }
+}
+
+extension RecordStore {
     /// The employer of the candidate observed.
     public func employer(ofObservation observationID: ObservationID) async throws(StoreError) -> OrganisationID? {
-        let d = context.dialect
-        return try await context.run { db in try await SQLRatings.employer(of: observationID, on: db, dialect: d) }
+        let dialect = context.dialect
+        return try await context.run { db in try await SQLRatings.employer(of: observationID, on: db, dialect: dialect) }
     }
 
+}
+
+extension IngestStore {
     /// The recording an indexing job of table alias `job` is for, as lower-case text (from its JSON payload).
-    static func indexedRecording(ofJob job: String, _ d: Dialect) -> SQLQueryString {
-        d == .postgres
+    static func indexedRecording(ofJob job: String, _ dialect: Dialect) -> SQLQueryString {
+        dialect == .postgres
             ? "lower(\(unsafeRaw: job).payload->>'recordingID')" : "lower(json_extract(\(unsafeRaw: job).payload, '$.recordingID'))"
     }
 
     /// The newest indexing job of a recording and its reported progress (0…1), if one was queued.
     public func indexJob(of recordingID: RecordingID) async throws(StoreError) -> (job: Job, progress: Double?)? {
-        let d = context.dialect
+        let dialect = context.dialect
         let key = recordingID.description
         let found: (JobID, Double?)? = try await context.run { db in
-            let match: SQLQueryString = "\(Self.indexedRecording(ofJob: "jobs", d)) = \(bind: key)"
+            let match: SQLQueryString = "\(Self.indexedRecording(ofJob: "jobs", dialect)) = \(bind: key)"
             return try await db.raw("""
                 SELECT id, progress FROM jobs WHERE kind = \(bind: Job.Kind.indexRecording.rawValue) AND \(match)
                 ORDER BY created_at DESC LIMIT 1
                 """).first().map { (try $0.id("id"), try $0.value("progress", as: Double?.self)) }
         }
-        guard let (id, progress) = found, let job = try await jobs.find(id) else { return nil }
+        guard let (id, progress) = found, let job = try await store.jobs.find(id) else { return nil }
         return (job, progress)
     }
 
-    /// Whether the database answers and every migration this build knows is applied.
-    public func readiness() async throws(StoreError) -> (reachable: Bool, pendingMigrations: [Int]) {
-        let applied: Set<Int> = try await context.run { db in
-            Set(try await db.raw("SELECT version FROM schema_migrations").all(decodingColumn: "version", as: Int.self))
-        }
-        return (true, Migrator.all.map(\.version).filter { !applied.contains($0) })
-    }
-
-    private func list<T>(
-        _ select: SQLQueryString, _ conditions: [SQLQueryString], order: String, page: PageRequest,
-        _ decode: @escaping @Sendable (any SQLRow) throws -> T
-    ) async throws(StoreError) -> [T] where T: Sendable {
-        var query = select
-        if !conditions.isEmpty {
-            query = query + " WHERE " + conditions.joined(separator: " AND ")
-        }
-        query = query + " ORDER BY \(unsafeRaw: order) LIMIT \(literal: page.fetch) OFFSET \(literal: page.offset)"
-        let sql = query
-        return try await context.run { db in try await db.raw(sql).all().map(decode) }
-    }
 }
 
-extension ReviewStore {
+extension JobStore {
     /// How many jobs are in each state.
     /// How long the oldest job that is due (queued, or failed and waiting for its retry time) has been waiting at
     /// `now`, in seconds; 0 when none is due. Alert on it: a growing age means too few workers, or none.
     public func oldestDueJobWait(now: Date = Date()) async throws(StoreError) -> Double {
-        let d = context.dialect
+        let dialect = context.dialect
         return try await context.run { db in
             let row = try await db.raw("""
-                SELECT MIN(run_at) AS oldest FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= \(d.time(now))
+                SELECT MIN(run_at) AS oldest FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= \(dialect.time(now))
                 """).first()
             guard let oldest = try row?.optionalTime("oldest") else { return 0 }
             return max(0, now.timeIntervalSince(oldest))
@@ -196,25 +232,35 @@ extension ReviewStore {
     }
 }
 
-extension ReviewStore {
+extension RecordStore {
     /// An observation and its candidate's employer, in one query (every access check needs both).
     public func observationWithEmployer(_ id: ObservationID) async throws(StoreError) -> (record: ObservationRecord, employerID: OrganisationID)? {
-        let d = context.dialect
+        let dialect = context.dialect
         return try await context.run { db in
             try await db.raw("""
-                SELECT o.*, c.employer_id FROM observations o JOIN candidates c ON c.id = o.candidate_id WHERE o.id = \(d.id(id))
+                SELECT o.*, c.employer_id FROM observations o JOIN candidates c ON c.id = o.candidate_id WHERE o.id = \(dialect.id(id))
                 """).first().map { (try SQLObservations.observation($0), try $0.id("employer_id")) }
         }
     }
 
     /// A recording and the employer of the candidate it shows, in one query (each streamed range checks access).
     public func recordingWithEmployer(_ id: RecordingID) async throws(StoreError) -> (recording: Recording, employerID: OrganisationID)? {
-        let d = context.dialect
+        let dialect = context.dialect
         return try await context.run { db in
             try await db.raw("""
                 SELECT r.*, c.employer_id FROM recordings r JOIN observations o ON o.id = r.observation_id
-                JOIN candidates c ON c.id = o.candidate_id WHERE r.id = \(d.id(id))
+                JOIN candidates c ON c.id = o.candidate_id WHERE r.id = \(dialect.id(id))
                 """).first().map { (try SQLRecordings.recording($0), try $0.id("employer_id")) }
         }
+    }
+}
+
+extension ReviewStore {
+    /// Whether the database answers and every migration this build knows is applied.
+    public func readiness() async throws(StoreError) -> (reachable: Bool, pendingMigrations: [Int]) {
+        let applied: Set<Int> = try await context.run { db in
+            Set(try await db.raw("SELECT version FROM schema_migrations").all(decodingColumn: "version", as: Int.self))
+        }
+        return (true, Migrator.all.map(\.version).filter { !applied.contains($0) })
     }
 }

@@ -22,7 +22,7 @@ public struct User: Identifiable, Hashable, Codable, Sendable {
     }
 
     /// The user acting in their role for their organisation.
-    public var actor: Actor { Actor(userID: id, role: role, organisationID: organisationID) }
+    public var actor: ActingUser { ActingUser(userID: id, role: role, organisationID: organisationID) }
 }
 
 /// A stored candidate and the name the store keeps beside it.

@@ -1,9 +1,9 @@
 public import Foundation
 public import ReviewDomain
 
-/// Every repository, bound to one unit of work: the store itself (each call is its own transaction) or one
-/// ``StoreTransaction`` (everything commits or rolls back together).
-public protocol Repositories: Sendable {
+/// The repositories of the records, bound to one unit of work: the store's pool (``ReviewStore/records``, each call
+/// its own transaction) or one ``StoreTransaction`` (everything commits or rolls back together).
+public protocol RecordRepositories: Sendable {
     var organisations: any OrganisationRepository { get }
     var users: any UserRepository { get }
     var candidates: any CandidateRepository { get }
@@ -11,6 +11,10 @@ public protocol Repositories: Sendable {
     var recordings: any RecordingRepository { get }
     var ratings: any RatingRepository { get }
     var cases: any CaseRepository { get }
+}
+
+/// Every repository of one ``StoreTransaction``: the records', the audit trail and the job queue.
+public protocol Repositories: RecordRepositories {
     var audit: any AuditLog { get }
     var jobs: any JobQueue { get }
 }
@@ -72,7 +76,7 @@ public protocol RatingRepository: Sendable {
     /// correction) by `actor`. The ratings stored for the observation plus this one must still form a valid
     /// ledger (`.constraintViolation` otherwise).
     @discardableResult
-    func append(_ rating: Rating, by actor: Actor) async throws(StoreError) -> AuditEntry
+    func append(_ rating: Rating, by actor: ActingUser) async throws(StoreError) -> AuditEntry
     /// An observation's ratings in append order.
     func ratings(of observationID: ObservationID) async throws(StoreError) -> [Rating]
     /// An observation's ratings as a ledger; `.notFound` if there is no such observation.

@@ -4,11 +4,13 @@ import NIOSSL
 import PostgresKit
 import SQLKit
 import SQLiteKit
+import ServiceLifecycle
 
-/// The connection pool behind a store: SQLite connections to one file, or a PostgreSQL client.
+/// The connection pool behind a store: SQLite connections to one file, or a PostgreSQL client. The PostgreSQL client
+/// works only while ``run()`` runs (the store runs it as a service, decision 19).
 enum Backend: Sendable {
     case sqlite(SQLitePool)
-    case postgres(PostgresClient, runner: Task<Void, Never>)
+    case postgres(PostgresClient)
 
     var dialect: Dialect {
         switch self {
@@ -44,7 +46,7 @@ enum Backend: Sendable {
             var backgroundLogger = logger
             backgroundLogger.logLevel = max(logger.logLevel, .error)
             let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: backgroundLogger)
-            return .postgres(client, runner: Task { await client.run() })
+            return .postgres(client)
         }
     }
 
@@ -53,18 +55,29 @@ enum Backend: Sendable {
         switch self {
         case .sqlite(let pool):
             try await pool.withConnection { try await body($0.sql(queryLogLevel: .trace)) }
-        case .postgres(let client, _):
+        case .postgres(let client):
             try await client.withConnection { try await body($0.sql(queryLogLevel: .trace)) }
         }
     }
 
+    /// Runs the pool until graceful shutdown or cancellation: the PostgreSQL client's connections live in this task
+    /// and close when it returns; SQLite has nothing to run, and waits.
+    func run() async {
+        switch self {
+        case .sqlite:
+            try? await gracefulShutdown()
+        case .postgres(let client):
+            await client.run()
+        }
+    }
+
+    /// Closes what ``run()`` does not: the SQLite connections and their threads.
     func shutdown() async {
         switch self {
         case .sqlite(let pool):
             await pool.shutdown()
-        case .postgres(_, let runner):
-            runner.cancel()
-            await runner.value
+        case .postgres:
+            break
         }
     }
 }

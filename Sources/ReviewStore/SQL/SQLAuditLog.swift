@@ -4,16 +4,16 @@ import SQLKit
 
 struct SQLAuditLog: AuditLog {
     let context: SQLContext
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
     func append(_ event: AuditEvent) async throws(StoreError) -> AuditEntry {
-        try await context.atomically { db in try await Self.append(event, on: db, dialect: d) }
+        try await context.atomically { db in try await Self.append(event, on: db, dialect: dialect) }
     }
 
     /// Appends inside the caller's transaction. Locking the chain head (PostgreSQL: `FOR UPDATE`; SQLite: the
     /// write transaction already excludes other writers) serialises appenders, so the chain never forks.
-    static func append(_ event: AuditEvent, on db: any SQLDatabase, dialect d: Dialect) async throws -> AuditEntry {
-        guard let entry = try await append(contentsOf: [event], on: db, dialect: d).last else {
+    static func append(_ event: AuditEvent, on db: any SQLDatabase, dialect: Dialect) async throws -> AuditEntry {
+        guard let entry = try await append(contentsOf: [event], on: db, dialect: dialect).last else {
             throw StoreError(.corruptData, "The audit event was not appended.")
         }
         return entry
@@ -21,9 +21,9 @@ struct SQLAuditLog: AuditLog {
 
     /// Appends `events` in order, inside the caller's transaction: the head is read and locked once, the
     /// chain is extended in memory, the rows go in with multi-row inserts, and the head moves once.
-    static func append(contentsOf events: [AuditEvent], on db: any SQLDatabase, dialect d: Dialect) async throws -> [AuditEntry] {
+    static func append(contentsOf events: [AuditEvent], on db: any SQLDatabase, dialect: Dialect) async throws -> [AuditEntry] {
         guard !events.isEmpty else { return [] }
-        guard let head = try await db.raw("SELECT sequence, hash FROM audit_chain_head WHERE id = 1\(d.forUpdate)").first() else {
+        guard let head = try await db.raw("SELECT sequence, hash FROM audit_chain_head WHERE id = 1\(dialect.forUpdate)").first() else {
             throw StoreError(.corruptData, "The audit chain head is missing; run migrate().")
         }
         var sequence: Int64 = try head.value("sequence")
@@ -42,8 +42,8 @@ struct SQLAuditLog: AuditLog {
         }
         // The chained row holds the sealed event; the personal part (with its salt) sits apart, erasable.
         try await SQLInserts.auditEvent.run(entries.map { AuditEntry(event: AuditChain.sealed($0.event), previousHash: $0.previousHash, hash: $0.hash) },
-                                            on: db, dialect: d)
-        try await SQLInserts.auditPersonalPart.run(entries.map(\.event).filter { $0.details[AuditChain.personalSaltKey] != nil }, on: db, dialect: d)
+                                            on: db, dialect: dialect)
+        try await SQLInserts.auditPersonalPart.run(entries.map(\.event).filter { $0.details[AuditChain.personalSaltKey] != nil }, on: db, dialect: dialect)
         try await db.raw("UPDATE audit_chain_head SET sequence = \(bind: sequence), hash = \(bind: previousHash) WHERE id = 1").run()
         return entries
     }
@@ -51,7 +51,7 @@ struct SQLAuditLog: AuditLog {
     func entries(about subject: AuditEvent.Subject) async throws(StoreError) -> [AuditEntry] {
         try await context.run { db in
             try await db.raw("""
-                \(Self.select(d))
+                \(Self.select(dialect))
                 WHERE subject_type = \(bind: subject.type) AND subject_id = \(bind: subject.id) ORDER BY sequence
                 """).all().map(Self.entry)
         }
@@ -60,7 +60,7 @@ struct SQLAuditLog: AuditLog {
     func entries(after sequence: Int64, limit: Int) async throws(StoreError) -> [AuditEntry] {
         try await context.run { db in
             try await db.raw("""
-                \(Self.select(d)) WHERE sequence > \(bind: sequence) ORDER BY sequence LIMIT \(literal: max(0, limit))
+                \(Self.select(dialect)) WHERE sequence > \(bind: sequence) ORDER BY sequence LIMIT \(literal: max(0, limit))
                 """).all().map(Self.entry)
         }
     }
@@ -81,7 +81,7 @@ struct SQLAuditLog: AuditLog {
             }
             while count < headSequence {
                 let rows = try await db.raw("""
-                    \(Self.select(d)) WHERE sequence > \(bind: count) AND sequence <= \(bind: headSequence)
+                    \(Self.select(dialect)) WHERE sequence > \(bind: count) AND sequence <= \(bind: headSequence)
                     ORDER BY sequence LIMIT 500
                     """).all()
                 if rows.isEmpty { break }
@@ -130,9 +130,9 @@ struct SQLAuditLog: AuditLog {
 
     /// Reads events whole where their personal part is still held, sealed where it was erased (or never split); and
     /// the chained row as stored (`chained_reason`, `chained_details`) for ``verify()``.
-    static func select(_ d: Dialect) -> SQLQueryString {
-        let details: SQLQueryString = d == .sqlite ? "COALESCE(p.details, e.details) AS details" : "CAST(COALESCE(p.details, e.details) AS TEXT) AS details"
-        let chained: SQLQueryString = d == .sqlite ? "e.details AS chained_details" : "CAST(e.details AS TEXT) AS chained_details"
+    static func select(_ dialect: Dialect) -> SQLQueryString {
+        let details: SQLQueryString = dialect == .sqlite ? "COALESCE(p.details, e.details) AS details" : "CAST(COALESCE(p.details, e.details) AS TEXT) AS details"
+        let chained: SQLQueryString = dialect == .sqlite ? "e.details AS chained_details" : "CAST(e.details AS TEXT) AS chained_details"
         return """
             SELECT e.sequence, e.id, e.at, e.actor_id, e.action, e.subject_type, e.subject_id,
                    CASE WHEN p.event_id IS NULL THEN e.reason ELSE p.reason END AS reason, \(details), e.previous_hash, e.hash,

@@ -5,13 +5,13 @@ import SQLKit
 /// Cases: the queue columns (state, kind, version, times) beside the whole case as a JSON document.
 struct SQLCases: CaseRepository {
     let context: SQLContext
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
     func create(_ opened: Case, event: AuditEvent) async throws(StoreError) -> AuditEntry {
         _ = try Self.document(opened)  // refuse an unencodable case before touching the database
         return try await context.atomically { db in
-            try await SQLInserts.case.run(opened, on: db, dialect: d)
-            return try await SQLAuditLog.append(event, on: db, dialect: d)
+            try await SQLInserts.case.run(opened, on: db, dialect: dialect)
+            return try await SQLAuditLog.append(event, on: db, dialect: dialect)
         }
     }
 
@@ -24,23 +24,23 @@ struct SQLCases: CaseRepository {
         }
         let document = try Self.document(updated)
         return try await context.atomically { db in
-            try await Self.replace(updated, document: document, expectedVersion: expectedVersion, on: db, dialect: d)
-            return try await SQLAuditLog.append(event, on: db, dialect: d)
+            try await Self.replace(updated, document: document, expectedVersion: expectedVersion, on: db, dialect: dialect)
+            return try await SQLAuditLog.append(event, on: db, dialect: dialect)
         }
     }
 
     /// Replaces the stored case with `updated` if it is still at `expectedVersion` (`.conflict` otherwise); the
     /// caller appends the transition's audit event in the same transaction.
-    static func replace(_ updated: Case, document: String? = nil, expectedVersion: Int, on db: any SQLDatabase, dialect d: Dialect) async throws {
+    static func replace(_ updated: Case, document: String? = nil, expectedVersion: Int, on db: any SQLDatabase, dialect: Dialect) async throws {
         let document = try document ?? Self.document(updated)
         let changed = try await db.raw("""
             UPDATE cases SET state = \(bind: updated.state.rawValue), version = \(bind: updated.version),
-                document = \(d.json(document)), updated_at = \(d.time(updated.updatedAt))
-            WHERE id = \(d.id(updated.id)) AND version = \(bind: expectedVersion)
+                document = \(dialect.json(document)), updated_at = \(dialect.time(updated.updatedAt))
+            WHERE id = \(dialect.id(updated.id)) AND version = \(bind: expectedVersion)
             RETURNING version
             """).first() != nil
         guard changed else {
-            let stored = try await db.raw("SELECT version FROM cases WHERE id = \(d.id(updated.id))").first(decodingColumn: "version", as: Int.self)
+            let stored = try await db.raw("SELECT version FROM cases WHERE id = \(dialect.id(updated.id))").first(decodingColumn: "version", as: Int.self)
             guard let stored else { throw StoreError(.notFound, "There is no case \(updated.id).") }
             throw StoreError(
                 .conflict,
@@ -51,21 +51,21 @@ struct SQLCases: CaseRepository {
 
     func find(_ id: CaseID) async throws(StoreError) -> Case? {
         try await context.run { db in
-            try await db.raw("SELECT \(d.jsonText("document")) FROM cases WHERE id = \(d.id(id))").first().map(Self.case)
+            try await db.raw("SELECT \(dialect.jsonText("document")) FROM cases WHERE id = \(dialect.id(id))").first().map(Self.case)
         }
     }
 
     func cases(in state: Case.State, limit: Int) async throws(StoreError) -> [Case] {
         try await context.run { db in
             try await db.raw("""
-                SELECT \(d.jsonText("document")) FROM cases WHERE state = \(bind: state.rawValue)
+                SELECT \(dialect.jsonText("document")) FROM cases WHERE state = \(bind: state.rawValue)
                 ORDER BY updated_at, id LIMIT \(literal: max(0, limit))
                 """).all().map(Self.case)
         }
     }
 
     func cases(of observationID: ObservationID) async throws(StoreError) -> [Case] {
-        try await context.run { db in try await Self.cases(of: observationID, on: db, dialect: d) }
+        try await context.run { db in try await Self.cases(of: observationID, on: db, dialect: dialect) }
     }
 
     func cases(in state: Case.State, employer: OrganisationID, page: Int, pageSize: Int) async throws(StoreError) -> [Case] {
@@ -73,16 +73,16 @@ struct SQLCases: CaseRepository {
         let offset = (max(page, 1) - 1) * size
         return try await context.run { db in
             try await db.raw("""
-                SELECT \(d.jsonText("document")) FROM cases
-                WHERE employer_id = \(d.id(employer)) AND state = \(bind: state.rawValue)
+                SELECT \(dialect.jsonText("document")) FROM cases
+                WHERE employer_id = \(dialect.id(employer)) AND state = \(bind: state.rawValue)
                 ORDER BY opened_at, id LIMIT \(literal: size) OFFSET \(literal: offset)
                 """).all().map(Self.case)
         }
     }
 
-    static func cases(of observationID: ObservationID, on db: any SQLDatabase, dialect d: Dialect) async throws -> [Case] {
+    static func cases(of observationID: ObservationID, on db: any SQLDatabase, dialect: Dialect) async throws -> [Case] {
         try await db.raw("""
-            SELECT \(d.jsonText("document")) FROM cases WHERE observation_id = \(d.id(observationID)) ORDER BY opened_at, id
+            SELECT \(dialect.jsonText("document")) FROM cases WHERE observation_id = \(dialect.id(observationID)) ORDER BY opened_at, id
             """).all().map(Self.case)
     }
 

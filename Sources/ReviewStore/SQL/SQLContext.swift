@@ -1,4 +1,5 @@
 import Foundation
+import ReviewDomain
 import SQLKit
 
 /// Where a repository's SQL runs: on the store's pool (each operation leases a connection, and an operation
@@ -20,7 +21,7 @@ struct SQLContext: Sendable {
             case .transaction(let database): return try await body(database)
             }
         } catch {
-            throw StoreError.from(error, dialect: dialect)
+            throw StoreError(wrapping: error)
         }
     }
 
@@ -36,7 +37,7 @@ struct SQLContext: Sendable {
                 return try await body(database)
             }
         } catch {
-            throw StoreError.from(error, dialect: dialect)
+            throw StoreError(wrapping: error)
         }
     }
 
@@ -58,12 +59,23 @@ struct SQLContext: Sendable {
 }
 
 extension StoreError {
-    /// Maps a driver error to a store error; store errors pass through unchanged.
-    static func from(_ error: any Error, dialect: Dialect) -> StoreError {
-        if let error = error as? StoreError { return error }
-        if let mapped = fromDriver(error, dialect: dialect) { return mapped }
-        if error is CancellationError { return StoreError(.unavailable, "The operation was cancelled.", cause: error) }
-        if error is DecodingError { return StoreError(.corruptData, "A stored row could not be read.", cause: error) }
-        return StoreError(.database, "The database operation failed.", cause: error)
+    /// The one mapping of whatever a store operation threw to a store error: store errors pass through unchanged,
+    /// SQLite and PostgreSQL errors get their codes (``fromDriver(_:)``), and a domain refusal (``DomainError``,
+    /// ``CaseTransitionError``: a rule of ReviewDomain the request broke) becomes `.invalidArgument` with the same
+    /// message and the refusal as its ``cause``, so that the edge can still answer from the refusal itself.
+    init(wrapping error: any Error) {
+        switch error {
+        case let error as StoreError: self = error
+        case let error as DomainError: self.init(.invalidArgument, error.message, cause: error)
+        case let error as CaseTransitionError: self.init(.invalidArgument, error.message, cause: error)
+        case is CancellationError: self.init(.unavailable, "The operation was cancelled.", cause: error)
+        case is DecodingError: self.init(.corruptData, "A stored row could not be read.", cause: error)
+        default: self = Self.fromDriver(error) ?? StoreError(.database, "The database operation failed.", cause: error)
+        }
+    }
+
+    /// Runs `body`, turning whatever it throws into a ``StoreError`` (``init(wrapping:)``).
+    static func mapping<R>(_ body: () throws -> R) throws(StoreError) -> R {
+        do { return try body() } catch { throw StoreError(wrapping: error) }
     }
 }

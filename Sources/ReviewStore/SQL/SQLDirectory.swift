@@ -1,5 +1,5 @@
-/// Anything that runs SQL in a ``SQLContext`` gets every repository bound to that context.
-protocol SQLContextProvider: Repositories {
+/// Anything that runs SQL in a ``SQLContext`` gets the records' repositories bound to that context.
+protocol SQLContextProvider: RecordRepositories {
     var context: SQLContext { get }
 }
 
@@ -11,6 +11,9 @@ extension SQLContextProvider {
     public var recordings: any RecordingRepository { SQLRecordings(context: context) }
     public var ratings: any RatingRepository { SQLRatings(context: context) }
     public var cases: any CaseRepository { SQLCases(context: context) }
+}
+
+extension StoreTransaction {
     public var audit: any AuditLog { SQLAuditLog(context: context) }
     public var jobs: any JobQueue { SQLJobQueue(context: context) }
 }

@@ -29,55 +29,55 @@ struct SQLInsert<Value>: Sendable {
 }
 
 enum SQLInserts {
-    static let organisation = SQLInsert<Organisation>(table: "organisations", columns: ["id", "name", "kind"]) { o, d in
-        "(\(d.id(o.id)), \(bind: o.name), \(bind: o.kind.rawValue))"
+    static let organisation = SQLInsert<Organisation>(table: "organisations", columns: ["id", "name", "kind"]) { o, dialect in
+        "(\(dialect.id(o.id)), \(bind: o.name), \(bind: o.kind.rawValue))"
     }
 
-    static let user = SQLInsert<User>(table: "users", columns: ["id", "name", "role", "organisation_id", "active"]) { u, d in
-        "(\(d.id(u.id)), \(bind: u.name), \(bind: u.role.rawValue), \(d.id(u.organisationID)), \(bind: u.active))"
+    static let user = SQLInsert<User>(table: "users", columns: ["id", "name", "role", "organisation_id", "active"]) { u, dialect in
+        "(\(dialect.id(u.id)), \(bind: u.name), \(bind: u.role.rawValue), \(dialect.id(u.organisationID)), \(bind: u.active))"
     }
 
-    static let candidate = SQLInsert<CandidateRecord>(table: "candidates", columns: ["id", "registration_number", "name", "employer_id"]) { c, d in
-        "(\(d.id(c.candidate.id)), \(bind: c.candidate.registrationNumber), \(bind: c.name), \(d.id(c.candidate.employerID)))"
+    static let candidate = SQLInsert<CandidateRecord>(table: "candidates", columns: ["id", "registration_number", "name", "employer_id"]) { c, dialect in
+        "(\(dialect.id(c.candidate.id)), \(bind: c.candidate.registrationNumber), \(bind: c.name), \(dialect.id(c.candidate.employerID)))"
     }
 
     static let observation = SQLInsert<ObservationRecord>(
         table: "observations", columns: ["id", "ref", "candidate_id", "observed_at", "scenario", "practice_area"]
-    ) { o, d in
-        "(\(d.id(o.observation.id)), \(bind: o.ref), \(d.id(o.observation.candidateID)), \(d.time(o.observation.date)), \(bind: o.observation.scenario), \(bind: o.observation.practiceArea.rawValue))"
+    ) { o, dialect in
+        "(\(dialect.id(o.observation.id)), \(bind: o.ref), \(dialect.id(o.observation.candidateID)), \(dialect.time(o.observation.date)), \(bind: o.observation.scenario), \(bind: o.observation.practiceArea.rawValue))"
     }
 
     static let rating = SQLInsert<Rating>(
         table: "ratings",
         columns: ["id", "observation_id", "source", "score", "rater_id", "rationale", "rated_at", "supersedes", "correction_reason"]
-    ) { r, d in
-        "(\(d.id(r.id)), \(d.id(r.observationID)), \(bind: r.source.rawValue), \(bind: r.score.value), \(d.id(r.raterID)), \(bind: r.rationale), \(d.time(r.ratedAt)), \(d.optionalID(r.supersedes)), \(bind: r.correctionReason))"
+    ) { r, dialect in
+        "(\(dialect.id(r.id)), \(dialect.id(r.observationID)), \(bind: r.source.rawValue), \(bind: r.score.value), \(dialect.id(r.raterID)), \(bind: r.rationale), \(dialect.time(r.ratedAt)), \(dialect.optionalID(r.supersedes)), \(bind: r.correctionReason))"
     }
 
     static let `case` = SQLInsert<Case>(
         table: "cases", columns: ["id", "observation_id", "employer_id", "kind", "state", "version", "document", "opened_at", "updated_at", "calibration"]
-    ) { c, d in
-        "(\(d.id(c.id)), \(d.id(c.observationID)), \(d.id(c.employerID)), \(bind: c.kind.rawValue), \(bind: c.state.rawValue), \(bind: c.version), \(d.json(try SQLCases.document(c))), \(d.time(c.openedAt)), \(d.time(c.updatedAt)), \(bind: c.isCalibration))"
+    ) { c, dialect in
+        "(\(dialect.id(c.id)), \(dialect.id(c.observationID)), \(dialect.id(c.employerID)), \(bind: c.kind.rawValue), \(bind: c.state.rawValue), \(bind: c.version), \(dialect.json(try SQLCases.document(c))), \(dialect.time(c.openedAt)), \(dialect.time(c.updatedAt)), \(bind: c.isCalibration))"
     }
 
     static let assignment = SQLInsert<Assignment>(
         table: "case_assignments",
         columns: ["case_id", "moderator_id", "assigned_by", "assigned_at", "kind", "state", "round", "due_at", "reasons"]
-    ) { a, d in
-        "(\(d.id(a.caseID)), \(d.id(a.moderatorID)), \(d.id(a.assignedBy)), \(d.time(a.assignedAt)), \(bind: a.kind.rawValue), \(bind: a.state.rawValue), \(bind: a.round), \(d.time(a.dueAt)), \(d.json(try JSONCoding.text(a.reasons))))"
+    ) { a, dialect in
+        "(\(dialect.id(a.caseID)), \(dialect.id(a.moderatorID)), \(dialect.id(a.assignedBy)), \(dialect.time(a.assignedAt)), \(bind: a.kind.rawValue), \(bind: a.state.rawValue), \(bind: a.round), \(dialect.time(a.dueAt)), \(dialect.json(try JSONCoding.text(a.reasons))))"
     }
 
     static let auditEvent = SQLInsert<AuditEntry>(
         table: "audit_events",
         columns: ["sequence", "id", "at", "actor_id", "action", "subject_type", "subject_id", "reason", "details", "previous_hash", "hash"]
-    ) { e, d in
-        "(\(bind: e.event.sequence), \(d.id(e.event.id)), \(d.time(e.event.at)), \(d.id(e.event.actorID)), \(bind: e.event.action.rawValue), \(bind: e.event.subject.type), \(bind: e.event.subject.id), \(bind: e.event.reason), \(d.json(e.event.canonicalDetailsJSON)), \(bind: e.previousHash), \(bind: e.hash))"
+    ) { e, dialect in
+        "(\(bind: e.event.sequence), \(dialect.id(e.event.id)), \(dialect.time(e.event.at)), \(dialect.id(e.event.actorID)), \(bind: e.event.action.rawValue), \(bind: e.event.subject.type), \(bind: e.event.subject.id), \(bind: e.event.reason), \(dialect.json(e.event.canonicalDetailsJSON)), \(bind: e.previousHash), \(bind: e.hash))"
     }
 
     /// An audit event's personal part (its `reason` and `details` with the salt), kept apart from the chain.
     static let auditPersonalPart = SQLInsert<AuditEvent>(
         table: "audit_event_personal", columns: ["event_id", "reason", "details"]
-    ) { e, d in
-        "(\(d.id(e.id)), \(bind: e.reason), \(d.json(e.canonicalDetailsJSON)))"
+    ) { e, dialect in
+        "(\(dialect.id(e.id)), \(bind: e.reason), \(dialect.json(e.canonicalDetailsJSON)))"
     }
 }

@@ -5,24 +5,24 @@ import SQLKit
 /// Organisations, users, candidates and observations: plain rows.
 struct SQLOrganisations: OrganisationRepository {
     let context: SQLContext
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
     func insert(_ organisation: Organisation) async throws(StoreError) {
         try await context.run { db in
-            try await SQLInserts.organisation.run(organisation, on: db, dialect: d)
+            try await SQLInserts.organisation.run(organisation, on: db, dialect: dialect)
         }
     }
 
     func find(_ id: OrganisationID) async throws(StoreError) -> Organisation? {
         try await context.run { db in
-            try await db.raw("SELECT * FROM organisations WHERE id = \(d.id(id))").first().map(Self.organisation)
+            try await db.raw("SELECT * FROM organisations WHERE id = \(dialect.id(id))").first().map(Self.organisation)
         }
     }
 
     func all() async throws(StoreError) -> [Organisation] {
         try await context.run { db in
-            // The service's own organisation (Actor.system, migration 6) takes no part in the scheme.
-            try await db.raw("SELECT * FROM organisations WHERE id <> \(d.id(OrganisationID.system)) ORDER BY name, id").all().map(Self.organisation)
+            // The service's own organisation (ActingUser.system, migration 6) takes no part in the scheme.
+            try await db.raw("SELECT * FROM organisations WHERE id <> \(dialect.id(OrganisationID.system)) ORDER BY name, id").all().map(Self.organisation)
         }
     }
 
@@ -33,29 +33,29 @@ struct SQLOrganisations: OrganisationRepository {
 
 struct SQLUsers: UserRepository {
     let context: SQLContext
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
     func insert(_ user: User) async throws(StoreError) {
         try await context.run { db in
-            try await SQLInserts.user.run(user, on: db, dialect: d)
+            try await SQLInserts.user.run(user, on: db, dialect: dialect)
         }
     }
 
     func find(_ id: UserID) async throws(StoreError) -> User? {
         try await context.run { db in
-            try await db.raw("SELECT * FROM users WHERE id = \(d.id(id))").first().map(Self.user)
+            try await db.raw("SELECT * FROM users WHERE id = \(dialect.id(id))").first().map(Self.user)
         }
     }
 
     func users(of organisationID: OrganisationID) async throws(StoreError) -> [User] {
         try await context.run { db in
-            try await db.raw("SELECT * FROM users WHERE organisation_id = \(d.id(organisationID)) ORDER BY name, id").all().map(Self.user)
+            try await db.raw("SELECT * FROM users WHERE organisation_id = \(dialect.id(organisationID)) ORDER BY name, id").all().map(Self.user)
         }
     }
 
     func setActive(_ id: UserID, _ active: Bool) async throws(StoreError) {
         let updated = try await context.run { db in
-            try await db.raw("UPDATE users SET active = \(bind: active) WHERE id = \(d.id(id)) RETURNING id").first() != nil
+            try await db.raw("UPDATE users SET active = \(bind: active) WHERE id = \(dialect.id(id)) RETURNING id").first() != nil
         }
         guard updated else { throw StoreError(.notFound, "There is no user \(id).") }
     }
@@ -68,17 +68,17 @@ struct SQLUsers: UserRepository {
 
 struct SQLCandidates: CandidateRepository {
     let context: SQLContext
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
     func insert(_ candidate: Candidate, name: String) async throws(StoreError) {
         try await context.run { db in
-            try await SQLInserts.candidate.run(CandidateRecord(candidate: candidate, name: name), on: db, dialect: d)
+            try await SQLInserts.candidate.run(CandidateRecord(candidate: candidate, name: name), on: db, dialect: dialect)
         }
     }
 
     func find(_ id: CandidateID) async throws(StoreError) -> CandidateRecord? {
         try await context.run { db in
-            try await db.raw("SELECT * FROM candidates WHERE id = \(d.id(id))").first().map(Self.candidate)
+            try await db.raw("SELECT * FROM candidates WHERE id = \(dialect.id(id))").first().map(Self.candidate)
         }
     }
 
@@ -99,17 +99,17 @@ struct SQLCandidates: CandidateRepository {
 
 struct SQLObservations: ObservationRepository {
     let context: SQLContext
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
     func insert(_ observation: Observation, ref: String?) async throws(StoreError) {
         try await context.run { db in
-            try await SQLInserts.observation.run(ObservationRecord(observation: observation, ref: ref), on: db, dialect: d)
+            try await SQLInserts.observation.run(ObservationRecord(observation: observation, ref: ref), on: db, dialect: dialect)
         }
     }
 
     func find(_ id: ObservationID) async throws(StoreError) -> ObservationRecord? {
         try await context.run { db in
-            try await db.raw("SELECT * FROM observations WHERE id = \(d.id(id))").first().map(Self.observation)
+            try await db.raw("SELECT * FROM observations WHERE id = \(dialect.id(id))").first().map(Self.observation)
         }
     }
 
@@ -121,7 +121,7 @@ struct SQLObservations: ObservationRepository {
 
     func observations(of candidateID: CandidateID) async throws(StoreError) -> [ObservationRecord] {
         try await context.run { db in
-            try await db.raw("SELECT * FROM observations WHERE candidate_id = \(d.id(candidateID)) ORDER BY observed_at, id")
+            try await db.raw("SELECT * FROM observations WHERE candidate_id = \(dialect.id(candidateID)) ORDER BY observed_at, id")
                 .all().map(Self.observation)
         }
     }

@@ -4,30 +4,30 @@ import SQLKit
 
 struct SQLRatings: RatingRepository {
     let context: SQLContext
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
-    func append(_ rating: Rating, by actor: Actor) async throws(StoreError) -> AuditEntry {
+    func append(_ rating: Rating, by actor: ActingUser) async throws(StoreError) -> AuditEntry {
         guard actor.userID == rating.raterID else {
             throw StoreError(.invalidArgument, "Rating \(rating.id) was made by another user than the actor recording it.")
         }
         return try await context.atomically { db in
-            if let employerID = try await Self.employer(of: rating.observationID, on: db, dialect: d) {
+            if let employerID = try await Self.employer(of: rating.observationID, on: db, dialect: dialect) {
                 // The stored ratings plus this one must still form a ledger (a correction supersedes a current
                 // rating of the same source, …); the database checks what it can express, the domain the rest.
-                let existing = try await Self.ratings(of: rating.observationID, on: db, dialect: d)
+                let existing = try await Self.ratings(of: rating.observationID, on: db, dialect: dialect)
                 do {
                     _ = try RatingLedger(observationID: rating.observationID, employerID: employerID, restoring: existing + [rating])
                 } catch let error as DomainError {
                     throw StoreError(.constraintViolation, error.message, cause: error)
                 }
             }
-            try await SQLInserts.rating.run(rating, on: db, dialect: d)
-            return try await SQLAuditLog.append(Self.event(for: rating, by: actor), on: db, dialect: d)
+            try await SQLInserts.rating.run(rating, on: db, dialect: dialect)
+            return try await SQLAuditLog.append(Self.event(for: rating, by: actor), on: db, dialect: dialect)
         }
     }
 
     /// The audit event that records `rating` (`rating.recorded`, or `rating.corrected` for a correction).
-    static func event(for rating: Rating, by actor: Actor) -> AuditEvent {
+    static func event(for rating: Rating, by actor: ActingUser) -> AuditEvent {
         var details = [
             "observation": rating.observationID.description, "source": rating.source.rawValue,
             "score": rating.score.description, "role": actor.role.rawValue,
@@ -42,21 +42,21 @@ struct SQLRatings: RatingRepository {
     }
 
     func ratings(of observationID: ObservationID) async throws(StoreError) -> [Rating] {
-        try await context.run { db in try await Self.ratings(of: observationID, on: db, dialect: d) }
+        try await context.run { db in try await Self.ratings(of: observationID, on: db, dialect: dialect) }
     }
 
     func ledger(of observationID: ObservationID) async throws(StoreError) -> RatingLedger {
         // Two reads need no transaction: ratings are append-only and an observation's employer is fixed.
         try await context.run { db in
-            guard let employerID = try await Self.employer(of: observationID, on: db, dialect: d) else {
+            guard let employerID = try await Self.employer(of: observationID, on: db, dialect: dialect) else {
                 throw StoreError(.notFound, "There is no observation \(observationID).")
             }
-            return try await Self.ledger(of: observationID, employerID: employerID, on: db, dialect: d)
+            return try await Self.ledger(of: observationID, employerID: employerID, on: db, dialect: dialect)
         }
     }
 
-    static func ledger(of observationID: ObservationID, employerID: OrganisationID, on db: any SQLDatabase, dialect d: Dialect) async throws -> RatingLedger {
-        let ratings = try await Self.ratings(of: observationID, on: db, dialect: d)
+    static func ledger(of observationID: ObservationID, employerID: OrganisationID, on db: any SQLDatabase, dialect: Dialect) async throws -> RatingLedger {
+        let ratings = try await Self.ratings(of: observationID, on: db, dialect: dialect)
         do {
             return try RatingLedger(observationID: observationID, employerID: employerID, restoring: ratings)
         } catch {
@@ -64,15 +64,15 @@ struct SQLRatings: RatingRepository {
         }
     }
 
-    static func employer(of observationID: ObservationID, on db: any SQLDatabase, dialect d: Dialect) async throws -> OrganisationID? {
+    static func employer(of observationID: ObservationID, on db: any SQLDatabase, dialect: Dialect) async throws -> OrganisationID? {
         try await db.raw("""
             SELECT c.employer_id FROM observations o JOIN candidates c ON c.id = o.candidate_id
-            WHERE o.id = \(d.id(observationID))
+            WHERE o.id = \(dialect.id(observationID))
             """).first().map { try $0.id("employer_id") }
     }
 
-    static func ratings(of observationID: ObservationID, on db: any SQLDatabase, dialect d: Dialect) async throws -> [Rating] {
-        try await db.raw("SELECT * FROM ratings WHERE observation_id = \(d.id(observationID)) ORDER BY append_order")
+    static func ratings(of observationID: ObservationID, on db: any SQLDatabase, dialect: Dialect) async throws -> [Rating] {
+        try await db.raw("SELECT * FROM ratings WHERE observation_id = \(dialect.id(observationID)) ORDER BY append_order")
             .all().map(rating)
     }
 

@@ -4,16 +4,16 @@ import SQLKit
 
 struct SQLRecordings: RecordingRepository {
     let context: SQLContext
-    private var d: Dialect { context.dialect }
+    private var dialect: Dialect { context.dialect }
 
     func insert(_ recording: Recording, at time: Date) async throws(StoreError) {
         try await context.run { db in
             try await db.raw("""
                 INSERT INTO recordings (id, observation_id, uploaded_by, file_name, sha256, byte_count, status,
                                         rejection_reason, created_at, updated_at)
-                VALUES (\(d.id(recording.id)), \(d.id(recording.observationID)), \(d.id(recording.uploadedBy)),
+                VALUES (\(dialect.id(recording.id)), \(dialect.id(recording.observationID)), \(dialect.id(recording.uploadedBy)),
                         \(bind: recording.fileName), \(bind: recording.sha256), \(bind: recording.byteCount),
-                        \(bind: recording.status.name), \(bind: recording.status.rejectionReason), \(d.time(time)), \(d.time(time)))
+                        \(bind: recording.status.name), \(bind: recording.status.rejectionReason), \(dialect.time(time)), \(dialect.time(time)))
                 """).run()
         }
     }
@@ -23,8 +23,8 @@ struct SQLRecordings: RecordingRepository {
             try await db.raw("""
                 UPDATE recordings SET sha256 = \(bind: recording.sha256), byte_count = \(bind: recording.byteCount),
                     status = \(bind: recording.status.name), rejection_reason = \(bind: recording.status.rejectionReason),
-                    updated_at = \(d.time(time))
-                WHERE id = \(d.id(recording.id)) RETURNING id
+                    updated_at = \(dialect.time(time))
+                WHERE id = \(dialect.id(recording.id)) RETURNING id
                 """).first() != nil
         }
         guard updated else { throw StoreError(.notFound, "There is no recording \(recording.id).") }
@@ -32,7 +32,7 @@ struct SQLRecordings: RecordingRepository {
 
     func find(_ id: RecordingID) async throws(StoreError) -> Recording? {
         try await context.run { db in
-            try await db.raw("SELECT * FROM recordings WHERE id = \(d.id(id))").first().map(Self.recording)
+            try await db.raw("SELECT * FROM recordings WHERE id = \(dialect.id(id))").first().map(Self.recording)
         }
     }
 
@@ -45,7 +45,7 @@ struct SQLRecordings: RecordingRepository {
 
     func recordings(of observationID: ObservationID) async throws(StoreError) -> [Recording] {
         try await context.run { db in
-            try await db.raw("SELECT * FROM recordings WHERE observation_id = \(d.id(observationID)) ORDER BY created_at, id")
+            try await db.raw("SELECT * FROM recordings WHERE observation_id = \(dialect.id(observationID)) ORDER BY created_at, id")
                 .all().map(Self.recording)
         }
     }

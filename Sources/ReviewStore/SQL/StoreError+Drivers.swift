@@ -5,9 +5,14 @@ extension StoreError {
     /// What a person is told when the database's disk is full.
     static let storageFullMessage = "The server's disk is full, so nothing was saved: try again later. The service's administrator has been told."
     /// Maps an SQLite or PostgreSQL error; `nil` for any other error.
-    static func fromDriver(_ error: any Error, dialect: Dialect) -> StoreError? {
+    static func fromDriver(_ error: any Error) -> StoreError? {
         if let error = error as? SQLiteError { return from(sqlite: error) }
         if let error = error as? PSQLError { return from(postgres: error) }
+        // postgres-nio's pool refuses a lease once the client is shut down (or its requests are cancelled); its error type
+        // lives in `_ConnectionPoolModule`, which is not a product we can import, so it is recognised by name.
+        if String(reflecting: type(of: error)).hasSuffix(".ConnectionPoolError") {
+            return StoreError(.unavailable, "The database is unavailable: the store's connections are shut down.", cause: error)
+        }
         return nil
     }
 

@@ -11,20 +11,20 @@ public struct RecordedRating: Sendable, Hashable {
 
 /// The workflow steps the API takes, each in one transaction with its audit events: the domain decides,
 /// the store keeps.
-extension ReviewStore {
+extension WorkflowStore {
     /// Records a rating (or, with `supersedes`, a correction) by `actor` and opens an automatic dispute when
     /// the policy says so. Domain refusals (wrong role, blank rationale, a second rating) are
     /// `.invalidArgument` with the domain's message and code as cause; `.notFound` for an unknown observation.
     public func recordRating(
         observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
-        by actor: Actor, policy: DisputePolicy = .default, at time: Date = Date()
-    ) async throws -> RecordedRating {
+        by actor: ActingUser, policy: DisputePolicy = .default, at time: Date = Date()
+    ) async throws(StoreError) -> RecordedRating {
         var attempt = 1
         while true {
-            do {
+            do throws(StoreError) {
                 return try await recordRatingOnce(observationID: observationID, score: score, rationale: rationale, supersedes: supersedes,
                                                   correctionReason: correctionReason, by: actor, policy: policy, at: time)
-            } catch let error as StoreError where attempt < 3 && error.isConcurrencyRefusal {
+            } catch let error where attempt < 3 && error.isConcurrencyRefusal {
                 // A concurrent writer got there first (the same rating, or a case opened on the observation meanwhile): the
                 // database's unique indexes refused this one (migration 10), or PostgreSQL broke a deadlock with a flag
                 // opening the case. Again against what is now stored: the same rating is then refused naming the existing
@@ -36,17 +36,17 @@ extension ReviewStore {
 
     private func recordRatingOnce(
         observationID: ObservationID, score: Score, rationale: String, supersedes: RatingID?, correctionReason: String?,
-        by actor: Actor, policy: DisputePolicy, at time: Date
-    ) async throws -> RecordedRating {
+        by actor: ActingUser, policy: DisputePolicy, at time: Date
+    ) async throws(StoreError) -> RecordedRating {
         try await transaction { (tx: StoreTransaction) async throws -> RecordedRating in
-            let d = tx.context.dialect
+            let dialect = tx.context.dialect
             let (ledger, cases) = try await tx.context.run { (db: any SQLDatabase) async throws -> (RatingLedger, [Case]) in
-                guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: d) else {
+                guard let employerID = try await SQLRatings.employer(of: observationID, on: db, dialect: dialect) else {
                     throw StoreError(.notFound, "There is no observation \(observationID).")
                 }
-                try await ReviewStore.refuseIfErased(observation: observationID, on: db, dialect: d)
-                let ledger = try await SQLRatings.ledger(of: observationID, employerID: employerID, on: db, dialect: d)
-                return (ledger, try await SQLCases.cases(of: observationID, on: db, dialect: d).filter { !$0.isCalibration })
+                try await DataProtectionStore.refuseIfErased(observation: observationID, on: db, dialect: dialect)
+                let ledger = try await SQLRatings.ledger(of: observationID, employerID: employerID, on: db, dialect: dialect)
+                return (ledger, try await SQLCases.cases(of: observationID, on: db, dialect: dialect).filter { !$0.isCalibration })
             }
             // The case the rating concerns: the active one, else a decided one. A decision is re-run only by the lead's
             // reopening on a ground, never by a fresh automatic dispute (decision 10): that case is told instead.
@@ -90,28 +90,29 @@ extension ReviewStore {
 
     /// Flags an observation by hand: opens a manual-flag case, or joins the active case on it (also when another
     /// writer opened it a moment ago: the database keeps one active case per observation, migration 10). A decided
-    /// case is not re-run by a flag (`CaseTransitionError` `.alreadyDecided`, naming the lead's reopen).
-    public func flag(observationID: ObservationID, reason: String, by actor: Actor, at time: Date = Date()) async throws -> Case {
+    /// case is not re-run by a flag (`.invalidArgument`, its cause the `CaseTransitionError` `.alreadyDecided`, naming
+    /// the lead's reopen).
+    public func flag(observationID: ObservationID, reason: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) -> Case {
         var attempt = 1
         while true {
-            do {
+            do throws(StoreError) {
                 return try await flagOnce(observationID: observationID, reason: reason, by: actor, at: time)
-            } catch let error as StoreError where attempt < 3 && error.isConcurrencyRefusal {
+            } catch let error where attempt < 3 && error.isConcurrencyRefusal {
                 // Another flag or rating opened (or changed) the active case meanwhile: join it as it now stands.
                 attempt += 1
             }
         }
     }
 
-    private func flagOnce(observationID: ObservationID, reason: String, by actor: Actor, at time: Date) async throws -> Case {
+    private func flagOnce(observationID: ObservationID, reason: String, by actor: ActingUser, at time: Date) async throws(StoreError) -> Case {
         // Under the moderation lock (PostgreSQL), so that flags racing on one observation take turns and join the one
         // case instead of each failing on its version; a rating that opens a dispute meanwhile meets the unique index.
         try await moderation { sql in
-            guard let employerID = try await SQLRatings.employer(of: observationID, on: sql.db, dialect: sql.d) else {
+            guard let employerID = try await SQLRatings.employer(of: observationID, on: sql.db, dialect: sql.dialect) else {
                 throw StoreError(.notFound, "There is no observation \(observationID).")
             }
-            try await ReviewStore.refuseIfErased(observation: observationID, on: sql.db, dialect: sql.d)
-            let existing = try await SQLCases.cases(of: observationID, on: sql.db, dialect: sql.d)
+            try await DataProtectionStore.refuseIfErased(observation: observationID, on: sql.db, dialect: sql.dialect)
+            let existing = try await SQLCases.cases(of: observationID, on: sql.db, dialect: sql.dialect)
             let (result, event) = try Case.flag(observationID: observationID, employerID: employerID, existing: existing, by: actor, at: time, reason: reason)
             if let joined = existing.first(where: { $0.id == result.id }) {
                 _ = try await sql.cases.update(result, expectedVersion: joined.version, event: event)
@@ -127,12 +128,12 @@ extension ReviewStore {
     /// case ends its open assignments and, for a near miss, gets a development plan; a withdrawn one ends its
     /// assignments. Returns the case as it then stands (routing may have moved it into moderation).
     public func transition(
-        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor,
+        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: ActingUser,
         policy: DisputePolicy = .default, at time: Date = Date()
-    ) async throws -> Case {
-        do {
+    ) async throws(StoreError) -> Case {
+        do throws(StoreError) {
             return try await transitionOnce(id, command, expectedVersion: expectedVersion, reason: reason, by: actor, policy: policy, at: time)
-        } catch let error as StoreError where error.code == .duplicate {
+        } catch let error where error.code == .duplicate {
             // The one-active-case index (migration 10): reopening while another case on the observation is active.
             throw StoreError(.conflict, """
                 Case \(id) cannot become active again while another case on the same observation is active: an observation has \
@@ -142,8 +143,8 @@ extension ReviewStore {
     }
 
     private func transitionOnce(
-        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: Actor, policy: DisputePolicy, at time: Date
-    ) async throws -> Case {
+        _ id: CaseID, _ command: CaseCommand, expectedVersion: Int, reason: String?, by actor: ActingUser, policy: DisputePolicy, at time: Date
+    ) async throws(StoreError) -> Case {
         try await moderation { sql in
             let current = try await sql.lockedCase(id)
             guard current.version == expectedVersion else {
@@ -169,16 +170,16 @@ extension ReviewStore {
     }
 
     /// Records that `actor` viewed (or downloaded) a recording: one event per viewing.
-    public func recordViewing(of recordingID: RecordingID, variant: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) {
-        try await audit.append(AuditEvent(
+    public func recordViewing(of recordingID: RecordingID, variant: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) {
+        try await store.audit.append(AuditEvent(
             at: time, actorID: actor.userID, action: "recording.viewed",
             subject: .init(type: "recording", id: recordingID.description),
             details: ["variant": variant, "role": actor.role.rawValue]))
     }
 
     /// Records that `actor` added or replaced a recording's captions (WebVTT): the file's size and hash.
-    public func recordCaptions(of recordingID: RecordingID, bytes: Int, sha256: String, by actor: Actor, at time: Date = Date()) async throws(StoreError) {
-        try await audit.append(AuditEvent(
+    public func recordCaptions(of recordingID: RecordingID, bytes: Int, sha256: String, by actor: ActingUser, at time: Date = Date()) async throws(StoreError) {
+        try await store.audit.append(AuditEvent(
             at: time, actorID: actor.userID, action: "recording.captions_added",
             subject: .init(type: "recording", id: recordingID.description),
             details: ["bytes": String(bytes), "sha256": sha256, "role": actor.role.rawValue]))

@@ -43,7 +43,7 @@ struct APIFixture {
         let employerA = Organisation(name: "Employer A", kind: .employer)
         let employerB = Organisation(name: "Employer B", kind: .employer)
         let panel = Organisation(name: "Panel", kind: .moderationPanel)
-        for organisation in [body, employerA, employerB, panel] { try await store.organisations.insert(organisation) }
+        for organisation in [body, employerA, employerB, panel] { try await store.records.organisations.insert(organisation) }
         let roles: [Caller: (Role, Organisation)] = [
             .assessor: (.assessor, body), .employer: (.employer, employerA), .otherEmployer: (.employer, employerB),
             .assignedModerator: (.moderator(.professional), panel), .unassignedModerator: (.moderator(.lay), panel),
@@ -55,31 +55,31 @@ struct APIFixture {
         for caller in Caller.allCases {
             let (role, organisation) = roles[caller]!
             let user = User(name: "Test \(caller.rawValue)", role: role, organisationID: organisation.id)
-            try await store.users.insert(user)
+            try await store.records.users.insert(user)
             let secret = "token-\(caller.rawValue)-\(UUID().uuidString)"
-            let record = try await store.createAPIToken(id: "id-\(caller.rawValue)", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
+            let record = try await store.accounts.createAPIToken(id: "id-\(caller.rawValue)", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
             users[caller] = user
             tokens[caller] = secret
             tokenIDs[caller] = record.id
         }
-        _ = try await store.createAPIToken(id: "spare-assessor", userID: users[.assessor]!.id, name: "spare", tokenHash: Secrets.hash("spare-\(UUID())"))
+        _ = try await store.accounts.createAPIToken(id: "spare-assessor", userID: users[.assessor]!.id, name: "spare", tokenHash: Secrets.hash("spare-\(UUID())"))
         let candidate = CandidateRecord(candidate: Candidate(registrationNumber: "SW000001", employerID: employerA.id), name: "Casey Candidate")
-        try await store.candidates.insert(candidate.candidate, name: candidate.name)
+        try await store.records.candidates.insert(candidate.candidate, name: candidate.name)
         let observation = ObservationRecord(
             observation: Observation(candidateID: candidate.candidate.id, date: Date(timeIntervalSince1970: 1_790_000_000), scenario: "Home visit", practiceArea: .childrens),
             ref: "OBS-T-1")
-        try await store.observations.insert(observation.observation, ref: observation.ref)
-        _ = try await store.recordRating(observationID: observation.observation.id, score: try Score(3), rationale: "Below the standard.",
+        try await store.records.observations.insert(observation.observation, ref: observation.ref)
+        _ = try await store.workflow.recordRating(observationID: observation.observation.id, score: try Score(3), rationale: "Below the standard.",
                                          supersedes: nil, correctionReason: nil, by: users[.assessor]!.actor)
-        let rated = try await store.recordRating(observationID: observation.observation.id, score: try Score(5), rationale: "Good practice.",
+        let rated = try await store.workflow.recordRating(observationID: observation.observation.id, score: try Score(5), rationale: "Good practice.",
                                                  supersedes: nil, correctionReason: nil, by: users[.employer]!.actor)
         guard let opened = rated.openedCase else { throw TestFailure("the ratings 3 and 5 should open a dispute") }
         // One moderator per case, a professional: sending the dispute to moderation routes it to the assigned
         // (professional) moderator, never to the lay one.
         let lead = users[.lead]!.actor
-        try await store.setModerationPolicy(try ModerationPolicy.default.with { $0.moderatorsPerCase = 1; $0.panel = [.professional] }, by: lead)
-        let dispute = try await store.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: lead)
-        guard try await store.isAssigned(users[.assignedModerator]!.id, toCase: dispute.id), dispute.state == .inModeration else {
+        try await store.moderation.setModerationPolicy(try ModerationPolicy.default.with { $0.moderatorsPerCase = 1; $0.panel = [.professional] }, by: lead)
+        let dispute = try await store.workflow.transition(opened.id, .requestModeration, expectedVersion: opened.version, reason: nil, by: lead)
+        guard try await store.moderation.isAssigned(users[.assignedModerator]!.id, toCase: dispute.id), dispute.state == .inModeration else {
             throw TestFailure("routing should give the dispute to the professional moderator")
         }
 
@@ -89,18 +89,18 @@ struct APIFixture {
         let blob = directory.appendingPathComponent("blobs/\(sha256.prefix(2))/\(sha256.dropFirst(2).prefix(2))/\(sha256)")
         try FileManager.default.createDirectory(at: blob.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(bytes).write(to: blob)
-        let stored = try await store.storeUploadedRecording(
+        let stored = try await store.ingest.storeUploadedRecording(
             uploadID: "fixture", observationID: observation.observation.id, uploadedBy: users[.assessor]!.id, fileName: "visit.mp4",
             sha256: sha256, byteCount: Int64(bytes.count))
-        _ = try await store.beginIndexing(stored.recordingID)
-        let recording = try await store.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","format":{"durationSeconds":120.0}}"#)
+        _ = try await store.ingest.beginIndexing(stored.recordingID)
+        let recording = try await store.ingest.finishIndexing(stored.recordingID, report: #"{"file":"visit.mp4","format":{"durationSeconds":120.0}}"#)
         let media = directory.appendingPathComponent("media/\(recording.id)/\(sha256)")
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
         try Data(Tus.bytes(50_000, seed: 8)).write(to: media.appendingPathComponent("proxy.mp4"))
         try Data(Tus.bytes(2_000, seed: 9)).write(to: media.appendingPathComponent("poster.jpg"))
         try Data("WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n".utf8).write(to: media.appendingPathComponent("captions.vtt"))
 
-        let hold = try await store.placeHold(on: .case, id: dispute.id.rawValue, reason: "Appeal AP-1 lodged", by: lead)
+        let hold = try await store.dataProtection.placeHold(on: .case, id: dispute.id.rawValue, reason: "Appeal AP-1 lodged", by: lead)
         return APIFixture(
             directory: directory, store: store, tokens: tokens, users: users, employerA: employerA, candidate: candidate,
             observation: observation, dispute: dispute, recording: recording, originalBytes: bytes, tokenIDs: tokenIDs, hold: hold)
@@ -120,7 +120,7 @@ struct APIFixture {
     /// Runs `test` against the app through the router, then shuts the store and removes the directory.
     func withClient(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         do {
-            try await application().test(.router) { client in try await test(client) }
+            try await application().test(.router) { client in try await test(ContractCheckingClient(base: client)) }
         } catch {
             await store.shutdown()
             try? FileManager.default.removeItem(at: directory)

@@ -19,8 +19,8 @@ final class TestClock: Sendable {
 
 /// A fresh data directory, the in-memory recording registry, and the app built the way `serve` builds it.
 struct TestServer {
-    static let assessor = ReviewDomain.Actor(userID: UserID(), role: .assessor, organisationID: OrganisationID())
-    static let otherAssessor = ReviewDomain.Actor(userID: UserID(), role: .assessor, organisationID: OrganisationID())
+    static let assessor = ActingUser(userID: UserID(), role: .assessor, organisationID: OrganisationID())
+    static let otherAssessor = ActingUser(userID: UserID(), role: .assessor, organisationID: OrganisationID())
     static let authenticator = StaticTokenAuthenticator(["test-assessor": assessor, "other-assessor": otherAssessor])
 
     let directory: URL
@@ -82,7 +82,7 @@ struct TestServer {
     /// Runs `test` against the app through the router (no sockets), then deletes the directory.
     func withRouterClient(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         defer { removeDirectory() }
-        try await application().test(.router) { client in try await test(client) }
+        try await application().test(.router) { client in try await test(ContractCheckingClient(base: client)) }
     }
 }
 

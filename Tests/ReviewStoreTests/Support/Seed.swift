@@ -30,10 +30,10 @@ struct Seed {
     @discardableResult
     static func insert(into store: ReviewStore) async throws -> Seed {
         let seed = Seed()
-        for organisation in [seed.accreditingBody, seed.employer, seed.panel] { try await store.organisations.insert(organisation) }
-        for user in [seed.assessor, seed.employerRep, seed.lead, seed.moderator] { try await store.users.insert(user) }
-        try await store.candidates.insert(seed.candidate, name: "Lukasz Wolstenholme")
-        try await store.observations.insert(seed.observation, ref: "OBS-2026-0001")
+        for organisation in [seed.accreditingBody, seed.employer, seed.panel] { try await store.records.organisations.insert(organisation) }
+        for user in [seed.assessor, seed.employerRep, seed.lead, seed.moderator] { try await store.records.users.insert(user) }
+        try await store.records.candidates.insert(seed.candidate, name: "Lukasz Wolstenholme")
+        try await store.records.observations.insert(seed.observation, ref: "OBS-2026-0001")
         return seed
     }
 

@@ -42,21 +42,17 @@ func withStore(_ backend: TestBackend, _ body: (ReviewStore) async throws -> Voi
         }
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let admin = try ReviewStore(.postgres(url: try databaseURL(serverURL, database: "postgres")))
-        do {
+        try await admin.run {
             try await admin.withRawDatabase { db in try await db.raw("CREATE DATABASE \(ident: String(name))").run() }
             let store = try ReviewStore(.postgres(url: try databaseURL(serverURL, database: String(name))))
             do {
-                try await run(body, on: store)
+                try await store.run { try await run(body, on: store) }
             } catch {
                 try? await admin.withRawDatabase { db in try await db.raw("DROP DATABASE \(ident: String(name)) WITH (FORCE)").run() }
                 throw error
             }
             try await admin.withRawDatabase { db in try await db.raw("DROP DATABASE \(ident: String(name)) WITH (FORCE)").run() }
-        } catch {
-            await admin.shutdown()
-            throw error
         }
-        await admin.shutdown()
     }
 }
 

@@ -55,7 +55,7 @@ public enum Role: Hashable, Sendable, CaseIterable, RawRepresentable, Codable, C
 }
 
 /// A user acting in one role on behalf of one organisation: who did something, and with what authority.
-public struct Actor: Hashable, Codable, Sendable {
+public struct ActingUser: Hashable, Codable, Sendable {
     /// The user.
     public let userID: UserID
     /// The role the user is acting in.
@@ -77,21 +77,61 @@ public struct Actor: Hashable, Codable, Sendable {
     }
 }
 
-extension Actor {
+extension ActingUser {
     /// The service itself, for the steps it takes on its own: routing cases to moderators, moving a case into
     /// moderation when its panel is complete, reconciling opinions by rule, expiring overdue assignments.
     ///
     /// It acts with a lead's authority for those steps only; its account cannot sign in. Every event it
     /// records names, in its details, the person or event that triggered it.
-    public static let system = Actor(userID: UserID.system, role: .lead, organisationID: OrganisationID.system)
+    public static let system = ActingUser(userID: UserID.system, role: .lead, organisationID: OrganisationID.system)
 }
 
 extension UserID {
-    /// The account of ``Actor/system``: `00000000-0000-0000-0000-000000000001`.
+    /// The account of ``ActingUser/system``: `00000000-0000-0000-0000-000000000001`.
     public static let system = UserID(rawValue: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)))
 }
 
 extension OrganisationID {
-    /// The organisation ``Actor/system`` acts for: `00000000-0000-0000-0000-000000000001`.
+    /// The organisation ``ActingUser/system`` acts for: `00000000-0000-0000-0000-000000000001`.
     public static let system = OrganisationID(rawValue: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)))
+}
+
+extension Role {
+    /// The role in words, for people: "a professional moderator", "an assessor".
+    public var phrase: String {
+        switch self {
+        case .assessor: "an assessor"
+        case .employer: "an employer"
+        case .moderator(.professional): "a professional moderator"
+        case .moderator(.lay): "a lay moderator"
+        case .lead: "a moderation lead"
+        case .auditor: "an auditor"
+        case .administrator: "an administrator"
+        }
+    }
+
+    /// Everyone in the role, in words: "Professional moderators", "Assessors".
+    public var plural: String {
+        switch self {
+        case .assessor: "Assessors"
+        case .employer: "Employers"
+        case .moderator(.professional): "Professional moderators"
+        case .moderator(.lay): "Lay moderators"
+        case .lead: "Moderation leads"
+        case .auditor: "Auditors"
+        case .administrator: "Administrators"
+        }
+    }
+
+    /// "assessors, employers and moderation leads" (lower case, in the order of `allCases`), or "nobody".
+    public static func list(_ roles: some Collection<Role>) -> String {
+        var words = allCases.filter(roles.contains).map { $0.plural.lowercased() }
+        // Both kinds of moderator are "moderators".
+        if let professional = words.firstIndex(of: "professional moderators"), words.contains("lay moderators") {
+            words[professional] = "moderators"
+            words.removeAll { $0 == "lay moderators" }
+        }
+        guard let last = words.popLast() else { return "nobody" }
+        return words.isEmpty ? last : words.joined(separator: ", ") + " and " + last
+    }
 }

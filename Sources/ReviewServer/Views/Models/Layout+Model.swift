@@ -1,0 +1,58 @@
+import Foundation
+import ReviewDomain
+
+/// What `layout.mustache` shows around every page: the title, the CSRF token for the page's scripts, and for a
+/// signed-in viewer their name, role and navigation.
+struct LayoutModel: PageModel {
+    /// The signed-in viewer in the header.
+    struct Viewer: PageModel {
+        let name: String
+        let roleText: String
+        let nav: [NavigationItem]
+        /// The viewer's unread notices, for the header's link to them (decision 24).
+        let unreadNotices: Int
+        let hasUnreadNotices: Bool
+    }
+
+    /// A link of the main navigation; `current` marks the page's own section (`aria-current`).
+    struct NavigationItem: PageModel {
+        let href: String
+        let label: String
+        let current: Bool
+    }
+
+    let title: String
+    var csrfToken = ""
+    var user: Viewer? = nil
+
+    /// The layout of a public page (sign-in, the notices): no viewer.
+    static func anonymous(title: String) -> LayoutModel { LayoutModel(title: title) }
+
+    func titled(_ title: String) -> LayoutModel {
+        LayoutModel(title: title, csrfToken: csrfToken, user: user)
+    }
+
+    /// The navigation of `role`, with the link of `path`'s section marked current.
+    static func navigation(for role: Role, path: String) -> [NavigationItem] {
+        links(for: role).map { item in
+            NavigationItem(href: item.href, label: item.label, current: item.href == "/" ? path == "/" : path.hasPrefix(item.href))
+        }
+    }
+
+    static func links(for role: Role) -> [(href: String, label: String)] {
+        switch role {
+        case .assessor:
+            [("/", "Home"), ("/upload", "Upload"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/cases", "Cases")]
+        case .employer:
+            [("/", "Home"), ("/observations", "Our observations"), ("/cases", "Cases"), ("/recordings", "Recordings"), ("/statistics", "Statistics")]
+        case .moderator: [("/", "My reviews")]
+        case .lead:
+            [("/", "Home"), ("/board", "Board"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"),
+             ("/upload", "Upload"), ("/statistics", "Statistics"), ("/audit", "Audit trail"), ("/data-protection", "Data protection")]
+        case .auditor:
+            [("/", "Home"), ("/cases", "Cases"), ("/observations", "Observations"), ("/recordings", "Recordings"), ("/statistics", "Statistics"),
+             ("/audit", "Audit trail"), ("/data-protection", "Legal holds")]
+        case .administrator: [("/", "Home"), ("/audit", "Audit trail"), ("/data-protection", "Data protection")]
+        }
+    }
+}
