@@ -18,14 +18,14 @@ final class TestRelay {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Starts `script` (default: the relay) with `arguments` and waits for its `ready PORT` line.
-    init(_ arguments: [String], script: [String]? = nil) throws {
+    init(_ arguments: [String], tls: Bool = true, script: [String]? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-relay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = script ?? (["python3", Self.root.appendingPathComponent("scripts/lib/smtp_relay.py").path,
-                                        "--out", folder.appendingPathComponent("mails.jsonl").path, "--tls-dir", folder.appendingPathComponent("tls").path]
-                                       + arguments)
+                                        "--out", folder.appendingPathComponent("mails.jsonl").path]
+                                       + (tls ? ["--tls-dir", folder.appendingPathComponent("tls").path] : []) + arguments)
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -48,7 +48,9 @@ final class TestRelay {
     }
 
     func stop() {
-        process.terminate()
+        // SIGKILL: a child of the test process inherits its blocked signals, SIGTERM among them (a terminate() that is
+        // never delivered, and a waitUntilExit() that never returns).
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: folder)
     }
@@ -59,7 +61,7 @@ struct NotificationTests {
     static func settings(_ relay: TestRelay, security: SMTPSettings.Security = .starttls, password: String = "secret",
                          timeout: Duration = .seconds(10)) -> SMTPSettings {
         SMTPSettings(host: "localhost", port: relay.port, security: security, username: security == .starttls ? "review" : nil, password: password,
-                     from: "review@example.org", caFile: relay.caFile, timeout: timeout)
+                     from: "review@example.org", caFile: FileManager.default.fileExists(atPath: relay.caFile) ? relay.caFile : nil, timeout: timeout)
     }
 
     @Test("the SMTP client speaks STARTTLS, AUTH, dot-stuffing and CRLF to aiosmtpd, and sorts its replies into temporary and permanent")
@@ -97,10 +99,10 @@ struct NotificationTests {
             try await wrongPassword.send(message)
             Issue.record("a wrong password should be refused")
         } catch {
-            #expect(error.kind == .permanent && error.reply?.code == 535)
+            #expect(error.kind == .permanent && error.reply?.code == 535, "\(error)")
         }
         // A relay without TLS: refused when STARTTLS is required, used in clear when it is optional.
-        let plain = try TestRelay([])
+        let plain = try TestRelay([], tls: false)
         defer { plain.stop() }
         let strict = try SMTPClient(Self.settings(plain, security: .starttls))
         do throws(SMTPError) {
@@ -118,22 +120,35 @@ struct NotificationTests {
     @Test("a relay that is not there, or says nothing, is a temporary failure with a message that says so")
     func unreachableAndSilentRelays() async throws {
         let silent = try TestRelay([], script: ["python3", "-c", """
-            import socket, time
+            import socket, sys
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
             print("ready", s.getsockname()[1], flush=True)
-            time.sleep(60)
-            """])
+            c, _ = s.accept(); c.settimeout(60)
+            try:
+                c.recv(1)  # the client's close ends this (b"") long before the 60 s
+                open(sys.argv[1], "w").write("closed")
+            except socket.timeout:
+                pass
+            """, FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-silent-\(UUID().uuidString)").path])
         defer { silent.stop() }
+        let closedMark = try #require(silent.process.arguments?.last)
+        defer { try? FileManager.default.removeItem(atPath: closedMark) }
         var settings = Self.settings(silent, security: .starttlsOptional, timeout: .seconds(1))
         settings.username = nil
         let message = MailMessage(from: "review@example.org", to: "a@example.org", subject: "s", body: "b")
         let silentClient = try SMTPClient(settings)
+        let started = ContinuousClock.now
         do throws(SMTPError) {
             try await silentClient.send(message)
             Issue.record("a silent relay should time out")
         } catch {
             #expect(error.kind == .temporary && error.message.contains("did not finish within") && error.message.contains("greeting"))
         }
+        // The timeout ends the call and closes the connection (before the fix, the call waited for the relay's 60 s).
+        #expect(ContinuousClock.now - started < .seconds(10))
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !FileManager.default.fileExists(atPath: closedMark), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(FileManager.default.fileExists(atPath: closedMark), "the relay should have seen the client close the connection")
         settings.port = 1  // nothing listens there
         let closedClient = try SMTPClient(settings)
         do throws(SMTPError) {
@@ -159,7 +174,7 @@ struct NotificationTests {
         let mail = try #require(try relay.messages().first)
         #expect(mail["rcpt_tos"] as? [String] == ["moderator@example.org"])
         let data = try #require(mail["data"] as? String)
-        let body = try #require(data.components(separatedBy: "\r\n\r\n").dropFirst().first)
+        let body = data.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
         #expect(data.contains("Subject: A case has been offered to you\r\n"))
         #expect(body.contains("Open it: https://review.example.org/cases/\(fixture.dispute.id)\r\n"))
         // Nothing of the case but its link: no score, name, registration number or scenario.

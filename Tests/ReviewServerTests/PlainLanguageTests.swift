@@ -18,7 +18,7 @@ import Testing
         return [
             "/", "/upload", "/recordings", "/recordings/\(recording)", "/observations", "/observations/\(observation)",
             "/cases", "/cases/\(dispute)", "/cases/\(dispute)/review", "/board", "/audit", "/audit?subjectType=case&subjectId=\(dispute)",
-            "/statistics", "/data-protection", "/privacy", "/accessibility",
+            "/statistics", "/data-protection", "/privacy", "/accessibility", "/notices", "/settings/notifications",
         ]
     }
 
@@ -65,6 +65,8 @@ import Testing
         let fixture = try await APIFixture.make()
         try await fixture.withClient { client in
             func scan(_ moment: String) async throws {
+                // The notices of what happened so far, for the notices page to list.
+                try await fixture.store.notifications.derive(now: Date())
                 for caller in Caller.allCases {
                     for path in Self.paths(fixture) {
                         let response = try await client.execute(uri: path, method: .get, headers: fixture.headers(caller))

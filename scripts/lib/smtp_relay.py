@@ -24,6 +24,9 @@ def make_certificate(directory):
 
 
 def main():
+    # A parent that blocks signals (a Swift test process) passes its mask on: SIGTERM must still end the relay.
+    import signal
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: a free port, printed in the ready line")
@@ -66,7 +69,8 @@ def main():
             return AuthResult(success=False, handled=False)
         user, password = args.auth.split(":", 1)
         ok = auth_data.login.decode() == user and auth_data.password.decode() == password
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd answers 535 itself (with the default handled=True it answers nothing at all).
+        return AuthResult(success=ok, handled=False)
 
     kwargs = {}
     if args.tls_dir:

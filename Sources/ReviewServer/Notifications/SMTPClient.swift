@@ -87,9 +87,11 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
             return .needMoreData
         }
         let length = lf - view.startIndex + 1
-        var line = buffer.readString(length: length) ?? ""
-        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
-        let scalars = Array(line.utf8)
+        // The line end is cut as bytes: in a Swift String "\r\n" is one Character, which neither "\r" nor "\n" matches.
+        var bytes = buffer.readBytes(length: length) ?? []
+        while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
+        let line = String(decoding: bytes, as: UTF8.self)
+        let scalars = bytes
         guard scalars.count >= 3, let code = Int(String(decoding: scalars[0..<3], as: UTF8.self)), (200...599).contains(code) else {
             throw SMTPError(kind: .temporary, message: "The relay answered \"\(line.prefix(80))\", which is not an SMTP reply.", reply: nil)
         }
@@ -182,16 +184,20 @@ public struct SMTPClient: Sendable {
     @discardableResult
     public func send(_ message: MailMessage) async throws(SMTPError) -> SMTPReply {
         let step = Step("connecting to \(settings.host):\(settings.port)")
+        let connection = Connection()
         let timeout = settings.timeout
         do {
             return try await withThrowingTaskGroup(of: SMTPReply?.self) { group in
-                group.addTask { try await conversation(message, step: step) }
+                group.addTask { try await conversation(message, step: step, connection: connection) }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let reply = first else {
+                    // Cancelling the conversation does not end a read the relay never answers: the group would wait for
+                    // it. Closing the channel ends the read (and a connection made after this is closed at once).
+                    connection.close()
                     throw SMTPError(kind: .temporary, message: "The relay \(settings.host):\(settings.port) did not finish within \(timeout) (while \(step.withLock { $0 })).", reply: nil)
                 }
                 return reply
@@ -207,7 +213,7 @@ public struct SMTPClient: Sendable {
         }
     }
 
-    private func conversation(_ message: MailMessage, step: Step) async throws -> SMTPReply {
+    private func conversation(_ message: MailMessage, step: Step, connection: Connection) async throws -> SMTPReply {
         let settings = self.settings, tls = self.tls
         let sni = Self.isIPAddress(settings.host) ? nil : settings.host
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -221,6 +227,7 @@ public struct SMTPClient: Sendable {
                     return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
+        connection.opened(channel.channel)
         return try await channel.executeThenClose { inbound, outbound in
             var replies = inbound.makeAsyncIterator()
             func expect(_ codes: ClosedRange<Int>, _ doing: String) async throws -> SMTPReply {
@@ -252,7 +259,7 @@ public struct SMTPClient: Sendable {
                     encrypted = true
                     extensions = try await command("EHLO \(settings.heloName)", 250...250, "greeting the relay again over TLS (EHLO)").lines.dropFirst().map { $0.uppercased() }
                 } else if settings.security == .starttls {
-                    throw SMTPError(kind: .configuration, message: "The relay \(settings.host):\(settings.port) does not offer STARTTLS, and smtp_security is starttls: nothing is sent in clear. Enable TLS on the relay, or set smtp_security to tls (port 465) or starttls-optional.", reply: nil)
+                    throw SMTPError(kind: .configuration, message: "The relay \(settings.host):\(settings.port) does not offer STARTTLS (it offers \(extensions.isEmpty ? "no extensions" : extensions.joined(separator: ", "))), and smtp_security is starttls: nothing is sent in clear. Enable TLS on the relay, or set smtp_security to tls (port 465) or starttls-optional.", reply: nil)
                 }
             }
             if let username = settings.username, let password = settings.password {
@@ -288,6 +295,27 @@ public struct SMTPClient: Sendable {
     /// A TLS server name (SNI) is a host name, never an address.
     static func isIPAddress(_ host: String) -> Bool {
         (try? SocketAddress(ipAddress: host, port: 0)) != nil
+    }
+
+    /// The conversation's channel, for the timeout to close: once closed, a channel connected later is closed as it opens.
+    final class Connection: Sendable {
+        private let state = Mutex<(channel: (any Channel)?, closed: Bool)>((nil, false))
+
+        func opened(_ channel: any Channel) {
+            let closed = state.withLock { state in
+                state.channel = channel
+                return state.closed
+            }
+            if closed { channel.close(promise: nil) }
+        }
+
+        func close() {
+            let channel = state.withLock { state in
+                state.closed = true
+                return state.channel
+            }
+            channel?.close(promise: nil)
+        }
     }
 
     /// What the conversation is doing, for the message of a timeout.

@@ -171,12 +171,18 @@ public struct NotificationStore: StoreArea {
         let open: SQLQueryString = """
             ((state = 'queued' AND next_attempt_at <= \(dialect.time(now))) OR (state = 'sending' AND lease_expires_at < \(dialect.time(now))))
             """
+        let pick: SQLQueryString = """
+            SELECT id FROM notification_emails WHERE \(open) ORDER BY next_attempt_at, id LIMIT \(literal: max(1, limit))\(dialect.forUpdateSkipLocked)
+            """
+        // On PostgreSQL the pick is an ARRAY(…), evaluated once: as `id IN (…)` the planner may run the locking subquery
+        // again for further rows, and each run skips the rows the last one locked, so one claim took more than `limit`
+        // e-mails (the race test caught a claim of one that leased two).
+        let picked: SQLQueryString = dialect == .postgres ? "id = ANY(ARRAY(\(pick)))" : "id IN (\(pick))"
         return try await context.atomically { db in
             let claimed = try await db.raw("""
                 UPDATE notification_emails SET state = 'sending', attempts = attempts + 1, lease_owner = \(bind: worker),
                     lease_expires_at = \(dialect.time(now.addingTimeInterval(TimeInterval(leaseSeconds))))
-                WHERE \(open) AND id IN (
-                    SELECT id FROM notification_emails WHERE \(open) ORDER BY next_attempt_at, id LIMIT \(literal: max(1, limit))\(dialect.forUpdateSkipLocked))
+                WHERE \(open) AND \(picked)
                 RETURNING id, user_id, digest, attempts
                 """).all()
             var emails: [OutboxEmail] = []
@@ -333,6 +339,11 @@ public struct NotificationStore: StoreArea {
                 INSERT INTO notification_preferences (user_id, email, delivery, muted_kinds, updated_at)
                 VALUES (\(dialect.id(user)), \(bind: preferences.email), \(bind: preferences.delivery.rawValue), \(bind: muted), \(dialect.time(time)))
                 """).run()
+            // Audited without the address itself: whether there is one, how often, and what is muted.
+            _ = try await SQLAuditLog.append(AuditEvent(
+                at: time, actorID: user, action: "notification_preferences.changed", subject: .init(type: "user", id: user.description),
+                details: ["delivery": preferences.delivery.rawValue, "email": preferences.email == nil ? "none" : "given", "muted": muted]),
+                on: db, dialect: dialect)
             if preferences.delivery != .daily {
                 // Waiting digest notices: sent now as one digest (immediate), or not at all (off).
                 if preferences.delivery == .immediate, preferences.email != nil,
