@@ -11,7 +11,7 @@ import Testing
         SignInModel.self, PrivacyModel.self, AccessibilityModel.self, ErrorModel.self, HomeModel.self, ReviewModel.self,
         AuditModel.self, ObservationListModel.self, ObservationPageModel.self, CaseListModel.self, CasePageModel.self,
         BoardModel.self, UploadModel.self, RecordingListModel.self, RecordingPageModel.self, StatisticsModel.self,
-        DataProtectionModel.self,
+        DataProtectionModel.self, NoticesModel.self, NotificationSettingsModel.self,
     ]
 
     static func check() throws -> TemplateCheck { try TemplateCheck(directory: try PageRenderer.templatesDirectory()) }
