@@ -379,6 +379,18 @@ def employer_flags(b, server):
     check("Flagged" in b.driver.page_source or "flag" in b.driver.page_source.lower(), "the case page does not show the flag")
     b.audit("employer case")
     log(f"the employer flagged a dispute: {b.by('h1').text}")
+    # The lead's decision reaches the employer as a notice (decision 24): the header's link counts it, the notices page
+    # lists it with a link to the case, and "Mark all read" clears the count.
+    b.open("/notices")
+    wait("the decision among the employer's notices", lambda: (b.open("/notices"), "A case has been decided." in b.driver.page_source)[1], timeout=30)
+    b.wait_loaded()
+    check(b.all(".notices-link .badge"), "the header does not count the unread notices")
+    b.audit("employer notices", "notices")
+    b.by("form[data-api='/api/v1/notices/read'] button").click()
+    wait("the notices marked read", lambda: not b.all(".notices li.unread"), timeout=20)
+    b.open("/settings/notifications")
+    b.audit("notification settings", "notification-settings")
+    log("the employer's notices page lists the decision; marked read; the notification settings page")
 
 
 def others(b, recording_id):
@@ -416,6 +428,8 @@ def main():
     binary = args.binary or default_binary()
     work = tempfile.mkdtemp(prefix="obsreview-pages-")
     os.makedirs(args.screenshots, exist_ok=True)
+    # Notices derived every second, so that the lead's decision reaches the employer's notices page during the walk.
+    os.environ["OBSREVIEW_NOTIFY_INTERVAL_SECONDS"] = "1"
     server = DemoServer(binary, os.path.join(work, "data"), os.path.join(work, "server.log"))
     b = None
     ok = False

@@ -5,8 +5,8 @@ struct Migration0016Notifications: Migration {
     let version = 16
     let name = "notices, e-mail outbox, notification preferences"
 
-    func statements(for d: Dialect) -> [String] {
-        let id = d.idType, time = d.timestampType
+    func statements(for dialect: Dialect) -> [String] {
+        let id = dialect.idType, time = dialect.timestampType
         return [
             """
             CREATE TABLE notification_preferences (
@@ -20,7 +20,7 @@ struct Migration0016Notifications: Migration {
             CREATE TABLE notification_emails (
                 id \(id) PRIMARY KEY,
                 user_id \(id) NOT NULL REFERENCES users (id),
-                digest \(d.booleanType) NOT NULL,
+                digest \(dialect.booleanType) NOT NULL,
                 state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
                 attempts INTEGER NOT NULL DEFAULT 0,
                 next_attempt_at \(time) NOT NULL,
@@ -33,7 +33,7 @@ struct Migration0016Notifications: Migration {
             "CREATE INDEX notification_emails_due ON notification_emails (state, next_attempt_at)",
             """
             CREATE TABLE notices (
-                id \(d.appendOrderKey),
+                id \(dialect.appendOrderKey),
                 user_id \(id) NOT NULL REFERENCES users (id),
                 kind TEXT NOT NULL,
                 case_id \(id) REFERENCES cases (id),
@@ -49,7 +49,7 @@ struct Migration0016Notifications: Migration {
             """
             CREATE TABLE notification_cursor (
                 name TEXT PRIMARY KEY,
-                last_sequence \(d.bigintType) NOT NULL)
+                last_sequence \(dialect.bigintType) NOT NULL)
             """,
             // Derivation starts at the trail's end: an upgraded store does not mail its whole history.
             "INSERT INTO notification_cursor (name, last_sequence) SELECT 'audit', COALESCE(MAX(sequence), 0) FROM audit_events",
