@@ -379,18 +379,27 @@ def employer_flags(b, server):
     check("Flagged" in b.driver.page_source or "flag" in b.driver.page_source.lower(), "the case page does not show the flag")
     b.audit("employer case")
     log(f"the employer flagged a dispute: {b.by('h1').text}")
-    # The lead's decision reaches the employer as a notice (decision 24): the header's link counts it, the notices page
-    # lists it with a link to the case, and "Mark all read" clears the count.
-    b.open("/notices")
-    wait("the decision among the employer's notices", lambda: (b.open("/notices"), "A case has been decided." in b.driver.page_source)[1], timeout=30)
+
+
+def notices(b):
+    """The moderator's notices (decision 24): the case offered to them is listed with a link to it, the header's link
+    counts it, and "Mark all read" clears the count; then their notification settings."""
+    b.sign_in("moderator")
+    wait("the offer among the moderator's notices", lambda: (b.open("/notices"), "A case has been offered to you" in b.driver.page_source)[1],
+         timeout=30)
     b.wait_loaded()
-    check(b.all(".notices-link .badge"), "the header does not count the unread notices")
-    b.audit("employer notices", "notices")
-    b.by("form[data-api='/api/v1/notices/read'] button").click()
-    wait("the notices marked read", lambda: not b.all(".notices li.unread"), timeout=20)
+    check(b.all(".notices li a[href^='/cases/']"), "a notice has no link to its case")
+    unread = b.all(".notices li.unread")
+    if unread:
+        check(b.all(".notices-link .badge"), "the header does not count the unread notices")
+    b.audit("moderator notices", "notices")
+    if unread:
+        b.by("form[data-api='/api/v1/notices/read'] button").click()
+        wait("the notices marked read", lambda: (b.open("/notices"), not b.all(".notices li.unread"))[1], timeout=20)
     b.open("/settings/notifications")
+    check(b.all("input[name=delivery]") and b.all("input[name=mutedKinds]"), "the notification settings have no choices")
     b.audit("notification settings", "notification-settings")
-    log("the employer's notices page lists the decision; marked read; the notification settings page")
+    log(f"the moderator's notices page lists the offer ({len(unread)} unread, then marked read); the notification settings page")
 
 
 def others(b, recording_id):
@@ -450,6 +459,7 @@ def main():
         moderator_sees_scores(b, case["id"], "moderator")
         lead_decides(b, server, case["id"])
         employer_flags(b, server)
+        notices(b)
         others(b, recording_id)
         check(not b.violations, "accessibility or layout problems:\n  " + "\n  ".join(b.violations))
         log(f"axe-core (WCAG 2.2 A/AA): no serious or critical violations on {len(b.checked)} page states")
