@@ -229,6 +229,8 @@ struct NotificationTests {
                 let html = String(buffer: response.body)
                 #expect(response.status == .ok && html.contains("A case has been offered to you for moderation."))
                 #expect(html.contains(#"href="/cases/\#(fixture.dispute.id)""#) && html.contains(#"<span class="badge">1"#))
+                // The case by its reference, as the case page names it to the moderator it is offered to.
+                #expect(html.contains("OBS-T-1 · Casey Candidate"))
             }
             try await client.execute(uri: "/settings/notifications", method: .get, headers: fixture.headers(.assignedModerator)) { response in
                 let html = String(buffer: response.body)

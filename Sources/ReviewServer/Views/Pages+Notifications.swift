@@ -7,8 +7,18 @@ import ReviewStore
 extension Pages {
     func notices(_ page: PageContext) async throws -> View<NoticesModel> {
         let list = try await page.read(NotificationController(services: services).list)
-        let items = list.items.map { notice in
-            NoticesModel.Item(text: notice.text, link: notice.link, createdAt: Timestamp(notice.createdAt), unread: notice.readAt == nil)
+        // Each case named by its reference, read as the viewer: a case they may no longer open stays unnamed (the notice
+        // itself never names it). The newest 50 only, to bound the page's reads.
+        let cases = CaseController(services: services)
+        var references = References(store: services.store)
+        var items: [NoticesModel.Item] = []
+        for (index, notice) in list.items.enumerated() {
+            var about: String?
+            if index < 50, let id = notice.caseId, let value = try await page.readIfAllowed(cases.show, ["caseId": id.description]) {
+                about = try await references.observation(value.observationId)
+            }
+            items.append(NoticesModel.Item(text: notice.text, about: about, link: notice.link, createdAt: Timestamp(notice.createdAt),
+                                           unread: notice.readAt == nil))
         }
         return View(title: "Notices", model: NoticesModel(
             notices: items, empty: items.isEmpty, unreadCount: list.unread, hasUnread: list.unread > 0))

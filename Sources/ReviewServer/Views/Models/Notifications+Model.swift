@@ -7,6 +7,8 @@ struct NoticesModel: PageTemplateModel {
 
     struct Item: PageModel {
         let text: String
+        /// The case's reference ("OBS-2026-0040 · Caius Elsworthy") when the viewer may still open it.
+        let about: String?
         let link: String
         let createdAt: Timestamp
         let unread: Bool
