@@ -95,6 +95,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             resources: [.copy("Views/Templates"), .copy("Views/Static"), .copy("Auth/common-passwords.txt"), .copy("API/openapi.json")],
             swiftSettings: swiftSettings

@@ -511,6 +511,27 @@ def administrator_manages_users(b):
     b.audit("moderators (administrator)")
 
 
+def notices(b):
+    """The moderator's notices (decision 24): the case offered to them is listed with a link to it, the header's link
+    counts it, and "Mark all read" clears the count; then their notification settings."""
+    b.sign_in("moderator")
+    wait("the offer among the moderator's notices", lambda: (b.open("/notices"), "A case has been offered to you" in b.driver.page_source)[1],
+         timeout=30)
+    b.wait_loaded()
+    check(b.all(".notices li a[href^='/cases/']"), "a notice has no link to its case")
+    unread = b.all(".notices li.unread")
+    if unread:
+        check(b.all(".notices-link .badge"), "the header does not count the unread notices")
+    b.audit("moderator notices", "notices")
+    if unread:
+        b.by("form[data-api='/api/v1/notices/read'] button").click()
+        wait("the notices marked read", lambda: (b.open("/notices"), not b.all(".notices li.unread"))[1], timeout=20)
+    b.open("/settings/notifications")
+    check(b.all("input[name=delivery]") and b.all("input[name=mutedKinds]"), "the notification settings have no choices")
+    b.audit("notification settings", "notification-settings")
+    log(f"the moderator's notices page lists the offer ({len(unread)} unread, then marked read); the notification settings page")
+
+
 def others(b, recording_id):
     b.sign_in("auditor")
     b.audit("auditor home")
@@ -545,6 +566,8 @@ def main():
     binary = args.binary or default_binary()
     work = tempfile.mkdtemp(prefix="obsreview-pages-")
     os.makedirs(args.screenshots, exist_ok=True)
+    # Notices derived every second, so that the lead's decision reaches the employer's notices page during the walk.
+    os.environ["OBSREVIEW_NOTIFY_INTERVAL_SECONDS"] = "1"
     server = DemoServer(binary, os.path.join(work, "data"), os.path.join(work, "server.log"))
     b = None
     ok = False
@@ -567,6 +590,7 @@ def main():
         employer_flags(b, server)
         lead_runs_moderation(b, server)
         administrator_manages_users(b)
+        notices(b)
         others(b, recording_id)
         check(not b.violations, "accessibility or layout problems:\n  " + "\n  ".join(b.violations))
         log(f"axe-core (WCAG 2.2 A/AA): no serious or critical violations on {len(b.checked)} page states")

@@ -60,6 +60,8 @@ public struct ServerConfiguration: Sendable {
     public var retentionInterval: Duration? = nil
     /// The S3-compatible bucket that holds the blobs; nil keeps them in the data folder's `blobs/` (decision 16).
     public var objectStorage: S3Settings?
+    /// Notices and their e-mail (decision 24); nil: no notification service (the tests that want one run rounds).
+    public var notifications: NotificationSettings?
 
     /// The data folder, resolved, with the configured blob store.
     public var dataLayout: DataLayout { DataLayout(dataDirectory, objectStorage: objectStorage) }
@@ -140,6 +142,9 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let logger: Logger = logger ?? Logger(label: "obsreview.server")
     let (router, uploads) = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
+    let notices = try dependencies.store.flatMap { store in
+        try configuration.notifications.map { try PeriodicService.notifications(store, settings: $0, now: dependencies.now, logger: logger) }
+    }
     var app = Application(
         responder: MethodOverrideResponder(router.buildResponder()),
         server: .http1(configuration: .init(additionalChannelHandlers: [configuration.connections.tracker()], idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),
@@ -150,7 +155,8 @@ public func buildApplication(
         // One group, in the order the services start; they stop in reverse: the HTTP server (added by Hummingbird
         // after these) first, the periodic services, then `dependencies.services` — the worker, the store last.
         services: (dependencies.services + periodicServices(configuration: configuration, store: dependencies.store, uploads: uploads,
-                                                           now: dependencies.now, logger: logger)).map { $0.logged(logger) },
+                                                           now: dependencies.now, logger: logger)
+                   + (notices.map { [NamedService("notifications", $0)] } ?? [])).map { $0.logged(logger) },
         logger: logger
     )
     app.beforeServerStarts {
@@ -249,6 +255,7 @@ func buildRouter(
         StatisticsController(services: services).addRoutes(to: api)
         ExportController(services: services).addRoutes(to: api)
         DataProtectionController(services: services).addRoutes(to: api)
+        NotificationController(services: services).addRoutes(to: api)
     }
     let uploadGroup = router.group("uploads")
         .add(middleware: TusProtocolMiddleware())

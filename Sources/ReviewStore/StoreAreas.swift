@@ -30,6 +30,8 @@ extension ReviewStore {
     public var audit: AuditStore { AuditStore(store: self) }
     /// The job queue and its figures (`Jobs/`).
     public var jobs: JobStore { JobStore(store: self) }
+    /// Notices, their e-mail outbox and each person's preferences (`Notifications/`, decision 24).
+    public var notifications: NotificationStore { NotificationStore(store: self) }
 }
 
 /// Organisations, users, candidates, observations, recordings, ratings and cases: their repositories, each call

@@ -90,9 +90,11 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = serverLogger
         let settings: ServerSettings
         let bucket: S3Settings?
+        let notifications: NotificationSettings?
         do {
             settings = try self.settings()
             bucket = try settings.objectStorage(environment: ProcessInfo.processInfo.environment)
+            notifications = try settings.notifications(environment: ProcessInfo.processInfo.environment)
         } catch let problem as ServerSettings.Problem {
             printError("obsreview serve: \(problem)")
             throw ExitCode(78)  // EX_CONFIG
@@ -121,6 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
         let data = DataLayout(settings.dataDirectory, objectStorage: bucket)
         configuration.dataDirectory = data.root.string
         configuration.objectStorage = bucket
+        configuration.notifications = notifications
         configuration.unreferencedBlobGrace = settings.unreferencedBlobGraceSeconds
         configuration.idleTimeout = .milliseconds(Int64(settings.idleTimeoutSeconds * 1000))
         configuration.shutdownGrace = .milliseconds(Int64(settings.shutdownGraceSeconds * 1000))
@@ -167,6 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
             "address": "http://\(settings.hostname):\(settings.port)", "database": "\(store.configuration)", "data": "\(data.root)",
             "blobs": "\(bucket.map { "s3 \($0.endpoint)/\($0.bucket)/\($0.prefix)blobs/" } ?? "folder")",
             "worker": "\(settings.worker)", "mode": "\(settings.mode.rawValue)",
+            "email": "\(notifications.map { $0.smtp.map { "\($0.host):\($0.port) (\($0.security.rawValue))" } ?? "none: in-app notices only" } ?? "off")",
         ])
         try await DatabaseOptions.reportingUnreachableDatabase(command: "serve", store: store) {
             let bounded = BoundedShutdown(app, connections: configuration.connections, grace: configuration.shutdownGrace, logger: logger)

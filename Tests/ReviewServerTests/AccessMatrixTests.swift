@@ -160,6 +160,13 @@ import Testing
             route(.get, "/moderation/samples", [.lead, .auditor]),
             route(.get, "/moderation/samples?seed=7&rate=1", [.lead, .auditor]),
             route(.get, "/moderation/calibration", [.lead, .auditor]),
+            // Notifications: everyone has their own notices and preferences, and no way to name another's.
+            route(.get, "/api/v1/notices", everyone),
+            route(.post, "/api/v1/notices/read", everyone, body: #"{"all":true}"#),
+            route(.get, "/api/v1/me/notification-preferences", everyone),
+            route(.put, "/api/v1/me/notification-preferences", everyone, body: #"{"email":"someone@example.org","delivery":"daily"}"#),
+            route(.get, "/notices", everyone),
+            route(.get, "/settings/notifications", everyone),
             route(.post, "/uploads", [.assessor, .lead], headers: [.tusResumable: "1.0.0", .uploadLength: "10", .uploadMetadata: metadata]),
             route(.delete, "/api/v1/session", everyone),
             // Only its owner revokes a token (the assessor's spare one: the token in use stays for the last route).

@@ -12,6 +12,7 @@ import Testing
         AuditModel.self, ObservationListModel.self, ObservationPageModel.self, CaseListModel.self, CasePageModel.self,
         BoardModel.self, UploadModel.self, RecordingListModel.self, RecordingPageModel.self, StatisticsModel.self,
         DataProtectionModel.self, UsersModel.self, ModeratorsModel.self, PolicyModel.self, SamplesModel.self, CalibrationModel.self, ResetModel.self,
+        NoticesModel.self, NotificationSettingsModel.self,
     ]
 
     static func check() throws -> TemplateCheck { try TemplateCheck(directory: try PageRenderer.templatesDirectory()) }

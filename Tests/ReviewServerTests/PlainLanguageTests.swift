@@ -19,7 +19,7 @@ import Testing
             "/", "/upload", "/recordings", "/recordings/\(recording)", "/observations", "/observations/\(observation)",
             "/cases", "/cases/\(dispute)", "/cases/\(dispute)/review", "/cases/\(dispute)/decision", "/board", "/audit", "/audit?subjectType=case&subjectId=\(dispute)",
             "/statistics", "/data-protection", "/privacy", "/accessibility",
-            "/users", "/moderation", "/moderation/policy", "/moderation/samples", "/moderation/samples?seed=7&rate=1", "/moderation/calibration", "/reset",
+            "/users", "/moderation", "/moderation/policy", "/moderation/samples", "/moderation/samples?seed=7&rate=1", "/moderation/calibration", "/reset", "/notices", "/settings/notifications",
         ]
     }
 
@@ -66,6 +66,8 @@ import Testing
         let fixture = try await APIFixture.make()
         try await fixture.withClient { client in
             func scan(_ moment: String) async throws {
+                // The notices of what happened so far, for the notices page to list.
+                try await fixture.store.notifications.derive(now: Date())
                 for caller in Caller.allCases {
                     for path in Self.paths(fixture) {
                         let response = try await client.execute(uri: path, method: .get, headers: fixture.headers(caller))

@@ -54,6 +54,18 @@ import Testing
             let former = User(name: "Former Assessor", role: .assessor, organisationID: seed.accreditingBody.id)
             try await store.records.users.insert(former)
             try await store.accounts.createSession(tokenHash: String(repeating: "f", count: 64), userID: former.id, csrfToken: "c", expiresAt: start, at: start)
+            // Their notices, an e-mail that failed (a relay's refusal may quote the address) and their preferences.
+            try await store.notifications.setPreferences(.init(email: "former@example.org", delivery: .immediate, muted: []), of: former.id, at: start)
+            let email = UUID().uuidString.lowercased()
+            try await store.raw("""
+                INSERT INTO notification_emails (id, user_id, digest, state, attempts, next_attempt_at, last_error, created_at)
+                VALUES ('\(unsafeRaw: email)', \(literal(former.id)), \(unsafeRaw: store.backendName == "postgres" ? "false" : "0"), 'failed', 8,
+                        CURRENT_TIMESTAMP, '550 <former@example.org> unknown', CURRENT_TIMESTAMP)
+                """)
+            try await store.raw("""
+                INSERT INTO notices (user_id, kind, case_id, dedupe_key, email_state, email_id, created_at)
+                VALUES (\(literal(former.id)), 'case_decided', NULL, 'former-1', 'immediate', '\(unsafeRaw: email)', CURRENT_TIMESTAMP)
+                """)
             try await store.records.users.setActive(former.id, false)
             return World(seed: seed, heldObservation: held, hold: hold, recording: recording, heldRecording: heldRecording, abandoned: abandoned,
                          former: former, caseID: opened.id)
@@ -111,6 +123,10 @@ import Testing
             #expect(try await store.moderation.messages(ofCase: world.caseID).map(\.body) == ["[erased]"])
             #expect(try await store.records.recordings.find(world.abandoned.id)?.status.name == "rejected")
             #expect(try await store.records.users.find(world.former.id)?.name == "[erased]")
+            for table in ["notification_preferences", "notices", "notification_emails"] {
+                #expect(try await store.count("SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE user_id = \(literal(world.former.id))") == 0,
+                        "the erased account's \(table) are left")
+            }
             let held = try await store.audit.entries(about: .init(type: "observation", id: world.heldObservation.id.description))
             #expect(held.contains { $0.event.reason == "Appeal AP-2" }, "audit details about a held record are kept")
             // Audited, pseudonymously; the chain verifies.

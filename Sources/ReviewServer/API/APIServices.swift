@@ -26,6 +26,8 @@ struct APIServices: Sendable {
     /// How long after a period ends its statistics are released to employers.
     let statisticsReleaseDelay: TimeInterval
     let now: @Sendable () -> Date
+    /// Whether e-mail goes out (a relay is configured): the preferences say so to the person setting them.
+    let emailEnabled: Bool
     /// A hash, at the configured cost, of a random password nobody knows: checked when a username is unknown,
     /// so that the time a sign-in takes does not tell which usernames exist.
     let decoyHash: String
@@ -50,6 +52,7 @@ struct APIServices: Sendable {
         self.statisticsPeriod = configuration.statisticsPeriod
         self.statisticsReleaseDelay = configuration.statisticsReleaseDelay
         self.now = now
+        self.emailEnabled = configuration.notifications?.smtp != nil
     }
 
     var blobs: any BlobStore { data.blobs }

@@ -62,6 +62,24 @@ public struct ServerSettings: Equatable, Sendable {
     public var s3Region = "us-east-1"
     public var s3Bucket: String?
     public var s3Prefix = ""
+    /// The SMTP relay that carries notices by e-mail (decision 24; docs/operations.md, "E-mail"); no host: in-app only.
+    public var smtpHost: String?
+    /// Default: 465 for tls, 25 for off, 587 otherwise.
+    public var smtpPort: Int?
+    public var smtpSecurity: SMTPSettings.Security = .starttls
+    public var smtpUsername: String?
+    /// A file holding the relay password (its first line); or `OBSREVIEW_SMTP_PASSWORD` in the environment.
+    public var smtpPasswordFile: String?
+    public var smtpFrom: String?
+    /// A PEM file of certificates to trust for the relay (a private CA); default: the system's.
+    public var smtpCAFile: String?
+    public var smtpTimeoutSeconds: Double = 30
+    /// Seconds between rounds of the notification service (derive notices, send e-mail); 0 turns it off.
+    public var notifyIntervalSeconds: Double = 30
+    /// How long a daily-digest reader's oldest waiting notice waits for their summary (24 hours).
+    public var notifyDigestHours: Double = 24
+    /// The wait after a first failed try; it doubles with each further try, up to six hours.
+    public var notifyRetrySeconds: Double = 60
     /// The lowest bcrypt cost production mode accepts.
     public static let minimumProductionBcryptCost = 10
 
@@ -72,6 +90,8 @@ public struct ServerSettings: Equatable, Sendable {
         "routing_interval_seconds", "idle_timeout_seconds", "shutdown_grace_seconds", "upload_reserve_bytes", "max_uploads_per_user",
         "max_pending_upload_bytes_per_user", "trusted_proxies", "require_second_factor",
         "statistics_period", "retention_interval_hours", "blob_store", "s3_endpoint", "s3_region", "s3_bucket", "s3_prefix",
+        "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password_file", "smtp_from", "smtp_ca_file", "smtp_timeout_seconds",
+        "notify_interval_seconds", "notify_digest_hours", "notify_retry_seconds",
     ] + RetentionPolicy.RecordType.allCases.map(\.settingsKey)
 
     /// The keys that say where blobs are kept (`obsreview worker` and `obsreview ingest` take them too).
@@ -129,6 +149,22 @@ public struct ServerSettings: Equatable, Sendable {
             case "s3_region": s3Region = text
             case "s3_bucket": s3Bucket = text
             case "s3_prefix": s3Prefix = text
+            case "smtp_host": smtpHost = text.isEmpty ? nil : text
+            case "smtp_port": smtpPort = try Int(text).flatMap { (1...65535).contains($0) ? $0 : nil } ?? { throw bad("a port 1…65535") }()
+            case "smtp_security":
+                smtpSecurity = try SMTPSettings.Security(rawValue: text.lowercased())
+                    ?? { throw bad("one of starttls (required, port 587), starttls-optional, tls (from the first byte, port 465) or off") }()
+            case "smtp_username": smtpUsername = text.isEmpty ? nil : text
+            case "smtp_password_file": smtpPasswordFile = text
+            case "smtp_from":
+                if let problem = NotificationPreferences.problem(withAddress: text) { throw Problem(description: "\(source): smtp_from: \(problem)") }
+                smtpFrom = text
+            case "smtp_ca_file": smtpCAFile = text
+            case "smtp_timeout_seconds": smtpTimeoutSeconds = try Double(text).flatMap { (1...600).contains($0) ? $0 : nil } ?? { throw bad("a number of seconds, 1 to 600") }()
+            case "notify_interval_seconds":
+                notifyIntervalSeconds = try Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of seconds, 0 or more (0: no notifications)") }()
+            case "notify_digest_hours": notifyDigestHours = try Double(text).flatMap { $0 > 0 && $0 <= 24 * 7 ? $0 : nil } ?? { throw bad("a number of hours, above 0 and at most 168") }()
+            case "notify_retry_seconds": notifyRetrySeconds = try Double(text).flatMap { $0 >= 0.1 && $0 <= 3600 ? $0 : nil } ?? { throw bad("a number of seconds, 0.1 to 3600") }()
             case "session_hours": sessionHours = try Double(text).flatMap { $0 > 0 ? $0 : nil } ?? { throw bad("a positive number of hours") }()
             case "retention_interval_hours":
                 retentionIntervalHours = try Double(text).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil } ?? { throw bad("a number of hours, 0 or more (0: no scheduled pass)") }()
@@ -191,6 +227,39 @@ public struct ServerSettings: Equatable, Sendable {
         }
         return S3Settings(endpoint: endpoint, region: s3Region, bucket: bucket, prefix: s3Prefix,
                           credentials: S3Credentials(accessKeyID: id, secretAccessKey: secret))
+    }
+
+    /// The notification service's settings, the relay's password from `smtp_password_file` or
+    /// `OBSREVIEW_SMTP_PASSWORD` (never from the configuration file or a flag, never logged); nil when
+    /// `notify_interval_seconds` is 0. Throws naming what is missing or contradictory.
+    public func notifications(environment: [String: String]) throws -> NotificationSettings? {
+        guard notifyIntervalSeconds > 0 else { return nil }
+        let base = publicBaseURL ?? "http://\(hostname):\(port)"
+        var smtp: SMTPSettings?
+        if let host = smtpHost {
+            guard let from = smtpFrom else {
+                throw Problem(description: "smtp_host is set but smtp_from is not: give the address e-mails come from (OBSREVIEW_SMTP_FROM, e.g. review@example.org).")
+            }
+            var password = environment["OBSREVIEW_SMTP_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+            if let file = smtpPasswordFile {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw Problem(description: "smtp_password_file: \(file) cannot be read; it should hold the relay password on its first line.")
+                }
+                password = text.split(whereSeparator: \.isNewline).first.map(String.init)
+            }
+            if smtpUsername != nil, password == nil {
+                throw Problem(description: "smtp_username is set but there is no password: put it in a file named by smtp_password_file, or in OBSREVIEW_SMTP_PASSWORD.")
+            }
+            if smtpUsername != nil, smtpSecurity == .off {
+                throw Problem(description: "smtp_security is off but smtp_username is set: the password would cross the network in clear. Use starttls or tls, or drop the username.")
+            }
+            let port = smtpPort ?? (smtpSecurity == .tls ? 465 : smtpSecurity == .off ? 25 : 587)
+            smtp = SMTPSettings(host: host, port: port, security: smtpSecurity, username: smtpUsername, password: password, from: from,
+                                caFile: smtpCAFile, heloName: URL(string: base)?.host ?? "obsreview",
+                                timeout: .milliseconds(Int64(smtpTimeoutSeconds * 1000)))
+        }
+        return NotificationSettings(smtp: smtp, publicBaseURL: base, interval: .milliseconds(Int64(notifyIntervalSeconds * 1000)),
+                                    digestInterval: notifyDigestHours * 3600, retryBase: notifyRetrySeconds)
     }
 
     /// Throws naming the first key production needs that is not set.

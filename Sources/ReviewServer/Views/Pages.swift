@@ -49,6 +49,8 @@ struct Pages: Sendable {
         router.get("statistics") { request, context in try await page(request, context, statistics) }
         router.get("data-protection") { request, context in try await page(request, context, dataProtection) }
         addAdministrationRoutes(to: router)
+        router.get("notices") { request, context in try await page(request, context, notices) }
+        router.get("settings/notifications") { request, context in try await page(request, context, notificationSettings) }
     }
 
     static func renderer() throws -> PageRenderer {
@@ -169,8 +171,10 @@ struct PageContext {
         if let token = context.sessionToken { session = try await services.store.accounts.session(tokenHash: Secrets.hash(token)) }
         var name = session?.user.name
         if name == nil { name = try await services.store.records.users.find(actor.userID)?.name }
+        let unread = try await services.store.notifications.unreadCount(of: actor.userID)
         let viewer = LayoutModel.Viewer(
-            name: name ?? "Signed in", roleText: Labels.role(actor.role), nav: LayoutModel.navigation(for: actor.role, path: request.uri.path))
+            name: name ?? "Signed in", roleText: Labels.role(actor.role), nav: LayoutModel.navigation(for: actor.role, path: request.uri.path),
+            unreadNotices: unread, hasUnreadNotices: unread > 0)
         return LayoutModel(title: "", csrfToken: session?.csrfToken ?? "", user: viewer)
     }
 }

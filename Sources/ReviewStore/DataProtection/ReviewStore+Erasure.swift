@@ -129,6 +129,14 @@ extension DataProtectionStore {
                                                     messages: "case_id IN (\(cases))")
             let statements: [SQLQueryString] = [
                 "UPDATE development_plans SET note = NULL WHERE case_id IN (\(cases)) AND note IS NOT NULL",
+                // Notices about the candidate's cases go (decision 24), and e-mails left with nothing to carry are
+                // not sent; sent e-mails kept no body.
+                "DELETE FROM notices WHERE case_id IN (\(cases))",
+                """
+                UPDATE notification_emails SET state = 'cancelled', last_error = 'Nothing left to send: its notices were erased.',
+                    lease_owner = NULL, lease_expires_at = NULL
+                WHERE state IN ('queued', 'sending') AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.email_id = notification_emails.id)
+                """,
                 "DELETE FROM note_drafts WHERE case_id IN (\(cases)) OR recording_id IN (\(recordings))",
                 "DELETE FROM recording_indexes WHERE recording_id IN (\(recordings))",
                 "DELETE FROM recording_uploads WHERE recording_id IN (\(recordings))",

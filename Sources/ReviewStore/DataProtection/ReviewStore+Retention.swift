@@ -318,7 +318,7 @@ extension ModerationSQL {
         try await each(due.cases) { "DELETE FROM note_drafts WHERE case_id IN \($0)" }
         try await each(due.attributes) { "DELETE FROM candidate_attributes WHERE candidate_id IN \($0)" }
         try await each(due.auditEvents) { "DELETE FROM audit_event_personal WHERE event_id IN \($0)" }
-        for table in ["credentials", "sessions", "api_tokens", "second_factors", "recovery_codes"] {
+        for table in ["credentials", "sessions", "api_tokens", "second_factors", "recovery_codes", "notification_preferences", "notices", "notification_emails"] {
             try await each(due.accounts) { "DELETE FROM \(unsafeRaw: table) WHERE user_id IN \($0)" }
         }
         try await each(due.accounts) { "UPDATE users SET name = \(erased), erased_at = \(time) WHERE id IN \($0)" }

@@ -146,6 +146,15 @@ enum Labels {
         }
     }
 
+    /// How often a person's notices go by e-mail (decision 24).
+    static func delivery(_ delivery: NotificationPreferences.Delivery) -> String {
+        switch delivery {
+        case .immediate: "An e-mail for each notice"
+        case .daily: "One summary e-mail a day"
+        case .off: "No e-mail: the notices page only"
+        }
+    }
+
     /// `case.moderation_requested` → "Case moderation requested".
     static func auditAction(_ action: String) -> String {
         let words = action.replacingOccurrences(of: ".", with: " ").replacingOccurrences(of: "_", with: " ")

@@ -9,6 +9,9 @@ struct LayoutModel: PageModel {
         let name: String
         let roleText: String
         let nav: [NavigationItem]
+        /// The viewer's unread notices, for the header's link to them (decision 24).
+        let unreadNotices: Int
+        let hasUnreadNotices: Bool
     }
 
     /// A link of the main navigation; `current` marks the page's own section (`aria-current`).
