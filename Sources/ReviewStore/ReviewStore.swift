@@ -46,7 +46,7 @@ public final class ReviewStore: Sendable {
     public func transaction<R: Sendable>(_ body: (StoreTransaction) async throws -> R) async throws -> R {
         let dialect = backend.dialect
         do {
-            return try await backend.withConnection { db in
+            return try await backend.withWriteConnection { db in
                 try await SQLContext.inTransaction(db, dialect: dialect) { db in
                     try await body(StoreTransaction(context: SQLContext(target: .transaction(db), dialect: dialect)))
                 }

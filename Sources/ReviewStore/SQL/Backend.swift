@@ -60,6 +60,17 @@ enum Backend: Sendable {
         }
     }
 
+    /// Runs `body`, a write transaction, with one connection: on SQLite once this process's earlier write transactions
+    /// are done (``SQLitePool/withWriteConnection(_:)``); PostgreSQL's writers run side by side under row locks.
+    func withWriteConnection<R: Sendable>(_ body: (any SQLDatabase) async throws -> R) async throws -> R {
+        switch self {
+        case .sqlite(let pool):
+            try await pool.withWriteConnection { try await body($0.sql(queryLogLevel: .trace)) }
+        case .postgres:
+            try await withConnection(body)
+        }
+    }
+
     /// Runs the pool until graceful shutdown or cancellation: the PostgreSQL client's connections live in this task
     /// and close when it returns; SQLite has nothing to run, and waits.
     func run() async {

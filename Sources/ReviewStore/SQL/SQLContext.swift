@@ -30,7 +30,7 @@ struct SQLContext: Sendable {
         do {
             switch target {
             case .pool(let backend):
-                return try await backend.withConnection { database in
+                return try await backend.withWriteConnection { database in
                     try await Self.inTransaction(database, dialect: dialect, body)
                 }
             case .transaction(let database):

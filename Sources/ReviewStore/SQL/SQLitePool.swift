@@ -17,6 +17,14 @@ actor SQLitePool {
     private var opened = 0
     private var waiters: [CheckedContinuation<SQLiteConnection, any Error>] = []
     private var isShutDown = false
+    /// Whether a write transaction of this process holds (or is about to take) the file's write lock, and who waits
+    /// for it, in order of arrival.
+    private var writing = false
+    private var writeWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Set while a task runs a write transaction through ``withWriteConnection(_:)``: a write it starts meanwhile
+    /// (nested, on another connection) goes straight to SQLite rather than waiting behind itself.
+    @TaskLocal private static var holdsWriteTurn = false
 
     /// How long a connection waits for another's write lock before failing with `SQLITE_BUSY`.
     static let busyTimeoutMilliseconds = 10_000
@@ -40,6 +48,38 @@ actor SQLitePool {
             await release(connection)
             throw error
         }
+    }
+
+    /// Runs `body`, a write transaction (`BEGIN IMMEDIATE`), with a connection, once this process's earlier write
+    /// transactions have finished: one writer at a time, first come first served.
+    ///
+    /// SQLite allows one writer per file; the others wait in its busy handler, which polls with growing sleeps, does
+    /// not queue, and gives up after ``busyTimeoutMilliseconds``. Under load (twenty requests flagging one case at once
+    /// on two busy cores) a writer could lose every race for ten seconds and fail with "the database is busy". Taking
+    /// turns here leaves the busy handler only other processes to wait for (`obsreview` commands, a second worker).
+    nonisolated func withWriteConnection<R: Sendable>(_ body: (SQLiteConnection) async throws -> R) async throws -> R {
+        if Self.holdsWriteTurn { return try await withConnection(body) }
+        await takeWriteTurn()
+        do {
+            let result = try await Self.$holdsWriteTurn.withValue(true) { try await withConnection(body) }
+            await passWriteTurn()
+            return result
+        } catch {
+            await passWriteTurn()
+            throw error
+        }
+    }
+
+    private func takeWriteTurn() async {
+        guard writing else {
+            writing = true
+            return
+        }
+        await withCheckedContinuation { writeWaiters.append($0) }
+    }
+
+    private func passWriteTurn() {
+        if writeWaiters.isEmpty { writing = false } else { writeWaiters.removeFirst().resume() }
     }
 
     private func lease() async throws -> SQLiteConnection {
