@@ -7,6 +7,8 @@ import SQLKit
 struct SQLInsert<Value>: Sendable {
     let table: String
     let columns: [String]
+    /// What a row that is already there does (`ON CONFLICT …`), or nothing: a plain insert.
+    var onConflict: String? = nil
     let row: @Sendable (Value, Dialect) throws -> SQLQueryString
 
     /// Inserts `values` with multi-row statements, as many rows per statement as the bind limits of both
@@ -18,7 +20,7 @@ struct SQLInsert<Value>: Sendable {
         while start < values.endIndex {
             let end = min(start + perStatement, values.endIndex)
             let rows = try values[start..<end].map { try row($0, dialect) }
-            try await db.raw("INSERT INTO \(ident: table) (\(idents: columns, joinedBy: ", ")) VALUES \(rows.joined(separator: ", "))").run()
+            try await db.raw("INSERT INTO \(ident: table) (\(idents: columns, joinedBy: ", ")) VALUES \(rows.joined(separator: ", "))\(unsafeRaw: onConflict.map { " " + $0 } ?? "")").run()
             start = end
         }
     }
