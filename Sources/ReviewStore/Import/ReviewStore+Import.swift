@@ -27,12 +27,64 @@ extension ImportStore {
     /// opens an automatic dispute case for every observation whose employer and assessor ratings trigger
     /// `policy`, and writes an audit event for every change plus one `import.completed` event naming the
     /// file and its SHA-256. Everything is validated in memory first and written with multi-row inserts.
+    ///
+    /// A large import on SQLite (one that at least doubles the audit trail, from 10,000 events) drops the secondary
+    /// indexes of the tables it fills and builds them again after the rows are in, inside the same transaction
+    /// (decision 30): building an index once from sorted keys is cheaper than inserting as many keys at random places.
     public func importRatings(
         _ rows: [RatingsCSV.Row], file: String, sha256: String, policy: DisputePolicy = .default, at time: Date = Date()
     ) async throws(StoreError) -> RatingsImportSummary {
+        try await importRatings(rows, file: file, sha256: sha256, policy: policy, at: time, indexes: .automatic)
+    }
+
+    /// ``importRatings(_:file:sha256:policy:at:)`` with the choice of when secondary indexes are built made by the caller
+    /// (the tests compare both ways).
+    func importRatings(
+        _ rows: [RatingsCSV.Row], file: String, sha256: String, policy: DisputePolicy = .default, at time: Date = Date(), indexes: ImportIndexes
+    ) async throws(StoreError) -> RatingsImportSummary {
         try await transaction { tx in
-            try await RatingsImporter(rows: rows, file: file, sha256: sha256, policy: policy, time: time, context: tx.context).run()
+            try await RatingsImporter(rows: rows, file: file, sha256: sha256, policy: policy, time: time, indexes: indexes, context: tx.context).run()
         }
+    }
+}
+
+/// When an import builds the secondary indexes of the tables it fills (decision 30).
+enum ImportIndexes: Sendable {
+    /// Kept up to date row by row.
+    case maintained
+    /// Dropped before the rows go in and built again after them, in the same transaction (SQLite only: on PostgreSQL
+    /// `DROP INDEX` would lock every reader of the table out until the import commits).
+    case builtAfterLoad
+    /// ``builtAfterLoad`` on SQLite when the import at least doubles the audit trail (from 10,000 events), else ``maintained``.
+    case automatic
+
+    /// Whether `events` new audit events on a trail of `existing` are written with the indexes built after the load.
+    func deferred(events: Int, existing: Int, dialect: Dialect) -> Bool {
+        guard dialect == .sqlite else { return false }
+        switch self {
+        case .maintained: return false
+        case .builtAfterLoad: return true
+        case .automatic: return events >= max(10_000, existing)
+        }
+    }
+
+    /// The tables an import fills.
+    static let tables = ["organisations", "users", "candidates", "observations", "ratings", "cases", "audit_events", "audit_event_personal",
+                         "observation_scores"]
+
+    /// Runs `load` with the non-unique secondary indexes of ``tables`` dropped, then creates them again as they were
+    /// (their SQL from `sqlite_master`). Unique indexes stay: they are the import's checks.
+    static func withIndexesBuiltAfter<R>(on db: any SQLDatabase, _ load: () async throws -> R) async throws -> R {
+        let names = SQLList(tables.map { SQLBind($0) })
+        let indexes = try await db.raw("""
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(names))
+            ORDER BY name
+            """).all().map { (name: try $0.decode(column: "name", as: String.self), sql: try $0.decode(column: "sql", as: String.self)) }
+            .filter { !$0.sql.uppercased().hasPrefix("CREATE UNIQUE") }
+        for index in indexes { try await db.raw("DROP INDEX \(ident: index.name)").run() }
+        let result = try await load()
+        for index in indexes { try await db.raw("\(unsafeRaw: index.sql)").run() }
+        return result
     }
 }
 
@@ -43,6 +95,7 @@ private struct RatingsImporter {
     let sha256: String
     let policy: DisputePolicy
     let time: Date
+    let indexes: ImportIndexes
     let context: SQLContext
 
     private var dialect: Dialect { context.dialect }
@@ -147,6 +200,7 @@ private struct RatingsImporter {
                 }
                 observation = existing
                 if ledgers[existing.observation.id] == nil {
+                    try await SQLRatings.lockObservation(existing.observation.id, on: db, dialect: dialect)
                     ledgers[existing.observation.id] = try await SQLRatings.ledger(of: existing.observation.id, employerID: employer.id, on: db, dialect: dialect)
                     existingObservations.insert(existing.observation.id)
                 }
@@ -216,13 +270,25 @@ private struct RatingsImporter {
                 "disputes_opened": String(newCases.count), "already_present": String(summary.ratingsAlreadyPresent),
             ]))
 
-        try await SQLInserts.organisation.run(newOrganisations, on: db, dialect: dialect)
-        try await SQLInserts.user.run(newUsers, on: db, dialect: dialect)
-        try await SQLInserts.candidate.run(newCandidates, on: db, dialect: dialect)
-        try await SQLInserts.observation.run(newObservations, on: db, dialect: dialect)
-        try await SQLInserts.rating.run(newRatings, on: db, dialect: dialect)
-        try await SQLInserts.case.run(newCases, on: db, dialect: dialect)
-        _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: dialect)
+        let load = { () async throws in
+            try await SQLInserts.organisation.run(newOrganisations, on: db, dialect: dialect)
+            try await SQLInserts.user.run(newUsers, on: db, dialect: dialect)
+            try await SQLInserts.candidate.run(newCandidates, on: db, dialect: dialect)
+            try await SQLInserts.observation.run(newObservations, on: db, dialect: dialect)
+            try await SQLInserts.rating.run(newRatings, on: db, dialect: dialect)
+            try await SQLInserts.case.run(newCases, on: db, dialect: dialect)
+            // Each touched observation's current scores, kept for the statistics (migration 18) from its whole ledger.
+            try await SQLObservationScores.upsert.run(
+                touched.compactMap { id in ledgers[id].map { (id, CurrentScores(ratings: $0.ratings)) } },
+                on: db, dialect: dialect)
+            _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: dialect)
+        }
+        let existingEvents = try await db.raw("SELECT sequence FROM audit_chain_head WHERE id = 1").first(decodingColumn: "sequence", as: Int.self) ?? 0
+        if indexes.deferred(events: events.count, existing: existingEvents, dialect: dialect) {
+            try await ImportIndexes.withIndexesBuiltAfter(on: db, load)
+        } else {
+            try await load()
+        }
         if dialect == .sqlite { try await db.raw("PRAGMA cache_size = -2000").run() }  // back to SQLite's default
 
         summary.organisationsCreated = newOrganisations.count

@@ -155,40 +155,21 @@ extension InsightStore {
             let dialect = sql.dialect
             var observations: [ObservationID: InsightData.ObservationFacts] = [:]
             var order: [ObservationID] = []
+            // Each observation with its current scores as kept with every rating (migration 18, decision 29): one row
+            // per observation, where reading every rating and the ratings superseding them was most of the read.
             for row in try await sql.db.raw("""
-                SELECT o.id, o.ref, o.candidate_id, c.employer_id, o.observed_at FROM observations o JOIN candidates c ON c.id = o.candidate_id
+                SELECT o.id, o.ref, o.candidate_id, c.employer_id, o.observed_at,
+                       s.employer_score, s.assessor_score, s.assessor_id, s.other_assessor_scores
+                FROM observations o JOIN candidates c ON c.id = o.candidate_id LEFT JOIN observation_scores s ON s.observation_id = o.id
                 ORDER BY o.observed_at, COALESCE(o.ref, ''), o.id
                 """).all() {
                 let id: ObservationID = try row.id("id")
+                let scores = try SQLObservationScores.scores(row)
                 order.append(id)
                 observations[id] = InsightData.ObservationFacts(
                     id: id, candidateID: try row.id("candidate_id"), employerID: try row.id("employer_id"), observedAt: try row.time("observed_at"),
-                    employerScore: nil, assessorScore: nil, assessorID: nil, firstUploadAt: nil, reference: try row.value("ref", as: String?.self))
-            }
-            // The current rating of each source: the latest appended one that no correction supersedes.
-            var assessors: [ObservationID: [(rater: UserID, score: Int)]] = [:]
-            for row in try await sql.db.raw("""
-                SELECT r.observation_id, r.source, r.score, r.rater_id FROM ratings r
-                WHERE NOT EXISTS (SELECT 1 FROM ratings s WHERE s.supersedes = r.id) ORDER BY r.append_order
-                """).all() {
-                let id: ObservationID = try row.id("observation_id")
-                let score: Int = try row.value("score")
-                switch try row.value("source", as: String.self) {
-                case RatingSource.employer.rawValue: observations[id]?.employerScore = score
-                case RatingSource.assessor.rawValue:
-                    // The latest assessor's score pairs with the employer's; each other assessor's latest (double
-                    // marking) stays in α as a further rater.
-                    let rater: UserID = try row.id("rater_id")
-                    assessors[id, default: []].removeAll { $0.rater == rater }
-                    assessors[id, default: []].append((rater, score))
-                default: break
-                }
-            }
-            for (id, marks) in assessors {
-                guard let latest = marks.last else { continue }
-                observations[id]?.assessorScore = latest.score
-                observations[id]?.assessorID = latest.rater
-                observations[id]?.otherAssessorScores = marks.dropLast().map(\.score)
+                    employerScore: scores.employerScore, assessorScore: scores.assessorScore, assessorID: scores.assessorID, firstUploadAt: nil,
+                    reference: try row.value("ref", as: String?.self), otherAssessorScores: scores.otherAssessorScores)
             }
             for row in try await sql.db.raw("""
                 SELECT observation_id, MIN(created_at) AS first_upload FROM recordings WHERE status <> 'uploading' GROUP BY observation_id

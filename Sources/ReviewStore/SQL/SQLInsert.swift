@@ -7,6 +7,8 @@ import SQLKit
 struct SQLInsert<Value>: Sendable {
     let table: String
     let columns: [String]
+    /// What a row that is already there does (`ON CONFLICT …`), or nothing: a plain insert.
+    var onConflict: String? = nil
     let row: @Sendable (Value, Dialect) throws -> SQLQueryString
     /// What else the insert changes in the same transaction: the case summaries a new case, rating or assignment
     /// alters (decision 26).
@@ -21,7 +23,7 @@ struct SQLInsert<Value>: Sendable {
         while start < values.endIndex {
             let end = min(start + perStatement, values.endIndex)
             let rows = try values[start..<end].map { try row($0, dialect) }
-            try await db.raw("INSERT INTO \(ident: table) (\(idents: columns, joinedBy: ", ")) VALUES \(rows.joined(separator: ", "))").run()
+            try await db.raw("INSERT INTO \(ident: table) (\(idents: columns, joinedBy: ", ")) VALUES \(rows.joined(separator: ", "))\(unsafeRaw: onConflict.map { " " + $0 } ?? "")").run()
             start = end
         }
         try await afterwards?(values, db, dialect)

@@ -11,10 +11,13 @@ struct SQLRatings: RatingRepository {
             throw StoreError(.invalidArgument, "Rating \(rating.id) was made by another user than the actor recording it.")
         }
         return try await context.atomically { db in
+            // The observation's ratings are read and its current scores written by one rating at a time (PostgreSQL:
+            // two raters at once would each keep scores without the other's rating; SQLite has one writer anyway).
+            try await Self.lockObservation(rating.observationID, on: db, dialect: dialect)
+            let existing = try await Self.ratings(of: rating.observationID, on: db, dialect: dialect)
             if let employerID = try await Self.employer(of: rating.observationID, on: db, dialect: dialect) {
                 // The stored ratings plus this one must still form a ledger (a correction supersedes a current
                 // rating of the same source, …); the database checks what it can express, the domain the rest.
-                let existing = try await Self.ratings(of: rating.observationID, on: db, dialect: dialect)
                 do {
                     _ = try RatingLedger(observationID: rating.observationID, employerID: employerID, restoring: existing + [rating])
                 } catch let error as DomainError {
@@ -22,6 +25,7 @@ struct SQLRatings: RatingRepository {
                 }
             }
             try await SQLInserts.rating.run(rating, on: db, dialect: dialect)
+            try await SQLObservationScores.upsert.run((rating.observationID, CurrentScores(ratings: existing + [rating])), on: db, dialect: dialect)
             return try await SQLAuditLog.append(Self.event(for: rating, by: actor), on: db, dialect: dialect)
         }
     }
@@ -62,6 +66,13 @@ struct SQLRatings: RatingRepository {
         } catch {
             throw StoreError(.corruptData, error.message, cause: error)
         }
+    }
+
+    /// Holds the observation's row until the transaction ends, so that its ratings and scores change one rating at a time
+    /// (PostgreSQL; `NO KEY UPDATE` leaves the rows that refer to it free to be written).
+    static func lockObservation(_ observationID: ObservationID, on db: any SQLDatabase, dialect: Dialect) async throws {
+        guard dialect == .postgres else { return }
+        _ = try await db.raw("SELECT id FROM observations WHERE id = \(dialect.id(observationID)) FOR NO KEY UPDATE").first()
     }
 
     static func employer(of observationID: ObservationID, on db: any SQLDatabase, dialect: Dialect) async throws -> OrganisationID? {
