@@ -19,8 +19,9 @@ struct ContainerLayout {
         } catch let error as MP4ParseError where error.code == .truncated {
             throw MediaIndexError(
                 .truncated,
-                "The recording is cut short or unfinished (\(error.message)); phones write the index (moov) last, so an interrupted copy or recording loses it. Upload the complete file.",
-                file: path, stage: "open")
+                "The recording is cut short or unfinished (\(error.message)); phones write the recording's index last, so an interrupted copy or recording loses it. Upload the complete file.",
+                // The container detail is for operators (the report keeps it); people are shown the message without it.
+                file: path, stage: "open", ffmpegMessage: error.message)
         } catch let error as MediaIndexError {
             throw error
         } catch {

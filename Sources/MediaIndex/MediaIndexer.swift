@@ -128,7 +128,7 @@ public enum MediaIndexer {
         guard acceptedContainers.contains(info.format.name) || audioContainers.contains(info.format.name) else {
             throw MediaIndexError(
                 .notMedia,
-                "The file is not a video recording (FFmpeg reads it as “\(info.format.longName.isEmpty ? info.format.name : info.format.longName)”). Upload an MP4, MOV, MKV/WebM, AVI or MPEG-TS video.",
+                "The file is not a video recording (it reads as “\(info.format.longName.isEmpty ? info.format.name : info.format.longName)”). Upload an MP4, MOV, MKV/WebM, AVI or MPEG-TS video.",
                 file: info.file, stage: "probe")
         }
         guard let video = info.mainVideoStream else {

@@ -42,7 +42,7 @@ extension CaseTransitionError {
     public static func correctionAfterDecision(on decided: Case, by role: Role) -> CaseTransitionError {
         CaseTransitionError(
             code: .alreadyDecided, action: .reopen, state: decided.state, role: role,
-            message: "This observation's case is decided, so its scores can no longer be corrected. If the decision rests on a wrong score, "
-                + "ask the moderation lead to reopen the case (ground: new information), giving the reason.")
+            message: "This observation's case is decided, so its scores are settled: they can no longer be corrected or added to. If the "
+                + "decision rests on a wrong or missing score, ask the moderation lead to reopen the case (ground: new information), giving the reason.")
     }
 }

@@ -21,6 +21,29 @@ import Testing
         ((try? json(response))?["error"] as? [String: Any])?["code"] as? String
     }
 
+    @Test("free text has a length: a flag's reason, a rationale or a correction's reason over 10,000 characters is refused, saying so")
+    func freeTextHasALength() async throws {
+        let fixture = try await APIFixture.make()
+        let o = fixture.observation.observation.id
+        let long = String(repeating: "A", count: 10_001)
+        try await fixture.withClient { client in
+            func post(_ path: String, _ body: String, as caller: Caller) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/observations/\(o)/\(path)", method: .post, headers: fixture.headers(caller, json: true),
+                                         body: ByteBuffer(string: body))
+            }
+            // Found by the hostile tester: thirty 1 MB flags made one case 32 MB to read and 21 s to show.
+            let flag = try await post("flags", #"{"reason":"\#(long)"}"#, as: .assessor)
+            #expect(flag.status == .unprocessableContent && String(buffer: flag.body).contains("at most 10000"))
+            let rating = try await post("ratings", #"{"score":4,"rationale":"\#(long)"}"#, as: .employer)
+            #expect(rating.status == .unprocessableContent)
+            let employerRating = try #require(try await fixture.store.records.ratings.ratings(of: o).first { $0.source == .employer })
+            let correction = try await post("ratings", #"{"score":4,"supersedes":"\#(employerRating.id)","correctionReason":"\#(long)"}"#, as: .employer)
+            #expect(correction.status == .unprocessableContent)
+            let fits = try await post("flags", #"{"reason":"\#(String(long.dropFirst()))"}"#, as: .assessor)
+            #expect(fits.status == .created, "10,000 characters fit")
+        }
+    }
+
     @Test("a correction needs a reason and its own author, is refused after the decision; a second original is refused, not added")
     func corrections() async throws {
         let fixture = try await APIFixture.make()

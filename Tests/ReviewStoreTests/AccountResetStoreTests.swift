@@ -29,6 +29,7 @@ struct AccountResetStoreTests {
             try await store.accounts.issueReset(of: seed.lead.id, tokenHash: Self.hash("a"), secondFactor: false, expiresAt: expires, by: admin.id, at: Seed.start)
             try await store.accounts.issueReset(of: seed.assessor.id, tokenHash: Self.hash("b"), secondFactor: false, expiresAt: expires, by: admin.id, at: Seed.start)
             try await store.accounts.createSession(tokenHash: Self.hash("s"), userID: seed.lead.id, csrfToken: "c", expiresAt: expires, at: Seed.start)
+            _ = try await store.accounts.createAPIToken(id: "t1", userID: seed.lead.id, name: "script", tokenHash: Self.hash("t"), at: Seed.start)
 
             // The assessor's link sets the assessor's password, never the lead's.
             let used = try await store.accounts.redeemReset(tokenHash: Self.hash("b"), passwordHash: "new-assessor", at: Seed.start + 60)
@@ -48,6 +49,8 @@ struct AccountResetStoreTests {
             _ = try await store.accounts.redeemReset(tokenHash: Self.hash("a"), passwordHash: "new-lead", at: expires - 1)
             #expect(try await store.accounts.credentials(username: "lead")?.passwordHash == "new-lead")
             #expect(try await store.accounts.session(tokenHash: Self.hash("s"), at: Seed.start + 120) == nil)
+            // Found by the hostile tester: the account's API tokens still worked after the reset that recovers it.
+            #expect(try await store.accounts.apiToken(tokenHash: Self.hash("t"), at: Seed.start + 120) == nil, "an API token outlived the reset")
             let actions = try await store.audit.entries(after: 0, limit: 1000).map(\.event.action.rawValue)
             #expect(actions.filter { $0 == "user.reset_issued" }.count == 2 && actions.filter { $0 == "user.reset_used" }.count == 2)
         }

@@ -115,6 +115,17 @@ struct ModerationStoreTests {
             } catch let error as StoreError {
                 #expect((error.cause as? CaseTransitionError)?.code == .alreadyDecided && error.message.contains("reopen"))
             }
+            // Found by the hostile tester: a second assessor's new original became the decided case's assessor score.
+            let second = User(name: "Second Assessor", role: .assessor, organisationID: world.assessor.organisationID)
+            try await store.records.users.insert(second)
+            do {
+                _ = try await store.workflow.recordRating(
+                    observationID: world.observation.id, score: try Score(7), rationale: "Double marking, late.", supersedes: nil,
+                    correctionReason: nil, by: second.actor)
+                Issue.record("a new rating after the decision should be refused")
+            } catch let error as StoreError {
+                #expect((error.cause as? CaseTransitionError)?.code == .alreadyDecided)
+            }
             #expect(try await store.count("SELECT COUNT(*) AS n FROM cases") == 1)
             #expect(try await store.records.ratings.ratings(of: world.observation.id).count == ratingsBefore)
             let events = try await store.audit.entries(about: .init(type: "case", id: world.dispute.id.description))

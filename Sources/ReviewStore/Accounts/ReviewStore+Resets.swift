@@ -81,14 +81,15 @@ extension AccountStore {
             try await db.raw("""
                 UPDATE credentials SET password_hash = \(bind: passwordHash), updated_at = \(dialect.time(time)) WHERE user_id = \(dialect.id(reset.userID))
                 """).run()
-            try await db.raw("DELETE FROM sessions WHERE user_id = \(dialect.id(reset.userID))").run()
+            // A reset is how a taken-over account is recovered: whoever held it loses its sessions and its API tokens.
+            let ended = try await Self.endSessionsAndTokens(of: reset.userID, revokingTokens: true, on: db, dialect: dialect, at: time)
             if reset.secondFactor {
                 try await db.raw("DELETE FROM recovery_codes WHERE user_id = \(dialect.id(reset.userID))").run()
                 try await db.raw("DELETE FROM second_factors WHERE user_id = \(dialect.id(reset.userID))").run()
             }
             _ = try await SQLAuditLog.append(AuditEvent(
                 at: time, actorID: reset.userID, action: "user.reset_used", subject: .init(type: "user", id: reset.userID.description),
-                details: ["secondFactor": String(reset.secondFactor)]), on: db, dialect: dialect)
+                details: ["secondFactor": String(reset.secondFactor), "tokens": String(ended.tokens)]), on: db, dialect: dialect)
             return reset
         }
     }

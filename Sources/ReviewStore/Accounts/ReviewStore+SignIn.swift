@@ -135,7 +135,7 @@ extension AccountStore {
         }
     }
 
-    private static func endSessionsAndTokens(
+    static func endSessionsAndTokens(
         of userID: UserID, revokingTokens: Bool, on db: any SQLDatabase, dialect: Dialect, at time: Date
     ) async throws -> (sessions: Int, tokens: Int) {
         let sessions = try await db.raw("DELETE FROM sessions WHERE user_id = \(dialect.id(userID)) RETURNING user_id").all().count

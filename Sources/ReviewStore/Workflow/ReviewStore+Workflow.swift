@@ -53,9 +53,11 @@ extension WorkflowStore {
             let activeCase = cases.first { $0.state.isActive } ?? cases.last { $0.state.hasOutcome }
             let active = activeCase != nil
             var next = ledger
-            // Decision 27: a decided observation's scores are settled. A correction after the decision would change the
-            // record the outcome stands on without re-running anything; the way back is the lead's reopen, on a ground.
-            if supersedes != nil, let decided = activeCase, decided.state.hasOutcome {
+            // Decision 27: a decided observation's scores are settled. A correction after the decision — or a new
+            // original, which becomes the current score just the same (found by the hostile tester: a second assessor
+            // changed a decided case's assessor score) — would change the record the outcome stands on without re-running
+            // anything; the way back is the lead's reopen, on a ground.
+            if let decided = activeCase, decided.state.hasOutcome {
                 throw CaseTransitionError.correctionAfterDecision(on: decided, by: actor.role)
             }
             let rating: Rating
