@@ -104,8 +104,10 @@ import Testing
             Route(method: .get, path: "/reset", body: nil, extraHeaders: [:], allowed: everyone, isPublic: true),
             route(.get, "/api/v1/cases", everyone.subtracting([.administrator])),
             // Filtering by why a case exists would break blind review: refused to moderators (decision 26).
-            route(.get, "/api/v1/cases?reason=straddle&overdue=true&q=casey&sort=due&employerId=\(f.employerA.id)",
+            route(.get, "/api/v1/cases?reason=straddle&q=casey&sort=candidate&employerId=\(f.employerA.id)",
                   everyone.subtracting([.administrator, .assignedModerator, .unassignedModerator])),
+            // Due dates are the panel's: listed by them for the lead and the auditor only.
+            route(.get, "/api/v1/cases?overdue=true&sort=due", [.lead, .auditor]),
             route(.post, "/api/v1/cases/moderation-requests", [.lead], body: #"{"caseIds":["00000000-0000-0000-0000-00000000abcd"]}"#),
             route(.get, "/api/v1/cases/\(c)", recordingViewers),
             route(.post, "/api/v1/cases/\(c)/transitions", [.assessor, .employer, .lead], body: #"{"action":"startLocalReview","expectedVersion":1}"#),

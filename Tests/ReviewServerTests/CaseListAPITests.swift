@@ -47,11 +47,20 @@ import Testing
             #expect(try await Self.items(client, fixture, "?q=casey", as: .unassignedModerator).isEmpty)
             // Another organisation's ids and words find nothing of employer A.
             let a = fixture.employerA.id
-            for query in ["?employerId=\(a)", "?q=Casey", "?q=OBS-T", "?reason=straddle&employerId=\(a)", "?overdue=true&employerId=\(a)&sort=due"] {
+            for query in ["?employerId=\(a)", "?q=Casey", "?q=OBS-T", "?reason=straddle&employerId=\(a)"] {
                 #expect(try await Self.items(client, fixture, query, as: .otherEmployer).isEmpty, "\(query)")
             }
             #expect(try await Self.items(client, fixture, "?q=casey&employerId=\(a)&reason=straddle&sort=candidate", as: .employer).count == 1)
             #expect(try await Self.items(client, fixture, "?q=nobody", as: .lead).isEmpty)
+            // Due dates are the panel's: only those who see panels list by them (found by the hostile tester: anyone could
+            // learn whether the other moderators on a case were late).
+            for caller in [Caller.assignedModerator, .employer, .otherEmployer, .assessor] {
+                for query in ["?overdue=true", "?sort=due", "?overdue=true&employerId=\(a)&sort=due"] {
+                    let refused = try await client.execute(uri: "/api/v1/cases" + query, method: .get, headers: fixture.headers(caller))
+                    #expect(refused.status == .forbidden, "\(caller) \(query): \(refused.status)")
+                }
+            }
+            _ = try await Self.items(client, fixture, "?overdue=true&sort=due", as: .auditor)
             // Bad parameters are refused in words.
             for query in ["?reason=maybe", "?sort=score", "?overdue=yes", "?q=" + String(repeating: "a", count: 201)] {
                 let refused = try await client.execute(uri: "/api/v1/cases" + query, method: .get, headers: fixture.headers(.lead))

@@ -24,8 +24,14 @@ struct CaseController: Sendable {
         let actor = try context.requireIdentity()
         let page = try request.page()
         let now = services.now()
-        guard var filter = try Access.scope(try Self.filter(request, now: now), for: actor) else { return Page(fetched: [], page: page) }
+        let asked = try Self.filter(request, now: now)
         let showCalibration = Access.seesCalibration(actor), showPanel = Access.seesPanels(actor)
+        // The panel's due dates are for those who see panels: filtering or sorting by them would tell anyone else
+        // whether the other moderators on a case are late (found by the hostile tester).
+        guard showPanel || (asked.overdueAt == nil && asked.sort != .due) else {
+            throw Access.forbidden("Cases are listed by due dates for the moderation lead and the auditor only.")
+        }
+        guard var filter = try Access.scope(asked, for: actor) else { return Page(fetched: [], page: page) }
         guard actor.role.isModerator else {
             return Page(fetched: try await services.store.records.listCaseSummaries(filter, page: page).map {
                 CaseSummaryRepresentation($0, blind: false, showCalibration: showCalibration, showPanel: showPanel, now: now)
