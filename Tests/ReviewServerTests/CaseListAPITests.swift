@@ -119,6 +119,16 @@ import Testing
             let empty = try await client.execute(uri: "/api/v1/cases/moderation-requests", method: .post,
                                                  headers: fixture.headers(.lead, json: true), body: ByteBuffer(string: #"{"caseIds":[]}"#))
             #expect(empty.status == .unprocessableContent)
+            // The decoder's words do not reach people (hostile tester): a bad id is "not an id", a number too large is
+            // out of range.
+            let badID = try await client.execute(uri: "/api/v1/cases/moderation-requests", method: .post,
+                                                 headers: fixture.headers(.lead, json: true), body: ByteBuffer(string: #"{"caseIds":["zzz"]}"#))
+            let badIDText = String(buffer: badID.body)
+            #expect(badID.status == .unprocessableContent && badIDText.contains("caseIds.0") && badIDText.contains("is not an id") && !badIDText.contains("Attempted"), "\(badID.status) \(badIDText)")
+            let huge = try await client.execute(uri: "/api/v1/samples", method: .post, headers: fixture.headers(.lead, json: true),
+                                                body: ByteBuffer(string: #"{"seed":100000000000000000000000,"rate":0.1}"#))
+            let hugeText = String(buffer: huge.body)
+            #expect(huge.status.code < 500 && !hugeText.contains("given data") && !hugeText.contains("not valid JSON"), "\(hugeText)")
         }
     }
 }

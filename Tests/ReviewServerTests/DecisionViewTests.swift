@@ -100,6 +100,11 @@ import Testing
             #expect(foreign.status == .unprocessableContent)
             #expect(try await decide(#""adoptedOpinionId":"\#(pro)""#).status == .unprocessableContent)
             #expect(try await decide(#""reason":"Neither.""#).status == .unprocessableContent)
+            // Found by the hostile tester: what a decision rests on must be this case's, and its codes codes.
+            let elsewhere = try await decide(#""score":4,"reason":"x","basedOn":["\#(OpinionID())"]"#)
+            #expect(elsewhere.status == .unprocessableContent && String(buffer: elsewhere.body).contains("basedOn"))
+            let scripted = try await decide(#""score":4,"reason":"x","reasonCodes":["<script>alert(1)</script>"]"#)
+            #expect(scripted.status == .unprocessableContent && String(buffer: scripted.body).contains("reasonCodes"))
 
             let decided = try await decide(#""adoptedOpinionId":"\#(lay)","reason":"The missed risk cue at 1:00 is decisive.""#)
             #expect(decided.status == .ok)

@@ -41,6 +41,11 @@ import Testing
             #expect(correction.status == .unprocessableContent)
             let fits = try await post("flags", #"{"reason":"\#(String(long.dropFirst()))"}"#, as: .assessor)
             #expect(fits.status == .created, "10,000 characters fit")
+            // The lead corrects a rating for whoever gave it (found by the hostile tester: refused though the messages said
+            // the lead can), but records no rating of their own.
+            let byLead = try await post("ratings", #"{"score":3,"supersedes":"\#(employerRating.id)","correctionReason":"The employer asked me to fix a typo."}"#, as: .lead)
+            #expect(byLead.status == .created, "\(String(buffer: byLead.body))")
+            #expect(try await post("ratings", #"{"score":3,"rationale":"My own view."}"#, as: .lead).status == .forbidden)
         }
     }
 

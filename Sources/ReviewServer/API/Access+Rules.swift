@@ -32,6 +32,8 @@ extension Access {
 extension Access.Rule {
     // Observations and ratings.
     static let rate = Self(roles: [.assessor, .employer], doWhat: "record an assessor or employer rating (moderators give second opinions)")
+    /// A correction of a rating: its rater, or the lead for them (with a reason; the ledger checks whose it is).
+    static let correctRatings = Self(roles: [.assessor, .employer, .lead], doWhat: "correct a rating")
     static let flag = Self(roles: [.assessor, .employer, .lead], doWhat: "flag an observation for review")
     /// The observation pages: a moderator sees an observation only through the case assigned to them (the review screen).
     static let openObservationPages = Self(roles: Set(Role.allCases).subtracting(Access.moderators), doWhat: "open observation pages",

@@ -65,7 +65,16 @@ extension Request {
         switch error {
         case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])) is required."
         case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context.codingPath)) has the wrong type."
-        case .dataCorrupted(let context): return "\(path(context.codingPath)) is not valid: \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            // The decoder's own words ("Attempted to decode UUID from invalid UUID string", "The given data was not valid
+            // JSON" for a number too large for its field) are not the reader's: say what kind of value was wanted.
+            let words = context.debugDescription.lowercased()
+            if words.contains("uuid") { return "\(path(context.codingPath)) is not an id." }
+            if words.contains("number") || words.contains("not valid json") || words.contains("fit") {
+                return "\(path(context.codingPath)) holds a number out of range, or a value of the wrong kind."
+            }
+            if words.contains("date") { return "\(path(context.codingPath)) is not a date and time (e.g. 2026-12-06T09:30:00Z)." }
+            return "\(path(context.codingPath)) is not valid."
         @unknown default: return "The body does not have the expected shape."
         }
     }

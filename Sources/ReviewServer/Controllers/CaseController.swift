@@ -151,8 +151,20 @@ struct CaseController: Sendable {
                 adopted = opinion
             }
             let score = try adopted?.score ?? score()
+            // What a decision says it rests on must be this case's: found by the hostile tester, another case's opinion and
+            // made-up codes were stored in the outcome and carried into its evidence bundle.
+            if let stranger = body.basedOn?.first(where: { id in !round.contains { $0.id == id } }) {
+                throw APIError(.unprocessableContent, code: .invalid, message: """
+                    "basedOn" must name this round's current opinions on the case, and \(stranger) is not one of them.
+                    """)
+            }
             let basedOn = adopted.map { [$0.id] } ?? body.basedOn ?? round.map(\.id)
             var codes = (body.reasonCodes ?? []).compactMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            guard codes.count <= 10, codes.allSatisfy({ $0.wholeMatch(of: /[a-z][a-z0-9_]{0,63}/) != nil }) else {
+                throw APIError(.unprocessableContent, code: .invalid, message: """
+                    "reasonCodes" are at most 10 short codes in lower case with underscores (such as new_information); say the rest in "reason".
+                    """)
+            }
             if codes.isEmpty { codes = [adopted == nil ? "decided_by_lead" : "opinion_adopted"] }
             command = .decide(Outcome(score: score, basis: .person(actor.userID), reasonCodes: codes, basedOn: basedOn, reason: body.reason,
                                       adopted: adopted?.id))

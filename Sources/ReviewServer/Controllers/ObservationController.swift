@@ -79,10 +79,12 @@ struct ObservationController: Sendable {
 
     @Sendable func rate(_ request: Request, context: ReviewRequestContext) async throws -> Created<RatingResult> {
         let actor = try context.requireIdentity()
-        try Access.Rule.rate.require(actor)
+        // The lead rates nothing, but corrects a rating for whoever gave it (decision 27; the ledger checks the rest).
+        try (actor.role == .lead ? Access.Rule.correctRatings : Access.Rule.rate).require(actor)
         let id: ObservationID = try context.id("observationId")
         _ = try await services.access.observation(id, for: actor)
         let body = try await request.json(NewRating.self, context: context)
+        if actor.role == .lead, body.supersedes == nil { try Access.Rule.rate.require(actor) }
         try Self.limit(body.rationale, "rationale")
         try Self.limit(body.correctionReason, "correctionReason")
         let score: Score
