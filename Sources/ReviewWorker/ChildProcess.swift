@@ -56,13 +56,16 @@ public enum ChildProcess {
                 if !(await everySecond()) { ended = .abandoned }
                 nextTick = ContinuousClock.now + .seconds(1)
             }
-            if ContinuousClock.now >= deadline { ended = .timedOut }
-            if Task.isShuttingDownGracefully || Task.isCancelled { ended = .stopped }
+            // The first reason found stands: a loop that ran late (two busy cores) finds the caller's giving up before a
+            // deadline that passed meanwhile.
+            if ended == nil, Task.isShuttingDownGracefully || Task.isCancelled { ended = .stopped }
+            if ended == nil, ContinuousClock.now >= deadline { ended = .timedOut }
             if ended != nil {
                 // The child leads its own process group (``ChildSandbox``): end it and anything it started.
                 kill(-process.processIdentifier, SIGKILL)
                 kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                // Waits for the killed child without holding one of the few cooperative threads (waitUntilExit would).
+                while process.isRunning { try? await Task.sleep(for: .milliseconds(5)) }
                 break
             }
             try? await Task.sleep(for: .milliseconds(20))
