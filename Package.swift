@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "obsreview", targets: ["obsreview"]),
+        // `obsreview timeline --json` without FFmpeg or Foundation, linked with the static Swift runtime (decision 36).
+        .executable(name: "obsreview-timeline", targets: ["obsreview-timeline"]),
         .library(name: "MediaIndex", targets: ["MediaIndex"]),
         .library(name: "ReviewDomain", targets: ["ReviewDomain"]),
         .library(name: "ReviewStore", targets: ["ReviewStore"]),
@@ -46,10 +48,17 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libavfilter-dev"])]
         ),
+        // The keyframe timelines the container answers alone (MP4/MOV sample tables, MPEG-TS packets):
+        // Swift and the C library only, no FFmpeg, no Foundation (decision 36).
+        .target(
+            name: "MediaTimeline",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MediaIndex",
             dependencies: [
                 "CFFmpeg",
+                "MediaTimeline",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -133,9 +142,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Answers `obsreview timeline --json` for the files MediaTimeline reads and hands the command to
+        // `obsreview timeline` otherwise. Static Swift runtime: nothing but libc is loaded at start-up.
+        .executableTarget(
+            name: "obsreview-timeline",
+            dependencies: ["MediaTimeline"],
+            swiftSettings: swiftSettings,
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]
+        ),
         .testTarget(
+            // Also MediaTimeline's tests: its answers are held to MediaIndex's, which is the reference.
             name: "MediaIndexTests",
-            dependencies: ["MediaIndex"],
+            dependencies: ["MediaIndex", "MediaTimeline"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

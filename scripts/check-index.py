@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks `obsreview index --json --keyframes --sha256` against ffprobe on every sample, end to end, and
-that `obsreview timeline --json` gives the same keyframes, discontinuities and errors.
+that `obsreview timeline --json` gives the same keyframes, discontinuities and errors, and that
+`obsreview-timeline` (beside the binary) prints byte for byte what `obsreview timeline` prints.
 
 Usage: check-index.py OBSREVIEW_BINARY SAMPLES_DIR
 The bad samples must be refused with their documented error code; every other sample must agree with
@@ -10,6 +11,9 @@ import glob, hashlib, json, os, subprocess, sys
 
 EXPECTED_ERRORS = {"corrupt-truncated.mp4": "truncated", "not-a-video.mp4": "notMedia", "audio-only.m4a": "noVideoStream"}
 failures = []
+# The samples whose containers answer the timeline alone: obsreview-timeline reads them without obsreview.
+ANSWERED_ALONE = {"broadcast-h264-aac.ts", "joined-with-gap.ts", "observation-faststart.mp4", "observation-h264-aac.mp4",
+                  "phone-portrait-hevc.mov", "variable-frame-rate.mp4"}
 
 def fail(path, message):
     failures.append(f"{os.path.basename(path)}: {message}")
@@ -57,6 +61,26 @@ def check(path, report):
     with open(path, "rb") as f:
         if report["sha256"] != hashlib.sha256(f.read()).hexdigest(): fail(path, "sha256")
 
+def check_quick_tool(binary, files):
+    """`obsreview-timeline` (decision 36) answers MP4/MOV and MPEG-TS itself and hands everything else to
+    `obsreview timeline`: either way its stdout, stderr and exit status are that command's."""
+    quick = os.path.join(os.path.dirname(os.path.abspath(binary)), "obsreview-timeline")
+    if not os.path.exists(quick):
+        fail(quick, "obsreview-timeline was not built beside obsreview"); return
+    answered = [f for f in files if os.path.basename(f) in ANSWERED_ALONE]
+    one_by_one = [["--json", f] for f in files]
+    variants = one_by_one + [["--json", *files], ["--json", *answered], ["--json", "--jobs", "1", *reversed(answered)],
+                             ["--json", "--max-bytes=1000", *answered], ["--json", "--", *answered], [*answered], ["--help"]]
+    for args in variants:
+        ours = subprocess.run([binary, "timeline", *args], capture_output=True)
+        theirs = subprocess.run([quick, *args], capture_output=True)
+        if (ours.stdout, ours.stderr, ours.returncode) != (theirs.stdout, theirs.stderr, theirs.returncode):
+            fail(args[-1], f"obsreview-timeline {' '.join(args[:3])}…: output differs from obsreview timeline")
+    # The containers it reads itself never reach obsreview: with a fallback that fails, the output still comes.
+    alone = subprocess.run([quick, "--json", *answered], capture_output=True, env={**os.environ, "OBSREVIEW_TIMELINE_FALLBACK": "/bin/false"})
+    if alone.returncode != 0 or len(alone.stdout.splitlines()) != len(answered):
+        fail(quick, f"obsreview-timeline handed MP4/MPEG-TS samples to obsreview (exit {alone.returncode})")
+
 def main():
     binary, samples = sys.argv[1], sys.argv[2]
     files = sorted(f for f in glob.glob(os.path.join(samples, "*")) if not f.endswith((".csv", ".md")))
@@ -91,6 +115,7 @@ def main():
             continue
         for key in ["keyframes", "discontinuities", "discontinuityCheck"]:
             if quick.get(key) != report.get(key): fail(path, f"timeline: {key} {str(quick.get(key))[:80]} != index {str(report.get(key))[:80]}")
+    check_quick_tool(binary, files)
     for f in failures: print("FAIL", f)
     print(f"check-index: {len(files)} samples, {len(failures)} failure(s)")
     sys.exit(1 if failures else 0)

@@ -1,3 +1,5 @@
+import MediaTimeline
+
 /// What the container's own structure says before libavformat opens the file: the MP4/MOV sample tables,
 /// or the Matroska segment layout. Files cut short are refused here, with a reason libavformat would only
 /// give as "invalid data".

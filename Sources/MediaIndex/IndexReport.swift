@@ -1,3 +1,5 @@
+public import MediaTimeline
+
 /// The JSON document `obsreview index --json` prints for one file (one per line), and the service stores.
 /// Its keys are a contract other tools rely on: add keys, never rename or remove them.
 public struct IndexReport: Sendable, Codable, Equatable {

@@ -1,25 +1,7 @@
 import CFFmpeg
-
-extension KeyframeTimeline {
-    /// The timeline a transport-stream scan found, in seconds as libavformat reports them (ticks × 1/90000).
-    init(transportStream scan: TransportStreamScan) {
-        let base = 1.0 / TransportStreamScan.ticksPerSecond
-        let keyframes = scan.keyframes.map { (seconds: Double($0.ticks) * base, position: $0.position) }.sorted { $0.seconds < $1.seconds }
-        self.init(
-            source: .transportStreamScan, seconds: keyframes.map(\.seconds),
-            discontinuities: Discontinuity.detect(decodeOrderSeconds: scan.decodeTicks.map { Double($0) * base }, check: .everyFrame),
-            discontinuityCheck: .everyFrame,
-            bytePositions: keyframes.map(\.position))
-    }
-}
+public import MediaTimeline
 
 extension MediaIndexer {
-    /// Sample entry formats of the MP4 video tracks whose timeline is read from the sample tables alone.
-    static let mp4TimelineCodecTags: Set<FourCC> = ["avc1", "avc3", "hvc1", "hev1", "mp4v", "vp09", "av01"]
-
-    /// Track handlers that never hold video: sound, text, subtitles, time codes, metadata.
-    static let plainHandlers: Set<FourCC> = ["soun", "text", "sbtl", "subt", "tmcd", "meta"]
-
     /// Reads only the keyframe timeline of the main video stream, by the quickest route the container
     /// allows (decision 23), with the same times as ``index(path:options:)``:
     ///
@@ -37,15 +19,8 @@ extension MediaIndexer {
             return KeyframeTimeline(transportStream: scan)
         }
         let layout = try ContainerLayout.inspect(path: path, fileSize: size)
-        if let movie = layout.mp4, !movie.isFragmented {
-            let videos = movie.tracks.filter(\.isVideo)
-            // Other handlers can hide a video sample entry FFmpeg would count: only plain layouts here.
-            let plain = movie.tracks.allSatisfy { $0.isVideo || plainHandlers.contains($0.handlerType) }
-            if plain, videos.count == 1, let video = videos.first, let tag = video.codecTag, mp4TimelineCodecTags.contains(tag),
-                let timeline = KeyframeTimeline.mp4SampleTables(movie: movie, streamID: Int32(bitPattern: video.trackID))
-            {
-                return timeline
-            }
+        if let movie = layout.mp4, let timeline = KeyframeTimeline.mp4Plain(movie: movie) {
+            return timeline
         }
         if layout.matroska?.cuesPosition != nil {
             let timeline = try InputFile.with(path: path, findStreamInfo: false) { file throws(MediaIndexError) -> KeyframeTimeline? in

@@ -1,5 +1,6 @@
 import CFFmpeg
 public import Foundation
+public import MediaTimeline
 
 /// Limits checked before anything is decoded.
 public struct IndexLimits: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import MediaTimeline
 
 /// How many thumbnails to make, and how big.
 public struct ThumbnailOptions: Sendable, Equatable {

@@ -144,14 +144,3 @@ struct IndexCommand: ParsableCommand {
         return report
     }
 }
-
-enum JSONLines {
-    static func line(_ report: IndexReport) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(report) else {
-            return #"{"file":"\#(report.file)","error":{"code":"internal","message":"The report could not be encoded."}}"#
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-}

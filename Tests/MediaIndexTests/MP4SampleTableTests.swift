@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MediaIndex
+@testable import MediaTimeline
 
 /// Video files made with the ffmpeg CLI (plus box rewrites for what ffmpeg does not write), each checked
 /// against ffprobe's own packet list.

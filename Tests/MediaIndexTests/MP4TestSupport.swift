@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MediaIndex
+@testable import MediaTimeline
 
 // Helpers for the MP4 sample table tests: running the ffmpeg CLI, reading ffprobe's packet list, and
 // rewriting boxes of a generated file (to make edit lists and 64-bit boxes ffmpeg does not write).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MediaIndex
+@testable import MediaTimeline
 
 @Suite(.enabled(if: Fixtures.haveFFmpegTools, "needs ffmpeg and ffprobe"))
 struct TimelineTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MediaIndex
+@testable import MediaTimeline
 
 /// The transport-stream scan (decision 23) against ffprobe, on the samples and on generated streams that
 /// exercise what it must get right: B-frames, HEVC, open groups of pictures (H.264 recovery points, HEVC

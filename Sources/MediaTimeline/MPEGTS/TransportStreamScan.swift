@@ -1,7 +1,7 @@
-import Foundation
-
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The keyframe timeline of an MPEG transport stream read from its own 188-byte packets, without
@@ -13,11 +13,11 @@ import Glibc
 /// video codec, more than one video stream, 192-byte packets, a lost sync byte, a PSI section spread over
 /// several packets, a program table that changes part-way, a PES header split across packets, an access
 /// unit without a picture.
-struct TransportStreamScan {
+package struct TransportStreamScan {
     enum Codec: Sendable, Equatable { case h264, hevc }
 
     /// The video elementary stream's PID and codec.
-    let videoPID: Int
+    package let videoPID: Int
     let codec: Codec
     /// Presentation times (90 kHz ticks, wrap-around corrected as libavformat does) of the keyframes, in
     /// file order, with the byte offset of the TS packet where each keyframe's PES starts.
@@ -29,15 +29,18 @@ struct TransportStreamScan {
     static let ticksPerSecond = 90_000.0
 
     /// Whether the file starts like a transport stream of 188-byte packets (five sync bytes in a row).
-    static func looksLikeTransportStream(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: packetSize * 5), head.count == packetSize * 5 else { return false }
-        return stride(from: 0, to: head.count, by: packetSize).allSatisfy { head[head.startIndex + $0] == 0x47 }
+    package static func looksLikeTransportStream(path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: packetSize * 5)
+        let got = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
+        guard got == head.count else { return false }
+        return stride(from: 0, to: head.count, by: packetSize).allSatisfy { head[$0] == 0x47 }
     }
 
     /// Scans the file at `path`; nil when it is not a transport stream this reader recognises.
-    static func scan(path: String) -> TransportStreamScan? {
+    package static func scan(path: String) -> TransportStreamScan? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

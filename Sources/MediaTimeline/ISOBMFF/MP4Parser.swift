@@ -1,10 +1,10 @@
 /// Reads the box structure of an MP4/MOV file: walks the top-level boxes by their headers, reads the whole
 /// `moov` with one positioned read and decodes it in memory. Never reads `mdat`.
-enum MP4Parser {
+package enum MP4Parser {
     /// Largest `moov` read into memory. A one-hour phone recording has a `moov` of a few megabytes.
     static let maximumMovieBoxSize: UInt64 = 256 << 20
 
-    static func parse(path: String) throws(MP4ParseError) -> MP4Movie {
+    package static func parse(path: String) throws(MP4ParseError) -> MP4Movie {
         do {
             var file = try PositionedFileReader(path: path)
             return try parse(&file)

@@ -34,7 +34,7 @@ struct MP4Track: Sendable {
 }
 
 /// What the `moov` box of an MP4/MOV file says, read without touching the media data.
-struct MP4Movie: Sendable {
+package struct MP4Movie: Sendable {
     /// `mvhd` time scale: movie ticks per second (edit list durations use it).
     let movieTimescale: UInt32
     /// `mvhd` duration in movie ticks.
@@ -59,8 +59,8 @@ struct MP4Movie: Sendable {
     var firstVideoTrack: MP4Track? { tracks.first { $0.isVideo } }
 
     /// The end of the media data of all tracks; greater than ``fileSize`` when the file was cut short.
-    var mediaDataEnd: UInt64 { tracks.map(\.mediaDataEnd).max() ?? 0 }
+    package var mediaDataEnd: UInt64 { tracks.map(\.mediaDataEnd).max() ?? 0 }
 
     /// The sample tables point past the end of the file: the recording was cut short after its `moov`.
-    var isMissingMediaData: Bool { mediaDataEnd > fileSize }
+    package var isMissingMediaData: Bool { mediaDataEnd > fileSize }
 }

@@ -8,10 +8,10 @@ import Darwin
 ///
 /// `description` is safe to show to a user; `debugDescription` adds the file, the box path, the file offset
 /// and the source location for the log.
-struct MP4ParseError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct MP4ParseError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// What kind of failure this is. Extensible: new codes can be added without breaking callers that
     /// switch over the ones they handle.
-    struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case notISOBMFF, truncated, malformed, unsupported, io
         }
@@ -25,7 +25,7 @@ struct MP4ParseError: Error, Sendable, CustomStringConvertible, CustomDebugStrin
         /// The file does not start with an ISO BMFF / QuickTime box (or is empty).
         static let notISOBMFF = Code(.notISOBMFF)
         /// The file ends early: a box extends past the end of the file, or there is no `moov` box.
-        static let truncated = Code(.truncated)
+        package static let truncated = Code(.truncated)
         /// A box contradicts itself or its container (bad sizes, entry counts, versions).
         static let malformed = Code(.malformed)
         /// Valid but outside what this reader handles (compressed `cmov`, limits exceeded, table quirks that
@@ -34,7 +34,7 @@ struct MP4ParseError: Error, Sendable, CustomStringConvertible, CustomDebugStrin
         /// The operating system refused to open or read the file.
         static let io = Code(.io)
 
-        var description: String {
+        package var description: String {
             switch value {
             case .notISOBMFF: "notISOBMFF"
             case .truncated: "truncated"
@@ -45,9 +45,9 @@ struct MP4ParseError: Error, Sendable, CustomStringConvertible, CustomDebugStrin
         }
     }
 
-    var code: Code
+    package var code: Code
     /// What went wrong, in words; names boxes but not file paths.
-    var message: String
+    package var message: String
     /// Path of the box where it happened, e.g. `moov/trak[1]/mdia/minf/stbl/stsz`.
     var boxPath: String?
     /// File offset of the box (or read) where it happened.
@@ -75,14 +75,14 @@ struct MP4ParseError: Error, Sendable, CustomStringConvertible, CustomDebugStrin
         self.sourceLocation = "\(fileID):\(line)"
     }
 
-    var description: String {
+    package var description: String {
         if let boxPath {
             return "MP4 \(code): \(message) (in \(boxPath))"
         }
         return "MP4 \(code): \(message)"
     }
 
-    var debugDescription: String {
+    package var debugDescription: String {
         var parts = [description]
         if let fileOffset { parts.append("offset \(fileOffset)") }
         if let filePath { parts.append("file \(filePath)") }
