@@ -144,9 +144,11 @@ let package = Package(
         ),
         // Answers `obsreview timeline --json` for the files MediaTimeline reads and hands the command to
         // `obsreview timeline` otherwise. Static Swift runtime: nothing but libc is loaded at start-up.
+        // glibc's mallopt for obsreview-timeline (malloc.h is not in Swift's Glibc module).
+        .target(name: "CHeapTuning"),
         .executableTarget(
             name: "obsreview-timeline",
-            dependencies: ["MediaTimeline"],
+            dependencies: ["MediaTimeline", "CHeapTuning"],
             swiftSettings: swiftSettings,
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]
         ),

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CHeapTuning
 import MediaTimeline
 import Synchronization
 
@@ -11,6 +12,11 @@ import Synchronization
 // sample tables, an MPEG-TS from its packets). Otherwise — another container, an error to explain, text
 // output, an argument only `obsreview`'s parser knows — it becomes `obsreview timeline` with the same
 // arguments (exec), so the output is that command's by construction (decision 36).
+
+// Each 60-minute file's sample tables become arrays of a few MiB. glibc would give each its own mmap and
+// return it on free (and trim the heap), so every file paid the kernel to fault in and zero fresh pages
+// again: half the command's CPU time. Kept in the heap and reused: a third less CPU (decision 36).
+obs_keep_freed_memory()
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let request = TimelineRequest(arguments: arguments) else { TimelineHandOver.exec(arguments) }

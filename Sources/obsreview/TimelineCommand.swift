@@ -13,7 +13,9 @@ struct TimelineCommand: ParsableCommand {
             (MP4/MOV sample tables, Matroska cues) and from the transport stream's packets for MPEG-TS, without \
             libavformat's stream probe; other files take the full indexing path. With --json, one JSON document per \
             file per line, with the keys of `index --json` that concern the timeline (file, keyframes, \
-            discontinuities, discontinuityCheck) or an error. Exit status 1 if any file failed.
+            discontinuities, discontinuityCheck) or an error. Exit status 1 if any file failed. \
+            `obsreview-timeline --json FILE…` prints the same without loading FFmpeg when every file is an MP4/MOV \
+            or MPEG-TS that its container answers, and runs this command otherwise.
             """
     )
 
