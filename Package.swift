@@ -142,10 +142,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Answers `obsreview timeline --json` for the files MediaTimeline reads and hands the command to
-        // `obsreview timeline` otherwise. Static Swift runtime: nothing but libc is loaded at start-up.
         // glibc's mallopt for obsreview-timeline (malloc.h is not in Swift's Glibc module).
         .target(name: "CHeapTuning"),
+        // Answers `obsreview timeline --json` for the files MediaTimeline reads and hands the command to
+        // `obsreview timeline` otherwise. Static Swift runtime: only libc, libm, libstdc++ and libgcc_s load.
         .executableTarget(
             name: "obsreview-timeline",
             dependencies: ["MediaTimeline", "CHeapTuning"],
