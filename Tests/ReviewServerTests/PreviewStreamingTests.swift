@@ -68,6 +68,9 @@ struct PreviewStreamingTests {
             #expect(segments.compactMap { $0["url"] as? String } == ["seg-00000.m4s", "seg-00001.m4s"].map { "/api/v1/recordings/\(r)/preview/\($0)" })
             #expect(manifest["readySeconds"] as? Double == 8)
             #expect(manifest["summary"] as? String == "Playable while it is being prepared; 8 seconds of 3 minutes ready.")
+            // In words people read: seconds under two minutes, never "1 minutes".
+            let short = try #require(SegmentedProxy(playlist: "#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:1.0,\ns.m4s\n", about: .init(codecs: "avc1.64001f", durationSeconds: 90.4)))
+            #expect(RecordingController.readiness(short) == "Playable while it is being prepared; 1 second of 90 seconds ready.")
 
             // The page offers the preview player, in words.
             let page = try await client.execute(uri: "/recordings/\(r)", method: .get, headers: f.headers(.lead))

@@ -77,9 +77,11 @@ extension RecordingController {
     /// "Playable while it is being prepared; 3 minutes of 58 minutes ready."
     static func readiness(_ live: SegmentedProxy) -> String {
         guard live.playable else { return "Being prepared; it can be played in a moment." }
+        // Seconds under two minutes ("90 seconds", not "1 minutes"); whole minutes from there.
         func words(_ seconds: Double) -> String {
-            if seconds < 90 { return "\(Int(seconds.rounded(.down))) seconds" }
-            return "\(Int((seconds / 60).rounded(.down))) minutes"
+            let whole = Int(seconds.rounded(.down))
+            if whole < 120 { return whole == 1 ? "1 second" : "\(whole) seconds" }
+            return "\(whole / 60) minutes"
         }
         return "Playable while it is being prepared; \(words(live.readySeconds)) of \(words(live.about.durationSeconds)) ready."
     }
