@@ -26,7 +26,6 @@ import argparse
 import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
-from demo_server import PASSWORD, DemoServer as Server, Failure, check, http  # noqa: E402
+from demo_server import PASSWORD, DemoServer as Server, Failure, check, end_browser_run, http  # noqa: E402
 from tools import chromium, default_binary, ensure_debian, ensure_pip  # noqa: E402
 PREFERRED = ["observation-h264-aac.mp4", "observation-faststart.mp4", "room-camera-vp9-opus.webm"]
 FETCHED_RANGES = ("bytes=0-1023", "bytes=1024-4095", "bytes=-512")  # step 4's requests from the page
@@ -249,27 +248,7 @@ def main():
     except Failure as failure:
         log(f"FAILED: {failure}")
     finally:
-        if driver:
-            if not ok:
-                shot = tempfile.NamedTemporaryFile(prefix="obsreview-browser-", suffix=".png", delete=False).name
-                try:
-                    driver.save_screenshot(shot)
-                    log(f"screenshot of {driver.current_url}: {shot}")
-                except Exception as error:  # the browser itself may be what failed
-                    log(f"no screenshot: {error}")
-            driver.quit()
-        if server.process and server.process.poll() is None:
-            server.process.kill()
-            server.process.wait()
-        if not ok:
-            try:
-                sys.stderr.write(open(server.log_path, errors="replace").read()[-4000:])
-            except OSError:
-                pass
-        if args.keep or not ok:
-            log(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        end_browser_run(driver, server, work, ok, args.keep, log)
     return 0 if ok else 1
 
 

@@ -43,14 +43,14 @@ struct ProxyTests {
         }
     }
 
-    @Test func downscalesToAtMost720pAndTurnsUpright() throws {
+    @Test func downscalesToAtMost540pAndTurnsUpright() throws {
         // 1920x1080 landscape, and the same with a display matrix: upright 1080x1920 portrait.
         let landscape = try ProxyFixtures.generated("hd-mpeg4.mkv")
-        try checkedProxy(of: landscape, expected: .init(name: "hd", method: .transcode, container: "mp4", video: "h264", audio: "aac", width: 1280, height: 720))
+        try checkedProxy(of: landscape, expected: .init(name: "hd", method: .transcode, container: "mp4", video: "h264", audio: "aac", width: 960, height: 540))
         let portrait = try ProxyFixtures.generated("hd-rotated.mov")
         let upright = try #require(try MediaIndexer.probe(path: portrait).displaySize)
         #expect(upright.width == 1080 && upright.height == 1920)
-        try checkedProxy(of: portrait, expected: .init(name: "hd rotated", method: .transcode, container: "mp4", video: "h264", audio: nil, width: 406, height: 720))
+        try checkedProxy(of: portrait, expected: .init(name: "hd rotated", method: .transcode, container: "mp4", video: "h264", audio: nil, width: 304, height: 540))
     }
 
     @Test func remuxKeepsTheDisplayMatrix() throws {

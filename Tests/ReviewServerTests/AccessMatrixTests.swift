@@ -74,6 +74,9 @@ import Testing
             route(.head, "/api/v1/recordings/\(r)/media", [.assessor, .lead]),
             route(.get, "/api/v1/recordings/\(r)/proxy", recordingViewers),
             route(.head, "/api/v1/recordings/\(r)/proxy", recordingViewers),
+            // The segments of a proxy being made (decision 32): the proxy's rule (the matrix's fixture has one listed).
+            route(.get, "/api/v1/recordings/\(r)/preview", recordingViewers),
+            route(.get, "/api/v1/recordings/\(r)/preview/init.mp4", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/thumbnails/0", recordingViewers),
             route(.put, "/api/v1/recordings/\(r)/captions", [.assessor, .lead], body: "WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n",
                   headers: [.contentType: "text/vtt"]),
@@ -181,6 +184,7 @@ import Testing
     @Test("every route × every caller is allowed or denied as the access rules say", arguments: Caller.allCases)
     func matrix(caller: Caller) async throws {
         let fixture = try await APIFixture.make()
+        try fixture.writePreviewSegments()
         let routes = Self.routes(fixture)
         try await fixture.withClient { client in
             for route in routes {

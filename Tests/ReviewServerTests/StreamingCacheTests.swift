@@ -198,14 +198,7 @@ struct AccessDecisionCacheTests {
                 #expect(try await client.execute(uri: "/api/v1/recordings/\(r)/proxy", method: .get, headers: f.headers(.lead)).status == .ok)
             }
             #expect(OpenFileCache.shared.isOpen(blob) && OpenFileCache.shared.isOpen(proxy), "kept open for the next request")
-            let release = try await client.execute(uri: "/api/v1/holds/\(f.hold.id)", method: .delete, headers: f.headers(.lead, json: true),
-                                                   body: ByteBuffer(string: #"{"reason":"Appeal withdrawn"}"#))
-            #expect(release.status == .ok)
-            let candidate = f.candidate.candidate
-            let erased = try await client.execute(
-                uri: "/api/v1/erasures", method: .post, headers: f.headers(.lead, json: true),
-                body: ByteBuffer(string: #"{"candidateId":"\#(candidate.id)","registrationNumber":"\#(candidate.registrationNumber)","reason":"ER-2"}"#))
-            #expect(erased.status == .ok, "\(String(buffer: erased.body))")
+            try await f.eraseCandidate(through: client)
             #expect(!OpenFileCache.shared.isOpen(blob) && !OpenFileCache.shared.isOpen(proxy), "closed with the erasure")
             let shown = try await client.execute(uri: "/api/v1/recordings/\(r)", method: .get, headers: f.headers(.lead))
             #expect(!String(buffer: shown.body).contains("visit.mp4"), "the erased file name is not served from memory")

@@ -3,7 +3,7 @@ it answers, sign in as a demo account and make an API token, stop gracefully (SI
 
 Used by scripts/test-browser.py and scripts/moderation-walkthrough.py (Python standard library only).
 """
-import json, os, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request
+import base64, json, os, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PASSWORD = "practice-review-demo"
@@ -68,6 +68,30 @@ def http(method, url, body=None, headers=None):
             return r.status, r.headers, r.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
+
+
+def end_browser_run(driver, server, work, ok, keep, log):
+    """After a browser test: a screenshot when it failed, the browser closed, the server ended (its log's tail printed
+    when it failed), and the work folder removed unless kept or failed."""
+    if driver:
+        if not ok:
+            shot = os.path.join(work, "failure.png")
+            try:
+                driver.save_screenshot(shot)
+                log(f"screenshot of {driver.current_url}: {shot}")
+            except Exception as error:  # the browser itself may be what failed
+                log(f"no screenshot: {error}")
+        driver.quit()
+    server.kill()
+    if not ok:
+        try:
+            sys.stderr.write(open(server.log_path, errors="replace").read()[-4000:])
+        except OSError:
+            pass
+    if keep or not ok:
+        log(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 class DemoServer:
@@ -138,6 +162,23 @@ class DemoServer:
                                {"Cookie": cookies[0], "X-CSRF-Token": session["csrfToken"]})
         check(status == 201, f"POST /api/v1/tokens answered {status}: {body[:300]!r}")
         return session["user"], json.loads(body)["secret"]
+
+    def tus_upload(self, path, observation):
+        """Uploads the file at `path` for `observation` with tus (one PATCH) as the token's user; returns the recording id."""
+        size = os.path.getsize(path)
+        metadata = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in
+                            (("observation", observation), ("filename", os.path.basename(path))))
+        tus = {"Authorization": f"Bearer {self.token}", "Tus-Resumable": "1.0.0"}
+        status, headers, body = http("POST", self.base + "/uploads/", headers=dict(tus, **{"Upload-Length": str(size), "Upload-Metadata": metadata}))
+        check(status == 201, f"tus creation answered {status}: {body[:300]!r}")
+        location = headers["Location"]
+        with open(path, "rb") as f:
+            request = urllib.request.Request(self.base + location if location.startswith("/") else location, data=f.read(), method="PATCH",
+                                             headers=dict(tus, **{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}))
+        with urllib.request.urlopen(request, timeout=300) as r:
+            recording = r.headers.get("Upload-Recording-Id")
+        check(recording, "the final PATCH carried no Upload-Recording-Id")
+        return recording
 
     def get(self, path):
         status, _, body = http("GET", self.base + path, headers={"Authorization": f"Bearer {self.token}"})

@@ -8,6 +8,9 @@ final class OutputFile {
     let path: String
     /// The input file the output is made from, for error messages.
     let source: String
+    /// A second muxer that gets a copy of every packet (the segmented proxy, ``ProxySegments``); its streams match
+    /// this file's one for one. Its trailer is written and it is closed with this file.
+    var mirror: OutputFile?
 
     private init(path: String, source: String, context: UnsafeMutablePointer<AVFormatContext>) {
         self.path = path
@@ -66,14 +69,27 @@ final class OutputFile {
     /// Hands a packet (timestamps already in the output stream's time base) to the interleaving muxer, which
     /// takes its data.
     func write(_ packet: UnsafeMutablePointer<AVPacket>) throws(MediaIndexError) {
+        if let mirror { try mirror.writeCopy(of: packet, from: formatContext) }
         let status = av_interleaved_write_frame(formatContext, packet)
         guard status >= 0 else {
             throw .ffmpeg(.outputFailed, "Writing the proxy failed (\(FFmpeg.describe(status))).", file: source, stage: "proxy", averror: status)
         }
     }
 
+    /// Hands the mirror a copy of `packet`, its timestamps moved from `primary`'s stream time base to its own.
+    private func writeCopy(of packet: UnsafeMutablePointer<AVPacket>, from primary: UnsafeMutablePointer<AVFormatContext>) throws(MediaIndexError) {
+        let index = Int(packet.pointee.stream_index)
+        guard let copy = av_packet_clone(packet), let from = primary.pointee.streams[index], let to = formatContext.pointee.streams[index] else {
+            throw MediaIndexError(.outputFailed, "Out of memory writing the proxy's segments.", file: source, stage: "proxy")
+        }
+        defer { FFmpeg.free(copy) }
+        av_packet_rescale_ts(copy, from.pointee.time_base, to.pointee.time_base)
+        try write(copy)
+    }
+
     /// Flushes the interleaving queue and writes the trailer (for MP4 with faststart, moves the moov forward).
     func writeTrailer() throws(MediaIndexError) {
+        if let mirror { try mirror.writeTrailer() }
         let status = av_write_trailer(formatContext)
         guard status >= 0 else {
             throw .ffmpeg(.outputFailed, "Finishing the proxy failed (\(FFmpeg.describe(status))).", file: source, stage: "proxy", averror: status)
@@ -82,6 +98,8 @@ final class OutputFile {
 
     /// Closes the file and frees the muxer. Calling it again does nothing.
     func close() {
+        mirror?.close()
+        mirror = nil
         guard let context else { return }
         if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 { avio_closep(&context.pointee.pb) }
         avformat_free_context(context)

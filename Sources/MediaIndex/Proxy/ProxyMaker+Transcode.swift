@@ -151,6 +151,10 @@ final class StreamTranscoder: ProxyStreamRoute {
         // backstop for odd timestamps, a quarter longer.
         encoder.pointee.gop_size = Int32(max(1, (fps * options.keyframeIntervalSeconds * 1.25).rounded(.up)))
         encoder.pointee.thread_count = Int32(max(options.threads, 1))
+        if let ceiling = options.videoMaxBitRate {
+            encoder.pointee.rc_max_rate = Int64(ceiling)
+            encoder.pointee.rc_buffer_size = Int32(clamping: 2 * ceiling)
+        }
         if output.wantsGlobalHeader { encoder.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         try openEncoder(encoder, codec: codec, options: ["preset": options.videoPreset, "crf": String(options.videoCRF)])
         outputStream.pointee.avg_frame_rate = frameRate ?? AVRational(num: 0, den: 1)

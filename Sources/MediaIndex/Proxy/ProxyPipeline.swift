@@ -1,11 +1,12 @@
 import CFFmpeg
+import Foundation
 
 /// Reads the source once, in decode order, and sends each chosen stream's packets through its route (copy
 /// or transcode) into the proxy muxer.
 enum ProxyPipeline {
     static func run(
         input: InputFile, info: MediaInfo, plan: ProxyPlan, outputPath: String, options: ProxyOptions,
-        progress: ProgressReporter
+        segments: URL? = nil, progress: ProgressReporter
     ) throws(MediaIndexError) {
         let fc = input.formatContext
         guard let videoIndex = plan.videoStream, let videoInfo = info.streams.first(where: { $0.index == videoIndex }) else {
@@ -50,6 +51,10 @@ enum ProxyPipeline {
         }
 
         try output.writeHeader(options: plan.container == .mp4 ? ["movflags": "+faststart"] : [:])
+        let duration = info.format.durationSeconds ?? videoInfo.durationSeconds ?? 0
+        if let segments {
+            output.mirror = try ProxySegments.start(beside: output, directory: segments, durationSeconds: duration)
+        }
 
         guard let packet = av_packet_alloc() else {
             throw MediaIndexError(.outputFailed, "Out of memory reading the recording.", file: input.path, stage: "proxy")
@@ -57,7 +62,6 @@ enum ProxyPipeline {
         defer { FFmpeg.free(packet) }
         let videoTimeBase = av_q2d(streams[videoIndex].pointee.time_base)
         let startSeconds = Double(startTime) / Double(obs_time_base())
-        let duration = info.format.durationSeconds ?? videoInfo.durationSeconds ?? 0
         var videoPackets = 0
         progress.report(0)
         while true {

@@ -150,6 +150,8 @@ struct RecordingRepresentation: ResponseEncodable, Sendable {
     struct Links: Encodable, Sendable {
         let media: String
         let proxy: String
+        /// The segments of a proxy being made, and then the proxy (``RecordingController/preview(_:context:)``).
+        let preview: String
         let index: String
         let poster: String
     }
@@ -178,7 +180,7 @@ struct RecordingRepresentation: ResponseEncodable, Sendable {
         sha256 = recording.sha256
         byteCount = recording.byteCount
         let base = "/api/v1/recordings/\(recording.id)"
-        links = Links(media: base + "/media", proxy: base + "/proxy", index: base + "/index", poster: base + "/thumbnails/0")
+        links = Links(media: base + "/media", proxy: base + "/proxy", preview: base + "/preview", index: base + "/index", poster: base + "/thumbnails/0")
     }
 }
 

@@ -26,6 +26,7 @@ struct RecordingController: Sendable {
         group.get("recordings/:recordingId/captions", use: captions)
         group.post("recordings/:recordingId/reindex", use: reindex)
         addConsentRoutes(to: group)
+        addPreviewRoutes(to: group)
     }
 
     struct ReindexRequest: Decodable {
@@ -51,7 +52,7 @@ struct RecordingController: Sendable {
         let job = try await services.store.ingest.indexJob(of: requeued.id).map {
             RecordingDetail.JobState(state: $0.job.state.rawValue, attempts: $0.job.attempts, progress: $0.progress, lastError: $0.job.lastError)
         }
-        return Created(body: RecordingDetail(recording: RecordingRepresentation(requeued), job: job), status: .accepted)
+        return Created(body: RecordingDetail(recording: RecordingRepresentation(requeued), job: job, playable: false), status: .accepted)
     }
 
     /// The largest captions file accepted.
@@ -134,6 +135,8 @@ struct RecordingController: Sendable {
         }
         let recording: RecordingRepresentation
         let job: JobState?
+        /// It plays now: its proxy is in place, or (while a transcode is made) the segments made so far (`links.preview`).
+        let playable: Bool
     }
 
     @Sendable func list(_ request: Request, context: ReviewRequestContext) async throws -> Page<RecordingRepresentation> {
@@ -155,7 +158,7 @@ struct RecordingController: Sendable {
         let job = try await services.store.ingest.indexJob(of: recording.id).map {
             RecordingDetail.JobState(state: $0.job.state.rawValue, attempts: $0.job.attempts, progress: $0.progress, lastError: $0.job.lastError)
         }
-        return RecordingDetail(recording: RecordingRepresentation(recording), job: job)
+        return RecordingDetail(recording: RecordingRepresentation(recording), job: job, playable: isPlayable(recording))
     }
 
     @Sendable func index(_ request: Request, context: ReviewRequestContext) async throws -> Response {
@@ -227,7 +230,7 @@ struct RecordingController: Sendable {
             to: request, file: StreamedFile(path: path, etag: "\(recording.id)-\(n)", contentType: "image/jpeg", fileName: nil), context: context)
     }
 
-    private func stream(
+    func stream(
         _ file: StreamedFile, of recording: Recording, variant: String, request: Request, context: ReviewRequestContext, actor: ActingUser
     ) async throws -> Response {
         let response = try await FileStreamer.response(to: request, file: file, context: context)

@@ -55,7 +55,8 @@ extension Pages {
         return View(title: recording.fileName, model: RecordingPageModel(
             recording: RecordingRow(recording), ready: ready, deletedAt: deleted, final: final,
             // While it is indexed: a finished job's last progress report ("21%") would contradict "Ready to watch".
-            percent: final ? nil : detail.job?.progress.map { Int(($0 * 100).rounded()) }, media: media,
+            percent: final ? nil : detail.job?.progress.map { Int(($0 * 100).rounded()) },
+            preview: !final && recording.status == "indexing", playable: !ready && detail.playable, media: media,
             observationLink: Access.Rule.openObservationPages.allows(page.actor) ? recording.observationId.description : nil,
             captions: try await hasCaptions(id, page),
             // Offered when the workflow takes them: captions for a ready recording, indexing again for a rejected one.

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import ReviewDomain
 @testable import ReviewServer
 import ReviewStore
+import Testing
 
 /// A real SQLite store in a temporary directory with one of everything, an API token per caller, and the app
 /// built as `serve` builds it (bcrypt at its minimum cost so that tests stay quick).
@@ -104,6 +105,28 @@ struct APIFixture {
         return APIFixture(
             directory: directory, store: store, tokens: tokens, users: users, employerA: employerA, candidate: candidate,
             observation: observation, dispute: dispute, recording: recording, originalBytes: bytes, tokenIDs: tokenIDs, hold: hold)
+    }
+
+    /// The segments of a proxy being made again for the fixture's recording (a re-index): an init segment listed
+    /// by the playlist (``SegmentedProxy``).
+    func writePreviewSegments() throws {
+        let live = directory.appendingPathComponent("media/\(recording.id)/\(recording.sha256!)/live")
+        try FileManager.default.createDirectory(at: live, withIntermediateDirectories: true)
+        try Data(#"{"codecs":"avc1.64001f,mp4a.40.2","durationSeconds":120}"#.utf8).write(to: live.appendingPathComponent("stream.json"))
+        try Data("#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4.0,\nseg-00000.m4s\n".utf8).write(to: live.appendingPathComponent("index.m3u8"))
+        try Data(Tus.bytes(1_000, seed: 12)).write(to: live.appendingPathComponent("init.mp4"))
+        try Data(Tus.bytes(4_000, seed: 13)).write(to: live.appendingPathComponent("seg-00000.m4s"))
+    }
+
+    /// The lead releases the fixture's hold and erases its candidate (recordings' files and names go with it).
+    func eraseCandidate(through client: some TestClientProtocol) async throws {
+        let release = try await client.execute(uri: "/api/v1/holds/\(hold.id)", method: .delete, headers: headers(.lead, json: true),
+                                               body: ByteBuffer(string: #"{"reason":"Appeal withdrawn"}"#))
+        #expect(release.status == .ok)
+        let erased = try await client.execute(
+            uri: "/api/v1/erasures", method: .post, headers: headers(.lead, json: true),
+            body: ByteBuffer(string: #"{"candidateId":"\#(candidate.candidate.id)","registrationNumber":"\#(candidate.candidate.registrationNumber)","reason":"ER-2"}"#))
+        #expect(erased.status == .ok, "\(String(buffer: erased.body))")
     }
 
     var configuration: ServerConfiguration {

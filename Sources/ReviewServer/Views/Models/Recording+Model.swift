@@ -64,6 +64,10 @@ struct RecordingPageModel: PageTemplateModel {
     let final: Bool
     /// How far indexing is, in per cent, while it runs.
     let percent: Int?
+    /// Not ready yet, but its proxy is being made in segments: the page offers the preview player (decision 32).
+    let preview: Bool
+    /// …and some of it plays already.
+    let playable: Bool
     let media: MediaFacts
     /// The observation's id, for viewers who may open observation pages.
     let observationLink: String?

@@ -300,6 +300,12 @@ if (watched) {
     try {
       const detail = await api('GET', `/api/v1/recordings/${id}`);
       const status = detail.recording.status;
+      // Someone watching the preview goes on watching, on the finished proxy, rather than losing their place.
+      if (status === 'ready' && window.obsreviewPreview?.watching()) {
+        window.obsreviewPreview.switchToProxy(detail.recording.links.proxy);
+        watched.textContent = 'Ready';
+        return;
+      }
       if (status === 'ready' || status === 'rejected') { location.reload(); return; }
       const progress = detail.job && detail.job.progress != null ? `, ${Math.round(detail.job.progress * 100)}% indexed` : '';
       watched.textContent = (status === 'indexing' ? 'Indexing' : 'Waiting to be indexed') + progress;
