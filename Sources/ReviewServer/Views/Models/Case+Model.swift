@@ -39,6 +39,8 @@ struct CaseRow: PageModel {
     let outcomeText: String?
     let hasFlags: Bool
     let flags: [Flag]
+    /// "The first 100 of 2,000 flags.", when the case shows only its first (decision 35).
+    let flagsNote: String?
     let hasPreviousOutcomes: Bool
     let previousOutcomes: [Outcome]
 }
@@ -57,6 +59,8 @@ extension CaseRow {
             calibrationScore: value.calibrationScore, outcome: outcome,
             outcomeText: outcome.map { "\($0.score) (\($0.meetsStandard ? "meets the standard" : "below the standard"))" },
             hasFlags: !value.flags.isEmpty, flags: value.flags.map { Flag(at: Timestamp($0.at), role: Labels.role($0.role), reason: $0.reason) },
+            flagsNote: value.flagCount > value.flags.count
+                ? "The first \(value.flags.count) of \(value.flagCount) flags." : nil,
             hasPreviousOutcomes: !previous.isEmpty, previousOutcomes: previous)
     }
 }
@@ -70,7 +74,7 @@ extension CaseRow {
             kindText: Labels.caseKind(value.kind), round: value.round, openedAt: Timestamp(value.openedAt), updatedAt: Timestamp(value.updatedAt),
             finding: nil, calibrationScore: value.calibrationScore, outcome: nil,
             outcomeText: value.outcomeScore.map { "\($0) (\($0 >= Score.passMark ? "meets the standard" : "below the standard"))" },
-            hasFlags: false, flags: [], hasPreviousOutcomes: false, previousOutcomes: [])
+            hasFlags: false, flags: [], flagsNote: nil, hasPreviousOutcomes: false, previousOutcomes: [])
     }
 }
 
