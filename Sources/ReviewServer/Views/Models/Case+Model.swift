@@ -1,5 +1,6 @@
 import Foundation
 import ReviewDomain
+import Mustache
 
 /// A case as the pages show it, from the API's representation (so a blind moderator's case has no scores here either).
 struct CaseRow: PageModel {
@@ -336,4 +337,28 @@ struct BoardModel: PageTemplateModel {
     let nextPage: Int?
     let previousPage: Int?
     let pageNumber: Int
+}
+
+extension BoardModel.Card: MustacheParent {
+    /// The card's names without `Mirror` (decision 35): 50 cards of 14 names each, looked up by reflection, were the
+    /// board's largest cost after its queries. A name the card does not have is `nil`, looked up further out as before.
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "reference": reference
+        case "employerName": employerName
+        case "employerScore": employerScore
+        case "assessorScore": assessorScore
+        case "reasonText": reasonText
+        case "state": state
+        case "stateText": stateText
+        case "age": age
+        case "recordingText": recordingText
+        case "moderatorsText": moderatorsText
+        case "dueAt": dueAt
+        case "overdue": overdue
+        case "maySend": maySend
+        default: nil
+        }
+    }
 }
