@@ -89,6 +89,11 @@ struct CaseFlagRowsTests {
             let next = try await store.workflow.flag(observationID: o, reason: "One more thing.", by: seed.assessor.actor)
             #expect(next.flagCount == 4)
             #expect(try await store.records.cases.flags(of: value.id, offset: 3, limit: 10).map(\.reason) == ["One more thing."])
+            // Erasing the candidate blanks every flag's reason, in the rows and in the document's newest flag.
+            _ = try await store.dataProtection.eraseCandidate(seed.candidate.id, reason: "Request granted.", by: seed.lead.actor)
+            let erased = try await store.records.cases.flags(of: value.id, offset: 0, limit: 10)
+            #expect(erased.count == 4 && erased.allSatisfy { $0.reason == ErasureMarker.text }, "\(backend): \(erased.map(\.reason))")
+            #expect(try await store.records.cases.find(value.id)?.lastFlag?.reason == ErasureMarker.text)
         }
     }
 }
