@@ -103,13 +103,11 @@ extension Case {
                                    reason: event.reason, details: details))
     }
 
-    /// The active case on the observation if `actor` already raised this flag on it (the same reason, ignoring case and
-    /// spacing): a repeated flag — a double click, a retried request — joins nothing new and is not stored again.
-    public static func repeatedFlag(observationID: ObservationID, existing: [Case], by actor: ActingUser, reason: String?) -> Case? {
-        guard let reason = reason.nonBlank.map(Flag.comparable),
-            let active = existing.first(where: { $0.observationID == observationID && $0.state.isActive && !$0.isCalibration })
-        else { return nil }
-        return active.flags.contains { $0.raisedBy == actor.userID && Flag.comparable($0.reason) == reason } ? active : nil
+    /// The case a flag on the observation joins: its active case (not a calibration seed), if it has one. The store asks
+    /// whether `actor` already raised the same reason on it (``Flag/comparable(_:)``): a repeated flag — a double
+    /// click, a retried request — joins nothing new and is not stored again.
+    public static func flagTarget(observationID: ObservationID, existing: [Case]) -> Case? {
+        existing.first { $0.observationID == observationID && $0.state.isActive && !$0.isCalibration }
     }
 
     /// Flags an observation by hand, with a reason.
@@ -129,7 +127,7 @@ extension Case {
         id: CaseID = CaseID(),
         eventID: AuditEventID = AuditEventID()
     ) throws(CaseTransitionError) -> Transition {
-        if let active = existing.first(where: { $0.observationID == observationID && $0.state.isActive && !$0.isCalibration }) {
+        if let active = flagTarget(observationID: observationID, existing: existing) {
             return try active.apply(.flag, by: actor, at: time, reason: reason, eventID: eventID)
         }
         if let decided = existing.last(where: { $0.observationID == observationID && $0.state.hasOutcome && !$0.isCalibration }) {
@@ -148,7 +146,8 @@ extension Case {
         }
         var (opened, event) = try open(.manualFlag, finding: nil, observationID: observationID, employerID: employerID,
                                        by: actor, at: time, reason: reason, id: id, eventID: eventID)
-        opened.flags = [Flag(raisedBy: actor.userID, role: actor.role, at: time, reason: reason)]
+        opened.flagCount = 1
+        opened.lastFlag = Flag(raisedBy: actor.userID, role: actor.role, at: time, reason: reason)
         return (opened, event)
     }
 
@@ -173,7 +172,7 @@ extension Case {
         }
         let opened = Case(
             id: id, observationID: observationID, employerID: employerID, kind: kind, finding: finding,
-            openedBy: actor.userID, openedAt: time, state: .open, version: 1, updatedAt: time, flags: [],
+            openedBy: actor.userID, openedAt: time, state: .open, version: 1, updatedAt: time, flagCount: 0, lastFlag: nil,
             localAgreement: LocalAgreement(), outcome: nil, previousOutcomes: [], calibrationScore: nil
         )
         var details = ["kind": kind.rawValue]
@@ -207,8 +206,9 @@ extension Case {
         var details: [String: String] = [:]
         switch command {
         case .flag:
-            next.flags.append(Flag(raisedBy: actor.userID, role: actor.role, at: time, reason: reason ?? ""))
-            details["flags"] = String(next.flags.count)
+            next.flagCount += 1
+            next.lastFlag = Flag(raisedBy: actor.userID, role: actor.role, at: time, reason: reason ?? "")
+            details["flags"] = String(next.flagCount)
         case .startLocalReview:
             guard kind != .sample, policy.localReviewAllowed else {
                 throw refusal(.notAllowedByPolicy, action, actor, kind == .sample

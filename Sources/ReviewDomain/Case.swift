@@ -61,9 +61,24 @@ public struct Case: Identifiable, Hashable, Codable, Sendable {
         /// Why.
         public let reason: String
 
-        /// A reason as flags are compared: case and runs of white space do not make a flag another.
-        static func comparable(_ reason: String) -> String {
+        public init(raisedBy: UserID, role: Role, at: Date, reason: String) {
+            self.raisedBy = raisedBy
+            self.role = role
+            self.at = at
+            self.reason = reason
+        }
+
+        /// A reason as flags are compared: case and runs of white space do not make a flag another. The store keeps one
+        /// flag per case, person and comparable reason.
+        public static func comparable(_ reason: String) -> String {
             reason.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+
+        /// `flags` without repeats (the same person, the same comparable reason), oldest first: what a document written
+        /// before decision 35 holds, as the rows of migration 23 keep it.
+        public static func distinct(_ flags: [Flag]) -> [Flag] {
+            var seen: Set<String> = []
+            return flags.filter { seen.insert("\($0.raisedBy) \(comparable($0.reason))").inserted }
         }
     }
 
@@ -105,8 +120,12 @@ public struct Case: Identifiable, Hashable, Codable, Sendable {
     public internal(set) var version: Int
     /// When the last transition happened.
     public internal(set) var updatedAt: Date
-    /// Every manual flag raised on the case, oldest first.
-    public internal(set) var flags: [Flag]
+    /// How many manual flags were raised on the case (issue 21 item 1, decision 35). The flags themselves are kept
+    /// apart from the case, one row each, so that the case stays the same size however many are raised.
+    public internal(set) var flagCount: Int
+    /// The newest flag, raised by the last ``CaseAction/flag`` transition (or the one that opened the case): the one
+    /// the store writes as the case's flag number ``flagCount``.
+    public internal(set) var lastFlag: Flag?
     /// Local-review agreement so far.
     public internal(set) var localAgreement: LocalAgreement
     /// The decision; present exactly when the state is `decided` or `closed`.
@@ -121,6 +140,41 @@ public struct Case: Identifiable, Hashable, Codable, Sendable {
 
     /// Whether the case is a calibration seed routed to test moderators, not a review of the candidate.
     public var isCalibration: Bool { calibrationScore != nil }
+}
+
+extension Case {
+    private enum EarlierKeys: String, CodingKey {
+        /// Before decision 35 a case held every flag raised on it, oldest first.
+        case flags
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(CaseID.self, forKey: .id)
+        observationID = try container.decode(ObservationID.self, forKey: .observationID)
+        employerID = try container.decode(OrganisationID.self, forKey: .employerID)
+        kind = try container.decode(Kind.self, forKey: .kind)
+        finding = try container.decodeIfPresent(DisputeFinding.self, forKey: .finding)
+        openedBy = try container.decode(UserID.self, forKey: .openedBy)
+        openedAt = try container.decode(Date.self, forKey: .openedAt)
+        state = try container.decode(State.self, forKey: .state)
+        version = try container.decode(Int.self, forKey: .version)
+        updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+        localAgreement = try container.decode(LocalAgreement.self, forKey: .localAgreement)
+        outcome = try container.decodeIfPresent(Outcome.self, forKey: .outcome)
+        previousOutcomes = try container.decode([Outcome].self, forKey: .previousOutcomes)
+        calibrationScore = try container.decodeIfPresent(Score.self, forKey: .calibrationScore)
+        if let count = try container.decodeIfPresent(Int.self, forKey: .flagCount) {
+            flagCount = count
+            lastFlag = try container.decodeIfPresent(Flag.self, forKey: .lastFlag)
+        } else {
+            // A document written before decision 35 (read by migrations 17 and 23): its flags, counted; migration 23
+            // moves them into rows of their own.
+            let flags = Flag.distinct(try decoder.container(keyedBy: EarlierKeys.self).decodeIfPresent([Flag].self, forKey: .flags) ?? [])
+            flagCount = flags.count
+            lastFlag = flags.last
+        }
+    }
 }
 
 extension Case.State {

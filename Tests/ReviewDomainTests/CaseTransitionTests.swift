@@ -160,7 +160,7 @@ struct CaseTransitionTests {
             #expect(opened.state == .open && opened.kind == kind && opened.version == 1)
             #expect(event.action == "case.opened")
             #expect(event.details["kind"] == kind.rawValue)
-            #expect(opened.flags.count == (kind == .manualFlag ? 1 : 0))
+            #expect(opened.flagCount == (kind == .manualFlag ? 1 : 0))
             #expect((opened.finding != nil) == (kind == .automaticDispute))
         case .failure(let error):
             #expect(!allowed.contains(role))
@@ -225,8 +225,8 @@ struct CaseTransitionTests {
             by: Fixture.employerRep, at: Fixture.start.addingTimeInterval(60), reason: "employer disagrees")
         #expect(joined.id == active.id)
         #expect(joined.state == state && joined.version == active.version + 1)
-        #expect(joined.flags.count == active.flags.count + 1)
-        #expect(joined.flags.last?.reason == "employer disagrees" && joined.flags.last?.role == .employer)
+        #expect(joined.flagCount == active.flagCount + 1)
+        #expect(joined.lastFlag?.reason == "employer disagrees" && joined.lastFlag?.role == .employer)
         #expect(event.action == "case.flagged" && event.subject.id == active.id.description)
     }
 
@@ -260,7 +260,7 @@ struct CaseTransitionTests {
         let (opened, _) = try Case.flag(
             observationID: ObservationID(), employerID: Fixture.employer, existing: [Fixture.caseIn(.open)],
             by: Fixture.assessor, at: Fixture.start, reason: "x")
-        #expect(opened.version == 1 && opened.flags.count == 1)
+        #expect(opened.version == 1 && opened.flagCount == 1)
     }
 
     @Test("Local review follows the policy and the case kind")

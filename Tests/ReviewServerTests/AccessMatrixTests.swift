@@ -113,6 +113,8 @@ import Testing
             route(.get, "/api/v1/cases?overdue=true&sort=due", [.lead, .auditor]),
             route(.post, "/api/v1/cases/moderation-requests", [.lead], body: #"{"caseIds":["00000000-0000-0000-0000-00000000abcd"]}"#),
             route(.get, "/api/v1/cases/\(c)", recordingViewers),
+            // A moderator reviewing blind sees no flags (decision 35).
+            route(.get, "/api/v1/cases/\(c)/flags", schemeReaders),
             route(.post, "/api/v1/cases/\(c)/transitions", [.assessor, .employer, .lead], body: #"{"action":"startLocalReview","expectedVersion":1}"#),
             route(.post, "/api/v1/cases/\(c)/assignments", [.lead], body: #"{"moderatorId":"\#(lay)"}"#),
             // Moderation. The assigned moderator's opinion decides the case (one moderator per case in the fixture)

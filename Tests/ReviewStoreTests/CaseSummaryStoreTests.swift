@@ -34,7 +34,7 @@ struct CaseSummaryStoreTests {
             calibration = value.calibrationScore?.value
             var reasons = Set<CaseSummary.Reason>()
             for reason in value.finding?.reasons ?? [] { reasons.insert(reason == .straddlesPassLine ? .straddle : .gap) }
-            if value.kind == .manualFlag || !value.flags.isEmpty { reasons.insert(.flag) }
+            if value.kind == .manualFlag || value.flagCount > 0 { reasons.insert(.flag) }
             if value.kind == .sample { reasons.insert(.sample) }
             if value.isCalibration { reasons.insert(.calibration) }
             self.reasons = reasons

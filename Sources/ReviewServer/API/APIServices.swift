@@ -63,3 +63,12 @@ struct APIServices: Sendable {
         data.media.appending(recording.id.description).appending(recording.sha256 ?? "none")
     }
 }
+
+extension APIServices {
+    /// A case as the API shows it, with its first flags read from their rows (decision 35; none read for a blind
+    /// moderator, who sees none, or for a case never flagged).
+    func representation(of value: Case, blind: Bool, showCalibration: Bool) async throws -> CaseRepresentation {
+        let flags = blind || value.flagCount == 0 ? [] : try await store.records.cases.flags(of: value.id, offset: 0, limit: CaseRepresentation.firstFlags)
+        return CaseRepresentation(value, flags: flags, blind: blind, showCalibration: showCalibration)
+    }
+}

@@ -66,3 +66,35 @@ struct CaseSummaryRepresentation: ResponseEncodable, Sendable {
         overdue = showPanel ? value.isOverdue(at: now) : nil
     }
 }
+
+extension CaseSummaryRepresentation: JSONWritable {
+    /// The fields in `JSONEncoder`'s sorted order, absent ones left out (checked against it in `JSONWriterTests`).
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.field("assessorScore", assessorScore)
+        writer.field("blind", blind)
+        writer.field("calibrationScore", calibrationScore)
+        writer.field("candidateName", candidateName)
+        writer.field("earliestDueAt", earliestDueAt)
+        writer.field("employerId", employerId.description)
+        writer.field("employerName", employerName)
+        writer.field("employerScore", employerScore)
+        writer.field("id", id.description)
+        writer.field("kind", kind?.rawValue)
+        writer.field("moderatorCount", moderatorCount)
+        writer.field("moderatorIds", moderatorIds?.map(\.description))
+        writer.field("observationId", observationId.description)
+        writer.field("openedAt", openedAt)
+        writer.field("openedBy", openedBy?.description)
+        writer.field("outcomeScore", outcomeScore)
+        writer.field("overdue", overdue)
+        writer.field("reasons", reasons?.map(\.rawValue))
+        writer.field("recordingStatus", recordingStatus)
+        writer.field("reference", reference)
+        writer.field("round", round)
+        writer.field("state", state.rawValue)
+        writer.field("updatedAt", updatedAt)
+        writer.field("version", version)
+        writer.endObject()
+    }
+}

@@ -24,6 +24,20 @@ public struct Page<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
     }
 }
 
+extension Page: JSONWritable where Item: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("items")
+        writer.beginArray()
+        for item in items { item.write(to: &writer) }
+        writer.endArray()
+        writer.field("nextPage", nextPage)
+        writer.field("page", page)
+        writer.field("pageSize", pageSize)
+        writer.endObject()
+    }
+}
+
 struct OrganisationRepresentation: ResponseEncodable, Sendable {
     let id: OrganisationID
     let name: String
@@ -192,6 +206,13 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
         let role: Role
         let at: Date
         let reason: String
+
+        init(_ value: Case.Flag) {
+            raisedBy = value.raisedBy
+            role = value.role
+            at = value.at
+            reason = value.reason
+        }
     }
 
     struct FindingRepresentation: Encodable, Sendable {
@@ -244,7 +265,11 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
     let openedBy: UserID?
     let openedAt: Date
     let updatedAt: Date
+    /// The first ``firstFlags`` flags raised on the case, oldest first (`GET /api/v1/cases/{caseId}/flags` pages
+    /// through all of them); none for a blind moderator.
     let flags: [FlagRepresentation]
+    /// How many flags were raised on the case (0 for a blind moderator).
+    let flagCount: Int
     /// Whether scores were left out because the caller is a moderator reviewing blind.
     let blind: Bool
     let finding: FindingRepresentation?
@@ -254,7 +279,11 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
     /// A calibration seed's definitive score: shown to the lead and the auditor only.
     let calibrationScore: Int?
 
-    init(_ value: Case, blind: Bool, showCalibration: Bool) {
+    /// How many flags a case shows with it.
+    static let firstFlags = 100
+
+    /// `flags`: the case's first flags (``firstFlags`` at most; none needed when `blind`).
+    init(_ value: Case, flags: [Case.Flag], blind: Bool, showCalibration: Bool) {
         id = value.id
         observationId = value.observationID
         employerId = value.employerID
@@ -267,7 +296,8 @@ struct CaseRepresentation: ResponseEncodable, Sendable {
         openedBy = blind ? nil : value.openedBy
         openedAt = value.openedAt
         updatedAt = value.updatedAt
-        flags = blind ? [] : value.flags.map { FlagRepresentation(raisedBy: $0.raisedBy, role: $0.role, at: $0.at, reason: $0.reason) }
+        self.flags = blind ? [] : flags.prefix(Self.firstFlags).map(FlagRepresentation.init)
+        flagCount = blind ? 0 : value.flagCount
         self.blind = blind
         if blind {
             finding = nil

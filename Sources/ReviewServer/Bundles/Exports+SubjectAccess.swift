@@ -69,7 +69,12 @@ extension Exports {
             }
             for value in try await store.records.cases.cases(of: id) {
                 var flags: [SubjectCase.Flag] = []
-                for flag in value.flags { flags.append(.init(raisedBy: try await people.label(flag.raisedBy), at: flag.at, reason: flag.reason)) }
+                // Every flag, a thousand rows at a time (decision 35: they are kept apart from the case).
+                while flags.count < value.flagCount {
+                    let batch = try await store.records.cases.flags(of: value.id, offset: flags.count, limit: 1_000)
+                    guard !batch.isEmpty else { break }
+                    for flag in batch { flags.append(.init(raisedBy: try await people.label(flag.raisedBy), at: flag.at, reason: flag.reason)) }
+                }
                 cases.append(SubjectCase(
                     id: value.id, observationId: id, kind: value.kind.rawValue, state: value.state.rawValue, openedAt: value.openedAt,
                     flags: flags, outcome: try await SubjectOutcome(value.outcome, people: &people),

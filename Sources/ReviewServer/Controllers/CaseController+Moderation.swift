@@ -127,9 +127,10 @@ extension CaseController {
         let now = services.now()
         // The answer shows the case as the moderator may now see it: still sealed unless this opinion completed the panel.
         let sealed = try await services.access.isSealed(submitted.caseAfter, for: actor.userID)
+        let caseAfter = try await services.representation(of: submitted.caseAfter, blind: sealed, showCalibration: false)
         return Created(body: SubmittedOpinionRepresentation(
             opinion: OpinionRepresentation(submitted.opinion, superseded: superseded.contains(submitted.opinion.id)),
-            caseAfter: CaseRepresentation(submitted.caseAfter, blind: sealed, showCalibration: false),
+            caseAfter: caseAfter,
             escalationAssignments: sealed ? [] : submitted.escalationAssignments.map { AssignmentRepresentation($0, now: now) }))
     }
 

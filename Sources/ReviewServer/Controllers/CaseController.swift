@@ -8,8 +8,9 @@ struct CaseController: Sendable {
     let services: APIServices
 
     func addRoutes(to group: RouterGroup<ReviewRequestContext>) {
-        group.get("cases", use: list)
+        group.get("cases") { request, context in WrittenJSON(try await list(request, context: context)) }
         group.get("cases/:caseId", use: show)
+        group.get("cases/:caseId/flags", use: listFlags)
         group.post("cases/:caseId/transitions", use: transition)
         group.post("cases/:caseId/assignments", use: assign)
         addModerationRoutes(to: group)
@@ -81,7 +82,18 @@ struct CaseController: Sendable {
     @Sendable func show(_ request: Request, context: ReviewRequestContext) async throws -> CaseRepresentation {
         let actor = try context.requireIdentity()
         let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
-        return CaseRepresentation(value, blind: blind, showCalibration: Access.seesCalibration(actor))
+        return try await services.representation(of: value, blind: blind, showCalibration: Access.seesCalibration(actor))
+    }
+
+    /// The flags raised on a case, oldest first, paged (decision 35: a case may carry thousands): for whoever may see
+    /// the case and its flags (not a moderator reviewing blind).
+    @Sendable func listFlags(_ request: Request, context: ReviewRequestContext) async throws -> Page<CaseRepresentation.FlagRepresentation> {
+        let actor = try context.requireIdentity()
+        let page = try request.page()
+        let (value, blind) = try await services.access.case(try context.id("caseId"), for: actor)
+        guard !blind else { throw Access.forbidden("A moderator reviews blind: a case's flags are not shown until the panel is complete.") }
+        let flags = try await services.store.records.cases.flags(of: value.id, offset: page.offset, limit: page.size + 1)
+        return Page(fetched: flags.map(CaseRepresentation.FlagRepresentation.init), page: page)
     }
 
     struct TransitionRequest: Decodable {
@@ -179,7 +191,7 @@ struct CaseController: Sendable {
         }
         let updated = try await services.store.workflow.transition(
             current.id, command, expectedVersion: body.expectedVersion, reason: body.reason, by: actor, at: services.now())
-        return CaseRepresentation(updated, blind: blind, showCalibration: Access.seesCalibration(actor))
+        return try await services.representation(of: updated, blind: blind, showCalibration: Access.seesCalibration(actor))
     }
 
     struct NewAssignment: Decodable {

@@ -101,7 +101,7 @@ struct ObservationController: Sendable {
         let recorded = try await services.store.workflow.recordRating(
             observationID: id, score: score, rationale: body.rationale ?? "", supersedes: body.supersedes, correctionReason: body.correctionReason,
             by: actor, at: services.now())
-        return Created(body: RatingResult(rating: RatingRepresentation(recorded.rating), openedCase: recorded.openedCase.map { CaseRepresentation($0, blind: false, showCalibration: false) }))
+        return Created(body: RatingResult(rating: RatingRepresentation(recorded.rating), openedCase: recorded.openedCase.map { CaseRepresentation($0, flags: [], blind: false, showCalibration: false) }))
     }
 
     struct NewFlag: Decodable {
@@ -126,6 +126,6 @@ struct ObservationController: Sendable {
         let body = try await request.json(NewFlag.self, context: context)
         try Self.limit(body.reason, "reason")
         let result = try await services.store.workflow.flag(observationID: id, reason: body.reason, by: actor, at: services.now())
-        return Created(body: CaseRepresentation(result, blind: false, showCalibration: false))
+        return Created(body: try await services.representation(of: result, blind: false, showCalibration: false))
     }
 }

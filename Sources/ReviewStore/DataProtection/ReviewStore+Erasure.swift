@@ -153,6 +153,8 @@ extension DataProtectionStore {
                 // of their recording is no longer used.
                 "UPDATE moderator_conflicts SET reason = \(erased) WHERE candidate_id = \(candidate)",
                 "UPDATE case_assignments SET end_reason = \(erased) WHERE case_id IN (\(cases)) AND end_reason IS NOT NULL",
+                // Flags' reasons (decision 35), each keyed by its number so that erased reasons stay distinct.
+                "UPDATE case_flags SET reason = \(erased), reason_key = \(bind: "erased-") || CAST(number AS TEXT) WHERE case_id IN (\(cases))",
                 "UPDATE calibration_seeds SET reason = \(erased), active = \(bind: false) WHERE observation_id IN (\(observations))",
                 "DELETE FROM candidate_attributes WHERE candidate_id = \(candidate)",
                 "UPDATE legal_holds SET reason = \(erased), release_reason = NULL WHERE candidate_id = \(candidate)",

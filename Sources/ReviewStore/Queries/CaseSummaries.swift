@@ -100,7 +100,7 @@ enum CaseSummaries {
             if finding.reasons.contains(.straddlesPassLine) { reasons.append(.straddle) }
             if finding.reasons.contains(.exceedsTolerance) { reasons.append(.gap) }
         }
-        if value.kind == .manualFlag || !value.flags.isEmpty { reasons.append(.flag) }
+        if value.kind == .manualFlag || value.flagCount > 0 { reasons.append(.flag) }
         if value.kind == .sample { reasons.append(.sample) }
         if value.isCalibration { reasons.append(.calibration) }
         return reasons

@@ -100,6 +100,9 @@ public protocol CaseRepository: Sendable {
     func cases(of observationID: ObservationID) async throws(StoreError) -> [Case]
     /// One page of an employer's queue: its cases in `state`, oldest opened first (pages count from 1).
     func cases(in state: Case.State, employer: OrganisationID, page: Int, pageSize: Int) async throws(StoreError) -> [Case]
+    /// The flags raised on case `id` after the first `offset`, at most `limit` (and at most 1,000), oldest first; the
+    /// case's ``Case/flagCount`` says how many there are.
+    func flags(of id: CaseID, offset: Int, limit: Int) async throws(StoreError) -> [Case.Flag]
 }
 
 /// The hash-chained audit trail; see ``AuditChain`` for the hash.

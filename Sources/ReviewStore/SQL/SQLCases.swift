@@ -2,7 +2,8 @@ import Foundation
 import ReviewDomain
 import SQLKit
 
-/// Cases: the queue columns (state, kind, version, times) beside the whole case as a JSON document.
+/// Cases: the queue columns (state, kind, version, times) beside the whole case as a JSON document; the flags raised
+/// on a case in rows of their own (``SQLCaseFlags``).
 struct SQLCases: CaseRepository {
     let context: SQLContext
     private var dialect: Dialect { context.dialect }
@@ -39,7 +40,10 @@ struct SQLCases: CaseRepository {
             WHERE id = \(dialect.id(updated.id)) AND version = \(bind: expectedVersion)
             RETURNING version
             """).first() != nil
-        if changed { try await CaseSummaries.write([updated], on: db, dialect: dialect) }
+        if changed {
+            try await CaseSummaries.write([updated], on: db, dialect: dialect)
+            try await SQLCaseFlags.insertLast(of: updated, on: db, dialect: dialect)
+        }
         guard changed else {
             let stored = try await db.raw("SELECT version FROM cases WHERE id = \(dialect.id(updated.id))").first(decodingColumn: "version", as: Int.self)
             guard let stored else { throw StoreError(.notFound, "There is no case \(updated.id).") }
@@ -79,6 +83,10 @@ struct SQLCases: CaseRepository {
                 ORDER BY opened_at, id LIMIT \(literal: size) OFFSET \(literal: offset)
                 """).all().map(Self.case)
         }
+    }
+
+    func flags(of id: CaseID, offset: Int, limit: Int) async throws(StoreError) -> [Case.Flag] {
+        try await context.run { db in try await SQLCaseFlags.flags(of: id, offset: offset, limit: limit, on: db, dialect: dialect) }
     }
 
     static func cases(of observationID: ObservationID, on db: any SQLDatabase, dialect: Dialect) async throws -> [Case] {

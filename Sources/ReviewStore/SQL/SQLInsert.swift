@@ -73,7 +73,10 @@ enum SQLInserts {
         table: "cases", columns: ["id", "observation_id", "employer_id", "kind", "state", "version", "document", "opened_at", "updated_at", "calibration"]
     ) { c, dialect in
         "(\(dialect.id(c.id)), \(dialect.id(c.observationID)), \(dialect.id(c.employerID)), \(bind: c.kind.rawValue), \(bind: c.state.rawValue), \(bind: c.version), \(dialect.json(try SQLCases.document(c))), \(dialect.time(c.openedAt)), \(dialect.time(c.updatedAt)), \(bind: c.isCalibration))"
-    }.then { cases, db, dialect in try await CaseSummaries.write(cases, on: db, dialect: dialect) }
+    }.then { cases, db, dialect in
+        try await CaseSummaries.write(cases, on: db, dialect: dialect)
+        for opened in cases { try await SQLCaseFlags.insertLast(of: opened, on: db, dialect: dialect) }
+    }
 
     static let assignment = SQLInsert<Assignment>(
         table: "case_assignments",

@@ -128,8 +128,9 @@ extension WorkflowStore {
             }
             try await DataProtectionStore.refuseIfErased(observation: observationID, on: sql.db, dialect: sql.dialect)
             let existing = try await SQLCases.cases(of: observationID, on: sql.db, dialect: sql.dialect)
-            if let unchanged = Case.repeatedFlag(observationID: observationID, existing: existing, by: actor, reason: reason) {
-                return unchanged
+            if let target = Case.flagTarget(observationID: observationID, existing: existing), reason.nonBlank != nil,
+                try await SQLCaseFlags.raised(reason, by: actor.userID, on: target.id, db: sql.db, dialect: sql.dialect) {
+                return target
             }
             let (result, event) = try Case.flag(observationID: observationID, employerID: employerID, existing: existing, by: actor, at: time, reason: reason)
             if let joined = existing.first(where: { $0.id == result.id }) {

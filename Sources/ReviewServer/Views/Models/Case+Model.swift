@@ -1,5 +1,6 @@
 import Foundation
 import ReviewDomain
+import Mustache
 
 /// A case as the pages show it, from the API's representation (so a blind moderator's case has no scores here either).
 struct CaseRow: PageModel {
@@ -39,6 +40,8 @@ struct CaseRow: PageModel {
     let outcomeText: String?
     let hasFlags: Bool
     let flags: [Flag]
+    /// "The first 100 of 2,000 flags.", when the case shows only its first (decision 35).
+    let flagsNote: String?
     let hasPreviousOutcomes: Bool
     let previousOutcomes: [Outcome]
 }
@@ -57,6 +60,8 @@ extension CaseRow {
             calibrationScore: value.calibrationScore, outcome: outcome,
             outcomeText: outcome.map { "\($0.score) (\($0.meetsStandard ? "meets the standard" : "below the standard"))" },
             hasFlags: !value.flags.isEmpty, flags: value.flags.map { Flag(at: Timestamp($0.at), role: Labels.role($0.role), reason: $0.reason) },
+            flagsNote: value.flagCount > value.flags.count
+                ? "The first \(value.flags.count) of \(value.flagCount) flags." : nil,
             hasPreviousOutcomes: !previous.isEmpty, previousOutcomes: previous)
     }
 }
@@ -70,7 +75,7 @@ extension CaseRow {
             kindText: Labels.caseKind(value.kind), round: value.round, openedAt: Timestamp(value.openedAt), updatedAt: Timestamp(value.updatedAt),
             finding: nil, calibrationScore: value.calibrationScore, outcome: nil,
             outcomeText: value.outcomeScore.map { "\($0) (\($0 >= Score.passMark ? "meets the standard" : "below the standard"))" },
-            hasFlags: false, flags: [], hasPreviousOutcomes: false, previousOutcomes: [])
+            hasFlags: false, flags: [], flagsNote: nil, hasPreviousOutcomes: false, previousOutcomes: [])
     }
 }
 
@@ -332,4 +337,28 @@ struct BoardModel: PageTemplateModel {
     let nextPage: Int?
     let previousPage: Int?
     let pageNumber: Int
+}
+
+extension BoardModel.Card: MustacheParent {
+    /// The card's names without `Mirror` (decision 35): 50 cards of 14 names each, looked up by reflection, were the
+    /// board's largest cost after its queries. A name the card does not have is `nil`, looked up further out as before.
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "reference": reference
+        case "employerName": employerName
+        case "employerScore": employerScore
+        case "assessorScore": assessorScore
+        case "reasonText": reasonText
+        case "state": state
+        case "stateText": stateText
+        case "age": age
+        case "recordingText": recordingText
+        case "moderatorsText": moderatorsText
+        case "dueAt": dueAt
+        case "overdue": overdue
+        case "maySend": maySend
+        default: nil
+        }
+    }
 }

@@ -1,0 +1,48 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ReviewDomain
+@testable import ReviewServer
+import ReviewStore
+import Testing
+
+/// A case's flags through the API (issue 21 item 1, decision 35): the case shows its first 100 and how many there are;
+/// `GET /api/v1/cases/{id}/flags` pages through every one, oldest first, and is refused to a moderator reviewing blind.
+@Suite struct CaseFlagsAPITests {
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    @Test("a case flagged 120 times shows the first 100 and pages to the rest")
+    func pagedFlags() async throws {
+        let fixture = try await APIFixture.make()
+        let o = fixture.observation.observation.id
+        let assessor = fixture.users[.assessor]!.actor
+        var value = fixture.dispute
+        for n in 1...120 { value = try await fixture.store.workflow.flag(observationID: o, reason: "Reason \(n).", by: assessor) }
+        let id = value.id
+        #expect(id == fixture.dispute.id && value.flagCount == 120)
+        try await fixture.withClient { client in
+            func get(_ path: String, as caller: APIFixture.Caller) async throws -> TestResponse {
+                try await client.execute(uri: path, method: .get, headers: fixture.headers(caller))
+            }
+            let shown = try Self.json(try await get("/api/v1/cases/\(id)", as: .lead))
+            let flags = try #require(shown["flags"] as? [[String: Any]])
+            #expect(flags.count == 100 && shown["flagCount"] as? Int == 120)
+            #expect(flags.first?["reason"] as? String == "Reason 1." && flags.last?["reason"] as? String == "Reason 100.")
+            let second = try Self.json(try await get("/api/v1/cases/\(id)/flags?page=2&pageSize=100", as: .auditor))
+            let rest = try #require(second["items"] as? [[String: Any]])
+            #expect(rest.map { $0["reason"] as? String } == (101...120).map { "Reason \($0)." })
+            #expect(second["nextPage"] == nil)
+            let first = try Self.json(try await get("/api/v1/cases/\(id)/flags?pageSize=7", as: .employer))
+            #expect((first["items"] as? [Any])?.count == 7 && first["nextPage"] as? Int == 2)
+            // The moderator reviewing it blind sees no flags on the case, and none through the list of flags.
+            let blind = try Self.json(try await get("/api/v1/cases/\(id)", as: .assignedModerator))
+            #expect((blind["flags"] as? [Any])?.isEmpty == true && blind["flagCount"] as? Int == 0)
+            let refused = try await get("/api/v1/cases/\(id)/flags", as: .assignedModerator)
+            #expect(refused.status == .forbidden && String(buffer: refused.body).contains("reviews blind"))
+        }
+        await fixture.store.shutdown()
+    }
+}
