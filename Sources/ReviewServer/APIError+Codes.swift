@@ -109,6 +109,7 @@ extension APIError.Code {
         case .missingReason: .caseMissingReason
         case .notAllowedByPolicy: .caseNotAllowedByPolicy
         case .alreadyDecided: .caseAlreadyDecided
+        case .reasonTooLong: .invalid
         default: .conflict
         }
     }

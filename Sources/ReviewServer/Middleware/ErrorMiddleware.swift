@@ -121,7 +121,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as CaseTransitionError:
             let status: HTTPResponse.Status = switch error.code {
             case .notPermitted: .forbidden
-            case .missingReason: .unprocessableContent
+            case .missingReason, .reasonTooLong: .unprocessableContent
             default: .conflict
             }
             return APIError(status, code: APIError.Code(error.code), message: error.message, cause: error)
