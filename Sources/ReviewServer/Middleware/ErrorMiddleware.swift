@@ -91,7 +91,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             request.headers[.accept]?.contains("text/html") == true,
             let renderer = try? Pages.renderer()
         else { return nil }
-        let words = status == .notFound ? Pages.noSuchPage : Labels.plain(Pages.withoutIDs(message))
+        let words = status == .notFound ? Pages.noSuchPage : Pages.refusal(message)
         return renderer.render(ErrorModel(status: Int(status.code), message: words),
                                layout: LayoutModel.anonymous(title: "").titled(status.reasonPhrase), status: status)
     }
