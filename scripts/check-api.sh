@@ -59,6 +59,8 @@ run_schemathesis() {
     # Signing out would end nothing (a bearer token has no session), but revoking tokens (one, or all by
     # signing out everywhere) and sign-in throttling (sign-in, password change) would make later requests fail
     # for reasons the schema already documents: left out.
+    # A tus PATCH's body is raw bytes (application/offset+octet-stream), which schemathesis cannot make: the tus suites
+    # and scripts/test-tus.py exercise it.
     # One worker: with two, hypothesis's ast.parse in two threads at once fails now and then on CPython 3.11
     # ("SystemError: AST constructor recursion depth mismatch"), a runtime error that is nobody's finding.
     # From the data folder: schemathesis keeps its cache (.schemathesis/) in the working directory.
@@ -68,6 +70,7 @@ run_schemathesis() {
         --max-examples "$examples" --seed "${SCHEMATHESIS_SEED:-20261122}" --workers 1 --request-timeout 20 \
         --exclude-operation-id signIn --exclude-operation-id revokeToken --exclude-operation-id signOut \
         --exclude-operation-id signOutEverywhere --exclude-operation-id changePassword --exclude-operation-id startSecondFactor \
+        --exclude-operation-id tusPatch \
         --suppress-health-check all --warnings off)
 }
 run_schemathesis lead 25

@@ -146,6 +146,9 @@ extension Case {
         }
         var (opened, event) = try open(.manualFlag, finding: nil, observationID: observationID, employerID: employerID,
                                        by: actor, at: time, reason: reason, id: id, eventID: eventID)
+        if let tooLong = FreeText.tooLong(reason, "The flag's reason") {
+            throw CaseTransitionError(code: .reasonTooLong, action: .open, state: nil, role: actor.role, message: tooLong)
+        }
         opened.flagCount = 1
         opened.lastFlag = Flag(raisedBy: actor.userID, role: actor.role, at: time, reason: reason)
         return (opened, event)
@@ -307,6 +310,9 @@ extension Case {
         }
         guard !action.requiresReason || reason != nil else {
             throw refusal(.missingReason, action, actor, "To \(action.verb) a case, give a reason; it is kept in the audit trail.")
+        }
+        if action == .flag, let tooLong = FreeText.tooLong(reason, "The flag's reason") {
+            throw refusal(.reasonTooLong, action, actor, tooLong)
         }
     }
 

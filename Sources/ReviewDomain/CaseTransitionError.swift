@@ -13,6 +13,8 @@ public struct CaseTransitionError: Error, Hashable, Sendable, CustomStringConver
         public static let notPermitted = Code(rawValue: "case.not_permitted")
         /// The action needs a reason and none was given.
         public static let missingReason = Code(rawValue: "case.missing_reason")
+        /// A flag's reason is longer than ``FreeText/maximumLength``.
+        public static let reasonTooLong = Code(rawValue: "case.reason_too_long")
         /// The dispute policy or the case's kind rules the action out.
         public static let notAllowedByPolicy = Code(rawValue: "case.not_allowed_by_policy")
         /// The observation's dispute is already decided: only the lead's reopening (on a ground) re-runs it.

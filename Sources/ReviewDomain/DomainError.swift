@@ -19,6 +19,8 @@ public struct DomainError: Error, Hashable, Codable, Sendable, CustomStringConve
         public static let policyOutOfRange = Code(rawValue: "policy.out_of_range")
         /// A reason or rationale was required but empty.
         public static let reasonRequired = Code(rawValue: "reason.required")
+        /// A reason or rationale is longer than ``FreeText/maximumLength``.
+        public static let textTooLong = Code(rawValue: "text.too_long")
         /// The actor's role or organisation does not allow the operation.
         public static let notPermitted = Code(rawValue: "actor.not_permitted")
         /// No rating with the given id is in the ledger.

@@ -110,6 +110,7 @@ public struct RatingLedger: Hashable, Sendable {
         guard let rationale = rationale.nonBlank else {
             throw DomainError(code: .reasonRequired, message: "Give a rationale for the score of \(score).")
         }
+        if let tooLong = FreeText.tooLong(rationale, "The rationale") { throw DomainError(code: .textTooLong, message: tooLong) }
         // One rating per rater, source and observation: a rater who started a chain (even one a lead has corrected
         // since) changes it by correcting its latest rating. The database holds the same rule (migration 10).
         if let original = ratings.first(where: { $0.source == source && $0.raterID == actor.userID && $0.supersedes == nil }) {
@@ -159,6 +160,7 @@ public struct RatingLedger: Hashable, Sendable {
         guard let reason = reason.nonBlank else {
             throw DomainError(code: .reasonRequired, message: "Say why rating \(ratingID) is being corrected.")
         }
+        if let tooLong = FreeText.tooLong(reason, "The correction's reason") { throw DomainError(code: .textTooLong, message: tooLong) }
         return append(
             Rating(id: id, observationID: observationID, source: original.source, raterID: actor.userID,
                    score: newScore, rationale: reason, ratedAt: time, supersedes: ratingID, correctionReason: reason)

@@ -83,6 +83,9 @@ public enum RatingsCSV {
             if source == .employer, let organisation = texts["rater_organisation"], let employer = texts["employer"], organisation != employer {
                 rowProblems.append(Problem(line: record.line, column: "rater_organisation", reason: "an employer rating must come from the candidate's employer (“\(employer)”), not “\(organisation)”"))
             }
+            if let tooLong = FreeText.tooLong(texts["rationale"], "The rationale") {
+                rowProblems.append(Problem(line: record.line, column: "rationale", reason: tooLong))
+            }
             guard rowProblems.isEmpty, let score, let source, let observationDate, let ratedAt else {
                 problems += rowProblems
                 continue

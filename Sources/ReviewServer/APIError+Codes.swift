@@ -21,6 +21,10 @@ extension APIError.Code {
     public static let scoreOutOfRange = Self(rawValue: "score_out_of_range")
     public static let policyOutOfRange = Self(rawValue: "policy_out_of_range")
     public static let reasonRequired = Self(rawValue: "reason_required")
+    /// A rationale or a reason is longer than the domain keeps (decision 37).
+    public static let textTooLong = Self(rawValue: "text_too_long")
+    /// A flag's reason is longer than the domain keeps (decision 37).
+    public static let caseReasonTooLong = Self(rawValue: "case_reason_too_long")
     public static let actorNotPermitted = Self(rawValue: "actor_not_permitted")
     public static let ratingNotFound = Self(rawValue: "rating_not_found")
     public static let ratingSuperseded = Self(rawValue: "rating_superseded")
@@ -64,6 +68,8 @@ extension APIError.Code {
         (.policyOutOfRange, "a moderation policy setting outside its range"),
         (.reasonRequired, "a reason or rationale is required"),
         (.caseMissingReason, "this case action needs a reason"),
+        (.textTooLong, "a rationale or reason is longer than 10,000 characters"),
+        (.caseReasonTooLong, "a flag's reason is longer than 10,000 characters"),
         (.ratingNotFound, "the rating to correct is not on this observation"),
         (.ratingSuperseded, "that rating was corrected already: correct the latest one"),
         (.ratingDuplicate, "you rated this already: correct your rating instead"),
@@ -109,6 +115,7 @@ extension APIError.Code {
         case .missingReason: .caseMissingReason
         case .notAllowedByPolicy: .caseNotAllowedByPolicy
         case .alreadyDecided: .caseAlreadyDecided
+        case .reasonTooLong: .caseReasonTooLong
         default: .conflict
         }
     }
@@ -119,6 +126,7 @@ extension APIError.Code {
         case .scoreOutOfRange: .scoreOutOfRange
         case .policyOutOfRange: .policyOutOfRange
         case .reasonRequired: .reasonRequired
+        case .textTooLong: .textTooLong
         case .notPermitted: .actorNotPermitted
         case .ratingNotFound: .ratingNotFound
         case .ratingSuperseded: .ratingSuperseded

@@ -165,3 +165,41 @@ struct RatingLedgerTests {
         }
     }
 }
+
+/// Decision 37, item 1: the limit on free text is a rule of the domain, so every way in (API, CSV import, CLI) obeys it.
+@Suite("Free text has a length")
+struct FreeTextLengthTests {
+    static let long = String(repeating: "A", count: FreeText.maximumLength + 1)
+    static let fits = String(repeating: "A", count: FreeText.maximumLength)
+
+    @Test("a rationale or a correction's reason over 10,000 characters is refused in words; 10,000 fit")
+    func ratings() throws {
+        var ledger = RatingLedger(observationID: Fixture.observation, employerID: Fixture.employer)
+        let refused = #expect(throws: DomainError.self) {
+            try ledger.record(source: .assessor, score: Fixture.score(4), rationale: Self.long, by: Fixture.assessor, at: Fixture.start)
+        }
+        #expect(refused?.code == .textTooLong && refused?.message.contains("at most 10000") == true)
+        #expect(ledger.ratings.isEmpty)
+        let rating = try ledger.record(source: .assessor, score: Fixture.score(4), rationale: Self.fits, by: Fixture.assessor, at: Fixture.start)
+        let correction = #expect(throws: DomainError.self) {
+            try ledger.correct(rating.id, newScore: Fixture.score(5), reason: Self.long, by: Fixture.assessor, at: Fixture.start)
+        }
+        #expect(correction?.code == .textTooLong && correction?.message.contains("correction's reason") == true)
+        #expect(ledger.ratings.count == 1)
+    }
+
+    @Test("a flag's reason over 10,000 characters opens no case and joins none")
+    func flags() throws {
+        let opening = #expect(throws: CaseTransitionError.self) {
+            try Case.flag(observationID: Fixture.observation, employerID: Fixture.employer, existing: [], by: Fixture.assessor, at: Fixture.start, reason: Self.long)
+        }
+        #expect(opening?.code == .reasonTooLong && opening?.message.contains("at most 10000") == true)
+        let open = Fixture.openCase()
+        let joining = #expect(throws: CaseTransitionError.self) {
+            try Case.flag(observationID: open.observationID, employerID: open.employerID, existing: [open], by: Fixture.employerRep, at: Fixture.start, reason: Self.long)
+        }
+        #expect(joining?.code == .reasonTooLong)
+        #expect(try Case.flag(observationID: open.observationID, employerID: open.employerID, existing: [open], by: Fixture.employerRep,
+                              at: Fixture.start, reason: Self.fits).0.flags.count == open.flags.count + 1)
+    }
+}

@@ -95,3 +95,18 @@ extension RatingsCSVTests {
         #expect(rows.map(\.observationRef) == ["OBS-1", "OBS-3"])
     }
 }
+
+extension RatingsCSVTests {
+    @Test("a row whose rationale is over 10,000 characters is refused, naming its line and column")
+    func aLongRationaleIsRefusedWithItsLine() throws {
+        var fields = RatingsCSV.splitRecords(Self.good)[0].fields
+        fields[RatingsCSV.columns.firstIndex(of: "rationale")!] = String(repeating: "why ", count: 2_750)
+        let text = [Self.header, Self.good.replacingOccurrences(of: "OBS-1", with: "OBS-0"), fields.map(RatingsCSV.escape).joined(separator: ",")].joined(separator: "\n")
+        guard case .failure(let list) = RatingsCSV.parse(text) else {
+            Issue.record("an 11,000-character rationale was accepted")
+            return
+        }
+        #expect(list.problems.map(\.line) == [3] && list.problems.first?.column == "rationale")
+        #expect(list.problems.first?.description.contains("at most 10000") == true)
+    }
+}

@@ -111,3 +111,25 @@ import Testing
         #expect(validator.problems(details, audit) == ["$.details.score: 3 is not of type string"])
     }
 }
+
+extension ContractTests {
+    @Test("a body the contract closes (additionalProperties: false) refuses a field it does not name, in words naming the field")
+    func closedBodiesRefuseUnknownFields() async throws {
+        // The document's closed request bodies are found (decision 37): each names its fields.
+        #expect(OpenAPIDocument.closedFields(method: "POST", path: "/api/v1/notices/read") == ["ids", "all"])
+        #expect(OpenAPIDocument.closedFields(method: "POST", path: "/api/v1/recordings/\(UUID())/reindex") == ["reason"])
+        #expect(OpenAPIDocument.closedFields(method: "GET", path: "/api/v1/notices/read") == nil)
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            let refused = try await client.execute(uri: "/api/v1/notices/read", method: .post, headers: fixture.headers(.lead, json: true),
+                                                   body: ByteBuffer(string: #"{"all":true,"foo":1}"#))
+            #expect(refused.status == .badRequest && String(buffer: refused.body).contains("'foo' is not a field of this request"))
+            let bulk = try await client.execute(uri: "/api/v1/cases/moderation-requests", method: .post, headers: fixture.headers(.lead, json: true),
+                                                body: ByteBuffer(string: #"{"caseIds":["\#(fixture.dispute.id)"],"dryRun":true}"#))
+            #expect(bulk.status == .badRequest && String(buffer: bulk.body).contains("'dryRun' is not a field of this request"))
+            let fine = try await client.execute(uri: "/api/v1/notices/read", method: .post, headers: fixture.headers(.lead, json: true),
+                                                body: ByteBuffer(string: #"{"all":true}"#))
+            #expect(fine.status == .ok)
+        }
+    }
+}

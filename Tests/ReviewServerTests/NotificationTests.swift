@@ -212,6 +212,57 @@ struct NotificationTests {
         await fixture.store.shutdown()
     }
 
+    @Test("the notices page names the cases of its 50 notices from the case summaries: with every case document unreadable it still answers")
+    func noticesPageReadsNoCaseDocument() async throws {
+        let fixture = try await APIFixture.make()
+        _ = try await fixture.store.notifications.derive(now: Date())
+        try await fixture.store.withRawDatabase { db in
+            // 50 notices in all (decision 37): the page used to read (and decode) the case of each one, as the viewer.
+            for n in 1..<50 {
+                try await db.raw("""
+                    INSERT INTO notices (user_id, kind, case_id, dedupe_key, email_state, created_at)
+                    SELECT user_id, kind, case_id, dedupe_key || '-\(unsafeRaw: String(n))', email_state, created_at FROM notices WHERE id = (SELECT MIN(id) FROM notices WHERE kind = 'case_offered')
+                    """).run()
+            }
+            try await db.raw("UPDATE cases SET document = 'not a case'").run()
+        }
+        try await fixture.withClient { client in
+            let response = try await client.execute(uri: "/notices", method: .get, headers: fixture.headers(.assignedModerator))
+            let html = String(buffer: response.body)
+            #expect(response.status == .ok)
+            #expect(html.components(separatedBy: "OBS-T-1 · Casey Candidate").count - 1 == 50)
+            #expect(html.components(separatedBy: #"href="/cases/\#(fixture.dispute.id)""#).count - 1 == 50)
+        }
+    }
+
+    @Test("a 'case offered' notice whose case was withdrawn, or decided without the reader, says so and links nowhere")
+    func offeredNoticeOutlivesTheCase() async throws {
+        let fixture = try await APIFixture.make()
+        _ = try await fixture.store.notifications.derive(now: Date())
+        let current = try #require(try await fixture.store.records.cases.find(fixture.dispute.id))
+        _ = try await fixture.store.workflow.transition(fixture.dispute.id, .withdraw, expectedVersion: current.version, reason: "Entered in error.",
+                                                        by: fixture.users[.lead]!.actor)
+        try await fixture.withClient { client in
+            func notices() async throws -> String {
+                let response = try await client.execute(uri: "/notices", method: .get, headers: fixture.headers(.assignedModerator))
+                #expect(response.status == .ok)
+                return String(buffer: response.body)
+            }
+            // The page the notice would open is no longer the moderator's.
+            let casePage = try await client.execute(uri: "/cases/\(fixture.dispute.id)", method: .get, headers: fixture.headers(.assignedModerator))
+            #expect(casePage.status == .notFound)
+            var html = try await notices()
+            #expect(html.contains("A case has been offered to you for moderation.") && html.contains("This case has been withdrawn."))
+            #expect(!html.contains("/cases/\(fixture.dispute.id)"))
+            // A lay moderator's offer ended by the decision (their place cancelled, the case decided without them).
+            try await fixture.store.withRawDatabase { db in
+                try await db.raw("UPDATE case_summaries SET state = 'decided'").run()
+            }
+            html = try await notices()
+            #expect(html.contains("This case has been decided.") && !html.contains("/cases/\(fixture.dispute.id)"))
+        }
+    }
+
     @Test("the notices and preferences API: one's own only, read marks, clear errors")
     func noticesAPI() async throws {
         let fixture = try await APIFixture.make()

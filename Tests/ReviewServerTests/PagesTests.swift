@@ -130,6 +130,22 @@ import Testing
         }
     }
 
+    @Test("the audit trail refuses a filter it cannot read, in words, on the page and the API; a blank one is no filter")
+    func auditFiltersAreReadOrRefused() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            for (query, words) in [("before=abc", "place in the trail"), ("before=-3", "place in the trail"), ("from=31/01/2026", "a day written as"),
+                                   ("to=tomorrow", "a day written as"), ("actor=someone", "a person of this list")] {
+                let (status, html, _) = try await Self.page(client, fixture, "/audit?" + query, as: .auditor)
+                #expect(status == .badRequest && html.contains(words), "\(query): \(status)")
+            }
+            let (blank, _, _) = try await Self.page(client, fixture, "/audit?actor=&from=&to=&before=", as: .auditor)
+            #expect(blank == .ok)
+            let api = try await client.execute(uri: "/api/v1/audit?after=abc", method: .get, headers: fixture.headers(.auditor))
+            #expect(api.status == .badRequest && String(buffer: api.body).contains("is not a sequence number"))
+        }
+    }
+
     @Test("no page shows another employer's staff; forms appear only for those who may use them")
     func scopeAndForms() async throws {
         let fixture = try await APIFixture.make()

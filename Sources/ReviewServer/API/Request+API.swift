@@ -10,8 +10,9 @@ extension Request {
     static let maximumJSONBytes = 1 << 20
 
     /// A query parameter converted with `convert`; 400 naming the parameter if present but unusable.
-    func query<T>(_ name: String, _ expected: String, _ convert: (String) -> T?) throws(APIError) -> T? {
-        guard let text = uri.queryParameters[Substring(name)] else { return nil }
+    /// `blankIsAbsent`: a field a form sent empty (a page's filter left blank) counts as not given.
+    func query<T>(_ name: String, _ expected: String, blankIsAbsent: Bool = false, _ convert: (String) -> T?) throws(APIError) -> T? {
+        guard let text = uri.queryParameters[Substring(name)], !(blankIsAbsent && text.isEmpty) else { return nil }
         guard let value = convert(String(text)) else {
             throw APIError(.badRequest, code: .badRequest, message: "The query parameter \(name)=\"\(text)\" is not \(expected).")
         }
@@ -48,8 +49,16 @@ extension Request {
             throw APIError(.contentTooLarge, code: .contentTooLarge, message: "The JSON body is larger than 1 MiB.")
         }
         let data = Data(buffer.readableBytesView)
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+        guard let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
             throw APIError(.badRequest, code: .badRequest, message: "The body is not valid JSON.")
+        }
+        // Where the contract closes the body (`additionalProperties: false`), a field it does not name is refused, not
+        // ignored: a misspelt optional field ("resaon") would otherwise be dropped without a word.
+        if let object = parsed as? [String: Any], let fields = OpenAPIDocument.closedFields(method: method.rawValue, path: uri.path),
+            let unknown = object.keys.sorted().first(where: { !fields.contains($0) })
+        {
+            throw APIError(.badRequest, code: .badRequest,
+                           message: "'\(unknown)' is not a field of this request; it takes \(fields.sorted().map { "'\($0)'" }.joined(separator: ", ")).")
         }
         do {
             return try context.requestDecoder.decode(T.self, from: data)

@@ -85,8 +85,6 @@ struct ObservationController: Sendable {
         _ = try await services.access.observation(id, for: actor)
         let body = try await request.json(NewRating.self, context: context)
         if actor.role == .lead, body.supersedes == nil { try Access.Rule.rate.require(actor) }
-        try Self.limit(body.rationale, "rationale")
-        try Self.limit(body.correctionReason, "correctionReason")
         let score: Score
         do { score = try Score(body.score) } catch {
             throw APIError(.unprocessableContent, code: .invalid, message: "\"score\" must be a whole number from 1 to 7, not \(body.score).")
@@ -108,23 +106,12 @@ struct ObservationController: Sendable {
         let reason: String
     }
 
-    /// Characters at most in a rating's rationale, a correction's reason or a flag's reason: room for any honest
-    /// explanation; a megabyte of text repeated thirty times made one case 32 MB to read.
-    static let maximumTextLength = 10_000
-
-    static func limit(_ text: String?, _ field: String) throws(APIError) {
-        guard let text, text.count > maximumTextLength else { return }
-        throw APIError(.unprocessableContent, code: .invalid,
-                       message: "\"\(field)\" is \(text.count) characters long; at most \(maximumTextLength) are kept. Shorten it and send it again.")
-    }
-
     @Sendable func flag(_ request: Request, context: ReviewRequestContext) async throws -> Created<CaseRepresentation> {
         let actor = try context.requireIdentity()
         try Access.Rule.flag.require(actor)
         let id: ObservationID = try context.id("observationId")
         _ = try await services.access.observation(id, for: actor)
         let body = try await request.json(NewFlag.self, context: context)
-        try Self.limit(body.reason, "reason")
         let result = try await services.store.workflow.flag(observationID: id, reason: body.reason, by: actor, at: services.now())
         return Created(body: try await services.representation(of: result, blind: false, showCalibration: false))
     }

@@ -91,7 +91,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             request.headers[.accept]?.contains("text/html") == true,
             let renderer = try? Pages.renderer()
         else { return nil }
-        let words = status == .notFound ? Pages.noSuchPage : Labels.plain(Pages.withoutIDs(message))
+        let words = status == .notFound ? Pages.noSuchPage : Pages.refusal(message)
         return renderer.render(ErrorModel(status: Int(status.code), message: words),
                                layout: LayoutModel.anonymous(title: "").titled(status.reasonPhrase), status: status)
     }
@@ -121,7 +121,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as CaseTransitionError:
             let status: HTTPResponse.Status = switch error.code {
             case .notPermitted: .forbidden
-            case .missingReason: .unprocessableContent
+            case .missingReason, .reasonTooLong: .unprocessableContent
             default: .conflict
             }
             return APIError(status, code: APIError.Code(error.code), message: error.message, cause: error)

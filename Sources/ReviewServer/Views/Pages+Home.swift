@@ -192,11 +192,17 @@ extension Pages {
         days.locale = Locale(identifier: "en_GB_POSIX")
         days.timeZone = TimeZone(identifier: "UTC")
         days.dateFormat = "yyyy-MM-dd"
+        // A filter that is given but cannot be read is refused in words, never ignored (a page that silently showed the
+        // whole trail for `before=abc` looked like an answer to the question asked).
+        func given<T>(_ name: String, _ expected: String, _ convert: (String) -> T?) throws(APIError) -> T? {
+            try page.request.query(name, expected, blankIsAbsent: true, convert)
+        }
+        let day = "a day written as 2026-01-31"
         var filter = AuditFilter(
-            actor: value("actor").flatMap(UUID.init(uuidString:)).map(UserID.init(rawValue:)), action: value("action"),
+            actor: try given("actor", "a person of this list") { UUID(uuidString: $0).map(UserID.init(rawValue:)) }, action: value("action"),
             subjectType: value("subjectType"), subjectID: value("subjectType") == nil ? nil : value("subjectId"),
-            from: value("from").flatMap(days.date(from:)), to: value("to").flatMap(days.date(from:)).map { $0.addingTimeInterval(86_400) },
-            before: value("before").flatMap { Int64($0) })
+            from: try given("from", day, days.date(from:)), to: try given("to", day, days.date(from:)).map { $0.addingTimeInterval(86_400) },
+            before: try given("before", "a place in the trail (a whole number from 1)") { Int64($0).flatMap { $0 > 0 ? $0 : nil } })
         let size = 100
         let actions = Access.auditActions(for: page.actor)
         var entries = try await services.store.audit.listEntries(newestFirst: filter, actionPrefixes: actions, limit: size)

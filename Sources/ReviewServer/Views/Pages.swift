@@ -95,6 +95,10 @@ struct Pages: Sendable {
     /// What a page at an address that does not exist says.
     static let noSuchPage = "There is no page at this address: it may be mistyped, or out of date. Start again from your home page."
 
+    /// A refusal's words as a page shows them: the API's message (which names things by id for API clients) without
+    /// the ids, in the reader's words. The one spelling for the pages and for the error middleware's HTML answers.
+    static func refusal(_ message: String) -> String { Labels.plain(withoutIDs(message)) }
+
     /// "There is no case 6e64a3fb-…, or you may not see it." → "There is no case, or you may not see it."
     static func withoutIDs(_ message: String) -> String {
         message.replacing(try! Regex(#"\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#), with: "")
@@ -107,7 +111,7 @@ struct Pages: Sendable {
         // An address whose id part is not an id (`/cases/zzz`): no such page, in the reader's words.
         if mapped?.cause is NotAnID { return (.notFound, Self.noSuchPage) }
         // The API's message names things by id for API clients; a page's reader gets the words without them.
-        if let mapped, mapped.status.code < 500 { return (mapped.status, Labels.plain(Self.withoutIDs(mapped.message))) }
+        if let mapped, mapped.status.code < 500 { return (mapped.status, Self.refusal(mapped.message)) }
         let status = mapped?.status ?? .internalServerError
         context.logger.error("Page failed", metadata: [
             "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status.code)",

@@ -58,9 +58,12 @@ public struct CaseFilter: Sendable, Hashable {
     public var search: String?
     /// The order (summaries only).
     public var sort: CaseSort
+    /// Only these cases (summaries only): a page naming the cases of a list of things (notices) in one read.
+    public var caseIDs: [CaseID]?
 
     public init(state: Case.State? = nil, employerID: OrganisationID? = nil, assignedTo: UserID? = nil, includeCalibration: Bool = true,
-                reason: CaseSummary.Reason? = nil, overdueAt: Date? = nil, search: String? = nil, sort: CaseSort = .opened) {
+                reason: CaseSummary.Reason? = nil, overdueAt: Date? = nil, search: String? = nil, sort: CaseSort = .opened,
+                caseIDs: [CaseID]? = nil) {
         self.state = state
         self.employerID = employerID
         self.assignedTo = assignedTo
@@ -69,6 +72,7 @@ public struct CaseFilter: Sendable, Hashable {
         self.overdueAt = overdueAt
         self.search = search
         self.sort = sort
+        self.caseIDs = caseIDs
     }
 }
 
@@ -195,6 +199,9 @@ extension RecordStore {
                 """)
         }
         if !filter.includeCalibration { conditions.append("s.calibration = \(bind: false)") }
+        if let ids = filter.caseIDs {
+            conditions.append(ids.isEmpty ? "1 = 0" : "s.case_id IN (\(SQLList(Array(Set(ids)).map { dialect.id($0) })))")
+        }
         if let reason = filter.reason { conditions.append("s.reasons LIKE \(bind: "%,\(reason.rawValue),%")") }
         if let now = filter.overdueAt { conditions.append("s.earliest_due_at < \(dialect.time(now))") }
         if let search = filter.search?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased(), !search.isEmpty {

@@ -9,7 +9,9 @@ struct NoticesModel: PageTemplateModel {
         let text: String
         /// The case's reference ("OBS-2026-0040 · Caius Elsworthy") when the viewer may still open it.
         let about: String?
-        let link: String
+        /// What became of the case when the viewer can no longer open it ("This case has been decided."); then no link.
+        let gone: String?
+        let link: String?
         let createdAt: Timestamp
         let unread: Bool
     }
