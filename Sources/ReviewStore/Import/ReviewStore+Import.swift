@@ -294,7 +294,7 @@ private struct RatingsImporter {
         // in `ratings` by observation. Without `ratings_observation` each lookup scanned the whole table, and an
         // import of 100,000 disputes ran for hours instead of about a minute (decision 30).
         try await SQLInserts.case.run(newCases, on: db, dialect: dialect)
-        if dialect == .sqlite { try await db.raw("PRAGMA cache_size = -2000").run() }  // back to SQLite's default
+        if dialect == .sqlite { try await db.raw("\(unsafeRaw: SQLitePool.cacheSize)").run() }  // back to the pool's own
 
         summary.organisationsCreated = newOrganisations.count
         summary.usersCreated = newUsers.count

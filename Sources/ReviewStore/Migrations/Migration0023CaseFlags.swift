@@ -7,6 +7,7 @@ import SQLKit
 /// of `case_flags`, numbered from 1 on its case; the document keeps the count and the newest flag. One flag per case,
 /// person and reason as flags are compared (``Case/Flag/comparable(_:)``, kept as its SHA-256 in `reason_key`): a
 /// repeated flag racing another is refused by the database. The backfill moves the flags out of every stored document.
+/// Also an index that answers the board's counts per state without reading the summaries' rows.
 struct Migration0023CaseFlags: Migration {
     let version = 23
     let name = "case flags in rows of their own"
@@ -26,6 +27,9 @@ struct Migration0023CaseFlags: Migration {
                 PRIMARY KEY (case_id, number))
             """,
             "CREATE UNIQUE INDEX case_flags_once ON case_flags (case_id, raised_by, reason_key)",
+            // The board's counts per state and overdue (`caseCounts`) from the index alone: without it each of the
+            // 10,000 summaries of a busy board was looked up in the table, a third of a board request in `perf`.
+            "CREATE INDEX case_summaries_counts ON case_summaries (calibration, state, earliest_due_at)",
         ]
     }
 

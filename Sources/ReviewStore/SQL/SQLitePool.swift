@@ -27,6 +27,8 @@ actor SQLitePool {
     @TaskLocal private static var holdsWriteTurn = false
 
     /// How long a connection waits for another's write lock before failing with `SQLITE_BUSY`.
+    /// The page cache of each connection (16 MB); a large import raises it for its transaction and sets it back.
+    static let cacheSize = "PRAGMA cache_size = -16384"
     static let busyTimeoutMilliseconds = 10_000
 
     init(path: String, capacity: Int = 4, logger: Logger) {
@@ -119,6 +121,9 @@ actor SQLitePool {
                 "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
                 // Deleted content is overwritten with zeros, so erased personal data does not linger in free pages.
                 "PRAGMA secure_delete = ON",
+                // Reads through a memory map instead of a pread and a copy per page, and 16 MB of pages kept per
+                // connection instead of 2 MB: a board over 10,000 cases spent 16% of its time in pread (decision 35).
+                "PRAGMA mmap_size = 268435456", Self.cacheSize,
             ] {
                 _ = try await connection.query(pragma)
             }
