@@ -10,8 +10,8 @@ where RawValue == UUID {
 }
 
 extension DomainIdentifier {
-    /// A new, random identifier.
-    public init() { self.init(rawValue: UUID()) }
+    /// A new, random identifier (a version 4 UUID, ``SecureRandom/uuid()``).
+    public init() { self.init(rawValue: SecureRandom.uuid()) }
 
     public init(from decoder: any Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(UUID.self))

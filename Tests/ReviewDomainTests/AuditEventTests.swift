@@ -25,6 +25,21 @@ struct AuditEventTests {
             + #""subject":{"id":"c-1","type":"case"}}"#)
     }
 
+    @Test("The personal part and the details column, written straight into bytes, keep the canonical form")
+    func personalAndDetailsGolden() {
+        #expect(String(decoding: Self.event.canonicalPersonalBytes(), as: UTF8.self)
+            == #"{"details":{"Zeta":"é/\u0001","from":"in_moderation","to":"escalated"},"id":"6ba7b810-9dad-11d1-80b4-00c04fd430c8","#
+            + #""reason":"opinions \"differ\"\n"}"#)
+        #expect(Self.event.canonicalDetailsJSON == #"{"Zeta":"é/\u0001","from":"in_moderation","to":"escalated"}"#)
+        let bare = AuditEvent(id: Self.event.id, at: Self.event.at, actorID: Self.event.actorID, action: "x", subject: Self.event.subject,
+                              details: ["only": "one\t\r\\"])
+        #expect(bare.canonicalDetailsJSON == #"{"only":"one\t\r\\"}"#)
+        #expect(String(decoding: bare.canonicalPersonalBytes(), as: UTF8.self)
+            == #"{"details":{"only":"one\t\r\\"},"id":"6ba7b810-9dad-11d1-80b4-00c04fd430c8","reason":null}"#)
+        let empty = AuditEvent(id: Self.event.id, at: Self.event.at, actorID: Self.event.actorID, action: "x", subject: Self.event.subject)
+        #expect(empty.canonicalDetailsJSON == "{}")
+    }
+
     @Test("Absent reason and sequence are null")
     func nulls() {
         let event = AuditEvent(at: Date(timeIntervalSince1970: 0), actorID: UserID(), action: "recording.viewed",

@@ -2,12 +2,14 @@ import Foundation
 import ReviewDomain
 @testable import ReviewStore
 import SQLKit
+import SQLiteKit
 import Testing
 
-/// A large import on SQLite builds the secondary indexes after its rows are in (decision 30): the same file imported with
-/// the indexes maintained row by row and with them built after the load gives the same rows, the same audit events in the
-/// same order, a chain that verifies, and the same indexes afterwards.
-@Suite("Import with indexes built after the load")
+/// A large import on SQLite builds the secondary indexes after its rows are in (decision 30) and binds its rows straight to
+/// SQLite (decision 34): the same file imported with the indexes maintained row by row or built after the load, through
+/// SQLKit or with direct binds, gives the same rows (with the same stored types), the same audit events in the same order,
+/// a chain that verifies, and the same indexes afterwards.
+@Suite("Import with indexes built after the load, and with direct binds")
 struct ImportIndexesTests {
     static let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("samples/ratings.csv")
@@ -22,19 +24,24 @@ struct ImportIndexesTests {
         var events: [String]
         var scores: [String]
         var indexes: [String]
+        /// Every column of the tables an import fills with the storage classes its values have (SQLite's `typeof`).
+        var storedTypes: [String]
     }
 
-    @Test("rows, audit events, the chain and the indexes are the same through both paths", arguments: TestBackend.allCases)
+    /// Every way an import can write: the ordinary one first.
+    static let paths: [(ImportIndexes, ImportWrites)] = [(.maintained, .sqlKit), (.builtAfterLoad, .sqlKit), (.maintained, .direct), (.builtAfterLoad, .direct)]
+
+    @Test("rows, audit events, the chain and the indexes are the same through every path", arguments: TestBackend.allCases)
     func bothPaths(_ backend: TestBackend) async throws {
         let rows = try RatingsCSV.parse(String(contentsOf: Self.sample, encoding: .utf8)).get()
         let time = Date(timeIntervalSince1970: 1_790_000_000)
         var outcomes: [Outcome] = []
-        for indexes in [ImportIndexes.maintained, .builtAfterLoad] {
+        for (indexes, writes) in Self.paths {
             try await withStore(backend) { store in
                 let before = try await Self.indexes(store)
-                let summary = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "sample", at: time, indexes: indexes)
+                let summary = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "sample", at: time, indexes: indexes, writes: writes)
                 // A second import of the same file on top: the existing observations' path, nothing new but the completion.
-                _ = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "again", at: time + 60, indexes: indexes)
+                _ = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "again", at: time + 60, indexes: indexes, writes: writes)
                 #expect(try await store.audit.verify().isIntact)
                 let after = try await Self.indexes(store)
                 #expect(after == before, "the indexes are there again, as they were")
@@ -50,13 +57,110 @@ struct ImportIndexesTests {
                 let scores = try await store.insight.insightData(now: time).observations.map {
                     "\($0.reference ?? "-") \(String(describing: $0.employerScore)) \(String(describing: $0.assessorScore)) \($0.otherAssessorScores)"
                 }.sorted()
-                outcomes.append(Outcome(summary: summary, rows: exported, order: order, events: events, scores: scores, indexes: after))
+                outcomes.append(Outcome(summary: summary, rows: exported, order: order, events: events, scores: scores, indexes: after,
+                                        storedTypes: try await Self.storedTypes(store)))
             }
         }
-        guard outcomes.count == 2 else { return }  // PostgreSQL skipped
+        guard outcomes.count == Self.paths.count else { return }  // PostgreSQL skipped
         #expect(outcomes[0].summary.ratingsRecorded == rows.count && outcomes[0].summary.disputesOpened > 0)
         #expect(outcomes[0].rows.count == rows.count && outcomes[0].events.count > rows.count)
-        #expect(outcomes[0] == outcomes[1])
+        if backend == .sqlite { #expect(outcomes[0].storedTypes.contains("audit_events.at real") && outcomes[0].storedTypes.contains("ratings.supersedes null")) }
+        for (index, outcome) in outcomes.enumerated().dropFirst() {
+            #expect(outcome == outcomes[0], "path \(index) (\(Self.paths[index])) differs from the ordinary one")
+        }
+    }
+
+    @Test("a row refused in the middle rolls the whole import back and names its line, through every path", arguments: TestBackend.allCases)
+    func aRefusedRowRollsBack(_ backend: TestBackend) async throws {
+        // A first import of ten rows; then the whole file, in which the first rater rates the first observation again,
+        // differently, halfway down (line 46): refused against the stored rating.
+        var lines = try String(contentsOf: Self.sample, encoding: .utf8).split(separator: "\n").map(String.init)
+        let first = try RatingsCSV.parse(lines.prefix(11).joined(separator: "\n") + "\n").get()
+        let changed = lines.remove(at: 1).replacingOccurrences(of: ",National Accreditation Body,4,", with: ",National Accreditation Body,6,")
+        lines.insert(changed, at: 45)
+        #expect(lines[45].contains(",6,"))
+        let rows = try RatingsCSV.parse(lines.joined(separator: "\n") + "\n").get()
+        for (indexes, writes) in Self.paths {
+            try await withStore(backend) { store in
+                _ = try await store.imports.importRatings(first, file: "first.csv", sha256: "first", indexes: indexes, writes: writes)
+                let before = try await Self.rowCounts(store)
+                let error = await #expect(throws: StoreError.self) {
+                    _ = try await store.imports.importRatings(rows, file: "bad.csv", sha256: "bad", indexes: indexes, writes: writes)
+                }
+                #expect(error?.message.hasPrefix("line 46:") == true, "\(String(describing: error?.message))")
+                #expect(try await Self.rowCounts(store) == before, "nothing of the second import stays (\(ImportIndexes.tables))")
+                #expect(try await store.audit.verify().isIntact)
+            }
+        }
+    }
+
+    /// A row the database itself refuses half-way through the load (here a trigger refusing one rationale, standing in for
+    /// any constraint): with direct binds too, nothing of the import stays and the error says what was refused.
+    @Test("a row the database refuses during the load rolls everything back, through every path")
+    func theDatabaseRefusesARow() async throws {
+        // Line 46's rationale becomes one the database refuses.
+        let text = try String(contentsOf: Self.sample, encoding: .utf8)
+        let refused = "Several significant gaps: analysis of risk was superficial and the family's views were not sought."
+        #expect(text.components(separatedBy: refused).count == 2)
+        let rows = try RatingsCSV.parse(text.replacingOccurrences(of: refused, with: "refuse me")).get()
+        for (indexes, writes) in Self.paths {
+            try await withStore(.sqlite) { store in
+                try await store.withRawDatabase { db in
+                    try await db.raw("""
+                        CREATE TRIGGER test_refuse BEFORE INSERT ON ratings WHEN NEW.rationale = 'refuse me'
+                        BEGIN SELECT RAISE(ABORT, 'this rating is refused'); END
+                        """).run()
+                }
+                let before = try await Self.rowCounts(store)
+                let error = await #expect(throws: StoreError.self) {
+                    _ = try await store.imports.importRatings(rows, file: "bad.csv", sha256: "bad", indexes: indexes, writes: writes)
+                }
+                #expect(error?.message.contains("this rating is refused") == true, "\(String(describing: error?.message))")
+                #expect(try await Self.rowCounts(store) == before, "nothing of the import stays (\(ImportIndexes.tables))")
+                #expect(try await store.audit.verify().isIntact)
+            }
+        }
+    }
+
+    @Test("a value bound directly is what sqlite-kit's encoder binds for it")
+    func directBindsMatchTheEncoder() throws {
+        let encoder = SQLiteDataEncoder()
+        let date = Date(timeIntervalSince1970: 1_790_000_000.123_456)
+        let id = UUID()
+        #expect(SQLValue.text("Ana").sqliteData == (try encoder.encode("Ana")))
+        #expect(SQLValue.integer(7).sqliteData == (try encoder.encode(7)))
+        #expect(SQLValue.integer(Int64(9)).sqliteData == (try encoder.encode(Int64(9))))
+        #expect(SQLValue.bool(true).sqliteData == (try encoder.encode(true)))
+        #expect(SQLValue.bool(false).sqliteData == (try encoder.encode(false)))
+        #expect(SQLValue.id(id).sqliteData == (try encoder.encode(id.lowercasedString)))
+        #expect(SQLValue.time(date).sqliteData == (try encoder.encode(Dialect.normalised(date))))
+        #expect(SQLValue.json("{\"a\":\"b\"}").sqliteData == (try encoder.encode("{\"a\":\"b\"}")))
+        #expect(SQLValue.text(nil as String?).sqliteData == (try encoder.encode(nil as String?)))
+        #expect(SQLValue.id(nil as RatingID?).sqliteData == .null)
+    }
+
+    /// How many rows each table an import fills holds.
+    static func rowCounts(_ store: ReviewStore) async throws -> [Int] {
+        var counts: [Int] = []
+        for table in ImportIndexes.tables { counts.append(try await store.count("SELECT COUNT(*) AS n FROM \(ident: table)")) }
+        return counts
+    }
+
+    /// `table.column type` for every column of the tables an import fills and every storage class it holds (SQLite only).
+    static func storedTypes(_ store: ReviewStore) async throws -> [String] {
+        guard store.backendName != "postgres" else { return [] }
+        return try await store.withRawDatabase { db in
+            var types: [String] = []
+            for table in ImportIndexes.tables {
+                let columns = try await db.raw("SELECT name FROM pragma_table_info(\(bind: table)) ORDER BY cid").all()
+                    .map { try $0.decode(column: "name", as: String.self) }
+                for column in columns {
+                    types += try await db.raw("SELECT DISTINCT typeof(\(ident: column)) AS t FROM \(ident: table) ORDER BY t").all()
+                        .map { "\(table).\(column) \(try $0.decode(column: "t", as: String.self))" }
+                }
+            }
+            return types
+        }
     }
 
     @Test("the automatic choice builds indexes after the load only on SQLite, from 10,000 events that at least double the trail")

@@ -30,9 +30,15 @@ public enum AuditChain {
 
     /// The hash of `event` (whose `sequence` must be set) following `previousHash`; `event` may be whole or sealed.
     public static func hash(of event: AuditEvent, previousHash: String) -> String {
+        hash(ofSealed: sealed(event), previousHash: previousHash)
+    }
+
+    /// ``hash(of:previousHash:)`` of an event already sealed (``sealed(_:)``): an append seals each event once, for
+    /// both its hash and its row.
+    static func hash(ofSealed event: AuditEvent, previousHash: String) -> String {
         var sha = SHA256()
         sha.update(data: Array(previousHash.utf8))
-        sha.update(data: sealed(event).canonicalBytes())
+        sha.update(data: event.canonicalBytes())
         return hex(sha.finalize())
     }
 
@@ -54,16 +60,22 @@ public enum AuditChain {
     static func salted(_ event: AuditEvent) -> AuditEvent {
         guard event.reason != nil || !event.details.isEmpty, event.details[personalSaltKey] == nil else { return event }
         var details = event.details
-        details[personalSaltKey] = hex(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
+        details[personalSaltKey] = hex(SecureRandom.bytes(16))  // 128 bits from the CSPRNG, drawn in blocks
         return AuditEvent(id: event.id, sequence: event.sequence, at: event.at, actorID: event.actorID, action: event.action,
                           subject: event.subject, reason: event.reason, details: details)
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hexadecimal, two digits a byte.
     private static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in bytes {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

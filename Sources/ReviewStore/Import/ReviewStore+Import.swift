@@ -37,15 +37,26 @@ extension ImportStore {
         try await importRatings(rows, file: file, sha256: sha256, policy: policy, at: time, indexes: .automatic)
     }
 
-    /// ``importRatings(_:file:sha256:policy:at:)`` with the choice of when secondary indexes are built made by the caller
-    /// (the tests compare both ways).
+    /// ``importRatings(_:file:sha256:policy:at:)`` with the choices of when secondary indexes are built and how rows reach
+    /// SQLite made by the caller (the tests compare every way).
     func importRatings(
-        _ rows: [RatingsCSV.Row], file: String, sha256: String, policy: DisputePolicy = .default, at time: Date = Date(), indexes: ImportIndexes
+        _ rows: [RatingsCSV.Row], file: String, sha256: String, policy: DisputePolicy = .default, at time: Date = Date(), indexes: ImportIndexes,
+        writes: ImportWrites = .direct
     ) async throws(StoreError) -> RatingsImportSummary {
         try await transaction { tx in
-            try await RatingsImporter(rows: rows, file: file, sha256: sha256, policy: policy, time: time, indexes: indexes, context: tx.context).run()
+            try await RatingsImporter(rows: rows, file: file, sha256: sha256, policy: policy, time: time, indexes: indexes, writes: writes,
+                                      context: tx.context).run()
         }
     }
+}
+
+/// How an import's rows reach the database (decision 34).
+enum ImportWrites: Sendable {
+    /// Through SQLKit, as every other write of the store.
+    case sqlKit
+    /// On SQLite, bound straight to the transaction's connection as `SQLiteData` (``DirectBinds``): the same statements,
+    /// rows and values without SQLKit's per-bind encoding. PostgreSQL goes through SQLKit either way.
+    case direct
 }
 
 /// When an import builds the secondary indexes of the tables it fills (decision 30).
@@ -98,6 +109,7 @@ private struct RatingsImporter {
     let policy: DisputePolicy
     let time: Date
     let indexes: ImportIndexes
+    let writes: ImportWrites
     let context: SQLContext
 
     private var dialect: Dialect { context.dialect }
@@ -285,10 +297,17 @@ private struct RatingsImporter {
             _ = try await SQLAuditLog.append(contentsOf: events, on: db, dialect: dialect)
         }
         let existingEvents = try await db.raw("SELECT sequence FROM audit_chain_head WHERE id = 1").first(decodingColumn: "sequence", as: Int.self) ?? 0
-        if indexes.deferred(events: events.count, existing: existingEvents, dialect: dialect) {
-            try await ImportIndexes.withIndexesBuiltAfter(on: db, load)
-        } else {
-            try await load()
+        let direct = writes == .direct && dialect == .sqlite ? SQLitePool.leased : nil
+        try await DirectBinds.$connection.withValue(direct) {
+            if indexes.deferred(events: events.count, existing: existingEvents, dialect: dialect) {
+                try await ImportIndexes.withIndexesBuiltAfter(on: db, load)
+            } else {
+                try await load()
+            }
+            // The cases last, once every index is back: writing a case refreshes its summary, whose scores are looked up
+            // in `ratings` by observation. Without `ratings_observation` each lookup scanned the whole table, and an
+            // import of 100,000 disputes ran for hours instead of about a minute (decision 30).
+            try await SQLInserts.case.run(newCases, on: db, dialect: dialect)
         }
         // The cases last, once every index is back: writing a case refreshes its summary, whose scores are looked up
         // in `ratings` by observation. Without `ratings_observation` each lookup scanned the whole table, and an

@@ -29,20 +29,23 @@ struct SQLAuditLog: AuditLog {
         var sequence: Int64 = try head.value("sequence")
         var previousHash: String = try head.value("hash")
         var entries: [AuditEntry] = []
+        var chained: [AuditEntry] = []
         entries.reserveCapacity(events.count)
+        chained.reserveCapacity(events.count)
         for event in events {
             sequence += 1
             let stored = AuditChain.salted(AuditEvent(
                 id: event.id, sequence: sequence, at: Dialect.normalised(event.at),
                 actorID: event.actorID, action: event.action, subject: event.subject, reason: event.reason, details: event.details
             ))
-            let hash = AuditChain.hash(of: stored, previousHash: previousHash)
+            let sealed = AuditChain.sealed(stored)
+            let hash = AuditChain.hash(ofSealed: sealed, previousHash: previousHash)
             entries.append(AuditEntry(event: stored, previousHash: previousHash, hash: hash))
+            chained.append(AuditEntry(event: sealed, previousHash: previousHash, hash: hash))
             previousHash = hash
         }
         // The chained row holds the sealed event; the personal part (with its salt) sits apart, erasable.
-        try await SQLInserts.auditEvent.run(entries.map { AuditEntry(event: AuditChain.sealed($0.event), previousHash: $0.previousHash, hash: $0.hash) },
-                                            on: db, dialect: dialect)
+        try await SQLInserts.auditEvent.run(chained, on: db, dialect: dialect)
         try await SQLInserts.auditPersonalPart.run(entries.map(\.event).filter { $0.details[AuditChain.personalSaltKey] != nil }, on: db, dialect: dialect)
         try await db.raw("UPDATE audit_chain_head SET sequence = \(bind: sequence), hash = \(bind: previousHash) WHERE id = 1").run()
         return entries

@@ -58,9 +58,9 @@ enum SQLObservationScores {
             ON CONFLICT (observation_id) DO UPDATE SET employer_score = excluded.employer_score, assessor_score = excluded.assessor_score,
                 assessor_id = excluded.assessor_id, other_assessor_scores = excluded.other_assessor_scores
             """
-    ) { entry, dialect in
+    ) { entry in
         let (id, scores) = entry
-        return "(\(dialect.id(id)), \(bind: scores.employerScore), \(bind: scores.assessorScore), \(dialect.optionalID(scores.assessorID)), \(bind: scores.otherAssessorText))"
+        return [.id(id), .integer(scores.employerScore), .integer(scores.assessorScore), .id(scores.assessorID), .text(scores.otherAssessorText)]
     }
 
     /// The scores of a row with the table's columns.

@@ -26,6 +26,10 @@ actor SQLitePool {
     /// (nested, on another connection) goes straight to SQLite rather than waiting behind itself.
     @TaskLocal private static var holdsWriteTurn = false
 
+    /// The connection the current task leased (inside ``withConnection(_:)``): a bulk import binds its rows straight
+    /// to the connection its transaction runs on (``DirectBinds``, decision 34).
+    @TaskLocal static var leased: SQLiteConnection?
+
     /// How long a connection waits for another's write lock before failing with `SQLITE_BUSY`.
     /// The page cache of each connection (16 MB); a large import raises it for its transaction and sets it back.
     static let cacheSize = "PRAGMA cache_size = -16384"
@@ -43,7 +47,7 @@ actor SQLitePool {
     nonisolated func withConnection<R: Sendable>(_ body: (SQLiteConnection) async throws -> R) async throws -> R {
         let connection = try await lease()
         do {
-            let result = try await body(connection)
+            let result = try await Self.$leased.withValue(connection) { try await body(connection) }
             await release(connection)
             return result
         } catch {
