@@ -309,10 +309,6 @@ private struct RatingsImporter {
             // import of 100,000 disputes ran for hours instead of about a minute (decision 30).
             try await SQLInserts.case.run(newCases, on: db, dialect: dialect)
         }
-        // The cases last, once every index is back: writing a case refreshes its summary, whose scores are looked up
-        // in `ratings` by observation. Without `ratings_observation` each lookup scanned the whole table, and an
-        // import of 100,000 disputes ran for hours instead of about a minute (decision 30).
-        try await SQLInserts.case.run(newCases, on: db, dialect: dialect)
         if dialect == .sqlite { try await db.raw("\(unsafeRaw: SQLitePool.cacheSize)").run() }  // back to the pool's own
 
         summary.organisationsCreated = newOrganisations.count
