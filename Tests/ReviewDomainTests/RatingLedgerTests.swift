@@ -200,6 +200,6 @@ struct FreeTextLengthTests {
         }
         #expect(joining?.code == .reasonTooLong)
         #expect(try Case.flag(observationID: open.observationID, employerID: open.employerID, existing: [open], by: Fixture.employerRep,
-                              at: Fixture.start, reason: Self.fits).0.flags.count == open.flags.count + 1)
+                              at: Fixture.start, reason: Self.fits).0.flagCount == open.flagCount + 1)
     }
 }
