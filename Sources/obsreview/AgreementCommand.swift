@@ -94,6 +94,11 @@ struct AgreementCommand: ParsableCommand {
         var mcNemar: McNemarTest
         var stuartMaxwell: MarginalHomogeneityTest
         var icc: IntraclassCorrelation
+        /// The κ bootstrap by counts (issue 21), 1,000 resamples from ``bootstrapSeed``: scripts/check-stats.py checks
+        /// its ends against a pair-by-pair bootstrap within sampling error.
+        var kappaBootstrap: KappaBootstrap
+
+        static let bootstrapSeed: UInt64 = 20_261_207
 
         init(pairs: [(Int, Int)], units: [[Double?]]) {
             var matrix = ConfusionMatrix()
@@ -124,6 +129,7 @@ struct AgreementCommand: ParsableCommand {
                 }
             }
             icc = Agreement.intraclassCorrelation(rows)
+            kappaBootstrap = Agreement.kappaBootstrap(matrix, samples: 1000, seed: Self.bootstrapSeed)
         }
     }
 

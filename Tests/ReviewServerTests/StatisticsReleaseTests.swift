@@ -117,6 +117,59 @@ import Testing
         }
     }
 
+    /// Every bootstrap interval object in `json` (those with a seed and a count of undefined resamples).
+    static func intervals(in json: Any) -> [[String: Any]] {
+        if let object = json as? [String: Any] {
+            let own = object["seed"] != nil && object["undefinedSamples"] != nil ? [object] : []
+            return own + object.values.flatMap { intervals(in: $0) }
+        }
+        return (json as? [Any])?.flatMap { intervals(in: $0) } ?? []
+    }
+
+    /// Issue 21 changed how the bootstraps draw their resamples (decision 33): a release frozen before it keeps the
+    /// intervals it was published with, and says how they were drawn.
+    @Test("A release frozen before the bootstraps drew by counts is served with its intervals as kept")
+    func frozenReleaseKeepsItsIntervals() async throws {
+        let fixture = try await Self.fixture()
+        let employer = fixture.users[.employer]!.actor
+        let period = try #require(ReportingPeriod("2026-Q2"))
+        // The body a build before issue 21 kept: no `resampling` in any interval, and ends of its own.
+        let release = InsightReport.employerRelease(try await fixture.store.insight.insightData(now: fixture.clock.now),
+                                                    employer: employer.organisationID, period: period)
+        func asKeptBefore(_ json: Any) -> Any {
+            if var object = json as? [String: Any] {
+                for (key, value) in object { object[key] = asKeptBefore(value) }
+                if object["seed"] != nil && object["undefinedSamples"] != nil {
+                    object["resampling"] = nil
+                    object["lower"] = ["value": 0.125]
+                    object["upper"] = ["value": 0.875]
+                }
+                return object
+            }
+            return (json as? [Any])?.map(asKeptBefore) ?? json
+        }
+        let kept = asKeptBefore(try JSONSerialization.jsonObject(with: JSONEncoder().encode(release)))
+        #expect(Self.intervals(in: kept).count >= 5)
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: kept), as: UTF8.self)
+        _ = try await fixture.store.insight.freezeStatisticsRelease(of: employer.organisationID, period: "2026-Q2", body: body, by: employer,
+                                                                  at: fixture.clock.now)
+        try await fixture.withClient { client in
+            let response = try await client.execute(uri: "/api/v1/statistics?period=2026-Q2", method: .get, headers: fixture.headers(.employer))
+            #expect(response.status == .ok)
+            let served = Self.intervals(in: try Self.json(response)["report"] as Any)
+            #expect(served.count >= 5)
+            for interval in served {
+                #expect(interval["resampling"] == nil)
+                #expect((interval["lower"] as? [String: Any])?["value"] as? Double == 0.125)
+                #expect((interval["upper"] as? [String: Any])?["value"] as? Double == 0.875)
+            }
+            // The lead's figures are computed afresh, by counts.
+            let lead = try Self.json(try await client.execute(uri: "/api/v1/statistics?period=2026-Q2", method: .get, headers: fixture.headers(.lead)))
+            let fresh = Self.intervals(in: lead["report"] as Any)
+            #expect(!fresh.isEmpty && fresh.allSatisfy { $0["resampling"] as? String == "counts" })
+        }
+    }
+
     @Test("Periods: only ended ones of the configured length; another employer's id is refused; the page offers the periods")
     func periodRules() async throws {
         let fixture = try await Self.fixture()

@@ -49,7 +49,11 @@ public struct BootstrapInterval: Sendable, Equatable, Codable {
     /// Resamples on which the figure was not defined (skipped).
     public var undefinedSamples: Int
     public var seed: UInt64
+    /// How the resamples were drawn from the seed; absent (nil) in an interval kept before issue 21, whose resamples
+    /// were drawn item by item (``ResamplingMethod/items``).
+    public var resampling: ResamplingMethod?
 }
+
 
 /// Bootstrap intervals of every κ, from one set of resampled pairs.
 public struct KappaBootstrap: Sendable, Equatable, Codable {
@@ -187,18 +191,21 @@ extension Agreement {
 
     /// Percentile bootstrap intervals of κ (unweighted, linear, quadratic) and of pass/fail κ.
     ///
-    /// Each of `samples` resamples draws n pairs with replacement from the matrix's n pairs, taken in the order of
-    /// their cells (row by row) — so the interval depends only on the counts, never on the order of the data or on
-    /// ids — with one ``SplitMix64`` generator seeded with `seed`; every κ is recomputed on the resampled matrix,
-    /// and resamples where it is not defined are skipped and counted. The ends are the type-7 quantiles at
-    /// (1 ∓ confidence)/2.
+    /// Each of `samples` resamples draws n pairs with replacement from the matrix's n pairs — so the interval depends
+    /// only on the counts, never on the order of the data or on ids — with one ``SplitMix64`` generator seeded with
+    /// `seed`; every κ is recomputed on the resampled matrix, and resamples where it is not defined are skipped and
+    /// counted. The ends are the type-7 quantiles at (1 ∓ confidence)/2. With `.counts` (the default since issue 21)
+    /// a resample is one multinomial draw of the cells' counts (``Resampling/multinomial(trials:counts:into:using:)``,
+    /// cells row by row); with `.items`, n pairs drawn one by one from the pairs taken in the order of their cells
+    /// (the method before it). Both give resamples with the same distribution, from different random streams.
     public static func kappaBootstrap(
-        _ matrix: ConfusionMatrix, samples: Int = 1000, seed: UInt64, confidence: Double = 0.95
+        _ matrix: ConfusionMatrix, samples: Int = 1000, seed: UInt64, confidence: Double = 0.95,
+        resampling: ResamplingMethod = .counts
     ) -> KappaBootstrap {
         let n = matrix.total, size = matrix.categories.count
         func empty(_ reason: String) -> BootstrapInterval {
             BootstrapInterval(lower: .notDefined(reason: reason), upper: .notDefined(reason: reason), confidence: confidence,
-                              samples: max(samples, 0), undefinedSamples: 0, seed: seed)
+                              samples: max(samples, 0), undefinedSamples: 0, seed: seed, resampling: resampling)
         }
         func allEmpty(_ reason: String) -> KappaBootstrap {
             KappaBootstrap(unweighted: empty(reason), linear: empty(reason), quadratic: empty(reason), passFail: empty(reason))
@@ -206,11 +213,12 @@ extension Agreement {
         guard confidence > 0, confidence < 1 else { return allEmpty("the confidence level must be between 0 and 1") }
         guard samples > 0 else { return allEmpty("no resamples were asked for") }
         guard n > 0 else { return allEmpty("there are no pairs of scores") }
+        let cellCounts = matrix.counts.flatMap { $0 }
         var cellOf = [Int32]()
-        cellOf.reserveCapacity(n)
-        for i in 0..<size {
-            for j in 0..<size where matrix.counts[i][j] > 0 {
-                cellOf.append(contentsOf: repeatElement(Int32(i * size + j), count: matrix.counts[i][j]))
+        if resampling == .items {
+            cellOf.reserveCapacity(n)
+            for (cell, count) in cellCounts.enumerated() where count > 0 {
+                cellOf.append(contentsOf: repeatElement(Int32(cell), count: count))
             }
         }
         let pass = Score.passMark - matrix.categories.lowerBound
@@ -221,11 +229,18 @@ extension Agreement {
         var resampled = ConfusionMatrix(categories: matrix.categories)
         for _ in 0..<samples {
             counts.withUnsafeMutableBufferPointer { tally in
-                for index in tally.indices { tally[index] = 0 }
-                cellOf.withUnsafeBufferPointer { cells in
-                    for _ in 0..<n {
-                        let draw = Int(generator.next().multipliedFullWidth(by: UInt64(n)).high)
-                        tally[Int(cells[draw])] += 1
+                switch resampling {
+                case .counts:
+                    cellCounts.withUnsafeBufferPointer { cells in
+                        Resampling.multinomial(trials: n, counts: cells, into: tally, using: &generator)
+                    }
+                case .items:
+                    for index in tally.indices { tally[index] = 0 }
+                    cellOf.withUnsafeBufferPointer { cells in
+                        for _ in 0..<n {
+                            let draw = Int(generator.next().multipliedFullWidth(by: UInt64(n)).high)
+                            tally[Int(cells[draw])] += 1
+                        }
                     }
                 }
             }

@@ -213,7 +213,11 @@ public struct AlphaInterval: Sendable, Equatable, Codable {
     public var undefinedSamples: Int
     /// The seed of the ``SplitMix64`` generator that drew the resamples.
     public var seed: UInt64
+    /// How the resamples were drawn from the seed; absent (nil) in an interval kept before issue 21, whose resamples
+    /// were drawn item by item (``ResamplingMethod/items``).
+    public var resampling: ResamplingMethod?
 }
+
 
 /// The statistics of agreement between raters. Pairs are `(employer's score, assessor's score)`; units for
 /// Krippendorff's alpha are observations with any number of ratings (`nil` for a missing one).
@@ -344,15 +348,19 @@ public enum Agreement {
     /// ``SplitMix64`` generator seeded with `seed` (so the same data, seed and sample count give the same
     /// interval), and recomputes alpha with the original value domain; resamples on which alpha is not defined are
     /// skipped and counted. The interval is the (1 − confidence)/2 and (1 + confidence)/2 type-7 quantiles of the
-    /// resampled alphas. A resample costs O(units + patterns × V²), with the units' contributions grouped once.
+    /// resampled alphas. With `.counts` (the default since issue 21) a resample is one multinomial draw of how many
+    /// units of each pattern it holds (``Resampling/multinomial(trials:counts:into:using:)``, patterns in the order
+    /// of their first unit), O(patterns × V²); with `.items` (before it) the units are drawn one by one by position,
+    /// O(units + patterns × V²). Both give resamples with the same distribution, from different random streams.
     public static func krippendorffAlphaBootstrap(
-        _ units: [[Double?]], level: AlphaLevel = .ordinal, samples: Int = 1000, seed: UInt64, confidence: Double = 0.95
+        _ units: [[Double?]], level: AlphaLevel = .ordinal, samples: Int = 1000, seed: UInt64, confidence: Double = 0.95,
+        resampling: ResamplingMethod = .counts
     ) -> AlphaInterval {
         let data = ReliabilityPatterns(units)
         let alpha = data.alpha(multiplicities: data.multiplicities, level: level)
         var interval = AlphaInterval(
             alpha: alpha, lower: .notDefined(reason: ""), upper: .notDefined(reason: ""), confidence: confidence,
-            samples: max(samples, 0), undefinedSamples: 0, seed: seed)
+            samples: max(samples, 0), undefinedSamples: 0, seed: seed, resampling: resampling)
         func undefined(_ reason: String) -> AlphaInterval {
             interval.lower = .notDefined(reason: reason)
             interval.upper = .notDefined(reason: reason)
@@ -368,12 +376,21 @@ public enum Agreement {
         var alphas: [Double] = []
         alphas.reserveCapacity(samples)
         for _ in 0..<samples {
-            for index in multiplicities.indices { multiplicities[index] = 0 }
-            data.unitPatterns.withUnsafeBufferPointer { patternOf in
-                for _ in 0..<unitCount {
-                    // Lemire's multiply-shift: an index in 0..<unitCount without a division per draw.
-                    let draw = Int(generator.next().multipliedFullWidth(by: UInt64(unitCount)).high)
-                    multiplicities[Int(patternOf[draw])] += 1
+            switch resampling {
+            case .counts:
+                data.multiplicities.withUnsafeBufferPointer { counts in
+                    multiplicities.withUnsafeMutableBufferPointer { tallies in
+                        Resampling.multinomial(trials: unitCount, counts: counts, into: tallies, using: &generator)
+                    }
+                }
+            case .items:
+                for index in multiplicities.indices { multiplicities[index] = 0 }
+                data.unitPatterns.withUnsafeBufferPointer { patternOf in
+                    for _ in 0..<unitCount {
+                        // Lemire's multiply-shift: an index in 0..<unitCount without a division per draw.
+                        let draw = Int(generator.next().multipliedFullWidth(by: UInt64(unitCount)).high)
+                        multiplicities[Int(patternOf[draw])] += 1
+                    }
                 }
             }
             if let value = data.alpha(multiplicities: multiplicities, level: level).value {
