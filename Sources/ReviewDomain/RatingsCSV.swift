@@ -58,6 +58,11 @@ public enum RatingsCSV {
                 problems.append(Problem(line: record.line, column: nil, reason: "has \(record.fields.count) fields, the header has \(names.count) (a comma inside a value needs double quotes)"))
                 continue
             }
+            // SQLite ends a text at U+0000: the value kept would not be the value the audit trail hashed.
+            if let column = record.fields.indices.first(where: { record.fields[$0].utf8.contains(0) }) {
+                problems.append(Problem(line: record.line, column: names[column], reason: "contains a NUL character, which cannot be stored; remove it"))
+                continue
+            }
             func field(_ name: String) -> String { trimmed(unguarded(record.fields[position[name] ?? 0])) }
             var rowProblems: [Problem] = []
             func require(_ name: String) -> String {

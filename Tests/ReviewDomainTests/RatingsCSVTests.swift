@@ -109,4 +109,17 @@ extension RatingsCSVTests {
         #expect(list.problems.map(\.line) == [3] && list.problems.first?.column == "rationale")
         #expect(list.problems.first?.description.contains("at most 10000") == true)
     }
+
+    @Test("a NUL character in a field is refused with its line and column")
+    func aNULIsRefusedWithItsLine() throws {
+        var fields = RatingsCSV.splitRecords(Self.good)[0].fields
+        fields[RatingsCSV.columns.firstIndex(of: "rationale")!] = "visible\u{0}hidden"
+        let text = [Self.header, fields.map(RatingsCSV.escape).joined(separator: ",")].joined(separator: "\n")
+        guard case .failure(let list) = RatingsCSV.parse(text) else {
+            Issue.record("a rationale with a NUL character was accepted")
+            return
+        }
+        #expect(list.problems.map(\.line) == [2] && list.problems.first?.column == "rationale")
+        #expect(list.problems.first?.description.contains("NUL character") == true)
+    }
 }

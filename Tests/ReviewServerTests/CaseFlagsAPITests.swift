@@ -45,4 +45,35 @@ import Testing
         }
         await fixture.store.shutdown()
     }
+
+    @Test("a NUL character in a body is refused in words, and the audit chain stays intact")
+    func nulIsRefused() async throws {
+        let fixture = try await APIFixture.make()
+        let o = fixture.observation.observation.id
+        try await fixture.withClient { client in
+            // SQLite ends a text at U+0000: stored, the flag's reason would lose its tail while the audit event's hash
+            // covered all of it, and the chain would read as tampered with (the hostile test of 7 December).
+            for reason in [#"\u0000x"#, #"visible\u0000hidden tail"#] {
+                let response = try await client.execute(uri: "/api/v1/observations/\(o)/flags", method: .post,
+                                                        headers: fixture.headers(.employer, json: true),
+                                                        body: ByteBuffer(string: #"{"reason":""# + reason + #""}"#))
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("NUL character"))
+            }
+            // A key holding one, nested in an array, is refused the same way.
+            let nested = try await client.execute(uri: "/api/v1/cases/moderation-requests", method: .post,
+                                                  headers: fixture.headers(.lead, json: true),
+                                                  body: ByteBuffer(string: #"{"caseIds":["a\u0000"]}"#))
+            #expect(nested.status == .badRequest && String(buffer: nested.body).contains("NUL character"))
+            // A long unknown field is named, cut short.
+            let long = String(repeating: "x", count: 10_000)
+            let unknown = try await client.execute(uri: "/api/v1/cases/moderation-requests", method: .post,
+                                                   headers: fixture.headers(.lead, json: true),
+                                                   body: ByteBuffer(string: #"{"caseIds":[],""# + long + #"":1}"#))
+            #expect(unknown.status == .badRequest && unknown.body.readableBytes < 1_000)
+            let flags = try await fixture.store.records.cases.flags(of: fixture.dispute.id, offset: 0, limit: 100)
+            #expect(!flags.contains { $0.reason.isEmpty || $0.reason.hasPrefix("visible") })
+            #expect(try await fixture.store.audit.verify().isIntact)
+        }
+    }
 }

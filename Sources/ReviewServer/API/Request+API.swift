@@ -52,18 +52,35 @@ extension Request {
         guard let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
             throw APIError(.badRequest, code: .badRequest, message: "The body is not valid JSON.")
         }
+        // A NUL character cannot be stored: SQLite ends a text at it, so what was hashed into the audit trail and what
+        // was kept would differ and the chain would read as tampered with. Refused here, for every body.
+        if Self.containsNUL(parsed) {
+            throw APIError(.badRequest, code: .badRequest,
+                           message: "A text in the body contains a NUL character (\\u0000), which cannot be stored. Remove it and send again.")
+        }
         // Where the contract closes the body (`additionalProperties: false`), a field it does not name is refused, not
         // ignored: a misspelt optional field ("resaon") would otherwise be dropped without a word.
         if let object = parsed as? [String: Any], let fields = OpenAPIDocument.closedFields(method: method.rawValue, path: uri.path),
             let unknown = object.keys.sorted().first(where: { !fields.contains($0) })
         {
+            let named = unknown.count > 64 ? String(unknown.prefix(64)) + "…" : unknown
             throw APIError(.badRequest, code: .badRequest,
-                           message: "'\(unknown)' is not a field of this request; it takes \(fields.sorted().map { "'\($0)'" }.joined(separator: ", ")).")
+                           message: "'\(named)' is not a field of this request; it takes \(fields.sorted().map { "'\($0)'" }.joined(separator: ", ")).")
         }
         do {
             return try context.requestDecoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw APIError(.unprocessableContent, code: .invalid, message: Self.describe(error))
+        }
+    }
+
+    /// Whether any string or key of a parsed JSON value holds U+0000.
+    static func containsNUL(_ value: Any) -> Bool {
+        switch value {
+        case let text as String: text.utf8.contains(0)
+        case let object as [String: Any]: object.contains { key, value in key.utf8.contains(0) || containsNUL(value) }
+        case let array as [Any]: array.contains(where: containsNUL)
+        default: false
         }
     }
 
