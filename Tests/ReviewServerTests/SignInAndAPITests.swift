@@ -169,6 +169,14 @@ import Testing
             // A refused viewer leaves no viewing behind.
             _ = try await client.execute(uri: "/api/v1/recordings/\(id)/media", method: .get, headers: fixture.headers(.otherEmployer))
             #expect(try await viewings().count == 3)
+            // The original right after the proxy is a viewing of its own (it keeps the camera's personal tags); more of
+            // either within the gap is not (the lead's proxy is new again: 31 minutes since the last).
+            _ = try await client.execute(uri: "/api/v1/recordings/\(id)/proxy", method: .get, headers: fixture.headers(.lead))
+            _ = try await client.execute(uri: "/api/v1/recordings/\(id)/media", method: .get, headers: fixture.headers(.lead))
+            _ = try await client.execute(uri: "/api/v1/recordings/\(id)/proxy", method: .get, headers: fixture.headers(.lead))
+            _ = try await client.execute(uri: "/api/v1/recordings/\(id)/media", method: .get, headers: fixture.headers(.lead))
+            events = try await viewings()
+            #expect(events.map(\.event.details["variant"]) == ["original", "proxy", "original", "proxy", "original"])
         }
     }
 

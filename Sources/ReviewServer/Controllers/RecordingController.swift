@@ -235,13 +235,13 @@ struct RecordingController: Sendable {
     ) async throws -> Response {
         let response = try await FileStreamer.response(to: request, file: file, context: context)
         if request.method == .get, response.status == .ok || response.status == .partialContent,
-            services.viewings.noteRequest(by: actor.userID, of: recording.id, at: services.now())
+            services.viewings.noteRequest(by: actor.userID, of: recording.id, original: variant == "original", at: services.now())
         {
             do {
                 try await services.store.workflow.recordViewing(of: recording.id, variant: variant, by: actor, at: services.now())
             } catch {
                 // No audit event, no viewing: the trail must hold every viewing.
-                services.viewings.forget(actor.userID, recording.id)
+                services.viewings.forget(actor.userID, recording.id, original: variant == "original")
                 throw error
             }
         }
