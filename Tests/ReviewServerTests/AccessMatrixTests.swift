@@ -77,6 +77,7 @@ import Testing
             // The segments of a proxy being made (decision 32): the proxy's rule (the matrix's fixture has one listed).
             route(.get, "/api/v1/recordings/\(r)/preview", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/preview/init.mp4", recordingViewers),
+            route(.head, "/api/v1/recordings/\(r)/preview/init.mp4", recordingViewers),
             route(.get, "/api/v1/recordings/\(r)/thumbnails/0", recordingViewers),
             route(.put, "/api/v1/recordings/\(r)/captions", [.assessor, .lead], body: "WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n",
                   headers: [.contentType: "text/vtt"]),

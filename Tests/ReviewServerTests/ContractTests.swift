@@ -127,6 +127,10 @@ extension ContractTests {
             let bulk = try await client.execute(uri: "/api/v1/cases/moderation-requests", method: .post, headers: fixture.headers(.lead, json: true),
                                                 body: ByteBuffer(string: #"{"caseIds":["\#(fixture.dispute.id)"],"dryRun":true}"#))
             #expect(bulk.status == .badRequest && String(buffer: bulk.body).contains("'dryRun' is not a field of this request"))
+            // A field given twice is refused, naming it: a decoder would keep one of the two without a word.
+            let twice = try await client.execute(uri: "/api/v1/notices/read", method: .post, headers: fixture.headers(.lead, json: true),
+                                                 body: ByteBuffer(string: #"{"all":false,"all":true}"#))
+            #expect(twice.status == .badRequest && String(buffer: twice.body).contains("'all' is given twice in one object"))
             let fine = try await client.execute(uri: "/api/v1/notices/read", method: .post, headers: fixture.headers(.lead, json: true),
                                                 body: ByteBuffer(string: #"{"all":true}"#))
             #expect(fine.status == .ok)

@@ -102,6 +102,9 @@ struct PreviewStreamingTests {
                 #expect(Data(buffer: response.body) == (try Data(contentsOf: live.appendingPathComponent(name))), "\(name)")
                 #expect(response.headers[.contentType] == "video/mp4")
             }
+            // HEAD answers as GET does, without the body (a player probing a segment's size).
+            let head = try await client.execute(uri: "/api/v1/recordings/\(r)/preview/seg-00001.m4s", method: .head, headers: f.headers(.lead))
+            #expect(head.status == .ok && head.body.readableBytes == 0 && head.headers[.eTag] != nil)
             let ranged = try await client.execute(uri: "/api/v1/recordings/\(r)/preview/seg-00001.m4s", method: .get,
                                                   headers: f.headers(.lead).with(.range, "bytes=0-99"))
             #expect(ranged.status == .partialContent && ranged.body.readableBytes == 100)
@@ -118,6 +121,20 @@ struct PreviewStreamingTests {
             #expect(try await client.execute(uri: "/api/v1/recordings/\(r)/preview/seg-00002.m4s", method: .get, headers: f.headers(.lead)).status == .ok)
             let complete = try Self.json(try await client.execute(uri: "/api/v1/recordings/\(r)/preview", method: .get, headers: f.headers(.lead)))
             #expect(complete["complete"] as? Bool == true && complete["readySeconds"] as? Double == 11.5)
+        }
+    }
+
+    @Test("A rejected recording's preview says it was rejected and how to go on, not that it is coming")
+    func rejectedSaysSo() async throws {
+        let f = try await APIFixture.make()
+        let (recording, live) = try await Self.indexingRecording(f)
+        try FileManager.default.removeItem(at: live)
+        _ = try await f.store.ingest.rejectRecording(recording.id, reason: "not a video")
+        try await f.withClient { client in
+            let manifest = try Self.json(try await client.execute(uri: "/api/v1/recordings/\(recording.id)/preview", method: .get, headers: f.headers(.lead)))
+            let summary = try #require(manifest["summary"] as? String)
+            #expect(manifest["playable"] as? Bool == false)
+            #expect(summary.contains("rejected") && summary.contains("index it again") && !summary.contains("yet"), "\(summary)")
         }
     }
 

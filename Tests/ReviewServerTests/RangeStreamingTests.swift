@@ -149,6 +149,24 @@ struct RangeStreamingTests {
         }
     }
 
+    @Test("The offered file name is a name, not a path: no directories, control or format characters, leading dots", arguments: [
+        ("../../.bashrc", "bashrc"), ("..\\..\\Windows\\evil.exe", "evil.exe"), ("/etc/passwd", "passwd"),
+        ("clip\u{0}\r\nSet-Cookie: x.mp4", "clipSet-Cookie: x.mp4"), ("movie\u{202E}4pm.exe", "movie4pm.exe"),
+        ("Séance 1.mp4", "Séance 1.mp4"), ("../", nil), ("...", nil),
+    ] as [(String, String?)])
+    func offeredName(name: String, offered: String?) {
+        #expect(StreamedFile.offeredName(name) == offered)
+        let file = StreamedFile(path: "/nowhere", etag: "e", contentType: "video/mp4", fileName: name, disposition: .attachment)
+        if let offered {
+            #expect(file.contentDisposition?.hasPrefix("attachment; filename=\"") == true)
+            #expect(file.contentDisposition?.contains("/") == false)
+            #expect(file.contentDisposition?.contains("\\") == false)
+            #expect(file.contentDisposition?.contains(".." ) == (offered.contains("..")))
+        } else {
+            #expect(file.contentDisposition == nil)
+        }
+    }
+
     @Test("GET without Range is 200 with the whole file and its headers")
     func wholeFile() async throws {
         try await fixture.withClient { client in

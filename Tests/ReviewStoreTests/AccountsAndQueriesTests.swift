@@ -108,6 +108,12 @@ struct AccountsAndQueriesTests {
             try await store.jobs.reportProgress(of: job.job.id, 0.5)
             #expect(try await store.ingest.indexJob(of: stored.recordingID)?.progress == 0.5)
             #expect(try await store.jobs.jobCounts()["queued"] == 1)
+            // A finished job reads as whole, whatever the worker last reported.
+            let claimed = try #require(try await store.jobs.claim(kinds: [.indexRecording], worker: "w", leaseSeconds: 60, now: Date()))
+            try await store.jobs.reportProgress(of: claimed.id, 0.6)
+            try await store.jobs.complete(claimed.id, worker: "w", now: Date())
+            let finished = try #require(try await store.ingest.indexJob(of: stored.recordingID))
+            #expect(finished.job.state == .done && finished.progress == 1)
             #expect(try await store.readiness().pendingMigrations.isEmpty)
 
             try await store.workflow.recordViewing(of: stored.recordingID, variant: "proxy", by: seed.lead.actor)

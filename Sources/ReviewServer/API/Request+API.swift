@@ -48,25 +48,22 @@ extension Request {
         } catch {
             throw APIError(.contentTooLarge, code: .contentTooLarge, message: "The JSON body is larger than 1 MiB.")
         }
-        let data = Data(buffer.readableBytesView)
-        guard let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-            throw APIError(.badRequest, code: .badRequest, message: "The body is not valid JSON.")
-        }
-        // A NUL character cannot be stored: SQLite ends a text at it, so what was hashed into the audit trail and what
-        // was kept would differ and the chain would read as tampered with. Refused here, for every body.
-        if Self.containsNUL(parsed) {
-            throw APIError(.badRequest, code: .badRequest,
-                           message: "A text in the body contains a NUL character (\\u0000), which cannot be stored. Remove it and send again.")
+        let bytes = Array(buffer.readableBytesView)
+        let keys: [String]?
+        do {
+            keys = try JSONBodyCheck.topLevelKeys(of: bytes)
+        } catch {
+            throw APIError(.badRequest, code: .badRequest, message: Self.describe(error))
         }
         // Where the contract closes the body (`additionalProperties: false`), a field it does not name is refused, not
         // ignored: a misspelt optional field ("resaon") would otherwise be dropped without a word.
-        if let object = parsed as? [String: Any], let fields = OpenAPIDocument.closedFields(method: method.rawValue, path: uri.path),
-            let unknown = object.keys.sorted().first(where: { !fields.contains($0) })
+        if let keys, let fields = OpenAPIDocument.closedFields(method: method.rawValue, path: uri.path),
+            let unknown = keys.sorted().first(where: { !fields.contains($0) })
         {
-            let named = unknown.count > 64 ? String(unknown.prefix(64)) + "…" : unknown
             throw APIError(.badRequest, code: .badRequest,
-                           message: "'\(named)' is not a field of this request; it takes \(fields.sorted().map { "'\($0)'" }.joined(separator: ", ")).")
+                           message: "\(Self.named(unknown)) is not a field of this request; it takes \(fields.sorted().map { "'\($0)'" }.joined(separator: ", ")).")
         }
+        let data = Data(bytes)
         do {
             return try context.requestDecoder.decode(T.self, from: data)
         } catch let error as DecodingError {
@@ -74,14 +71,22 @@ extension Request {
         }
     }
 
-    /// Whether any string or key of a parsed JSON value holds U+0000.
-    static func containsNUL(_ value: Any) -> Bool {
-        switch value {
-        case let text as String: text.utf8.contains(0)
-        case let object as [String: Any]: object.contains { key, value in key.utf8.contains(0) || containsNUL(value) }
-        case let array as [Any]: array.contains(where: containsNUL)
-        default: false
+    /// What was wrong with a body that is not JSON we can take, in words.
+    private static func describe(_ problem: JSONBodyCheck.Problem) -> String {
+        switch problem {
+        case .notJSON: "The body is not valid JSON."
+        case .tooDeep: "The body nests more than \(JSONBodyCheck.maximumDepth) levels deep; no request needs that."
+        // A NUL character cannot be stored: SQLite ends a text at it, so what was hashed into the audit trail and what
+        // was kept would differ and the chain would read as tampered with. Refused here, for every body.
+        case .nul: "A text in the body contains a NUL character (\\u0000), which cannot be stored. Remove it and send again."
+        // A decoder keeps one of the two values silently: what the sender meant and what was stored could differ.
+        case .duplicateKey(let key): "\(named(key)) is given twice in one object; give each field once."
         }
+    }
+
+    /// A field's name quoted for a message, cut to 64 characters (an unknown 100,000-character key is not echoed back).
+    private static func named(_ key: String) -> String {
+        "'" + (key.count > 64 ? String(key.prefix(64)) + "…" : key) + "'"
     }
 
     private static func describe(_ error: DecodingError) -> String {

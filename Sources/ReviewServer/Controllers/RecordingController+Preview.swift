@@ -10,7 +10,8 @@ import ReviewStore
 extension RecordingController {
     func addPreviewRoutes(to group: RouterGroup<ReviewRequestContext>) {
         group.get("recordings/:recordingId/preview", use: preview)
-        group.get("recordings/:recordingId/preview/:segment", use: previewSegment)
+        group.on("recordings/:recordingId/preview/:segment", method: .get, use: previewSegment)
+        group.on("recordings/:recordingId/preview/:segment", method: .head, use: previewSegment)
     }
 
     struct PreviewRepresentation: ResponseEncodable, Sendable {
@@ -63,7 +64,7 @@ extension RecordingController {
         guard let live = SegmentedProxy.read(in: directory.appending(SegmentedProxy.folderName)) else {
             return PreviewRepresentation(
                 playable: false, finished: false, complete: false, mimeType: nil, readySeconds: 0, durationSeconds: nil,
-                summary: "Not playable yet: the recording is \(recording.status.name).", initSegment: nil, segments: [], proxy: base + "/proxy")
+                summary: Self.notPlayable(recording.status), initSegment: nil, segments: [], proxy: base + "/proxy")
         }
         let segmentBase = base + "/preview/"
         return PreviewRepresentation(
@@ -72,6 +73,16 @@ extension RecordingController {
             durationSeconds: live.about.durationSeconds, summary: Self.readiness(live),
             initSegment: live.initName.map { segmentBase + $0 },
             segments: live.segments.map { PreviewRepresentation.Segment(url: segmentBase + $0.name, seconds: $0.seconds) }, proxy: base + "/proxy")
+    }
+
+    /// Why nothing plays, in words: a rejected recording will not become playable by waiting.
+    static func notPlayable(_ status: Recording.IngestStatus) -> String {
+        switch status {
+        case .rejected:
+            "Not playable: the recording was rejected when it was indexed. The uploader or a lead can index it again from its original."
+        case .ready: "Not playable in the browser: making its browser version failed (see its index). Download the original instead."
+        default: "Not playable yet: the recording is \(status.name)."
+        }
     }
 
     /// "Playable while it is being prepared; 3 minutes of 58 minutes ready."

@@ -60,8 +60,10 @@ public struct StreamedFile: Sendable {
 
     /// `inline; filename="…"; filename*=UTF-8''…`: an ASCII fallback for old clients and the exact name
     /// percent-encoded (RFC 6266 §4.3, RFC 8187).
+    /// The name is offered as a name, never as a path: only what follows the last `/` or `\\`, without control
+    /// characters or leading dots (an uploader's "../../.bashrc" is offered as "bashrc").
     var contentDisposition: String? {
-        guard let fileName else { return nil }
+        guard let fileName = fileName.flatMap(Self.offeredName) else { return nil }
         let fallback = String(
             String.UnicodeScalarView(
                 fileName.unicodeScalars.map { scalar in
@@ -83,5 +85,16 @@ public struct StreamedFile: Sendable {
             }
         }
         return "\(disposition.rawValue); filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+    }
+
+    /// The last component of `name`, without control or format characters (a right-to-left override would disguise
+    /// the extension) and leading dots or spaces; `nil` if nothing is left.
+    static func offeredName(_ name: String) -> String? {
+        let last = name.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? name
+        let visible = String(String.UnicodeScalarView(last.unicodeScalars.filter {
+            $0.properties.generalCategory != .control && $0.properties.generalCategory != .format
+        }))
+        let trimmed = visible.drop { $0 == "." || $0 == " " }
+        return trimmed.isEmpty ? nil : String(trimmed)
     }
 }

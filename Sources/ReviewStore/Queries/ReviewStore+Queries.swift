@@ -281,7 +281,8 @@ extension IngestStore {
             ? "lower(\(unsafeRaw: job).payload->>'recordingID')" : "lower(json_extract(\(unsafeRaw: job).payload, '$.recordingID'))"
     }
 
-    /// The newest indexing job of a recording and its reported progress (0…1), if one was queued.
+    /// The newest indexing job of a recording and its reported progress (0…1), if one was queued. A finished job reads 1
+    /// whatever its last report said: the worker reports as it goes, and its last report may precede the end.
     public func indexJob(of recordingID: RecordingID) async throws(StoreError) -> (job: Job, progress: Double?)? {
         let dialect = context.dialect
         let key = recordingID.description
@@ -293,7 +294,7 @@ extension IngestStore {
                 """).first().map { (try $0.id("id"), try $0.value("progress", as: Double?.self)) }
         }
         guard let (id, progress) = found, let job = try await store.jobs.find(id) else { return nil }
-        return (job, progress)
+        return (job, job.state == .done ? 1 : progress)
     }
 
 }
