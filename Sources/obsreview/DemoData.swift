@@ -43,6 +43,8 @@ struct DemoData {
         ("lay", "Demo Lay Moderator", .moderator(.lay), "Demo Moderation Panel"),
         ("auditor", "Demo Auditor", .auditor, "National Accreditation Body"),
         ("admin", "Demo Administrator", .administrator, "National Accreditation Body"),
+        // A second administrator: the two-person rule (new accounts, reset links) needs one (decision 41).
+        ("admin2", "Demo Second Administrator", .administrator, "National Accreditation Body"),
     ]
 
     /// Moderators created after the first dispute is routed (so that it goes to `moderator` and `lay`).

@@ -53,6 +53,7 @@ import Testing
             route(.post, "/api/v1/users/\(employerUser)/approval", [.administrator]),
             // The employer signs in with a token only: the administrator gets through to a 409 (no password to reset).
             route(.post, "/api/v1/users/\(employerUser)/reset", [.administrator], body: #"{"secondFactor":false}"#),
+            route(.post, "/api/v1/users/\(employerUser)/reset/approval", [.administrator]),
             // The fixture's callers use API tokens and have no password (422): the route lets everyone through.
             route(.post, "/api/v1/session/password", everyone, body: #"{"currentPassword":"not set here","newPassword":"another long passphrase"}"#),
             route(.get, "/api/v1/candidates", listReaders),

@@ -37,7 +37,7 @@ import Testing
         ("manageHolds", .manageHolds, [(.post, "/api/v1/holds"), (.delete, "/api/v1/holds/{h}"), (.post, "/api/v1/erasures")]),
         ("runBoard", .runBoard, [(.get, "/board")]),
         ("manageUsers", .manageUsers, [(.post, "/api/v1/users"), (.patch, "/api/v1/users/{u}"), (.post, "/api/v1/users/{u}/approval"),
-                                        (.post, "/api/v1/users/{u}/reset"), (.post, "/api/v1/organisations"), (.get, "/users")]),
+                                        (.post, "/api/v1/users/{u}/reset"), (.post, "/api/v1/users/{u}/reset/approval"), (.post, "/api/v1/organisations"), (.get, "/users")]),
         ("readModeration", .readModeration, [(.get, "/api/v1/moderation/policy"), (.get, "/api/v1/calibration/seeds"), (.get, "/api/v1/samples/estimates"),
                                               (.get, "/moderation/policy"), (.get, "/moderation/samples"), (.get, "/moderation/calibration")]),
         ("setPolicy", .setPolicy, [(.put, "/api/v1/moderation/policy")]),

@@ -239,6 +239,10 @@ extension AdministrationPagesTests {
             #expect(try await issue(fixture.users[.administrator]!.id, as: .administrator).status == .unprocessableContent)
             let issued = try await issue(lead, as: .administrator, secondFactor: true)
             #expect(issued.status == .created)
+            // The lead has no second factor left after it: a second administrator must approve it first (decision 41).
+            #expect(try Self.json(issued)["awaitsApproval"] as? Bool == true)
+            let approver = try await Self.secondAdministrator(fixture)
+            #expect(try await client.execute(uri: "/api/v1/users/\(lead)/reset/approval", method: .post, headers: approver).status == .noContent)
             let path = try #require(try Self.json(issued)["path"] as? String)
             #expect(path.hasPrefix("/reset#"))
             let token = String(path.dropFirst("/reset#".count))
@@ -260,6 +264,7 @@ extension AdministrationPagesTests {
             // Unknown, and expired.
             #expect(try await redeem("not-a-real-link", "yet another passphrase here").status == .notFound)
             let second = try String(#require(try Self.json(try await issue(lead, as: .administrator))["path"] as? String).dropFirst("/reset#".count))
+            #expect(try await client.execute(uri: "/api/v1/users/\(lead)/reset/approval", method: .post, headers: approver).status == .noContent)
             fixture.clock.advance(by: DirectoryController.resetLifetime + 1)
             let expired = try await redeem(second, "yet another passphrase here")
             #expect(expired.status == .conflict && String(buffer: expired.body).contains("expired"))
@@ -273,6 +278,81 @@ extension AdministrationPagesTests {
             #expect(!users.contains("<option value=\"\(fixture.users[.administrator]!.id)\">"))
             // Token-only accounts (no password) are not offered.
             #expect(!users.contains("<option value=\"\(fixture.users[.employer]!.id)\">"))
+        }
+    }
+
+    /// Another administrator's bearer headers (JSON): the two-person rule needs one.
+    static func secondAdministrator(_ fixture: APIFixture) async throws -> HTTPFields {
+        let user = User(name: "Second administrator", role: .administrator, organisationID: fixture.users[.administrator]!.organisationID)
+        try await fixture.store.records.users.insert(user)
+        let secret = "token-admin2-\(UUID().uuidString)"
+        _ = try await fixture.store.accounts.createAPIToken(id: "id-admin2-\(user.id)", userID: user.id, name: "test", tokenHash: Secrets.hash(secret))
+        return [.authorization: "Bearer \(secret)", .contentType: "application/json"]
+    }
+
+    @Test("a reset link that would let its holder in works only once a second administrator approves it; not the issuer, not the owner, not another role")
+    func resetsNeedASecondAdministrator() async throws {
+        let fixture = try await APIFixture.make()
+        try await SignInAndAPITests.withPassword(fixture)
+        let lead = fixture.users[.lead]!.id, auditor = fixture.users[.auditor]!.id, admin = fixture.users[.administrator]!.id
+        try await fixture.store.accounts.setCredentials(of: auditor, username: "auditor", passwordHash: try await PasswordHasher(cost: 4).hash("x y z w v u"))
+        try await fixture.store.accounts.setCredentials(of: admin, username: "admin", passwordHash: try await PasswordHasher(cost: 4).hash("x y z w v u"))
+        let second = try await Self.secondAdministrator(fixture)
+        try await fixture.withClient { client in
+            func issue(_ user: UserID, headers: HTTPFields, secondFactor: Bool = false) async throws -> [String: Any] {
+                let response = try await client.execute(uri: "/api/v1/users/\(user)/reset", method: .post, headers: headers,
+                                                        body: ByteBuffer(string: #"{"secondFactor":\#(secondFactor)}"#))
+                #expect(response.status == .created)
+                return try Self.json(response)
+            }
+            func approve(_ user: UserID, headers: HTTPFields) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/users/\(user)/reset/approval", method: .post, headers: headers)
+            }
+            func redeem(_ link: [String: Any]) async throws -> TestResponse {
+                let token = String((link["path"] as? String ?? "").dropFirst("/reset#".count))
+                return try await client.execute(uri: "/api/v1/password-resets", method: .post, headers: [.contentType: "application/json"],
+                                                body: ByteBuffer(string: #"{"token":"\#(token)","newPassword":"harbour violet thimble quartz"}"#))
+            }
+            // The lead has no second factor: a password reset alone would let the administrator in.
+            let link = try await issue(lead, headers: fixture.headers(.administrator, json: true))
+            #expect(link["awaitsApproval"] as? Bool == true)
+            let early = try await redeem(link)
+            #expect(early.status == .conflict && String(buffer: early.body).contains("second administrator must approve it"))
+            // Not the issuer, not other roles, not for an unknown or token-only account.
+            let byIssuer = try await approve(lead, headers: fixture.headers(.administrator))
+            #expect(byIssuer.status == .forbidden && String(buffer: byIssuer.body).contains("another administrator must approve it"))
+            for caller in Caller.allCases where caller != .administrator {
+                #expect(try await approve(lead, headers: fixture.headers(caller)).status == .forbidden, "\(caller)")
+            }
+            #expect(try await approve(UserID(), headers: second).status == .notFound)
+            #expect(try await approve(fixture.users[.employer]!.id, headers: second).status == .conflict)
+            // The page lists it: the issuer is told to find another administrator, who is offered the approval.
+            let (_, mine, _) = try await PagesTests.page(client, fixture, "/users", as: .administrator)
+            #expect(mine.contains("You issued this link: another administrator must approve it.") && !mine.contains("/api/v1/users/\(lead)/reset/approval"))
+            // The second administrator approves; the link then works, once.
+            #expect(try await approve(lead, headers: second).status == .noContent)
+            #expect(try await approve(lead, headers: second).status == .conflict)
+            #expect(try await redeem(link).status == .noContent)
+            let audit = try await fixture.store.audit.entries(after: 0, limit: 1000)
+            #expect(audit.contains { $0.event.action.rawValue == "user.reset_approved" && $0.event.subject.id == lead.description })
+
+            // The owner of the account cannot approve a reset of it.
+            let own = try await issue(admin, headers: second, secondFactor: true)
+            #expect(own["awaitsApproval"] as? Bool == true)
+            let byOwner = try await approve(admin, headers: fixture.headers(.administrator))
+            #expect(byOwner.status == .forbidden && String(buffer: byOwner.body).contains("your own account"))
+
+            // An account that keeps a confirmed second factor: a password reset does not let the administrator in, so it
+            // needs no approval; removing the factor too does.
+            try await fixture.store.accounts.beginSecondFactor(of: auditor, secret: "JBSWY3DPEHPK3PXP")
+            _ = try await fixture.store.accounts.acceptSecondFactorStep(of: auditor, step: 1, recoveryCodeHashes: [])
+            let passwordOnly = try await issue(auditor, headers: fixture.headers(.administrator, json: true))
+            #expect(passwordOnly["awaitsApproval"] as? Bool == false)
+            let withFactor = try await issue(auditor, headers: fixture.headers(.administrator, json: true), secondFactor: true)
+            #expect(withFactor["awaitsApproval"] as? Bool == true)
+            #expect(try await redeem(passwordOnly).status == .conflict)  // replaced by the newer link
+            #expect(try await redeem(withFactor).status == .conflict)
+            #expect(try await fixture.store.accounts.secondFactor(of: auditor)?.confirmedAt != nil)
         }
     }
 

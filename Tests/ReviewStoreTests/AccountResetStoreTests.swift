@@ -103,4 +103,45 @@ struct AccountResetStoreTests {
             }
         }
     }
+
+    @Test("a link that needs approval works only once a second administrator approved it; not by its issuer or the owner; of racing approvals one lands",
+          arguments: TestBackend.allCases)
+    func approval(_ backend: TestBackend) async throws {
+        try await Self.withAccounts(backend) { store, seed, admin in
+            let second = User(name: "Bo Admin", role: .administrator, organisationID: seed.panel.id)
+            try await store.records.users.insert(second)
+            let expires = Seed.start + 3600
+            try await store.accounts.issueReset(of: seed.lead.id, tokenHash: Self.hash("a"), secondFactor: true, needsApproval: true,
+                                                expiresAt: expires, by: admin.id, at: Seed.start)
+            #expect(try await store.accounts.pendingReset(tokenHash: Self.hash("a"), at: Seed.start + 1) == nil)
+            await expectStoreError(.conflict) { _ = try await store.accounts.redeemReset(tokenHash: Self.hash("a"), passwordHash: "x", at: Seed.start + 1) }
+            #expect(try await store.accounts.resetsAwaitingApproval(at: Seed.start + 1).map(\.userID) == [seed.lead.id])
+            #expect(try await store.accounts.approveReset(of: seed.lead.id, by: admin.id, at: Seed.start + 2) == .issuedByApprover)
+            #expect(try await store.accounts.approveReset(of: seed.lead.id, by: seed.lead.id, at: Seed.start + 2) == .ownAccount)
+            // Eight approvals at once: exactly one lands, the others are told it is approved already.
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        do {
+                            return try await store.accounts.approveReset(of: seed.lead.id, by: second.id, at: Seed.start + 3) == .approved
+                        } catch let error as StoreError where error.code == .conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1, "\(outcomes)")
+            #expect(try await store.accounts.resetsAwaitingApproval(at: Seed.start + 4).isEmpty)
+            #expect(try await store.accounts.redeemReset(tokenHash: Self.hash("a"), passwordHash: "new", at: Seed.start + 5).secondFactor)
+            let actions = try await store.audit.entries(after: 0, limit: 1000).map(\.event.action.rawValue)
+            #expect(actions.filter { $0 == "user.reset_approved" }.count == 1)
+            // An approval does not carry over to a newer link: it needs its own.
+            try await store.accounts.issueReset(of: seed.lead.id, tokenHash: Self.hash("b"), secondFactor: false, needsApproval: true,
+                                                expiresAt: expires, by: admin.id, at: Seed.start + 6)
+            await expectStoreError(.conflict) { _ = try await store.accounts.redeemReset(tokenHash: Self.hash("b"), passwordHash: "y", at: Seed.start + 7) }
+            // Expired before approval: nothing to approve.
+            await expectStoreError(.conflict) { _ = try await store.accounts.approveReset(of: seed.lead.id, by: second.id, at: expires) }
+        }
+    }
 }

@@ -7,7 +7,9 @@ import ReviewStore
 /// factor too (`POST /api/v1/users/{id}/reset`); the person opens it and sets a new password
 /// (`POST /api/v1/password-resets`, no sign-in: the link's secret is the credential). The secret is shown once, to the
 /// administrator, and kept only as its SHA-256; it expires after ``resetLifetime``, works once, and a newer link for the
-/// same person withdraws the older. Both steps are audited.
+/// same person withdraws the older. Both steps are audited. A link that would let its holder in (it removes the second
+/// factor, or the account has none) works only once a second administrator approves it
+/// (`POST /api/v1/users/{id}/reset/approval`, decision 41): one administrator alone cannot take an account over.
 extension DirectoryController {
     /// How long a reset link works.
     static let resetLifetime: TimeInterval = 24 * 3600
@@ -22,7 +24,7 @@ extension DirectoryController {
         try Access.Rule.manageUsers.require(actor)
         let id: UserID = try context.id("userId")
         let body = try await request.json(ResetRequest.self, context: context)
-        guard try await services.store.records.users.find(id) != nil, id != UserID.system else { throw Access.notFound("user \(id)") }
+        guard let user = try await services.store.records.users.find(id), id != UserID.system else { throw Access.notFound("user \(id)") }
         guard id != actor.userID else {
             throw APIError(.unprocessableContent, code: .invalid, message: "You cannot reset your own account: change your password yourself, or ask another administrator.")
         }
@@ -30,8 +32,30 @@ extension DirectoryController {
         let now = services.now()
         let expiresAt = now.addingTimeInterval(Self.resetLifetime)
         let secondFactor = body.secondFactor ?? false
-        try await services.store.accounts.issueReset(of: id, tokenHash: Secrets.hash(secret), secondFactor: secondFactor, expiresAt: expiresAt, by: actor.userID, at: now)
-        return Created(body: ResetLinkRepresentation(path: "/reset#" + secret, expiresAt: expiresAt, secondFactor: secondFactor))
+        // A link that lets its holder in hands the issuing administrator the account: two people decide it, as they decide
+        // a new account (``AccountSetup/rolesNeedingApproval``). Only a password reset of an account that keeps a confirmed
+        // second factor does not (the administrator lacks the code).
+        let confirmedFactor = try await services.store.accounts.secondFactor(of: id)?.confirmedAt != nil
+        let keepsSecondFactor = !secondFactor && confirmedFactor
+        let needsApproval = !keepsSecondFactor && AccountSetup.rolesNeedingApproval.contains(user.role)
+        try await services.store.accounts.issueReset(
+            of: id, tokenHash: Secrets.hash(secret), secondFactor: secondFactor, needsApproval: needsApproval, expiresAt: expiresAt,
+            by: actor.userID, at: now)
+        return Created(body: ResetLinkRepresentation(path: "/reset#" + secret, expiresAt: expiresAt, secondFactor: secondFactor,
+                                                     awaitsApproval: needsApproval))
+    }
+
+    /// A second administrator approves a pending second-factor reset of a privileged account (decision 41).
+    @Sendable func approveReset(_ request: Request, context: ReviewRequestContext) async throws -> HTTPResponse.Status {
+        let actor = try context.requireIdentity()
+        try Access.Rule.manageUsers.require(actor)
+        let id: UserID = try context.id("userId")
+        guard try await services.store.records.users.find(id) != nil, id != UserID.system else { throw Access.notFound("user \(id)") }
+        switch try await services.store.accounts.approveReset(of: id, by: actor.userID, at: services.now()) {
+        case .approved: return .noContent
+        case .issuedByApprover: throw Access.forbidden("You issued this reset, so another administrator must approve it (two-person rule).")
+        case .ownAccount: throw Access.forbidden("You cannot approve a reset of your own account: another administrator must.")
+        }
     }
 
     struct ResetRedemption: Decodable {
@@ -68,4 +92,6 @@ struct ResetLinkRepresentation: ResponseEncodable, Sendable {
     let path: String
     let expiresAt: Date
     let secondFactor: Bool
+    /// The link works only once a second administrator approves it (a privileged account's second factor, decision 41).
+    let awaitsApproval: Bool
 }

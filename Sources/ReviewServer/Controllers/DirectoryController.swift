@@ -19,6 +19,7 @@ struct DirectoryController: Sendable {
         group.patch("users/:userId", use: updateUser)
         group.post("users/:userId/approval", use: approveUser)
         group.post("users/:userId/reset", use: issueReset)
+        group.post("users/:userId/reset/approval", use: approveReset)
         group.post("password-resets", use: redeemReset)
     }
 

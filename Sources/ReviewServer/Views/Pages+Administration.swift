@@ -39,8 +39,14 @@ extension Pages {
                 requestedByViewer: requester == page.actor.userID, isViewer: user.id == page.actor.userID,
                 mayReset: user.username != nil && user.id != page.actor.userID)
         }
+        let pendingResets = try await services.store.accounts.resetsAwaitingApproval(at: services.now()).map { reset in
+            UsersModel.PendingReset(
+                userId: reset.userID.description, name: names[reset.userID] ?? Labels.actor(reset.userID, people: [:]),
+                issuedByName: names[reset.issuedBy] ?? Labels.actor(reset.issuedBy, people: [:]), until: Timestamp(reset.expiresAt),
+                issuedByViewer: reset.issuedBy == page.actor.userID, isViewer: reset.userID == page.actor.userID)
+        }
         return View(title: "Users and organisations", model: UsersModel(
-            people: rows,
+            people: rows, pendingResets: pendingResets, hasPendingResets: !pendingResets.isEmpty,
             organisations: organisations.map { UsersModel.OrganisationRow(name: $0.name, kindText: Labels.organisationKind($0.kind)) },
             roles: Role.allCases.map { Choice(value: $0.rawValue, label: Labels.role($0)) },
             organisationChoices: organisations.map { Choice(value: $0.id.description, label: $0.name) },

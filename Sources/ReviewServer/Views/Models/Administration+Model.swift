@@ -29,7 +29,20 @@ struct UsersModel: PageTemplateModel {
         let kindText: String
     }
 
+    /// A reset link that works only once a second administrator approves it (decision 41).
+    struct PendingReset: PageModel {
+        let userId: String
+        let name: String
+        let issuedByName: String
+        let until: Timestamp
+        /// The viewer issued it, or it is their own account: they cannot approve it.
+        let issuedByViewer: Bool
+        let isViewer: Bool
+    }
+
     let people: [Person]
+    let pendingResets: [PendingReset]
+    let hasPendingResets: Bool
     let organisations: [OrganisationRow]
     let roles: [Choice]
     let organisationChoices: [Choice]

@@ -202,7 +202,9 @@ document.addEventListener('submit', async (event) => {
       // A link shown once (a reset link): stay on the page so it can be copied.
       const slot = form.querySelector('[data-link-slot]');
       const until = new Date(answer.expiresAt).toLocaleString();
-      slot.textContent = `Give them this link; it works once, until ${until}: ${location.origin}${answer.path}`;
+      slot.textContent = answer.awaitsApproval
+        ? `Another administrator must approve this link before it works (it would let its holder in). Give it to them once approved; it works once, until ${until}: ${location.origin}${answer.path}`
+        : `Give them this link; it works once, until ${until}: ${location.origin}${answer.path}`;
       if (button) button.disabled = false;
       return;
     }
