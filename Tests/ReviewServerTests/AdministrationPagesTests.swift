@@ -356,6 +356,47 @@ extension AdministrationPagesTests {
         }
     }
 
+    @Test("redemptions racing the approval never spend the link with a placeholder: the password is set by one of them or by none")
+    func redemptionsRacingTheApproval() async throws {
+        let fixture = try await APIFixture.make()
+        try await SignInAndAPITests.withPassword(fixture)
+        let lead = fixture.users[.lead]!.id
+        let second = try await Self.secondAdministrator(fixture)
+        try await fixture.withClient { client in
+            let issued = try await client.execute(uri: "/api/v1/users/\(lead)/reset", method: .post, headers: fixture.headers(.administrator, json: true),
+                                                  body: ByteBuffer(string: #"{"secondFactor":true}"#))
+            let token = String(try #require(try Self.json(issued)["path"] as? String).dropFirst("/reset#".count))
+            let statuses = try await withThrowingTaskGroup(of: [HTTPResponse.Status].self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        var seen: [HTTPResponse.Status] = []
+                        for _ in 0..<15 {
+                            seen.append(try await client.execute(uri: "/api/v1/password-resets", method: .post, headers: [.contentType: "application/json"],
+                                                                 body: ByteBuffer(string: #"{"token":"\#(token)","newPassword":"harbour violet thimble quartz"}"#)).status)
+                        }
+                        return seen
+                    }
+                }
+                group.addTask {
+                    [try await client.execute(uri: "/api/v1/users/\(lead)/reset/approval", method: .post, headers: second).status]
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0 += $1 }
+            }
+            let credentials = try #require(try await fixture.store.accounts.credentials(username: "lead"))
+            #expect(!credentials.passwordHash.isEmpty, "a redemption with a placeholder password landed")
+            // The approval, and at most one redemption; if none came after the approval, the link still works once.
+            let successes = statuses.filter { $0 == .noContent }.count
+            #expect((1...2).contains(successes), "\(statuses)")
+            #expect(!statuses.contains(.internalServerError))
+            if successes == 1 {
+                let late = try await client.execute(uri: "/api/v1/password-resets", method: .post, headers: [.contentType: "application/json"],
+                                                    body: ByteBuffer(string: #"{"token":"\#(token)","newPassword":"harbour violet thimble quartz"}"#))
+                #expect(late.status == .noContent)
+            }
+            #expect(try await fixture.store.accounts.credentials(username: "lead")?.passwordHash != credentials.passwordHash || successes == 2)
+        }
+    }
+
     @Test("a declared conflict is withdrawn by the lead with a reason (audited); not by the auditor, nor for another moderator's conflict")
     func withdrawConflict() async throws {
         let fixture = try await APIFixture.make()

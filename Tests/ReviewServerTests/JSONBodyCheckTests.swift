@@ -39,6 +39,7 @@ struct JSONBodyCheckTests {
             #expect(Set(keys ?? []) == Set(document.keys) && keys?.count == document.count, "\(String(decoding: data, as: UTF8.self))")
         }
         #expect(try check(#"[1, {"a": true}]"#) == nil)
+        #expect(try check("[0, -0, 1.5e-3, 1E+2, -12.25, 10, 1e999]") == nil)
         #expect(try check(#" "just text" "#) == nil)
         #expect(try check("{}") == [])
         #expect(try check(#"{"b":1,"a":{"c":2}}"#) == ["b", "a"])
@@ -67,6 +68,10 @@ struct JSONBodyCheckTests {
     @Test("what is not JSON is refused", arguments: [
         "", "{", "}", #"{"a"}"#, #"{"a":}"#, #"{"a":1,}"#, "[1,]", "[1 2]", "tru", "nul", #""abc"#, #"{"a":1} x"#,
         "{\"a\":\"line\nbreak\"}", #"{"a":"\x"}"#, #"{"a":"\u12"}"#, "{a:1}", "'a'",
+        // Numbers as RFC 8259 writes them, even in a field the decoder would skip (the hostile test of decision 41).
+        #"{"junk":1-2-3}"#, "[--]", "[1.2.3]", "[00]", "[01]", "[1e]", "[1e+]", "[1.]", "[-e]", "[1E5E5]", "[.5]", "[+1]", "[-]",
+        // Escapes: four hexadecimal digits, and surrogates only in pairs.
+        #"["\u+041"]"#, #"["\u-000"]"#, #"["\ud800"]"#, #"["\udc00"]"#, #"["\ud800\u0041"]"#, #"["\ud800x"]"#,
     ])
     func notJSON(_ text: String) {
         #expect(problem(text) == .notJSON)

@@ -320,4 +320,27 @@ struct TusProtocolTests {
             }
         }
     }
+
+    @Test("An upload's file name is kept as a name: no path, control or format characters; too long or empty is refused in words")
+    func fileNamesAreNames() async throws {
+        let server = TestServer()
+        try await server.withRouterClient { client in
+            let names = [("../../etc/passwd", "passwd"), ("nul\u{0}tail.mp4", "nultail.mp4"), ("movie\u{202E}4pm.exe", "movie4pm.exe"),
+                         ("line\r\nbreak.mov", "linebreak.mov"), ("C:\\Users\\me\\Séance.mp4", "Séance.mp4")]
+            for (index, (sent, _)) in names.enumerated() {
+                let response = try await client.execute(
+                    uri: "/uploads", method: .post,
+                    headers: Tus.headers([.uploadLength: "50", .uploadMetadata: Tus.metadata(fileName: sent), .contentType: "application/offset+octet-stream"]),
+                    body: ByteBuffer(bytes: Tus.bytes(50, seed: UInt8(20 + index))))
+                #expect(response.status == .created, "\(sent)")
+            }
+            #expect(Set(await server.registry.completions.map(\.fileName)) == Set(names.map(\.1)))
+            for (sent, words) in [(String(repeating: "観", count: 100) + ".mp4", "bytes long"), ("../..", "no visible characters")] {
+                let refused = try await client.execute(
+                    uri: "/uploads", method: .post, headers: Tus.headers([.uploadLength: "10", .uploadMetadata: Tus.metadata(fileName: sent)]))
+                #expect(refused.status == .badRequest && errorCode(refused) == "invalid_metadata")
+                #expect(String(buffer: refused.body).contains(words), "\(String(buffer: refused.body))")
+            }
+        }
+    }
 }

@@ -4,8 +4,8 @@
 /// - a NUL character (`\u0000`) in any text or key: SQLite ends a stored text there, while the audit trail's hash covers
 ///   all of it, so the chain would read as tampered with;
 /// - nesting deeper than ``maximumDepth``.
-/// It also returns the keys of a top-level object, for the closed-body check. Syntax is checked only as far as these need:
-/// the decoder that runs next refuses anything else that is not JSON.
+/// It also returns the keys of a top-level object, for the closed-body check. It checks the whole syntax (RFC 8259), so
+/// that a value the decoder would skip (a field it does not read) cannot hold what is not JSON; the decoder reads values.
 struct JSONBodyCheck {
     enum Problem: Error, Equatable {
         case notJSON
@@ -56,7 +56,7 @@ struct JSONBodyCheck {
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
-        case .some(let byte) where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte): number()
+        case .some(let byte) where byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte): try number()
         default: throw .notJSON
         }
         return nil
@@ -107,14 +107,47 @@ struct JSONBodyCheck {
         index += count
     }
 
-    /// Digits, signs, points and exponents; the decoder reads the number itself.
-    private mutating func number() {
-        while let byte = current,
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
-                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-        {
-            index += 1
+    /// A number as RFC 8259 writes it: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`. The decoder reads its
+    /// value; this refuses what is not a number even in a field the decoder would skip.
+    private mutating func number() throws(Problem) {
+        func digits() -> Int {
+            let start = index
+            while let byte = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1 }
+            return index - start
         }
+        if current == UInt8(ascii: "-") { index += 1 }
+        if current == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            guard digits() > 0 else { throw .notJSON }
+        }
+        if current == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { throw .notJSON }
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            index += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw .notJSON }
+        }
+    }
+
+    /// Four hexadecimal digits of a `\u` escape.
+    private mutating func hexUnit() throws(Problem) -> UInt16 {
+        guard index + 4 <= bytes.count else { throw .notJSON }
+        var unit: UInt16 = 0
+        for byte in bytes[index..<index + 4] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw .notJSON
+            }
+            unit = unit << 4 | UInt16(digit)
+        }
+        index += 4
+        return unit
     }
 
     /// A string from its opening quote; its text if `keep` (escapes resolved, so `"a"` and `"\u0061"` are one key).
@@ -139,11 +172,19 @@ struct JSONBodyCheck {
                 index += 1
                 switch escaped {
                 case UInt8(ascii: "u"):
-                    guard index + 4 <= bytes.count, let unit = UInt16(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
-                    else { throw .notJSON }
+                    let unit = try hexUnit()
                     if unit == 0 { throw .nul }
-                    units.append(unit)
-                    index += 4
+                    // A surrogate only as half of a pair: a lone one is no character, and no decoder reads it the same.
+                    if UTF16.isLeadSurrogate(unit) {
+                        guard bytes[index...].starts(with: Array(#"\u"#.utf8)) else { throw .notJSON }
+                        index += 2
+                        let trail = try hexUnit()
+                        guard UTF16.isTrailSurrogate(trail) else { throw .notJSON }
+                        units.append(contentsOf: [unit, trail])
+                    } else {
+                        guard !UTF16.isTrailSurrogate(unit) else { throw .notJSON }
+                        units.append(unit)
+                    }
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): units.append(UInt16(escaped))
                 case UInt8(ascii: "b"): units.append(0x08)
                 case UInt8(ascii: "f"): units.append(0x0C)

@@ -37,8 +37,9 @@ extension Request {
     /// The JSON body as `T`: 415 unless `Content-Type: application/json`, 413 beyond 1 MiB, 400 if it is not
     /// JSON, 422 if it is JSON of the wrong shape (naming the field).
     func json<T: Decodable>(_ type: T.Type, context: ReviewRequestContext) async throws -> T {
-        let contentType = headers[.contentType]?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/json") else {
+        // The media type before any parameters (`; charset=utf-8`), exactly: `application/jsonp` is not JSON.
+        let mediaType = (headers[.contentType] ?? "").split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard mediaType == "application/json" else {
             throw APIError(.unsupportedMediaType, code: .unsupportedMediaType,
                            message: "Send the body as JSON with Content-Type: application/json.")
         }

@@ -70,9 +70,10 @@ extension DirectoryController {
         let tokenHash = Secrets.hash(body.token)
         let now = services.now()
         guard let pending = try await services.store.accounts.pendingReset(tokenHash: tokenHash, at: now) else {
-            // Not pending: redeeming says why (unknown, used, replaced, expired) and changes nothing.
-            _ = try await services.store.accounts.redeemReset(tokenHash: tokenHash, passwordHash: "", at: now)
-            throw APIError(.conflict, code: .conflict, message: "This reset link cannot be used. Ask an administrator for a new one.")
+            // Not usable: say why (unknown, used, replaced, expired, awaiting approval), reading only. Never a redemption
+            // with a placeholder: an approval landing in between would let it through (the hostile test of decision 41).
+            if let refusal = try await services.store.accounts.resetRefusal(tokenHash: tokenHash, at: now) { throw refusal }
+            throw APIError(.conflict, code: .conflict, message: "This reset link became usable a moment ago: send it again.")
         }
         guard let user = try await services.store.records.users.find(pending.userID) else { throw Access.notFound("user") }
         let username = try await services.store.accounts.usernames(of: [user.id])[user.id] ?? ""

@@ -80,7 +80,7 @@ extension RecordingController {
         switch status {
         case .rejected:
             "Not playable: the recording was rejected when it was indexed. The uploader or a lead can index it again from its original."
-        case .ready: "Not playable in the browser: making its browser version failed (see its index). Download the original instead."
+        case .ready: "Not playable in the browser: making its browser version failed (see the recording's index)."
         default: "Not playable yet: the recording is \(status.name)."
         }
     }

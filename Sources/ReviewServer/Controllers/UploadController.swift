@@ -208,6 +208,9 @@ public struct UploadController: Sendable {
 
 /// The `Upload-Metadata` keys we use.
 struct UploadMetadata {
+    /// The longest file name taken, in UTF-8 bytes: what file systems hold, and short enough to travel in a header.
+    static let maximumFileNameBytes = 255
+
     var observationID: ObservationID
     var fileName: String
     /// Lower-case hex, if the client sent the whole file's SHA-256.
@@ -236,7 +239,17 @@ struct UploadMetadata {
                 message: "Upload-Metadata must give the file name: key \"filename\" (or \"name\")."
             )
         }
-        self.fileName = fileName
+        // Kept as a name, never a path, without control or format characters (a NUL, a line break, a right-to-left override
+        // that disguises the extension): what the pages, the API and the download offer (decision 41).
+        guard let clean = StreamedFile.offeredName(fileName) else {
+            throw APIError(.badRequest, code: .invalidMetadata, message: "The file name has no visible characters: rename the file and upload it again.")
+        }
+        guard clean.utf8.count <= Self.maximumFileNameBytes else {
+            throw APIError(
+                .badRequest, code: .invalidMetadata,
+                message: "The file name is \(clean.utf8.count) bytes long; at most \(Self.maximumFileNameBytes) are taken. Rename the file with a shorter name and upload it again.")
+        }
+        self.fileName = clean
         if let raw = pairs["sha256"] {
             sha256 = try Self.sha256(raw)
         }

@@ -67,7 +67,7 @@ public struct StreamedFile: Sendable {
         let fallback = String(
             String.UnicodeScalarView(
                 fileName.unicodeScalars.map { scalar in
-                    (0x20...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "\\" ? scalar : "_"
+                    (0x20...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "\\" && scalar != "%" ? scalar : "_"
                 }
             )
         )
@@ -87,6 +87,9 @@ public struct StreamedFile: Sendable {
         return "\(disposition.rawValue); filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
     }
 
+    /// The longest name offered, in characters.
+    static let longestOfferedName = 200
+
     /// The last component of `name`, without control or format characters (a right-to-left override would disguise
     /// the extension) and leading dots or spaces; `nil` if nothing is left.
     static func offeredName(_ name: String) -> String? {
@@ -95,6 +98,11 @@ public struct StreamedFile: Sendable {
             $0.properties.generalCategory != .control && $0.properties.generalCategory != .format
         }))
         let trimmed = visible.drop { $0 == "." || $0 == " " }
-        return trimmed.isEmpty ? nil : String(trimmed)
+        guard !trimmed.isEmpty else { return nil }
+        // Names stored before uploads were limited (255 bytes) are cut, keeping the extension: a header of tens of
+        // kilobytes is refused by proxies (nginx answers 502).
+        guard trimmed.unicodeScalars.count > Self.longestOfferedName else { return String(trimmed) }
+        let dot = trimmed.lastIndex(of: ".").map { trimmed[$0...] }.flatMap { $0.count <= 16 ? $0 : nil } ?? ""
+        return String(trimmed.prefix(Self.longestOfferedName - dot.count)) + dot
     }
 }

@@ -42,6 +42,7 @@ extension Pages {
         let pendingResets = try await services.store.accounts.resetsAwaitingApproval(at: services.now()).map { reset in
             UsersModel.PendingReset(
                 userId: reset.userID.description, name: names[reset.userID] ?? Labels.actor(reset.userID, people: [:]),
+                resetsText: reset.secondFactor ? "Password and second factor" : "Password (the account has no second factor)",
                 issuedByName: names[reset.issuedBy] ?? Labels.actor(reset.issuedBy, people: [:]), until: Timestamp(reset.expiresAt),
                 issuedByViewer: reset.issuedBy == page.actor.userID, isViewer: reset.userID == page.actor.userID)
         }

@@ -17,9 +17,11 @@ public enum ResetApprovalOutcome: Hashable, Sendable {
     case ownAccount
 }
 
-/// A second-factor reset of a privileged account waiting for a second administrator (decision 41).
+/// A reset link waiting for a second administrator (decision 41).
 public struct ResetAwaitingApproval: Hashable, Sendable {
     public let userID: UserID
+    /// It also removes the second factor and recovery codes.
+    public let secondFactor: Bool
     public let issuedBy: UserID
     public let issuedAt: Date
     public let expiresAt: Date
@@ -57,7 +59,8 @@ extension AccountStore {
         }
     }
 
-    /// A second administrator approves the pending second-factor reset of `userID`: from then its link works. Not by the
+    /// A second administrator approves the pending reset link of `userID` (one that would let its holder in): from then it
+    /// works. Not by the
     /// administrator who issued it, nor by the account's owner (the outcome says which, and nothing changes); `.conflict`
     /// when no reset of theirs awaits approval (none issued, used, replaced, expired, or approved already). Audited
     /// `user.reset_approved`.
@@ -94,12 +97,12 @@ extension AccountStore {
         let dialect = context.dialect
         return try await context.run { db in
             try await db.raw("""
-                SELECT user_id, issued_by, issued_at, expires_at FROM account_resets
+                SELECT user_id, second_factor, issued_by, issued_at, expires_at FROM account_resets
                 WHERE needs_approval = \(bind: true) AND approved_at IS NULL AND used_at IS NULL AND withdrawn_at IS NULL
                   AND expires_at > \(dialect.time(time))
                 ORDER BY issued_at, user_id
                 """).all().map { row throws in
-                ResetAwaitingApproval(userID: try row.id("user_id"), issuedBy: try row.id("issued_by"), issuedAt: try row.time("issued_at"),
+                ResetAwaitingApproval(userID: try row.id("user_id"), secondFactor: try row.value("second_factor", as: Bool.self), issuedBy: try row.id("issued_by"), issuedAt: try row.time("issued_at"),
                                       expiresAt: try row.time("expires_at"))
             }
         }
@@ -132,22 +135,7 @@ extension AccountStore {
                   AND (needs_approval = \(bind: false) OR approved_at IS NOT NULL)
                 RETURNING user_id, second_factor
                 """).first() else {
-                guard let row = try await db.raw("SELECT * FROM account_resets WHERE token_hash = \(bind: tokenHash)").first() else {
-                    throw StoreError(.notFound, "This reset link is not recognised: ask an administrator for a new one.")
-                }
-                if try row.optionalTime("used_at") != nil {
-                    throw StoreError(.conflict, "This reset link was used already; each link works once. Ask an administrator for a new one.")
-                }
-                if try row.optionalTime("withdrawn_at") != nil {
-                    throw StoreError(.conflict, "This reset link was replaced by a newer one: use the newest link you were given.")
-                }
-                if try row.optionalTime("expires_at").map({ $0 <= time }) ?? true {
-                    throw StoreError(.conflict, "This reset link has expired. Ask an administrator for a new one.")
-                }
-                throw StoreError(.conflict, """
-                    This reset link also removes a second factor, so a second administrator must approve it first. Ask another \
-                    administrator to approve it, then use the same link again.
-                    """)
+                throw try await Self.refusal(ofReset: tokenHash, on: db, at: time)
             }
             let reset = AccountReset(userID: try claimed.id("user_id"),
                                      secondFactor: try claimed.value("second_factor", as: Bool.self))
@@ -168,5 +156,40 @@ extension AccountStore {
                 details: ["secondFactor": String(reset.secondFactor), "tokens": String(ended.tokens)]), on: db, dialect: dialect)
             return reset
         }
+    }
+
+    /// Why the link whose secret hashes to `tokenHash` cannot be redeemed at `time`, read without changing anything; `nil`
+    /// if it can. The API asks this when ``pendingReset(tokenHash:at:)`` found nothing, instead of trying to redeem:
+    /// an approval landing between the two calls would otherwise let a placeholder redemption through (decision 41).
+    public func resetRefusal(tokenHash: String, at time: Date = Date()) async throws(StoreError) -> StoreError? {
+        let dialect = context.dialect
+        return try await context.run { db in
+            guard try await db.raw("""
+                SELECT 1 AS one FROM account_resets
+                WHERE token_hash = \(bind: tokenHash) AND used_at IS NULL AND withdrawn_at IS NULL AND expires_at > \(dialect.time(time))
+                  AND (needs_approval = \(bind: false) OR approved_at IS NOT NULL)
+                """).first() == nil else { return nil }
+            return try await Self.refusal(ofReset: tokenHash, on: db, at: time)
+        }
+    }
+
+    /// The refusal, in words, for a link that cannot be redeemed at `time`.
+    private static func refusal(ofReset tokenHash: String, on db: any SQLDatabase, at time: Date) async throws -> StoreError {
+        guard let row = try await db.raw("SELECT * FROM account_resets WHERE token_hash = \(bind: tokenHash)").first() else {
+            return StoreError(.notFound, "This reset link is not recognised: ask an administrator for a new one.")
+        }
+        if try row.optionalTime("used_at") != nil {
+            return StoreError(.conflict, "This reset link was used already; each link works once. Ask an administrator for a new one.")
+        }
+        if try row.optionalTime("withdrawn_at") != nil {
+            return StoreError(.conflict, "This reset link was replaced by a newer one: use the newest link you were given.")
+        }
+        if try row.time("expires_at") <= time {
+            return StoreError(.conflict, "This reset link has expired. Ask an administrator for a new one.")
+        }
+        return StoreError(.conflict, """
+            This reset link would let whoever holds it into the account, so a second administrator must approve it first. \
+            Ask another administrator to approve it, then use the same link again.
+            """)
     }
 }

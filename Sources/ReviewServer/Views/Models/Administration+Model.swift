@@ -33,6 +33,8 @@ struct UsersModel: PageTemplateModel {
     struct PendingReset: PageModel {
         let userId: String
         let name: String
+        /// "Password and second factor" or "Password".
+        let resetsText: String
         let issuedByName: String
         let until: Timestamp
         /// The viewer issued it, or it is their own account: they cannot approve it.
