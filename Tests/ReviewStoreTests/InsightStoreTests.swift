@@ -84,6 +84,30 @@ struct InsightStoreTests {
         }
     }
 
+    /// The review clock starts at the first recording that finished uploading (decision 39 joins it in the database):
+    /// an upload still in progress, even an earlier one, does not start it; an observation without one has none.
+    @Test("the first upload is the earliest recording no longer uploading, per observation", arguments: TestBackend.allCases)
+    func firstUpload(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let world = try await ModerationWorld.make(in: store)
+            let start = ModerationWorld.start
+            let other = Observation(candidateID: world.candidate.id, date: start, scenario: "Without a recording", practiceArea: .adults)
+            try await store.records.observations.insert(other, ref: nil)
+            let unfinished = Recording(observationID: world.observation.id, uploadedBy: world.assessor.id, fileName: "half.mp4")
+            try await store.records.recordings.insert(unfinished, at: start + 10)
+            for (name, at) in [("later.mp4", start + 500), ("first.mp4", start + 300)] {
+                var recording = Recording(observationID: world.observation.id, uploadedBy: world.assessor.id, fileName: name)
+                try await store.records.recordings.insert(recording, at: at)
+                try recording.markStored(sha256: String(repeating: name == "first.mp4" ? "a" : "b", count: 64), byteCount: 10)
+                try await store.records.recordings.update(recording, at: at + 1)
+            }
+            let data = try await store.insight.insightData()
+            #expect(data.observations.first { $0.id == world.observation.id }?.firstUploadAt == start + 300)
+            let without = try #require(data.observations.first { $0.id == other.id })
+            #expect(without.firstUploadAt == nil && without.employerScore == nil && without.assessorScore == nil)
+        }
+    }
+
     @Test("a score agreed in local review is a local decision, with its time", arguments: TestBackend.allCases)
     func localAgreement(_ backend: TestBackend) async throws {
         try await withStore(backend) { store in

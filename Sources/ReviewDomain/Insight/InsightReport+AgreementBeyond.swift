@@ -64,27 +64,34 @@ extension InsightReport {
         public var byAssessor: [AgreementGroup]
 
         init(_ selection: InsightSelection) {
-            var employers: [String: ConfusionMatrix] = [:], assessors: [String: ConfusionMatrix] = [:]
-            for observation in selection.observations {
+            // Tallied by the selection's dense numbers of employers and assessors (no id made text or hashed per
+            // observation); a group is a matrix with at least one pair.
+            var employers = [ConfusionMatrix?](repeating: nil, count: selection.employers.count)
+            var assessorIndex = DenseIndex<UserID>(), assessors: [ConfusionMatrix] = []
+            for (index, observation) in selection.observations.enumerated() {
                 guard let e = observation.employerScore, let a = observation.assessorScore else { continue }
-                employers[observation.employerID.description, default: ConfusionMatrix()].add(employer: e, assessor: a)
+                let employer = selection.employerOf[index]
+                if employers[employer] == nil { employers[employer] = ConfusionMatrix() }
+                employers[employer]?.add(employer: e, assessor: a)
                 if let assessor = observation.assessorID {
-                    assessors[assessor.description, default: ConfusionMatrix()].add(employer: e, assessor: a)
+                    let position = assessorIndex.index(assessor)
+                    if position == assessors.count { assessors.append(ConfusionMatrix()) }
+                    assessors[position].add(employer: e, assessor: a)
                 }
             }
-            var names: [String: String] = [:]
-            for (id, name) in selection.data.employerNames { names[id.description] = name }
-            func groups(_ matrices: [String: ConfusionMatrix], names: [String: String]) -> [AgreementGroup] {
-                matrices.map { id, matrix in
+            func groups(_ matrices: [(id: String, name: String?, matrix: ConfusionMatrix)]) -> [AgreementGroup] {
+                matrices.map { id, name, matrix in
                     let small = matrix.total < Self.minimumPairs
                     return AgreementGroup(
-                        id: id, name: names[id], suppressed: small, pairs: small ? nil : matrix.total,
+                        id: id, name: name, suppressed: small, pairs: small ? nil : matrix.total,
                         kappaQuadratic: small ? nil : Agreement.kappaEstimate(matrix, weighting: .quadratic).kappa,
                         ac2Quadratic: small ? nil : Agreement.gwet(matrix, weighting: .quadratic))
                 }.sorted { ($0.name ?? $0.id, $0.id) < ($1.name ?? $1.id, $1.id) }
             }
-            byEmployer = groups(employers, names: names)
-            byAssessor = groups(assessors, names: [:])
+            byEmployer = groups(zip(selection.employers, employers).compactMap { id, matrix in
+                matrix.map { (id.description, selection.data.employerNames[id], $0) }
+            })
+            byAssessor = groups(zip(assessorIndex.ids, assessors).map { ($0.description, nil, $1) })
         }
     }
 }

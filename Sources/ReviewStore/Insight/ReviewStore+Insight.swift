@@ -150,82 +150,81 @@ extension InsightStore {
     /// Every fact the insight statistics are computed from, in one read: observations with their current
     /// employer and assessor scores and first upload, cases with their outcomes and when they were decided,
     /// current second opinions, assignments, and consented candidate attributes.
+    ///
+    /// The large results (an observation or a case a row) are read by column position (``PositionalRow``, decision
+    /// 39), with the first upload and the decision time joined in the database rather than matched by id here.
     public func insightData(now: Date = Date()) async throws(StoreError) -> InsightData {
         try await reading { sql in
             let dialect = sql.dialect
-            var observations: [ObservationID: InsightData.ObservationFacts] = [:]
-            var order: [ObservationID] = []
+            var observations: [InsightData.ObservationFacts] = []
             // Each observation with its current scores as kept with every rating (migration 18, decision 29): one row
             // per observation, where reading every rating and the ratings superseding them was most of the read.
-            for row in try await sql.db.raw("""
+            try await sql.eachRow("""
                 SELECT o.id, o.ref, o.candidate_id, c.employer_id, o.observed_at,
-                       s.employer_score, s.assessor_score, s.assessor_id, s.other_assessor_scores
+                       s.employer_score, s.assessor_score, s.assessor_id, s.other_assessor_scores, u.first_upload
                 FROM observations o JOIN candidates c ON c.id = o.candidate_id LEFT JOIN observation_scores s ON s.observation_id = o.id
+                LEFT JOIN (SELECT observation_id, MIN(created_at) AS first_upload FROM recordings WHERE status <> 'uploading'
+                           GROUP BY observation_id) u ON u.observation_id = o.id
                 ORDER BY o.observed_at, COALESCE(o.ref, ''), o.id
-                """).all() {
-                let id: ObservationID = try row.id("id")
-                let scores = try SQLObservationScores.scores(row)
-                order.append(id)
-                observations[id] = InsightData.ObservationFacts(
-                    id: id, candidateID: try row.id("candidate_id"), employerID: try row.id("employer_id"), observedAt: try row.time("observed_at"),
-                    employerScore: scores.employerScore, assessorScore: scores.assessorScore, assessorID: scores.assessorID, firstUploadAt: nil,
-                    reference: try row.value("ref", as: String?.self), otherAssessorScores: scores.otherAssessorScores)
-            }
-            for row in try await sql.db.raw("""
-                SELECT observation_id, MIN(created_at) AS first_upload FROM recordings WHERE status <> 'uploading' GROUP BY observation_id
-                """).all() {
-                observations[try row.id("observation_id", as: ObservationID.self)]?.firstUploadAt = try row.time("first_upload")
-            }
-            var decidedAt: [String: Date] = [:]
-            for row in try await sql.db.raw("""
-                SELECT subject_id, MAX(at) AS decided_at FROM audit_events
-                WHERE subject_type = 'case' AND action IN ('case.decided', 'case.local_score_agreed') GROUP BY subject_id
-                """).all() {
-                decidedAt[try row.value("subject_id", as: String.self)] = try row.time("decided_at")
+                """) { row in
+                observations.append(InsightData.ObservationFacts(
+                    id: try row.id(0), candidateID: try row.id(2), employerID: try row.id(3), observedAt: try row.requiredTime(4),
+                    employerScore: try row.integer(5), assessorScore: try row.integer(6), assessorID: try row.optionalID(7),
+                    firstUploadAt: try row.time(9), reference: try row.text(1),
+                    otherAssessorScores: CurrentScores.otherAssessorScores(try row.text(8))))
             }
             // The few fields of a case document the statistics need, taken out in the database: decoding 30,000
-            // documents in Swift was a fifth of the read (docs/benchmarks.md).
-            let (score, rule, definitive): (SQLQueryString, SQLQueryString, SQLQueryString) = dialect == .sqlite
-                ? ("json_extract(document, '$.outcome.score')", "json_extract(document, '$.outcome.basis.rule._0')",
-                   "json_extract(document, '$.calibrationScore')")
-                : ("CAST(document #>> '{outcome,score}' AS INTEGER)", "document #>> '{outcome,basis,rule,_0}'",
-                   "CAST(document #>> '{calibrationScore}' AS INTEGER)")
+            // documents in Swift was a fifth of the read (docs/benchmarks.md). When each was decided: the latest
+            // decision in the audit trail, joined by the case's id as text.
+            let (score, rule, definitive, caseText): (String, String, String, String) = dialect == .sqlite
+                ? ("json_extract(c.document, '$.outcome.score')", "json_extract(c.document, '$.outcome.basis.rule._0')",
+                   "json_extract(c.document, '$.calibrationScore')", "c.id")
+                : ("CAST(c.document #>> '{outcome,score}' AS INTEGER)", "c.document #>> '{outcome,basis,rule,_0}'",
+                   "CAST(c.document #>> '{calibrationScore}' AS INTEGER)", "CAST(c.id AS TEXT)")
             var cases: [InsightData.CaseFacts] = []
-            for row in try await sql.db.raw("""
-                SELECT id, observation_id, kind, state, opened_at, updated_at, \(score) AS outcome_score, \(rule) AS outcome_rule,
-                       \(definitive) AS calibration_score
-                FROM cases ORDER BY opened_at, id
-                """).all() {
-                let id: CaseID = try row.id("id")
-                let state: Case.State = try row.raw("state")
-                let calibration = try row.value("calibration_score", as: Int?.self)
-                let outcome = state.hasOutcome ? try row.value("outcome_score", as: Int?.self) : nil
-                let kind: Case.Kind? = calibration == nil ? try row.raw("kind") : nil
-                let updatedAt = try row.time("updated_at")
-                let rule = try row.value("outcome_rule", as: String?.self)
+            try await sql.eachRow("""
+                SELECT c.id, c.observation_id, c.kind, c.state, c.opened_at, c.updated_at, \(score) AS outcome_score,
+                       \(rule) AS outcome_rule, \(definitive) AS calibration_score, d.decided_at
+                FROM cases c
+                LEFT JOIN (SELECT subject_id, MAX(at) AS decided_at FROM audit_events
+                           WHERE subject_type = 'case' AND action IN ('case.decided', 'case.local_score_agreed') GROUP BY subject_id) d
+                       ON d.subject_id = \(caseText)
+                ORDER BY c.opened_at, c.id
+                """) { row in
+                let state: Case.State = try row.raw(3)
+                let calibration = try row.integer(8)
+                let outcome = state.hasOutcome ? try row.integer(6) : nil
+                let kind: Case.Kind? = calibration == nil ? try row.raw(2) : nil
+                let decidedAt = outcome == nil ? nil : try row.time(9) ?? row.requiredTime(5)
+                let rule = try row.text(7)
                 cases.append(InsightData.CaseFacts(
-                    id: id, observationID: try row.id("observation_id"), kind: kind, state: state, openedAt: try row.time("opened_at"),
-                    decidedAt: outcome == nil ? nil : decidedAt[id.description] ?? updatedAt, outcomeScore: outcome,
+                    id: try row.id(0), observationID: try row.id(1), kind: kind, state: state, openedAt: try row.requiredTime(4),
+                    decidedAt: decidedAt, outcomeScore: outcome,
                     decidedLocally: outcome != nil && rule == Outcome.Rule.localAgreement.rawValue, calibrationScore: calibration))
             }
-            var kinds: [String: ModeratorKind] = [:]
+            var kinds: [CaseModerator: ModeratorKind] = [:]
             var assignments: [InsightData.AssignmentFacts] = []
-            for row in try await sql.db.raw("SELECT case_id, moderator_id, kind, state, assigned_at, due_at, ended_at FROM case_assignments").all() {
-                let caseID: CaseID = try row.id("case_id"), moderatorID: UserID = try row.id("moderator_id")
-                kinds["\(caseID)/\(moderatorID)"] = ModeratorKind(rawValue: try row.value("kind", as: String.self)) ?? .professional
-                let assignedAt = try row.time("assigned_at")
-                let state: String = try row.value("state")
+            try await sql.eachRow("SELECT case_id, moderator_id, kind, state, assigned_at, due_at, ended_at FROM case_assignments") { row in
+                let caseID: CaseID = try row.id(0), moderatorID: UserID = try row.id(1)
+                kinds[CaseModerator(caseID: caseID, moderatorID: moderatorID)] = ModeratorKind(rawValue: try row.requiredText(2)) ?? .professional
+                let assignedAt = try row.requiredTime(4)
+                let state = try row.requiredText(3)
                 assignments.append(InsightData.AssignmentFacts(
-                    caseID: caseID, moderatorID: moderatorID, assignedAt: assignedAt, dueAt: try row.optionalTime("due_at") ?? assignedAt,
-                    endedAt: try row.optionalTime("ended_at"), isOpen: state == "offered" || state == "accepted"))
+                    caseID: caseID, moderatorID: moderatorID, assignedAt: assignedAt, dueAt: try row.time(5) ?? assignedAt,
+                    endedAt: try row.time(6), isOpen: state == "offered" || state == "accepted"))
             }
-            let opinions = SecondOpinion.current(
-                try await sql.db.raw("SELECT \(ModerationSQL.opinionColumns) FROM opinions o ORDER BY o.append_order").all().map(ModerationSQL.opinion)
-            ).map { opinion in
-                InsightData.OpinionFacts(
-                    caseID: opinion.caseID, moderatorID: opinion.moderatorID,
-                    moderatorKind: kinds["\(opinion.caseID)/\(opinion.moderatorID)"] ?? .professional, round: opinion.round,
-                    score: opinion.score.value, submittedAt: opinion.submittedAt)
+            // Current opinions (none supersedes them, as `SecondOpinion.current`), without their rationale and
+            // annotations: read by position, in the order they were given.
+            var opinions: [(id: OpinionID, facts: InsightData.OpinionFacts)] = [], superseded = Set<OpinionID>()
+            try await sql.eachRow("""
+                SELECT id, case_id, moderator_id, round, score, submitted_at, supersedes FROM opinions ORDER BY append_order
+                """) { row in
+                let caseID: CaseID = try row.id(1), moderatorID: UserID = try row.id(2)
+                if let supersedes: OpinionID = try row.optionalID(6) { superseded.insert(supersedes) }
+                opinions.append((try row.id(0), InsightData.OpinionFacts(
+                    caseID: caseID, moderatorID: moderatorID,
+                    moderatorKind: kinds[CaseModerator(caseID: caseID, moderatorID: moderatorID)] ?? .professional,
+                    round: try row.requiredInteger(3), score: try row.requiredInteger(4), submittedAt: try row.requiredTime(5))))
             }
             let attributes = try await sql.db.raw("SELECT candidate_id, name, value FROM candidate_attributes").all().map { row in
                 InsightData.AttributeFacts(candidateID: try row.id("candidate_id"), name: try row.value("name"), value: try row.value("value"))
@@ -235,8 +234,16 @@ extension InsightStore {
                 names[try row.id("id")] = try row.value("name")
             }
             return InsightData(
-                observations: order.compactMap { observations[$0] }, cases: cases, opinions: opinions, assignments: assignments,
+                observations: observations, cases: cases,
+                opinions: superseded.isEmpty ? opinions.map(\.facts) : opinions.filter { !superseded.contains($0.id) }.map(\.facts),
+                assignments: assignments,
                 attributes: attributes, employerNames: names, now: now)
         }
     }
+}
+
+/// A moderator's assignment to a case, as a key: the assignment's kind labels the moderator's opinion on the case.
+private struct CaseModerator: Hashable {
+    let caseID: CaseID
+    let moderatorID: UserID
 }

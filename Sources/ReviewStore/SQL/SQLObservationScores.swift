@@ -63,14 +63,6 @@ enum SQLObservationScores {
         return [.id(id), .integer(scores.employerScore), .integer(scores.assessorScore), .id(scores.assessorID), .text(scores.otherAssessorText)]
     }
 
-    /// The scores of a row with the table's columns.
-    static func scores(_ row: any SQLRow) throws -> CurrentScores {
-        CurrentScores(
-            employerScore: try row.value("employer_score", as: Int?.self), assessorScore: try row.value("assessor_score", as: Int?.self),
-            assessorID: try row.optionalID("assessor_id"),
-            otherAssessorScores: CurrentScores.otherAssessorScores(try row.value("other_assessor_scores", as: String?.self)))
-    }
-
     /// Fills the table from the ratings in SQL, exactly as ``CurrentScores/init(ratings:)`` computes it (migration 18's
     /// backfill): a rating is current when nothing supersedes it; a rater's latest current assessor rating counts.
     static func backfill(_ dialect: Dialect) -> String {
