@@ -1,6 +1,7 @@
 public import Foundation
 public import ReviewDomain
 import SQLKit
+import SQLiteKit
 
 // The store's surface: one small façade per area, named after the folder that holds its code (decision 20).
 // `ReviewStore` itself keeps only its life cycle (open, migrate, back up, close) and these properties. Every
@@ -153,12 +154,33 @@ extension StoreArea {
         _ select: SQLQueryString, _ conditions: [SQLQueryString], order: String, page: PageRequest,
         _ decode: @escaping @Sendable (any SQLRow) throws -> T
     ) async throws(StoreError) -> [T] where T: Sendable {
+        let sql = Self.pageQuery(select, conditions, order: order, page: page)
+        return try await context.run { db in try await db.raw(sql).all().map(decode) }
+    }
+
+    /// One page of a list whose rows are read by position (``ColumnReader``): on SQLite straight from sqlite-nio's
+    /// rows on the connection the read leased (the same statement and binds SQLKit would send), elsewhere through
+    /// SQLKit by name.
+    func list<T>(
+        _ select: SQLQueryString, _ conditions: [SQLQueryString], order: String, page: PageRequest,
+        byPosition decode: @escaping @Sendable (any ColumnReader) throws -> T
+    ) async throws(StoreError) -> [T] where T: Sendable {
+        let sql = Self.pageQuery(select, conditions, order: order, page: page)
+        return try await context.run { db in
+            guard context.dialect == .sqlite, let connection = SQLitePool.leased else {
+                return try await db.raw(sql).all().map { try decode(NamedColumns(row: $0)) }
+            }
+            let (text, binds) = db.serialize(sql)
+            let encoder = SQLiteDataEncoder()
+            return try await connection.query(text, try binds.map { try encoder.encode($0) }).map { try decode(SQLiteColumns($0)) }
+        }
+    }
+
+    private static func pageQuery(_ select: SQLQueryString, _ conditions: [SQLQueryString], order: String, page: PageRequest) -> SQLQueryString {
         var query = select
         if !conditions.isEmpty {
             query = query + " WHERE " + conditions.joined(separator: " AND ")
         }
-        query = query + " ORDER BY \(unsafeRaw: order) LIMIT \(literal: page.fetch) OFFSET \(literal: page.offset)"
-        let sql = query
-        return try await context.run { db in try await db.raw(sql).all().map(decode) }
+        return query + " ORDER BY \(unsafeRaw: order) LIMIT \(literal: page.fetch) OFFSET \(literal: page.offset)"
     }
 }

@@ -35,7 +35,7 @@ struct ConfigurationTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("obsreview-\(UUID().uuidString)/nested")
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         let store = try ReviewStore(.sqlite(path: folder.appendingPathComponent("db.sqlite").path))
-        #expect(try await store.migrate() == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 23, 27])
+        #expect(try await store.migrate() == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 23, 24, 27])
         await store.shutdown()
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("db.sqlite").path))
     }

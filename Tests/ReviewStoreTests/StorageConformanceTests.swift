@@ -24,7 +24,7 @@ struct StorageConformanceTests {
         try await withStore(backend) { store async throws in
             #expect(try await store.migrate() == [])
             #expect(try await store.migrate() == [])
-            #expect(try await store.count("SELECT COUNT(*) AS n FROM schema_migrations") == 21)
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM schema_migrations") == 22)
         }
     }
 

@@ -21,7 +21,7 @@ extension Migration {
 /// Applies pending migrations in order, each recorded in `schema_migrations`, all in one transaction.
 enum Migrator {
     /// Every migration, in order.
-    static let all: [any Migration] = [Migration0001Initial(), Migration0002CaseQueues(), Migration0003RecordingIngest(), Migration0004Accounts(), Migration0005ListIndexes(), Migration0006Moderation(), Migration0007CandidateAttributes(), Migration0008SignInHardening(), Migration0009SealedPanels(), Migration0010Uniqueness(), Migration0011NoteDrafts(), Migration0012DataProtection(), Migration0013RecordingConsents(), Migration0014SampleProbabilities(), Migration0015StatisticsReleases(), Migration0016Notifications(), Migration0017CaseSummaries(), Migration0018ObservationScores(), Migration0020AccountResets(), Migration0023CaseFlags(), Migration0027ResetApprovals()]
+    static let all: [any Migration] = [Migration0001Initial(), Migration0002CaseQueues(), Migration0003RecordingIngest(), Migration0004Accounts(), Migration0005ListIndexes(), Migration0006Moderation(), Migration0007CandidateAttributes(), Migration0008SignInHardening(), Migration0009SealedPanels(), Migration0010Uniqueness(), Migration0011NoteDrafts(), Migration0012DataProtection(), Migration0013RecordingConsents(), Migration0014SampleProbabilities(), Migration0015StatisticsReleases(), Migration0016Notifications(), Migration0017CaseSummaries(), Migration0018ObservationScores(), Migration0020AccountResets(), Migration0023CaseFlags(), Migration0024CaseStateCounts(), Migration0027ResetApprovals()]
 
     /// Applies what is missing and returns the versions applied (none when up to date).
     static func migrate(_ database: any SQLDatabase, dialect: Dialect) async throws -> [Int] {

@@ -208,24 +208,31 @@ enum CaseSummaries {
         try await refresh(.all, on: db, dialect: dialect)
     }
 
-    static let selectColumns = """
-        s.case_id, s.observation_id, s.employer_id, s.kind, s.state, s.round, s.version, s.calibration, s.calibration_score, s.reasons,
-        s.outcome_score, s.opened_by, s.opened_at, s.updated_at, s.reference, s.candidate_name, s.employer_name, s.employer_score,
-        s.assessor_score, s.recording_status, s.moderator_ids, s.earliest_due_at
-        """
+    /// The columns a list reads, in the order ``summary(_:)`` reads them by position.
+    static let columns = [
+        "case_id", "observation_id", "employer_id", "kind", "state", "round", "version", "calibration", "calibration_score", "reasons",
+        "outcome_score", "opened_by", "opened_at", "updated_at", "reference", "candidate_name", "employer_name", "employer_score",
+        "assessor_score", "recording_status", "moderator_ids", "earliest_due_at",
+    ]
 
-    static func summary(_ row: any SQLRow) throws -> CaseSummary {
-        let moderators = try row.value("moderator_ids", as: String.self).split(separator: ",").compactMap { UUID(uuidString: String($0)) }
+    static let selectColumns = columns.map { "s.\($0)" }.joined(separator: ", ")
+
+    static func summary(_ row: any SQLRow) throws -> CaseSummary { try summary(NamedColumns(row: row)) }
+
+    /// A summary from a row of ``selectColumns``, by position where the driver allows it (``ColumnReader``).
+    static func summary(_ row: some ColumnReader) throws -> CaseSummary {
+        func name(_ index: Int) -> String { columns[index] }
+        let moderators = try row.requiredText(20, name(20)).split(separator: ",").compactMap { UUID(canonical: String($0)) ?? UUID(uuidString: String($0)) }
         return CaseSummary(
-            caseID: try row.id("case_id"), observationID: try row.id("observation_id"), employerID: try row.id("employer_id"),
-            kind: try row.raw("kind"), state: try row.raw("state"), round: try row.value("round"), version: try row.value("version"),
-            isCalibration: try row.value("calibration"), calibrationScore: try row.value("calibration_score"),
-            reasons: try row.value("reasons", as: String.self).split(separator: ",").compactMap { CaseSummary.Reason(rawValue: String($0)) },
-            outcomeScore: try row.value("outcome_score"), openedBy: try row.id("opened_by"), openedAt: try row.time("opened_at"),
-            updatedAt: try row.time("updated_at"), reference: try row.value("reference"), candidateName: try row.value("candidate_name"),
-            employerName: try row.value("employer_name"), employerScore: try row.value("employer_score"),
-            assessorScore: try row.value("assessor_score"), recordingStatus: try row.value("recording_status"),
+            caseID: try row.id(0, name(0)), observationID: try row.id(1, name(1)), employerID: try row.id(2, name(2)),
+            kind: try row.raw(3, name(3)), state: try row.raw(4, name(4)), round: try row.requiredInteger(5, name(5)),
+            version: try row.requiredInteger(6, name(6)), isCalibration: try row.bool(7, name(7)), calibrationScore: try row.integer(8, name(8)),
+            reasons: try row.requiredText(9, name(9)).split(separator: ",").compactMap { CaseSummary.Reason(rawValue: String($0)) },
+            outcomeScore: try row.integer(10, name(10)), openedBy: try row.id(11, name(11)), openedAt: try row.requiredTime(12, name(12)),
+            updatedAt: try row.requiredTime(13, name(13)), reference: try row.text(14, name(14)), candidateName: try row.text(15, name(15)),
+            employerName: try row.requiredText(16, name(16)), employerScore: try row.integer(17, name(17)),
+            assessorScore: try row.integer(18, name(18)), recordingStatus: try row.text(19, name(19)),
             moderatorIDs: moderators.sorted { $0.uuidString < $1.uuidString }.map(UserID.init(rawValue:)),
-            earliestDueAt: try row.optionalTime("earliest_due_at"))
+            earliestDueAt: try row.time(21, name(21)))
     }
 }

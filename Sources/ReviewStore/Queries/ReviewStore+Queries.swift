@@ -165,10 +165,12 @@ extension RecordStore {
     /// query whatever the number of cases, no case document decoded.
     public func listCaseSummaries(_ filter: CaseFilter, page: PageRequest) async throws(StoreError) -> [CaseSummary] {
         try await list("SELECT \(unsafeRaw: CaseSummaries.selectColumns) FROM case_summaries s", summaryConditions(filter),
-                       order: filter.sort.orderBy, page: page, CaseSummaries.summary)
+                       order: filter.sort.orderBy, page: page, byPosition: { try CaseSummaries.summary($0) })
     }
 
-    /// How many cases of `filter` are in each state, and how many have an overdue assignment at `now`: one query.
+    /// How many cases of `filter` are in each state, and how many have an overdue assignment at `now`. Every case
+    /// (the board's and the home page's counts): the counts kept per state (`case_state_counts`, migration 24) and the
+    /// overdue ones from the due-date index, so no page view counts every summary; a filtered count: one query.
     public func caseCounts(_ filter: CaseFilter, now: Date) async throws(StoreError) -> (byState: [Case.State: Int], overdue: Int) {
         let dialect = context.dialect
         let conditions = summaryConditions(filter)
@@ -176,6 +178,15 @@ extension RecordStore {
         return try await context.run { db in
             var counts: [Case.State: Int] = [:]
             var overdue = 0
+            if conditions.isEmpty {
+                for row in try await db.raw("SELECT state, cases FROM case_state_counts WHERE cases > 0").all() {
+                    guard let state = Case.State(rawValue: try row.value("state")) else { continue }
+                    counts[state] = try row.value("cases", as: Int.self)
+                }
+                overdue = try await db.raw("SELECT COUNT(*) AS late FROM case_summaries WHERE earliest_due_at < \(dialect.time(now))")
+                    .first(decodingColumn: "late", as: Int.self) ?? 0
+                return (counts, overdue)
+            }
             for row in try await db.raw("""
                 SELECT s.state, COUNT(*) AS n, SUM(CASE WHEN s.earliest_due_at < \(dialect.time(now)) THEN 1 ELSE 0 END) AS late
                 FROM case_summaries s\(whereClause) GROUP BY s.state

@@ -35,9 +35,11 @@ struct PageDocument<Model: PageTemplateModel>: MustacheParent, Sendable {
     }
 }
 
-/// swift-mustache's own lookup of a name in a value (`Mirror`, an `Optional` unwrapped), for ``PageDocument``.
+/// swift-mustache's own lookup of a name in a value (`Mirror`, an `Optional` unwrapped), for ``PageDocument``; a
+/// model that answers its names with a `switch` (``MustacheParent``, decision 38) is asked directly.
 enum PageDocumentLookup {
     static func value(named name: String, in object: Any) -> Any? {
+        if let parent = object as? any MustacheParent { return parent.child(named: name) }
         guard let child = Mirror(reflecting: object).children.first(where: { $0.label == name }) else { return nil }
         let mirror = Mirror(reflecting: child.value)
         guard mirror.displayStyle == .optional else { return child.value }
@@ -69,10 +71,20 @@ struct ErrorModel: PageTemplateModel {
 }
 
 /// A choice in a `<select>`: the filters of lists, the audit trail's subject types, the statistics' periods.
-struct Choice: PageModel {
+struct Choice: PageModel, MustacheParent {
     let value: String
     let label: String
     var selected = false
+
+    /// Without `Mirror` (decision 38): a board lists about forty choices.
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": value
+        case "label": label
+        case "selected": selected
+        default: nil
+        }
+    }
 }
 
 /// One point of the 1–7 scale with its meaning, for the score picker (`score-picker.mustache`), whose including model
