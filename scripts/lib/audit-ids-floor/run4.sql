@@ -1,0 +1,10 @@
+PRAGMA foreign_keys = ON;
+PRAGMA cache_size = -262144;
+PRAGMA temp_store = MEMORY;
+ATTACH 'src.sqlite' AS s;
+BEGIN;
+DROP INDEX audit_events_subject;
+INSERT INTO main.audit_events SELECT * FROM s.ae4 WHERE 1;
+INSERT INTO main.audit_event_personal SELECT * FROM s.aep4 WHERE 1;
+CREATE INDEX audit_events_subject ON audit_events (subject_type, subject_id, sequence);
+COMMIT;
