@@ -1,6 +1,6 @@
 -- sqlite3 src.sqlite < mk.sql, next to old-import.sqlite: a database imported before decision 40 (version 4 ids).
 -- Builds ae4/aep4 (the audit tables as imported) and ae7/aep7 (the same rows, ids rewritten as version 7 in sequence order).
--- Then: cp a migrated empty database to x.sqlite; /usr/bin/time -f '%U user %S sys %e wall' sqlite3 x.sqlite < run7.sql (or run4, run4f).
+-- Then: cp a migrated empty database to x.sqlite; run.sh 7 (or run.sh 4, run.sh 4 DEFAULT).
 ATTACH 'old-import.sqlite' AS o;
 PRAGMA cache_size = -262144;
 BEGIN;
