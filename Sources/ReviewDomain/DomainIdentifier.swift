@@ -10,8 +10,9 @@ where RawValue == UUID {
 }
 
 extension DomainIdentifier {
-    /// A new, random identifier (a version 4 UUID, ``SecureRandom/uuid()``).
-    public init() { self.init(rawValue: SecureRandom.uuid()) }
+    /// A new identifier: random (a version 4 UUID, ``SecureRandom/uuid()``), or time-ordered (version 7) inside a bulk
+    /// import (``SecureRandom/timeOrdered``, decision 40).
+    public init() { self.init(rawValue: SecureRandom.identifier()) }
 
     public init(from decoder: any Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(UUID.self))

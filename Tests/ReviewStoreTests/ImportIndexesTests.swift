@@ -139,6 +139,38 @@ struct ImportIndexesTests {
         #expect(SQLValue.id(nil as RatingID?).sqliteData == .null)
     }
 
+    /// Every row an import creates has a time-ordered id (decision 40), each id once; rows the store made before it keep
+    /// their random ones; the chain verifies.
+    @Test("the rows an import creates have version 7 ids, all different, and the chain verifies", arguments: TestBackend.allCases)
+    func importedIDsAreTimeOrdered(_ backend: TestBackend) async throws {
+        let rows = try RatingsCSV.parse(String(contentsOf: Self.sample, encoding: .utf8)).get()
+        try await withStore(backend) { store in
+            let started = SecureRandom.currentMilliseconds()
+            let summary = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "sample")
+            #expect(summary.disputesOpened > 0)
+            #expect(try await store.audit.verify().isIntact)
+            let system = "00000000-0000-0000-0000-000000000001"
+            var all: [String] = []
+            for (table, column) in [("organisations", "id"), ("users", "id"), ("candidates", "id"), ("observations", "id"), ("ratings", "id"),
+                                    ("cases", "id"), ("audit_events", "id"), ("audit_event_personal", "event_id")] {
+                let ids = try await store.withRawDatabase { db in
+                    try await db.raw("SELECT \(ident: column) AS id FROM \(ident: table)").all().map { try $0.decode(column: "id", as: UUID.self) }
+                }.filter { $0.lowercasedString != system }
+                #expect(!ids.isEmpty, "\(table) has imported rows")
+                for id in ids {
+                    let bytes = withUnsafeBytes(of: id.uuid) { Array($0) }
+                    #expect(bytes[6] >> 4 == 7 && bytes[8] >> 6 == 0b10, "\(table) \(id.lowercasedString) is a version 7 UUID")
+                    let stamp = bytes.prefix(6).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                    #expect(stamp >= started && stamp <= SecureRandom.currentMilliseconds(), "\(table): made during the import")
+                }
+                if table != "audit_event_personal" { all += ids.map(\.lowercasedString) }
+            }
+            #expect(Set(all).count == all.count, "no id twice across the tables")
+            // Outside an import, ids stay random (version 4).
+            #expect(withUnsafeBytes(of: CaseID().rawValue.uuid) { $0[6] >> 4 } == 4)
+        }
+    }
+
     /// How many rows each table an import fills holds.
     static func rowCounts(_ store: ReviewStore) async throws -> [Int] {
         var counts: [Int] = []
