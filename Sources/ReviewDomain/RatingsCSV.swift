@@ -88,6 +88,11 @@ public enum RatingsCSV {
             if source == .employer, let organisation = texts["rater_organisation"], let employer = texts["employer"], organisation != employer {
                 rowProblems.append(Problem(line: record.line, column: "rater_organisation", reason: "an employer rating must come from the candidate's employer (“\(employer)”), not “\(organisation)”"))
             }
+            for (column, what) in [("candidate_name", "The candidate's name"), ("rater", "The rater's name")] {
+                if let name = texts[column], let problem = PersonName.problem(name, what) {
+                    rowProblems.append(Problem(line: record.line, column: column, reason: problem))
+                }
+            }
             if let tooLong = FreeText.tooLong(texts["rationale"], "The rationale") {
                 rowProblems.append(Problem(line: record.line, column: "rationale", reason: tooLong))
             }

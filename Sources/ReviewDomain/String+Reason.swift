@@ -27,3 +27,23 @@ public enum FreeText {
         return "\(what) is longer than \(maximumLength) characters (\(text.count)); at most \(maximumLength) are kept. Shorten it and send it again."
     }
 }
+
+/// A person's name as shown to others (a candidate's, a user's): at most ``maximumLength`` characters, with no control
+/// or format characters. A right-to-left override in a name could disguise which account a second administrator
+/// approves, and a line break or U+0001 has no place in a name (the hostile test of decision 41).
+public enum PersonName {
+    /// Characters at most.
+    public static let maximumLength = 200
+
+    /// Words saying what is wrong with `name`, described as `what` ("The candidate's name"); `nil` when it is fine.
+    public static func problem(_ name: String, _ what: String) -> String? {
+        let count = name.prefix(maximumLength + 1).count
+        if count > maximumLength {
+            return "\(what) is longer than \(maximumLength) characters; shorten it."
+        }
+        if name.unicodeScalars.contains(where: { [.control, .format].contains($0.properties.generalCategory) }) {
+            return "\(what) contains an invisible control or direction character; type the name again without it."
+        }
+        return nil
+    }
+}

@@ -203,6 +203,16 @@ struct CasesCommand: AsyncParsableCommand {
     @Option(help: "Run the query this many times and print latency percentiles to standard error (benchmarking).")
     var timingRuns = 0
 
+    /// The API's bounds (``PageRequest``): a page from 1 to 1,000,000 of 1 to 500 cases, refused in words otherwise.
+    func validate() throws {
+        guard (1...PageRequest.maximumNumber).contains(page) else {
+            throw ValidationError("--page must be a page number from 1 to \(PageRequest.maximumNumber), not \(page).")
+        }
+        guard (1...PageRequest.maximumSize).contains(pageSize) else {
+            throw ValidationError("--page-size must be from 1 to \(PageRequest.maximumSize) cases, not \(pageSize).")
+        }
+    }
+
     func run() async throws {
         guard let state = Case.State(rawValue: state) else {
             throw ValidationError("Unknown state “\(self.state)”: use one of \(Case.State.allCases.map(\.rawValue).joined(separator: ", ")).")

@@ -122,4 +122,18 @@ extension RatingsCSVTests {
         #expect(list.problems.map(\.line) == [2] && list.problems.first?.column == "rationale")
         #expect(list.problems.first?.description.contains("NUL character") == true)
     }
+
+    @Test("a name with an invisible control or direction character, or over 200 characters, is refused with its line and column",
+          arguments: [("candidate_name", "Ann\u{202E}eb"), ("candidate_name", String(repeating: "n", count: 201)), ("rater", "Rater\u{1}")])
+    func namesAreNames(column: String, value: String) throws {
+        var fields = RatingsCSV.splitRecords(Self.good)[0].fields
+        fields[RatingsCSV.columns.firstIndex(of: column)!] = value
+        let text = [Self.header, fields.map(RatingsCSV.escape).joined(separator: ",")].joined(separator: "\n")
+        guard case .failure(let list) = RatingsCSV.parse(text) else {
+            Issue.record("the name \(value.debugDescription) was accepted")
+            return
+        }
+        #expect(list.problems.contains { $0.line == 2 && $0.column == column }, "\(list.problems)")
+        #expect(PersonName.problem("Séance O'Brien-Łukasz", "The name") == nil)
+    }
 }

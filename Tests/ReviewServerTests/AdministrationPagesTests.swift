@@ -48,6 +48,11 @@ import Testing
                 uri: "/api/v1/users", method: .post, headers: fixture.headers(.administrator, json: true),
                 body: ByteBuffer(string: #"{"name":"Nell Newlead","username":"nell","password":"a long enough password","role":"lead","organisationId":"\#(orgID)"}"#))
             #expect(created.status == .created)
+            // A name that hides a direction override (it could disguise whose reset a second administrator approves).
+            let disguised = try await client.execute(
+                uri: "/api/v1/users", method: .post, headers: fixture.headers(.administrator, json: true),
+                body: ByteBuffer(string: #"{"name":"Nell \u202eEvil","username":"nell2","password":"a long enough password","role":"lead","organisationId":"\#(orgID)"}"#))
+            #expect(disguised.status == .unprocessableContent && String(buffer: disguised.body).contains("direction character"))
             let (status, html, _) = try await PagesTests.page(client, fixture, "/users", as: .administrator)
             #expect(status == .ok)
             let text = Self.words(html)

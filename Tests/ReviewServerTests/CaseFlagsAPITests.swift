@@ -65,6 +65,12 @@ import Testing
                                                   headers: fixture.headers(.lead, json: true),
                                                   body: ByteBuffer(string: #"{"caseIds":["a\u0000"]}"#))
             #expect(nested.status == .badRequest && String(buffer: nested.body).contains("NUL character"))
+            // In a query parameter too (the hostile test of decision 41: `q=a%00b` searched for "a"), API and pages alike.
+            for uri in ["/api/v1/cases?q=fenn%00NOMATCH", "/board?q=%00", "/api/v1/cases?state=open&q=%00"] {
+                let refused = try await client.execute(uri: uri, method: .get, headers: fixture.headers(.lead))
+                #expect(refused.status == .badRequest && String(buffer: refused.body).contains("NUL character"), "\(uri): \(refused.status)")
+            }
+            #expect(try await client.execute(uri: "/api/v1/cases?q=%2500", method: .get, headers: fixture.headers(.lead)).status == .ok)
             // A long unknown field is named, cut short.
             let long = String(repeating: "x", count: 10_000)
             let unknown = try await client.execute(uri: "/api/v1/cases/moderation-requests", method: .post,

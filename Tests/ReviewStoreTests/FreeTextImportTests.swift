@@ -27,4 +27,26 @@ struct FreeTextImportTests {
             #expect(try await store.count("SELECT COUNT(*) AS n FROM ratings") == 0)
         }
     }
+
+    /// The hostile test of decision 41: a row naming the accrediting body (or a panel) as the candidate's employer filed
+    /// the candidate, the observation and the dispute under the assessors.
+    @Test(arguments: TestBackend.allCases)
+    func aCandidatesEmployerMustBeAnEmployer(_ backend: TestBackend) async throws {
+        try await withStore(backend) { store in
+            let rows = try ImportAndConcurrencyTests.sampleRows()
+            let r = rows[0]
+            let body = try #require(rows.first { $0.source == .assessor }?.raterOrganisation)
+            let wrong = RatingsCSV.Row(
+                line: r.line, observationRef: r.observationRef, candidateRef: r.candidateRef, candidateName: r.candidateName,
+                registrationNumber: r.registrationNumber, employer: body, observationDate: r.observationDate, scenario: r.scenario,
+                source: r.source, rater: r.rater, raterOrganisation: r.raterOrganisation, score: r.score, rationale: r.rationale, ratedAt: r.ratedAt)
+            _ = try await store.imports.importRatings(Array(rows.dropFirst()), file: "ratings.csv", sha256: "abc")
+            let before = try await store.count("SELECT COUNT(*) AS n FROM candidates")
+            let error = await #expect(throws: StoreError.self) {
+                _ = try await store.imports.importRatings([wrong], file: "again.csv", sha256: "def")
+            }
+            #expect(error?.message.contains("is not an employer") == true, "\(String(describing: error?.message))")
+            #expect(try await store.count("SELECT COUNT(*) AS n FROM candidates") == before)
+        }
+    }
 }

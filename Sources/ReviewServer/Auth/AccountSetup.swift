@@ -37,6 +37,9 @@ public struct AccountSetup: Sendable {
         guard !name.isEmpty, name.count <= 200 else {
             throw APIError(.unprocessableContent, code: .invalid, message: "Give the user a name of 1 to 200 characters.")
         }
+        if let problem = PersonName.problem(name, "The name") {
+            throw APIError(.unprocessableContent, code: .invalid, message: problem)
+        }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-_@"))
         guard (3...64).contains(username.count), username.unicodeScalars.allSatisfy(allowed.contains) else {
             throw APIError(.unprocessableContent, code: .invalid,

@@ -21,6 +21,12 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
+            // A NUL in a query parameter cannot be searched for or stored (SQLite ends a text there, so `q=a%00b` searched
+            // for "a"); refused in words for every route, as it is in JSON bodies and CSV fields.
+            if let query = request.uri.query, query.contains("%00") || query.utf8.contains(0) {
+                throw APIError(.badRequest, code: .badRequest,
+                               message: "The address contains a NUL character (%00), which no search or filter can use. Remove it and try again.")
+            }
             return try await next(request, context)
         } catch {
             return try Self.response(for: error, request: request, context: context)

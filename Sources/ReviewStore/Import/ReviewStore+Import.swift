@@ -141,6 +141,14 @@ private struct RatingsImporter {
             organisations[name] = organisation
             newOrganisations.append(organisation)
         }
+        // A candidate's employer is an employer: the accrediting body or a moderation panel named in the employer column
+        // would file the candidate, their observation and any dispute under the assessors or the moderators.
+        if let row = rows.first(where: { organisations[$0.employer].map { $0.kind != .employer } ?? false }) {
+            throw StoreError(.constraintViolation, """
+                line \(row.line): the employer "\(row.employer)" is not an employer but \(organisations[row.employer]!.kind.rawValue.replacingOccurrences(of: "_", with: " ")); \
+                name the candidate's employer.
+                """)
+        }
         let body = rows.first.flatMap { row in organisations[row.raterOrganisation].flatMap { $0.kind == .employer ? nil : $0 } }
             ?? organisations.values.sorted { $0.name < $1.name }.first { $0.kind == .accreditingBody }
 
