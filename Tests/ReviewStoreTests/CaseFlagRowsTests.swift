@@ -32,9 +32,10 @@ struct CaseFlagRowsTests {
             }
             let flagged = try #require(value)
             #expect(flagged.flagCount == Self.flags)
-            // The document grows by the digits of the count and of the version, not by a flag's worth per flag.
+            // The document grows by the digits of the count and of the version, and its times may gain fractional digits
+            // (a flaky bound of 8 met 10 on PostgreSQL once) — not by a flag's worth (~60 characters) per flag.
             let growth = try #require(sizes[Self.flags]) - (try #require(sizes[10]))
-            #expect(growth <= 8, "\(backend): the document grew by \(growth) characters from 10 to \(Self.flags) flags (\(sizes))")
+            #expect(growth <= 40, "\(backend): the document grew by \(growth) characters from 10 to \(Self.flags) flags (\(sizes))")
             #expect(try await store.count("SELECT COUNT(*) AS n FROM case_flags") == Self.flags)
             // Read back in pages, oldest first, the last page as the first.
             let last = try await store.records.cases.flags(of: flagged.id, offset: Self.flags - 5, limit: 50)
