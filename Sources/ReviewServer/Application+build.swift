@@ -147,7 +147,7 @@ public func buildApplication(
     }
     var app = Application(
         responder: MethodOverrideResponder(router.buildResponder()),
-        server: .http1(configuration: .init(additionalChannelHandlers: [configuration.connections.tracker(), ExpectContinueHandler()], idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),
+        server: .http1(configuration: .init(additionalChannelHandlers: [configuration.connections.tracker(), LargeReads(), ExpectContinueHandler()], idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: configuration.serverName

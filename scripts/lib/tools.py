@@ -4,6 +4,7 @@ pip modules) when it is missing, and a headless Chromium driven by Selenium.
 Used by scripts/test-browser.py, scripts/test-pages.py and scripts/check-stats.py (Python standard library only,
 until a module is installed).
 """
+import importlib.util
 import os, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,13 +33,19 @@ def ensure_debian(packages, log):
 
 
 def ensure_pip(modules, log, no_deps=False):
-    """Installs with pip the packages of `modules` ({module: package}) that cannot be imported."""
-    missing = []
-    for module, package in modules.items():
+    """Installs with pip the packages of `modules` ({module: package}) that are not installed.
+
+    Looks for them without importing them: pip may replace a package that is already there (installing scikit-learn
+    beside a numpy 2 that the machine's scipy cannot use brings numpy 1.26 in), and a module imported before the
+    install would stay in this process at the old version while its submodules load at the new one — on a fresh
+    machine check-stats died with "module 'numpy' has no attribute '_no_nep50_warning'"."""
+    def installed(module):
         try:
-            __import__(module)
-        except ImportError:
-            missing.append(package)
+            return importlib.util.find_spec(module) is not None  # a submodule's parent is imported, not the module
+        except ModuleNotFoundError:  # its parent package is missing
+            return False
+
+    missing = [package for module, package in modules.items() if not installed(module)]
     if missing:
         log(f"installing {' '.join(missing)} (pip)")
         command = [sys.executable, "-m", "pip", "install", "-q"] + (["--no-deps"] if no_deps else [])
