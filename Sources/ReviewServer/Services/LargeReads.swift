@@ -4,12 +4,14 @@ import NIOCore
 /// of NIO's default 64 KiB: each read becomes one body part handed through Hummingbird's request stream to the
 /// handler's task, and a PATCH of 64 MiB in 64 KiB parts was a thousand hand-offs between the event loop and the task.
 /// NIO's adaptive allocator grows a connection's reads only while they fill the buffer and shrinks them again, so
-/// connections that send small requests keep small buffers; an upload holds at most Hummingbird's four buffered body
-/// parts (4 MiB) beside ``UploadBodyWriter``'s two batches. Measured in docs/benchmarks.md (issue 21's last run):
-/// a 2 GiB tus upload over loopback went from 8.2 s to 4.5 s (`sha256sum` of the file: 6.0 s), peak RSS 115 → 136 MB.
+/// connections that send small requests keep small buffers. The maximum bounds what one connection can make the server
+/// hold: NIOAsyncChannel buffers up to ten reads ahead of the handler (a refused request's body is drained through it),
+/// so 10 × 256 KiB per connection. The hostile test of decision 42 found 1 MiB let 1,000 unauthenticated connections
+/// push the server to 4.3 GB; 256 KiB keeps most of the gain (docs/benchmarks.md, issue 21's run: a 2 GiB tus upload
+/// over loopback 8.2 s with 64 KiB reads, 4.5 s with 1 MiB, 4.8 s with 256 KiB, against `sha256sum`'s 6.0 s).
 final class LargeReads: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
-    static let maximum = 1 << 20
+    static let maximum = 256 << 10
 
     func handlerAdded(context: ChannelHandlerContext) {
         context.channel.setOption(
