@@ -141,6 +141,19 @@ struct SamplerTests {
         }
     }
 
+    /// Schemathesis sent a rate of 1.175494351e-38: the reason's design weight, 1e38, overflowed `Int` and the server trapped.
+    @Test("a vanishing rate draws and explains itself without trapping")
+    func vanishingRate() async {
+        let units = Self.population(seed: 9, size: 400)
+        for rate in [1.175494351e-38, Double.leastNonzeroMagnitude, 1e-300, 1e-16] {
+            let draw = Sampler.draw(units, rate: rate, seed: 42_025_667_538, boundaryWeight: 3)
+            #expect(draw.picks.count <= 12, "rate \(rate): \(draw.picks.count) picks")
+            for pick in draw.picks {
+                #expect(pick.why.contains("design weight"), "\(pick.why)")
+            }
+        }
+    }
+
     @Test("different seeds draw different samples from the same population")
     func seedsDiffer() async {
         // 400 observations in 12 strata, 40 expected: two seeds agreeing on every pick is vanishingly unlikely.

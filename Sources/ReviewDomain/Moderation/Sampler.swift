@@ -318,7 +318,8 @@ public enum Sampler {
             guard value > 0, value.isFinite else { return "\(value)" }
             let scale = pow(10, 3 - floor(log10(value)))
             let rounded = (value * scale).rounded() / scale
-            return rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)"
+            // A whole number within Int's range as an integer; a design weight of 1e38 (a rate of 1e-38) trapped in `Int`.
+            return rounded == rounded.rounded() && rounded < 1e15 ? "\(Int(rounded))" : "\(rounded)"
         }
         let own = stratum.merged
             ? " (\(unit.employerName ?? unit.employerID.description) × \(unit.assessorName ?? unit.assessorID?.description ?? "no assessor"))" : ""
