@@ -98,3 +98,87 @@ extension CaseSummaryRepresentation: JSONWritable {
         writer.endObject()
     }
 }
+
+/// The list for a viewer who reviews nothing blind, written straight from the stored rows (decision 43): the same
+/// JSON as a ``Page`` of ``CaseSummaryRepresentation``s with `blind` false (checked against it in
+/// `CaseListRowsTests`), without building a summary or a representation per row.
+enum CaseSummaryRowsJSON {
+    /// Writes up to `page.size` rows of `rows` as a page; one more row only says that another page follows.
+    static func page(_ rows: inout CaseSummaryRows, page: PageRequest, showCalibration: Bool, showPanel: Bool, now: Date) throws -> JSONWriter {
+        var writer = JSONWriter(capacity: 1_024 + page.size * 900)
+        writer.beginObject()
+        writer.key("items")
+        writer.beginArray()
+        var written = 0, more = false
+        while try rows.next() {
+            guard written < page.size else {
+                more = true
+                break
+            }
+            try write(rows, to: &writer, showCalibration: showCalibration, showPanel: showPanel, now: now)
+            written += 1
+        }
+        writer.endArray()
+        writer.field("nextPage", more ? page.number + 1 : nil)
+        writer.field("page", page.number)
+        writer.field("pageSize", page.size)
+        writer.endObject()
+        return writer
+    }
+
+    /// One row, its fields in the representation's order. Every value is read (and checked) before any is written,
+    /// so a damaged row fails as it does when read into a ``CaseSummary``, whatever this viewer is shown.
+    private static func write(_ row: CaseSummaryRows, to writer: inout JSONWriter, showCalibration: Bool, showPanel: Bool, now: Date) throws {
+        let (caseID, observationID, employerID, openedBy) = (try row.caseID(), try row.observationID(), try row.employerID(), try row.openedBy())
+        let (kind, state, round, version) = (try row.kind(), try row.state(), try row.round(), try row.version())
+        let (calibrationScore, outcomeScore) = (try row.calibrationScore(), try row.outcomeScore())
+        let (employerScore, assessorScore) = (try row.employerScore(), try row.assessorScore())
+        let (openedAt, updatedAt, due) = (try row.openedAt(), try row.updatedAt(), try row.earliestDueAt())
+        let (reference, candidateName, employerName) = (try row.reference(), try row.candidateName(), try row.employerName())
+        let (recordingStatus, reasons, moderators) = (try row.recordingStatus(), try row.reasons(), try row.moderatorIDs())
+        writer.beginObject()
+        writer.field("assessorScore", assessorScore)
+        writer.field("blind", false)
+        writer.field("calibrationScore", showCalibration ? calibrationScore : nil)
+        writer.field("candidateName", candidateName)
+        writer.field("earliestDueAt", showPanel ? due : nil)
+        writer.field("employerId", employerID)
+        writer.field("employerName", employerName)
+        writer.field("employerScore", employerScore)
+        writer.field("id", caseID)
+        writer.field("kind", kind.rawValue)
+        if showPanel {
+            writer.field("moderatorCount", moderators.count)
+            writer.key("moderatorIds")
+            writer.beginArray()
+            for id in moderators { writer.string(id) }
+            writer.endArray()
+        }
+        writer.field("observationId", observationID)
+        writer.field("openedAt", openedAt)
+        writer.field("openedBy", openedBy)
+        writer.field("outcomeScore", outcomeScore)
+        writer.field("overdue", showPanel ? due.map { $0 < now } ?? false : nil)
+        writer.key("reasons")
+        writer.beginArray()
+        for reason in reasons where showCalibration || reason != .calibration { writer.string(reason.rawValue) }
+        writer.endArray()
+        writer.field("recordingStatus", recordingStatus)
+        writer.field("reference", reference)
+        writer.field("round", round)
+        writer.field("state", state.rawValue)
+        writer.field("updatedAt", updatedAt)
+        writer.field("version", version)
+        writer.endObject()
+    }
+}
+
+extension JSONWriter {
+    mutating func string(_ text: RowText) { text.withUTF8 { string(utf8: $0) } }
+
+    mutating func field(_ name: StaticString, _ text: RowText?) {
+        guard let text else { return }
+        key(name)
+        string(text)
+    }
+}

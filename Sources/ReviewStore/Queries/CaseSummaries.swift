@@ -208,12 +208,43 @@ enum CaseSummaries {
         try await refresh(.all, on: db, dialect: dialect)
     }
 
-    /// The columns a list reads, in the order ``summary(_:)`` reads them by position.
-    static let columns = [
-        "case_id", "observation_id", "employer_id", "kind", "state", "round", "version", "calibration", "calibration_score", "reasons",
-        "outcome_score", "opened_by", "opened_at", "updated_at", "reference", "candidate_name", "employer_name", "employer_score",
-        "assessor_score", "recording_status", "moderator_ids", "earliest_due_at",
-    ]
+    /// The columns a list reads, by their position in ``selectColumns`` (``summary(_:)`` and ``CaseSummaryRows`` read
+    /// them by position).
+    enum Column: Int, CaseIterable {
+        case caseID, observationID, employerID, kind, state, round, version, calibration, calibrationScore, reasons
+        case outcomeScore, openedBy, openedAt, updatedAt, reference, candidateName, employerName, employerScore
+        case assessorScore, recordingStatus, moderatorIDs, earliestDueAt
+
+        /// The column's name in `case_summaries`.
+        var name: String {
+            switch self {
+            case .caseID: "case_id"
+            case .observationID: "observation_id"
+            case .employerID: "employer_id"
+            case .kind: "kind"
+            case .state: "state"
+            case .round: "round"
+            case .version: "version"
+            case .calibration: "calibration"
+            case .calibrationScore: "calibration_score"
+            case .reasons: "reasons"
+            case .outcomeScore: "outcome_score"
+            case .openedBy: "opened_by"
+            case .openedAt: "opened_at"
+            case .updatedAt: "updated_at"
+            case .reference: "reference"
+            case .candidateName: "candidate_name"
+            case .employerName: "employer_name"
+            case .employerScore: "employer_score"
+            case .assessorScore: "assessor_score"
+            case .recordingStatus: "recording_status"
+            case .moderatorIDs: "moderator_ids"
+            case .earliestDueAt: "earliest_due_at"
+            }
+        }
+    }
+
+    static let columns = Column.allCases.map(\.name)
 
     static let selectColumns = columns.map { "s.\($0)" }.joined(separator: ", ")
 

@@ -199,7 +199,7 @@ extension RecordStore {
         }
     }
 
-    private func summaryConditions(_ filter: CaseFilter) -> [SQLQueryString] {
+    func summaryConditions(_ filter: CaseFilter) -> [SQLQueryString] {
         let dialect = context.dialect
         var conditions: [SQLQueryString] = []
         if let state = filter.state { conditions.append("s.state = \(bind: state.rawValue)") }

@@ -13,6 +13,8 @@ actor SQLitePool {
     private let capacity: Int
     private let threadPool: NIOThreadPool
     private let logger: Logger
+    /// Read connections driven through SQLite's C API, on the same threads (``read(_:_:_:)``).
+    private let readers: SQLiteReaders
     private var idle: [SQLiteConnection] = []
     private var opened = 0
     private var waiters: [CheckedContinuation<SQLiteConnection, any Error>] = []
@@ -40,7 +42,20 @@ actor SQLitePool {
         self.capacity = capacity
         self.logger = logger
         self.threadPool = NIOThreadPool(numberOfThreads: capacity)
+        self.readers = SQLiteReaders(path: path)
         threadPool.start()
+    }
+
+    /// Runs `sql` on a read connection (``SQLiteReaders``) in one trip to the pool's threads, handing its rows to
+    /// `body` there: a page written as its rows are stepped, with no hop per row and no pooled connection leased.
+    nonisolated func read<R: Sendable>(
+        _ sql: String, _ binds: [SQLiteData], _ body: @escaping @Sendable (inout StoredRows) throws -> R
+    ) async throws -> R {
+        do {
+            return try await threadPool.runIfActive { [readers] in try readers.read(sql, binds, body) }
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw StoreError(.unavailable, "The store is shut down.")
+        }
     }
 
     /// Runs `body` with a connection leased for its duration.
@@ -149,6 +164,7 @@ actor SQLitePool {
         waiters = []
         for connection in idle { try? await connection.close() }
         idle = []
+        readers.shutdown()
         try? await threadPool.shutdownGracefully()
     }
 }

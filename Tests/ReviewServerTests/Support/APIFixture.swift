@@ -153,6 +153,20 @@ struct APIFixture {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Runs `test` with the fixture's store, then shuts it and removes the directory (as ``withClient(_:)`` does).
+    static func withStore(_ test: (APIFixture) async throws -> Void) async throws {
+        let fixture = try await make()
+        do {
+            try await test(fixture)
+        } catch {
+            await fixture.store.shutdown()
+            try? FileManager.default.removeItem(at: fixture.directory)
+            throw error
+        }
+        await fixture.store.shutdown()
+        try? FileManager.default.removeItem(at: fixture.directory)
+    }
+
     func headers(_ caller: Caller?, json: Bool = false) -> HTTPFields {
         var fields: HTTPFields = [:]
         if let caller { fields[.authorization] = "Bearer \(tokens[caller]!)" }

@@ -1,0 +1,250 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import VaporCSQLite
+
+/// Read connections to the store's SQLite file driven through SQLite's C API, for the pages people wait on (issue 21
+/// item 1, decision 43): a statement prepared once per connection and kept, stepped row by row with each row's values
+/// read in place (no `SQLiteRow`, no `String` per value) by a caller that writes its response as the rows go by.
+///
+/// They are the same SQLite library sqlite-nio links (its `sqlite_nio_` symbols), so its file locks are shared with
+/// the pool's connections; each is opened `query_only`, so nothing written through it can change the file. A
+/// connection is used by one thread at a time: ``read(_:_:_:)`` takes one from the idle ones (or opens one) and
+/// gives it back. The caller runs it on the pool's thread pool, so there are never more than its threads.
+final class SQLiteReaders: Sendable {
+    private let path: String
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var idle: [ReadConnection] = []
+        var isShutDown = false
+    }
+
+    init(path: String) { self.path = path }
+
+    /// Runs `sql` with `binds` on a read connection and hands its rows to `body` (on the calling thread).
+    func read<R>(_ sql: String, _ binds: [SQLiteData], _ body: (inout StoredRows) throws -> R) throws -> R {
+        let connection = try lease()
+        defer { release(connection) }
+        let statement = try connection.statement(sql)
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        for (index, value) in binds.enumerated() {
+            try connection.check(Self.bind(value, at: Int32(index + 1), to: statement))
+        }
+        var rows = StoredRows(statement: statement)
+        return try body(&rows)
+    }
+
+    private func lease() throws -> ReadConnection {
+        enum Lease { case shutDown, idle(ReadConnection), none }
+        let lease = state.withLockedValue { state -> Lease in
+            guard !state.isShutDown else { return .shutDown }
+            return state.idle.popLast().map(Lease.idle) ?? .none
+        }
+        switch lease {
+        case .shutDown: throw StoreError(.unavailable, "The store is shut down.")
+        case .idle(let connection): return connection
+        case .none: return try ReadConnection(path: path)
+        }
+    }
+
+    private func release(_ connection: ReadConnection) {
+        let kept = state.withLockedValue { state in
+            guard !state.isShutDown else { return false }
+            state.idle.append(connection)
+            return true
+        }
+        if !kept { connection.close() }
+    }
+
+    /// Closes the idle connections now and the busy ones when they are given back.
+    func shutdown() {
+        let idle = state.withLockedValue { state in
+            state.isShutDown = true
+            defer { state.idle = [] }
+            return state.idle
+        }
+        for connection in idle { connection.close() }
+    }
+
+    /// `query` as SQLite text with `?` placeholders and its binds, as SQLKit would send it to a pool connection.
+    static func serialize(_ query: SQLQueryString) -> (sql: String, binds: [any Encodable & Sendable]) {
+        SerializingDatabase().serialize(query)
+    }
+
+    /// SQLKit serialises against a database (for its dialect); this one only serialises.
+    private struct SerializingDatabase: SQLDatabase {
+        var logger: Logger { Logger(label: "obsreview.sqlite-readers") }
+        var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
+        var dialect: any SQLDialect { SQLiteDialect() }
+
+        func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+            eventLoop.makeFailedFuture(StoreError(.database, "The database operation failed."))
+        }
+    }
+
+    private static func bind(_ value: SQLiteData, at index: Int32, to statement: OpaquePointer) -> Int32 {
+        switch value {
+        case .integer(let value): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
+        case .float(let value): sqlite_nio_sqlite3_bind_double(statement, index, value)
+        case .text(let value):
+            sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), transient, UInt8(SQLITE_UTF8))
+        case .blob(let value):
+            value.withUnsafeReadableBytes {
+                sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient)
+            }
+        case .null: sqlite_nio_sqlite3_bind_null(statement, index)
+        }
+    }
+}
+
+/// SQLite copies a value bound with this destructor.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// One read connection and the statements prepared on it, kept until it closes.
+final class ReadConnection: @unchecked Sendable {
+    // Unchecked: used by one thread at a time, handed over under ``SQLiteReaders``' lock.
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    /// Statements kept per connection: the lists' filters and sorts make a few dozen shapes; past this the cache
+    /// starts again rather than grow with every combination of ids a filter might name.
+    private static let keptStatements = 64
+
+    init(path: String) throws {
+        var handle: OpaquePointer?
+        // No SQLITE_OPEN_CREATE: the pool's connections made the file; a reader never makes an empty one.
+        let opened = sqlite_nio_sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        self.handle = handle
+        guard opened == SQLITE_OK else {
+            let error = SQLiteReadError(code: opened, message: handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open")
+            close()
+            throw error.storeError
+        }
+        do {
+            // The pool's pragmas that matter to a reader (SQLitePool.open); `query_only` refuses any write.
+            for pragma in [
+                "PRAGMA query_only = ON", "PRAGMA busy_timeout = \(SQLitePool.busyTimeoutMilliseconds)",
+                "PRAGMA mmap_size = 268435456", SQLitePool.cacheSize, "PRAGMA temp_store = MEMORY",
+            ] {
+                try check(sqlite_nio_sqlite3_exec(handle, pragma, nil, nil, nil))
+            }
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// `sql` prepared on this connection, kept for the next time (SQLite prepares it again itself after a schema change).
+    func statement(_ sql: String) throws -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        if statements.count >= Self.keptStatements { finalizeAll() }
+        var statement: OpaquePointer?
+        try check(sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil))
+        guard let statement else { throw StoreError(.database, "The database operation failed.") }
+        statements[sql] = statement
+        return statement
+    }
+
+    func check(_ code: Int32) throws {
+        guard code != SQLITE_OK else { return }
+        throw SQLiteReadError(code: code, message: handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "").storeError
+    }
+
+    private func finalizeAll() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements = [:]
+    }
+
+    func close() {
+        finalizeAll()
+        if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    deinit { close() }
+}
+
+/// An SQLite result code from a read connection, kept as the cause of the ``StoreError`` people are shown.
+struct SQLiteReadError: Error, CustomStringConvertible {
+    let code: Int32
+    let message: String
+
+    var description: String { "SQLite error \(code): \(message)" }
+
+    /// The same mapping as sqlite-nio's errors (``StoreError/from(sqlite:)``) for what a read can meet.
+    var storeError: StoreError {
+        switch code & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED: StoreError(.unavailable, "The database is busy; try again.", cause: self)
+        case SQLITE_FULL: StoreError(.storageFull, StoreError.storageFullMessage, cause: self)
+        default: StoreError(.database, "The database operation failed.", cause: self)
+        }
+    }
+}
+
+/// The rows of a statement on a read connection, read in place: a row's values are valid until ``next()`` moves on.
+public struct StoredRows {
+    let statement: OpaquePointer
+
+    /// Moves to the next row; `false` after the last.
+    public mutating func next() throws(StoreError) -> Bool {
+        let code = sqlite_nio_sqlite3_step(statement)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let message = String(cString: sqlite_nio_sqlite3_errmsg(sqlite_nio_sqlite3_db_handle(statement)))
+            throw SQLiteReadError(code: code, message: message).storeError
+        }
+    }
+
+    /// The column's name in the statement (for checks and errors).
+    func name(_ index: Int32) -> String { sqlite_nio_sqlite3_column_name(statement, index).map { String(cString: $0) } ?? "" }
+
+    func isNull(_ index: Int32) -> Bool { sqlite_nio_sqlite3_column_type(statement, index) == SQLITE_NULL }
+
+    /// The text at `index` as SQLite holds it (up to its first NUL, as sqlite-nio reads it), `nil` for NULL; a value
+    /// of another type is a `corruptData` error naming `name`.
+    func text(_ index: Int32, _ name: String) throws(StoreError) -> UnsafeBufferPointer<UInt8>? {
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case SQLITE_NULL: return nil
+        case SQLITE_TEXT:
+            guard let bytes = sqlite_nio_sqlite3_column_text(statement, index) else { return nil }
+            return UnsafeBufferPointer(start: bytes, count: strlen(bytes))
+        default: throw mismatch(index, name, "text")
+        }
+    }
+
+    func integer(_ index: Int32, _ name: String) throws(StoreError) -> Int? {
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case SQLITE_NULL: return nil
+        case SQLITE_INTEGER: return Int(sqlite_nio_sqlite3_column_int64(statement, index))
+        default: throw mismatch(index, name, "an integer")
+        }
+    }
+
+    /// A time column as sqlite-kit's decoder reads it (`Date(sqliteData:)`), rounded to the millisecond as written.
+    func time(_ index: Int32, _ name: String) throws(StoreError) -> Date? {
+        let data: SQLiteData
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case SQLITE_NULL: return nil
+        case SQLITE_FLOAT: data = .float(sqlite_nio_sqlite3_column_double(statement, index))
+        case SQLITE_INTEGER: data = .integer(Int(sqlite_nio_sqlite3_column_int64(statement, index)))
+        case SQLITE_TEXT: data = .text(String(cString: sqlite_nio_sqlite3_column_text(statement, index)))
+        default: throw mismatch(index, name, "a time")
+        }
+        guard let date = Date(sqliteData: data) else { throw StoreError(.corruptData, "Column \(name) holds \(data), which is not a time.") }
+        return Dialect.normalised(date)
+    }
+
+    private func mismatch(_ index: Int32, _ name: String, _ expected: String) -> StoreError {
+        StoreError(.corruptData, "Column \(name) holds a value of SQLite type \(sqlite_nio_sqlite3_column_type(statement, index)), which is not \(expected).")
+    }
+}
