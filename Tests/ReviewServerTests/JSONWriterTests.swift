@@ -58,4 +58,36 @@ import Testing
         writer.string("a\"b\\c\u{0}\u{1F}\n\t/😀")
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #""a\"b\\c\u0000\u001f\n\t/😀""#)
     }
+
+    @Test("times by arithmetic: the same text as the C library's gmtime for 100,000 seconds from year 1 to 9999, and no trap at the ends")
+    func timesByArithmetic() {
+        var random = SplitMix64(seed: 35)
+        func written(_ date: Date) -> String {
+            var writer = JSONWriter()
+            writer.time(date)
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
+        func gmtime(_ seconds: Int) -> String {
+            var value = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&value, &parts)
+            return String(format: "\"%04d-%02d-%02dT%02d:%02d:%02dZ\"", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                          parts.tm_hour, parts.tm_min, parts.tm_sec)
+        }
+        let edges = [0, -1, 59, 86_399, 86_400, -86_400, -86_401, 951_782_400, 951_868_799, 4_107_542_400, -62_135_596_800, 253_402_300_799,
+                     -2_203_891_200, 1_709_164_800]  // 1970, leap days of 2000 and 2100 (not leap), years 1 and 9999, 1900, 2024
+        let draws = (0..<100_000).map { _ in -62_135_596_800 + random.below(315_537_897_600) }
+        var mismatches: [String] = []
+        for seconds in edges + draws {
+            let fraction = Double(random.below(1000)) / 1000
+            let ours = written(Date(timeIntervalSince1970: Double(seconds) + fraction)), theirs = gmtime(seconds)
+            if ours != theirs { mismatches.append("\(seconds): \(ours) vs \(theirs)") }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) differ, e.g. \(mismatches.prefix(5))")
+        // A damaged time (infinite, not a number, beyond year 9999) is written, not trapped on.
+        #expect(written(Date(timeIntervalSince1970: .infinity)) == "\"1970-01-01T00:00:00Z\"")
+        #expect(written(Date(timeIntervalSince1970: .nan)) == "\"1970-01-01T00:00:00Z\"")
+        #expect(written(Date(timeIntervalSince1970: 1e300)) == "\"9999-12-31T23:59:59Z\"")
+        #expect(written(Date(timeIntervalSince1970: -1e300)) == "\"0001-01-01T00:00:00Z\"")
+    }
 }

@@ -23,7 +23,8 @@ public struct JSONWriter: Sendable {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -68,26 +69,39 @@ public struct JSONWriter: Sendable {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    /// A time as `JSONEncoder`'s `.iso8601` writes it: UTC, to the second ("2026-02-02T02:40:00Z").
+    /// A time as `JSONEncoder`'s `.iso8601` writes it: UTC, to the second ("2026-02-02T02:40:00Z"); a time outside the
+    /// years 1 to 9999 (only a damaged value could be) is written as the nearer end of them rather than trapping.
     public mutating func time(_ value: Date) {
         separate()
-        var seconds = time_t(floor(value.timeIntervalSince1970))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        // Field by field, no array of fields: a list page writes two or three times per row.
+        let interval = value.timeIntervalSince1970
+        let seconds = interval.isFinite ? Int(min(max(interval.rounded(.down), -62_135_596_800), 253_402_300_799)) : 0
+        // The civil date of a day count by arithmetic (Howard Hinnant's `civil_from_days`), not `gmtime_r`, which takes
+        // the time zone lock on every call: a list page writes two or three times per row.
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let second = seconds - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         bytes.append(UInt8(ascii: "\""))
-        padded(UInt(parts.tm_year + 1900), 4)
+        padded(UInt(year), 4)
         bytes.append(UInt8(ascii: "-"))
-        padded(UInt(parts.tm_mon + 1), 2)
+        padded(UInt(month), 2)
         bytes.append(UInt8(ascii: "-"))
-        padded(UInt(parts.tm_mday), 2)
+        padded(UInt(day), 2)
         bytes.append(UInt8(ascii: "T"))
-        padded(UInt(parts.tm_hour), 2)
+        padded(UInt(second / 3_600), 2)
         bytes.append(UInt8(ascii: ":"))
-        padded(UInt(parts.tm_min), 2)
+        padded(UInt(second % 3_600 / 60), 2)
         bytes.append(UInt8(ascii: ":"))
-        padded(UInt(parts.tm_sec), 2)
-        bytes.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
+        padded(UInt(second % 60), 2)
+        bytes.append(UInt8(ascii: "Z"))
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// `key` and `value`, or nothing when `value` is absent (as `JSONEncoder` leaves out a nil property).

@@ -148,8 +148,9 @@ extension RecordStore {
         var query: SQLQueryString = "SELECT \(unsafeRaw: CaseSummaries.selectColumns) FROM case_summaries s"
         let conditions = summaryConditions(filter)
         if !conditions.isEmpty { query = query + " WHERE " + conditions.joined(separator: " AND ") }
-        // The page's bounds are bound, not written in: one statement serves every page.
-        query = query + " ORDER BY \(unsafeRaw: filter.sort.orderBy) LIMIT \(bind: page.fetch) OFFSET \(bind: page.offset)"
+        // The page's bounds are written in, not bound: SQLite prepares a statement again whenever a parameter the
+        // planner looked at is bound anew, which the bounds are (`sqlite3Reprepare`, 4% of a page in the profile).
+        query = query + " ORDER BY \(unsafeRaw: filter.sort.orderBy) LIMIT \(literal: page.fetch) OFFSET \(literal: page.offset)"
         let (sql, binds) = SQLiteReaders.serialize(query)
         let values: [SQLiteData]
         do {

@@ -32,10 +32,9 @@ final class SQLiteReaders: Sendable {
         let connection = try lease()
         defer { release(connection) }
         let statement = try connection.statement(sql)
-        defer {
-            sqlite_nio_sqlite3_reset(statement)
-            sqlite_nio_sqlite3_clear_bindings(statement)
-        }
+        // Every parameter is bound anew before each use, so the bindings are not cleared (clearing them makes SQLite
+        // prepare a statement again when the planner looked at one of them).
+        defer { sqlite_nio_sqlite3_reset(statement) }
         for (index, value) in binds.enumerated() {
             try connection.check(Self.bind(value, at: Int32(index + 1), to: statement))
         }
