@@ -110,7 +110,10 @@ public struct CaseSummaryRows {
 
     private static func match<T: RawRepresentable & CaseIterable>(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, _ type: T.Type) -> T?
     where T.RawValue == String {
-        T.allCases.first { $0.rawValue.utf8.elementsEqual(bytes) }
+        T.allCases.first { value in
+            var raw = value.rawValue
+            return raw.withUTF8 { $0.count == bytes.count && memcmp($0.baseAddress!, bytes.base.baseAddress! + bytes.startIndex, bytes.count) == 0 }
+        }
     }
 
     /// An id as the list shows it, lower case: the stored text itself when it is already that (as every write stores

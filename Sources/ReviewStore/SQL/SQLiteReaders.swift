@@ -211,7 +211,7 @@ public struct StoredRows {
 
     /// The text at `index` as SQLite holds it (up to its first NUL, as sqlite-nio reads it), `nil` for NULL; a value
     /// of another type is a `corruptData` error naming `name`.
-    func text(_ index: Int32, _ name: String) throws(StoreError) -> UnsafeBufferPointer<UInt8>? {
+    func text(_ index: Int32, _ name: @autoclosure () -> String) throws(StoreError) -> UnsafeBufferPointer<UInt8>? {
         switch sqlite_nio_sqlite3_column_type(statement, index) {
         case SQLITE_NULL: return nil
         case SQLITE_TEXT:
@@ -221,7 +221,7 @@ public struct StoredRows {
         }
     }
 
-    func integer(_ index: Int32, _ name: String) throws(StoreError) -> Int? {
+    func integer(_ index: Int32, _ name: @autoclosure () -> String) throws(StoreError) -> Int? {
         switch sqlite_nio_sqlite3_column_type(statement, index) {
         case SQLITE_NULL: return nil
         case SQLITE_INTEGER: return Int(sqlite_nio_sqlite3_column_int64(statement, index))
@@ -230,7 +230,7 @@ public struct StoredRows {
     }
 
     /// A time column as sqlite-kit's decoder reads it (`Date(sqliteData:)`), rounded to the millisecond as written.
-    func time(_ index: Int32, _ name: String) throws(StoreError) -> Date? {
+    func time(_ index: Int32, _ name: @autoclosure () -> String) throws(StoreError) -> Date? {
         let data: SQLiteData
         switch sqlite_nio_sqlite3_column_type(statement, index) {
         case SQLITE_NULL: return nil
@@ -239,11 +239,11 @@ public struct StoredRows {
         case SQLITE_TEXT: data = .text(String(cString: sqlite_nio_sqlite3_column_text(statement, index)))
         default: throw mismatch(index, name, "a time")
         }
-        guard let date = Date(sqliteData: data) else { throw StoreError(.corruptData, "Column \(name) holds \(data), which is not a time.") }
+        guard let date = Date(sqliteData: data) else { throw StoreError(.corruptData, "Column \(name()) holds \(data), which is not a time.") }
         return Dialect.normalised(date)
     }
 
-    private func mismatch(_ index: Int32, _ name: String, _ expected: String) -> StoreError {
-        StoreError(.corruptData, "Column \(name) holds a value of SQLite type \(sqlite_nio_sqlite3_column_type(statement, index)), which is not \(expected).")
+    private func mismatch(_ index: Int32, _ name: () -> String, _ expected: String) -> StoreError {
+        StoreError(.corruptData, "Column \(name()) holds a value of SQLite type \(sqlite_nio_sqlite3_column_type(statement, index)), which is not \(expected).")
     }
 }
