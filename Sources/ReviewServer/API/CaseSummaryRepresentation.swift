@@ -174,7 +174,12 @@ enum CaseSummaryRowsJSON {
 }
 
 extension JSONWriter {
-    mutating func string(_ text: RowText) { text.withUTF8 { string(utf8: $0) } }
+    mutating func string(_ text: RowText) {
+        switch text {
+        case .inPlace(let bytes): string(utf8: bytes)
+        case .copy(let copy): string(copy)
+        }
+    }
 
     mutating func field(_ name: StaticString, _ text: RowText?) {
         guard let text else { return }
