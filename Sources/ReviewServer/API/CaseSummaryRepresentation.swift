@@ -68,7 +68,48 @@ struct CaseSummaryRepresentation: ResponseEncodable, Sendable {
 }
 
 extension CaseSummaryRepresentation: JSONWritable {
-    /// The fields in `JSONEncoder`'s sorted order, absent ones left out (checked against it in `JSONWriterTests`).
+    func write(to writer: inout JSONWriter) {
+        CaseSummaryJSON(
+            assessorScore: assessorScore, blind: blind, calibrationScore: calibrationScore, candidateName: candidateName.map(RowText.copy),
+            earliestDueAt: earliestDueAt, employerId: .copy(employerId.description), employerName: .copy(employerName), employerScore: employerScore,
+            id: .copy(id.description), kind: kind, moderatorIds: moderatorIds?.map { .copy($0.description) }, observationId: .copy(observationId.description),
+            openedAt: openedAt, openedBy: openedBy.map { .copy($0.description) }, outcomeScore: outcomeScore, overdue: overdue, reasons: reasons,
+            hidesCalibration: false, recordingStatus: recordingStatus.map(RowText.copy), reference: reference.map(RowText.copy), round: round,
+            state: state, updatedAt: updatedAt, version: version
+        ).write(to: &writer)
+    }
+}
+
+/// One case of the list as written, from a representation or straight from a stored row: the one place that knows the
+/// fields' names and order (`JSONEncoder`'s sorted order, checked against it in `JSONWriterTests`), absent ones left out.
+struct CaseSummaryJSON {
+    let assessorScore: Int?
+    let blind: Bool
+    let calibrationScore: Int?
+    let candidateName: RowText?
+    let earliestDueAt: Date?
+    let employerId: RowText
+    let employerName: RowText
+    let employerScore: Int?
+    let id: RowText
+    let kind: Case.Kind?
+    /// The panel (its count is written too), for those who see it.
+    let moderatorIds: [RowText]?
+    let observationId: RowText
+    let openedAt: Date
+    let openedBy: RowText?
+    let outcomeScore: Int?
+    let overdue: Bool?
+    let reasons: [CaseSummary.Reason]?
+    /// Whether `calibration` is left out of `reasons` (for those who may not know a case is a calibration seed).
+    let hidesCalibration: Bool
+    let recordingStatus: RowText?
+    let reference: RowText?
+    let round: Int
+    let state: Case.State
+    let updatedAt: Date
+    let version: Int
+
     func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.field("assessorScore", assessorScore)
@@ -76,19 +117,29 @@ extension CaseSummaryRepresentation: JSONWritable {
         writer.field("calibrationScore", calibrationScore)
         writer.field("candidateName", candidateName)
         writer.field("earliestDueAt", earliestDueAt)
-        writer.field("employerId", employerId.description)
+        writer.field("employerId", employerId)
         writer.field("employerName", employerName)
         writer.field("employerScore", employerScore)
-        writer.field("id", id.description)
+        writer.field("id", id)
         writer.field("kind", kind?.rawValue)
-        writer.field("moderatorCount", moderatorCount)
-        writer.field("moderatorIds", moderatorIds?.map(\.description))
-        writer.field("observationId", observationId.description)
+        if let moderatorIds {
+            writer.field("moderatorCount", moderatorIds.count)
+            writer.key("moderatorIds")
+            writer.beginArray()
+            for id in moderatorIds { writer.string(id) }
+            writer.endArray()
+        }
+        writer.field("observationId", observationId)
         writer.field("openedAt", openedAt)
-        writer.field("openedBy", openedBy?.description)
+        writer.field("openedBy", openedBy)
         writer.field("outcomeScore", outcomeScore)
         writer.field("overdue", overdue)
-        writer.field("reasons", reasons?.map(\.rawValue))
+        if let reasons {
+            writer.key("reasons")
+            writer.beginArray()
+            for reason in reasons where !hidesCalibration || reason != .calibration { writer.string(reason.rawValue) }
+            writer.endArray()
+        }
         writer.field("recordingStatus", recordingStatus)
         writer.field("reference", reference)
         writer.field("round", round)
@@ -136,40 +187,13 @@ enum CaseSummaryRowsJSON {
         let (openedAt, updatedAt, due) = (try row.openedAt(), try row.updatedAt(), try row.earliestDueAt())
         let (reference, candidateName, employerName) = (try row.reference(), try row.candidateName(), try row.employerName())
         let (recordingStatus, reasons, moderators) = (try row.recordingStatus(), try row.reasons(), try row.moderatorIDs())
-        writer.beginObject()
-        writer.field("assessorScore", assessorScore)
-        writer.field("blind", false)
-        writer.field("calibrationScore", showCalibration ? calibrationScore : nil)
-        writer.field("candidateName", candidateName)
-        writer.field("earliestDueAt", showPanel ? due : nil)
-        writer.field("employerId", employerID)
-        writer.field("employerName", employerName)
-        writer.field("employerScore", employerScore)
-        writer.field("id", caseID)
-        writer.field("kind", kind.rawValue)
-        if showPanel {
-            writer.field("moderatorCount", moderators.count)
-            writer.key("moderatorIds")
-            writer.beginArray()
-            for id in moderators { writer.string(id) }
-            writer.endArray()
-        }
-        writer.field("observationId", observationID)
-        writer.field("openedAt", openedAt)
-        writer.field("openedBy", openedBy)
-        writer.field("outcomeScore", outcomeScore)
-        writer.field("overdue", showPanel ? due.map { $0 < now } ?? false : nil)
-        writer.key("reasons")
-        writer.beginArray()
-        for reason in reasons where showCalibration || reason != .calibration { writer.string(reason.rawValue) }
-        writer.endArray()
-        writer.field("recordingStatus", recordingStatus)
-        writer.field("reference", reference)
-        writer.field("round", round)
-        writer.field("state", state.rawValue)
-        writer.field("updatedAt", updatedAt)
-        writer.field("version", version)
-        writer.endObject()
+        CaseSummaryJSON(
+            assessorScore: assessorScore, blind: false, calibrationScore: showCalibration ? calibrationScore : nil, candidateName: candidateName,
+            earliestDueAt: showPanel ? due : nil, employerId: employerID, employerName: employerName, employerScore: employerScore, id: caseID,
+            kind: kind, moderatorIds: showPanel ? moderators : nil, observationId: observationID, openedAt: openedAt, openedBy: openedBy,
+            outcomeScore: outcomeScore, overdue: showPanel ? due.map { $0 < now } ?? false : nil, reasons: reasons, hidesCalibration: !showCalibration,
+            recordingStatus: recordingStatus, reference: reference, round: round, state: state, updatedAt: updatedAt, version: version
+        ).write(to: &writer)
     }
 }
 

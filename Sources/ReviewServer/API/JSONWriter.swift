@@ -1,6 +1,7 @@
 public import Foundation
 public import Hummingbird
 import NIOCore
+import ReviewDomain
 
 /// JSON written straight into bytes, for the responses people wait on (issue 21 item 1, decision 35): the cases list
 /// encoded with Foundation's `JSONEncoder` spent most of a request boxing values into containers and sorting keys.
@@ -111,19 +112,11 @@ public struct JSONWriter: Sendable {
         let comma = separating()
         let interval = value.timeIntervalSince1970
         let seconds = interval.isFinite ? Int(min(max(interval.rounded(.down), -62_135_596_800), 253_402_300_799)) : 0
-        // The civil date of a day count by arithmetic (Howard Hinnant's `civil_from_days`), not `gmtime_r`, which takes
-        // the time zone lock on every call: a list page writes two or three times per row.
+        // The civil date by arithmetic (`CivilDate`), not `gmtime_r`, which takes the time zone lock on every call: a
+        // list page writes two or three times per row.
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let second = seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthFromMarch = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
-        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = CivilDate.fromDays(Int64(days))
         write(atMost: 23) { out in
             var at = 0
             if comma { out[at] = UInt8(ascii: ","); at += 1 }
@@ -135,9 +128,9 @@ public struct JSONWriter: Sendable {
                 out[at] = UInt8(ascii: after)
                 at += 1
             }
-            part(year, 4, "-")
-            part(month, 2, "-")
-            part(day, 2, "T")
+            part(Int(year), 4, "-")
+            part(Int(month), 2, "-")
+            part(Int(day), 2, "T")
             part(second / 3_600, 2, ":")
             part(second % 3_600 / 60, 2, ":")
             part(second % 60, 2, "Z")
