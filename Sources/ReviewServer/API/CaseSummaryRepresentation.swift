@@ -162,11 +162,14 @@ enum CaseSummaryRowsJSON {
         writer.beginArray()
         var written = 0, more = false
         while try rows.next() {
+            let fields = try fields(of: rows, showCalibration: showCalibration, showPanel: showPanel, now: now)
+            // The row past the page only says that another follows; it is read (and checked) all the same, as the list
+            // of summaries reads every row it fetches.
             guard written < page.size else {
                 more = true
                 break
             }
-            try write(rows, to: &writer, showCalibration: showCalibration, showPanel: showPanel, now: now)
+            fields.write(to: &writer)
             written += 1
         }
         writer.endArray()
@@ -177,9 +180,10 @@ enum CaseSummaryRowsJSON {
         return writer
     }
 
-    /// One row, its fields in the representation's order. Every value is read (and checked) before any is written,
-    /// so a damaged row fails as it does when read into a ``CaseSummary``, whatever this viewer is shown.
-    private static func write(_ row: CaseSummaryRows, to writer: inout JSONWriter, showCalibration: Bool, showPanel: Bool, now: Date) throws {
+    /// One row as this viewer is shown it. Every value is read and checked, shown or not (the calibration flag too),
+    /// so a damaged row fails as it does when read into a ``CaseSummary``.
+    private static func fields(of row: CaseSummaryRows, showCalibration: Bool, showPanel: Bool, now: Date) throws -> CaseSummaryJSON {
+        _ = try row.isCalibration()
         let (caseID, observationID, employerID, openedBy) = (try row.caseID(), try row.observationID(), try row.employerID(), try row.openedBy())
         let (kind, state, round, version) = (try row.kind(), try row.state(), try row.round(), try row.version())
         let (calibrationScore, outcomeScore) = (try row.calibrationScore(), try row.outcomeScore())
@@ -187,13 +191,13 @@ enum CaseSummaryRowsJSON {
         let (openedAt, updatedAt, due) = (try row.openedAt(), try row.updatedAt(), try row.earliestDueAt())
         let (reference, candidateName, employerName) = (try row.reference(), try row.candidateName(), try row.employerName())
         let (recordingStatus, reasons, moderators) = (try row.recordingStatus(), try row.reasons(), try row.moderatorIDs())
-        CaseSummaryJSON(
+        return CaseSummaryJSON(
             assessorScore: assessorScore, blind: false, calibrationScore: showCalibration ? calibrationScore : nil, candidateName: candidateName,
             earliestDueAt: showPanel ? due : nil, employerId: employerID, employerName: employerName, employerScore: employerScore, id: caseID,
             kind: kind, moderatorIds: showPanel ? moderators : nil, observationId: observationID, openedAt: openedAt, openedBy: openedBy,
             outcomeScore: outcomeScore, overdue: showPanel ? due.map { $0 < now } ?? false : nil, reasons: reasons, hidesCalibration: !showCalibration,
             recordingStatus: recordingStatus, reference: reference, round: round, state: state, updatedAt: updatedAt, version: version
-        ).write(to: &writer)
+        )
     }
 }
 

@@ -33,6 +33,9 @@ public struct CaseSummaryRows {
     public func openedBy() throws(StoreError) -> RowText { try id(.openedBy) }
     public func kind() throws(StoreError) -> Case.Kind { try raw(.kind) }
     public func state() throws(StoreError) -> Case.State { try raw(.state) }
+    /// Whether the case is a calibration seed (read to check it, as a ``CaseSummary`` reads it; the list shows why a
+    /// case exists instead).
+    public func isCalibration() throws(StoreError) -> Bool { try rows.bool(Int32(Column.calibration.rawValue), Column.calibration.name) }
     public func round() throws(StoreError) -> Int { try required(integer(.round), .round) }
     public func version() throws(StoreError) -> Int { try required(integer(.version), .version) }
     public func calibrationScore() throws(StoreError) -> Int? { try integer(.calibrationScore) }

@@ -112,9 +112,10 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 final class ReadConnection: @unchecked Sendable {
     // Unchecked: used by one thread at a time, handed over under ``SQLiteReaders``' lock.
     private var handle: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
-    /// Statements kept per connection: the lists' filters and sorts make a few dozen shapes; past this the cache
-    /// starts again rather than grow with every combination of ids a filter might name.
+    private var statements: [String: (statement: OpaquePointer, used: Int)] = [:]
+    private var uses = 0
+    /// Statements kept per connection: the lists' filters, sorts and pages make a few dozen shapes in use at a time;
+    /// past this the least recently used one is dropped, so the cache never grows with every page or combination of ids.
     private static let keptStatements = 64
 
     init(path: String) throws {
@@ -143,14 +144,24 @@ final class ReadConnection: @unchecked Sendable {
 
     /// `sql` prepared on this connection, kept for the next time (SQLite prepares it again itself after a schema change).
     func statement(_ sql: String) throws -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
-        if statements.count >= Self.keptStatements { finalizeAll() }
+        uses += 1
+        if let kept = statements[sql] {
+            statements[sql] = (kept.statement, uses)
+            return kept.statement
+        }
+        if statements.count >= Self.keptStatements, let oldest = statements.min(by: { $0.value.used < $1.value.used }) {
+            sqlite_nio_sqlite3_finalize(oldest.value.statement)
+            statements[oldest.key] = nil
+        }
         var statement: OpaquePointer?
         try check(sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil))
         guard let statement else { throw StoreError(.database, "The database operation failed.") }
-        statements[sql] = statement
+        statements[sql] = (statement, uses)
         return statement
     }
+
+    /// How many statements the connection keeps (for tests).
+    var keptCount: Int { statements.count }
 
     func check(_ code: Int32) throws {
         guard code != SQLITE_OK else { return }
@@ -158,7 +169,7 @@ final class ReadConnection: @unchecked Sendable {
     }
 
     private func finalizeAll() {
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for kept in statements.values { sqlite_nio_sqlite3_finalize(kept.statement) }
         statements = [:]
     }
 
@@ -231,16 +242,33 @@ public struct StoredRows {
 
     /// A time column as sqlite-kit's decoder reads it (`Date(sqliteData:)`), rounded to the millisecond as written.
     func time(_ index: Int32, _ name: @autoclosure () -> String) throws(StoreError) -> Date? {
-        let data: SQLiteData
-        switch sqlite_nio_sqlite3_column_type(statement, index) {
-        case SQLITE_NULL: return nil
-        case SQLITE_FLOAT: data = .float(sqlite_nio_sqlite3_column_double(statement, index))
-        case SQLITE_INTEGER: data = .integer(Int(sqlite_nio_sqlite3_column_int64(statement, index)))
-        case SQLITE_TEXT: data = .text(String(cString: sqlite_nio_sqlite3_column_text(statement, index)))
-        default: throw mismatch(index, name, "a time")
-        }
+        guard let data = data(index) else { return nil }
         guard let date = Date(sqliteData: data) else { throw StoreError(.corruptData, "Column \(name()) holds \(data), which is not a time.") }
         return Dialect.normalised(date)
+    }
+
+    /// A boolean column as sqlite-nio reads one (`SQLiteData.bool`: 1 or 0); anything else, NULL included, is a
+    /// `corruptData` error.
+    func bool(_ index: Int32, _ name: @autoclosure () -> String) throws(StoreError) -> Bool {
+        guard let data = data(index), let value = data.bool else {
+            throw StoreError(.corruptData, "Column \(name()) holds \(data(index).map { "\($0)" } ?? "NULL"), which is not true or false.")
+        }
+        return value
+    }
+
+    /// The value at `index` as sqlite-nio would hand it over, `nil` for NULL (for the rare columns read that way).
+    private func data(_ index: Int32) -> SQLiteData? {
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(statement, index))
+        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, index)))
+        case SQLITE_TEXT: return .text(String(cString: sqlite_nio_sqlite3_column_text(statement, index)))
+        case SQLITE_BLOB:
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+            var buffer = ByteBufferAllocator().buffer(capacity: count)
+            if let bytes = sqlite_nio_sqlite3_column_blob(statement, index) { buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: count)) }
+            return .blob(buffer)
+        default: return nil
+        }
     }
 
     private func mismatch(_ index: Int32, _ name: () -> String, _ expected: String) -> StoreError {
