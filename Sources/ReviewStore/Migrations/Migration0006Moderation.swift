@@ -18,7 +18,7 @@ struct Migration0006Moderation: Migration {
             "INSERT INTO organisations (id, name, kind) VALUES ('\(system)', 'ObservationReview (automatic steps)', 'accrediting_body')",
             """
             INSERT INTO users (id, name, role, organisation_id, active)
-            VALUES ('\(system)', 'ObservationReview (automatic steps)', 'lead', '\(system)', \(dialect == .postgres ? "FALSE" : "0"))
+            VALUES ('\(system)', 'ObservationReview (automatic steps)', 'lead', '\(system)', \(dialect.literal(false)))
             """,
             """
             CREATE TABLE moderator_profiles (
@@ -82,7 +82,7 @@ struct Migration0006Moderation: Migration {
                 problem TEXT,
                 updated_at \(time) NOT NULL)
             """,
-            "ALTER TABLE cases ADD COLUMN calibration \(bool) NOT NULL DEFAULT \(dialect == .postgres ? "FALSE" : "0")",
+            "ALTER TABLE cases ADD COLUMN calibration \(bool) NOT NULL DEFAULT \(dialect.literal(false))",
             """
             CREATE TABLE calibration_seeds (
                 observation_id \(id) PRIMARY KEY REFERENCES observations (id),

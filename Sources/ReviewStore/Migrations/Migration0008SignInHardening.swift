@@ -22,7 +22,7 @@ struct Migration0008SignInHardening: Migration {
             "CREATE INDEX sign_in_throttle_last ON sign_in_throttle (last_at)",
             // NULL for tokens made before this migration: they expire 90 days after creation (see apiToken(tokenHash:)).
             "ALTER TABLE api_tokens ADD COLUMN expires_at \(time)",
-            "ALTER TABLE api_tokens ADD COLUMN read_only \(dialect.booleanType) NOT NULL DEFAULT \(dialect == .postgres ? "FALSE" : "0")",
+            "ALTER TABLE api_tokens ADD COLUMN read_only \(dialect.booleanType) NOT NULL DEFAULT \(dialect.literal(false))",
             // A lead, auditor or administrator made by one administrator waits, inactive, for another's approval.
             """
             CREATE TABLE account_approvals (

@@ -8,11 +8,11 @@ struct Migration0027ResetApprovals: Migration {
     func statements(for dialect: Dialect) -> [String] {
         let id = dialect.idType, time = dialect.timestampType
         return [
-            "ALTER TABLE account_resets ADD COLUMN needs_approval \(dialect.booleanType) NOT NULL DEFAULT \(dialect == .postgres ? "FALSE" : "0")",
+            "ALTER TABLE account_resets ADD COLUMN needs_approval \(dialect.booleanType) NOT NULL DEFAULT \(dialect.literal(false))",
             "ALTER TABLE account_resets ADD COLUMN approved_by \(id) REFERENCES users (id)",
             "ALTER TABLE account_resets ADD COLUMN approved_at \(time)",
             // Issued before the rule and not used yet: they wait for a second administrator like a new one.
-            "UPDATE account_resets SET needs_approval = \(dialect == .postgres ? "TRUE" : "1") WHERE used_at IS NULL AND withdrawn_at IS NULL",
+            "UPDATE account_resets SET needs_approval = \(dialect.literal(true)) WHERE used_at IS NULL AND withdrawn_at IS NULL",
         ]
     }
 }

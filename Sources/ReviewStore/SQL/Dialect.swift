@@ -20,6 +20,8 @@ enum Dialect: String, Sendable {
     var jsonType: String { self == .sqlite ? "TEXT" : "JSONB" }
     var bigintType: String { self == .sqlite ? "INTEGER" : "BIGINT" }
     var booleanType: String { self == .sqlite ? "INTEGER" : "BOOLEAN" }
+    /// A boolean literal in SQL text (a column default, a migration's update): `0`/`1` on SQLite, `FALSE`/`TRUE` on PostgreSQL.
+    func literal(_ value: Bool) -> String { self == .sqlite ? (value ? "1" : "0") : (value ? "TRUE" : "FALSE") }
     /// An integer key that grows with every insert, for "append order".
     var appendOrderKey: String {
         self == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
