@@ -18,8 +18,8 @@ public struct JSONWriter: Sendable {
     /// What has been written, as an array (for tests and callers that want one).
     public var bytes: [UInt8] { Array(buffer.readableBytesView) }
 
-    // Each value is written through one `write(atMost:_:)`: one check of the buffer's room and ownership per value,
-    // not per byte (appending byte by byte to an array was a fifth of a list page in the profile, decision 43).
+    // Each value is written through one `write(atMost:thenComma:_:)`: one check of the buffer's room and ownership per
+    // value, not per byte (appending byte by byte to an array was a fifth of a list page in the profile, decision 43).
 
     public mutating func beginObject() { opening(UInt8(ascii: "{")) }
     public mutating func endObject() { closing(UInt8(ascii: "}")) }
@@ -28,19 +28,14 @@ public struct JSONWriter: Sendable {
 
     /// A key (plain ASCII, as every key the service writes): the value follows.
     public mutating func key(_ name: StaticString) {
-        let comma = needsComma
-        write(atMost: name.utf8CodeUnitCount + 4) { out in
-            var at = 0
-            if comma { out[at] = UInt8(ascii: ","); at += 1 }
-            out[at] = UInt8(ascii: "\"")
-            at += 1
-            name.withUTF8Buffer { (out + at).update(from: $0.baseAddress!, count: $0.count) }
-            at += name.utf8CodeUnitCount
-            out[at] = UInt8(ascii: "\"")
-            out[at + 1] = UInt8(ascii: ":")
-            return at + 2
+        let count = name.utf8CodeUnitCount
+        write(atMost: count + 3, thenComma: false) { out in
+            out[0] = UInt8(ascii: "\"")
+            name.withUTF8Buffer { (out + 1).update(from: $0.baseAddress!, count: count) }
+            out[count + 1] = UInt8(ascii: "\"")
+            out[count + 2] = UInt8(ascii: ":")
+            return count + 3
         }
-        needsComma = false
     }
 
     public mutating func string(_ value: String) {
@@ -52,13 +47,10 @@ public struct JSONWriter: Sendable {
 
     /// A string given as its UTF-8 bytes, which must be valid UTF-8 (as a `String`'s are).
     public mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
-        let comma = separating()
-        // At most six bytes per input byte (a control character as \u00XX), the quotes and a comma.
-        write(atMost: utf8.count * 6 + 3) { out in
-            var at = 0
-            if comma { out[at] = UInt8(ascii: ","); at += 1 }
-            out[at] = UInt8(ascii: "\"")
-            at += 1
+        // At most six bytes per input byte (a control character as \u00XX) and the quotes.
+        write(atMost: utf8.count * 6 + 2) { out in
+            out[0] = UInt8(ascii: "\"")
+            var at = 1
             // Runs that need no escape are copied whole; a plain index loop (no generic iterator: it showed in profiles).
             var start = 0, index = 0
             while index < utf8.count {
@@ -81,10 +73,8 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func int(_ value: Int) {
-        let comma = separating()
-        write(atMost: 22) { out in
+        write(atMost: 21) { out in
             var at = 0
-            if comma { out[at] = UInt8(ascii: ","); at += 1 }
             if value < 0 { out[at] = UInt8(ascii: "-"); at += 1 }
             var digits = 1, probe = value.magnitude
             while probe >= 10 {
@@ -96,20 +86,16 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func bool(_ value: Bool) {
-        let comma = separating()
         let text: StaticString = value ? "true" : "false"
-        write(atMost: 6) { out in
-            var at = 0
-            if comma { out[at] = UInt8(ascii: ","); at += 1 }
-            text.withUTF8Buffer { (out + at).update(from: $0.baseAddress!, count: $0.count) }
-            return at + text.utf8CodeUnitCount
+        write(atMost: 5) { out in
+            text.withUTF8Buffer { out.update(from: $0.baseAddress!, count: $0.count) }
+            return text.utf8CodeUnitCount
         }
     }
 
     /// A time as `JSONEncoder`'s `.iso8601` writes it: UTC, to the second ("2026-02-02T02:40:00Z"); a time outside the
     /// years 1 to 9999 (only a damaged value could be) is written as the nearer end of them rather than trapping.
     public mutating func time(_ value: Date) {
-        let comma = separating()
         let interval = value.timeIntervalSince1970
         let seconds = interval.isFinite ? Int(min(max(interval.rounded(.down), -62_135_596_800), 253_402_300_799)) : 0
         // The civil date by arithmetic (`CivilDate`), not `gmtime_r`, which takes the time zone lock on every call: a
@@ -117,11 +103,9 @@ public struct JSONWriter: Sendable {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let second = seconds - days * 86_400
         let (year, month, day) = CivilDate.fromDays(Int64(days))
-        write(atMost: 23) { out in
-            var at = 0
-            if comma { out[at] = UInt8(ascii: ","); at += 1 }
-            out[at] = UInt8(ascii: "\"")
-            at += 1
+        write(atMost: 22) { out in
+            out[0] = UInt8(ascii: "\"")
+            var at = 1
             // Field by field, no array of fields (one would be allocated per time).
             func part(_ value: Int, _ width: Int, _ after: Unicode.Scalar) {
                 at += Self.padded(UInt(value), width, into: out + at)
@@ -153,13 +137,10 @@ public struct JSONWriter: Sendable {
     }
 
     private mutating func opening(_ byte: UInt8) {
-        let comma = separating()
-        write(atMost: 2) { out in
-            if comma { out[0] = UInt8(ascii: ","); out[1] = byte; return 2 }
+        write(atMost: 1, thenComma: false) { out in
             out[0] = byte
             return 1
         }
-        needsComma = false
     }
 
     private mutating func closing(_ byte: UInt8) {
@@ -167,17 +148,18 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    /// Whether a comma goes before the value about to be written (and that one will go after it).
-    private mutating func separating() -> Bool {
-        defer { needsComma = true }
-        return needsComma
-    }
-
-    /// Writes through `body`, given room for `count` bytes; it returns how many it wrote.
-    private mutating func write(atMost count: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
-            body(raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+    /// Writes a value (or a key, or an opening bracket) through `body`: a comma first when one is due, then `body`,
+    /// given room for `count` bytes, which returns how many it wrote. Whether a comma is due next is then `thenComma`
+    /// (not after a key or an opening bracket).
+    private mutating func write(atMost count: Int, thenComma: Bool = true, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        let comma = needsComma
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count + 1) { raw in
+            let out = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            guard comma else { return body(out) }
+            out[0] = UInt8(ascii: ",")
+            return 1 + body(out + 1)
         }
+        needsComma = thenComma
     }
 
     /// The escape of `byte` (a control character, a quote or a backslash); how many bytes it took.
@@ -222,20 +204,8 @@ public protocol JSONWritable: Sendable {
     func write(to writer: inout JSONWriter)
 }
 
-/// A response written with the ``JSONWriter``: the same body and headers as Hummingbird's `JSONEncoder` response.
-public struct WrittenJSON<Value: JSONWritable>: ResponseGenerator {
-    public let value: Value
-
-    public init(_ value: Value) { self.value = value }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var writer = JSONWriter()
-        value.write(to: &writer)
-        return try writer.response(from: request, context: context)
-    }
-}
-
-/// A finished writer is a 200 response with its bytes as the JSON body.
+/// A finished writer is a 200 response with its bytes as the JSON body (the same body and headers as Hummingbird's
+/// `JSONEncoder` response).
 extension JSONWriter: ResponseGenerator {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = HTTPFields()

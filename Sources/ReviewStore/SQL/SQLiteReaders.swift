@@ -160,9 +160,6 @@ final class ReadConnection: @unchecked Sendable {
         return statement
     }
 
-    /// How many statements the connection keeps (for tests).
-    var keptCount: Int { statements.count }
-
     func check(_ code: Int32) throws {
         guard code != SQLITE_OK else { return }
         throw SQLiteReadError(code: code, message: handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "").storeError
@@ -214,11 +211,6 @@ public struct StoredRows {
             throw SQLiteReadError(code: code, message: message).storeError
         }
     }
-
-    /// The column's name in the statement (for checks and errors).
-    func name(_ index: Int32) -> String { sqlite_nio_sqlite3_column_name(statement, index).map { String(cString: $0) } ?? "" }
-
-    func isNull(_ index: Int32) -> Bool { sqlite_nio_sqlite3_column_type(statement, index) == SQLITE_NULL }
 
     /// The text at `index` as SQLite holds it (up to its first NUL, as sqlite-nio reads it), `nil` for NULL; a value
     /// of another type is a `corruptData` error naming `name`.
