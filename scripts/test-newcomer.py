@@ -180,6 +180,26 @@ def demo_from_repository_root(binary, work):
             shutil.rmtree(data, ignore_errors=True)
 
 
+def erased_by_another_process(binary, folder, server, token):
+    """The lead's list page is kept while nothing is committed (decision 44): `obsreview erase`, another process on the
+    same default ./data while the server runs, commits, and the very next list no longer names the candidate."""
+    listed = lambda: api(server.base, token, "GET", "/api/v1/cases?pageSize=500")["items"]
+    named = [c for c in listed() if c.get("candidateName")]
+    check(named and listed() == listed(), "the lead's list changed with nothing committed, or names nobody")
+    for case in named:
+        candidate = api(server.base, token, "GET", f"/api/v1/observations/{case['observationId']}")["candidateId"]
+        erase = subprocess.run([binary, "erase", "--candidate", candidate, "--reason", "newcomer check"], cwd=folder,
+                               capture_output=True, text=True, timeout=120)
+        if erase.returncode == 4:
+            continue  # under a legal hold in the demo data: the next one
+        check(erase.returncode == 0, f"obsreview erase failed: {erase.stderr.strip()}")
+        again = [c for c in listed() if c["observationId"] == case["observationId"]]
+        check(again and not again[0].get("candidateName"), "the list still named a candidate erased by `obsreview erase`")
+        log(f"`obsreview erase` in another process: the next list no longer names {case['candidateName']!r}")
+        return
+    raise Failure("every named candidate of the demo is under a hold: nothing to erase")
+
+
 def demo_in_empty_folder(binary, work):
     """Part 2: `serve --demo` somewhere that has no samples folder."""
     empty = os.path.join(work, "elsewhere")
@@ -193,6 +213,7 @@ def demo_in_empty_folder(binary, work):
         wait("a sample recording to become ready", lambda: any(r["status"] == "ready" for r in recordings(server.base, token)), timeout=300)
         check(os.path.exists(os.path.join(empty, "data", "obsreview.sqlite")), "the default ./data was not made in the folder started from")
         log(f"serve --demo in an empty folder found the samples: {len(cases)} cases, recordings indexed")
+        erased_by_another_process(binary, empty, server, token)
         server.stop()
     finally:
         server.kill()

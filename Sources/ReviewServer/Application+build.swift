@@ -113,6 +113,8 @@ public struct ServerDependencies: Sendable {
     public var services: [NamedService] = []
     /// Awaited before the server listens (the migrations).
     public var waitUntilReady: @Sendable () async throws -> Void = {}
+    /// Pages of the case list kept while nothing is committed (decision 44); a test passes its own to see them.
+    var listPages = ListPageCache()
 
     public init(
         store: ReviewStore? = nil,
@@ -212,7 +214,8 @@ func buildRouter(
     if let store = dependencies.store {
         let decoy = try await PasswordHasher(cost: configuration.bcryptCost).hash(Secrets.generate())
         let cache = AuthenticationCache()
-        services = APIServices(store: store, configuration: configuration, decoyHash: decoy, credentials: cache, now: dependencies.now)
+        services = APIServices(store: store, configuration: configuration, decoyHash: decoy, credentials: cache, listPages: dependencies.listPages,
+                               now: dependencies.now)
         authenticators.append(StoreAuthenticator(store: store, cache: cache))
     }
     let router = buildRouter(

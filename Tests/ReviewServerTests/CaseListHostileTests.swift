@@ -180,7 +180,7 @@ import Testing
                     for _ in 0..<40 {
                         do {
                             let bytes = try await store.records.readCaseSummaryRows(CaseFilter(), page: PageRequest(size: 500)) { rows in
-                                try CaseSummaryRowsJSON.page(&rows, page: PageRequest(size: 500), showCalibration: true, showPanel: true, now: Date()).bytes
+                                try CaseSummaryRowsJSON.page(&rows, .init(filter: CaseFilter(), page: PageRequest(size: 500), showCalibration: true, showPanel: true), now: Date()).writer.bytes
                             }
                             if let bytes, (try? JSONSerialization.jsonObject(with: Data(bytes))) != nil { whole += 1 } else { Issue.record("not JSON") }
                         } catch {
@@ -242,7 +242,7 @@ import Testing
                 let new: String
                 do {
                     _ = try await fixture.store.records.readCaseSummaryRows(CaseFilter(), page: page) { rows in
-                        try CaseSummaryRowsJSON.page(&rows, page: page, showCalibration: true, showPanel: true, now: Date()).bytes
+                        try CaseSummaryRowsJSON.page(&rows, .init(filter: CaseFilter(), page: page, showCalibration: true, showPanel: true), now: Date()).writer.bytes
                     }
                     new = "listed"
                 } catch { new = "refused" }

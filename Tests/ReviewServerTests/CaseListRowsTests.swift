@@ -89,7 +89,7 @@ import Testing
         Page(fetched: summaries.map { CaseSummaryRepresentation($0, blind: false, showCalibration: calibration, showPanel: panel, now: now) },
              page: page).write(to: &expected)
         let written = try await store.records.readCaseSummaryRows(filter, page: page) { rows in
-            try CaseSummaryRowsJSON.page(&rows, page: page, showCalibration: calibration, showPanel: panel, now: now).bytes
+            try CaseSummaryRowsJSON.page(&rows, .init(filter: filter, page: page, showCalibration: calibration, showPanel: panel), now: now).writer.bytes
         }
         return (expected.bytes, try #require(written, "SQLite reads rows in place"))
     }
@@ -151,7 +151,7 @@ import Testing
                     }
                     do {
                         _ = try await fixture.store.records.readCaseSummaryRows(filter, page: PageRequest(size: 500)) { rows in
-                            try CaseSummaryRowsJSON.page(&rows, page: PageRequest(size: 500), showCalibration: false, showPanel: panel, now: Self.now).bytes
+                            try CaseSummaryRowsJSON.page(&rows, .init(filter: filter, page: PageRequest(size: 500), showCalibration: false, showPanel: panel), now: Self.now).writer.bytes
                         }
                         Issue.record("\(damage): the rows were written")
                     } catch {

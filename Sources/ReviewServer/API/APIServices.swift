@@ -35,9 +35,13 @@ struct APIServices: Sendable {
     /// Recently authenticated credentials: forgotten when a token is revoked, a session ends or a user is
     /// deactivated.
     let credentials: AuthenticationCache
+    /// Pages of the case list kept while nothing is committed (decision 44).
+    let listPages: ListPageCache
 
-    init(store: ReviewStore, configuration: ServerConfiguration, decoyHash: String, credentials: AuthenticationCache, now: @escaping @Sendable () -> Date) {
+    init(store: ReviewStore, configuration: ServerConfiguration, decoyHash: String, credentials: AuthenticationCache, listPages: ListPageCache,
+         now: @escaping @Sendable () -> Date) {
         self.decoyHash = decoyHash
+        self.listPages = listPages
         self.credentials = credentials
         self.store = store
         self.access = Access(store: store)

@@ -154,9 +154,12 @@ struct CaseSummaryJSON {
 /// JSON as a ``Page`` of ``CaseSummaryRepresentation``s with `blind` false (checked against it in
 /// `CaseListRowsTests`), without building a summary or a representation per row.
 enum CaseSummaryRowsJSON {
-    /// Writes up to `page.size` rows of `rows` as a page; one more row only says that another page follows.
-    static func page(_ rows: inout CaseSummaryRows, page: PageRequest, showCalibration: Bool, showPanel: Bool, now: Date) throws -> JSONWriter {
+    /// Writes up to `page.size` rows of `rows` as a page; one more row only says that another page follows. The page
+    /// is good until the earliest due date on it that has not passed at `now` (when a case on it becomes overdue).
+    static func page(_ rows: inout CaseSummaryRows, _ key: ListPageCache.Key, now: Date) throws -> ListPageCache.Written {
+        let (page, showCalibration, showPanel) = (key.page, key.showCalibration, key.showPanel)
         var writer = JSONWriter(capacity: 1_024 + page.size * 900)
+        var goodUntil: Date?
         writer.beginObject()
         writer.key("items")
         writer.beginArray()
@@ -170,6 +173,7 @@ enum CaseSummaryRowsJSON {
                 break
             }
             fields.write(to: &writer)
+            if let due = fields.earliestDueAt, due >= now, goodUntil.map({ due < $0 }) ?? true { goodUntil = due }
             written += 1
         }
         writer.endArray()
@@ -177,7 +181,7 @@ enum CaseSummaryRowsJSON {
         writer.field("page", page.number)
         writer.field("pageSize", page.size)
         writer.endObject()
-        return writer
+        return ListPageCache.Written(writer: writer, goodUntil: goodUntil)
     }
 
     /// One row as this viewer is shown it. Every value is read and checked, shown or not (the calibration flag too),

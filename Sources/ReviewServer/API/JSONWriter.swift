@@ -15,6 +15,9 @@ public struct JSONWriter: Sendable {
 
     public init(capacity: Int = 4_096) { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
 
+    /// A response of JSON written before (``ListPageCache``), shared without a copy.
+    init(written: ByteBuffer) { buffer = written }
+
     /// What has been written, as an array (for tests and callers that want one).
     public var bytes: [UInt8] { Array(buffer.readableBytesView) }
 

@@ -25,16 +25,22 @@ struct CaseController: Sendable {
         try await list(try ListQuery(request, context: context, now: services.now()))
     }
 
-    /// The API's list: for a viewer who reviews nothing blind, written as SQLite steps through the rows (decision 43);
-    /// otherwise (a moderator, PostgreSQL) the page of representations, written. The same JSON either way.
+    /// The API's list: for a viewer who reviews nothing blind, written as SQLite steps through the rows (decision 43)
+    /// and kept while nothing is committed (decision 44); otherwise (a moderator, PostgreSQL) the page of
+    /// representations, written. The same JSON either way.
     @Sendable func listJSON(_ request: Request, context: ReviewRequestContext) async throws -> JSONWriter {
         let query = try ListQuery(request, context: context, now: services.now())
         if let filter = query.filter, !query.actor.role.isModerator {
-            let (page, showCalibration, showPanel, now) = (query.page, query.showCalibration, query.showPanel, query.now)
-            if let written = try await services.store.records.readCaseSummaryRows(filter, page: page, { rows in
-                try CaseSummaryRowsJSON.page(&rows, page: page, showCalibration: showCalibration, showPanel: showPanel, now: now)
+            let (key, now) = (ListPageCache.Key(filter: filter, page: query.page, showCalibration: query.showCalibration, showPanel: query.showPanel), query.now)
+            // Which cases are overdue changes with the clock alone: such a list is always read afresh. The version is
+            // asked before the read, so a page kept under it can be no older than it.
+            let version = filter.overdueAt == nil ? services.store.records.dataVersion() : nil
+            if let version, let kept = services.listPages.page(key, version: version, now: now) { return kept }
+            if let written = try await services.store.records.readCaseSummaryRows(filter, page: key.page, { rows in
+                try CaseSummaryRowsJSON.page(&rows, key, now: now)
             }) {
-                return written
+                if let version { services.listPages.keep(written, for: key, version: version, now: now) }
+                return written.writer
             }
         }
         var writer = JSONWriter()

@@ -51,6 +51,8 @@ struct DataProtectionController: Sendable {
         }
         let (report, files) = try await CandidateErasure.erase(body.candidateId, reason: body.reason, by: actor, store: services.store,
                                                                data: services.data, at: services.now())
+        // Pages kept with the candidate's name would never be served again (the file changed), but are not kept either.
+        services.listPages.removeAll()
         context.logger.info("candidate erased", metadata: ["candidate": "\(body.candidateId)", "files": "\(files)"])
         return ErasureRepresentation(
             candidateId: report.candidateID, erasedAt: report.erasedAt, observations: report.observations, recordings: report.recordings.count,

@@ -143,6 +143,15 @@ public struct CaseSummaryRows {
 }
 
 extension RecordStore {
+    /// What the SQLite file holds now, as a version that changes whenever anything is committed to it, by this process
+    /// or another (a second server, an `obsreview` command): a page written from rows while the version stays the same
+    /// would be written the same again. Asked on the calling thread, without a trip to the pool. `nil` on PostgreSQL,
+    /// inside a transaction, or when it cannot be told at once.
+    public func dataVersion() -> StoreDataVersion? {
+        guard case .pool(.sqlite(let pool)) = context.target else { return nil }
+        return pool.dataVersion()
+    }
+
     /// The page of ``listCaseSummaries(_:page:)`` handed to `body` row by row as SQLite steps through it (decision 43):
     /// one prepared statement kept per read connection, no ``CaseSummary`` built; `body` runs on the store's thread and
     /// gets up to `page.fetch` rows. `nil` where rows cannot be read in place (PostgreSQL, inside a transaction): the

@@ -58,6 +58,9 @@ actor SQLitePool {
         }
     }
 
+    /// The file's data version (``SQLiteReaders/dataVersion()``), asked on the calling thread.
+    nonisolated func dataVersion() -> StoreDataVersion? { readers.dataVersion() }
+
     /// Runs `body` with a connection leased for its duration.
     nonisolated func withConnection<R: Sendable>(_ body: (SQLiteConnection) async throws -> R) async throws -> R {
         let connection = try await lease()

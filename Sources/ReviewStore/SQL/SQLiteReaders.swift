@@ -19,9 +19,17 @@ import VaporCSQLite
 final class SQLiteReaders: Sendable {
     private let path: String
     private let state = NIOLockedValueBox(State())
+    /// The connection that answers ``dataVersion()``, kept for it alone, and how many times it has been opened.
+    private let versions = NIOLockedValueBox(Versions())
 
     private struct State {
         var idle: [ReadConnection] = []
+        var isShutDown = false
+    }
+
+    private struct Versions {
+        var connection: ReadConnection?
+        var opened = 0
         var isShutDown = false
     }
 
@@ -64,8 +72,36 @@ final class SQLiteReaders: Sendable {
         if !kept { connection.close() }
     }
 
+    /// The file's data version as one connection kept for the purpose sees it (`PRAGMA data_version`): it changes
+    /// whenever any other connection, of this process or another, has committed since it was last asked. Asked on the
+    /// calling thread (a few microseconds: one read transaction begun and ended); `nil` when it cannot be told at once
+    /// (the file busy, the store shut down), which a caller takes as "changed".
+    func dataVersion() -> StoreDataVersion? {
+        versions.withLockedValue { versions in
+            guard !versions.isShutDown else { return nil }
+            do {
+                if versions.connection == nil {
+                    // No busy wait: the caller is a request's thread, and would rather read afresh than wait.
+                    versions.connection = try ReadConnection(path: path, busyTimeoutMilliseconds: 0)
+                    versions.opened += 1
+                }
+                return StoreDataVersion(connection: versions.opened, value: try versions.connection!.dataVersion())
+            } catch {
+                // Versions of a connection opened later are not comparable with this one's: the count tells them apart.
+                versions.connection?.close()
+                versions.connection = nil
+                return nil
+            }
+        }
+    }
+
     /// Closes the idle connections now and the busy ones when they are given back.
     func shutdown() {
+        versions.withLockedValue { versions in
+            versions.isShutDown = true
+            versions.connection?.close()
+            versions.connection = nil
+        }
         let idle = state.withLockedValue { state in
             state.isShutDown = true
             defer { state.idle = [] }
@@ -118,7 +154,7 @@ final class ReadConnection: @unchecked Sendable {
     /// past this the least recently used one is dropped, so the cache never grows with every page or combination of ids.
     private static let keptStatements = 64
 
-    init(path: String) throws {
+    init(path: String, busyTimeoutMilliseconds: Int = SQLitePool.busyTimeoutMilliseconds) throws {
         var handle: OpaquePointer?
         // No SQLITE_OPEN_CREATE: the pool's connections made the file; a reader never makes an empty one.
         let opened = sqlite_nio_sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
@@ -131,7 +167,7 @@ final class ReadConnection: @unchecked Sendable {
         do {
             // The pool's pragmas that matter to a reader (SQLitePool.open); `query_only` refuses any write.
             for pragma in [
-                "PRAGMA query_only = ON", "PRAGMA busy_timeout = \(SQLitePool.busyTimeoutMilliseconds)",
+                "PRAGMA query_only = ON", "PRAGMA busy_timeout = \(busyTimeoutMilliseconds)",
                 "PRAGMA mmap_size = 268435456", SQLitePool.cacheSize, "PRAGMA temp_store = MEMORY",
             ] {
                 try check(sqlite_nio_sqlite3_exec(handle, pragma, nil, nil, nil))
@@ -160,6 +196,15 @@ final class ReadConnection: @unchecked Sendable {
         return statement
     }
 
+    /// `PRAGMA data_version` on this connection.
+    func dataVersion() throws -> Int64 {
+        let statement = try statement("PRAGMA data_version")
+        defer { sqlite_nio_sqlite3_reset(statement) }
+        let code = sqlite_nio_sqlite3_step(statement)
+        guard code == SQLITE_ROW else { throw SQLiteReadError(code: code, message: "PRAGMA data_version returned no row").storeError }
+        return sqlite_nio_sqlite3_column_int64(statement, 0)
+    }
+
     func check(_ code: Int32) throws {
         guard code != SQLITE_OK else { return }
         throw SQLiteReadError(code: code, message: handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "").storeError
@@ -177,6 +222,14 @@ final class ReadConnection: @unchecked Sendable {
     }
 
     deinit { close() }
+}
+
+/// What the store's file held when it was asked (``RecordStore/dataVersion()``): two equal versions mean that nothing
+/// was committed in between, by this process or another.
+public struct StoreDataVersion: Hashable, Sendable {
+    /// Which opening of the connection that answered (its versions are comparable only with each other).
+    let connection: Int
+    let value: Int64
 }
 
 /// An SQLite result code from a read connection, kept as the cause of the ``StoreError`` people are shown.

@@ -21,6 +21,8 @@ struct APIFixture {
     let directory: URL
     let store: ReviewStore
     let clock = TestClock()
+    /// The list pages the app keeps (decision 44), to see whether a page was served kept or read.
+    let listPages = ListPageCache()
     let tokens: [Caller: String]
     let users: [Caller: User]
     let employerA: Organisation
@@ -135,9 +137,9 @@ struct APIFixture {
     }
 
     func application() async throws -> some ApplicationProtocol {
-        try await buildApplication(
-            configuration: configuration,
-            dependencies: ServerDependencies(store: store, completionHandler: StoreUploadCompletion(store: store), now: clock.function))
+        var dependencies = ServerDependencies(store: store, completionHandler: StoreUploadCompletion(store: store), now: clock.function)
+        dependencies.listPages = listPages
+        return try await buildApplication(configuration: configuration, dependencies: dependencies)
     }
 
     /// Runs `test` against the app through the router, then shuts the store and removes the directory.

@@ -1,0 +1,117 @@
+import Foundation
+import Metrics
+import NIOCore
+import ReviewStore
+import Synchronization
+
+/// Pages of the case list as last written from SQLite's rows, served again while nothing has been committed to the
+/// file since (issue 21 item 1, decision 44).
+///
+/// A page is a function of what the file holds and of its ``Key``: the filter as the viewer's access narrowed it, the
+/// page, and what the viewer may be shown. Two viewers with the same key are shown the same bytes, whoever they are.
+/// The only other input is the time, through `overdue`, which the lead and the auditor see: a page stays good only until
+/// the earliest due date on it that had not passed when it was written, and a list filtered by `overdue` is never kept.
+///
+/// A kept page is served only under the data version it was read at (``RecordStore/dataVersion()``): any commit, by
+/// this process or another (a second server, an `obsreview` command), an erasure included, makes every kept page
+/// unusable, and the next list request drops them all. Bounded by ``capacityBytes``; least recently used first out.
+final class ListPageCache: Sendable {
+    /// Everything a page of the list is written from, besides the file and the time.
+    struct Key: Hashable, Sendable {
+        let filter: CaseFilter
+        let page: PageRequest
+        let showCalibration: Bool
+        let showPanel: Bool
+    }
+
+    /// A page as written, and until when it is good whatever the file holds (`nil`: as long as the file is unchanged).
+    struct Written: Sendable {
+        let writer: JSONWriter
+        let goodUntil: Date?
+    }
+
+    private struct Entry {
+        let body: ByteBuffer
+        let writtenAt: Date
+        let goodUntil: Date?
+        var used: UInt64
+    }
+
+    private struct State {
+        var version: StoreDataVersion?
+        var entries: [Key: Entry] = [:]
+        var bytes = 0
+        var uses: UInt64 = 0
+        var hits = 0
+        var misses = 0
+
+        /// Forgets every page, to keep pages of `version` from now on.
+        mutating func drop(keeping version: StoreDataVersion?) {
+            self.version = version
+            entries.removeAll()
+            bytes = 0
+        }
+    }
+
+    /// At most this many bytes of pages are kept (a page of 50 cases is about 29 KB; of 500, about 290 KB).
+    let capacityBytes: Int
+    private let state = Mutex(State())
+    private let hitCounter = Counter(label: "obsreview_list_pages_total", dimensions: [("served", "kept")])
+    private let missCounter = Counter(label: "obsreview_list_pages_total", dimensions: [("served", "read")])
+
+    init(capacityBytes: Int = 16 << 20) {
+        self.capacityBytes = capacityBytes
+    }
+
+    /// How many pages were served kept, how many were read afresh, and the bytes kept now (for tests).
+    var counts: (hits: Int, misses: Int, bytes: Int) { state.withLock { ($0.hits, $0.misses, $0.bytes) } }
+
+    /// The page kept for `key` if it was written at `version` and is still good at `now`.
+    func page(_ key: Key, version: StoreDataVersion, now: Date) -> JSONWriter? {
+        let body = state.withLock { state -> ByteBuffer? in
+            guard state.version == version else {
+                // Something was committed: nothing kept can be served again, so nothing is kept.
+                state.drop(keeping: version)
+                state.misses += 1
+                return nil
+            }
+            guard let entry = state.entries[key], entry.writtenAt <= now, entry.goodUntil.map({ now < $0 }) ?? true else {
+                state.misses += 1
+                return nil
+            }
+            state.uses += 1
+            state.entries[key]?.used = state.uses
+            state.hits += 1
+            return entry.body
+        }
+        guard let body else {
+            missCounter.increment()
+            return nil
+        }
+        hitCounter.increment()
+        return JSONWriter(written: body)
+    }
+
+    /// Keeps `written`, read at `version` (asked before the read began) at `now`, for `key`.
+    func keep(_ written: Written, for key: Key, version: StoreDataVersion, now: Date) {
+        let body = written.writer.buffer
+        guard body.readableBytes <= capacityBytes / 8 else { return }
+        state.withLock { state in
+            // A page read at an older version than the kept ones (or a newer) replaces them: only one version is kept.
+            if state.version != version { state.drop(keeping: version) }
+            if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.body.readableBytes }
+            while state.bytes + body.readableBytes > capacityBytes, let oldest = state.entries.min(by: { $0.value.used < $1.value.used }) {
+                state.entries[oldest.key] = nil
+                state.bytes -= oldest.value.body.readableBytes
+            }
+            state.uses += 1
+            state.entries[key] = Entry(body: body, writtenAt: now, goodUntil: written.goodUntil, used: state.uses)
+            state.bytes += body.readableBytes
+        }
+    }
+
+    /// Forgets every kept page.
+    func removeAll() {
+        state.withLock { $0.drop(keeping: nil) }
+    }
+}
