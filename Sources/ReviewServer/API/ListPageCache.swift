@@ -56,11 +56,15 @@ final class ListPageCache: Sendable {
     /// At most this many bytes of pages are kept (a page of 50 cases is about 29 KB; of 500, about 290 KB).
     let capacityBytes: Int
     private let state = Mutex(State())
-    private let hitCounter = Counter(label: "obsreview_list_pages_total", dimensions: [("served", "kept")])
-    private let missCounter = Counter(label: "obsreview_list_pages_total", dimensions: [("served", "read")])
+    private let hitCounter: Counter
+    private let missCounter: Counter
 
     init(capacityBytes: Int = 16 << 20) {
         self.capacityBytes = capacityBytes
+        // The counters are made through swift-metrics' factory, which must be the Prometheus registry's by then.
+        _ = Observability.registry
+        hitCounter = Counter(label: "obsreview_list_pages_total", dimensions: [("served", "kept")])
+        missCounter = Counter(label: "obsreview_list_pages_total", dimensions: [("served", "read")])
     }
 
     /// How many pages were served kept, how many were read afresh, and the bytes kept now (for tests).
