@@ -70,6 +70,11 @@ final class ListPageCache: Sendable {
     /// How many pages were served kept, how many were read afresh, and the bytes kept now (for tests).
     var counts: (hits: Int, misses: Int, bytes: Int) { state.withLock { ($0.hits, $0.misses, $0.bytes) } }
 
+    /// The memory the kept pages hold (their buffers' storage and the search text of their keys), and how many there
+    /// are (for tests).
+    var heldBytes: Int { state.withLock { $0.entries.reduce(0) { $0 + $1.value.body.storageCapacity + ($1.key.filter.search?.utf8.count ?? 0) } } }
+    var entryCount: Int { state.withLock { $0.entries.count } }
+
     /// The page kept for `key` if it was written at `version` and is still good at `now`.
     func page(_ key: Key, version: StoreDataVersion, now: Date) -> JSONWriter? {
         let body = state.withLock { state -> ByteBuffer? in
