@@ -62,4 +62,21 @@ import Testing
         // each eviction looks at every entry: 1 MB of bodies of 2 bytes would be half a million entries.
         #expect(cache.entryCount <= cache.capacityBytes / 512, "\(cache.entryCount) entries kept under \(cache.capacityBytes) bytes")
     }
+
+    @Test("a page read before an erasure and kept after the erasure emptied the cache is not held")
+    func pageReadBeforeAnErasure() throws {
+        let cache = ListPageCache()
+        let version = StoreDataVersion(connection: 1, value: 3)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let key = ListPageCache.Key(filter: CaseFilter(), page: PageRequest(), showCalibration: true, showPanel: true)
+        var writer = JSONWriter()
+        writer.beginArray()
+        writer.string("Casey Candidate")
+        writer.endArray()
+        // A list request asked the version and began its read; the erasure commits and empties the cache; the request
+        // then keeps what it read, the erased name with it, until some later list request happens to drop it.
+        cache.removeAll()
+        cache.keep(.init(writer: writer, goodUntil: nil), for: key, version: version, now: now)
+        #expect(cache.counts.bytes == 0, "a page with the erased candidate's name is held after the erasure")
+    }
 }
