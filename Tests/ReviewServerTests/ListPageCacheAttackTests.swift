@@ -28,15 +28,28 @@ import Testing
         }
     }
 
-    @Test("searches of 200 characters that are each many bytes hold no more memory than the cache's bound")
-    func longSearchKeysStayWithinTheBound() async throws {
+    @Test("a search of 200 characters that are each many bytes is refused as too long, not answered 500")
+    func searchOfManyBytesPerCharacter() async throws {
         let fixture = try await APIFixture.make()
         try await fixture.withClient { client in
-            // 200 characters as the check counts them, each a letter and 300 combining accents: 120 KB of key, no match.
-            let accented = "e" + String(repeating: "\u{301}", count: 300)
+            // 200 characters as the check counts them, each a letter and 300 combining accents: 120 KB, past SQLite's
+            // longest LIKE pattern (50,000 bytes), and a key of 120 KB if it were kept.
+            let search = String(repeating: "e" + String(repeating: "\u{301}", count: 300), count: 200)
+            #expect(search.count == 200)
+            let encoded = try #require(search.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let response = try await client.execute(uri: "/api/v1/cases?q=\(encoded)", method: .get, headers: fixture.headers(.lead))
+            #expect(response.status == .badRequest, "\(response.status) \(String(buffer: response.body))")
+            #expect(fixture.listPages.counts.bytes == 0)
+        }
+    }
+
+    @Test("the search text of kept pages' keys is counted in the cache's bytes")
+    func searchKeysCounted() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
             for number in 0..<40 {
-                let search = "\(number)" + String(repeating: accented, count: 190)
-                #expect(search.count <= 200)
+                // 200 characters of two bytes each: no case matches, an empty page under a key of 400 bytes of search.
+                let search = "\(number)" + String(repeating: "\u{E9}", count: 195)
                 let encoded = try #require(search.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
                 let response = try await client.execute(uri: "/api/v1/cases?q=\(encoded)", method: .get, headers: fixture.headers(.lead))
                 #expect(response.status == .ok)
@@ -78,5 +91,41 @@ import Testing
         cache.removeAll()
         cache.keep(.init(writer: writer, goodUntil: nil), for: key, version: version, now: now)
         #expect(cache.counts.bytes == 0, "a page with the erased candidate's name is held after the erasure")
+    }
+
+    @Test("a commit followed by a checkpoint that empties the log, or by VACUUM, of this store or another, is seen at the next request")
+    func checkpointsAndVacuum() async throws {
+        let fixture = try await APIFixture.make()
+        let other = try ReviewStore(.sqlite(path: fixture.directory.appendingPathComponent("test.sqlite").path))
+        try await fixture.withClient { client in
+            for round in 1...6 {
+                _ = try await ListPageCacheTests.list(client, fixture, as: .lead)
+                _ = try await ListPageCacheTests.list(client, fixture, as: .lead)
+                let store = round.isMultiple(of: 2) ? other : fixture.store
+                try await ListPageCacheTests.rename(store, fixture.dispute.id, to: "Checkpointed \(round)")
+                try await store.withRawDatabase { db in
+                    _ = try await db.raw(round % 3 == 0 ? "VACUUM" : "PRAGMA wal_checkpoint(TRUNCATE)").all()
+                }
+                let item = try #require(try ListPageCacheTests.items(try await ListPageCacheTests.list(client, fixture, as: .lead)).first)
+                #expect(item["candidateName"] as? String == "Checkpointed \(round)", "round \(round)")
+                // A checkpoint or VACUUM alone commits nothing: whatever it does to the version, the page is the same.
+                try await store.withRawDatabase { db in _ = try await db.raw("PRAGMA wal_checkpoint(TRUNCATE)").all() }
+                let again = try #require(try ListPageCacheTests.items(try await ListPageCacheTests.list(client, fixture, as: .lead)).first)
+                #expect(again["candidateName"] as? String == "Checkpointed \(round)", "round \(round), after a checkpoint alone")
+            }
+        }
+        await other.shutdown()
+    }
+
+    @Test("HEAD on the list is not answered from a kept page with a body, nor does it keep one")
+    func head() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            _ = try await ListPageCacheTests.list(client, fixture, as: .lead)
+            let before = fixture.listPages.counts
+            let response = try await client.execute(uri: "/api/v1/cases", method: .head, headers: fixture.headers(.lead))
+            #expect(response.body.readableBytes == 0, "HEAD \(response.status) answered with a body")
+            #expect(fixture.listPages.counts.bytes == before.bytes)
+        }
     }
 }
