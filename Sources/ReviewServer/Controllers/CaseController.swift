@@ -116,8 +116,11 @@ struct CaseController: Sendable {
         let overdue = try request.query("overdue", "true or false") { ["true": true, "false": false][$0] }
         let sort = try request.query("sort", "an order (\(CaseSort.allCases.map(\.rawValue).joined(separator: ", ")))", CaseSort.init(rawValue:))
         let search = request.uri.queryParameters["q"].map(String.init)
-        guard (search?.count ?? 0) <= 200 else {
-            throw APIError(.badRequest, code: .badRequest, message: "The search (q) is longer than 200 characters: search by part of a name or a reference.")
+        // Characters as Swift counts them may be any number of bytes (a letter and its combining marks): bounded in bytes
+        // too, below SQLite's longest LIKE pattern (50,000 bytes; past it the list failed with a 500) and the kept pages' keys.
+        guard (search?.count ?? 0) <= 200, (search?.utf8.count ?? 0) <= 1_000 else {
+            throw APIError(.badRequest, code: .badRequest,
+                           message: "The search (q) is longer than 200 characters (or 1,000 bytes): search by part of a name or a reference.")
         }
         return CaseFilter(state: state, employerID: try request.queryID("employerId"), reason: reason, overdueAt: overdue == true ? now : nil,
                           search: search, sort: sort ?? .opened)
