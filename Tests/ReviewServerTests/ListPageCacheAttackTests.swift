@@ -69,7 +69,7 @@ import Testing
             writer.beginArray()
             writer.endArray()
             let key = ListPageCache.Key(filter: CaseFilter(), page: PageRequest(number: number, size: 1), showCalibration: true, showPanel: true)
-            cache.keep(.init(writer: writer, goodUntil: nil), for: key, version: version, now: now)
+            cache.keep(.init(writer: writer, goodUntil: nil), for: key, version: version, emptied: cache.emptied, now: now)
         }
         // Each entry costs a key, a dictionary slot and a buffer's storage (hundreds of bytes) whatever its body, and
         // each eviction looks at every entry: 1 MB of bodies of 2 bytes would be half a million entries.
@@ -88,8 +88,9 @@ import Testing
         writer.endArray()
         // A list request asked the version and began its read; the erasure commits and empties the cache; the request
         // then keeps what it read, the erased name with it, until some later list request happens to drop it.
+        let emptied = cache.emptied
         cache.removeAll()
-        cache.keep(.init(writer: writer, goodUntil: nil), for: key, version: version, now: now)
+        cache.keep(.init(writer: writer, goodUntil: nil), for: key, version: version, emptied: emptied, now: now)
         #expect(cache.counts.bytes == 0, "a page with the erased candidate's name is held after the erasure")
     }
 

@@ -46,6 +46,8 @@ final class ListPageCache: Sendable {
         var uses: UInt64 = 0
         var hits = 0
         var misses = 0
+        /// How many times ``removeAll()`` emptied the cache: a page read before that is not kept after it.
+        var emptied: UInt64 = 0
 
         /// Forgets every page, to keep pages of `version` from now on.
         mutating func drop(keeping version: StoreDataVersion?) {
@@ -113,8 +115,13 @@ final class ListPageCache: Sendable {
         return JSONWriter(written: body)
     }
 
-    /// Keeps `written`, read at `version` (asked before the read began) at `now`, for `key`.
-    func keep(_ written: Written, for key: Key, version: StoreDataVersion, now: Date) {
+    /// Which emptying of the cache (``removeAll()``) the next page is read after: asked before the data version, and
+    /// handed back to ``keep(_:for:version:emptied:now:)``.
+    var emptied: UInt64 { state.withLock { $0.emptied } }
+
+    /// Keeps `written`, read at `version` (asked before the read began) at `now`, for `key`, unless the cache was emptied
+    /// since `emptied` was asked (an erasure while the page was read: it would hold the erased name until the next list).
+    func keep(_ written: Written, for key: Key, version: StoreDataVersion, emptied: UInt64, now: Date) {
         var body = written.writer.buffer
         // The page was written into a buffer made for a full page (450 KB for 500 cases, even when the page is empty):
         // kept, it would hold all of it. A copy holds at most twice what was written.
@@ -126,6 +133,7 @@ final class ListPageCache: Sendable {
         let cost = Self.cost(of: body, for: key)
         guard cost <= capacityBytes / 8 else { return }
         state.withLock { state in
+            guard state.emptied == emptied else { return }
             // A page read at an older version than the kept ones (or a newer) replaces them: only one version is kept.
             if state.version != version { state.drop(keeping: version) }
             if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.cost }
@@ -147,6 +155,9 @@ final class ListPageCache: Sendable {
 
     /// Forgets every kept page.
     func removeAll() {
-        state.withLock { $0.drop(keeping: nil) }
+        state.withLock { state in
+            state.drop(keeping: nil)
+            state.emptied &+= 1
+        }
     }
 }

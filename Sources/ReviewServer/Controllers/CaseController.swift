@@ -34,12 +34,14 @@ struct CaseController: Sendable {
             let (key, now) = (ListPageCache.Key(filter: filter, page: query.page, showCalibration: query.showCalibration, showPanel: query.showPanel), query.now)
             // Which cases are overdue changes with the clock alone: such a list is always read afresh. The version is
             // asked before the read, so a page kept under it can be no older than it.
+            // An erasure empties the kept pages: one read before it is not kept after it (asked before the version).
+            let emptied = services.listPages.emptied
             let version = filter.overdueAt == nil ? services.store.records.dataVersion() : nil
             if let version, let kept = services.listPages.page(key, version: version, now: now) { return kept }
             if let written = try await services.store.records.readCaseSummaryRows(filter, page: key.page, { rows in
                 try CaseSummaryRowsJSON.page(&rows, key, now: now)
             }) {
-                if let version { services.listPages.keep(written, for: key, version: version, now: now) }
+                if let version { services.listPages.keep(written, for: key, version: version, emptied: emptied, now: now) }
                 return written.writer
             }
         }
