@@ -182,7 +182,7 @@ import Testing
 
     @Test("the kept pages stay within their bytes, least recently used out first; a page larger than an eighth is not kept")
     func bounded() throws {
-        let cache = ListPageCache(capacityBytes: 8_000)
+        let cache = ListPageCache(capacityBytes: 80_000)
         let version = StoreDataVersion(connection: 1, value: 7)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         func key(_ number: Int) -> ListPageCache.Key {
@@ -196,9 +196,10 @@ import Testing
             return .init(writer: writer, goodUntil: nil)
         }
         for number in 1...40 {
-            cache.keep(page(900), for: key(number), version: version, now: now)
+            // 7,000 bytes written hold 8 KB of storage, and an entry's overhead is counted too.
+            cache.keep(page(7_000), for: key(number), version: version, emptied: cache.emptied, now: now)
             _ = cache.page(key(1), version: version, now: now)  // page 1 stays in use
-            #expect(cache.counts.bytes <= 8_000)
+            #expect(cache.counts.bytes <= 80_000)
         }
         #expect(cache.page(key(1), version: version, now: now) != nil, "the page in use was dropped")
         #expect(cache.page(key(2), version: version, now: now) == nil, "the least recently used page was kept")
@@ -208,12 +209,12 @@ import Testing
             let narrower = ListPageCache.Key(filter: CaseFilter(), page: PageRequest(number: 40, size: 50), showCalibration: calibration, showPanel: panel)
             #expect(cache.page(narrower, version: version, now: now) == nil, "a page kept for the lead was served to a viewer shown less")
         }
-        cache.keep(page(1_200), for: key(99), version: version, now: now)
+        cache.keep(page(12_000), for: key(99), version: version, emptied: cache.emptied, now: now)
         #expect(cache.page(key(99), version: version, now: now) == nil)
         // Another version, or a time before the page was written or past its due date: not served.
         #expect(cache.page(key(40), version: StoreDataVersion(connection: 2, value: 7), now: now) == nil)
         #expect(cache.counts.bytes == 0, "pages of an older version were kept")
-        cache.keep(.init(writer: page(100).writer, goodUntil: now + 60), for: key(3), version: version, now: now)
+        cache.keep(.init(writer: page(100).writer, goodUntil: now + 60), for: key(3), version: version, emptied: cache.emptied, now: now)
         #expect(cache.page(key(3), version: version, now: now - 1) == nil)
         #expect(cache.page(key(3), version: version, now: now + 59) != nil)
         #expect(cache.page(key(3), version: version, now: now + 60) == nil)

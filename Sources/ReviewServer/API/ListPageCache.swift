@@ -32,6 +32,8 @@ final class ListPageCache: Sendable {
 
     private struct Entry {
         let body: ByteBuffer
+        /// What the entry holds in memory (``ListPageCache/cost(of:for:)``), counted against ``capacityBytes``.
+        let cost: Int
         let writtenAt: Date
         let goodUntil: Date?
         var used: UInt64
@@ -44,6 +46,8 @@ final class ListPageCache: Sendable {
         var uses: UInt64 = 0
         var hits = 0
         var misses = 0
+        /// How many times ``removeAll()`` emptied the cache: a page read before that is not kept after it.
+        var emptied: UInt64 = 0
 
         /// Forgets every page, to keep pages of `version` from now on.
         mutating func drop(keeping version: StoreDataVersion?) {
@@ -53,8 +57,12 @@ final class ListPageCache: Sendable {
         }
     }
 
-    /// At most this many bytes of pages are kept (a page of 50 cases is about 29 KB; of 500, about 290 KB).
+    /// At most this many bytes of pages are kept (a page of 50 cases is about 29 KB; of 500, about 290 KB), counted as
+    /// what each holds in memory (``cost(of:for:)``).
     let capacityBytes: Int
+    /// What an entry holds besides its body's storage and its search text: the key, the entry, its dictionary slot, the
+    /// buffer's header. Counted so that pages of a few bytes (empty pages far past the end) are bounded in number too.
+    static let entryOverhead = 512
     private let state = Mutex(State())
     private let hitCounter: Counter
     private let missCounter: Counter
@@ -69,6 +77,17 @@ final class ListPageCache: Sendable {
 
     /// How many pages were served kept, how many were read afresh, and the bytes kept now (for tests).
     var counts: (hits: Int, misses: Int, bytes: Int) { state.withLock { ($0.hits, $0.misses, $0.bytes) } }
+
+    /// The memory the kept pages hold (their buffers' storage and the search text of their keys), and how many there
+    /// are (for tests).
+    var heldBytes: Int { state.withLock { $0.entries.reduce(0) { $0 + $1.value.body.storageCapacity + ($1.key.filter.search?.utf8.count ?? 0) } } }
+
+    /// What keeping `body` for `key` holds in memory: the buffer's whole storage (not only what was written into it), the
+    /// search text of the key (200 characters may be many kilobytes: combining marks) and ``entryOverhead``.
+    static func cost(of body: ByteBuffer, for key: Key) -> Int {
+        body.storageCapacity + (key.filter.search?.utf8.count ?? 0) + entryOverhead
+    }
+    var entryCount: Int { state.withLock { $0.entries.count } }
 
     /// The page kept for `key` if it was written at `version` and is still good at `now`.
     func page(_ key: Key, version: StoreDataVersion, now: Date) -> JSONWriter? {
@@ -96,26 +115,49 @@ final class ListPageCache: Sendable {
         return JSONWriter(written: body)
     }
 
-    /// Keeps `written`, read at `version` (asked before the read began) at `now`, for `key`.
-    func keep(_ written: Written, for key: Key, version: StoreDataVersion, now: Date) {
-        let body = written.writer.buffer
-        guard body.readableBytes <= capacityBytes / 8 else { return }
+    /// Which emptying of the cache (``removeAll()``) the next page is read after: asked before the data version, and
+    /// handed back to ``keep(_:for:version:emptied:now:)``.
+    var emptied: UInt64 { state.withLock { $0.emptied } }
+
+    /// Keeps `written`, read at `version` (asked before the read began) at `now`, for `key`, unless the cache was emptied
+    /// since `emptied` was asked (an erasure while the page was read: it would hold the erased name until the next list).
+    func keep(_ written: Written, for key: Key, version: StoreDataVersion, emptied: UInt64, now: Date) {
+        var body = written.writer.buffer
+        // The page was written into a buffer made for a full page (450 KB for 500 cases, even when the page is empty):
+        // kept, it would hold all of it. A copy holds at most twice what was written.
+        if body.storageCapacity > 2 * body.readableBytes {
+            var copy = ByteBufferAllocator().buffer(capacity: body.readableBytes)
+            copy.writeImmutableBuffer(body)
+            body = copy
+        }
+        let cost = Self.cost(of: body, for: key)
+        guard cost <= capacityBytes / 8 else { return }
         state.withLock { state in
+            guard state.emptied == emptied else { return }
             // A page read at an older version than the kept ones (or a newer) replaces them: only one version is kept.
             if state.version != version { state.drop(keeping: version) }
-            if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.body.readableBytes }
-            while state.bytes + body.readableBytes > capacityBytes, let oldest = state.entries.min(by: { $0.value.used < $1.value.used }) {
-                state.entries[oldest.key] = nil
-                state.bytes -= oldest.value.body.readableBytes
+            if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.cost }
+            if state.bytes + cost > capacityBytes {
+                // Least recently used out first, in one pass down to seven eighths: a page kept does not look at
+                // every other one each time (thousands of them when they are small).
+                let target = capacityBytes - capacityBytes / 8 - cost
+                for (oldKey, old) in state.entries.sorted(by: { $0.value.used < $1.value.used }) {
+                    guard state.bytes > target else { break }
+                    state.entries[oldKey] = nil
+                    state.bytes -= old.cost
+                }
             }
             state.uses += 1
-            state.entries[key] = Entry(body: body, writtenAt: now, goodUntil: written.goodUntil, used: state.uses)
-            state.bytes += body.readableBytes
+            state.entries[key] = Entry(body: body, cost: cost, writtenAt: now, goodUntil: written.goodUntil, used: state.uses)
+            state.bytes += cost
         }
     }
 
     /// Forgets every kept page.
     func removeAll() {
-        state.withLock { $0.drop(keeping: nil) }
+        state.withLock { state in
+            state.drop(keeping: nil)
+            state.emptied &+= 1
+        }
     }
 }

@@ -34,12 +34,14 @@ struct CaseController: Sendable {
             let (key, now) = (ListPageCache.Key(filter: filter, page: query.page, showCalibration: query.showCalibration, showPanel: query.showPanel), query.now)
             // Which cases are overdue changes with the clock alone: such a list is always read afresh. The version is
             // asked before the read, so a page kept under it can be no older than it.
+            // An erasure empties the kept pages: one read before it is not kept after it (asked before the version).
+            let emptied = services.listPages.emptied
             let version = filter.overdueAt == nil ? services.store.records.dataVersion() : nil
             if let version, let kept = services.listPages.page(key, version: version, now: now) { return kept }
             if let written = try await services.store.records.readCaseSummaryRows(filter, page: key.page, { rows in
                 try CaseSummaryRowsJSON.page(&rows, key, now: now)
             }) {
-                if let version { services.listPages.keep(written, for: key, version: version, now: now) }
+                if let version { services.listPages.keep(written, for: key, version: version, emptied: emptied, now: now) }
                 return written.writer
             }
         }
@@ -116,8 +118,11 @@ struct CaseController: Sendable {
         let overdue = try request.query("overdue", "true or false") { ["true": true, "false": false][$0] }
         let sort = try request.query("sort", "an order (\(CaseSort.allCases.map(\.rawValue).joined(separator: ", ")))", CaseSort.init(rawValue:))
         let search = request.uri.queryParameters["q"].map(String.init)
-        guard (search?.count ?? 0) <= 200 else {
-            throw APIError(.badRequest, code: .badRequest, message: "The search (q) is longer than 200 characters: search by part of a name or a reference.")
+        // Characters as Swift counts them may be any number of bytes (a letter and its combining marks): bounded in bytes
+        // too, below SQLite's longest LIKE pattern (50,000 bytes; past it the list failed with a 500) and the kept pages' keys.
+        guard (search?.count ?? 0) <= 200, (search?.utf8.count ?? 0) <= 1_000 else {
+            throw APIError(.badRequest, code: .badRequest,
+                           message: "The search (q) is longer than 200 characters (or 1,000 bytes): search by part of a name or a reference.")
         }
         return CaseFilter(state: state, employerID: try request.queryID("employerId"), reason: reason, overdueAt: overdue == true ? now : nil,
                           search: search, sort: sort ?? .opened)
