@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import ReviewDomain
 @testable import ReviewServer
@@ -148,6 +149,27 @@ import Testing
             for caller in [Caller.lead, .employer, .auditor] {
                 #expect(!String(buffer: try await Self.list(client, fixture, as: caller)).contains("Casey"), "\(caller)")
             }
+        }
+    }
+
+    @Test("a retention pass of the server that deletes anything empties the kept pages; one that deletes nothing keeps them")
+    func retentionPass() async throws {
+        let fixture = try await APIFixture.make()
+        try await fixture.withClient { client in
+            _ = try await Self.list(client, fixture, as: .lead)
+            let kept = fixture.listPages.counts.bytes
+            #expect(kept > 0)
+            let logger = Logger(label: "test")
+            let now = fixture.clock.now
+            let idle = PeriodicService.retention(fixture.store, policy: .default, data: fixture.configuration.dataLayout, listPages: fixture.listPages,
+                                                 interval: .seconds(3600), now: { now }, logger: logger)
+            try await idle.work(logger)
+            #expect(fixture.listPages.counts.bytes == kept, "a pass that deleted nothing emptied the kept pages")
+            let later = now + 20 * 365 * 86_400
+            let pass = PeriodicService.retention(fixture.store, policy: .default, data: fixture.configuration.dataLayout, listPages: fixture.listPages,
+                                                 interval: .seconds(3600), now: { later }, logger: logger)
+            try await pass.work(logger)
+            #expect(fixture.listPages.counts.bytes == 0, "pages read before the retention pass were still held")
         }
     }
 

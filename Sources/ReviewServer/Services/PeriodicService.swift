@@ -74,14 +74,17 @@ extension PeriodicService {
         }
     }
 
-    /// The retention pass (``ReviewStore/retentionPass(policy:now:dryRun:by:)``), then the files it leaves.
+    /// The retention pass (``ReviewStore/retentionPass(policy:now:dryRun:by:)``), then the files it leaves; the kept list
+    /// pages are emptied when it deleted anything (they would never be served again, but would hold what was deleted).
     static func retention(
-        _ store: ReviewStore, policy: RetentionPolicy, data: DataLayout, interval: Duration, now: @escaping @Sendable () -> Date, logger: Logger
+        _ store: ReviewStore, policy: RetentionPolicy, data: DataLayout, listPages: ListPageCache, interval: Duration,
+        now: @escaping @Sendable () -> Date, logger: Logger
     ) -> PeriodicService {
         PeriodicService(name: "Retention pass", interval: interval, logger: logger) { logger in
             let report = try await store.dataProtection.retentionPass(policy: policy, now: now(), dryRun: false)
             let files = try await data.remove(report.files)
             if !report.items.isEmpty {
+                listPages.removeAll()
                 logger.info("Retention pass", metadata: ["deleted": "\(report.items.count)", "files": "\(files)",
                                                          "by_type": "\(report.counts.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))"])
             }
