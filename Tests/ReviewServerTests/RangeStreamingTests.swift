@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import ReviewDomain
 @testable import ReviewServer
 import Testing
 
@@ -146,6 +147,28 @@ struct RangeStreamingTests {
             #expect(beyond.status == .rangeNotSatisfiable && beyond.headers[.contentRange] == "bytes */\(size)")
             #expect(try await client.fetch([.ifNoneMatch: quotedETag], name: "blob").status == .notModified)
             #expect(try await client.fetch(name: "missing-blob").status == .notFound)
+        }
+    }
+
+    @Test("The fast path for the usual name offers what the general one does, and the extension is read as NSString reads it (without its trap on \"//ß\"), on 20,000 random names")
+    func fastPathsForUsualNames() {
+        var random = SplitMix64(seed: 21)
+        let pieces = ["a", "B", "z", "0", "9", ".", " ", "..", "/", "\\", "-", "_", "%", "\"", "é", "\u{202E}", "\u{0}", "mp4", "MOV", "WebM",
+                      "m2ts", "tar.gz", "x.MP4", "ß", "\t", "~"]
+        for _ in 0..<20_000 {
+            var name = ""
+            for _ in 0..<random.below(12) { name += pieces[random.below(pieces.count)] }
+            if random.below(10) == 0 { name = String(repeating: "n", count: 190 + random.below(20)) + ".mp4" }
+            #expect(StreamedFile.offeredName(name) == StreamedFile.offeredNameByScalars(name), "\(name.debugDescription)")
+            // NSString traps on two slashes followed by a multi-byte character: compared where it does not.
+            if !name.contains("/") {
+                #expect(RecordingController.fileExtension(name) == (name as NSString).pathExtension.lowercased(), "\(name.debugDescription)")
+            }
+        }
+        for (name, type) in [("clip.MP4", "video/mp4"), ("a/b.mov", "video/quicktime"), (".mp4", "application/octet-stream"),
+                             ("//ß", "application/octet-stream"), ("% //ß.webm", "video/webm"), ("clip.mp4/", "video/mp4"), ("ü.MKV", "video/x-matroska"),
+                             ("x.tar.gz", "application/octet-stream"), ("x", "application/octet-stream")] {
+            #expect(RecordingController.contentType(of: name) == type, "\(name)")
         }
     }
 

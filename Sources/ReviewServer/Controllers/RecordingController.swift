@@ -249,7 +249,7 @@ struct RecordingController: Sendable {
     }
 
     static func contentType(of fileName: String) -> String {
-        switch (fileName as NSString).pathExtension.lowercased() {
+        switch fileExtension(fileName) {
         case "mp4", "m4v": "video/mp4"
         case "mov": "video/quicktime"
         case "webm": "video/webm"
@@ -260,5 +260,17 @@ struct RecordingController: Sendable {
         case "mpg", "mpeg": "video/mpeg"
         default: "application/octet-stream"
         }
+    }
+
+    /// The name's extension, lower case: what follows the last dot of its last component, when that dot is not the
+    /// component's first character. Read from the UTF-8 directly: `NSString.pathExtension` was 1.5% of a small range
+    /// request (issue 21), and swift-corelibs-foundation traps on some names (`"//ß"`: two slashes then a character of
+    /// more than one byte), which names stored before decision 41 could hold.
+    static func fileExtension(_ fileName: String) -> String {
+        var name = fileName.utf8[...]
+        while name.last == UInt8(ascii: "/") { name = name.dropLast() }
+        if let slash = name.lastIndex(of: UInt8(ascii: "/")) { name = name[name.index(after: slash)...] }
+        guard let dot = name.lastIndex(of: UInt8(ascii: ".")), dot != name.startIndex else { return "" }
+        return String(decoding: name[name.index(after: dot)...], as: UTF8.self).lowercased()
     }
 }

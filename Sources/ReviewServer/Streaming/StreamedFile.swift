@@ -93,6 +93,19 @@ public struct StreamedFile: Sendable {
     /// The last component of `name`, without control or format characters (a right-to-left override would disguise
     /// the extension) and leading dots or spaces; `nil` if nothing is left.
     static func offeredName(_ name: String) -> String? {
+        // The usual name (printable ASCII, no separator, not too long) needs no look at Unicode's categories, which were
+        // 4% of a small range request (issue 21): it is its own last component, with nothing to filter or cut.
+        let isPlain = name.utf8.count <= Self.longestOfferedName
+            && name.utf8.allSatisfy { (0x20...0x7E).contains($0) && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "\\") }
+        guard !isPlain else {
+            let trimmed = name.drop { $0 == "." || $0 == " " }
+            return trimmed.isEmpty ? nil : String(trimmed)
+        }
+        return offeredNameByScalars(name)
+    }
+
+    /// ``offeredName(_:)`` for any name, scalar by scalar.
+    static func offeredNameByScalars(_ name: String) -> String? {
         let last = name.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? name
         let visible = String(String.UnicodeScalarView(last.unicodeScalars.filter {
             $0.properties.generalCategory != .control && $0.properties.generalCategory != .format
