@@ -200,9 +200,11 @@ final class ReadConnection: @unchecked Sendable {
     func dataVersion() throws -> Int64 {
         let statement = try statement("PRAGMA data_version")
         defer { sqlite_nio_sqlite3_reset(statement) }
-        let code = sqlite_nio_sqlite3_step(statement)
-        guard code == SQLITE_ROW else { throw SQLiteReadError(code: code, message: "PRAGMA data_version returned no row").storeError }
-        return sqlite_nio_sqlite3_column_int64(statement, 0)
+        var rows = StoredRows(statement: statement)
+        guard try rows.next(), let value = try rows.integer(0, "data_version") else {
+            throw StoreError(.database, "The database operation failed.")
+        }
+        return Int64(value)
     }
 
     func check(_ code: Int32) throws {
