@@ -78,8 +78,8 @@ final class ListPageCache: Sendable {
     /// How many pages were served kept, how many were read afresh, and the bytes kept now (for tests).
     var counts: (hits: Int, misses: Int, bytes: Int) { state.withLock { ($0.hits, $0.misses, $0.bytes) } }
 
-    /// The memory the kept pages hold (their buffers' storage and the search text of their keys), and how many there
-    /// are (for tests).
+    /// The memory the kept pages hold, summed from their buffers' storage and the search text of their keys rather than
+    /// from the costs counted when they were kept (for tests, which check the counting against it).
     var heldBytes: Int { state.withLock { $0.entries.reduce(0) { $0 + $1.value.body.storageCapacity + ($1.key.filter.search?.utf8.count ?? 0) } } }
 
     /// What keeping `body` for `key` holds in memory: the buffer's whole storage (not only what was written into it), the
@@ -87,6 +87,8 @@ final class ListPageCache: Sendable {
     static func cost(of body: ByteBuffer, for key: Key) -> Int {
         body.storageCapacity + (key.filter.search?.utf8.count ?? 0) + entryOverhead
     }
+
+    /// How many pages are kept (for tests).
     var entryCount: Int { state.withLock { $0.entries.count } }
 
     /// The page kept for `key` if it was written at `version` and is still good at `now`.
