@@ -143,13 +143,17 @@ public func buildApplication(
     logger: Logger? = nil
 ) async throws -> some ApplicationProtocol {
     let logger: Logger = logger ?? Logger(label: "obsreview.server")
-    let (router, uploads) = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
+    let (router, uploads, services) = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
     let notices = try dependencies.store.flatMap { store in
         try configuration.notifications.map { try PeriodicService.notifications(store, settings: $0, now: dependencies.now, logger: logger) }
     }
     var app = Application(
         responder: MethodOverrideResponder(router.buildResponder()),
-        server: .http1(configuration: .init(additionalChannelHandlers: [configuration.connections.tracker(), LargeReads(), ExpectContinueHandler()], idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [configuration.connections.tracker(), LargeReads(), ExpectContinueHandler()]
+                // Ranges of a recording being watched, answered on the event loop (decision 45).
+                + (services.map { [HotRangeHandler(hot: $0.hotRanges, logger: logger, idleTimeout: configuration.idleTimeout)] } ?? []),
+            idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port),
             serverName: configuration.serverName
@@ -195,7 +199,7 @@ func buildRouter(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies,
     logger: Logger
-) async throws -> (Hummingbird.Router<ReviewRequestContext>, UploadStore) {
+) async throws -> (Hummingbird.Router<ReviewRequestContext>, UploadStore, APIServices?) {
     let data = configuration.dataLayout
     let uploads = UploadStore(
         configuration: .init(
@@ -222,7 +226,7 @@ func buildRouter(
     }
     let router = buildRouter(
         uploads: uploads, services: services, authenticator: AuthenticatorChain(authenticators), configuration: configuration)
-    return (router, uploads)
+    return (router, uploads, services)
 }
 
 /// The routes and middleware, separate so that the upload store can be shared with tests.
@@ -236,7 +240,7 @@ func buildRouter(
     let router = Router(context: ReviewRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: PrivacyHeadersMiddleware())
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware())
     if configuration.publicBaseURL?.lowercased().hasPrefix("https://") == true {
         router.add(middleware: StrictTransportSecurityMiddleware())  // outside the error mapping: error pages get it too
     }

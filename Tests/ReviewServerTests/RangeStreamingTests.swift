@@ -160,6 +160,8 @@ struct RangeStreamingTests {
             for _ in 0..<random.below(12) { name += pieces[random.below(pieces.count)] }
             if random.below(10) == 0 { name = String(repeating: "n", count: 190 + random.below(20)) + ".mp4" }
             #expect(StreamedFile.offeredName(name) == StreamedFile.offeredNameByScalars(name), "\(name.debugDescription)")
+            let file = StreamedFile(path: "/nowhere", etag: "e", contentType: "video/mp4", fileName: name, disposition: .inline)
+            #expect(file.contentDisposition == Self.dispositionAsBefore(name), "\(name.debugDescription)")
             // NSString traps on two slashes followed by a multi-byte character: compared where it does not.
             if !name.contains("/") {
                 #expect(RecordingController.fileExtension(name) == (name as NSString).pathExtension.lowercased(), "\(name.debugDescription)")
@@ -169,6 +171,54 @@ struct RangeStreamingTests {
                              ("//ß", "application/octet-stream"), ("% //ß.webm", "video/webm"), ("clip.mp4/", "video/mp4"), ("ü.MKV", "video/x-matroska"),
                              ("x.tar.gz", "application/octet-stream"), ("x", "application/octet-stream")] {
             #expect(RecordingController.contentType(of: name) == type, "\(name)")
+        }
+    }
+
+    /// `Content-Disposition` as it was written before it was written as bytes (issue 21): the reference for the test above.
+    static func dispositionAsBefore(_ name: String) -> String? {
+        guard let fileName = StreamedFile.offeredNameByScalars(name) else { return nil }
+        let fallback = String(String.UnicodeScalarView(fileName.unicodeScalars.map { scalar in
+            (0x20...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "\\" && scalar != "%" ? scalar : "_"
+        }))
+        let attrChars = Set("!#$&+-.^_`|~".utf8)
+        var encoded = ""
+        for byte in fileName.utf8 {
+            let isAlphanumeric = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            if isAlphanumeric || attrChars.contains(byte) {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                encoded += "%" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return "inline; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+    }
+
+    @Test("A path id is read as Foundation reads a canonical UUID: either case, hyphens in place, nothing else")
+    func pathIDs() {
+        var random = SplitMix64(seed: 45)
+        let alphabet = Array("0123456789abcdefABCDEFgG-xz {}".unicodeScalars)
+        for round in 0..<20_000 {
+            var text = UUID().uuidString
+            if round % 2 == 0 { text = text.lowercased() }
+            // Change one to three characters, or none (a third of the time), or cut or lengthen it.
+            var scalars = Array(text.unicodeScalars)
+            for _ in 0..<random.below(4) { scalars[random.below(scalars.count)] = alphabet[random.below(alphabet.count)] }
+            if random.below(20) == 0 { scalars.removeLast() }
+            if random.below(20) == 0 { scalars.append("0") }
+            text = String(String.UnicodeScalarView(scalars))
+            // Foundation reads digits with `sscanf`, which also takes a space or a sign before some of them, and text after
+            // the last digit; a path id is the canonical form only, which both read alike.
+            let characters = Array(text)
+            let canonical = characters.count == 36 && characters.indices.allSatisfy { [8, 13, 18, 23].contains($0) ? characters[$0] == "-" : characters[$0].isHexDigit }
+            if canonical {
+                #expect(UUID.parsing(text) != nil && UUID.parsing(text) == UUID(uuidString: text), "\(text)")
+            } else {
+                #expect(UUID.parsing(text) == nil, "\(text)")
+            }
+        }
+        for text in ["", "é", String(repeating: "0", count: 36), "00000000-0000-0000-0000-00000000000é", "00000000-0000-0000-0000-000000000000 "] {
+            #expect(UUID.parsing(text) == nil, "\(text)")
         }
     }
 

@@ -18,7 +18,7 @@ import Testing
 
     static func registeredRoutes() async throws -> (routes: [(method: String, path: String)], fixture: APIFixture) {
         let fixture = try await APIFixture.make()
-        let (router, _) = try await buildRouter(
+        let (router, _, _) = try await buildRouter(
             configuration: fixture.configuration,
             dependencies: ServerDependencies(store: fixture.store, completionHandler: StoreUploadCompletion(store: fixture.store)),
             logger: Logger(label: "test"))

@@ -37,6 +37,8 @@ struct APIServices: Sendable {
     let credentials: AuthenticationCache
     /// Pages of the case list kept while nothing is committed (decision 44).
     let listPages: ListPageCache
+    /// Range requests answered on the connection's event loop (decision 45).
+    let hotRanges: HotRanges
 
     init(store: ReviewStore, configuration: ServerConfiguration, decoyHash: String, credentials: AuthenticationCache, listPages: ListPageCache,
          now: @escaping @Sendable () -> Date) {
@@ -57,6 +59,7 @@ struct APIServices: Sendable {
         self.statisticsReleaseDelay = configuration.statisticsReleaseDelay
         self.now = now
         self.emailEnabled = configuration.notifications?.smtp != nil
+        self.hotRanges = HotRanges(credentials: credentials, decisions: access.recordingDecisions, viewings: viewings, now: now)
     }
 
     var blobs: any BlobStore { data.blobs }

@@ -2,7 +2,7 @@ import Metrics
 public import Prometheus
 
 /// The process's metrics: swift-metrics bootstrapped once onto a Prometheus registry, which `/metrics` prints.
-/// Hummingbird's `MetricsMiddleware` counts and times requests through it; uploads and jobs add their own.
+/// `RequestMetricsMiddleware` counts and times requests through it; uploads and jobs add their own.
 public enum Observability {
     /// The registry behind `MetricsSystem` (bootstrapped on first use, once per process).
     public static let registry: PrometheusCollectorRegistry = {

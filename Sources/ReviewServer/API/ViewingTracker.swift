@@ -39,6 +39,18 @@ final class ViewingTracker: Sendable {
         }
     }
 
+    /// Notes a request only if it continues a viewing under way (`true`); one that would start a viewing is not noted
+    /// (`false`), so that the request goes where the viewing's audit event is written (``HotRanges``).
+    func continueViewing(by user: UserID, of recording: RecordingID, original: Bool, at now: Date) -> Bool {
+        let key = Key(user: user, recording: recording, original: original)
+        let idleGap = idleGap
+        return lastSeen.withLock { lastSeen in
+            guard let last = lastSeen[key], now.timeIntervalSince(last) <= idleGap else { return false }
+            lastSeen[key] = now
+            return true
+        }
+    }
+
     /// Forgets a viewing whose audit event could not be written, so the next request tries again.
     func forget(_ user: UserID, _ recording: RecordingID, original: Bool) {
         _ = lastSeen.withLock { $0.removeValue(forKey: Key(user: user, recording: recording, original: original)) }

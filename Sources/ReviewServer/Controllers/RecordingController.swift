@@ -178,7 +178,7 @@ struct RecordingController: Sendable {
     @Sendable func media(_ request: Request, context: ReviewRequestContext) async throws -> Response {
         let actor = try context.requireIdentity()
         let recording = try await services.access.recording(try context.id("recordingId"), for: actor)
-        guard actor.role == .lead || recording.uploadedBy == actor.userID else {
+        guard Self.mayFetchOriginal(recording, as: actor) else {
             throw APIError(.forbidden, code: .forbidden, message: """
                 The original file keeps personal data the camera recorded (where and on what it was filmed), so only the \
                 person who uploaded it and the moderation lead can download it: watch the recording in the browser instead (its proxy).
@@ -194,6 +194,11 @@ struct RecordingController: Sendable {
             source: .blob(key, in: services.blobs), etag: sha256,
             contentType: Self.contentType(of: recording.fileName), fileName: recording.fileName)
         return try await stream(file, of: recording, variant: "original", request: request, context: context, actor: actor)
+    }
+
+    /// Only its uploader and the lead fetch a recording's original (see ``media(_:context:)``).
+    static func mayFetchOriginal(_ recording: Recording, as actor: ActingUser) -> Bool {
+        actor.role == .lead || recording.uploadedBy == actor.userID
     }
 
     @Sendable func proxy(_ request: Request, context: ReviewRequestContext) async throws -> Response {
@@ -233,7 +238,12 @@ struct RecordingController: Sendable {
     func stream(
         _ file: StreamedFile, of recording: Recording, variant: String, request: Request, context: ReviewRequestContext, actor: ActingUser
     ) async throws -> Response {
-        let response = try await FileStreamer.response(to: request, file: file, context: context)
+        var served: (FilePath, OpenFileCache.Info)?
+        let response = try await FileStreamer.response(to: request, file: file, context: context) { served = ($0, $1) }
+        if request.method == .get, let (path, info) = served, response.status == .ok || response.status == .partialContent {
+            // The next ranges of this file may be answered on the connection's event loop (decision 45).
+            services.hotRanges.offer(request.uri.path, recording: recording.id, original: variant == "original", file: path, info: info, etag: file.etag)
+        }
         if request.method == .get, response.status == .ok || response.status == .partialContent,
             services.viewings.noteRequest(by: actor.userID, of: recording.id, original: variant == "original", at: services.now())
         {

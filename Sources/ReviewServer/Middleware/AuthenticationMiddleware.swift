@@ -28,8 +28,7 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
-            let prefix = "bearer "
-            guard header.count > prefix.count, header.lowercased().hasPrefix(prefix) else {
+            guard let token = Self.bearerToken(header) else {
                 throw APIError(
                     .unauthorized,
                     code: .unauthenticated,
@@ -37,7 +36,6 @@ public struct AuthenticationMiddleware: RouterMiddleware {
                     headers: [.wwwAuthenticate: "Bearer"]
                 )
             }
-            let token = String(header.dropFirst(prefix.count)).trimmingSpaces
             guard let identity = try await authenticator.authenticateBearer(token, request: request) else {
                 throw APIError(
                     .unauthorized,
@@ -68,6 +66,16 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             context.sessionToken = cookie
         }
         return try await next(request, context)
+    }
+}
+
+extension AuthenticationMiddleware {
+    /// The token of an `Authorization: Bearer <token>` header (the scheme in any case), or `nil` if the header has
+    /// another form. The token may still be empty.
+    static func bearerToken(_ header: String) -> String? {
+        let prefix = "bearer "
+        guard header.count > prefix.count, header.lowercased().hasPrefix(prefix) else { return nil }
+        return String(header.dropFirst(prefix.count)).trimmingSpaces
     }
 }
 

@@ -37,6 +37,14 @@ public enum FileStreamer {
     /// or deleted between the headers and the body, the connection is closed before `Content-Length` bytes are sent, so
     /// the client cannot mistake it for the file. Blobs in other stores stream as their store hands them over.
     public static func response(to request: Request, file: StreamedFile, context: some RequestContext) async throws -> Response {
+        try await response(to: request, file: file, context: context, local: nil)
+    }
+
+    /// ``response(to:file:context:)``, telling `local` the local file and what it was, when the response is a GET's
+    /// 200 or 206 from one.
+    static func response(
+        to request: Request, file: StreamedFile, context: some RequestContext, local: ((FilePath, OpenFileCache.Info) -> Void)?
+    ) async throws -> Response {
         let size: Int64
         let modified: Date
         let origin: Origin
@@ -102,6 +110,7 @@ public enum FileStreamer {
             return Response(status: status, headers: headers)
         }
         let channel = (context as? any ChannelRequestContext)?.channel
+        if let local, case .local(let path) = origin, let opened { local(path, opened) }
         switch origin {
         case .local(let path) where range.count <= Self.smallBodyLength:
             // A small body already in the page cache is read here and sent with the head in one write: the fixed cost of

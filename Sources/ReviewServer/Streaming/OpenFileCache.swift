@@ -91,6 +91,11 @@ public final class OpenFileCache: Sendable {
 
         var lastUse: UInt64 { state.withLock { $0.lastUse } }
 
+        /// Whether the entry is due for a check against its path (without taking the check on).
+        func isDue(now: ContinuousClock.Instant, after interval: Duration) -> Bool {
+            state.withLock { now - $0.checkedAt >= interval }
+        }
+
         /// Whether the entry is due for a check against its path; if so, the check is considered done from now (one
         /// caller checks, the others go on with the entry meanwhile).
         func needsCheck(now: ContinuousClock.Instant, after interval: Duration) -> Bool {
@@ -134,6 +139,35 @@ public final class OpenFileCache: Sendable {
         guard let entry = try await checkOut(path.string) else { return nil }
         defer { entry.release() }
         return try await body(entry.descriptor, entry.info)
+    }
+
+    /// A use of the file at `path` as it is already open here, taken on the caller's thread without opening, checking
+    /// or waiting: `nil` when it is not open, or is due for its check against the path (``revalidateAfter``), so that
+    /// the caller goes the way that opens and checks (``withFile(_:_:)``). The descriptor stays open until the lease is
+    /// ended (``Lease/end()``, or when the lease is released from memory).
+    public func lease(_ path: FilePath) -> Lease? {
+        let key = path.string
+        guard let (entry, tick) = table.withLock({ table in table.entries[key].map { entry in table.tick += 1; return (entry, table.tick) } }),
+            !entry.isDue(now: ContinuousClock.now, after: revalidateAfter), entry.retain(tick: tick)
+        else { return nil }
+        return Lease(entry)
+    }
+
+    /// A use of an open file that outlives a scope (a write that completes later); ended once.
+    public final class Lease: Sendable {
+        private let entry: Entry
+        private let ended = Atomic<Bool>(false)
+        public var descriptor: CInt { entry.descriptor }
+        public var info: Info { entry.info }
+
+        fileprivate init(_ entry: Entry) { self.entry = entry }
+
+        /// Gives the use back; the descriptor is closed if the file was forgotten meanwhile and this was its last use.
+        public func end() {
+            if !ended.exchange(true, ordering: .acquiringAndReleasing) { entry.release() }
+        }
+
+        deinit { end() }
     }
 
     /// The file's size and identity, opening it (and keeping it open) if need be; `nil` when it is not a regular file.

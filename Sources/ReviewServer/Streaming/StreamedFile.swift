@@ -49,7 +49,8 @@ public struct StreamedFile: Sendable {
         disposition: Disposition = .inline,
         cacheControl: String? = nil
     ) {
-        precondition(!etag.contains("\""), "An entity tag's opaque value cannot contain a double quote.")
+        // By bytes: `String.contains(_:)` with a string is Foundation's `range(of:)`, 1.7% of a small range request.
+        precondition(!etag.utf8.contains(UInt8(ascii: "\"")), "An entity tag's opaque value cannot contain a double quote.")
         self.source = source
         self.etag = etag
         self.contentType = contentType
@@ -64,27 +65,36 @@ public struct StreamedFile: Sendable {
     /// characters or leading dots (an uploader's "../../.bashrc" is offered as "bashrc").
     var contentDisposition: String? {
         guard let fileName = fileName.flatMap(Self.offeredName) else { return nil }
-        let fallback = String(
-            String.UnicodeScalarView(
-                fileName.unicodeScalars.map { scalar in
-                    (0x20...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "\\" && scalar != "%" ? scalar : "_"
-                }
-            )
-        )
+        // Written as bytes (a small range request's fixed cost counts: issue 21).
+        var header = Array(disposition.rawValue.utf8)
+        header.reserveCapacity(header.count + 32 + fileName.utf8.count * 4)
+        header.append(contentsOf: "; filename=\"".utf8)
+        for scalar in fileName.unicodeScalars {
+            let value = scalar.value
+            let kept = (0x20...0x7E).contains(value) && value != 0x22 && value != 0x5C && value != 0x25  // not " \ %
+            header.append(kept ? UInt8(value) : UInt8(ascii: "_"))
+        }
+        header.append(contentsOf: "\"; filename*=UTF-8''".utf8)
         // attr-char (RFC 8187 §3.2.1); every other byte of the UTF-8 is percent-encoded.
-        let attrChars = Set("!#$&+-.^_`|~".utf8)
-        var encoded = ""
+        let hex = Array("0123456789ABCDEF".utf8)
         for byte in fileName.utf8 {
-            let isAlphanumeric =
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-            if isAlphanumeric || attrChars.contains(byte) {
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            if Self.isAttrChar(byte) {
+                header.append(byte)
             } else {
-                encoded += "%" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+                header.append(contentsOf: [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
             }
         }
-        return "\(disposition.rawValue); filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+        return String(decoding: header, as: UTF8.self)
+    }
+
+    /// RFC 8187's attr-char: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~".
+    static func isAttrChar(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "+"), UInt8(ascii: "-"),
+            UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"): true
+        default: false
+        }
     }
 
     /// The longest name offered, in characters.

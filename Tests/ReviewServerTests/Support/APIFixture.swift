@@ -142,10 +142,11 @@ struct APIFixture {
         return try await buildApplication(configuration: configuration, dependencies: dependencies)
     }
 
-    /// Runs `test` against the app through the router, then shuts the store and removes the directory.
-    func withClient(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    /// Runs `test` against the app through the router (or `.live`, over a socket, as `serve` runs it), then shuts the
+    /// store and removes the directory.
+    func withClient(_ setup: TestingSetup = .router, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         do {
-            try await application().test(.router) { client in try await test(ContractCheckingClient(base: client)) }
+            try await application().test(setup) { client in try await test(ContractCheckingClient(base: client)) }
         } catch {
             await store.shutdown()
             try? FileManager.default.removeItem(at: directory)

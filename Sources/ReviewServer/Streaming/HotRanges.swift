@@ -1,0 +1,263 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFileSystem
+import NIOHTTP1
+import NIOHTTPTypes
+import ReviewDomain
+import Synchronization
+
+/// The next range requests of a recording being watched, answered on the connection's event loop (decision 45).
+///
+/// A player asks for a recording in many ranges. The first request of a file on a route goes through the router as
+/// any other; it tells this object which file it was answered from (``offer(_:recording:original:file:info:etag:)``),
+/// and ``HotRangeHandler`` keeps the head the router wrote (every header but the range's own), so the same address can
+/// be answered again without the hops between the event loop and Swift's tasks that a routed request costs.
+///
+/// A request is answered here only when **every** rule the route applies gives the same answer from what this process
+/// already remembers, checked afresh for each request:
+/// - the bearer token is in ``AuthenticationCache`` (the same lookup as ``StoreAuthenticator``; forgotten when it is
+///   revoked, and good for 5 s at most);
+/// - the caller may see the recording by ``RecordingAccessCache`` (the route's own remembered decision: the same epoch,
+///   the same lifetime), is not a moderator (consent is checked on every request, in the database) nor an
+///   administrator, and for an original is its uploader or the lead (``RecordingController/mayFetchOriginal(_:as:)``);
+/// - the request continues a viewing under way (``ViewingTracker/continueViewing(by:of:original:at:)``): one that would
+///   start a viewing goes to the route, which writes its audit event;
+/// - the file is still open here and is the one the head describes (``OpenFileCache/lease(_:)``: not due for its check
+///   against the path);
+/// - the request is a plain GET: a bearer token, no query, no body, no conditional header, no `Expect`, no
+///   `Connection: close`, and a `Range` that is absent or satisfiable.
+/// Anything else, and any doubt, goes to the router unchanged.
+final class HotRanges: Sendable {
+    /// What the router answered for one address, and from which file.
+    struct Template: Sendable {
+        let recording: RecordingID
+        let original: Bool
+        let file: FilePath
+        let info: OpenFileCache.Info
+        let etag: String
+        /// The router's head without `Content-Range`, `Content-Length`, `X-Request-Id` and `Date`; `nil` until the head
+        /// has been seen going out.
+        var fields: HTTPFields?
+    }
+
+    let credentials: AuthenticationCache
+    let decisions: RecordingAccessCache
+    let viewings: ViewingTracker
+    let now: @Sendable () -> Date
+    let capacity: Int
+    private let templates = Mutex<[String: Template]>([:])
+    private static let answered = Atomic<Int>(0)
+
+    init(credentials: AuthenticationCache, decisions: RecordingAccessCache, viewings: ViewingTracker, now: @escaping @Sendable () -> Date,
+         capacity: Int = 1_000) {
+        self.credentials = credentials
+        self.decisions = decisions
+        self.viewings = viewings
+        self.now = now
+        self.capacity = capacity
+    }
+
+    /// How many requests this process answered here (the tests see whether a request was).
+    static var answeredCount: Int { answered.load(ordering: .relaxed) }
+
+    /// The route answered a GET of `path` with 200 or 206 from `file` as `info` describes it, with this entity tag.
+    func offer(_ path: String, recording: RecordingID, original: Bool, file: FilePath, info: OpenFileCache.Info, etag: String) {
+        templates.withLock { templates in
+            if let known = templates[path], known.info == info, known.etag == etag, known.file == file { return }
+            if templates.count >= capacity { templates.removeAll(keepingCapacity: true) }
+            templates[path] = Template(recording: recording, original: original, file: file, info: info, etag: etag, fields: nil)
+        }
+    }
+
+    /// The head the route wrote for `path` went out: kept as the template's fields if it describes the offered file.
+    func headWritten(_ path: String, _ response: HTTPResponse) {
+        guard response.status == .ok || response.status == .partialContent else { return }
+        var fields = response.headerFields
+        for name in [HTTPField.Name.contentRange, .contentLength, .date, RequestLogMiddleware<ReviewRequestContext>.requestIDHeader] {
+            fields[name] = nil
+        }
+        templates.withLock { templates in
+            guard var template = templates[path], fields[.eTag] == EntityTag(template.etag).headerValue else { return }
+            template.fields = fields
+            templates[path] = template
+        }
+    }
+
+    /// Forgets every template (tests; a recording's files removed).
+    func removeAll() {
+        templates.withLock { $0.removeAll() }
+    }
+
+    /// The response to `request` if every rule allows answering it here, with the file's lease; `nil` otherwise.
+    func answer(_ request: HTTPRequest) -> Answer? {
+        guard request.method == .get, let path = request.path, Self.isCandidate(path) else { return nil }
+        let headers = request.headerFields
+        for name in Self.refused where headers[name] != nil { return nil }
+        if let connection = headers[.connection], connection.lowercased().contains("close") { return nil }
+        guard let template = templates.withLock({ $0[path] }), let fields = template.fields,
+            let header = headers[.authorization], let token = AuthenticationMiddleware.bearerToken(header), !token.isEmpty,
+            let credential = credentials.lookup("bearer:" + Secrets.hash(token))
+        else { return nil }
+        let actor = credential.actor
+        guard !actor.role.isModerator, actor.role != .administrator,
+            let recording = decisions.allowed(template.recording, for: actor),
+            !template.original || RecordingController.mayFetchOriginal(recording, as: actor),
+            let lease = OpenFileCache.shared.lease(template.file)
+        else { return nil }
+        guard lease.info == template.info else {
+            lease.end()
+            return nil
+        }
+        let size = template.info.size
+        var range: ClosedRange<Int64>? = size > 0 ? 0...(size - 1) : nil
+        var status = HTTPResponse.Status.ok
+        var head = fields
+        if let rangeHeader = headers[.range], let rangeSet = ByteRangeSet(header: rangeHeader) {
+            guard let selected = rangeSet.covering(size: size) else {
+                lease.end()
+                return nil
+            }
+            range = selected
+            status = .partialContent
+            head[.contentRange] = "bytes \(selected.lowerBound)-\(selected.upperBound)/\(size)"
+        }
+        // Last: a request answered here continues the viewing; one that would start it goes to the route.
+        guard viewings.continueViewing(by: actor.userID, of: recording.id, original: template.original, at: now()) else {
+            lease.end()
+            return nil
+        }
+        head[.contentLength] = String(range?.count ?? 0)
+        head[.date] = HTTPDate.format(Date())
+        _ = Self.answered.wrappingAdd(1, ordering: .relaxed)
+        return Answer(status: status, fields: head, range: range, lease: lease,
+                      route: template.original ? "/api/v1/recordings/{recordingId}/media" : "/api/v1/recordings/{recordingId}/proxy")
+    }
+
+    struct Answer {
+        let status: HTTPResponse.Status
+        var fields: HTTPFields
+        let range: ClosedRange<Int64>?
+        let lease: OpenFileCache.Lease
+        let route: String
+    }
+
+    /// Headers that make a request the route's: conditions, a body, an expectation, another credential's precedence.
+    static let refused: [HTTPField.Name] = [.ifNoneMatch, .ifRange, .ifMatch, .ifModifiedSince, .ifUnmodifiedSince, .expect,
+                                             .contentLength, .transferEncoding, .upgrade]
+
+    /// `/api/v1/recordings/<36 characters>/media` or `/proxy`, with no query.
+    static func isCandidate(_ path: String) -> Bool {
+        let prefix = "/api/v1/recordings/"
+        let utf8 = path.utf8
+        guard utf8.count == prefix.utf8.count + 36 + 6, path.hasPrefix(prefix) else { return false }
+        return path.hasSuffix("/media") || path.hasSuffix("/proxy")
+    }
+
+}
+
+/// Answers what ``HotRanges`` allows on the connection's event loop, and passes everything else to the router.
+///
+/// Placed after the HTTP/1 codec among Hummingbird's additional handlers. A request is answered here only when the
+/// connection has no request of the router's still unanswered (responses stay in order), the connection is writable,
+/// and a request went to the router within half the idle timeout (Hummingbird's idle timer sees only those). The rest of
+/// an answered request (its end) is swallowed; the router never sees it.
+final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    let hot: HotRanges
+    let logger: Logger
+    let routedWithin: TimeAmount
+    /// Requests passed to the router whose response has not ended.
+    private var unanswered = 0
+    /// The candidate address of the router's request under way, whose head is to be kept.
+    private var watching: String?
+    /// The request being answered here: its remaining parts are not the router's.
+    private var swallowing = false
+    private var lastRouted = NIODeadline.now()
+    /// Where file regions enter this connection's pipeline (found on the first request).
+    private var outlet: ChannelHandlerContext?
+
+    init(hot: HotRanges, logger: Logger, idleTimeout: Duration) {
+        self.hot = hot
+        self.logger = logger
+        self.routedWithin = .nanoseconds(Int64(idleTimeout / .nanoseconds(2)))
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let request):
+            let start = NIODeadline.now()
+            if outlet == nil { outlet = try? FileRegionOutlet.context(in: context.pipeline.syncOperations) }
+            if unanswered == 0, context.channel.isWritable, start - lastRouted < routedWithin, let outlet, let answer = hot.answer(request) {
+                swallowing = true
+                write(answer, context: context, outlet: outlet, start: start)
+                return
+            }
+            swallowing = false
+            unanswered += 1
+            lastRouted = start
+            watching = request.path.flatMap { HotRanges.isCandidate($0) && request.method == .get ? $0 : nil }
+            context.fireChannelRead(data)
+        case .body, .end:
+            if swallowing { return }
+            context.fireChannelRead(data)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let response) where response.status.kind != .informational:
+            if let path = watching {
+                hot.headWritten(path, response)
+                watching = nil
+            }
+        case .end:
+            if unanswered > 0 { unanswered -= 1 }
+        default:
+            break
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func write(_ answer: HotRanges.Answer, context: ChannelHandlerContext, outlet: ChannelHandlerContext, start: NIODeadline) {
+        let requestID = RequestID().description
+        var fields = answer.fields
+        fields[RequestLogMiddleware<ReviewRequestContext>.requestIDHeader] = requestID
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
+        let lease = answer.lease
+        if let range = answer.range {
+            if range.count <= FileStreamer.smallBodyLength, let bytes = FileStreamer.readIfCached(range, from: lease.descriptor) {
+                context.write(wrapOutboundOut(.body(bytes)), promise: nil)
+                lease.end()
+            } else {
+                // NIO takes the descriptor for the write and gives it back; the lease keeps it open until then.
+                let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: lease.descriptor)
+                let region = FileRegion(fileHandle: handle, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound) + 1)
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in
+                    _ = try? handle.takeDescriptorOwnership()
+                    lease.end()
+                }
+                outlet.write(NIOAny(HTTPServerResponsePart.body(.fileRegion(region))), promise: written)
+            }
+        } else {
+            lease.end()
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let elapsed = NIODeadline.now() - start
+        RequestMetrics.shared.record(route: answer.route, method: .get, status: answer.status, nanoseconds: elapsed.nanoseconds)
+        logger.info("request", metadata: [
+            "hb.request.id": .string(requestID),
+            "http.method": "GET",
+            "http.route": .string(answer.route),
+            "http.status": .string(String(answer.status.code)),
+            "duration_ms": .string(RequestLogMiddleware<ReviewRequestContext>.milliseconds(.nanoseconds(elapsed.nanoseconds))),
+        ])
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import ReviewDomain
+@testable import ReviewServer
+import ReviewStore
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Ranges of a recording being watched, answered on the connection's event loop (decision 45): over a socket, as
+/// `serve` runs. Serialized: the count of answers made there is the process's.
+@Suite("Hot ranges answered on the event loop", .serialized)
+struct HotRangeTests {
+    /// The proxy's bytes in the fixture.
+    static let proxyBytes = Tus.bytes(50_000, seed: 8)
+
+    @Test("after the first range, the next ones are answered on the event loop with the router's head and the file's bytes")
+    func sameAnswers() async throws {
+        let fixture = try await APIFixture.make()
+        let proxy = "/api/v1/recordings/\(fixture.recording.id)/proxy"
+        let media = "/api/v1/recordings/\(fixture.recording.id)/media"
+        try await fixture.withClient(.live) { client async throws in
+            var headers = fixture.headers(.lead)
+            headers[.range] = "bytes=0-99"
+            let routed = try await client.execute(uri: proxy, method: .get, headers: headers)
+            #expect(routed.status == .partialContent)
+            let before = HotRanges.answeredCount
+            var random = SplitMix64(seed: 45)
+            for _ in 0..<20 {
+                let first = random.below(49_000)
+                let last = first + random.below(50_000 - first)
+                headers[.range] = "bytes=\(first)-\(last)"
+                let hot = try await client.execute(uri: proxy, method: .get, headers: headers)
+                #expect(hot.status == .partialContent)
+                #expect(hot.headers[.contentRange] == "bytes \(first)-\(last)/50000")
+                #expect(Array(buffer: hot.body) == Array(Self.proxyBytes[first...last]), "bytes \(first)-\(last)")
+                for name in [HTTPField.Name.eTag, .lastModified, .contentType, .cacheControl, .acceptRanges, HTTPField.Name("X-Content-Type-Options")!, .server] {
+                    #expect(hot.headers[name] == routed.headers[name], "\(name)")
+                }
+                #expect(hot.headers[HTTPField.Name("X-Request-Id")!] != routed.headers[HTTPField.Name("X-Request-Id")!])
+            }
+            // Without Range: the whole file, 200. Large ranges of the original (a region: sendfile) as well.
+            headers[.range] = nil
+            let whole = try await client.execute(uri: proxy, method: .get, headers: headers)
+            #expect(whole.status == .ok && Array(buffer: whole.body) == Self.proxyBytes)
+            headers[.range] = "bytes=0-0"
+            _ = try await client.execute(uri: media, method: .get, headers: headers)
+            headers[.range] = "bytes=1000-299999"
+            let large = try await client.execute(uri: media, method: .get, headers: headers)
+            #expect(large.status == .partialContent && Array(buffer: large.body) == Array(fixture.originalBytes[1000...]))
+            #expect(HotRanges.answeredCount - before >= 21, "the ranges after the first are answered on the event loop")
+
+            // What the route answers differently goes to it: an unsatisfiable range, a condition, a HEAD.
+            headers[.range] = "bytes=90000-"
+            #expect(try await client.execute(uri: proxy, method: .get, headers: headers).status == .rangeNotSatisfiable)
+            headers[.range] = nil
+            headers[.ifNoneMatch] = routed.headers[.eTag]
+            #expect(try await client.execute(uri: proxy, method: .get, headers: headers).status == .notModified)
+            headers[.ifNoneMatch] = nil
+            let head = try await client.execute(uri: proxy, method: .head, headers: headers)
+            #expect(head.status == .ok && head.body.readableBytes == 0 && head.headers[.contentLength] == "50000")
+        }
+    }
+
+    @Test("another caller, a revoked token, a deactivated user, an erased recording: each answered by the route's rules")
+    func rulesHold() async throws {
+        let fixture = try await APIFixture.make()
+        let id = fixture.recording.id
+        let proxy = "/api/v1/recordings/\(id)/proxy"
+        let media = "/api/v1/recordings/\(id)/media"
+        try await fixture.withClient(.live) { client async throws in
+            func get(_ uri: String, as caller: APIFixture.Caller?, range: String = "bytes=0-9", extra: HTTPFields = [:]) async throws -> HTTPResponse.Status {
+                var headers = fixture.headers(caller)
+                headers[.range] = range
+                for field in extra { headers[field.name] = field.value }
+                return try await client.execute(uri: uri, method: .get, headers: headers).status
+            }
+            // The lead warms both addresses.
+            for _ in 0..<3 {
+                #expect(try await get(proxy, as: .lead) == .partialContent)
+                #expect(try await get(media, as: .lead) == .partialContent)
+            }
+            // Others on the same addresses get what the route gives them.
+            #expect(try await get(proxy, as: .otherEmployer) == .notFound)
+            #expect(try await get(proxy, as: .unassignedModerator) == .notFound)
+            #expect(try await get(proxy, as: .administrator) == .forbidden)
+            #expect(try await get(proxy, as: nil) == .unauthorized)
+            #expect(try await get(media, as: .employer) == .forbidden, "only the uploader and the lead fetch the original")
+            #expect(try await get(proxy, as: .employer) == .partialContent)
+            #expect(try await get(proxy, as: .employer) == .partialContent)
+            #expect(try await get(media, as: .employer) == .forbidden)
+            // A token that is not a bearer token, a mistyped one, a cookie that names nobody.
+            #expect(try await get(proxy, as: nil, extra: [.authorization: "Bearer\u{301} \(fixture.tokens[.lead]!)"]) == .unauthorized)
+            #expect(try await get(proxy, as: nil, extra: [.authorization: "Bearer \(fixture.tokens[.lead]!)x"]) == .unauthorized)
+            #expect(try await get(proxy, as: nil, extra: [.cookie: "obsreview_session=nobody"]) == .unauthorized)
+
+            // The employer's token revoked by its owner: refused at once, though the address was hot for it.
+            let revoke = try await client.execute(uri: "/api/v1/tokens/\(fixture.tokenIDs[.employer]!)", method: .delete, headers: fixture.headers(.employer))
+            #expect(revoke.status == .noContent || revoke.status == .ok)
+            #expect(try await get(proxy, as: .employer) == .unauthorized)
+
+            // The assessor deactivated by the administrator: refused at once.
+            #expect(try await get(proxy, as: .assessor) == .partialContent)
+            #expect(try await get(proxy, as: .assessor) == .partialContent)
+            let deactivate = try await client.execute(
+                uri: "/api/v1/users/\(fixture.users[.assessor]!.id)", method: .patch, headers: fixture.headers(.administrator, json: true),
+                body: ByteBuffer(string: #"{"active":false}"#))
+            #expect(deactivate.status == .ok)
+            #expect(try await get(proxy, as: .assessor) == .unauthorized)
+
+            // The candidate erased: the lead's hot addresses answer 404 at once.
+            #expect(try await get(proxy, as: .lead) == .partialContent)
+            try await fixture.eraseCandidate(through: client)
+            #expect(try await get(proxy, as: .lead) == .notFound)
+            #expect(try await get(media, as: .lead) == .notFound)
+        }
+    }
+
+    @Test("a moderator is always answered by the route: consent withdrawn takes effect on the next range")
+    func moderatorsGoToTheRoute() async throws {
+        let fixture = try await APIFixture.make()
+        let proxy = "/api/v1/recordings/\(fixture.recording.id)/proxy"
+        try await fixture.withClient(.live) { client async throws in
+            var headers = fixture.headers(.assignedModerator)
+            headers[.range] = "bytes=0-9"
+            let before = HotRanges.answeredCount
+            for _ in 0..<3 { #expect(try await client.execute(uri: proxy, method: .get, headers: headers).status == .partialContent) }
+            #expect(HotRanges.answeredCount == before, "no moderator's range is answered on the event loop")
+            _ = try await fixture.store.dataProtection.recordConsent(
+                recording: fixture.recording.id, person: .candidate, purpose: .moderation, granted: false, reference: "W-1", by: fixture.users[.lead]!.actor)
+            let status = try await client.execute(uri: proxy, method: .get, headers: headers).status
+            #expect(status == .forbidden || status == .notFound)
+        }
+    }
+
+    @Test("a viewing is one audit event however many ranges are answered on the event loop; a pause starts another")
+    func viewingsAudited() async throws {
+        let fixture = try await APIFixture.make()
+        let id = fixture.recording.id
+        let proxy = "/api/v1/recordings/\(id)/proxy"
+        try await fixture.withClient(.live) { client async throws in
+            var headers = fixture.headers(.lead)
+            func viewings() async throws -> Int {
+                try await fixture.store.audit.listEntries(after: 0, subject: .init(type: "recording", id: id.description), page: PageRequest(size: 500))
+                    .filter { $0.event.action == "recording.viewed" }.count
+            }
+            let before = HotRanges.answeredCount
+            for start in stride(from: 0, to: 50_000, by: 5_000) {
+                headers[.range] = "bytes=\(start)-\(start + 4_999)"
+                #expect(try await client.execute(uri: proxy, method: .get, headers: headers).status == .partialContent)
+            }
+            #expect(HotRanges.answeredCount - before >= 9)
+            #expect(try await viewings() == 1)
+            fixture.clock.advance(by: 31 * 60)
+            for _ in 0..<3 { #expect(try await client.execute(uri: proxy, method: .get, headers: headers).status == .partialContent) }
+            #expect(try await viewings() == 2, "the first range after the pause is a new viewing, written by the route")
+        }
+    }
+
+    @Test("pipelined requests are answered in order when some are answered on the event loop and some by the router")
+    func pipelinedInOrder() async throws {
+        let fixture = try await APIFixture.make()
+        let proxy = "/api/v1/recordings/\(fixture.recording.id)/proxy"
+        let token = fixture.tokens[.lead]!
+        try await fixture.withClient(.live) { client async throws in
+            var headers = fixture.headers(.lead)
+            headers[.range] = "bytes=0-0"
+            _ = try await client.execute(uri: proxy, method: .get, headers: headers)
+            _ = try await client.execute(uri: proxy, method: .get, headers: headers)
+            let port = try #require(client.port)
+            let ranges = [(0, 9), (100, 109), (200, 209), (300, 30_309)]
+            let requests = ranges.enumerated().map { index, range in
+                let close = index == ranges.count - 1 ? "Connection: close\r\n" : ""
+                let between = index == 1 ? "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" : ""
+                return "GET \(proxy) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\nRange: bytes=\(range.0)-\(range.1)\r\n\(close)\r\n" + between
+            }.joined()
+            let responses = try RawHTTP.exchange(port: port, requests)
+            #expect(responses.count == ranges.count + 1)
+            // The ranges in the order asked, with /healthz's answer after the second.
+            let answers = responses.enumerated().filter { $0.offset != 2 }.map(\.element)
+            for (index, range) in ranges.enumerated() where index < answers.count {
+                #expect(answers[index].status == 206)
+                #expect(answers[index].body == Array(Self.proxyBytes[range.0...range.1]), "response \(index) is the range asked \(index)th")
+            }
+            #expect(responses.count > 2 && responses[2].status == 200 && responses[2].headers["content-type"]?.contains("json") == true)
+        }
+    }
+}
+
+/// HTTP/1.1 over a plain socket: several requests written at once (pipelined), responses read to the connection's end.
+enum RawHTTP {
+    struct Response {
+        let status: Int
+        let headers: [String: String]
+        let body: [UInt8]
+    }
+
+    static func exchange(port: Int, _ text: String) throws -> [Response] {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw TestFailure("socket") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw TestFailure("connect") }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, 0) }) == bytes.count else { throw TestFailure("send") }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            received.append(contentsOf: buffer[0..<count])
+        }
+        return try parse(received)
+    }
+
+    static func parse(_ bytes: [UInt8]) throws -> [Response] {
+        var responses: [Response] = []
+        var index = 0
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        while index < bytes.count {
+            guard let end = (index...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator }) else {
+                throw TestFailure("a response head without its end")
+            }
+            let lines = String(decoding: bytes[index..<end], as: UTF8.self).components(separatedBy: "\r\n")
+            let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+            var headers: [String: String] = [:]
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            let length = Int(headers["content-length"] ?? "0") ?? 0
+            let start = end + 4
+            guard start + length <= bytes.count else { throw TestFailure("a body shorter than its Content-Length") }
+            responses.append(Response(status: status, headers: headers, body: Array(bytes[start..<(start + length)])))
+            index = start + length
+        }
+        return responses
+    }
+}
