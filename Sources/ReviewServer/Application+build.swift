@@ -161,6 +161,7 @@ public func buildApplication(
         // One group, in the order the services start; they stop in reverse: the HTTP server (added by Hummingbird
         // after these) first, the periodic services, then `dependencies.services` — the worker, the store last.
         services: (dependencies.services + periodicServices(configuration: configuration, store: dependencies.store, uploads: uploads, listPages: dependencies.listPages,
+                                                           hotRanges: services?.hotRanges,
                                                            now: dependencies.now, logger: logger)
                    + (notices.map { [NamedService("notifications", $0)] } ?? [])).map { $0.logged(logger) },
         logger: logger
@@ -175,9 +176,9 @@ public func buildApplication(
 
 /// The server's periodic services: upload clean-up, and with a store the collection of unreferenced blobs, the
 /// routing pass and the retention pass (each when its interval is set; a pass that deleted anything empties the kept list
-/// pages, as an erasure does).
+/// pages and the kept heads of ranges, as an erasure does).
 func periodicServices(configuration: ServerConfiguration, store: ReviewStore?, uploads: UploadStore, listPages: ListPageCache,
-                      now: @escaping @Sendable () -> Date, logger: Logger) -> [NamedService] {
+                      hotRanges: HotRanges? = nil, now: @escaping @Sendable () -> Date, logger: Logger) -> [NamedService] {
     var services = [NamedService("upload clean-up", PeriodicService.uploadCleanup(uploads, interval: configuration.uploadCleanupInterval, logger: logger))]
     guard let store else { return services }
     services.append(NamedService("blob collection", PeriodicService.blobCollection(
@@ -187,8 +188,8 @@ func periodicServices(configuration: ServerConfiguration, store: ReviewStore?, u
     }
     if let interval = configuration.retentionInterval {
         services.append(NamedService("retention pass", PeriodicService.retention(
-            store, policy: configuration.retention, data: configuration.dataLayout, listPages: listPages, interval: interval, now: now,
-            logger: logger)))
+            store, policy: configuration.retention, data: configuration.dataLayout, listPages: listPages, hotRanges: hotRanges, interval: interval,
+            now: now, logger: logger)))
     }
     return services
 }

@@ -53,6 +53,7 @@ struct DataProtectionController: Sendable {
                                                                data: services.data, at: services.now())
         // Pages kept with the candidate's name would never be served again (the file changed), but are not kept either.
         services.listPages.removeAll()
+        services.hotRanges.removeAll()  // the heads kept for ranges name the recordings' files
         context.logger.info("candidate erased", metadata: ["candidate": "\(body.candidateId)", "files": "\(files)"])
         return ErasureRepresentation(
             candidateId: report.candidateID, erasedAt: report.erasedAt, observations: report.observations, recordings: report.recordings.count,

@@ -75,9 +75,10 @@ extension PeriodicService {
     }
 
     /// The retention pass (``ReviewStore/retentionPass(policy:now:dryRun:by:)``), then the files it leaves; the kept list
-    /// pages are emptied when it deleted anything (they would never be served again, but would hold what was deleted).
+    /// pages and the kept heads of ranges (which name the files) are emptied when it deleted anything (they would never
+    /// be served again, but would hold what was deleted).
     static func retention(
-        _ store: ReviewStore, policy: RetentionPolicy, data: DataLayout, listPages: ListPageCache, interval: Duration,
+        _ store: ReviewStore, policy: RetentionPolicy, data: DataLayout, listPages: ListPageCache, hotRanges: HotRanges? = nil, interval: Duration,
         now: @escaping @Sendable () -> Date, logger: Logger
     ) -> PeriodicService {
         PeriodicService(name: "Retention pass", interval: interval, logger: logger) { logger in
@@ -85,6 +86,7 @@ extension PeriodicService {
             let files = try await data.remove(report.files)
             if !report.items.isEmpty {
                 listPages.removeAll()
+                hotRanges?.removeAll()
                 logger.info("Retention pass", metadata: ["deleted": "\(report.items.count)", "files": "\(files)",
                                                          "by_type": "\(report.counts.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))"])
             }

@@ -86,7 +86,7 @@ final class HotRanges: Sendable {
         }
     }
 
-    /// Forgets every template (tests; a recording's files removed).
+    /// Forgets every template: an erasure or a retention pass deleted files (a head names its recording's file).
     func removeAll() {
         templates.withLock { $0.removeAll() }
     }
@@ -106,7 +106,11 @@ final class HotRanges: Sendable {
             let recording = decisions.allowed(template.recording, for: actor),
             !template.original || RecordingController.mayFetchOriginal(recording, as: actor),
             let lease = OpenFileCache.shared.lease(template.file)
-        else { return nil }
+        else {
+            // A file no longer open here was deleted (an erasure, retention) or not streamed lately: its head goes too.
+            if !OpenFileCache.shared.isOpen(template.file) { templates.withLock { _ = $0.removeValue(forKey: path) } }
+            return nil
+        }
         guard lease.info == template.info else {
             lease.end()
             return nil
