@@ -213,6 +213,40 @@ struct HotRangeTests {
         }
     }
 
+    @Test("a browser's session cookie: ranges answered on the event loop until the session ends, then 401 at once")
+    func sessionCookies() async throws {
+        let fixture = try await APIFixture.make()
+        let proxy = "/api/v1/recordings/\(fixture.recording.id)/proxy"
+        try await fixture.store.accounts.setCredentials(of: fixture.users[.lead]!.id, username: "lena", passwordHash: try await PasswordHasher(cost: 4).hash("correct horse battery"))
+        try await fixture.withClient(.live) { client async throws in
+            let signedIn = try await SecurityHardeningTests.signIn(client, "lena", "correct horse battery")
+            #expect(signedIn.status == .ok)
+            var headers = try SecurityHardeningTests.session(signedIn)
+            headers[.contentType] = nil
+            let before = HotRanges.answeredCount
+            var attempts = 0
+            repeat {
+                attempts += 1
+                headers[.range] = "bytes=\(attempts)-\(attempts + 99)"
+                let response = try await client.execute(uri: proxy, method: .get, headers: headers)
+                #expect(response.status == .partialContent && Array(buffer: response.body) == Array(Self.proxyBytes[attempts...(attempts + 99)]))
+            } while HotRanges.answeredCount == before && attempts < 500
+            #expect(HotRanges.answeredCount > before, "a session's ranges are answered on the event loop")
+            // A second session cookie in the header, or a bearer header beside the cookie, is read as the middleware reads it.
+            var twice = headers
+            twice[.cookie] = "obsreview_session=nobody; " + (headers[.cookie] ?? "")
+            #expect(try await client.execute(uri: proxy, method: .get, headers: twice).status == .unauthorized)
+            var both = headers
+            both[.authorization] = "Bearer nobody"
+            #expect(try await client.execute(uri: proxy, method: .get, headers: both).status == .unauthorized)
+            // Signing out ends the session: the next range is refused.
+            var signOut = headers
+            signOut[.range] = nil
+            #expect(try await client.execute(uri: "/api/v1/session", method: .delete, headers: signOut).status == .noContent)
+            #expect(try await client.execute(uri: proxy, method: .get, headers: headers).status == .unauthorized)
+        }
+    }
+
     @Test("a moderator is always answered by the route: consent withdrawn takes effect on the next range")
     func moderatorsGoToTheRoute() async throws {
         let fixture = try await APIFixture.make()

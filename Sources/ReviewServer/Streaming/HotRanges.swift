@@ -18,8 +18,8 @@ import Synchronization
 ///
 /// A request is answered here only when **every** rule the route applies gives the same answer from what this process
 /// already remembers, checked afresh for each request:
-/// - the bearer token is in ``AuthenticationCache`` (the same lookup as ``StoreAuthenticator``; forgotten when it is
-///   revoked, and good for 5 s at most);
+/// - the bearer token or the session cookie is in ``AuthenticationCache`` (the same lookup as ``StoreAuthenticator``;
+///   forgotten when it is revoked or the session ends, and good for 5 s at most);
 /// - the caller may see the recording by ``RecordingAccessCache`` (the route's own remembered decision: the same epoch,
 ///   the same lifetime), is not a moderator (consent is checked on every request, in the database) nor an
 ///   administrator, and for an original is its uploader or the lead (``RecordingController/mayFetchOriginal(_:as:)``);
@@ -27,7 +27,7 @@ import Synchronization
 ///   start a viewing goes to the route, which writes its audit event;
 /// - the file is still open here and is the one the head describes (``OpenFileCache/lease(_:)``: not due for its check
 ///   against the path);
-/// - the request is a plain GET: a bearer token, no query, no body, no conditional header, no `Expect`, no
+/// - the request is a plain GET: no query, no body, no conditional header, no `Expect`, no
 ///   `Connection: close`, and a `Range` that is absent or satisfiable.
 /// Anything else, and any doubt, goes to the router unchanged.
 final class HotRanges: Sendable {
@@ -97,10 +97,7 @@ final class HotRanges: Sendable {
         let headers = request.headerFields
         for name in Self.refused where headers[name] != nil { return nil }
         if let connection = headers[.connection], connection.lowercased().contains("close") { return nil }
-        guard let template = templates.withLock({ $0[path] }), let fields = template.fields,
-            let header = headers[.authorization], let token = AuthenticationMiddleware.bearerToken(header), !token.isEmpty,
-            let credential = credentials.lookup("bearer:" + Secrets.hash(token))
-        else { return nil }
+        guard let template = templates.withLock({ $0[path] }), let fields = template.fields, let credential = credential(headers) else { return nil }
         let actor = credential.actor
         guard !actor.role.isModerator, actor.role != .administrator,
             let recording = decisions.allowed(template.recording, for: actor),
@@ -138,6 +135,20 @@ final class HotRanges: Sendable {
         _ = Self.answered.wrappingAdd(1, ordering: .relaxed)
         return Answer(status: status, fields: head, range: range, lease: lease,
                       route: template.original ? "/api/v1/recordings/{recordingId}/media" : "/api/v1/recordings/{recordingId}/proxy")
+    }
+
+    /// The caller's remembered credential, read as ``AuthenticationMiddleware`` reads it: the `Authorization` header if
+    /// there is one (a bearer token, else nothing), otherwise the session cookie (parsed by Hummingbird's own `Cookies`),
+    /// looked up as ``StoreAuthenticator`` looks it up (a session needs its CSRF token). Not remembered: `nil`.
+    func credential(_ headers: HTTPFields) -> AuthenticationCache.Entry? {
+        if let header = headers[.authorization] {
+            guard let token = AuthenticationMiddleware.bearerToken(header), !token.isEmpty else { return nil }
+            return credentials.lookup("bearer:" + Secrets.hash(token))
+        }
+        guard let cookie = Cookies(from: headers[values: .cookie])[AuthenticationMiddleware.sessionCookie]?.value, !cookie.isEmpty,
+            let entry = credentials.lookup("session:" + Secrets.hash(cookie)), entry.csrfToken != nil
+        else { return nil }
+        return entry
     }
 
     struct Answer {
