@@ -208,11 +208,13 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let request):
             let start = NIODeadline.now()
-            if outlet == nil { outlet = try? FileRegionOutlet.context(in: context.pipeline.syncOperations) }
-            if unanswered == 0, context.channel.isWritable, start - lastRouted < routedWithin, let outlet, let answer = hot.answer(request) {
-                swallowing = true
-                write(answer, context: context, outlet: outlet, start: start)
-                return
+            if unanswered == 0, context.channel.isWritable, start - lastRouted < routedWithin, let path = request.path, HotRanges.isCandidate(path) {
+                if outlet == nil { outlet = try? FileRegionOutlet.context(in: context.pipeline.syncOperations) }
+                if let outlet, let answer = hot.answer(request) {
+                    swallowing = true
+                    write(answer, context: context, outlet: outlet, start: start)
+                    return
+                }
             }
             swallowing = false
             unanswered += 1
