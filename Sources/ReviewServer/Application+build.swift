@@ -152,7 +152,7 @@ public func buildApplication(
         server: .http1(configuration: .init(
             additionalChannelHandlers: [configuration.connections.tracker(), LargeReads(), ExpectContinueHandler()]
                 // Ranges of a recording being watched, answered on the event loop (decision 45).
-                + (services.map { [HotRangeHandler(hot: $0.hotRanges, logger: logger, idleTimeout: configuration.idleTimeout)] } ?? []),
+                + (services.map { [HotRangeInstaller(HotRangeHandler(hot: $0.hotRanges, logger: logger))] } ?? []),
             idleTimeout: .nanoseconds(Int64(configuration.idleTimeout / .nanoseconds(1))))),
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOFileSystem
@@ -84,6 +85,11 @@ final class HotRanges: Sendable {
             template.fields = fields
             templates[path] = template
         }
+    }
+
+    /// The head kept for `path`, if any (for the tests).
+    func keptFields(_ path: String) -> HTTPFields? {
+        templates.withLock { $0[path]?.fields }
     }
 
     /// Forgets every template: an erasure or a retention pass deleted files (a head names its recording's file).
@@ -175,10 +181,15 @@ final class HotRanges: Sendable {
 
 /// Answers what ``HotRanges`` allows on the connection's event loop, and passes everything else to the router.
 ///
-/// Placed after the HTTP/1 codec among Hummingbird's additional handlers. A request is answered here only when the
-/// connection has no request of the router's still unanswered (responses stay in order), the connection is writable,
-/// and a request went to the router within half the idle timeout (Hummingbird's idle timer sees only those). The rest of
-/// an answered request (its end) is swallowed; the router never sees it.
+/// Placed right after Hummingbird's `HTTPConnectionStateHandler` (``HotRangeInstaller`` puts it there on the
+/// connection's first read), so that handler sees every request and every response end, answered here or not: its
+/// idle timeout and its graceful shutdown wait for a response being sent here as for one of the router's (the hostile
+/// test of decision 45 found a download cut when they did not).
+///
+/// A request is answered here only when the connection has no request of the router's still unanswered (responses stay
+/// in order) and is writable. A response whose body is a file region ends (`end`) only once the region is written, as
+/// the router's does; meanwhile the connection's further requests are held, and no more is read from it, so that
+/// nothing overtakes it. The rest of an answered request (its end) is swallowed; the router never sees it.
 final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -187,28 +198,40 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     let hot: HotRanges
     let logger: Logger
-    let routedWithin: TimeAmount
     /// Requests passed to the router whose response has not ended.
     private var unanswered = 0
-    /// The candidate address of the router's request under way, whose head is to be kept.
-    private var watching: String?
+    /// For each request passed to the router whose response head has not gone out, in order: its candidate address
+    /// (whose head is to be kept) or `nil`. A queue, not one slot: pipelined requests are answered in order, and the
+    /// hostile test kept one recording's head for another's address when only the last was remembered.
+    private var watching: [String?] = []
     /// The request being answered here: its remaining parts are not the router's.
     private var swallowing = false
-    private var lastRouted = NIODeadline.now()
+    /// A response of this handler whose body is still being written: later requests wait in ``held``.
+    private var sending = false
+    private var held: [NIOAny] = []
+    /// A read asked for while ``sending``: issued once the response has ended.
+    private var readWanted = false
     /// Where file regions enter this connection's pipeline (found on the first request).
     private var outlet: ChannelHandlerContext?
 
-    init(hot: HotRanges, logger: Logger, idleTimeout: Duration) {
+    init(hot: HotRanges, logger: Logger) {
         self.hot = hot
         self.logger = logger
-        self.routedWithin = .nanoseconds(Int64(idleTimeout / .nanoseconds(2)))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if sending {
+            held.append(data)
+            return
+        }
+        handle(data, context: context)
+    }
+
+    private func handle(_ data: NIOAny, context: ChannelHandlerContext) {
         switch unwrapInboundIn(data) {
         case .head(let request):
             let start = NIODeadline.now()
-            if unanswered == 0, context.channel.isWritable, start - lastRouted < routedWithin, let path = request.path, HotRanges.isCandidate(path) {
+            if unanswered == 0, context.channel.isWritable, let path = request.path, HotRanges.isCandidate(path) {
                 if outlet == nil { outlet = try? FileRegionOutlet.context(in: context.pipeline.syncOperations) }
                 if let outlet, let answer = hot.answer(request) {
                     swallowing = true
@@ -218,8 +241,7 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             swallowing = false
             unanswered += 1
-            lastRouted = start
-            watching = request.path.flatMap { HotRanges.isCandidate($0) && request.method == .get ? $0 : nil }
+            watching.append(request.path.flatMap { HotRanges.isCandidate($0) && request.method == .get ? $0 : nil })
             context.fireChannelRead(data)
         case .body, .end:
             if swallowing { return }
@@ -227,12 +249,19 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    func read(context: ChannelHandlerContext) {
+        if sending {
+            readWanted = true
+        } else {
+            context.read()
+        }
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let response) where response.status.kind != .informational:
-            if let path = watching {
+            if !watching.isEmpty, let path = watching.removeFirst() {
                 hot.headWritten(path, response)
-                watching = nil
             }
         case .end:
             if unanswered > 0 { unanswered -= 1 }
@@ -240,6 +269,30 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             break
         }
         context.write(data, promise: promise)
+    }
+
+    /// The response's body is written: it ends, and what waited meanwhile goes on in order.
+    private func ended(context: ChannelHandlerContext, written: Bool) {
+        sending = false
+        guard written else {
+            // As the router's: a body that could not be sent in full ends the connection, never a short response.
+            held.removeAll()
+            context.close(promise: nil)
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        var forwarded = false
+        while !sending, !held.isEmpty {
+            let data = held.removeFirst()
+            if case .head = unwrapInboundIn(data) {} else if swallowing { continue }
+            forwarded = true
+            handle(data, context: context)
+        }
+        if forwarded { context.fireChannelReadComplete() }
+        if !sending, readWanted {
+            readWanted = false
+            context.read()
+        }
     }
 
     private func write(_ answer: HotRanges.Answer, context: ChannelHandlerContext, outlet: ChannelHandlerContext, start: NIODeadline) {
@@ -257,16 +310,20 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: lease.descriptor)
                 let region = FileRegion(fileHandle: handle, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound) + 1)
                 let written = context.eventLoop.makePromise(of: Void.self)
-                written.futureResult.whenComplete { _ in
+                sending = true
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                written.futureResult.whenComplete { result in
                     _ = try? handle.takeDescriptorOwnership()
                     lease.end()
+                    let (handler, context) = loopBound.value
+                    if case .failure = result { handler.ended(context: context, written: false) } else { handler.ended(context: context, written: true) }
                 }
-                outlet.write(NIOAny(HTTPServerResponsePart.body(.fileRegion(region))), promise: written)
+                outlet.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.fileRegion(region))), promise: written)
             }
         } else {
             lease.end()
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if !sending { context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
         let elapsed = NIODeadline.now() - start
         RequestMetrics.shared.record(route: answer.route, method: .get, status: answer.status, nanoseconds: elapsed.nanoseconds)
         logger.info("request", metadata: [
@@ -276,5 +333,27 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             "http.status": .string(String(answer.status.code)),
             "duration_ms": .string(RequestLogMiddleware<ReviewRequestContext>.milliseconds(.nanoseconds(elapsed.nanoseconds))),
         ])
+    }
+}
+
+/// Puts a ``HotRangeHandler`` right after Hummingbird's `HTTPConnectionStateHandler` on the connection's first read
+/// (Hummingbird adds that handler after the additional ones), then passes everything through.
+final class HotRangeInstaller: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private var handler: HotRangeHandler?
+
+    init(_ handler: HotRangeHandler) {
+        self.handler = handler
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let handler {
+            self.handler = nil
+            let pipeline = context.pipeline.syncOperations
+            if let state = try? pipeline.handler(type: HTTPConnectionStateHandler.self) {
+                try? pipeline.addHandler(handler, position: .after(state))
+            }
+        }
+        context.fireChannelRead(data)
     }
 }

@@ -136,17 +136,18 @@ struct APIFixture {
                             uploadCleanupInterval: .seconds(3600), bcryptCost: 4)
     }
 
-    func application() async throws -> some ApplicationProtocol {
+    func application(_ configuration: ServerConfiguration? = nil) async throws -> some ApplicationProtocol {
         var dependencies = ServerDependencies(store: store, completionHandler: StoreUploadCompletion(store: store), now: clock.function)
         dependencies.listPages = listPages
-        return try await buildApplication(configuration: configuration, dependencies: dependencies)
+        return try await buildApplication(configuration: configuration ?? self.configuration, dependencies: dependencies)
     }
 
     /// Runs `test` against the app through the router (or `.live`, over a socket, as `serve` runs it), then shuts the
     /// store and removes the directory.
-    func withClient(_ setup: TestingSetup = .router, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withClient(_ setup: TestingSetup = .router, configuration: ServerConfiguration? = nil,
+                    _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         do {
-            try await application().test(setup) { client in try await test(ContractCheckingClient(base: client)) }
+            try await application(configuration).test(setup) { client in try await test(ContractCheckingClient(base: client)) }
         } catch {
             await store.shutdown()
             try? FileManager.default.removeItem(at: directory)
