@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import ReviewDomain
+import ReviewStore
 @testable import ReviewServer
 import Testing
 
@@ -212,13 +213,13 @@ struct RangeStreamingTests {
             let characters = Array(text)
             let canonical = characters.count == 36 && characters.indices.allSatisfy { [8, 13, 18, 23].contains($0) ? characters[$0] == "-" : characters[$0].isHexDigit }
             if canonical {
-                #expect(UUID.parsing(text) != nil && UUID.parsing(text) == UUID(uuidString: text), "\(text)")
+                #expect(UUID(canonical: text) != nil && UUID(canonical: text) == UUID(uuidString: text), "\(text)")
             } else {
-                #expect(UUID.parsing(text) == nil, "\(text)")
+                #expect(UUID(canonical: text) == nil, "\(text)")
             }
         }
         for text in ["", "é", String(repeating: "0", count: 36), "00000000-0000-0000-0000-00000000000é", "00000000-0000-0000-0000-000000000000 "] {
-            #expect(UUID.parsing(text) == nil, "\(text)")
+            #expect(UUID(canonical: text) == nil, "\(text)")
         }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import ReviewDomain
 import SQLKit
 
@@ -67,8 +67,9 @@ enum JSONCoding {
 
 extension UUID {
     /// Parses the canonical 36-character form (`8-4-4-4-12` hexadecimal digits, either case) without Foundation's
-    /// parser, which on Linux goes through `sscanf` and dominated reading large result sets; `nil` for anything else.
-    init?(canonical text: String) {
+    /// parser, which on Linux goes through `sscanf` and dominated reading large result sets (and 1% of a small range
+    /// request when it read path ids, issue 21); `nil` for anything else.
+    public init?(canonical text: String) {
         var text = text
         let parsed: uuid_t? = text.withUTF8 { bytes -> uuid_t? in
             guard bytes.count == 36 else { return nil }
