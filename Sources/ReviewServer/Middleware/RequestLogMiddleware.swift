@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Logging
 import ReviewDomain
 public import Hummingbird
 
@@ -16,13 +17,18 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[Self.requestIDHeader] = context.id
         let elapsed = ContinuousClock.now - start
-        context.logger.info("request", metadata: [
-            "http.method": "\(request.method)",
-            "http.route": "\(context.endpointPath ?? request.uri.path)",
-            "http.status": "\(response.status.code)",
+        Self.log(context.logger, method: request.method, route: context.endpointPath ?? request.uri.path, status: response.status, elapsed: elapsed)
+        return response
+    }
+
+    /// The request's line (also written for ranges answered on the event loop, decision 45).
+    static func log(_ logger: Logger, method: HTTPRequest.Method, route: String, status: HTTPResponse.Status, elapsed: Duration) {
+        logger.info("request", metadata: [
+            "http.method": "\(method)",
+            "http.route": "\(route)",
+            "http.status": "\(status.code)",
             "duration_ms": "\(Self.milliseconds(elapsed))",
         ])
-        return response
     }
 
     /// `duration` in milliseconds to two decimals ("12.34"), by integer arithmetic: `String(format:)` went through

@@ -43,18 +43,19 @@ enum FileRegionBody {
             } catch {
                 return eventLoop.makeFailedFuture(error)
             }
-            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
-            let region = FileRegion(fileHandle: handle, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound) + 1)
-            return outlet.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.fileRegion(region))))
-                .always { _ in
-                    // NIO is done with the region (written, or failed with the connection): give the descriptor back.
-                    _ = try? handle.takeDescriptorOwnership()
-                }
-                .map {
-                    _ = written.wrappingAdd(1, ordering: .relaxed)
-                    return true
-                }
+            return writeRegion(range, of: descriptor, through: outlet).map { true }
         }.get()
+    }
+
+    /// Writes bytes `range` of `descriptor` as a body part through `outlet` (``FileRegionOutlet``'s context) and flushes;
+    /// the future completes once NIO is done with the region (written, or failed with the connection) and has given the
+    /// descriptor back, which stays the caller's. Call on the channel's event loop.
+    static func writeRegion(_ range: ClosedRange<Int64>, of descriptor: CInt, through outlet: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
+        let region = FileRegion(fileHandle: handle, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound) + 1)
+        return outlet.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.fileRegion(region))))
+            .always { _ in _ = try? handle.takeDescriptorOwnership() }
+            .map { _ = written.wrappingAdd(1, ordering: .relaxed) }
     }
 }
 

@@ -86,7 +86,7 @@ public enum FileStreamer {
         }
 
         var status = HTTPResponse.Status.ok
-        var range: ClosedRange<Int64>? = size > 0 ? 0...(size - 1) : nil
+        var range = Self.whole(size: size)
         // Range is defined for GET only (RFC 9110 §14.2): a HEAD describes the whole file.
         if request.method != .head,
             let rangeHeader = request.headers[.range],
@@ -103,7 +103,7 @@ public enum FileStreamer {
             }
             status = .partialContent
             range = selected
-            headers[.contentRange] = "bytes \(selected.lowerBound)-\(selected.upperBound)/\(size)"
+            headers[.contentRange] = Self.contentRange(selected, size: size)
         }
         headers[.contentLength] = String(range?.count ?? 0)
         guard request.method != .head, let range else {
@@ -126,6 +126,16 @@ public enum FileStreamer {
         case .remote(let key, let store):
             return Response(status: status, headers: headers, body: Self.body(of: key, in: store, range: range))
         }
+    }
+
+    /// All of a file of `size` bytes; `nil` for an empty file.
+    static func whole(size: Int64) -> ClosedRange<Int64>? {
+        size > 0 ? 0...(size - 1) : nil
+    }
+
+    /// `Content-Range` for `selected` of a file of `size` bytes.
+    static func contentRange(_ selected: ClosedRange<Int64>, size: Int64) -> String {
+        "bytes \(selected.lowerBound)-\(selected.upperBound)/\(size)"
     }
 
     /// Where the bytes come from: a local file (read with `sendfile` or `pread` from a kept descriptor), or a store

@@ -119,7 +119,7 @@ final class HotRanges: Sendable {
             return nil
         }
         let size = template.info.size
-        var range: ClosedRange<Int64>? = size > 0 ? 0...(size - 1) : nil
+        var range = FileStreamer.whole(size: size)
         var status = HTTPResponse.Status.ok
         var head = fields
         if let rangeHeader = headers[.range], let rangeSet = ByteRangeSet(header: rangeHeader) {
@@ -129,7 +129,7 @@ final class HotRanges: Sendable {
             }
             range = selected
             status = .partialContent
-            head[.contentRange] = "bytes \(selected.lowerBound)-\(selected.upperBound)/\(size)"
+            head[.contentRange] = FileStreamer.contentRange(selected, size: size)
         }
         // Last: a request answered here continues the viewing; one that would start it goes to the route.
         guard viewings.continueViewing(by: actor.userID, of: recording.id, original: template.original, at: now()) else {
@@ -281,14 +281,11 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        var forwarded = false
+        let waited = !held.isEmpty
         while !sending, !held.isEmpty {
-            let data = held.removeFirst()
-            if case .head = unwrapInboundIn(data) {} else if swallowing { continue }
-            forwarded = true
-            handle(data, context: context)
+            handle(held.removeFirst(), context: context)
         }
-        if forwarded { context.fireChannelReadComplete() }
+        if waited { context.fireChannelReadComplete() }
         if !sending, readWanted {
             readWanted = false
             context.read()
@@ -306,19 +303,14 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context.write(wrapOutboundOut(.body(bytes)), promise: nil)
                 lease.end()
             } else {
-                // NIO takes the descriptor for the write and gives it back; the lease keeps it open until then.
-                let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: lease.descriptor)
-                let region = FileRegion(fileHandle: handle, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound) + 1)
-                let written = context.eventLoop.makePromise(of: Void.self)
+                // The lease keeps the descriptor open until NIO has given it back.
                 sending = true
                 let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                written.futureResult.whenComplete { result in
-                    _ = try? handle.takeDescriptorOwnership()
+                FileRegionBody.writeRegion(range, of: lease.descriptor, through: outlet).whenComplete { result in
                     lease.end()
                     let (handler, context) = loopBound.value
                     if case .failure = result { handler.ended(context: context, written: false) } else { handler.ended(context: context, written: true) }
                 }
-                outlet.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.fileRegion(region))), promise: written)
             }
         } else {
             lease.end()
@@ -326,13 +318,10 @@ final class HotRangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !sending { context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
         let elapsed = NIODeadline.now() - start
         RequestMetrics.shared.record(route: answer.route, method: .get, status: answer.status, nanoseconds: elapsed.nanoseconds)
-        logger.info("request", metadata: [
-            "hb.request.id": .string(requestID),
-            "http.method": "GET",
-            "http.route": .string(answer.route),
-            "http.status": .string(String(answer.status.code)),
-            "duration_ms": .string(RequestLogMiddleware<ReviewRequestContext>.milliseconds(.nanoseconds(elapsed.nanoseconds))),
-        ])
+        var logger = logger
+        logger[metadataKey: "hb.request.id"] = .string(requestID)  // as Hummingbird's request logger carries it
+        RequestLogMiddleware<ReviewRequestContext>.log(logger, method: .get, route: answer.route, status: answer.status,
+                                                       elapsed: .nanoseconds(elapsed.nanoseconds))
     }
 }
 
