@@ -88,6 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
         // The log's time stamps read the local zone with `localtime`, which with TZ unset stats /etc/localtime on every
         // call: a system call per request line (decision 43). Naming that same file keeps the zone and reads it once.
         if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 1) }
+        // Log lines in swift-log's format, written in batches rather than one `write` each (decision 46).
+        LoggingSystem.bootstrap { FlushingLogHandler(label: $0) }
+        defer { BufferedLogOutput.standardOutput.flush() }
         var serverLogger = Logger(label: "obsreview.server")
         serverLogger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let logger = serverLogger
