@@ -1,6 +1,7 @@
 import Foundation
 import ReviewDomain
 import ReviewStore
+import Synchronization
 import Testing
 
 /// The facts behind the insight statistics, read from the store, and candidate attributes held with consent.
@@ -56,6 +57,66 @@ struct InsightStoreTests {
             #expect(observation.otherAssessorScores == [3])
             let report = InsightReport.compute(data, bootstrapSamples: 0)
             #expect(report.agreement.alpha.values == 3, "employer, the latest assessor and the first one")
+        }
+    }
+
+    /// The facts are read by several queries, joined by id in Swift (decision 46). Read while imports commit, each read
+    /// must still be of one committed state: an observation never without the scores imported with it, a candidate's
+    /// observation never dropped because its candidate was committed after the candidates were read.
+    @Test("the facts read while imports commit are of one committed state", arguments: TestBackend.allCases)
+    func factsOfOneState(_ backend: TestBackend) async throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("samples/ratings.csv")
+        // The sample four times over, as other observations of other candidates, so that imports keep committing while
+        // the facts are read.
+        let text = try String(contentsOf: sample, encoding: .utf8)
+        let header = text.prefix { $0 != "\n" }
+        let body = text.dropFirst(header.count + 1)
+        let copies = (0..<4).map { copy in
+            body.replacingOccurrences(of: "OBS-2026-", with: "OBS-\(copy)-").replacingOccurrences(of: "CAND-", with: "CAND-\(copy)-")
+                .replacingOccurrences(of: ",SW", with: ",SW\(copy)")
+        }
+        let rows = try RatingsCSV.parse(String(header) + "\n" + copies.joined()).get()
+        // One import (one transaction) per observation that has both an employer's and an assessor's rating.
+        let byObservation: [String: [RatingsCSV.Row]] = Dictionary(grouping: rows) { $0.observationRef }
+        var groups: [[RatingsCSV.Row]] = []
+        for ref in byObservation.keys.sorted() {
+            let group = byObservation[ref] ?? []
+            let sources = Set(group.map(\.source))
+            if sources.contains(.employer) && sources.contains(.assessor) { groups.append(group) }
+        }
+        #expect(groups.count > 100)
+        let parts = groups
+        try await withStore(backend) { store in
+            let done = DoneFlag()
+            try await withThrowingTaskGroup(of: Int.self) { tasks in
+                tasks.addTask {
+                    defer { done.set() }
+                    for (n, group) in parts.enumerated() {
+                        _ = try await store.imports.importRatings(group, file: "part-\(n).csv", sha256: "part-\(n)")
+                    }
+                    return 0
+                }
+                tasks.addTask {
+                    var reads = 0
+                    repeat {
+                        let data = try await store.insight.insightData()
+                        for observation in data.observations {
+                            #expect(observation.employerScore != nil && observation.assessorScore != nil,
+                                    "observation \(observation.reference ?? "?") read without the scores imported with it")
+                        }
+                        reads += 1
+                    } while !done.isSet
+                    return reads
+                }
+                var reads = 0
+                for try await count in tasks { reads += count }
+                #expect(reads > 0)
+            }
+            // Once the imports are in, every observation is there with its scores.
+            let data = try await store.insight.insightData()
+            #expect(data.observations.count == parts.count)
+            #expect(data.observations.allSatisfy { $0.employerScore != nil && $0.assessorScore != nil })
         }
     }
 
@@ -161,4 +222,11 @@ struct InsightStoreTests {
             #expect(try await store.audit.verify().firstBreak == nil)
         }
     }
+}
+
+/// Set once by one task, read by another.
+private final class DoneFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

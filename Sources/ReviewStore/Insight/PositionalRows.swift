@@ -2,6 +2,7 @@ import Foundation
 import ReviewDomain
 import SQLKit
 import SQLiteNIO
+import VaporCSQLite
 
 /// A result row read by column position, for reads of a hundred thousand rows (the insight facts, issue 21 item 7):
 /// on SQLite straight from sqlite-nio's row on the pool's connection, without SQLKit's generic per-column decoder
@@ -51,39 +52,28 @@ extension PositionalRow {
     }
 }
 
-/// A SQLite row by position: the values as sqlite-nio read them, typed as the store writes them (ids as text, times as
-/// seconds since 1970).
-struct SQLitePositionalRow: PositionalRow {
-    let columns: [SQLiteColumn]
+/// A SQLite row by position, read in place from a read connection's statement (``StoredRows``): typed as the store
+/// writes them (ids as text, times as seconds since 1970); an id is parsed from SQLite's bytes, with no `String` made.
+struct StoredPositionalRow: PositionalRow {
+    let rows: StoredRows
 
-    func name(_ column: Int) -> String { columns[column].name }
+    func name(_ column: Int) -> String {
+        sqlite_nio_sqlite3_column_name(rows.statement, Int32(column)).map { String(cString: $0) } ?? "\(column)"
+    }
 
     func text(_ column: Int) throws -> String? {
-        switch columns[column].data {
-        case .null: nil
-        case .text(let text): text
-        default: throw corrupt(column, "text")
-        }
+        try rows.text(Int32(column), name(column)).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    func integer(_ column: Int) throws -> Int? {
-        switch columns[column].data {
-        case .null: nil
-        case .integer(let value): value
-        default: throw corrupt(column, "a whole number")
-        }
-    }
+    func integer(_ column: Int) throws -> Int? { try rows.integer(Int32(column), name(column)) }
 
-    func time(_ column: Int) throws -> Date? {
-        let data = columns[column].data
-        if case .null = data { return nil }
-        guard let date = Date(sqliteData: data) else { throw corrupt(column, "a time") }
-        return Dialect.normalised(date)
-    }
+    func time(_ column: Int) throws -> Date? { try rows.time(Int32(column), name(column)) }
 
     func uuid(_ column: Int) throws -> UUID? {
-        guard let text = try text(column) else { return nil }
-        guard let uuid = UUID(canonical: text) ?? UUID(uuidString: text) else {
+        guard let bytes = try rows.text(Int32(column), name(column)) else { return nil }
+        if let uuid = UUID(canonicalBytes: bytes) { return uuid }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let uuid = UUID(uuidString: text) else {
             throw StoreError(.corruptData, "Column \(name(column)) holds \"\(text)\", which is not an id.")
         }
         return uuid
@@ -106,15 +96,38 @@ struct SQLKitPositionalRow: PositionalRow {
     func uuid(_ column: Int) throws -> UUID? { try row.decodeNil(column: names[column]) ? nil : try row.uuid(names[column]) }
 }
 
-extension ModerationSQL {
-    /// Runs `query` (no binds) and hands `body` each row to read by position, in the order of the query's columns: on
-    /// SQLite on the connection this read leased (``SQLitePool/leased``), otherwise through SQLKit.
-    func eachRow(_ query: String, _ body: (any PositionalRow) throws -> Void) async throws {
-        if dialect == .sqlite, let connection = SQLitePool.leased {
-            for row in try await connection.query(query, []) { try body(SQLitePositionalRow(columns: row.columns)) }
-            return
+/// Where a large read's rows come from, one query at a time, each row read by position (the statistics' facts).
+protocol PositionalRowSource {
+    /// Runs `query` (no binds) and hands `body` each row, in the order of the query's columns.
+    func eachRow(_ query: String, _ body: (any PositionalRow) throws -> Void) throws
+}
+
+/// On SQLite: a read connection, its rows stepped in place.
+extension ReadConnection: PositionalRowSource {
+    func eachRow(_ query: String, _ body: (any PositionalRow) throws -> Void) throws {
+        try each(query) { try body(StoredPositionalRow(rows: $0)) }
+    }
+}
+
+/// Elsewhere (PostgreSQL): the rows of each query fetched through SQLKit first, then read by the column's name. The
+/// queries run in one read-only `REPEATABLE READ` transaction on one connection (or in the caller's transaction), so
+/// that they see one committed state.
+struct FetchedRows: PositionalRowSource {
+    private var results: [String: [any SQLRow]] = [:]
+
+    init(_ db: any SQLDatabase, _ queries: [String], ownTransaction: Bool) async throws {
+        if ownTransaction { try await db.raw(db.dialect.name == "sqlite" ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run() }
+        do {
+            for query in queries where results[query] == nil { results[query] = try await db.raw("\(unsafeRaw: query)").all() }
+            if ownTransaction { try await db.raw("COMMIT").run() }
+        } catch {
+            if ownTransaction { try? await db.raw("ROLLBACK").run() }
+            throw error
         }
-        let rows = try await db.raw("\(unsafeRaw: query)").all()
+    }
+
+    func eachRow(_ query: String, _ body: (any PositionalRow) throws -> Void) throws {
+        guard let rows = results[query] else { throw StoreError(.database, "The database operation failed.") }
         guard let names = rows.first?.allColumns else { return }
         for row in rows { try body(SQLKitPositionalRow(row: row, names: names)) }
     }

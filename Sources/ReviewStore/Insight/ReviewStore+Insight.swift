@@ -152,93 +152,142 @@ extension InsightStore {
     /// current second opinions, assignments, and consented candidate attributes.
     ///
     /// The large results (an observation or a case a row) are read by column position (``PositionalRow``, decision
-    /// 39), with the first upload and the decision time joined in the database rather than matched by id here.
+    /// 39). On SQLite every query runs on one read connection in one read transaction, so the facts are of one
+    /// committed state, with each row read in place as SQLite steps (decision 46); elsewhere each query's rows are
+    /// fetched through SQLKit first.
     public func insightData(now: Date = Date()) async throws(StoreError) -> InsightData {
-        try await reading { sql in
-            let dialect = sql.dialect
-            var observations: [InsightData.ObservationFacts] = []
-            // Each observation with its current scores as kept with every rating (migration 18, decision 29): one row
-            // per observation, where reading every rating and the ratings superseding them was most of the read.
-            try await sql.eachRow("""
-                SELECT o.id, o.ref, o.candidate_id, c.employer_id, o.observed_at,
-                       s.employer_score, s.assessor_score, s.assessor_id, s.other_assessor_scores, u.first_upload
-                FROM observations o JOIN candidates c ON c.id = o.candidate_id LEFT JOIN observation_scores s ON s.observation_id = o.id
-                LEFT JOIN (SELECT observation_id, MIN(created_at) AS first_upload FROM recordings WHERE status <> 'uploading'
-                           GROUP BY observation_id) u ON u.observation_id = o.id
-                ORDER BY o.observed_at, COALESCE(o.ref, ''), o.id
-                """) { row in
-                observations.append(InsightData.ObservationFacts(
-                    id: try row.id(0), candidateID: try row.id(2), employerID: try row.id(3), observedAt: try row.requiredTime(4),
-                    employerScore: try row.integer(5), assessorScore: try row.integer(6), assessorID: try row.optionalID(7),
-                    firstUploadAt: try row.time(9), reference: try row.text(1),
-                    otherAssessorScores: CurrentScores.otherAssessorScores(try row.text(8))))
+        let queries = InsightQueries(dialect: context.dialect)
+        if case .pool(.sqlite(let pool)) = context.target {
+            do {
+                return try await pool.snapshot { connection in try queries.facts(from: connection, now: now) }
+            } catch {
+                throw StoreError(wrapping: error)
             }
-            // The few fields of a case document the statistics need, taken out in the database: decoding 30,000
-            // documents in Swift was a fifth of the read (docs/benchmarks.md). When each was decided: the latest
-            // decision in the audit trail, joined by the case's id as text.
-            let (score, rule, definitive, caseText): (String, String, String, String) = dialect == .sqlite
-                ? ("json_extract(c.document, '$.outcome.score')", "json_extract(c.document, '$.outcome.basis.rule._0')",
-                   "json_extract(c.document, '$.calibrationScore')", "c.id")
-                : ("CAST(c.document #>> '{outcome,score}' AS INTEGER)", "c.document #>> '{outcome,basis,rule,_0}'",
-                   "CAST(c.document #>> '{calibrationScore}' AS INTEGER)", "CAST(c.id AS TEXT)")
-            var cases: [InsightData.CaseFacts] = []
-            try await sql.eachRow("""
-                SELECT c.id, c.observation_id, c.kind, c.state, c.opened_at, c.updated_at, \(score) AS outcome_score,
-                       \(rule) AS outcome_rule, \(definitive) AS calibration_score, d.decided_at
-                FROM cases c
-                LEFT JOIN (SELECT subject_id, MAX(at) AS decided_at FROM audit_events
-                           WHERE subject_type = 'case' AND action IN ('case.decided', 'case.local_score_agreed') GROUP BY subject_id) d
-                       ON d.subject_id = \(caseText)
-                ORDER BY c.opened_at, c.id
-                """) { row in
-                let state: Case.State = try row.raw(3)
-                let calibration = try row.integer(8)
-                let outcome = state.hasOutcome ? try row.integer(6) : nil
-                let kind: Case.Kind? = calibration == nil ? try row.raw(2) : nil
-                let decidedAt = outcome == nil ? nil : try row.time(9) ?? row.requiredTime(5)
-                let rule = try row.text(7)
-                cases.append(InsightData.CaseFacts(
-                    id: try row.id(0), observationID: try row.id(1), kind: kind, state: state, openedAt: try row.requiredTime(4),
-                    decidedAt: decidedAt, outcomeScore: outcome,
-                    decidedLocally: outcome != nil && rule == Outcome.Rule.localAgreement.rawValue, calibrationScore: calibration))
-            }
-            var kinds: [CaseModerator: ModeratorKind] = [:]
-            var assignments: [InsightData.AssignmentFacts] = []
-            try await sql.eachRow("SELECT case_id, moderator_id, kind, state, assigned_at, due_at, ended_at FROM case_assignments") { row in
-                let caseID: CaseID = try row.id(0), moderatorID: UserID = try row.id(1)
-                kinds[CaseModerator(caseID: caseID, moderatorID: moderatorID)] = ModeratorKind(rawValue: try row.requiredText(2)) ?? .professional
-                let assignedAt = try row.requiredTime(4)
-                let state = try row.requiredText(3)
-                assignments.append(InsightData.AssignmentFacts(
-                    caseID: caseID, moderatorID: moderatorID, assignedAt: assignedAt, dueAt: try row.time(5) ?? assignedAt,
-                    endedAt: try row.time(6), isOpen: state == "offered" || state == "accepted"))
-            }
-            // Current opinions (none supersedes them, as `SecondOpinion.current`), without their rationale and
-            // annotations: read by position, in the order they were given.
-            var opinions: [(id: OpinionID, facts: InsightData.OpinionFacts)] = [], superseded = Set<OpinionID>()
-            try await sql.eachRow("""
-                SELECT id, case_id, moderator_id, round, score, submitted_at, supersedes FROM opinions ORDER BY append_order
-                """) { row in
-                let caseID: CaseID = try row.id(1), moderatorID: UserID = try row.id(2)
-                if let supersedes: OpinionID = try row.optionalID(6) { superseded.insert(supersedes) }
-                opinions.append((try row.id(0), InsightData.OpinionFacts(
-                    caseID: caseID, moderatorID: moderatorID,
-                    moderatorKind: kinds[CaseModerator(caseID: caseID, moderatorID: moderatorID)] ?? .professional,
-                    round: try row.requiredInteger(3), score: try row.requiredInteger(4), submittedAt: try row.requiredTime(5))))
-            }
-            let attributes = try await sql.db.raw("SELECT candidate_id, name, value FROM candidate_attributes").all().map { row in
-                InsightData.AttributeFacts(candidateID: try row.id("candidate_id"), name: try row.value("name"), value: try row.value("value"))
-            }
-            var names: [OrganisationID: String] = [:]
-            for row in try await sql.db.raw("SELECT id, name FROM organisations WHERE kind = 'employer'").all() {
-                names[try row.id("id")] = try row.value("name")
-            }
-            return InsightData(
-                observations: observations, cases: cases,
-                opinions: superseded.isEmpty ? opinions.map(\.facts) : opinions.filter { !superseded.contains($0.id) }.map(\.facts),
-                assignments: assignments,
-                attributes: attributes, employerNames: names, now: now)
         }
+        var inTransaction = false
+        if case .transaction = context.target { inTransaction = true }
+        return try await reading { [inTransaction] sql in
+            try queries.facts(from: try await FetchedRows(sql.db, queries.all, ownTransaction: !inTransaction), now: now)
+        }
+    }
+}
+
+/// The statistics' queries, and the facts read from their rows.
+struct InsightQueries: Sendable {
+    // Each observation with its employer, its current scores as kept with every rating (migration 18, decision 29)
+    // and its first upload. Each table is read in one scan and joined here by id (decision 46): SQLite's join looked
+    // each observation's candidate and scores up in their tables' primary-key indexes, two b-tree descents each.
+    /// How many candidates and observations, so that the tables joined by id are sized once.
+    static let counts = "SELECT (SELECT COUNT(*) FROM candidates) AS candidates, (SELECT COUNT(*) FROM observations) AS observations"
+    static let employers = "SELECT id, employer_id FROM candidates"
+    static let scores = "SELECT observation_id, employer_score, assessor_score, assessor_id, other_assessor_scores FROM observation_scores"
+    static let firstUploads = """
+        SELECT observation_id, MIN(created_at) AS first_upload FROM recordings WHERE status <> 'uploading' GROUP BY observation_id
+        """
+    static let observations = "SELECT id, ref, candidate_id, observed_at FROM observations ORDER BY observed_at, COALESCE(ref, ''), id"
+    static let assignments = "SELECT case_id, moderator_id, kind, state, assigned_at, due_at, ended_at FROM case_assignments"
+    static let opinions = "SELECT id, case_id, moderator_id, round, score, submitted_at, supersedes FROM opinions ORDER BY append_order"
+    static let attributes = "SELECT candidate_id, name, value FROM candidate_attributes"
+    static let employerNames = "SELECT id, name FROM organisations WHERE kind = 'employer'"
+    /// The few fields of a case document the statistics need, taken out in the database: decoding 30,000 documents in
+    /// Swift was a fifth of the read (docs/benchmarks.md). When each was decided: the latest decision in the audit
+    /// trail, joined by the case's id as text.
+    let cases: String
+
+    init(dialect: Dialect) {
+        let (score, rule, definitive, caseText): (String, String, String, String) = dialect == .sqlite
+            ? ("json_extract(c.document, '$.outcome.score')", "json_extract(c.document, '$.outcome.basis.rule._0')",
+               "json_extract(c.document, '$.calibrationScore')", "c.id")
+            : ("CAST(c.document #>> '{outcome,score}' AS INTEGER)", "c.document #>> '{outcome,basis,rule,_0}'",
+               "CAST(c.document #>> '{calibrationScore}' AS INTEGER)", "CAST(c.id AS TEXT)")
+        cases = """
+            SELECT c.id, c.observation_id, c.kind, c.state, c.opened_at, c.updated_at, \(score) AS outcome_score,
+                   \(rule) AS outcome_rule, \(definitive) AS calibration_score, d.decided_at
+            FROM cases c
+            LEFT JOIN (SELECT subject_id, MAX(at) AS decided_at FROM audit_events
+                       WHERE subject_type = 'case' AND action IN ('case.decided', 'case.local_score_agreed') GROUP BY subject_id) d
+                   ON d.subject_id = \(caseText)
+            ORDER BY c.opened_at, c.id
+            """
+    }
+
+    var all: [String] {
+        [Self.counts, Self.employers, Self.scores, Self.firstUploads, Self.observations, cases, Self.assignments, Self.opinions, Self.attributes,
+         Self.employerNames]
+    }
+
+    func facts(from source: some PositionalRowSource, now: Date) throws -> InsightData {
+        var (candidateCount, observationCount) = (0, 0)
+        try source.eachRow(Self.counts) { row in (candidateCount, observationCount) = (try row.requiredInteger(0), try row.requiredInteger(1)) }
+        var employers: [CandidateID: OrganisationID] = [:]
+        employers.reserveCapacity(candidateCount)
+        try source.eachRow(Self.employers) { row in employers[try row.id(0)] = try row.id(1) }
+        var scores: [ObservationID: (employer: Int?, assessor: Int?, assessorID: UserID?, others: String?)] = [:]
+        scores.reserveCapacity(observationCount)
+        try source.eachRow(Self.scores) { row in
+            scores[try row.id(0)] = (try row.integer(1), try row.integer(2), try row.optionalID(3), try row.text(4))
+        }
+        var firstUploads: [ObservationID: Date] = [:]
+        try source.eachRow(Self.firstUploads) { row in firstUploads[try row.id(0)] = try row.time(1) }
+        var observations: [InsightData.ObservationFacts] = []
+        observations.reserveCapacity(observationCount)
+        try source.eachRow(Self.observations) { row in
+            let id: ObservationID = try row.id(0), candidateID: CandidateID = try row.id(2)
+            // As the inner join did: an observation whose candidate is not there is not counted.
+            guard let employerID = employers[candidateID] else { return }
+            let score = scores[id]
+            observations.append(InsightData.ObservationFacts(
+                id: id, candidateID: candidateID, employerID: employerID, observedAt: try row.requiredTime(3),
+                employerScore: score?.employer, assessorScore: score?.assessor, assessorID: score?.assessorID,
+                firstUploadAt: firstUploads[id], reference: try row.text(1),
+                otherAssessorScores: CurrentScores.otherAssessorScores(score?.others)))
+        }
+        var cases: [InsightData.CaseFacts] = []
+        try source.eachRow(self.cases) { row in
+            let state: Case.State = try row.raw(3)
+            let calibration = try row.integer(8)
+            let outcome = state.hasOutcome ? try row.integer(6) : nil
+            let kind: Case.Kind? = calibration == nil ? try row.raw(2) : nil
+            let decidedAt = outcome == nil ? nil : try row.time(9) ?? row.requiredTime(5)
+            let rule = try row.text(7)
+            cases.append(InsightData.CaseFacts(
+                id: try row.id(0), observationID: try row.id(1), kind: kind, state: state, openedAt: try row.requiredTime(4),
+                decidedAt: decidedAt, outcomeScore: outcome,
+                decidedLocally: outcome != nil && rule == Outcome.Rule.localAgreement.rawValue, calibrationScore: calibration))
+        }
+        var kinds: [CaseModerator: ModeratorKind] = [:]
+        var assignments: [InsightData.AssignmentFacts] = []
+        try source.eachRow(Self.assignments) { row in
+            let caseID: CaseID = try row.id(0), moderatorID: UserID = try row.id(1)
+            kinds[CaseModerator(caseID: caseID, moderatorID: moderatorID)] = ModeratorKind(rawValue: try row.requiredText(2)) ?? .professional
+            let assignedAt = try row.requiredTime(4)
+            let state = try row.requiredText(3)
+            assignments.append(InsightData.AssignmentFacts(
+                caseID: caseID, moderatorID: moderatorID, assignedAt: assignedAt, dueAt: try row.time(5) ?? assignedAt,
+                endedAt: try row.time(6), isOpen: state == "offered" || state == "accepted"))
+        }
+        // Current opinions (none supersedes them, as `SecondOpinion.current`), without their rationale and
+        // annotations: read by position, in the order they were given.
+        var opinions: [(id: OpinionID, facts: InsightData.OpinionFacts)] = [], superseded = Set<OpinionID>()
+        try source.eachRow(Self.opinions) { row in
+            let caseID: CaseID = try row.id(1), moderatorID: UserID = try row.id(2)
+            if let supersedes: OpinionID = try row.optionalID(6) { superseded.insert(supersedes) }
+            opinions.append((try row.id(0), InsightData.OpinionFacts(
+                caseID: caseID, moderatorID: moderatorID,
+                moderatorKind: kinds[CaseModerator(caseID: caseID, moderatorID: moderatorID)] ?? .professional,
+                round: try row.requiredInteger(3), score: try row.requiredInteger(4), submittedAt: try row.requiredTime(5))))
+        }
+        var attributes: [InsightData.AttributeFacts] = []
+        try source.eachRow(Self.attributes) { row in
+            attributes.append(InsightData.AttributeFacts(candidateID: try row.id(0), name: try row.requiredText(1), value: try row.requiredText(2)))
+        }
+        var names: [OrganisationID: String] = [:]
+        try source.eachRow(Self.employerNames) { row in names[try row.id(0)] = try row.requiredText(1) }
+        return InsightData(
+            observations: observations, cases: cases,
+            opinions: superseded.isEmpty ? opinions.map(\.facts) : opinions.filter { !superseded.contains($0.id) }.map(\.facts),
+            assignments: assignments,
+            attributes: attributes, employerNames: names, now: now)
     }
 }
 

@@ -71,36 +71,41 @@ extension UUID {
     /// request when it read path ids, issue 21); `nil` for anything else.
     public init?(canonical text: String) {
         var text = text
-        let parsed: uuid_t? = text.withUTF8 { bytes -> uuid_t? in
-            guard bytes.count == 36 else { return nil }
-            var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            let ok = withUnsafeMutableBytes(of: &value) { out -> Bool in
-                var index = 0, byte = 0
-                while index < 36 {
-                    if index == 8 || index == 13 || index == 18 || index == 23 {
-                        guard bytes[index] == UInt8(ascii: "-") else { return false }
-                        index += 1
-                        continue
-                    }
-                    guard let high = Self.hexDigit(bytes[index]), let low = Self.hexDigit(bytes[index + 1]) else { return false }
-                    out[byte] = high << 4 | low
-                    byte += 1
-                    index += 2
-                }
-                return byte == 16
-            }
-            return ok ? value : nil
-        }
-        guard let parsed else { return nil }
+        guard let parsed = text.withUTF8({ Self.canonical($0) }) else { return nil }
         self.init(uuid: parsed)
     }
 
-    private static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
+    /// The same for the bytes of a text as SQLite holds them (the statistics' read, decision 46).
+    init?(canonicalBytes bytes: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = Self.canonical(bytes) else { return nil }
+        self.init(uuid: parsed)
+    }
+
+    private static func canonical(_ bytes: UnsafeBufferPointer<UInt8>) -> uuid_t? {
+        guard bytes.count == 36, bytes[8] == dash, bytes[13] == dash, bytes[18] == dash, bytes[23] == dash else { return nil }
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let ok = withUnsafeMutableBytes(of: &value) { out -> Bool in
+            var invalid: UInt8 = 0
+            for (byte, index) in digitPairs.enumerated() {
+                let high = hexValues[Int(bytes[index])], low = hexValues[Int(bytes[index + 1])]
+                invalid |= (high | low) & 0xF0
+                out[byte] = high << 4 | low
+            }
+            return invalid == 0
+        }
+        return ok ? value : nil
+    }
+
+    private static let dash = UInt8(ascii: "-")
+    /// Where each of the 16 bytes' two digits start in the canonical form.
+    private static let digitPairs = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]
+    /// Each byte's value as a hexadecimal digit (either case), 0xFF for anything else: one load a digit, no branch.
+    private static let hexValues: [UInt8] = (0...255).map { c in
+        switch UInt8(c) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(c) - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(c) - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt8(c) - UInt8(ascii: "A") + 10
+        default: 0xFF
         }
     }
 }

@@ -58,6 +58,16 @@ actor SQLitePool {
         }
     }
 
+    /// Runs `body` on a read connection inside one read transaction (``SQLiteReaders/snapshot(_:)``), in one trip to
+    /// the pool's threads.
+    nonisolated func snapshot<R: Sendable>(_ body: @escaping @Sendable (ReadConnection) throws -> R) async throws -> R {
+        do {
+            return try await threadPool.runIfActive { [readers] in try readers.snapshot(body) }
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw StoreError(.unavailable, "The store is shut down.")
+        }
+    }
+
     /// The file's data version (``SQLiteReaders/dataVersion()``), asked on the calling thread.
     nonisolated func dataVersion() -> StoreDataVersion? { readers.dataVersion() }
 

@@ -50,6 +50,22 @@ final class SQLiteReaders: Sendable {
         return try body(&rows)
     }
 
+    /// Runs `body` with a read connection inside one read transaction: every statement it runs (``ReadConnection/each(_:_:)``)
+    /// sees the same committed state of the file (the statistics' facts, decision 46).
+    func snapshot<R>(_ body: (ReadConnection) throws -> R) throws -> R {
+        let connection = try lease()
+        defer { release(connection) }
+        try connection.check(connection.execute("BEGIN"))
+        do {
+            let result = try body(connection)
+            try connection.check(connection.execute("COMMIT"))
+            return result
+        } catch {
+            _ = connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
     private func lease() throws -> ReadConnection {
         enum Lease { case shutDown, idle(ReadConnection), none }
         let lease = state.withLockedValue { state -> Lease in
@@ -194,6 +210,19 @@ final class ReadConnection: @unchecked Sendable {
         guard let statement else { throw StoreError(.database, "The database operation failed.") }
         statements[sql] = (statement, uses)
         return statement
+    }
+
+    /// Runs `sql` (no binds) and hands `body` each of its rows, read in place.
+    func each(_ sql: String, _ body: (StoredRows) throws -> Void) throws {
+        let statement = try statement(sql)
+        defer { sqlite_nio_sqlite3_reset(statement) }
+        var rows = StoredRows(statement: statement)
+        while try rows.next() { try body(rows) }
+    }
+
+    /// Runs a statement that returns no rows (`BEGIN`, `COMMIT`); SQLite's result code.
+    func execute(_ sql: String) -> Int32 {
+        sqlite_nio_sqlite3_exec(handle, sql, nil, nil, nil)
     }
 
     /// `PRAGMA data_version` on this connection.
