@@ -90,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
         if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 1) }
         // Log lines in swift-log's format, written in batches rather than one `write` each (decision 46).
         LoggingSystem.bootstrap { FlushingLogHandler(label: $0) }
-        defer { BufferedLogOutput.standardOutput.flush() }
+        defer { BufferedLogOutput.standardError.flush() }
         var serverLogger = Logger(label: "obsreview.server")
         serverLogger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let logger = serverLogger

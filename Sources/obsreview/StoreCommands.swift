@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import ReviewDomain
+import ReviewServer
 import ReviewStore
 
 /// Where the data lives: `--database`, else `OBSREVIEW_DATABASE_URL`, else the embedded SQLite file.
@@ -54,8 +55,9 @@ extension DatabaseOptions {
     }
 }
 
-/// Prints to standard error.
+/// Prints to standard error, after the log lines `serve` has not yet written there (decision 46), so they stay in order.
 func printError(_ text: String) {
+    BufferedLogOutput.standardError.flush()
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 

@@ -1,8 +1,8 @@
 import Foundation
 public import Logging
 
-/// The server's log lines, written to a file descriptor (standard output) in batches rather than one `write` each
-/// (decision 46). swift-log's `StreamLogHandler` flushes standard output after every line: for a range answered on the
+/// The server's log lines, written to a file descriptor (standard error, where swift-log's default handler wrote them)
+/// in batches rather than one `write` each (decision 46). swift-log's `StreamLogHandler` writes and flushes every line: for a range answered on the
 /// event loop that one system call, and the lock around it, was about 8 % of the request.
 ///
 /// - A line is kept at most `interval` (50 ms) before it is written, or less when 64 KiB have gathered.
@@ -12,8 +12,8 @@ public import Logging
 ///   last `interval` of info lines.
 /// - Lines are written in the order they were logged, whole, never interleaved (one lock orders the writes).
 public final class BufferedLogOutput: TextOutputStream, @unchecked Sendable {
-    /// Standard output, batched: the server's log.
-    public static let standardOutput = BufferedLogOutput(descriptor: STDOUT_FILENO)
+    /// Standard error, batched: the server's log.
+    public static let standardError = BufferedLogOutput(descriptor: STDERR_FILENO)
 
     let descriptor: Int32
     let interval: Duration
@@ -131,7 +131,7 @@ public struct FlushingLogHandler: LogHandler {
     private let label: String
     private let output: BufferedLogOutput
 
-    public init(label: String, output: BufferedLogOutput = .standardOutput) {
+    public init(label: String, output: BufferedLogOutput = .standardError) {
         self.label = label
         self.output = output
         self.metadataProvider = LoggingSystem.metadataProvider
