@@ -7,6 +7,9 @@ import Testing
 /// The facts behind the insight statistics, read from the store, and candidate attributes held with consent.
 @Suite("Insight facts and candidate attributes")
 struct InsightStoreTests {
+    static let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("samples/ratings.csv")
+
     @Test("insight facts: current scores after a correction, the case's outcome and decision time, current opinions, assignments",
           arguments: TestBackend.allCases)
     func facts(_ backend: TestBackend) async throws {
@@ -117,6 +120,28 @@ struct InsightStoreTests {
             let data = try await store.insight.insightData()
             #expect(data.observations.count == parts.count)
             #expect(data.observations.allSatisfy { $0.employerScore != nil && $0.assessorScore != nil })
+        }
+    }
+
+    /// An id column holding something that is not an id fails the read, naming the table and column and the value, on
+    /// SQLite (PostgreSQL's uuid columns cannot hold one). Foundation's parser would read this one, with a dash where
+    /// a digit belongs, as another id; the facts never do.
+    @Test("a malformed id in the facts is corrupt data that names its table and column, never read as another id")
+    func malformedID() async throws {
+        try await withStore(.sqlite) { store in
+            let rows = try RatingsCSV.parse(String(contentsOf: Self.sample, encoding: .utf8)).get()
+            _ = try await store.imports.importRatings(rows, file: "ratings.csv", sha256: "abc")
+            try await store.raw("""
+                INSERT INTO candidates (id, registration_number, name, employer_id)
+                SELECT 'b18e5ba8-d308-4b9a--384-484e1038064b', 'SW-BROKEN', 'Nobody', employer_id FROM candidates LIMIT 1
+                """)
+            do {
+                _ = try await store.insight.insightData()
+                Issue.record("a malformed candidate id was read")
+            } catch let error as StoreError {
+                #expect(error.code == .corruptData)
+                #expect(error.message.contains("candidates.id") && error.message.contains("b18e5ba8-d308-4b9a--384-484e1038064b"), "\(error.message)")
+            }
         }
     }
 

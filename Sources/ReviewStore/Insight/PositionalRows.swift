@@ -57,8 +57,11 @@ extension PositionalRow {
 struct StoredPositionalRow: PositionalRow {
     let rows: StoredRows
 
+    /// `table.column` where SQLite knows the table, for messages: a corrupt value names where it is.
     func name(_ column: Int) -> String {
-        sqlite_nio_sqlite3_column_name(rows.statement, Int32(column)).map { String(cString: $0) } ?? "\(column)"
+        let name = sqlite_nio_sqlite3_column_name(rows.statement, Int32(column)).map { String(cString: $0) } ?? "\(column)"
+        guard let table = sqlite_nio_sqlite3_column_table_name(rows.statement, Int32(column)) else { return name }
+        return "\(String(cString: table)).\(name)"
     }
 
     func text(_ column: Int) throws -> String? {
@@ -69,12 +72,12 @@ struct StoredPositionalRow: PositionalRow {
 
     func time(_ column: Int) throws -> Date? { try rows.time(Int32(column), name(column)) }
 
+    /// The canonical form only (either case): Foundation's parser on Linux also takes stray signs, spaces and dashes and
+    /// reads them as another id, so anything else is corrupt.
     func uuid(_ column: Int) throws -> UUID? {
         guard let bytes = try rows.text(Int32(column), name(column)) else { return nil }
-        if let uuid = UUID(canonicalBytes: bytes) { return uuid }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let uuid = UUID(uuidString: text) else {
-            throw StoreError(.corruptData, "Column \(name(column)) holds \"\(text)\", which is not an id.")
+        guard let uuid = UUID(canonicalBytes: bytes) else {
+            throw StoreError(.corruptData, "Column \(name(column)) holds \"\(String(decoding: bytes, as: UTF8.self))\", which is not an id.")
         }
         return uuid
     }
@@ -109,19 +112,18 @@ extension ReadConnection: PositionalRowSource {
     }
 }
 
-/// Elsewhere (PostgreSQL): the rows of each query fetched through SQLKit first, then read by the column's name. The
-/// queries run in one read-only `REPEATABLE READ` transaction on one connection (or in the caller's transaction), so
-/// that they see one committed state.
+/// On PostgreSQL: the rows of each query fetched through SQLKit first, then read by the column's name. The queries run
+/// in one read-only `REPEATABLE READ` transaction on one connection, so that they see one committed state.
 struct FetchedRows: PositionalRowSource {
     private var results: [String: [any SQLRow]] = [:]
 
-    init(_ db: any SQLDatabase, _ queries: [String], ownTransaction: Bool) async throws {
-        if ownTransaction { try await db.raw(db.dialect.name == "sqlite" ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run() }
+    init(_ db: any SQLDatabase, _ queries: [String]) async throws {
+        try await db.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run()
         do {
             for query in queries where results[query] == nil { results[query] = try await db.raw("\(unsafeRaw: query)").all() }
-            if ownTransaction { try await db.raw("COMMIT").run() }
+            try await db.raw("COMMIT").run()
         } catch {
-            if ownTransaction { try? await db.raw("ROLLBACK").run() }
+            try? await db.raw("ROLLBACK").run()
             throw error
         }
     }

@@ -153,8 +153,9 @@ extension InsightStore {
     ///
     /// The large results (an observation or a case a row) are read by column position (``PositionalRow``, decision
     /// 39). On SQLite every query runs on one read connection in one read transaction, so the facts are of one
-    /// committed state, with each row read in place as SQLite steps (decision 46); elsewhere each query's rows are
-    /// fetched through SQLKit first.
+    /// committed state, with each row read in place as SQLite steps (decision 46); on PostgreSQL each query's rows are
+    /// fetched through SQLKit first, in one `REPEATABLE READ` transaction. A value that is not what its column holds
+    /// (an id that is not one) fails the whole read with a `corruptData` error naming the table and column.
     public func insightData(now: Date = Date()) async throws(StoreError) -> InsightData {
         let queries = InsightQueries(dialect: context.dialect)
         if case .pool(.sqlite(let pool)) = context.target {
@@ -164,11 +165,7 @@ extension InsightStore {
                 throw StoreError(wrapping: error)
             }
         }
-        var inTransaction = false
-        if case .transaction = context.target { inTransaction = true }
-        return try await reading { [inTransaction] sql in
-            try queries.facts(from: try await FetchedRows(sql.db, queries.all, ownTransaction: !inTransaction), now: now)
-        }
+        return try await reading { sql in try queries.facts(from: try await FetchedRows(sql.db, queries.all), now: now) }
     }
 }
 
