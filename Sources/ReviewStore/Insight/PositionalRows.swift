@@ -5,9 +5,9 @@ import SQLiteNIO
 import VaporCSQLite
 
 /// A result row read by column position, for reads of a hundred thousand rows (the insight facts, issue 21 item 7):
-/// on SQLite straight from sqlite-nio's row on the pool's connection, without SQLKit's generic per-column decoder
-/// (with the UUID parsing under it, a fifth of `obsreview stats`, decision 39); on PostgreSQL through SQLKit by the
-/// column's name. A value of the wrong type is refused as corrupt data, as SQLKit's decoder refuses it.
+/// on SQLite in place from a read connection's statement, without SQLKit's generic per-column decoder (with the UUID
+/// parsing under it, a fifth of `obsreview stats`, decision 39) or sqlite-nio's row (decision 46); on PostgreSQL
+/// through SQLKit by the column's name. A value of the wrong type is refused as corrupt data, as SQLKit's decoder refuses it.
 protocol PositionalRow {
     /// The column's name, for messages.
     func name(_ column: Int) -> String
@@ -45,10 +45,6 @@ extension PositionalRow {
     private func required<T>(_ column: Int, _ value: T?) throws -> T {
         guard let value else { throw StoreError(.corruptData, "Column \(name(column)) is empty where a value is required.") }
         return value
-    }
-
-    fileprivate func corrupt(_ column: Int, _ expected: String) -> StoreError {
-        StoreError(.corruptData, "Column \(name(column)) does not hold \(expected).")
     }
 }
 

@@ -186,7 +186,7 @@ final class ReadConnection: @unchecked Sendable {
                 "PRAGMA query_only = ON", "PRAGMA busy_timeout = \(busyTimeoutMilliseconds)",
                 "PRAGMA mmap_size = 268435456", SQLitePool.cacheSize, "PRAGMA temp_store = MEMORY",
             ] {
-                try check(sqlite_nio_sqlite3_exec(handle, pragma, nil, nil, nil))
+                try check(execute(pragma))
             }
         } catch {
             close()
