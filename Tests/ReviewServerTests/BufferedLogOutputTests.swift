@@ -54,10 +54,12 @@ import Testing
         let output = BufferedLogOutput(descriptor: file.descriptor, interval: .milliseconds(50))
         output.write("first\n")
         #expect(file.text == "", "written at once: the line was not kept")
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Each wait has its own 10 s: under the whole suite's load the first took most of a shared one (CI, 19:31).
+        var deadline = ContinuousClock.now + .seconds(10)
         while file.text.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(file.text == "first\n")
         output.write("second\n")
+        deadline = ContinuousClock.now + .seconds(10)
         while file.text == "first\n", ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(file.text == "first\nsecond\n", "the writer went to sleep after its first batch")
     }
